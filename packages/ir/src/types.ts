@@ -1,0 +1,219 @@
+// The IR: the contract between the Kubernetes world (gateway translator) and the Envoy world
+// (xds translator). Plain, JSON-serialisable data with deterministic ordering and readable names.
+//
+// Identity matters: translators reuse unchanged IR objects between runs (structural sharing), so
+// later stages may memoise work on object identity (WeakMap) and redo only what changed.
+// IR objects are therefore never mutated after they are produced.
+
+/** Everything one Gateway's Envoy needs. Keyed by `namespace/name` of the Gateway. */
+export interface GatewayIR {
+  /** `namespace/name` of the Gateway. */
+  readonly key: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** One entry per distinct port, sorted by port. */
+  readonly listeners: readonly ListenerIR[];
+  /** Upstream clusters referenced by any route, sorted by name. */
+  readonly clusters: readonly ClusterIR[];
+  /**
+   * Ready endpoints of each cluster, sorted by cluster name. Kept apart from the clusters so that
+   * an endpoint change replaces only these objects (the EDS fast path).
+   */
+  readonly endpoints: readonly ClusterEndpointsIR[];
+  /** TLS certificates referenced by HTTPS listeners, sorted by name. */
+  readonly secrets: readonly TLSSecretIR[];
+}
+
+export type ListenerProtocol = 'HTTP' | 'HTTPS';
+
+/** One Envoy listener: every Gateway listener sharing a port is merged into it. */
+export interface ListenerIR {
+  /** Stable Envoy listener name, e.g. `http-80`, `https-443`. */
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: ListenerProtocol;
+  /**
+   * HTTP: exactly one chain, no serverNames, no tls.
+   * HTTPS: one chain per Gateway listener, matched on SNI (serverNames; empty = default chain).
+   * Sorted so that the order is deterministic (by name).
+   */
+  readonly filterChains: readonly FilterChainIR[];
+}
+
+export interface FilterChainIR {
+  /** Stable name, e.g. `https-443/foo` (port/Gateway listener name). */
+  readonly name: string;
+  /** SNI names (exact or `*.` wildcard); empty matches any/no SNI. */
+  readonly serverNames: readonly string[];
+  /** Names of TLSSecretIR entries served on this chain (several: e.g. RSA + ECDSA). */
+  readonly tlsSecrets?: readonly string[];
+  /** The RouteConfiguration this chain's HTTP connection manager uses over RDS. */
+  readonly routeConfig: RouteConfigIR;
+}
+
+export interface RouteConfigIR {
+  /** Stable name, unique within the Gateway, e.g. `http-80` or `https-443/foo`. */
+  readonly name: string;
+  /** Sorted: exact hostnames first (longest first), then wildcards (longest first), `*` last. */
+  readonly virtualHosts: readonly VirtualHostIR[];
+}
+
+export interface VirtualHostIR {
+  /** Stable name, e.g. `http-80/foo.example.com`. */
+  readonly name: string;
+  /** Envoy domains: the hostname (exact, `*.suffix` or `*`). */
+  readonly domains: readonly string[];
+  /** In the Gateway API precedence order: Envoy takes the first route that matches. */
+  readonly routes: readonly RouteIR[];
+}
+
+export interface RouteIR {
+  /** Stable, readable: `httproute/<ns>/<name>/rule/<i>/match/<j>`. */
+  readonly name: string;
+  readonly match: RouteMatchIR;
+  readonly action: RouteActionIR;
+  /** Applied to the request before it is forwarded (RequestHeaderModifier). */
+  readonly requestHeaders?: HeaderModifierIR;
+  /** Applied to the response (ResponseHeaderModifier). */
+  readonly responseHeaders?: HeaderModifierIR;
+  readonly cors?: CorsIR;
+}
+
+export interface RouteMatchIR {
+  readonly path: PathMatchIR;
+  readonly headers?: readonly StringMatchIR[];
+  readonly queryParams?: readonly StringMatchIR[];
+  /** HTTP method, e.g. `GET`. */
+  readonly method?: string;
+}
+
+export interface PathMatchIR {
+  readonly type: 'Exact' | 'PathPrefix' | 'RegularExpression';
+  readonly value: string;
+}
+
+export interface StringMatchIR {
+  /** Header names are lower-cased; query parameter names keep their case. */
+  readonly name: string;
+  readonly type: 'Exact' | 'RegularExpression';
+  readonly value: string;
+}
+
+export type RouteActionIR = ForwardActionIR | RedirectActionIR | DirectResponseActionIR;
+
+export interface ForwardActionIR {
+  readonly kind: 'forward';
+  /** Weighted backends. Weights are relative; a backend with weight 0 is omitted. */
+  readonly backends: readonly WeightedBackendIR[];
+  readonly urlRewrite?: URLRewriteIR;
+  readonly mirrors?: readonly MirrorIR[];
+  readonly timeouts?: TimeoutsIR;
+  readonly retry?: RetryIR;
+  /** Allow websocket upgrades (a backend has appProtocol `kubernetes.io/ws`). */
+  readonly websocket?: boolean;
+}
+
+export interface WeightedBackendIR {
+  /** Name of a ClusterIR in the same GatewayIR. */
+  readonly cluster: string;
+  readonly weight: number;
+  /** Per-backend filters (backendRefs[].filters). */
+  readonly requestHeaders?: HeaderModifierIR;
+  readonly responseHeaders?: HeaderModifierIR;
+}
+
+export interface RedirectActionIR {
+  readonly kind: 'redirect';
+  readonly scheme?: string;
+  readonly hostname?: string;
+  readonly port?: number;
+  readonly path?: PathModifierIR;
+  /** 301, 302, 303, 307 or 308. */
+  readonly statusCode: number;
+}
+
+export interface DirectResponseActionIR {
+  readonly kind: 'directResponse';
+  /** 500 for a rule whose backends are all invalid, for example. */
+  readonly status: number;
+  readonly body?: string;
+}
+
+export interface URLRewriteIR {
+  readonly hostname?: string;
+  readonly path?: PathModifierIR;
+}
+
+export interface PathModifierIR {
+  readonly type: 'ReplaceFullPath' | 'ReplacePrefixMatch';
+  readonly value: string;
+}
+
+export interface HeaderModifierIR {
+  readonly set?: readonly HeaderValueIR[];
+  readonly add?: readonly HeaderValueIR[];
+  readonly remove?: readonly string[];
+}
+
+export interface HeaderValueIR {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface MirrorIR {
+  readonly cluster: string;
+  /** Share of requests mirrored, 0..100 (fractions allowed); absent = all. */
+  readonly percent?: number;
+}
+
+export interface TimeoutsIR {
+  /** Whole-request timeout in ms; 0 disables. */
+  readonly requestMs?: number;
+  /** Per attempt to the backend, in ms. */
+  readonly backendRequestMs?: number;
+}
+
+export interface RetryIR {
+  /** HTTP status codes that trigger a retry. */
+  readonly codes?: readonly number[];
+  readonly attempts?: number;
+  readonly backoffMs?: number;
+}
+
+export interface CorsIR {
+  /** Exact origins or patterns with `*` wildcards; `*` alone allows any origin. */
+  readonly allowOrigins: readonly string[];
+  readonly allowCredentials?: boolean;
+  readonly allowMethods?: readonly string[];
+  readonly allowHeaders?: readonly string[];
+  readonly exposeHeaders?: readonly string[];
+  readonly maxAgeSeconds?: number;
+}
+
+export type UpstreamProtocol = 'http1' | 'h2c';
+
+export interface ClusterIR {
+  /** Stable name from the naming helpers, e.g. `kube/default/echo/8080`. */
+  readonly name: string;
+  readonly protocol: UpstreamProtocol;
+  readonly connectTimeoutMs?: number;
+}
+
+export interface ClusterEndpointsIR {
+  readonly cluster: string;
+  /** Ready endpoints, sorted by address then port. */
+  readonly endpoints: readonly EndpointIR[];
+}
+
+export interface EndpointIR {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** A certificate with its key. Never printed unredacted: use redactIR(). */
+export interface TLSSecretIR {
+  /** Stable name, e.g. `secret/<ns>/<name>`. */
+  readonly name: string;
+  readonly certificateChain: string;
+  readonly privateKey: string;
+}

@@ -1,0 +1,73 @@
+import type { GatewayIR, RouteIR } from './types.js';
+
+/**
+ * Checks the invariants the xds translator relies on. Returns every problem found (empty when
+ * valid); a non-empty result is a bug in the gateway translator, not a user error.
+ */
+export function validate(ir: GatewayIR): string[] {
+  const errors: string[] = [];
+  const clusters = uniqueNames(ir.clusters, 'cluster', errors);
+  const secrets = uniqueNames(ir.secrets, 'secret', errors);
+  uniqueNames(ir.endpoints.map((e) => ({ name: e.cluster })), 'endpoints of cluster', errors);
+  for (const e of ir.endpoints) {
+    if (!clusters.has(e.cluster)) errors.push(`endpoints name unknown cluster ${e.cluster}`);
+  }
+  uniqueNames(ir.listeners, 'listener', errors);
+  const ports = new Set<number>();
+  const routeConfigs = new Set<string>();
+  for (const l of ir.listeners) {
+    if (ports.has(l.port)) errors.push(`port ${l.port} used by two listeners`);
+    ports.add(l.port);
+    if (l.protocol === 'HTTP' && l.filterChains.length !== 1) {
+      errors.push(`HTTP listener ${l.name} must have exactly one filter chain`);
+    }
+    const sni = new Set<string>();
+    for (const fc of l.filterChains) {
+      const key = [...fc.serverNames].sort().join(',');
+      if (sni.has(key)) errors.push(`listener ${l.name}: two filter chains match server names [${key}]`);
+      sni.add(key);
+      if (l.protocol === 'HTTPS' && !(fc.tlsSecrets && fc.tlsSecrets.length > 0)) {
+        errors.push(`HTTPS filter chain ${fc.name} has no certificate`);
+      }
+      for (const s of fc.tlsSecrets ?? []) {
+        if (!secrets.has(s)) errors.push(`filter chain ${fc.name} names unknown secret ${s}`);
+      }
+      const rc = fc.routeConfig;
+      if (routeConfigs.has(rc.name)) errors.push(`route config ${rc.name} appears twice`);
+      routeConfigs.add(rc.name);
+      const domains = new Set<string>();
+      for (const vh of rc.virtualHosts) {
+        for (const d of vh.domains) {
+          if (domains.has(d)) errors.push(`route config ${rc.name}: domain ${d} in two virtual hosts`);
+          domains.add(d);
+        }
+        for (const r of vh.routes) checkRoute(r, clusters, errors);
+      }
+    }
+  }
+  return errors;
+}
+
+function checkRoute(r: RouteIR, clusters: Set<string>, errors: string[]): void {
+  if (r.action.kind === 'redirect' && ![301, 302, 303, 307, 308].includes(r.action.statusCode)) {
+    errors.push(`route ${r.name}: redirect status ${r.action.statusCode}`);
+  }
+  if (r.action.kind !== 'forward') return;
+  if (r.action.backends.length === 0) errors.push(`route ${r.name} forwards to no backend`);
+  for (const b of r.action.backends) {
+    if (!clusters.has(b.cluster)) errors.push(`route ${r.name} names unknown cluster ${b.cluster}`);
+    if (!(b.weight > 0)) errors.push(`route ${r.name}: backend ${b.cluster} has weight ${b.weight}`);
+  }
+  for (const m of r.action.mirrors ?? []) {
+    if (!clusters.has(m.cluster)) errors.push(`route ${r.name} mirrors to unknown cluster ${m.cluster}`);
+  }
+}
+
+function uniqueNames(items: readonly { readonly name: string }[], what: string, errors: string[]): Set<string> {
+  const seen = new Set<string>();
+  for (const { name } of items) {
+    if (seen.has(name)) errors.push(`${what} ${name} appears twice`);
+    seen.add(name);
+  }
+  return seen;
+}
