@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// The `gantry` binary: one entry point, one subcommand per mode.
+import { parseArgs } from 'node:util';
+import { UsageError, parsePort } from './args.js';
+import { TRANSLATE_OUTPUTS, runTranslate, type TranslateOutput } from './translate.js';
+
+const USAGE = `Usage:
+  gantry translate -f FILE|DIR [-f ...] [--gateway NS/NAME] --output xds|status|bootstrap|ir
+                   [--listen-address ADDR] [--admin-port PORT]
+  gantry standalone --dir DIR [--listen-address ADDR] [--xds-port PORT] [--admin-port PORT]
+                   [--envoy PATH] [--log-level LEVEL]
+`;
+
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'translate':
+      return translateCommand(rest);
+    case 'standalone': {
+      const { standaloneCommand } = await import('./standalone-command.js');
+      return standaloneCommand(rest);
+    }
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function translateCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      file: { type: 'string', short: 'f', multiple: true },
+      gateway: { type: 'string' },
+      output: { type: 'string', short: 'o', default: 'xds' },
+      'listen-address': { type: 'string', default: '0.0.0.0' },
+      'admin-port': { type: 'string', default: '19000' },
+    },
+    strict: true,
+  });
+  const output = values.output as TranslateOutput;
+  if (!TRANSLATE_OUTPUTS.includes(output)) throw new UsageError(`--output must be one of ${TRANSLATE_OUTPUTS.join(', ')}`);
+  if (!values.file?.length) throw new UsageError('translate needs at least one -f FILE');
+  const result = await runTranslate({
+    files: values.file,
+    gateway: values.gateway,
+    output,
+    listenAddress: values['listen-address'],
+    adminPort: parsePort(values['admin-port'], '--admin-port'),
+  });
+  if (!result.ok) {
+    process.stderr.write(`gantry translate: ${result.stderr}\n`);
+    return 1;
+  }
+  process.stdout.write(result.stdout);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`gantry: ${(err as Error).message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`gantry: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,60 @@
+import { describe, expect, it } from '@jest/globals';
+import { buildSnapshot, formatManifestError, parseManifests } from './load.js';
+
+const gateway = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: gw
+spec:
+  gatewayClassName: gantry
+  listeners:
+  - name: http
+    port: 80
+    protocol: HTTP
+`;
+
+describe('parseManifests', () => {
+  it('reads several documents and puts namespaced objects without a namespace in default', () => {
+    const text = `${gateway}---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: gantry}\nspec: {controllerName: gantry.dev/gatewayclass-controller}\n---\n`;
+    const { objects, errors } = parseManifests(text, 'a.yaml');
+    expect(errors).toEqual([]);
+    expect(objects.map((o) => [o.kind, o.metadata.namespace])).toEqual([['Gateway', 'default'], ['GatewayClass', undefined]]);
+    const snap = buildSnapshot(objects);
+    expect(snap.gateways).toHaveLength(1);
+    expect(snap.gatewayClasses).toHaveLength(1);
+  });
+
+  it('names the file, document, line and field of a wrongly typed value', () => {
+    const bad = gateway.replace('port: 80', 'port: eighty');
+    const { objects, errors } = parseManifests(`${gateway}---\n${bad}`, 'gw.yaml');
+    expect(objects).toHaveLength(1);
+    expect(errors).toHaveLength(1);
+    expect(formatManifestError(errors[0]!)).toBe('gw.yaml:21 (document 2): spec.listeners[0].port: expected an integer, got string "eighty"');
+  });
+
+  it('reports missing required fields, unknown fields and unsupported enum values', () => {
+    const text = gateway.replace('    protocol: HTTP\n', '    protocoll: HTTP\n') +
+      '---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n  rules:\n  - matches:\n    - path: {type: Glob, value: /x}\n';
+    const messages = parseManifests(text, 'x.yaml').errors.map((e) => e.message);
+    expect(messages).toEqual([
+      'spec.listeners[0].protocol: required field is missing',
+      'spec.listeners[0].protocoll: unknown field',
+      'spec.rules[0].matches[0].path.type: unsupported value "Glob", expected one of Exact, PathPrefix, RegularExpression',
+    ]);
+  });
+
+  it('reports malformed YAML with its line and keeps the other documents', () => {
+    const { objects, errors } = parseManifests(`${gateway}---\nkind: [unclosed\n`, 'm.yaml');
+    expect(objects).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ file: 'm.yaml', document: 2 });
+    expect(errors[0]!.message).toMatch(/^malformed YAML/);
+  });
+
+  it('rejects an object without kind or with a wrong apiVersion', () => {
+    const { errors } = parseManifests('apiVersion: v1\nmetadata: {name: x}\n---\napiVersion: v2\nkind: Service\nmetadata: {name: s}\n', 'k.yaml');
+    expect(errors.map((e) => e.message)).toEqual([
+      'kind: required field is missing or not a string',
+      'apiVersion: Service is not served as "v2" (expected v1)',
+    ]);
+  });
+});

@@ -1,0 +1,169 @@
+// Reads Gateway API and Gantry manifests from YAML files: the input of `gantry translate` and
+// `gantry standalone`. Every problem names the file, the document and the field.
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import type { KubeObject } from '../api/meta.js';
+import type { Snapshot } from '../api/snapshot.js';
+import { KINDS, OBJECT_META, checkSchema, isRecord } from './schema.js';
+
+export interface ManifestError {
+  readonly file: string;
+  /** 1-based index of the YAML document in the file. */
+  readonly document: number;
+  readonly line?: number;
+  readonly message: string;
+}
+
+export function formatManifestError(e: ManifestError): string {
+  const where = e.line !== undefined ? `${e.file}:${e.line}` : e.file;
+  return `${where} (document ${e.document}): ${e.message}`;
+}
+
+export interface ParsedManifests {
+  readonly objects: KubeObject[];
+  readonly errors: ManifestError[];
+}
+
+const TOP_LEVEL = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+
+/** Parses one file's text. Objects without a namespace land in `default` (namespaced kinds). */
+export function parseManifests(text: string, file: string): ParsedManifests {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const objects: KubeObject[] = [];
+  const errors: ManifestError[] = [];
+  docs.forEach((doc, i) => {
+    const document = i + 1;
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        errors.push({ file, document, line: lineCounter.linePos(e.pos[0]).line, message: `malformed YAML: ${firstLine(e.message)}` });
+      }
+      return;
+    }
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) return; // an empty document, e.g. a trailing `---`
+    const problems = checkObject(value);
+    if (problems.length > 0) {
+      for (const p of problems) errors.push({ file, document, line: lineOf(doc, p.field, lineCounter), message: p.message });
+      return;
+    }
+    objects.push(withDefaultNamespace(value as KubeObject));
+  });
+  return { objects, errors };
+}
+
+export async function loadManifestFiles(files: readonly string[]): Promise<ParsedManifests> {
+  const objects: KubeObject[] = [];
+  const errors: ManifestError[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      errors.push({ file, document: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+      continue;
+    }
+    const parsed = parseManifests(text, file);
+    objects.push(...parsed.objects);
+    errors.push(...parsed.errors);
+  }
+  errors.push(...duplicateErrors(objects));
+  return { objects, errors };
+}
+
+/** Groups objects by kind. Later duplicates of the same kind/namespace/name are dropped. */
+export function buildSnapshot(objects: readonly KubeObject[]): Snapshot {
+  const byKind = new Map<string, KubeObject[]>();
+  const seen = new Set<string>();
+  for (const o of objects) {
+    const key = objectKey(o);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const list = byKind.get(o.kind) ?? [];
+    list.push(o);
+    byKind.set(o.kind, list);
+  }
+  const take = <T>(kind: string): T[] => (byKind.get(kind) ?? []) as T[];
+  const known = new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'ReferenceGrant', 'Namespace', 'Service', 'EndpointSlice', 'Secret']);
+  return {
+    gatewayClasses: take('GatewayClass'),
+    gateways: take('Gateway'),
+    httpRoutes: take('HTTPRoute'),
+    referenceGrants: take('ReferenceGrant'),
+    namespaces: take('Namespace'),
+    services: take('Service'),
+    endpointSlices: take('EndpointSlice'),
+    secrets: take('Secret'),
+    others: objects.filter((o) => !known.has(o.kind)),
+  };
+}
+
+function objectKey(o: KubeObject): string {
+  return `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+function duplicateErrors(objects: readonly KubeObject[]): ManifestError[] {
+  const seen = new Set<string>();
+  const errors: ManifestError[] = [];
+  for (const o of objects) {
+    const key = objectKey(o);
+    if (seen.has(key)) {
+      errors.push({ file: '(all files)', document: 0, message: `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} is defined more than once` });
+    }
+    seen.add(key);
+  }
+  return errors;
+}
+
+interface Problem {
+  readonly field: string;
+  readonly message: string;
+}
+
+function checkObject(value: unknown): Problem[] {
+  if (!isRecord(value)) return [{ field: '', message: 'expected a Kubernetes object (a mapping with apiVersion, kind, metadata)' }];
+  const { apiVersion, kind } = value;
+  if (typeof kind !== 'string') return [{ field: 'kind', message: 'kind: required field is missing or not a string' }];
+  if (typeof apiVersion !== 'string') return [{ field: 'apiVersion', message: 'apiVersion: required field is missing or not a string' }];
+  const schema = KINDS[kind];
+  if (schema === undefined) return []; // other kinds are passed through untouched
+  const problems: string[] = [];
+  if (!schema.apiVersions.includes(apiVersion)) {
+    problems.push(`apiVersion: ${kind} is not served as "${apiVersion}" (expected ${schema.apiVersions.join(' or ')})`);
+  }
+  if (value.metadata === undefined) problems.push('metadata: required field is missing');
+  problems.push(...checkSchema(value.metadata, OBJECT_META, 'metadata'));
+  if (schema.spec) problems.push(...checkSchema(value.spec, schema.spec, 'spec'));
+  const top = schema.top ?? {};
+  for (const [k, v] of Object.entries(value)) {
+    if (TOP_LEVEL.has(k)) continue;
+    const sub = top[k];
+    if (sub === undefined) problems.push(`${k}: unknown field`);
+    else problems.push(...checkSchema(v, sub, k));
+  }
+  if (!schema.namespaced && isRecord(value.metadata) && value.metadata.namespace !== undefined) {
+    problems.push(`metadata.namespace: ${kind} is cluster-scoped and takes no namespace`);
+  }
+  return problems.map((message) => ({ field: message.slice(0, message.indexOf(':')), message }));
+}
+
+function withDefaultNamespace(o: KubeObject): KubeObject {
+  if (!KINDS[o.kind]?.namespaced || o.metadata.namespace) return o;
+  return { ...o, metadata: { ...o.metadata, namespace: 'default' } };
+}
+
+/** Line of the deepest node along `field` (e.g. `spec.listeners[0].port`) that exists. */
+function lineOf(doc: Document, field: string, lc: LineCounter): number | undefined {
+  const path: (string | number)[] = [];
+  for (const m of field.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) path.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (range) return lc.linePos(range[0]).line;
+  }
+  return undefined;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}
