@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need (npm packages, a real Envoy) and runs them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source hack/lib/node-deps.sh
+
+ensure_node_deps
+GANTRY_ENVOY="$(bash hack/install-envoy.sh | tail -n 1)"
+export GANTRY_ENVOY
+echo "==> envoy: $GANTRY_ENVOY" >&2
+
+echo "==> generated code is up to date" >&2
+bash hack/verify-generated.sh
+
+echo "==> jest" >&2
+results="$(mktemp)"
+status=0
+NODE_OPTIONS=--experimental-vm-modules npx jest --ci --json --outputFile="$results" "$@" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+' "$results" || true
+rm -f "$results"
+exit "$status"
