@@ -21,7 +21,7 @@ ensure_protoc() {
     mkdir -p "$cache/grpcio-tools"
     local tmp
     tmp="$(mktemp -d "$cache/grpcio-tools/.install.XXXXXX")"
-    if ! "$python" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+    if ! PIP_ROOT_USER_ACTION=ignore "$python" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
       --target "$tmp" "grpcio-tools==${GRPCIO_TOOLS_VERSION}" >&2; then
       rm -rf "$tmp"
       echo "error: could not install grpcio-tools==${GRPCIO_TOOLS_VERSION}" >&2
