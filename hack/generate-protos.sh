@@ -4,13 +4,11 @@
 # Usage: hack/generate-protos.sh [--out DIR]   (default: the committed location)
 # Output is deterministic: running it twice gives byte-identical files.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# shellcheck source=lib/protoc.sh
 source "$ROOT/hack/lib/protoc.sh"
-# shellcheck source=lib/proto-sources.sh
 source "$ROOT/hack/lib/proto-sources.sh"
-# shellcheck source=lib/ts-proto-fixups.sh
 source "$ROOT/hack/lib/ts-proto-fixups.sh"
 
 OUT="$ROOT/packages/envoy-xds-proto/src/generated"

@@ -17,6 +17,7 @@ stage_proto_sources() {
     return 1
   fi
   local d
+  # shellcheck disable=SC2034 # read by the sourcing script
   PROTO_INCLUDES=()
   for d in envoy-api googleapis protoc-gen-validate xds; do
     cp -R "$pkg/deps/$d" "$dest/$d"

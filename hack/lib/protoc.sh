@@ -31,5 +31,6 @@ ensure_protoc() {
     rm -rf "$dir"
     mv "$tmp" "$dir"
   fi
+  # shellcheck disable=SC2034 # read by the sourcing script
   PROTOC=(env "PYTHONPATH=$dir" "$python" -m grpc_tools.protoc)
 }

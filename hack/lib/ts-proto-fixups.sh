@@ -7,6 +7,7 @@ apply_ts_proto_fixups() {
   local out="$1"
   # With useDuration=string and outputTypeRegistry=true, Duration.fromJSON returns an object
   # without the `$type` the registry needs (and the interface requires). Add it.
+  # shellcheck disable=SC2016 # literal TypeScript, nothing to expand
   replace_once "$out/google/protobuf/duration.ts" \
     '    return { seconds, nanos };' \
     '    return { $type: Duration.$type, seconds, nanos };'
