@@ -1,0 +1,2 @@
+export * from './cache/index.js';
+export * from './server/index.js';

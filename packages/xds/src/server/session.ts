@@ -1,0 +1,351 @@
+// What SotW and delta streams share: which Gateway the stream serves, the per-type "views" a
+// response is built from, and the make-before-break rollout of each new snapshot.
+//
+// Rollout of a snapshot T (one cycle; a newer snapshot waits for the cycle to end, so a slow
+// stream skips intermediate snapshots and never starves):
+//   1. warm:   clusters, endpoints and secrets of T are added/updated; nothing is removed (old
+//              listeners/routes may still use what T drops). Wait (bounded) until those responses
+//              are ACKed and Envoy has subscribed to the endpoints of new clusters.
+//   2. route:  listeners and routes of T (with their removals). Wait (bounded) for the ACKs and
+//              for Envoy to subscribe to new route configurations.
+//   3. prune:  clusters, endpoints and secrets T no longer has are removed. Wait for the ACK.
+// A NACK aborts the cycle: nothing further is sent for T, nothing is removed, Envoy keeps its
+// last good config, and the next snapshot starts a new cycle. A wait that times out is logged
+// and the cycle proceeds.
+
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { TypeUrl, type ResourceSet } from '../resources.js';
+import type { CachedSnapshot, SnapshotCache, TypeChanges } from '../cache/snapshot-cache.js';
+import type { AdsLogger, LogFields } from './logger.js';
+
+export const WARM_TYPES: readonly TypeUrl[] = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Secret];
+export const ROUTE_TYPES: readonly TypeUrl[] = [TypeUrl.Listener, TypeUrl.RouteConfiguration];
+export const ALL_TYPES: readonly TypeUrl[] = [...WARM_TYPES, ...ROUTE_TYPES];
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set<string>(ALL_TYPES);
+export function isServedType(typeUrl: string): typeUrl is TypeUrl {
+  return KNOWN_TYPES.has(typeUrl);
+}
+
+const SHORT: Record<TypeUrl, string> = {
+  [TypeUrl.Listener]: 'LDS',
+  [TypeUrl.RouteConfiguration]: 'RDS',
+  [TypeUrl.Cluster]: 'CDS',
+  [TypeUrl.ClusterLoadAssignment]: 'EDS',
+  [TypeUrl.Secret]: 'SDS',
+};
+export function shortType(typeUrl: string): string {
+  return isServedType(typeUrl) ? SHORT[typeUrl] : typeUrl;
+}
+
+export type Transport = 'sotw' | 'delta';
+
+/** What a session reports to the server (events, metrics, status). */
+export interface SessionHost {
+  readonly cache: SnapshotCache;
+  readonly logger: AdsLogger;
+  readonly phaseTimeoutMs: number;
+  readonly controlPlaneId: string;
+  connected(session: AdsSession): void;
+  disconnected(session: AdsSession): void;
+  /** Called once when the stream ends, bound or not. */
+  released(session: AdsSession): void;
+  pushed(session: AdsSession, typeUrl: TypeUrl, resources: number, removed: number, bytes: number): void;
+  acked(session: AdsSession, typeUrl: TypeUrl, version: string, snapshotVersion: number): void;
+  nacked(session: AdsSession, typeUrl: TypeUrl, version: string, message: string, code: number): void;
+  synced(session: AdsSession, snapshotVersion: number): void;
+}
+
+/** Where responses of one type come from right now. */
+export interface TypeView {
+  /** undefined until the first cycle reaches this type: requests wait. */
+  source: ResourceSet | undefined;
+  /** The snapshot version `source` belongs to (0 = none). */
+  version: number;
+  /** True while a cycle must not remove resources of this type yet (warm and route phases). */
+  holdRemovals: boolean;
+}
+
+type PhaseResult = 'ok' | 'timeout' | 'nack' | 'closed';
+
+interface Waiter {
+  readonly done: () => boolean;
+  readonly nacksAtStart: number;
+  readonly resolve: (result: PhaseResult) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+let nextSessionId = 1;
+
+export abstract class AdsSession {
+  readonly id = nextSessionId++;
+  abstract readonly transport: Transport;
+  nodeId = '';
+  gatewayKey: string | undefined;
+  readonly connectedAt = Date.now();
+  /** Last snapshot version whose whole rollout Envoy ACKed. */
+  syncedVersion = 0;
+
+  protected closed = false;
+  protected readonly views = new Map<TypeUrl, TypeView>(
+    ALL_TYPES.map((t) => [t, { source: undefined, version: 0, holdRemovals: false }]),
+  );
+  private unsubscribeCache: (() => void) | undefined;
+  private wake: (() => void) | undefined;
+  private waiter: Waiter | undefined;
+  private nackCount = 0;
+  private cycleVersion = 0;
+  /** Set when a cycle ended without full confirmation: a later ACK that leaves nothing pending syncs it. */
+  private unconfirmedVersion = 0;
+  private nonceCounter = 0;
+
+  constructor(protected readonly host: SessionHost) {}
+
+  // ---- implemented per transport -------------------------------------------------------------
+
+  /** Sends what `names` (or everything) of `type` needs, given the current view. */
+  protected abstract reconcile(type: TypeUrl, names: TypeChanges): void;
+  /**
+   * Marks names to be sent again by the next `reconcile` of the type even if the client has them
+   * at the same version (a changed cluster is re-warmed by Envoy, which then needs its endpoints).
+   */
+  protected abstract markForResend(type: TypeUrl, names: Iterable<string>): void;
+  /** Sends the removals held back during the warm and route phases. */
+  protected abstract releaseHeldRemovals(type: TypeUrl): void;
+  protected abstract hasOutstanding(type: TypeUrl): boolean;
+  /** The client has asked for this type at least once on this stream. */
+  protected abstract hasRequested(type: TypeUrl): boolean;
+  protected abstract isSubscribed(type: TypeUrl, name: string): boolean;
+  /** The client holds (was sent) this resource. */
+  protected abstract clientHas(type: TypeUrl, name: string): boolean;
+  /** Per-type ACK state for status queries. */
+  abstract ackState(): ReadonlyMap<TypeUrl, { version: string; snapshotVersion: number }>;
+  /** Ends the gRPC call from the server side (shutdown). */
+  abstract endStream(): void;
+
+  // ---- identity and lifecycle ----------------------------------------------------------------
+
+  protected logFields(extra?: LogFields): LogFields {
+    return { stream: this.id, transport: this.transport, gateway: this.gatewayKey, node: this.nodeId, ...extra };
+  }
+
+  protected nextNonce(): string {
+    return (++this.nonceCounter).toString(36);
+  }
+
+  /** Binds the stream to its Gateway and starts following the cache. */
+  protected bind(gatewayKey: string, nodeId: string): void {
+    this.gatewayKey = gatewayKey;
+    this.nodeId = nodeId;
+    this.unsubscribeCache = this.host.cache.subscribe(gatewayKey, () => this.wake?.());
+    this.host.connected(this);
+    if (this.host.cache.get(gatewayKey) === undefined) {
+      this.host.logger.info('waiting for the snapshot of this gateway', this.logFields());
+    }
+    void this.loop().catch((err: unknown) => {
+      this.host.logger.error('rollout loop failed', this.logFields({ error: String(err) }));
+      this.fail('internal error', GrpcStatus.INTERNAL);
+    });
+  }
+
+  /** Tears the stream down on a protocol error (implemented by the transport, which owns the call). */
+  protected abstract fail(message: string, code?: number): void;
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribeCache?.();
+    this.unsubscribeCache = undefined;
+    this.wake?.();
+    this.settleWaiter('closed');
+    if (this.gatewayKey !== undefined) this.host.disconnected(this);
+    this.host.released(this);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  // ---- hooks for the transports --------------------------------------------------------------
+
+  protected view(type: TypeUrl): TypeView {
+    return this.views.get(type)!;
+  }
+
+  /** Call after an ACK: re-checks a phase wait and late confirmation. */
+  protected noteAck(type: TypeUrl, version: string, snapshotVersion: number): void {
+    this.host.acked(this, type, version, snapshotVersion);
+    this.checkWaiter();
+    this.checkLateSync();
+  }
+
+  protected noteNack(type: TypeUrl, version: string, message: string, code: number): void {
+    this.nackCount++;
+    this.unconfirmedVersion = 0;
+    this.host.nacked(this, type, version, message, code);
+    this.checkWaiter();
+  }
+
+  /** Call after a request changed subscriptions. */
+  protected noteRequest(): void {
+    this.checkWaiter();
+  }
+
+  // ---- the rollout ---------------------------------------------------------------------------
+
+  private async loop(): Promise<void> {
+    while (!this.closed) {
+      const latest = this.host.cache.get(this.gatewayKey!);
+      if (latest !== undefined && latest.version !== this.cycleVersion) {
+        this.cycleVersion = latest.version;
+        await this.runCycle(latest);
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private changesFor(type: TypeUrl, target: CachedSnapshot): TypeChanges {
+    const v = this.view(type);
+    if (v.source === undefined) return 'all';
+    return this.host.cache.changesSince(target.gatewayKey, v.version, type);
+  }
+
+  private advance(type: TypeUrl, target: CachedSnapshot, holdRemovals: boolean): TypeChanges {
+    const changes = this.changesFor(type, target);
+    const v = this.view(type);
+    v.source = target.snapshot[type];
+    v.version = target.version;
+    v.holdRemovals = holdRemovals;
+    this.reconcile(type, changes);
+    return changes;
+  }
+
+  private async runCycle(target: CachedSnapshot): Promise<void> {
+    const T = target.snapshot;
+    const clusters = T[TypeUrl.Cluster];
+    const endpoints = T[TypeUrl.ClusterLoadAssignment];
+    const routes = T[TypeUrl.RouteConfiguration];
+    const started = performance.now();
+    let confirmed = true;
+
+    // 1. warm: upserts of clusters, endpoints, secrets; removals held.
+    const clusterChanges = this.changesFor(TypeUrl.Cluster, target);
+    const expectedEndpoints: string[] = [];
+    const resendEndpoints: string[] = [];
+    for (const name of namesOf(clusterChanges, clusters)) {
+      if (!clusters.has(name) || !endpoints.has(name)) continue;
+      // By convention a cluster's ClusterLoadAssignment has the cluster's name.
+      if (this.clientHas(TypeUrl.Cluster, name)) resendEndpoints.push(name);
+      else expectedEndpoints.push(name);
+    }
+    this.advance(TypeUrl.Cluster, target, true);
+    if (resendEndpoints.length > 0) this.markForResend(TypeUrl.ClusterLoadAssignment, resendEndpoints);
+    this.advance(TypeUrl.ClusterLoadAssignment, target, true);
+    this.advance(TypeUrl.Secret, target, true);
+    let result = await this.waitPhase(WARM_TYPES, () => {
+      if (clusters.size > 0 && !this.hasRequested(TypeUrl.Cluster)) return false;
+      return expectedEndpoints.every((n) => this.isSubscribed(TypeUrl.ClusterLoadAssignment, n));
+    });
+    if (!this.continueAfter('warm', result, target, { expectedEndpoints: expectedEndpoints.length })) return;
+    confirmed &&= result === 'ok';
+
+    // 2. route: listeners and routes, including their removals.
+    const routeChanges = this.changesFor(TypeUrl.RouteConfiguration, target);
+    const expectedRoutes: string[] = [];
+    for (const name of namesOf(routeChanges, routes)) {
+      if (routes.has(name) && !this.clientHas(TypeUrl.RouteConfiguration, name)) expectedRoutes.push(name);
+    }
+    this.advance(TypeUrl.Listener, target, false);
+    this.advance(TypeUrl.RouteConfiguration, target, false);
+    result = await this.waitPhase(ROUTE_TYPES, () => {
+      if (T[TypeUrl.Listener].size > 0 && !this.hasRequested(TypeUrl.Listener)) return false;
+      return expectedRoutes.every((n) => this.isSubscribed(TypeUrl.RouteConfiguration, n));
+    });
+    if (!this.continueAfter('route', result, target, { expectedRoutes: expectedRoutes.length })) return;
+    confirmed &&= result === 'ok';
+
+    // 3. prune: what T no longer has.
+    for (const type of WARM_TYPES) {
+      this.view(type).holdRemovals = false;
+      this.releaseHeldRemovals(type);
+    }
+    result = await this.waitPhase(WARM_TYPES, () => true);
+    if (!this.continueAfter('prune', result, target, {})) return;
+    confirmed &&= result === 'ok';
+
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    if (confirmed) {
+      this.markSynced(target.version);
+      this.host.logger.debug('snapshot rolled out', this.logFields({ snapshot: target.version, ms }));
+    } else {
+      this.unconfirmedVersion = target.version;
+      this.checkLateSync();
+    }
+  }
+
+  /** Logs the outcome of a phase; false when the cycle must stop. */
+  private continueAfter(phase: string, result: PhaseResult, target: CachedSnapshot, detail: LogFields): boolean {
+    if (result === 'closed') return false;
+    if (result === 'nack') {
+      this.host.logger.warn('rollout stopped by a NACK; Envoy keeps its last good config', this.logFields({ phase, snapshot: target.version }));
+      return false;
+    }
+    if (result === 'timeout') {
+      this.host.logger.warn('rollout phase not confirmed in time; proceeding', this.logFields({ phase, snapshot: target.version, timeoutMs: this.host.phaseTimeoutMs, ...detail }));
+    }
+    return true;
+  }
+
+  private waitPhase(types: readonly TypeUrl[], expectations: () => boolean): Promise<PhaseResult> {
+    const nacksAtStart = this.nackCount;
+    const done = () => types.every((t) => !this.hasOutstanding(t)) && expectations();
+    if (this.closed) return Promise.resolve('closed');
+    if (done()) return Promise.resolve('ok');
+    return new Promise<PhaseResult>((resolve) => {
+      const timer = setTimeout(() => this.settleWaiter('timeout'), this.host.phaseTimeoutMs);
+      this.waiter = { done, nacksAtStart, resolve, timer };
+    });
+  }
+
+  private checkWaiter(): void {
+    const w = this.waiter;
+    if (w === undefined) return;
+    if (this.nackCount !== w.nacksAtStart) this.settleWaiter('nack');
+    else if (w.done()) this.settleWaiter('ok');
+  }
+
+  private settleWaiter(result: PhaseResult): void {
+    const w = this.waiter;
+    if (w === undefined) return;
+    this.waiter = undefined;
+    clearTimeout(w.timer);
+    w.resolve(result);
+  }
+
+  private checkLateSync(): void {
+    if (this.unconfirmedVersion === 0 || this.waiter !== undefined) return;
+    if (this.unconfirmedVersion !== this.cycleVersion) return;
+    if (ALL_TYPES.some((t) => this.hasOutstanding(t))) return;
+    const version = this.unconfirmedVersion;
+    this.unconfirmedVersion = 0;
+    this.markSynced(version);
+  }
+
+  private markSynced(version: number): void {
+    if (version <= this.syncedVersion) return;
+    this.syncedVersion = version;
+    this.host.synced(this, version);
+  }
+}
+
+/** The names a change set covers; for 'all', every name of `all`. */
+function namesOf(changes: TypeChanges, all: ResourceSet): Iterable<string> {
+  if (changes === 'all') return all.keys();
+  return changes.size === 0 ? NO_NAMES : changes;
+}
