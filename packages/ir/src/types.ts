@@ -88,6 +88,11 @@ export interface RouteMatchIR {
 }
 
 export interface PathMatchIR {
+  /**
+   * PathPrefix matches whole path segments (`/foo` matches `/foo`, `/foo/` and `/foo/bar`, not
+   * `/foobar`); its value never ends with `/` except the root `/` itself. RegularExpression
+   * values are RE2 syntax (the gateway translator rejects what RE2 cannot compile).
+   */
   readonly type: 'Exact' | 'PathPrefix' | 'RegularExpression';
   readonly value: string;
 }
@@ -111,6 +116,13 @@ export interface ForwardActionIR {
   readonly retry?: RetryIR;
   /** Allow websocket upgrades (a backend has appProtocol `kubernetes.io/ws`). */
   readonly websocket?: boolean;
+  /**
+   * Relative weight (same units as `backends[].weight`) of the requests that would have gone to
+   * backendRefs that could not be resolved: the spec requires exactly that share to get HTTP 500.
+   * Absent when every backendRef resolved. (In Envoy: one more weighted cluster entry naming a
+   * cluster that does not exist, with `cluster_not_found_response_code: INTERNAL_SERVER_ERROR`.)
+   */
+  readonly invalidBackendWeight?: number;
 }
 
 export interface WeightedBackendIR {
@@ -124,7 +136,14 @@ export interface WeightedBackendIR {
 
 export interface RedirectActionIR {
   readonly kind: 'redirect';
+  /**
+   * The gateway translator always sets scheme and port, resolved as the spec says (scheme: the
+   * filter's, else the listener's; port: the filter's, else the scheme's well-known port when the
+   * filter sets a scheme, else the listener's port). The Location header must omit the port when
+   * it is the default one for the scheme (http 80, https 443).
+   */
   readonly scheme?: string;
+  /** Absent: keep the request's host (without its port). */
   readonly hostname?: string;
   readonly port?: number;
   readonly path?: PathModifierIR;
@@ -134,7 +153,10 @@ export interface RedirectActionIR {
 
 export interface DirectResponseActionIR {
   readonly kind: 'directResponse';
-  /** 500 for a rule whose backends are all invalid, for example. */
+  /**
+   * 500 for a rule whose backends are all invalid, for example; 421 (Misdirected Request) on an
+   * HTTPS listener for a Host that belongs to another listener of the same port.
+   */
   readonly status: number;
   readonly body?: string;
 }
@@ -145,6 +167,11 @@ export interface URLRewriteIR {
 }
 
 export interface PathModifierIR {
+  /**
+   * ReplacePrefixMatch replaces the route's PathPrefix match (whole segments) with `value`,
+   * which never ends with `/` (so a replacement of `/` arrives as ''). The new path is `value`
+   * followed by the rest of the path after the prefix, or `/` if that is empty.
+   */
   readonly type: 'ReplaceFullPath' | 'ReplacePrefixMatch';
   readonly value: string;
 }

@@ -58,6 +58,9 @@ function checkRoute(r: RouteIR, clusters: Set<string>, errors: string[]): void {
     if (!clusters.has(b.cluster)) errors.push(`route ${r.name} names unknown cluster ${b.cluster}`);
     if (!(b.weight > 0)) errors.push(`route ${r.name}: backend ${b.cluster} has weight ${b.weight}`);
   }
+  if (r.action.invalidBackendWeight !== undefined && !(r.action.invalidBackendWeight > 0)) {
+    errors.push(`route ${r.name}: invalidBackendWeight ${r.action.invalidBackendWeight}`);
+  }
   for (const m of r.action.mirrors ?? []) {
     if (!clusters.has(m.cluster)) errors.push(`route ${r.name} mirrors to unknown cluster ${m.cluster}`);
   }
