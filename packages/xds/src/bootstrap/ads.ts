@@ -1,0 +1,105 @@
+// The bootstrap of an Envoy fed by Gantry's ADS server: one static cluster that reaches the
+// server over HTTP/2, everything else (listeners, clusters, and through them routes, endpoints,
+// secrets) fetched over one aggregated stream, delta xDS by default.
+import { isIP } from 'node:net';
+import {
+  ApiConfigSource_ApiType,
+  ApiVersion,
+  Bootstrap,
+  Cluster_DiscoveryType,
+  HttpProtocolOptions,
+  packAny,
+  toEnvoyJson,
+} from '@gantry/envoy-xds-proto';
+import type { Cluster, JsonObject } from '@gantry/envoy-xds-proto';
+import { HTTP_PROTOCOL_OPTIONS_KEY } from '../translator/cluster.js';
+import { ADS_CONFIG_SOURCE, durationMs, type DeepPartial } from '../translator/proto.js';
+import { admin, type AdminOptions } from './admin.js';
+import { envoyNode } from './node.js';
+
+export const XDS_CLUSTER_NAME = 'gantry-xds';
+
+export interface AdsBootstrapOptions extends AdminOptions {
+  /** `namespace/name` of the Gateway this Envoy serves. */
+  readonly gatewayKey: string;
+  /** Unique per Envoy instance (the pod name in a cluster). */
+  readonly nodeId: string;
+  /** IP address or DNS name of the ADS server. */
+  readonly xdsHost: string;
+  readonly xdsPort: number;
+  /** State-of-the-world instead of delta xDS. */
+  readonly sotw?: boolean;
+  /** Default 5000. */
+  readonly xdsConnectTimeoutMs?: number;
+}
+
+/**
+ * The static cluster of the ADS server: STATIC when the host is an IP address, STRICT_DNS for a
+ * name (a Kubernetes Service), HTTP/2 with keepalive pings so a dead server is noticed.
+ */
+export function xdsCluster(host: string, port: number, connectTimeoutMs: number): DeepPartial<Cluster> {
+  return {
+    name: XDS_CLUSTER_NAME,
+    clusterDiscoveryType: { $case: 'type', type: isIP(host) !== 0 ? Cluster_DiscoveryType.STATIC : Cluster_DiscoveryType.STRICT_DNS },
+    connectTimeout: durationMs(connectTimeoutMs),
+    loadAssignment: {
+      clusterName: XDS_CLUSTER_NAME,
+      endpoints: [
+        {
+          lbEndpoints: [
+            {
+              hostIdentifier: {
+                $case: 'endpoint',
+                endpoint: {
+                  address: {
+                    address: { $case: 'socketAddress', socketAddress: { address: host, portSpecifier: { $case: 'portValue', portValue: port } } },
+                  },
+                },
+              },
+            },
+          ],
+        },
+      ],
+    },
+    typedExtensionProtocolOptions: {
+      [HTTP_PROTOCOL_OPTIONS_KEY]: packAny(
+        HttpProtocolOptions.fromPartial({
+          upstreamProtocolOptions: {
+            $case: 'explicitHttpConfig',
+            explicitHttpConfig: {
+              protocolConfig: {
+                $case: 'http2ProtocolOptions',
+                http2ProtocolOptions: { connectionKeepalive: { interval: durationMs(30_000), timeout: durationMs(5_000) } },
+              },
+            },
+          },
+        }),
+      ),
+    },
+  };
+}
+
+/** Envoy bootstrap JSON (write it to a file and run `envoy -c`). */
+export function adsBootstrap(o: AdsBootstrapOptions): JsonObject {
+  const bootstrap = Bootstrap.fromPartial({
+    node: envoyNode(o.nodeId, o.gatewayKey),
+    dynamicResources: {
+      adsConfig: {
+        apiType: o.sotw === true ? ApiConfigSource_ApiType.GRPC : ApiConfigSource_ApiType.DELTA_GRPC,
+        transportApiVersion: ApiVersion.V3,
+        grpcServices: [{ targetSpecifier: { $case: 'envoyGrpc', envoyGrpc: { clusterName: XDS_CLUSTER_NAME } } }],
+        setNodeOnFirstMessageOnly: true,
+      },
+      ldsConfig: ADS_CONFIG_SOURCE,
+      cdsConfig: ADS_CONFIG_SOURCE,
+    },
+    staticResources: { clusters: [xdsCluster(o.xdsHost, o.xdsPort, o.xdsConnectTimeoutMs ?? 5_000)] },
+    admin: admin(o),
+  });
+  return jsonObject(toEnvoyJson(bootstrap));
+}
+
+export function jsonObject(value: unknown): JsonObject {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('expected a JSON object');
+  return value as JsonObject;
+}

@@ -1,0 +1,105 @@
+// A self-contained bootstrap: every resource of a snapshot as static_resources, so that
+// `envoy -c bootstrap.json` serves exactly what the ADS server would, without a control plane.
+// Differences from the dynamic form, all mechanical:
+//   - HTTP connection managers carry their route table inline (route_config instead of rds);
+//     validate_clusters is off as it is for RDS, so a route naming a missing cluster answers
+//     instead of failing the whole bootstrap;
+//   - clusters carry their endpoints inline (load_assignment; STATIC, or STRICT_DNS when an
+//     endpoint is a name) instead of EDS;
+//   - certificates are static secrets referenced by name instead of SDS over ADS.
+import { isIP } from 'node:net';
+import {
+  Bootstrap,
+  Cluster,
+  Cluster_DiscoveryType,
+  ClusterLoadAssignment,
+  DownstreamTlsContext,
+  HttpConnectionManager,
+  Listener,
+  RouteConfiguration,
+  Secret,
+  packAny,
+  toEnvoyJson,
+  unpackAnyAs,
+} from '@gantry/envoy-xds-proto';
+import type { Any, JsonObject } from '@gantry/envoy-xds-proto';
+import { TypeUrl, type XdsSnapshot } from '../resources.js';
+import { admin, type AdminOptions } from './admin.js';
+import { jsonObject } from './ads.js';
+import { envoyNode } from './node.js';
+
+export interface StaticBootstrapOptions extends AdminOptions {
+  /** `namespace/name` of the Gateway (node metadata, for people reading /server_info). */
+  readonly gatewayKey?: string;
+  /** Default `gantry-static`. */
+  readonly nodeId?: string;
+}
+
+function byName<T extends { readonly name: string }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function decodeAll<M>(snapshot: XdsSnapshot, typeUrl: TypeUrl, decode: (b: Uint8Array) => M): M[] {
+  return byName([...snapshot[typeUrl].values()]).map((r) => decode(r.bytes));
+}
+
+function inlineRoutes(any: Any, routes: ReadonlyMap<string, RouteConfiguration>): Any {
+  if (any.typeUrl !== `type.googleapis.com/${HttpConnectionManager.$type}`) return any;
+  const hcm = unpackAnyAs(any, HttpConnectionManager);
+  if (hcm.routeSpecifier?.$case !== 'rds') return any;
+  const name = hcm.routeSpecifier.rds.routeConfigName;
+  const routeConfig = routes.get(name) ?? RouteConfiguration.fromPartial({ name });
+  hcm.routeSpecifier = { $case: 'routeConfig', routeConfig: { ...routeConfig, validateClusters: false } };
+  return packAny(hcm);
+}
+
+function staticCertificates(any: Any): Any {
+  if (any.typeUrl !== `type.googleapis.com/${DownstreamTlsContext.$type}`) return any;
+  const tls = unpackAnyAs(any, DownstreamTlsContext);
+  for (const sds of tls.commonTlsContext?.tlsCertificateSdsSecretConfigs ?? []) delete sds.sdsConfig;
+  return packAny(tls);
+}
+
+function staticListener(listener: Listener, routes: ReadonlyMap<string, RouteConfiguration>): Listener {
+  for (const chain of listener.filterChains) {
+    for (const filter of chain.filters) {
+      if (filter.configType?.$case === 'typedConfig') filter.configType.typedConfig = inlineRoutes(filter.configType.typedConfig, routes);
+    }
+    const socket = chain.transportSocket;
+    if (socket?.configType?.$case === 'typedConfig') socket.configType.typedConfig = staticCertificates(socket.configType.typedConfig);
+  }
+  return listener;
+}
+
+function staticCluster(cluster: Cluster, assignments: ReadonlyMap<string, ClusterLoadAssignment>): Cluster {
+  if (cluster.clusterDiscoveryType?.$case !== 'type' || cluster.clusterDiscoveryType.type !== Cluster_DiscoveryType.EDS) return cluster;
+  const assignment = assignments.get(cluster.name) ?? ClusterLoadAssignment.fromPartial({ clusterName: cluster.name });
+  const allIps = assignment.endpoints.every((l) =>
+    l.lbEndpoints.every((e) => {
+      const a = e.hostIdentifier?.$case === 'endpoint' ? e.hostIdentifier.endpoint.address?.address : undefined;
+      return a?.$case !== 'socketAddress' || isIP(a.socketAddress.address) !== 0;
+    }),
+  );
+  delete cluster.edsClusterConfig;
+  cluster.clusterDiscoveryType = { $case: 'type', type: allIps ? Cluster_DiscoveryType.STATIC : Cluster_DiscoveryType.STRICT_DNS };
+  cluster.loadAssignment = { ...assignment, clusterName: cluster.name };
+  return cluster;
+}
+
+/** Envoy bootstrap JSON with the real private keys: write it with mode 0600, never log it. */
+export function staticBootstrap(snapshot: XdsSnapshot, o: StaticBootstrapOptions = {}): JsonObject {
+  const routes = new Map(decodeAll(snapshot, TypeUrl.RouteConfiguration, (b) => RouteConfiguration.decode(b)).map((r) => [r.name, r]));
+  const assignments = new Map(
+    decodeAll(snapshot, TypeUrl.ClusterLoadAssignment, (b) => ClusterLoadAssignment.decode(b)).map((a) => [a.clusterName, a]),
+  );
+  const bootstrap = Bootstrap.fromPartial({
+    node: envoyNode(o.nodeId ?? 'gantry-static', o.gatewayKey),
+    staticResources: {
+      listeners: decodeAll(snapshot, TypeUrl.Listener, (b) => Listener.decode(b)).map((l) => staticListener(l, routes)),
+      clusters: decodeAll(snapshot, TypeUrl.Cluster, (b) => Cluster.decode(b)).map((c) => staticCluster(c, assignments)),
+      secrets: decodeAll(snapshot, TypeUrl.Secret, (b) => Secret.decode(b)),
+    },
+    admin: admin(o),
+  });
+  return jsonObject(toEnvoyJson(bootstrap));
+}

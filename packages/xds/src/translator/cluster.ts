@@ -1,0 +1,31 @@
+// ClusterIR -> envoy.config.cluster.v3.Cluster (endpoints over EDS on the ADS stream).
+import type { ClusterIR } from '@gantry/ir';
+import { Cluster, Cluster_DiscoveryType, Cluster_LbPolicy, HttpProtocolOptions, packAny } from '@gantry/envoy-xds-proto';
+import { ADS_CONFIG_SOURCE, durationMs } from './proto.js';
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const HTTP_PROTOCOL_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+
+export function buildCluster(cluster: ClusterIR): Cluster {
+  return Cluster.fromPartial({
+    name: cluster.name,
+    clusterDiscoveryType: { $case: 'type', type: Cluster_DiscoveryType.EDS },
+    // service_name is left empty: EDS then asks for the cluster's own name.
+    edsClusterConfig: { edsConfig: ADS_CONFIG_SOURCE },
+    connectTimeout: durationMs(cluster.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
+    lbPolicy: Cluster_LbPolicy.ROUND_ROBIN,
+    typedExtensionProtocolOptions:
+      cluster.protocol === 'h2c'
+        ? {
+            [HTTP_PROTOCOL_OPTIONS_KEY]: packAny(
+              HttpProtocolOptions.fromPartial({
+                upstreamProtocolOptions: {
+                  $case: 'explicitHttpConfig',
+                  explicitHttpConfig: { protocolConfig: { $case: 'http2ProtocolOptions', http2ProtocolOptions: {} } },
+                },
+              }),
+            ),
+          }
+        : {},
+  });
+}

@@ -1,0 +1,22 @@
+// The ONE table that orders HTTP filters in every HTTP connection manager. A feature that needs an
+// HTTP filter adds a row here; the order of rows is the order of the filter chain. The router
+// terminates the chain and is always last.
+import { Cors, Router, packAny } from '@gantry/envoy-xds-proto';
+import type { Any } from '@gantry/envoy-xds-proto';
+
+export const CORS_FILTER = 'envoy.filters.http.cors';
+export const ROUTER_FILTER = 'envoy.filters.http.router';
+
+export interface HttpFilterRow {
+  /** Also the key of the filter's per-route config in typed_per_filter_config. */
+  readonly name: string;
+  /** The listener-level config (per-route behaviour comes from typed_per_filter_config). */
+  readonly typedConfig: () => Any;
+}
+
+export const HTTP_FILTERS: readonly HttpFilterRow[] = [
+  // Without a per-route CorsPolicy the CORS filter passes requests through untouched, so it is
+  // always installed and a route enabling CORS never changes the listener.
+  { name: CORS_FILTER, typedConfig: () => packAny(Cors.fromPartial({})) },
+  { name: ROUTER_FILTER, typedConfig: () => packAny(Router.fromPartial({})) },
+];

@@ -1,0 +1,88 @@
+// ListenerIR -> envoy.config.listener.v3.Listener. Routes come over RDS, certificates over SDS,
+// both on the ADS stream, so a listener only changes when ports, SNI names or secret names do.
+import type { FilterChainIR, ListenerIR } from '@gantry/ir';
+import {
+  DownstreamTlsContext,
+  HttpConnectionManager,
+  HttpConnectionManager_CodecType,
+  Listener,
+  TlsInspector,
+  packAny,
+} from '@gantry/envoy-xds-proto';
+import type { FilterChain, HttpConnectionManager as Hcm, HttpFilter } from '@gantry/envoy-xds-proto';
+import { HTTP_FILTERS } from './http-filters.js';
+import { ADS_CONFIG_SOURCE, type DeepPartial } from './proto.js';
+
+export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
+export const TLS_INSPECTOR = 'envoy.filters.listener.tls_inspector';
+export const TLS_TRANSPORT_SOCKET = 'envoy.transport_sockets.tls';
+
+/** Stat prefixes become metric names: keep them to characters every stats sink accepts. */
+export function statPrefix(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+function httpFilters(): DeepPartial<HttpFilter>[] {
+  return HTTP_FILTERS.map((f) => ({ name: f.name, configType: { $case: 'typedConfig', typedConfig: f.typedConfig() } }));
+}
+
+/** The HCM of one filter chain; `routes` chooses RDS (the default) or an inline table. */
+export function httpConnectionManager(chain: FilterChainIR): DeepPartial<Hcm> {
+  return {
+    statPrefix: statPrefix(chain.name),
+    codecType: HttpConnectionManager_CodecType.AUTO,
+    routeSpecifier: { $case: 'rds', rds: { configSource: ADS_CONFIG_SOURCE, routeConfigName: chain.routeConfig.name } },
+    httpFilters: httpFilters(),
+    // Envoy is the edge: it sets X-Forwarded-For from the peer address and trusts no client XFF.
+    useRemoteAddress: true,
+    // Normalise `.`/`..` segments so route rules cannot be bypassed; leave slashes and escapes as
+    // the client sent them (backends see the path they were sent, minus dot segments).
+    normalizePath: true,
+    mergeSlashes: false,
+    // `Host: foo.com:8080` must match the virtual host `foo.com` (Gateway API hostnames have no port).
+    stripPortMode: { $case: 'stripAnyHostPort', stripAnyHostPort: true },
+    // Declared but off: routes whose backends speak websocket switch it on (RouteAction.upgrade_configs).
+    upgradeConfigs: [{ upgradeType: 'websocket', enabled: false }],
+  };
+}
+
+function filterChain(listener: ListenerIR, chain: FilterChainIR): DeepPartial<FilterChain> {
+  const out: DeepPartial<FilterChain> = {
+    name: chain.name,
+    filters: [
+      {
+        name: HCM_FILTER,
+        configType: { $case: 'typedConfig', typedConfig: packAny(HttpConnectionManager.fromPartial(httpConnectionManager(chain))) },
+      },
+    ],
+  };
+  if (chain.serverNames.length > 0) out.filterChainMatch = { serverNames: [...chain.serverNames] };
+  if (listener.protocol === 'HTTPS') {
+    const tls = DownstreamTlsContext.fromPartial({
+      commonTlsContext: {
+        tlsCertificateSdsSecretConfigs: (chain.tlsSecrets ?? []).map((name) => ({ name, sdsConfig: ADS_CONFIG_SOURCE })),
+        alpnProtocols: ['h2', 'http/1.1'],
+      },
+    });
+    out.transportSocket = { name: TLS_TRANSPORT_SOCKET, configType: { $case: 'typedConfig', typedConfig: packAny(tls) } };
+  }
+  return out;
+}
+
+export function buildListener(listener: ListenerIR, listenAddress: string): Listener {
+  return Listener.fromPartial({
+    name: listener.name,
+    address: {
+      address: {
+        $case: 'socketAddress',
+        socketAddress: { address: listenAddress, portSpecifier: { $case: 'portValue', portValue: listener.port } },
+      },
+    },
+    statPrefix: statPrefix(listener.name),
+    listenerFilters:
+      listener.protocol === 'HTTPS'
+        ? [{ name: TLS_INSPECTOR, configType: { $case: 'typedConfig', typedConfig: packAny(TlsInspector.fromPartial({})) } }]
+        : [],
+    filterChains: listener.filterChains.map((c) => filterChain(listener, c)),
+  });
+}

@@ -1,0 +1,78 @@
+// Minimal protobuf wire helpers for assembling messages from already-encoded parts.
+//
+// A repeated message field is a sequence of independent (tag, length, bytes) entries, and a message
+// is the concatenation of its fields. So a VirtualHost can be written as its own header fields
+// followed by cached, pre-framed `routes` entries, and a RouteConfiguration likewise from cached
+// `virtual_hosts` entries: an unchanged route is never encoded twice.
+
+const WIRE_TYPE_LEN = 2;
+const utf8 = new TextEncoder();
+
+function varintSize(value: number): number {
+  let size = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 128);
+    size++;
+  }
+  return size;
+}
+
+function writeVarint(into: Uint8Array, at: number, value: number): number {
+  while (value >= 0x80) {
+    into[at++] = (value & 0x7f) | 0x80;
+    value = Math.floor(value / 128);
+  }
+  into[at++] = value;
+  return at;
+}
+
+/** A length-delimited field entry: tag, length, payload. */
+export function frameField(fieldNumber: number, payload: Uint8Array): Uint8Array {
+  const tag = fieldNumber * 8 + WIRE_TYPE_LEN;
+  const out = new Uint8Array(varintSize(tag) + varintSize(payload.length) + payload.length);
+  let at = writeVarint(out, 0, tag);
+  at = writeVarint(out, at, payload.length);
+  out.set(payload, at);
+  return out;
+}
+
+/** A string field entry (omitted when empty, as proto3 does). */
+export function stringField(fieldNumber: number, value: string): Uint8Array {
+  return value === '' ? new Uint8Array(0) : frameField(fieldNumber, utf8.encode(value));
+}
+
+/** Concatenates byte arrays into one. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * A length-delimited field entry whose payload is the concatenation of `parts`, written with a
+ * single allocation (the way a message is assembled from cached, already-framed fields).
+ */
+export function frameParts(fieldNumber: number, parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const tag = fieldNumber * 8 + WIRE_TYPE_LEN;
+  const out = new Uint8Array(varintSize(tag) + varintSize(length) + length);
+  let at = writeVarint(out, 0, tag);
+  at = writeVarint(out, at, length);
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** UTF-8 bytes of a string. */
+export function utf8Bytes(value: string): Uint8Array {
+  return utf8.encode(value);
+}
