@@ -241,9 +241,12 @@ export class DeltaSession extends AdsSession {
   }
 
   protected markForResend(type: TypeUrl, names: Iterable<string>): void {
-    const st = this.types.get(type);
-    if (st === undefined) return;
-    for (const name of names) if (st.sent.has(name) && (st.wildcard || st.names.has(name))) st.forced.add(name);
+    const st = this.state(type);
+    // Before the client's first request of the type (a reconnect in progress), remember them all:
+    // its subscription may declare them in initial_resource_versions.
+    for (const name of names) {
+      if (!st.requested || (st.sent.has(name) && (st.wildcard || st.names.has(name)))) st.forced.add(name);
+    }
   }
 
   protected releaseHeldRemovals(type: TypeUrl): void {
@@ -299,8 +302,8 @@ export class DeltaSession extends AdsSession {
     return st !== undefined && (st.wildcard || st.names.has(name));
   }
 
-  protected clientHas(type: TypeUrl, name: string): boolean {
-    return this.types.get(type)?.sent.has(name) ?? false;
+  protected clientVersion(type: TypeUrl, name: string): string | undefined {
+    return this.types.get(type)?.sent.get(name);
   }
 
   ackState(): ReadonlyMap<TypeUrl, { version: string; snapshotVersion: number }> {

@@ -118,8 +118,8 @@ export abstract class AdsSession {
   /** The client has asked for this type at least once on this stream. */
   protected abstract hasRequested(type: TypeUrl): boolean;
   protected abstract isSubscribed(type: TypeUrl, name: string): boolean;
-  /** The client holds (was sent) this resource. */
-  protected abstract clientHas(type: TypeUrl, name: string): boolean;
+  /** The version of this resource the client holds (was sent), if any. */
+  protected abstract clientVersion(type: TypeUrl, name: string): string | undefined;
   /** Per-type ACK state for status queries. */
   abstract ackState(): ReadonlyMap<TypeUrl, { version: string; snapshotVersion: number }>;
   /** Ends the gRPC call from the server side (shutdown). */
@@ -239,10 +239,12 @@ export abstract class AdsSession {
     const expectedEndpoints: string[] = [];
     const resendEndpoints: string[] = [];
     for (const name of namesOf(clusterChanges, clusters)) {
-      if (!clusters.has(name) || !endpoints.has(name)) continue;
+      const cluster = clusters.get(name);
       // By convention a cluster's ClusterLoadAssignment has the cluster's name.
-      if (this.clientHas(TypeUrl.Cluster, name)) resendEndpoints.push(name);
-      else expectedEndpoints.push(name);
+      if (cluster === undefined || !endpoints.has(name)) continue;
+      const held = this.clientVersion(TypeUrl.Cluster, name);
+      if (held === undefined) expectedEndpoints.push(name);
+      else if (held !== cluster.version) resendEndpoints.push(name);
     }
     this.advance(TypeUrl.Cluster, target, true);
     if (resendEndpoints.length > 0) this.markForResend(TypeUrl.ClusterLoadAssignment, resendEndpoints);
@@ -259,7 +261,7 @@ export abstract class AdsSession {
     const routeChanges = this.changesFor(TypeUrl.RouteConfiguration, target);
     const expectedRoutes: string[] = [];
     for (const name of namesOf(routeChanges, routes)) {
-      if (routes.has(name) && !this.clientHas(TypeUrl.RouteConfiguration, name)) expectedRoutes.push(name);
+      if (routes.has(name) && this.clientVersion(TypeUrl.RouteConfiguration, name) === undefined) expectedRoutes.push(name);
     }
     this.advance(TypeUrl.Listener, target, false);
     this.advance(TypeUrl.RouteConfiguration, target, false);

@@ -239,8 +239,8 @@ export class SotwSession extends AdsSession {
     return st !== undefined && (st.wildcard || st.names.has(name));
   }
 
-  protected clientHas(type: TypeUrl, name: string): boolean {
-    return this.types.get(type)?.lastSent.has(name) ?? false;
+  protected clientVersion(type: TypeUrl, name: string): string | undefined {
+    return this.types.get(type)?.lastSent.get(name)?.version;
   }
 
   ackState(): ReadonlyMap<TypeUrl, { version: string; snapshotVersion: number }> {
