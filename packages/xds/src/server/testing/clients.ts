@@ -27,6 +27,8 @@ export interface ClientOptions {
   readonly nodeId?: string;
   /** ACK every response and follow EDS/RDS references, like Envoy. */
   readonly envoyLike?: boolean;
+  /** Delay before subscribing to referenced EDS/RDS names (a slow Envoy). */
+  readonly followDelayMs?: number;
 }
 
 /** What arrived, in order, as (type, names sent, names removed). */
@@ -278,7 +280,10 @@ export class DeltaTestClient extends BaseClient<DeltaDiscoveryRequest, DeltaDisc
       subscribed.delete(n);
       this.holding(type).delete(n);
     }
-    if (add.length > 0 || drop.length > 0) this.send({ typeUrl: type, resourceNamesSubscribe: add, resourceNamesUnsubscribe: drop });
+    if (add.length === 0 && drop.length === 0) return;
+    const request = () => this.send({ typeUrl: type, resourceNamesSubscribe: add, resourceNamesUnsubscribe: drop });
+    if (this.options.followDelayMs) setTimeout(request, this.options.followDelayMs);
+    else request();
   }
 }
 
@@ -374,7 +379,11 @@ export class SotwTestClient extends BaseClient<DiscoveryRequest, DiscoveryRespon
     const current = [...(this.names.get(type) ?? [])].sort();
     if (wanted.join('\u0000') !== current.join('\u0000') || !this.names.has(type)) {
       if (wanted.length === 0 && !this.names.has(type)) return;
-      this.request(type, wanted);
+      if (this.options.followDelayMs) {
+        setTimeout(() => this.request(type, wanted), this.options.followDelayMs);
+      } else {
+        this.request(type, wanted);
+      }
     }
   }
 }
