@@ -1,0 +1,96 @@
+// parentRefs → listeners. A route attaches to the listeners its parentRef selects (sectionName,
+// port), that allow it (kind, namespace) and whose hostname intersects its hostnames. The first
+// check that leaves no listener gives the reason the parent rejects the route.
+import { GATEWAY_API_GROUP, type ParentReference } from '../api/gateway-api.js';
+import { Reason } from './conditions.js';
+import { HTTPROUTE_KIND } from './gateway-context.js';
+import { effectiveHostnames } from './hostnames.js';
+import { selectorMatches } from './labels.js';
+import type { GatewayAttachment, ListenerInfo, Lookups } from './model.js';
+
+export interface ListenerAttachment {
+  readonly listener: string;
+  /** Effective hostnames of the route on this listener (non-empty). */
+  readonly domains: readonly string[];
+}
+
+export interface ParentOutcome {
+  /** The parentRef as given, with the API's defaults for group and kind filled in. */
+  readonly ref: ParentReference;
+  readonly gatewayKey: string;
+  readonly accepted: boolean;
+  readonly reason: string;
+  readonly message: string;
+  readonly listeners: readonly ListenerAttachment[];
+}
+
+/** Outcome for a parentRef naming a Gateway of ours, or undefined for any other parent. */
+export function attachToParent(
+  ref: ParentReference,
+  routeNamespace: string,
+  hostnames: readonly string[],
+  lookups: Lookups,
+): ParentOutcome | undefined {
+  const group = ref.group ?? GATEWAY_API_GROUP;
+  const kind = ref.kind ?? 'Gateway';
+  if (group !== GATEWAY_API_GROUP || kind !== 'Gateway') return undefined;
+  const ns = ref.namespace ?? routeNamespace;
+  const gw = lookups.gateway(ns, ref.name);
+  if (!gw) return undefined;
+  const echo: ParentReference = {
+    group,
+    kind,
+    ...(ref.namespace !== undefined ? { namespace: ref.namespace } : {}),
+    name: ref.name,
+    ...(ref.sectionName !== undefined ? { sectionName: ref.sectionName } : {}),
+    ...(ref.port !== undefined ? { port: ref.port } : {}),
+  };
+  const reject = (reason: string, message: string): ParentOutcome => ({
+    ref: echo,
+    gatewayKey: gw.key,
+    accepted: false,
+    reason,
+    message,
+    listeners: [],
+  });
+
+  const selected = gw.listeners.filter(
+    (l) => (ref.sectionName === undefined || l.name === ref.sectionName) && (ref.port === undefined || l.port === ref.port),
+  );
+  if (selected.length === 0) return reject(Reason.NoMatchingParent, noParentMessage(gw, ref));
+
+  const allowed = selected.filter((l) => l.routeKinds.includes(HTTPROUTE_KIND) && namespaceAllowed(l, gw, routeNamespace, lookups));
+  if (allowed.length === 0) {
+    return reject(Reason.NotAllowedByListeners, `No listener of Gateway ${gw.key} allows this HTTPRoute (kind or namespace)`);
+  }
+
+  const listeners: ListenerAttachment[] = [];
+  for (const l of allowed) {
+    const domains = effectiveHostnames(l.hostname, hostnames);
+    if (domains.length > 0) listeners.push({ listener: l.name, domains });
+  }
+  if (listeners.length === 0) {
+    return reject(Reason.NoMatchingListenerHostname, `No listener of Gateway ${gw.key} has a hostname matching the route's hostnames`);
+  }
+  return { ref: echo, gatewayKey: gw.key, accepted: true, reason: Reason.Accepted, message: 'Route is accepted', listeners };
+}
+
+function noParentMessage(gw: GatewayAttachment, ref: ParentReference): string {
+  const parts: string[] = [];
+  if (ref.sectionName !== undefined) parts.push(`named ${ref.sectionName}`);
+  if (ref.port !== undefined) parts.push(`on port ${ref.port}`);
+  return `Gateway ${gw.key} has no listener ${parts.join(' ')}`;
+}
+
+function namespaceAllowed(l: ListenerInfo, gw: GatewayAttachment, routeNamespace: string, lookups: Lookups): boolean {
+  switch (l.namespacesFrom) {
+    case 'All':
+      return true;
+    case 'Same':
+      return routeNamespace === gw.namespace;
+    case 'Selector':
+      return l.selector !== undefined && selectorMatches(l.selector, lookups.namespaceLabels(routeNamespace));
+    case 'None':
+      return false;
+  }
+}

@@ -1,0 +1,87 @@
+// Backend references, resolved through a table keyed by `group/kind`. Kubernetes Services are
+// built in; Gantry's own kinds (Upstream, ...) register here later without touching the rest.
+import { serviceClusterName, type ClusterIR, type UpstreamProtocol } from '@gantry/ir';
+import type { BackendObjectReference } from '../api/gateway-api.js';
+import type { ServicePort } from '../api/core.js';
+import { GATEWAY_API_GROUP } from '../api/gateway-api.js';
+import { Reason } from './conditions.js';
+import type { EndpointSource, Lookups } from './model.js';
+import { referenceAllowed } from './refgrants.js';
+
+export interface BackendContext {
+  /** The referring route: its kind and namespace (for defaults and ReferenceGrants). */
+  readonly fromKind: string;
+  readonly fromNamespace: string;
+  readonly lookups: Lookups;
+  /** Interns ClusterIR objects so that equal clusters keep one identity. */
+  readonly cluster: (name: string, protocol: UpstreamProtocol) => ClusterIR;
+}
+
+export type BackendResolution =
+  | { readonly ok: true; readonly cluster: ClusterIR; readonly source: EndpointSource; readonly websocket: boolean }
+  | { readonly ok: false; readonly reason: string; readonly message: string };
+
+export interface BackendResolver {
+  resolve(ref: BackendObjectReference, ctx: BackendContext): BackendResolution;
+}
+
+export type BackendResolvers = ReadonlyMap<string, BackendResolver>;
+
+export function backendKindKey(group: string, kind: string): string {
+  return `${group}/${kind}`;
+}
+
+/** Resolves any backend reference: unknown kinds are InvalidKind. */
+export function resolveBackend(ref: BackendObjectReference, ctx: BackendContext, resolvers: BackendResolvers): BackendResolution {
+  const group = ref.group ?? '';
+  const kind = ref.kind ?? 'Service';
+  const resolver = resolvers.get(backendKindKey(group, kind));
+  if (!resolver) {
+    return { ok: false, reason: Reason.InvalidKind, message: `backendRef ${group === '' ? 'core' : group}/${kind} ${ref.name}: kind not supported` };
+  }
+  return resolver.resolve(ref, ctx);
+}
+
+/** Service port appProtocol → how Envoy talks to it. Unknown protocols cannot be served. */
+function appProtocolOf(port: ServicePort): { protocol: UpstreamProtocol; websocket: boolean } | undefined {
+  const p = port.appProtocol;
+  if (p === undefined || p === '' || p.toLowerCase() === 'http') return { protocol: 'http1', websocket: false };
+  if (p === 'kubernetes.io/h2c' || p.toLowerCase() === 'h2c') return { protocol: 'h2c', websocket: false };
+  if (p === 'kubernetes.io/ws') return { protocol: 'http1', websocket: true };
+  return undefined;
+}
+
+export const serviceResolver: BackendResolver = {
+  resolve(ref, ctx) {
+    const ns = ref.namespace ?? ctx.fromNamespace;
+    const where = `Service ${ns}/${ref.name}`;
+    if (ref.port === undefined) return { ok: false, reason: Reason.UnsupportedValue, message: `backendRef to ${where} needs a port` };
+    if (ns !== ctx.fromNamespace) {
+      const allowed = referenceAllowed(
+        ctx.lookups.referenceGrants(ns),
+        { group: GATEWAY_API_GROUP, kind: ctx.fromKind, namespace: ctx.fromNamespace },
+        { group: '', kind: 'Service', name: ref.name },
+      );
+      if (!allowed) return { ok: false, reason: Reason.RefNotPermitted, message: `backendRef to ${where} is not permitted by any ReferenceGrant` };
+    }
+    const svc = ctx.lookups.service(ns, ref.name);
+    if (!svc) return { ok: false, reason: Reason.BackendNotFound, message: `${where} not found` };
+    if (svc.spec?.type === 'ExternalName') {
+      return { ok: false, reason: Reason.InvalidKind, message: `${where} is of type ExternalName, which is not supported` };
+    }
+    const port = (svc.spec?.ports ?? []).find((p) => p.port === ref.port);
+    if (!port) return { ok: false, reason: Reason.BackendNotFound, message: `${where} has no port ${ref.port}` };
+    const app = appProtocolOf(port);
+    if (!app) {
+      return { ok: false, reason: Reason.UnsupportedProtocol, message: `${where} port ${ref.port}: appProtocol ${port.appProtocol} is not supported` };
+    }
+    return {
+      ok: true,
+      cluster: ctx.cluster(serviceClusterName(ns, ref.name, ref.port), app.protocol),
+      source: { kind: 'service', namespace: ns, service: ref.name, port: ref.port, portName: port.name ?? '' },
+      websocket: app.websocket,
+    };
+  },
+};
+
+export const DEFAULT_BACKEND_RESOLVERS: BackendResolvers = new Map([[backendKindKey('', 'Service'), serviceResolver]]);

@@ -1,0 +1,75 @@
+// Follows one kind of snapshot object across translations and reports which keys changed. Snapshot
+// objects are immutable (a change is a new object), so comparing identities is enough; an
+// unchanged array is skipped in O(1), a changed one costs one WeakSet probe per object.
+
+export class IdentityIndex<T extends object> {
+  private readonly byKey = new Map<string, T>();
+  private readonly current = new WeakSet<T>();
+  private readonly shadowed = new WeakSet<T>();
+  private lastItems: readonly T[] | undefined;
+
+  constructor(private readonly keyOf: (item: T) => string) {}
+
+  get(key: string): T | undefined {
+    return this.byKey.get(key);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.byKey.keys();
+  }
+
+  values(): IterableIterator<T> {
+    return this.byKey.values();
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /**
+   * Brings the index up to `items`; returns the keys added, replaced or removed. Keys should be
+   * unique; when one repeats, its last occurrence wins (and the others are ignored, not churned).
+   */
+  update(items: readonly T[]): Set<string> {
+    const changed = new Set<string>();
+    if (items === this.lastItems) return changed;
+    this.lastItems = items;
+    let shadowed = 0;
+    for (const item of items) {
+      if (this.current.has(item)) continue;
+      if (this.shadowed.has(item)) {
+        shadowed++;
+        continue;
+      }
+      const key = this.keyOf(item);
+      const previous = this.byKey.get(key);
+      if (previous !== undefined) this.current.delete(previous);
+      this.byKey.set(key, item);
+      this.current.add(item);
+      changed.add(key);
+    }
+    if (this.byKey.size !== items.length - shadowed) this.reconcile(items, changed);
+    return changed;
+  }
+
+  /** Slow path: something was removed, or keys repeat. */
+  private reconcile(items: readonly T[], changed: Set<string>): void {
+    const winners = new Map<string, T>();
+    for (const item of items) winners.set(this.keyOf(item), item);
+    for (const item of items) {
+      if (winners.get(this.keyOf(item)) === item) this.shadowed.delete(item);
+      else this.shadowed.add(item);
+    }
+    for (const [key, item] of [...this.byKey]) {
+      const winner = winners.get(key);
+      if (winner === item) continue;
+      this.current.delete(item);
+      if (winner === undefined) this.byKey.delete(key);
+      else {
+        this.byKey.set(key, winner);
+        this.current.add(winner);
+      }
+      changed.add(key);
+    }
+  }
+}

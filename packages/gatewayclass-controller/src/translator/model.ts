@@ -1,0 +1,145 @@
+// The translator's internal vocabulary: what a Gateway offers routes (attachment), what a route
+// contributes to a Gateway (placements, entries, clusters), and how lookups are recorded.
+import type { ClusterIR, RouteIR, TLSSecretIR } from '@gantry/ir';
+import type { Condition, KubeObject, LabelSelector } from '../api/meta.js';
+import type { Gateway, ReferenceGrant, RouteGroupKind } from '../api/gateway-api.js';
+import type { Secret, Service } from '../api/core.js';
+
+export type HTTPProtocol = 'HTTP' | 'HTTPS';
+
+/** The parts of a Gateway listener that decide which routes attach to it. */
+export interface ListenerInfo {
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: string;
+  /** Lower-cased; undefined = any host. */
+  readonly hostname?: string;
+  /** Route kinds that may attach, as `group/kind` (only kinds Gantry supports). */
+  readonly routeKinds: readonly string[];
+  readonly namespacesFrom: 'All' | 'Same' | 'Selector' | 'None';
+  readonly selector?: LabelSelector;
+}
+
+/**
+ * What routes see of a Gateway of ours. Rebuilt only when one of these fields changes, so a
+ * certificate rotation does not re-translate the routes attached to the Gateway.
+ */
+export interface GatewayAttachment {
+  readonly key: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly listeners: readonly ListenerInfo[];
+}
+
+/** A listener after validation: its status (minus attachedRoutes) and what it serves. */
+export interface ListenerState {
+  readonly info: ListenerInfo;
+  /** Produces data plane configuration (accepted, not conflicted, has what it needs). */
+  readonly ready: boolean;
+  readonly supportedKinds: readonly RouteGroupKind[];
+  readonly conditions: readonly Condition[];
+  /** HTTPS: the valid certificates, in certificateRefs order. */
+  readonly tlsSecrets: readonly TLSSecretIR[];
+}
+
+export interface GatewayContext {
+  readonly gateway: Gateway;
+  readonly key: string;
+  readonly attachment: GatewayAttachment;
+  /** Accepted Gateways produce a GatewayIR. */
+  readonly accepted: boolean;
+  readonly listeners: readonly ListenerState[];
+  readonly conditions: readonly Condition[];
+}
+
+/** Identifies the Envoy route table flavour a RouteIR is built for (redirects depend on it). */
+export interface Flavor {
+  readonly protocol: HTTPProtocol;
+  readonly port: number;
+}
+
+export function flavorKey(f: Flavor): string {
+  return `${f.protocol}/${f.port}`;
+}
+
+/** One RouteIR with the facts that order it among all routes of a virtual host. */
+export interface RouteEntry {
+  readonly route: RouteIR;
+  /** 0 Exact, 1 RegularExpression, 2 PathPrefix. */
+  readonly pathRank: number;
+  readonly pathLength: number;
+  readonly hasMethod: boolean;
+  readonly headerCount: number;
+  readonly queryCount: number;
+  /** creationTimestamp of the HTTPRoute ('' when unknown). */
+  readonly created: string;
+  /** `namespace/name` of the HTTPRoute. */
+  readonly routeKey: string;
+  readonly ruleIndex: number;
+  readonly matchIndex: number;
+}
+
+/** Where a route's endpoints come from (a hook: other backend kinds bring other sources). */
+export interface ServiceEndpointSource {
+  readonly kind: 'service';
+  readonly namespace: string;
+  readonly service: string;
+  readonly port: number;
+  /** The Service port's name ('' when unnamed): EndpointSlice ports are matched by name. */
+  readonly portName: string;
+}
+
+export type EndpointSource = ServiceEndpointSource;
+
+export interface ClusterUse {
+  readonly cluster: ClusterIR;
+  readonly source: EndpointSource;
+}
+
+/** A route accepted on one listener of one Gateway, with its effective hostnames there. */
+export interface Placement {
+  readonly gatewayKey: string;
+  readonly listener: string;
+  readonly domains: readonly string[];
+}
+
+/**
+ * Every read a translation makes goes through this, so the translator can record what the result
+ * depends on and redo it only when one of those inputs changes.
+ */
+export interface Lookups {
+  /** A Gateway of ours (undefined: absent, or another controller's). */
+  gateway(namespace: string, name: string): GatewayAttachment | undefined;
+  service(namespace: string, name: string): Service | undefined;
+  secret(namespace: string, name: string): Secret | undefined;
+  /** Labels of a namespace, always including `kubernetes.io/metadata.name`. */
+  namespaceLabels(name: string): Readonly<Record<string, string>>;
+  referenceGrants(namespace: string): readonly ReferenceGrant[];
+  /** Any other object (Gantry kinds, ...) by API group and kind. */
+  object(group: string, kind: string, namespace: string, name: string): KubeObject | undefined;
+}
+
+/** Dependency keys, shared by the recorder and the invalidation index. */
+export const Dep = {
+  gateway: (key: string) => `gw:${key}`,
+  gatewayClass: (name: string) => `gc:${name}`,
+  service: (key: string) => `svc:${key}`,
+  namespace: (name: string) => `ns:${name}`,
+  grants: (namespace: string) => `grant:${namespace}`,
+  secret: (key: string) => `secret:${key}`,
+  object: (group: string, kind: string, key: string) => `obj:${group}/${kind}/${key}`,
+} as const;
+
+export function objectKey(o: KubeObject): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+export function namespaceOf(o: KubeObject): string {
+  return o.metadata.namespace ?? 'default';
+}
+
+/** API group of an apiVersion: `gateway.networking.k8s.io/v1` → `gateway.networking.k8s.io`, `v1` → ''. */
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}

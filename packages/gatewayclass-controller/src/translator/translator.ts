@@ -1,0 +1,490 @@
+// The gateway translator: Snapshot → one GatewayIR per accepted Gateway of ours + status reports.
+//
+// It keeps what it computed between calls and redoes only what an input change can affect:
+//   - snapshot objects are immutable, so each kind is diffed by object identity;
+//   - every read a translation makes is recorded as a dependency key (a Gateway's listeners, a
+//     Service, the ReferenceGrants of a namespace, ...); a change to a key re-translates exactly
+//     the routes and Gateways that read it;
+//   - each Gateway's IR is assembled incrementally (see assembly.ts) and unchanged IR objects keep
+//     their identity, which the xds translator relies on to skip re-encoding.
+// A fresh translator given the same snapshot produces an equal result: the caches only save work.
+import type { ClusterEndpointsIR, ClusterIR, GatewayIR, UpstreamProtocol } from '@gantry/ir';
+import type { EndpointSlice, Namespace, Secret, Service } from '../api/core.js';
+import { SERVICE_NAME_LABEL } from '../api/core.js';
+import type { Gateway, GatewayClass, GatewayStatus, HTTPRoute, ReferenceGrant } from '../api/gateway-api.js';
+import type { KubeObject } from '../api/meta.js';
+import type { Snapshot } from '../api/snapshot.js';
+import { GatewayAssembler } from './assembly.js';
+import { DEFAULT_BACKEND_RESOLVERS, type BackendResolvers } from './backends.js';
+import { clusterEndpoints } from './endpoints.js';
+import { deepEqual, reuse } from './equality.js';
+import { buildGatewayContext } from './gateway-context.js';
+import { judgeGatewayClass, type GatewayClassVerdict } from './gatewayclass.js';
+import { IdentityIndex } from './identity-index.js';
+import { Dep, groupOf, type ClusterUse, type GatewayAttachment, type GatewayContext, type Lookups } from './model.js';
+import { RouteTranslation } from './route-translation.js';
+import { applySorted } from './sorted.js';
+import { compareReports, type StatusReport } from './status.js';
+
+export const CONTROLLER_NAME = 'gantry.dev/gatewayclass-controller';
+
+export interface GatewayTranslatorOptions {
+  /** GatewayClasses whose spec.controllerName equals this are ours. */
+  readonly controllerName?: string;
+  /** Extra backend kinds (`group/kind` → resolver), added to the built-in Service resolver. */
+  readonly backendResolvers?: BackendResolvers;
+}
+
+export interface TranslationResult {
+  /** Keyed `namespace/name`: only accepted Gateways of our classes. */
+  readonly gateways: ReadonlyMap<string, GatewayIR>;
+  /** Sorted by kind (GatewayClass, Gateway, HTTPRoute), namespace, name. */
+  readonly statuses: readonly StatusReport[];
+}
+
+const nsKey = (o: KubeObject) => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+const nameKey = (o: KubeObject) => o.metadata.name;
+const otherKey = (o: KubeObject) => `${groupOf(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+interface ContextRecord {
+  readonly ctx: GatewayContext;
+  readonly deps: ReadonlySet<string>;
+}
+
+interface EndpointsRecord {
+  readonly serviceKey: string;
+  readonly portName: string;
+  ir: ClusterEndpointsIR;
+}
+
+export class GatewayTranslator {
+  private readonly controllerName: string;
+  private readonly resolvers: BackendResolvers;
+
+  private readonly classes = new IdentityIndex<GatewayClass>(nameKey);
+  private readonly gateways = new IdentityIndex<Gateway>(nsKey);
+  private readonly routes = new IdentityIndex<HTTPRoute>(nsKey);
+  private readonly grants = new IdentityIndex<ReferenceGrant>(nsKey);
+  private readonly namespaces = new IdentityIndex<Namespace>(nameKey);
+  private readonly services = new IdentityIndex<Service>(nsKey);
+  private readonly slices = new IdentityIndex<EndpointSlice>(nsKey);
+  private readonly secrets = new IdentityIndex<Secret>(nsKey);
+  private readonly others = new IdentityIndex<KubeObject>(otherKey);
+
+  private readonly grantsByNamespace = new Map<string, Map<string, ReferenceGrant>>();
+  private readonly grantLists = new Map<string, readonly ReferenceGrant[]>();
+  private readonly slicesByService = new Map<string, Set<string>>();
+  private readonly serviceOfSlice = new Map<string, string>();
+
+  private readonly classVerdicts = new Map<string, { gc: GatewayClass; verdict: GatewayClassVerdict; report: StatusReport }>();
+  private readonly contexts = new Map<string, ContextRecord>();
+  private readonly assemblers = new Map<string, GatewayAssembler>();
+  private readonly translations = new Map<string, RouteTranslation>();
+  private readonly routeDeps = new Map<string, ReadonlySet<string>>();
+  private readonly dependents = new Map<string, Set<string>>();
+  private readonly routesOnGateway = new Map<string, Set<string>>();
+  private readonly attachedCounts = new Map<string, Map<string, number>>();
+  private readonly gatewayReports = new Map<string, StatusReport>();
+
+  private readonly clusterIRs = new Map<string, ClusterIR>();
+  private readonly endpointRecords = new Map<string, EndpointsRecord>();
+  private readonly clustersOfService = new Map<string, Set<string>>();
+  private readonly labelsMemo = new WeakMap<Namespace, Readonly<Record<string, string>>>();
+  private readonly labelsOfMissing = new Map<string, Readonly<Record<string, string>>>();
+
+  private statuses: readonly StatusReport[] = [];
+  private gatewayIRs: ReadonlyMap<string, GatewayIR> = new Map();
+
+  constructor(opts: GatewayTranslatorOptions = {}) {
+    this.controllerName = opts.controllerName ?? CONTROLLER_NAME;
+    this.resolvers = opts.backendResolvers
+      ? new Map([...DEFAULT_BACKEND_RESOLVERS, ...opts.backendResolvers])
+      : DEFAULT_BACKEND_RESOLVERS;
+  }
+
+  translate(snapshot: Snapshot): TranslationResult {
+    const changed = new Set<string>();
+    const dirtyServices = new Set<string>();
+    const changedRoutes = this.diffInputs(snapshot, changed, dirtyServices);
+
+    const reportChanges: [StatusReport | undefined, StatusReport | undefined][] = [];
+    this.judgeClasses(changed, reportChanges);
+    const contextsChanged = this.judgeGateways(changed);
+    const routeChanges = this.translateRoutes(changedRoutes, changed, reportChanges);
+    const countsChanged = new Set<string>();
+    for (const [key, prev, next] of routeChanges) this.track(key, prev, next, countsChanged);
+
+    this.assemble(contextsChanged, routeChanges, dirtyServices);
+    for (const key of new Set([...contextsChanged, ...countsChanged])) this.reportGateway(key, reportChanges);
+    this.applyReports(reportChanges);
+    return { gateways: this.gatewayIRs, statuses: this.statuses };
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  /** Diffs every kind; returns the keys of the HTTPRoutes that changed. */
+  private diffInputs(s: Snapshot, changed: Set<string>, dirtyServices: Set<string>): Set<string> {
+    for (const k of this.classes.update(s.gatewayClasses)) changed.add(Dep.gatewayClass(k));
+    this.gateways.update(s.gateways); // judged one by one by judgeGateways (few)
+    for (const k of this.namespaces.update(s.namespaces)) changed.add(Dep.namespace(k));
+    for (const k of this.secrets.update(s.secrets)) changed.add(Dep.secret(k));
+    for (const k of this.others.update(s.others ?? [])) {
+      const [group, kind, ...rest] = k.split('/');
+      changed.add(Dep.object(group ?? '', kind ?? '', rest.join('/')));
+    }
+    for (const k of this.services.update(s.services)) {
+      changed.add(Dep.service(k));
+      dirtyServices.add(k);
+    }
+    for (const k of this.grants.update(s.referenceGrants)) {
+      const ns = k.slice(0, k.indexOf('/'));
+      let inNs = this.grantsByNamespace.get(ns);
+      if (!inNs) this.grantsByNamespace.set(ns, (inNs = new Map()));
+      const g = this.grants.get(k);
+      if (g) inNs.set(k, g);
+      else inNs.delete(k);
+      this.grantLists.set(ns, [...inNs.values()]);
+      changed.add(Dep.grants(ns));
+    }
+    for (const k of this.slices.update(s.endpointSlices)) {
+      const before = this.serviceOfSlice.get(k);
+      const slice = this.slices.get(k);
+      const label = slice?.metadata.labels?.[SERVICE_NAME_LABEL];
+      const after = slice && label ? `${slice.metadata.namespace ?? 'default'}/${label}` : undefined;
+      if (before !== undefined) {
+        dirtyServices.add(before);
+        if (before !== after) this.slicesByService.get(before)?.delete(k);
+      }
+      if (after !== undefined) {
+        dirtyServices.add(after);
+        let set = this.slicesByService.get(after);
+        if (!set) this.slicesByService.set(after, (set = new Set()));
+        set.add(k);
+        this.serviceOfSlice.set(k, after);
+      } else this.serviceOfSlice.delete(k);
+    }
+    return this.routes.update(s.httpRoutes);
+  }
+
+  private lookups(deps: Set<string>): Lookups {
+    return {
+      gateway: (namespace, name) => {
+        const key = `${namespace}/${name}`;
+        deps.add(Dep.gateway(key));
+        return this.contexts.get(key)?.ctx.attachment;
+      },
+      service: (namespace, name) => {
+        const key = `${namespace}/${name}`;
+        deps.add(Dep.service(key));
+        return this.services.get(key);
+      },
+      secret: (namespace, name) => {
+        const key = `${namespace}/${name}`;
+        deps.add(Dep.secret(key));
+        return this.secrets.get(key);
+      },
+      namespaceLabels: (name) => {
+        deps.add(Dep.namespace(name));
+        return this.labelsOf(name);
+      },
+      referenceGrants: (namespace) => {
+        deps.add(Dep.grants(namespace));
+        return this.grantLists.get(namespace) ?? [];
+      },
+      object: (group, kind, namespace, name) => {
+        deps.add(Dep.object(group, kind, `${namespace}/${name}`));
+        return this.others.get(`${group}/${kind}/${namespace}/${name}`);
+      },
+    };
+  }
+
+  private labelsOf(name: string): Readonly<Record<string, string>> {
+    const ns = this.namespaces.get(name);
+    if (!ns) {
+      let l = this.labelsOfMissing.get(name);
+      if (!l) this.labelsOfMissing.set(name, (l = { 'kubernetes.io/metadata.name': name }));
+      return l;
+    }
+    let l = this.labelsMemo.get(ns);
+    if (!l) {
+      l = { ...(ns.metadata.labels ?? {}), 'kubernetes.io/metadata.name': name };
+      this.labelsMemo.set(ns, l);
+    }
+    return l;
+  }
+
+  // ---- GatewayClasses and Gateways -----------------------------------------------------------
+
+  private judgeClasses(changed: ReadonlySet<string>, reportChanges: [StatusReport | undefined, StatusReport | undefined][]): void {
+    const seen = new Set<string>();
+    for (const gc of this.classes.values()) {
+      const name = gc.metadata.name;
+      seen.add(name);
+      const prev = this.classVerdicts.get(name);
+      const ours = gc.spec?.controllerName === this.controllerName;
+      const paramsRef = gc.spec?.parametersRef;
+      const paramsChanged =
+        paramsRef !== undefined &&
+        changed.has(Dep.object(paramsRef.group, paramsRef.kind, `${paramsRef.namespace ?? ''}/${paramsRef.name}`));
+      if (prev && prev.gc === gc && !paramsChanged) continue;
+      if (!ours) {
+        if (prev) {
+          this.classVerdicts.delete(name);
+          reportChanges.push([prev.report, undefined]);
+        }
+        continue;
+      }
+      const verdict = judgeGatewayClass(gc, this.lookups(new Set()));
+      const gen = gc.metadata.generation;
+      const report = reuse<StatusReport>(prev?.report, {
+        apiVersion: gc.apiVersion,
+        kind: 'GatewayClass',
+        name,
+        ...(gen !== undefined ? { generation: gen } : {}),
+        status: verdict.status,
+      });
+      this.classVerdicts.set(name, { gc, verdict, report });
+      if (report !== prev?.report) reportChanges.push([prev?.report, report]);
+    }
+    for (const [name, prev] of [...this.classVerdicts]) {
+      if (seen.has(name)) continue;
+      this.classVerdicts.delete(name);
+      reportChanges.push([prev.report, undefined]);
+    }
+  }
+
+  /** Returns the keys of Gateways whose context changed (or appeared, or went away). */
+  private judgeGateways(changed: Set<string>): Set<string> {
+    const out = new Set<string>();
+    const keys = new Set([...this.gateways.keys(), ...this.contexts.keys()]);
+    for (const key of keys) {
+      const gw = this.gateways.get(key);
+      const prev = this.contexts.get(key);
+      const className = gw?.spec?.gatewayClassName;
+      const cls = className !== undefined ? this.classVerdicts.get(className) : undefined;
+      if (!gw || !cls) {
+        if (prev) {
+          this.contexts.delete(key);
+          changed.add(Dep.gateway(key));
+          out.add(key);
+        }
+        continue;
+      }
+      if (prev && prev.ctx.gateway === gw && !intersects(prev.deps, changed)) continue;
+      const deps = new Set<string>([Dep.gatewayClass(cls.gc.metadata.name)]);
+      let ctx = buildGatewayContext(gw, cls.verdict.accepted ? undefined : cls.verdict.message, this.lookups(deps));
+      if (prev && deepEqual(prev.ctx.attachment, ctx.attachment)) ctx = { ...ctx, attachment: prev.ctx.attachment };
+      else changed.add(Dep.gateway(key));
+      this.contexts.set(key, { ctx, deps });
+      out.add(key);
+    }
+    return out;
+  }
+
+  // ---- routes -------------------------------------------------------------------------------
+
+  private translateRoutes(
+    dirty: Set<string>,
+    changed: ReadonlySet<string>,
+    reportChanges: [StatusReport | undefined, StatusReport | undefined][],
+  ): [string, RouteTranslation | undefined, RouteTranslation | undefined][] {
+    for (const dep of changed) for (const r of this.dependents.get(dep) ?? []) dirty.add(r);
+    const out: [string, RouteTranslation | undefined, RouteTranslation | undefined][] = [];
+    const opts = { controllerName: this.controllerName, resolvers: this.resolvers, cluster: this.internCluster };
+    for (const key of dirty) {
+      const route = this.routes.get(key);
+      const prev = this.translations.get(key);
+      let next: RouteTranslation | undefined;
+      const deps = new Set<string>();
+      if (route) {
+        next = new RouteTranslation(route, this.lookups(deps), opts, prev);
+        if (prev?.report && next.report && deepEqual(prev.report, next.report)) (next as { report: StatusReport }).report = prev.report;
+        this.translations.set(key, next);
+      } else this.translations.delete(key);
+      this.setDeps(key, deps);
+      if (prev?.report !== next?.report) reportChanges.push([prev?.report, next?.report]);
+      out.push([key, prev, next]);
+    }
+    return out;
+  }
+
+  private setDeps(route: string, deps: ReadonlySet<string>): void {
+    for (const d of this.routeDeps.get(route) ?? []) {
+      if (deps.has(d)) continue;
+      const s = this.dependents.get(d);
+      s?.delete(route);
+      if (s && s.size === 0) this.dependents.delete(d);
+    }
+    for (const d of deps) {
+      let s = this.dependents.get(d);
+      if (!s) this.dependents.set(d, (s = new Set()));
+      s.add(route);
+    }
+    if (deps.size > 0) this.routeDeps.set(route, deps);
+    else this.routeDeps.delete(route);
+  }
+
+  /** Keeps the per-Gateway route index and the attached-route counts up to date. */
+  private track(key: string, prev: RouteTranslation | undefined, next: RouteTranslation | undefined, countsChanged: Set<string>): void {
+    for (const [gw, listeners] of prev?.placements ?? []) {
+      this.routesOnGateway.get(gw)?.delete(key);
+      const counts = this.attachedCounts.get(gw);
+      for (const l of listeners) counts?.set(l.listener, (counts.get(l.listener) ?? 1) - 1);
+      countsChanged.add(gw);
+    }
+    for (const [gw, listeners] of next?.placements ?? []) {
+      let set = this.routesOnGateway.get(gw);
+      if (!set) this.routesOnGateway.set(gw, (set = new Set()));
+      set.add(key);
+      let counts = this.attachedCounts.get(gw);
+      if (!counts) this.attachedCounts.set(gw, (counts = new Map()));
+      for (const l of listeners) counts.set(l.listener, (counts.get(l.listener) ?? 0) + 1);
+      countsChanged.add(gw);
+    }
+  }
+
+  private readonly internCluster = (name: string, protocol: UpstreamProtocol): ClusterIR => {
+    const c = this.clusterIRs.get(name);
+    if (c && c.protocol === protocol) return c;
+    const next: ClusterIR = { name, protocol };
+    this.clusterIRs.set(name, next);
+    return next;
+  };
+
+  // ---- IR -----------------------------------------------------------------------------------
+
+  private assemble(
+    contextsChanged: ReadonlySet<string>,
+    routeChanges: readonly [string, RouteTranslation | undefined, RouteTranslation | undefined][],
+    dirtyServices: ReadonlySet<string>,
+  ): void {
+    let gatewaysChanged = false;
+    for (const key of contextsChanged) {
+      const ctx = this.contexts.get(key)?.ctx;
+      if (!ctx || !ctx.accepted) {
+        if (this.assemblers.delete(key)) gatewaysChanged = true;
+        continue;
+      }
+      const routes = [...(this.routesOnGateway.get(key) ?? [])].map((r) => this.translations.get(r) as RouteTranslation);
+      const a = this.assemblers.get(key);
+      if (a) a.reset(ctx, routes);
+      else {
+        const fresh = new GatewayAssembler(ctx, this.endpointsOf);
+        fresh.reset(ctx, routes);
+        this.assemblers.set(key, fresh);
+        gatewaysChanged = true;
+      }
+    }
+    for (const [key, prev, next] of routeChanges) {
+      const gws = new Set([...(prev?.placements.keys() ?? []), ...(next?.placements.keys() ?? [])]);
+      for (const gw of gws) {
+        if (contextsChanged.has(gw)) continue;
+        this.assemblers.get(gw)?.setRoute(key, next);
+      }
+    }
+    const changedEndpoints = this.refreshEndpoints(dirtyServices);
+    if (changedEndpoints.size > 0) for (const a of this.assemblers.values()) a.endpointsChanged(changedEndpoints);
+
+    const next = new Map<string, GatewayIR>();
+    for (const key of [...this.assemblers.keys()].sort()) {
+      const ir = (this.assemblers.get(key) as GatewayAssembler).build();
+      if (this.gatewayIRs.get(key) !== ir) gatewaysChanged = true;
+      next.set(key, ir);
+    }
+    if (gatewaysChanged || next.size !== this.gatewayIRs.size) this.gatewayIRs = next;
+  }
+
+  private readonly endpointsOf = (use: ClusterUse): ClusterEndpointsIR => {
+    const name = use.cluster.name;
+    const serviceKey = `${use.source.namespace}/${use.source.service}`;
+    const rec = this.endpointRecords.get(name);
+    if (rec && rec.serviceKey === serviceKey && rec.portName === use.source.portName) return rec.ir;
+    const ir = reuse(rec?.ir, this.computeEndpoints(name, serviceKey, use.source.portName));
+    this.endpointRecords.set(name, { serviceKey, portName: use.source.portName, ir });
+    let set = this.clustersOfService.get(serviceKey);
+    if (!set) this.clustersOfService.set(serviceKey, (set = new Set()));
+    set.add(name);
+    return ir;
+  };
+
+  private computeEndpoints(cluster: string, serviceKey: string, portName: string): ClusterEndpointsIR {
+    const sliceKeys = this.slicesByService.get(serviceKey) ?? new Set<string>();
+    const slices: EndpointSlice[] = [];
+    for (const k of sliceKeys) {
+      const s = this.slices.get(k);
+      if (s) slices.push(s);
+    }
+    return clusterEndpoints(cluster, portName, slices);
+  }
+
+  /** Recomputes the endpoints of the clusters of changed Services; returns the clusters changed. */
+  private refreshEndpoints(dirtyServices: ReadonlySet<string>): Set<string> {
+    const out = new Set<string>();
+    for (const svc of dirtyServices) {
+      for (const name of this.clustersOfService.get(svc) ?? []) {
+        const rec = this.endpointRecords.get(name);
+        if (!rec || rec.serviceKey !== svc) continue;
+        const ir = reuse(rec.ir, this.computeEndpoints(name, svc, rec.portName));
+        if (ir !== rec.ir) {
+          rec.ir = ir;
+          out.add(name);
+        }
+      }
+    }
+    return out;
+  }
+
+  // ---- status -------------------------------------------------------------------------------
+
+  private reportGateway(key: string, reportChanges: [StatusReport | undefined, StatusReport | undefined][]): void {
+    const prev = this.gatewayReports.get(key);
+    const ctx = this.contexts.get(key)?.ctx;
+    if (!ctx) {
+      if (prev) {
+        this.gatewayReports.delete(key);
+        reportChanges.push([prev, undefined]);
+      }
+      return;
+    }
+    const counts = this.attachedCounts.get(key);
+    const status: GatewayStatus = {
+      conditions: [...ctx.conditions],
+      listeners: ctx.listeners.map((l) => ({
+        name: l.info.name,
+        supportedKinds: l.supportedKinds.map((k) => ({ ...k })),
+        attachedRoutes: counts?.get(l.info.name) ?? 0,
+        conditions: [...l.conditions],
+      })),
+    };
+    const gw = ctx.gateway;
+    const gen = gw.metadata.generation;
+    const report = reuse<StatusReport>(prev, {
+      apiVersion: gw.apiVersion,
+      kind: 'Gateway',
+      namespace: ctx.attachment.namespace,
+      name: gw.metadata.name,
+      ...(gen !== undefined ? { generation: gen } : {}),
+      status,
+    });
+    if (report === prev) return;
+    this.gatewayReports.set(key, report);
+    reportChanges.push([prev, report]);
+  }
+
+  private applyReports(changes: readonly [StatusReport | undefined, StatusReport | undefined][]): void {
+    const removed: StatusReport[] = [];
+    const added: StatusReport[] = [];
+    for (const [prev, next] of changes) {
+      if (prev === next) continue;
+      if (prev) removed.push(prev);
+      if (next) added.push(next);
+    }
+    this.statuses = applySorted(this.statuses, compareReports, removed, added);
+  }
+}
+
+function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  const [small, big] = a.size <= b.size ? [a, b] : [b, a];
+  for (const x of small) if (big.has(x)) return true;
+  return false;
+}
