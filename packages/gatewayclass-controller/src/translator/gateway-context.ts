@@ -44,7 +44,9 @@ export function buildGatewayContext(gateway: Gateway, classProblem: ClassProblem
 
   const attachment: GatewayAttachment = { key, namespace: ns, name: gateway.metadata.name, listeners: drafts.map((d) => d.info) };
   const { accepted, conditions } = gatewayConditions(gateway, drafts, classProblem, lookups);
-  return { gateway, key, attachment, accepted, listeners, conditions };
+  // Nothing of a Gateway that is not accepted gets programmed.
+  const final = accepted ? listeners : listeners.map((l) => notProgrammed(l, gen));
+  return { gateway, key, attachment, accepted, listeners: final, conditions };
 }
 
 // ---- listeners -------------------------------------------------------------------------------
@@ -139,7 +141,7 @@ function resolveCertificates(gateway: Gateway, l: Listener, draft: Draft, lookup
     const ns = ref.namespace ?? gwNs;
     const where = `${ns}/${ref.name}`;
     if (group !== '' || kind !== 'Secret') {
-      problems.push({ reason: Reason.InvalidCertificateRef, message: `certificateRef ${group}/${kind} ${where}: only core Secrets are supported` });
+      problems.push({ reason: Reason.InvalidCertificateRef, message: `certificateRef ${group === "" ? "core" : group}/${kind} ${where}: only core Secrets are supported` });
       continue;
     }
     if (ns !== gwNs) {
@@ -233,6 +235,17 @@ function finishListener(d: Draft, gen: number | undefined): ListenerState {
       : condition(ConditionType.Programmed, 'False', Reason.Invalid, notReadyMessage(d), gen),
   );
   return { info: d.info, ready, supportedKinds: d.supportedKinds, conditions, tlsSecrets: d.tlsSecrets };
+}
+
+function notProgrammed(l: ListenerState, gen: number | undefined): ListenerState {
+  if (!l.ready) return l;
+  return {
+    ...l,
+    ready: false,
+    conditions: l.conditions.map((c) =>
+      c.type === ConditionType.Programmed ? condition(ConditionType.Programmed, 'False', Reason.Invalid, 'Gateway is not accepted', gen) : c,
+    ),
+  };
 }
 
 function notReadyMessage(d: Draft): string {
