@@ -31,6 +31,11 @@ interface DeltaTypeState {
   readonly forced: Set<string>;
   /** Explicitly subscribed names to confirm as absent (removed_resources) if they do not exist. */
   readonly absent: Set<string>;
+  /**
+   * The client's first request of the type awaits an answer. Envoy finishes initializing a
+   * wildcard type (CDS before LDS) only on a response, so an empty set is still answered.
+   */
+  mustAnswer: boolean;
   /** Responses not yet ACKed or NACKed, oldest first. */
   outstanding: Outstanding[];
   acked: { version: string; snapshotVersion: number } | undefined;
@@ -45,6 +50,7 @@ function newTypeState(): DeltaTypeState {
     held: new Set(),
     forced: new Set(),
     absent: new Set(),
+    mustAnswer: false,
     outstanding: [],
     acked: undefined,
   };
@@ -140,6 +146,7 @@ export class DeltaSession extends AdsSession {
     // Subscriptions: honoured whatever the nonce (delta requests are themselves deltas).
     const first = !st.requested;
     st.requested = true;
+    if (first) st.mustAnswer = true;
     const initial = request.initialResourceVersions;
     const subscribe = request.resourceNamesSubscribe;
     const unsubscribe = request.resourceNamesUnsubscribe;
@@ -204,7 +211,7 @@ export class DeltaSession extends AdsSession {
     if (names === 'all') {
       candidates = new Set<string>([...view.source.keys(), ...st.sent.keys(), ...st.names, ...st.forced, ...st.absent]);
     } else if (st.forced.size === 0 && st.absent.size === 0) {
-      if (names.size === 0) return;
+      if (names.size === 0 && !st.mustAnswer) return;
       candidates = names;
     } else {
       candidates = new Set<string>([...names, ...st.forced, ...st.absent]);
@@ -258,12 +265,13 @@ export class DeltaSession extends AdsSession {
   }
 
   private send(type: TypeUrl, st: DeltaTypeState, upserts: EncodedResource[], removed: string[]): void {
-    if (upserts.length === 0 && removed.length === 0) return;
+    if (upserts.length === 0 && removed.length === 0 && !st.mustAnswer) return;
+    st.mustAnswer = false;
     const snapshotVersion = this.view(type).version;
     const systemVersion = String(snapshotVersion);
     let start = 0;
     // Split very large responses (initial sync of a big Gateway) so no message is huge.
-    while (start < upserts.length || (start === upserts.length && removed.length > 0)) {
+    for (;;) {
       let end = start;
       let estimate = 0;
       while (end < upserts.length && (end === start || estimate + upserts[end]!.bytes.length < this.maxResponseBytes)) {

@@ -135,11 +135,26 @@ describe('delta ADS', () => {
     c.ack(eds);
     c.subscribe(TypeUrl.Listener, [], Object.fromEntries(first.held.get(TypeUrl.Listener)!));
     c.subscribe(TypeUrl.RouteConfiguration, ['r1'], Object.fromEntries(first.held.get(TypeUrl.RouteConfiguration)!));
+    // Listener and route were declared current: their first requests get empty answers.
+    for (const type of [TypeUrl.Listener, TypeUrl.RouteConfiguration]) {
+      const res = await c.next(type);
+      expect([res.resources, res.removedResources]).toEqual([[], []]);
+      c.ack(res);
+    }
     const removal = await c.next(TypeUrl.Cluster);
     expect(removal.resources).toEqual([]);
     expect(removal.removedResources).toEqual(['gone']);
     c.ack(removal);
-    expect(await c.quiet(200)).toBe(true); // nothing else: listener and route were declared current
+    expect(await c.quiet(200)).toBe(true);
+  });
+
+  it('answers the first wildcard request even when there is nothing to send', async () => {
+    const h = (harness = await startHarness());
+    h.cache.set(GW, snapshotOf({ listeners: [rdsListener('l1', 10080, 'r1')] }));
+    const c = client(h);
+    c.subscribe(TypeUrl.Cluster);
+    const cds = await c.next(TypeUrl.Cluster);
+    expect([cds.resources, cds.removedResources]).toEqual([[], []]);
   });
 
   it('answers a subscription to a missing resource with removed_resources, then sends it when it appears', async () => {
@@ -253,6 +268,41 @@ describe('delta ADS', () => {
     const vLast = h.cache.get(GW)!.version;
     await h.waitFor('synced', (_gw, _n, v) => v === vLast);
     expect(c.log).toEqual([{ type: TypeUrl.ClusterLoadAssignment, names: ['c1'], removed: [] }]);
+  });
+
+  it('splits a large response and tracks every nonce until all are ACKed', async () => {
+    const h = (harness = await startHarness({ maxDeltaResponseBytes: 1000 }));
+    const clusters = Array.from({ length: 30 }, (_, i) => edsCluster(`c${i}`));
+    const v = h.cache.set(GW, snapshotOf({ clusters }));
+    const c = client(h);
+    c.subscribe(TypeUrl.Cluster);
+    const received: string[] = [];
+    const parts = [];
+    while (received.length < 30) {
+      const res = await c.next(TypeUrl.Cluster);
+      received.push(...res.resources.map((r) => r.name));
+      parts.push(res);
+    }
+    expect(parts.length).toBeGreaterThan(1);
+    expect(new Set(received).size).toBe(30);
+    for (const res of parts) c.ack(res);
+    await h.waitFor('synced', (_gw, _n, sv) => sv === v);
+  });
+
+  it('answers the unsubscription of a name also covered by the wildcard', async () => {
+    const h = (harness = await startHarness());
+    h.cache.set(GW, snapshotOf({ clusters: [edsCluster('c1')] }));
+    const c = client(h);
+    c.subscribe(TypeUrl.Cluster, ['*', 'c1', 'x']);
+    const first = await c.next(TypeUrl.Cluster);
+    expect(first.resources.map((r) => r.name)).toEqual(['c1']);
+    expect(first.removedResources).toEqual(['x']);
+    c.ack(first);
+    c.unsubscribe(TypeUrl.Cluster, ['c1', 'x']);
+    const again = await c.next(TypeUrl.Cluster);
+    // c1 is still in the wildcard: resent so the client knows to keep it; x simply forgotten.
+    expect(again.resources.map((r) => r.name)).toEqual(['c1']);
+    expect(again.removedResources).toEqual(['x']);
   });
 
   it('cleans up on disconnect: no listeners, no status left', async () => {

@@ -70,4 +70,19 @@ describe.each([
     expect(after.status).toBe(200);
     expect(h.server.envoys(gateway)[0]?.lastNack).toBeUndefined();
   }, 60000);
+
+  it('initializes an Envoy whose Gateway has no clusters at all (empty CDS is answered)', async () => {
+    const port = await freePort();
+    const gw = `${gateway}-nocluster`;
+    const v = h.cache.set(gw, snapshotOf({ listeners: [directResponseListener('only', port, 'no clusters')] }));
+    const second = await startEnvoy(binary, { xdsPort: h.port, gatewayKey: gw, nodeId: `${nodeId}-2`, apiType });
+    try {
+      // Well under Envoy's 15 s initial_fetch_timeout, which an unanswered CDS request would hit.
+      await h.waitFor('synced', (g, _n, sv) => g === gw && sv === v, 5000);
+      const res = await eventually(port, '/', (r) => r.status === 200, 5000);
+      expect(res.body).toBe('no clusters');
+    } finally {
+      await second.stop();
+    }
+  }, 30000);
 });

@@ -7,7 +7,7 @@
 //              listeners/routes may still use what T drops). Wait (bounded) until those responses
 //              are ACKed and Envoy has subscribed to the endpoints of new clusters.
 //   2. route:  listeners and routes of T (with their removals). Wait (bounded) for the ACKs and
-//              for Envoy to subscribe to new route configurations.
+//              for Envoy to subscribe to new route configurations and new secrets.
 //   3. prune:  clusters, endpoints and secrets T no longer has are removed. Wait for the ACK.
 // A NACK aborts the cycle: nothing further is sent for T, nothing is removed, Envoy keeps its
 // last good config, and the next snapshot starts a new cycle. A wait that times out is logged
@@ -139,7 +139,10 @@ export abstract class AdsSession {
   protected bind(gatewayKey: string, nodeId: string): void {
     this.gatewayKey = gatewayKey;
     this.nodeId = nodeId;
-    this.unsubscribeCache = this.host.cache.subscribe(gatewayKey, () => this.wake?.());
+    this.unsubscribeCache = this.host.cache.subscribe(gatewayKey, (entry) => {
+      if (entry === undefined) this.host.logger.info('snapshot of this gateway deleted; Envoy keeps its last config', this.logFields());
+      this.wake?.();
+    });
     this.host.connected(this);
     if (this.host.cache.get(gatewayKey) === undefined) {
       this.host.logger.info('waiting for the snapshot of this gateway', this.logFields());
@@ -246,6 +249,12 @@ export abstract class AdsSession {
       if (held === undefined) expectedEndpoints.push(name);
       else if (held !== cluster.version) resendEndpoints.push(name);
     }
+    // New secrets are typically for new listeners: Envoy asks for them once it has those listeners.
+    const secrets = T[TypeUrl.Secret];
+    const expectedSecrets: string[] = [];
+    for (const name of namesOf(this.changesFor(TypeUrl.Secret, target), secrets)) {
+      if (secrets.has(name) && this.clientVersion(TypeUrl.Secret, name) === undefined) expectedSecrets.push(name);
+    }
     this.advance(TypeUrl.Cluster, target, true);
     if (resendEndpoints.length > 0) this.markForResend(TypeUrl.ClusterLoadAssignment, resendEndpoints);
     this.advance(TypeUrl.ClusterLoadAssignment, target, true);
@@ -265,11 +274,17 @@ export abstract class AdsSession {
     }
     this.advance(TypeUrl.Listener, target, false);
     this.advance(TypeUrl.RouteConfiguration, target, false);
-    result = await this.waitPhase(ROUTE_TYPES, () => {
+    // Envoy warms a new listener (serving with the old one meanwhile) until it has its routes and
+    // secrets: wait until it asked for them and ACKed the answers before pruning.
+    result = await this.waitPhase([...ROUTE_TYPES, TypeUrl.Secret], () => {
       if (T[TypeUrl.Listener].size > 0 && !this.hasRequested(TypeUrl.Listener)) return false;
-      return expectedRoutes.every((n) => this.isSubscribed(TypeUrl.RouteConfiguration, n));
+      return (
+        expectedRoutes.every((n) => this.isSubscribed(TypeUrl.RouteConfiguration, n)) &&
+        expectedSecrets.every((n) => this.isSubscribed(TypeUrl.Secret, n))
+      );
     });
-    if (!this.continueAfter('route', result, target, { expectedRoutes: expectedRoutes.length })) return;
+    const pending = { expectedRoutes: expectedRoutes.length, expectedSecrets: expectedSecrets.length };
+    if (!this.continueAfter('route', result, target, pending)) return;
     confirmed &&= result === 'ok';
 
     // 3. prune: what T no longer has.
