@@ -2,6 +2,7 @@
 import type { ClusterIR } from '@gantry/ir';
 import { Cluster, Cluster_DiscoveryType, Cluster_LbPolicy, HttpProtocolOptions, packAny } from '@gantry/envoy-xds-proto';
 import { ADS_CONFIG_SOURCE, durationMs } from './proto.js';
+import { concatBytes, encodeMessage, stringField } from './wire.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const HTTP_PROTOCOL_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
@@ -28,4 +29,23 @@ export function buildCluster(cluster: ClusterIR): Cluster {
           }
         : {},
   });
+}
+
+/**
+ * Clusters differ only in name for a given protocol and connect timeout, so each is encoded as
+ * its name field followed by the shared encoding of everything else (a message is the
+ * concatenation of its fields, in any order). Decodes to exactly `buildCluster(c)` (tested).
+ */
+export class ClusterEncoder {
+  private readonly templates = new Map<string, Uint8Array>();
+
+  encode(c: ClusterIR): Uint8Array {
+    const key = `${c.protocol}/${c.connectTimeoutMs ?? ''}`;
+    let template = this.templates.get(key);
+    if (template === undefined) {
+      template = encodeMessage(Cluster.encode, buildCluster({ ...c, name: '' }));
+      this.templates.set(key, template);
+    }
+    return concatBytes([stringField(1, c.name), template]);
+  }
 }

@@ -56,7 +56,14 @@ export function hashParts(parts: readonly ContentHash[], seed = 0): ContentHash 
   return finish(h1, h2, parts.length);
 }
 
-/** The version string Envoy sees. */
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** The version string Envoy sees: 14 hex digits. (Number#toString(36) is far slower.) */
 export function versionOf(hash: ContentHash): string {
-  return hash.toString(36);
+  const lo = hash >>> 0;
+  const hi = Math.floor(hash / 4294967296);
+  return (
+    HEX[(hi >>> 16) & 0xff]! + HEX[(hi >>> 8) & 0xff]! + HEX[hi & 0xff]! +
+    HEX[lo >>> 24]! + HEX[(lo >>> 16) & 0xff]! + HEX[(lo >>> 8) & 0xff]! + HEX[lo & 0xff]!
+  );
 }

@@ -1,50 +1,233 @@
-// RouteConfiguration and VirtualHost bytes assembled from cached parts (see wire.ts).
+// RouteConfiguration bytes assembled from cached parts (see wire.ts).
 //
-//   RouteConfiguration = name (1) + virtual_hosts (2)*      VirtualHost = name (1) + domains (2)* + routes (3)*
+//   RouteConfiguration = name (1) + virtual_hosts (2)*
+//   VirtualHost        = name (1) + domains (2)* + routes (3)*
 //
 // Only these fields are ever set on the two messages, so the assembled bytes are exactly what a
-// full encode of the same message would produce (tested in route-config.test.ts).
-import type { RouteIR } from '@gantry/ir';
+// full encode of the same message produces (tested). Both repeated fields are kept in chunks of
+// consecutive entries: when a route changes, its route is encoded, its chunk of routes and its
+// chunk of virtual hosts are re-concatenated, and the table is written with one copy of each
+// chunk, whether it has one virtual host with 10,000 routes or 10,000 virtual hosts.
+import type { ListenerIR, RouteConfigIR, RouteIR, VirtualHostIR } from '@gantry/ir';
 import { Route } from '@gantry/envoy-xds-proto';
-import { hashBytes, hashParts, type ContentHash } from './hash.js';
-import { buildRoute, type ListenerContext } from './route.js';
-import { frameField, frameParts, stringField, utf8Bytes } from './wire.js';
+import type { EncodedResource } from '../resources.js';
+import { hashBytes, hashParts, versionOf, type ContentHash } from './hash.js';
+import { buildRoute, dependsOnListener, type ListenerContext } from './route.js';
+import { concatBytes, encodeFramed, fieldPrefix, frameField, sharedWriter, stringField, utf8Bytes } from './wire.js';
 
-/** An encoded field entry (tag + length + message) with the hash of its bytes' content. */
-export interface EncodedPart {
-  readonly framed: Uint8Array;
-  readonly hash: ContentHash;
-}
+/** Entries per chunk: small enough that re-concatenating one is cheap, large enough to be few. */
+export const CHUNK_SIZE = 128;
 
 const VIRTUAL_HOST_ROUTES = 3;
 const ROUTE_CONFIGURATION_VIRTUAL_HOSTS = 2;
 
-export function encodeRoutePart(route: RouteIR, listener: ListenerContext): EncodedPart {
-  const framed = frameField(VIRTUAL_HOST_ROUTES, Route.encode(buildRoute(route, listener)).finish());
+/** An encoded `routes` entry of a VirtualHost (tag + length + Route). */
+export interface RoutePart {
+  readonly framed: Uint8Array;
+  readonly hash: ContentHash;
+}
+
+/** Consecutive entries of a repeated field: which IR objects, and the bytes to write for them. */
+interface Chunk<T> {
+  readonly items: readonly T[];
+  readonly pieces: readonly Uint8Array[];
+  readonly hash: ContentHash;
+}
+
+/**
+ * An encoded `virtual_hosts` entry. A small host (at most CHUNK_SIZE routes, the usual case) is
+ * one buffer; a large one is its prefix (tag, length, name, domains) and its route chunks.
+ */
+type VirtualHostEntry =
+  | { readonly kind: 'small'; readonly ir: VirtualHostIR; readonly framed: Uint8Array; readonly hash: ContentHash; readonly listenerSpecific: boolean }
+  | {
+      readonly kind: 'large';
+      readonly ir: VirtualHostIR;
+      readonly prefix: Uint8Array;
+      readonly routeChunks: readonly Chunk<RouteIR>[];
+      readonly hash: ContentHash;
+      readonly listenerSpecific: boolean;
+    };
+
+interface RouteTableEntry {
+  readonly ir: RouteConfigIR;
+  readonly virtualHosts: readonly VirtualHostEntry[];
+  readonly chunks: readonly Chunk<VirtualHostEntry>[];
+  readonly resource: EncodedResource;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sumLength(pieces: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const p of pieces) n += p.length;
+  return n;
+}
+
+export function encodeRoutePart(route: RouteIR, listener: ListenerContext): RoutePart {
+  const framed = encodeFramed(VIRTUAL_HOST_ROUTES, Route.encode, buildRoute(route, listener));
   return { framed, hash: hashBytes(framed) };
 }
 
-export function encodeVirtualHostPart(name: string, domains: readonly string[], routes: readonly EncodedPart[]): EncodedPart {
-  const header: Uint8Array[] = [stringField(1, name)];
-  for (const d of domains) header.push(frameField(2, utf8Bytes(d)));
-  const parts = header.concat(routes.map((r) => r.framed));
-  const headerHash = hashParts(header.map((h) => hashBytes(h)));
+/** The routes of a virtual host in chunks, reusing the previous chunk at a position when its routes are the same objects. */
+function routeChunks(
+  routes: readonly RouteIR[],
+  previous: readonly Chunk<RouteIR>[] | undefined,
+  part: (route: RouteIR) => RoutePart,
+): Chunk<RouteIR>[] {
+  const chunks: Chunk<RouteIR>[] = [];
+  for (let start = 0, i = 0; start < routes.length; start += CHUNK_SIZE, i++) {
+    const items = routes.slice(start, start + CHUNK_SIZE);
+    const old = previous?.[i];
+    if (old !== undefined && sameItems(old.items, items)) {
+      chunks.push(old);
+      continue;
+    }
+    const parts = items.map(part);
+    chunks.push({ items, pieces: [concatBytes(parts.map((p) => p.framed))], hash: hashParts(parts.map((p) => p.hash)) });
+  }
+  return chunks;
+}
+
+function smallVirtualHost(vh: VirtualHostIR, parts: readonly RoutePart[]): VirtualHostEntry {
+  const w = sharedWriter().uint32(ROUTE_CONFIGURATION_VIRTUAL_HOSTS * 8 + 2).fork();
+  if (vh.name !== '') w.uint32(10).string(vh.name);
+  for (const d of vh.domains) w.uint32(18).string(d);
+  for (const p of parts) w.raw(p.framed);
+  const framed = w.join().finish();
+  return { kind: 'small', ir: vh, framed, hash: hashBytes(framed), listenerSpecific: vh.routes.some(dependsOnListener) };
+}
+
+function largeVirtualHost(vh: VirtualHostIR, routeChunks: readonly Chunk<RouteIR>[]): VirtualHostEntry {
+  const header: Uint8Array[] = [stringField(1, vh.name)];
+  for (const d of vh.domains) header.push(frameField(2, utf8Bytes(d)));
+  const headerBytes = concatBytes(header);
+  let length = headerBytes.length;
+  for (const c of routeChunks) length += sumLength(c.pieces);
   return {
-    framed: frameParts(ROUTE_CONFIGURATION_VIRTUAL_HOSTS, parts),
-    hash: hashParts([headerHash, ...routes.map((r) => r.hash)], VIRTUAL_HOST_ROUTES),
+    kind: 'large',
+    ir: vh,
+    prefix: concatBytes([fieldPrefix(ROUTE_CONFIGURATION_VIRTUAL_HOSTS, length), headerBytes]),
+    routeChunks,
+    hash: hashParts([hashBytes(headerBytes), ...routeChunks.map((c) => c.hash)], VIRTUAL_HOST_ROUTES),
+    listenerSpecific: vh.routes.some(dependsOnListener),
   };
 }
 
-export function encodeRouteConfiguration(name: string, virtualHosts: readonly EncodedPart[]): { bytes: Uint8Array; hash: ContentHash } {
+/**
+ * Virtual hosts in chunks: small hosts CHUNK_SIZE at a time, their bytes concatenated; a large
+ * host is a chunk of its own whose pieces are its route chunks (never copied in between).
+ */
+function virtualHostChunks(entries: readonly VirtualHostEntry[], previous: readonly Chunk<VirtualHostEntry>[] | undefined): Chunk<VirtualHostEntry>[] {
+  const chunks: Chunk<VirtualHostEntry>[] = [];
+  const close = (items: VirtualHostEntry[]): void => {
+    if (items.length === 0) return;
+    const old = previous?.[chunks.length];
+    if (old !== undefined && sameItems(old.items, items)) {
+      chunks.push(old);
+      return;
+    }
+    const first = items[0]!;
+    const pieces =
+      first.kind === 'large'
+        ? [first.prefix, ...first.routeChunks.flatMap((c) => c.pieces)]
+        : [concatBytes(items.map((e) => (e.kind === 'small' ? e.framed : new Uint8Array(0))))];
+    chunks.push({ items, pieces, hash: hashParts(items.map((e) => e.hash)) });
+  };
+  let group: VirtualHostEntry[] = [];
+  for (const e of entries) {
+    if (e.kind === 'large') {
+      close(group);
+      group = [];
+      close([e]);
+    } else {
+      group.push(e);
+      if (group.length === CHUNK_SIZE) {
+        close(group);
+        group = [];
+      }
+    }
+  }
+  close(group);
+  return chunks;
+}
+
+function routeTableResource(name: string, chunks: readonly Chunk<VirtualHostEntry>[]): EncodedResource {
   const nameField = stringField(1, name);
   let length = nameField.length;
-  for (const v of virtualHosts) length += v.framed.length;
+  for (const c of chunks) length += sumLength(c.pieces);
   const bytes = new Uint8Array(length);
   bytes.set(nameField, 0);
   let at = nameField.length;
-  for (const v of virtualHosts) {
-    bytes.set(v.framed, at);
-    at += v.framed.length;
+  for (const c of chunks) {
+    for (const p of c.pieces) {
+      bytes.set(p, at);
+      at += p.length;
+    }
   }
-  return { bytes, hash: hashParts([hashBytes(nameField), ...virtualHosts.map((v) => v.hash)], ROUTE_CONFIGURATION_VIRTUAL_HOSTS) };
+  const hash = hashParts([hashBytes(nameField), ...chunks.map((c) => c.hash)], ROUTE_CONFIGURATION_VIRTUAL_HOSTS);
+  return { name, version: versionOf(hash), bytes };
+}
+
+/**
+ * Encodes the route tables of a Gateway, remembering the current ones: a table whose IR object is
+ * unchanged is reused as is; a changed one reuses every virtual host and chunk that did not change.
+ */
+export class RouteTableEncoder {
+  private readonly routes = new WeakMap<RouteIR, { readonly listener: string | undefined; readonly part: RoutePart }[]>();
+  private current = new Map<string, RouteTableEntry>();
+
+  encode(listeners: readonly ListenerIR[]): Map<string, EncodedResource> {
+    const out = new Map<string, EncodedResource>();
+    const next = new Map<string, RouteTableEntry>();
+    for (const l of listeners) {
+      const ctx: ListenerContext = { protocol: l.protocol, port: l.port };
+      const key = `${l.protocol}:${l.port}`;
+      for (const chain of l.filterChains) {
+        const rc = chain.routeConfig;
+        const id = `${key}\u0000${rc.name}`;
+        let entry = this.current.get(id);
+        if (entry?.ir !== rc) entry = this.routeTable(rc, entry, ctx, key);
+        next.set(id, entry);
+        out.set(rc.name, entry.resource);
+      }
+    }
+    this.current = next;
+    return out;
+  }
+
+  private routeTable(rc: RouteConfigIR, previous: RouteTableEntry | undefined, ctx: ListenerContext, key: string): RouteTableEntry {
+    let byName: Map<string, VirtualHostEntry> | undefined;
+    const virtualHosts = rc.virtualHosts.map((vh, i) => {
+      // The same host at the same position (the common edit), else the same host anywhere.
+      let old = previous?.virtualHosts[i];
+      if (old?.ir === vh) return old;
+      if (old !== undefined && old.ir.name !== vh.name) {
+        byName ??= new Map(previous!.virtualHosts.map((e) => [e.ir.name, e]));
+        old = byName.get(vh.name);
+      }
+      const part = (r: RouteIR): RoutePart => this.routePart(r, ctx, key);
+      if (vh.routes.length <= CHUNK_SIZE) return smallVirtualHost(vh, vh.routes.map(part));
+      return largeVirtualHost(vh, routeChunks(vh.routes, old?.kind === 'large' ? old.routeChunks : undefined, part));
+    });
+    const chunks = virtualHostChunks(virtualHosts, previous?.chunks);
+    return { ir: rc, virtualHosts, chunks, resource: routeTableResource(rc.name, chunks) };
+  }
+
+  /** A route's encoding: shared by every listener unless it depends on the listener (redirects). */
+  private routePart(r: RouteIR, ctx: ListenerContext, key: string): RoutePart {
+    const variants = this.routes.get(r);
+    if (variants !== undefined) {
+      for (const v of variants) if (v.listener === undefined || v.listener === key) return v.part;
+    }
+    const part = encodeRoutePart(r, ctx);
+    const variant = { listener: dependsOnListener(r) ? key : undefined, part };
+    if (variants === undefined) this.routes.set(r, [variant]);
+    else variants.push(variant);
+    return part;
+  }
 }

@@ -5,6 +5,8 @@
 // followed by cached, pre-framed `routes` entries, and a RouteConfiguration likewise from cached
 // `virtual_hosts` entries: an unchanged route is never encoded twice.
 
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
+
 const WIRE_TYPE_LEN = 2;
 const utf8 = new TextEncoder();
 
@@ -54,25 +56,41 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/**
- * A length-delimited field entry whose payload is the concatenation of `parts`, written with a
- * single allocation (the way a message is assembled from cached, already-framed fields).
- */
-export function frameParts(fieldNumber: number, parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
+/** The tag and length of a length-delimited field entry whose payload follows separately. */
+export function fieldPrefix(fieldNumber: number, length: number): Uint8Array {
   const tag = fieldNumber * 8 + WIRE_TYPE_LEN;
-  const out = new Uint8Array(varintSize(tag) + varintSize(length) + length);
-  let at = writeVarint(out, 0, tag);
-  at = writeVarint(out, at, length);
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
+  const out = new Uint8Array(varintSize(tag) + varintSize(length));
+  writeVarint(out, writeVarint(out, 0, tag), length);
   return out;
 }
 
 /** UTF-8 bytes of a string. */
 export function utf8Bytes(value: string): Uint8Array {
   return utf8.encode(value);
+}
+
+/**
+ * One writer reused for every top-level encode: its buffer grows once and stays, instead of every
+ * encode starting small and growing. Only used synchronously between build and finish().
+ */
+const shared = new BinaryWriter();
+
+/** The shared writer, for hand-written encoders of hot messages; finish() it before returning. */
+export function sharedWriter(): BinaryWriter {
+  return shared;
+}
+
+/** `encode(message, writer)` of a ts-proto codec. */
+export type EncodeInto<M> = (message: M, writer: BinaryWriter) => BinaryWriter;
+
+/** A message's bytes. */
+export function encodeMessage<M>(encode: EncodeInto<M>, message: M): Uint8Array {
+  return encode(message, shared).finish();
+}
+
+/** A message's bytes framed as a length-delimited field entry. */
+export function encodeFramed<M>(fieldNumber: number, encode: EncodeInto<M>, message: M): Uint8Array {
+  shared.uint32(fieldNumber * 8 + WIRE_TYPE_LEN).fork();
+  encode(message, shared);
+  return shared.join().finish();
 }
