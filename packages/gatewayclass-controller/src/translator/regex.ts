@@ -18,6 +18,7 @@ export function re2Error(expr: string): string | undefined {
     new RegExp(js);
     return undefined;
   } catch (e) {
-    return `invalid regular expression: ${e instanceof Error ? e.message : String(e)}`;
+    const detail = (e instanceof Error ? e.message : String(e)).replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '');
+    return `not a valid regular expression (${detail})`;
   }
 }
