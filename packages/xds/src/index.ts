@@ -2,3 +2,4 @@ export * from './cache/index.js';
 export * from './server/index.js';
 export * from './translator/index.js';
 export * from './bootstrap/index.js';
+export * from './resources.js';

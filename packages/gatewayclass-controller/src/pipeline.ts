@@ -1,0 +1,65 @@
+// The translation pipeline shared by every mode: snapshot → gateway translator → IR → xds
+// translator → cache. Work follows what changed: an unchanged GatewayIR (same object) is not
+// translated again, and each Gateway's xds translator reuses encodings of unchanged IR parts.
+import type { GatewayIR } from '@gantry/ir';
+import { XdsTranslator, type XdsSnapshot } from '@gantry/xds';
+import type { Snapshot } from './api/snapshot.js';
+import { GatewayTranslator, type StatusReport, type TranslationResult } from './translator/index.js';
+
+/** Where per-Gateway xDS snapshots go: the ADS server's cache. */
+export interface SnapshotSink {
+  set(gatewayKey: string, snapshot: XdsSnapshot): void;
+  delete(gatewayKey: string): void;
+}
+
+export interface PipelineOptions {
+  readonly sink: SnapshotSink;
+  /** Address Envoy listeners bind to (0.0.0.0 in a cluster, loopback for local runs). */
+  readonly listenAddress?: string;
+}
+
+export interface PipelineRun {
+  readonly result: TranslationResult;
+  /** Gateways whose xDS snapshot was replaced by this run. */
+  readonly changed: readonly string[];
+  readonly removed: readonly string[];
+  readonly statuses: readonly StatusReport[];
+}
+
+export class Pipeline {
+  private readonly gateways = new GatewayTranslator();
+  private readonly xds = new Map<string, { translator: XdsTranslator; ir: GatewayIR }>();
+
+  constructor(private readonly opts: PipelineOptions) {}
+
+  /** The IR last published for a Gateway (debug endpoints, tests). */
+  ir(gatewayKey: string): GatewayIR | undefined {
+    return this.xds.get(gatewayKey)?.ir;
+  }
+
+  gatewayKeys(): string[] {
+    return [...this.xds.keys()].sort();
+  }
+
+  run(snapshot: Snapshot): PipelineRun {
+    const result = this.gateways.translate(snapshot);
+    const changed: string[] = [];
+    for (const [key, ir] of result.gateways) {
+      let entry = this.xds.get(key);
+      if (entry?.ir === ir) continue;
+      if (!entry) {
+        entry = { translator: new XdsTranslator(), ir };
+        this.xds.set(key, entry);
+      }
+      entry.ir = ir;
+      this.opts.sink.set(key, entry.translator.translate(ir, { listenAddress: this.opts.listenAddress }));
+      changed.push(key);
+    }
+    const removed = [...this.xds.keys()].filter((k) => !result.gateways.has(k));
+    for (const key of removed) {
+      this.xds.delete(key);
+      this.opts.sink.delete(key);
+    }
+    return { result, changed, removed, statuses: result.statuses };
+  }
+}
