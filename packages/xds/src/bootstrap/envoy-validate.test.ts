@@ -1,0 +1,59 @@
+// Every golden case's static bootstrap, and the ADS bootstraps, must be accepted by the real
+// Envoy (`envoy --mode validate`), the same binary the data plane runs.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { envoyBinary, goldenCases } from '../translator/testing.js';
+import { translateXds } from '../translator/translator.js';
+import { adsBootstrap } from './ads.js';
+import { staticBootstrap } from './static.js';
+
+let envoy = '';
+let dir = '';
+
+beforeAll(() => {
+  envoy = envoyBinary();
+  dir = mkdtempSync(join(tmpdir(), 'gantry-xds-validate-'));
+});
+
+afterAll(() => {
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+function envoyValidate(name: string, bootstrap: object): { ok: boolean; output: string } {
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(bootstrap), { mode: 0o600 });
+  const r = spawnSync(envoy, ['--mode', 'validate', '-c', file, '-l', 'error', '--disable-hot-restart'], { encoding: 'utf8', timeout: 60_000 });
+  return { ok: r.status === 0, output: `${r.stdout}\n${r.stderr}`.trim() };
+}
+
+describe('envoy --mode validate', () => {
+  for (const c of goldenCases()) {
+    it(`accepts the static bootstrap of ${c.name}`, () => {
+      const result = envoyValidate(c.name, staticBootstrap(translateXds(c.ir), { gatewayKey: c.ir.key }));
+      expect(result.output).toContain('OK');
+      expect(result.ok).toBe(true);
+    });
+  }
+
+  it('accepts the ADS bootstraps (delta and SotW, IP and DNS server address)', () => {
+    const variants = [
+      { name: 'ads-delta-ip', sotw: false, xdsHost: '127.0.0.1' },
+      { name: 'ads-sotw-dns', sotw: true, xdsHost: 'gantry.gantry-system.svc.cluster.local' },
+      { name: 'ads-delta-ipv6', sotw: false, xdsHost: '::1' },
+    ];
+    for (const v of variants) {
+      const result = envoyValidate(v.name, adsBootstrap({ gatewayKey: 'default/gw', nodeId: 'gw-abc', xdsHost: v.xdsHost, xdsPort: 18000, sotw: v.sotw }));
+      expect(`${v.name}: ${result.output}`).toContain('OK');
+    }
+  });
+
+  it('rejects a broken bootstrap (the check is real)', () => {
+    const bootstrap = staticBootstrap(translateXds(goldenCases()[0]!.ir));
+    const broken = JSON.parse(JSON.stringify(bootstrap).replace(/"pathSeparatedPrefix":"\/api"/, '"pathSeparatedPrefix":"/api/"')) as object;
+    expect(JSON.stringify(broken)).toContain('"/api/"');
+    expect(envoyValidate('broken', broken).ok).toBe(false);
+  });
+});
