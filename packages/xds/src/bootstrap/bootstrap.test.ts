@@ -1,0 +1,52 @@
+import { describe, expect, it } from '@jest/globals';
+import { goldenCases } from '../translator/testing.js';
+import { translateXds } from '../translator/translator.js';
+import { adsBootstrap, XDS_CLUSTER_NAME } from './ads.js';
+import { NODE_GATEWAY_METADATA_KEY } from './node.js';
+import { staticBootstrap } from './static.js';
+
+describe('adsBootstrap', () => {
+  const b = adsBootstrap({ gatewayKey: 'ns/gw', nodeId: 'gw-7d9f', xdsHost: '10.96.0.10', xdsPort: 18000, adminPort: 19001 });
+
+  it('names the Gateway in the node metadata', () => {
+    expect(b['node']).toEqual({ id: 'gw-7d9f', cluster: 'gantry', metadata: { [NODE_GATEWAY_METADATA_KEY]: 'ns/gw' } });
+  });
+
+  it('fetches listeners and clusters over one delta ADS stream', () => {
+    expect(b['dynamicResources']).toEqual({
+      ldsConfig: { ads: {}, resourceApiVersion: 'V3' },
+      cdsConfig: { ads: {}, resourceApiVersion: 'V3' },
+      adsConfig: {
+        apiType: 'DELTA_GRPC',
+        transportApiVersion: 'V3',
+        grpcServices: [{ envoyGrpc: { clusterName: XDS_CLUSTER_NAME } }],
+        setNodeOnFirstMessageOnly: true,
+      },
+    });
+    expect(JSON.stringify(adsBootstrap({ gatewayKey: 'ns/gw', nodeId: 'n', xdsHost: 'x', xdsPort: 1, sotw: true }))).toContain('"apiType":"GRPC"');
+  });
+
+  it('reaches the server over HTTP/2 from a static cluster (STRICT_DNS for a name)', () => {
+    const json = JSON.stringify(b);
+    expect(json).toContain('"type":"STATIC"');
+    expect(json).toContain('"http2ProtocolOptions"');
+    expect(JSON.stringify(adsBootstrap({ gatewayKey: 'ns/gw', nodeId: 'n', xdsHost: 'gantry.gantry-system.svc', xdsPort: 18000 }))).toContain(
+      '"type":"STRICT_DNS"',
+    );
+    expect(b['admin']).toEqual({ address: { socketAddress: { address: '127.0.0.1', portValue: 19001 } } });
+  });
+});
+
+describe('staticBootstrap', () => {
+  it('inlines routes, endpoints and secrets (with the real key)', () => {
+    const tls = goldenCases().find((c) => c.ir.secrets.length > 0)!;
+    const json = JSON.stringify(staticBootstrap(translateXds(tls.ir), { gatewayKey: tls.ir.key }));
+    expect(json).not.toContain('"rds"');
+    expect(json).not.toContain('"edsClusterConfig"');
+    expect(json).not.toContain('"sdsConfig"');
+    expect(json).toContain('"routeConfig"');
+    expect(json).toContain('"loadAssignment"');
+    expect(json).toContain('PRIVATE KEY');
+    expect(json).not.toContain('<redacted>');
+  });
+});
