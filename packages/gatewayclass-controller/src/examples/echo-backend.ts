@@ -1,8 +1,18 @@
 // A small HTTP backend that answers with what it received, as JSON: the quickstart's backend and
 // the traffic tests' upstream. Run: node dist/examples/echo-backend.js --name NAME --port PORT
+//
+// Requests can ask for misbehaviour, so tests can exercise timeouts and retries through a proxy:
+//   x-echo-delay-ms: N          answer after N ms
+//   x-echo-status: CODE         answer with this status
+//   x-echo-fail-times: N        the first N attempts of this request get x-echo-fail-status
+//                               (default 503); attempts are counted per x-echo-attempt-key, else
+//                               per x-request-id (a proxy keeps it across retries)
+//   x-echo-response-headers: {"name": "value", ...}   extra response headers (JSON)
+// A websocket upgrade (HTTP/1.1) is accepted and every text or binary message is echoed back.
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createH2cServer, type Http2Server } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import { createServer as createH2cServer, type Http2Server, type Http2ServerRequest } from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -13,11 +23,13 @@ export interface EchoReply {
   readonly host: string;
   readonly protocol: string;
   readonly headers: Record<string, string | string[] | undefined>;
+  /** The request body, when there was one. */
+  readonly body?: string;
 }
 
 export interface EchoServer {
   readonly port: number;
-  /** Every request this backend saw, oldest first. */
+  /** Every request this backend saw (websocket upgrades included), oldest first. */
   readonly requests: EchoReply[];
   close(): Promise<void>;
 }
@@ -30,23 +42,82 @@ export interface EchoOptions {
   readonly h2c?: boolean;
 }
 
+interface Reply {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  end(body: string): unknown;
+}
+
+function header(req: IncomingMessage | Http2ServerRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function extraHeaders(req: IncomingMessage | Http2ServerRequest): Record<string, string> {
+  const raw = header(req, 'x-echo-response-headers');
+  if (raw === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (parsed === null || typeof parsed !== 'object') return {};
+    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {};
+  }
+}
+
 export async function startEchoServer(opts: EchoOptions): Promise<EchoServer> {
   const requests: EchoReply[] = [];
-  const handle = (req: IncomingMessage | import('node:http2').Http2ServerRequest, res: { writeHead(s: number, h: Record<string, string>): unknown; end(b: string): unknown }): void => {
-    const reply: EchoReply = {
-      backend: opts.name,
-      method: req.method ?? '',
-      path: req.url ?? '',
-      host: (req.headers[':authority'] as string | undefined) ?? req.headers.host ?? '',
-      protocol: `HTTP/${req.httpVersion}`,
-      headers: { ...req.headers },
-    };
-    requests.push(reply);
-    req.resume();
-    res.writeHead(200, { 'content-type': 'application/json', 'x-backend': opts.name });
-    res.end(`${JSON.stringify(reply)}\n`);
+  const attempts = new Map<string, number>();
+
+  const describe = (req: IncomingMessage | Http2ServerRequest, body: string): EchoReply => ({
+    backend: opts.name,
+    method: req.method ?? '',
+    path: req.url ?? '',
+    host: header(req, ':authority') ?? header(req, 'host') ?? '',
+    protocol: `HTTP/${req.httpVersion}`,
+    headers: { ...req.headers },
+    ...(body !== '' ? { body } : {}),
+  });
+
+  /** The status this attempt must get: a failure while the request still has some to go. */
+  const statusFor = (req: IncomingMessage | Http2ServerRequest): number => {
+    const failTimes = Number(header(req, 'x-echo-fail-times') ?? 0);
+    if (failTimes > 0) {
+      const key = header(req, 'x-echo-attempt-key') ?? header(req, 'x-request-id') ?? '';
+      const n = (attempts.get(key) ?? 0) + 1;
+      attempts.set(key, n);
+      if (n <= failTimes) return Number(header(req, 'x-echo-fail-status') ?? 503);
+    }
+    return Number(header(req, 'x-echo-status') ?? 200);
   };
+
+  const handle = (req: IncomingMessage | Http2ServerRequest, res: Reply): void => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const reply = describe(req, Buffer.concat(chunks).toString('utf8'));
+      requests.push(reply);
+      const status = statusFor(req);
+      const send = (): void => {
+        try {
+          res.writeHead(status, { ...extraHeaders(req), 'content-type': 'application/json', 'x-backend': opts.name });
+          res.end(`${JSON.stringify(reply)}\n`);
+        } catch {
+          // The client gave up while this reply was delayed (a proxy's timeout): nobody to answer.
+        }
+      };
+      const delay = Number(header(req, 'x-echo-delay-ms') ?? 0);
+      if (delay > 0) setTimeout(send, delay);
+      else send();
+    });
+  };
+
   const server: Server | Http2Server = opts.h2c ? createH2cServer(handle) : createServer(handle);
+  if (!opts.h2c) {
+    server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+      requests.push(describe(req, ''));
+      acceptWebSocket(req, socket, opts.name);
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
@@ -64,6 +135,88 @@ export async function startEchoServer(opts: EchoOptions): Promise<EchoServer> {
       server.close(() => resolve());
     }),
   };
+}
+
+// ---- websocket (RFC 6455), just enough to echo messages ----------------------------------------
+
+const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+export function webSocketAccept(key: string): string {
+  return createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
+}
+
+export interface WebSocketFrame {
+  readonly fin: boolean;
+  readonly opcode: number;
+  readonly payload: Buffer;
+}
+
+/** One frame; clients must mask what they send (RFC 6455 5.3), servers must not. */
+export function encodeWebSocketFrame(opcode: number, payload: Buffer, mask?: Buffer): Buffer {
+  const len = payload.length;
+  const head: number[] = [0x80 | opcode];
+  const maskBit = mask ? 0x80 : 0;
+  if (len < 126) head.push(maskBit | len);
+  else if (len < 65536) head.push(maskBit | 126, len >> 8, len & 0xff);
+  else throw new Error('websocket frames over 64 KiB are not supported here');
+  if (!mask) return Buffer.concat([Buffer.from(head), payload]);
+  const masked = Buffer.alloc(len);
+  for (let i = 0; i < len; i++) masked[i] = (payload[i] as number) ^ (mask[i % 4] as number);
+  return Buffer.concat([Buffer.from(head), mask, masked]);
+}
+
+/** The first complete frame in `buf` and the bytes it used, or undefined when more are needed. */
+export function decodeWebSocketFrame(buf: Buffer): { frame: WebSocketFrame; used: number } | undefined {
+  if (buf.length < 2) return undefined;
+  const b0 = buf[0] as number;
+  const b1 = buf[1] as number;
+  let len = b1 & 0x7f;
+  let at = 2;
+  if (len === 126) {
+    if (buf.length < 4) return undefined;
+    len = buf.readUInt16BE(2);
+    at = 4;
+  } else if (len === 127) {
+    if (buf.length < 10) return undefined;
+    len = Number(buf.readBigUInt64BE(2));
+    at = 10;
+  }
+  const masked = (b1 & 0x80) !== 0;
+  const mask = masked ? buf.subarray(at, at + 4) : undefined;
+  if (masked) at += 4;
+  if (buf.length < at + len) return undefined;
+  const payload = Buffer.from(buf.subarray(at, at + len));
+  if (mask) for (let i = 0; i < len; i++) payload[i] = (payload[i] as number) ^ (mask[i % 4] as number);
+  return { frame: { fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, payload }, used: at + len };
+}
+
+function acceptWebSocket(req: IncomingMessage, socket: Socket, name: string): void {
+  const key = header(req, 'sec-websocket-key');
+  if (header(req, 'upgrade')?.toLowerCase() !== 'websocket' || key === undefined) {
+    socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n');
+    return;
+  }
+  socket.write(
+    'HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n' +
+      `sec-websocket-accept: ${webSocketAccept(key)}\r\nx-backend: ${name}\r\n\r\n`,
+  );
+  let pending = Buffer.alloc(0);
+  socket.on('data', (data: Buffer) => {
+    pending = Buffer.concat([pending, data]);
+    for (;;) {
+      const next = decodeWebSocketFrame(pending);
+      if (!next) return;
+      pending = pending.subarray(next.used);
+      const { opcode, payload } = next.frame;
+      if (opcode === 0x8) {
+        socket.end(encodeWebSocketFrame(0x8, payload));
+        return;
+      }
+      if (opcode === 0x9) socket.write(encodeWebSocketFrame(0xa, payload));
+      else if (opcode === 0x1 || opcode === 0x2) socket.write(encodeWebSocketFrame(opcode, payload));
+    }
+  });
+  socket.on('error', () => socket.destroy());
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
