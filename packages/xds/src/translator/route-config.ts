@@ -13,7 +13,7 @@ import { Route } from '@gantry/envoy-xds-proto';
 import type { EncodedResource } from '../resources.js';
 import { hashBytes, hashParts, versionOf, type ContentHash } from './hash.js';
 import { buildRoute, dependsOnListener, type ListenerContext } from './route.js';
-import { concatBytes, encodeFramed, fieldPrefix, frameField, sharedWriter, stringField, utf8Bytes } from './wire.js';
+import { allocBytes, concatBytes, encodeFramed, fieldPrefix, frameField, sharedWriter, stringField, utf8Bytes } from './wire.js';
 
 /** Entries per chunk: small enough that re-concatenating one is cheap, large enough to be few. */
 export const CHUNK_SIZE = 128;
@@ -160,7 +160,7 @@ function routeTableResource(name: string, chunks: readonly Chunk<VirtualHostEntr
   const nameField = stringField(1, name);
   let length = nameField.length;
   for (const c of chunks) length += sumLength(c.pieces);
-  const bytes = new Uint8Array(length);
+  const bytes = allocBytes(length);
   bytes.set(nameField, 0);
   let at = nameField.length;
   for (const c of chunks) {

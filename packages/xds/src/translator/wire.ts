@@ -31,7 +31,7 @@ function writeVarint(into: Uint8Array, at: number, value: number): number {
 /** A length-delimited field entry: tag, length, payload. */
 export function frameField(fieldNumber: number, payload: Uint8Array): Uint8Array {
   const tag = fieldNumber * 8 + WIRE_TYPE_LEN;
-  const out = new Uint8Array(varintSize(tag) + varintSize(payload.length) + payload.length);
+  const out = allocBytes(varintSize(tag) + varintSize(payload.length) + payload.length);
   let at = writeVarint(out, 0, tag);
   at = writeVarint(out, at, payload.length);
   out.set(payload, at);
@@ -47,7 +47,7 @@ export function stringField(fieldNumber: number, value: string): Uint8Array {
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let total = 0;
   for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
+  const out = allocBytes(total);
   let at = 0;
   for (const p of parts) {
     out.set(p, at);
@@ -59,7 +59,7 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
 /** The tag and length of a length-delimited field entry whose payload follows separately. */
 export function fieldPrefix(fieldNumber: number, length: number): Uint8Array {
   const tag = fieldNumber * 8 + WIRE_TYPE_LEN;
-  const out = new Uint8Array(varintSize(tag) + varintSize(length));
+  const out = allocBytes(varintSize(tag) + varintSize(length));
   writeVarint(out, writeVarint(out, 0, tag), length);
   return out;
 }
@@ -70,10 +70,48 @@ export function utf8Bytes(value: string): Uint8Array {
 }
 
 /**
+ * Byte arrays for encoded resources come from Node's Buffer pool (small ones are slices of a
+ * shared 8 KiB slab): tens of thousands of separately allocated ArrayBuffers cost several times
+ * more to allocate and to collect.
+ */
+export function allocBytes(length: number): Uint8Array<ArrayBuffer> {
+  return Buffer.allocUnsafe(length);
+}
+
+/** The fields of BinaryWriter (@bufbuild/protobuf 2.x) that finish() reads and resets. */
+interface WriterState {
+  buffer: Uint8Array;
+  pos: number;
+  stackPos: number[];
+}
+
+/** The writer's internals, if they are what this module was written against. */
+function writerState(w: BinaryWriter): WriterState | undefined {
+  const s = w as unknown as Partial<WriterState>;
+  return s.buffer instanceof Uint8Array && typeof s.pos === 'number' && Array.isArray(s.stackPos) ? (s as WriterState) : undefined;
+}
+
+/**
+ * A BinaryWriter whose finish() copies into a pooled array instead of slicing a fresh
+ * ArrayBuffer. Falls back to the original finish() if the writer's internals ever change.
+ */
+class PooledWriter extends BinaryWriter {
+  override finish(): Uint8Array<ArrayBuffer> {
+    const state = writerState(this);
+    if (state === undefined) return super.finish();
+    const out = allocBytes(state.pos);
+    out.set(state.buffer.subarray(0, state.pos));
+    state.pos = 0;
+    state.stackPos = [];
+    return out;
+  }
+}
+
+/**
  * One writer reused for every top-level encode: its buffer grows once and stays, instead of every
  * encode starting small and growing. Only used synchronously between build and finish().
  */
-const shared = new BinaryWriter();
+const shared: BinaryWriter = new PooledWriter();
 
 /** The shared writer, for hand-written encoders of hot messages; finish() it before returning. */
 export function sharedWriter(): BinaryWriter {
