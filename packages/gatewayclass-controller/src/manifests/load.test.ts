@@ -29,7 +29,7 @@ describe('parseManifests', () => {
     const { objects, errors } = parseManifests(`${gateway}---\n${bad}`, 'gw.yaml');
     expect(objects).toHaveLength(1);
     expect(errors).toHaveLength(1);
-    expect(formatManifestError(errors[0]!)).toBe('gw.yaml:21 (document 2): spec.listeners[0].port: expected an integer, got string "eighty"');
+    expect(formatManifestError(errors[0]!)).toBe('gw.yaml:20 (document 2): spec.listeners[0].port: expected an integer, got string "eighty"');
   });
 
   it('reports missing required fields, unknown fields and unsupported enum values', () => {
