@@ -76,12 +76,6 @@ export async function echo(opts: RequestOptions): Promise<EchoReply> {
   return echoOf(reply);
 }
 
-/** A request header value as one string (repeated headers joined with ", "). */
-export function headerValue(h: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const v = h[name.toLowerCase()];
-  return Array.isArray(v) ? v.join(', ') : v;
-}
-
 // ---- websocket -------------------------------------------------------------------------------
 
 export interface WebSocketResult {
