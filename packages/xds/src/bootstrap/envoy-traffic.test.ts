@@ -57,6 +57,7 @@ function gatewayIR(listenerPort: number, backendPort: number): GatewayIR {
     }),
     forward('cors', '/cors', {}, { cors: { allowOrigins: ['https://www.foo.com', 'https://*.bar.com'], allowMethods: ['GET', 'OPTIONS'], allowCredentials: true, maxAgeSeconds: 3600 } }),
     forward('cors-wild', '/wild-cors', {}, { cors: { allowOrigins: ['*'], allowMethods: ['*'], allowHeaders: ['*'], allowCredentials: true } }),
+    forward('partly-invalid', '/partly-invalid', { invalidBackendWeight: 1 }),
     forward('retry', '/flaky', { retry: { codes: [503], attempts: 2, backoffMs: 10 } }),
     forward('timeout', '/slow', { timeouts: { requestMs: 300 } }),
     redirect('r1', '/scheme-nil-and-port-nil', { hostname: 'example.org', statusCode: 302 }),
@@ -231,6 +232,11 @@ describe('traffic through Envoy', () => {
     expect(await location('/scheme-https-and-port-8443')).toBe('https://example.org:8443/scheme-https-and-port-8443');
     expect(await location('/original-prefix/a/b')).toBe(`http://test.local:${port}/replacement-prefix/a/b`);
     expect((await send(port, '/scheme-https-and-port-nil')).status).toBe(301);
+  });
+
+  it('answers 500 for the share of requests meant for invalid backends', async () => {
+    const statuses = await Promise.all(Array.from({ length: 60 }, () => send(port, '/partly-invalid').then((r) => r.status)));
+    expect(new Set(statuses)).toEqual(new Set([200, 500]));
   });
 
   it('answers direct responses', async () => {

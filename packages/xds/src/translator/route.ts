@@ -43,10 +43,19 @@ export interface ListenerContext {
   readonly port: number;
 }
 
-/** A route whose Envoy form depends on the listener it is served on (redirect ports). */
+/**
+ * A route whose Envoy form depends on the listener it is served on: a redirect that leaves its
+ * scheme or port to be derived from the listener (the gateway translator normally resolves both).
+ */
 export function dependsOnListener(route: RouteIR): boolean {
-  return route.action.kind === 'redirect';
+  return route.action.kind === 'redirect' && (route.action.scheme === undefined || route.action.port === undefined);
 }
+
+/**
+ * The cluster that receives the share of requests meant for unresolvable backendRefs. It never
+ * exists, so Envoy answers those requests with the route's cluster_not_found_response_code (500).
+ */
+export const INVALID_BACKEND_CLUSTER = 'gantry/invalid-backend';
 
 export function buildRoute(route: RouteIR, listener: ListenerContext): Route {
   const requestHeaders = headerMutations(route.requestHeaders);
@@ -126,16 +135,18 @@ function routeMatch(match: RouteMatchIR): DeepPartial<RouteMatch> {
 
 function routeAction(route: RouteIR, action: ForwardActionIR): DeepPartial<RouteAction> {
   const out: DeepPartial<RouteAction> = {
-    // A backend whose cluster does not exist (never expected: the gateway translator resolves
-    // invalid backends into 500 direct responses) answers 500 as the Gateway API requires for
-    // invalid backends, instead of Envoy's default 503.
+    // Requests for a backend whose cluster does not exist get 500, as the Gateway API requires
+    // for invalid backends (Envoy's default would be 503).
     clusterNotFoundResponseCode: RouteAction_ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR,
   };
   const perBackendHeaders = action.backends.some((b) => b.requestHeaders !== undefined || b.responseHeaders !== undefined);
-  if (action.backends.length === 1 && !perBackendHeaders) {
+  const invalidWeight = action.invalidBackendWeight ?? 0;
+  if (action.backends.length === 1 && !perBackendHeaders && invalidWeight <= 0) {
     out.clusterSpecifier = { $case: 'cluster', cluster: action.backends[0]!.cluster };
   } else {
-    out.clusterSpecifier = { $case: 'weightedClusters', weightedClusters: { clusters: action.backends.map(clusterWeight) } };
+    const clusters = action.backends.map(clusterWeight);
+    if (invalidWeight > 0) clusters.push({ name: INVALID_BACKEND_CLUSTER, weight: invalidWeight });
+    out.clusterSpecifier = { $case: 'weightedClusters', weightedClusters: { clusters } };
   }
 
   const hostRewrite = action.urlRewrite?.hostname ?? hostHeaderSet(route.requestHeaders);
