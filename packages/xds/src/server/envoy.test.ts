@@ -11,10 +11,12 @@ beforeAll(() => {
   binary = envoyBinary();
 }, 600000);
 
-describe.each([
+const TRANSPORTS: ['delta' | 'sotw', 'DELTA_GRPC' | 'GRPC'][] = [
   ['delta', 'DELTA_GRPC'],
   ['sotw', 'GRPC'],
-] as const)('real Envoy over %s ADS', (transport, apiType) => {
+];
+
+describe.each(TRANSPORTS)('real Envoy over %s ADS', (transport, apiType) => {
   const gateway = `ns/gw-${transport}`;
   const nodeId = `envoy-${transport}`;
   let h: Harness;
