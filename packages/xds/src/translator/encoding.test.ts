@@ -170,6 +170,17 @@ describe('incremental translation', () => {
   });
 });
 
+describe('listeners', () => {
+  it('bind dual-stack on ::, and a listener without filter chains is left out', () => {
+    const ir = gateway([listenerWith([vhost('a.example.com', [route(1)])]), { name: 'https-443', port: 443, protocol: 'HTTPS', filterChains: [] }]);
+    const s = translateXds(ir, { listenAddress: '::' });
+    expect([...s[TypeUrl.Listener].keys()]).toEqual(['http-80']);
+    expect(toEnvoyJson(Listener.decode(s[TypeUrl.Listener].get('http-80')!.bytes))).toMatchObject({
+      address: { socketAddress: { address: '::', portValue: 80, ipv4Compat: true } },
+    });
+  });
+});
+
 describe('direct encoders', () => {
   it('encode assignments exactly as the generated code does', () => {
     const cases = [

@@ -75,7 +75,12 @@ export function buildListener(listener: ListenerIR, listenAddress: string): List
     address: {
       address: {
         $case: 'socketAddress',
-        socketAddress: { address: listenAddress, portSpecifier: { $case: 'portValue', portValue: listener.port } },
+        socketAddress: {
+          address: listenAddress,
+          portSpecifier: { $case: 'portValue', portValue: listener.port },
+          // `::` accepts IPv4 connections too (dual stack), as `0.0.0.0`-style "everywhere" implies.
+          ...(listenAddress === '::' ? { ipv4Compat: true } : {}),
+        },
       },
     },
     statPrefix: statPrefix(listener.name),

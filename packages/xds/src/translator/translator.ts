@@ -63,6 +63,8 @@ export class XdsTranslator {
   private listenerSet(listeners: readonly ListenerIR[], address: string): ResourceSet {
     const out = new Map<string, EncodedResource>();
     for (const l of listeners) {
+      // Envoy rejects a listener without filter chains (and with it the whole LDS update).
+      if (l.filterChains.length === 0) continue;
       let cached = this.listeners.get(l);
       if (cached === undefined || cached.address !== address) {
         cached = { address, resource: encodedResource(l.name, encodeMessage(Listener.encode, buildListener(l, address))) };
