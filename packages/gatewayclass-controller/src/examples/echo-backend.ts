@@ -7,6 +7,7 @@
 //   x-echo-fail-times: N        the first N attempts of this request get x-echo-fail-status
 //                               (default 503); attempts are counted per x-echo-attempt-key, else
 //                               per x-request-id (a proxy keeps it across retries)
+//   x-echo-fail-delay-ms: N     those failing attempts answer after N ms (to time them out)
 //   x-echo-response-headers: {"name": "value", ...}   extra response headers (JSON)
 // A websocket upgrade (HTTP/1.1) is accepted and every text or binary message is echoed back.
 import { createHash } from 'node:crypto';
@@ -67,6 +68,7 @@ function extraHeaders(req: IncomingMessage | Http2ServerRequest): Record<string,
 export async function startEchoServer(opts: EchoOptions): Promise<EchoServer> {
   const requests: EchoReply[] = [];
   const attempts = new Map<string, number>();
+  const delayed = new Set<NodeJS.Timeout>();
 
   const describe = (req: IncomingMessage | Http2ServerRequest, body: string): EchoReply => ({
     backend: opts.name,
@@ -78,16 +80,18 @@ export async function startEchoServer(opts: EchoOptions): Promise<EchoServer> {
     ...(body !== '' ? { body } : {}),
   });
 
-  /** The status this attempt must get: a failure while the request still has some to go. */
-  const statusFor = (req: IncomingMessage | Http2ServerRequest): number => {
+  /** The status and delay this attempt gets: a failure while the request still has some to go. */
+  const outcomeFor = (req: IncomingMessage | Http2ServerRequest): { status: number; delayMs: number } => {
     const failTimes = Number(header(req, 'x-echo-fail-times') ?? 0);
     if (failTimes > 0) {
       const key = header(req, 'x-echo-attempt-key') ?? header(req, 'x-request-id') ?? '';
       const n = (attempts.get(key) ?? 0) + 1;
       attempts.set(key, n);
-      if (n <= failTimes) return Number(header(req, 'x-echo-fail-status') ?? 503);
+      if (n <= failTimes) {
+        return { status: Number(header(req, 'x-echo-fail-status') ?? 503), delayMs: Number(header(req, 'x-echo-fail-delay-ms') ?? 0) };
+      }
     }
-    return Number(header(req, 'x-echo-status') ?? 200);
+    return { status: Number(header(req, 'x-echo-status') ?? 200), delayMs: Number(header(req, 'x-echo-delay-ms') ?? 0) };
   };
 
   const handle = (req: IncomingMessage | Http2ServerRequest, res: Reply): void => {
@@ -96,7 +100,7 @@ export async function startEchoServer(opts: EchoOptions): Promise<EchoServer> {
     req.on('end', () => {
       const reply = describe(req, Buffer.concat(chunks).toString('utf8'));
       requests.push(reply);
-      const status = statusFor(req);
+      const { status, delayMs } = outcomeFor(req);
       const send = (): void => {
         try {
           res.writeHead(status, { ...extraHeaders(req), 'content-type': 'application/json', 'x-backend': opts.name });
@@ -105,8 +109,13 @@ export async function startEchoServer(opts: EchoOptions): Promise<EchoServer> {
           // The client gave up while this reply was delayed (a proxy's timeout): nobody to answer.
         }
       };
-      const delay = Number(header(req, 'x-echo-delay-ms') ?? 0);
-      if (delay > 0) setTimeout(send, delay);
+      if (delayMs > 0) {
+        const timer = setTimeout(() => {
+          delayed.delete(timer);
+          send();
+        }, delayMs);
+        delayed.add(timer);
+      }
       else send();
     });
   };
@@ -131,6 +140,7 @@ export async function startEchoServer(opts: EchoOptions): Promise<EchoServer> {
     port: (server.address() as AddressInfo).port,
     requests,
     close: () => new Promise<void>((resolve) => {
+      for (const t of delayed) clearTimeout(t);
       for (const s of sessions) s.destroy();
       server.close(() => resolve());
     }),
