@@ -13,6 +13,7 @@ import { Route } from '@gantry/envoy-xds-proto';
 import type { EncodedResource } from '../resources.js';
 import { hashBytes, hashParts, versionOf, type ContentHash } from './hash.js';
 import { buildRoute, dependsOnListener, type ListenerContext } from './route.js';
+import { isSimpleRoute, writeSimpleRoute } from './route-fast.js';
 import { allocBytes, concatBytes, encodeFramed, fieldPrefix, frameField, sharedWriter, stringField, utf8Bytes } from './wire.js';
 
 /** Entries per chunk: small enough that re-concatenating one is cheap, large enough to be few. */
@@ -69,7 +70,14 @@ function sumLength(pieces: readonly Uint8Array[]): number {
 }
 
 export function encodeRoutePart(route: RouteIR, listener: ListenerContext): RoutePart {
-  const framed = encodeFramed(VIRTUAL_HOST_ROUTES, Route.encode, buildRoute(route, listener));
+  let framed: Uint8Array;
+  if (isSimpleRoute(route)) {
+    const w = sharedWriter().uint32(VIRTUAL_HOST_ROUTES * 8 + 2).fork();
+    writeSimpleRoute(route, w);
+    framed = w.join().finish();
+  } else {
+    framed = encodeFramed(VIRTUAL_HOST_ROUTES, Route.encode, buildRoute(route, listener));
+  }
   return { framed, hash: hashBytes(framed) };
 }
 
