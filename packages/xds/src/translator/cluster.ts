@@ -2,7 +2,7 @@
 import type { ClusterIR } from '@gantry/ir';
 import { Cluster, Cluster_DiscoveryType, Cluster_LbPolicy, HttpProtocolOptions, packAny } from '@gantry/envoy-xds-proto';
 import { ADS_CONFIG_SOURCE, durationMs } from './proto.js';
-import { concatBytes, encodeMessage, stringField } from './wire.js';
+import { encodeMessage, sharedWriter } from './wire.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const HTTP_PROTOCOL_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
@@ -46,6 +46,8 @@ export class ClusterEncoder {
       template = encodeMessage(Cluster.encode, buildCluster({ ...c, name: '' }));
       this.templates.set(key, template);
     }
-    return concatBytes([stringField(1, c.name), template]);
+    const w = sharedWriter();
+    if (c.name !== '') w.uint32(10).string(c.name);
+    return w.raw(template).finish();
   }
 }
