@@ -15,6 +15,7 @@ import type { Cluster, JsonObject } from '@gantry/envoy-xds-proto';
 import { HTTP_PROTOCOL_OPTIONS_KEY } from '../translator/cluster.js';
 import { ADS_CONFIG_SOURCE, durationMs, type DeepPartial } from '../translator/proto.js';
 import { admin, type AdminOptions } from './admin.js';
+import { gantryRuntime } from './runtime.js';
 import { envoyNode } from './node.js';
 
 export const XDS_CLUSTER_NAME = 'gantry-xds';
@@ -95,6 +96,7 @@ export function adsBootstrap(o: AdsBootstrapOptions): JsonObject {
     },
     staticResources: { clusters: [xdsCluster(o.xdsHost, o.xdsPort, o.xdsConnectTimeoutMs ?? 5_000)] },
     admin: admin(o),
+    layeredRuntime: gantryRuntime(),
   });
   return jsonObject(toEnvoyJson(bootstrap));
 }

@@ -25,6 +25,7 @@ import {
 import type { Any, JsonObject } from '@gantry/envoy-xds-proto';
 import { TypeUrl, type XdsSnapshot } from '../resources.js';
 import { admin, type AdminOptions } from './admin.js';
+import { gantryRuntime } from './runtime.js';
 import { jsonObject } from './ads.js';
 import { envoyNode } from './node.js';
 
@@ -100,6 +101,7 @@ export function staticBootstrap(snapshot: XdsSnapshot, o: StaticBootstrapOptions
       secrets: decodeAll(snapshot, TypeUrl.Secret, (b) => Secret.decode(b)),
     },
     admin: admin(o),
+    layeredRuntime: gantryRuntime(),
   });
   return jsonObject(toEnvoyJson(bootstrap));
 }
