@@ -188,6 +188,8 @@ describe('direct encoders', () => {
       { cluster: 'kube/ns/svc/80', endpoints: [] },
       { cluster: 'kube/ns/svc/80', endpoints: [{ address: '10.0.0.1', port: 80 }, { address: 'fd00::1', port: 65535 }, { address: '10.0.0.2', port: 0 }] },
       { cluster: 'upstream/ns/ünïcode', endpoints: Array.from({ length: 300 }, (_, i) => ({ address: `10.0.${i >> 8}.${i & 255}`, port: 8000 + i })) },
+      { cluster: 'bad-ports', endpoints: [{ address: '10.0.0.1', port: -1 }, { address: '10.0.0.2', port: 70000 }, { address: '10.0.0.3', port: 1.5 }] },
+      { cluster: 'some-bad', endpoints: [{ address: '10.0.0.1', port: 0 }, { address: '10.0.0.2', port: 80 }] },
     ];
     for (const c of cases) {
       const reference = ClusterLoadAssignment.encode(buildLoadAssignment(c)).finish();
@@ -235,6 +237,16 @@ describe('secrets in JSON', () => {
   });
   it('carry the key only when asked', () => {
     expect(JSON.stringify(snapshotToEnvoyJson(translateXds(tls.ir), { redactSecrets: false }))).toContain('PRIVATE KEY');
+  });
+});
+
+describe('the shared writer', () => {
+  it('starts clean after an encode that threw half-way', () => {
+    const bad: RouteIR = { ...route(1), action: { kind: 'forward', backends: [{ cluster: CLUSTER, weight: 1 }], retry: { attempts: -1 } } };
+    expect(() => translateXds(gateway([listenerWith([vhost('a.example.com', [bad])])]))).toThrow();
+    const l = listenerWith([vhost('a.example.com', [route(1), route(2)])]);
+    const s = translateXds(gateway([l]));
+    expect(Buffer.from(s[TypeUrl.RouteConfiguration].get('http-80')!.bytes).equals(Buffer.from(plainRouteTable(l)))).toBe(true);
   });
 });
 

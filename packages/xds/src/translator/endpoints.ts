@@ -3,16 +3,22 @@ import type { ClusterEndpointsIR } from '@gantry/ir';
 import { ClusterLoadAssignment } from '@gantry/envoy-xds-proto';
 import { sharedWriter } from './wire.js';
 
+/** A port Envoy accepts for an upstream endpoint; others are left out rather than failing the update. */
+function validPort(port: number): boolean {
+  return Number.isInteger(port) && port > 0 && port <= 65535;
+}
+
 /** The message, built with the generated types (reference for the encoder below, JSON, tests). */
 export function buildLoadAssignment(e: ClusterEndpointsIR): ClusterLoadAssignment {
+  const usable = e.endpoints.filter((ep) => validPort(ep.port));
   return ClusterLoadAssignment.fromPartial({
     clusterName: e.cluster,
     endpoints:
-      e.endpoints.length === 0
+      usable.length === 0
         ? []
         : [
             {
-              lbEndpoints: e.endpoints.map((ep) => ({
+              lbEndpoints: usable.map((ep) => ({
                 hostIdentifier: {
                   $case: 'endpoint',
                   endpoint: {
@@ -42,9 +48,10 @@ export function buildLoadAssignment(e: ClusterEndpointsIR): ClusterLoadAssignmen
 export function encodeLoadAssignment(e: ClusterEndpointsIR): Uint8Array {
   const w = sharedWriter();
   if (e.cluster !== '') w.uint32(10).string(e.cluster);
-  if (e.endpoints.length > 0) {
+  if (e.endpoints.some((ep) => validPort(ep.port))) {
     w.uint32(18).fork();
     for (const ep of e.endpoints) {
+      if (!validPort(ep.port)) continue;
       w.uint32(18).fork().uint32(10).fork().uint32(10).fork().uint32(10).fork();
       if (ep.address !== '') w.uint32(18).string(ep.address);
       w.uint32(24).uint32(ep.port);

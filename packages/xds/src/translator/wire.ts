@@ -113,8 +113,17 @@ class PooledWriter extends BinaryWriter {
  */
 const shared: BinaryWriter = new PooledWriter();
 
-/** The shared writer, for hand-written encoders of hot messages; finish() it before returning. */
+/**
+ * The shared writer, empty, for hand-written encoders of hot messages; finish() it before
+ * returning. An encode that threw half-way (a value out of range) must not leak into the next.
+ */
 export function sharedWriter(): BinaryWriter {
+  const state = writerState(shared);
+  if (state === undefined) return new PooledWriter();
+  if (state.pos !== 0 || state.stackPos.length !== 0) {
+    state.pos = 0;
+    state.stackPos = [];
+  }
   return shared;
 }
 
@@ -123,12 +132,12 @@ export type EncodeInto<M> = (message: M, writer: BinaryWriter) => BinaryWriter;
 
 /** A message's bytes. */
 export function encodeMessage<M>(encode: EncodeInto<M>, message: M): Uint8Array {
-  return encode(message, shared).finish();
+  return encode(message, sharedWriter()).finish();
 }
 
 /** A message's bytes framed as a length-delimited field entry. */
 export function encodeFramed<M>(fieldNumber: number, encode: EncodeInto<M>, message: M): Uint8Array {
-  shared.uint32(fieldNumber * 8 + WIRE_TYPE_LEN).fork();
-  encode(message, shared);
-  return shared.join().finish();
+  const w = sharedWriter().uint32(fieldNumber * 8 + WIRE_TYPE_LEN).fork();
+  encode(message, w);
+  return w.join().finish();
 }
