@@ -60,19 +60,77 @@ publish_dir() {
   mv "$staging" "$final"
 }
 
-# Builds Go packages with modest priority: the machine is shared and has 2 cores.
-# Usage: go_build_into OUTDIR MODULE_DIR PKG...
+# Builds Go main packages of a pinned module (hack/deps/NAME, go.mod + go.sum
+# committed) with modest priority: the machine is shared and has 2 cores.
+# -mod=readonly makes the committed go.sum the pin: a drifted graph fails.
+# Usage: go_build_into OUTDIR MODULE_DIR LDFLAGS PKG...
 go_build_into() {
-  local outdir="$1" moddir="$2"
-  shift 2
-  command -v go >/dev/null 2>&1 || die "go is required (go.dev toolchain on PATH)"
+  local outdir="$1" moddir="$2" ldflags="$3"
+  shift 3
+  ensure_go
   mkdir -p "$outdir"
   (
     cd "$moddir" || exit 1
-    # CGO off: static binaries that do not depend on the host's libc headers.
-    CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -mod=mod -buildvcs=false" \
-      nice -n 10 go build -trimpath -ldflags='-s -w' -o "$outdir/" "$@"
+    # CGO off: static binaries that need no C toolchain or libc headers.
+    CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" \
+      nice -n 10 go build -trimpath -ldflags="-s -w $ldflags" -o "$outdir/" "$@"
   ) >&2
+}
+
+ensure_go() {
+  command -v go >/dev/null 2>&1 ||
+    die "go is required on PATH (a Go toolchain; newer ones are fetched by GOTOOLCHAIN=auto)"
+}
+
+# A fingerprint of everything that decides a Go build's output, so a cached
+# build is reused only while go.mod, go.sum, the flags and the toolchain agree.
+# Usage: go_build_fingerprint MODULE_DIR EXTRA...
+go_build_fingerprint() {
+  local moddir="$1"
+  shift
+  ensure_go
+  {
+    cat "$moddir/go.mod" "$moddir/go.sum"
+    (cd "$moddir" && go env GOVERSION GOOS GOARCH)
+    printf '%s\n' "$@"
+  } | sha256sum | cut -d' ' -f1
+}
+
+# True when DIR holds a completed install with the given fingerprint.
+is_installed() {
+  local dir="$1" fingerprint="$2"
+  [[ -f "$dir/.complete" && "$(cat "$dir/.complete")" == "$fingerprint" ]]
+}
+
+# The whole install of Go programs from a pinned module in hack/deps/:
+# reuse the cache when the fingerprint matches, otherwise build into a staging
+# dir, let the caller's FINALIZE function check/rename things in it (it gets
+# the staging dir as $1), stamp and publish. Binaries land in INSTALL_DIR/bin.
+# Usage: install_go_tools LABEL INSTALL_DIR MODULE_DIR LDFLAGS FINALIZE PKG...
+install_go_tools() {
+  local label="$1" install_dir="$2" moddir="$3" ldflags="$4" finalize="$5"
+  shift 5
+  local fingerprint
+  fingerprint="$(go_build_fingerprint "$moddir" "$ldflags" "$@")"
+  if ! is_installed "$install_dir" "$fingerprint"; then
+    take_lock "$(basename "$(dirname "$install_dir")")-$(basename "$install_dir")"
+  fi
+  if is_installed "$install_dir" "$fingerprint"; then
+    log "cached: $label"
+    return 0
+  fi
+  log "building $label into $install_dir"
+  local staging
+  staging="$(staging_dir_for "$install_dir")"
+  # Global on purpose: the EXIT trap runs after this function has returned.
+  _gantry_staging="$staging"
+  trap 'rm -rf "$_gantry_staging"' EXIT
+  go_build_into "$staging/bin" "$moddir" "$ldflags" "$@"
+  "$finalize" "$staging"
+  printf '%s\n' "$fingerprint" >"$staging/.complete"
+  publish_dir "$staging" "$install_dir"
+  trap - EXIT
+  log "built $label in $(elapsed)"
 }
 
 # Seconds since the script started, for the closing log line.
