@@ -28,10 +28,10 @@ import {
 } from '@gantry/ir';
 import { sameElements } from './equality.js';
 import { ANY_HOST, compareSpecificity, covers, isWildcard, widerPatterns } from './hostnames.js';
-import type { ClusterUse, Flavor, GatewayContext, ListenerState, RouteEntry } from './model.js';
+import { exact, type ClusterUse, type Flavor, type GatewayContext, type ListenerState, type RouteEntry } from './model.js';
 import { comparePrecedence } from './precedence.js';
 import type { RouteTranslation } from './route-translation.js';
-import { applySorted, compareStrings } from './sorted.js';
+import { applySorted, compareStrings, lowerBound } from './sorted.js';
 
 export type EndpointsOf = (use: ClusterUse) => ClusterEndpointsIR;
 
@@ -41,9 +41,46 @@ const MISDIRECTED: RouteIR = {
   action: { kind: 'directResponse', status: 421 },
 };
 
+const NO_ENTRIES: readonly RouteEntry[] = [];
+
 interface Owner {
   readonly listener: string;
   readonly host: string;
+}
+
+/** One listener's routes in one route table, by effective hostname, in precedence order. */
+class DomainTable {
+  readonly lists = new Map<string, readonly RouteEntry[]>();
+  /** The wildcard (and `*`) hostnames present: the only ones a virtual host can fall through to. */
+  readonly wide = new Set<string>();
+
+  set(domain: string, list: readonly RouteEntry[]): void {
+    if (list.length === 0) {
+      this.lists.delete(domain);
+      this.wide.delete(domain);
+      return;
+    }
+    this.lists.set(domain, list);
+    if (domain === ANY_HOST || isWildcard(domain)) this.wide.add(domain);
+  }
+
+  /** The lists of the wider hostnames covering `domain`, most specific first. */
+  widerLists(domain: string): (readonly RouteEntry[])[] {
+    if (this.wide.size === 0) return [];
+    const out: (readonly RouteEntry[])[] = [];
+    if (this.wide.size <= 8) {
+      const hosts: string[] = [];
+      for (const w of this.wide) if (w !== domain && covers(w, domain)) hosts.push(w);
+      if (hosts.length > 1) hosts.sort(compareSpecificity);
+      for (const h of hosts) out.push(this.lists.get(h) as readonly RouteEntry[]);
+      return out;
+    }
+    for (const w of widerPatterns(domain)) {
+      const l = this.lists.get(w);
+      if (l) out.push(l);
+    }
+    return out;
+  }
 }
 
 interface RouteConfigState {
@@ -54,8 +91,7 @@ interface RouteConfigState {
   /** Listeners competing for hostnames on this table (HTTPS: every listener of the port). */
   readonly owners: readonly Owner[];
   readonly ownerHosts: ReadonlySet<string>;
-  /** listener → effective hostname → entries in precedence order. */
-  readonly tables: Map<string, Map<string, readonly RouteEntry[]>>;
+  readonly tables: Map<string, DomainTable>;
   readonly vhosts: Map<string, VirtualHostIR>;
   sorted: readonly VirtualHostIR[];
   ir: RouteConfigIR | undefined;
@@ -77,12 +113,12 @@ interface PendingList {
   readonly rc: RouteConfigState;
   readonly listener: string;
   readonly domain: string;
-  readonly removed: RouteEntry[];
-  readonly added: RouteEntry[];
+  removed: RouteEntry[];
+  added: RouteEntry[];
 }
 
 export class GatewayAssembler {
-  private ctx!: GatewayContext;
+  private ctx: GatewayContext;
   private rcs = new Map<string, RouteConfigState>();
   private listenerRc = new Map<string, RouteConfigState>();
   private readonly records = new Map<string, RouteRecord>();
@@ -92,11 +128,12 @@ export class GatewayAssembler {
   private secretList: readonly TLSSecretIR[] = [];
   private listenerList: readonly ListenerIR[] = [];
   private ir: GatewayIR | undefined;
-  private pending = new Map<string, PendingList>();
+  private readonly pending = new Map<RouteConfigState, Map<string, PendingList>>();
   private listenersStale = true;
   private readonly clusterDirty = new Set<string>();
   private readonly listedClusters = new Map<string, ClusterIR>();
-  private endpointsStale = false;
+  private readonly endpointDirty = new Set<string>();
+  private endpointsRebuild = true;
   private readonly previousVhosts = new Map<string, VirtualHostIR>();
   private readonly previousRouteConfigs = new Map<string, RouteConfigIR>();
 
@@ -104,14 +141,17 @@ export class GatewayAssembler {
     ctx: GatewayContext,
     private readonly endpointsOf: EndpointsOf,
   ) {
-    this.reset(ctx, []);
+    this.ctx = ctx;
   }
 
   get context(): GatewayContext {
     return this.ctx;
   }
 
-  /** Starts over for a new context (listeners changed), re-placing the given routes. */
+  /**
+   * Starts over for a (new) context, placing the given routes in bulk: lists are sorted once and
+   * virtual hosts built once, while objects equal to the previous build keep their identity.
+   */
   reset(ctx: GatewayContext, routes: Iterable<RouteTranslation>): void {
     for (const rc of this.rcs.values()) {
       for (const vh of rc.vhosts.values()) this.previousVhosts.set(vh.name, vh);
@@ -125,11 +165,47 @@ export class GatewayAssembler {
     this.clusterRefs.clear();
     this.pending.clear();
     this.listenersStale = true;
-    this.endpointsStale = true;
+    this.endpointsRebuild = true;
     this.buildRouteConfigs();
-    this.secretList = collectSecrets(ctx.listeners);
-    for (const t of routes) this.setRoute(t.key, t);
-    this.flush();
+    this.secretList = reuseSecrets(this.secretList, collectSecrets(ctx.listeners));
+
+    // Bulk placement: push entries unsorted, sort each list once.
+    const unsorted = new Set<RouteEntry[]>();
+    for (const t of routes) {
+      const contributions = this.contributionsOf(t);
+      if (contributions.length === 0) continue;
+      for (const c of contributions) {
+        if (c.entries.length === 0) continue;
+        const table = tableOf(c.rc, c.listener);
+        const list = table.lists.get(c.domain) as RouteEntry[] | undefined;
+        if (list) {
+          for (const e of c.entries) list.push(e);
+          unsorted.add(list);
+        } else {
+          const fresh = c.entries.slice();
+          table.set(c.domain, fresh);
+          if (fresh.length > 1) unsorted.add(fresh);
+        }
+      }
+      for (const u of t.clusters) this.refCluster(u);
+      this.records.set(t.key, { contributions, clusters: t.clusters });
+    }
+    for (const list of unsorted) list.sort(comparePrecedence);
+
+    for (const rc of this.rcs.values()) {
+      const domains = new Set<string>(rc.ownerHosts);
+      for (const table of rc.tables.values()) for (const d of table.lists.keys()) domains.add(d);
+      const vhosts: VirtualHostIR[] = [];
+      for (const d of domains) {
+        const vh = this.virtualHost(rc, d, undefined);
+        if (!vh) continue;
+        rc.vhosts.set(d, vh);
+        vhosts.push(vh);
+      }
+      vhosts.sort(compareVirtualHosts);
+      this.setRouteConfigIR(rc, vhosts);
+    }
+    this.finish(true);
     this.previousVhosts.clear();
     this.previousRouteConfigs.clear();
   }
@@ -137,33 +213,27 @@ export class GatewayAssembler {
   /** Places (or, with undefined, removes) a route. Takes effect at the next `build()`. */
   setRoute(key: string, t: RouteTranslation | undefined): void {
     const old = this.records.get(key);
-    const contributions: Contribution[] = [];
-    const placements = t?.placements.get(this.ctx.key);
-    for (const p of placements ?? []) {
-      const rc = this.listenerRc.get(p.listener);
-      if (!rc || !t) continue;
-      const entries = t.entriesFor(rc.flavor);
-      for (const domain of p.domains) contributions.push({ rc, listener: p.listener, domain, entries });
-    }
+    const contributions = t ? this.contributionsOf(t) : [];
     const clusters = contributions.length > 0 && t ? t.clusters : [];
     if (old && sameContributions(old.contributions, contributions) && sameElements(old.clusters, clusters)) return;
 
-    for (const c of old?.contributions ?? []) this.pendingFor(c).removed.push(...c.entries);
-    for (const c of contributions) this.pendingFor(c).added.push(...c.entries);
+    for (const c of old?.contributions ?? []) {
+      const p = this.pendingFor(c.rc, c.listener, c.domain);
+      for (const e of c.entries) p.removed.push(e);
+    }
+    for (const c of contributions) {
+      const p = this.pendingFor(c.rc, c.listener, c.domain);
+      for (const e of c.entries) p.added.push(e);
+    }
     for (const u of old?.clusters ?? []) this.unrefCluster(u);
     for (const u of clusters) this.refCluster(u);
-    if (contributions.length === 0 && clusters.length === 0) this.records.delete(key);
+    if (contributions.length === 0) this.records.delete(key);
     else this.records.set(key, { contributions, clusters });
   }
 
   /** Endpoints of these clusters changed. */
   endpointsChanged(clusterNames: Iterable<string>): void {
-    for (const n of clusterNames) {
-      if (this.clusterRefs.has(n)) {
-        this.endpointsStale = true;
-        return;
-      }
-    }
+    for (const n of clusterNames) if (this.clusterRefs.has(n)) this.endpointDirty.add(n);
   }
 
   /** The IR after all changes so far; the same object when nothing changed. */
@@ -174,11 +244,24 @@ export class GatewayAssembler {
 
   // ---- internals ----------------------------------------------------------------------------
 
+  private contributionsOf(t: RouteTranslation): Contribution[] {
+    const out: Contribution[] = [];
+    const placements = t.placementsOn(this.ctx.key);
+    if (!placements) return out;
+    for (const p of placements) {
+      const rc = this.listenerRc.get(p.listener);
+      if (!rc) continue;
+      const entries = t.entriesFor(rc.flavor);
+      for (const domain of p.domains) out.push({ rc, listener: p.listener, domain, entries });
+    }
+    return exact(out);
+  }
+
   private buildRouteConfigs(): void {
-    const ready = this.ctx.listeners.filter((l) => l.ready);
     const http = new Map<number, ListenerState[]>();
     const https = new Map<number, ListenerState[]>();
-    for (const l of ready) {
+    for (const l of this.ctx.listeners) {
+      if (!l.ready) continue;
       const byPort = l.info.protocol === 'HTTPS' ? https : http;
       const list = byPort.get(l.info.port) ?? [];
       list.push(l);
@@ -195,11 +278,6 @@ export class GatewayAssembler {
         const rc = this.newRouteConfig(routeConfigName('HTTPS', port, l.info.name), { protocol: 'HTTPS', port }, new Set([l.info.name]), owners);
         this.listenerRc.set(l.info.name, rc);
       }
-    }
-    for (const rc of this.rcs.values()) {
-      // Every listener hostname gets a virtual host, even without routes: it keeps requests for
-      // that listener from falling into a wider listener's virtual host (isolation).
-      for (const host of rc.ownerHosts) this.pendingFor({ rc, listener: '', domain: host });
     }
   }
 
@@ -219,10 +297,12 @@ export class GatewayAssembler {
     return rc;
   }
 
-  private pendingFor(c: { rc: RouteConfigState; listener: string; domain: string }): PendingList {
-    const k = `${c.rc.name}\u0000${c.listener}\u0000${c.domain}`;
-    let p = this.pending.get(k);
-    if (!p) this.pending.set(k, (p = { rc: c.rc, listener: c.listener, domain: c.domain, removed: [], added: [] }));
+  private pendingFor(rc: RouteConfigState, listener: string, domain: string): PendingList {
+    let byRc = this.pending.get(rc);
+    if (!byRc) this.pending.set(rc, (byRc = new Map()));
+    const k = `${listener}\u0000${domain}`;
+    let p = byRc.get(k);
+    if (!p) byRc.set(k, (p = { rc, listener, domain, removed: [], added: [] }));
     return p;
   }
 
@@ -250,54 +330,51 @@ export class GatewayAssembler {
   }
 
   private flush(): void {
-    const touched = new Map<RouteConfigState, Set<string>>();
-    for (const p of this.pending.values()) {
-      const affected = touched.get(p.rc) ?? new Set<string>();
-      touched.set(p.rc, affected);
-      if (p.listener !== '') {
-        let table = p.rc.tables.get(p.listener);
-        if (!table) p.rc.tables.set(p.listener, (table = new Map()));
-        const before = table.get(p.domain) ?? [];
+    let rcChanged = false;
+    for (const [rc, lists] of this.pending) {
+      const affected = new Set<string>();
+      for (const p of lists.values()) {
+        const table = tableOf(rc, p.listener);
+        const before = table.lists.get(p.domain) ?? NO_ENTRIES;
         const [removed, added] = cancelOut(p.removed, p.added);
         const after = applySorted(before, comparePrecedence, removed, added);
         if (after === before) continue;
-        if (after.length === 0) table.delete(p.domain);
-        else table.set(p.domain, after);
+        table.set(p.domain, after);
+        this.affectedDomains(rc, p.domain, affected);
       }
-      this.affectedDomains(p.rc, p.domain, affected);
+      if (affected.size > 0 && this.updateVirtualHosts(rc, affected)) rcChanged = true;
     }
     this.pending.clear();
+    this.finish(rcChanged);
+  }
 
-    let rcChanged = false;
-    for (const [rc, domains] of touched) {
-      if (domains.size > 0 && this.updateVirtualHosts(rc, domains)) rcChanged = true;
-    }
+  /** Rebuilds what sits above the route tables, keeping whatever did not change. */
+  private finish(rcChanged: boolean): void {
     if (rcChanged || this.listenersStale) {
       this.listenersStale = false;
       this.listenerList = this.buildListeners();
     }
     if (this.clusterDirty.size > 0) this.rebuildClusters();
-    if (this.endpointsStale) this.rebuildEndpoints();
+    if (this.endpointsRebuild) this.rebuildEndpoints();
+    else if (this.endpointDirty.size > 0) this.patchEndpoints();
 
-    const next: GatewayIR = {
-      key: this.ctx.key,
-      namespace: this.ctx.attachment.namespace,
-      name: this.ctx.attachment.name,
-      listeners: this.listenerList,
-      clusters: this.clusterList,
-      endpoints: this.endpointList,
-      secrets: this.secretList,
-    };
     const prev = this.ir;
     if (
       !prev ||
-      prev.key !== next.key ||
-      prev.listeners !== next.listeners ||
-      prev.clusters !== next.clusters ||
-      prev.endpoints !== next.endpoints ||
-      !sameElements(prev.secrets, next.secrets)
+      prev.listeners !== this.listenerList ||
+      prev.clusters !== this.clusterList ||
+      prev.endpoints !== this.endpointList ||
+      prev.secrets !== this.secretList
     ) {
-      this.ir = next;
+      this.ir = {
+        key: this.ctx.key,
+        namespace: this.ctx.attachment.namespace,
+        name: this.ctx.attachment.name,
+        listeners: this.listenerList,
+        clusters: this.clusterList,
+        endpoints: this.endpointList,
+        secrets: this.secretList,
+      };
     }
   }
 
@@ -322,10 +399,15 @@ export class GatewayAssembler {
         rc.vhosts.set(d, after);
       } else rc.vhosts.delete(d);
     }
-    const sorted = applySorted(rc.sorted, compareVirtualHosts, removed, added);
-    if (sorted === rc.sorted && rc.ir) return false;
     const before = rc.ir;
-    const reusable = before ?? this.previousRouteConfigs.get(rc.name);
+    const sorted = applySorted(rc.sorted, compareVirtualHosts, removed, added);
+    if (sorted === rc.sorted && before) return false;
+    this.setRouteConfigIR(rc, sorted);
+    return rc.ir !== before;
+  }
+
+  private setRouteConfigIR(rc: RouteConfigState, sorted: readonly VirtualHostIR[]): void {
+    const reusable = rc.ir ?? this.previousRouteConfigs.get(rc.name);
     if (reusable && sameElements(reusable.virtualHosts, sorted)) {
       rc.ir = reusable;
       rc.sorted = reusable.virtualHosts;
@@ -333,7 +415,6 @@ export class GatewayAssembler {
       rc.sorted = sorted;
       rc.ir = { name: rc.name, virtualHosts: sorted };
     }
-    return rc.ir !== before;
   }
 
   private ownerOf(rc: RouteConfigState, domain: string): Owner | undefined {
@@ -345,22 +426,23 @@ export class GatewayAssembler {
   }
 
   private virtualHost(rc: RouteConfigState, domain: string, before: VirtualHostIR | undefined): VirtualHostIR | undefined {
-    const owner = this.ownerOf(rc, domain);
+    const owner = rc.owners.length === 1 ? (covers((rc.owners[0] as Owner).host, domain) ? rc.owners[0] : undefined) : this.ownerOf(rc, domain);
     if (!owner) return undefined;
     const isListenerHost = rc.ownerHosts.has(domain);
     let routes: readonly RouteIR[];
     if (!rc.members.has(owner.listener)) {
       if (!isListenerHost) return undefined;
-      routes = [MISDIRECTED];
+      routes = MISDIRECTED_ROUTES;
     } else {
       const table = rc.tables.get(owner.listener);
-      const own = table?.get(domain);
+      const own = table?.lists.get(domain);
       if (!isListenerHost && !own) return undefined;
       routes = chainRoutes(own, table, domain);
     }
-    const reusable = before ?? this.previousVhosts.get(virtualHostName(rc.name, domain));
+    const name = before?.name ?? virtualHostName(rc.name, domain);
+    const reusable = before ?? this.previousVhosts.get(name);
     if (reusable && sameElements(reusable.routes, routes)) return reusable;
-    return { name: virtualHostName(rc.name, domain), domains: [domain], routes };
+    return { name, domains: [domain], routes };
   }
 
   private buildListeners(): readonly ListenerIR[] {
@@ -403,11 +485,26 @@ export class GatewayAssembler {
   }
 
   private rebuildClusters(): void {
+    if (this.endpointsRebuild && this.clusterDirty.size > 64) {
+      // Bulk: list every referenced cluster, sorted once.
+      this.clusterDirty.clear();
+      this.listedClusters.clear();
+      const next: ClusterIR[] = [];
+      for (const [name, r] of this.clusterRefs) {
+        next.push(r.use.cluster);
+        this.listedClusters.set(name, r.use.cluster);
+      }
+      next.sort(compareClusters);
+      if (!sameElements(next, this.clusterList)) this.clusterList = next;
+      return;
+    }
     const removed: ClusterIR[] = [];
     const added: ClusterIR[] = [];
     for (const name of this.clusterDirty) {
       const now = this.clusterRefs.get(name)?.use.cluster;
       const listed = this.listedClusters.get(name);
+      // The cluster's endpoint source may have changed even when the cluster did not.
+      if (now) this.endpointDirty.add(name);
       if (now === listed) continue;
       if (listed) removed.push(listed);
       if (now) {
@@ -416,16 +513,44 @@ export class GatewayAssembler {
       } else this.listedClusters.delete(name);
     }
     this.clusterDirty.clear();
-    // Sources may change without the cluster changing: endpoints are refreshed either way.
-    this.endpointsStale = true;
-    this.clusterList = applySorted(this.clusterList, compareClusters, removed, added);
+    const next = applySorted(this.clusterList, compareClusters, removed, added);
+    if (next !== this.clusterList) {
+      this.clusterList = next;
+      this.endpointsRebuild = true;
+    }
   }
 
   private rebuildEndpoints(): void {
-    this.endpointsStale = false;
-    const next = this.clusterList.map((c) => this.endpointsOf((this.clusterRefs.get(c.name) as { use: ClusterUse }).use));
+    this.endpointsRebuild = false;
+    this.endpointDirty.clear();
+    const next: ClusterEndpointsIR[] = [];
+    for (const c of this.clusterList) next.push(this.endpointsOf((this.clusterRefs.get(c.name) as { use: ClusterUse }).use));
     if (!sameElements(next, this.endpointList)) this.endpointList = next;
   }
+
+  /** Only some clusters' endpoints changed: replace those entries (clusters are sorted by name). */
+  private patchEndpoints(): void {
+    let next: ClusterEndpointsIR[] | undefined;
+    for (const name of this.endpointDirty) {
+      const ref = this.clusterRefs.get(name);
+      if (!ref) continue;
+      const i = lowerBound(this.clusterList, compareClusters, ref.use.cluster);
+      const now = this.endpointsOf(ref.use);
+      if (this.endpointList[i] === now) continue;
+      next ??= this.endpointList.slice();
+      next[i] = now;
+    }
+    this.endpointDirty.clear();
+    if (next) this.endpointList = next;
+  }
+}
+
+const MISDIRECTED_ROUTES: readonly RouteIR[] = [MISDIRECTED];
+
+function tableOf(rc: RouteConfigState, listener: string): DomainTable {
+  let t = rc.tables.get(listener);
+  if (!t) rc.tables.set(listener, (t = new DomainTable()));
+  return t;
 }
 
 /** Drops entries that are both removed and re-added (a route re-placed unchanged). */
@@ -446,20 +571,10 @@ function compareVirtualHosts(a: VirtualHostIR, b: VirtualHostIR): number {
 }
 
 /** The domain's own routes, then those of the wider hostnames of the same listener. */
-function chainRoutes(
-  own: readonly RouteEntry[] | undefined,
-  table: ReadonlyMap<string, readonly RouteEntry[]> | undefined,
-  domain: string,
-): readonly RouteIR[] {
-  const lists: (readonly RouteEntry[])[] = [];
-  if (own) lists.push(own);
-  if (table) {
-    for (const w of widerPatterns(domain)) {
-      const l = table.get(w);
-      if (l) lists.push(l);
-    }
-  }
-  if (lists.length === 0) return [];
+function chainRoutes(own: readonly RouteEntry[] | undefined, table: DomainTable | undefined, domain: string): readonly RouteIR[] {
+  const wider = table ? table.widerLists(domain) : [];
+  if (wider.length === 0) return own ? routesOf(own) : [];
+  const lists = own ? [own, ...wider] : wider;
   if (lists.length === 1) return routesOf(lists[0] as readonly RouteEntry[]);
   const seen = new Set<RouteIR>();
   const out: RouteIR[] = [];
@@ -470,18 +585,13 @@ function chainRoutes(
       out.push(e.route);
     }
   }
-  return out;
+  return exact(out);
 }
 
-const routesMemo = new WeakMap<readonly RouteEntry[], readonly RouteIR[]>();
-
 function routesOf(entries: readonly RouteEntry[]): readonly RouteIR[] {
-  let r = routesMemo.get(entries);
-  if (!r) {
-    r = entries.map((e) => e.route);
-    routesMemo.set(entries, r);
-  }
-  return r;
+  const out: RouteIR[] = new Array<RouteIR>(entries.length);
+  for (let i = 0; i < entries.length; i++) out[i] = (entries[i] as RouteEntry).route;
+  return out;
 }
 
 function sameContributions(a: readonly Contribution[], b: readonly Contribution[]): boolean {
@@ -501,4 +611,8 @@ function collectSecrets(listeners: readonly ListenerState[]): readonly TLSSecret
     for (const s of l.tlsSecrets) if (!byName.has(s.name)) byName.set(s.name, s);
   }
   return [...byName.values()].sort((a, b) => compareStrings(a.name, b.name));
+}
+
+function reuseSecrets(prev: readonly TLSSecretIR[], next: readonly TLSSecretIR[]): readonly TLSSecretIR[] {
+  return sameElements(prev, next) ? prev : next;
 }

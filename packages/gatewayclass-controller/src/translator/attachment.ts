@@ -6,7 +6,7 @@ import { Reason } from './conditions.js';
 import { HTTPROUTE_KIND } from './gateway-context.js';
 import { effectiveHostnames } from './hostnames.js';
 import { selectorMatches } from './labels.js';
-import type { GatewayAttachment, ListenerInfo, Lookups } from './model.js';
+import { exact, type GatewayAttachment, type ListenerInfo, type Lookups } from './model.js';
 
 export interface ListenerAttachment {
   readonly listener: string;
@@ -37,42 +37,41 @@ export function attachToParent(
   const ns = ref.namespace ?? routeNamespace;
   const gw = lookups.gateway(ns, ref.name);
   if (!gw) return undefined;
-  const echo: ParentReference = {
-    group,
-    kind,
-    ...(ref.namespace !== undefined ? { namespace: ref.namespace } : {}),
-    name: ref.name,
-    ...(ref.sectionName !== undefined ? { sectionName: ref.sectionName } : {}),
-    ...(ref.port !== undefined ? { port: ref.port } : {}),
-  };
+  // Built field by field to keep the API's order: group, kind, namespace, name, sectionName, port.
+  const parentRef = { group, kind } as ParentReference;
+  if (ref.namespace !== undefined) parentRef.namespace = ref.namespace;
+  parentRef.name = ref.name;
+  if (ref.sectionName !== undefined) parentRef.sectionName = ref.sectionName;
+  if (ref.port !== undefined) parentRef.port = ref.port;
+
+  let selected = 0;
+  let allowed = 0;
+  const listeners: ListenerAttachment[] = [];
+  for (const l of gw.listeners) {
+    if (ref.sectionName !== undefined && l.name !== ref.sectionName) continue;
+    if (ref.port !== undefined && l.port !== ref.port) continue;
+    selected++;
+    if (!l.routeKinds.includes(HTTPROUTE_KIND) || !namespaceAllowed(l, gw, routeNamespace, lookups)) continue;
+    allowed++;
+    const domains = effectiveHostnames(l.hostname, hostnames);
+    if (domains.length > 0) listeners.push({ listener: l.name, domains });
+  }
   const reject = (reason: string, message: string): ParentOutcome => ({
-    ref: echo,
+    ref: parentRef,
     gatewayKey: gw.key,
     accepted: false,
     reason,
     message,
     listeners: [],
   });
-
-  const selected = gw.listeners.filter(
-    (l) => (ref.sectionName === undefined || l.name === ref.sectionName) && (ref.port === undefined || l.port === ref.port),
-  );
-  if (selected.length === 0) return reject(Reason.NoMatchingParent, noParentMessage(gw, ref));
-
-  const allowed = selected.filter((l) => l.routeKinds.includes(HTTPROUTE_KIND) && namespaceAllowed(l, gw, routeNamespace, lookups));
-  if (allowed.length === 0) {
+  if (selected === 0) return reject(Reason.NoMatchingParent, noParentMessage(gw, ref));
+  if (allowed === 0) {
     return reject(Reason.NotAllowedByListeners, `No listener of Gateway ${gw.key} allows this HTTPRoute (kind or namespace)`);
-  }
-
-  const listeners: ListenerAttachment[] = [];
-  for (const l of allowed) {
-    const domains = effectiveHostnames(l.hostname, hostnames);
-    if (domains.length > 0) listeners.push({ listener: l.name, domains });
   }
   if (listeners.length === 0) {
     return reject(Reason.NoMatchingListenerHostname, `No listener of Gateway ${gw.key} has a hostname matching the route's hostnames`);
   }
-  return { ref: echo, gatewayKey: gw.key, accepted: true, reason: Reason.Accepted, message: 'Route is accepted', listeners };
+  return { ref: parentRef, gatewayKey: gw.key, accepted: true, reason: Reason.Accepted, message: 'Route is accepted', listeners: exact(listeners) };
 }
 
 function noParentMessage(gw: GatewayAttachment, ref: ParentReference): string {

@@ -45,43 +45,54 @@ export function resolveBackend(ref: BackendObjectReference, ctx: BackendContext,
 /** Service port appProtocol → how Envoy talks to it. Unknown protocols cannot be served. */
 function appProtocolOf(port: ServicePort): { protocol: UpstreamProtocol; websocket: boolean } | undefined {
   const p = port.appProtocol;
-  if (p === undefined || p === '' || p.toLowerCase() === 'http') return { protocol: 'http1', websocket: false };
-  if (p === 'kubernetes.io/h2c' || p.toLowerCase() === 'h2c') return { protocol: 'h2c', websocket: false };
-  if (p === 'kubernetes.io/ws') return { protocol: 'http1', websocket: true };
+  if (p === undefined || p === '' || p.toLowerCase() === 'http') return HTTP1;
+  if (p === 'kubernetes.io/h2c' || p.toLowerCase() === 'h2c') return H2C;
+  if (p === 'kubernetes.io/ws') return WS;
   return undefined;
 }
 
 export const serviceResolver: BackendResolver = {
   resolve(ref, ctx) {
     const ns = ref.namespace ?? ctx.fromNamespace;
-    const where = `Service ${ns}/${ref.name}`;
-    if (ref.port === undefined) return { ok: false, reason: Reason.UnsupportedValue, message: `backendRef to ${where} needs a port` };
+    const where = () => `Service ${ns}/${ref.name}`;
+    if (ref.port === undefined) return { ok: false, reason: Reason.UnsupportedValue, message: `backendRef to ${where()} needs a port` };
     if (ns !== ctx.fromNamespace) {
       const allowed = referenceAllowed(
         ctx.lookups.referenceGrants(ns),
         { group: GATEWAY_API_GROUP, kind: ctx.fromKind, namespace: ctx.fromNamespace },
         { group: '', kind: 'Service', name: ref.name },
       );
-      if (!allowed) return { ok: false, reason: Reason.RefNotPermitted, message: `backendRef to ${where} is not permitted by any ReferenceGrant` };
+      if (!allowed) return { ok: false, reason: Reason.RefNotPermitted, message: `backendRef to ${where()} is not permitted by any ReferenceGrant` };
     }
     const svc = ctx.lookups.service(ns, ref.name);
-    if (!svc) return { ok: false, reason: Reason.BackendNotFound, message: `${where} not found` };
-    if (svc.spec?.type === 'ExternalName') {
-      return { ok: false, reason: Reason.InvalidKind, message: `${where} is of type ExternalName, which is not supported` };
+    if (!svc) return { ok: false, reason: Reason.BackendNotFound, message: `${where()} not found` };
+    const spec = svc.spec;
+    if (spec?.type === 'ExternalName') {
+      return { ok: false, reason: Reason.InvalidKind, message: `${where()} is of type ExternalName, which is not supported` };
     }
-    const port = (svc.spec?.ports ?? []).find((p) => p.port === ref.port);
-    if (!port) return { ok: false, reason: Reason.BackendNotFound, message: `${where} has no port ${ref.port}` };
+    let port: ServicePort | undefined;
+    for (const p of spec?.ports ?? []) {
+      if (p.port === ref.port) {
+        port = p;
+        break;
+      }
+    }
+    if (!port) return { ok: false, reason: Reason.BackendNotFound, message: `${where()} has no port ${ref.port}` };
     const app = appProtocolOf(port);
     if (!app) {
-      return { ok: false, reason: Reason.UnsupportedProtocol, message: `${where} port ${ref.port}: appProtocol ${port.appProtocol} is not supported` };
+      return { ok: false, reason: Reason.UnsupportedProtocol, message: `${where()} port ${ref.port}: appProtocol ${port.appProtocol} is not supported` };
     }
     return {
       ok: true,
       cluster: ctx.cluster(serviceClusterName(ns, ref.name, ref.port), app.protocol),
-      source: { kind: 'service', namespace: ns, service: ref.name, port: ref.port, portName: port.name ?? '' },
+      source: { kind: 'service', serviceKey: `${ns}/${ref.name}`, namespace: ns, service: ref.name, port: ref.port, portName: port.name ?? '' },
       websocket: app.websocket,
     };
   },
 };
+
+const HTTP1 = { protocol: 'http1', websocket: false } as const;
+const H2C = { protocol: 'h2c', websocket: false } as const;
+const WS = { protocol: 'http1', websocket: true } as const;
 
 export const DEFAULT_BACKEND_RESOLVERS: BackendResolvers = new Map([[backendKindKey('', 'Service'), serviceResolver]]);

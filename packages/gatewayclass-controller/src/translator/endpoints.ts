@@ -1,28 +1,56 @@
 // Ready endpoints of a Service port, from its EndpointSlices (label kubernetes.io/service-name).
 // Slice ports are matched by the Service port's name; an endpoint is used unless it is marked
 // not ready (conditions.ready unset means ready, per the EndpointSlice API). Terminating
-// endpoints are reported not ready by Kubernetes and so are left out.
+// endpoints are reported not ready by Kubernetes and so are left out. Sorted by address, then
+// port; duplicates (the same address in two slices) merged.
 import type { ClusterEndpointsIR, EndpointIR } from '@gantry/ir';
 import type { EndpointSlice } from '../api/core.js';
-import { compareStrings } from './sorted.js';
 
-export function clusterEndpoints(cluster: string, portName: string, slices: Iterable<EndpointSlice>): ClusterEndpointsIR {
-  const seen = new Set<string>();
-  const endpoints: EndpointIR[] = [];
-  for (const slice of slices) {
-    if (slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6') continue;
-    const port = (slice.ports ?? []).find((p) => (p.name ?? '') === portName)?.port;
-    if (port === undefined || port === null) continue;
-    for (const ep of slice.endpoints ?? []) {
+export function clusterEndpoints(cluster: string, portName: string, slices: readonly EndpointSlice[]): ClusterEndpointsIR {
+  let count = 0;
+  const ports: (number | undefined)[] = new Array<number | undefined>(slices.length);
+  for (let s = 0; s < slices.length; s++) {
+    const slice = slices[s] as EndpointSlice;
+    const port = slicePort(slice, portName);
+    ports[s] = port;
+    if (port === undefined) continue;
+    for (const ep of slice.endpoints ?? []) if (ep.conditions?.ready !== false && ep.addresses?.[0]) count++;
+  }
+  const endpoints = new Array<EndpointIR>(count);
+  let n = 0;
+  let sorted = true;
+  for (let s = 0; s < slices.length; s++) {
+    const port = ports[s];
+    if (port === undefined) continue;
+    for (const ep of (slices[s] as EndpointSlice).endpoints ?? []) {
       if (ep.conditions?.ready === false) continue;
       const address = ep.addresses?.[0];
       if (!address) continue;
-      const k = `${address}|${port}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      endpoints.push({ address, port });
+      const e = { address, port };
+      if (n > 0 && compareEndpoints(endpoints[n - 1] as EndpointIR, e) >= 0) sorted = false;
+      endpoints[n++] = e;
     }
   }
-  endpoints.sort((a, b) => compareStrings(a.address, b.address) || a.port - b.port);
+  if (!sorted) {
+    endpoints.sort(compareEndpoints);
+    let w = 1;
+    for (let r = 1; r < endpoints.length; r++) {
+      if (compareEndpoints(endpoints[r] as EndpointIR, endpoints[w - 1] as EndpointIR) !== 0) endpoints[w++] = endpoints[r] as EndpointIR;
+    }
+    if (w < endpoints.length) return { cluster, endpoints: endpoints.slice(0, w) };
+  }
   return { cluster, endpoints };
+}
+
+function slicePort(slice: EndpointSlice, portName: string): number | undefined {
+  if (slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6') return undefined;
+  for (const p of slice.ports ?? []) {
+    if ((p.name ?? '') === portName) return p.port ?? undefined;
+  }
+  return undefined;
+}
+
+function compareEndpoints(a: EndpointIR, b: EndpointIR): number {
+  if (a.address !== b.address) return a.address < b.address ? -1 : 1;
+  return a.port - b.port;
 }

@@ -35,6 +35,10 @@ export function intersect(a: string, b: string): string | undefined {
 export function effectiveHostnames(listenerHostname: string | undefined, routeHostnames: readonly string[]): string[] {
   const l = listenerHostname ? listenerHostname.toLowerCase() : ANY_HOST;
   if (routeHostnames.length === 0) return [l];
+  if (routeHostnames.length === 1) {
+    const i = intersect(l, (routeHostnames[0] as string).toLowerCase());
+    return i === undefined ? [] : [i];
+  }
   const out = new Set<string>();
   for (const raw of routeHostnames) {
     const i = intersect(l, raw.toLowerCase());

@@ -1,11 +1,12 @@
 // Follows one kind of snapshot object across translations and reports which keys changed. Snapshot
 // objects are immutable (a change is a new object), so comparing identities is enough; an
-// unchanged array is skipped in O(1), a changed one costs one WeakSet probe per object.
+// unchanged array is skipped in O(1), a changed one costs one set probe per unchanged object.
 
 export class IdentityIndex<T extends object> {
   private readonly byKey = new Map<string, T>();
-  private readonly current = new WeakSet<T>();
-  private readonly shadowed = new WeakSet<T>();
+  /** The indexed objects, so an unchanged one is recognised without building its key. */
+  private readonly current = new Set<T>();
+  private shadowed = new Set<T>();
   private lastItems: readonly T[] | undefined;
 
   constructor(private readonly keyOf: (item: T) => string) {}
@@ -16,6 +17,10 @@ export class IdentityIndex<T extends object> {
 
   keys(): IterableIterator<string> {
     return this.byKey.keys();
+  }
+
+  entries(): IterableIterator<[string, T]> {
+    return this.byKey.entries();
   }
 
   values(): IterableIterator<T> {
@@ -35,9 +40,10 @@ export class IdentityIndex<T extends object> {
     if (items === this.lastItems) return changed;
     this.lastItems = items;
     let shadowed = 0;
+    const checkShadowed = this.shadowed.size > 0;
     for (const item of items) {
       if (this.current.has(item)) continue;
-      if (this.shadowed.has(item)) {
+      if (checkShadowed && this.shadowed.has(item)) {
         shadowed++;
         continue;
       }
@@ -56,10 +62,8 @@ export class IdentityIndex<T extends object> {
   private reconcile(items: readonly T[], changed: Set<string>): void {
     const winners = new Map<string, T>();
     for (const item of items) winners.set(this.keyOf(item), item);
-    for (const item of items) {
-      if (winners.get(this.keyOf(item)) === item) this.shadowed.delete(item);
-      else this.shadowed.add(item);
-    }
+    this.shadowed = new Set();
+    for (const item of items) if (winners.get(this.keyOf(item)) !== item) this.shadowed.add(item);
     for (const [key, item] of [...this.byKey]) {
       const winner = winners.get(key);
       if (winner === item) continue;

@@ -82,6 +82,8 @@ export interface RouteEntry {
 /** Where a route's endpoints come from (a hook: other backend kinds bring other sources). */
 export interface ServiceEndpointSource {
   readonly kind: 'service';
+  /** `namespace/name` of the Service. */
+  readonly serviceKey: string;
   readonly namespace: string;
   readonly service: string;
   readonly port: number;
@@ -121,14 +123,23 @@ export interface Lookups {
 
 /** Dependency keys, shared by the recorder and the invalidation index. */
 export const Dep = {
-  gateway: (key: string) => `gw:${key}`,
   gatewayClass: (name: string) => `gc:${name}`,
-  service: (key: string) => `svc:${key}`,
   namespace: (name: string) => `ns:${name}`,
   grants: (namespace: string) => `grant:${namespace}`,
   secret: (key: string) => `secret:${key}`,
   object: (group: string, kind: string, key: string) => `obj:${group}/${kind}/${key}`,
 } as const;
+
+/**
+ * A right-sized copy of an array built with push(). V8 grows pushed arrays with spare capacity
+ * (16+ slots); retained by the thousand, that slack is most of the translator's memory and GC time.
+ */
+export function exact<T>(a: T[]): T[] {
+  return a.slice();
+}
+
+/** Strips `readonly` (for building IR objects field by field before handing them out). */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export function objectKey(o: KubeObject): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;

@@ -23,12 +23,14 @@ import type {
   HTTPRoute,
   HTTPRouteFilter,
   HTTPRouteMatch,
+  HTTPRouteRetry,
   HTTPRouteRule,
+  HTTPRouteTimeouts,
 } from '../api/gateway-api.js';
 import { resolveBackend, type BackendContext, type BackendResolvers } from './backends.js';
 import { Reason } from './conditions.js';
 import { parseDurationMs } from './duration.js';
-import type { ClusterUse } from './model.js';
+import { exact, type ClusterUse, type Mutable } from './model.js';
 import { re2Error } from './regex.js';
 
 export interface RuleProblem {
@@ -85,6 +87,7 @@ export interface CompiledRules {
   readonly clusters: readonly ClusterUse[];
 }
 
+const NONE: StringMatchIR[] = [];
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 const INTERNAL_ERROR: DirectResponseActionIR = { kind: 'directResponse', status: 500 };
@@ -111,7 +114,8 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, resolvers: B
   const refProblems: RefProblem[] = [];
   const clusters: ClusterUse[] = [];
   const specRules = route.spec?.rules ?? DEFAULT_RULES;
-  specRules.forEach((rule, index) => {
+  for (let index = 0; index < specRules.length; index++) {
+    const rule = specRules[index] as HTTPRouteRule;
     try {
       const structure = compileStructure(rule);
       rules.push(resolveRule(rule, index, structure, ctx, resolvers, refProblems, clusters));
@@ -119,8 +123,8 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, resolvers: B
       if (!(e instanceof Invalid)) throw e;
       problems.push({ rule: index, reason: e.reason, message: `rule ${index}: ${e.message}` });
     }
-  });
-  return { rules, invalid: problems, refProblems, clusters: dedupeClusters(clusters) };
+  }
+  return { rules: exact(rules), invalid: problems, refProblems, clusters: exact(dedupeClusters(clusters)) };
 }
 
 // ---- structure: matches and filters, no references ----------------------------------------
@@ -134,46 +138,48 @@ interface RuleStructure {
   readonly cors?: CorsIR;
   readonly timeouts?: TimeoutsIR;
   readonly retry?: RetryIR;
-  readonly backendFilters: { requestHeaders?: HeaderModifierIR; responseHeaders?: HeaderModifierIR }[];
+  /** Per backendRef, only when some backendRef has filters. */
+  readonly backendFilters?: readonly BackendFilters[];
+}
+
+interface BackendFilters {
+  requestHeaders?: HeaderModifierIR;
+  responseHeaders?: HeaderModifierIR;
 }
 
 function compileStructure(rule: HTTPRouteRule): RuleStructure {
-  const specMatches: readonly HTTPRouteMatch[] =
-    rule.matches && rule.matches.length > 0 ? rule.matches : [{ path: { type: 'PathPrefix', value: '/' } }];
-  const matches = specMatches.map((m, i) => compileMatch(m, i));
+  const specMatches = rule.matches && rule.matches.length > 0 ? rule.matches : DEFAULT_MATCHES;
+  const out: Mutable<RuleStructure> = { matches: specMatches.map(compileMatch) };
   if (rule.sessionPersistence !== undefined) invalid('sessionPersistence is not supported');
 
-  const seen = new Set<string>();
+  const filters = rule.filters ?? [];
+  let seen: Set<string> | undefined;
   const once = (type: string) => {
+    seen ??= new Set();
     if (seen.has(type)) invalid(`${type} filter may appear only once`, Reason.IncompatibleFilters);
     seen.add(type);
   };
-  let requestHeaders: HeaderModifierIR | undefined;
-  let responseHeaders: HeaderModifierIR | undefined;
-  let redirect: RedirectTemplate | undefined;
-  let urlRewrite: ForwardActionIR['urlRewrite'];
-  let cors: CorsIR | undefined;
-  for (const f of rule.filters ?? []) {
+  for (const f of filters) {
     switch (f.type) {
       case 'RequestHeaderModifier':
         once(f.type);
-        requestHeaders = headerModifier(need(f, f.requestHeaderModifier));
+        out.requestHeaders = headerModifier(need(f, f.requestHeaderModifier));
         break;
       case 'ResponseHeaderModifier':
         once(f.type);
-        responseHeaders = headerModifier(need(f, f.responseHeaderModifier));
+        out.responseHeaders = headerModifier(need(f, f.responseHeaderModifier));
         break;
       case 'RequestRedirect':
         once(f.type);
-        redirect = redirectTemplate(need(f, f.requestRedirect), matches);
+        out.redirect = redirectTemplate(need(f, f.requestRedirect), out.matches);
         break;
       case 'URLRewrite':
         once(f.type);
-        urlRewrite = rewrite(need(f, f.urlRewrite), matches);
+        out.urlRewrite = rewrite(need(f, f.urlRewrite), out.matches);
         break;
       case 'CORS':
         once(f.type);
-        cors = corsPolicy(need(f, f.cors));
+        out.cors = corsPolicy(need(f, f.cors));
         break;
       case 'RequestMirror':
         need(f, f.requestMirror);
@@ -189,23 +195,19 @@ function compileStructure(rule: HTTPRouteRule): RuleStructure {
         invalid(`filter type ${f.type} is not supported`);
     }
   }
-  if (redirect && urlRewrite) invalid('RequestRedirect and URLRewrite cannot be combined', Reason.IncompatibleFilters);
-  if (redirect && (rule.backendRefs ?? []).length > 0) {
-    invalid('RequestRedirect cannot be combined with backendRefs', Reason.IncompatibleFilters);
+  if (out.redirect && out.urlRewrite) invalid('RequestRedirect and URLRewrite cannot be combined', Reason.IncompatibleFilters);
+  const backendRefs = rule.backendRefs ?? [];
+  if (out.redirect && backendRefs.length > 0) invalid('RequestRedirect cannot be combined with backendRefs', Reason.IncompatibleFilters);
+  if (backendRefs.some((b) => b.filters && b.filters.length > 0)) out.backendFilters = backendRefs.map((b) => backendRefFilters(b));
+  if (rule.timeouts) {
+    const t = timeoutsOf(rule.timeouts);
+    if (t) out.timeouts = t;
   }
-  const backendFilters = (rule.backendRefs ?? []).map((b) => backendRefFilters(b));
-  return {
-    matches,
-    ...(requestHeaders ? { requestHeaders } : {}),
-    ...(responseHeaders ? { responseHeaders } : {}),
-    ...(redirect ? { redirect } : {}),
-    ...(urlRewrite ? { urlRewrite } : {}),
-    ...(cors ? { cors } : {}),
-    ...timeoutsOf(rule),
-    ...retryOf(rule),
-    backendFilters,
-  };
+  if (rule.retry) out.retry = retryOf(rule.retry);
+  return out;
 }
+
+const DEFAULT_MATCHES: readonly HTTPRouteMatch[] = [{ path: { type: 'PathPrefix', value: '/' } }];
 
 function need<T>(f: HTTPRouteFilter, config: T | undefined): T {
   if (config === undefined || config === null) invalid(`filter ${f.type} has no configuration`);
@@ -233,15 +235,13 @@ function compileMatch(m: HTTPRouteMatch, index: number): CompiledMatch {
     default:
       invalid(`path match type ${type} is not supported`);
   }
-  const headers = stringMatches(m.headers ?? [], 'header', (n) => n.toLowerCase());
-  const queryParams = stringMatches(m.queryParams ?? [], 'query parameter', (n) => n);
+  const headers = m.headers && m.headers.length > 0 ? stringMatches(m.headers, 'header', true) : NONE;
+  const queryParams = m.queryParams && m.queryParams.length > 0 ? stringMatches(m.queryParams, 'query parameter', false) : NONE;
   if (m.method !== undefined && !METHODS.has(m.method)) invalid(`method ${m.method} is not supported`);
-  const match: RouteMatchIR = {
-    path: { type: type as 'Exact' | 'PathPrefix' | 'RegularExpression', value },
-    ...(headers.length > 0 ? { headers } : {}),
-    ...(queryParams.length > 0 ? { queryParams } : {}),
-    ...(m.method !== undefined ? { method: m.method } : {}),
-  };
+  const match: Mutable<RouteMatchIR> = { path: { type: type as 'Exact' | 'PathPrefix' | 'RegularExpression', value } };
+  if (headers.length > 0) match.headers = headers;
+  if (queryParams.length > 0) match.queryParams = queryParams;
+  if (m.method !== undefined) match.method = m.method;
   return {
     index,
     match,
@@ -254,15 +254,11 @@ function compileMatch(m: HTTPRouteMatch, index: number): CompiledMatch {
 }
 
 /** Only the first entry of a name counts (the spec); header names compare case-insensitively. */
-function stringMatches(
-  items: readonly { type?: string; name: string; value: string }[],
-  what: string,
-  normalise: (name: string) => string,
-): StringMatchIR[] {
+function stringMatches(items: readonly { type?: string; name: string; value: string }[], what: string, lowerCase: boolean): StringMatchIR[] {
   const out: StringMatchIR[] = [];
   const seen = new Set<string>();
   for (const item of items) {
-    const name = normalise(item.name);
+    const name = lowerCase ? item.name.toLowerCase() : item.name;
     if (seen.has(name)) continue;
     seen.add(name);
     const type = item.type ?? 'Exact';
@@ -274,7 +270,7 @@ function stringMatches(
     }
     out.push({ name, type, value: item.value });
   }
-  return out;
+  return exact(out);
 }
 
 function headerModifier(f: HTTPHeaderFilter): HeaderModifierIR | undefined {
@@ -356,38 +352,29 @@ function mirrorPercent(m: HTTPRouteFilter['requestMirror']): number | undefined 
   return undefined;
 }
 
-function timeoutsOf(rule: HTTPRouteRule): { timeouts?: TimeoutsIR } {
-  const t = rule.timeouts;
-  if (!t) return {};
+function timeoutsOf(t: HTTPRouteTimeouts): TimeoutsIR | undefined {
   const requestMs = t.request !== undefined ? duration(t.request, 'timeouts.request') : undefined;
   const backendRequestMs = t.backendRequest !== undefined ? duration(t.backendRequest, 'timeouts.backendRequest') : undefined;
   if (requestMs !== undefined && requestMs > 0 && backendRequestMs !== undefined && backendRequestMs > requestMs) {
     invalid('timeouts.backendRequest cannot be longer than timeouts.request');
   }
-  if (requestMs === undefined && backendRequestMs === undefined) return {};
-  return {
-    timeouts: {
-      ...(requestMs !== undefined ? { requestMs } : {}),
-      ...(backendRequestMs !== undefined ? { backendRequestMs } : {}),
-    },
-  };
+  if (requestMs === undefined && backendRequestMs === undefined) return undefined;
+  const out: Mutable<TimeoutsIR> = {};
+  if (requestMs !== undefined) out.requestMs = requestMs;
+  if (backendRequestMs !== undefined) out.backendRequestMs = backendRequestMs;
+  return out;
 }
 
-function retryOf(rule: HTTPRouteRule): { retry?: RetryIR } {
-  const r = rule.retry;
-  if (!r) return {};
+function retryOf(r: HTTPRouteRetry): RetryIR {
   for (const code of r.codes ?? []) {
     if (!(Number.isInteger(code) && code >= 400 && code <= 599)) invalid(`retry code ${code} is not supported`);
   }
   if (r.attempts !== undefined && !(Number.isInteger(r.attempts) && r.attempts >= 0)) invalid(`retry attempts ${r.attempts} is invalid`);
-  const backoffMs = r.backoff !== undefined ? duration(r.backoff, 'retry.backoff') : undefined;
-  return {
-    retry: {
-      ...(r.codes && r.codes.length > 0 ? { codes: [...r.codes] } : {}),
-      ...(r.attempts !== undefined ? { attempts: r.attempts } : {}),
-      ...(backoffMs !== undefined ? { backoffMs } : {}),
-    },
-  };
+  const out: Mutable<RetryIR> = {};
+  if (r.codes && r.codes.length > 0) out.codes = [...r.codes];
+  if (r.attempts !== undefined) out.attempts = r.attempts;
+  if (r.backoff !== undefined) out.backoffMs = duration(r.backoff, 'retry.backoff');
+  return out;
 }
 
 function duration(text: string, field: string): number {
@@ -396,7 +383,7 @@ function duration(text: string, field: string): number {
   return ms;
 }
 
-function backendRefFilters(b: HTTPBackendRef): { requestHeaders?: HeaderModifierIR; responseHeaders?: HeaderModifierIR } {
+function backendRefFilters(b: HTTPBackendRef): BackendFilters {
   let requestHeaders: HeaderModifierIR | undefined;
   let responseHeaders: HeaderModifierIR | undefined;
   const seen = new Set<string>();
@@ -407,7 +394,10 @@ function backendRefFilters(b: HTTPBackendRef): { requestHeaders?: HeaderModifier
     else if (f.type === 'ResponseHeaderModifier') responseHeaders = headerModifier(need(f, f.responseHeaderModifier));
     else invalid(`backendRef ${b.name}: filter type ${f.type} is not supported on backendRefs`);
   }
-  return { ...(requestHeaders ? { requestHeaders } : {}), ...(responseHeaders ? { responseHeaders } : {}) };
+  const out: BackendFilters = {};
+  if (requestHeaders) out.requestHeaders = requestHeaders;
+  if (responseHeaders) out.responseHeaders = responseHeaders;
+  return out;
 }
 
 function trimTrailingSlash(p: string): string {
@@ -427,26 +417,27 @@ function resolveRule(
   refProblems: RefProblem[],
   clusters: ClusterUse[],
 ): CompiledRule {
-  const base = {
-    index,
-    matches: s.matches,
-    ...(s.requestHeaders ? { requestHeaders: s.requestHeaders } : {}),
-    ...(s.responseHeaders ? { responseHeaders: s.responseHeaders } : {}),
-    ...(s.cors ? { cors: s.cors } : {}),
-  };
+  const base: Mutable<CompiledRule> = { index, matches: s.matches, action: INTERNAL_ERROR_TEMPLATE };
+  if (s.requestHeaders) base.requestHeaders = s.requestHeaders;
+  if (s.responseHeaders) base.responseHeaders = s.responseHeaders;
+  if (s.cors) base.cors = s.cors;
+  const filters = rule.filters ?? [];
   // Custom filters Gantry cannot resolve must not be skipped: the requests get an error.
   let extensionFailed = false;
-  for (const f of rule.filters ?? []) {
+  for (const f of filters) {
     if (f.type !== 'ExtensionRef' || !f.extensionRef) continue;
     const e = f.extensionRef;
     refProblems.push({ reason: Reason.InvalidKind, message: `rule ${index}: ExtensionRef ${e.group}/${e.kind} ${e.name}: kind not supported` });
     extensionFailed = true;
   }
-  if (s.redirect) return { ...base, action: { kind: 'redirect', redirect: s.redirect } };
+  if (s.redirect) {
+    base.action = { kind: 'redirect', redirect: s.redirect };
+    return base;
+  }
 
-  const mirrors: MirrorIR[] = [];
-  const mirrorClusters: ClusterUse[] = [];
-  for (const f of rule.filters ?? []) {
+  let mirrors: MirrorIR[] | undefined;
+  let mirrorClusters: ClusterUse[] | undefined;
+  for (const f of filters) {
     if (f.type !== 'RequestMirror' || !f.requestMirror) continue;
     const res = resolveBackend(f.requestMirror.backendRef, ctx, resolvers);
     if (!res.ok) {
@@ -454,48 +445,52 @@ function resolveRule(
       continue;
     }
     const percent = mirrorPercent(f.requestMirror);
-    mirrors.push({ cluster: res.cluster.name, ...(percent !== undefined ? { percent } : {}) });
-    mirrorClusters.push({ cluster: res.cluster, source: res.source });
+    (mirrors ??= []).push(percent !== undefined ? { cluster: res.cluster.name, percent } : { cluster: res.cluster.name });
+    (mirrorClusters ??= []).push({ cluster: res.cluster, source: res.source });
   }
 
   const backends: WeightedBackendIR[] = [];
   const backendClusters: ClusterUse[] = [];
   let invalidWeight = 0;
   let websocket = false;
-  (rule.backendRefs ?? []).forEach((b, i) => {
+  const refs = rule.backendRefs ?? [];
+  for (let i = 0; i < refs.length; i++) {
+    const b = refs[i] as HTTPBackendRef;
     const weight = b.weight ?? 1;
     const res = resolveBackend(b, ctx, resolvers);
     if (!res.ok) {
       refProblems.push({ reason: res.reason, message: `rule ${index}: ${res.message}` });
       invalidWeight += weight;
-      return;
+      continue;
     }
-    if (weight <= 0) return;
-    const filters = s.backendFilters[i] ?? {};
-    backends.push({ cluster: res.cluster.name, weight, ...filters });
+    if (weight <= 0) continue;
+    const f = s.backendFilters?.[i];
+    const wb: Mutable<WeightedBackendIR> = { cluster: res.cluster.name, weight };
+    if (f?.requestHeaders) wb.requestHeaders = f.requestHeaders;
+    if (f?.responseHeaders) wb.responseHeaders = f.responseHeaders;
+    backends.push(wb);
     backendClusters.push({ cluster: res.cluster, source: res.source });
     websocket = websocket || res.websocket;
-  });
-
-  if (extensionFailed || backends.length === 0) {
-    return { ...base, action: { kind: 'directResponse', action: INTERNAL_ERROR } };
   }
+
+  if (extensionFailed || backends.length === 0) return base;
   for (const c of backendClusters) clusters.push(c);
-  for (const c of mirrorClusters) clusters.push(c);
-  const action: ForwardActionIR = {
-    kind: 'forward',
-    backends,
-    ...(s.urlRewrite ? { urlRewrite: s.urlRewrite } : {}),
-    ...(mirrors.length > 0 ? { mirrors } : {}),
-    ...(s.timeouts ? { timeouts: s.timeouts } : {}),
-    ...(s.retry ? { retry: s.retry } : {}),
-    ...(websocket ? { websocket: true } : {}),
-    ...(invalidWeight > 0 ? { invalidBackendWeight: invalidWeight } : {}),
-  };
-  return { ...base, action: { kind: 'forward', action } };
+  if (mirrorClusters) for (const c of mirrorClusters) clusters.push(c);
+  const action: Mutable<ForwardActionIR> = { kind: 'forward', backends: exact(backends) };
+  if (s.urlRewrite) action.urlRewrite = s.urlRewrite;
+  if (mirrors) action.mirrors = exact(mirrors);
+  if (s.timeouts) action.timeouts = s.timeouts;
+  if (s.retry) action.retry = s.retry;
+  if (websocket) action.websocket = true;
+  if (invalidWeight > 0) action.invalidBackendWeight = invalidWeight;
+  base.action = { kind: 'forward', action };
+  return base;
 }
 
-function dedupeClusters(uses: readonly ClusterUse[]): ClusterUse[] {
+const INTERNAL_ERROR_TEMPLATE: ActionTemplate = { kind: 'directResponse', action: INTERNAL_ERROR };
+
+function dedupeClusters(uses: ClusterUse[]): ClusterUse[] {
+  if (uses.length < 2) return uses;
   const byName = new Map<string, ClusterUse>();
   for (const u of uses) if (!byName.has(u.cluster.name)) byName.set(u.cluster.name, u);
   return [...byName.values()];

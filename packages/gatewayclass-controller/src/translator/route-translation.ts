@@ -8,7 +8,7 @@ import { attachToParent, type ListenerAttachment, type ParentOutcome } from './a
 import type { BackendContext, BackendResolvers } from './backends.js';
 import { condition, ConditionType, Reason } from './conditions.js';
 import { deepEqual } from './equality.js';
-import { flavorKey, namespaceOf, type ClusterUse, type Flavor, type Lookups, type RouteEntry } from './model.js';
+import { flavorKey, namespaceOf, type ClusterUse, type Flavor, type Lookups, type Mutable, type RouteEntry, exact } from './model.js';
 import { compileRules, type CompiledRule, type RedirectTemplate } from './route-rules.js';
 import type { StatusReport } from './status.js';
 
@@ -18,28 +18,51 @@ export interface RouteTranslationOptions {
   readonly cluster: BackendContext['cluster'];
 }
 
+export interface RecordedDeps {
+  readonly deps: readonly string[];
+  readonly serviceDeps: readonly string[];
+}
+
+export interface GatewayPlacement {
+  readonly gatewayKey: string;
+  readonly listeners: readonly ListenerAttachment[];
+}
+
+const NO_PLACEMENTS: readonly GatewayPlacement[] = [];
+
 export class RouteTranslation {
-  readonly key: string;
   /** Undefined when no parentRef names a Gateway of ours. */
   readonly report: StatusReport | undefined;
+  /** Dependency keys read (other than Services and Gateways). */
+  readonly deps: readonly string[];
+  /** `namespace/name` of every Service read. */
+  readonly serviceDeps: readonly string[];
   /** Accepted placements, merged per Gateway and listener. */
-  readonly placements: ReadonlyMap<string, readonly ListenerAttachment[]>;
+  readonly placements: readonly GatewayPlacement[];
   readonly clusters: readonly ClusterUse[];
   private readonly rules: readonly CompiledRule[];
   private readonly created: string;
-  private readonly entries = new Map<string, readonly RouteEntry[]>();
-  private readonly reusable: Map<string, readonly RouteEntry[]>;
+  private readonly namespace: string;
+  private readonly name: string;
+  /** Entries per flavour key; most routes only ever need one flavour. */
+  private entries: FlavorEntries | undefined;
+  private readonly reusable: FlavorEntries | undefined;
 
   constructor(
+    /** `namespace/name` of the route. */
+    readonly key: string,
     readonly route: HTTPRoute,
     lookups: Lookups,
     opts: RouteTranslationOptions,
-    previous?: RouteTranslation,
+    previous: RouteTranslation | undefined,
+    /** What this translation read: the Lookups fill it while the constructor runs. */
+    recorded: RecordedDeps,
   ) {
     const ns = namespaceOf(route);
-    this.key = `${ns}/${route.metadata.name}`;
+    this.namespace = ns;
+    this.name = route.metadata.name;
     this.created = route.metadata.creationTimestamp ?? '';
-    this.reusable = previous ? previous.entries : new Map();
+    this.reusable = previous?.entries;
 
     const hostnames = route.spec?.hostnames ?? [];
     const parents: ParentOutcome[] = [];
@@ -49,7 +72,9 @@ export class RouteTranslation {
     }
     if (parents.length === 0) {
       this.report = undefined;
-      this.placements = new Map();
+      this.deps = recorded.deps;
+      this.serviceDeps = recorded.serviceDeps;
+      this.placements = NO_PLACEMENTS;
       this.clusters = [];
       this.rules = [];
       return;
@@ -62,7 +87,7 @@ export class RouteTranslation {
     const gen = route.metadata.generation;
     const resolved: Condition =
       compiled.refProblems.length === 0
-        ? condition(ConditionType.ResolvedRefs, 'True', Reason.ResolvedRefs, 'All references resolved', gen)
+        ? common(gen).resolved
         : condition(
             ConditionType.ResolvedRefs,
             'False',
@@ -73,39 +98,32 @@ export class RouteTranslation {
     const firstInvalid = compiled.invalid[0];
     const dropped = compiled.invalid.map((p) => p.message).join('; ');
     const statusParents: RouteParentStatus[] = [];
-    const placements = new Map<string, Map<string, Set<string>>>();
+    const placements: { gatewayKey: string; listeners: ListenerAttachment[] }[] = [];
     for (const p of parents) {
-      const conditions: Condition[] = [];
       let attached = p.accepted;
+      let accepted: Condition;
       if (!p.accepted) {
-        conditions.push(condition(ConditionType.Accepted, 'False', p.reason, p.message, gen));
+        accepted = condition(ConditionType.Accepted, 'False', p.reason, p.message, gen);
       } else if (!usable && firstInvalid) {
         attached = false;
-        conditions.push(condition(ConditionType.Accepted, 'False', firstInvalid.reason, `All rules are invalid: ${dropped}`, gen));
+        accepted = condition(ConditionType.Accepted, 'False', firstInvalid.reason, `All rules are invalid: ${dropped}`, gen);
       } else {
-        conditions.push(condition(ConditionType.Accepted, 'True', Reason.Accepted, p.message, gen));
+        accepted = common(gen).accepted;
       }
-      conditions.push(resolved);
-      if (attached && firstInvalid) {
-        conditions.push(condition(ConditionType.PartiallyInvalid, 'True', Reason.UnsupportedValue, `Dropped Rule(s): ${dropped}`, gen));
-      }
+      const conditions =
+        attached && firstInvalid
+          ? [accepted, resolved, condition(ConditionType.PartiallyInvalid, 'True', Reason.UnsupportedValue, `Dropped Rule(s): ${dropped}`, gen)]
+          : [accepted, resolved];
       statusParents.push({ parentRef: p.ref, controllerName: opts.controllerName, conditions });
       if (!attached) continue;
-      let byListener = placements.get(p.gatewayKey);
-      if (!byListener) placements.set(p.gatewayKey, (byListener = new Map()));
-      for (const l of p.listeners) {
-        let domains = byListener.get(l.listener);
-        if (!domains) byListener.set(l.listener, (domains = new Set()));
-        for (const d of l.domains) domains.add(d);
-      }
+      const existing = placements.find((x) => x.gatewayKey === p.gatewayKey);
+      if (!existing) placements.push({ gatewayKey: p.gatewayKey, listeners: exact([...p.listeners]) });
+      else mergeAttachments(existing.listeners, p.listeners);
     }
-    this.placements = new Map(
-      [...placements].map(([gw, byListener]) => [
-        gw,
-        [...byListener].map(([listener, domains]) => ({ listener, domains: [...domains].sort() })),
-      ]),
-    );
-    const status: HTTPRouteStatus = { parents: statusParents };
+    this.placements = exact(placements);
+    this.deps = recorded.deps;
+    this.serviceDeps = recorded.serviceDeps;
+    const status: HTTPRouteStatus = { parents: exact(statusParents) };
     this.report = {
       apiVersion: route.apiVersion,
       kind: 'HTTPRoute',
@@ -116,24 +134,29 @@ export class RouteTranslation {
     };
   }
 
+  /** This route's listeners (with hostnames) on one Gateway. */
+  placementsOn(gatewayKey: string): readonly ListenerAttachment[] | undefined {
+    for (const p of this.placements) if (p.gatewayKey === gatewayKey) return p.listeners;
+    return undefined;
+  }
+
   /** RouteIR entries for a route table of this flavour, in rule and match order. */
   entriesFor(flavor: Flavor): readonly RouteEntry[] {
     const fk = flavorKey(flavor);
-    let list = this.entries.get(fk);
+    let list = lookupFlavor(this.entries, fk);
     if (list) return list;
-    const old = this.reusable.get(fk);
+    const old = lookupFlavor(this.reusable, fk);
     const out: RouteEntry[] = [];
-    const [ns, name] = splitKey(this.key);
     for (const rule of this.rules) {
       for (const m of rule.matches) {
-        const route: RouteIR = {
-          name: routeName('HTTPRoute', ns, name, rule.index, m.index),
+        const route: Mutable<RouteIR> = {
+          name: routeName('HTTPRoute', this.namespace, this.name, rule.index, m.index),
           match: m.match,
           action: actionFor(rule, flavor),
-          ...(rule.requestHeaders ? { requestHeaders: rule.requestHeaders } : {}),
-          ...(rule.responseHeaders ? { responseHeaders: rule.responseHeaders } : {}),
-          ...(rule.cors ? { cors: rule.cors } : {}),
         };
+        if (rule.requestHeaders) route.requestHeaders = rule.requestHeaders;
+        if (rule.responseHeaders) route.responseHeaders = rule.responseHeaders;
+        if (rule.cors) route.cors = rule.cors;
         const entry: RouteEntry = {
           route,
           pathRank: m.pathRank,
@@ -149,15 +172,50 @@ export class RouteTranslation {
         out.push(reuseEntry(old?.[out.length], entry));
       }
     }
-    list = old && old.length === out.length && out.every((e, i) => e === old[i]) ? old : out;
-    this.entries.set(fk, list);
+    list = old && old.length === out.length && out.every((e, i) => e === old[i]) ? old : exact(out);
+    this.entries = storeFlavor(this.entries, fk, list);
     return list;
   }
 }
 
-function splitKey(key: string): [string, string] {
-  const i = key.indexOf('/');
-  return [key.slice(0, i), key.slice(i + 1)];
+type FlavorEntries = { readonly key: string; readonly list: readonly RouteEntry[]; readonly next?: FlavorEntries };
+
+function lookupFlavor(f: FlavorEntries | undefined, key: string): readonly RouteEntry[] | undefined {
+  for (let x = f; x; x = x.next) if (x.key === key) return x.list;
+  return undefined;
+}
+
+function storeFlavor(f: FlavorEntries | undefined, key: string, list: readonly RouteEntry[]): FlavorEntries {
+  return f ? { key, list, next: f } : { key, list };
+}
+
+/** Conditions shared by every route of a generation in the common, all-good case. */
+const COMMON = new Map<number | undefined, { accepted: Condition; resolved: Condition }>();
+
+function common(gen: number | undefined): { accepted: Condition; resolved: Condition } {
+  let c = COMMON.get(gen);
+  if (!c) {
+    c = {
+      accepted: condition(ConditionType.Accepted, 'True', Reason.Accepted, 'Route is accepted', gen),
+      resolved: condition(ConditionType.ResolvedRefs, 'True', Reason.ResolvedRefs, 'All references resolved', gen),
+    };
+    if (COMMON.size < 1024) COMMON.set(gen, c);
+  }
+  return c;
+}
+
+/** Merges another parentRef's listeners into a Gateway's placements (union of hostnames). */
+function mergeAttachments(into: ListenerAttachment[], more: readonly ListenerAttachment[]): void {
+  for (const l of more) {
+    const i = into.findIndex((x) => x.listener === l.listener);
+    if (i < 0) {
+      into.push(l);
+      continue;
+    }
+    const cur = into[i] as ListenerAttachment;
+    const domains = [...new Set([...cur.domains, ...l.domains])].sort();
+    into[i] = { listener: l.listener, domains };
+  }
 }
 
 function actionFor(rule: CompiledRule, flavor: Flavor): RouteActionIR {

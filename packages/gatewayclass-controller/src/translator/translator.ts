@@ -21,8 +21,9 @@ import { deepEqual, reuse } from './equality.js';
 import { buildGatewayContext } from './gateway-context.js';
 import { judgeGatewayClass, type GatewayClassVerdict } from './gatewayclass.js';
 import { IdentityIndex } from './identity-index.js';
-import { Dep, groupOf, type ClusterUse, type GatewayAttachment, type GatewayContext, type Lookups } from './model.js';
-import { RouteTranslation } from './route-translation.js';
+import { StringMultiMap } from './multimap.js';
+import { Dep, exact, groupOf, type ClusterUse, type GatewayAttachment, type GatewayContext, type Lookups } from './model.js';
+import { RouteTranslation, type RecordedDeps } from './route-translation.js';
 import { applySorted } from './sorted.js';
 import { compareReports, type StatusReport } from './status.js';
 
@@ -48,7 +49,7 @@ const otherKey = (o: KubeObject) => `${groupOf(o.apiVersion)}/${o.kind}/${o.meta
 
 interface ContextRecord {
   readonly ctx: GatewayContext;
-  readonly deps: ReadonlySet<string>;
+  readonly deps: readonly string[];
 }
 
 interface EndpointsRecord {
@@ -73,22 +74,23 @@ export class GatewayTranslator {
 
   private readonly grantsByNamespace = new Map<string, Map<string, ReferenceGrant>>();
   private readonly grantLists = new Map<string, readonly ReferenceGrant[]>();
-  private readonly slicesByService = new Map<string, Set<string>>();
+  private readonly slicesByService = new StringMultiMap();
   private readonly serviceOfSlice = new Map<string, string>();
 
   private readonly classVerdicts = new Map<string, { gc: GatewayClass; verdict: GatewayClassVerdict; report: StatusReport }>();
   private readonly contexts = new Map<string, ContextRecord>();
   private readonly assemblers = new Map<string, GatewayAssembler>();
   private readonly translations = new Map<string, RouteTranslation>();
-  private readonly routeDeps = new Map<string, ReadonlySet<string>>();
-  private readonly dependents = new Map<string, Set<string>>();
+  /** Dependency key → routes that read it (Services have their own map: they are the bulk). */
+  private readonly dependents = new StringMultiMap();
+  private readonly serviceDependents = new StringMultiMap();
   private readonly routesOnGateway = new Map<string, Set<string>>();
   private readonly attachedCounts = new Map<string, Map<string, number>>();
   private readonly gatewayReports = new Map<string, StatusReport>();
 
   private readonly clusterIRs = new Map<string, ClusterIR>();
   private readonly endpointRecords = new Map<string, EndpointsRecord>();
-  private readonly clustersOfService = new Map<string, Set<string>>();
+  private readonly clustersOfService = new StringMultiMap();
   private readonly labelsMemo = new WeakMap<Namespace, Readonly<Record<string, string>>>();
   private readonly labelsOfMissing = new Map<string, Readonly<Record<string, string>>>();
 
@@ -104,12 +106,17 @@ export class GatewayTranslator {
 
   translate(snapshot: Snapshot): TranslationResult {
     const changed = new Set<string>();
+    const changedServices = new Set<string>();
     const dirtyServices = new Set<string>();
-    const changedRoutes = this.diffInputs(snapshot, changed, dirtyServices);
+    const changedRoutes = this.diffInputs(snapshot, changed, changedServices, dirtyServices);
 
     const reportChanges: [StatusReport | undefined, StatusReport | undefined][] = [];
     this.judgeClasses(changed, reportChanges);
-    const contextsChanged = this.judgeGateways(changed);
+    const attachmentsChanged = new Set<string>();
+    const contextsChanged = this.judgeGateways(changed, attachmentsChanged);
+    this.routesReferencing(attachmentsChanged, changedRoutes);
+    for (const svc of changedServices) for (const r of this.serviceDependents.get(svc)) changedRoutes.add(r);
+    this.recorder.invalidate();
     const routeChanges = this.translateRoutes(changedRoutes, changed, reportChanges);
     const countsChanged = new Set<string>();
     for (const [key, prev, next] of routeChanges) this.track(key, prev, next, countsChanged);
@@ -123,7 +130,7 @@ export class GatewayTranslator {
   // ---- inputs -------------------------------------------------------------------------------
 
   /** Diffs every kind; returns the keys of the HTTPRoutes that changed. */
-  private diffInputs(s: Snapshot, changed: Set<string>, dirtyServices: Set<string>): Set<string> {
+  private diffInputs(s: Snapshot, changed: Set<string>, changedServices: Set<string>, dirtyServices: Set<string>): Set<string> {
     for (const k of this.classes.update(s.gatewayClasses)) changed.add(Dep.gatewayClass(k));
     this.gateways.update(s.gateways); // judged one by one by judgeGateways (few)
     for (const k of this.namespaces.update(s.namespaces)) changed.add(Dep.namespace(k));
@@ -133,7 +140,7 @@ export class GatewayTranslator {
       changed.add(Dep.object(group ?? '', kind ?? '', rest.join('/')));
     }
     for (const k of this.services.update(s.services)) {
-      changed.add(Dep.service(k));
+      changedServices.add(k);
       dirtyServices.add(k);
     }
     for (const k of this.grants.update(s.referenceGrants)) {
@@ -153,50 +160,32 @@ export class GatewayTranslator {
       const after = slice && label ? `${slice.metadata.namespace ?? 'default'}/${label}` : undefined;
       if (before !== undefined) {
         dirtyServices.add(before);
-        if (before !== after) this.slicesByService.get(before)?.delete(k);
+        if (before !== after) this.slicesByService.delete(before, k);
       }
       if (after !== undefined) {
         dirtyServices.add(after);
-        let set = this.slicesByService.get(after);
-        if (!set) this.slicesByService.set(after, (set = new Set()));
-        set.add(k);
+        this.slicesByService.add(after, k);
         this.serviceOfSlice.set(k, after);
       } else this.serviceOfSlice.delete(k);
     }
     return this.routes.update(s.httpRoutes);
   }
 
-  private lookups(deps: Set<string>): Lookups {
-    return {
-      gateway: (namespace, name) => {
-        const key = `${namespace}/${name}`;
-        deps.add(Dep.gateway(key));
-        return this.contexts.get(key)?.ctx.attachment;
-      },
-      service: (namespace, name) => {
-        const key = `${namespace}/${name}`;
-        deps.add(Dep.service(key));
-        return this.services.get(key);
-      },
-      secret: (namespace, name) => {
-        const key = `${namespace}/${name}`;
-        deps.add(Dep.secret(key));
-        return this.secrets.get(key);
-      },
-      namespaceLabels: (name) => {
-        deps.add(Dep.namespace(name));
-        return this.labelsOf(name);
-      },
-      referenceGrants: (namespace) => {
-        deps.add(Dep.grants(namespace));
-        return this.grantLists.get(namespace) ?? [];
-      },
-      object: (group, kind, namespace, name) => {
-        deps.add(Dep.object(group, kind, `${namespace}/${name}`));
-        return this.others.get(`${group}/${kind}/${namespace}/${name}`);
-      },
-    };
+  /** Lookups that record what they read into `deps` (for Gateways and classes). */
+  private lookups(deps: string[]): Lookups {
+    const r = this.recorder.start();
+    r.keep = deps;
+    return r;
   }
+
+  private readonly recorder = new RecordingLookups({
+    gateway: (key) => this.contexts.get(key)?.ctx.attachment,
+    service: (key) => this.services.get(key),
+    secret: (key) => this.secrets.get(key),
+    labels: (name) => this.labelsOf(name),
+    grants: (ns) => this.grantLists.get(ns) ?? NO_GRANTS,
+    other: (key) => this.others.get(key),
+  });
 
   private labelsOf(name: string): Readonly<Record<string, string>> {
     const ns = this.namespaces.get(name);
@@ -234,7 +223,7 @@ export class GatewayTranslator {
         }
         continue;
       }
-      const verdict = judgeGatewayClass(gc, this.lookups(new Set()));
+      const verdict = judgeGatewayClass(gc, this.lookups([]));
       const gen = gc.metadata.generation;
       const report = reuse<StatusReport>(prev?.report, {
         apiVersion: gc.apiVersion,
@@ -254,7 +243,7 @@ export class GatewayTranslator {
   }
 
   /** Returns the keys of Gateways whose context changed (or appeared, or went away). */
-  private judgeGateways(changed: Set<string>): Set<string> {
+  private judgeGateways(changed: ReadonlySet<string>, attachmentsChanged: Set<string>): Set<string> {
     const out = new Set<string>();
     const keys = new Set([...this.gateways.keys(), ...this.contexts.keys()]);
     for (const key of keys) {
@@ -265,16 +254,16 @@ export class GatewayTranslator {
       if (!gw || !cls) {
         if (prev) {
           this.contexts.delete(key);
-          changed.add(Dep.gateway(key));
+          attachmentsChanged.add(key);
           out.add(key);
         }
         continue;
       }
       if (prev && prev.ctx.gateway === gw && !intersects(prev.deps, changed)) continue;
-      const deps = new Set<string>([Dep.gatewayClass(cls.gc.metadata.name)]);
+      const deps: string[] = [Dep.gatewayClass(cls.gc.metadata.name)];
       let ctx = buildGatewayContext(gw, cls.verdict.accepted ? undefined : cls.verdict.message, this.lookups(deps));
       if (prev && deepEqual(prev.ctx.attachment, ctx.attachment)) ctx = { ...ctx, attachment: prev.ctx.attachment };
-      else changed.add(Dep.gateway(key));
+      else attachmentsChanged.add(key);
       this.contexts.set(key, { ctx, deps });
       out.add(key);
     }
@@ -288,51 +277,59 @@ export class GatewayTranslator {
     changed: ReadonlySet<string>,
     reportChanges: [StatusReport | undefined, StatusReport | undefined][],
   ): [string, RouteTranslation | undefined, RouteTranslation | undefined][] {
-    for (const dep of changed) for (const r of this.dependents.get(dep) ?? []) dirty.add(r);
+    for (const dep of changed) for (const r of this.dependents.get(dep)) dirty.add(r);
     const out: [string, RouteTranslation | undefined, RouteTranslation | undefined][] = [];
     const opts = { controllerName: this.controllerName, resolvers: this.resolvers, cluster: this.internCluster };
     for (const key of dirty) {
       const route = this.routes.get(key);
       const prev = this.translations.get(key);
       let next: RouteTranslation | undefined;
-      const deps = new Set<string>();
       if (route) {
-        next = new RouteTranslation(route, this.lookups(deps), opts, prev);
+        const recorder = this.recorder.start();
+        next = new RouteTranslation(key, route, recorder, opts, prev, recorder);
         if (prev?.report && next.report && deepEqual(prev.report, next.report)) (next as { report: StatusReport }).report = prev.report;
         this.translations.set(key, next);
       } else this.translations.delete(key);
-      this.setDeps(key, deps);
+      this.setDeps(this.dependents, key, prev?.deps ?? NO_DEPS, next?.deps ?? NO_DEPS);
+      this.setDeps(this.serviceDependents, key, prev?.serviceDeps ?? NO_DEPS, next?.serviceDeps ?? NO_DEPS);
       if (prev?.report !== next?.report) reportChanges.push([prev?.report, next?.report]);
       out.push([key, prev, next]);
     }
     return out;
   }
 
-  private setDeps(route: string, deps: ReadonlySet<string>): void {
-    for (const d of this.routeDeps.get(route) ?? []) {
-      if (deps.has(d)) continue;
-      const s = this.dependents.get(d);
-      s?.delete(route);
-      if (s && s.size === 0) this.dependents.delete(d);
+  private setDeps(index: StringMultiMap, route: string, before: readonly string[], after: readonly string[]): void {
+    for (const d of before) if (!after.includes(d)) index.delete(d, route);
+    for (const d of after) index.add(d, route);
+  }
+
+  /**
+   * Adds the routes whose parentRefs name one of these Gateways. Routes do not register a
+   * dependency on their Gateways (all of them would, by the ten thousand); listener changes are
+   * rare, so a scan is cheaper.
+   */
+  private routesReferencing(gateways: ReadonlySet<string>, out: Set<string>): void {
+    if (gateways.size === 0) return;
+    for (const [key, route] of this.routes.entries()) {
+      const ns = route.metadata.namespace ?? 'default';
+      for (const ref of route.spec?.parentRefs ?? []) {
+        if (gateways.has(`${ref.namespace ?? ns}/${ref.name}`)) {
+          out.add(key);
+          break;
+        }
+      }
     }
-    for (const d of deps) {
-      let s = this.dependents.get(d);
-      if (!s) this.dependents.set(d, (s = new Set()));
-      s.add(route);
-    }
-    if (deps.size > 0) this.routeDeps.set(route, deps);
-    else this.routeDeps.delete(route);
   }
 
   /** Keeps the per-Gateway route index and the attached-route counts up to date. */
   private track(key: string, prev: RouteTranslation | undefined, next: RouteTranslation | undefined, countsChanged: Set<string>): void {
-    for (const [gw, listeners] of prev?.placements ?? []) {
+    for (const { gatewayKey: gw, listeners } of prev?.placements ?? []) {
       this.routesOnGateway.get(gw)?.delete(key);
       const counts = this.attachedCounts.get(gw);
       for (const l of listeners) counts?.set(l.listener, (counts.get(l.listener) ?? 1) - 1);
       countsChanged.add(gw);
     }
-    for (const [gw, listeners] of next?.placements ?? []) {
+    for (const { gatewayKey: gw, listeners } of next?.placements ?? []) {
       let set = this.routesOnGateway.get(gw);
       if (!set) this.routesOnGateway.set(gw, (set = new Set()));
       set.add(key);
@@ -359,6 +356,9 @@ export class GatewayTranslator {
     dirtyServices: ReadonlySet<string>,
   ): void {
     let gatewaysChanged = false;
+    // Endpoints first: records made during this pass are fresh and need no refresh.
+    const changedEndpoints = this.refreshEndpoints(dirtyServices);
+    if (changedEndpoints.size > 0) for (const a of this.assemblers.values()) a.endpointsChanged(changedEndpoints);
     for (const key of contextsChanged) {
       const ctx = this.contexts.get(key)?.ctx;
       if (!ctx || !ctx.accepted) {
@@ -376,15 +376,14 @@ export class GatewayTranslator {
       }
     }
     for (const [key, prev, next] of routeChanges) {
-      const gws = new Set([...(prev?.placements.keys() ?? []), ...(next?.placements.keys() ?? [])]);
+      const gws = new Set<string>();
+      for (const p of prev?.placements ?? []) gws.add(p.gatewayKey);
+      for (const p of next?.placements ?? []) gws.add(p.gatewayKey);
       for (const gw of gws) {
         if (contextsChanged.has(gw)) continue;
         this.assemblers.get(gw)?.setRoute(key, next);
       }
     }
-    const changedEndpoints = this.refreshEndpoints(dirtyServices);
-    if (changedEndpoints.size > 0) for (const a of this.assemblers.values()) a.endpointsChanged(changedEndpoints);
-
     const next = new Map<string, GatewayIR>();
     for (const key of [...this.assemblers.keys()].sort()) {
       const ir = (this.assemblers.get(key) as GatewayAssembler).build();
@@ -396,24 +395,24 @@ export class GatewayTranslator {
 
   private readonly endpointsOf = (use: ClusterUse): ClusterEndpointsIR => {
     const name = use.cluster.name;
-    const serviceKey = `${use.source.namespace}/${use.source.service}`;
+    const serviceKey = use.source.serviceKey;
     const rec = this.endpointRecords.get(name);
     if (rec && rec.serviceKey === serviceKey && rec.portName === use.source.portName) return rec.ir;
     const ir = reuse(rec?.ir, this.computeEndpoints(name, serviceKey, use.source.portName));
     this.endpointRecords.set(name, { serviceKey, portName: use.source.portName, ir });
-    let set = this.clustersOfService.get(serviceKey);
-    if (!set) this.clustersOfService.set(serviceKey, (set = new Set()));
-    set.add(name);
+    if (rec?.serviceKey !== serviceKey) {
+      if (rec) this.clustersOfService.delete(rec.serviceKey, name);
+      this.clustersOfService.add(serviceKey, name);
+    }
     return ir;
   };
 
   private computeEndpoints(cluster: string, serviceKey: string, portName: string): ClusterEndpointsIR {
-    const sliceKeys = this.slicesByService.get(serviceKey) ?? new Set<string>();
     const slices: EndpointSlice[] = [];
-    for (const k of sliceKeys) {
+    this.slicesByService.forEach(serviceKey, (k) => {
       const s = this.slices.get(k);
       if (s) slices.push(s);
-    }
+    });
     return clusterEndpoints(cluster, portName, slices);
   }
 
@@ -421,7 +420,7 @@ export class GatewayTranslator {
   private refreshEndpoints(dirtyServices: ReadonlySet<string>): Set<string> {
     const out = new Set<string>();
     for (const svc of dirtyServices) {
-      for (const name of this.clustersOfService.get(svc) ?? []) {
+      for (const name of this.clustersOfService.get(svc)) {
         const rec = this.endpointRecords.get(name);
         if (!rec || rec.serviceKey !== svc) continue;
         const ir = reuse(rec.ir, this.computeEndpoints(name, svc, rec.portName));
@@ -483,8 +482,87 @@ export class GatewayTranslator {
   }
 }
 
-function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  const [small, big] = a.size <= b.size ? [a, b] : [b, a];
-  for (const x of small) if (big.has(x)) return true;
+const NO_GRANTS: readonly ReferenceGrant[] = [];
+const NO_DEPS: readonly string[] = [];
+
+interface Reads {
+  gateway(key: string): GatewayAttachment | undefined;
+  service(key: string): Service | undefined;
+  secret(key: string): Secret | undefined;
+  labels(name: string): Readonly<Record<string, string>>;
+  grants(namespace: string): readonly ReferenceGrant[];
+  other(key: string): KubeObject | undefined;
+}
+
+/**
+ * One reusable Lookups object, restarted for each translation. It records what was read: plain
+ * Service keys apart (nearly every route reads one), everything else as dependency keys. Reads of
+ * Gateways are not recorded (see routesReferencing).
+ */
+class RecordingLookups implements Lookups, RecordedDeps {
+  private depList: string[] = [];
+  private serviceList: string[] = [];
+  /** When set, dependency keys also go here (the Gateway and class judges use this). */
+  keep: string[] | undefined;
+  constructor(private readonly read: Reads) {}
+
+  start(): this {
+    this.depList = [];
+    this.serviceList = [];
+    this.keep = undefined;
+    return this;
+  }
+
+  get deps(): readonly string[] {
+    return this.depList.length === 0 ? NO_DEPS : exact(this.depList);
+  }
+
+  get serviceDeps(): readonly string[] {
+    return this.serviceList.length === 0 ? NO_DEPS : exact(this.serviceList);
+  }
+
+  private record(dep: string): void {
+    if (!this.depList.includes(dep)) this.depList.push(dep);
+    if (this.keep && !this.keep.includes(dep)) this.keep.push(dep);
+  }
+  gateway(namespace: string, name: string): GatewayAttachment | undefined {
+    // Most routes name the same few Gateways: skip building the key for a repeat.
+    if (namespace === this.lastGateway.namespace && name === this.lastGateway.name) return this.lastGateway.value;
+    const value = this.read.gateway(`${namespace}/${name}`);
+    this.lastGateway = { namespace, name, value };
+    return value;
+  }
+  private lastGateway: { namespace: string; name: string; value: GatewayAttachment | undefined } = { namespace: '', name: '', value: undefined };
+  /** Forget memoised reads (Gateway contexts change between translation steps). */
+  invalidate(): void {
+    this.lastGateway = { namespace: '', name: '', value: undefined };
+  }
+  service(namespace: string, name: string): Service | undefined {
+    const key = `${namespace}/${name}`;
+    if (!this.serviceList.includes(key)) this.serviceList.push(key);
+    return this.read.service(key);
+  }
+  secret(namespace: string, name: string): Secret | undefined {
+    const key = `${namespace}/${name}`;
+    this.record(Dep.secret(key));
+    return this.read.secret(key);
+  }
+  namespaceLabels(name: string): Readonly<Record<string, string>> {
+    this.record(Dep.namespace(name));
+    return this.read.labels(name);
+  }
+  referenceGrants(namespace: string): readonly ReferenceGrant[] {
+    this.record(Dep.grants(namespace));
+    return this.read.grants(namespace);
+  }
+  object(group: string, kind: string, namespace: string, name: string): KubeObject | undefined {
+    const key = `${namespace}/${name}`;
+    this.record(Dep.object(group, kind, key));
+    return this.read.other(`${group}/${kind}/${key}`);
+  }
+}
+
+function intersects(a: readonly string[], b: ReadonlySet<string>): boolean {
+  for (const x of a) if (b.has(x)) return true;
   return false;
 }

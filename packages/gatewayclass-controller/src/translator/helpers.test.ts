@@ -1,0 +1,94 @@
+import { describe, expect, it } from '@jest/globals';
+import { IdentityIndex } from './identity-index.js';
+import { labelSelectorError, selectorMatches } from './labels.js';
+import { re2Error } from './regex.js';
+import { applySorted, compareStrings } from './sorted.js';
+import { deepEqual } from './equality.js';
+
+describe('label selectors', () => {
+  const labels = { team: 'a', env: 'prod' };
+  it('matchLabels and matchExpressions are ANDed', () => {
+    expect(selectorMatches({}, labels)).toBe(true);
+    expect(selectorMatches({ matchLabels: { team: 'a' } }, labels)).toBe(true);
+    expect(selectorMatches({ matchLabels: { team: 'b' } }, labels)).toBe(false);
+    expect(selectorMatches({ matchExpressions: [{ key: 'env', operator: 'In', values: ['prod', 'dev'] }] }, labels)).toBe(true);
+    expect(selectorMatches({ matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['prod'] }] }, labels)).toBe(false);
+    expect(selectorMatches({ matchExpressions: [{ key: 'missing', operator: 'NotIn', values: ['x'] }] }, labels)).toBe(true);
+    expect(selectorMatches({ matchExpressions: [{ key: 'team', operator: 'Exists' }] }, labels)).toBe(true);
+    expect(selectorMatches({ matchExpressions: [{ key: 'team', operator: 'DoesNotExist' }] }, labels)).toBe(false);
+    expect(selectorMatches({ matchLabels: { team: 'a' }, matchExpressions: [{ key: 'env', operator: 'In', values: ['dev'] }] }, labels)).toBe(false);
+  });
+  it('reports malformed selectors', () => {
+    expect(labelSelectorError({ matchExpressions: [{ key: 'a', operator: 'In' }] })).toMatch(/needs values/);
+    expect(labelSelectorError({ matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] })).toMatch(/takes no values/);
+    expect(labelSelectorError({ matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1'] }] })).toMatch(/unknown operator/);
+    expect(labelSelectorError({ matchLabels: { a: 'b' } })).toBeUndefined();
+  });
+});
+
+describe('RE2 compatibility check', () => {
+  it.each(['/items/[0-9]+', '^/a(b|c)*$', '/(?P<id>[a-z]+)', '(?i)/case', '/x(?i:y)z', '\\d{2,3}'])('accepts %s', (r) =>
+    expect(re2Error(r)).toBeUndefined(),
+  );
+  it.each(['(?=x)', '(?!x)', '(?<=x)y', '(a)\\1', '(unclosed', '[z-a]', 'a**'])('rejects %s', (r) => expect(re2Error(r)).toBeDefined());
+});
+
+describe('applySorted', () => {
+  it('inserts and removes by identity, keeping order', () => {
+    const a = ['b', 'd', 'f'];
+    const out = applySorted(a, compareStrings, ['d'], ['a', 'e', 'g']);
+    expect(out).toEqual(['a', 'b', 'e', 'f', 'g']);
+    expect(a).toEqual(['b', 'd', 'f']);
+  });
+  it('returns the same array when nothing changes', () => {
+    const a = ['x'];
+    expect(applySorted(a, compareStrings, [], [])).toBe(a);
+  });
+  it('large batches give the same result as small ones', () => {
+    const base = Array.from({ length: 100 }, (_, i) => `k${String(i).padStart(3, '0')}`);
+    const removed = base.filter((_, i) => i % 3 === 0);
+    const added = Array.from({ length: 40 }, (_, i) => `j${i}`);
+    const big = applySorted(base, compareStrings, removed, added);
+    let small: readonly string[] = base;
+    for (const r of removed) small = applySorted(small, compareStrings, [r], []);
+    for (const x of added) small = applySorted(small, compareStrings, [], [x]);
+    expect(big).toEqual(small);
+  });
+});
+
+describe('IdentityIndex', () => {
+  const o = (name: string, v = 0) => ({ name, v });
+  it('reports added, replaced and removed keys, and nothing for an unchanged array', () => {
+    const idx = new IdentityIndex<{ name: string; v: number }>((x) => x.name);
+    const a = o('a');
+    const b = o('b');
+    const first = [a, b];
+    expect([...idx.update(first)].sort()).toEqual(['a', 'b']);
+    expect([...idx.update(first)]).toEqual([]);
+    expect([...idx.update([a, b])]).toEqual([]);
+    const b2 = o('b', 1);
+    expect([...idx.update([a, b2, o('c')])].sort()).toEqual(['b', 'c']);
+    expect(idx.get('b')).toBe(b2);
+    expect([...idx.update([b2])].sort()).toEqual(['a', 'c']);
+    expect(idx.size).toBe(1);
+  });
+  it('lets the last of repeated keys win without churning', () => {
+    const idx = new IdentityIndex<{ name: string; v: number }>((x) => x.name);
+    const x1 = o('x', 1);
+    const x2 = o('x', 2);
+    idx.update([x1, x2]);
+    expect(idx.get('x')).toBe(x2);
+    expect([...idx.update([x1, x2])]).toEqual([]);
+    expect([...idx.update([x1])]).toEqual(['x']);
+    expect(idx.get('x')).toBe(x1);
+  });
+});
+
+describe('deepEqual', () => {
+  it('compares plain data structurally', () => {
+    expect(deepEqual({ a: [1, { b: 'c' }] }, { a: [1, { b: 'c' }] })).toBe(true);
+    expect(deepEqual({ a: 1 }, { a: 1, b: undefined })).toBe(false);
+    expect(deepEqual([1, 2], [2, 1])).toBe(false);
+    expect(deepEqual(null, {})).toBe(false);
+  });
+});
