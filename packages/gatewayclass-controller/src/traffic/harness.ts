@@ -161,8 +161,9 @@ export class TrafficHarness {
     if (process.env.GANTRY_LOG_LEVEL === undefined) setLogLevel('warn');
   }
 
-  static async start(): Promise<TrafficHarness> {
+  static async start(opts: { sotw?: boolean } = {}): Promise<TrafficHarness> {
     const runtime = new StandaloneRuntime({
+      ...(opts.sotw ? { sotw: true } : {}),
       envoyPath: envoyPath(),
       listenAddress: LOOPBACK,
       xdsHost: LOOPBACK,
