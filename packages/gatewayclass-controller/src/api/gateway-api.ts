@@ -87,11 +87,18 @@ export interface GatewayInfrastructure {
   parametersRef?: LocalParametersReference;
 }
 
+/** Gateway-wide TLS (client certificate validation, backend client certificates): not supported yet. */
+export interface GatewayTLSConfig {
+  frontend?: unknown;
+  backend?: unknown;
+}
+
 export interface GatewaySpec {
   gatewayClassName: string;
   listeners?: Listener[];
   addresses?: GatewaySpecAddress[];
   infrastructure?: GatewayInfrastructure;
+  tls?: GatewayTLSConfig;
 }
 
 export interface GatewayStatusAddress {

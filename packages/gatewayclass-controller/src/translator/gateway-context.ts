@@ -313,6 +313,12 @@ function gatewayConditions(
   const paramsProblem = infrastructureParametersProblem(gateway, lookups);
   if (paramsProblem) return notAccepted(Reason.InvalidParameters, paramsProblem);
 
+  // Failing closed: serving without the client certificate checks the user asked for would
+  // silently weaken security.
+  if (gateway.spec?.tls?.frontend !== undefined) {
+    return notAccepted(Reason.Invalid, 'spec.tls.frontend (client certificate validation) is not supported yet');
+  }
+
   const usable = drafts.filter((d) => d.accepted.ok && !d.conflict);
   const invalid = drafts.filter((d) => !d.accepted.ok || d.conflict || !d.refs.ok);
   if (usable.length === 0) {

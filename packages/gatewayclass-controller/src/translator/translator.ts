@@ -2,9 +2,9 @@
 //
 // It keeps what it computed between calls and redoes only what an input change can affect:
 //   - snapshot objects are immutable, so each kind is diffed by object identity;
-//   - every read a translation makes is recorded as a dependency key (a Gateway's listeners, a
-//     Service, the ReferenceGrants of a namespace, ...); a change to a key re-translates exactly
-//     the routes and Gateways that read it;
+//   - every read a translation makes is recorded as a dependency (a Service, the ReferenceGrants
+//     of a namespace, a Secret, ...); a change re-translates exactly the routes and Gateways that
+//     read it. (A Gateway whose listeners change re-translates the routes naming it.)
 //   - each Gateway's IR is assembled incrementally (see assembly.ts) and unchanged IR objects keep
 //     their identity, which the xds translator relies on to skip re-encoding.
 // A fresh translator given the same snapshot produces an equal result: the caches only save work.
@@ -310,10 +310,12 @@ export class GatewayTranslator {
    */
   private routesReferencing(gateways: ReadonlySet<string>, out: Set<string>): void {
     if (gateways.size === 0) return;
+    const names = new Set([...gateways].map((k) => k.slice(k.indexOf('/') + 1)));
     for (const [key, route] of this.routes.entries()) {
+      if (out.has(key)) continue;
       const ns = route.metadata.namespace ?? 'default';
       for (const ref of route.spec?.parentRefs ?? []) {
-        if (gateways.has(`${ref.namespace ?? ns}/${ref.name}`)) {
+        if (names.has(ref.name) && gateways.has(`${ref.namespace ?? ns}/${ref.name}`)) {
           out.add(key);
           break;
         }
