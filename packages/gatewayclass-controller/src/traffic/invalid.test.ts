@@ -73,6 +73,16 @@ spec:
   - matches: [{path: {type: RegularExpression, value: "/half/(unclosed"}}]
     backendRefs: [{name: good, port: 80}]
 `),
+    `
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: from-team, namespace: team}
+spec:
+  parentRefs: [{name: gw, namespace: default}]
+  hostnames: [team.test]
+  rules: [{backendRefs: [{name: team-backend, port: 80}]}]
+`,
+    serviceYaml('team-backend', good.port, { namespace: 'team' }),
     route('all-invalid', `
   - matches: [{path: {value: /all-invalid}}]
     sessionPersistence: {sessionName: s}
@@ -147,6 +157,12 @@ describe('bad input never stops the rest', () => {
     expect(routeConditions(run, 'default', 'all-invalid').some((c) => c.startsWith('Accepted=False'))).toBe(true);
     expect((await send({ port, host: HOST, path: '/all-invalid' })).status).toBe(404);
     expect((await echo({ port, host: HOST, path: '/ok' })).backend).toBe('good');
+  });
+
+  it('a route from a namespace the listener does not allow is not attached', async () => {
+    const { run } = await h.apply(base);
+    expect(routeConditions(run, 'team', 'from-team')).toContain('Accepted=False:NotAllowedByListeners');
+    expect((await send({ port, host: 'team.test' })).status).toBe(404);
   });
 
   it('a malformed document is skipped, the valid ones (and changes to them) apply', async () => {

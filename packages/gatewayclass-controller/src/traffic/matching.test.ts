@@ -15,7 +15,7 @@ const BACKENDS = [
   'h-exact', 'h-regex', 'h-two', 'q-exact', 'q-regex', 'm-post',
   'p-exact', 'p-prefix', 'p-long', 'p-method', 'p-header', 'p-two-headers', 'p-one-header',
   'p-one-query', 'p-two-queries', 'p-old', 'p-new', 'p-alpha', 'p-beta',
-  'wild', 'foo', 'sub', 'x', 'exact-only',
+  'wild', 'foo', 'sub', 'x', 'exact-only', 'wild-path', 'port-only',
 ];
 
 function route(name: string, hostnames: readonly string[], rules: string, extra = ''): string {
@@ -174,6 +174,28 @@ spec:
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
+metadata: {name: r-wild-path, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: wild}]
+  rules: [{matches: [{path: {value: /wild-only}}], ${to('wild-path')}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r-by-port, namespace: default}
+spec:
+  parentRefs: [{name: gw, port: ${hostPort}}]
+  hostnames: [port.example.com, port.test]
+  rules: [{name: named-rule, ${to('port-only')}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r-no-such-port, namespace: default}
+spec:
+  parentRefs: [{name: gw, port: 1}]
+  rules: [{${to('port-only')}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
 metadata: {name: r-elsewhere, namespace: default}
 spec:
   parentRefs: [{name: gw, sectionName: wild}]
@@ -326,6 +348,21 @@ describe('hostnames', () => {
       const r = await send({ port: hostPort, host });
       expect({ host, status: r.status }).toEqual({ host, status: 404 });
     }
+  });
+
+  it('listener isolation: a request is served only by the routes of the most specific listener', async () => {
+    expect(await backendFor('bar.example.com', '/wild-only', { port: hostPort })).toBe('wild-path');
+    // foo.example.com belongs to the foo listener: the wild listener's longer path must not win.
+    expect(await backendFor('foo.example.com', '/wild-only', { port: hostPort })).toBe('foo');
+  });
+
+  it('parentRef port: attaches to the listeners of that port only', async () => {
+    expect(await backendFor('port.example.com', '/', { port: hostPort })).toBe('port-only');
+    expect((await send({ port, host: 'port.example.com' })).status).toBe(404);
+    // port.test meets no hostname of that port's listeners.
+    expect((await send({ port: hostPort, host: 'port.test' })).status).toBe(404);
+    expect(routeConditions(run, 'default', 'r-by-port')).toContain('Accepted=True:Accepted');
+    expect(routeConditions(run, 'default', 'r-no-such-port')).toContain('Accepted=False:NoMatchingParent');
   });
 
   it('a route whose hostnames meet no listener is not attached', () => {
