@@ -11,17 +11,18 @@ let port: number;
 let servers: Record<string, EchoServer>;
 let h2c: EchoServer;
 let ws: EchoServer;
+let world: string;
 
 const HOST = 'backends.test';
 
 beforeAll(async () => {
   h = await TrafficHarness.start();
   port = await freePort();
-  const set = await h.backendSet(['w1', 'w2', 'w3', 'w0', 'slow', 'flaky', 'plain']);
+  const set = await h.backendSet(['w1', 'w2', 'w3', 'w0', 'slow', 'flaky', 'plain', 'ep-a', 'ep-b']);
   servers = set.servers;
   h2c = await h.backend('h2c', { h2c: true });
   ws = await h.backend('ws');
-  const world = docs(
+  world = docs(
     GATEWAY_CLASS,
     `
 apiVersion: gateway.networking.k8s.io/v1
@@ -69,10 +70,34 @@ spec:
     backendRefs: [{name: ws, port: 80}]
   - matches: [{path: {value: /plain}}]
     backendRefs: [{name: plain, port: 80}]
+  - matches: [{path: {value: /endpoints}}]
+    backendRefs: [{name: multi, port: 80}]
 `,
   );
-  await h.apply(world);
+  await h.apply(docs(world, multiEndpoints(true, false)));
 });
+
+/** Service `multi` with one EndpointSlice per echo server (each its own port), readiness as given. */
+function multiEndpoints(aReady: boolean, bReady: boolean): string {
+  const slice = (name: string, port: number, ready: boolean): string => `
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: multi-${name}, namespace: default, labels: {kubernetes.io/service-name: multi}}
+addressType: IPv4
+endpoints: [{addresses: [127.0.0.1], conditions: {ready: ${ready}}}]
+ports: [{name: http, port: ${port}, protocol: TCP}]
+`;
+  return docs(
+    `
+apiVersion: v1
+kind: Service
+metadata: {name: multi, namespace: default}
+spec: {ports: [{name: http, port: 80, targetPort: 8080}]}
+`,
+    slice('a', (servers['ep-a'] as EchoServer).port, aReady),
+    slice('b', (servers['ep-b'] as EchoServer).port, bReady),
+  );
+}
 
 afterAll(async () => {
   await h?.stop();
@@ -183,6 +208,32 @@ describe('retry', () => {
     const r = await send({ port, host: HOST, path: '/no-retry', headers: { 'x-echo-fail-times': '1', 'x-echo-attempt-key': key } });
     expect(r.status).toBe(503);
     expect(attemptsOf(key)).toBe(1);
+  });
+});
+
+describe('endpoints', () => {
+  async function spread(n: number): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < n; i++) {
+      const b = (await echo({ port, host: HOST, path: '/endpoints' })).backend;
+      counts[b] = (counts[b] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  it('only ready endpoints get traffic; readiness changes apply', async () => {
+    expect(await spread(20)).toEqual({ 'ep-a': 20 });
+    await h.apply(docs(world, multiEndpoints(false, true)));
+    expect(await spread(20)).toEqual({ 'ep-b': 20 });
+  });
+
+  it('every ready endpoint gets a share (round robin)', async () => {
+    await h.apply(docs(world, multiEndpoints(true, true)));
+    // Each Envoy worker thread alternates on its own, so the split is 10/10 give or take one per
+    // worker; at least 5 each holds for up to 10 workers.
+    const counts = await spread(20);
+    expect(Object.keys(counts).sort()).toEqual(['ep-a', 'ep-b']);
+    expect(Math.min(counts['ep-a'] ?? 0, counts['ep-b'] ?? 0)).toBeGreaterThanOrEqual(5);
   });
 });
 
