@@ -42,6 +42,7 @@ const MISDIRECTED: RouteIR = {
 };
 
 const NO_ENTRIES: readonly RouteEntry[] = [];
+const NO_CONTRIBUTIONS: Contribution[] = [];
 
 interface Owner {
   readonly listener: string;
@@ -245,9 +246,15 @@ export class GatewayAssembler {
   // ---- internals ----------------------------------------------------------------------------
 
   private contributionsOf(t: RouteTranslation): Contribution[] {
-    const out: Contribution[] = [];
     const placements = t.placementsOn(this.ctx.key);
-    if (!placements) return out;
+    if (!placements) return NO_CONTRIBUTIONS;
+    // The common case: one listener, one hostname.
+    if (placements.length === 1 && (placements[0] as { domains: readonly string[] }).domains.length === 1) {
+      const p = placements[0] as { listener: string; domains: readonly string[] };
+      const rc = this.listenerRc.get(p.listener);
+      return rc ? [{ rc, listener: p.listener, domain: p.domains[0] as string, entries: t.entriesFor(rc.flavor) }] : NO_CONTRIBUTIONS;
+    }
+    const out: Contribution[] = [];
     for (const p of placements) {
       const rc = this.listenerRc.get(p.listener);
       if (!rc) continue;

@@ -30,7 +30,10 @@ describe('RE2 compatibility check', () => {
   it.each(['/items/[0-9]+', '^/a(b|c)*$', '/(?P<id>[a-z]+)', '(?i)/case', '/x(?i:y)z', '\\d{2,3}'])('accepts %s', (r) =>
     expect(re2Error(r)).toBeUndefined(),
   );
-  it.each(['(?=x)', '(?!x)', '(?<=x)y', '(a)\\1', '(unclosed', '[z-a]', 'a**'])('rejects %s', (r) => expect(re2Error(r)).toBeDefined());
+  it.each(['(?=x)', '(?!x)', '(?<=x)y', '(a)\\1', '(unclosed', '[z-a]', 'a**', 'a{1001}', '(a{100}){20}', 'x{2,5000}'])('rejects %s', (r) =>
+    expect(re2Error(r)).toBeDefined(),
+  );
+  it.each(['a{1000}', '(a{10}){100}', 'b{2,1000}', '[{]1001', '\\{9999}'])('accepts repetition %s', (r) => expect(re2Error(r)).toBeUndefined());
 });
 
 describe('applySorted', () => {

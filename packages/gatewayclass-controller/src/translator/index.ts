@@ -1,4 +1,15 @@
-// The gateway translator's public surface.
+// The gateway translator's public surface: Snapshot → per-Gateway GatewayIR + status reports,
+// implementing Gateway API v1.6.1 for Gateways and HTTPRoutes. Decisions worth knowing:
+//   - Match precedence: see precedence.ts (RegularExpression paths rank after Exact, before any
+//     PathPrefix, longer first). Hostname specificity comes first: a virtual host holds its own
+//     routes, then those of the same listener's wider hostnames that cover it.
+//   - Listener isolation: a request is served by the most specific matching listener only; on
+//     HTTPS, a Host belonging to another listener of the port gets 421.
+//   - Invalid backendRefs keep their rule: all invalid → 500; some → the IR's
+//     invalidBackendWeight share gets 500. Unresolvable ExtensionRef filters → 500.
+//   - Invalid rules are dropped (PartiallyInvalid, "Dropped Rule"); all invalid → not Accepted.
+//   - Programmed conditions are Unknown/Pending: the translator cannot know whether Envoy took
+//     the configuration. markProgrammed() turns them into the data plane's answer.
 import type { Snapshot } from '../api/snapshot.js';
 import { GatewayTranslator, type GatewayTranslatorOptions, type TranslationResult } from './translator.js';
 

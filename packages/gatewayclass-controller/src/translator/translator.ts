@@ -502,29 +502,31 @@ interface Reads {
  * Gateways are not recorded (see routesReferencing).
  */
 class RecordingLookups implements Lookups, RecordedDeps {
-  private depList: string[] = [];
-  private serviceList: string[] = [];
+  private depList: string[] = NO_DEPS as string[];
+  private serviceList: string[] = NO_DEPS as string[];
   /** When set, dependency keys also go here (the Gateway and class judges use this). */
   keep: string[] | undefined;
   constructor(private readonly read: Reads) {}
 
+  /** Restarts recording (the lists stay the shared empty array until something is read). */
   start(): this {
-    this.depList = [];
-    this.serviceList = [];
+    this.depList = NO_DEPS as string[];
+    this.serviceList = NO_DEPS as string[];
     this.keep = undefined;
     return this;
   }
 
   get deps(): readonly string[] {
-    return this.depList.length === 0 ? NO_DEPS : exact(this.depList);
+    return this.depList.length <= 1 ? this.depList : exact(this.depList);
   }
 
   get serviceDeps(): readonly string[] {
-    return this.serviceList.length === 0 ? NO_DEPS : exact(this.serviceList);
+    return this.serviceList.length <= 1 ? this.serviceList : exact(this.serviceList);
   }
 
   private record(dep: string): void {
-    if (!this.depList.includes(dep)) this.depList.push(dep);
+    if (this.depList === NO_DEPS) this.depList = [dep];
+    else if (!this.depList.includes(dep)) this.depList.push(dep);
     if (this.keep && !this.keep.includes(dep)) this.keep.push(dep);
   }
   gateway(namespace: string, name: string): GatewayAttachment | undefined {
@@ -541,7 +543,8 @@ class RecordingLookups implements Lookups, RecordedDeps {
   }
   service(namespace: string, name: string): Service | undefined {
     const key = `${namespace}/${name}`;
-    if (!this.serviceList.includes(key)) this.serviceList.push(key);
+    if (this.serviceList === NO_DEPS) this.serviceList = [key];
+    else if (!this.serviceList.includes(key)) this.serviceList.push(key);
     return this.read.service(key);
   }
   secret(namespace: string, name: string): Secret | undefined {
