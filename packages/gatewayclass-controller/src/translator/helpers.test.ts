@@ -4,6 +4,7 @@ import { labelSelectorError, selectorMatches } from './labels.js';
 import { re2Error } from './regex.js';
 import { applySorted, compareStrings } from './sorted.js';
 import { deepEqual } from './equality.js';
+import { markProgrammed, type StatusReport } from './status.js';
 
 describe('label selectors', () => {
   const labels = { team: 'a', env: 'prod' };
@@ -93,5 +94,38 @@ describe('deepEqual', () => {
     expect(deepEqual({ a: 1 }, { a: 1, b: undefined })).toBe(false);
     expect(deepEqual([1, 2], [2, 1])).toBe(false);
     expect(deepEqual(null, {})).toBe(false);
+  });
+});
+
+describe('markProgrammed', () => {
+  const report: StatusReport = {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    namespace: 'default',
+    name: 'gw',
+    generation: 2,
+    status: {
+      conditions: [
+        { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'ok', observedGeneration: 2 },
+        { type: 'Programmed', status: 'Unknown', reason: 'Pending', message: 'waiting', observedGeneration: 2 },
+      ],
+      listeners: [
+        { name: 'a', supportedKinds: [], attachedRoutes: 0, conditions: [{ type: 'Programmed', status: 'Unknown', reason: 'Pending', message: 'w', observedGeneration: 2 }] },
+        { name: 'b', supportedKinds: [], attachedRoutes: 0, conditions: [{ type: 'Programmed', status: 'False', reason: 'Invalid', message: 'bad cert', observedGeneration: 2 }] },
+      ],
+    },
+  };
+  it('turns Pending into Programmed after an ACK, leaving other verdicts alone', () => {
+    const r = markProgrammed(report, { acked: true });
+    const s = r.status as { conditions: { type: string; status: string; reason: string }[]; listeners: { conditions: { status: string; reason: string }[] }[] };
+    expect(s.conditions[1]).toMatchObject({ type: 'Programmed', status: 'True', reason: 'Programmed' });
+    expect(s.listeners[0]?.conditions[0]).toMatchObject({ status: 'True', reason: 'Programmed' });
+    expect(s.listeners[1]?.conditions[0]).toMatchObject({ status: 'False', reason: 'Invalid' });
+    expect((report.status as { conditions: { status: string }[] }).conditions[1]?.status).toBe('Unknown');
+  });
+  it('turns Pending into Invalid after a NACK', () => {
+    const r = markProgrammed(report, { acked: false, message: 'NACK: bad regex' });
+    const s = r.status as { conditions: { status: string; reason: string; message: string }[] };
+    expect(s.conditions[1]).toMatchObject({ status: 'False', reason: 'Invalid', message: 'NACK: bad regex' });
   });
 });
