@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { KubeObject } from '../api/meta.js';
 import { type EchoServer, startEchoServer } from '../examples/echo-backend.js';
 import { getLogLevel, setLogLevel } from '../log.js';
 import { formatManifestError, parseManifests } from '../manifests/load.js';
@@ -206,7 +205,7 @@ export class TrafficHarness {
       throw new Error(`test manifests are invalid:\n${manifestErrors.join('\n')}`);
     }
     const since = Date.now();
-    const run = await this.runtime.apply(parsed.objects as KubeObject[]);
+    const run = await this.runtime.apply(parsed.objects);
     for (const [key, ir] of run.result.gateways) {
       await this.waitSynced(key, since);
       for (const l of ir.listeners) {
