@@ -232,6 +232,15 @@ export class GatewayAssembler {
     else this.records.set(key, { contributions, clusters });
   }
 
+  /** Whether any placed route uses this cluster. */
+  usesCluster(name: string): boolean {
+    return this.clusterRefs.has(name);
+  }
+
+  get clusterCount(): number {
+    return this.clusterRefs.size;
+  }
+
   /** Endpoints of these clusters changed. */
   endpointsChanged(clusterNames: Iterable<string>): void {
     for (const n of clusterNames) if (this.clusterRefs.has(n)) this.endpointDirty.add(n);

@@ -393,6 +393,28 @@ export class GatewayTranslator {
       next.set(key, ir);
     }
     if (gatewaysChanged || next.size !== this.gatewayIRs.size) this.gatewayIRs = next;
+    this.pruneEndpointRecords();
+  }
+
+  /** Forgets endpoint records and interned clusters no Gateway uses any more (amortised: rarely runs). */
+  private pruneEndpointRecords(): void {
+    let used = 0;
+    for (const a of this.assemblers.values()) used += a.clusterCount;
+    const inUse = (name: string) => {
+      for (const a of this.assemblers.values()) if (a.usesCluster(name)) return true;
+      return false;
+    };
+    if (this.endpointRecords.size > 2 * used + 1024) {
+      for (const [name, rec] of [...this.endpointRecords]) {
+        if (inUse(name)) continue;
+        this.endpointRecords.delete(name);
+        this.clustersOfService.delete(rec.serviceKey, name);
+      }
+    }
+    // Interned clusters: a dropped one is simply created again if it comes back.
+    if (this.clusterIRs.size > 2 * used + 1024) {
+      for (const name of [...this.clusterIRs.keys()]) if (!inUse(name)) this.clusterIRs.delete(name);
+    }
   }
 
   private readonly endpointsOf = (use: ClusterUse): ClusterEndpointsIR => {
