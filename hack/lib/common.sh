@@ -47,9 +47,11 @@ take_lock() {
 
 # A fresh empty staging dir next to the final one, so the final `mv` is a
 # rename on the same filesystem and a half-finished install is never visible.
+# Call it holding the lock: leftovers of a killed earlier run are swept here.
 staging_dir_for() {
   local final="$1"
   mkdir -p "$(dirname "$final")"
+  rm -rf "${final}".tmp.*
   mktemp -d "${final}.tmp.XXXXXX"
 }
 
