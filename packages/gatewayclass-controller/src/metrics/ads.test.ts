@@ -1,0 +1,102 @@
+import { describe, expect, it } from '@jest/globals';
+import { AdsServer, SnapshotCache, TypeUrl, type GatewayCounters, type XdsSnapshot } from '@gantry/xds';
+import { forgetGateway, instrumentAdsServer, recordSnapshotResources, typeLabel } from './ads.js';
+import { createGantryMetrics } from './gantry.js';
+
+function counters(connected: number): GatewayCounters {
+  return { connected, pushes: 0, resourcesPushed: 0, bytesPushed: 0, acks: 0, nacks: 0 };
+}
+
+describe('instrumentAdsServer', () => {
+  it('counts pushes, ACKs and NACKs per Gateway and type from the server events', () => {
+    const server = new AdsServer({ cache: new SnapshotCache() });
+    const metrics = createGantryMetrics();
+    const detach = instrumentAdsServer(server, metrics);
+    server.emit('push', 'ns/gw', 'node-1', TypeUrl.Cluster, 3, 0, 120);
+    server.emit('push', 'ns/gw', 'node-1', TypeUrl.Cluster, 1, 0, 40);
+    server.emit('push', 'ns/gw', 'node-1', TypeUrl.Listener, 1, 0, 80);
+    server.emit('ack', 'ns/gw', TypeUrl.Cluster, 'v1', 'node-1');
+    server.emit('nack', 'ns/gw', TypeUrl.Listener, 'v1', 'node-1', 'bad listener');
+    expect(metrics.xdsPushes.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(2);
+    expect(metrics.xdsPushes.get({ gateway: 'ns/gw', type: 'Listener' })).toBe(1);
+    expect(metrics.xdsAcks.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(1);
+    expect(metrics.xdsNacks.get({ gateway: 'ns/gw', type: 'Listener' })).toBe(1);
+    const text = metrics.registry.expose();
+    expect(text).toContain('gantry_xds_pushes_total{gateway="ns/gw",type="Cluster"} 2\n');
+    expect(text).toContain('gantry_xds_nacks_total{gateway="ns/gw",type="Listener"} 1\n');
+
+    detach();
+    server.emit('push', 'ns/gw', 'node-1', TypeUrl.Cluster, 1, 0, 40);
+    expect(metrics.xdsPushes.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(2);
+  });
+
+  it('reads connected Envoys from the server counters at scrape time', () => {
+    const metrics = createGantryMetrics();
+    const state = new Map<string, GatewayCounters>([['a/one', counters(2)]]);
+    const source = { on: () => source, off: () => source, gatewayCounters: () => state };
+    const detach = instrumentAdsServer(source, metrics);
+    expect(metrics.registry.expose()).toContain('gantry_xds_connected_envoys{gateway="a/one"} 2\n');
+    state.set('a/one', counters(0));
+    state.set('b/two', counters(1));
+    const text = metrics.registry.expose();
+    expect(text).toContain('gantry_xds_connected_envoys{gateway="a/one"} 0\n');
+    expect(text).toContain('gantry_xds_connected_envoys{gateway="b/two"} 1\n');
+    detach();
+  });
+});
+
+describe('snapshot resource gauges', () => {
+  const snapshot = (clusters: number): XdsSnapshot => {
+    const set = (n: number) => new Map(Array.from({ length: n }, (_, i) => [`r${i}`, { name: `r${i}`, version: '1', bytes: new Uint8Array() }]));
+    return {
+      [TypeUrl.Listener]: set(1),
+      [TypeUrl.RouteConfiguration]: set(1),
+      [TypeUrl.Cluster]: set(clusters),
+      [TypeUrl.ClusterLoadAssignment]: set(clusters),
+      [TypeUrl.Secret]: set(0),
+    };
+  };
+
+  it('sets one series per type, replaces them, and drops them with the Gateway', () => {
+    const metrics = createGantryMetrics();
+    recordSnapshotResources(metrics, 'ns/gw', snapshot(3));
+    expect(metrics.snapshotResources.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(3);
+    expect(metrics.snapshotResources.get({ gateway: 'ns/gw', type: 'Secret' })).toBe(0);
+    recordSnapshotResources(metrics, 'ns/gw', snapshot(5));
+    expect(metrics.snapshotResources.get({ gateway: 'ns/gw', type: 'ClusterLoadAssignment' })).toBe(5);
+    recordSnapshotResources(metrics, 'ns/gw', undefined);
+    expect(metrics.snapshotResources.samples()).toEqual([]);
+  });
+
+  it('forgetGateway drops every per-Gateway series of that Gateway only', () => {
+    const metrics = createGantryMetrics();
+    metrics.xdsPushes.inc({ gateway: 'ns/a', type: 'Cluster' });
+    metrics.xdsPushes.inc({ gateway: 'ns/b', type: 'Cluster' });
+    metrics.xdsNacks.inc({ gateway: 'ns/a', type: 'Cluster' });
+    recordSnapshotResources(metrics, 'ns/a', snapshot(1));
+    forgetGateway(metrics, 'ns/a');
+    expect(metrics.xdsPushes.samples()).toEqual(['gantry_xds_pushes_total{gateway="ns/b",type="Cluster"} 1']);
+    expect(metrics.xdsNacks.samples()).toEqual([]);
+    expect(metrics.snapshotResources.samples()).toEqual([]);
+  });
+});
+
+describe('gantry metrics', () => {
+  it('defines every metric with the gantry_ prefix', () => {
+    const text = createGantryMetrics().registry.expose();
+    const names = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
+    expect(names).toEqual([
+      'gantry_leader gauge',
+      'gantry_status_writes_total counter',
+      'gantry_translation_duration_seconds histogram',
+      'gantry_translations_total counter',
+      'gantry_watch_restarts_total counter',
+      'gantry_xds_acks_total counter',
+      'gantry_xds_connected_envoys gauge',
+      'gantry_xds_nacks_total counter',
+      'gantry_xds_pushes_total counter',
+      'gantry_xds_snapshot_resources gauge',
+    ]);
+    expect(typeLabel(TypeUrl.Secret)).toBe('Secret');
+  });
+});

@@ -1,0 +1,57 @@
+// Wires the ADS server into the metrics: events drive the counters; the connected-Envoy gauge is
+// read from the server's own counters at scrape time, so it cannot drift from the truth.
+import type { AdsServerEvents, GatewayCounters, TypeUrl, XdsSnapshot } from '@gantry/xds';
+import type { GantryMetrics } from './gantry.js';
+
+/** The part of AdsServer the metrics use (an interface, so tests can drive it directly). */
+export interface AdsEventSource {
+  on<E extends keyof AdsServerEvents>(event: E, listener: (...args: AdsServerEvents[E]) => void): unknown;
+  off<E extends keyof AdsServerEvents>(event: E, listener: (...args: AdsServerEvents[E]) => void): unknown;
+  gatewayCounters(): ReadonlyMap<string, Readonly<GatewayCounters>>;
+}
+
+/** "type.googleapis.com/envoy.config.cluster.v3.Cluster" → "Cluster": readable, low cardinality. */
+export function typeLabel(typeUrl: string): string {
+  return typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
+}
+
+/** Subscribes the metrics to the server; returns a function that unsubscribes. */
+export function instrumentAdsServer(server: AdsEventSource, metrics: GantryMetrics): () => void {
+  const onPush = (gateway: string, _node: string, typeUrl: TypeUrl): void => {
+    metrics.xdsPushes.inc({ gateway, type: typeLabel(typeUrl) });
+  };
+  const onAck = (gateway: string, typeUrl: TypeUrl): void => {
+    metrics.xdsAcks.inc({ gateway, type: typeLabel(typeUrl) });
+  };
+  const onNack = (gateway: string, typeUrl: TypeUrl): void => {
+    metrics.xdsNacks.inc({ gateway, type: typeLabel(typeUrl) });
+  };
+  const collect = (): void => {
+    for (const [gateway, c] of server.gatewayCounters()) metrics.connectedEnvoys.set({ gateway }, c.connected);
+  };
+  server.on('push', onPush);
+  server.on('ack', onAck);
+  server.on('nack', onNack);
+  const stopCollecting = metrics.registry.onCollect(collect);
+  return () => {
+    server.off('push', onPush);
+    server.off('ack', onAck);
+    server.off('nack', onNack);
+    stopCollecting();
+  };
+}
+
+/** Sets the snapshot-size gauges of a Gateway; `undefined` (Gateway gone) drops its series. */
+export function recordSnapshotResources(metrics: GantryMetrics, gateway: string, snapshot: XdsSnapshot | undefined): void {
+  metrics.snapshotResources.removeMatching({ gateway });
+  if (!snapshot) return;
+  for (const [typeUrl, resources] of Object.entries(snapshot) as [TypeUrl, XdsSnapshot[TypeUrl]][]) {
+    metrics.snapshotResources.set({ gateway, type: typeLabel(typeUrl) }, resources.size);
+  }
+}
+
+/** Drops every per-Gateway series of a deleted Gateway (keeps label sets from piling up). */
+export function forgetGateway(metrics: GantryMetrics, gateway: string): void {
+  for (const m of [metrics.xdsPushes, metrics.xdsAcks, metrics.xdsNacks, metrics.snapshotResources]) m.removeMatching({ gateway });
+  metrics.connectedEnvoys.removeMatching({ gateway });
+}

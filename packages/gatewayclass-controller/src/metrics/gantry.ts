@@ -1,0 +1,71 @@
+// The metrics Gantry exposes, defined once. Every component gets this object and records into it;
+// the admin server prints its registry.
+import { Counter, Gauge, Histogram, Registry } from './registry.js';
+
+export type TranslationStage = 'gateway' | 'xds';
+export type StatusWriteOutcome = 'written' | 'unchanged' | 'conflict' | 'notfound' | 'error';
+
+export interface GantryMetrics {
+  readonly registry: Registry;
+  /** Seconds one translation stage took (stage: gateway | xds). */
+  readonly translationDuration: Histogram<'stage'>;
+  readonly translations: Counter;
+  /** xDS responses written, per Gateway and resource type (short name: Listener, Cluster, ...). */
+  readonly xdsPushes: Counter<'gateway' | 'type'>;
+  readonly xdsAcks: Counter<'gateway' | 'type'>;
+  readonly xdsNacks: Counter<'gateway' | 'type'>;
+  readonly connectedEnvoys: Gauge<'gateway'>;
+  readonly snapshotResources: Gauge<'gateway' | 'type'>;
+  readonly statusWrites: Counter<'kind' | 'outcome'>;
+  readonly watchRestarts: Counter<'kind'>;
+  /** 1 while this replica holds the leader lease. */
+  readonly leader: Gauge;
+}
+
+export function createGantryMetrics(registry = new Registry()): GantryMetrics {
+  return {
+    registry,
+    translationDuration: registry.histogram({
+      name: 'gantry_translation_duration_seconds',
+      help: 'Time one translation stage took (gateway: snapshot to IR; xds: IR to Envoy resources).',
+      labelNames: ['stage'],
+    }),
+    translations: registry.counter({ name: 'gantry_translations_total', help: 'Translation runs of the pipeline.' }),
+    xdsPushes: registry.counter({
+      name: 'gantry_xds_pushes_total',
+      help: 'xDS responses written to Envoys, per Gateway and resource type.',
+      labelNames: ['gateway', 'type'],
+    }),
+    xdsAcks: registry.counter({
+      name: 'gantry_xds_acks_total',
+      help: 'xDS responses Envoys acknowledged, per Gateway and resource type.',
+      labelNames: ['gateway', 'type'],
+    }),
+    xdsNacks: registry.counter({
+      name: 'gantry_xds_nacks_total',
+      help: 'xDS responses Envoys rejected (NACK), per Gateway and resource type.',
+      labelNames: ['gateway', 'type'],
+    }),
+    connectedEnvoys: registry.gauge({
+      name: 'gantry_xds_connected_envoys',
+      help: 'Envoys connected over ADS, per Gateway.',
+      labelNames: ['gateway'],
+    }),
+    snapshotResources: registry.gauge({
+      name: 'gantry_xds_snapshot_resources',
+      help: 'Resources in the current xDS snapshot, per Gateway and resource type.',
+      labelNames: ['gateway', 'type'],
+    }),
+    statusWrites: registry.counter({
+      name: 'gantry_status_writes_total',
+      help: 'Status writes, per object kind and outcome (written, unchanged, conflict, notfound, error).',
+      labelNames: ['kind', 'outcome'],
+    }),
+    watchRestarts: registry.counter({
+      name: 'gantry_watch_restarts_total',
+      help: 'Watches restarted after an error or a stale stream, per kind.',
+      labelNames: ['kind'],
+    }),
+    leader: registry.gauge({ name: 'gantry_leader', help: '1 while this replica is the leader, else 0.' }),
+  };
+}
