@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEchoServer, type EchoServer } from '../examples/echo-backend.js';
-import { GATEWAY_CLASS, docs, envoyPath, eventually, freePort, serviceYaml, sleep } from '../traffic/harness.js';
+import { GATEWAY_CLASS, docs, envoyBinary, eventually, freePort, serviceYaml, sleep } from '../traffic/harness.js';
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 
@@ -57,7 +57,7 @@ spec:
   listeners: [{name: http, protocol: HTTP, port: ${gatewayPort}}]
 `, serviceYaml('one', backends[0]!.port), serviceYaml('two', backends[1]!.port)));
     await writeFile(join(dir, 'route.yaml'), routeYaml('one'));
-    proc = spawn(process.execPath, [MAIN, 'standalone', '--dir', dir, '--envoy', envoyPath(),
+    proc = spawn(process.execPath, [MAIN, 'standalone', '--dir', dir, '--envoy', envoyBinary(),
       '--xds-port', '0', '--admin-port', '0', '--listen-address', '127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'] });
     proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));

@@ -1,11 +1,7 @@
 // Traffic test harness: one StandaloneRuntime (ADS server + real Envoy per Gateway) and echo
 // backends, everything on 127.0.0.1. Tests describe the world as YAML, apply it, wait until
 // Envoy has ACKed it and its listeners accept connections, then send real requests.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type EchoServer, startEchoServer } from '../examples/echo-backend.js';
 import { getLogLevel, setLogLevel } from '../log.js';
 import { formatManifestError, parseManifests } from '../manifests/load.js';
@@ -17,25 +13,8 @@ export const LOOPBACK = '127.0.0.1';
 const SYNC_TIMEOUT_MS = 20_000;
 const LISTEN_TIMEOUT_MS = 10_000;
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'hack', 'install-envoy.sh'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the repository root (hack/install-envoy.sh)');
-    dir = up;
-  }
-  return dir;
-}
-
-/** $GANTRY_ENVOY (hack/test.sh sets it), else whatever hack/install-envoy.sh installs. Never skips. */
-export function envoyPath(): string {
-  const fromEnv = process.env.GANTRY_ENVOY;
-  if (fromEnv && existsSync(fromEnv)) return fromEnv;
-  const out = execFileSync('bash', ['hack/install-envoy.sh'], { cwd: repoRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const path = out.trim().split('\n').pop() ?? '';
-  if (!existsSync(path)) throw new Error(`Envoy not found (hack/install-envoy.sh printed "${path}")`);
-  return path;
-}
+import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
+export { envoyBinary };
 
 const handedOut = new Set<number>();
 
@@ -163,7 +142,7 @@ export class TrafficHarness {
   static async start(opts: { sotw?: boolean } = {}): Promise<TrafficHarness> {
     const runtime = new StandaloneRuntime({
       ...(opts.sotw ? { sotw: true } : {}),
-      envoyPath: envoyPath(),
+      envoyBinary: envoyBinary(),
       listenAddress: LOOPBACK,
       xdsHost: LOOPBACK,
       xdsPort: 0,

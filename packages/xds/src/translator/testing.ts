@@ -1,6 +1,5 @@
 // Test support (used by tests only): golden cases and the real Envoy binary.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -31,30 +30,4 @@ export function goldenCases(): GoldenCase[] {
     });
 }
 
-function repoRoot(): string {
-  let dir = sourceDir(import.meta.url);
-  while (!existsSync(join(dir, 'hack', 'install-envoy.sh'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the repository root (hack/install-envoy.sh)');
-    dir = up;
-  }
-  return dir;
-}
-
-/**
- * The path of the real Envoy (installed into the cache by hack/install-envoy.sh, which prints
- * it last). Throws with the fix when it cannot be had: these tests never skip.
- */
-export function envoyBinary(): string {
-  let path = '';
-  try {
-    const out = execFileSync('bash', ['hack/install-envoy.sh'], { cwd: repoRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    path = out.trim().split('\n').pop() ?? '';
-  } catch (err) {
-    throw new Error(`Envoy is not installed and could not be installed: run \`bash hack/install-envoy.sh\` (${String(err)})`);
-  }
-  if (path === '' || !existsSync(path)) {
-    throw new Error(`Envoy not found (hack/install-envoy.sh printed "${path}"): run \`bash hack/install-envoy.sh\``);
-  }
-  return path;
-}
+export { envoyBinary } from '../testing/envoy-binary.js';

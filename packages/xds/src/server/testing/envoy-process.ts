@@ -1,33 +1,15 @@
 // Runs a real Envoy against the ADS server for tests: installs it with hack/install-envoy.sh,
 // writes a minimal ADS bootstrap, and stops it by pid.
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { GATEWAY_METADATA_KEY } from '../node-identity.js';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'hack', 'install-envoy.sh'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('repository root (hack/install-envoy.sh) not found');
-    dir = parent;
-  }
-  return dir;
-}
-
-/** The Envoy binary: $GANTRY_ENVOY_BIN, or what hack/install-envoy.sh installs (last line). */
-export function envoyBinary(): string {
-  const fromEnv = process.env['GANTRY_ENVOY_BIN'];
-  if (fromEnv) return fromEnv;
-  const out = execFileSync('bash', [join(repoRoot(), 'hack', 'install-envoy.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = out.trim().split('\n');
-  return resolve(lines[lines.length - 1]!.trim());
-}
+export { envoyBinary } from '../../testing/envoy-binary.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
