@@ -1,1 +1,38 @@
-export {};
+export { KINDS, apiVersionOf, collectionPath, objectPath, objectKey, type KindRef } from './kinds.js';
+export { silentLogger, type Logger, type LogFields } from './logger.js';
+export type { KubeObjectLike, ObjectMetaLike, Json, JsonObject } from './objects.js';
+export { Backoff, DEFAULT_BACKOFF, jittered, type BackoffOptions } from './backoff.js';
+export { stripObject, deepFreeze, LAST_APPLIED_ANNOTATION } from './strip.js';
+export { KubeApiError, requestJson, requestOk, type RequestOptions, type JsonResponse } from './rest.js';
+export {
+  ResilientWatch,
+  isGone,
+  type ResilientWatchOptions,
+  type WatchEvent,
+  type WatchEventType,
+  type WatchListener,
+  type WatchStats,
+} from './resilient-watch.js';
+export {
+  ObjectStore,
+  SNAPSHOT_KINDS,
+  SERVICE_NAME_LABEL,
+  sameObjectVersion,
+  deepEqual,
+  type StoreSnapshot,
+  type ChangeListener,
+  type KindArg,
+  type ObjectStoreOptions,
+} from './object-store.js';
+export { applyMergePatch, mergePatchChanges } from './merge-patch.js';
+export {
+  patchStatus,
+  updateStatusWithRetry,
+  MERGE_PATCH,
+  type PatchStatusResult,
+  type PatchStatusOptions,
+  type UpdateStatusResult,
+  type UpdateStatusOptions,
+  type CurrentObject,
+} from './status.js';
+export { LeaderElector, microTime, type LeaderElectorOptions, type LeaderElectorEvents, type LeaseRecord } from './leader-election.js';

@@ -1,0 +1,189 @@
+// The one HTTP edge of this package: requests to the API server with the credentials, CA and
+// proxy of a client-node KubeConfig (`applyToHTTPSOptions`), over node's http/https. Raw requests
+// rather than the generated clients because watches need a stream we can abort and time out at
+// will, and every kind here is addressed the same way through a KindRef.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { isJsonObject, type Json } from './objects.js';
+
+/** An API server answer that is not a success, or a request that failed on the way. */
+export class KubeApiError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status, or the `code` of a Status object in a watch stream; undefined for network errors. */
+    readonly statusCode?: number,
+    /** The Status `reason` (NotFound, Conflict, Expired, ...) when the server sent one. */
+    readonly reason?: string,
+    /** Node's error code (ECONNREFUSED, ECONNRESET, ETIMEDOUT, ...) for network errors. */
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
+
+export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export interface RequestOptions {
+  readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly query?: Query;
+  /** Serialised as JSON. */
+  readonly body?: unknown;
+  /** Content-Type of the body; application/json by default. */
+  readonly contentType?: string;
+  /** Whole request, body included. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface JsonResponse {
+  readonly status: number;
+  readonly body: Json | undefined;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Builds a KubeApiError from a non-2xx answer, using the Status object when there is one. */
+export function errorFromResponse(status: number, body: Json | undefined, what: string): KubeApiError {
+  if (isJsonObject(body) && body['kind'] === 'Status') {
+    const reason = typeof body['reason'] === 'string' ? body['reason'] : undefined;
+    const message = typeof body['message'] === 'string' ? body['message'] : `HTTP ${status}`;
+    return new KubeApiError(`${what}: ${message}`, status, reason);
+  }
+  return new KubeApiError(`${what}: HTTP ${status}`, status);
+}
+
+function networkError(err: unknown, what: string): KubeApiError {
+  if (err instanceof KubeApiError) return err;
+  const e = err as NodeJS.ErrnoException;
+  return new KubeApiError(`${what}: ${e.message ?? String(err)}`, undefined, undefined, e.code);
+}
+
+/** Opens a request and resolves with the response once its headers arrive. */
+async function open(kc: KubeConfig, path: string, opts: RequestOptions, accept: string): Promise<{
+  res: http.IncomingMessage;
+  req: http.ClientRequest;
+}> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new KubeApiError('no current cluster in the kubeconfig');
+  const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+  for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  const headers: http.OutgoingHttpHeaders = { Accept: accept };
+  if (payload !== undefined) {
+    headers['Content-Type'] = opts.contentType ?? 'application/json';
+    headers['Content-Length'] = Buffer.byteLength(payload);
+  }
+  const reqOpts: https.RequestOptions = { method: opts.method ?? 'GET', headers };
+  await kc.applyToHTTPSOptions(reqOpts);
+  const what = `${reqOpts.method} ${url.pathname}`;
+  if (opts.signal?.aborted) throw new KubeApiError(`${what}: aborted`, undefined, undefined, 'ABORT_ERR');
+  const send = url.protocol === 'http:' ? http.request : https.request;
+  return new Promise((resolve, reject) => {
+    const req = send(url, reqOpts, (res) => resolve({ res, req }));
+    req.on('error', (err) => reject(networkError(err, what)));
+    opts.signal?.addEventListener('abort', () => req.destroy(new KubeApiError(`${what}: aborted`, undefined, undefined, 'ABORT_ERR')), { once: true });
+    req.end(payload);
+  });
+}
+
+function readBody(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+    res.on('aborted', () => reject(new Error('response aborted')));
+  });
+}
+
+function parseJson(text: string): Json | undefined {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One request with a JSON answer. Resolves with any HTTP status (the caller decides what 404 or
+ * 409 mean); rejects with a KubeApiError on network errors, abort and timeout.
+ */
+export async function requestJson(kc: KubeConfig, path: string, opts: RequestOptions = {}): Promise<JsonResponse> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
+  const what = `${opts.method ?? 'GET'} ${path}`;
+  try {
+    const { res } = await open(kc, path, { ...opts, signal }, 'application/json');
+    const text = await readBody(res);
+    return { status: res.statusCode ?? 0, body: parseJson(text) };
+  } catch (err) {
+    if (timeout.signal.aborted) throw new KubeApiError(`${what}: timed out after ${timeoutMs}ms`, undefined, undefined, 'ETIMEDOUT');
+    throw networkError(err, what);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A JSON request that must succeed (2xx): resolves with the decoded body. */
+export async function requestOk(kc: KubeConfig, path: string, opts: RequestOptions = {}): Promise<Json | undefined> {
+  const r = await requestJson(kc, path, opts);
+  if (r.status < 200 || r.status >= 300) throw errorFromResponse(r.status, r.body, `${opts.method ?? 'GET'} ${path}`);
+  return r.body;
+}
+
+export interface LineStreamHandlers {
+  /** One line of the stream (a JSON document for watches), without its newline. */
+  onLine(line: string): void;
+  /** The stream ended: cleanly (`error` undefined) or not. Called once. */
+  onEnd(error?: KubeApiError): void;
+}
+
+/**
+ * Opens a streaming GET (a watch) and feeds it line by line. Resolves once the stream is open;
+ * rejects when the server refuses it (the KubeApiError carries the status, e.g. 410). Aborting
+ * `signal` tears the connection down (onEnd then reports an ABORT_ERR).
+ */
+export async function openLineStream(
+  kc: KubeConfig,
+  path: string,
+  query: Query,
+  signal: AbortSignal,
+  handlers: LineStreamHandlers,
+): Promise<void> {
+  const what = `watch ${path}`;
+  const { res, req } = await open(kc, path, { query, signal }, 'application/json');
+  if (res.statusCode !== 200) {
+    const text = await readBody(res).catch(() => '');
+    throw errorFromResponse(res.statusCode ?? 0, parseJson(text), what);
+  }
+  let ended = false;
+  const end = (error?: KubeApiError): void => {
+    if (ended) return;
+    ended = true;
+    req.destroy();
+    handlers.onEnd(error);
+  };
+  let pending = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    pending += chunk;
+    let nl = pending.indexOf('\n');
+    while (nl >= 0 && !ended) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (line.trim() !== '') handlers.onLine(line);
+      nl = pending.indexOf('\n');
+    }
+  });
+  res.on('end', () => end());
+  res.on('error', (err) => end(networkError(err, what)));
+  // 'close' without 'end': the connection went away mid-stream.
+  res.on('close', () => end(new KubeApiError(`${what}: connection closed mid-stream`, undefined, undefined, 'ECONNRESET')));
+  if (signal.aborted) end(new KubeApiError(`${what}: aborted`, undefined, undefined, 'ABORT_ERR'));
+  signal.addEventListener('abort', () => end(new KubeApiError(`${what}: aborted`, undefined, undefined, 'ABORT_ERR')), { once: true });
+}
