@@ -275,7 +275,8 @@ cluster_start_apiserver() {
     --enable-admission-plugins=NodeRestriction \
     --allow-privileged=true \
     --endpoint-reconciler-type=none \
-    --profiling=false
+    --profiling=false \
+    --shutdown-send-retry-after=true
   # (--endpoint-reconciler-type=none: the `kubernetes` Service's endpoint
   # would be 127.0.0.1, which Endpoints validation refuses.)
 }
