@@ -1,0 +1,179 @@
+// Coalesces status updates before they reach the API server. Desired statuses are collected per
+// object for a short window; the latest value of an object wins, so a burst (1,000 routes
+// attaching to one Gateway) costs one write of that Gateway, not 1,000. Writes run through an
+// injected writer, a few at a time, never two at once for the same object (a newer value waits
+// for the write in flight, then goes out). Time comes from an injected scheduler.
+
+export interface Scheduler {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realScheduler: Scheduler = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export interface StatusBatcherOptions<T> {
+  /** Writes one object's status; retries on conflict are its business. */
+  readonly write: (key: string, value: T) => Promise<void>;
+  /** How long updates are collected after the first one of a window (default 100 ms). */
+  readonly windowMs?: number;
+  /** Writes in flight at most (default 4). */
+  readonly concurrency?: number;
+  readonly scheduler?: Scheduler;
+  /** A write rejected; the value is dropped unless this calls retry(). */
+  readonly onError?: (key: string, value: T, error: unknown) => void;
+}
+
+export interface BatcherStats {
+  readonly submitted: number;
+  /** Submissions that replaced a value not yet written. */
+  readonly coalesced: number;
+  readonly written: number;
+  readonly failed: number;
+  /** Windows that handed at least one value to the writer. */
+  readonly batches: number;
+}
+
+export class StatusBatcher<T> {
+  private readonly write: (key: string, value: T) => Promise<void>;
+  private readonly windowMs: number;
+  private readonly concurrency: number;
+  private readonly scheduler: Scheduler;
+  private readonly onError: (key: string, value: T, error: unknown) => void;
+  /** Collected in the current window. */
+  private readonly pending = new Map<string, T>();
+  /** Due for writing, oldest first. */
+  private readonly ready = new Map<string, T>();
+  private readonly inFlight = new Set<string>();
+  private timer: { handle: unknown } | undefined;
+  private closed = false;
+  private waiters: (() => void)[] = [];
+  private counts = { submitted: 0, coalesced: 0, written: 0, failed: 0, batches: 0 };
+
+  constructor(opts: StatusBatcherOptions<T>) {
+    this.write = opts.write;
+    this.windowMs = opts.windowMs ?? 100;
+    this.concurrency = Math.max(1, opts.concurrency ?? 4);
+    this.scheduler = opts.scheduler ?? realScheduler;
+    this.onError = opts.onError ?? (() => {});
+  }
+
+  /** Queues the object's desired status; a value not yet written is replaced. */
+  submit(key: string, value: T): void {
+    if (this.closed) return;
+    this.counts.submitted++;
+    if (this.ready.has(key)) {
+      // Already due: update in place, keep its turn.
+      this.ready.set(key, value);
+      this.counts.coalesced++;
+      return;
+    }
+    if (this.pending.has(key)) this.counts.coalesced++;
+    this.pending.set(key, value);
+    if (this.timer === undefined) {
+      const timer = { handle: undefined as unknown };
+      this.timer = timer;
+      timer.handle = this.scheduler.setTimeout(() => {
+        if (this.timer === timer) this.endWindow();
+      }, this.windowMs);
+    }
+  }
+
+  /** Requeues a failed value in a later window, unless a newer value for the object is queued. */
+  retry(key: string, value: T): void {
+    if (this.pending.has(key) || this.ready.has(key)) return;
+    this.submit(key, value);
+  }
+
+  /** Forgets a queued value (the object was deleted). A write in flight finishes. */
+  cancel(key: string): void {
+    this.pending.delete(key);
+    this.ready.delete(key);
+    this.settle();
+  }
+
+  /** Ends the window now; resolves when everything queued has been written. */
+  flush(): Promise<void> {
+    this.endWindow();
+    return this.idle();
+  }
+
+  /** Resolves when nothing is queued or in flight (without cutting the window short). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Stops taking values, writes what is queued. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+
+  /** Objects queued or being written. */
+  get size(): number {
+    const keys = new Set([...this.pending.keys(), ...this.ready.keys(), ...this.inFlight]);
+    return keys.size;
+  }
+
+  stats(): BatcherStats {
+    return { ...this.counts };
+  }
+
+  private endWindow(): void {
+    if (this.timer !== undefined) {
+      this.scheduler.clearTimeout(this.timer.handle);
+      this.timer = undefined;
+    }
+    if (this.pending.size > 0) this.counts.batches++;
+    for (const [key, value] of this.pending) this.ready.set(key, value);
+    this.pending.clear();
+    this.pump();
+    this.settle();
+  }
+
+  private pump(): void {
+    while (this.inFlight.size < this.concurrency) {
+      let next: [string, T] | undefined;
+      for (const entry of this.ready) {
+        if (!this.inFlight.has(entry[0])) {
+          next = entry;
+          break;
+        }
+      }
+      if (next === undefined) return;
+      const [key, value] = next;
+      this.ready.delete(key);
+      this.inFlight.add(key);
+      Promise.resolve()
+        .then(() => this.write(key, value))
+        .then(
+          () => {
+            this.counts.written++;
+          },
+          (error: unknown) => {
+            this.counts.failed++;
+            this.onError(key, value, error);
+          },
+        )
+        .finally(() => {
+          this.inFlight.delete(key);
+          this.pump();
+          this.settle();
+        });
+    }
+  }
+
+  private isIdle(): boolean {
+    return this.pending.size === 0 && this.ready.size === 0 && this.inFlight.size === 0;
+  }
+
+  private settle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,187 @@
+// The status to write for one object: the translator's desired status merged into what the API
+// server has, or undefined when the write would change nothing. GatewayClass and Gateway status
+// are wholly ours (except Gateway addresses, which the deployer supplies); HTTPRoute
+// status.parents is shared with other controllers, so only our entries change.
+import {
+  GATEWAY_API_GROUP,
+  type GatewayClassStatus,
+  type GatewayStatus,
+  type GatewayStatusAddress,
+  type HTTPRouteStatus,
+  type ListenerStatus,
+  type ParentReference,
+  type RouteParentStatus,
+} from '../api/gateway-api.js';
+import { CONTROLLER_NAME, type StatusReport } from '../translator/index.js';
+import { mergeConditions } from './conditions.js';
+import { jsonEqual } from './equality.js';
+
+export interface MergeOptions {
+  /** RFC 3339 time for conditions that transition in this write. */
+  readonly now: string;
+  /** observedGeneration for conditions that do not carry one (the object's metadata.generation). */
+  readonly generation?: number;
+}
+
+export interface GatewayMergeOptions extends MergeOptions {
+  /**
+   * status.addresses from the deployer (the Envoy Service's address). Undefined keeps whatever
+   * the object has, so a translation never wipes addresses it does not know; [] removes them.
+   */
+  readonly addresses?: readonly GatewayStatusAddress[];
+}
+
+export interface RouteMergeOptions extends MergeOptions {
+  /** The route's namespace: a parentRef without namespace means this one. */
+  readonly routeNamespace: string;
+  /** Entries with this controllerName are ours; default gantry.dev/gatewayclass-controller. */
+  readonly controllerName?: string;
+}
+
+function list<T>(value: readonly T[] | undefined): readonly T[] {
+  return Array.isArray(value) ? value : [];
+}
+
+// ---- GatewayClass ------------------------------------------------------------------------------
+
+export function mergeGatewayClassStatus(current: GatewayClassStatus | undefined, desired: GatewayClassStatus, opts: MergeOptions): GatewayClassStatus | undefined {
+  const next: GatewayClassStatus = {
+    conditions: mergeConditions(current?.conditions, list(desired.conditions), { now: opts.now, observedGeneration: opts.generation }),
+    ...(desired.supportedFeatures !== undefined ? { supportedFeatures: desired.supportedFeatures.map((f) => ({ ...f })) } : {}),
+  };
+  return jsonEqual(current ?? {}, next) ? undefined : next;
+}
+
+// ---- Gateway -------------------------------------------------------------------------------------
+
+function withAddressDefaults(addresses: readonly GatewayStatusAddress[]): GatewayStatusAddress[] {
+  // The CRD defaults type to IPAddress; writing it out keeps our copy equal to the stored one.
+  return addresses.map((a) => ({ type: a.type ?? 'IPAddress', value: a.value }));
+}
+
+function mergeListeners(current: readonly ListenerStatus[] | undefined, desired: readonly ListenerStatus[], opts: MergeOptions): ListenerStatus[] {
+  const previous = new Map(list(current).map((l) => [l.name, l]));
+  return desired.map((l) => ({
+    name: l.name,
+    supportedKinds: list(l.supportedKinds).map((k) => ({ group: k.group ?? GATEWAY_API_GROUP, kind: k.kind })),
+    attachedRoutes: l.attachedRoutes,
+    conditions: mergeConditions(previous.get(l.name)?.conditions, list(l.conditions), { now: opts.now, observedGeneration: opts.generation }),
+  }));
+}
+
+export function mergeGatewayStatus(current: GatewayStatus | undefined, desired: GatewayStatus, opts: GatewayMergeOptions): GatewayStatus | undefined {
+  const addresses = opts.addresses ?? desired.addresses ?? current?.addresses;
+  const next: GatewayStatus = {
+    ...(addresses !== undefined && addresses.length > 0 ? { addresses: withAddressDefaults(addresses) } : {}),
+    conditions: mergeConditions(current?.conditions, list(desired.conditions), { now: opts.now, observedGeneration: opts.generation }),
+    ...(desired.listeners !== undefined ? { listeners: mergeListeners(current?.listeners, desired.listeners, opts) } : {}),
+  };
+  return jsonEqual(current ?? {}, next) ? undefined : next;
+}
+
+// ---- HTTPRoute -----------------------------------------------------------------------------------
+
+/** The parentRef as the API server stores it: group and kind defaulted. */
+export function normalizeParentRef(ref: ParentReference): ParentReference {
+  return {
+    group: ref.group ?? GATEWAY_API_GROUP,
+    kind: ref.kind ?? 'Gateway',
+    ...(ref.namespace !== undefined ? { namespace: ref.namespace } : {}),
+    name: ref.name,
+    ...(ref.sectionName !== undefined ? { sectionName: ref.sectionName } : {}),
+    ...(ref.port !== undefined ? { port: ref.port } : {}),
+  };
+}
+
+/** Identity of a parentRef with every default applied: two refs naming the same parent are equal. */
+export function parentRefKey(ref: ParentReference, routeNamespace: string): string {
+  return JSON.stringify([ref.group ?? GATEWAY_API_GROUP, ref.kind ?? 'Gateway', ref.namespace ?? routeNamespace, ref.name, ref.sectionName ?? '', ref.port ?? null]);
+}
+
+/**
+ * status.parents with our entries replaced by the desired ones: other controllers' entries stay
+ * untouched and in place, ours are updated in place, ours for parents no longer reported are
+ * removed, and new ones are appended.
+ */
+export function mergeHTTPRouteStatus(current: HTTPRouteStatus | undefined, desired: HTTPRouteStatus, opts: RouteMergeOptions): HTTPRouteStatus | undefined {
+  const controller = opts.controllerName ?? CONTROLLER_NAME;
+  const wanted = new Map<string, RouteParentStatus>();
+  for (const p of list(desired.parents)) {
+    if (p.controllerName !== controller) continue; // a report only speaks for us
+    const key = parentRefKey(p.parentRef, opts.routeNamespace);
+    if (!wanted.has(key)) wanted.set(key, p);
+  }
+  const merged = (p: RouteParentStatus, previous: RouteParentStatus | undefined): RouteParentStatus => ({
+    parentRef: normalizeParentRef(p.parentRef),
+    controllerName: controller,
+    conditions: mergeConditions(previous?.conditions, list(p.conditions), { now: opts.now, observedGeneration: opts.generation }),
+  });
+
+  const parents: RouteParentStatus[] = [];
+  const placed = new Set<string>();
+  for (const p of list(current?.parents)) {
+    if (p.controllerName !== controller) {
+      parents.push(p);
+      continue;
+    }
+    const key = parentRefKey(p.parentRef, opts.routeNamespace);
+    const want = wanted.get(key);
+    if (want === undefined || placed.has(key)) continue; // stale, or a duplicate of ours
+    parents.push(merged(want, p));
+    placed.add(key);
+  }
+  for (const [key, p] of wanted) if (!placed.has(key)) parents.push(merged(p, undefined));
+
+  const next: HTTPRouteStatus = { ...(current ?? {}), parents };
+  // A route that never had a status gets none written just to say "no parents".
+  return jsonEqual({ ...(current ?? {}), parents: list(current?.parents) }, next) ? undefined : next;
+}
+
+// ---- any report ------------------------------------------------------------------------------------
+
+export type ObjectStatus = GatewayClassStatus | GatewayStatus | HTTPRouteStatus;
+
+export interface ReportMergeOptions {
+  readonly now: string;
+  readonly controllerName?: string;
+  /** Gateway reports only: see GatewayMergeOptions.addresses. */
+  readonly addresses?: readonly GatewayStatusAddress[];
+}
+
+/** mergeXStatus for the report's kind; observedGeneration defaults to the report's generation. */
+export function mergeReport(current: ObjectStatus | undefined, report: StatusReport, opts: ReportMergeOptions): ObjectStatus | undefined {
+  const base = { now: opts.now, ...(report.generation !== undefined ? { generation: report.generation } : {}) };
+  switch (report.kind) {
+    case 'GatewayClass':
+      return mergeGatewayClassStatus(current as GatewayClassStatus | undefined, report.status as GatewayClassStatus, base);
+    case 'Gateway':
+      return mergeGatewayStatus(current as GatewayStatus | undefined, report.status as GatewayStatus, { ...base, ...(opts.addresses ? { addresses: opts.addresses } : {}) });
+    case 'HTTPRoute':
+      return mergeHTTPRouteStatus(current as HTTPRouteStatus | undefined, report.status as HTTPRouteStatus, {
+        ...base,
+        routeNamespace: report.namespace ?? 'default',
+        ...(opts.controllerName ? { controllerName: opts.controllerName } : {}),
+      });
+  }
+}
+
+/** "Kind namespace/name": one key per object, for batching and logs. */
+export function reportKey(report: Pick<StatusReport, 'kind' | 'namespace' | 'name'>): string {
+  return `${report.kind} ${report.namespace !== undefined ? `${report.namespace}/` : ''}${report.name}`;
+}
+
+/**
+ * Reports for routes we reported before and no longer do (no parentRef reaches one of our
+ * Gateways any more): an empty parents list, which removes our stale entries. The translator
+ * emits nothing for such routes, so without this their old status would stay forever.
+ */
+export function withdrawnRouteReports(previous: Iterable<StatusReport>, next: Iterable<StatusReport>): StatusReport[] {
+  const still = new Set<string>();
+  for (const r of next) if (r.kind === 'HTTPRoute') still.add(reportKey(r));
+  const out: StatusReport[] = [];
+  for (const r of previous) {
+    if (r.kind !== 'HTTPRoute' || still.has(reportKey(r))) continue;
+    out.push({ apiVersion: r.apiVersion, kind: 'HTTPRoute', ...(r.namespace !== undefined ? { namespace: r.namespace } : {}), name: r.name, status: { parents: [] } });
+  }
+  return out;
+}
