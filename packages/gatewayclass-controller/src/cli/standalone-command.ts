@@ -29,7 +29,7 @@ export async function standaloneCommand(args: string[]): Promise<number> {
   setLogLevel(values['log-level']);
   const log = logger('standalone');
   const runtime = new StandaloneRuntime({
-    envoyBinary: resolveEnvoyPath(values.envoy),
+    envoyPath: resolveEnvoyPath(values.envoy),
     listenAddress: values['listen-address'],
     xdsPort: parsePort(values['xds-port'], '--xds-port'),
     adminPortBase: parsePort(values['admin-port'], '--admin-port'),

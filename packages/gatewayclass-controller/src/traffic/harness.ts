@@ -142,7 +142,7 @@ export class TrafficHarness {
   static async start(opts: { sotw?: boolean } = {}): Promise<TrafficHarness> {
     const runtime = new StandaloneRuntime({
       ...(opts.sotw ? { sotw: true } : {}),
-      envoyBinary: envoyBinary(),
+      envoyPath: envoyBinary(),
       listenAddress: LOOPBACK,
       xdsHost: LOOPBACK,
       xdsPort: 0,
