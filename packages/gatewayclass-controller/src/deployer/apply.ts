@@ -1,0 +1,158 @@
+// The I/O side of the deployer: server-side apply of a Gateway's rendered objects under Gantry's
+// field manager, with force (these fields are ours; whatever another manager changed in them
+// is drift, and applying again takes it back), and the Gateway's addresses from its Service.
+//
+// Objects are owned by the Gateway (ownerReferences), so the garbage collector deletes them with
+// it. What the garbage collector cannot know about is removed here: objects left under an old
+// name (the Gateway moved to another class of ours) and, through remove(), everything when a
+// Gateway stops being ours.
+import { ApiException, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject, type V1Service } from '@kubernetes/client-node';
+import type { Gateway, GatewayClass } from '../api/gateway-api.js';
+import { serviceAddresses, type ServiceAddresses } from './addresses.js';
+import { GATEWAY_NAME_LABEL, MANAGED_BY, MANAGED_BY_LABEL, gatewayNameLabelValue } from './naming.js';
+import { referencedParameters, resolveParameters, type ParametersKey } from './parameters.js';
+import { GANTRY_API_VERSION, GATEWAY_PARAMETERS_KIND, type GatewayParameters } from './parameters-types.js';
+import { renderGatewayResources, type DeployerDefaults, type RenderProblem, type XdsServerAddress } from './render.js';
+
+export const FIELD_MANAGER = 'gantry';
+
+/** The kinds the deployer creates, in apply order (the Deployment needs its account and bootstrap). */
+const OWNED_KINDS: readonly { apiVersion: string; kind: string }[] = [
+  { apiVersion: 'v1', kind: 'ServiceAccount' },
+  { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'v1', kind: 'Service' },
+];
+
+export type ParametersSource = (key: ParametersKey) => Promise<GatewayParameters | undefined> | GatewayParameters | undefined;
+
+export interface DeployerOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly xds: XdsServerAddress;
+  readonly defaults?: Partial<DeployerDefaults>;
+  /** Default `gantry`. */
+  readonly fieldManager?: string;
+  /**
+   * Where GatewayParameters come from: the controller's store when it watches them; by default
+   * a GET per reference.
+   */
+  readonly parameters?: ParametersSource;
+}
+
+export type ReconcileResult =
+  | {
+      readonly kind: 'deployed';
+      /** Name of the four objects. */
+      readonly name: string;
+      readonly addresses: ServiceAddresses['addresses'];
+      /** A LoadBalancer Service without an address yet (Programmed=False, AddressNotAssigned). */
+      readonly addressesPending: boolean;
+      /** Objects under an earlier name that were deleted. */
+      readonly pruned: readonly string[];
+    }
+  | {
+      readonly kind: 'rejected';
+      /** Nothing was applied; existing objects were left alone so running traffic keeps flowing. */
+      readonly problems: readonly RenderProblem[];
+    };
+
+export class Deployer {
+  private readonly api: KubernetesObjectApi;
+  private readonly fieldManager: string;
+
+  constructor(private readonly opts: DeployerOptions) {
+    this.api = KubernetesObjectApi.makeApiClient(opts.kubeConfig);
+    this.fieldManager = opts.fieldManager ?? FIELD_MANAGER;
+  }
+
+  /**
+   * Renders and applies the Gateway's objects. API errors are thrown (the caller retries with
+   * backoff); GatewayParameters problems come back as values for the status writer.
+   */
+  async reconcile(gateway: Gateway, gatewayClass: GatewayClass): Promise<ReconcileResult> {
+    const fetched = new Map<string, GatewayParameters | undefined>();
+    for (const key of referencedParameters(gatewayClass, gateway)) {
+      fetched.set(paramsKey(key), await this.fetchParameters(key));
+    }
+    const resolved = resolveParameters(gatewayClass, gateway, (key) => fetched.get(paramsKey(key)));
+    if (resolved.problems.length > 0) return { kind: 'rejected', problems: resolved.problems };
+
+    const rendered = renderGatewayResources({
+      gateway,
+      gatewayClass,
+      ...(resolved.classParams ? { classParams: resolved.classParams } : {}),
+      ...(resolved.gatewayParams ? { gatewayParams: resolved.gatewayParams } : {}),
+      xds: this.opts.xds,
+      ...(this.opts.defaults ? { defaults: this.opts.defaults } : {}),
+    });
+    if (!rendered.ok) return { kind: 'rejected', problems: rendered.problems };
+
+    let service: V1Service | undefined;
+    for (const object of rendered.objects) {
+      const applied = await this.apply(object);
+      if (applied.kind === 'Service') service = applied as V1Service;
+    }
+    const pruned = await this.deleteOwned(gateway, rendered.infrastructure.name);
+    const { addresses, pending } = service ? serviceAddresses(service) : { addresses: [], pending: true };
+    return { kind: 'deployed', name: rendered.infrastructure.name, addresses, addressesPending: pending, pruned };
+  }
+
+  /** Deletes every object the deployer made for this Gateway (it is no longer ours). */
+  async remove(gateway: Gateway): Promise<readonly string[]> {
+    return this.deleteOwned(gateway, undefined);
+  }
+
+  /** Server-side apply of one object; returns what the API server stored. */
+  async apply<T extends KubernetesObject>(object: T): Promise<T> {
+    return this.api.patch(object, undefined, undefined, this.fieldManager, true, PatchStrategy.ServerSideApply);
+  }
+
+  private async fetchParameters(key: ParametersKey): Promise<GatewayParameters | undefined> {
+    if (this.opts.parameters) return this.opts.parameters(key);
+    try {
+      return await this.api.read<GatewayParameters & KubernetesObject>({
+        apiVersion: GANTRY_API_VERSION,
+        kind: GATEWAY_PARAMETERS_KIND,
+        metadata: { name: key.name, namespace: key.namespace },
+      });
+    } catch (e) {
+      if (e instanceof ApiException && e.code === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Deletes objects this Gateway controls (by owner uid) among those labelled for it, except
+   * the ones named `keep`. Returns `Kind/name` of each deleted object.
+   */
+  private async deleteOwned(gateway: Gateway, keep: string | undefined): Promise<string[]> {
+    const uid = gateway.metadata.uid;
+    const namespace = gateway.metadata.namespace ?? 'default';
+    if (!uid) return [];
+    const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${GATEWAY_NAME_LABEL}=${gatewayNameLabelValue(gateway.metadata.name)}`;
+    const deleted: string[] = [];
+    // Reverse order: the Service stops sending traffic before its Pods go.
+    for (const { apiVersion, kind } of [...OWNED_KINDS].reverse()) {
+      const list = await this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, selector);
+      for (const item of list.items) {
+        const name = item.metadata?.name;
+        if (!name || name === keep) continue;
+        const controlled = (item.metadata?.ownerReferences ?? []).some((o) => o.uid === uid && o.controller === true);
+        if (!controlled) continue;
+        try {
+          await this.api.delete({ apiVersion, kind, metadata: { name, namespace } }, undefined, undefined, undefined, undefined, 'Background', {
+            preconditions: { uid: item.metadata?.uid },
+          });
+          deleted.push(`${kind}/${name}`);
+        } catch (e) {
+          if (!(e instanceof ApiException && (e.code === 404 || e.code === 409))) throw e;
+        }
+      }
+    }
+    return deleted;
+  }
+}
+
+function paramsKey(key: ParametersKey): string {
+  return `${key.namespace}/${key.name}`;
+}

@@ -1,0 +1,81 @@
+// The bootstrap in a Gateway's ConfigMap: Gantry's ADS bootstrap (identity, xDS server, admin on
+// loopback) plus one static listener that answers the kubelet's readiness probe.
+//
+// Why a listener: the admin API (and its /ready) stays on 127.0.0.1, which the kubelet cannot
+// reach, and must not be exposed. Envoy's health_check filter answers GET /ready itself with 200,
+// or 503 once Envoy is draining or told to fail health checks. Envoy only starts accepting on any
+// listener, this one included, after its initialization (the first LDS/CDS responses, or their
+// initial fetch timeout), so "ready" also means "has been configured once". Every other path gets
+// a 404: nothing is proxied from this port.
+import { adsBootstrap } from '@gantry/xds';
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type BootstrapJson = { [key: string]: Json };
+
+export const READINESS_LISTENER_NAME = 'gantry-readiness';
+export const READINESS_PATH = '/ready';
+
+export interface GatewayBootstrapOptions {
+  /** `namespace/name` of the Gateway (node metadata, how the ADS server picks the snapshot). */
+  readonly gatewayKey: string;
+  /** Placeholder node id: the Deployment overrides it per Pod with `--service-node $(POD_NAME)`. */
+  readonly nodeId: string;
+  readonly xdsHost: string;
+  readonly xdsPort: number;
+  readonly sotw?: boolean;
+  readonly adminPort: number;
+  readonly readinessAddress: string;
+  readonly readinessPort: number;
+}
+
+export function gatewayBootstrap(o: GatewayBootstrapOptions): BootstrapJson {
+  const ads = adsBootstrap({
+    gatewayKey: o.gatewayKey,
+    nodeId: o.nodeId,
+    xdsHost: o.xdsHost,
+    xdsPort: o.xdsPort,
+    adminPort: o.adminPort,
+    ...(o.sotw !== undefined ? { sotw: o.sotw } : {}),
+  });
+  const bootstrap = JSON.parse(JSON.stringify(ads)) as BootstrapJson;
+  const staticResources = (bootstrap['staticResources'] ?? {}) as { [key: string]: Json };
+  const listeners = Array.isArray(staticResources['listeners']) ? staticResources['listeners'] : [];
+  staticResources['listeners'] = [...listeners, readinessListener(o.readinessAddress, o.readinessPort)];
+  bootstrap['staticResources'] = staticResources;
+  return bootstrap;
+}
+
+function readinessListener(address: string, port: number): Json {
+  return {
+    name: READINESS_LISTENER_NAME,
+    address: { socketAddress: { address, portValue: port } },
+    filterChains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typedConfig: {
+              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+              statPrefix: 'gantry_readiness',
+              routeConfig: {
+                name: READINESS_LISTENER_NAME,
+                virtualHosts: [{ name: READINESS_LISTENER_NAME, domains: ['*'], routes: [{ match: { prefix: '/' }, directResponse: { status: 404 } }] }],
+              },
+              httpFilters: [
+                {
+                  name: 'envoy.filters.http.health_check',
+                  typedConfig: {
+                    '@type': 'type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck',
+                    passThroughMode: false,
+                    headers: [{ name: ':path', stringMatch: { exact: READINESS_PATH } }],
+                  },
+                },
+                { name: 'envoy.filters.http.router', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
