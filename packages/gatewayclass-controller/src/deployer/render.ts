@@ -32,6 +32,9 @@ export interface DeployerDefaults {
   readonly logLevel: EnvoyLogLevel;
   /** Where the readiness listener binds inside the Pod (tests use 127.0.0.1). */
   readonly readinessAddress: string;
+  /** Preferred admin (loopback) and readiness ports; see reservedPorts. */
+  readonly adminPort: number;
+  readonly readinessPort: number;
 }
 
 export const DEFAULT_DEPLOYER_DEFAULTS: DeployerDefaults = {
@@ -40,6 +43,8 @@ export const DEFAULT_DEPLOYER_DEFAULTS: DeployerDefaults = {
   serviceType: 'LoadBalancer',
   logLevel: 'info',
   readinessAddress: '0.0.0.0',
+  adminPort: PREFERRED_ADMIN_PORT,
+  readinessPort: PREFERRED_READINESS_PORT,
 };
 
 export interface XdsServerAddress {
@@ -112,7 +117,7 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
   };
 
   const ports = listenerPorts(listeners);
-  const { adminPort, readinessPort } = reservedPorts(ports.map((p) => p.port));
+  const { adminPort, readinessPort } = reservedPorts(ports.map((p) => p.port), defaults.adminPort, defaults.readinessPort);
   const bootstrap = gatewayBootstrap({
     gatewayKey: `${namespace}/${gateway.metadata.name}`,
     nodeId: name,
@@ -290,7 +295,11 @@ function portPrefix(protocol: string): string {
  * The admin API (loopback) and readiness listener ports: 19000 and 19001 unless a Gateway
  * listener already uses one of them, then the next free ports above.
  */
-export function reservedPorts(listenerPorts: readonly number[]): { adminPort: number; readinessPort: number } {
+export function reservedPorts(
+  listenerPorts: readonly number[],
+  preferredAdmin = PREFERRED_ADMIN_PORT,
+  preferredReadiness = PREFERRED_READINESS_PORT,
+): { adminPort: number; readinessPort: number } {
   const taken = new Set(listenerPorts);
   const next = (from: number): number => {
     let p = from;
@@ -298,8 +307,8 @@ export function reservedPorts(listenerPorts: readonly number[]): { adminPort: nu
     taken.add(p);
     return p;
   };
-  const adminPort = next(PREFERRED_ADMIN_PORT);
-  const readinessPort = next(Math.max(PREFERRED_READINESS_PORT, adminPort + 1));
+  const adminPort = next(preferredAdmin);
+  const readinessPort = next(preferredReadiness);
   return { adminPort, readinessPort };
 }
 
