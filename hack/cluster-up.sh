@@ -27,6 +27,16 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 LOG_PREFIX=cluster-up
 
+# A failed start leaves nothing of its own running (what was already up stays).
+stop_on_failure() {
+  local status=$?
+  if ((status != 0 && ${#CLUSTER_STARTED[@]} > 0)); then
+    log "startup failed; stopping ${CLUSTER_STARTED[*]}"
+    cluster_stop 10 "${CLUSTER_STARTED[@]}" || true
+  fi
+}
+trap stop_on_failure EXIT
+
 cluster_lock
 cluster_resolve_binaries
 pki_ensure "$CLUSTER_DIR/pki"
@@ -43,7 +53,7 @@ for attempt in 1 2 3; do
   status=0
   cluster_wait_apiserver_ready 120 || status=$?
   ((status == 0)) && break
-  if ((status == 2 && PORTS_FRESH == 1 && attempt < 3)); then
+  if ((status == 2 && PORTS_FRESH == 1 && attempt < 3)) && [[ -z "${GANTRY_CLUSTER_APISERVER_PORT:-}" ]]; then
     log "port clash; picking new ports"
     cluster_stop 10 kube-apiserver etcd
     rm -rf "$CLUSTER_DIR/etcd"
@@ -52,7 +62,7 @@ for attempt in 1 2 3; do
   fi
   cluster_show_log kube-apiserver
   cluster_show_log etcd
-  die "a port in $CLUSTER_DIR/ports.env is taken by another process"
+  die "a port is taken by another process ($(tr '\n' ' ' <"$CLUSTER_DIR/ports.env"))"
 done
 log "kube-apiserver ready at $(cluster_server_url) (${SECONDS}s)"
 

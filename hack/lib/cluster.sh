@@ -56,6 +56,15 @@ cluster_lock() {
 
 # --- processes ---------------------------------------------------------------
 
+declare -gA LOG_OFFSET=()
+# Components this run started, so a failed cluster-up can stop them again.
+declare -ga CLUSTER_STARTED=()
+
+# Output of NAME's latest start.
+cluster_current_log() {
+  tail -c +$((${LOG_OFFSET["$1"]:-0} + 1)) "$CLUSTER_DIR/logs/$1.log" 2>/dev/null || true
+}
+
 cluster_pidfile() { printf '%s/%s.pid' "$CLUSTER_DIR" "$1"; }
 
 # Prints the pid of a live component; fails when it is not running. A zombie
@@ -66,7 +75,7 @@ cluster_pid() {
   [[ -s "$pidfile" ]] || return 1
   pid="$(<"$pidfile")"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  cmdline="$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")" || return 1
   [[ "$cmdline" == *"$CLUSTER_DIR/"* || "$cmdline" == *"$CLUSTER_DIR "* ]] || return 1
   printf '%s\n' "$pid"
 }
@@ -83,10 +92,13 @@ cluster_spawn() {
   log="$CLUSTER_DIR/logs/$name.log"
   mkdir -p "$CLUSTER_DIR/logs"
   rm -f "$pidfile"
+  # Where this start's output begins: a log holds earlier runs too.
+  LOG_OFFSET["$name"]="$(stat -c %s "$log" 2>/dev/null || echo 0)"
   printf '\n=== %s starting at %s\n' "$name" "$(date -u +%FT%TZ)" >>"$log"
   # shellcheck disable=SC2016 # expanded by the inner shell
   setsid bash -c 'echo "$$" >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidfile" "$@" \
     </dev/null >>"$log" 2>&1 8>&- 9>&- &
+  CLUSTER_STARTED+=("$name")
   for ((i = 0; i < 200; i++)); do
     [[ -s "$pidfile" ]] && return 0
     sleep 0.01
@@ -318,7 +330,7 @@ cluster_wait_apiserver_ready() {
     local name
     for name in etcd kube-apiserver; do
       if ! cluster_running "$name"; then
-        if grep -q 'address already in use' "$CLUSTER_DIR/logs/$name.log" 2>/dev/null; then
+        if cluster_current_log "$name" | grep -q 'address already in use'; then
           return 2
         fi
         cluster_show_log "$name"
