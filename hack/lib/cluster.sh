@@ -370,18 +370,32 @@ cluster_wait_controller_manager() {
 # Gateway API (experimental channel, which includes the standard kinds, plus
 # its safe-upgrades ValidatingAdmissionPolicy) and Gantry's own CRDs.
 # Server-side apply: the experimental CRDs are too large for the
-# last-applied-configuration annotation of a client-side apply.
+# last-applied-configuration annotation of a client-side apply. One kubectl
+# per file, all at once: the API server digests the big schemas in parallel.
 cluster_install_crds() {
   local crds kubectl="$KUBE_BIN_DIR/kubectl" kubeconfig="$CLUSTER_DIR/admin.kubeconfig"
   crds="$(cluster_gateway_api_crds)"
   [[ -d "$crds/experimental" ]] || die "no experimental CRDs in $crds"
   log "installing Gateway API experimental CRDs and charts/gantry-crds"
-  local applied
-  applied="$("$kubectl" --kubeconfig "$kubeconfig" apply --server-side --force-conflicts \
-    --field-manager=gantry-cluster-up -o name \
-    -f "$crds/experimental" -f "$REPO_DIR/charts/gantry-crds/templates")"
+  local -a files=("$crds/experimental"/*.yaml "$REPO_DIR/charts/gantry-crds/templates"/*.yaml)
+  local out i failed=0
+  out="$(mktemp -d "$CLUSTER_DIR/crds.XXXXXX")"
+  local -a pids=()
+  for i in "${!files[@]}"; do
+    "$kubectl" --kubeconfig "$kubeconfig" apply --server-side --force-conflicts \
+      --field-manager=gantry-cluster-up -o name -f "${files[$i]}" >"$out/$i.out" 2>"$out/$i.err" &
+    pids+=("$!")
+  done
+  for i in "${!pids[@]}"; do
+    if ! wait "${pids[$i]}"; then
+      failed=1
+      sed "s|^|[kubectl apply $(basename "${files[$i]}")] |" "$out/$i.err" >&2
+    fi
+  done
   local -a names
-  mapfile -t names < <(grep '^customresourcedefinition' <<<"$applied")
+  mapfile -t names < <(cat "$out"/*.out | grep '^customresourcedefinition')
+  rm -rf "$out"
+  ((failed == 0)) || die "CRD installation failed"
   ((${#names[@]} > 0)) || die "no CRDs applied"
   "$kubectl" --kubeconfig "$kubeconfig" wait --for=condition=Established --timeout=60s \
     "${names[@]}" >/dev/null
