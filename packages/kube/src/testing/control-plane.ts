@@ -111,20 +111,18 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   };
 }
 
+// hack/test.sh exports what it installed; otherwise ask the installers.
 async function resolveArtefacts(): Promise<Artefacts> {
   const hack = join(repoRoot, 'hack');
-  const [kube, etcd, gatewayApi] = await Promise.all([
-    run(join(hack, 'install-kube.sh'), [], process.env),
-    run(join(hack, 'install-etcd.sh'), [], process.env),
-    run(join(hack, 'install-gateway-api.sh'), [], process.env),
-  ]);
-  const gatewayApiLines = lines(gatewayApi);
-  return {
-    kubeBinDir: lastLine(kube),
-    etcd: lastLine(etcd),
+  const env = process.env;
+  const [kubeBinDir, etcd, gatewayApiCrds] = await Promise.all([
+    env.GANTRY_KUBE_BIN_DIR ?? run(join(hack, 'install-kube.sh'), [], env).then(lastLine),
+    env.GANTRY_ETCD ?? run(join(hack, 'install-etcd.sh'), [], env).then(lastLine),
     // install-gateway-api.sh prints the CRD dir, then echo-basic's path.
-    gatewayApiCrds: gatewayApiLines[gatewayApiLines.length - 2] ?? '',
-  };
+    env.GANTRY_GATEWAY_API_CRDS ??
+      run(join(hack, 'install-gateway-api.sh'), [], env).then((out) => lines(out).at(-2) ?? ''),
+  ]);
+  return { kubeBinDir, etcd, gatewayApiCrds };
 }
 
 /** Runs a hack/ script; resolves with its stdout, rejects with the tail of its stderr. */
