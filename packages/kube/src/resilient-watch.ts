@@ -167,8 +167,16 @@ export class ResilientWatch<T extends KubeObjectLike = KubeObjectLike> {
 
   // ---- the loop -------------------------------------------------------------------------------
 
+  /**
+   * Where the first watch starts; undefined (list first) here. Tests override it to resume from
+   * an ancient resourceVersion and so exercise the 410 → relist path against a real server.
+   */
+  protected initialResourceVersion(): string | undefined {
+    return undefined;
+  }
+
   private async run(): Promise<void> {
-    let rv: string | undefined;
+    let rv = this.initialResourceVersion();
     let firstStream = true;
     while (!this.stopping) {
       if (rv === undefined) {
