@@ -176,6 +176,47 @@ describe('StatusBatcher', () => {
     expect(b.size).toBe(0);
   });
 
+  it('1,000 routes attaching over 1 s, with 30 ms writes: a handful of Gateway writes', async () => {
+    const clock = new FakeScheduler();
+    const writes = new Map<string, number>();
+    let last = 0;
+    const b = new StatusBatcher<number>({
+      scheduler: clock,
+      write: (k, v) =>
+        new Promise<void>((resolve) => {
+          writes.set(k, (writes.get(k) ?? 0) + 1);
+          if (k === 'Gateway infra/gw') last = v;
+          clock.setTimeout(resolve, 30);
+        }),
+    });
+    for (let i = 1; i <= 1000; i++) {
+      b.submit(`HTTPRoute apps/r${i}`, 1);
+      b.submit('Gateway infra/gw', i); // attachedRoutes = i
+      await clock.advance(1);
+    }
+    // 4 writers × 30 ms: ~133 writes/s, so the 1,000 route writes take ~7.5 s of fake time.
+    while (b.size > 0) await clock.advance(100);
+    await b.idle();
+    expect(writes.get('Gateway infra/gw')).toBeLessThanOrEqual(10);
+    expect(last).toBe(1000);
+    expect(writes.size).toBe(1001);
+  });
+
+  it('a priority puts Gateways ahead of a queue of routes', async () => {
+    const clock = new FakeScheduler();
+    const order: string[] = [];
+    const b = new StatusBatcher<number>({
+      scheduler: clock,
+      concurrency: 1,
+      priority: (k) => (k.startsWith('Gateway ') ? 0 : 1),
+      write: async (k) => void order.push(k),
+    });
+    for (let i = 0; i < 3; i++) b.submit(`HTTPRoute apps/r${i}`, 1);
+    b.submit('Gateway infra/gw', 1);
+    await b.flush();
+    expect(order).toEqual(['Gateway infra/gw', 'HTTPRoute apps/r0', 'HTTPRoute apps/r1', 'HTTPRoute apps/r2']);
+  });
+
   it('works on real timers', async () => {
     const written: number[] = [];
     const b = new StatusBatcher<number>({ windowMs: 5, write: async (_k, v) => void written.push(v) });

@@ -2,7 +2,8 @@
 // object for a short window; the latest value of an object wins, so a burst (1,000 routes
 // attaching to one Gateway) costs one write of that Gateway, not 1,000. Writes run through an
 // injected writer, a few at a time, never two at once for the same object (a newer value waits
-// for the write in flight, then goes out). Time comes from an injected scheduler.
+// for the write in flight, then goes out). An optional priority lets Gateways go before a long
+// queue of routes. Time comes from an injected scheduler.
 
 export interface Scheduler {
   setTimeout(callback: () => void, ms: number): unknown;
@@ -24,6 +25,8 @@ export interface StatusBatcherOptions<T> {
   readonly scheduler?: Scheduler;
   /** A write rejected; the value is dropped unless this calls retry(). */
   readonly onError?: (key: string, value: T, error: unknown) => void;
+  /** Lower goes first among due writes (small integers, e.g. by kind); default all 0. */
+  readonly priority?: (key: string) => number;
 }
 
 export interface BatcherStats {
@@ -42,10 +45,11 @@ export class StatusBatcher<T> {
   private readonly concurrency: number;
   private readonly scheduler: Scheduler;
   private readonly onError: (key: string, value: T, error: unknown) => void;
+  private readonly priority: (key: string) => number;
   /** Collected in the current window. */
   private readonly pending = new Map<string, T>();
-  /** Due for writing, oldest first. */
-  private readonly ready = new Map<string, T>();
+  /** Due for writing: per priority level, oldest first. */
+  private readonly ready = new ReadyQueue<T>();
   private readonly inFlight = new Set<string>();
   private timer: { handle: unknown } | undefined;
   private closed = false;
@@ -58,6 +62,7 @@ export class StatusBatcher<T> {
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
     this.scheduler = opts.scheduler ?? realScheduler;
     this.onError = opts.onError ?? (() => {});
+    this.priority = opts.priority ?? (() => 0);
   }
 
   /** Queues the object's desired status; a value not yet written is replaced. */
@@ -66,7 +71,7 @@ export class StatusBatcher<T> {
     this.counts.submitted++;
     if (this.ready.has(key)) {
       // Already due: update in place, keep its turn.
-      this.ready.set(key, value);
+      this.ready.set(key, value, this.priority(key));
       this.counts.coalesced++;
       return;
     }
@@ -128,7 +133,7 @@ export class StatusBatcher<T> {
       this.timer = undefined;
     }
     if (this.pending.size > 0) this.counts.batches++;
-    for (const [key, value] of this.pending) this.ready.set(key, value);
+    for (const [key, value] of this.pending) this.ready.set(key, value, this.priority(key));
     this.pending.clear();
     this.pump();
     this.settle();
@@ -136,16 +141,9 @@ export class StatusBatcher<T> {
 
   private pump(): void {
     while (this.inFlight.size < this.concurrency) {
-      let next: [string, T] | undefined;
-      for (const entry of this.ready) {
-        if (!this.inFlight.has(entry[0])) {
-          next = entry;
-          break;
-        }
-      }
+      const next = this.ready.takeFirst((key) => !this.inFlight.has(key));
       if (next === undefined) return;
       const [key, value] = next;
-      this.ready.delete(key);
       this.inFlight.add(key);
       Promise.resolve()
         .then(() => this.write(key, value))
@@ -175,5 +173,60 @@ export class StatusBatcher<T> {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
+  }
+}
+
+/** Due values by priority level (few levels), each level in arrival order. */
+class ReadyQueue<T> {
+  private readonly levels = new Map<number, Map<string, T>>();
+  private readonly levelOf = new Map<string, number>();
+  private order: number[] = [];
+
+  get size(): number {
+    return this.levelOf.size;
+  }
+
+  has(key: string): boolean {
+    return this.levelOf.has(key);
+  }
+
+  *keys(): IterableIterator<string> {
+    yield* this.levelOf.keys();
+  }
+
+  /** Adds or replaces; a replaced value keeps its place. */
+  set(key: string, value: T, level: number): void {
+    const existing = this.levelOf.get(key);
+    if (existing !== undefined) {
+      this.levels.get(existing)!.set(key, value);
+      return;
+    }
+    let queue = this.levels.get(level);
+    if (!queue) {
+      queue = new Map();
+      this.levels.set(level, queue);
+      this.order = [...this.levels.keys()].sort((a, b) => a - b);
+    }
+    queue.set(key, value);
+    this.levelOf.set(key, level);
+  }
+
+  delete(key: string): void {
+    const level = this.levelOf.get(key);
+    if (level === undefined) return;
+    this.levels.get(level)!.delete(key);
+    this.levelOf.delete(key);
+  }
+
+  /** Removes and returns the first entry (lowest level first) that `eligible` accepts. */
+  takeFirst(eligible: (key: string) => boolean): [string, T] | undefined {
+    for (const level of this.order) {
+      for (const entry of this.levels.get(level)!) {
+        if (!eligible(entry[0])) continue;
+        this.delete(entry[0]);
+        return entry;
+      }
+    }
+    return undefined;
   }
 }

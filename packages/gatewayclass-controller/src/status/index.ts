@@ -9,10 +9,11 @@ export {
   normalizeParentRef,
   parentRefKey,
   reportKey,
+  reportKeyPriority,
   withdrawnRouteReports,
 } from './merge.js';
 export type { GatewayMergeOptions, MergeOptions, ObjectStatus, ReportMergeOptions, RouteMergeOptions } from './merge.js';
-export { dataPlaneOutcome, resolveProgrammed } from './programmed.js';
-export type { DataPlaneOutcome, DataPlaneView } from './programmed.js';
+export { dataPlaneOutcome, resolveProgrammed, watchDataPlane } from './programmed.js';
+export type { DataPlaneEvents, DataPlaneOutcome, DataPlaneView } from './programmed.js';
 export { StatusBatcher, realScheduler } from './batcher.js';
 export type { BatcherStats, Scheduler, StatusBatcherOptions } from './batcher.js';

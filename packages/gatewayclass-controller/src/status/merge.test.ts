@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { GatewayClassStatus, GatewayStatus, HTTPRouteStatus, RouteParentStatus } from '../api/gateway-api.js';
 import type { Condition } from '../api/meta.js';
 import { CONTROLLER_NAME, type StatusReport } from '../translator/index.js';
-import { mergeGatewayClassStatus, mergeGatewayStatus, mergeHTTPRouteStatus, mergeReport, parentRefKey, reportKey, withdrawnRouteReports } from './merge.js';
+import { mergeGatewayClassStatus, mergeGatewayStatus, mergeHTTPRouteStatus, mergeReport, parentRefKey, reportKey, reportKeyPriority, withdrawnRouteReports } from './merge.js';
 
 const T0 = '2026-01-01T00:00:00Z';
 const NOW = '2026-02-02T12:00:00Z';
@@ -194,5 +194,16 @@ describe('withdrawnRouteReports', () => {
     const got = withdrawnRouteReports([route('a', 'kept'), route('a', 'gone'), gw], [route('a', 'kept')]);
     expect(got.map(reportKey)).toEqual(['HTTPRoute a/gone']);
     expect(got[0]?.status).toEqual({ parents: [] });
+  });
+});
+
+describe('reportKeyPriority', () => {
+  it.each([
+    ['GatewayClass gantry', 0],
+    ['Gateway infra/gw', 1],
+    ['HTTPRoute apps/r', 2],
+    ['Other x', 3],
+  ])('%s → %d', (key, want) => {
+    expect(reportKeyPriority(key)).toBe(want);
   });
 });

@@ -170,6 +170,13 @@ export function reportKey(report: Pick<StatusReport, 'kind' | 'namespace' | 'nam
   return `${report.kind} ${report.namespace !== undefined ? `${report.namespace}/` : ''}${report.name}`;
 }
 
+const KIND_PRIORITY: Record<string, number> = { GatewayClass: 0, Gateway: 1, HTTPRoute: 2 };
+
+/** Write order for a reportKey(): GatewayClasses, then Gateways, then routes (StatusBatcher priority). */
+export function reportKeyPriority(key: string): number {
+  return KIND_PRIORITY[key.slice(0, key.indexOf(' '))] ?? 3;
+}
+
 /**
  * Reports for routes we reported before and no longer do (no parentRef reaches one of our
  * Gateways any more): an empty parents list, which removes our stale entries. The translator

@@ -3,7 +3,7 @@ import { AdsServer, SnapshotCache, TypeUrl } from '@gantry/xds';
 import type { GatewayStatus } from '../api/gateway-api.js';
 import type { Condition } from '../api/meta.js';
 import type { StatusReport } from '../translator/index.js';
-import { dataPlaneOutcome, resolveProgrammed, type DataPlaneOutcome, type DataPlaneView } from './programmed.js';
+import { dataPlaneOutcome, resolveProgrammed, watchDataPlane, type DataPlaneOutcome, type DataPlaneView } from './programmed.js';
 
 const PENDING: Condition = { type: 'Programmed', status: 'Unknown', reason: 'Pending', message: 'Waiting for the data plane to acknowledge the configuration', observedGeneration: 2 };
 const ACCEPTED: Condition = { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Gateway is valid', observedGeneration: 2 };
@@ -115,5 +115,21 @@ describe('dataPlaneOutcome', () => {
   it('accepts the real AdsServer', () => {
     const server = new AdsServer({ cache: new SnapshotCache() });
     expect(dataPlaneOutcome(server, 'infra/gw', 1)).toEqual({ state: 'pending' });
+  });
+});
+
+describe('watchDataPlane', () => {
+  it('reports the Gateway on sync, NACK, connect and disconnect, until unsubscribed', () => {
+    const server = new AdsServer({ cache: new SnapshotCache() });
+    const seen: string[] = [];
+    const stop = watchDataPlane(server, (gw) => seen.push(gw));
+    server.emit('synced', 'a/gw', 'n1', 4);
+    server.emit('nack', 'b/gw', TypeUrl.Listener, 'v1', 'n1', 'bad');
+    server.emit('connect', 'c/gw', 'n2');
+    server.emit('disconnect', 'd/gw', 'n2');
+    server.emit('ack', 'e/gw', TypeUrl.Listener, 'v1', 'n1');
+    stop();
+    server.emit('synced', 'a/gw', 'n1', 5);
+    expect(seen).toEqual(['a/gw', 'b/gw', 'c/gw', 'd/gw']);
   });
 });

@@ -71,3 +71,23 @@ export function resolveProgrammed(report: StatusReport, outcome: DataPlaneOutcom
   };
   return { ...report, status };
 }
+
+/** The ADS server events after which a Gateway's Programmed answer may differ. */
+export interface DataPlaneEvents {
+  on(event: 'synced' | 'nack' | 'connect' | 'disconnect', listener: (gatewayKey: string) => void): unknown;
+  off(event: 'synced' | 'nack' | 'connect' | 'disconnect', listener: (gatewayKey: string) => void): unknown;
+}
+
+/**
+ * Calls `changed(gatewayKey)` whenever an Envoy of a Gateway synced, NACKed, connected or left:
+ * the status writer re-resolves Programmed for that Gateway then (and the batcher coalesces the
+ * bursts of a rollout). Returns a function that unsubscribes.
+ */
+export function watchDataPlane(server: DataPlaneEvents, changed: (gatewayKey: string) => void): () => void {
+  const listener = (gatewayKey: string): void => changed(gatewayKey);
+  const events = ['synced', 'nack', 'connect', 'disconnect'] as const;
+  for (const e of events) server.on(e, listener);
+  return () => {
+    for (const e of events) server.off(e, listener);
+  };
+}
