@@ -82,6 +82,12 @@ cluster_pid() {
 
 cluster_running() { cluster_pid "$1" >/dev/null; }
 
+cluster_already_running() {
+  local pid
+  pid="$(cluster_pid "$1")" || return 1
+  log "$1 already running (pid $pid)"
+}
+
 # cluster_spawn NAME COMMAND... : starts COMMAND detached, pid in NAME.pid,
 # stdout+stderr appended to logs/NAME.log. The wrapper writes its own pid and
 # then execs, so the recorded pid is the component itself.
@@ -109,7 +115,7 @@ cluster_spawn() {
 # cluster_stop TIMEOUT_SECONDS NAME... : TERM to all, KILL whatever is left
 # after the timeout, then forget their pid files.
 cluster_stop() {
-  local timeout="$1" name pid deadline
+  local timeout="$1" name pid deadline killed=0
   shift
   local -a pids=()
   for name in "$@"; do
@@ -131,10 +137,14 @@ cluster_stop() {
     pids=("${alive[@]}")
     ((${#pids[@]} == 0)) && break
     if ((SECONDS >= deadline)); then
+      if ((killed)); then
+        log "error: ${pids[*]} still alive after KILL"
+        return 1
+      fi
       log "killing ${pids[*]} (no exit ${timeout}s after TERM)"
       kill -KILL "${pids[@]}" 2>/dev/null || true
+      killed=1
       deadline=$((SECONDS + 5))
-      timeout=5
     fi
     sleep 0.05
   done
@@ -245,7 +255,7 @@ EOF
 # --- components ----------------------------------------------------------------
 
 cluster_start_etcd() {
-  cluster_running etcd && return 0
+  cluster_already_running etcd && return 0
   local -a args=(
     --name=gantry
     --data-dir="$CLUSTER_DIR/etcd"
@@ -265,7 +275,7 @@ cluster_start_etcd() {
 # Plain HTTP to etcd is deliberate: both ends are on loopback, and client TLS
 # would cost startup time and more PKI for no protection.
 cluster_start_apiserver() {
-  cluster_running kube-apiserver && return 0
+  cluster_already_running kube-apiserver && return 0
   local pki="$CLUSTER_DIR/pki"
   log "starting kube-apiserver on $(cluster_server_url)"
   cluster_spawn kube-apiserver "$KUBE_BIN_DIR/kube-apiserver" \
@@ -294,7 +304,7 @@ cluster_start_apiserver() {
 }
 
 cluster_start_controller_manager() {
-  cluster_running kube-controller-manager && return 0
+  cluster_already_running kube-controller-manager && return 0
   local pki="$CLUSTER_DIR/pki"
   log "starting kube-controller-manager"
   cluster_spawn kube-controller-manager "$KUBE_BIN_DIR/kube-controller-manager" \
