@@ -83,7 +83,7 @@ export async function updateStatusWithRetry(
   kind: KindRef,
   namespace: string | undefined,
   name: string,
-  mutate: (current: CurrentObject) => object | undefined,
+  mutate: (current: CurrentObject) => object | undefined | Promise<object | undefined>,
   opts: UpdateStatusOptions = {},
 ): Promise<UpdateStatusResult> {
   const attempts = opts.attempts ?? 5;
@@ -95,7 +95,7 @@ export async function updateStatusWithRetry(
       throw errorFromResponse(r.status, r.body, `get ${kind.kind} ${namespace ? `${namespace}/` : ''}${name}`);
     }
     const current = r.body as unknown as CurrentObject;
-    const status = mutate(current);
+    const status = await mutate(current);
     if (status === undefined || !mergePatchChanges(current.status ?? {}, status)) return 'unchanged';
     const outcome = await patchStatus(kc, kind, namespace, name, status, {
       resourceVersion: current.metadata.resourceVersion,
