@@ -293,17 +293,31 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
 
   /** Hands the lease back: no holder, so the next candidate takes it without waiting. */
   private async release(): Promise<void> {
-    if (!this.lease || this.lease.spec.holderIdentity !== this.opts.identity) return;
-    const now = microTime(new Date());
-    const spec: LeaseRecord = { leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: this.lease.spec.leaseTransitions ?? 0 };
+    const path = objectPath(KINDS.Lease, this.opts.namespace, this.opts.name);
+    const timeoutMs = this.retryPeriodMs * 2;
     try {
-      const r = await requestJson(this.kc, objectPath(KINDS.Lease, this.opts.namespace, this.opts.name), {
-        method: 'PUT',
-        body: { apiVersion: apiVersionOf(KINDS.Lease), kind: 'Lease', metadata: this.lease.metadata, spec: { ...spec } },
-        timeoutMs: this.retryPeriodMs * 2,
-      });
-      if (r.status !== 200) throw errorFromResponse(r.status, r.body, `release lease ${this.leaseName()}`);
-      this.log.info('released lease', { lease: this.leaseName() });
+      // Two tries: the lease we hold may be a write behind (a renewal aborted by stop() can still
+      // have landed), so a conflict re-reads it.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        if (attempt > 0) {
+          const r = await requestJson(this.kc, path, { timeoutMs });
+          this.lease = r.status === 200 ? leaseOf(r.body) : undefined;
+        }
+        const lease = this.lease;
+        if (!lease || lease.spec.holderIdentity !== this.opts.identity) return;
+        const now = microTime(new Date());
+        const spec: LeaseRecord = { leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: lease.spec.leaseTransitions ?? 0 };
+        const r = await requestJson(this.kc, path, {
+          method: 'PUT',
+          body: { apiVersion: apiVersionOf(KINDS.Lease), kind: 'Lease', metadata: lease.metadata, spec: { ...spec } },
+          timeoutMs,
+        });
+        if (r.status === 409) continue;
+        if (r.status !== 200) throw errorFromResponse(r.status, r.body, `release lease ${this.leaseName()}`);
+        this.log.info('released lease', { lease: this.leaseName() });
+        return;
+      }
+      throw new Error('conflicting writes');
     } catch (err) {
       this.log.warn('could not release lease (it will expire)', { lease: this.leaseName(), error: err instanceof Error ? err.message : String(err) });
     }

@@ -37,6 +37,15 @@ describe('ObjectStore identity rules', () => {
     expect(s.get('Service', 'default', 'c')).toBeUndefined();
   });
 
+  it('a RESYNC scoped to a namespace leaves other namespaces alone', () => {
+    const s = new ObjectStore();
+    const other = obj('x', '1', 'other');
+    s.apply('Service', { type: 'RESYNC', objects: [obj('a', '1', 'mine'), other] });
+    expect(s.apply('Service', { type: 'RESYNC', objects: [obj('b', '1', 'mine')] }, 'mine')).toBe(true);
+    expect(s.list('Service').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['mine/b', 'other/x']);
+    expect(s.get('Service', 'other', 'x')).toBe(other);
+  });
+
   it('a RESYNC that changes nothing is no change at all', () => {
     const s = new ObjectStore();
     s.apply('Service', { type: 'RESYNC', objects: [obj('a', '1'), obj('b', '1')] });

@@ -151,8 +151,10 @@ export class ObjectStore {
    * Applies a watch event; returns whether anything changed. ADDED/MODIFIED with the
    * resourceVersion already held are no-ops (the held object keeps its identity); RESYNC replaces
    * the kind's whole set, keeping the identity of every object whose resourceVersion is unchanged.
+   * `namespace` scopes a RESYNC to one namespace (the source watched only that one): objects of
+   * other namespaces are left alone.
    */
-  apply(kind: KindArg, event: WatchEvent<KubeObjectLike>): boolean {
+  apply(kind: KindArg, event: WatchEvent<KubeObjectLike>, namespace?: string): boolean {
     const name = kindName(kind);
     const b = this.bucket(name);
     let changed = false;
@@ -176,8 +178,8 @@ export class ObjectStore {
           seen.add(keyOf(obj));
           if (this.upsert(b, obj)) changed = true;
         }
-        for (const key of [...b.objects.keys()]) {
-          if (seen.has(key)) continue;
+        for (const [key, obj] of [...b.objects]) {
+          if (seen.has(key) || (namespace !== undefined && obj.metadata.namespace !== namespace)) continue;
           b.set(key, undefined);
           changed = true;
         }
@@ -203,9 +205,16 @@ export class ObjectStore {
     }
   }
 
-  /** Feeds a watch's events into this store; returns the disconnection. */
-  connect(watch: { readonly kind: KindRef; onEvent(cb: (e: WatchEvent<KubeObjectLike>) => void): () => void }): () => void {
-    return watch.onEvent((e) => this.apply(watch.kind, e));
+  /**
+   * Feeds a watch's events into this store; returns the disconnection. One watch per kind and
+   * namespace: a RESYNC replaces everything the watch covers.
+   */
+  connect(watch: {
+    readonly kind: KindRef;
+    readonly namespace?: string | undefined;
+    onEvent(cb: (e: WatchEvent<KubeObjectLike>) => void): () => void;
+  }): () => void {
+    return watch.onEvent((e) => this.apply(watch.kind, e, watch.namespace));
   }
 
   /** Called after every change with the kinds that changed (synchronously, or at a batch's end). */

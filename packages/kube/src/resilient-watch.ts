@@ -122,12 +122,17 @@ export class ResilientWatch<T extends KubeObjectLike = KubeObjectLike> {
     this.strip = opts.strip ?? ((raw) => stripObject<T>(kind, raw));
     this.backoff = new Backoff(opts.backoff ?? DEFAULT_BACKOFF);
     this.watchdogMs = opts.watchdogMs ?? DEFAULT_WATCHDOG_MS;
-    this.path = collectionPath(kind, kind.namespaced ? opts.namespace : undefined);
+    this.path = collectionPath(kind, this.namespace);
     this.synced = new Promise<void>((resolve, reject) => {
       this.resolveSynced = resolve;
       this.rejectSynced = reject;
     });
     this.synced.catch(() => {}); // nobody awaiting is not an unhandled rejection
+  }
+
+  /** The namespace watched; undefined for all namespaces (and cluster-scoped kinds). */
+  get namespace(): string | undefined {
+    return this.kind.namespaced ? this.opts.namespace : undefined;
   }
 
   /** Shorthand for `stats.restarts`. */

@@ -113,19 +113,29 @@ function parseJson(text: string): Json | undefined {
  */
 export async function requestJson(kc: KubeConfig, path: string, opts: RequestOptions = {}): Promise<JsonResponse> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
+  // One controller per request, aborted by the timeout or the caller's signal. (Not
+  // AbortSignal.any: callers pass long-lived signals, and each request would hang a dependent
+  // signal on them.)
+  const local = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    local.abort();
+  }, timeoutMs);
+  const onAbort = (): void => local.abort();
+  if (opts.signal?.aborted) local.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   const what = `${opts.method ?? 'GET'} ${path}`;
   try {
-    const { res } = await open(kc, path, { ...opts, signal }, 'application/json');
+    const { res } = await open(kc, path, { ...opts, signal: local.signal }, 'application/json');
     const text = await readBody(res);
     return { status: res.statusCode ?? 0, body: parseJson(text) };
   } catch (err) {
-    if (timeout.signal.aborted) throw new KubeApiError(`${what}: timed out after ${timeoutMs}ms`, undefined, undefined, 'ETIMEDOUT');
+    if (timedOut) throw new KubeApiError(`${what}: timed out after ${timeoutMs}ms`, undefined, undefined, 'ETIMEDOUT');
     throw networkError(err, what);
   } finally {
     clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
   }
 }
 
