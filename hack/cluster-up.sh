@@ -37,6 +37,12 @@ stop_on_failure() {
 }
 trap stop_on_failure EXIT
 
+# Host tools a fresh machine may lack (Debian packages installed when missing).
+ensure_command openssl openssl
+ensure_command curl curl
+ensure_command setsid util-linux
+ensure_command flock util-linux
+
 cluster_lock
 cluster_resolve_binaries
 pki_ensure "$CLUSTER_DIR/pki"
