@@ -16,6 +16,8 @@ export interface PipelineOptions {
   readonly sink: SnapshotSink;
   /** Address Envoy listeners bind to (0.0.0.0 in a cluster, loopback for local runs). */
   readonly listenAddress?: string;
+  /** Told how long each stage of a run took (metrics). */
+  readonly onStage?: (stage: 'gateway' | 'xds', ms: number) => void;
 }
 
 export interface PipelineRun {
@@ -42,7 +44,9 @@ export class Pipeline {
   }
 
   run(snapshot: Snapshot): PipelineRun {
+    const started = performance.now();
     const result = this.gateways.translate(snapshot);
+    const translated = performance.now();
     const changed: string[] = [];
     for (const [key, ir] of result.gateways) {
       let entry = this.xds.get(key);
@@ -60,6 +64,8 @@ export class Pipeline {
       this.xds.delete(key);
       this.opts.sink.delete(key);
     }
+    this.opts.onStage?.('gateway', translated - started);
+    this.opts.onStage?.('xds', performance.now() - translated);
     return { result, changed, removed, statuses: result.statuses };
   }
 }

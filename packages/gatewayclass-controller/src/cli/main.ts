@@ -5,6 +5,8 @@ import { UsageError, parsePort } from './args.js';
 import { TRANSLATE_OUTPUTS, runTranslate, type TranslateOutput } from './translate.js';
 
 const USAGE = `Usage:
+  gantry controller [--kubeconfig PATH] [--xds-address HOST:PORT] [--xds-advertise HOST:PORT]
+                   [--admin-address HOST:PORT] [--leader-elect] [--no-deploy] [--log-level LEVEL]
   gantry translate -f FILE|DIR [-f ...] [--gateway NS/NAME] --output xds|status|bootstrap|ir
                    [--listen-address ADDR] [--admin-port PORT]
   gantry standalone --dir DIR [--listen-address ADDR] [--xds-port PORT] [--admin-port PORT]
@@ -17,6 +19,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'translate':
       return translateCommand(rest);
+    case 'controller': {
+      const { controllerCommand } = await import('./controller-command.js');
+      return controllerCommand(rest);
+    }
     case 'standalone': {
       const { standaloneCommand } = await import('./standalone-command.js');
       return standaloneCommand(rest);

@@ -1,0 +1,61 @@
+// `gantry controller`: the control plane, in a cluster or with a kubeconfig.
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Controller } from '../controller/controller.js';
+import { logger, setLogLevel } from '../log.js';
+import { UsageError, parsePort } from './args.js';
+
+function hostPort(value: string, flag: string): { host: string; port: number } {
+  const i = value.lastIndexOf(':');
+  if (i <= 0) throw new UsageError(`${flag}: "${value}" is not HOST:PORT`);
+  return { host: value.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: parsePort(value.slice(i + 1), flag) };
+}
+
+export async function controllerCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      kubeconfig: { type: 'string' },
+      'xds-address': { type: 'string', default: '0.0.0.0:18000' },
+      'xds-advertise': { type: 'string' },
+      'admin-address': { type: 'string', default: '0.0.0.0:9091' },
+      'leader-elect': { type: 'boolean', default: false },
+      'leader-election-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'gantry-system' },
+      'leader-election-id': { type: 'string', default: 'gantry-controller' },
+      identity: { type: 'string', default: process.env.POD_NAME ?? hostname() },
+      deploy: { type: 'boolean', default: true },
+      'no-deploy': { type: 'boolean', default: false },
+      'envoy-image': { type: 'string' },
+      'log-level': { type: 'string', default: process.env.GANTRY_LOG_LEVEL ?? 'info' },
+    },
+    strict: true,
+  });
+  setLogLevel(values['log-level']);
+  const kc = new KubeConfig();
+  if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
+  else kc.loadFromDefault();
+  const deploy = values.deploy && !values['no-deploy'];
+  if (deploy && !values['xds-advertise']) {
+    throw new UsageError('--xds-advertise HOST:PORT (where Envoys reach this xDS server, e.g. the xDS Service) is needed unless --no-deploy');
+  }
+  const controller = new Controller({
+    kubeConfig: kc,
+    xdsBind: hostPort(values['xds-address'], '--xds-address'),
+    ...(values['xds-advertise'] ? { xdsAdvertise: hostPort(values['xds-advertise'], '--xds-advertise') } : {}),
+    admin: hostPort(values['admin-address'], '--admin-address'),
+    ...(values['leader-elect'] ? {
+      leaderElection: { namespace: values['leader-election-namespace'], name: values['leader-election-id'], identity: values.identity },
+    } : {}),
+    deploy,
+    ...(values['envoy-image'] ? { envoyImage: values['envoy-image'] } : {}),
+  });
+  await controller.start();
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  logger('controller').info('stopping');
+  await controller.stop();
+  return 0;
+}

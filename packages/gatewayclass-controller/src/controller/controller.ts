@@ -1,0 +1,281 @@
+// `gantry controller`: watches → store → pipeline → ADS server on every replica; the leader also
+// writes status and deploys each Gateway's Envoy. One serialized loop with a short holdoff turns
+// bursts of watch events into one translation.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { LeaderElector, type KubeObjectLike } from '@gantry/kube';
+import { AdsServer, SnapshotCache } from '@gantry/xds';
+import { createAdminServer, type AdminServer } from '../admin/index.js';
+import type { Gateway, GatewayClass, GatewayStatus, HTTPRoute, HTTPRouteStatus } from '../api/gateway-api.js';
+import type { Snapshot } from '../api/snapshot.js';
+import { Deployer } from '../deployer/index.js';
+import { logger, getLogLevel, setLogLevel } from '../log.js';
+import { createGantryMetrics, forgetGateway, instrumentAdsServer, recordSnapshotResources, type GantryMetrics } from '../metrics/index.js';
+import { Pipeline, type PipelineRun } from '../pipeline.js';
+import { dataPlaneOutcome, reportKey, resolveProgrammed, watchDataPlane } from '../status/index.js';
+import { CONTROLLER_NAME, type StatusReport } from '../translator/index.js';
+import { withDeployment } from './deploy-status.js';
+import { Deployments, type WantedDeployment } from './deployments.js';
+import { GATEWAY_PARAMETERS, KubeSources, OWNED_PREFIX } from './sources.js';
+import { StatusWriter } from './status-writer.js';
+
+export interface ControllerOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly controllerName?: string;
+  /** Where the ADS server listens. */
+  readonly xdsBind?: { readonly host: string; readonly port: number };
+  /** Where Envoys reach the ADS server (the xDS Service); required for the deployer. */
+  readonly xdsAdvertise?: { readonly host: string; readonly port: number };
+  readonly admin?: { readonly host: string; readonly port: number };
+  /** Leader election; without it this replica always leads (a single replica). */
+  readonly leaderElection?: { readonly namespace: string; readonly name: string; readonly identity: string; readonly leaseDurationMs?: number; readonly renewDeadlineMs?: number; readonly retryPeriodMs?: number };
+  /** Deploy an Envoy per Gateway (default true). */
+  readonly deploy?: boolean;
+  readonly envoyImage?: string;
+  /** Holdoff between a change and the translation it triggers. */
+  readonly debounceMs?: number;
+}
+
+export class Controller {
+  readonly metrics: GantryMetrics = createGantryMetrics();
+  readonly cache = new SnapshotCache();
+  readonly server: AdsServer;
+  private readonly log = logger('controller');
+  private readonly sources: KubeSources;
+  private readonly pipeline: Pipeline;
+  private readonly statusWriter: StatusWriter;
+  private readonly deployments: Deployments | undefined;
+  private readonly elector: LeaderElector | undefined;
+  private admin: AdminServer | undefined;
+  private leading: boolean;
+  private lastRun: PipelineRun | undefined;
+  private readonly snapshotVersions = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private rerun = false;
+  private stopped = false;
+  private detach: (() => void)[] = [];
+  xdsPort = 0;
+  adminPort = 0;
+
+  constructor(private readonly opts: ControllerOptions) {
+    const controllerName = opts.controllerName ?? CONTROLLER_NAME;
+    const kubeLog = logger('kube');
+    this.server = new AdsServer({ cache: this.cache, logger: logger('ads') });
+    this.pipeline = new Pipeline({
+      sink: this.cache,
+      listenAddress: '0.0.0.0',
+      onStage: (stage, ms) => this.metrics.translationDuration.observe({ stage }, ms / 1000),
+    });
+    const deploy = opts.deploy ?? true;
+    this.sources = new KubeSources({
+      kubeConfig: opts.kubeConfig,
+      logger: kubeLog,
+      deployer: deploy,
+      onWatchRestart: (kind) => this.metrics.watchRestarts.inc({ kind }),
+    });
+    this.sources.store.onChange(() => this.schedule());
+    this.statusWriter = new StatusWriter({
+      kubeConfig: opts.kubeConfig,
+      controllerName,
+      metrics: this.metrics,
+      logger: logger('status'),
+      addresses: (key) => {
+        const r = this.deployments?.result(key);
+        return r?.kind === 'deployed' ? r.addresses : undefined;
+      },
+    });
+    if (deploy) {
+      if (!opts.xdsAdvertise) throw new Error('the deployer needs the address Envoys reach the xDS server at (xdsAdvertise)');
+      const deployer = new Deployer({
+        kubeConfig: opts.kubeConfig,
+        xds: opts.xdsAdvertise,
+        ...(opts.envoyImage ? { defaults: { envoyImage: opts.envoyImage } } : {}),
+        parameters: (key) => this.sources.store.get(GATEWAY_PARAMETERS.kind, key.namespace, key.name) as never,
+      });
+      this.deployments = new Deployments({ deployer, logger: logger('deployer'), onResult: () => this.publish() });
+    }
+    if (opts.leaderElection) {
+      this.elector = new LeaderElector(opts.kubeConfig, { ...opts.leaderElection, logger: logger('leader') });
+      this.leading = false;
+      this.elector.on('started-leading', () => this.setLeading(true));
+      this.elector.on('stopped-leading', () => this.setLeading(false));
+    } else {
+      this.leading = true;
+    }
+    this.metrics.leader.set(undefined, this.leading ? 1 : 0);
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  async start(): Promise<void> {
+    const bind = this.opts.xdsBind ?? { host: '0.0.0.0', port: 18000 };
+    this.xdsPort = await this.server.start(bind.host, bind.port);
+    this.detach.push(instrumentAdsServer(this.server, this.metrics));
+    // An ACK or a NACK changes a Gateway's Programmed condition.
+    this.detach.push(watchDataPlane(this.server, () => this.publish()));
+    if (this.opts.admin) {
+      this.admin = createAdminServer({
+        metrics: this.metrics,
+        readiness: () => this.readiness(),
+        debug: {
+          gateways: () => this.pipeline.gatewayKeys(),
+          ir: (key) => this.pipeline.ir(key),
+          xds: (key) => this.cache.get(key)?.snapshot,
+          envoys: (key) => this.server.envoys(key),
+        },
+        logLevel: { get: getLogLevel, set: setLogLevel },
+        log: logger('admin'),
+      });
+      this.adminPort = await this.admin.start(this.opts.admin.host, this.opts.admin.port);
+    }
+    this.sources.start();
+    this.elector?.start();
+    this.log.info('controller started', { xdsPort: this.xdsPort, adminPort: this.adminPort, leaderElection: this.elector !== undefined });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    for (const d of this.detach) d();
+    await this.elector?.stop();
+    await this.deployments?.stop();
+    await this.statusWriter.close();
+    await this.sources.stop();
+    await this.admin?.stop();
+    await this.server.stop();
+  }
+
+  /** Ready once every watch has synced and the first snapshot has been published. */
+  readiness(): { ready: boolean; reasons: string[] } {
+    const reasons = this.sources.unsynced().map((k) => `watch ${k} has not synced`);
+    if (this.lastRun === undefined) reasons.push('no snapshot has been translated yet');
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  /** Resolves when queued translations and status writes are done (tests). */
+  async settled(): Promise<void> {
+    while (this.timer !== undefined || this.running !== undefined) await (this.running ?? new Promise((r) => setTimeout(r, 5)));
+    await this.statusWriter.idle();
+  }
+
+  private setLeading(leading: boolean): void {
+    this.leading = leading;
+    this.metrics.leader.set(undefined, leading ? 1 : 0);
+    this.log.info(leading ? 'became the leader: writing status and deploying' : 'lost the leadership');
+    if (leading) {
+      this.statusWriter.reset();
+      this.deployments?.reset();
+      this.schedule();
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.rerun = true;
+      return;
+    }
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.runLoop().finally(() => { this.running = undefined; });
+    }, this.opts.debounceMs ?? 30);
+  }
+
+  private async runLoop(): Promise<void> {
+    do {
+      this.rerun = false;
+      // Nothing is translated before every watch has delivered its first list: a partial
+      // snapshot would publish a config with routes missing.
+      if (this.sources.unsynced().length > 0) {
+        await this.sources.synced;
+        if (this.stopped) return;
+      }
+      try {
+        this.translate();
+      } catch (err) {
+        this.log.error('translation failed; the last good configuration keeps serving', { error: err instanceof Error ? err.stack : String(err) });
+      }
+      await new Promise((r) => setImmediate(r));
+    } while (this.rerun && !this.stopped);
+  }
+
+  private translate(): void {
+    const store = this.sources.store;
+    const run = this.pipeline.run(store.toSnapshot<Snapshot>());
+    this.metrics.translations.inc();
+    for (const key of run.changed) {
+      const entry = this.cache.get(key);
+      if (entry) {
+        this.snapshotVersions.set(key, entry.version);
+        recordSnapshotResources(this.metrics, key, entry.snapshot);
+      }
+    }
+    for (const key of run.removed) {
+      this.snapshotVersions.delete(key);
+      forgetGateway(this.metrics, key);
+    }
+    this.lastRun = run;
+    if (!this.leading) return;
+    this.publish();
+    this.syncDeployments(run);
+  }
+
+  /** Hands every report, with the data plane's verdict folded in, to the status writer. */
+  private publish(): void {
+    const run = this.lastRun;
+    if (!run || !this.leading || this.stopped) return;
+    const store = this.sources.store;
+    const reports: StatusReport[] = [];
+    const reportedRoutes = new Set<string>();
+    for (const report of run.statuses) {
+      let r = withDeployment(report, this.deploymentOf(report));
+      if (r.kind === 'Gateway') {
+        const key = `${r.namespace}/${r.name}`;
+        const current = store.get<Gateway & KubeObjectLike>('Gateway', r.namespace, r.name)?.status as GatewayStatus | undefined;
+        r = resolveProgrammed(r, dataPlaneOutcome(this.server, key, this.snapshotVersions.get(key)), current);
+      }
+      if (r.kind === 'HTTPRoute') reportedRoutes.add(reportKey(r));
+      reports.push(r);
+    }
+    // Routes that still carry an entry of ours but no longer reach one of our Gateways.
+    const controllerName = this.opts.controllerName ?? CONTROLLER_NAME;
+    for (const route of store.list<HTTPRoute & KubeObjectLike>('HTTPRoute')) {
+      const parents = (route.status as HTTPRouteStatus | undefined)?.parents ?? [];
+      if (!parents.some((p) => p.controllerName === controllerName)) continue;
+      const stale = { apiVersion: route.apiVersion ?? 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' as const, namespace: route.metadata.namespace, name: route.metadata.name, generation: route.metadata.generation, status: { parents: [] } };
+      if (!reportedRoutes.has(reportKey(stale))) reports.push(stale);
+    }
+    this.statusWriter.submit(reports);
+  }
+
+  private deploymentOf(report: StatusReport) {
+    if (!this.deployments) return undefined;
+    if (report.kind === 'Gateway') return this.deployments.result(`${report.namespace}/${report.name}`);
+    return undefined;
+  }
+
+  private syncDeployments(run: PipelineRun): void {
+    if (!this.deployments) return;
+    const store = this.sources.store;
+    const shared = [GATEWAY_PARAMETERS.kind, ...['Deployment', 'Service', 'ConfigMap', 'ServiceAccount'].map((k) => `${OWNED_PREFIX}${k}`)]
+      .map((k) => store.version(k)).join('.');
+    const wanted = new Map<string, WantedDeployment>();
+    for (const key of run.result.gateways.keys()) {
+      const [ns, name] = key.split('/') as [string, string];
+      const gateway = store.get<Gateway & KubeObjectLike>('Gateway', ns, name);
+      const className = gateway?.spec?.gatewayClassName;
+      const gatewayClass = className === undefined ? undefined : store.get<GatewayClass & KubeObjectLike>('GatewayClass', undefined, className);
+      if (!gateway || !gatewayClass) continue;
+      wanted.set(key, { gateway, gatewayClass, fingerprint: `${gateway.metadata.resourceVersion}|${gatewayClass.metadata.resourceVersion}|${shared}` });
+    }
+    const removed = run.removed
+      .map((key) => key.split('/') as [string, string])
+      .map(([ns, name]) => store.get<Gateway & KubeObjectLike>('Gateway', ns, name))
+      .filter((g): g is Gateway & KubeObjectLike => g !== undefined);
+    this.deployments.sync(wanted, removed);
+  }
+}

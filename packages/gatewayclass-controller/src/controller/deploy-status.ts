@@ -1,0 +1,45 @@
+// What the deployer learned, folded into the translator's reports: bad GatewayParameters make the
+// GatewayClass or Gateway not Accepted (InvalidParameters), and a LoadBalancer Service still
+// waiting for an address keeps the Gateway from being Programmed (AddressNotAssigned).
+import type { Condition } from '../api/meta.js';
+import type { GatewayStatus } from '../api/gateway-api.js';
+import type { ReconcileResult, RenderProblem } from '../deployer/index.js';
+import type { StatusReport } from '../translator/index.js';
+
+function setCondition(conditions: readonly Condition[] | undefined, next: Condition): Condition[] {
+  const out = (conditions ?? []).filter((c) => c.type !== next.type);
+  out.push(next);
+  return out;
+}
+
+function problemText(problems: readonly RenderProblem[]): string {
+  return problems.map((p) => p.message).join('; ');
+}
+
+export function withDeployment(report: StatusReport, result: ReconcileResult | undefined): StatusReport {
+  if (result === undefined) return report;
+  if (result.kind === 'rejected') {
+    const mine = result.problems.filter((p) => p.object === report.kind);
+    if (mine.length === 0 || report.kind === 'HTTPRoute') return report;
+    const status = report.status as { conditions?: Condition[] };
+    const reason = mine.some((p) => p.reason === 'InvalidParameters') ? 'InvalidParameters' : 'Invalid';
+    let conditions = setCondition(status.conditions, {
+      type: 'Accepted', status: 'False', reason, message: problemText(mine), observedGeneration: report.generation,
+    });
+    if (report.kind === 'Gateway') {
+      conditions = setCondition(conditions, {
+        type: 'Programmed', status: 'False', reason: 'Invalid', message: 'Not deployed: the Gateway is not accepted', observedGeneration: report.generation,
+      });
+    }
+    return { ...report, status: { ...status, conditions } as StatusReport['status'] };
+  }
+  if (report.kind === 'Gateway' && result.addressesPending) {
+    const status = report.status as GatewayStatus;
+    const conditions = setCondition(status.conditions, {
+      type: 'Programmed', status: 'False', reason: 'AddressNotAssigned',
+      message: 'Waiting for the Gateway Service to get a load-balancer address', observedGeneration: report.generation,
+    });
+    return { ...report, status: { ...status, conditions } };
+  }
+  return report;
+}

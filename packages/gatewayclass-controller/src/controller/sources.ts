@@ -1,0 +1,93 @@
+// The controller's inputs: one resilient watch per kind, feeding one store. The store's snapshot
+// is the translator's input; GatewayParameters and the deployer's own objects are watched too, so
+// parameter edits and drift trigger a reconcile.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KINDS, ObjectStore, ResilientWatch, type KindRef, type KubeObjectLike, type Logger } from '@gantry/kube';
+import { GANTRY_API_GROUP, GANTRY_API_VERSION, GATEWAY_PARAMETERS_KIND, OWNED_OBJECT_SELECTOR } from '../deployer/index.js';
+
+export const GATEWAY_PARAMETERS: KindRef = {
+  group: GANTRY_API_GROUP, version: GANTRY_API_VERSION, plural: 'gatewayparameters', kind: GATEWAY_PARAMETERS_KIND, namespaced: true,
+};
+
+const DEPLOYMENT: KindRef = { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true };
+const SERVICE_ACCOUNT: KindRef = { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true };
+
+/** Owned objects live in the store under their own kind name, apart from the translator's Services. */
+export const OWNED_PREFIX = 'Owned';
+
+interface WatchSpec {
+  readonly kind: KindRef;
+  /** The store bucket; defaults to the kind name. */
+  readonly bucket?: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+}
+
+export interface SourcesOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly logger: Logger;
+  /** Also watch GatewayParameters and the deployer's objects. */
+  readonly deployer: boolean;
+  readonly onWatchRestart?: (kind: string) => void;
+}
+
+export class KubeSources {
+  readonly store = new ObjectStore();
+  private readonly watches: ResilientWatch<KubeObjectLike>[] = [];
+
+  constructor(private readonly opts: SourcesOptions) {
+    const specs: WatchSpec[] = [
+      { kind: KINDS.GatewayClass },
+      { kind: KINDS.Gateway },
+      { kind: KINDS.HTTPRoute },
+      { kind: KINDS.ReferenceGrant },
+      { kind: KINDS.Namespace },
+      { kind: KINDS.Service },
+      { kind: KINDS.EndpointSlice },
+      // Only certificates: the translator reads nothing else, and other Secrets stay out of memory.
+      { kind: KINDS.Secret, fieldSelector: 'type=kubernetes.io/tls' },
+    ];
+    if (opts.deployer) {
+      specs.push(
+        { kind: GATEWAY_PARAMETERS },
+        ...[DEPLOYMENT, KINDS.Service, KINDS.ConfigMap, SERVICE_ACCOUNT].map((kind) => ({
+          kind, bucket: `${OWNED_PREFIX}${kind.kind}`, labelSelector: OWNED_OBJECT_SELECTOR,
+        })),
+      );
+    }
+    for (const spec of specs) {
+      const watch = new ResilientWatch<KubeObjectLike>(opts.kubeConfig, spec.kind, {
+        labelSelector: spec.labelSelector,
+        fieldSelector: spec.fieldSelector,
+        logger: opts.logger,
+      });
+      const bucket = spec.bucket ?? spec.kind.kind;
+      let restarts = 0;
+      watch.onEvent((event) => {
+        this.store.apply(bucket, event);
+        if (watch.restarts !== restarts) {
+          restarts = watch.restarts;
+          opts.onWatchRestart?.(bucket);
+        }
+      });
+      this.watches.push(watch);
+    }
+  }
+
+  start(): void {
+    for (const w of this.watches) w.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.watches.map((w) => w.stop()));
+  }
+
+  /** Kinds whose first list has not arrived yet (readiness). */
+  unsynced(): string[] {
+    return this.watches.filter((w) => !w.hasSynced).map((w) => `${w.kind.kind}${w.namespace ? ` in ${w.namespace}` : ''}`);
+  }
+
+  get synced(): Promise<void> {
+    return Promise.all(this.watches.map((w) => w.synced)).then(() => undefined);
+  }
+}

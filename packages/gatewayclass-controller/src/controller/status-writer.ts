@@ -1,0 +1,110 @@
+// Writes the translator's status reports to the API server (the leader only). Reports are
+// coalesced per object by the batcher, merged into the object's current status (other
+// controllers' entries kept, lastTransitionTime kept when a condition did not flip), and skipped
+// when nothing would change.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KINDS, updateStatusWithRetry, type KindRef, type Logger, type UpdateStatusResult } from '@gantry/kube';
+import type { GantryMetrics, StatusWriteOutcome } from '../metrics/index.js';
+import { StatusBatcher, jsonEqual, mergeReport, reportKey, reportKeyPriority } from '../status/index.js';
+import type { GatewayStatusAddress } from '../api/gateway-api.js';
+import type { StatusReport } from '../translator/index.js';
+
+const KIND_REFS: Record<StatusReport['kind'], KindRef> = {
+  GatewayClass: KINDS.GatewayClass,
+  Gateway: KINDS.Gateway,
+  HTTPRoute: KINDS.HTTPRoute,
+};
+
+const RETRY_DELAY_MS = 1000;
+
+export interface StatusWriterOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly controllerName: string;
+  readonly metrics: GantryMetrics;
+  readonly logger: Logger;
+  /** The Gateway's addresses (from its Service), when the deployer knows them. */
+  readonly addresses: (gatewayKey: string) => readonly GatewayStatusAddress[] | undefined;
+  readonly now?: () => Date;
+}
+
+export class StatusWriter {
+  private readonly batcher: StatusBatcher<StatusReport>;
+  /** What was last handed to the batcher per object, to skip resubmitting the same report. */
+  private readonly submitted = new Map<string, StatusReport>();
+  private readonly now: () => Date;
+
+  constructor(private readonly opts: StatusWriterOptions) {
+    this.now = opts.now ?? (() => new Date());
+    this.batcher = new StatusBatcher<StatusReport>({
+      write: (_key, report) => this.write(report),
+      priority: reportKeyPriority,
+      onError: (key, report, err) => {
+        opts.logger.warn('status write failed; will retry', { object: key, error: String(err) });
+        // A later window; a newer report for the object, if any, wins instead.
+        const timer = setTimeout(() => this.batcher.retry(key, report), RETRY_DELAY_MS);
+        timer.unref();
+      },
+    });
+  }
+
+  /** Queues reports that differ from what was last queued for their object. */
+  submit(reports: Iterable<StatusReport>): void {
+    for (const report of reports) {
+      const key = reportKey(report);
+      const last = this.submitted.get(key);
+      if (last === report || (last !== undefined && jsonEqual(last, report))) continue;
+      this.submitted.set(key, report);
+      this.batcher.submit(key, report);
+    }
+  }
+
+  /** Forgets what was queued: the next submit writes everything (a new leader starts here). */
+  reset(): void {
+    this.submitted.clear();
+  }
+
+  async idle(): Promise<void> {
+    await this.batcher.idle();
+  }
+
+  async close(): Promise<void> {
+    await this.batcher.close();
+  }
+
+  private async write(report: StatusReport): Promise<void> {
+    const kind = KIND_REFS[report.kind];
+    const gatewayKey = report.kind === 'Gateway' ? `${report.namespace}/${report.name}` : undefined;
+    let result: UpdateStatusResult;
+    try {
+      result = await updateStatusWithRetry(this.opts.kubeConfig, kind, report.namespace, report.name, (current) => {
+        const currentStatus = current.status as Record<string, unknown> | undefined;
+        const addresses = gatewayKey !== undefined ? this.opts.addresses(gatewayKey) : undefined;
+        const merged = mergeReport(currentStatus, report, {
+          now: this.now().toISOString(),
+          controllerName: this.opts.controllerName,
+          ...(addresses ? { addresses: [...addresses] } : {}),
+        });
+        return merged === undefined ? undefined : withRemovedFields(currentStatus, merged as Record<string, unknown>);
+      });
+    } catch (err) {
+      this.count(report, 'error');
+      throw err;
+    }
+    this.count(report, result === 'written' ? 'written' : result === 'unchanged' ? 'unchanged' : result === 'notfound' ? 'notfound' : 'conflict');
+    if (result === 'gave-up') throw new Error(`status of ${reportKey(report)}: conflicts on every attempt`);
+  }
+
+  private count(report: StatusReport, outcome: StatusWriteOutcome): void {
+    this.opts.metrics.statusWrites.inc({ kind: report.kind, outcome });
+  }
+}
+
+/**
+ * A JSON merge patch keeps fields it does not mention: top-level status fields we no longer
+ * want (e.g. addresses of a Gateway that lost its Service) are written as null to remove them.
+ */
+function withRemovedFields(current: Record<string, unknown> | undefined, next: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...next };
+  for (const key of Object.keys(current ?? {})) if (!(key in next)) out[key] = null;
+  return out;
+}
