@@ -31,6 +31,8 @@ export interface ControllerOptions {
   /** Deploy an Envoy per Gateway (default true). */
   readonly deploy?: boolean;
   readonly envoyImage?: string;
+  /** Address the Envoy listeners bind to (default 0.0.0.0: in a Pod; loopback for local runs). */
+  readonly envoyListenAddress?: string;
   /** Holdoff between a change and the translation it triggers. */
   readonly debounceMs?: number;
 }
@@ -63,7 +65,7 @@ export class Controller {
     this.server = new AdsServer({ cache: this.cache, logger: logger('ads') });
     this.pipeline = new Pipeline({
       sink: this.cache,
-      listenAddress: '0.0.0.0',
+      listenAddress: opts.envoyListenAddress ?? '0.0.0.0',
       onStage: (stage, ms) => this.metrics.translationDuration.observe({ stage }, ms / 1000),
     });
     const deploy = opts.deploy ?? true;

@@ -1,0 +1,205 @@
+// What the controller's integration tests share: a real control plane (one per test file), a
+// controller started against it on loopback ports, builders for the objects the tests create, and
+// readers that wait for the status the controller writes.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KINDS, type JsonObject, type KindRef } from '@gantry/kube';
+import { createNamespace, createObject, deleteObject, getObject, mergePatchObject, waitFor } from '@gantry/kube/testing/api-helpers';
+import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
+import type { Condition } from '../api/meta.js';
+import { setLogLevel } from '../log.js';
+import { Controller, type ControllerOptions } from './controller.js';
+
+export const GATEWAY_API = 'gateway.networking.k8s.io';
+export const CLASS = 'gantry';
+export const CONTROLLER = 'gantry.dev/gatewayclass-controller';
+export const GATEWAY_PARAMETERS: KindRef = { group: 'gateway.gantry.dev', version: 'v1alpha1', plural: 'gatewayparameters', kind: 'GatewayParameters', namespaced: true };
+export { KINDS, createNamespace, createObject, deleteObject, getObject, mergePatchObject, waitFor };
+
+// Quiet unless asked: the controller logs through winston at info by default.
+setLogLevel(process.env['GANTRY_TEST_LOG'] ? 'debug' : 'error');
+
+export interface TestCluster {
+  readonly cp: ControlPlane;
+  readonly kc: KubeConfig;
+  readonly controllers: Controller[];
+  /** Starts a controller (ports on loopback, chosen by the OS) and stops it with the cluster. */
+  controller(opts?: Partial<ControllerOptions>): Promise<Controller>;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(opts: { controllerManager?: boolean; namespaces?: readonly string[] } = {}): Promise<TestCluster> {
+  const started = Date.now();
+  const cp = await startControlPlane({ crds: true, ...(opts.controllerManager ? { controllerManager: true } : {}) });
+  if (process.env['GANTRY_TEST_LOG']) console.log(`control plane up in ${Date.now() - started} ms`);
+  const kc = cp.kubeConfig;
+  for (const ns of opts.namespaces ?? []) await createNamespace(kc, ns);
+  const controllers: Controller[] = [];
+  return {
+    cp,
+    kc,
+    controllers,
+    controller: async (o = {}) => {
+      const c = new Controller({
+        kubeConfig: kc,
+        xdsBind: { host: '127.0.0.1', port: 0 },
+        admin: { host: '127.0.0.1', port: 0 },
+        envoyListenAddress: '127.0.0.1',
+        deploy: false,
+        debounceMs: 20,
+        ...o,
+      });
+      controllers.push(c);
+      await c.start();
+      return c;
+    },
+    stop: async () => {
+      await Promise.all(controllers.map((c) => c.stop().catch(() => undefined)));
+      await cp.stop();
+    },
+  };
+}
+
+// ---- builders --------------------------------------------------------------------------------
+
+export function gatewayClass(name = CLASS, spec: JsonObject = {}): JsonObject {
+  return { metadata: { name }, spec: { controllerName: CONTROLLER, ...spec } };
+}
+
+export interface ListenerSpec {
+  name: string;
+  port: number;
+  protocol?: string;
+  hostname?: string;
+  allowedRoutes?: JsonObject;
+  tls?: JsonObject;
+}
+
+export function gateway(name: string, listeners: readonly ListenerSpec[], extra: JsonObject = {}): JsonObject {
+  return {
+    metadata: { name },
+    spec: {
+      gatewayClassName: CLASS,
+      listeners: listeners.map((l) => ({ protocol: 'HTTP', ...l }) as unknown as JsonObject),
+      ...extra,
+    },
+  };
+}
+
+export interface ParentRefSpec {
+  name: string;
+  namespace?: string;
+  sectionName?: string;
+  port?: number;
+  kind?: string;
+  group?: string;
+}
+
+export interface BackendRefSpec {
+  name: string;
+  namespace?: string;
+  port?: number;
+  kind?: string;
+  group?: string;
+}
+
+export function httpRoute(name: string, parents: readonly ParentRefSpec[], backends: readonly BackendRefSpec[] = [], extra: { hostnames?: string[] } = {}): JsonObject {
+  return {
+    metadata: { name },
+    spec: {
+      parentRefs: parents.map((p) => ({ ...p }) as JsonObject),
+      ...(extra.hostnames ? { hostnames: extra.hostnames } : {}),
+      rules: [{ backendRefs: backends.map((b) => ({ port: 8080, ...b }) as JsonObject) }],
+    },
+  };
+}
+
+export function service(name: string, port = 8080): JsonObject {
+  return { metadata: { name }, spec: { ports: [{ name: 'http', port, targetPort: port, protocol: 'TCP' }], selector: { app: name } } };
+}
+
+export function referenceGrant(name: string, fromNamespace: string, toKind = 'Service', fromKind = 'HTTPRoute'): JsonObject {
+  return {
+    metadata: { name },
+    spec: {
+      from: [{ group: GATEWAY_API, kind: fromKind, namespace: fromNamespace }],
+      to: [{ group: '', kind: toKind }],
+    },
+  };
+}
+
+// ---- reading what the controller wrote -------------------------------------------------------
+
+export interface RouteParentStatus {
+  parentRef: { name: string; namespace?: string; sectionName?: string; port?: number; group?: string; kind?: string };
+  controllerName: string;
+  conditions: Condition[];
+}
+
+export interface ListenerStatus {
+  name: string;
+  attachedRoutes: number;
+  supportedKinds: { group?: string; kind: string }[];
+  conditions: Condition[];
+}
+
+export interface ObjectWithStatus {
+  metadata: { name: string; namespace?: string; generation?: number; resourceVersion?: string; uid?: string };
+  spec?: JsonObject;
+  status?: {
+    conditions?: Condition[];
+    supportedFeatures?: { name: string }[];
+    listeners?: ListenerStatus[];
+    addresses?: { type?: string; value: string }[];
+    parents?: RouteParentStatus[];
+  };
+}
+
+export async function read(kc: KubeConfig, kind: KindRef, namespace: string | undefined, name: string): Promise<ObjectWithStatus> {
+  return (await getObject(kc, kind, namespace, name)) as unknown as ObjectWithStatus;
+}
+
+export function cond(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+
+/** "Type=Status/Reason" for each condition, sorted: compact to assert and to read in failures. */
+export function summary(conditions: readonly Condition[] | undefined): string[] {
+  return (conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`).sort();
+}
+
+/** Our parent entry of a route for the Gateway `name` (and section), if any. */
+export function ourParent(obj: ObjectWithStatus, name: string, sectionName?: string): RouteParentStatus | undefined {
+  return obj.status?.parents?.find((p) => p.controllerName === CONTROLLER && p.parentRef.name === name && p.parentRef.sectionName === sectionName);
+}
+
+/**
+ * Polls the object until `ok` holds; returns it. On timeout the error shows the last status, which
+ * is what one needs to see when a condition never arrived.
+ */
+export async function eventually(kc: KubeConfig, kind: KindRef, namespace: string | undefined, name: string, ok: (o: ObjectWithStatus) => boolean, timeoutMs = 20_000): Promise<ObjectWithStatus> {
+  let last: ObjectWithStatus | undefined;
+  try {
+    await waitFor(`${kind.kind} ${namespace ?? ''}/${name}`, async () => {
+      last = await read(kc, kind, namespace, name).catch(() => undefined);
+      return last !== undefined && ok(last);
+    }, timeoutMs, 50);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last?.status)}`);
+  }
+  return last!;
+}
+
+export function hasCondition(conditions: readonly Condition[] | undefined, type: string, status: string, reason?: string): boolean {
+  const c = cond(conditions, type);
+  return c !== undefined && c.status === status && (reason === undefined || c.reason === reason);
+}
+
+/** Waits for a condition on the object's top-level conditions. */
+export function eventuallyCondition(kc: KubeConfig, kind: KindRef, namespace: string | undefined, name: string, type: string, status: string, reason?: string, timeoutMs?: number): Promise<ObjectWithStatus> {
+  return eventually(kc, kind, namespace, name, (o) => hasCondition(o.status?.conditions, type, status, reason), timeoutMs);
+}
+
+/** Waits for our parent entry (Gateway `gateway`) of a route to carry the condition. */
+export function eventuallyRouteCondition(kc: KubeConfig, namespace: string, route: string, gatewayName: string, type: string, status: string, reason?: string, sectionName?: string): Promise<ObjectWithStatus> {
+  return eventually(kc, KINDS.HTTPRoute, namespace, route, (o) => hasCondition(ourParent(o, gatewayName, sectionName)?.conditions, type, status, reason));
+}
