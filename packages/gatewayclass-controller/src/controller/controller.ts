@@ -81,10 +81,6 @@ export class Controller {
       controllerName,
       metrics: this.metrics,
       logger: logger('status'),
-      addresses: (key) => {
-        const r = this.deployments?.result(key);
-        return r?.kind === 'deployed' ? r.addresses : undefined;
-      },
     });
     if (deploy) {
       if (!opts.xdsAdvertise) throw new Error('the deployer needs the address Envoys reach the xDS server at (xdsAdvertise)');
@@ -272,7 +268,9 @@ export class Controller {
       const className = gateway?.spec?.gatewayClassName;
       const gatewayClass = className === undefined ? undefined : store.get<GatewayClass & KubeObjectLike>('GatewayClass', undefined, className);
       if (!gateway || !gatewayClass) continue;
-      wanted.set(key, { gateway, gatewayClass, fingerprint: `${gateway.metadata.resourceVersion}|${gatewayClass.metadata.resourceVersion}|${shared}` });
+      // Generations, not resourceVersions: our own status writes must not trigger a re-apply.
+      const fingerprint = [gateway.metadata.uid, gateway.metadata.generation, gatewayClass.metadata.uid, gatewayClass.metadata.generation, shared].join('|');
+      wanted.set(key, { gateway, gatewayClass, fingerprint });
     }
     const removed = run.removed
       .map((key) => key.split('/') as [string, string])

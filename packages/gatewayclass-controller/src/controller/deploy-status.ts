@@ -1,6 +1,7 @@
 // What the deployer learned, folded into the translator's reports: bad GatewayParameters make the
 // GatewayClass or Gateway not Accepted (InvalidParameters), and a LoadBalancer Service still
-// waiting for an address keeps the Gateway from being Programmed (AddressNotAssigned).
+// waiting for an address keeps the Gateway from being Programmed (AddressNotAssigned), and the
+// Service's addresses become the Gateway's status.addresses.
 import type { Condition } from '../api/meta.js';
 import type { GatewayStatus } from '../api/gateway-api.js';
 import type { ReconcileResult, RenderProblem } from '../deployer/index.js';
@@ -33,13 +34,15 @@ export function withDeployment(report: StatusReport, result: ReconcileResult | u
     }
     return { ...report, status: { ...status, conditions } as StatusReport['status'] };
   }
-  if (report.kind === 'Gateway' && result.addressesPending) {
-    const status = report.status as GatewayStatus;
-    const conditions = setCondition(status.conditions, {
+  if (report.kind !== 'Gateway') return report;
+  // The addresses travel in the report: a report that differs only in them is still a change
+  // the status writer must not skip.
+  const status: GatewayStatus = { ...(report.status as GatewayStatus), addresses: [...result.addresses] };
+  if (result.addressesPending) {
+    status.conditions = setCondition(status.conditions, {
       type: 'Programmed', status: 'False', reason: 'AddressNotAssigned',
       message: 'Waiting for the Gateway Service to get a load-balancer address', observedGeneration: report.generation,
     });
-    return { ...report, status: { ...status, conditions } };
   }
-  return report;
+  return { ...report, status };
 }

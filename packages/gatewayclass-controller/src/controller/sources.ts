@@ -1,12 +1,13 @@
 // The controller's inputs: one resilient watch per kind, feeding one store. The store's snapshot
-// is the translator's input; GatewayParameters and the deployer's own objects are watched too, so
-// parameter edits and drift trigger a reconcile.
+// is the translator's input (GatewayParameters included: a GatewayClass or Gateway whose
+// parametersRef resolves to nothing is not accepted); the deployer's own objects are watched too,
+// so drift triggers a reconcile.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KINDS, ObjectStore, ResilientWatch, type KindRef, type KubeObjectLike, type Logger } from '@gantry/kube';
-import { GANTRY_API_GROUP, GANTRY_API_VERSION, GATEWAY_PARAMETERS_KIND, OWNED_OBJECT_SELECTOR } from '../deployer/index.js';
+import { GANTRY_API_GROUP, GATEWAY_PARAMETERS_KIND, OWNED_OBJECT_SELECTOR } from '../deployer/index.js';
 
 export const GATEWAY_PARAMETERS: KindRef = {
-  group: GANTRY_API_GROUP, version: GANTRY_API_VERSION, plural: 'gatewayparameters', kind: GATEWAY_PARAMETERS_KIND, namespaced: true,
+  group: GANTRY_API_GROUP, version: 'v1alpha1', plural: 'gatewayparameters', kind: GATEWAY_PARAMETERS_KIND, namespaced: true,
 };
 
 const DEPLOYMENT: KindRef = { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true };
@@ -26,13 +27,14 @@ interface WatchSpec {
 export interface SourcesOptions {
   readonly kubeConfig: KubeConfig;
   readonly logger: Logger;
-  /** Also watch GatewayParameters and the deployer's objects. */
+  /** Also watch the deployer's objects. */
   readonly deployer: boolean;
   readonly onWatchRestart?: (kind: string) => void;
 }
 
 export class KubeSources {
-  readonly store = new ObjectStore();
+  // GatewayParameters reach the translator as `others` (it checks parametersRefs resolve).
+  readonly store = new ObjectStore({ otherKinds: [GATEWAY_PARAMETERS_KIND] });
   private readonly watches: ResilientWatch<KubeObjectLike>[] = [];
 
   constructor(private readonly opts: SourcesOptions) {
@@ -46,10 +48,10 @@ export class KubeSources {
       { kind: KINDS.EndpointSlice },
       // Only certificates: the translator reads nothing else, and other Secrets stay out of memory.
       { kind: KINDS.Secret, fieldSelector: 'type=kubernetes.io/tls' },
+      { kind: GATEWAY_PARAMETERS },
     ];
     if (opts.deployer) {
       specs.push(
-        { kind: GATEWAY_PARAMETERS },
         ...[DEPLOYMENT, KINDS.Service, KINDS.ConfigMap, SERVICE_ACCOUNT].map((kind) => ({
           kind, bucket: `${OWNED_PREFIX}${kind.kind}`, labelSelector: OWNED_OBJECT_SELECTOR,
         })),

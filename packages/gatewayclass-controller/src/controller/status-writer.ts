@@ -6,7 +6,6 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { KINDS, updateStatusWithRetry, type KindRef, type Logger, type UpdateStatusResult } from '@gantry/kube';
 import type { GantryMetrics, StatusWriteOutcome } from '../metrics/index.js';
 import { StatusBatcher, jsonEqual, mergeReport, reportKey, reportKeyPriority } from '../status/index.js';
-import type { GatewayStatusAddress } from '../api/gateway-api.js';
 import type { StatusReport } from '../translator/index.js';
 
 const KIND_REFS: Record<StatusReport['kind'], KindRef> = {
@@ -22,8 +21,6 @@ export interface StatusWriterOptions {
   readonly controllerName: string;
   readonly metrics: GantryMetrics;
   readonly logger: Logger;
-  /** The Gateway's addresses (from its Service), when the deployer knows them. */
-  readonly addresses: (gatewayKey: string) => readonly GatewayStatusAddress[] | undefined;
   readonly now?: () => Date;
 }
 
@@ -73,17 +70,13 @@ export class StatusWriter {
 
   private async write(report: StatusReport): Promise<void> {
     const kind = KIND_REFS[report.kind];
-    const gatewayKey = report.kind === 'Gateway' ? `${report.namespace}/${report.name}` : undefined;
     let result: UpdateStatusResult;
     try {
       result = await updateStatusWithRetry(this.opts.kubeConfig, kind, report.namespace, report.name, (current) => {
         const currentStatus = current.status as Record<string, unknown> | undefined;
-        const addresses = gatewayKey !== undefined ? this.opts.addresses(gatewayKey) : undefined;
-        const merged = mergeReport(currentStatus, report, {
-          now: this.now().toISOString(),
-          controllerName: this.opts.controllerName,
-          ...(addresses ? { addresses: [...addresses] } : {}),
-        });
+        // A Gateway report carries status.addresses only when the deployer knows them; without,
+        // the addresses on the object stay.
+        const merged = mergeReport(currentStatus, report, { now: this.now().toISOString(), controllerName: this.opts.controllerName });
         return merged === undefined ? undefined : withRemovedFields(currentStatus, merged as Record<string, unknown>);
       });
     } catch (err) {

@@ -1,11 +1,18 @@
 // What the controller's integration tests share: a real control plane (one per test file), a
 // controller started against it on loopback ports, builders for the objects the tests create, and
 // readers that wait for the status the controller writes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 import { KINDS, type JsonObject, type KindRef } from '@gantry/kube';
 import { createNamespace, createObject, deleteObject, getObject, mergePatchObject, waitFor } from '@gantry/kube/testing/api-helpers';
 import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
 import type { Condition } from '../api/meta.js';
+import { BOOTSTRAP_KEY, READINESS_LISTENER_NAME } from '../deployer/index.js';
 import { setLogLevel } from '../log.js';
 import { Controller, type ControllerOptions } from './controller.js';
 
@@ -202,4 +209,79 @@ export function eventuallyCondition(kc: KubeConfig, kind: KindRef, namespace: st
 /** Waits for our parent entry (Gateway `gateway`) of a route to carry the condition. */
 export function eventuallyRouteCondition(kc: KubeConfig, namespace: string, route: string, gatewayName: string, type: string, status: string, reason?: string, sectionName?: string): Promise<ObjectWithStatus> {
   return eventually(kc, KINDS.HTTPRoute, namespace, route, (o) => hasCondition(ourParent(o, gatewayName, sectionName)?.conditions, type, status, reason));
+}
+
+// ---- a local Envoy run from the deployer's objects ---------------------------------------------
+
+/** A port free on 127.0.0.1 right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export interface LocalEnvoy {
+  readonly podName: string;
+  readonly adminPort: number;
+  readonly readinessPort: number;
+  /** Everything Envoy printed so far. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after 5 s; resolves once it exited. */
+  stop(): Promise<void>;
+}
+
+type JsonMap = { [key: string]: unknown };
+
+/**
+ * Starts a real Envoy the way the deployer's Deployment would: the bootstrap from the Gateway's
+ * ConfigMap, the container's arguments with $(POD_NAME) expanded. Only what cannot work outside
+ * a Pod is changed: the admin port and the readiness listener move to free loopback ports (a Pod
+ * has its own network namespace; this test shares the host's).
+ */
+export async function startEnvoyFromDeployment(kc: KubeConfig, namespace: string, objectName: string, podName: string): Promise<LocalEnvoy> {
+  const configMap = (await getObject(kc, KINDS.ConfigMap, namespace, objectName)) as { data?: Record<string, string> };
+  const deployment = (await getObject(kc, KINDS.Deployment, namespace, objectName)) as {
+    spec?: { template?: { spec?: { containers?: { args?: string[] }[] } } };
+  };
+  const bootstrap = JSON.parse(configMap.data?.[BOOTSTRAP_KEY] ?? '{}') as JsonMap;
+  const adminPort = await freePort();
+  const readinessPort = await freePort();
+  const admin = bootstrap['admin'] as { address: { socketAddress: JsonMap } };
+  admin.address.socketAddress['portValue'] = adminPort;
+  const listeners = ((bootstrap['staticResources'] as JsonMap)['listeners'] ?? []) as { name: string; address: { socketAddress: JsonMap } }[];
+  const readiness = listeners.find((l) => l.name === READINESS_LISTENER_NAME);
+  if (!readiness) throw new Error('the bootstrap has no readiness listener');
+  readiness.address.socketAddress['address'] = '127.0.0.1';
+  readiness.address.socketAddress['portValue'] = readinessPort;
+
+  const dir = mkdtempSync(join(tmpdir(), 'gantry-controller-envoy-'));
+  const file = join(dir, 'envoy.json');
+  writeFileSync(file, JSON.stringify(bootstrap), { mode: 0o600 });
+  const args = (deployment.spec?.template?.spec?.containers?.[0]?.args ?? [])
+    .map((a) => a.replace('$(POD_NAME)', podName))
+    .map((a) => (a === '/etc/envoy/envoy.json' ? file : a));
+  if (!args.includes('--service-node')) throw new Error(`unexpected Envoy args ${JSON.stringify(args)}`);
+  const proc: ChildProcess = spawn(envoyBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  return {
+    podName,
+    adminPort,
+    readinessPort,
+    output: () => out,
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
