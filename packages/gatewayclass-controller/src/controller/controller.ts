@@ -11,12 +11,12 @@ import { Deployer } from '../deployer/index.js';
 import { logger, getLogLevel, setLogLevel } from '../log.js';
 import { createGantryMetrics, forgetGateway, instrumentAdsServer, recordSnapshotResources, type GantryMetrics } from '../metrics/index.js';
 import { Pipeline, type PipelineRun } from '../pipeline.js';
-import { dataPlaneOutcome, reportKey, resolveProgrammed, watchDataPlane } from '../status/index.js';
+import { dataPlaneOutcome, reportKey, resolveProgrammed, watchDataPlane, type ObjectStatus } from '../status/index.js';
 import { CONTROLLER_NAME, type StatusReport } from '../translator/index.js';
 import { withDeployment } from './deploy-status.js';
 import { Deployments, type WantedDeployment } from './deployments.js';
 import { GATEWAY_PARAMETERS, KubeSources, OWNED_PREFIX } from './sources.js';
-import { StatusWriter } from './status-writer.js';
+import { NOT_CACHED, StatusWriter } from './status-writer.js';
 
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
@@ -133,12 +133,16 @@ export class Controller {
     this.log.info('controller started', { xdsPort: this.xdsPort, adminPort: this.adminPort, leaderElection: this.elector !== undefined });
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops everything. The lease is released (a successor starts at once) unless `releaseLease`
+   * is false: then it expires as after a crash.
+   */
+  async stop(opts: { releaseLease?: boolean } = {}): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
     for (const d of this.detach) d();
-    await this.elector?.stop();
+    await this.elector?.stop({ release: opts.releaseLease !== false });
     await this.deployments?.stop();
     await this.statusWriter.close();
     await this.sources.stop();
@@ -247,7 +251,10 @@ export class Controller {
       const stale = { apiVersion: route.apiVersion ?? 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' as const, namespace: route.metadata.namespace, name: route.metadata.name, generation: route.metadata.generation, status: { parents: [] } };
       if (!reportedRoutes.has(reportKey(stale))) reports.push(stale);
     }
-    this.statusWriter.submit(reports);
+    this.statusWriter.submit(reports, (r) => {
+      const o = store.get<KubeObjectLike & { status?: ObjectStatus }>(r.kind, r.namespace, r.name);
+      return o === undefined ? NOT_CACHED : o.status;
+    });
   }
 
   private deploymentOf(report: StatusReport) {

@@ -1,11 +1,12 @@
 // Writes the translator's status reports to the API server (the leader only). Reports are
 // coalesced per object by the batcher, merged into the object's current status (other
 // controllers' entries kept, lastTransitionTime kept when a condition did not flip), and skipped
-// when nothing would change.
+// when nothing would change: first against the watch's copy of the object (no request), then
+// against a fresh read just before the patch.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KINDS, updateStatusWithRetry, type KindRef, type Logger, type UpdateStatusResult } from '@gantry/kube';
 import type { GantryMetrics, StatusWriteOutcome } from '../metrics/index.js';
-import { StatusBatcher, jsonEqual, mergeReport, reportKey, reportKeyPriority } from '../status/index.js';
+import { StatusBatcher, jsonEqual, mergeReport, reportKey, reportKeyPriority, type ObjectStatus } from '../status/index.js';
 import type { StatusReport } from '../translator/index.js';
 
 const KIND_REFS: Record<StatusReport['kind'], KindRef> = {
@@ -24,40 +25,59 @@ export interface StatusWriterOptions {
   readonly now?: () => Date;
 }
 
+/** An object's status as the watch last delivered it; NOT_CACHED when the object is not in the store. */
+export type CachedStatus = (report: StatusReport) => ObjectStatus | undefined | typeof NOT_CACHED;
+export const NOT_CACHED = Symbol('not cached');
+
 export class StatusWriter {
   private readonly batcher: StatusBatcher<StatusReport>;
-  /** What was last handed to the batcher per object, to skip resubmitting the same report. */
-  private readonly submitted = new Map<string, StatusReport>();
+  /** Reports handed to the batcher and not yet written, per object. */
+  private readonly queued = new Map<string, StatusReport>();
   private readonly now: () => Date;
 
   constructor(private readonly opts: StatusWriterOptions) {
     this.now = opts.now ?? (() => new Date());
     this.batcher = new StatusBatcher<StatusReport>({
-      write: (_key, report) => this.write(report),
+      write: (key, report) => this.write(key, report),
       priority: reportKeyPriority,
       onError: (key, report, err) => {
         opts.logger.warn('status write failed; will retry', { object: key, error: String(err) });
         // A later window; a newer report for the object, if any, wins instead.
-        const timer = setTimeout(() => this.batcher.retry(key, report), RETRY_DELAY_MS);
+        const timer = setTimeout(() => {
+          if (this.queued.has(key)) return;
+          this.queued.set(key, report);
+          this.batcher.retry(key, report);
+        }, RETRY_DELAY_MS);
         timer.unref();
       },
     });
   }
 
-  /** Queues reports that differ from what was last queued for their object. */
-  submit(reports: Iterable<StatusReport>): void {
+  /**
+   * Queues the reports that would change their object. What the object has is judged from the
+   * watch's copy (`cached`), not from what this writer sent last: a status someone else changed
+   * (a former leader's late write, a manual edit) differs from the report again and is rewritten,
+   * while an object already showing the report costs no request at all (a new leader starts
+   * here). A report equal to the one queued is not queued twice.
+   */
+  submit(reports: Iterable<StatusReport>, cached: CachedStatus): void {
+    const now = this.now().toISOString();
     for (const report of reports) {
       const key = reportKey(report);
-      const last = this.submitted.get(key);
-      if (last === report || (last !== undefined && jsonEqual(last, report))) continue;
-      this.submitted.set(key, report);
+      const queued = this.queued.get(key);
+      if (queued !== undefined && (queued === report || jsonEqual(queued, report))) continue;
+      const current = cached(report);
+      const upToDate = current !== NOT_CACHED && mergeReport(current, report, { now, controllerName: this.opts.controllerName }) === undefined;
+      // Up to date and nothing else queued: done. Something else queued: this report must replace it.
+      if (upToDate && queued === undefined) continue;
+      this.queued.set(key, report);
       this.batcher.submit(key, report);
     }
   }
 
-  /** Forgets what was queued: the next submit writes everything (a new leader starts here). */
+  /** Forgets what was queued (a new leader starts here). */
   reset(): void {
-    this.submitted.clear();
+    this.queued.clear();
   }
 
   async idle(): Promise<void> {
@@ -68,7 +88,15 @@ export class StatusWriter {
     await this.batcher.close();
   }
 
-  private async write(report: StatusReport): Promise<void> {
+  private async write(key: string, report: StatusReport): Promise<void> {
+    try {
+      await this.writeOne(report);
+    } finally {
+      if (this.queued.get(key) === report) this.queued.delete(key);
+    }
+  }
+
+  private async writeOne(report: StatusReport): Promise<void> {
     const kind = KIND_REFS[report.kind];
     let result: UpdateStatusResult;
     try {

@@ -2,14 +2,10 @@
 // configurations, read back from the API server. One control plane and one controller (no
 // deployer) for the whole file; each case uses its own objects.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { patchStatus } from '@gantry/kube';
 import {
   CLASS, CONTROLLER, KINDS, cond, createObject, deleteObject, eventually, eventuallyCondition, eventuallyRouteCondition, gateway,
-  gatewayClass, hasCondition, httpRoute, mergePatchObject, ourParent, read, referenceGrant, service, startCluster, summary,
+  gatewayClass, hasCondition, httpRoute, mergePatchObject, ourParent, read, referenceGrant, selfSignedCertificate, service, startCluster, summary,
   type TestCluster,
 } from './test-harness.js';
 
@@ -18,17 +14,6 @@ const OTHER = 'other';
 const GROUP = 'gateway.networking.k8s.io';
 
 let cluster: TestCluster;
-
-function selfSignedCertificate(host: string): { crt: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'gantry-cert-'));
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${host}`,
-      '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')], { stdio: 'ignore' });
-    return { crt: readFileSync(join(dir, 'tls.crt'), 'utf8'), key: readFileSync(join(dir, 'tls.key'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 beforeAll(async () => {
   cluster = await startCluster({ namespaces: [NS, OTHER] });
@@ -103,6 +88,16 @@ describe('a valid Gateway and HTTPRoute', () => {
     expect(cond(gwAfter.status?.conditions, 'Accepted')?.lastTransitionTime).toBe(cond(gwBefore.status?.conditions, 'Accepted')?.lastTransitionTime);
     // A route without sectionName attaches to both listeners.
     expect(gwAfter.status?.listeners?.map((l) => [l.name, l.attachedRoutes])).toEqual([['http', 1], ['extra', 1]]);
+  });
+});
+
+describe('status someone else changed', () => {
+  it('is written back: the watch shows the divergence, and the report no longer matches the object', async () => {
+    const kc = cluster.kc;
+    const gw = await eventuallyCondition(kc, KINDS.Gateway, NS, 'web', 'Accepted', 'True');
+    const tampered = (gw.status?.conditions ?? []).map((c) => (c.type === 'Accepted' ? { ...c, status: 'False', reason: 'Tampered', message: 'by hand' } : c));
+    expect(await patchStatus(kc, KINDS.Gateway, NS, 'web', { conditions: tampered }, { fieldManager: 'kubectl-edit' })).toBe('patched');
+    await eventuallyCondition(kc, KINDS.Gateway, NS, 'web', 'Accepted', 'True', 'Accepted');
   });
 });
 

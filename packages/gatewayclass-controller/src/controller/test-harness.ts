@@ -1,8 +1,8 @@
 // What the controller's integration tests share: a real control plane (one per test file), a
 // controller started against it on loopback ports, builders for the objects the tests create, and
 // readers that wait for the status the controller writes.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +132,22 @@ export function referenceGrant(name: string, fromNamespace: string, toKind = 'Se
       to: [{ group: '', kind: toKind }],
     },
   };
+}
+
+/** A self-signed EC certificate and its key (PEM), made by openssl. */
+export function selfSignedCertificate(host: string): { crt: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'gantry-cert-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${host}`,
+      '-addext', `subjectAltName=DNS:${host}`, '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')], { stdio: 'ignore' });
+    return { crt: readFileSync(join(dir, 'tls.crt'), 'utf8'), key: readFileSync(join(dir, 'tls.key'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function tlsSecret(name: string, cert: { crt: string; key: string }): JsonObject {
+  return { metadata: { name }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': cert.crt, 'tls.key': cert.key } };
 }
 
 // ---- reading what the controller wrote -------------------------------------------------------

@@ -1,0 +1,141 @@
+// The controller when the world misbehaves, against a real kube-apiserver: the API server stops
+// and comes back while the controller runs (changes made around the outage all land), and the
+// leader of two replicas dies without releasing its lease (the other takes over status writing,
+// and both serve xDS all along). Both recovery times are measured and printed.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { adsBootstrap } from '@gantry/xds';
+import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
+import { EnvoyProcess } from '../envoy/process.js';
+import type { Controller } from './controller.js';
+import {
+  KINDS, cond, createObject, deleteObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, getObject, hasCondition, httpRoute,
+  mergePatchObject, ourParent, service, startCluster, waitFor, type TestCluster,
+} from './test-harness.js';
+
+const NS = 'apps';
+const SYSTEM = 'gantry-system';
+
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await startCluster({ namespaces: [NS, SYSTEM] });
+  const kc = cluster.kc;
+  await createObject(kc, KINDS.GatewayClass, undefined, gatewayClass());
+  await createObject(kc, KINDS.Service, NS, service('echo'));
+  await createObject(kc, KINDS.Gateway, NS, gateway('web', [{ name: 'http', port: 18080 }]));
+}, 180_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+}, 60_000);
+
+const attached = async (count: number): Promise<void> => {
+  await eventually(cluster.kc, KINDS.Gateway, NS, 'web', (o) => o.status?.listeners?.[0]?.attachedRoutes === count, 60_000);
+};
+
+describe('an API server restart while the controller runs', () => {
+  let controller: Controller;
+
+  afterAll(async () => {
+    await controller?.stop();
+  });
+
+  it('converges with nothing lost: changes made just before the outage and just after it all land', async () => {
+    const kc = cluster.kc;
+    controller = await cluster.controller();
+    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('steady', [{ name: 'web' }], [{ name: 'echo' }]));
+    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('doomed', [{ name: 'web' }], [{ name: 'echo' }]));
+    await attached(2);
+
+    // Just before the outage: a new route, and a route edited to point at a Service that does not exist.
+    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('before', [{ name: 'web' }], [{ name: 'echo' }]));
+    await mergePatchObject(kc, KINDS.HTTPRoute, NS, 'steady', { spec: { rules: [{ backendRefs: [{ name: 'nowhere', port: 8080 }] }] } });
+    await cluster.cp.stopApiServer();
+    const down = Date.now();
+    // The controller keeps serving xDS from what it had.
+    expect(controller.cache.get('apps/web')).toBeDefined();
+    await new Promise((r) => setTimeout(r, 2000));
+    await cluster.cp.startApiServer();
+    const up = Date.now();
+
+    // Just after: another route, a deletion, and the Service that `steady` now needs.
+    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('after', [{ name: 'web' }], [{ name: 'echo' }]));
+    await deleteObject(kc, KINDS.HTTPRoute, NS, 'doomed');
+    await createObject(kc, KINDS.Service, NS, service('nowhere'));
+
+    await attached(3); // steady, before, after
+    for (const name of ['before', 'after', 'steady']) {
+      await eventually(kc, KINDS.HTTPRoute, NS, name, (o) =>
+        hasCondition(ourParent(o, 'web')?.conditions, 'Accepted', 'True') && hasCondition(ourParent(o, 'web')?.conditions, 'ResolvedRefs', 'True')
+        && cond(ourParent(o, 'web')?.conditions, 'ResolvedRefs')?.observedGeneration === o.metadata.generation, 60_000);
+    }
+    const converged = Date.now();
+    console.log(`API server restart: down for ${up - down} ms; converged ${converged - up} ms after it was back (${converged - down} ms after it went down)`);
+    expect(controller.readiness().ready).toBe(true);
+    // The IR has exactly the surviving routes.
+    const routes = await (await fetch(`http://127.0.0.1:${controller.adminPort}/debug/gateways/apps/web/ir`)).text();
+    expect(routes).not.toContain('doomed');
+    for (const name of ['before', 'after', 'steady']) expect(routes).toContain(name);
+  }, 120_000);
+});
+
+describe('two replicas with leader election', () => {
+  const TIMING = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 };
+  let a: Controller;
+  let b: Controller;
+  let envoy: EnvoyProcess | undefined;
+
+  afterAll(async () => {
+    await envoy?.stop();
+  });
+
+  const replica = (identity: string): Promise<Controller> =>
+    cluster.controller({ leaderElection: { namespace: SYSTEM, name: 'gantry-controller', identity, ...TIMING } });
+
+  it('one leader writes status; both serve xDS; after the leader dies the other takes over within the lease time', async () => {
+    const kc = cluster.kc;
+    a = await replica('replica-a');
+    await waitFor('replica-a leads', () => a.isLeader, 10_000);
+    b = await replica('replica-b');
+    await waitFor('both ready', () => a.readiness().ready && b.readiness().ready, 20_000);
+    expect(b.isLeader).toBe(false);
+
+    // A real Envoy of the Gateway connects to the follower: it is served and ACKs.
+    const xdsPort = b.xdsPort;
+    envoy = new EnvoyProcess({
+      envoyPath: envoyBinary(),
+      bootstrap: adsBootstrap({ gatewayKey: 'apps/web', nodeId: 'envoy-on-b', xdsHost: '127.0.0.1', xdsPort, adminPort: await freePort() }),
+      name: 'apps/web',
+      restart: false,
+    });
+    await envoy.start();
+    await waitFor('the follower served its Envoy', () => (b.server.envoys('apps/web')[0]?.syncedVersion ?? 0) > 0, 20_000);
+    expect(b.server.envoys('apps/web')[0]?.lastNack).toBeUndefined();
+    expect(a.server.envoys('apps/web')).toEqual([]);
+
+    // The leader writes status; the follower does not.
+    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('led', [{ name: 'web' }], [{ name: 'echo' }]));
+    await eventuallyCondition(kc, KINDS.GatewayClass, undefined, 'gantry', 'Accepted', 'True');
+    await eventually(kc, KINDS.HTTPRoute, NS, 'led', (o) => hasCondition(ourParent(o, 'web')?.conditions, 'Accepted', 'True'));
+    const writesOf = async (c: Controller): Promise<string> => (await (await fetch(`http://127.0.0.1:${c.adminPort}/metrics`)).text())
+      .split('\n').filter((l) => l.startsWith('gantry_status_writes_total') && l.includes('outcome="written"')).join('\n');
+    expect(await writesOf(a)).not.toBe('');
+    expect(await writesOf(b)).toBe('');
+
+    // The leader dies without releasing its lease; a change is made at once.
+    const killed = Date.now();
+    await a.stop({ releaseLease: false });
+    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('orphan', [{ name: 'web' }], [{ name: 'echo' }]));
+    await waitFor('replica-b leads', () => b.isLeader, 15_000);
+    const leading = Date.now();
+    await eventually(kc, KINDS.HTTPRoute, NS, 'orphan', (o) => hasCondition(ourParent(o, 'web')?.conditions, 'Accepted', 'True'), 15_000);
+    const written = Date.now();
+    console.log(`leader loss: replica-b leads ${leading - killed} ms after replica-a died (lease ${TIMING.leaseDurationMs} ms); the pending change's status written after ${written - killed} ms`);
+    expect(leading - killed).toBeLessThan(TIMING.leaseDurationMs + 2 * TIMING.retryPeriodMs + 1000);
+
+    // The new leader has the Envoy: the Gateway is Programmed by what that Envoy ACKed.
+    await eventuallyCondition(kc, KINDS.Gateway, NS, 'web', 'Programmed', 'True', 'Programmed');
+    const lease = (await getObject(kc, KINDS.Lease, SYSTEM, 'gantry-controller')) as { spec?: { holderIdentity?: string } };
+    expect(lease.spec?.holderIdentity).toBe('replica-b');
+  }, 120_000);
+});
