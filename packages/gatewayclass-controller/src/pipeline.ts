@@ -16,6 +16,8 @@ export interface PipelineOptions {
   readonly sink: SnapshotSink;
   /** Address Envoy listeners bind to (0.0.0.0 in a cluster, loopback for local runs). */
   readonly listenAddress?: string;
+  /** GatewayClasses with this spec.controllerName are ours (default gantry.dev/gatewayclass-controller). */
+  readonly controllerName?: string;
   /** Told how long each stage of a run took (metrics). */
   readonly onStage?: (stage: 'gateway' | 'xds', ms: number) => void;
 }
@@ -29,10 +31,12 @@ export interface PipelineRun {
 }
 
 export class Pipeline {
-  private readonly gateways = new GatewayTranslator();
+  private readonly gateways: GatewayTranslator;
   private readonly xds = new Map<string, { translator: XdsTranslator; ir: GatewayIR }>();
 
-  constructor(private readonly opts: PipelineOptions) {}
+  constructor(private readonly opts: PipelineOptions) {
+    this.gateways = new GatewayTranslator(opts.controllerName !== undefined ? { controllerName: opts.controllerName } : {});
+  }
 
   /** The IR last published for a Gateway (debug endpoints, tests). */
   ir(gatewayKey: string): GatewayIR | undefined {

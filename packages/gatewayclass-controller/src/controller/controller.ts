@@ -66,6 +66,7 @@ export class Controller {
     this.pipeline = new Pipeline({
       sink: this.cache,
       listenAddress: opts.envoyListenAddress ?? '0.0.0.0',
+      controllerName,
       onStage: (stage, ms) => this.metrics.translationDuration.observe({ stage }, ms / 1000),
     });
     const deploy = opts.deploy ?? true;
