@@ -141,12 +141,14 @@ export class Controller {
   async stop(opts: { releaseLease?: boolean } = {}): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.timer = undefined;
+    // Watches first: a loop still waiting for the first lists (API server unreachable) ends then.
+    await this.sources.stop();
     await this.running;
     for (const d of this.detach) d();
     await this.elector?.stop({ release: opts.releaseLease !== false });
     await this.deployments?.stop();
     await this.statusWriter.close();
-    await this.sources.stop();
     await this.admin?.stop();
     await this.server.stop();
   }
@@ -194,7 +196,7 @@ export class Controller {
       // Nothing is translated before every watch has delivered its first list: a partial
       // snapshot would publish a config with routes missing.
       if (this.sources.unsynced().length > 0) {
-        await this.sources.synced;
+        await this.sources.synced.catch(() => undefined); // rejects when stopped before syncing
         if (this.stopped) return;
       }
       try {

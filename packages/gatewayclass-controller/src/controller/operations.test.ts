@@ -62,6 +62,12 @@ describe('the admin server', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect((await admin('/readyz')).status).toBe(503);
 
+    // A replica that never reached the API server still stops promptly.
+    const unreachable = await cluster.controller({ kubeConfig: kubeConfigVia(cluster.kc, `https://127.0.0.1:${proxy.port}`) });
+    const stopping = Date.now();
+    await unreachable.stop();
+    expect(Date.now() - stopping).toBeLessThan(5000);
+
     proxy.setMode('forward');
     const waited = await waitFor('/readyz 200', async () => (await admin('/readyz')).status === 200, 20_000);
     console.log(`ready ${waited} ms after the API server became reachable`);

@@ -112,6 +112,8 @@ describe('two replicas with leader election', () => {
     await waitFor('the follower served its Envoy', () => (b.server.envoys('apps/web')[0]?.syncedVersion ?? 0) > 0, 20_000);
     expect(b.server.envoys('apps/web')[0]?.lastNack).toBeUndefined();
     expect(a.server.envoys('apps/web')).toEqual([]);
+    // The leader has the same configuration ready for any Envoy that reaches it.
+    expect(a.cache.get('apps/web')?.snapshot).toEqual(b.cache.get('apps/web')?.snapshot);
 
     // The leader writes status; the follower does not.
     await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('led', [{ name: 'web' }], [{ name: 'echo' }]));
