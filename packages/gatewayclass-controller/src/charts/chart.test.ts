@@ -1,0 +1,362 @@
+// charts/gantry and charts/gantry-crds through the real helm: lint, then `helm template` with
+// default and non-default values, asserting on the rendered objects (least-privilege RBAC, the
+// controller's flags and environment, the xDS Service, the GatewayClass, every value).
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { CHARTS, helm, helmBinary, only, ofKind, render, template, type Manifest } from './helm.js';
+import { deploymentView, flagValue, grants, rulesOf, servicePorts } from './views.js';
+
+const NS = 'gantry-system';
+const CONTROLLER_NAME = 'gantry.dev/gatewayclass-controller';
+
+/** What the controller does, verb by verb (see charts/gantry/README.md for the why of each). */
+const TRANSLATOR_GRANTS = [
+  'core/namespaces list,watch',
+  'core/secrets list,watch',
+  'core/services list,watch',
+  'discovery.k8s.io/endpointslices list,watch',
+  'gateway.gantry.dev/gatewayparameters list,watch',
+  'gateway.networking.k8s.io/gatewayclasses get,list,watch',
+  'gateway.networking.k8s.io/gatewayclasses/status patch',
+  'gateway.networking.k8s.io/gateways get,list,watch',
+  'gateway.networking.k8s.io/gateways/status patch',
+  'gateway.networking.k8s.io/httproutes get,list,watch',
+  'gateway.networking.k8s.io/httproutes/status patch',
+  'gateway.networking.k8s.io/referencegrants list,watch',
+];
+const DEPLOYER_GRANTS = [
+  'apps/deployments create,delete,list,patch,watch',
+  'core/configmaps create,delete,list,patch,watch',
+  'core/serviceaccounts create,delete,list,patch,watch',
+  'core/services create,delete,list,patch,watch',
+  'gateway.networking.k8s.io/gateways/finalizers update',
+];
+const DISCOVERY_GRANTS = ['gateway.gantry.dev/upstreams create,delete,list,patch,watch'];
+const LEASE_GRANTS = (lease: string): string[] => [
+  'coordination.k8s.io/leases create',
+  `coordination.k8s.io/leases[${lease}] get,update`,
+];
+
+/** Expected grants merged the way grants() merges them (services appear in both sets). */
+function merged(...sets: readonly string[][]): string[] {
+  const byTarget = new Map<string, Set<string>>();
+  for (const line of sets.flat()) {
+    const [target = '', verbs = ''] = line.split(' ');
+    const all = byTarget.get(target) ?? new Set<string>();
+    for (const v of verbs.split(',')) all.add(v);
+    byTarget.set(target, all);
+  }
+  return [...byTarget].map(([t, v]) => `${t} ${[...v].sort().join(',')}`).sort();
+}
+
+const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'];
+const NEVER_VERBS = ['*', 'escalate', 'bind', 'impersonate', 'deletecollection'];
+
+function expectNoBroadGrants(role: Manifest): void {
+  for (const rule of rulesOf(role)) {
+    expect(rule.apiGroups ?? []).not.toContain('*');
+    expect(rule.resources ?? []).not.toContain('*');
+    for (const v of NEVER_VERBS) expect(rule.verbs).not.toContain(v);
+    const resources = rule.resources ?? [];
+    // No Pods, nodes or RBAC objects at all; Secrets are read (TLS certificates), never written.
+    for (const r of ['pods', 'pods/exec', 'nodes', 'roles', 'clusterroles', 'rolebindings', 'clusterrolebindings']) expect(resources).not.toContain(r);
+    if (resources.includes('secrets')) for (const v of WRITE_VERBS) expect(rule.verbs).not.toContain(v);
+    // Gateway API objects: written through their status subresource only (and gateways/finalizers).
+    if ((rule.apiGroups ?? []).includes('gateway.networking.k8s.io')) {
+      for (const r of resources) {
+        if (!r.includes('/')) for (const v of WRITE_VERBS) expect(rule.verbs).not.toContain(v);
+        if (r.endsWith('/status')) expect([...rule.verbs]).toEqual(['patch']);
+      }
+    }
+  }
+}
+
+function container(objects: readonly Manifest[]) {
+  return deploymentView(only(objects, 'Deployment')).container;
+}
+
+beforeAll(async () => {
+  await helmBinary(); // a first run on a fresh machine builds helm from the Go module proxy
+}, 15 * 60_000);
+
+describe('helm lint', () => {
+  it('passes for both charts, strict', async () => {
+    const r = await helm(['lint', '--strict', CHARTS.gantry, CHARTS.crds]);
+    expect(`${r.stdout}${r.stderr}`).toContain('2 chart(s) linted, 0 chart(s) failed');
+    expect(r.code).toBe(0);
+  });
+
+  it('passes with every optional feature on', async () => {
+    const r = await helm([
+      'lint', '--strict', CHARTS.gantry, '--namespace', NS,
+      '--set', 'replicas=3', '--set', 'discovery.enabled=true', '--set', 'podDisruptionBudget.enabled=true',
+      '--set', 'envoy.image=example.com/envoy:v1', '--set', 'image.digest=sha256:0123',
+    ]);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('charts/gantry with default values', () => {
+  let objects: Manifest[];
+  beforeAll(async () => {
+    objects = await render(CHARTS.gantry, { release: 'gantry', namespace: NS });
+  });
+
+  it('renders the controller objects and nothing else', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      `ClusterRole/gantry-${NS}`,
+      `ClusterRoleBinding/gantry-${NS}`,
+      'Deployment/gantry',
+      'GatewayClass/gantry',
+      'Role/gantry-leader-election',
+      'RoleBinding/gantry-leader-election',
+      'Service/gantry',
+      'ServiceAccount/gantry',
+    ]);
+    for (const o of objects) {
+      if (!['ClusterRole', 'ClusterRoleBinding', 'GatewayClass'].includes(o.kind)) expect(o.metadata.namespace).toBe(NS);
+      expect(o.metadata.labels?.['app.kubernetes.io/part-of']).toBe('gantry');
+    }
+  });
+
+  it('grants the ClusterRole exactly what the translator, status writer and deployer use', () => {
+    const role = only(objects, 'ClusterRole');
+    expect(grants(rulesOf(role))).toEqual(merged(TRANSLATOR_GRANTS, DEPLOYER_GRANTS));
+    expectNoBroadGrants(role);
+  });
+
+  it('binds the ClusterRole to the controller ServiceAccount', () => {
+    const binding = only(objects, 'ClusterRoleBinding');
+    expect(binding['roleRef']).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `gantry-${NS}` });
+    expect(binding['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'gantry', namespace: NS }]);
+  });
+
+  it('gives leader election its Lease in the release namespace only, renewals by name', () => {
+    const role = only(objects, 'Role');
+    expect(role.metadata.namespace).toBe(NS);
+    expect(grants(rulesOf(role))).toEqual(LEASE_GRANTS('gantry-leader'));
+    const binding = only(objects, 'RoleBinding');
+    expect(binding.metadata.namespace).toBe(NS);
+    expect(binding['roleRef']).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'gantry-leader-election' });
+    expect(binding['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'gantry', namespace: NS }]);
+    // Nothing else grants leases or events.
+    expect(grants(rulesOf(only(objects, 'ClusterRole'))).join('\n')).not.toMatch(/leases|events/);
+  });
+
+  it('runs `gantry controller` with leader election, the xDS Service as advertised address, and the downward API', () => {
+    const view = deploymentView(only(objects, 'Deployment'));
+    expect(view.replicas).toBe(1);
+    expect(view.pod.serviceAccountName).toBe('gantry');
+    const c = view.container;
+    expect(c.image).toBe('gantry:0.1.0');
+    expect(c.imagePullPolicy).toBe('IfNotPresent');
+    expect(c.args).toEqual([
+      '--xds-address=0.0.0.0:18000',
+      '--xds-advertise=gantry.gantry-system.svc:18000',
+      '--admin-address=0.0.0.0:9091',
+      '--log-level=info',
+      '--leader-elect',
+      `--leader-election-namespace=${NS}`,
+      '--leader-election-id=gantry-leader',
+    ]);
+    expect(c.env).toEqual([
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    ]);
+    expect(c.ports).toEqual([
+      { name: 'xds', containerPort: 18000, protocol: 'TCP' },
+      { name: 'admin', containerPort: 9091, protocol: 'TCP' },
+    ]);
+    expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'admin' });
+    expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'admin' });
+    expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } });
+  });
+
+  it('runs non-root on a read-only root filesystem without privileges', () => {
+    const view = deploymentView(only(objects, 'Deployment'));
+    expect(view.pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(view.container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
+  });
+
+  it('exposes the xDS server on a ClusterIP Service that selects the controller Pods', () => {
+    const service = only(objects, 'Service');
+    const spec = service['spec'] as { type: string; selector: Record<string, string> };
+    expect(spec.type).toBe('ClusterIP');
+    expect(servicePorts(service)).toEqual([{ name: 'grpc-xds', port: 18000, targetPort: 'xds', protocol: 'TCP', appProtocol: 'grpc' }]);
+    const view = deploymentView(only(objects, 'Deployment'));
+    expect(spec.selector).toEqual(view.selector);
+    expect(view.podLabels).toMatchObject(spec.selector);
+    // --xds-advertise is this Service's DNS name and port.
+    expect(flagValue(view.container.args ?? [], '--xds-advertise')).toBe(`${service.metadata.name}.${service.metadata.namespace}.svc:18000`);
+  });
+
+  it('creates the default GatewayClass `gantry` for our controllerName', () => {
+    const gc = only(objects, 'GatewayClass');
+    expect(gc.apiVersion).toBe('gateway.networking.k8s.io/v1');
+    expect(gc.metadata.name).toBe('gantry');
+    expect(gc['spec']).toEqual({ controllerName: CONTROLLER_NAME, description: 'Gantry (Envoy)' });
+  });
+});
+
+describe('charts/gantry with non-default values', () => {
+  const values = {
+    replicas: 3,
+    image: { repository: 'registry.example.com/gantry', tag: 'v9.9.9', pullPolicy: 'Always' },
+    imagePullSecrets: [{ name: 'pull' }],
+    logLevel: 'debug',
+    resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+    nodeSelector: { 'kubernetes.io/os': 'linux' },
+    tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gateway', effect: 'NoSchedule' }],
+    affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } },
+    envoy: { image: 'registry.example.com/envoy:v1.39.3' },
+    xds: { port: 18001 },
+    admin: { port: 9191 },
+    gatewayClass: { name: 'edge', parametersRef: { group: 'gateway.gantry.dev', kind: 'GatewayParameters', name: 'defaults', namespace: 'ops' } },
+    leaderElection: { id: 'edge-lock' },
+    discovery: { enabled: true },
+    serviceAccount: { name: 'edge-controller', annotations: { 'example.com/role': 'gw' } },
+    extraArgs: ['--log-level=warn'],
+    extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=768' }],
+    podDisruptionBudget: { enabled: true, minAvailable: 2 },
+  };
+  let objects: Manifest[];
+  beforeAll(async () => {
+    objects = await render(CHARTS.gantry, { release: 'edge', namespace: 'ops', values });
+  });
+
+  it('names objects after the release, cluster-scoped ones after the namespace too', () => {
+    expect(only(objects, 'Deployment').metadata.name).toBe('edge-gantry');
+    expect(only(objects, 'ClusterRole').metadata.name).toBe('edge-gantry-ops');
+    expect(only(objects, 'ServiceAccount').metadata).toMatchObject({ name: 'edge-controller', annotations: { 'example.com/role': 'gw' } });
+  });
+
+  it('applies replicas, image, log level, resources, scheduling and ports', () => {
+    const view = deploymentView(only(objects, 'Deployment'));
+    expect(view.replicas).toBe(3);
+    expect(view.pod.serviceAccountName).toBe('edge-controller');
+    expect(view.pod.imagePullSecrets).toEqual([{ name: 'pull' }]);
+    expect(view.pod.nodeSelector).toEqual(values.nodeSelector);
+    expect(view.pod.tolerations).toEqual(values.tolerations);
+    expect(view.pod.affinity).toEqual(values.affinity);
+    const c = view.container;
+    expect(c.image).toBe('registry.example.com/gantry:v9.9.9');
+    expect(c.imagePullPolicy).toBe('Always');
+    expect(c.resources).toEqual(values.resources);
+    const args = c.args ?? [];
+    expect(args).toEqual(expect.arrayContaining([
+      '--xds-address=0.0.0.0:18001',
+      '--xds-advertise=edge-gantry.ops.svc:18001',
+      '--admin-address=0.0.0.0:9191',
+      '--log-level=debug',
+      '--leader-elect',
+      '--leader-election-namespace=ops',
+      '--leader-election-id=edge-lock',
+      '--envoy-image=registry.example.com/envoy:v1.39.3',
+      '--discovery',
+    ]));
+    // Extra args come last, so they override (parseArgs keeps a repeated flag's last value).
+    expect(args.at(-1)).toBe('--log-level=warn');
+    expect(c.env?.map((e) => e.name)).toEqual(['POD_NAME', 'POD_NAMESPACE', 'NODE_OPTIONS']);
+    expect(c.ports).toEqual([
+      { name: 'xds', containerPort: 18001, protocol: 'TCP' },
+      { name: 'admin', containerPort: 9191, protocol: 'TCP' },
+    ]);
+    expect(servicePorts(only(objects, 'Service'))).toEqual([{ name: 'grpc-xds', port: 18001, targetPort: 'xds', protocol: 'TCP', appProtocol: 'grpc' }]);
+  });
+
+  it('adds write access to Upstreams with discovery, and nothing else', () => {
+    const role = only(objects, 'ClusterRole');
+    expect(grants(rulesOf(role))).toEqual(merged(TRANSLATOR_GRANTS, DEPLOYER_GRANTS, DISCOVERY_GRANTS));
+    expectNoBroadGrants(role);
+    expect(grants(rulesOf(only(objects, 'Role')))).toEqual(LEASE_GRANTS('edge-lock'));
+    for (const b of [...ofKind(objects, 'ClusterRoleBinding'), ...ofKind(objects, 'RoleBinding')]) {
+      expect(b['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'edge-controller', namespace: 'ops' }]);
+    }
+  });
+
+  it('creates the GatewayClass under its configured name, with parameters', () => {
+    const gc = only(objects, 'GatewayClass');
+    expect(gc.metadata.name).toBe('edge');
+    expect(gc['spec']).toMatchObject({ controllerName: CONTROLLER_NAME, parametersRef: values.gatewayClass.parametersRef });
+  });
+
+  it('adds a PodDisruptionBudget for the controller Pods', () => {
+    const pdb = only(objects, 'PodDisruptionBudget');
+    expect(pdb['spec']).toEqual({ minAvailable: 2, selector: { matchLabels: deploymentView(only(objects, 'Deployment')).selector } });
+  });
+});
+
+describe('charts/gantry toggles', () => {
+  it('pulls by digest when one is given', async () => {
+    const objects = await render(CHARTS.gantry, { values: { image: { repository: 'r.example.com/gantry', tag: 'ignored', digest: 'sha256:abc' } } });
+    expect(container(objects).image).toBe('r.example.com/gantry@sha256:abc');
+  });
+
+  it('discovery.enabled=false (the default) passes no --discovery and grants nothing on Upstreams', async () => {
+    const off = await render(CHARTS.gantry, { values: { discovery: { enabled: false } } });
+    expect(container(off).args).not.toContain('--discovery');
+    expect(grants(rulesOf(only(off, 'ClusterRole'))).join('\n')).not.toContain('upstreams');
+  });
+
+  it('deployer.enabled=false passes --no-deploy and drops every deployer grant', async () => {
+    const objects = await render(CHARTS.gantry, { values: { deployer: { enabled: false } } });
+    expect(container(objects).args).toContain('--no-deploy');
+    expect(grants(rulesOf(only(objects, 'ClusterRole')))).toEqual(merged(TRANSLATOR_GRANTS));
+  });
+
+  it('gatewayClass.create=false creates no GatewayClass', async () => {
+    const objects = await render(CHARTS.gantry, { values: { gatewayClass: { create: false } } });
+    expect(ofKind(objects, 'GatewayClass')).toEqual([]);
+  });
+
+  it('leaderElection.enabled=false: no Role, no --leader-elect; refused with replicas > 1', async () => {
+    const single = await render(CHARTS.gantry, { values: { leaderElection: { enabled: false } } });
+    expect(ofKind(single, 'Role')).toEqual([]);
+    expect(ofKind(single, 'RoleBinding')).toEqual([]);
+    expect((container(single).args ?? []).filter((a) => a.startsWith('--leader-elect'))).toEqual([]);
+    const many = await template(CHARTS.gantry, { values: { replicas: 2, leaderElection: { enabled: false } } });
+    expect(many.ok).toBe(false);
+    if (!many.ok) expect(many.error).toContain('replicas > 1 needs leaderElection.enabled');
+  });
+
+  it('rbac.create=false and an existing ServiceAccount: no RBAC objects, no ServiceAccount', async () => {
+    const objects = await render(CHARTS.gantry, { values: { rbac: { create: false }, serviceAccount: { create: false, name: 'mine' } } });
+    expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'GatewayClass', 'Service']);
+    expect(deploymentView(only(objects, 'Deployment')).pod.serviceAccountName).toBe('mine');
+    const unnamed = await template(CHARTS.gantry, { values: { serviceAccount: { create: false } } });
+    expect(unnamed.ok).toBe(false);
+  });
+
+  it('rejects unknown keys and bad values through values.schema.json', async () => {
+    for (const values of [{ replica: 2 }, { logLevel: 'loud' }, { xds: { port: 70000 } }, { discovery: { enabled: 'yes' } }]) {
+      const r = await template(CHARTS.gantry, { values });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error).toContain('schema');
+    }
+  });
+});
+
+describe('charts/gantry-crds', () => {
+  it('renders every CRD of gateway.gantry.dev, GatewayParameters included', async () => {
+    const objects = await render(CHARTS.crds);
+    expect(objects.length).toBeGreaterThan(0);
+    for (const o of objects) {
+      expect(o.kind).toBe('CustomResourceDefinition');
+      expect((o['spec'] as { group: string }).group).toBe('gateway.gantry.dev');
+    }
+    expect(objects.map((o) => o.metadata.name)).toContain('gatewayparameters.gateway.gantry.dev');
+  });
+
+  it('keeps its templates plain YAML (hack/cluster-up.sh applies them as files)', () => {
+    const dir = join(CHARTS.crds, 'templates');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(readFileSync(join(dir, f), 'utf8')).not.toContain('{{');
+  });
+});
