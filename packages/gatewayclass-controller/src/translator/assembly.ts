@@ -28,7 +28,7 @@ import {
 } from '@gantry/ir';
 import { sameElements } from './equality.js';
 import { ANY_HOST, compareSpecificity, covers, isWildcard, widerPatterns } from './hostnames.js';
-import { exact, type ClusterUse, type Flavor, type GatewayContext, type ListenerState, type RouteEntry } from './model.js';
+import { exact, flavor, type ClusterUse, type Flavor, type GatewayContext, type ListenerState, type RouteEntry } from './model.js';
 import { comparePrecedence } from './precedence.js';
 import type { RouteTranslation } from './route-translation.js';
 import { applySorted, compareStrings, lowerBound } from './sorted.js';
@@ -132,7 +132,8 @@ export class GatewayAssembler {
   private readonly pending = new Map<RouteConfigState, Map<string, PendingList>>();
   private listenersStale = true;
   private readonly clusterDirty = new Set<string>();
-  private readonly listedClusters = new Map<string, ClusterIR>();
+  /** Set by reset(): the cluster list is rebuilt whole, so single clusters need not be marked. */
+  private clustersRebuild = false;
   private readonly endpointDirty = new Set<string>();
   private endpointsRebuild = true;
   private readonly previousVhosts = new Map<string, VirtualHostIR>();
@@ -162,8 +163,9 @@ export class GatewayAssembler {
     this.rcs = new Map();
     this.listenerRc = new Map();
     this.records.clear();
-    for (const name of this.clusterRefs.keys()) this.clusterDirty.add(name);
     this.clusterRefs.clear();
+    this.clusterDirty.clear();
+    this.clustersRebuild = true;
     this.pending.clear();
     this.listenersStale = true;
     this.endpointsRebuild = true;
@@ -285,13 +287,13 @@ export class GatewayAssembler {
     }
     for (const [port, ls] of http) {
       const owners = ls.map((l) => ({ listener: l.info.name, host: l.info.hostname ?? ANY_HOST }));
-      const rc = this.newRouteConfig(routeConfigName('HTTP', port), { protocol: 'HTTP', port }, new Set(owners.map((o) => o.listener)), owners);
+      const rc = this.newRouteConfig(routeConfigName('HTTP', port), flavor('HTTP', port), new Set(owners.map((o) => o.listener)), owners);
       for (const l of ls) this.listenerRc.set(l.info.name, rc);
     }
     for (const [port, ls] of https) {
       const owners = ls.map((l) => ({ listener: l.info.name, host: l.info.hostname ?? ANY_HOST }));
       for (const l of ls) {
-        const rc = this.newRouteConfig(routeConfigName('HTTPS', port, l.info.name), { protocol: 'HTTPS', port }, new Set([l.info.name]), owners);
+        const rc = this.newRouteConfig(routeConfigName('HTTPS', port, l.info.name), flavor('HTTPS', port), new Set([l.info.name]), owners);
         this.listenerRc.set(l.info.name, rc);
       }
     }
@@ -328,11 +330,11 @@ export class GatewayAssembler {
       r.count++;
       if (r.use.cluster !== u.cluster || r.use.source !== u.source) {
         r.use = u;
-        this.clusterDirty.add(u.cluster.name);
+        if (!this.clustersRebuild) this.clusterDirty.add(u.cluster.name);
       }
     } else {
       this.clusterRefs.set(u.cluster.name, { use: u, count: 1 });
-      this.clusterDirty.add(u.cluster.name);
+      if (!this.clustersRebuild) this.clusterDirty.add(u.cluster.name);
     }
   }
 
@@ -341,7 +343,7 @@ export class GatewayAssembler {
     if (!r) return;
     if (--r.count === 0) {
       this.clusterRefs.delete(u.cluster.name);
-      this.clusterDirty.add(u.cluster.name);
+      if (!this.clustersRebuild) this.clusterDirty.add(u.cluster.name);
     }
   }
 
@@ -370,7 +372,7 @@ export class GatewayAssembler {
       this.listenersStale = false;
       this.listenerList = this.buildListeners();
     }
-    if (this.clusterDirty.size > 0) this.rebuildClusters();
+    if (this.clustersRebuild || this.clusterDirty.size > 0) this.rebuildClusters();
     if (this.endpointsRebuild) this.rebuildEndpoints();
     else if (this.endpointDirty.size > 0) this.patchEndpoints();
 
@@ -501,15 +503,13 @@ export class GatewayAssembler {
   }
 
   private rebuildClusters(): void {
-    if (this.endpointsRebuild && this.clusterDirty.size > 64) {
-      // Bulk: list every referenced cluster, sorted once.
-      this.clusterDirty.clear();
-      this.listedClusters.clear();
-      const next: ClusterIR[] = [];
-      for (const [name, r] of this.clusterRefs) {
-        next.push(r.use.cluster);
-        this.listedClusters.set(name, r.use.cluster);
-      }
+    if (this.clustersRebuild) {
+      // Bulk (after reset): list every referenced cluster, sorted once; every endpoint is redone.
+      this.clustersRebuild = false;
+      this.endpointsRebuild = true;
+      const next = new Array<ClusterIR>(this.clusterRefs.size);
+      let n = 0;
+      for (const r of this.clusterRefs.values()) next[n++] = r.use.cluster;
       next.sort(compareClusters);
       if (!sameElements(next, this.clusterList)) this.clusterList = next;
       return;
@@ -518,15 +518,12 @@ export class GatewayAssembler {
     const added: ClusterIR[] = [];
     for (const name of this.clusterDirty) {
       const now = this.clusterRefs.get(name)?.use.cluster;
-      const listed = this.listedClusters.get(name);
+      const listed = listedCluster(this.clusterList, name);
       // The cluster's endpoint source may have changed even when the cluster did not.
       if (now) this.endpointDirty.add(name);
       if (now === listed) continue;
       if (listed) removed.push(listed);
-      if (now) {
-        added.push(now);
-        this.listedClusters.set(name, now);
-      } else this.listedClusters.delete(name);
+      if (now) added.push(now);
     }
     this.clusterDirty.clear();
     const next = applySorted(this.clusterList, compareClusters, removed, added);
@@ -580,6 +577,19 @@ function cancelOut(removed: RouteEntry[], added: RouteEntry[]): [RouteEntry[], R
 
 function compareClusters(a: ClusterIR, b: ClusterIR): number {
   return compareStrings(a.name, b.name);
+}
+
+/** The listed cluster of this name (the list is sorted by name), if any. */
+function listedCluster(list: readonly ClusterIR[], name: string): ClusterIR | undefined {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((list[mid] as ClusterIR).name < name) lo = mid + 1;
+    else hi = mid;
+  }
+  const c = list[lo];
+  return c !== undefined && c.name === name ? c : undefined;
 }
 
 function compareVirtualHosts(a: VirtualHostIR, b: VirtualHostIR): number {

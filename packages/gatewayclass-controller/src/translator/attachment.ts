@@ -6,7 +6,7 @@ import { Reason } from './conditions.js';
 import { HTTPROUTE_KIND } from './gateway-context.js';
 import { effectiveHostnames } from './hostnames.js';
 import { selectorMatches } from './labels.js';
-import { exact, type GatewayAttachment, type ListenerInfo, type Lookups } from './model.js';
+import { append, exactList, type GatewayAttachment, type ListenerInfo, type Lookups } from './model.js';
 
 export interface ListenerAttachment {
   readonly listener: string;
@@ -46,7 +46,8 @@ export function attachToParent(
 
   let selected = 0;
   let allowed = 0;
-  const listeners: ListenerAttachment[] = [];
+  // Most routes attach to one listener: that list is made at its exact size.
+  let listeners: ListenerAttachment[] | undefined;
   for (const l of gw.listeners) {
     if (ref.sectionName !== undefined && l.name !== ref.sectionName) continue;
     if (ref.port !== undefined && l.port !== ref.port) continue;
@@ -54,24 +55,20 @@ export function attachToParent(
     if (!l.routeKinds.includes(HTTPROUTE_KIND) || !namespaceAllowed(l, gw, routeNamespace, lookups)) continue;
     allowed++;
     const domains = effectiveHostnames(l.hostname, hostnames);
-    if (domains.length > 0) listeners.push({ listener: l.name, domains });
+    if (domains.length > 0) listeners = append(listeners, { listener: l.name, domains });
   }
-  const reject = (reason: string, message: string): ParentOutcome => ({
-    ref: parentRef,
-    gatewayKey: gw.key,
-    accepted: false,
-    reason,
-    message,
-    listeners: [],
-  });
-  if (selected === 0) return reject(Reason.NoMatchingParent, noParentMessage(gw, ref));
+  if (selected === 0) return rejected(parentRef, gw, Reason.NoMatchingParent, noParentMessage(gw, ref));
   if (allowed === 0) {
-    return reject(Reason.NotAllowedByListeners, `No listener of Gateway ${gw.key} allows this HTTPRoute (kind or namespace)`);
+    return rejected(parentRef, gw, Reason.NotAllowedByListeners, `No listener of Gateway ${gw.key} allows this HTTPRoute (kind or namespace)`);
   }
-  if (listeners.length === 0) {
-    return reject(Reason.NoMatchingListenerHostname, `No listener of Gateway ${gw.key} has a hostname matching the route's hostnames`);
+  if (listeners === undefined) {
+    return rejected(parentRef, gw, Reason.NoMatchingListenerHostname, `No listener of Gateway ${gw.key} has a hostname matching the route's hostnames`);
   }
-  return { ref: parentRef, gatewayKey: gw.key, accepted: true, reason: Reason.Accepted, message: 'Route is accepted', listeners: exact(listeners) };
+  return { ref: parentRef, gatewayKey: gw.key, accepted: true, reason: Reason.Accepted, message: 'Route is accepted', listeners: exactList(listeners) };
+}
+
+function rejected(ref: ParentReference, gw: GatewayAttachment, reason: string, message: string): ParentOutcome {
+  return { ref, gatewayKey: gw.key, accepted: false, reason, message, listeners: [] };
 }
 
 function noParentMessage(gw: GatewayAttachment, ref: ParentReference): string {

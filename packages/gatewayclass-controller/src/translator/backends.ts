@@ -35,7 +35,7 @@ export function backendKindKey(group: string, kind: string): string {
 export function resolveBackend(ref: BackendObjectReference, ctx: BackendContext, resolvers: BackendResolvers): BackendResolution {
   const group = ref.group ?? '';
   const kind = ref.kind ?? 'Service';
-  const resolver = resolvers.get(backendKindKey(group, kind));
+  const resolver = resolvers.get(group === '' && kind === 'Service' ? SERVICE_KIND_KEY : backendKindKey(group, kind));
   if (!resolver) {
     return { ok: false, reason: Reason.InvalidKind, message: `backendRef ${group === '' ? 'core' : group}/${kind} ${ref.name}: kind not supported` };
   }
@@ -54,21 +54,21 @@ function appProtocolOf(port: ServicePort): { protocol: UpstreamProtocol; websock
 export const serviceResolver: BackendResolver = {
   resolve(ref, ctx) {
     const ns = ref.namespace ?? ctx.fromNamespace;
-    const where = () => `Service ${ns}/${ref.name}`;
-    if (ref.port === undefined) return { ok: false, reason: Reason.UnsupportedValue, message: `backendRef to ${where()} needs a port` };
+    if (ref.port === undefined) return { ok: false, reason: Reason.UnsupportedValue, message: `backendRef to ${serviceWhere(ns, ref.name)} needs a port` };
     if (ns !== ctx.fromNamespace) {
       const allowed = referenceAllowed(
         ctx.lookups.referenceGrants(ns),
         { group: GATEWAY_API_GROUP, kind: ctx.fromKind, namespace: ctx.fromNamespace },
         { group: '', kind: 'Service', name: ref.name },
       );
-      if (!allowed) return { ok: false, reason: Reason.RefNotPermitted, message: `backendRef to ${where()} is not permitted by any ReferenceGrant` };
+      if (!allowed) return { ok: false, reason: Reason.RefNotPermitted, message: `backendRef to ${serviceWhere(ns, ref.name)} is not permitted by any ReferenceGrant` };
     }
-    const svc = ctx.lookups.service(ns, ref.name);
-    if (!svc) return { ok: false, reason: Reason.BackendNotFound, message: `${where()} not found` };
+    const serviceKey = `${ns}/${ref.name}`;
+    const svc = ctx.lookups.service(ns, ref.name, serviceKey);
+    if (!svc) return { ok: false, reason: Reason.BackendNotFound, message: `${serviceWhere(ns, ref.name)} not found` };
     const spec = svc.spec;
     if (spec?.type === 'ExternalName') {
-      return { ok: false, reason: Reason.InvalidKind, message: `${where()} is of type ExternalName, which is not supported` };
+      return { ok: false, reason: Reason.InvalidKind, message: `${serviceWhere(ns, ref.name)} is of type ExternalName, which is not supported` };
     }
     let port: ServicePort | undefined;
     for (const p of spec?.ports ?? []) {
@@ -77,22 +77,28 @@ export const serviceResolver: BackendResolver = {
         break;
       }
     }
-    if (!port) return { ok: false, reason: Reason.BackendNotFound, message: `${where()} has no port ${ref.port}` };
+    if (!port) return { ok: false, reason: Reason.BackendNotFound, message: `${serviceWhere(ns, ref.name)} has no port ${ref.port}` };
     const app = appProtocolOf(port);
     if (!app) {
-      return { ok: false, reason: Reason.UnsupportedProtocol, message: `${where()} port ${ref.port}: appProtocol ${port.appProtocol} is not supported` };
+      return { ok: false, reason: Reason.UnsupportedProtocol, message: `${serviceWhere(ns, ref.name)} port ${ref.port}: appProtocol ${port.appProtocol} is not supported` };
     }
     return {
       ok: true,
       cluster: ctx.cluster(serviceClusterName(ns, ref.name, ref.port), app.protocol),
-      source: { kind: 'service', serviceKey: `${ns}/${ref.name}`, namespace: ns, service: ref.name, port: ref.port, portName: port.name ?? '' },
+      source: { kind: 'service', serviceKey, namespace: ns, service: ref.name, port: ref.port, portName: port.name ?? '' },
       websocket: app.websocket,
     };
   },
 };
 
+function serviceWhere(namespace: string, name: string): string {
+  return `Service ${namespace}/${name}`;
+}
+
 const HTTP1 = { protocol: 'http1', websocket: false } as const;
 const H2C = { protocol: 'h2c', websocket: false } as const;
 const WS = { protocol: 'http1', websocket: true } as const;
 
-export const DEFAULT_BACKEND_RESOLVERS: BackendResolvers = new Map([[backendKindKey('', 'Service'), serviceResolver]]);
+const SERVICE_KIND_KEY = backendKindKey('', 'Service');
+
+export const DEFAULT_BACKEND_RESOLVERS: BackendResolvers = new Map([[SERVICE_KIND_KEY, serviceResolver]]);

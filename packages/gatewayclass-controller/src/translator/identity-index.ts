@@ -37,7 +37,17 @@ export class IdentityIndex<T extends object> {
    */
   update(items: readonly T[]): Set<string> {
     const changed = new Set<string>();
-    if (items === this.lastItems) return changed;
+    this.updateEach(items, (key) => changed.add(key));
+    return changed;
+  }
+
+  /**
+   * Like update, but calls `onChange` with each changed key and the objects before and after
+   * (undefined: absent), without collecting the keys: a first translation changes every key, and
+   * callers usually need only a few of them. A key may be reported more than once (repeats).
+   */
+  updateEach(items: readonly T[], onChange: (key: string, before: T | undefined, after: T | undefined) => void): void {
+    if (items === this.lastItems) return;
     this.lastItems = items;
     let shadowed = 0;
     const checkShadowed = this.shadowed.size > 0;
@@ -52,14 +62,13 @@ export class IdentityIndex<T extends object> {
       if (previous !== undefined) this.current.delete(previous);
       this.byKey.set(key, item);
       this.current.add(item);
-      changed.add(key);
+      onChange(key, previous, item);
     }
-    if (this.byKey.size !== items.length - shadowed) this.reconcile(items, changed);
-    return changed;
+    if (this.byKey.size !== items.length - shadowed) this.reconcile(items, onChange);
   }
 
   /** Slow path: something was removed, or keys repeat. */
-  private reconcile(items: readonly T[], changed: Set<string>): void {
+  private reconcile(items: readonly T[], onChange: (key: string, before: T | undefined, after: T | undefined) => void): void {
     const winners = new Map<string, T>();
     for (const item of items) winners.set(this.keyOf(item), item);
     this.shadowed = new Set();
@@ -73,7 +82,7 @@ export class IdentityIndex<T extends object> {
         this.byKey.set(key, winner);
         this.current.add(winner);
       }
-      changed.add(key);
+      onChange(key, item, winner);
     }
   }
 }

@@ -56,10 +56,12 @@ export interface GatewayContext {
 export interface Flavor {
   readonly protocol: HTTPProtocol;
   readonly port: number;
+  /** `protocol/port`, built once: every route placed on the table looks its entries up by it. */
+  readonly key: string;
 }
 
-export function flavorKey(f: Flavor): string {
-  return `${f.protocol}/${f.port}`;
+export function flavor(protocol: HTTPProtocol, port: number): Flavor {
+  return { protocol, port, key: `${protocol}/${port}` };
 }
 
 /** One RouteIR with the facts that order it among all routes of a virtual host. */
@@ -112,7 +114,8 @@ export interface Placement {
 export interface Lookups {
   /** A Gateway of ours (undefined: absent, or another controller's). */
   gateway(namespace: string, name: string): GatewayAttachment | undefined;
-  service(namespace: string, name: string): Service | undefined;
+  /** `key`: the caller's `namespace/name` when it has built one (saves building it twice). */
+  service(namespace: string, name: string, key?: string): Service | undefined;
   secret(namespace: string, name: string): Secret | undefined;
   /** Labels of a namespace, always including `kubernetes.io/metadata.name`. */
   namespaceLabels(name: string): Readonly<Record<string, string>>;
@@ -136,6 +139,21 @@ export const Dep = {
  */
 export function exact<T>(a: T[]): T[] {
   return a.slice();
+}
+
+/**
+ * Appends to a list that is created at its exact size by the first element: most lists the
+ * translator builds hold one element, and a pushed-to `[]` reserves 17 slots.
+ */
+export function append<T>(list: T[] | undefined, item: T): T[] {
+  if (list === undefined) return [item];
+  list.push(item);
+  return list;
+}
+
+/** A list built with append(), right-sized (see exact). */
+export function exactList<T>(list: T[]): T[] {
+  return list.length > 1 ? list.slice() : list;
 }
 
 /** Strips `readonly` (for building IR objects field by field before handing them out). */

@@ -30,7 +30,7 @@ import type {
 import { resolveBackend, type BackendContext, type BackendResolvers } from './backends.js';
 import { Reason } from './conditions.js';
 import { parseDurationMs } from './duration.js';
-import { exact, type ClusterUse, type Mutable } from './model.js';
+import { append, exact, exactList, type ClusterUse, type Mutable } from './model.js';
 import { re2Error } from './regex.js';
 
 export interface RuleProblem {
@@ -109,23 +109,41 @@ function invalid(message: string, reason: string = Reason.UnsupportedValue): nev
 }
 
 export function compileRules(route: HTTPRoute, ctx: BackendContext, resolvers: BackendResolvers): CompiledRules {
-  const rules: CompiledRule[] = [];
-  const problems: RuleProblem[] = [];
+  // Lists start undefined and are made at their exact size by the first element (see append).
+  let rules: CompiledRule[] | undefined;
+  let problems: RuleProblem[] | undefined;
   const refProblems: RefProblem[] = [];
-  const clusters: ClusterUse[] = [];
+  const clusters: Clusters = { list: undefined };
   const specRules = route.spec?.rules ?? DEFAULT_RULES;
   for (let index = 0; index < specRules.length; index++) {
     const rule = specRules[index] as HTTPRouteRule;
     try {
       const structure = compileStructure(rule);
-      rules.push(resolveRule(rule, index, structure, ctx, resolvers, refProblems, clusters));
+      rules = append(rules, resolveRule(rule, index, structure, ctx, resolvers, refProblems, clusters));
     } catch (e) {
       if (!(e instanceof Invalid)) throw e;
-      problems.push({ rule: index, reason: e.reason, message: `rule ${index}: ${e.message}` });
+      problems = append(problems, { rule: index, reason: e.reason, message: `rule ${index}: ${e.message}` });
     }
   }
-  return { rules: exact(rules), invalid: problems, refProblems, clusters: exact(dedupeClusters(clusters)) };
+  return {
+    rules: rules ? exactList(rules) : NO_RULES,
+    invalid: problems ?? NO_PROBLEMS,
+    refProblems: refProblems.length > 0 ? refProblems : NO_REF_PROBLEMS,
+    clusters: clusters.list ? exactList(dedupeClusters(clusters.list)) : NO_CLUSTERS,
+  };
 }
+
+/** The clusters of a route's rules, collected across rules. */
+interface Clusters {
+  list: ClusterUse[] | undefined;
+}
+
+const NO_RULES: readonly CompiledRule[] = [];
+const NO_PROBLEMS: readonly RuleProblem[] = [];
+const NO_REF_PROBLEMS: readonly RefProblem[] = [];
+const NO_CLUSTERS: readonly ClusterUse[] = [];
+const NO_FILTERS: readonly HTTPRouteFilter[] = [];
+const NO_BACKEND_REFS: readonly HTTPBackendRef[] = [];
 
 // ---- structure: matches and filters, no references ----------------------------------------
 
@@ -152,12 +170,11 @@ function compileStructure(rule: HTTPRouteRule): RuleStructure {
   const out: Mutable<RuleStructure> = { matches: specMatches.map(compileMatch) };
   if (rule.sessionPersistence !== undefined) invalid('sessionPersistence is not supported');
 
-  const filters = rule.filters ?? [];
-  let seen: Set<string> | undefined;
+  const filters = rule.filters ?? NO_FILTERS;
+  const seen = filters.length > 0 ? new Set<string>() : undefined;
   const once = (type: string) => {
-    seen ??= new Set();
-    if (seen.has(type)) invalid(`${type} filter may appear only once`, Reason.IncompatibleFilters);
-    seen.add(type);
+    if (seen?.has(type)) invalid(`${type} filter may appear only once`, Reason.IncompatibleFilters);
+    seen?.add(type);
   };
   for (const f of filters) {
     switch (f.type) {
@@ -196,9 +213,9 @@ function compileStructure(rule: HTTPRouteRule): RuleStructure {
     }
   }
   if (out.redirect && out.urlRewrite) invalid('RequestRedirect and URLRewrite cannot be combined', Reason.IncompatibleFilters);
-  const backendRefs = rule.backendRefs ?? [];
+  const backendRefs = rule.backendRefs ?? NO_BACKEND_REFS;
   if (out.redirect && backendRefs.length > 0) invalid('RequestRedirect cannot be combined with backendRefs', Reason.IncompatibleFilters);
-  if (backendRefs.some((b) => b.filters && b.filters.length > 0)) out.backendFilters = backendRefs.map((b) => backendRefFilters(b));
+  if (backendRefs.some(hasFilters)) out.backendFilters = backendRefs.map((b) => backendRefFilters(b));
   if (rule.timeouts) {
     const t = timeoutsOf(rule.timeouts);
     if (t) out.timeouts = t;
@@ -208,6 +225,10 @@ function compileStructure(rule: HTTPRouteRule): RuleStructure {
 }
 
 const DEFAULT_MATCHES: readonly HTTPRouteMatch[] = [{ path: { type: 'PathPrefix', value: '/' } }];
+
+function hasFilters(b: HTTPBackendRef): boolean {
+  return b.filters !== undefined && b.filters.length > 0;
+}
 
 function need<T>(f: HTTPRouteFilter, config: T | undefined): T {
   if (config === undefined || config === null) invalid(`filter ${f.type} has no configuration`);
@@ -415,13 +436,13 @@ function resolveRule(
   ctx: BackendContext,
   resolvers: BackendResolvers,
   refProblems: RefProblem[],
-  clusters: ClusterUse[],
+  clusters: Clusters,
 ): CompiledRule {
   const base: Mutable<CompiledRule> = { index, matches: s.matches, action: INTERNAL_ERROR_TEMPLATE };
   if (s.requestHeaders) base.requestHeaders = s.requestHeaders;
   if (s.responseHeaders) base.responseHeaders = s.responseHeaders;
   if (s.cors) base.cors = s.cors;
-  const filters = rule.filters ?? [];
+  const filters = rule.filters ?? NO_FILTERS;
   // Custom filters Gantry cannot resolve must not be skipped: the requests get an error.
   let extensionFailed = false;
   for (const f of filters) {
@@ -445,15 +466,16 @@ function resolveRule(
       continue;
     }
     const percent = mirrorPercent(f.requestMirror);
-    (mirrors ??= []).push(percent !== undefined ? { cluster: res.cluster.name, percent } : { cluster: res.cluster.name });
-    (mirrorClusters ??= []).push({ cluster: res.cluster, source: res.source });
+    mirrors = append(mirrors, percent !== undefined ? { cluster: res.cluster.name, percent } : { cluster: res.cluster.name });
+    mirrorClusters = append<ClusterUse>(mirrorClusters, res);
   }
 
-  const backends: WeightedBackendIR[] = [];
-  const backendClusters: ClusterUse[] = [];
+  // A successful resolution is itself a ClusterUse (it carries the cluster and its source).
+  let backends: WeightedBackendIR[] | undefined;
+  let backendClusters: ClusterUse[] | undefined;
   let invalidWeight = 0;
   let websocket = false;
-  const refs = rule.backendRefs ?? [];
+  const refs = rule.backendRefs ?? NO_BACKEND_REFS;
   for (let i = 0; i < refs.length; i++) {
     const b = refs[i] as HTTPBackendRef;
     const weight = b.weight ?? 1;
@@ -468,17 +490,17 @@ function resolveRule(
     const wb: Mutable<WeightedBackendIR> = { cluster: res.cluster.name, weight };
     if (f?.requestHeaders) wb.requestHeaders = f.requestHeaders;
     if (f?.responseHeaders) wb.responseHeaders = f.responseHeaders;
-    backends.push(wb);
-    backendClusters.push({ cluster: res.cluster, source: res.source });
+    backends = append(backends, wb);
+    backendClusters = append<ClusterUse>(backendClusters, res);
     websocket = websocket || res.websocket;
   }
 
-  if (extensionFailed || backends.length === 0) return base;
-  for (const c of backendClusters) clusters.push(c);
-  if (mirrorClusters) for (const c of mirrorClusters) clusters.push(c);
-  const action: Mutable<ForwardActionIR> = { kind: 'forward', backends: exact(backends) };
+  if (extensionFailed || backends === undefined) return base;
+  for (const c of backendClusters as ClusterUse[]) clusters.list = append(clusters.list, c);
+  if (mirrorClusters) for (const c of mirrorClusters) clusters.list = append(clusters.list, c);
+  const action: Mutable<ForwardActionIR> = { kind: 'forward', backends: exactList(backends) };
   if (s.urlRewrite) action.urlRewrite = s.urlRewrite;
-  if (mirrors) action.mirrors = exact(mirrors);
+  if (mirrors) action.mirrors = exactList(mirrors);
   if (s.timeouts) action.timeouts = s.timeouts;
   if (s.retry) action.retry = s.retry;
   if (websocket) action.websocket = true;

@@ -2,13 +2,13 @@
 // (Gateway listener + effective hostnames), the clusters it uses, and its RouteIR entries per
 // route-table flavour (built lazily, reusing the previous translation's objects when equal).
 import { routeName, type RedirectActionIR, type RouteActionIR, type RouteIR } from '@gantry/ir';
-import type { HTTPRoute, HTTPRouteStatus, RouteParentStatus } from '../api/gateway-api.js';
+import type { HTTPRoute, HTTPRouteStatus, ParentReference, RouteParentStatus } from '../api/gateway-api.js';
 import type { Condition } from '../api/meta.js';
 import { attachToParent, type ListenerAttachment, type ParentOutcome } from './attachment.js';
 import type { BackendContext, BackendResolvers } from './backends.js';
 import { condition, ConditionType, Reason } from './conditions.js';
 import { deepEqual } from './equality.js';
-import { flavorKey, namespaceOf, type ClusterUse, type Flavor, type Lookups, type Mutable, type RouteEntry, exact } from './model.js';
+import { append, exactList, namespaceOf, type ClusterUse, type Flavor, type Lookups, type Mutable, type RouteEntry } from './model.js';
 import { compileRules, type CompiledRule, type RedirectTemplate } from './route-rules.js';
 import type { StatusReport } from './status.js';
 
@@ -29,6 +29,10 @@ export interface GatewayPlacement {
 }
 
 const NO_PLACEMENTS: readonly GatewayPlacement[] = [];
+const NO_CLUSTERS: readonly ClusterUse[] = [];
+const NO_RULES: readonly CompiledRule[] = [];
+const NO_STRINGS: readonly string[] = [];
+const NO_PARENT_REFS: readonly ParentReference[] = [];
 
 export class RouteTranslation {
   /** Undefined when no parentRef names a Gateway of ours. */
@@ -64,25 +68,25 @@ export class RouteTranslation {
     this.created = route.metadata.creationTimestamp ?? '';
     this.reusable = previous?.entries;
 
-    const hostnames = route.spec?.hostnames ?? [];
-    const parents: ParentOutcome[] = [];
-    for (const ref of route.spec?.parentRefs ?? []) {
+    const hostnames = route.spec?.hostnames ?? NO_STRINGS;
+    let parents: ParentOutcome[] | undefined;
+    for (const ref of route.spec?.parentRefs ?? NO_PARENT_REFS) {
       const outcome = attachToParent(ref, ns, hostnames, lookups);
-      if (outcome) parents.push(outcome);
+      if (outcome) parents = append(parents, outcome);
     }
-    if (parents.length === 0) {
+    if (parents === undefined) {
       this.report = undefined;
       this.deps = recorded.deps;
       this.serviceDeps = recorded.serviceDeps;
       this.placements = NO_PLACEMENTS;
-      this.clusters = [];
-      this.rules = [];
+      this.clusters = NO_CLUSTERS;
+      this.rules = NO_RULES;
       return;
     }
     const compiled = compileRules(route, { fromKind: 'HTTPRoute', fromNamespace: ns, lookups, cluster: opts.cluster }, opts.resolvers);
     this.rules = compiled.rules;
     const usable = compiled.rules.length > 0;
-    this.clusters = usable ? compiled.clusters : [];
+    this.clusters = usable ? compiled.clusters : NO_CLUSTERS;
 
     const gen = route.metadata.generation;
     const resolved: Condition =
@@ -96,10 +100,11 @@ export class RouteTranslation {
             gen,
           );
     const firstInvalid = compiled.invalid[0];
-    const dropped = compiled.invalid.map((p) => p.message).join('; ');
-    const statusParents: RouteParentStatus[] = [];
-    const placements: { gatewayKey: string; listeners: ListenerAttachment[] }[] = [];
-    for (const p of parents) {
+    const dropped = firstInvalid ? compiled.invalid.map((p) => p.message).join('; ') : '';
+    const statusParents = new Array<RouteParentStatus>(parents.length);
+    let placements: { gatewayKey: string; listeners: readonly ListenerAttachment[] }[] | undefined;
+    for (let i = 0; i < parents.length; i++) {
+      const p = parents[i] as ParentOutcome;
       let attached = p.accepted;
       let accepted: Condition;
       if (!p.accepted) {
@@ -114,24 +119,21 @@ export class RouteTranslation {
         attached && firstInvalid
           ? [accepted, resolved, condition(ConditionType.PartiallyInvalid, 'True', Reason.UnsupportedValue, `Dropped Rule(s): ${dropped}`, gen)]
           : [accepted, resolved];
-      statusParents.push({ parentRef: p.ref, controllerName: opts.controllerName, conditions });
+      statusParents[i] = { parentRef: p.ref, controllerName: opts.controllerName, conditions };
       if (!attached) continue;
-      const existing = placements.find((x) => x.gatewayKey === p.gatewayKey);
-      if (!existing) placements.push({ gatewayKey: p.gatewayKey, listeners: exact([...p.listeners]) });
-      else mergeAttachments(existing.listeners, p.listeners);
+      const existing = placements?.find((x) => x.gatewayKey === p.gatewayKey);
+      if (!existing) placements = append(placements, { gatewayKey: p.gatewayKey, listeners: p.listeners });
+      else existing.listeners = mergeAttachments(existing.listeners, p.listeners);
     }
-    this.placements = exact(placements);
+    this.placements = placements ? exactList(placements) : NO_PLACEMENTS;
     this.deps = recorded.deps;
     this.serviceDeps = recorded.serviceDeps;
-    const status: HTTPRouteStatus = { parents: exact(statusParents) };
-    this.report = {
-      apiVersion: route.apiVersion,
-      kind: 'HTTPRoute',
-      namespace: ns,
-      name: route.metadata.name,
-      ...(gen !== undefined ? { generation: gen } : {}),
-      status,
-    };
+    const status: HTTPRouteStatus = { parents: statusParents };
+    // Two literals rather than a spread: the same field order, without a temporary object.
+    this.report =
+      gen !== undefined
+        ? { apiVersion: route.apiVersion, kind: 'HTTPRoute', namespace: ns, name: route.metadata.name, generation: gen, status }
+        : { apiVersion: route.apiVersion, kind: 'HTTPRoute', namespace: ns, name: route.metadata.name, status };
   }
 
   /** This route's listeners (with hostnames) on one Gateway. */
@@ -142,11 +144,15 @@ export class RouteTranslation {
 
   /** RouteIR entries for a route table of this flavour, in rule and match order. */
   entriesFor(flavor: Flavor): readonly RouteEntry[] {
-    const fk = flavorKey(flavor);
+    const fk = flavor.key;
     let list = lookupFlavor(this.entries, fk);
     if (list) return list;
     const old = lookupFlavor(this.reusable, fk);
-    const out: RouteEntry[] = [];
+    let count = 0;
+    for (const rule of this.rules) count += rule.matches.length;
+    const out = new Array<RouteEntry>(count);
+    let n = 0;
+    let same = old !== undefined && old.length === count;
     for (const rule of this.rules) {
       for (const m of rule.matches) {
         const route: Mutable<RouteIR> = {
@@ -169,10 +175,13 @@ export class RouteTranslation {
           ruleIndex: rule.index,
           matchIndex: m.index,
         };
-        out.push(reuseEntry(old?.[out.length], entry));
+        const previous = old?.[n];
+        const e = reuseEntry(previous, entry);
+        if (e !== previous) same = false;
+        out[n++] = e;
       }
     }
-    list = old && old.length === out.length && out.every((e, i) => e === old[i]) ? old : exact(out);
+    list = same ? (old as readonly RouteEntry[]) : out;
     this.entries = storeFlavor(this.entries, fk, list);
     return list;
   }
@@ -205,7 +214,8 @@ function common(gen: number | undefined): { accepted: Condition; resolved: Condi
 }
 
 /** Merges another parentRef's listeners into a Gateway's placements (union of hostnames). */
-function mergeAttachments(into: ListenerAttachment[], more: readonly ListenerAttachment[]): void {
+function mergeAttachments(current: readonly ListenerAttachment[], more: readonly ListenerAttachment[]): ListenerAttachment[] {
+  const into = current.slice();
   for (const l of more) {
     const i = into.findIndex((x) => x.listener === l.listener);
     if (i < 0) {
@@ -216,6 +226,7 @@ function mergeAttachments(into: ListenerAttachment[], more: readonly ListenerAtt
     const domains = [...new Set([...cur.domains, ...l.domains])].sort();
     into[i] = { listener: l.listener, domains };
   }
+  return into;
 }
 
 function actionFor(rule: CompiledRule, flavor: Flavor): RouteActionIR {

@@ -23,7 +23,7 @@ import { judgeGatewayClass, type GatewayClassVerdict } from './gatewayclass.js';
 import { IdentityIndex } from './identity-index.js';
 import { StringMultiMap } from './multimap.js';
 import { Dep, exact, groupOf, type ClusterUse, type GatewayAttachment, type GatewayContext, type Lookups } from './model.js';
-import { RouteTranslation, type RecordedDeps } from './route-translation.js';
+import { RouteTranslation, type GatewayPlacement, type RecordedDeps } from './route-translation.js';
 import { applySorted } from './sorted.js';
 import { compareReports, type StatusReport } from './status.js';
 
@@ -52,10 +52,12 @@ interface ContextRecord {
   readonly deps: readonly string[];
 }
 
-interface EndpointsRecord {
-  readonly serviceKey: string;
-  readonly portName: string;
-  ir: ClusterEndpointsIR;
+interface ClusterRecord {
+  ir: ClusterIR;
+  /** Set once the cluster's endpoints were asked for: where they come from, and what they are. */
+  serviceKey: string | undefined;
+  portName: string;
+  endpoints: ClusterEndpointsIR | undefined;
 }
 
 export class GatewayTranslator {
@@ -75,7 +77,6 @@ export class GatewayTranslator {
   private readonly grantsByNamespace = new Map<string, Map<string, ReferenceGrant>>();
   private readonly grantLists = new Map<string, readonly ReferenceGrant[]>();
   private readonly slicesByService = new StringMultiMap();
-  private readonly serviceOfSlice = new Map<string, string>();
 
   private readonly classVerdicts = new Map<string, { gc: GatewayClass; verdict: GatewayClassVerdict; report: StatusReport }>();
   private readonly contexts = new Map<string, ContextRecord>();
@@ -88,8 +89,8 @@ export class GatewayTranslator {
   private readonly attachedCounts = new Map<string, Map<string, number>>();
   private readonly gatewayReports = new Map<string, StatusReport>();
 
-  private readonly clusterIRs = new Map<string, ClusterIR>();
-  private readonly endpointRecords = new Map<string, EndpointsRecord>();
+  /** Interned ClusterIRs and their endpoints, by cluster name (one table: both follow the clusters). */
+  private readonly clusterRecords = new Map<string, ClusterRecord>();
   private readonly clustersOfService = new StringMultiMap();
   private readonly labelsMemo = new WeakMap<Namespace, Readonly<Record<string, string>>>();
   private readonly labelsOfMissing = new Map<string, Readonly<Record<string, string>>>();
@@ -129,7 +130,11 @@ export class GatewayTranslator {
 
   // ---- inputs -------------------------------------------------------------------------------
 
-  /** Diffs every kind; returns the keys of the HTTPRoutes that changed. */
+  /**
+   * Diffs every kind; returns the keys of the HTTPRoutes that changed. Changed Services and
+   * EndpointSlices are collected only when something already depends on them (a first
+   * translation changes every key and nothing depends on anything yet).
+   */
   private diffInputs(s: Snapshot, changed: Set<string>, changedServices: Set<string>, dirtyServices: Set<string>): Set<string> {
     for (const k of this.classes.update(s.gatewayClasses)) changed.add(Dep.gatewayClass(k));
     this.gateways.update(s.gateways); // judged one by one by judgeGateways (few)
@@ -139,10 +144,10 @@ export class GatewayTranslator {
       const [group, kind, ...rest] = k.split('/');
       changed.add(Dep.object(group ?? '', kind ?? '', rest.join('/')));
     }
-    for (const k of this.services.update(s.services)) {
-      changedServices.add(k);
-      dirtyServices.add(k);
-    }
+    this.services.updateEach(s.services, (k) => {
+      if (this.serviceDependents.has(k)) changedServices.add(k);
+      if (this.clustersOfService.has(k)) dirtyServices.add(k);
+    });
     for (const k of this.grants.update(s.referenceGrants)) {
       const ns = k.slice(0, k.indexOf('/'));
       let inNs = this.grantsByNamespace.get(ns);
@@ -153,21 +158,18 @@ export class GatewayTranslator {
       this.grantLists.set(ns, [...inNs.values()]);
       changed.add(Dep.grants(ns));
     }
-    for (const k of this.slices.update(s.endpointSlices)) {
-      const before = this.serviceOfSlice.get(k);
-      const slice = this.slices.get(k);
-      const label = slice?.metadata.labels?.[SERVICE_NAME_LABEL];
-      const after = slice && label ? `${slice.metadata.namespace ?? 'default'}/${label}` : undefined;
+    this.slices.updateEach(s.endpointSlices, (k, beforeSlice, afterSlice) => {
+      const before = beforeSlice && serviceOfSlice(beforeSlice);
+      const after = afterSlice && serviceOfSlice(afterSlice);
       if (before !== undefined) {
-        dirtyServices.add(before);
+        if (this.clustersOfService.has(before)) dirtyServices.add(before);
         if (before !== after) this.slicesByService.delete(before, k);
       }
       if (after !== undefined) {
-        dirtyServices.add(after);
+        if (this.clustersOfService.has(after)) dirtyServices.add(after);
         this.slicesByService.add(after, k);
-        this.serviceOfSlice.set(k, after);
-      } else this.serviceOfSlice.delete(k);
-    }
+      }
+    });
     return this.routes.update(s.httpRoutes);
   }
 
@@ -311,8 +313,9 @@ export class GatewayTranslator {
   private routesReferencing(gateways: ReadonlySet<string>, out: Set<string>): void {
     if (gateways.size === 0) return;
     const names = new Set([...gateways].map((k) => k.slice(k.indexOf('/') + 1)));
-    for (const [key, route] of this.routes.entries()) {
+    for (const key of this.routes.keys()) {
       if (out.has(key)) continue;
+      const route = this.routes.get(key) as HTTPRoute;
       const ns = route.metadata.namespace ?? 'default';
       for (const ref of route.spec?.parentRefs ?? []) {
         if (names.has(ref.name) && gateways.has(`${ref.namespace ?? ns}/${ref.name}`)) {
@@ -343,11 +346,12 @@ export class GatewayTranslator {
   }
 
   private readonly internCluster = (name: string, protocol: UpstreamProtocol): ClusterIR => {
-    const c = this.clusterIRs.get(name);
-    if (c && c.protocol === protocol) return c;
-    const next: ClusterIR = { name, protocol };
-    this.clusterIRs.set(name, next);
-    return next;
+    const rec = this.clusterRecords.get(name);
+    if (rec && rec.ir.protocol === protocol) return rec.ir;
+    const ir: ClusterIR = { name, protocol };
+    if (rec) rec.ir = ir;
+    else this.clusterRecords.set(name, { ir, serviceKey: undefined, portName: '', endpoints: undefined });
+    return ir;
   };
 
   // ---- IR -----------------------------------------------------------------------------------
@@ -377,13 +381,14 @@ export class GatewayTranslator {
         gatewaysChanged = true;
       }
     }
+    // Placements are unique per Gateway: visit the new ones, then the old ones the route left.
     for (const [key, prev, next] of routeChanges) {
-      const gws = new Set<string>();
-      for (const p of prev?.placements ?? []) gws.add(p.gatewayKey);
-      for (const p of next?.placements ?? []) gws.add(p.gatewayKey);
-      for (const gw of gws) {
-        if (contextsChanged.has(gw)) continue;
-        this.assemblers.get(gw)?.setRoute(key, next);
+      for (const p of next?.placements ?? NO_PLACEMENTS) {
+        if (!contextsChanged.has(p.gatewayKey)) this.assemblers.get(p.gatewayKey)?.setRoute(key, next);
+      }
+      for (const p of prev?.placements ?? NO_PLACEMENTS) {
+        if (contextsChanged.has(p.gatewayKey) || next?.placementsOn(p.gatewayKey)) continue;
+        this.assemblers.get(p.gatewayKey)?.setRoute(key, next);
       }
     }
     const next = new Map<string, GatewayIR>();
@@ -396,47 +401,49 @@ export class GatewayTranslator {
     this.pruneEndpointRecords();
   }
 
-  /** Forgets endpoint records and interned clusters no Gateway uses any more (amortised: rarely runs). */
+  /**
+   * Forgets cluster records (interned ClusterIR and endpoints) no Gateway uses any more
+   * (amortised: rarely runs). A dropped cluster is simply created again if it comes back.
+   */
   private pruneEndpointRecords(): void {
     let used = 0;
     for (const a of this.assemblers.values()) used += a.clusterCount;
+    if (this.clusterRecords.size <= 2 * used + 1024) return;
     const inUse = (name: string) => {
       for (const a of this.assemblers.values()) if (a.usesCluster(name)) return true;
       return false;
     };
-    if (this.endpointRecords.size > 2 * used + 1024) {
-      for (const [name, rec] of [...this.endpointRecords]) {
-        if (inUse(name)) continue;
-        this.endpointRecords.delete(name);
-        this.clustersOfService.delete(rec.serviceKey, name);
-      }
-    }
-    // Interned clusters: a dropped one is simply created again if it comes back.
-    if (this.clusterIRs.size > 2 * used + 1024) {
-      for (const name of [...this.clusterIRs.keys()]) if (!inUse(name)) this.clusterIRs.delete(name);
+    for (const [name, rec] of [...this.clusterRecords]) {
+      if (inUse(name)) continue;
+      this.clusterRecords.delete(name);
+      if (rec.serviceKey !== undefined) this.clustersOfService.delete(rec.serviceKey, name);
     }
   }
 
   private readonly endpointsOf = (use: ClusterUse): ClusterEndpointsIR => {
     const name = use.cluster.name;
-    const serviceKey = use.source.serviceKey;
-    const rec = this.endpointRecords.get(name);
-    if (rec && rec.serviceKey === serviceKey && rec.portName === use.source.portName) return rec.ir;
-    const ir = reuse(rec?.ir, this.computeEndpoints(name, serviceKey, use.source.portName));
-    this.endpointRecords.set(name, { serviceKey, portName: use.source.portName, ir });
-    if (rec?.serviceKey !== serviceKey) {
-      if (rec) this.clustersOfService.delete(rec.serviceKey, name);
+    const { serviceKey, portName } = use.source;
+    let rec = this.clusterRecords.get(name);
+    if (rec?.endpoints && rec.serviceKey === serviceKey && rec.portName === portName) return rec.endpoints;
+    // A pruned record comes back with its cluster.
+    if (!rec) this.clusterRecords.set(name, (rec = { ir: use.cluster, serviceKey: undefined, portName: '', endpoints: undefined }));
+    const endpoints = reuse(rec.endpoints, this.computeEndpoints(name, serviceKey, portName));
+    if (rec.serviceKey !== serviceKey) {
+      if (rec.serviceKey !== undefined) this.clustersOfService.delete(rec.serviceKey, name);
       this.clustersOfService.add(serviceKey, name);
     }
-    return ir;
+    rec.serviceKey = serviceKey;
+    rec.portName = portName;
+    rec.endpoints = endpoints;
+    return endpoints;
   };
 
   private computeEndpoints(cluster: string, serviceKey: string, portName: string): ClusterEndpointsIR {
     const slices: EndpointSlice[] = [];
-    this.slicesByService.forEach(serviceKey, (k) => {
+    for (const k of this.slicesByService.get(serviceKey)) {
       const s = this.slices.get(k);
       if (s) slices.push(s);
-    });
+    }
     return clusterEndpoints(cluster, portName, slices);
   }
 
@@ -445,11 +452,11 @@ export class GatewayTranslator {
     const out = new Set<string>();
     for (const svc of dirtyServices) {
       for (const name of this.clustersOfService.get(svc)) {
-        const rec = this.endpointRecords.get(name);
-        if (!rec || rec.serviceKey !== svc) continue;
-        const ir = reuse(rec.ir, this.computeEndpoints(name, svc, rec.portName));
-        if (ir !== rec.ir) {
-          rec.ir = ir;
+        const rec = this.clusterRecords.get(name);
+        if (!rec?.endpoints || rec.serviceKey !== svc) continue;
+        const endpoints = reuse(rec.endpoints, this.computeEndpoints(name, svc, rec.portName));
+        if (endpoints !== rec.endpoints) {
+          rec.endpoints = endpoints;
           out.add(name);
         }
       }
@@ -507,6 +514,13 @@ export class GatewayTranslator {
 }
 
 const NO_GRANTS: readonly ReferenceGrant[] = [];
+const NO_PLACEMENTS: readonly GatewayPlacement[] = [];
+
+/** `namespace/name` of the Service an EndpointSlice belongs to (its kubernetes.io/service-name label). */
+function serviceOfSlice(slice: EndpointSlice): string | undefined {
+  const label = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+  return label ? `${slice.metadata.namespace ?? 'default'}/${label}` : undefined;
+}
 const NO_DEPS: readonly string[] = [];
 
 interface Reads {
@@ -563,8 +577,7 @@ class RecordingLookups implements Lookups, RecordedDeps {
   invalidate(): void {
     this.lastGateway = { namespace: '', name: '', value: undefined };
   }
-  service(namespace: string, name: string): Service | undefined {
-    const key = `${namespace}/${name}`;
+  service(namespace: string, name: string, key = `${namespace}/${name}`): Service | undefined {
     if (this.serviceList === NO_DEPS) this.serviceList = [key];
     else if (!this.serviceList.includes(key)) this.serviceList.push(key);
     return this.read.service(key);
