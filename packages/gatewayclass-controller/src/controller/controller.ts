@@ -11,11 +11,13 @@ import { Deployer } from '../deployer/index.js';
 import { logger, getLogLevel, setLogLevel } from '../log.js';
 import { createGantryMetrics, forgetGateway, instrumentAdsServer, recordSnapshotResources, type GantryMetrics } from '../metrics/index.js';
 import { Pipeline, type PipelineRun } from '../pipeline.js';
-import { dataPlaneOutcome, reportKey, resolveProgrammed, watchDataPlane, type ObjectStatus } from '../status/index.js';
+import { dataPlaneOutcome, reportKey, resolveProgrammed, watchDataPlane, type DataPlaneOutcome, type ObjectStatus } from '../status/index.js';
 import { CONTROLLER_NAME, type StatusReport } from '../translator/index.js';
 import { withDeployment } from './deploy-status.js';
 import { Deployments, type WantedDeployment } from './deployments.js';
-import { GATEWAY_PARAMETERS, KubeSources, OWNED_PREFIX } from './sources.js';
+import { DATA_PLANE_REPORTS, GATEWAY_PARAMETERS, KubeSources, OWNED_PREFIX } from './sources.js';
+import { DataPlaneReporter } from './data-plane-reporter.js';
+import { combineDataPlane, localDataPlane, otherReports, snapshotDigest, type DataPlaneReport, type GatewayDataPlane } from './data-plane.js';
 import { NOT_CACHED, StatusWriter } from './status-writer.js';
 
 export interface ControllerOptions {
@@ -27,7 +29,16 @@ export interface ControllerOptions {
   readonly xdsAdvertise?: { readonly host: string; readonly port: number };
   readonly admin?: { readonly host: string; readonly port: number };
   /** Leader election; without it this replica always leads (a single replica). */
-  readonly leaderElection?: { readonly namespace: string; readonly name: string; readonly identity: string; readonly leaseDurationMs?: number; readonly renewDeadlineMs?: number; readonly retryPeriodMs?: number };
+  readonly leaderElection?: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly identity: string;
+    readonly leaseDurationMs?: number;
+    readonly renewDeadlineMs?: number;
+    readonly retryPeriodMs?: number;
+    /** How often a replica renews its data-plane report (default 10 s). */
+    readonly dataPlaneReportMs?: number;
+  };
   /** Deploy an Envoy per Gateway (default true). */
   readonly deploy?: boolean;
   readonly envoyImage?: string;
@@ -47,6 +58,8 @@ export class Controller {
   private readonly statusWriter: StatusWriter;
   private readonly deployments: Deployments | undefined;
   private readonly elector: LeaderElector | undefined;
+  private readonly reporter: DataPlaneReporter | undefined;
+  private readonly reportStaleMs: number;
   private admin: AdminServer | undefined;
   private leading: boolean;
   private lastRun: PipelineRun | undefined;
@@ -75,6 +88,7 @@ export class Controller {
       logger: kubeLog,
       deployer: deploy,
       onWatchRestart: (kind) => this.metrics.watchRestarts.inc({ kind }),
+      ...(opts.leaderElection ? { dataPlaneReports: { namespace: opts.leaderElection.namespace, electionLease: opts.leaderElection.name } } : {}),
     });
     this.sources.store.onChange(() => this.schedule());
     this.statusWriter = new StatusWriter({
@@ -93,7 +107,14 @@ export class Controller {
       });
       this.deployments = new Deployments({ deployer, logger: logger('deployer'), onResult: () => this.publish() });
     }
+    const reportMs = opts.leaderElection?.dataPlaneReportMs ?? 10_000;
+    this.reportStaleMs = 3 * reportMs;
     if (opts.leaderElection) {
+      const le = opts.leaderElection;
+      this.reporter = new DataPlaneReporter({
+        kubeConfig: opts.kubeConfig, namespace: le.namespace, electionLease: le.name, identity: le.identity, refreshMs: reportMs,
+        logger: logger('data-plane'), local: () => localDataPlane(this.server, this.cache),
+      });
       this.elector = new LeaderElector(opts.kubeConfig, { ...opts.leaderElection, logger: logger('leader') });
       this.leading = false;
       this.elector.on('started-leading', () => this.setLeading(true));
@@ -113,7 +134,10 @@ export class Controller {
     this.xdsPort = await this.server.start(bind.host, bind.port);
     this.detach.push(instrumentAdsServer(this.server, this.metrics));
     // An ACK or a NACK changes a Gateway's Programmed condition.
-    this.detach.push(watchDataPlane(this.server, () => this.publish()));
+    this.detach.push(watchDataPlane(this.server, () => {
+      this.publish();
+      this.reporter?.changed();
+    }));
     if (this.opts.admin) {
       this.admin = createAdminServer({
         metrics: this.metrics,
@@ -130,6 +154,7 @@ export class Controller {
       this.adminPort = await this.admin.start(this.opts.admin.host, this.opts.admin.port);
     }
     this.sources.start();
+    this.reporter?.start();
     this.elector?.start();
     this.log.info('controller started', { xdsPort: this.xdsPort, adminPort: this.adminPort, leaderElection: this.elector !== undefined });
   }
@@ -147,6 +172,9 @@ export class Controller {
     await this.running;
     for (const d of this.detach) d();
     await this.elector?.stop({ release: opts.releaseLease !== false });
+    // A crash leaves the report to go stale; a clean stop removes it.
+    if (opts.releaseLease !== false) await this.reporter?.stop();
+    else this.reporter?.abandon();
     await this.deployments?.stop();
     await this.statusWriter.close();
     await this.admin?.stop();
@@ -224,6 +252,7 @@ export class Controller {
       forgetGateway(this.metrics, key);
     }
     this.lastRun = run;
+    if (run.changed.length > 0 || run.removed.length > 0) this.reporter?.changed();
     if (!this.leading) return;
     this.publish();
     this.syncDeployments(run);
@@ -236,12 +265,13 @@ export class Controller {
     const store = this.sources.store;
     const reports: StatusReport[] = [];
     const reportedRoutes = new Set<string>();
+    const others = this.reporter ? otherReports(store.list(DATA_PLANE_REPORTS), this.reporter.identity, Date.now(), this.reportStaleMs) : [];
     for (const report of run.statuses) {
       let r = withDeployment(report, this.deploymentOf(report));
       if (r.kind === 'Gateway') {
         const key = `${r.namespace}/${r.name}`;
         const current = store.get<Gateway & KubeObjectLike>('Gateway', r.namespace, r.name)?.status as GatewayStatus | undefined;
-        r = resolveProgrammed(r, dataPlaneOutcome(this.server, key, this.snapshotVersions.get(key)), current);
+        r = resolveProgrammed(r, this.dataPlaneOutcome(key, others), current);
       }
       if (r.kind === 'HTTPRoute') reportedRoutes.add(reportKey(r));
       reports.push(r);
@@ -258,6 +288,22 @@ export class Controller {
       const o = store.get<KubeObjectLike & { status?: ObjectStatus }>(r.kind, r.namespace, r.name);
       return o === undefined ? NOT_CACHED : o.status;
     });
+  }
+
+  /** What the Gateway's Envoys, on this replica and the others, made of its current snapshot. */
+  private dataPlaneOutcome(key: string, others: readonly DataPlaneReport[]): DataPlaneOutcome {
+    const local = dataPlaneOutcome(this.server, key, this.snapshotVersions.get(key));
+    if (this.reporter === undefined) return local;
+    const entry = this.cache.get(key);
+    const digest = entry === undefined ? undefined : snapshotDigest(entry.snapshot);
+    const views: GatewayDataPlane[] = [];
+    const envoys = this.server.envoys(key).length;
+    if (digest !== undefined && envoys > 0) views.push({ digest, state: local.state, ...(local.state === 'rejected' ? { message: local.message } : {}), envoys });
+    for (const report of others) {
+      const view = report[key];
+      if (view !== undefined) views.push(view);
+    }
+    return combineDataPlane(digest, views);
   }
 
   private deploymentOf(report: StatusReport) {

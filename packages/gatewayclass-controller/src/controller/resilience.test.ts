@@ -3,13 +3,14 @@
 // leader of two replicas dies without releasing its lease (the other takes over status writing,
 // and both serve xDS all along). Both recovery times are measured and printed.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type Server } from 'node:net';
 import { adsBootstrap } from '@gantry/xds';
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 import { EnvoyProcess } from '../envoy/process.js';
 import type { Controller } from './controller.js';
 import {
   KINDS, cond, createObject, deleteObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, getObject, hasCondition, httpRoute,
-  mergePatchObject, ourParent, service, startCluster, waitFor, type TestCluster,
+  mergePatchObject, ourParent, service, startCluster, waitFor, type ObjectWithStatus, type TestCluster,
 } from './test-harness.js';
 
 const NS = 'apps';
@@ -80,64 +81,79 @@ describe('an API server restart while the controller runs', () => {
 });
 
 describe('two replicas with leader election', () => {
-  const TIMING = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 };
+  const TIMING = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500, dataPlaneReportMs: 1000 };
   let a: Controller;
   let b: Controller;
   let envoy: EnvoyProcess | undefined;
+  let blocker: Server | undefined;
 
   afterAll(async () => {
     await envoy?.stop();
+    await new Promise<void>((resolve) => (blocker ? blocker.close(() => resolve()) : resolve()));
   });
 
   const replica = (identity: string): Promise<Controller> =>
     cluster.controller({ leaderElection: { namespace: SYSTEM, name: 'gantry-controller', identity, ...TIMING } });
+  const programmed = (o: ObjectWithStatus) => cond(o.status?.conditions, 'Programmed');
+  const current = (o: ObjectWithStatus) => programmed(o)?.observedGeneration === o.metadata.generation;
 
-  it('one leader writes status; both serve xDS; after the leader dies the other takes over within the lease time', async () => {
+  it('one leader writes status, both serve xDS; Programmed follows an Envoy connected to the follower', async () => {
     const kc = cluster.kc;
+    const port = await freePort();
+    await createObject(kc, KINDS.Gateway, NS, gateway('replicated', [{ name: 'http', port }]));
     a = await replica('replica-a');
     await waitFor('replica-a leads', () => a.isLeader, 10_000);
     b = await replica('replica-b');
     await waitFor('both ready', () => a.readiness().ready && b.readiness().ready, 20_000);
     expect(b.isLeader).toBe(false);
 
-    // A real Envoy of the Gateway connects to the follower: it is served and ACKs.
-    const xdsPort = b.xdsPort;
+    // A real Envoy of the Gateway connects to the follower only: it is served and ACKs.
     envoy = new EnvoyProcess({
       envoyPath: envoyBinary(),
-      bootstrap: adsBootstrap({ gatewayKey: 'apps/web', nodeId: 'envoy-on-b', xdsHost: '127.0.0.1', xdsPort, adminPort: await freePort() }),
-      name: 'apps/web',
+      bootstrap: adsBootstrap({ gatewayKey: 'apps/replicated', nodeId: 'envoy-on-b', xdsHost: '127.0.0.1', xdsPort: b.xdsPort, adminPort: await freePort() }),
+      name: 'apps/replicated',
       restart: false,
     });
     await envoy.start();
-    await waitFor('the follower served its Envoy', () => (b.server.envoys('apps/web')[0]?.syncedVersion ?? 0) > 0, 20_000);
-    expect(b.server.envoys('apps/web')[0]?.lastNack).toBeUndefined();
-    expect(a.server.envoys('apps/web')).toEqual([]);
+    await waitFor('the follower served its Envoy', () => (b.server.envoys('apps/replicated')[0]?.syncedVersion ?? 0) > 0, 20_000);
+    expect(a.server.envoys('apps/replicated')).toEqual([]);
     // The leader has the same configuration ready for any Envoy that reaches it.
-    expect(a.cache.get('apps/web')?.snapshot).toEqual(b.cache.get('apps/web')?.snapshot);
+    expect(a.cache.get('apps/replicated')?.snapshot).toEqual(b.cache.get('apps/replicated')?.snapshot);
 
-    // The leader writes status; the follower does not.
-    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('led', [{ name: 'web' }], [{ name: 'echo' }]));
-    await eventuallyCondition(kc, KINDS.GatewayClass, undefined, 'gantry', 'Accepted', 'True');
-    await eventually(kc, KINDS.HTTPRoute, NS, 'led', (o) => hasCondition(ourParent(o, 'web')?.conditions, 'Accepted', 'True'));
+    // The leader learns from the follower's data-plane report that its Envoy ACKed: Programmed.
+    await eventuallyCondition(kc, KINDS.Gateway, NS, 'replicated', 'Programmed', 'True', 'Programmed');
     const writesOf = async (c: Controller): Promise<string> => (await (await fetch(`http://127.0.0.1:${c.adminPort}/metrics`)).text())
       .split('\n').filter((l) => l.startsWith('gantry_status_writes_total') && l.includes('outcome="written"')).join('\n');
     expect(await writesOf(a)).not.toBe('');
     expect(await writesOf(b)).toBe('');
 
-    // The leader dies without releasing its lease; a change is made at once.
+    // The follower's Envoy rejects a listener it cannot bind: the leader says so, with the NACK.
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as { port: number }).port;
+    await mergePatchObject(kc, KINDS.Gateway, NS, 'replicated', { spec: { listeners: [{ name: 'http', port: taken, protocol: 'HTTP' }] } });
+    const rejected = await eventually(kc, KINDS.Gateway, NS, 'replicated', (o) => programmed(o)?.status === 'False' && current(o));
+    expect(programmed(rejected)?.message).toMatch(/^Envoy envoy-on-b rejected the Listener configuration: .*cannot bind/);
+    await mergePatchObject(kc, KINDS.Gateway, NS, 'replicated', { spec: { listeners: [{ name: 'http', port, protocol: 'HTTP' }] } });
+    await eventually(kc, KINDS.Gateway, NS, 'replicated', (o) => programmed(o)?.status === 'True' && current(o));
+  }, 60_000);
+
+  it('after the leader dies without releasing its lease, the other takes over within the lease time', async () => {
+    const kc = cluster.kc;
     const killed = Date.now();
     await a.stop({ releaseLease: false });
-    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('orphan', [{ name: 'web' }], [{ name: 'echo' }]));
+    // A change made right after the leader is gone.
+    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('orphan', [{ name: 'replicated' }], [{ name: 'echo' }]));
     await waitFor('replica-b leads', () => b.isLeader, 15_000);
     const leading = Date.now();
-    await eventually(kc, KINDS.HTTPRoute, NS, 'orphan', (o) => hasCondition(ourParent(o, 'web')?.conditions, 'Accepted', 'True'), 15_000);
+    await eventually(kc, KINDS.HTTPRoute, NS, 'orphan', (o) => hasCondition(ourParent(o, 'replicated')?.conditions, 'Accepted', 'True'), 15_000);
     const written = Date.now();
     console.log(`leader loss: replica-b leads ${leading - killed} ms after replica-a died (lease ${TIMING.leaseDurationMs} ms); the pending change's status written after ${written - killed} ms`);
     expect(leading - killed).toBeLessThan(TIMING.leaseDurationMs + 2 * TIMING.retryPeriodMs + 1000);
-
-    // The new leader has the Envoy: the Gateway is Programmed by what that Envoy ACKed.
-    await eventuallyCondition(kc, KINDS.Gateway, NS, 'web', 'Programmed', 'True', 'Programmed');
     const lease = (await getObject(kc, KINDS.Lease, SYSTEM, 'gantry-controller')) as { spec?: { holderIdentity?: string } };
     expect(lease.spec?.holderIdentity).toBe('replica-b');
-  }, 120_000);
+    // The new leader's own Envoy keeps the Gateway Programmed, for the new route's config too.
+    const gw = await eventually(kc, KINDS.Gateway, NS, 'replicated', (o) => o.status?.listeners?.[0]?.attachedRoutes === 1 && programmed(o)?.status === 'True');
+    expect(current(gw)).toBe(true);
+  }, 60_000);
 });

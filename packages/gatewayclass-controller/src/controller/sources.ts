@@ -5,6 +5,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KINDS, ObjectStore, ResilientWatch, type KindRef, type KubeObjectLike, type Logger } from '@gantry/kube';
 import { GANTRY_API_GROUP, GATEWAY_PARAMETERS_KIND, OWNED_OBJECT_SELECTOR } from '../deployer/index.js';
+import { REPORT_LABEL } from './data-plane.js';
 
 export const GATEWAY_PARAMETERS: KindRef = {
   group: GANTRY_API_GROUP, version: 'v1alpha1', plural: 'gatewayparameters', kind: GATEWAY_PARAMETERS_KIND, namespaced: true,
@@ -16,10 +17,14 @@ const SERVICE_ACCOUNT: KindRef = { group: '', version: 'v1', plural: 'serviceacc
 /** Owned objects live in the store under their own kind name, apart from the translator's Services. */
 export const OWNED_PREFIX = 'Owned';
 
+/** The store bucket of the replicas' data-plane reports (Leases). */
+export const DATA_PLANE_REPORTS = 'DataPlaneReport';
+
 interface WatchSpec {
   readonly kind: KindRef;
   /** The store bucket; defaults to the kind name. */
   readonly bucket?: string;
+  readonly namespace?: string;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
 }
@@ -30,6 +35,8 @@ export interface SourcesOptions {
   /** Also watch the deployer's objects. */
   readonly deployer: boolean;
   readonly onWatchRestart?: (kind: string) => void;
+  /** Also watch the replicas' data-plane reports (with leader election). */
+  readonly dataPlaneReports?: { readonly namespace: string; readonly electionLease: string };
 }
 
 export class KubeSources {
@@ -57,8 +64,13 @@ export class KubeSources {
         })),
       );
     }
+    if (opts.dataPlaneReports) {
+      const { namespace, electionLease } = opts.dataPlaneReports;
+      specs.push({ kind: KINDS.Lease, bucket: DATA_PLANE_REPORTS, namespace, labelSelector: `${REPORT_LABEL}=${electionLease}` });
+    }
     for (const spec of specs) {
       const watch = new ResilientWatch<KubeObjectLike>(opts.kubeConfig, spec.kind, {
+        ...(spec.namespace !== undefined ? { namespace: spec.namespace } : {}),
         labelSelector: spec.labelSelector,
         fieldSelector: spec.fieldSelector,
         logger: opts.logger,
