@@ -1,0 +1,189 @@
+// The node agent: Node registration, the Pods bound to it run as processes in their own network
+// namespaces, the kubelet endpoint for logs, LoadBalancer/ClusterIP Services, and binding of
+// unscheduled Pods. start() brings it all up; stop() takes everything down again, leaving no
+// process, namespace, interface or address behind.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ensureHostTools } from './host-tools.js';
+import type { Logger } from './kube.js';
+import { KubeletServer, type LogLookup } from './logs/kubelet-server.js';
+import { Ipam, parseCidr } from './net/cidr.js';
+import { HostNetwork } from './net/host-network.js';
+import { NodeRegistration, nodeLabels } from './node/node-registration.js';
+import { ApiObjectSource } from './pods/api-object-source.js';
+import { PodBinder } from './pods/binder.js';
+import { KUBELET_BACKOFF, type RestartBackoff } from './pods/container-runner.js';
+import type { ImageBinary } from './pods/images.js';
+import { PodManager } from './pods/pod-manager.js';
+import type { PodWorker } from './pods/pod-worker.js';
+import { ServiceProxier } from './services/service-proxier.js';
+import { createServingCert } from './tls/serving-cert.js';
+
+export interface AgentOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly nodeName: string;
+  /** Pod directories, logs, the serving certificate, network.env. */
+  readonly stateDir: string;
+  /** Bridge name; also prefixes the agent's network namespaces. */
+  readonly bridge: string;
+  readonly podCidr: string;
+  readonly lbCidr: string;
+  readonly kubeletPort: number;
+  readonly clusterIPs: boolean;
+  readonly bindPods: boolean;
+  readonly caCertFile?: string;
+  readonly caKeyFile?: string;
+  readonly images: readonly ImageBinary[];
+  readonly backoff?: RestartBackoff;
+  /** Upper bound of a Pod's grace period when the agent itself stops. */
+  readonly shutdownGraceMs?: number;
+  readonly retryMs?: number;
+  readonly leaseRenewMs?: number;
+  readonly log: Logger;
+}
+
+export const DEFAULTS = Object.freeze({
+  nodeName: 'gantry-node',
+  bridge: 'gantry0',
+  podCidr: '10.244.0.0/16',
+  lbCidr: '10.245.0.0/24',
+  kubeletPort: 10250,
+});
+
+export class NodeAgent {
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    private readonly opts: AgentOptions,
+    readonly network: HostNetwork,
+    readonly pods: PodManager,
+    readonly services: ServiceProxier,
+    private readonly registration: NodeRegistration,
+    private readonly kubelet: KubeletServer,
+    private readonly binder: PodBinder | undefined,
+  ) {}
+
+  get nodeIP(): string {
+    return this.network.gateway;
+  }
+
+  static async start(opts: AgentOptions): Promise<NodeAgent> {
+    const log = opts.log;
+    await ensureHostTools(log);
+    const podCidr = parseCidr(opts.podCidr);
+    const lbCidr = parseCidr(opts.lbCidr);
+    const network = new HostNetwork(opts.bridge, podCidr, log);
+    const nodeIP = network.gateway;
+    const podsDir = join(opts.stateDir, 'pods');
+    await mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
+    await rm(podsDir, { recursive: true, force: true }); // an earlier run's Pods died with it
+    await network.setUp();
+
+    const cleanups: (() => Promise<void>)[] = [() => network.tearDown()];
+    try {
+      const labels = nodeLabels(opts.nodeName);
+      const pods = new PodManager(
+        opts.kubeConfig,
+        {
+          network,
+          ipam: new Ipam(podCidr, new Set([nodeIP])),
+          podsDir,
+          nodeName: opts.nodeName,
+          nodeIP,
+          nodeCpuCores: os.cpus().length,
+          nodeMemoryBytes: os.totalmem(),
+          images: opts.images,
+          source: new ApiObjectSource(opts.kubeConfig),
+          backoff: opts.backoff ?? KUBELET_BACKOFF,
+          log,
+          retryMs: opts.retryMs ?? 2000,
+        },
+        log,
+      );
+      const lookup: LogLookup = (ns, podName, containerName, previous) => {
+        const worker = pods.find(ns, podName);
+        if (!worker) return { status: 404, error: `pod ${ns}/${podName} not found on this node` };
+        const runner = worker.container(containerName);
+        if (!runner) return { status: 404, error: `container ${containerName} is not valid for pod ${podName}` };
+        const path = runner.logPath(previous);
+        if (!path) return { status: 400, error: `previous terminated container "${containerName}" in pod "${podName}" not found` };
+        return { path, isLive: () => runner.isLogLive(path) };
+      };
+      const cert = await createServingCert({
+        dir: join(opts.stateDir, 'tls'),
+        nodeName: opts.nodeName,
+        nodeIP,
+        ...(opts.caCertFile ? { caCertFile: opts.caCertFile } : {}),
+        ...(opts.caKeyFile ? { caKeyFile: opts.caKeyFile } : {}),
+      });
+      const kubelet = new KubeletServer(cert, lookup, log);
+      const kubeletPort = await kubelet.listen(nodeIP, opts.kubeletPort);
+      cleanups.push(() => kubelet.close());
+
+      const registration = new NodeRegistration(opts.kubeConfig, {
+        nodeName: opts.nodeName,
+        nodeIP,
+        kubeletPort,
+        podCidr: opts.podCidr,
+        labels,
+        ...(opts.leaseRenewMs ? { leaseRenewMs: opts.leaseRenewMs } : {}),
+        log,
+      });
+      await registration.start();
+      cleanups.push(() => registration.stop());
+
+      const services = new ServiceProxier(opts.kubeConfig, { network, lbIpam: new Ipam(lbCidr), clusterIPs: opts.clusterIPs, log });
+      await services.start();
+      cleanups.push(() => services.stop());
+      await pods.start();
+      cleanups.push(() => pods.stop(opts.shutdownGraceMs ?? 10_000));
+      let binder: PodBinder | undefined;
+      if (opts.bindPods) {
+        binder = new PodBinder(opts.kubeConfig, opts.nodeName, labels, log);
+        await binder.start();
+      }
+      await writeFile(
+        join(opts.stateDir, 'network.env'),
+        `NODE_NAME=${opts.nodeName}\nNODE_IP=${nodeIP}\nBRIDGE=${opts.bridge}\nPOD_CIDR=${opts.podCidr}\nLB_CIDR=${opts.lbCidr}\nKUBELET_PORT=${kubeletPort}\n`,
+      );
+      log.info('node agent ready', { node: opts.nodeName, nodeIP, kubeletPort, podCidr: opts.podCidr, lbCidr: opts.lbCidr });
+      return new NodeAgent(opts, network, pods, services, registration, kubelet, binder);
+    } catch (err) {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The worker of a Pod on this node (tests, logs). */
+  pod(namespace: string, name: string): PodWorker | undefined {
+    return this.pods.find(namespace, name);
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const log = this.opts.log;
+      log.info('node agent stopping');
+      const step = async (what: string, fn: () => Promise<void>): Promise<void> => {
+        await fn().catch((err: unknown) => log.warn(`stop: ${what} failed`, { error: err instanceof Error ? err.message : String(err) }));
+      };
+      if (this.binder) await step('binder', () => this.binder?.stop() ?? Promise.resolve());
+      await step('pods', () => this.pods.stop(this.opts.shutdownGraceMs ?? 10_000));
+      await step('services', () => this.services.stop());
+      await step('node status', () => this.registration.stop());
+      await step('kubelet endpoint', () => this.kubelet.close());
+      await step('network', () => this.network.tearDown());
+      await rm(join(this.opts.stateDir, 'pods'), { recursive: true, force: true });
+      log.info('node agent stopped');
+    })();
+    return this.stopping;
+  }
+}
+
+/** What `cleanup` does after an agent that could not stop itself: namespaces, bridge, Pod files. */
+export async function cleanUpAfterAgent(stateDir: string, bridge: string, podCidr: string, log: Logger): Promise<void> {
+  const network = new HostNetwork(bridge, parseCidr(podCidr), log);
+  await network.tearDown();
+  await rm(join(stateDir, 'pods'), { recursive: true, force: true });
+}

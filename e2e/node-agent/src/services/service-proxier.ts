@@ -1,0 +1,211 @@
+// LoadBalancer (and ClusterIP) Services for the local cluster, in the spirit of kube-proxy plus a
+// bare-metal load balancer: each LoadBalancer Service gets its own address from the LB range,
+// published in status.loadBalancer.ingress; every Service address (LB IP and, optionally,
+// ClusterIP) is put on the agent's bridge as a /32 and served by a TcpForwarder to the Service's
+// ready endpoints. The host (tests, the conformance suite) and the Pods (through their default
+// route to the bridge) both reach these addresses; nothing outside this machine does.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { describeError } from '../log.js';
+import { KINDS, ObjectStore, patchStatus, ResilientWatch, type KubeObjectLike, type Logger } from '../kube.js';
+import type { EndpointSlice, Service } from '../kube-types.js';
+import { cidrContains, type Ipam } from '../net/cidr.js';
+import type { HostNetwork } from '../net/host-network.js';
+import { clusterIPsOf, isLoadBalancer, readyEndpoints, tcpPorts } from './service-endpoints.js';
+import { TcpForwarder } from './tcp-forwarder.js';
+
+export interface ServiceProxierOptions {
+  readonly network: HostNetwork;
+  readonly lbIpam: Ipam;
+  /** Also serve ClusterIPs (Pods reach Services by ClusterIP; there is no cluster DNS here). */
+  readonly clusterIPs: boolean;
+  readonly log: Logger;
+}
+
+interface Listener {
+  readonly forwarder: TcpForwarder;
+  readonly serviceKey: string;
+  readonly portName: string;
+}
+
+const RETRY_MS = 5000;
+
+function keyOf(o: KubeObjectLike): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+export class ServiceProxier {
+  private readonly store = new ObjectStore();
+  private readonly watches: ResilientWatch[];
+  private readonly listeners = new Map<string, Listener>();
+  private readonly addresses = new Set<string>();
+  /** LoadBalancer IP by Service key. */
+  private readonly lbIPs = new Map<string, string>();
+  private running: Promise<void> | undefined;
+  private dirty = false;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly opts: ServiceProxierOptions,
+  ) {
+    this.watches = [KINDS.Service, KINDS.EndpointSlice].map((kind) => new ResilientWatch(kc, kind, { logger: opts.log, watchdogMs: 90_000 }));
+    for (const w of this.watches) this.store.connect(w);
+    this.store.onChange(() => this.schedule());
+  }
+
+  async start(): Promise<void> {
+    for (const w of this.watches) w.start();
+    await Promise.all(this.watches.map((w) => w.synced));
+    this.schedule();
+    await this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    await Promise.all(this.watches.map((w) => w.stop()));
+    await this.running;
+    await Promise.all([...this.listeners.values()].map((l) => l.forwarder.close()));
+    this.listeners.clear();
+    for (const ip of this.addresses) await this.opts.network.removeServiceAddress(ip);
+    this.addresses.clear();
+  }
+
+  /** The LoadBalancer address of a Service (tests). */
+  loadBalancerIP(namespace: string, name: string): string | undefined {
+    return this.lbIPs.get(`${namespace}/${name}`);
+  }
+
+  /** The addresses currently on the bridge for Services. */
+  serviceAddresses(): string[] {
+    return [...this.addresses];
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.dirty = true;
+      return;
+    }
+    this.running = this.reconcile()
+      .catch((err: unknown) => this.opts.log.error('service reconcile failed', { error: describeError(err) }))
+      .finally(() => {
+        this.running = undefined;
+        if (this.dirty) {
+          this.dirty = false;
+          this.schedule();
+        }
+      });
+  }
+
+  private async reconcile(): Promise<void> {
+    const services = this.store.list<Service & KubeObjectLike>(KINDS.Service);
+    this.assignLoadBalancerIPs(services);
+    const wanted = new Map<string, { ip: string; port: number; serviceKey: string; portName: string }>();
+    for (const svc of services) {
+      const key = keyOf(svc);
+      const ips = [...(this.opts.clusterIPs ? clusterIPsOf(svc) : [])];
+      const lb = this.lbIPs.get(key);
+      if (lb) ips.push(lb);
+      for (const ip of ips) {
+        for (const p of tcpPorts(svc)) wanted.set(`${ip}:${p.port}`, { ip, port: p.port, serviceKey: key, portName: p.name ?? '' });
+      }
+    }
+    // Listeners no longer wanted (or now for another Service) go first, then their addresses.
+    for (const [id, l] of this.listeners) {
+      const w = wanted.get(id);
+      if (!w || w.serviceKey !== l.serviceKey || w.portName !== l.portName) {
+        await l.forwarder.close();
+        this.listeners.delete(id);
+      }
+    }
+    const wantedIPs = new Set([...wanted.values()].map((w) => w.ip));
+    for (const ip of this.lbIPs.values()) wantedIPs.add(ip);
+    for (const ip of [...this.addresses]) {
+      if (!wantedIPs.has(ip)) {
+        await this.opts.network.removeServiceAddress(ip);
+        this.addresses.delete(ip);
+      }
+    }
+    for (const ip of wantedIPs) {
+      if (this.addresses.has(ip)) continue;
+      await this.opts.network.addServiceAddress(ip);
+      this.addresses.add(ip);
+    }
+    let failed = false;
+    for (const [id, w] of wanted) {
+      if (this.listeners.has(id)) continue;
+      const forwarder = new TcpForwarder(w.ip, w.port, () => this.endpoints(w.serviceKey, w.portName));
+      try {
+        await forwarder.listen();
+        this.listeners.set(id, { forwarder, serviceKey: w.serviceKey, portName: w.portName });
+      } catch (err) {
+        failed = true;
+        this.opts.log.warn('cannot serve a Service address; will retry', { service: w.serviceKey, address: id, error: describeError(err) });
+      }
+    }
+    if (!(await this.publishStatuses(services))) failed = true;
+    if (failed && !this.stopped) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.schedule(), RETRY_MS);
+    }
+  }
+
+  private endpoints(serviceKey: string, portName: string): ReturnType<typeof readyEndpoints> {
+    const [ns = '', name = ''] = serviceKey.split('/');
+    const svc = this.store.get<Service & KubeObjectLike>(KINDS.Service, ns, name);
+    const port = svc ? tcpPorts(svc).find((p) => (p.name ?? '') === portName) : undefined;
+    if (!port) return [];
+    return readyEndpoints(this.store.endpointSlicesByService<EndpointSlice & KubeObjectLike>(ns, name), port);
+  }
+
+  /** Keeps addresses stable: the one in status (or spec.loadBalancerIP) if it is ours to give. */
+  private assignLoadBalancerIPs(services: readonly Service[]): void {
+    const present = new Set<string>();
+    for (const svc of services) {
+      if (!isLoadBalancer(svc)) continue;
+      const key = keyOf(svc);
+      present.add(key);
+      if (this.lbIPs.has(key)) continue;
+      const preferred = [svc.spec?.loadBalancerIP, ...(svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip)];
+      let ip = preferred.find((candidate) => candidate !== undefined && this.opts.lbIpam.claim(candidate, key));
+      ip ??= this.opts.lbIpam.allocate(key);
+      if (!ip) {
+        this.opts.log.warn('LoadBalancer range exhausted', { service: key, range: this.opts.lbIpam.cidr.text });
+        continue;
+      }
+      this.lbIPs.set(key, ip);
+      this.opts.log.info('assigned LoadBalancer address', { service: key, ip });
+    }
+    for (const [key, ip] of this.lbIPs) {
+      if (present.has(key)) continue;
+      this.lbIPs.delete(key);
+      this.opts.lbIpam.release(ip);
+    }
+  }
+
+  /** Returns false when a write failed (the caller retries). */
+  private async publishStatuses(services: readonly Service[]): Promise<boolean> {
+    let ok = true;
+    for (const svc of services) {
+      const ip = this.lbIPs.get(keyOf(svc));
+      const ingress = svc.status?.loadBalancer?.ingress ?? [];
+      let status: object | undefined;
+      if (ip) {
+        const current = ingress.length === 1 && ingress[0]?.ip === ip && ingress[0]?.ipMode === 'VIP' && !ingress[0]?.hostname;
+        if (!current) status = { loadBalancer: { ingress: [{ ip, ipMode: 'VIP' }] } };
+      } else if (!isLoadBalancer(svc) && ingress.some((i) => i.ip !== undefined && cidrContains(this.opts.lbIpam.cidr, i.ip))) {
+        status = { loadBalancer: { ingress: null } }; // no longer a LoadBalancer: withdraw our address
+      }
+      if (!status) continue;
+      try {
+        await patchStatus(this.kc, KINDS.Service, svc.metadata.namespace, svc.metadata.name, status, { fieldManager: 'gantry-node-agent' });
+      } catch (err) {
+        ok = false;
+        this.opts.log.warn('service status write failed', { service: keyOf(svc), error: describeError(err) });
+      }
+    }
+    return ok;
+  }
+}
