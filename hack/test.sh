@@ -12,9 +12,10 @@ echo "==> envoy: $GANTRY_ENVOY" >&2
 # The real control plane for integration tests: built from Go modules on a fresh machine (slow
 # once, cached after), so the tests themselves never wait on a build.
 echo "==> etcd, kube-apiserver, kube-controller-manager, Gateway API CRDs" >&2
-bash hack/install-etcd.sh >/dev/null
-bash hack/install-kube.sh >/dev/null
-bash hack/install-gateway-api.sh >/dev/null
+GANTRY_KUBE_BIN_DIR="$(bash hack/install-kube.sh | tail -n 1)"
+GANTRY_ETCD="$(bash hack/install-etcd.sh | tail -n 1)"
+GANTRY_GATEWAY_API_CRDS="$(bash hack/install-gateway-api.sh | tail -n 2 | head -n 1)"
+export GANTRY_KUBE_BIN_DIR GANTRY_ETCD GANTRY_GATEWAY_API_CRDS
 
 echo "==> generated code is up to date" >&2
 bash hack/verify-generated.sh
