@@ -3,6 +3,8 @@
 // (a burst of routes attaching to one Gateway costs a handful of Gateway writes, and nothing is
 // written when nothing changed).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { ResilientWatch, type KubeObjectLike } from '@gantry/kube';
 import { kubeConfigVia } from '@gantry/kube/testing/api-helpers';
 import { startTcpProxy, type TcpProxy } from '@gantry/kube/testing/tcp-proxy';
@@ -168,4 +170,31 @@ describe('status batching', () => {
     expect(sample(text, 'gantry_status_writes_total', { kind: 'Gateway', outcome: 'written' })).toBe(beforeNoop);
     await watch.stop();
   }, 120_000);
+});
+
+describe('the gantry controller command', () => {
+  it('runs from the CLI with a kubeconfig, becomes ready, and exits 0 on SIGTERM', async () => {
+    const [xds, adminPort] = [await freePort(), await freePort()];
+    const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+    const child = spawn(process.execPath, [main, 'controller', '--kubeconfig', cluster.cp.kubeconfigPath,
+      '--xds-address', `127.0.0.1:${xds}`, '--admin-address', `127.0.0.1:${adminPort}`, '--no-deploy',
+      '--leader-elect', '--leader-election-namespace', 'default', '--identity', 'cli', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor('the CLI controller is ready', async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => undefined))?.status === 200, 20_000);
+      const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+      expect(metrics).toContain('gantry_translations_total');
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${output}`);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const stoppedAt = Date.now();
+    expect(await exited).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    expect(output).not.toMatch(/"level":"error"/);
+  }, 40_000);
 });
