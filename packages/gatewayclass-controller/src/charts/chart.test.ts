@@ -33,8 +33,10 @@ const DEPLOYER_GRANTS = [
   'gateway.networking.k8s.io/gateways/finalizers update',
 ];
 const DISCOVERY_GRANTS = ['gateway.gantry.dev/upstreams create,delete,list,patch,watch'];
+// Election: create, then get/update by name. Data-plane reports: each replica applies and deletes
+// its own `<lease>-dp-<pod>` Lease (names not known in advance), the leader watches them all.
 const LEASE_GRANTS = (lease: string): string[] => [
-  'coordination.k8s.io/leases create',
+  'coordination.k8s.io/leases create,delete,list,patch,watch',
   `coordination.k8s.io/leases[${lease}] get,update`,
 ];
 
@@ -132,7 +134,7 @@ describe('charts/gantry with default values', () => {
     expect(binding['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'gantry', namespace: NS }]);
   });
 
-  it('gives leader election its Lease in the release namespace only, renewals by name', () => {
+  it('gives the Leases (election, data-plane reports) the release namespace only, election renewals by name', () => {
     const role = only(objects, 'Role');
     expect(role.metadata.namespace).toBe(NS);
     expect(grants(rulesOf(role))).toEqual(LEASE_GRANTS('gantry-leader'));
