@@ -74,7 +74,7 @@ export class NodeAgent {
     await ensureHostTools(log);
     const podCidr = parseCidr(opts.podCidr);
     const lbCidr = parseCidr(opts.lbCidr);
-    const network = new HostNetwork(opts.bridge, podCidr, log);
+    const network = new HostNetwork(opts.bridge, podCidr, log, [lbCidr]);
     const nodeIP = network.gateway;
     const podsDir = join(opts.stateDir, 'pods');
     await mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
@@ -182,8 +182,8 @@ export class NodeAgent {
 }
 
 /** What `cleanup` does after an agent that could not stop itself: namespaces, bridge, Pod files. */
-export async function cleanUpAfterAgent(stateDir: string, bridge: string, podCidr: string, log: Logger): Promise<void> {
-  const network = new HostNetwork(bridge, parseCidr(podCidr), log);
+export async function cleanUpAfterAgent(stateDir: string, bridge: string, podCidr: string, lbCidr: string, log: Logger): Promise<void> {
+  const network = new HostNetwork(bridge, parseCidr(podCidr), log, [parseCidr(lbCidr)]);
   await network.tearDown();
   await rm(join(stateDir, 'pods'), { recursive: true, force: true });
 }

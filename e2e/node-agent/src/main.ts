@@ -5,7 +5,7 @@
 //                     [--node-name gantry-node] [--bridge gantry0] [--pod-cidr 10.244.0.0/16]
 //                     [--lb-cidr 10.245.0.0/24] [--kubelet-port 10250] [--image SUBSTRING=BIN]...
 //                     [--no-cluster-ips] [--no-bind] [--restart-backoff-ms 10000] [--log-level info]
-//   node dist/main.js cleanup --state-dir DIR [--bridge gantry0] [--pod-cidr 10.244.0.0/16]
+//   node dist/main.js cleanup --state-dir DIR [--bridge gantry0] [--pod-cidr 10.244.0.0/16] [--lb-cidr 10.245.0.0/24]
 //
 // SIGTERM/SIGINT stop it cleanly: Pods stopped, namespaces, bridge and addresses removed.
 import { existsSync } from 'node:fs';
@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
   if (!stateDir) throw new Error('--state-dir is required');
 
   if (positionals[0] === 'cleanup') {
-    await cleanUpAfterAgent(resolve(stateDir), values.bridge ?? DEFAULTS.bridge, values['pod-cidr'] ?? DEFAULTS.podCidr, log);
+    await cleanUpAfterAgent(resolve(stateDir), values.bridge ?? DEFAULTS.bridge, values['pod-cidr'] ?? DEFAULTS.podCidr, values['lb-cidr'] ?? DEFAULTS.lbCidr, log);
     return 0;
   }
   if (positionals.length > 0) throw new Error(`unknown command ${positionals[0]}`);

@@ -31,6 +31,12 @@ export class HostNetwork {
     readonly bridge: string,
     readonly podCidr: Cidr,
     private readonly log: Logger,
+    /**
+     * Ranges handed out as Service addresses (/32s on the bridge). An `unreachable` route covers
+     * each, so an address of the range that is not (or no longer) assigned fails at once instead
+     * of following the default route off this machine.
+     */
+    readonly serviceRanges: readonly Cidr[] = [],
   ) {
     if (!/^[a-zA-Z][a-zA-Z0-9_-]{0,11}$/.test(bridge)) throw new Error(`bridge name must be 1-12 letters, digits, - or _: ${bridge}`);
     this.gateway = gatewayOf(podCidr);
@@ -48,6 +54,7 @@ export class HostNetwork {
     }
     await run('ip', ['addr', 'replace', `${this.gateway}/${this.podCidr.prefix}`, 'dev', this.bridge]);
     await run('ip', ['link', 'set', 'dev', this.bridge, 'up']);
+    for (const range of this.serviceRanges) await run('ip', ['route', 'replace', 'unreachable', range.text]);
     this.log.info('bridge ready', { bridge: this.bridge, gateway: this.gateway, podCidr: this.podCidr.text });
   }
 
@@ -55,6 +62,7 @@ export class HostNetwork {
   async tearDown(): Promise<void> {
     for (const ns of await this.ownedNamespaces()) await succeeds('ip', ['netns', 'del', ns]);
     await succeeds('ip', ['link', 'del', 'dev', this.bridge]);
+    for (const range of this.serviceRanges) await succeeds('ip', ['route', 'del', 'unreachable', range.text]);
   }
 
   namespaceName(podNamespace: string, podName: string, uid: string): string {

@@ -86,6 +86,8 @@ export class ContainerRunner {
   private proc: ContainerProcess | undefined;
   private probers: Prober[] = [];
   private restartCount = 0;
+  /** restartCount of the latest run that started; -1 before the first. */
+  private lastStartedRun = -1;
   private state: ContainerState = { waiting: { reason: 'ContainerCreating' } };
   private lastTerminated: TerminatedState | undefined;
   private started = false;
@@ -110,9 +112,12 @@ export class ContainerRunner {
     return this.ready;
   }
 
-  /** The log of the current (or last) run, or of the one before with `previous`. */
+  /**
+   * The log of the latest run, or with `previous` of the run in lastState. While a crashed
+   * container waits to restart both are the run that crashed, as with the kubelet.
+   */
   logPath(previous: boolean): string | undefined {
-    const n = previous ? this.restartCount - 1 : this.restartCount;
+    const n = previous ? this.restartCount - 1 : this.lastStartedRun;
     return n < 0 ? undefined : join(this.opts.logDir, `${n}.log`);
   }
 
@@ -177,7 +182,7 @@ export class ContainerRunner {
       if (this.stopping) break;
       // Keep the current and the previous run's log only.
       await rm(join(this.opts.logDir, `${this.restartCount - 2}.log`), { force: true });
-      const logPath = this.logPath(false) ?? join(this.opts.logDir, '0.log');
+      const logPath = join(this.opts.logDir, `${this.restartCount}.log`);
       await rm(logPath, { force: true });
       let proc: ContainerProcess;
       try {
@@ -188,6 +193,7 @@ export class ContainerRunner {
         continue;
       }
       this.proc = proc;
+      this.lastStartedRun = this.restartCount;
       if (this.stopping) void proc.stop(this.stopGraceMs); // stop() came while it was starting
       const containerID = `gantry://${randomBytes(16).toString('hex')}`;
       this.set(() => {

@@ -111,16 +111,30 @@ export interface ScriptOptions {
   /** Set inside the container's UTS namespace; undefined keeps the host's. */
   readonly hostname?: string;
   readonly workingDir?: string;
+  /** The program to exec; held open like the mount sources when a mount covers its path. */
+  readonly program: string;
 }
 
+/** The first descriptor the script holds sources on (bash allows any number). */
+const FIRST_FD = 10;
+
 /**
- * The shell script run as `sh SCRIPT PROGRAM ARGS...` inside the new namespaces: mounts, then
+ * The bash script run as `bash SCRIPT PROGRAM ARGS...` inside the new namespaces: mounts, then
  * `exec`, so the container process keeps the pid the agent spawned.
+ *
+ * Every mount source (and, when needed, the program) is opened before the first mount and bound
+ * through /proc/self/fd: a mount may cover the directory the sources live in (a /tmp emptyDir
+ * over a state dir under /tmp). `--no-canonicalize` keeps mount(8) from turning the descriptor
+ * back into that path.
  */
 export function containerScript(opts: ScriptOptions): string {
   const q = shellQuote;
   const lines = ['set -e'];
   if (opts.hostname) lines.push(`hostname ${q(opts.hostname)}`);
+  opts.plan.binds.forEach((b, i) => lines.push(`exec ${FIRST_FD + i}<${q(b.source)}`));
+  const programFd = FIRST_FD + opts.plan.binds.length;
+  const programCovered = opts.program.startsWith('/') && opts.plan.binds.some((b) => isUnder(opts.program, b.target));
+  if (programCovered) lines.push(`exec ${programFd}<${q(opts.program)}`);
   if (opts.plan.overlays.length > 0) {
     lines.push(`mount -t tmpfs -o mode=0700 gantry-scratch ${q(opts.scratchDir)}`);
     opts.plan.overlays.forEach((lower, i) => {
@@ -130,12 +144,13 @@ export function containerScript(opts: ScriptOptions): string {
       lines.push(`mount -t overlay gantry-overlay -o ${q(`lowerdir=${lower},upperdir=${upper},workdir=${work}`)} ${q(lower)}`);
     });
   }
-  for (const b of opts.plan.binds) {
+  opts.plan.binds.forEach((b, i) => {
     lines.push(b.isFile ? `[ -e ${q(b.target)} ] || { mkdir -p ${q(dirname(b.target))} && : > ${q(b.target)}; }` : `mkdir -p ${q(b.target)}`);
-    lines.push(`mount --bind ${q(b.source)} ${q(b.target)}`);
-    if (b.readOnly) lines.push(`mount -o remount,bind,ro ${q(b.target)}`);
-  }
+    lines.push(`mount --no-canonicalize --bind /proc/self/fd/${FIRST_FD + i} ${q(b.target)}`);
+    if (b.readOnly) lines.push(`mount --no-canonicalize -o remount,bind,ro ${q(b.target)}`);
+  });
+  opts.plan.binds.forEach((_, i) => lines.push(`exec ${FIRST_FD + i}<&-`));
   lines.push(`cd ${q(opts.workingDir ?? '/')}`);
-  lines.push('exec "$@"');
+  lines.push(programCovered ? `exec -a "$1" /proc/self/fd/${programFd} "\${@:2}"` : 'exec "$@"');
   return `${lines.join('\n')}\n`;
 }

@@ -235,12 +235,12 @@ export class PodWorker {
     const scratchDir = join(this.podDir, 'scratch', container.name);
     await mkdir(scratchDir, { recursive: true });
     const hostname = pod.spec.hostNetwork ? undefined : (pod.spec.hostname ?? pod.metadata.name);
-    const script = containerScript({ plan, scratchDir, ...(hostname ? { hostname } : {}), ...(container.workingDir ? { workingDir: container.workingDir } : {}) });
+    const script = containerScript({ plan, scratchDir, program: argv[0] ?? '', ...(hostname ? { hostname } : {}), ...(container.workingDir ? { workingDir: container.workingDir } : {}) });
     const scriptPath = join(this.podDir, 'run', `${container.name}.sh`);
     await mkdir(dirname(scriptPath), { recursive: true });
     await writeFile(scriptPath, script, { mode: 0o700 });
 
-    const inner = ['unshare', '--mount', '--uts', '--ipc', '--propagation', 'private', '--', 'sh', scriptPath, ...argv];
+    const inner = ['unshare', '--mount', '--uts', '--ipc', '--propagation', 'private', '--', 'bash', scriptPath, ...argv];
     const withNet = this.podNetwork ? ['nsenter', `--net=${this.podNetwork.netnsPath}`, '--', ...inner] : inner;
     const processEnv: Record<string, string> = { PATH: CONTAINER_PATH, HOME: '/root', ...(hostname ? { HOSTNAME: hostname } : {}) };
     for (const [k, v] of env) processEnv[k] = v;
