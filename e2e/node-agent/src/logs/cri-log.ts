@@ -29,7 +29,9 @@ export class CriLogWriter {
   feed(stream: LogStream, chunk: Buffer): void {
     let buf = Buffer.concat([this.pending[stream], chunk]);
     for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10)) {
-      this.record(stream, buf.subarray(0, nl), true);
+      let line = buf.subarray(0, nl);
+      for (; line.length > MAX_RECORD_BYTES; line = line.subarray(MAX_RECORD_BYTES)) this.record(stream, line.subarray(0, MAX_RECORD_BYTES), false);
+      this.record(stream, line, true);
       buf = buf.subarray(nl + 1);
     }
     while (buf.length > MAX_RECORD_BYTES) {

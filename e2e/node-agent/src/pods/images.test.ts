@@ -1,0 +1,28 @@
+import { describe, expect, it } from '@jest/globals';
+import { customImage, echoBasicImage, envoyImage, PLACEHOLDER_ARGV, resolveCommand } from './images.js';
+
+const binaries = [echoBasicImage('/opt/echo-basic'), envoyImage('/opt/envoy'), customImage('gantry-controller', '/opt/gantry')];
+
+describe('image resolution', () => {
+  it('runs the conformance echo backend for its images', () => {
+    for (const image of ['registry.k8s.io/gateway-api/echo-basic:v1.5.1', 'registry.k8s.io/gateway-api/echo-basic:v1.6.0-dev.3', 'gcr.io/k8s-staging-gateway-api/echo-basic@sha256:abc']) {
+      expect(resolveCommand({ name: 'c', image }, binaries)).toMatchObject({ kind: 'binary', argv: ['/opt/echo-basic'] });
+    }
+  });
+
+  it('maps the Envoy entrypoint, keeps args, and uses the image CMD without either', () => {
+    const deployer = { name: 'envoy', image: 'envoyproxy/envoy:v1.39.3', command: ['envoy'], args: ['-c', '/etc/envoy/envoy.json', '--service-node', '$(POD_NAME)'] };
+    expect(resolveCommand(deployer, binaries).argv).toEqual(['/opt/envoy', '-c', '/etc/envoy/envoy.json', '--service-node', '$(POD_NAME)']);
+    expect(resolveCommand({ name: 'e', image: 'docker.io/envoyproxy/envoy-distroless:v1.39.3' }, binaries).argv).toEqual(['/opt/envoy', '-c', '/etc/envoy/envoy.yaml']);
+    expect(resolveCommand({ name: 'e', image: 'envoyproxy/envoy:v1', command: ['/bin/sh', '-c', 'x'] }, binaries).argv).toEqual(['/bin/sh', '-c', 'x']);
+    expect(resolveCommand({ name: 'e', image: 'envoyproxy/envoy:v1', args: ['--version'] }, binaries).argv).toEqual(['/opt/envoy', '--version']);
+  });
+
+  it('runs general-purpose base images with host tools, everything else as a placeholder', () => {
+    expect(resolveCommand({ name: 'c', image: 'busybox:1.36', command: ['sh', '-c', 'echo hi'] }, binaries)).toMatchObject({ kind: 'host', argv: ['sh', '-c', 'echo hi'] });
+    expect(resolveCommand({ name: 'c', image: 'docker.io/library/alpine', args: ['sleep', '5'] }, binaries).argv).toEqual(['sleep', '5']);
+    expect(resolveCommand({ name: 'c', image: 'registry.k8s.io/coredns/coredns:v1.12.2', args: ['-conf', '/root/Corefile'] }, binaries)).toMatchObject({ kind: 'placeholder', argv: PLACEHOLDER_ARGV });
+    expect(resolveCommand({ name: 'c', image: 'example.com/busybox-extended:1' }, binaries).kind).toBe('placeholder');
+    expect(resolveCommand({ name: 'c', image: 'ghcr.io/x/gantry-controller:dev', args: ['--xds-port=18000'] }, binaries).argv).toEqual(['/opt/gantry', '--xds-port=18000']);
+  });
+});
