@@ -65,6 +65,7 @@ export class Controller {
   private lastRun: PipelineRun | undefined;
   private readonly snapshotVersions = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  private publishTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private rerun = false;
   private stopped = false;
@@ -105,7 +106,7 @@ export class Controller {
         ...(opts.envoyImage ? { defaults: { envoyImage: opts.envoyImage } } : {}),
         parameters: (key) => this.sources.store.get(GATEWAY_PARAMETERS.kind, key.namespace, key.name) as never,
       });
-      this.deployments = new Deployments({ deployer, logger: logger('deployer'), onResult: () => this.publish() });
+      this.deployments = new Deployments({ deployer, logger: logger('deployer'), onResult: () => this.schedulePublish() });
     }
     const reportMs = opts.leaderElection?.dataPlaneReportMs ?? 10_000;
     this.reportStaleMs = 3 * reportMs;
@@ -133,9 +134,10 @@ export class Controller {
     const bind = this.opts.xdsBind ?? { host: '0.0.0.0', port: 18000 };
     this.xdsPort = await this.server.start(bind.host, bind.port);
     this.detach.push(instrumentAdsServer(this.server, this.metrics));
-    // An ACK or a NACK changes a Gateway's Programmed condition.
+    // An ACK or a NACK changes a Gateway's Programmed condition. A rollout brings a burst of
+    // them (one per resource type and Envoy): one publish per burst.
     this.detach.push(watchDataPlane(this.server, () => {
-      this.publish();
+      this.schedulePublish();
       this.reporter?.changed();
     }));
     if (this.opts.admin) {
@@ -166,7 +168,9 @@ export class Controller {
   async stop(opts: { releaseLease?: boolean } = {}): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.publishTimer);
     this.timer = undefined;
+    this.publishTimer = undefined;
     // Watches first: a loop still waiting for the first lists (API server unreachable) ends then.
     await this.sources.stop();
     await this.running;
@@ -190,7 +194,9 @@ export class Controller {
 
   /** Resolves when queued translations and status writes are done (tests). */
   async settled(): Promise<void> {
-    while (this.timer !== undefined || this.running !== undefined) await (this.running ?? new Promise((r) => setTimeout(r, 5)));
+    while (this.timer !== undefined || this.running !== undefined || this.publishTimer !== undefined) {
+      await (this.running ?? new Promise((r) => setTimeout(r, 5)));
+    }
     await this.statusWriter.idle();
   }
 
@@ -202,7 +208,18 @@ export class Controller {
       this.statusWriter.reset();
       this.deployments?.reset();
       this.schedule();
+    } else {
+      // Whatever is still queued is the new leader's business now.
+      this.statusWriter.drop();
     }
+  }
+
+  private schedulePublish(): void {
+    if (this.stopped || this.publishTimer !== undefined) return;
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = undefined;
+      this.publish();
+    }, this.opts.debounceMs ?? 30);
   }
 
   private schedule(): void {

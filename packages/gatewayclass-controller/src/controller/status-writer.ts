@@ -34,6 +34,8 @@ export class StatusWriter {
   /** Reports handed to the batcher and not yet written, per object. */
   private readonly queued = new Map<string, StatusReport>();
   private readonly now: () => Date;
+  /** False after drop() until reset(): a replica that lost the leadership writes nothing more. */
+  private active = true;
 
   constructor(private readonly opts: StatusWriterOptions) {
     this.now = opts.now ?? (() => new Date());
@@ -44,7 +46,7 @@ export class StatusWriter {
         opts.logger.warn('status write failed; will retry', { object: key, error: String(err) });
         // A later window; a newer report for the object, if any, wins instead.
         const timer = setTimeout(() => {
-          if (this.queued.has(key)) return;
+          if (!this.active || this.queued.has(key)) return;
           this.queued.set(key, report);
           this.batcher.retry(key, report);
         }, RETRY_DELAY_MS);
@@ -61,6 +63,7 @@ export class StatusWriter {
    * here). A report equal to the one queued is not queued twice.
    */
   submit(reports: Iterable<StatusReport>, cached: CachedStatus): void {
+    if (!this.active) return;
     const now = this.now().toISOString();
     for (const report of reports) {
       const key = reportKey(report);
@@ -77,6 +80,14 @@ export class StatusWriter {
 
   /** Forgets what was queued (a new leader starts here). */
   reset(): void {
+    this.queued.clear();
+    this.active = true;
+  }
+
+  /** Cancels every write not yet started (leadership lost); a write in flight finishes. */
+  drop(): void {
+    this.active = false;
+    for (const key of this.queued.keys()) this.batcher.cancel(key);
     this.queued.clear();
   }
 
