@@ -8,7 +8,8 @@ WORKDIR /src
 COPY . .
 # Install scripts are not needed (pure-JS dependencies) and the root `prepare` would compile early.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-RUN npx tsc -b
+# Only the controller and the packages it references (not e2e/).
+RUN npx tsc -b packages/gatewayclass-controller
 RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 # What the runtime needs: root manifest, node_modules (workspace links are relative symlinks into
 # packages/), and each workspace's manifest, dist and own node_modules; no sources, no tests.
