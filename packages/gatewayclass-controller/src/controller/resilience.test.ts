@@ -73,6 +73,9 @@ describe('an API server restart while the controller runs', () => {
     const converged = Date.now();
     console.log(`API server restart: down for ${up - down} ms; converged ${converged - up} ms after it was back (${converged - down} ms after it went down)`);
     expect(controller.readiness().ready).toBe(true);
+    const metrics = await (await fetch(`http://127.0.0.1:${controller.adminPort}/metrics`)).text();
+    const restarts = metrics.split('\n').filter((l) => l.startsWith('gantry_watch_restarts_total{')).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    expect(restarts).toBeGreaterThan(0);
     // The IR has exactly the surviving routes.
     const routes = await (await fetch(`http://127.0.0.1:${controller.adminPort}/debug/gateways/apps/web/ir`)).text();
     expect(routes).not.toContain('doomed');
