@@ -15,7 +15,8 @@ echo "==> etcd, kube-apiserver, kube-controller-manager, Gateway API CRDs" >&2
 GANTRY_KUBE_BIN_DIR="$(bash hack/install-kube.sh | tail -n 1)"
 GANTRY_ETCD="$(bash hack/install-etcd.sh | tail -n 1)"
 GANTRY_GATEWAY_API_CRDS="$(bash hack/install-gateway-api.sh | tail -n 2 | head -n 1)"
-export GANTRY_KUBE_BIN_DIR GANTRY_ETCD GANTRY_GATEWAY_API_CRDS
+GANTRY_HELM="$(bash hack/install-helm.sh | tail -n 1)"
+export GANTRY_KUBE_BIN_DIR GANTRY_ETCD GANTRY_GATEWAY_API_CRDS GANTRY_HELM
 
 echo "==> generated code is up to date" >&2
 bash hack/verify-generated.sh

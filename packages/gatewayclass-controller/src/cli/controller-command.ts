@@ -28,10 +28,16 @@ export async function controllerCommand(args: string[]): Promise<number> {
       'no-deploy': { type: 'boolean', default: false },
       'envoy-image': { type: 'string' },
       'log-level': { type: 'string', default: process.env.GANTRY_LOG_LEVEL ?? 'info' },
+      // Service discovery (Services → Upstreams) arrives with the Upstream work; accepted now so
+      // the chart's discovery.enabled renders a controller that starts.
+      discovery: { type: 'boolean', default: false },
     },
     strict: true,
   });
   setLogLevel(values['log-level']);
+  if (values.discovery) {
+    logger('controller').warn('--discovery: Service discovery is not part of this version yet; no Upstreams will be created');
+  }
   const kc = new KubeConfig();
   if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
   else kc.loadFromDefault();
