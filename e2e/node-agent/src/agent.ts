@@ -10,6 +10,7 @@ import { ensureHostTools } from './host-tools.js';
 import type { Logger } from './kube.js';
 import { KubeletServer, type LogLookup } from './logs/kubelet-server.js';
 import { Ipam, parseCidr } from './net/cidr.js';
+import { bridgeOwnedByLiveAgent, claimBridge, forgetDeadOwner, releaseBridge } from './net/bridge-owner.js';
 import { HostNetwork } from './net/host-network.js';
 import { NodeRegistration, nodeLabels } from './node/node-registration.js';
 import { ApiObjectSource } from './pods/api-object-source.js';
@@ -17,7 +18,7 @@ import { PodBinder } from './pods/binder.js';
 import { KUBELET_BACKOFF, type RestartBackoff } from './pods/container-runner.js';
 import type { ImageBinary } from './pods/images.js';
 import { PodManager } from './pods/pod-manager.js';
-import type { PodWorker } from './pods/pod-worker.js';
+import { sweepHostPaths, type PodWorker } from './pods/pod-worker.js';
 import { ServiceProxier } from './services/service-proxier.js';
 import { createServingCert } from './tls/serving-cert.js';
 
@@ -77,12 +78,15 @@ export class NodeAgent {
     const network = new HostNetwork(opts.bridge, podCidr, log, [lbCidr]);
     const nodeIP = network.gateway;
     const podsDir = join(opts.stateDir, 'pods');
+    await claimBridge(opts.bridge);
     await mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
-    await rm(podsDir, { recursive: true, force: true }); // an earlier run's Pods died with it
-    await network.setUp();
+    // An earlier run's Pods died with it (their processes, by their parent-death signal).
+    await sweepHostPaths(podsDir);
+    await rm(podsDir, { recursive: true, force: true });
 
-    const cleanups: (() => Promise<void>)[] = [() => network.tearDown()];
+    const cleanups: (() => Promise<void>)[] = [() => releaseBridge(opts.bridge), () => network.tearDown()];
     try {
+      await network.setUp();
       const labels = nodeLabels(opts.nodeName);
       const pods = new PodManager(
         opts.kubeConfig,
@@ -121,6 +125,11 @@ export class NodeAgent {
       const kubelet = new KubeletServer(cert, lookup, log);
       const kubeletPort = await kubelet.listen(nodeIP, opts.kubeletPort);
       cleanups.push(() => kubelet.close());
+      // For scripts (cluster-up): where the host is on the bridge, before the Node says Ready.
+      await writeFile(
+        join(opts.stateDir, 'network.env'),
+        `NODE_NAME=${opts.nodeName}\nNODE_IP=${nodeIP}\nBRIDGE=${opts.bridge}\nPOD_CIDR=${opts.podCidr}\nLB_CIDR=${opts.lbCidr}\nKUBELET_PORT=${kubeletPort}\n`,
+      );
 
       const registration = new NodeRegistration(opts.kubeConfig, {
         nodeName: opts.nodeName,
@@ -144,10 +153,6 @@ export class NodeAgent {
         binder = new PodBinder(opts.kubeConfig, opts.nodeName, labels, log);
         await binder.start();
       }
-      await writeFile(
-        join(opts.stateDir, 'network.env'),
-        `NODE_NAME=${opts.nodeName}\nNODE_IP=${nodeIP}\nBRIDGE=${opts.bridge}\nPOD_CIDR=${opts.podCidr}\nLB_CIDR=${opts.lbCidr}\nKUBELET_PORT=${kubeletPort}\n`,
-      );
       log.info('node agent ready', { node: opts.nodeName, nodeIP, kubeletPort, podCidr: opts.podCidr, lbCidr: opts.lbCidr });
       return new NodeAgent(opts, network, pods, services, registration, kubelet, binder);
     } catch (err) {
@@ -174,6 +179,7 @@ export class NodeAgent {
       await step('node status', () => this.registration.stop());
       await step('kubelet endpoint', () => this.kubelet.close());
       await step('network', () => this.network.tearDown());
+      await step('bridge ownership', () => releaseBridge(this.opts.bridge));
       await rm(join(this.opts.stateDir, 'pods'), { recursive: true, force: true });
       log.info('node agent stopped');
     })();
@@ -183,7 +189,11 @@ export class NodeAgent {
 
 /** What `cleanup` does after an agent that could not stop itself: namespaces, bridge, Pod files. */
 export async function cleanUpAfterAgent(stateDir: string, bridge: string, podCidr: string, lbCidr: string, log: Logger): Promise<void> {
+  const owner = await bridgeOwnedByLiveAgent(bridge);
+  if (owner !== undefined) throw new Error(`bridge ${bridge} still belongs to a running node agent (pid ${owner}); stop it first`);
   const network = new HostNetwork(bridge, parseCidr(podCidr), log, [parseCidr(lbCidr)]);
   await network.tearDown();
+  await sweepHostPaths(join(stateDir, 'pods'));
   await rm(join(stateDir, 'pods'), { recursive: true, force: true });
+  await forgetDeadOwner(bridge);
 }

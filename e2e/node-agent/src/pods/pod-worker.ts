@@ -1,7 +1,7 @@
 // One Pod on this node, from admission to teardown: its directory, address and network
 // namespace, its volumes, init containers in order, then its containers; and on deletion the
 // reverse, leaving nothing of it behind.
-import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '@gantry/kube';
 import { describeError } from '../log.js';
@@ -33,6 +33,17 @@ export interface NodeContext {
   readonly log: Logger;
   /** Retry delay for a sandbox or configuration that is not ready yet. */
   readonly retryMs: number;
+}
+
+const HOST_PATHS_FILE = 'host-paths';
+
+/** Removes the host mount points that Pods of an agent which is gone had made (see prepare()). */
+export async function sweepHostPaths(podsDir: string): Promise<void> {
+  const uids = await readdir(podsDir).catch(() => [] as string[]);
+  for (const uid of uids) {
+    const list = await readFile(join(podsDir, uid, HOST_PATHS_FILE), 'utf8').catch(() => '');
+    for (const path of list.split('\n').filter((p) => p.startsWith('/')).reverse()) await removeCreatedPath(path);
+  }
 }
 
 const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -228,8 +239,10 @@ export class PodWorker {
     if ('error' in requests) throw new ContainerConfigError(requests.error);
     const plan = planMounts(requests);
     for (const d of plan.hostDirs) {
-      await createPath(d.path, d.isFile);
       if (!this.hostDirs.includes(d.path)) this.hostDirs.push(d.path);
+      // Recorded before it exists: an agent killed from here on leaves `cleanup` a list to sweep.
+      await writeFile(join(this.podDir, HOST_PATHS_FILE), `${this.hostDirs.join('\n')}\n`);
+      await createPath(d.path, d.isFile);
     }
     for (const d of plan.volumeDirs) await createPath(d.path, d.isFile);
     const scratchDir = join(this.podDir, 'scratch', container.name);
