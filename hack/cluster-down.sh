@@ -5,7 +5,7 @@
 # Usage: hack/cluster-down.sh [--purge] [--only COMPONENT]
 #   --purge           also delete the state dir (certificates, etcd data, logs)
 #   --only COMPONENT  stop just one of etcd, kube-apiserver,
-#                     kube-controller-manager (a later cluster-up starts it
+#                     kube-controller-manager, node-agent (a later cluster-up starts it
 #                     again on the same port)
 # Env:   GANTRY_CLUSTER_DIR (default <repo>/.cache/cluster)
 #        GANTRY_CLUSTER_STOP_TIMEOUT seconds before KILL (default 15)
@@ -13,6 +13,8 @@ set -euo pipefail
 
 # shellcheck source=hack/lib/cluster.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
+# shellcheck source=hack/lib/node-agent.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/node-agent.sh"
 LOG_PREFIX=cluster-down
 
 purge=0
@@ -39,6 +41,10 @@ cluster_lock
 if [[ -n "$only" ]]; then
   case "$only" in
     etcd | kube-apiserver | kube-controller-manager) cluster_stop "$timeout" "$only" ;;
+    node-agent)
+      cluster_stop "$timeout" node-agent
+      cluster_node_agent_cleanup
+      ;;
     *) die "unknown component: $only" ;;
   esac
   exit 0
@@ -48,12 +54,16 @@ fi
 # server and the API server together; etcd last, so nothing loses its store
 # while still shutting down.
 cluster_stop "$timeout" reaper
+# The node agent while the API server is still there: it stops its Pods and removes its
+# namespaces, bridge and addresses; the cleanup sweeps up after an agent that was killed.
+cluster_stop "$timeout" node-agent
+cluster_node_agent_cleanup
 cluster_stop "$timeout" kube-controller-manager kube-apiserver
 cluster_stop "$timeout" etcd
 
 if ((purge)); then
   # Anything still alive there would keep writing into the deleted dir.
-  for name in etcd kube-apiserver kube-controller-manager; do
+  for name in etcd kube-apiserver kube-controller-manager node-agent; do
     cluster_running "$name" && die "$name is still running; not purging"
   done
   exec 8>&-

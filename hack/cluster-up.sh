@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts a local Kubernetes control plane (etcd, kube-apiserver on 127.0.0.1,
-# kube-controller-manager) with generated certificates, installs the Gateway
+# kube-controller-manager) with generated certificates, a node agent that runs
+# Pods as local processes (e2e/node-agent), installs the Gateway
 # API v1.6.1 experimental-channel CRDs and Gantry's CRDs (charts/gantry-crds),
 # and prints `KUBECONFIG=<absolute path>` as the last stdout line.
 #
@@ -16,6 +17,8 @@
 #                        (default: a free port, recorded in ports.env)
 #   GANTRY_CLUSTER_CONTROLLER_MANAGER=0  no kube-controller-manager
 #   GANTRY_CLUSTER_CRDS=0                no CRD installation
+#   GANTRY_CLUSTER_NODE_AGENT=0          no node agent (hack/lib/node-agent.sh: it
+#                        runs Pods as processes; needs root; more settings there)
 #   GANTRY_CLUSTER_ETCD_NO_FSYNC=1       etcd --unsafe-no-fsync (throwaway clusters)
 #   GANTRY_CLUSTER_OWNER_PID=PID         tear down and purge when PID exits
 #   GANTRY_KUBE_BIN_DIR, GANTRY_ETCD, GANTRY_GATEWAY_API_CRDS
@@ -25,6 +28,8 @@ set -euo pipefail
 
 # shellcheck source=hack/lib/cluster.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
+# shellcheck source=hack/lib/node-agent.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/node-agent.sh"
 LOG_PREFIX=cluster-up
 
 # A failed start leaves nothing of its own running (what was already up stays).
@@ -80,6 +85,10 @@ if [[ "${GANTRY_CLUSTER_CRDS:-1}" == 1 ]]; then
 fi
 if [[ "${GANTRY_CLUSTER_CONTROLLER_MANAGER:-1}" == 1 ]]; then
   cluster_wait_controller_manager 60
+fi
+if node_agent_enabled; then
+  cluster_start_node_agent
+  cluster_wait_node_ready 60
 fi
 if [[ -n "${GANTRY_CLUSTER_OWNER_PID:-}" ]]; then
   cluster_start_reaper "$GANTRY_CLUSTER_OWNER_PID"

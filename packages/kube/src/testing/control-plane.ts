@@ -64,6 +64,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     ...process.env,
     GANTRY_CLUSTER_DIR: stateDir,
     GANTRY_CLUSTER_CONTROLLER_MANAGER: options.controllerManager ? '1' : '0',
+    // Tests that need Pods run their own agent (e2e/node-agent's test-agent): a shared bridge
+    // between parallel control planes would not do.
+    GANTRY_CLUSTER_NODE_AGENT: '0',
     GANTRY_CLUSTER_ETCD_NO_FSYNC: '1',
     GANTRY_CLUSTER_OWNER_PID: String(process.pid),
     GANTRY_KUBE_BIN_DIR: installed.kubeBinDir,
