@@ -5,7 +5,7 @@
 # Usage: hack/cluster-down.sh [--purge] [--only COMPONENT]
 #   --purge           also delete the state dir (certificates, etcd data, logs)
 #   --only COMPONENT  stop just one of etcd, kube-apiserver,
-#                     kube-controller-manager, node-agent (a later cluster-up starts it
+#                     kube-controller-manager, node-agent, gantry-controller (a later cluster-up starts it
 #                     again on the same port)
 # Env:   GANTRY_CLUSTER_DIR (default <repo>/.cache/cluster)
 #        GANTRY_CLUSTER_STOP_TIMEOUT seconds before KILL (default 15)
@@ -15,6 +15,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 # shellcheck source=hack/lib/node-agent.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/node-agent.sh"
+# shellcheck source=hack/lib/gantry-local.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/gantry-local.sh"
 LOG_PREFIX=cluster-down
 
 purge=0
@@ -40,7 +42,7 @@ timeout="${GANTRY_CLUSTER_STOP_TIMEOUT:-15}"
 cluster_lock
 if [[ -n "$only" ]]; then
   case "$only" in
-    etcd | kube-apiserver | kube-controller-manager) cluster_stop "$timeout" "$only" ;;
+    etcd | kube-apiserver | kube-controller-manager | gantry-controller) cluster_stop "$timeout" "$only" ;;
     node-agent)
       cluster_stop "$timeout" node-agent
       cluster_node_agent_cleanup
@@ -54,6 +56,8 @@ fi
 # server and the API server together; etcd last, so nothing loses its store
 # while still shutting down.
 cluster_stop "$timeout" reaper
+# Gantry's controller first: a client whose Envoys the node agent is about to stop.
+cluster_stop "$timeout" gantry-controller
 # The node agent while the API server is still there: it stops its Pods and removes its
 # namespaces, bridge and addresses; the cleanup sweeps up after an agent that was killed.
 cluster_stop "$timeout" node-agent
@@ -63,7 +67,7 @@ cluster_stop "$timeout" etcd
 
 if ((purge)); then
   # Anything still alive there would keep writing into the deleted dir.
-  for name in etcd kube-apiserver kube-controller-manager node-agent; do
+  for name in etcd kube-apiserver kube-controller-manager node-agent gantry-controller; do
     cluster_running "$name" && die "$name is still running; not purging"
   done
   exec 8>&-

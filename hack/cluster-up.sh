@@ -19,6 +19,8 @@
 #   GANTRY_CLUSTER_CRDS=0                no CRD installation
 #   GANTRY_CLUSTER_NODE_AGENT=0          no node agent (hack/lib/node-agent.sh: it
 #                        runs Pods as processes; needs root; more settings there)
+#   GANTRY_CLUSTER_GANTRY=0              no Gantry (hack/lib/gantry-local.sh: the chart's
+#                        RBAC and GatewayClass, the controller from the working tree)
 #   GANTRY_CLUSTER_ETCD_NO_FSYNC=1       etcd --unsafe-no-fsync (throwaway clusters)
 #   GANTRY_CLUSTER_OWNER_PID=PID         tear down and purge when PID exits
 #   GANTRY_KUBE_BIN_DIR, GANTRY_ETCD, GANTRY_GATEWAY_API_CRDS
@@ -30,6 +32,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 # shellcheck source=hack/lib/node-agent.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/node-agent.sh"
+# shellcheck source=hack/lib/gantry-local.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/gantry-local.sh"
 LOG_PREFIX=cluster-up
 
 # A failed start leaves nothing of its own running (what was already up stays).
@@ -89,6 +93,11 @@ fi
 if node_agent_enabled; then
   cluster_start_node_agent
   cluster_wait_node_ready 60
+fi
+# Gantry as charts/gantry installs it, the controller from the working tree (lib/gantry-local.sh).
+if gantry_enabled; then
+  cluster_start_gantry
+  cluster_wait_gantry_ready 90
 fi
 if [[ -n "${GANTRY_CLUSTER_OWNER_PID:-}" ]]; then
   cluster_start_reaper "$GANTRY_CLUSTER_OWNER_PID"
