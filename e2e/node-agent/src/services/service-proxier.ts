@@ -44,6 +44,7 @@ export class ServiceProxier {
   private dirty = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private readonly bindFailures = new Set<string>();
 
   constructor(
     private readonly kc: KubeConfig,
@@ -105,7 +106,10 @@ export class ServiceProxier {
     const wanted = new Map<string, { ip: string; port: number; serviceKey: string; portName: string }>();
     for (const svc of services) {
       const key = keyOf(svc);
-      const ips = [...(this.opts.clusterIPs ? clusterIPsOf(svc) : [])];
+      // A ClusterIP with nothing behind it is not served: `default/kubernetes` (no selector, no
+      // slices here) has the same address in every local cluster on this machine.
+      const hasBackends = svc.spec?.selector !== undefined || this.store.endpointSlicesByService(svc.metadata.namespace ?? '', svc.metadata.name).length > 0;
+      const ips = [...(this.opts.clusterIPs && hasBackends ? clusterIPsOf(svc) : [])];
       const lb = this.lbIPs.get(key);
       if (lb) ips.push(lb);
       for (const ip of ips) {
@@ -142,7 +146,10 @@ export class ServiceProxier {
         this.listeners.set(id, { forwarder, serviceKey: w.serviceKey, portName: w.portName });
       } catch (err) {
         failed = true;
-        this.opts.log.warn('cannot serve a Service address; will retry', { service: w.serviceKey, address: id, error: describeError(err) });
+        // Another local cluster's agent may hold the same ClusterIP:port; say so once.
+        const level = this.bindFailures.has(id) ? 'debug' : 'warn';
+        this.bindFailures.add(id);
+        this.opts.log[level]('cannot serve a Service address; will retry', { service: w.serviceKey, address: id, error: describeError(err) });
       }
     }
     if (!(await this.publishStatuses(services))) failed = true;
