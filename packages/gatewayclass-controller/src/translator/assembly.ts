@@ -43,6 +43,7 @@ const MISDIRECTED: RouteIR = {
 
 const NO_ENTRIES: readonly RouteEntry[] = [];
 const NO_CONTRIBUTIONS: Contribution[] = [];
+const NO_CLUSTERS: readonly ClusterUse[] = [];
 
 interface Owner {
   readonly listener: string;
@@ -105,9 +106,12 @@ interface Contribution {
   readonly entries: readonly RouteEntry[];
 }
 
-interface RouteRecord {
-  readonly contributions: readonly Contribution[];
-  readonly clusters: readonly ClusterUse[];
+/** A cluster and how many placed routes use it (a lone user is stored as its ClusterUse). */
+class SharedCluster {
+  constructor(
+    public use: ClusterUse,
+    public count: number,
+  ) {}
 }
 
 interface PendingList {
@@ -122,8 +126,12 @@ export class GatewayAssembler {
   private ctx: GatewayContext;
   private rcs = new Map<string, RouteConfigState>();
   private listenerRc = new Map<string, RouteConfigState>();
-  private readonly records = new Map<string, RouteRecord>();
-  private readonly clusterRefs = new Map<string, { use: ClusterUse; count: number }>();
+  /**
+   * The translations placed, by route key. What each contributes is derived again when needed
+   * (the route tables it maps to stay the same until the next reset), rather than kept per route.
+   */
+  private readonly placed = new Map<string, RouteTranslation>();
+  private readonly clusterRefs = new Map<string, ClusterUse | SharedCluster>();
   private clusterList: readonly ClusterIR[] = [];
   private endpointList: readonly ClusterEndpointsIR[] = [];
   private secretList: readonly TLSSecretIR[] = [];
@@ -162,7 +170,7 @@ export class GatewayAssembler {
     this.ctx = ctx;
     this.rcs = new Map();
     this.listenerRc = new Map();
-    this.records.clear();
+    this.placed.clear();
     this.clusterRefs.clear();
     this.clusterDirty.clear();
     this.clustersRebuild = true;
@@ -191,7 +199,7 @@ export class GatewayAssembler {
         }
       }
       for (const u of t.clusters) this.refCluster(u);
-      this.records.set(t.key, { contributions, clusters: t.clusters });
+      this.placed.set(t.key, t);
     }
     for (const list of unsorted) list.sort(comparePrecedence);
 
@@ -215,12 +223,18 @@ export class GatewayAssembler {
 
   /** Places (or, with undefined, removes) a route. Takes effect at the next `build()`. */
   setRoute(key: string, t: RouteTranslation | undefined): void {
-    const old = this.records.get(key);
-    const contributions = t ? this.contributionsOf(t) : [];
-    const clusters = contributions.length > 0 && t ? t.clusters : [];
-    if (old && sameContributions(old.contributions, contributions) && sameElements(old.clusters, clusters)) return;
+    const old = this.placed.get(key);
+    if (old === t) return;
+    const oldContributions = old ? this.contributionsOf(old) : NO_CONTRIBUTIONS;
+    const contributions = t ? this.contributionsOf(t) : NO_CONTRIBUTIONS;
+    const oldClusters = old ? old.clusters : NO_CLUSTERS;
+    const clusters = contributions.length > 0 && t ? t.clusters : NO_CLUSTERS;
+    if (old && sameContributions(oldContributions, contributions) && sameElements(oldClusters, clusters)) {
+      if (t) this.placed.set(key, t);
+      return;
+    }
 
-    for (const c of old?.contributions ?? []) {
+    for (const c of oldContributions) {
       const p = this.pendingFor(c.rc, c.listener, c.domain);
       for (const e of c.entries) p.removed.push(e);
     }
@@ -228,10 +242,10 @@ export class GatewayAssembler {
       const p = this.pendingFor(c.rc, c.listener, c.domain);
       for (const e of c.entries) p.added.push(e);
     }
-    for (const u of old?.clusters ?? []) this.unrefCluster(u);
+    for (const u of oldClusters) this.unrefCluster(u);
     for (const u of clusters) this.refCluster(u);
-    if (contributions.length === 0) this.records.delete(key);
-    else this.records.set(key, { contributions, clusters });
+    if (contributions.length === 0 || !t) this.placed.delete(key);
+    else this.placed.set(key, t);
   }
 
   /** Whether any placed route uses this cluster. */
@@ -325,26 +339,35 @@ export class GatewayAssembler {
   }
 
   private refCluster(u: ClusterUse): void {
-    const r = this.clusterRefs.get(u.cluster.name);
-    if (r) {
-      r.count++;
-      if (r.use.cluster !== u.cluster || r.use.source !== u.source) {
-        r.use = u;
-        if (!this.clustersRebuild) this.clusterDirty.add(u.cluster.name);
-      }
-    } else {
-      this.clusterRefs.set(u.cluster.name, { use: u, count: 1 });
-      if (!this.clustersRebuild) this.clusterDirty.add(u.cluster.name);
+    const name = u.cluster.name;
+    const r = this.clusterRefs.get(name);
+    if (r === undefined) {
+      this.clusterRefs.set(name, u);
+      if (!this.clustersRebuild) this.clusterDirty.add(name);
+      return;
+    }
+    const shared = r instanceof SharedCluster ? r : new SharedCluster(r, 1);
+    if (shared !== r) this.clusterRefs.set(name, shared);
+    shared.count++;
+    if (shared.use.cluster !== u.cluster || shared.use.source !== u.source) {
+      shared.use = u;
+      if (!this.clustersRebuild) this.clusterDirty.add(name);
     }
   }
 
   private unrefCluster(u: ClusterUse): void {
-    const r = this.clusterRefs.get(u.cluster.name);
-    if (!r) return;
-    if (--r.count === 0) {
-      this.clusterRefs.delete(u.cluster.name);
-      if (!this.clustersRebuild) this.clusterDirty.add(u.cluster.name);
-    }
+    const name = u.cluster.name;
+    const r = this.clusterRefs.get(name);
+    if (r === undefined) return;
+    if (r instanceof SharedCluster && --r.count > 0) return;
+    this.clusterRefs.delete(name);
+    if (!this.clustersRebuild) this.clusterDirty.add(name);
+  }
+
+  /** The ClusterUse listed for a cluster name. */
+  private useOf(name: string): ClusterUse | undefined {
+    const r = this.clusterRefs.get(name);
+    return r instanceof SharedCluster ? r.use : r;
   }
 
   private flush(): void {
@@ -509,7 +532,7 @@ export class GatewayAssembler {
       this.endpointsRebuild = true;
       const next = new Array<ClusterIR>(this.clusterRefs.size);
       let n = 0;
-      for (const r of this.clusterRefs.values()) next[n++] = r.use.cluster;
+      for (const r of this.clusterRefs.values()) next[n++] = (r instanceof SharedCluster ? r.use : r).cluster;
       next.sort(compareClusters);
       if (!sameElements(next, this.clusterList)) this.clusterList = next;
       return;
@@ -517,7 +540,7 @@ export class GatewayAssembler {
     const removed: ClusterIR[] = [];
     const added: ClusterIR[] = [];
     for (const name of this.clusterDirty) {
-      const now = this.clusterRefs.get(name)?.use.cluster;
+      const now = this.useOf(name)?.cluster;
       const listed = listedCluster(this.clusterList, name);
       // The cluster's endpoint source may have changed even when the cluster did not.
       if (now) this.endpointDirty.add(name);
@@ -536,8 +559,8 @@ export class GatewayAssembler {
   private rebuildEndpoints(): void {
     this.endpointsRebuild = false;
     this.endpointDirty.clear();
-    const next: ClusterEndpointsIR[] = [];
-    for (const c of this.clusterList) next.push(this.endpointsOf((this.clusterRefs.get(c.name) as { use: ClusterUse }).use));
+    const next = new Array<ClusterEndpointsIR>(this.clusterList.length);
+    for (let i = 0; i < next.length; i++) next[i] = this.endpointsOf(this.useOf((this.clusterList[i] as ClusterIR).name) as ClusterUse);
     if (!sameElements(next, this.endpointList)) this.endpointList = next;
   }
 
@@ -545,10 +568,10 @@ export class GatewayAssembler {
   private patchEndpoints(): void {
     let next: ClusterEndpointsIR[] | undefined;
     for (const name of this.endpointDirty) {
-      const ref = this.clusterRefs.get(name);
-      if (!ref) continue;
-      const i = lowerBound(this.clusterList, compareClusters, ref.use.cluster);
-      const now = this.endpointsOf(ref.use);
+      const use = this.useOf(name);
+      if (!use) continue;
+      const i = lowerBound(this.clusterList, compareClusters, use.cluster);
+      const now = this.endpointsOf(use);
       if (this.endpointList[i] === now) continue;
       next ??= this.endpointList.slice();
       next[i] = now;

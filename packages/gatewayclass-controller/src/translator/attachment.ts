@@ -37,12 +37,7 @@ export function attachToParent(
   const ns = ref.namespace ?? routeNamespace;
   const gw = lookups.gateway(ns, ref.name);
   if (!gw) return undefined;
-  // Built field by field to keep the API's order: group, kind, namespace, name, sectionName, port.
-  const parentRef = { group, kind } as ParentReference;
-  if (ref.namespace !== undefined) parentRef.namespace = ref.namespace;
-  parentRef.name = ref.name;
-  if (ref.sectionName !== undefined) parentRef.sectionName = ref.sectionName;
-  if (ref.port !== undefined) parentRef.port = ref.port;
+  const parentRef = withDefaults(ref, group, kind);
 
   let selected = 0;
   let allowed = 0;
@@ -65,6 +60,22 @@ export function attachToParent(
     return rejected(parentRef, gw, Reason.NoMatchingListenerHostname, `No listener of Gateway ${gw.key} has a hostname matching the route's hostnames`);
   }
   return { ref: parentRef, gatewayKey: gw.key, accepted: true, reason: Reason.Accepted, message: 'Route is accepted', listeners: exactList(listeners) };
+}
+
+/**
+ * The parentRef with group and kind filled in, in the API's field order: group, kind, namespace,
+ * name, sectionName, port. The usual shapes are literals (no properties added one by one).
+ */
+function withDefaults(ref: ParentReference, group: string, kind: string): ParentReference {
+  if (ref.sectionName === undefined && ref.port === undefined) {
+    return ref.namespace === undefined ? { group, kind, name: ref.name } : { group, kind, namespace: ref.namespace, name: ref.name };
+  }
+  const out = { group, kind } as ParentReference;
+  if (ref.namespace !== undefined) out.namespace = ref.namespace;
+  out.name = ref.name;
+  if (ref.sectionName !== undefined) out.sectionName = ref.sectionName;
+  if (ref.port !== undefined) out.port = ref.port;
+  return out;
 }
 
 function rejected(ref: ParentReference, gw: GatewayAttachment, reason: string, message: string): ParentOutcome {

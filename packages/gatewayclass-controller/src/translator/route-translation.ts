@@ -16,6 +16,8 @@ export interface RouteTranslationOptions {
   readonly controllerName: string;
   readonly resolvers: BackendResolvers;
   readonly cluster: BackendContext['cluster'];
+  /** The translator's interned all-good conditions (see CommonConditions). */
+  readonly common: CommonConditions;
 }
 
 export interface RecordedDeps {
@@ -89,9 +91,10 @@ export class RouteTranslation {
     this.clusters = usable ? compiled.clusters : NO_CLUSTERS;
 
     const gen = route.metadata.generation;
+    const common = opts.common.of(gen);
     const resolved: Condition =
       compiled.refProblems.length === 0
-        ? common(gen).resolved
+        ? common.resolved
         : condition(
             ConditionType.ResolvedRefs,
             'False',
@@ -113,12 +116,13 @@ export class RouteTranslation {
         attached = false;
         accepted = condition(ConditionType.Accepted, 'False', firstInvalid.reason, `All rules are invalid: ${dropped}`, gen);
       } else {
-        accepted = common(gen).accepted;
+        accepted = common.accepted;
       }
-      const conditions =
-        attached && firstInvalid
-          ? [accepted, resolved, condition(ConditionType.PartiallyInvalid, 'True', Reason.UnsupportedValue, `Dropped Rule(s): ${dropped}`, gen)]
-          : [accepted, resolved];
+      let conditions: Condition[];
+      if (attached && firstInvalid) {
+        conditions = [accepted, resolved, condition(ConditionType.PartiallyInvalid, 'True', Reason.UnsupportedValue, `Dropped Rule(s): ${dropped}`, gen)];
+      } else if (accepted === common.accepted && resolved === common.resolved) conditions = common.both;
+      else conditions = [accepted, resolved];
       statusParents[i] = { parentRef: p.ref, controllerName: opts.controllerName, conditions };
       if (!attached) continue;
       const existing = placements?.find((x) => x.gatewayKey === p.gatewayKey);
@@ -198,19 +202,35 @@ function storeFlavor(f: FlavorEntries | undefined, key: string, list: readonly R
   return f ? { key, list, next: f } : { key, list };
 }
 
-/** Conditions shared by every route of a generation in the common, all-good case. */
-const COMMON = new Map<number | undefined, { accepted: Condition; resolved: Condition }>();
+interface Common {
+  readonly accepted: Condition;
+  readonly resolved: Condition;
+  /** `[accepted, resolved]`: the whole condition list of an all-good parent (shared: never mutated). */
+  readonly both: Condition[];
+}
 
-function common(gen: number | undefined): { accepted: Condition; resolved: Condition } {
-  let c = COMMON.get(gen);
-  if (!c) {
-    c = {
-      accepted: condition(ConditionType.Accepted, 'True', Reason.Accepted, 'Route is accepted', gen),
-      resolved: condition(ConditionType.ResolvedRefs, 'True', Reason.ResolvedRefs, 'All references resolved', gen),
-    };
-    if (COMMON.size < 1024) COMMON.set(gen, c);
+/**
+ * The conditions every all-good route of a generation reports, made once per translator (reports
+ * are immutable, so thousands of routes can share them).
+ */
+export class CommonConditions {
+  private readonly byGeneration = new Map<number | undefined, Common>();
+  private last: Common | undefined;
+  private lastGeneration: number | undefined;
+
+  of(gen: number | undefined): Common {
+    if (this.last !== undefined && this.lastGeneration === gen) return this.last;
+    let c = this.byGeneration.get(gen);
+    if (!c) {
+      const accepted = condition(ConditionType.Accepted, 'True', Reason.Accepted, 'Route is accepted', gen);
+      const resolved = condition(ConditionType.ResolvedRefs, 'True', Reason.ResolvedRefs, 'All references resolved', gen);
+      c = { accepted, resolved, both: [accepted, resolved] };
+      if (this.byGeneration.size < 1024) this.byGeneration.set(gen, c);
+    }
+    this.last = c;
+    this.lastGeneration = gen;
+    return c;
   }
-  return c;
 }
 
 /** Merges another parentRef's listeners into a Gateway's placements (union of hostnames). */

@@ -23,7 +23,7 @@ import { judgeGatewayClass, type GatewayClassVerdict } from './gatewayclass.js';
 import { IdentityIndex } from './identity-index.js';
 import { StringMultiMap } from './multimap.js';
 import { Dep, exact, groupOf, type ClusterUse, type GatewayAttachment, type GatewayContext, type Lookups } from './model.js';
-import { RouteTranslation, type GatewayPlacement, type RecordedDeps } from './route-translation.js';
+import { CommonConditions, RouteTranslation, type GatewayPlacement, type RecordedDeps } from './route-translation.js';
 import { applySorted } from './sorted.js';
 import { compareReports, type StatusReport } from './status.js';
 
@@ -94,6 +94,8 @@ export class GatewayTranslator {
   private readonly clustersOfService = new StringMultiMap();
   private readonly labelsMemo = new WeakMap<Namespace, Readonly<Record<string, string>>>();
   private readonly labelsOfMissing = new Map<string, Readonly<Record<string, string>>>();
+
+  private readonly commonConditions = new CommonConditions();
 
   private statuses: readonly StatusReport[] = [];
   private gatewayIRs: ReadonlyMap<string, GatewayIR> = new Map();
@@ -281,7 +283,7 @@ export class GatewayTranslator {
   ): [string, RouteTranslation | undefined, RouteTranslation | undefined][] {
     for (const dep of changed) for (const r of this.dependents.get(dep)) dirty.add(r);
     const out: [string, RouteTranslation | undefined, RouteTranslation | undefined][] = [];
-    const opts = { controllerName: this.controllerName, resolvers: this.resolvers, cluster: this.internCluster };
+    const opts = { controllerName: this.controllerName, resolvers: this.resolvers, cluster: this.internCluster, common: this.commonConditions };
     for (const key of dirty) {
       const route = this.routes.get(key);
       const prev = this.translations.get(key);
