@@ -54,6 +54,13 @@ export class ContainerProcess {
       child.stderr.on('close', () => (outputClosed++, finish()));
       child.on('exit', (code, signal) => {
         exitInfo = { exitCode: code ?? 128 + signalNumber(signal), ...(signal ? { signal } : {}), finishedAt: new Date() };
+        // The container ends with its main process, as when PID 1 of a container exits: what it
+        // left running in its process group goes too (children do not inherit the death signal).
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // nothing left
+        }
         finish();
         // A leftover child of the container may hold the pipes open: do not wait for it.
         setTimeout(() => {
