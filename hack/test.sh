@@ -5,6 +5,11 @@ cd "$(dirname "$0")/.."
 source hack/lib/node-deps.sh
 
 ensure_node_deps
+# The node agent's network namespaces and bridges.
+if ! command -v ip >/dev/null 2>&1; then
+  echo "==> apt-get install iproute2" >&2
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >&2
+fi
 GANTRY_ENVOY="$(bash hack/install-envoy.sh | tail -n 1)"
 export GANTRY_ENVOY
 echo "==> envoy: $GANTRY_ENVOY" >&2
