@@ -38,13 +38,21 @@ export function buildCluster(cluster: ClusterIR): Cluster {
  */
 export class ClusterEncoder {
   private readonly templates = new Map<string, Uint8Array>();
+  /** The template used last: consecutive clusters nearly always share it (no key to build). */
+  private last: { readonly protocol: ClusterIR['protocol']; readonly timeout: number | undefined; readonly template: Uint8Array } | undefined;
 
   encode(c: ClusterIR): Uint8Array {
-    const key = `${c.protocol}/${c.connectTimeoutMs ?? ''}`;
-    let template = this.templates.get(key);
-    if (template === undefined) {
-      template = encodeMessage(Cluster.encode, buildCluster({ ...c, name: '' }));
-      this.templates.set(key, template);
+    let template: Uint8Array | undefined;
+    const last = this.last;
+    if (last !== undefined && last.protocol === c.protocol && last.timeout === c.connectTimeoutMs) template = last.template;
+    else {
+      const key = `${c.protocol}/${c.connectTimeoutMs ?? ''}`;
+      template = this.templates.get(key);
+      if (template === undefined) {
+        template = encodeMessage(Cluster.encode, buildCluster({ ...c, name: '' }));
+        this.templates.set(key, template);
+      }
+      this.last = { protocol: c.protocol, timeout: c.connectTimeoutMs, template };
     }
     const w = sharedWriter();
     if (c.name !== '') w.uint32(10).string(c.name);

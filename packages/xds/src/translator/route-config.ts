@@ -185,8 +185,15 @@ function routeTableResource(name: string, chunks: readonly Chunk<VirtualHostEntr
  * Encodes the route tables of a Gateway, remembering the current ones: a table whose IR object is
  * unchanged is reused as is; a changed one reuses every virtual host and chunk that did not change.
  */
+/** A route's encoding for the listeners it depends on (redirects: scheme and port). */
+interface ListenerVariant {
+  readonly listener: string;
+  readonly part: RoutePart;
+}
+
 export class RouteTableEncoder {
-  private readonly routes = new WeakMap<RouteIR, { readonly listener: string | undefined; readonly part: RoutePart }[]>();
+  /** A route that does not depend on its listener (nearly all) has one part, stored as is. */
+  private readonly routes = new WeakMap<RouteIR, RoutePart | ListenerVariant[]>();
   private current = new Map<string, RouteTableEntry>();
 
   encode(listeners: readonly ListenerIR[]): Map<string, EncodedResource> {
@@ -228,14 +235,13 @@ export class RouteTableEncoder {
 
   /** A route's encoding: shared by every listener unless it depends on the listener (redirects). */
   private routePart(r: RouteIR, ctx: ListenerContext, key: string): RoutePart {
-    const variants = this.routes.get(r);
-    if (variants !== undefined) {
-      for (const v of variants) if (v.listener === undefined || v.listener === key) return v.part;
-    }
+    const known = this.routes.get(r);
+    if (known !== undefined && !Array.isArray(known)) return known;
+    if (known !== undefined) for (const v of known) if (v.listener === key) return v.part;
     const part = encodeRoutePart(r, ctx);
-    const variant = { listener: dependsOnListener(r) ? key : undefined, part };
-    if (variants === undefined) this.routes.set(r, [variant]);
-    else variants.push(variant);
+    if (!dependsOnListener(r)) this.routes.set(r, part);
+    else if (known === undefined) this.routes.set(r, [{ listener: key, part }]);
+    else known.push({ listener: key, part });
     return part;
   }
 }

@@ -108,6 +108,8 @@ export class XdsTranslator {
       }
       out.set(e.cluster, resource);
     }
+    // The gateway translator lists endpoints in cluster order, one per cluster: nothing to add then.
+    if (alignedByName(clusters, endpoints)) return out;
     let added = false;
     for (const c of clusters) {
       if (out.has(c.name)) continue;
@@ -134,6 +136,13 @@ export class XdsTranslator {
     }
     return out;
   }
+}
+
+/** True when `endpoints[i]` is the assignment of `clusters[i]` for every i. */
+function alignedByName(clusters: readonly ClusterIR[], endpoints: readonly ClusterEndpointsIR[]): boolean {
+  if (clusters.length !== endpoints.length) return false;
+  for (let i = 0; i < clusters.length; i++) if ((clusters[i] as ClusterIR).name !== (endpoints[i] as ClusterEndpointsIR).cluster) return false;
+  return true;
 }
 
 /** One-shot translation (no memo kept): `gantry translate`, tests. */
