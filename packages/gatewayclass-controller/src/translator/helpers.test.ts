@@ -88,6 +88,51 @@ describe('IdentityIndex', () => {
   });
 });
 
+describe('IdentityIndex, randomized', () => {
+  // Edits like a store's (in place, inserts, removals), plus reorders and repeated keys: the keys
+  // reported must be exactly those whose winning object (the last with the key) changed.
+  it('reports exactly the changed keys', () => {
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let trial = 0; trial < 400; trial++) {
+      const idx = new IdentityIndex<{ k: string }>((x) => x.k);
+      const repeats = trial % 2 === 0;
+      let uid = 0;
+      const fresh = () => ({ k: repeats ? `k${rnd(30)}` : `u${uid++}` });
+      let items: { k: string }[] = [];
+      let model = new Map<string, { k: string }>();
+      for (let step = 0; step < 15; step++) {
+        const next = items.slice();
+        for (let ops = 1 + rnd(4); ops > 0; ops--) {
+          const r = rnd(6);
+          if (r === 0 && next.length > 0) next.splice(rnd(next.length), 1);
+          else if (r === 1) next.splice(rnd(next.length + 1), 0, fresh());
+          else if (r === 2 && next.length > 0) {
+            const i = rnd(next.length);
+            next[i] = { k: (next[i] as { k: string }).k };
+          } else if (r === 3 && next.length > 1) {
+            const i = rnd(next.length);
+            const j = rnd(next.length);
+            [next[i], next[j]] = [next[j] as { k: string }, next[i] as { k: string }];
+          } else if (r === 4) next.splice(rnd(next.length + 1), 0, ...Array.from({ length: rnd(12) }, fresh));
+          else if (r === 5 && rnd(4) === 0) next.reverse();
+        }
+        const want = new Map(next.map((x) => [x.k, x]));
+        const expected = new Set([...want].filter(([k, v]) => model.get(k) !== v).map(([k]) => k));
+        for (const k of model.keys()) if (!want.has(k)) expected.add(k);
+        expect([...idx.update(next)].sort()).toEqual([...expected].sort());
+        expect(idx.size).toBe(want.size);
+        for (const [k, v] of want) expect(idx.get(k)).toBe(v);
+        items = next;
+        model = want;
+      }
+    }
+  });
+});
+
 describe('deepEqual', () => {
   it('compares plain data structurally', () => {
     expect(deepEqual({ a: [1, { b: 'c' }] }, { a: [1, { b: 'c' }] })).toBe(true);

@@ -1,13 +1,22 @@
 // Follows one kind of snapshot object across translations and reports which keys changed. Snapshot
-// objects are immutable (a change is a new object), so comparing identities is enough; an
-// unchanged array is skipped in O(1), a changed one costs one set probe per unchanged object.
+// objects are immutable (a change is a new object), so comparing identities is enough.
+//
+// Sources keep a kind's array in a stable order (the store sorts by key, files keep file order)
+// and change it in place, so the new array is walked alongside the previous one: an object at its
+// old position costs one comparison, and only objects that differ get their key built. No set of
+// known objects is kept (a first translation would build one entry per object for nothing). An
+// unchanged array costs O(1); a reordered one still gives exact answers, at one key per object.
+
+/** How far ahead the walk looks for an object to resynchronise after insertions or removals. */
+const LOOKAHEAD = 8;
+
+type OnChange<T> = (key: string, before: T | undefined, after: T | undefined) => void;
 
 export class IdentityIndex<T extends object> {
   private readonly byKey = new Map<string, T>();
-  /** The indexed objects, so an unchanged one is recognised without building its key. */
-  private readonly current = new Set<T>();
-  private shadowed = new Set<T>();
-  private lastItems: readonly T[] | undefined;
+  private lastItems: readonly T[] = [];
+  /** Keys repeated in the last array (invalid input): then every update is a full keyed pass. */
+  private repeats = false;
 
   constructor(private readonly keyOf: (item: T) => string) {}
 
@@ -33,7 +42,7 @@ export class IdentityIndex<T extends object> {
 
   /**
    * Brings the index up to `items`; returns the keys added, replaced or removed. Keys should be
-   * unique; when one repeats, its last occurrence wins (and the others are ignored, not churned).
+   * unique; when one repeats, its last occurrence wins.
    */
   update(items: readonly T[]): Set<string> {
     const changed = new Set<string>();
@@ -46,43 +55,104 @@ export class IdentityIndex<T extends object> {
    * (undefined: absent), without collecting the keys: a first translation changes every key, and
    * callers usually need only a few of them. A key may be reported more than once (repeats).
    */
-  updateEach(items: readonly T[], onChange: (key: string, before: T | undefined, after: T | undefined) => void): void {
-    if (items === this.lastItems) return;
+  updateEach(items: readonly T[], onChange: OnChange<T>): void {
+    const last = this.lastItems;
+    if (items === last) return;
     this.lastItems = items;
-    let shadowed = 0;
-    const checkShadowed = this.shadowed.size > 0;
-    for (const item of items) {
-      if (this.current.has(item)) continue;
-      if (checkShadowed && this.shadowed.has(item)) {
-        shadowed++;
-        continue;
-      }
-      const key = this.keyOf(item);
-      const previous = this.byKey.get(key);
-      if (previous !== undefined) this.current.delete(previous);
-      this.byKey.set(key, item);
-      this.current.add(item);
-      onChange(key, previous, item);
+    if (this.repeats) {
+      this.reconcile(items, onChange, new Map());
+      return;
     }
-    if (this.byKey.size !== items.length - shadowed) this.reconcile(items, onChange);
+    // Reported once the walk is known to be consistent: (key, before, after) triples.
+    const changes: (string | T | undefined)[] = [];
+    // Objects of the previous array not found at their place, and objects found elsewhere.
+    let gone: T[] | undefined;
+    let moved: Set<T> | undefined;
+    const n = items.length;
+    const m = last.length;
+    let i = 0;
+    let j = 0;
+    while (i < n) {
+      const a = items[i] as T;
+      if (j < m) {
+        const b = last[j] as T;
+        if (a === b) {
+          i++;
+          j++;
+          continue;
+        }
+        const removed = aheadOf(last, j, a);
+        if (removed > 0) {
+          for (let k = 0; k < removed; k++) (gone ??= []).push(last[j + k] as T);
+          j += removed;
+          continue;
+        }
+        // a is new here: inserted before b (b comes later), or b's replacement.
+        if (aheadOf(items, i, b) === 0) {
+          (gone ??= []).push(b);
+          j++;
+        }
+      }
+      const key = this.keyOf(a);
+      const previous = this.byKey.get(key);
+      if (previous === a) (moved ??= new Set()).add(a);
+      else {
+        this.byKey.set(key, a);
+        changes.push(key, previous, a);
+      }
+      i++;
+    }
+    for (; j < m; j++) (gone ??= []).push(last[j] as T);
+    if (gone) {
+      for (const b of gone) {
+        if (moved?.has(b)) continue;
+        const key = this.keyOf(b);
+        // Replaced objects were reported with their successor; only keys nobody took remain.
+        if (this.byKey.get(key) !== b) continue;
+        this.byKey.delete(key);
+        changes.push(key, b, undefined);
+      }
+    }
+    if (this.byKey.size === n) {
+      // Keys are unique: each was touched once.
+      for (let c = 0; c < changes.length; c += 3) onChange(changes[c] as string, changes[c + 1] as T | undefined, changes[c + 2] as T | undefined);
+      return;
+    }
+    // Keys repeat: settle on the winners, and report against the state before this update.
+    const before = new Map<string, T | undefined>();
+    for (let c = changes.length - 3; c >= 0; c -= 3) before.set(changes[c] as string, changes[c + 1] as T | undefined);
+    this.reconcile(items, onChange, before);
   }
 
-  /** Slow path: something was removed, or keys repeat. */
-  private reconcile(items: readonly T[], onChange: (key: string, before: T | undefined, after: T | undefined) => void): void {
+  /**
+   * The full keyed pass (keys repeat: the last occurrence wins). `before` holds the objects before
+   * this update of keys already changed; a key is reported only if its object differs from that.
+   */
+  private reconcile(items: readonly T[], onChange: OnChange<T>, before: Map<string, T | undefined>): void {
     const winners = new Map<string, T>();
     for (const item of items) winners.set(this.keyOf(item), item);
-    this.shadowed = new Set();
-    for (const item of items) if (winners.get(this.keyOf(item)) !== item) this.shadowed.add(item);
+    this.repeats = winners.size !== items.length;
     for (const [key, item] of [...this.byKey]) {
-      const winner = winners.get(key);
-      if (winner === item) continue;
-      this.current.delete(item);
-      if (winner === undefined) this.byKey.delete(key);
-      else {
-        this.byKey.set(key, winner);
-        this.current.add(winner);
-      }
-      onChange(key, item, winner);
+      if (winners.has(key)) continue;
+      this.byKey.delete(key);
+      if (!before.has(key)) before.set(key, item);
+    }
+    for (const [key, winner] of winners) {
+      const previous = this.byKey.get(key);
+      if (previous === winner) continue;
+      this.byKey.set(key, winner);
+      if (!before.has(key)) before.set(key, previous);
+    }
+    for (const [key, was] of before) {
+      const now = this.byKey.get(key);
+      if (was !== now) onChange(key, was, now);
     }
   }
+}
+
+/** How many places after `from` the object `x` sits in `list` (within LOOKAHEAD), or 0. */
+function aheadOf<T>(list: readonly T[], from: number, x: T): number {
+  const end = Math.min(list.length, from + 1 + LOOKAHEAD);
+  for (let k = from + 1; k < end; k++) if (list[k] === x) return k - from;
+  return 0;
 }
