@@ -5,7 +5,7 @@ import type { BackendObjectReference } from '../api/gateway-api.js';
 import type { ServicePort } from '../api/core.js';
 import { GATEWAY_API_GROUP } from '../api/gateway-api.js';
 import { Reason } from './conditions.js';
-import type { EndpointSource, Lookups } from './model.js';
+import { flat, type EndpointSource, type Lookups } from './model.js';
 import { referenceAllowed } from './refgrants.js';
 
 export interface BackendContext {
@@ -63,7 +63,7 @@ export const serviceResolver: BackendResolver = {
       );
       if (!allowed) return { ok: false, reason: Reason.RefNotPermitted, message: `backendRef to ${serviceWhere(ns, ref.name)} is not permitted by any ReferenceGrant` };
     }
-    const serviceKey = `${ns}/${ref.name}`;
+    const serviceKey = flat(`${ns}/${ref.name}`);
     const svc = ctx.lookups.service(ns, ref.name, serviceKey);
     if (!svc) return { ok: false, reason: Reason.BackendNotFound, message: `${serviceWhere(ns, ref.name)} not found` };
     const spec = svc.spec;
@@ -84,7 +84,7 @@ export const serviceResolver: BackendResolver = {
     }
     return {
       ok: true,
-      cluster: ctx.cluster(serviceClusterName(ns, ref.name, ref.port), app.protocol),
+      cluster: ctx.cluster(flat(serviceClusterName(ns, ref.name, ref.port)), app.protocol),
       source: { kind: 'service', serviceKey, namespace: ns, service: ref.name, port: ref.port, portName: port.name ?? '' },
       websocket: app.websocket,
     };

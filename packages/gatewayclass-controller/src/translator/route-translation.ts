@@ -8,7 +8,7 @@ import { attachToParent, type ListenerAttachment, type ParentOutcome } from './a
 import type { BackendContext, BackendResolvers } from './backends.js';
 import { condition, ConditionType, Reason } from './conditions.js';
 import { deepEqual } from './equality.js';
-import { append, exactList, namespaceOf, type ClusterUse, type Flavor, type Lookups, type Mutable, type RouteEntry } from './model.js';
+import { append, exactList, flat, namespaceOf, type ClusterUse, type Flavor, type Lookups, type Mutable, type RouteEntry } from './model.js';
 import { compileRules, type CompiledRule, type RedirectTemplate } from './route-rules.js';
 import type { StatusReport } from './status.js';
 
@@ -160,7 +160,7 @@ export class RouteTranslation {
     for (const rule of this.rules) {
       for (const m of rule.matches) {
         const route: Mutable<RouteIR> = {
-          name: routeName('HTTPRoute', this.namespace, this.name, rule.index, m.index),
+          name: flat(routeName('HTTPRoute', this.namespace, this.name, rule.index, m.index)),
           match: m.match,
           action: actionFor(rule, flavor),
         };

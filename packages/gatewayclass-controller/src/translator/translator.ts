@@ -22,7 +22,7 @@ import { buildGatewayContext } from './gateway-context.js';
 import { judgeGatewayClass, type GatewayClassVerdict } from './gatewayclass.js';
 import { IdentityIndex } from './identity-index.js';
 import { StringMultiMap } from './multimap.js';
-import { Dep, exact, groupOf, type ClusterUse, type GatewayAttachment, type GatewayContext, type Lookups } from './model.js';
+import { Dep, exact, flat, groupOf, type ClusterUse, type GatewayAttachment, type GatewayContext, type Lookups } from './model.js';
 import { CommonConditions, RouteTranslation, type GatewayPlacement, type RecordedDeps } from './route-translation.js';
 import { applySorted } from './sorted.js';
 import { compareReports, type StatusReport } from './status.js';
@@ -43,7 +43,7 @@ export interface TranslationResult {
   readonly statuses: readonly StatusReport[];
 }
 
-const nsKey = (o: KubeObject) => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+const nsKey = (o: KubeObject) => flat(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`);
 const nameKey = (o: KubeObject) => o.metadata.name;
 const otherKey = (o: KubeObject) => `${groupOf(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
@@ -521,7 +521,7 @@ const NO_PLACEMENTS: readonly GatewayPlacement[] = [];
 /** `namespace/name` of the Service an EndpointSlice belongs to (its kubernetes.io/service-name label). */
 function serviceOfSlice(slice: EndpointSlice): string | undefined {
   const label = slice.metadata.labels?.[SERVICE_NAME_LABEL];
-  return label ? `${slice.metadata.namespace ?? 'default'}/${label}` : undefined;
+  return label ? flat(`${slice.metadata.namespace ?? 'default'}/${label}`) : undefined;
 }
 const NO_DEPS: readonly string[] = [];
 
