@@ -52,6 +52,10 @@ export class HostNetwork {
     if (!(await succeeds('ip', ['link', 'show', 'dev', this.bridge]))) {
       await run('ip', ['link', 'add', 'name', this.bridge, 'type', 'bridge']);
     }
+    // A bridge without a set address takes the lowest one of its ports, so it changes as Pods come
+    // and go; Pods that cached the old one then send to an address nobody owns, and their packets
+    // to the host (xDS, a FIN) are flooded to the other ports instead of received. Pin it.
+    await run('ip', ['link', 'set', 'dev', this.bridge, 'address', bridgeMac(this.bridge)]);
     await run('ip', ['addr', 'replace', `${this.gateway}/${this.podCidr.prefix}`, 'dev', this.bridge]);
     await run('ip', ['link', 'set', 'dev', this.bridge, 'up']);
     for (const range of this.serviceRanges) await run('ip', ['route', 'replace', 'unreachable', range.text]);
@@ -127,6 +131,12 @@ export class HostNetwork {
       throw new Error(`${this.podCidr.text} is already routed via ${dev}; pick another --pod-cidr`);
     }
   }
+}
+
+/** A fixed, locally administered unicast MAC for the bridge, derived from its name. */
+export function bridgeMac(bridge: string): string {
+  const bytes = createHash('sha256').update(`bridge:${bridge}`).digest().subarray(0, 5);
+  return ['02', ...[...bytes].map((b) => b.toString(16).padStart(2, '0'))].join(':');
 }
 
 /** Host end of a Pod's veth pair: interface names are at most 15 characters. */
