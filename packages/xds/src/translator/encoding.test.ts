@@ -55,6 +55,7 @@ function plainRouteTable(l: ListenerIR): Uint8Array {
     RouteConfiguration.fromPartial({
       name: rc.name,
       virtualHosts: rc.virtualHosts.map((vh) => ({ name: vh.name, domains: [...vh.domains], routes: vh.routes.map((r) => buildRoute(r, ctx)) })),
+      ignorePortInHostMatching: true,
     }),
   ).finish();
 }

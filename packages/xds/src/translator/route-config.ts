@@ -164,9 +164,16 @@ function virtualHostChunks(entries: readonly VirtualHostEntry[], previous: reado
   return chunks;
 }
 
+/**
+ * RouteConfiguration.ignore_port_in_host_matching (field 14) = true, after the virtual hosts as a
+ * plain encode writes it: `Host: foo.com:1234` matches the virtual host `foo.com` (Gateway API
+ * hostnames have no port) while the backend still receives the Host header as the client sent it.
+ */
+const IGNORE_PORT_IN_HOST_MATCHING = Uint8Array.of((14 << 3) | 0, 1);
+
 function routeTableResource(name: string, chunks: readonly Chunk<VirtualHostEntry>[]): EncodedResource {
   const nameField = stringField(1, name);
-  let length = nameField.length;
+  let length = nameField.length + IGNORE_PORT_IN_HOST_MATCHING.length;
   for (const c of chunks) length += sumLength(c.pieces);
   const bytes = allocBytes(length);
   bytes.set(nameField, 0);
@@ -177,7 +184,8 @@ function routeTableResource(name: string, chunks: readonly Chunk<VirtualHostEntr
       at += p.length;
     }
   }
-  const hash = hashParts([hashBytes(nameField), ...chunks.map((c) => c.hash)], ROUTE_CONFIGURATION_VIRTUAL_HOSTS);
+  bytes.set(IGNORE_PORT_IN_HOST_MATCHING, at);
+  const hash = hashParts([hashBytes(nameField), ...chunks.map((c) => c.hash), hashBytes(IGNORE_PORT_IN_HOST_MATCHING)], ROUTE_CONFIGURATION_VIRTUAL_HOSTS);
   return { name, version: versionOf(hash), bytes };
 }
 

@@ -258,8 +258,8 @@ const WELL_KNOWN_PORTS: ReadonlyMap<string, number> = new Map([
 /**
  * Gateway API redirect ports: an explicit port wins; else the well-known port of an explicit
  * scheme; else the listener's port. A port that is the default for the Location's scheme is left
- * out of the Location. The HTTP connection manager strips the port from Host (strip_any_host_port)
- * so Envoy never carries the request's port over by itself.
+ * out of the Location. The HTTP connection manager strips the listener's own port from Host
+ * (strip_matching_host_port), so Envoy does not carry that one over by itself.
  */
 function redirectAction(route: RouteIR, action: RedirectActionIR, listener: ListenerContext): DeepPartial<RedirectAction> {
   const out: DeepPartial<RedirectAction> = {
