@@ -144,7 +144,8 @@ cluster_start_gantry() {
   gantry_kubectl create namespace "$GANTRY_NAMESPACE" --dry-run=client -o yaml |
     gantry_kubectl apply --server-side --field-manager=gantry-cluster-up -f - >/dev/null
   gantry_kubectl apply --server-side --force-conflicts --field-manager=gantry-cluster-up \
-    -f "$work/objects.yaml" >&2 || die "applying the chart's objects failed"
+    -f "$work/objects.yaml" -o name >"$work/applied.txt" || die "applying the chart's objects failed"
+  log "applied: $(sed 's|^.*\.[a-z]*/||; s|^[a-z]*/||' "$work/applied.txt" | tr '\n' ' ')"
 
   local sa
   local -a args

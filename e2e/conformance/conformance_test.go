@@ -1,0 +1,132 @@
+// The Gateway API v1.6.1 conformance suite, GATEWAY-HTTP profile, against Gantry on the cluster
+// of $KUBECONFIG (the local cluster of `npm run cluster:up`, or kind). Run it through run.sh
+// (`npm run test:conformance`), which brings the cluster up and prints the report's summary.
+//
+// Every flag of the suite works (-run-test, -skip-tests, -supported-features, -debug, ...).
+// Defaults differ from the suite's where Gantry has an answer:
+//
+//	-gateway-class          gantry
+//	-conformance-profiles   GATEWAY-HTTP
+//	-supported-features     what the GatewayClass status claims (status.supportedFeatures)
+//	-report-output          out/report.yaml (with -run-test or -core-only: none, a partial
+//	                        run is no report)
+//	implementation          organization/project gantry, url, version (-version), contact
+//
+// and one flag of our own: -core-only keeps only the profile's core features (Gateway, HTTPRoute,
+// ReferenceGrant) of the claimed ones: the 37 core tests, for CI.
+package conformance
+
+import (
+	"context"
+	"flag"
+	"slices"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	"sigs.k8s.io/gateway-api/conformance"
+	"sigs.k8s.io/gateway-api/conformance/utils/suite"
+	"sigs.k8s.io/gateway-api/pkg/features"
+)
+
+var coreOnly = flag.Bool("core-only", false, "test only the GATEWAY-HTTP core features (Gateway, HTTPRoute, ReferenceGrant) of the claimed ones")
+
+const (
+	gatewayClassName    = "gantry"
+	controllerName      = "gantry.dev/gatewayclass-controller"
+	defaultReportOutput = "out/report.yaml"
+)
+
+// isSet tells whether a flag was given on the command line (the suite's defaults are not ours).
+func isSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+func TestConformance(t *testing.T) {
+	opts := conformance.DefaultOptions(t)
+
+	if !isSet("gateway-class") {
+		opts.GatewayClassName = gatewayClassName
+	}
+	if !isSet("conformance-profiles") {
+		opts.ConformanceProfiles = []suite.ConformanceProfileName{suite.GatewayHTTPConformanceProfileName}
+	}
+	partial := *coreOnly || opts.RunTest != "" || len(opts.SkipTests) > 0
+	if !isSet("report-output") && !partial {
+		opts.ReportOutputPath = defaultReportOutput
+	}
+	impl := &opts.Implementation
+	if impl.Organization == "" {
+		impl.Organization = "gantry"
+	}
+	if impl.Project == "" {
+		impl.Project = "gantry"
+	}
+	if impl.URL == "" {
+		impl.URL = "https://gantry.dev"
+	}
+	if impl.Version == "" {
+		impl.Version = "dev"
+	}
+	if len(impl.Contact) == 0 {
+		impl.Contact = []string{"@gantry/maintainers"}
+	}
+
+	if !isSet("supported-features") && !opts.EnableAllSupportedFeatures {
+		claimed := claimedFeatures(t, opts)
+		opts.SupportedFeatures = claimed
+		t.Logf("GatewayClass %s claims %d features", opts.GatewayClassName, len(claimed))
+	}
+	if *coreOnly {
+		core := suite.GatewayHTTPConformanceProfile.CoreFeatures
+		opts.SupportedFeatures = slices.DeleteFunc(opts.SupportedFeatures, func(f features.FeatureName) bool { return !core.Has(f) })
+	}
+
+	conformance.RunConformanceWithOptions(t, opts)
+}
+
+// claimedFeatures waits for the GatewayClass to be Accepted by Gantry and returns the features its
+// status claims: the suite tests exactly what the implementation says it supports.
+func claimedFeatures(t *testing.T, opts suite.ConformanceOptions) []features.FeatureName {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var last string
+	for {
+		gwc := &gatewayv1.GatewayClass{}
+		err := opts.Client.Get(ctx, types.NamespacedName{Name: opts.GatewayClassName}, gwc)
+		switch {
+		case err != nil:
+			last = err.Error()
+		case string(gwc.Spec.ControllerName) != controllerName:
+			t.Fatalf("GatewayClass %s belongs to %s, not %s", gwc.Name, gwc.Spec.ControllerName, controllerName)
+		case !accepted(gwc):
+			last = "not Accepted yet"
+		case len(gwc.Status.SupportedFeatures) == 0:
+			last = "Accepted, but status.supportedFeatures is empty"
+		default:
+			claimed := make([]features.FeatureName, 0, len(gwc.Status.SupportedFeatures))
+			for _, f := range gwc.Status.SupportedFeatures {
+				claimed = append(claimed, features.FeatureName(f.Name))
+			}
+			return claimed
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("GatewayClass %s: no supported features to test (%s); is the controller running?", opts.GatewayClassName, last)
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func accepted(gwc *gatewayv1.GatewayClass) bool {
+	for _, c := range gwc.Status.Conditions {
+		if c.Type == string(gatewayv1.GatewayClassConditionStatusAccepted) {
+			return c.Status == "True" && c.ObservedGeneration == gwc.Generation
+		}
+	}
+	return false
+}
