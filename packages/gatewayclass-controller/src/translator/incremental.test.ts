@@ -259,7 +259,13 @@ describe('incremental equals fresh', () => {
       } else if (op < 0.7) {
         const n = pick(svcNames);
         const addrs = Array.from({ length: Math.floor(rand() * 3) }, () => `10.0.0.${Math.floor(rand() * 5)}`);
-        state.slices.set(n, slice(n, addrs));
+        const which = rand();
+        if (which < 0.15) state.slices.delete(n);
+        else if (which < 0.35) {
+          // A second slice that moves between Services (its service-name label changes).
+          const moving = slice(n, addrs, 'moving');
+          state.slices.set('moving', { ...moving, metadata: { ...moving.metadata, name: 'moving' } });
+        } else state.slices.set(n, slice(n, addrs));
       } else if (op < 0.78) {
         state.gateways = [gateway(pick(listenerSets)), ...state.gateways.slice(1)];
       } else if (op < 0.86) {

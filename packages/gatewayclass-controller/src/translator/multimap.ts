@@ -45,3 +45,25 @@ export class StringMultiMap {
     return this.m.has(key);
   }
 }
+
+/** A small set of strings held in a field: absent, one string, or a Set (see StringMultiMap). */
+export type StringBag = string | Set<string> | undefined;
+
+export function bagAdd(bag: StringBag, value: string): StringBag {
+  if (bag === undefined) return value;
+  if (typeof bag === 'string') return bag === value ? bag : new Set([bag, value]);
+  bag.add(value);
+  return bag;
+}
+
+export function bagDelete(bag: StringBag, value: string): StringBag {
+  if (bag === undefined || typeof bag === 'string') return bag === value ? undefined : bag;
+  bag.delete(value);
+  if (bag.size > 1) return bag;
+  return bag.size === 1 ? (bag.values().next().value as string) : undefined;
+}
+
+export function bagValues(bag: StringBag): Iterable<string> {
+  if (bag === undefined) return EMPTY;
+  return typeof bag === 'string' ? [bag] : bag;
+}

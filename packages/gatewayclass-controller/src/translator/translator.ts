@@ -21,7 +21,7 @@ import { deepEqual, reuse } from './equality.js';
 import { buildGatewayContext } from './gateway-context.js';
 import { judgeGatewayClass, type GatewayClassVerdict } from './gatewayclass.js';
 import { IdentityIndex } from './identity-index.js';
-import { StringMultiMap } from './multimap.js';
+import { bagAdd, bagDelete, bagValues, StringMultiMap, type StringBag } from './multimap.js';
 import { Dep, exact, flat, groupOf, type ClusterUse, type GatewayAttachment, type GatewayContext, type Lookups } from './model.js';
 import { CommonConditions, RouteTranslation, type GatewayPlacement, type RecordedDeps } from './route-translation.js';
 import { applySorted } from './sorted.js';
@@ -52,6 +52,15 @@ interface ContextRecord {
   readonly deps: readonly string[];
 }
 
+interface ServiceLinks {
+  /** Keys of the EndpointSlices labelled with the Service. */
+  slices: StringBag;
+  /** Clusters whose endpoints were computed from the Service. */
+  clusters: StringBag;
+  /** Routes that read the Service. */
+  routes: StringBag;
+}
+
 interface ClusterRecord {
   ir: ClusterIR;
   /** Set once the cluster's endpoints were asked for: where they come from, and what they are. */
@@ -76,22 +85,21 @@ export class GatewayTranslator {
 
   private readonly grantsByNamespace = new Map<string, Map<string, ReferenceGrant>>();
   private readonly grantLists = new Map<string, readonly ReferenceGrant[]>();
-  private readonly slicesByService = new StringMultiMap();
+  /** Per Service key: its EndpointSlices, the clusters whose endpoints it feeds, the routes reading it. */
+  private readonly serviceLinks = new Map<string, ServiceLinks>();
 
   private readonly classVerdicts = new Map<string, { gc: GatewayClass; verdict: GatewayClassVerdict; report: StatusReport }>();
   private readonly contexts = new Map<string, ContextRecord>();
   private readonly assemblers = new Map<string, GatewayAssembler>();
   private readonly translations = new Map<string, RouteTranslation>();
-  /** Dependency key → routes that read it (Services have their own map: they are the bulk). */
+  /** Dependency key → routes that read it (Services are in serviceLinks: they are the bulk). */
   private readonly dependents = new StringMultiMap();
-  private readonly serviceDependents = new StringMultiMap();
   private readonly routesOnGateway = new Map<string, Set<string>>();
   private readonly attachedCounts = new Map<string, Map<string, number>>();
   private readonly gatewayReports = new Map<string, StatusReport>();
 
   /** Interned ClusterIRs and their endpoints, by cluster name (one table: both follow the clusters). */
   private readonly clusterRecords = new Map<string, ClusterRecord>();
-  private readonly clustersOfService = new StringMultiMap();
   private readonly labelsMemo = new WeakMap<Namespace, Readonly<Record<string, string>>>();
   private readonly labelsOfMissing = new Map<string, Readonly<Record<string, string>>>();
 
@@ -118,7 +126,7 @@ export class GatewayTranslator {
     const attachmentsChanged = new Set<string>();
     const contextsChanged = this.judgeGateways(changed, attachmentsChanged);
     this.routesReferencing(attachmentsChanged, changedRoutes);
-    for (const svc of changedServices) for (const r of this.serviceDependents.get(svc)) changedRoutes.add(r);
+    for (const svc of changedServices) for (const r of bagValues(this.serviceLinks.get(svc)?.routes)) changedRoutes.add(r);
     this.recorder.invalidate();
     const routeChanges = this.translateRoutes(changedRoutes, changed, reportChanges);
     const countsChanged = new Set<string>();
@@ -147,8 +155,9 @@ export class GatewayTranslator {
       changed.add(Dep.object(group ?? '', kind ?? '', rest.join('/')));
     }
     this.services.updateEach(s.services, (k) => {
-      if (this.serviceDependents.has(k)) changedServices.add(k);
-      if (this.clustersOfService.has(k)) dirtyServices.add(k);
+      const links = this.serviceLinks.get(k);
+      if (links?.routes !== undefined) changedServices.add(k);
+      if (links?.clusters !== undefined) dirtyServices.add(k);
     });
     for (const k of this.grants.update(s.referenceGrants)) {
       const ns = k.slice(0, k.indexOf('/'));
@@ -164,12 +173,17 @@ export class GatewayTranslator {
       const before = beforeSlice && serviceOfSlice(beforeSlice);
       const after = afterSlice && serviceOfSlice(afterSlice);
       if (before !== undefined) {
-        if (this.clustersOfService.has(before)) dirtyServices.add(before);
-        if (before !== after) this.slicesByService.delete(before, k);
+        const links = this.serviceLinks.get(before);
+        if (links?.clusters !== undefined) dirtyServices.add(before);
+        if (links && before !== after) {
+          links.slices = bagDelete(links.slices, k);
+          this.dropIfUnlinked(before, links);
+        }
       }
       if (after !== undefined) {
-        if (this.clustersOfService.has(after)) dirtyServices.add(after);
-        this.slicesByService.add(after, k);
+        const links = this.linksOf(after);
+        if (links.clusters !== undefined) dirtyServices.add(after);
+        links.slices = bagAdd(links.slices, k);
       }
     });
     return this.routes.update(s.httpRoutes);
@@ -295,7 +309,7 @@ export class GatewayTranslator {
         this.translations.set(key, next);
       } else this.translations.delete(key);
       this.setDeps(this.dependents, key, prev?.deps ?? NO_DEPS, next?.deps ?? NO_DEPS);
-      this.setDeps(this.serviceDependents, key, prev?.serviceDeps ?? NO_DEPS, next?.serviceDeps ?? NO_DEPS);
+      this.setServiceDeps(key, prev?.serviceDeps ?? NO_DEPS, next?.serviceDeps ?? NO_DEPS);
       if (prev?.report !== next?.report) reportChanges.push([prev?.report, next?.report]);
       out.push([key, prev, next]);
     }
@@ -305,6 +319,46 @@ export class GatewayTranslator {
   private setDeps(index: StringMultiMap, route: string, before: readonly string[], after: readonly string[]): void {
     for (const d of before) if (!after.includes(d)) index.delete(d, route);
     for (const d of after) index.add(d, route);
+  }
+
+  private setServiceDeps(route: string, before: readonly string[], after: readonly string[]): void {
+    for (const svc of before) {
+      if (after.includes(svc)) continue;
+      const links = this.serviceLinks.get(svc);
+      if (!links) continue;
+      links.routes = bagDelete(links.routes, route);
+      this.dropIfUnlinked(svc, links);
+    }
+    for (const svc of after) {
+      const links = this.linksOf(svc);
+      links.routes = bagAdd(links.routes, route);
+    }
+  }
+
+  private linksOf(serviceKey: string): ServiceLinks {
+    let links = this.serviceLinks.get(serviceKey);
+    if (!links) this.serviceLinks.set(serviceKey, (links = { slices: undefined, clusters: undefined, routes: undefined }));
+    return links;
+  }
+
+  private dropIfUnlinked(serviceKey: string, links: ServiceLinks): void {
+    if (links.slices === undefined && links.clusters === undefined && links.routes === undefined) this.serviceLinks.delete(serviceKey);
+  }
+
+  /** Records that a cluster's endpoints now come from `serviceKey` (undefined: from nothing). */
+  private moveCluster(name: string, from: string | undefined, to: string | undefined): void {
+    if (from === to) return;
+    if (from !== undefined) {
+      const links = this.serviceLinks.get(from);
+      if (links) {
+        links.clusters = bagDelete(links.clusters, name);
+        this.dropIfUnlinked(from, links);
+      }
+    }
+    if (to !== undefined) {
+      const links = this.linksOf(to);
+      links.clusters = bagAdd(links.clusters, name);
+    }
   }
 
   /**
@@ -418,7 +472,7 @@ export class GatewayTranslator {
     for (const [name, rec] of [...this.clusterRecords]) {
       if (inUse(name)) continue;
       this.clusterRecords.delete(name);
-      if (rec.serviceKey !== undefined) this.clustersOfService.delete(rec.serviceKey, name);
+      this.moveCluster(name, rec.serviceKey, undefined);
     }
   }
 
@@ -430,10 +484,7 @@ export class GatewayTranslator {
     // A pruned record comes back with its cluster.
     if (!rec) this.clusterRecords.set(name, (rec = { ir: use.cluster, serviceKey: undefined, portName: '', endpoints: undefined }));
     const endpoints = reuse(rec.endpoints, this.computeEndpoints(name, serviceKey, portName));
-    if (rec.serviceKey !== serviceKey) {
-      if (rec.serviceKey !== undefined) this.clustersOfService.delete(rec.serviceKey, name);
-      this.clustersOfService.add(serviceKey, name);
-    }
+    this.moveCluster(name, rec.serviceKey, serviceKey);
     rec.serviceKey = serviceKey;
     rec.portName = portName;
     rec.endpoints = endpoints;
@@ -442,7 +493,7 @@ export class GatewayTranslator {
 
   private computeEndpoints(cluster: string, serviceKey: string, portName: string): ClusterEndpointsIR {
     const slices: EndpointSlice[] = [];
-    for (const k of this.slicesByService.get(serviceKey)) {
+    for (const k of bagValues(this.serviceLinks.get(serviceKey)?.slices)) {
       const s = this.slices.get(k);
       if (s) slices.push(s);
     }
@@ -453,7 +504,7 @@ export class GatewayTranslator {
   private refreshEndpoints(dirtyServices: ReadonlySet<string>): Set<string> {
     const out = new Set<string>();
     for (const svc of dirtyServices) {
-      for (const name of this.clustersOfService.get(svc)) {
+      for (const name of bagValues(this.serviceLinks.get(svc)?.clusters)) {
         const rec = this.clusterRecords.get(name);
         if (!rec?.endpoints || rec.serviceKey !== svc) continue;
         const endpoints = reuse(rec.endpoints, this.computeEndpoints(name, svc, rec.portName));
