@@ -65,6 +65,7 @@ function gatewayIR(listenerPort: number, backendPort: number): GatewayIR {
     redirect('r3', '/scheme-https-and-port-nil', { scheme: 'https', hostname: 'example.org', statusCode: 301 }),
     redirect('r4', '/scheme-https-and-port-8443', { scheme: 'https', hostname: 'example.org', port: 8443, statusCode: 302 }),
     redirect('r5', '/original-prefix', { path: { type: 'ReplacePrefixMatch', value: '/replacement-prefix' }, statusCode: 302 }),
+    redirect('r6', '/https-same-host', { scheme: 'https', port: 443, statusCode: 301 }),
     { name: 'httproute/test/teapot/rule/0/match/0', match: { path: { type: 'Exact', value: '/teapot' } }, action: { kind: 'directResponse', status: 418, body: 'short and stout' } },
     forward('root', '/'),
   ];
@@ -224,6 +225,11 @@ describe('traffic through Envoy', () => {
     expect((await send(port, '/', { headers: { host: 'foo.example.com' } })).headers['x-vhost']).toBe('foo');
   });
 
+  it('passes the Host header on as the client sent it, port included', async () => {
+    expect(echoOf(await send(port, '/', { headers: { host: 'foo.example.com:1234' } })).headers.host).toBe('foo.example.com:1234');
+    expect(echoOf(await send(port, '/', { headers: { host: `foo.example.com:${port}` } })).headers.host).toBe(`foo.example.com:${port}`);
+  });
+
   it('builds redirect Locations with the Gateway API port rules', async () => {
     const location = async (path: string): Promise<string | undefined> => (await send(port, path, { headers: { host: `test.local:${port}` } })).headers.location;
     expect(await location('/scheme-nil-and-port-nil')).toBe(`http://example.org:${port}/scheme-nil-and-port-nil`);
@@ -231,6 +237,9 @@ describe('traffic through Envoy', () => {
     expect(await location('/scheme-https-and-port-nil')).toBe('https://example.org/scheme-https-and-port-nil');
     expect(await location('/scheme-https-and-port-8443')).toBe('https://example.org:8443/scheme-https-and-port-8443');
     expect(await location('/original-prefix/a/b')).toBe(`http://test.local:${port}/replacement-prefix/a/b`);
+    // The request's host, with the listener's (non-default) port in Host: the default port is
+    // written out rather than the request's port carried over.
+    expect(await location('/https-same-host')).toBe('https://test.local:443/https-same-host');
     expect((await send(port, '/scheme-https-and-port-nil')).status).toBe(301);
   });
 

@@ -39,10 +39,8 @@ export function httpConnectionManager(chain: FilterChainIR): DeepPartial<Hcm> {
     // the client sent them (backends see the path they were sent, minus dot segments).
     normalizePath: true,
     mergeSlashes: false,
-    // `Host: foo.com:80` on port 80 is `foo.com` (so a redirect never repeats the default port);
-    // any other port stays in the Host the backend receives, and route tables ignore it when
-    // matching hostnames (RouteConfiguration.ignore_port_in_host_matching, route-config.ts).
-    stripMatchingHostPort: true,
+    // No strip_*_host_port: the backend receives Host exactly as the client sent it, port included
+    // (route tables ignore the port when matching hostnames: ignore_port_in_host_matching).
     // Declared but off: routes whose backends speak websocket switch it on (RouteAction.upgrade_configs).
     upgradeConfigs: [{ upgradeType: 'websocket', enabled: false }],
   };

@@ -45,10 +45,14 @@ export interface ListenerContext {
 
 /**
  * A route whose Envoy form depends on the listener it is served on: a redirect that leaves its
- * scheme or port to be derived from the listener (the gateway translator normally resolves both).
+ * scheme or port to be derived from the listener (the gateway translator normally resolves both),
+ * or whose port is its scheme's default (written out or not per listener: redirectAction).
  */
 export function dependsOnListener(route: RouteIR): boolean {
-  return route.action.kind === 'redirect' && (route.action.scheme === undefined || route.action.port === undefined);
+  if (route.action.kind !== 'redirect') return false;
+  const { scheme, port } = route.action;
+  // Unset ones come from the listener; a default port is written out or not depending on it.
+  return scheme === undefined || port === undefined || (route.action.hostname === undefined && WELL_KNOWN_PORTS.get(scheme) === port);
 }
 
 /**
@@ -258,8 +262,10 @@ const WELL_KNOWN_PORTS: ReadonlyMap<string, number> = new Map([
 /**
  * Gateway API redirect ports: an explicit port wins; else the well-known port of an explicit
  * scheme; else the listener's port. A port that is the default for the Location's scheme is left
- * out of the Location. The HTTP connection manager strips the listener's own port from Host
- * (strip_matching_host_port), so Envoy does not carry that one over by itself.
+ * out of the Location, unless the Location keeps the request's host on a listener whose port is
+ * not its protocol's default: Host keeps the client's port (no strip_*_host_port) and Envoy copies
+ * it into the Location when port_redirect is unset, so on port 8080 (clients send `Host: foo:8080`)
+ * an https redirect says `:443` rather than carry `:8080` over.
  */
 function redirectAction(route: RouteIR, action: RedirectActionIR, listener: ListenerContext): DeepPartial<RedirectAction> {
   const out: DeepPartial<RedirectAction> = {
@@ -271,7 +277,9 @@ function redirectAction(route: RouteIR, action: RedirectActionIR, listener: List
   const scheme = action.scheme ?? (listener.protocol === 'HTTPS' ? 'https' : 'http');
   const port =
     action.port ?? (action.scheme !== undefined ? (WELL_KNOWN_PORTS.get(action.scheme) ?? listener.port) : listener.port);
-  if (WELL_KNOWN_PORTS.get(scheme) !== port) out.portRedirect = port;
+  const listenerScheme = listener.protocol === 'HTTPS' ? 'https' : 'http';
+  const hostMayCarryPort = action.hostname === undefined && WELL_KNOWN_PORTS.get(listenerScheme) !== listener.port;
+  if (WELL_KNOWN_PORTS.get(scheme) !== port || hostMayCarryPort) out.portRedirect = port;
 
   if (action.path !== undefined) {
     const rewrite = pathRewrite(action.path, route.match.path);
