@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# CI's conformance step (hack/test.sh runs it last): a throwaway local cluster, the core
+# GATEWAY-HTTP profile against it, and the cluster torn down and purged whatever happens.
+#
+# Usage: e2e/conformance/ci.sh [run.sh OPTIONS]   (default: --core)
+# Env:   GANTRY_CI_CLUSTER_DIR   state dir (default <repo>/.cache/ci-cluster, purged at the end)
+#        everything hack/cluster-up.sh and run.sh read (GANTRY_NODE_BRIDGE and the ranges, to
+#        keep clear of another local cluster on the same machine)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+start=$SECONDS
+
+export GANTRY_CLUSTER_DIR="${GANTRY_CI_CLUSTER_DIR:-$repo/.cache/ci-cluster}"
+export GANTRY_CLUSTER_ETCD_NO_FSYNC=1 # a throwaway cluster
+# If this script is killed, the cluster's own watcher tears it down once this shell is gone.
+export GANTRY_CLUSTER_OWNER_PID=$$
+
+teardown() {
+  local status=$?
+  bash "$repo/hack/cluster-down.sh" --purge >/dev/null 2>&1 ||
+    echo "[conformance-ci] warning: cluster-down failed (state in $GANTRY_CLUSTER_DIR)" >&2
+  echo "[conformance-ci] conformance step: exit $status, $((SECONDS - start))s wall time (cluster up, suite, cluster down)" >&2
+}
+trap teardown EXIT
+
+if [[ "$(id -u)" -ne 0 ]]; then
+  # The node agent needs root for network namespaces and bridges: no Pods, no Gateways.
+  echo "[conformance-ci] SKIPPED: not root, so the local cluster cannot run Pods" >&2
+  trap - EXIT
+  exit 0
+fi
+(($# > 0)) || set -- --core
+# run.sh brings the cluster up (E2E_CLUSTER=local) and prints the report's summary.
+E2E_CLUSTER=local bash "$here/run.sh" "$@"
