@@ -35,4 +35,11 @@ node -e '
   console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
 ' "$results" || true
 rm -f "$results"
+
+# Gateway API conformance, core GATEWAY-HTTP profile, on a throwaway local cluster (up, suite,
+# down). Only for the whole run: `npm test -- <jest filter>` skips it, as does GANTRY_CONFORMANCE=0.
+if (($# == 0)) && [[ "${GANTRY_CONFORMANCE:-1}" == 1 ]]; then
+  echo "==> Gateway API conformance (GATEWAY-HTTP core, local cluster)" >&2
+  bash e2e/conformance/ci.sh || status=1
+fi
 exit "$status"
