@@ -3,6 +3,8 @@
 
 export const ANY_HOST = '*';
 
+const NONE: readonly string[] = [];
+
 export function isWildcard(h: string): boolean {
   return h.startsWith('*.');
 }
@@ -32,12 +34,15 @@ export function intersect(a: string, b: string): string | undefined {
  * the listener's hostname (`*` when it has none). A route without hostnames takes the listener's.
  * Returns [] when nothing intersects. Sorted, without duplicates.
  */
-export function effectiveHostnames(listenerHostname: string | undefined, routeHostnames: readonly string[]): string[] {
+export function effectiveHostnames(listenerHostname: string | undefined, routeHostnames: readonly string[]): readonly string[] {
   const l = listenerHostname ? listenerHostname.toLowerCase() : ANY_HOST;
   if (routeHostnames.length === 0) return [l];
   if (routeHostnames.length === 1) {
-    const i = intersect(l, (routeHostnames[0] as string).toLowerCase());
-    return i === undefined ? [] : [i];
+    const only = routeHostnames[0] as string;
+    const i = intersect(l, only.toLowerCase());
+    if (i === undefined) return NONE;
+    // The route's own list when it is the answer (immutable input: shared, not copied).
+    return i === only ? routeHostnames : [i];
   }
   const out = new Set<string>();
   for (const raw of routeHostnames) {

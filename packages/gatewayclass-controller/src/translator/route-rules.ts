@@ -56,6 +56,7 @@ export interface CompiledMatch {
 
 /** A redirect still needs the listener (scheme and port default from it). */
 export interface RedirectTemplate {
+  readonly kind: 'redirectTemplate';
   readonly scheme?: 'http' | 'https';
   readonly hostname?: string;
   readonly port?: number;
@@ -63,10 +64,8 @@ export interface RedirectTemplate {
   readonly statusCode: number;
 }
 
-export type ActionTemplate =
-  | { readonly kind: 'forward'; readonly action: ForwardActionIR }
-  | { readonly kind: 'directResponse'; readonly action: DirectResponseActionIR }
-  | { readonly kind: 'redirect'; readonly redirect: RedirectTemplate };
+/** A rule's action: final (the IR itself), or a redirect template completed per listener. */
+export type ActionTemplate = ForwardActionIR | DirectResponseActionIR | RedirectTemplate;
 
 export interface CompiledRule {
   readonly index: number;
@@ -329,6 +328,7 @@ function redirectTemplate(r: NonNullable<HTTPRouteFilter['requestRedirect']>, ma
   if (!REDIRECT_CODES.has(statusCode)) invalid(`redirect status code ${statusCode} is not supported`);
   if (r.port !== undefined && !(Number.isInteger(r.port) && r.port > 0 && r.port < 65536)) invalid(`redirect port ${r.port} is invalid`);
   return {
+    kind: 'redirectTemplate',
     ...(r.scheme ? { scheme: r.scheme } : {}),
     ...(r.hostname ? { hostname: r.hostname.toLowerCase() } : {}),
     ...(r.port !== undefined ? { port: r.port } : {}),
@@ -438,7 +438,7 @@ function resolveRule(
   refProblems: RefProblem[],
   clusters: Clusters,
 ): CompiledRule {
-  const base: Mutable<CompiledRule> = { index, matches: s.matches, action: INTERNAL_ERROR_TEMPLATE };
+  const base: Mutable<CompiledRule> = { index, matches: s.matches, action: INTERNAL_ERROR };
   if (s.requestHeaders) base.requestHeaders = s.requestHeaders;
   if (s.responseHeaders) base.responseHeaders = s.responseHeaders;
   if (s.cors) base.cors = s.cors;
@@ -452,7 +452,7 @@ function resolveRule(
     extensionFailed = true;
   }
   if (s.redirect) {
-    base.action = { kind: 'redirect', redirect: s.redirect };
+    base.action = s.redirect;
     return base;
   }
 
@@ -505,11 +505,10 @@ function resolveRule(
   if (s.retry) action.retry = s.retry;
   if (websocket) action.websocket = true;
   if (invalidWeight > 0) action.invalidBackendWeight = invalidWeight;
-  base.action = { kind: 'forward', action };
+  base.action = action;
   return base;
 }
 
-const INTERNAL_ERROR_TEMPLATE: ActionTemplate = { kind: 'directResponse', action: INTERNAL_ERROR };
 
 function dedupeClusters(uses: ClusterUse[]): ClusterUse[] {
   if (uses.length < 2) return uses;

@@ -254,9 +254,9 @@ function actionFor(rule: CompiledRule, flavor: Flavor): RouteActionIR {
   switch (a.kind) {
     case 'forward':
     case 'directResponse':
-      return a.action;
-    case 'redirect':
-      return redirectFor(a.redirect, flavor);
+      return a;
+    case 'redirectTemplate':
+      return redirectFor(a, flavor);
   }
 }
 
