@@ -25,8 +25,8 @@
 #   GANTRY_LOCAL_ARGS           extra controller arguments (after the chart's)
 #   GANTRY_XDS_PORT             xDS port on the bridge address (default 18000)
 
-GANTRY_RELEASE=gantry
-GANTRY_NAMESPACE=gantry-system
+# shellcheck source=hack/lib/gantry-release.sh
+source "$(dirname "${BASH_SOURCE[0]}")/gantry-release.sh"
 GANTRY_CONTROLLER_MAIN="$REPO_DIR/packages/gatewayclass-controller/dist/cli/main.js"
 
 gantry_enabled() {
@@ -177,10 +177,10 @@ cluster_wait_gantry_ready() {
   deadline=$((SECONDS + timeout))
   while ((SECONDS < deadline)); do
     if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$GANTRY_ADMIN_PORT/readyz" || true)" == 200 ]]; then
-      accepted="$(gantry_kubectl get gatewayclass gantry \
+      accepted="$(gantry_kubectl get gatewayclass "$GANTRY_GATEWAY_CLASS" \
         -o 'jsonpath={.status.conditions[?(@.type=="Accepted")].status}' 2>/dev/null || true)"
       if [[ "$accepted" == True ]]; then
-        log "gantry controller ready; GatewayClass gantry Accepted (admin http://127.0.0.1:$GANTRY_ADMIN_PORT)"
+        log "gantry controller ready; GatewayClass $GANTRY_GATEWAY_CLASS Accepted (admin http://127.0.0.1:$GANTRY_ADMIN_PORT)"
         return 0
       fi
     fi
