@@ -32,8 +32,19 @@ export interface AdsServerOptions {
   readonly maxDeltaResponseBytes?: number;
   /** ControlPlane.identifier in every response (shows in Envoy's config dump). */
   readonly controlPlaneId?: string;
+  /** gRPC server options, over DEAD_PEER_KEEPALIVE. */
   readonly grpcOptions?: ChannelOptions;
 }
+
+/**
+ * HTTP/2 pings to every Envoy: a peer that vanished without a FIN or RST (its host or network gone)
+ * is noticed and its stream closed, instead of holding its Gateway's rollouts (and Programmed) and
+ * a clean shutdown forever. Envoy answers pings by itself.
+ */
+export const DEAD_PEER_KEEPALIVE: ChannelOptions = {
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+};
 
 /** Event name → listener arguments. */
 export interface AdsServerEvents {
@@ -128,7 +139,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
     this.cache = options.cache;
     this.logger = options.logger ?? noopLogger;
     this.maxDeltaResponseBytes = options.maxDeltaResponseBytes ?? DEFAULT_MAX_DELTA_RESPONSE_BYTES;
-    this.grpcOptions = options.grpcOptions ?? {};
+    this.grpcOptions = { ...DEAD_PEER_KEEPALIVE, ...options.grpcOptions };
     this.host = this.makeHost(options.phaseTimeoutMs ?? 5000, options.controlPlaneId ?? 'gantry');
   }
 
