@@ -180,24 +180,33 @@ export class GatewayAssembler {
     this.buildRouteConfigs();
     this.secretList = reuseSecrets(this.secretList, collectSecrets(ctx.listeners));
 
-    // Bulk placement: push entries unsorted, sort each list once.
+    // Bulk placement: push entries unsorted, sort each list once. (What contributionsOf() would
+    // list, walked directly: no Contribution objects for ten thousand routes.)
     const unsorted = new Set<RouteEntry[]>();
     for (const t of routes) {
-      const contributions = this.contributionsOf(t);
-      if (contributions.length === 0) continue;
-      for (const c of contributions) {
-        if (c.entries.length === 0) continue;
-        const table = tableOf(c.rc, c.listener);
-        const list = table.lists.get(c.domain) as RouteEntry[] | undefined;
-        if (list) {
-          for (const e of c.entries) list.push(e);
-          unsorted.add(list);
-        } else {
-          const fresh = c.entries.slice();
-          table.set(c.domain, fresh);
-          if (fresh.length > 1) unsorted.add(fresh);
+      const placements = t.placementsOn(this.ctx.key);
+      if (!placements) continue;
+      let placedHere = false;
+      for (const p of placements) {
+        const rc = this.listenerRc.get(p.listener);
+        if (!rc) continue;
+        placedHere = true;
+        const entries = t.entriesFor(rc.flavor);
+        if (entries.length === 0) continue;
+        const table = tableOf(rc, p.listener);
+        for (const domain of p.domains) {
+          const list = table.lists.get(domain) as RouteEntry[] | undefined;
+          if (list) {
+            for (const e of entries) list.push(e);
+            unsorted.add(list);
+          } else {
+            const fresh = entries.slice();
+            table.set(domain, fresh);
+            if (fresh.length > 1) unsorted.add(fresh);
+          }
         }
       }
+      if (!placedHere) continue;
       for (const u of t.clusters) this.refCluster(u);
       this.placed.set(t.key, t);
     }

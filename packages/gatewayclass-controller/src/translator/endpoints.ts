@@ -7,22 +7,21 @@ import type { ClusterEndpointsIR, EndpointIR } from '@gantry/ir';
 import type { EndpointSlice } from '../api/core.js';
 
 export function clusterEndpoints(cluster: string, portName: string, slices: readonly EndpointSlice[]): ClusterEndpointsIR {
+  // Two passes (count, then fill: the list is made at its size); a slice's port is looked up in
+  // each, which is cheaper than keeping a list of them.
   let count = 0;
-  const ports: (number | undefined)[] = new Array<number | undefined>(slices.length);
   for (let s = 0; s < slices.length; s++) {
     const slice = slices[s] as EndpointSlice;
-    const port = slicePort(slice, portName);
-    ports[s] = port;
-    if (port === undefined) continue;
-    for (const ep of slice.endpoints ?? []) if (ep.conditions?.ready !== false && ep.addresses?.[0]) count++;
+    if (slicePort(slice, portName) === undefined) continue;
+    for (const ep of slice.endpoints ?? NO_ENDPOINTS) if (ep.conditions?.ready !== false && ep.addresses?.[0]) count++;
   }
   const endpoints = new Array<EndpointIR>(count);
   let n = 0;
   let sorted = true;
   for (let s = 0; s < slices.length; s++) {
-    const port = ports[s];
+    const port = slicePort(slices[s] as EndpointSlice, portName);
     if (port === undefined) continue;
-    for (const ep of (slices[s] as EndpointSlice).endpoints ?? []) {
+    for (const ep of (slices[s] as EndpointSlice).endpoints ?? NO_ENDPOINTS) {
       if (ep.conditions?.ready === false) continue;
       const address = ep.addresses?.[0];
       if (!address) continue;
@@ -41,6 +40,8 @@ export function clusterEndpoints(cluster: string, portName: string, slices: read
   }
   return { cluster, endpoints };
 }
+
+const NO_ENDPOINTS: NonNullable<EndpointSlice['endpoints']> = [];
 
 function slicePort(slice: EndpointSlice, portName: string): number | undefined {
   if (slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6') return undefined;

@@ -492,8 +492,12 @@ export class GatewayTranslator {
   };
 
   private computeEndpoints(cluster: string, serviceKey: string, portName: string): ClusterEndpointsIR {
+    const keys = this.serviceLinks.get(serviceKey)?.slices;
+    // The common case, one slice, without a list of keys and a list of slices.
+    const only = typeof keys === 'string' ? this.slices.get(keys) : undefined;
+    if (only) return clusterEndpoints(cluster, portName, [only]);
     const slices: EndpointSlice[] = [];
-    for (const k of bagValues(this.serviceLinks.get(serviceKey)?.slices)) {
+    for (const k of bagValues(keys)) {
       const s = this.slices.get(k);
       if (s) slices.push(s);
     }
