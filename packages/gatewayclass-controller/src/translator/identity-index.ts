@@ -72,6 +72,15 @@ export class IdentityIndex<T extends object> {
     const m = last.length;
     let i = 0;
     let j = 0;
+    if (m === 0 && this.byKey.size === 0) {
+      // A first update: every object is new (a repeated key shows in the size check below).
+      for (; i < n; i++) {
+        const a = items[i] as T;
+        const key = this.keyOf(a);
+        this.byKey.set(key, a);
+        changes.push(key, undefined, a);
+      }
+    }
     while (i < n) {
       const a = items[i] as T;
       if (j < m) {
