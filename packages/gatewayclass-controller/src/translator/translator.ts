@@ -94,7 +94,6 @@ export class GatewayTranslator {
   private readonly translations = new Map<string, RouteTranslation>();
   /** Dependency key → routes that read it (Services are in serviceLinks: they are the bulk). */
   private readonly dependents = new StringMultiMap();
-  private readonly routesOnGateway = new Map<string, Set<string>>();
   private readonly attachedCounts = new Map<string, Map<string, number>>();
   private readonly gatewayReports = new Map<string, StatusReport>();
 
@@ -130,7 +129,7 @@ export class GatewayTranslator {
     this.recorder.invalidate();
     const routeChanges = this.translateRoutes(changedRoutes, changed, reportChanges);
     const countsChanged = new Set<string>();
-    for (const [key, prev, next] of routeChanges) this.track(key, prev, next, countsChanged);
+    for (const [, prev, next] of routeChanges) this.track(prev, next, countsChanged);
 
     this.assemble(contextsChanged, routeChanges, dirtyServices);
     for (const key of new Set([...contextsChanged, ...countsChanged])) this.reportGateway(key, reportChanges);
@@ -382,18 +381,14 @@ export class GatewayTranslator {
     }
   }
 
-  /** Keeps the per-Gateway route index and the attached-route counts up to date. */
-  private track(key: string, prev: RouteTranslation | undefined, next: RouteTranslation | undefined, countsChanged: Set<string>): void {
-    for (const { gatewayKey: gw, listeners } of prev?.placements ?? []) {
-      this.routesOnGateway.get(gw)?.delete(key);
+  /** Keeps the attached-route counts up to date. */
+  private track(prev: RouteTranslation | undefined, next: RouteTranslation | undefined, countsChanged: Set<string>): void {
+    for (const { gatewayKey: gw, listeners } of prev?.placements ?? NO_PLACEMENTS) {
       const counts = this.attachedCounts.get(gw);
       for (const l of listeners) counts?.set(l.listener, (counts.get(l.listener) ?? 1) - 1);
       countsChanged.add(gw);
     }
-    for (const { gatewayKey: gw, listeners } of next?.placements ?? []) {
-      let set = this.routesOnGateway.get(gw);
-      if (!set) this.routesOnGateway.set(gw, (set = new Set()));
-      set.add(key);
+    for (const { gatewayKey: gw, listeners } of next?.placements ?? NO_PLACEMENTS) {
       let counts = this.attachedCounts.get(gw);
       if (!counts) this.attachedCounts.set(gw, (counts = new Map()));
       for (const l of listeners) counts.set(l.listener, (counts.get(l.listener) ?? 0) + 1);
@@ -421,13 +416,14 @@ export class GatewayTranslator {
     // Endpoints first: records made during this pass are fresh and need no refresh.
     const changedEndpoints = this.refreshEndpoints(dirtyServices);
     if (changedEndpoints.size > 0) for (const a of this.assemblers.values()) a.endpointsChanged(changedEndpoints);
+    const placedOn = this.routesPlacedOn(contextsChanged);
     for (const key of contextsChanged) {
       const ctx = this.contexts.get(key)?.ctx;
       if (!ctx || !ctx.accepted) {
         if (this.assemblers.delete(key)) gatewaysChanged = true;
         continue;
       }
-      const routes = [...(this.routesOnGateway.get(key) ?? [])].map((r) => this.translations.get(r) as RouteTranslation);
+      const routes = placedOn.get(key) ?? [];
       const a = this.assemblers.get(key);
       if (a) a.reset(ctx, routes);
       else {
@@ -455,6 +451,25 @@ export class GatewayTranslator {
     }
     if (gatewaysChanged || next.size !== this.gatewayIRs.size) this.gatewayIRs = next;
     this.pruneEndpointRecords();
+  }
+
+  /**
+   * The translations placed on each of these Gateways, in one scan (rather than a per-Gateway
+   * index of route keys kept up to date route by route): it runs only when Gateway contexts
+   * change, and then their routes are all placed again anyway.
+   */
+  private routesPlacedOn(gateways: ReadonlySet<string>): Map<string, RouteTranslation[]> {
+    const out = new Map<string, RouteTranslation[]>();
+    if (gateways.size === 0) return out;
+    for (const t of this.translations.values()) {
+      for (const p of t.placements) {
+        if (!gateways.has(p.gatewayKey)) continue;
+        const list = out.get(p.gatewayKey);
+        if (list) list.push(t);
+        else out.set(p.gatewayKey, [t]);
+      }
+    }
+    return out;
   }
 
   /**
