@@ -4,6 +4,7 @@
 //   2. one changed route → the delta xDS response written to a connected client;
 //   3. one changed EndpointSlice → what the delta response carries (endpoints only).
 // Prints medians and p99s; the targets it is judged by are printed beside them.
+import { loadavg } from 'node:os';
 import { SnapshotCache, AdsServer, TypeUrl } from '@gantry/xds';
 import { DeltaTestClient } from '@gantry/xds/server/testing/clients';
 import type { KubeObject } from '../api/meta.js';
@@ -100,7 +101,9 @@ async function changePath(routes: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`node ${process.version}, ${FULL_RUNS} full runs, ${CHANGE_RUNS} change runs`);
+  // Other work on the machine moves these numbers a lot: say how busy it was.
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`node ${process.version}, ${FULL_RUNS} full runs, ${CHANGE_RUNS} change runs, load average ${load}`);
   fullTranslation(1000);
   fullTranslation(10000);
   await changePath(10000);
