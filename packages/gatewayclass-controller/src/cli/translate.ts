@@ -7,6 +7,9 @@ import { buildSnapshot, formatManifestError, loadManifestFiles } from '../manife
 import { translate, type StatusReport } from '../translator/index.js';
 import { expandManifestPaths } from './files.js';
 
+// Shared objects (the translator reuses condition lists) print in full, never as YAML aliases.
+const YAML_OPTIONS = { aliasDuplicateObjects: false } as const;
+
 export type TranslateOutput = 'xds' | 'status' | 'bootstrap' | 'ir';
 export const TRANSLATE_OUTPUTS: readonly TranslateOutput[] = ['xds', 'status', 'bootstrap', 'ir'];
 
@@ -38,7 +41,7 @@ export async function runTranslate(args: TranslateArgs): Promise<CommandResult> 
 
   switch (args.output) {
     case 'ir':
-      return { ok: true, stdout: gateways.map((ir) => stringify(redactIR(ir))).join('---\n') };
+      return { ok: true, stdout: gateways.map((ir) => stringify(redactIR(ir), YAML_OPTIONS)).join('---\n') };
     case 'xds': {
       const docs = gateways.map((ir) => ({
         gateway: ir.key,
@@ -84,6 +87,6 @@ function statusYaml(reports: readonly StatusReport[]): string {
       kind: r.kind,
       metadata: r.namespace !== undefined ? { name: r.name, namespace: r.namespace } : { name: r.name },
       status: r.status,
-    }))
+    }, YAML_OPTIONS))
     .join('---\n');
 }
