@@ -5,12 +5,13 @@
 //   3. one changed EndpointSlice → what the delta response carries (endpoints only).
 // Prints medians and p99s; the targets it is judged by are printed beside them.
 import { loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { SnapshotCache, AdsServer, TypeUrl } from '@gantry/xds';
-import { DeltaTestClient } from '@gantry/xds/server/testing/clients';
 import type { KubeObject } from '../api/meta.js';
 import type { Snapshot } from '../api/snapshot.js';
 import { Pipeline } from '../pipeline.js';
 import { BENCH_GATEWAY, benchSnapshot, routeObject } from './fixtures.js';
+import type { XdsClientWorkerData } from './xds-client-worker.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const FULL_RUNS = Number(args.get('full-runs') ?? 7);
@@ -52,6 +53,23 @@ function withRoute(snapshot: Snapshot, index: number, route: KubeObject): Snapsh
   return { ...snapshot, httpRoutes };
 }
 
+/** Resolves when the server reports this Gateway's Envoy synced to `version` or later. */
+function syncedTo(server: AdsServer, version: number, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      server.off('synced', listener);
+      reject(new Error(`the client did not sync to snapshot ${version} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const listener = (gateway: string, _node: string, synced: number): void => {
+      if (gateway !== BENCH_GATEWAY || synced < version) return;
+      server.off('synced', listener);
+      clearTimeout(timer);
+      resolve();
+    };
+    server.on('synced', listener);
+  });
+}
+
 async function changePath(routes: number): Promise<void> {
   const cache = new SnapshotCache();
   const server = new AdsServer({ cache });
@@ -59,12 +77,14 @@ async function changePath(routes: number): Promise<void> {
   const pipeline = new Pipeline({ sink: cache });
   let snapshot = benchSnapshot(routes);
   pipeline.run(snapshot);
-  const client = new DeltaTestClient({ port, gateway: BENCH_GATEWAY, nodeId: 'bench', envoyLike: true });
-  client.subscribe(TypeUrl.Cluster);
-  client.subscribe(TypeUrl.Listener);
-  await new Promise<void>((resolve) => server.on('synced', (g: string) => { if (g === BENCH_GATEWAY) resolve(); }));
+  const initialSync = syncedTo(server, cache.get(BENCH_GATEWAY)!.version);
+  const workerData: XdsClientWorkerData = { port, gateway: BENCH_GATEWAY };
+  const envoy = new Worker(new URL('./xds-client-worker.js', import.meta.url), { workerData });
+  await initialSync;
 
-  // Each run changes one route's path and waits for the RouteConfiguration push to be written.
+  // Each run changes one route's path and times the RouteConfiguration push being written. The
+  // next run starts once the client has ACKed it: a push waits for the previous rollout to be
+  // confirmed (make-before-break), and that wait is Envoy's time, not ours.
   const pushes: { type: string; at: number; resources: number }[] = [];
   server.on('push', (_g: string, _n: string, typeUrl: string, resources: number) => pushes.push({ type: typeUrl, at: performance.now(), resources }));
   const samples: number[] = [];
@@ -74,6 +94,7 @@ async function changePath(routes: number): Promise<void> {
     pushes.length = 0;
     const t0 = performance.now();
     pipeline.run(snapshot);
+    const synced = syncedTo(server, cache.get(BENCH_GATEWAY)!.version);
     const deadline = Date.now() + 5000;
     while (!pushes.some((p) => p.type === TypeUrl.RouteConfiguration) && Date.now() < deadline) {
       await new Promise((r) => setImmediate(r));
@@ -81,7 +102,7 @@ async function changePath(routes: number): Promise<void> {
     const push = pushes.find((p) => p.type === TypeUrl.RouteConfiguration);
     if (!push) throw new Error('no RouteConfiguration push after a route change');
     samples.push(push.at - t0);
-    await new Promise((r) => setTimeout(r, 2)); // let the ACK arrive before the next change
+    await synced;
   }
   line(`one route change -> delta response written (${routes})`, samples, '<= 5 ms median, <= 25 ms p99');
 
@@ -92,11 +113,12 @@ async function changePath(routes: number): Promise<void> {
   slices[0] = { ...first, endpoints: [...(first.endpoints ?? []), { addresses: ['10.9.9.9'], conditions: { ready: true } }] };
   snapshot = { ...snapshot, endpointSlices: slices };
   pipeline.run(snapshot);
-  await new Promise((r) => setTimeout(r, 200));
+  await syncedTo(server, cache.get(BENCH_GATEWAY)!.version);
   const types = [...new Set(pushes.map((p) => p.type.split('.').pop()))];
   console.log(`one EndpointSlice change -> pushed types: ${types.join(', ')} (${pushes.reduce((n, p) => n + p.resources, 0)} resources)`);
 
-  client.close();
+  envoy.postMessage('stop');
+  await new Promise((resolve) => envoy.once('exit', resolve));
   await server.stop();
 }
 
