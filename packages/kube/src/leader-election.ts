@@ -14,6 +14,7 @@ import { apiVersionOf, collectionPath, KINDS, objectPath } from './kinds.js';
 import { silentLogger, type Logger } from './logger.js';
 import { isJsonObject, type Json, type JsonObject } from './objects.js';
 import { errorFromResponse, requestJson } from './rest.js';
+import { sleepUnlessAborted } from './sleep.js';
 
 export interface LeaderElectorOptions {
   readonly namespace: string;
@@ -328,18 +329,6 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const signal = this.abort.signal;
-      if (signal.aborted || ms <= 0) return resolve();
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', wake);
-        resolve();
-      }, ms);
-      const wake = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      signal.addEventListener('abort', wake, { once: true });
-    });
+    return sleepUnlessAborted(ms, this.abort.signal);
   }
 }

@@ -17,6 +17,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { asKubeObject, isJsonObject, type Json, type JsonObject, type KubeObjectLike } from './objects.js';
 import { KubeApiError, openLineStream, requestJson, errorFromResponse, type Query } from './rest.js';
 import { stripObject } from './strip.js';
+import { sleepUnlessAborted } from './sleep.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'RESYNC';
 
@@ -378,19 +379,7 @@ export class ResilientWatch<T extends KubeObjectLike = KubeObjectLike> {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const signal = this.abort.signal;
-      if (signal.aborted) return resolve();
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', wake);
-        resolve();
-      }, ms);
-      const wake = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      signal.addEventListener('abort', wake, { once: true });
-    });
+    return sleepUnlessAborted(ms, this.abort.signal);
   }
 }
 

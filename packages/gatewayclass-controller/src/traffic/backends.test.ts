@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Agent } from 'node:http';
 import type { EchoServer } from '../examples/echo-backend.js';
 import { echo, echoOf, send, webSocketRoundTrip } from './client.js';
-import { GATEWAY_CLASS, TrafficHarness, docs, freePort, serviceYaml } from './harness.js';
+import { GATEWAY_CLASS, TrafficHarness, docs, freePort, gatewayYaml, serviceYaml } from './harness.js';
 
 let h: TrafficHarness;
 let port: number;
@@ -24,14 +24,7 @@ beforeAll(async () => {
   ws = await h.backend('ws');
   world = docs(
     GATEWAY_CLASS,
-    `
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: gantry
-  listeners: [{name: http, protocol: HTTP, port: ${port}}]
-`,
+    gatewayYaml(`{name: http, protocol: HTTP, port: ${port}}`),
     set.yaml,
     serviceYaml('h2c', h2c.port, { appProtocol: 'kubernetes.io/h2c' }),
     serviceYaml('ws', ws.port, { appProtocol: 'kubernetes.io/ws' }),

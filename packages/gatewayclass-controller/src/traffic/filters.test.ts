@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { EchoServer } from '../examples/echo-backend.js';
 import { echo, send } from './client.js';
-import { GATEWAY_CLASS, TrafficHarness, docs, eventually, freePort, sleep } from './harness.js';
+import { GATEWAY_CLASS, TrafficHarness, docs, eventually, freePort, gatewayYaml, routeYaml, sleep } from './harness.js';
 
 let h: TrafficHarness;
 let port: number;
@@ -14,15 +14,7 @@ let servers: Record<string, EchoServer>;
 const HOST = 'filters.test';
 
 function route(name: string, rules: string, hostnames: readonly string[] = [HOST]): string {
-  return `
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: ${name}, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  hostnames: [${hostnames.join(', ')}]
-  rules:
-${rules}`;
+  return routeYaml(name, hostnames, rules);
 }
 
 const prefix = (p: string): string => `matches: [{path: {type: PathPrefix, value: "${p}"}}]`;
@@ -48,14 +40,7 @@ beforeAll(async () => {
   servers = set.servers;
   const world = docs(
     GATEWAY_CLASS,
-    `
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: gantry
-  listeners: [{name: http, protocol: HTTP, port: ${port}}]
-`,
+    gatewayYaml(`{name: http, protocol: HTTP, port: ${port}}`),
     set.yaml,
     route('headers', `
   - ${prefix('/req-headers')}

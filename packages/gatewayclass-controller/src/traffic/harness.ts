@@ -72,6 +72,32 @@ metadata: {name: gantry}
 spec: {controllerName: gantry.dev/gatewayclass-controller}
 `;
 
+/** The tests' Gateway `default/gw` of class gantry; each listener is a YAML flow mapping. */
+export function gatewayYaml(...listeners: readonly string[]): string {
+  return `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: gantry
+  listeners:
+${listeners.map((l) => `  - ${l}`).join('\n')}
+`;
+}
+
+/** An HTTPRoute in `default` attached to the tests' Gateway; `rules` is the YAML of its rule list. */
+export function routeYaml(name: string, hostnames: readonly string[], rules: string): string {
+  return `
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ${name}, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [${hostnames.join(', ')}]
+  rules:
+${rules}`;
+}
+
 /** YAML documents joined into one stream. */
 export function docs(...parts: readonly string[]): string {
   return parts.map((p) => p.trim()).filter((p) => p !== '').join('\n---\n');

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { EchoServer } from '../examples/echo-backend.js';
 import { echo, echoOf, send } from './client.js';
-import { GATEWAY_CLASS, TrafficHarness, docs, freePort, routeConditions, serviceYaml } from './harness.js';
+import { GATEWAY_CLASS, TrafficHarness, docs, freePort, gatewayYaml, routeConditions, routeYaml, serviceYaml } from './harness.js';
 
 let h: TrafficHarness;
 let port: number;
@@ -24,15 +24,7 @@ spec:
 `;
 
 function route(name: string, rules: string): string {
-  return `
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: ${name}, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  hostnames: [${HOST}]
-  rules:
-${rules}`;
+  return routeYaml(name, [HOST], rules);
 }
 
 beforeAll(async () => {
@@ -42,14 +34,7 @@ beforeAll(async () => {
   crossed = await h.backend('crossed');
   base = docs(
     GATEWAY_CLASS,
-    `
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: gantry
-  listeners: [{name: http, protocol: HTTP, port: ${port}}]
-`,
+    gatewayYaml(`{name: http, protocol: HTTP, port: ${port}}`),
     serviceYaml('good', good.port),
     serviceYaml('crossed', crossed.port, { namespace: 'other' }),
     serviceYaml('grpc-only', good.port, { appProtocol: 'kubernetes.io/grpc' }),

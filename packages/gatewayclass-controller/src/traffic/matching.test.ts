@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { PipelineRun } from '../pipeline.js';
 import { echo, send } from './client.js';
-import { GATEWAY_CLASS, TrafficHarness, docs, freePort, routeConditions } from './harness.js';
+import { GATEWAY_CLASS, TrafficHarness, docs, freePort, gatewayYaml, routeConditions } from './harness.js';
 
 let h: TrafficHarness;
 let port: number; // one listener without hostname: path, header, query, method matching, precedence
@@ -39,18 +39,12 @@ beforeAll(async () => {
   const backends = await h.backendSet(BACKENDS);
   const world = docs(
     GATEWAY_CLASS,
-    `
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: gantry
-  listeners:
-  - {name: plain, protocol: HTTP, port: ${port}}
-  - {name: wild, protocol: HTTP, port: ${hostPort}, hostname: "*.example.com"}
-  - {name: foo, protocol: HTTP, port: ${hostPort}, hostname: foo.example.com}
-  - {name: exact-only, protocol: HTTP, port: ${hostPort}, hostname: exact.test}
-`,
+    gatewayYaml(
+      `{name: plain, protocol: HTTP, port: ${port}}`,
+      `{name: wild, protocol: HTTP, port: ${hostPort}, hostname: "*.example.com"}`,
+      `{name: foo, protocol: HTTP, port: ${hostPort}, hostname: foo.example.com}`,
+      `{name: exact-only, protocol: HTTP, port: ${hostPort}, hostname: exact.test}`,
+    ),
     backends.yaml,
     route('paths', ['paths.test'], `
   - matches: [{path: {type: Exact, value: /exact}}]

@@ -8,7 +8,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { EchoReply } from '../examples/echo-backend.js';
 import { selfSignedCertificate, type TestCertificate } from './certificates.js';
 import { echoOf, peerCertificate, send } from './client.js';
-import { GATEWAY_CLASS, LOOPBACK, TrafficHarness, docs, freePort, tlsSecretYaml } from './harness.js';
+import { GATEWAY_CLASS, LOOPBACK, TrafficHarness, docs, freePort, gatewayYaml, tlsSecretYaml } from './harness.js';
 
 let h: TrafficHarness;
 let httpsPort: number;
@@ -27,17 +27,11 @@ beforeAll(async () => {
   world = (a) =>
     docs(
       GATEWAY_CLASS,
-      `
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: gantry
-  listeners:
-  - {name: https-a, protocol: HTTPS, port: ${httpsPort}, hostname: a.example.com, tls: {mode: Terminate, certificateRefs: [{name: cert-a}]}}
-  - {name: https-b, protocol: HTTPS, port: ${httpsPort}, hostname: "*.b.example.com", tls: {certificateRefs: [{name: cert-b}]}}
-  - {name: http, protocol: HTTP, port: ${httpPort}}
-`,
+      gatewayYaml(
+        `{name: https-a, protocol: HTTPS, port: ${httpsPort}, hostname: a.example.com, tls: {mode: Terminate, certificateRefs: [{name: cert-a}]}}`,
+        `{name: https-b, protocol: HTTPS, port: ${httpsPort}, hostname: "*.b.example.com", tls: {certificateRefs: [{name: cert-b}]}}`,
+        `{name: http, protocol: HTTP, port: ${httpPort}}`,
+      ),
       tlsSecretYaml('cert-a', a),
       tlsSecretYaml('cert-b', certB),
       set.yaml,

@@ -7,7 +7,7 @@ import { expect } from '@jest/globals';
 import { Agent } from 'node:http';
 import type { EchoServer } from '../examples/echo-backend.js';
 import { echoOf, send } from './client.js';
-import { GATEWAY_CLASS, type TrafficHarness, docs, freePort, serviceYaml, sleep } from './harness.js';
+import { GATEWAY_CLASS, type TrafficHarness, docs, freePort, gatewayYaml, routeYaml, serviceYaml, sleep } from './harness.js';
 
 const HOST = 'update.test';
 const PATHS = ['/', '/extra/x'] as const;
@@ -104,26 +104,10 @@ async function clientLoop(port: number, name: string, agent: Agent | undefined, 
 
 function phases(port: number, extraPort: number, servers: Record<string, EchoServer>): Phase[] {
   const gateway = (withExtraListener: boolean): string => {
-    const extra = withExtraListener ? `\n  - {name: extra, protocol: HTTP, port: ${extraPort}}` : '';
-    return `
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: gantry
-  listeners:
-  - {name: http, protocol: HTTP, port: ${port}}${extra}
-`;
+    const http = `{name: http, protocol: HTTP, port: ${port}}`;
+    return withExtraListener ? gatewayYaml(http, `{name: extra, protocol: HTTP, port: ${extraPort}}`) : gatewayYaml(http);
   };
-  const route = (name: string, rules: string): string => `
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: ${name}, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  hostnames: [${HOST}]
-  rules:
-${rules}`;
+  const route = (name: string, rules: string): string => routeYaml(name, [HOST], rules);
   const s = (name: string): EchoServer => servers[name] as EchoServer;
   // Service v4 is backed by echo server v4 or v4b: moving it changes endpoints only.
   const services = (v4Server: string): string =>

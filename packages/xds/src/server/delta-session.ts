@@ -7,8 +7,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { DeltaDiscoveryRequest } from '@gantry/envoy-xds-proto';
 import type { TypeUrl, EncodedResource } from '../resources.js';
 import type { TypeChanges } from '../cache/snapshot-cache.js';
-import { AdsSession, isServedType, shortType, type SessionHost } from './session.js';
-import { gatewayKeyOfNode, GATEWAY_METADATA_KEY } from './node-identity.js';
+import { AdsSession, shortType, type SessionHost } from './session.js';
 import { encodeDeltaDiscoveryResponse } from './wire.js';
 import { redactSecrets } from './redact.js';
 
@@ -62,7 +61,6 @@ export const DEFAULT_MAX_DELTA_RESPONSE_BYTES = 4 * 1024 * 1024;
 export class DeltaSession extends AdsSession {
   readonly transport = 'delta' as const;
   private readonly types = new Map<TypeUrl, DeltaTypeState>();
-  private readonly ignoredTypes = new Set<string>();
 
   constructor(
     host: SessionHost,
@@ -70,21 +68,7 @@ export class DeltaSession extends AdsSession {
     private readonly maxResponseBytes: number = DEFAULT_MAX_DELTA_RESPONSE_BYTES,
   ) {
     super(host);
-    call.on('data', (request: DeltaDiscoveryRequest) => {
-      try {
-        this.handle(request);
-      } catch (err) {
-        this.host.logger.error('failed to handle a delta request', this.logFields({ error: String(err) }));
-        this.fail('internal error handling the request', GrpcStatus.INTERNAL);
-      }
-    });
-    call.on('end', () => {
-      this.close();
-      call.end();
-    });
-    call.on('cancelled', () => this.close());
-    call.on('error', () => this.close());
-    call.on('close', () => this.close());
+    this.serve(call, (type, request) => this.applyRequest(type, request));
   }
 
   private state(type: TypeUrl): DeltaTypeState {
@@ -94,30 +78,6 @@ export class DeltaSession extends AdsSession {
       this.types.set(type, st);
     }
     return st;
-  }
-
-  private handle(request: DeltaDiscoveryRequest): void {
-    if (this.closed) return;
-    const firstOnStream = this.gatewayKey === undefined;
-    let gatewayKey: string | undefined;
-    if (firstOnStream) {
-      gatewayKey = gatewayKeyOfNode(request.node);
-      if (gatewayKey === undefined) {
-        this.fail(`node carries no Gateway: set node.metadata["${GATEWAY_METADATA_KEY}"] to "namespace/name"`);
-        return;
-      }
-    }
-    const type = request.typeUrl;
-    if (isServedType(type)) {
-      this.applyRequest(type, request);
-    } else if (!this.ignoredTypes.has(type)) {
-      this.ignoredTypes.add(type);
-      this.host.logger.info('ignoring requests for a type this server does not serve', this.logFields({ type }));
-    }
-    if (firstOnStream) {
-      this.bind(gatewayKey!, request.node?.id || `stream-${this.id}`);
-    }
-    this.noteRequest();
   }
 
   private applyRequest(type: TypeUrl, request: DeltaDiscoveryRequest): void {

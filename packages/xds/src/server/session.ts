@@ -13,10 +13,12 @@
 // last good config, and the next snapshot starts a new cycle. A wait that times out is logged
 // and the cycle proceeds.
 
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
+import type { Node } from '@gantry/envoy-xds-proto';
 import { TypeUrl, type ResourceSet } from '../resources.js';
 import type { CachedSnapshot, SnapshotCache, TypeChanges } from '../cache/snapshot-cache.js';
 import type { AdsLogger, LogFields } from './logger.js';
+import { gatewayKeyOfNode, GATEWAY_METADATA_KEY } from './node-identity.js';
 
 export const WARM_TYPES: readonly TypeUrl[] = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Secret];
 export const ROUTE_TYPES: readonly TypeUrl[] = [TypeUrl.Listener, TypeUrl.RouteConfiguration];
@@ -66,6 +68,12 @@ export interface TypeView {
   holdRemovals: boolean;
 }
 
+/** What SotW and delta requests both carry that the session reads itself. */
+interface XdsRequest {
+  readonly node?: Node | undefined;
+  readonly typeUrl: string;
+}
+
 type PhaseResult = 'ok' | 'timeout' | 'nack' | 'closed';
 
 interface Waiter {
@@ -100,6 +108,7 @@ export abstract class AdsSession {
   /** Set when a cycle ended without full confirmation: a later ACK that leaves nothing pending syncs it. */
   private unconfirmedVersion = 0;
   private nonceCounter = 0;
+  private readonly ignoredTypes = new Set<string>();
 
   constructor(protected readonly host: SessionHost) {}
 
@@ -126,6 +135,52 @@ export abstract class AdsSession {
   abstract endStream(): void;
 
   // ---- identity and lifecycle ----------------------------------------------------------------
+
+  /**
+   * Serves one gRPC stream: the first request binds the stream to the Gateway its node names,
+   * requests of the types we serve go to `apply`, and the stream's end closes the session.
+   */
+  protected serve<Req extends XdsRequest>(call: ServerDuplexStream<Req, Buffer>, apply: (type: TypeUrl, request: Req) => void): void {
+    call.on('data', (request: Req) => {
+      try {
+        this.handle(request, apply);
+      } catch (err) {
+        this.host.logger.error('failed to handle a request', this.logFields({ error: String(err) }));
+        this.fail('internal error handling the request', GrpcStatus.INTERNAL);
+      }
+    });
+    call.on('end', () => {
+      this.close();
+      call.end();
+    });
+    call.on('cancelled', () => this.close());
+    call.on('error', () => this.close());
+    call.on('close', () => this.close());
+  }
+
+  private handle<Req extends XdsRequest>(request: Req, apply: (type: TypeUrl, request: Req) => void): void {
+    if (this.closed) return;
+    const firstOnStream = this.gatewayKey === undefined;
+    let gatewayKey: string | undefined;
+    if (firstOnStream) {
+      gatewayKey = gatewayKeyOfNode(request.node);
+      if (gatewayKey === undefined) {
+        this.fail(`node carries no Gateway: set node.metadata["${GATEWAY_METADATA_KEY}"] to "namespace/name"`);
+        return;
+      }
+    }
+    const type = request.typeUrl;
+    if (isServedType(type)) {
+      apply(type, request);
+    } else if (!this.ignoredTypes.has(type)) {
+      this.ignoredTypes.add(type);
+      this.host.logger.info('ignoring requests for a type this server does not serve', this.logFields({ type }));
+    }
+    if (firstOnStream) {
+      this.bind(gatewayKey!, request.node?.id || `stream-${this.id}`);
+    }
+    this.noteRequest();
+  }
 
   protected logFields(extra?: LogFields): LogFields {
     return { stream: this.id, transport: this.transport, gateway: this.gatewayKey, node: this.nodeId, ...extra };

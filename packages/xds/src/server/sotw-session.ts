@@ -7,8 +7,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { DiscoveryRequest } from '@gantry/envoy-xds-proto';
 import type { TypeUrl, EncodedResource } from '../resources.js';
 import type { TypeChanges } from '../cache/snapshot-cache.js';
-import { AdsSession, isServedType, shortType, type SessionHost } from './session.js';
-import { gatewayKeyOfNode, GATEWAY_METADATA_KEY } from './node-identity.js';
+import { AdsSession, shortType, type SessionHost } from './session.js';
 import { encodeDiscoveryResponse } from './wire.js';
 import { contentVersion } from './versions.js';
 import { redactSecrets } from './redact.js';
@@ -59,28 +58,13 @@ function sameNames(a: ReadonlySet<string>, b: readonly string[]): boolean {
 export class SotwSession extends AdsSession {
   readonly transport = 'sotw' as const;
   private readonly types = new Map<TypeUrl, SotwTypeState>();
-  private readonly ignoredTypes = new Set<string>();
 
   constructor(
     host: SessionHost,
     private readonly call: ServerDuplexStream<DiscoveryRequest, Buffer>,
   ) {
     super(host);
-    call.on('data', (request: DiscoveryRequest) => {
-      try {
-        this.handle(request);
-      } catch (err) {
-        this.host.logger.error('failed to handle a request', this.logFields({ error: String(err) }));
-        this.fail('internal error handling the request', GrpcStatus.INTERNAL);
-      }
-    });
-    call.on('end', () => {
-      this.close();
-      call.end();
-    });
-    call.on('cancelled', () => this.close());
-    call.on('error', () => this.close());
-    call.on('close', () => this.close());
+    this.serve(call, (type, request) => this.applyRequest(type, request));
   }
 
   private state(type: TypeUrl): SotwTypeState {
@@ -90,30 +74,6 @@ export class SotwSession extends AdsSession {
       this.types.set(type, st);
     }
     return st;
-  }
-
-  private handle(request: DiscoveryRequest): void {
-    if (this.closed) return;
-    const firstOnStream = this.gatewayKey === undefined;
-    let gatewayKey: string | undefined;
-    if (firstOnStream) {
-      gatewayKey = gatewayKeyOfNode(request.node);
-      if (gatewayKey === undefined) {
-        this.fail(`node carries no Gateway: set node.metadata["${GATEWAY_METADATA_KEY}"] to "namespace/name"`);
-        return;
-      }
-    }
-    const type = request.typeUrl;
-    if (isServedType(type)) {
-      this.applyRequest(type, request);
-    } else if (!this.ignoredTypes.has(type)) {
-      this.ignoredTypes.add(type);
-      this.host.logger.info('ignoring requests for a type this server does not serve', this.logFields({ type }));
-    }
-    if (firstOnStream) {
-      this.bind(gatewayKey!, request.node?.id || `stream-${this.id}`);
-    }
-    this.noteRequest();
   }
 
   private applyRequest(type: TypeUrl, request: DiscoveryRequest): void {
