@@ -167,6 +167,7 @@ export { HttpProtocolOptions } from './generated/envoy/extensions/upstreams/http
 export { AccessLog } from './generated/envoy/config/accesslog/v3/accesslog.js';
 export { StdoutAccessLog, StderrAccessLog } from './generated/envoy/extensions/access_loggers/stream/v3/stream.js';
 export { FileAccessLog } from './generated/envoy/extensions/access_loggers/file/v3/file.js';
+export { DownstreamConnectionsConfig } from './generated/envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections.js';
 
 // Bootstrap.
 export {

@@ -46,6 +46,7 @@ import './envoy/extensions/filters/http/cors/v3/cors.js';
 import './envoy/extensions/filters/http/router/v3/router.js';
 import './envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.js';
 import './envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.js';
+import './envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections.js';
 import './envoy/extensions/transport_sockets/tls/v3/cert.js';
 import './envoy/extensions/transport_sockets/tls/v3/common.js';
 import './envoy/extensions/transport_sockets/tls/v3/secret.js';

@@ -16,6 +16,7 @@ import { HTTP_PROTOCOL_OPTIONS_KEY } from '../translator/cluster.js';
 import { ADS_CONFIG_SOURCE, durationMs, type DeepPartial } from '../translator/proto.js';
 import { admin, type AdminOptions } from './admin.js';
 import { gantryRuntime } from './runtime.js';
+import { gantryOverloadManager } from './overload.js';
 import { envoyNode } from './node.js';
 
 export const XDS_CLUSTER_NAME = 'gantry-xds';
@@ -97,6 +98,7 @@ export function adsBootstrap(o: AdsBootstrapOptions): JsonObject {
     staticResources: { clusters: [xdsCluster(o.xdsHost, o.xdsPort, o.xdsConnectTimeoutMs ?? 5_000)] },
     admin: admin(o),
     layeredRuntime: gantryRuntime(),
+    overloadManager: gantryOverloadManager(),
   });
   return jsonObject(toEnvoyJson(bootstrap));
 }

@@ -3,6 +3,7 @@ import { goldenCases } from '../translator/testing.js';
 import { translateXds } from '../translator/translator.js';
 import { adsBootstrap, XDS_CLUSTER_NAME } from './ads.js';
 import { NODE_GATEWAY_METADATA_KEY } from './node.js';
+import { DEFAULT_MAX_DOWNSTREAM_CONNECTIONS, DOWNSTREAM_CONNECTIONS_MONITOR } from './overload.js';
 import { staticBootstrap } from './static.js';
 
 describe('adsBootstrap', () => {
@@ -24,6 +25,20 @@ describe('adsBootstrap', () => {
       },
     });
     expect(JSON.stringify(adsBootstrap({ gatewayKey: 'ns/gw', nodeId: 'n', xdsHost: 'x', xdsPort: 1, sotw: true }))).toContain('"apiType":"GRPC"');
+  });
+
+  it('caps active downstream connections (Envoy warns at startup without a cap)', () => {
+    expect(b['overloadManager']).toEqual({
+      resourceMonitors: [
+        {
+          name: DOWNSTREAM_CONNECTIONS_MONITOR,
+          typedConfig: {
+            '@type': 'type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig',
+            maxActiveDownstreamConnections: DEFAULT_MAX_DOWNSTREAM_CONNECTIONS,
+          },
+        },
+      ],
+    });
   });
 
   it('reaches the server over HTTP/2 from a static cluster (STRICT_DNS for a name)', () => {
@@ -48,5 +63,10 @@ describe('staticBootstrap', () => {
     expect(json).toContain('"loadAssignment"');
     expect(json).toContain('PRIVATE KEY');
     expect(json).not.toContain('<redacted>');
+  });
+
+  it('caps active downstream connections like the ADS bootstrap', () => {
+    const b = staticBootstrap(translateXds(goldenCases()[0]!.ir));
+    expect(JSON.stringify(b['overloadManager'])).toContain(DOWNSTREAM_CONNECTIONS_MONITOR);
   });
 });

@@ -26,6 +26,7 @@ import type { Any, JsonObject } from '@gantry/envoy-xds-proto';
 import { TypeUrl, type XdsSnapshot } from '../resources.js';
 import { admin, type AdminOptions } from './admin.js';
 import { gantryRuntime } from './runtime.js';
+import { gantryOverloadManager } from './overload.js';
 import { jsonObject } from './ads.js';
 import { envoyNode } from './node.js';
 
@@ -102,6 +103,7 @@ export function staticBootstrap(snapshot: XdsSnapshot, o: StaticBootstrapOptions
     },
     admin: admin(o),
     layeredRuntime: gantryRuntime(),
+    overloadManager: gantryOverloadManager(),
   });
   return jsonObject(toEnvoyJson(bootstrap));
 }
