@@ -12,11 +12,13 @@ import { startControlPlane, type ControlPlane } from './testing/control-plane.js
 const NS = 'status';
 const NOW = '2026-01-01T00:00:00Z';
 
-function condition(type: string, status: 'True' | 'False', reason: string, generation = 1): JsonObject {
+type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+function condition(type: string, status: ConditionStatus, reason: string, generation = 1): JsonObject {
   return { type, status, reason, message: '', observedGeneration: generation, lastTransitionTime: NOW };
 }
 
-function parentStatus(controllerName: string, gateway: string, accepted: 'True' | 'False'): JsonObject {
+function parentStatus(controllerName: string, gateway: string, accepted: ConditionStatus): JsonObject {
   return {
     parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gateway },
     controllerName,
@@ -38,7 +40,7 @@ function parentsOf(obj: { status?: unknown }): Parent[] {
 }
 
 /** Our status for a route: our entry replaced, everyone else's kept. */
-function withOurParent(current: CurrentObject, accepted: 'True' | 'False'): object {
+function withOurParent(current: CurrentObject, accepted: ConditionStatus): object {
   const others = parentsOf(current).filter((p) => p.controllerName !== OURS);
   return { parents: [...others, parentStatus(OURS, 'gw', accepted)] };
 }
@@ -131,6 +133,28 @@ describe('status patching against a real API server', () => {
     expect(parentsOf(route).map((p) => `${p.controllerName}=${p.conditions[0]?.status}`)).toEqual([`${THEIRS}=True`, `${OURS}=False`]);
     expect(await updateStatusWithRetry(kc, KINDS.HTTPRoute, NS, 'route', () => undefined)).toBe('unchanged');
     expect(await updateStatusWithRetry(kc, KINDS.HTTPRoute, NS, 'nope', (c) => withOurParent(c, 'True'))).toBe('notfound');
+  });
+
+  it('updateStatusWithRetry starts from a known copy without reading, and falls back to a read when it is stale', async () => {
+    const known = (await getObject(kc, KINDS.HTTPRoute, NS, 'route')) as unknown as CurrentObject;
+    const seen: CurrentObject[] = [];
+    const flip = (to: ConditionStatus) => (current: CurrentObject) => {
+      seen.push(current);
+      return withOurParent(current, to);
+    };
+    // Current copy: one round, and mutate is handed that very copy (no GET in between).
+    expect(await updateStatusWithRetry(kc, KINDS.HTTPRoute, NS, 'route', flip('True'), { known })).toBe('written');
+    expect(seen).toEqual([known]);
+    expect(seen[0]).toBe(known);
+
+    // The same copy is stale now (our own write moved the resourceVersion): 409, then a fresh read.
+    seen.length = 0;
+    expect(await updateStatusWithRetry(kc, KINDS.HTTPRoute, NS, 'route', flip('Unknown'), { known })).toBe('written');
+    expect(seen.length).toBe(2);
+    expect(seen[0]).toBe(known);
+    expect(seen[1]!.metadata.resourceVersion).not.toBe(known.metadata.resourceVersion);
+    const route = await getObject(kc, KINDS.HTTPRoute, NS, 'route');
+    expect(parentsOf(route).map((p) => `${p.controllerName}=${p.conditions[0]?.status}`)).toEqual([`${THEIRS}=True`, `${OURS}=Unknown`]);
   });
 
   it('updateStatusWithRetry gives up after `attempts` rounds of conflicts', async () => {

@@ -64,6 +64,12 @@ export interface UpdateStatusOptions {
   readonly fieldManager?: string;
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * The object as last seen (a watch's copy, with its resourceVersion): the first round patches
+   * against it without a GET. If it is stale, the server refuses the patch (409) and the next
+   * round reads the object afresh.
+   */
+  readonly known?: CurrentObject;
 }
 
 /** The object as read, for `mutate` to compute the status from. */
@@ -74,9 +80,10 @@ export interface CurrentObject {
 }
 
 /**
- * Read-modify-write of a status: GET the object, `mutate(current)` returns the status to write
- * (undefined: nothing to write), merge-patch it guarded by the read resourceVersion, and on 409
- * start again from a fresh GET. A patch that would change nothing is not sent ('unchanged').
+ * Read-modify-write of a status: GET the object (or start from `known`), `mutate(current)` returns
+ * the status to write (undefined: nothing to write), merge-patch it guarded by the read
+ * resourceVersion, and on 409 start again from a fresh GET. A patch that would change nothing is
+ * not sent ('unchanged'); with `known`, "nothing" is judged against the known copy.
  */
 export async function updateStatusWithRetry(
   kc: KubeConfig,
@@ -88,13 +95,18 @@ export async function updateStatusWithRetry(
 ): Promise<UpdateStatusResult> {
   const attempts = opts.attempts ?? 5;
   const path = objectPath(kind, namespace, name);
-  for (let i = 0; i < attempts; i++) {
+  const read = async (): Promise<CurrentObject | 'notfound'> => {
     const r = await requestJson(kc, path, { timeoutMs: opts.timeoutMs, signal: opts.signal });
     if (r.status === 404) return 'notfound';
     if (r.status !== 200 || !isJsonObject(r.body) || !isJsonObject(r.body['metadata'])) {
       throw errorFromResponse(r.status, r.body, `get ${kind.kind} ${namespace ? `${namespace}/` : ''}${name}`);
     }
-    const current = r.body as unknown as CurrentObject;
+    return r.body as unknown as CurrentObject;
+  };
+  const known = opts.known?.metadata.resourceVersion !== undefined ? opts.known : undefined;
+  for (let i = 0; i < attempts; i++) {
+    const current = i === 0 && known !== undefined ? known : await read();
+    if (current === 'notfound') return 'notfound';
     const status = await mutate(current);
     if (status === undefined || !mergePatchChanges(current.status ?? {}, status)) return 'unchanged';
     const outcome = await patchStatus(kc, kind, namespace, name, status, {

@@ -2,7 +2,7 @@
 // writes status and deploys each Gateway's Envoy. One serialized loop with a short holdoff turns
 // bursts of watch events into one translation.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { LeaderElector, type KubeObjectLike } from '@gantry/kube';
+import { LeaderElector, type CurrentObject, type KubeObjectLike } from '@gantry/kube';
 import { AdsServer, SnapshotCache } from '@gantry/xds';
 import { createAdminServer, type AdminServer } from '../admin/index.js';
 import type { Gateway, GatewayClass, GatewayStatus, HTTPRoute, HTTPRouteStatus } from '../api/gateway-api.js';
@@ -97,6 +97,7 @@ export class Controller {
       controllerName,
       metrics: this.metrics,
       logger: logger('status'),
+      known: (r) => this.sources.store.get<KubeObjectLike & CurrentObject>(r.kind, r.namespace, r.name),
     });
     if (deploy) {
       if (!opts.xdsAdvertise) throw new Error('the deployer needs the address Envoys reach the xDS server at (xdsAdvertise)');
