@@ -25,6 +25,8 @@ export interface DataPlaneReporterOptions {
 export class DataPlaneReporter {
   readonly leaseName: string;
   private lastWritten = '{}';
+  /** This replica has written its Lease (even if its last report was empty): stop() deletes it. */
+  private written = false;
   private debounce: NodeJS.Timeout | undefined;
   private refresh: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -65,7 +67,7 @@ export class DataPlaneReporter {
     clearTimeout(this.debounce);
     clearInterval(this.refresh);
     await this.writing;
-    if (this.lastWritten === '{}') return;
+    if (!this.written) return;
     const r = await requestJson(this.opts.kubeConfig, objectPath(KINDS.Lease, this.opts.namespace, this.leaseName), { method: 'DELETE', timeoutMs: 5000 }).catch(() => undefined);
     if (r !== undefined && r.status >= 300 && r.status !== 404) this.opts.logger.warn('could not delete the data-plane report', { lease: this.leaseName, status: r.status });
   }
@@ -104,6 +106,7 @@ export class DataPlaneReporter {
       });
       if (r.status >= 300) throw new Error(`HTTP ${r.status}`);
       this.lastWritten = report;
+      this.written = true;
     } catch (err) {
       // The next change or renewal tries again.
       this.opts.logger.warn('could not publish the data-plane report', { lease: this.leaseName, error: String(err) });

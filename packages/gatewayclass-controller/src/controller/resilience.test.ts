@@ -8,6 +8,7 @@ import { adsBootstrap } from '@gantry/xds';
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 import { EnvoyProcess } from '../envoy/process.js';
 import type { Controller } from './controller.js';
+import { REPORT_ANNOTATION, reportLeaseName } from './data-plane.js';
 import {
   KINDS, cond, createObject, deleteObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, getObject, hasCondition, httpRoute,
   mergePatchObject, ourParent, service, startCluster, waitFor, type ObjectWithStatus, type TestCluster,
@@ -159,4 +160,17 @@ describe('two replicas with leader election', () => {
     const gw = await eventually(kc, KINDS.Gateway, NS, 'replicated', (o) => o.status?.listeners?.[0]?.attachedRoutes === 1 && programmed(o)?.status === 'True');
     expect(current(gw)).toBe(true);
   }, 60_000);
+
+  it('a replica that stops cleanly deletes its data-plane report, also after its Envoys have gone', async () => {
+    const kc = cluster.kc;
+    const name = reportLeaseName('gantry-controller', 'replica-b');
+    const report = async (): Promise<string | undefined> =>
+      ((await getObject(kc, KINDS.Lease, SYSTEM, name))['metadata'] as { annotations?: Record<string, string> }).annotations?.[REPORT_ANNOTATION];
+    expect(await report()).toContain('apps/replicated');
+    await envoy?.stop();
+    envoy = undefined;
+    await waitFor('the report says nothing any more', async () => (await report()) === '{}', 10_000);
+    await b.stop();
+    await expect(getObject(kc, KINDS.Lease, SYSTEM, name)).rejects.toThrow(/not found/);
+  }, 30_000);
 });
