@@ -2,13 +2,14 @@
 // translator → cache. Work follows what changed: an unchanged GatewayIR (same object) is not
 // translated again, and each Gateway's xds translator reuses encodings of unchanged IR parts.
 import type { GatewayIR } from '@gantry/ir';
-import { XdsTranslator, type XdsSnapshot } from '@gantry/xds';
+import { XdsTranslator, type ChangeHint, type XdsSnapshot } from '@gantry/xds';
 import type { Snapshot } from './api/snapshot.js';
 import { GatewayTranslator, type StatusReport, type TranslationResult } from './translator/index.js';
 
 /** Where per-Gateway xDS snapshots go: the ADS server's cache. */
 export interface SnapshotSink {
-  set(gatewayKey: string, snapshot: XdsSnapshot): void;
+  /** `hint`: per type, the names that changed since the previous set of this Gateway (see SnapshotCache.set). */
+  set(gatewayKey: string, snapshot: XdsSnapshot, hint?: ChangeHint): void;
   delete(gatewayKey: string): void;
 }
 
@@ -60,7 +61,8 @@ export class Pipeline {
         this.xds.set(key, entry);
       }
       entry.ir = ir;
-      this.opts.sink.set(key, entry.translator.translate(ir, { listenAddress: this.opts.listenAddress }));
+      const snapshot = entry.translator.translate(ir, { listenAddress: this.opts.listenAddress });
+      this.opts.sink.set(key, snapshot, entry.translator.lastChanges);
       changed.push(key);
     }
     const removed = [...this.xds.keys()].filter((k) => !result.gateways.has(k));

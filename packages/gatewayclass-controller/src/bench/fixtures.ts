@@ -23,6 +23,13 @@ export function routeObject(i: number, pathSuffix = ''): KubeObject {
   };
 }
 
+/** Route `i`, its backend replaced by `service`. */
+export function routeToService(i: number, service: string): KubeObject {
+  const route = routeObject(i);
+  (route['spec'] as { rules: { backendRefs: unknown[] }[] }).rules[0]!.backendRefs = [{ name: service, port: 80 }];
+  return route;
+}
+
 function serviceObjects(i: number): KubeObject[] {
   const octets = `${(i >> 8) & 255}.${i & 255}`;
   return [
@@ -41,19 +48,19 @@ function serviceObjects(i: number): KubeObject[] {
   ];
 }
 
-export function benchObjects(routes: number): KubeObject[] {
+export function benchObjects(routes: number, listenerPort = 80): KubeObject[] {
   const objects: KubeObject[] = [
     { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'gantry' }, spec: { controllerName: 'gantry.dev/gatewayclass-controller' } },
     {
       apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway',
       metadata: { name: 'gw', namespace: NS, generation: 1 },
-      spec: { gatewayClassName: 'gantry', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+      spec: { gatewayClassName: 'gantry', listeners: [{ name: 'http', port: listenerPort, protocol: 'HTTP' }] },
     },
   ];
   for (let i = 0; i < routes; i++) objects.push(routeObject(i), ...serviceObjects(i));
   return objects;
 }
 
-export function benchSnapshot(routes: number): Snapshot {
-  return buildSnapshot(benchObjects(routes));
+export function benchSnapshot(routes: number, listenerPort = 80): Snapshot {
+  return buildSnapshot(benchObjects(routes, listenerPort));
 }

@@ -10,7 +10,7 @@ import { SnapshotCache, AdsServer, TypeUrl } from '@gantry/xds';
 import type { KubeObject } from '../api/meta.js';
 import type { Snapshot } from '../api/snapshot.js';
 import { Pipeline } from '../pipeline.js';
-import { BENCH_GATEWAY, benchSnapshot, routeObject } from './fixtures.js';
+import { BENCH_GATEWAY, benchSnapshot, routeObject, routeToService } from './fixtures.js';
 import type { XdsClientWorkerData } from './xds-client-worker.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
@@ -55,6 +55,7 @@ function withRoute(snapshot: Snapshot, index: number, route: KubeObject): Snapsh
 
 /** Resolves when the server reports this Gateway's Envoy synced to `version` or later. */
 function syncedTo(server: AdsServer, version: number, timeoutMs = 10_000): Promise<void> {
+  if (server.envoys(BENCH_GATEWAY).some((e) => e.syncedVersion >= version)) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       server.off('synced', listener);
@@ -82,31 +83,34 @@ async function changePath(routes: number): Promise<void> {
   const envoy = new Worker(new URL('./xds-client-worker.js', import.meta.url), { workerData });
   await initialSync;
 
-  // Each run changes one route's path and times the RouteConfiguration push being written. The
-  // next run starts once the client has ACKed it: a push waits for the previous rollout to be
-  // confirmed (make-before-break), and that wait is Envoy's time, not ours.
+  // Each run changes one route and times the RouteConfiguration push being written. The next run
+  // starts once the client has ACKed it: a push waits for the previous rollout to be confirmed
+  // (make-before-break), and that wait is Envoy's time, not ours.
   const pushes: { type: string; at: number; resources: number }[] = [];
   server.on('push', (_g: string, _n: string, typeUrl: string, resources: number) => pushes.push({ type: typeUrl, at: performance.now(), resources }));
-  const samples: number[] = [];
-  for (let run = 0; run < CHANGE_RUNS; run++) {
-    const index = (run * 7919) % routes;
-    snapshot = withRoute(snapshot, index, routeObject(index, `-v${run}`));
-    pushes.length = 0;
-    const t0 = performance.now();
-    pipeline.run(snapshot);
-    const synced = syncedTo(server, cache.get(BENCH_GATEWAY)!.version);
-    const deadline = Date.now() + 5000;
-    while (!pushes.some((p) => p.type === TypeUrl.RouteConfiguration) && Date.now() < deadline) {
-      await new Promise((r) => setImmediate(r));
+  const changeRuns = async (change: (index: number, run: number) => KubeObject): Promise<number[]> => {
+    const samples: number[] = [];
+    for (let run = 0; run < CHANGE_RUNS; run++) {
+      const index = (run * 7919) % routes;
+      snapshot = withRoute(snapshot, index, change(index, run));
+      pushes.length = 0;
+      const t0 = performance.now();
+      pipeline.run(snapshot);
+      const synced = syncedTo(server, cache.get(BENCH_GATEWAY)!.version);
+      const deadline = Date.now() + 5000;
+      while (!pushes.some((p) => p.type === TypeUrl.RouteConfiguration) && Date.now() < deadline) {
+        await new Promise((r) => setImmediate(r));
+      }
+      const push = pushes.find((p) => p.type === TypeUrl.RouteConfiguration);
+      if (!push) throw new Error('no RouteConfiguration push after a route change');
+      samples.push(push.at - t0);
+      await synced;
     }
-    const push = pushes.find((p) => p.type === TypeUrl.RouteConfiguration);
-    if (!push) throw new Error('no RouteConfiguration push after a route change');
-    samples.push(push.at - t0);
-    await synced;
-  }
-  line(`one route change -> delta response written (${routes})`, samples, '<= 5 ms median, <= 25 ms p99');
+    return samples;
+  };
+  const pathChanges = await changeRuns((index, run) => routeObject(index, `-v${run}`));
 
-  // An endpoint-only change: which types does the delta response carry?
+  // An endpoint-only change (while every Service is still in use): which types does the delta carry?
   pushes.length = 0;
   const slices = snapshot.endpointSlices.slice();
   const first = slices[0]!;
@@ -115,7 +119,14 @@ async function changePath(routes: number): Promise<void> {
   pipeline.run(snapshot);
   await syncedTo(server, cache.get(BENCH_GATEWAY)!.version);
   const types = [...new Set(pushes.map((p) => p.type.split('.').pop()))];
-  console.log(`one EndpointSlice change -> pushed types: ${types.join(', ')} (${pushes.reduce((n, p) => n + p.resources, 0)} resources)`);
+  const endpointPush = `one EndpointSlice change -> pushed types: ${types.join(', ')} (${pushes.reduce((n, p) => n + p.resources, 0)} resources)`;
+
+  // The route moves to another (existing) Service: the cluster set changes too (its old cluster
+  // is pruned once Envoy has the new routes).
+  const backendChanges = await changeRuns((index, run) => routeToService(index, `svc-${(index + 1 + run) % routes}`));
+  line(`one route change -> delta response written (${routes})`, pathChanges, '<= 5 ms median, <= 25 ms p99');
+  line(`  the same, the route moving to another Service`, backendChanges);
+  console.log(endpointPush);
 
   envoy.postMessage('stop');
   await new Promise((resolve) => envoy.once('exit', resolve));

@@ -560,9 +560,27 @@ export class GatewayAssembler {
     this.clusterDirty.clear();
     const next = applySorted(this.clusterList, compareClusters, removed, added);
     if (next !== this.clusterList) {
+      // The endpoint list follows the cluster list entry for entry, unless it is redone whole anyway.
+      if (!this.endpointsRebuild && this.endpointList.length === this.clusterList.length) this.endpointList = this.alignEndpoints(this.clusterList, next);
+      else this.endpointsRebuild = true;
       this.clusterList = next;
-      this.endpointsRebuild = true;
     }
+  }
+
+  /**
+   * The endpoint list for a cluster list that differs from the previous one by a few clusters:
+   * unchanged clusters keep their entries (both lists are sorted by name, so one walk pairs
+   * them), added ones get theirs computed. Dirty entries are redone by patchEndpoints after.
+   */
+  private alignEndpoints(before: readonly ClusterIR[], after: readonly ClusterIR[]): readonly ClusterEndpointsIR[] {
+    const out = new Array<ClusterEndpointsIR>(after.length);
+    let i = 0;
+    for (let j = 0; j < after.length; j++) {
+      const c = after[j] as ClusterIR;
+      while (i < before.length && (before[i] as ClusterIR).name < c.name) i++;
+      out[j] = before[i] === c ? (this.endpointList[i] as ClusterEndpointsIR) : this.endpointsOf(this.useOf(c.name) as ClusterUse);
+    }
+    return out;
   }
 
   private rebuildEndpoints(): void {

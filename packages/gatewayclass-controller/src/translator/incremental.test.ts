@@ -5,6 +5,7 @@ import type { GatewayIR, RouteIR, VirtualHostIR } from '@gantry/ir';
 import type { EndpointSlice, Namespace, Secret, Service } from '../api/core.js';
 import type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant } from '../api/gateway-api.js';
 import type { Snapshot } from '../api/snapshot.js';
+import { TypeUrl, XdsTranslator, diffResourceSets, translateXds, type XdsSnapshot } from '@gantry/xds';
 import { GatewayTranslator, translate } from './index.js';
 import { printable, toYaml } from './testing.js';
 
@@ -242,6 +243,7 @@ describe('incremental equals fresh', () => {
         secrets: state.secrets,
       });
     const t = new GatewayTranslator();
+    const xds = new Map<string, { translator: XdsTranslator; snapshot: XdsSnapshot }>();
     for (let step = 0; step < 300; step++) {
       const op = rand();
       if (op < 0.35) {
@@ -290,9 +292,31 @@ describe('incremental equals fresh', () => {
         state = { ...state, gateways: [...state.gateways] };
       }
       const snap = build();
-      const incremental = JSON.stringify(printable(t.translate(snap)));
+      const result = t.translate(snap);
+      const incremental = JSON.stringify(printable(result));
       const fresh = JSON.stringify(printable(translate(snap)));
       if (incremental !== fresh) throw new Error(`step ${step}: incremental result differs from a fresh translation`);
+      // Downstream, the xds translator patches its sets from IR changes: same resources as a fresh
+      // translation, and a change hint that names everything that changed.
+      for (const [key, ir] of result.gateways) {
+        let entry = xds.get(key);
+        const before = entry?.snapshot;
+        entry ??= { translator: new XdsTranslator(), snapshot: translateXds(ir) };
+        entry.snapshot = entry.translator.translate(ir);
+        xds.set(key, entry);
+        const again = translateXds(ir);
+        for (const type of Object.values(TypeUrl)) {
+          const got = [...entry.snapshot[type].values()].map((r) => `${r.name}@${r.version}`);
+          const want = [...again[type].values()].map((r) => `${r.name}@${r.version}`);
+          if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`step ${step}: ${key} ${type} differs from a fresh xDS translation`);
+          const hint = entry.translator.lastChanges?.[type];
+          if (before === undefined || entry.translator.lastChanges === undefined) continue;
+          const named = new Set(hint ?? []);
+          for (const name of diffResourceSets(before[type], entry.snapshot[type])) {
+            if (!named.has(name)) throw new Error(`step ${step}: ${key} ${type} ${name} changed but the hint does not name it`);
+          }
+        }
+      }
     }
     expect(true).toBe(true);
   });

@@ -1,6 +1,7 @@
 // Which resource names changed between two snapshots of one Gateway, per type.
 
 import { TypeUrl, type ResourceSet, type XdsSnapshot } from '../resources.js';
+import { SortedResourceSet } from '../sorted-resource-set.js';
 
 /** Per type, the names added, changed or removed. A missing type did not change. */
 export type SnapshotChanges = Readonly<Partial<Record<TypeUrl, ReadonlySet<string>>>>;
@@ -32,6 +33,7 @@ export function diffSnapshots(before: XdsSnapshot, after: XdsSnapshot): Snapshot
 }
 
 export function diffResourceSets(before: ResourceSet | undefined, after: ResourceSet | undefined): Set<string> {
+  if (before instanceof SortedResourceSet && after instanceof SortedResourceSet) return SortedResourceSet.changedNames(before, after);
   const changed = new Set<string>();
   if (before === after) return changed;
   if (after !== undefined) {

@@ -8,12 +8,15 @@
 import type { ClusterEndpointsIR, ClusterIR, GatewayIR, ListenerIR, TLSSecretIR } from '@gantry/ir';
 import { Listener, Secret } from '@gantry/envoy-xds-proto';
 import { TypeUrl, type EncodedResource, type ResourceSet, type XdsSnapshot } from '../resources.js';
+import { diffResourceSets, type ChangeHint } from '../cache/changes.js';
+import { SortedResourceSet } from '../sorted-resource-set.js';
 import { ClusterEncoder } from './cluster.js';
 import { encodeLoadAssignment } from './endpoints.js';
 import { hashBytes, versionOf } from './hash.js';
 import { buildListener } from './listener.js';
 import { DEFAULT_LISTEN_ADDRESS, type XdsTranslateOptions } from './options.js';
 import { RouteTableEncoder } from './route-config.js';
+import { findSorted, sortedChanges } from './sorted-diff.js';
 import { buildSecret } from './secret.js';
 import { encodeMessage } from './wire.js';
 
@@ -27,6 +30,12 @@ interface Previous {
   readonly snapshot: XdsSnapshot;
 }
 
+/** Above this many changed clusters or endpoints a set is rebuilt rather than patched. */
+const PATCH_LIMIT = 256;
+
+const clusterName = (c: ClusterIR): string => c.name;
+const endpointsName = (e: ClusterEndpointsIR): string => e.cluster;
+
 export class XdsTranslator {
   private readonly routeTables = new RouteTableEncoder();
   private readonly listeners = new WeakMap<ListenerIR, { readonly address: string; readonly resource: EncodedResource }>();
@@ -36,26 +45,49 @@ export class XdsTranslator {
   private readonly secrets = new WeakMap<TLSSecretIR, EncodedResource>();
   private readonly clusterEncoder = new ClusterEncoder();
   private previous: Previous | undefined;
+  /** Names the patched sets of the current translate() touched, per type. */
+  private patched: Partial<Record<TypeUrl, readonly string[]>> = {};
+
+  /**
+   * What the last translate() changed since the one before, per type (a missing type did not
+   * change), for SnapshotCache.set: a few names instead of a diff of ten thousand entries.
+   * Undefined after the first translation, which has nothing to compare with.
+   */
+  lastChanges: ChangeHint | undefined;
 
   translate(ir: GatewayIR, opts: XdsTranslateOptions = {}): XdsSnapshot {
     const listenAddress = opts.listenAddress ?? DEFAULT_LISTEN_ADDRESS;
     const prev = this.previous;
-    if (prev !== undefined && prev.ir === ir && prev.listenAddress === listenAddress) return prev.snapshot;
+    if (prev !== undefined && prev.ir === ir && prev.listenAddress === listenAddress) {
+      this.lastChanges = {};
+      return prev.snapshot;
+    }
 
+    this.patched = {};
     const sameListeners = prev !== undefined && prev.ir.listeners === ir.listeners && prev.listenAddress === listenAddress;
     const sameClusters = prev !== undefined && prev.ir.clusters === ir.clusters;
     const snapshot: XdsSnapshot = {
       [TypeUrl.Listener]: sameListeners ? prev.snapshot[TypeUrl.Listener] : this.listenerSet(ir.listeners, listenAddress),
       [TypeUrl.RouteConfiguration]: sameListeners ? prev.snapshot[TypeUrl.RouteConfiguration] : this.routeConfigSet(ir.listeners),
-      [TypeUrl.Cluster]: sameClusters ? prev.snapshot[TypeUrl.Cluster] : this.clusterSet(ir.clusters),
+      [TypeUrl.Cluster]: sameClusters ? prev.snapshot[TypeUrl.Cluster] : this.clusterSet(ir.clusters, prev),
       [TypeUrl.ClusterLoadAssignment]:
         sameClusters && prev.ir.endpoints === ir.endpoints
           ? prev.snapshot[TypeUrl.ClusterLoadAssignment]
-          : this.assignmentSet(ir.clusters, ir.endpoints),
+          : this.assignmentSet(ir.clusters, ir.endpoints, prev),
       [TypeUrl.Secret]: prev !== undefined && prev.ir.secrets === ir.secrets ? prev.snapshot[TypeUrl.Secret] : this.secretSet(ir.secrets),
     };
+    this.lastChanges = prev === undefined ? undefined : this.changesSince(prev.snapshot, snapshot);
     this.previous = { ir, listenAddress, snapshot };
     return snapshot;
+  }
+
+  private changesSince(before: XdsSnapshot, after: XdsSnapshot): ChangeHint {
+    const out: Partial<Record<TypeUrl, Iterable<string>>> = {};
+    for (const type of Object.values(TypeUrl)) {
+      if (before[type] === after[type]) continue;
+      out[type] = this.patched[type] ?? diffResourceSets(before[type], after[type]);
+    }
+    return out;
   }
 
   // ---- listeners and routes ----
@@ -81,47 +113,83 @@ export class XdsTranslator {
 
   // ---- clusters, endpoints, secrets ----
 
-  private clusterSet(clusters: readonly ClusterIR[]): ResourceSet {
-    const out = new Map<string, EncodedResource>();
-    for (const c of clusters) {
-      let resource = this.clusters.get(c);
-      if (resource === undefined) {
-        resource = encodedResource(c.name, this.clusterEncoder.encode(c));
-        this.clusters.set(c, resource);
-      }
-      out.set(c.name, resource);
+  private clusterSet(clusters: readonly ClusterIR[], prev: Previous | undefined): ResourceSet {
+    const before = prev?.snapshot[TypeUrl.Cluster];
+    const changes = before instanceof SortedResourceSet ? sortedChanges(prev!.ir.clusters, clusters, clusterName, PATCH_LIMIT) : undefined;
+    if (changes !== undefined) {
+      const names = [...changes.removed, ...changes.added].map(clusterName);
+      this.patched[TypeUrl.Cluster] = names;
+      return (before as SortedResourceSet).with(changes.removed.map(clusterName), changes.added.map((c) => this.clusterResource(c)));
     }
-    return out;
+    return SortedResourceSet.of(clusters.map((c) => this.clusterResource(c)));
+  }
+
+  private clusterResource(c: ClusterIR): EncodedResource {
+    let resource = this.clusters.get(c);
+    if (resource === undefined) {
+      resource = encodedResource(c.name, this.clusterEncoder.encode(c));
+      this.clusters.set(c, resource);
+    }
+    return resource;
   }
 
   /**
    * One assignment per cluster. A cluster without endpoints still gets an empty one: an EDS
    * cluster stays warming (and holds up listener updates) until its assignment arrives.
    */
-  private assignmentSet(clusters: readonly ClusterIR[], endpoints: readonly ClusterEndpointsIR[]): ResourceSet {
-    const out = new Map<string, EncodedResource>();
-    for (const e of endpoints) {
-      let resource = this.assignments.get(e);
-      if (resource === undefined) {
-        resource = encodedResource(e.cluster, encodeLoadAssignment(e));
-        this.assignments.set(e, resource);
+  private assignmentSet(clusters: readonly ClusterIR[], endpoints: readonly ClusterEndpointsIR[], prev: Previous | undefined): ResourceSet {
+    const before = prev?.snapshot[TypeUrl.ClusterLoadAssignment];
+    if (prev !== undefined && before instanceof SortedResourceSet) {
+      const clusterChanges = sortedChanges(prev.ir.clusters, clusters, clusterName, PATCH_LIMIT);
+      const endpointChanges = clusterChanges && sortedChanges(prev.ir.endpoints, endpoints, endpointsName, PATCH_LIMIT);
+      if (clusterChanges !== undefined && endpointChanges !== undefined) {
+        const names = new Set<string>();
+        for (const c of [...clusterChanges.removed, ...clusterChanges.added]) names.add(c.name);
+        for (const e of [...endpointChanges.removed, ...endpointChanges.added]) names.add(e.cluster);
+        const removed: string[] = [];
+        const upserts: EncodedResource[] = [];
+        for (const name of names) {
+          const resource = this.assignmentOf(name, clusters, endpoints);
+          if (resource === undefined) removed.push(name);
+          else upserts.push(resource);
+        }
+        this.patched[TypeUrl.ClusterLoadAssignment] = [...names];
+        return before.with(removed, upserts);
       }
-      out.set(e.cluster, resource);
     }
+    const resources = endpoints.map((e) => this.assignmentResource(e));
     // The gateway translator lists endpoints in cluster order, one per cluster: nothing to add then.
-    if (alignedByName(clusters, endpoints)) return out;
-    let added = false;
-    for (const c of clusters) {
-      if (out.has(c.name)) continue;
-      let resource = this.emptyAssignments.get(c);
-      if (resource === undefined) {
-        resource = encodedResource(c.name, encodeLoadAssignment({ cluster: c.name, endpoints: [] }));
-        this.emptyAssignments.set(c, resource);
-      }
-      out.set(c.name, resource);
-      added = true;
+    if (!alignedByName(clusters, endpoints)) {
+      const listed = new Set(endpoints.map(endpointsName));
+      for (const c of clusters) if (!listed.has(c.name)) resources.push(this.emptyAssignment(c));
     }
-    return added ? new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : out;
+    return SortedResourceSet.of(resources);
+  }
+
+  /** The assignment served for a cluster name: its endpoints, else empty if the cluster exists. */
+  private assignmentOf(name: string, clusters: readonly ClusterIR[], endpoints: readonly ClusterEndpointsIR[]): EncodedResource | undefined {
+    const e = findSorted(endpoints, endpointsName, name);
+    if (e !== undefined) return this.assignmentResource(e);
+    const c = findSorted(clusters, clusterName, name);
+    return c === undefined ? undefined : this.emptyAssignment(c);
+  }
+
+  private assignmentResource(e: ClusterEndpointsIR): EncodedResource {
+    let resource = this.assignments.get(e);
+    if (resource === undefined) {
+      resource = encodedResource(e.cluster, encodeLoadAssignment(e));
+      this.assignments.set(e, resource);
+    }
+    return resource;
+  }
+
+  private emptyAssignment(c: ClusterIR): EncodedResource {
+    let resource = this.emptyAssignments.get(c);
+    if (resource === undefined) {
+      resource = encodedResource(c.name, encodeLoadAssignment({ cluster: c.name, endpoints: [] }));
+      this.emptyAssignments.set(c, resource);
+    }
+    return resource;
   }
 
   private secretSet(secrets: readonly TLSSecretIR[]): ResourceSet {
