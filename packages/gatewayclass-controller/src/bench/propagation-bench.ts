@@ -1,0 +1,176 @@
+// `npm run bench:propagation`: how long a route change takes to reach traffic, measured through a
+// real Envoy. One Gateway with N HTTPRoutes (10,000 by default; 10,000 Services with 3 endpoints
+// each) is served over delta ADS to a local Envoy. Each run points one route at a new path served
+// by a local backend and times, from the change handed to the pipeline:
+//   - the RouteConfiguration push written to Envoy (what bench:translate measures), and
+//   - the first request to the new path that Envoy answers from the backend (before: 404).
+// Runs one after another, each once Envoy has ACKed the previous one; bounded in count and time.
+import { once } from 'node:events';
+import { Agent, createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
+import { AdsServer, SnapshotCache, TypeUrl, adsBootstrap } from '@gantry/xds';
+import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
+import type { KubeObject } from '../api/meta.js';
+import type { Snapshot } from '../api/snapshot.js';
+import { EnvoyProcess } from '../envoy/process.js';
+import { buildSnapshot } from '../manifests/load.js';
+import { Pipeline } from '../pipeline.js';
+import { BENCH_GATEWAY, benchObjects, routeToService } from './fixtures.js';
+
+const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
+const ROUTES = Number(args.get('routes') ?? 10_000);
+const RUNS = Number(args.get('runs') ?? 30);
+const DEADLINE_MS = 10_000;
+const SETTLE_MS = Number(args.get('settle-ms') ?? 250);
+const NS = 'bench';
+const LOCAL_SERVICE = 'local-backend';
+
+async function listen(server: Server): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  const port = await listen(probe);
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** A Service whose one endpoint is the local backend. */
+function localService(port: number): KubeObject[] {
+  return [
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: LOCAL_SERVICE, namespace: NS }, spec: { ports: [{ name: 'http', port: 80, targetPort: port }] } },
+    {
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+      metadata: { name: `${LOCAL_SERVICE}-1`, namespace: NS, labels: { 'kubernetes.io/service-name': LOCAL_SERVICE } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+      ports: [{ name: 'http', port, protocol: 'TCP' }],
+    } as KubeObject,
+  ];
+}
+
+/** Route `index` moved to a new path, served by the local backend. */
+function movedRoute(index: number, run: number): KubeObject {
+  const route = routeToService(index, LOCAL_SERVICE);
+  const rule = (route['spec'] as { rules: { matches: { path: { value: string } }[] }[] }).rules[0]!;
+  rule.matches[0]!.path.value = `/svc-${index}-moved-${run}`;
+  return route;
+}
+
+function withRoute(snapshot: Snapshot, index: number, route: KubeObject): Snapshot {
+  const httpRoutes = snapshot.httpRoutes.slice();
+  httpRoutes[index] = route as (typeof httpRoutes)[number];
+  return { ...snapshot, httpRoutes };
+}
+
+/** The status code Envoy answers GET `path` with on `host`. */
+function get(agent: Agent, port: number, host: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host }, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function syncedTo(server: AdsServer, version: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      server.off('synced', listener);
+      reject(new Error(`Envoy did not ACK snapshot ${version} within ${DEADLINE_MS} ms`));
+    }, DEADLINE_MS);
+    const listener = (gateway: string, _node: string, synced: number): void => {
+      if (gateway !== BENCH_GATEWAY || synced < version) return;
+      server.off('synced', listener);
+      clearTimeout(timer);
+      resolve();
+    };
+    server.on('synced', listener);
+  });
+}
+
+function stats(samples: number[]): string {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  return `median ${at(0.5).toFixed(2).padStart(7)} ms  p99 ${at(0.99).toFixed(2).padStart(7)} ms  min ${s[0]!.toFixed(2).padStart(7)} ms  (n=${s.length})`;
+}
+
+async function main(): Promise<void> {
+  console.log(`node ${process.version}, ${ROUTES} routes, ${RUNS} changes, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const backend = createServer((_req, res) => res.end('moved'));
+  const backendPort = await listen(backend);
+  const gatewayPort = await freePort();
+  let snapshot = buildSnapshot([...benchObjects(ROUTES, gatewayPort), ...localService(backendPort)]);
+
+  const cache = new SnapshotCache();
+  const server = new AdsServer({ cache });
+  const xdsPort = await server.start('127.0.0.1', 0);
+  const pipeline = new Pipeline({ sink: cache, listenAddress: '127.0.0.1' });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const envoy = new EnvoyProcess({
+    envoyPath: envoyBinary(),
+    bootstrap: adsBootstrap({ gatewayKey: BENCH_GATEWAY, nodeId: 'bench-envoy', xdsHost: '127.0.0.1', xdsPort, adminPort: await freePort() }),
+    name: BENCH_GATEWAY,
+    logLevel: 'error',
+    restart: false,
+  });
+  try {
+    const started = performance.now();
+    pipeline.run(snapshot);
+    const initial = syncedTo(server, cache.get(BENCH_GATEWAY)!.version);
+    await envoy.start();
+    await initial;
+    console.log(`initial ${ROUTES} routes: Envoy ACKed everything ${(performance.now() - started).toFixed(0)} ms after the first translation began (Envoy start included)`);
+
+    const pushes: number[] = [];
+    server.on('push', (_g: string, _n: string, typeUrl: string) => {
+      if (typeUrl === TypeUrl.RouteConfiguration) pushes.push(performance.now());
+    });
+    const written: number[] = [];
+    const served: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const index = (run * 7919) % ROUTES;
+      const host = `app-${index % 100}.example.com`;
+      const path = `/svc-${index}-moved-${run}`;
+      if ((await get(agent, gatewayPort, host, path)) !== 404) throw new Error(`${path} answered before the change`);
+      snapshot = withRoute(snapshot, index, movedRoute(index, run));
+      pushes.length = 0;
+      const t0 = performance.now();
+      pipeline.run(snapshot);
+      const acked = syncedTo(server, cache.get(BENCH_GATEWAY)!.version);
+      // Requests start once the push is written, so that they do not delay it.
+      while (pushes.length === 0) {
+        if (performance.now() - t0 > DEADLINE_MS) throw new Error(`no RouteConfiguration push within ${DEADLINE_MS} ms`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      let status = 0;
+      while ((status = await get(agent, gatewayPort, host, path)) !== 200) {
+        if (status !== 404) throw new Error(`${path}: HTTP ${status} while waiting for the change`);
+        if (performance.now() - t0 > DEADLINE_MS) throw new Error(`${path} not served within ${DEADLINE_MS} ms`);
+      }
+      served.push(performance.now() - t0);
+      written.push(pushes[0]! - t0);
+      await acked;
+      // Envoy goes on working after its ACK (workers take the new table, the old one is freed);
+      // the next change starts on a quiet machine, as isolated changes do.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    }
+    console.log(`one route change -> RouteConfiguration written         ${stats(written)}`);
+    console.log(`one route change -> served by Envoy (first 200)        ${stats(served)}`);
+    const mem = process.memoryUsage();
+    console.log(`control plane memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);
+  } finally {
+    agent.destroy();
+    await envoy.stop();
+    await server.stop();
+    await new Promise((resolve) => backend.close(resolve));
+  }
+}
+
+await main();
