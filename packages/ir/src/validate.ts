@@ -12,6 +12,9 @@ export function validate(ir: GatewayIR): string[] {
   for (const e of ir.endpoints) {
     if (!clusters.has(e.cluster)) errors.push(`endpoints name unknown cluster ${e.cluster}`);
   }
+  // The xds translator patches its cluster and endpoint sets by walking old and new lists in order.
+  sortedByName(ir.clusters.map((c) => c.name), 'clusters', errors);
+  sortedByName(ir.endpoints.map((e) => e.cluster), 'endpoints', errors);
   uniqueNames(ir.listeners, 'listener', errors);
   const ports = new Set<number>();
   const routeConfigs = new Set<string>();
@@ -63,6 +66,15 @@ function checkRoute(r: RouteIR, clusters: Set<string>, errors: string[]): void {
   }
   for (const m of r.action.mirrors ?? []) {
     if (!clusters.has(m.cluster)) errors.push(`route ${r.name} mirrors to unknown cluster ${m.cluster}`);
+  }
+}
+
+function sortedByName(names: readonly string[], what: string, errors: string[]): void {
+  for (let i = 1; i < names.length; i++) {
+    if ((names[i - 1] as string) > (names[i] as string)) {
+      errors.push(`${what} not sorted by name: ${names[i - 1]} before ${names[i]}`);
+      return;
+    }
   }
 }
 

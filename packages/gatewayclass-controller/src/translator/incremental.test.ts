@@ -1,7 +1,7 @@
 // The translator's caches must only save work: after any sequence of changes the result equals a
 // fresh translation, and the IR objects a change did not touch keep their identity.
 import { describe, expect, it } from '@jest/globals';
-import type { GatewayIR, RouteIR, VirtualHostIR } from '@gantry/ir';
+import { validate, type GatewayIR, type RouteIR, type VirtualHostIR } from '@gantry/ir';
 import type { EndpointSlice, Namespace, Secret, Service } from '../api/core.js';
 import type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant } from '../api/gateway-api.js';
 import type { Snapshot } from '../api/snapshot.js';
@@ -299,6 +299,8 @@ describe('incremental equals fresh', () => {
       // Downstream, the xds translator patches its sets from IR changes: same resources as a fresh
       // translation, and a change hint that names everything that changed.
       for (const [key, ir] of result.gateways) {
+        const problems = validate(ir);
+        if (problems.length > 0) throw new Error(`step ${step}: ${key}: invalid IR: ${problems.join('; ')}`);
         let entry = xds.get(key);
         const before = entry?.snapshot;
         entry ??= { translator: new XdsTranslator(), snapshot: translateXds(ir) };
