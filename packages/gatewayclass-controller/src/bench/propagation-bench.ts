@@ -12,11 +12,11 @@ import { loadavg } from 'node:os';
 import { AdsServer, SnapshotCache, TypeUrl, adsBootstrap } from '@gantry/xds';
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 import type { KubeObject } from '../api/meta.js';
-import type { Snapshot } from '../api/snapshot.js';
 import { EnvoyProcess } from '../envoy/process.js';
 import { buildSnapshot } from '../manifests/load.js';
 import { Pipeline } from '../pipeline.js';
 import { BENCH_GATEWAY, benchObjects, routeToService } from './fixtures.js';
+import { formatSummary, syncedTo, withRoute } from './measure.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const ROUTES = Number(args.get('routes') ?? 10_000);
@@ -61,12 +61,6 @@ function movedRoute(index: number, run: number): KubeObject {
   return route;
 }
 
-function withRoute(snapshot: Snapshot, index: number, route: KubeObject): Snapshot {
-  const httpRoutes = snapshot.httpRoutes.slice();
-  httpRoutes[index] = route as (typeof httpRoutes)[number];
-  return { ...snapshot, httpRoutes };
-}
-
 /** The status code Envoy answers GET `path` with on `host`. */
 function get(agent: Agent, port: number, host: string, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -77,28 +71,6 @@ function get(agent: Agent, port: number, host: string, path: string): Promise<nu
     req.on('error', reject);
     req.end();
   });
-}
-
-function syncedTo(server: AdsServer, version: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      server.off('synced', listener);
-      reject(new Error(`Envoy did not ACK snapshot ${version} within ${DEADLINE_MS} ms`));
-    }, DEADLINE_MS);
-    const listener = (gateway: string, _node: string, synced: number): void => {
-      if (gateway !== BENCH_GATEWAY || synced < version) return;
-      server.off('synced', listener);
-      clearTimeout(timer);
-      resolve();
-    };
-    server.on('synced', listener);
-  });
-}
-
-function stats(samples: number[]): string {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-  return `median ${at(0.5).toFixed(2).padStart(7)} ms  p99 ${at(0.99).toFixed(2).padStart(7)} ms  min ${s[0]!.toFixed(2).padStart(7)} ms  (n=${s.length})`;
 }
 
 async function main(): Promise<void> {
@@ -123,7 +95,7 @@ async function main(): Promise<void> {
   try {
     const started = performance.now();
     pipeline.run(snapshot);
-    const initial = syncedTo(server, cache.get(BENCH_GATEWAY)!.version);
+    const initial = syncedTo(server, cache.get(BENCH_GATEWAY)!.version, 60_000); // Envoy warms 10,000 clusters
     await envoy.start();
     await initial;
     console.log(`initial ${ROUTES} routes: Envoy ACKed everything ${(performance.now() - started).toFixed(0)} ms after the first translation began (Envoy start included)`);
@@ -161,8 +133,8 @@ async function main(): Promise<void> {
       // the next change starts on a quiet machine, as isolated changes do.
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     }
-    console.log(`one route change -> RouteConfiguration written         ${stats(written)}`);
-    console.log(`one route change -> served by Envoy (first 200)        ${stats(served)}`);
+    console.log(`one route change -> RouteConfiguration written         ${formatSummary(written)}`);
+    console.log(`one route change -> served by Envoy (first 200)        ${formatSummary(served)}`);
     const mem = process.memoryUsage();
     console.log(`control plane memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);
   } finally {

@@ -8,27 +8,18 @@ import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SnapshotCache, AdsServer, TypeUrl } from '@gantry/xds';
 import type { KubeObject } from '../api/meta.js';
-import type { Snapshot } from '../api/snapshot.js';
 import { Pipeline } from '../pipeline.js';
 import { BENCH_GATEWAY, benchSnapshot, routeObject, routeToService } from './fixtures.js';
+import { formatSummary, syncedTo, withRoute } from './measure.js';
 import type { XdsClientWorkerData } from './xds-client-worker.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const FULL_RUNS = Number(args.get('full-runs') ?? 7);
 const CHANGE_RUNS = Number(args.get('change-runs') ?? 200);
 
-function stats(samples: number[]): { median: number; p99: number; min: number } {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-  return { median: at(0.5), p99: at(0.99), min: s[0]! };
-}
-
 function line(label: string, samples: number[], target?: string): void {
-  const { median, p99, min } = stats(samples);
-  const t = target ? `   target: ${target}` : '';
-  console.log(`${label.padEnd(52)} median ${median.toFixed(2).padStart(8)} ms  p99 ${p99.toFixed(2).padStart(8)} ms  min ${min.toFixed(2).padStart(8)} ms  (n=${samples.length})${t}`);
+  console.log(`${label.padEnd(52)} ${formatSummary(samples)}${target ? `   target: ${target}` : ''}`);
 }
-
 
 function fullTranslation(routes: number): void {
   const snapshot = benchSnapshot(routes);
@@ -45,30 +36,6 @@ function fullTranslation(routes: number): void {
     resources = count;
   }
   line(`full translation, ${routes} routes (${resources} resources)`, samples, routes === 10000 ? '<= 250 ms median' : undefined);
-}
-
-function withRoute(snapshot: Snapshot, index: number, route: KubeObject): Snapshot {
-  const httpRoutes = snapshot.httpRoutes.slice();
-  httpRoutes[index] = route as (typeof httpRoutes)[number];
-  return { ...snapshot, httpRoutes };
-}
-
-/** Resolves when the server reports this Gateway's Envoy synced to `version` or later. */
-function syncedTo(server: AdsServer, version: number, timeoutMs = 10_000): Promise<void> {
-  if (server.envoys(BENCH_GATEWAY).some((e) => e.syncedVersion >= version)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      server.off('synced', listener);
-      reject(new Error(`the client did not sync to snapshot ${version} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const listener = (gateway: string, _node: string, synced: number): void => {
-      if (gateway !== BENCH_GATEWAY || synced < version) return;
-      server.off('synced', listener);
-      clearTimeout(timer);
-      resolve();
-    };
-    server.on('synced', listener);
-  });
 }
 
 async function changePath(routes: number): Promise<void> {

@@ -44,7 +44,7 @@ export class KubeSources {
   readonly store = new ObjectStore({ otherKinds: [GATEWAY_PARAMETERS_KIND] });
   private readonly watches: ResilientWatch<KubeObjectLike>[] = [];
 
-  constructor(private readonly opts: SourcesOptions) {
+  constructor(opts: SourcesOptions) {
     const specs: WatchSpec[] = [
       { kind: KINDS.GatewayClass },
       { kind: KINDS.Gateway },
