@@ -5,6 +5,11 @@ cd "$(dirname "$0")/.."
 source hack/lib/node-deps.sh
 
 ensure_node_deps
+# What a user runs after `npm ci`: the gantry command linked into node_modules/.bin.
+if ! npx --no-install gantry --help >/dev/null 2>&1; then
+  echo "npx gantry does not run after npm ci (is packages/gatewayclass-controller's bin linked?)" >&2
+  exit 1
+fi
 # The node agent's network namespaces and bridges.
 if ! command -v ip >/dev/null 2>&1; then
   echo "==> apt-get install iproute2" >&2
