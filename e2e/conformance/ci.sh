@@ -4,8 +4,8 @@
 #
 # Usage: e2e/conformance/ci.sh [run.sh OPTIONS]   (default: --core)
 # Env:   GANTRY_CI_CLUSTER_DIR   state dir (default <repo>/.cache/ci-cluster, purged at the end)
-#        everything hack/cluster-up.sh and run.sh read (GANTRY_NODE_BRIDGE and the ranges, to
-#        keep clear of another local cluster on the same machine)
+#        everything hack/cluster-up.sh and run.sh read; GANTRY_NODE_BRIDGE and the ranges
+#        default to gantryci0, 10.246.0.0/16 and 10.247.0.0/24, clear of `npm run cluster:up`'s
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,6 +14,10 @@ start=$SECONDS
 
 export GANTRY_CLUSTER_DIR="${GANTRY_CI_CLUSTER_DIR:-$repo/.cache/ci-cluster}"
 export GANTRY_CLUSTER_ETCD_NO_FSYNC=1 # a throwaway cluster
+# Its own bridge and ranges, so that `npm test` also runs beside a `npm run cluster:up` cluster.
+export GANTRY_NODE_BRIDGE="${GANTRY_NODE_BRIDGE:-gantryci0}"
+export GANTRY_NODE_POD_CIDR="${GANTRY_NODE_POD_CIDR:-10.246.0.0/16}"
+export GANTRY_NODE_LB_CIDR="${GANTRY_NODE_LB_CIDR:-10.247.0.0/24}"
 # If this script is killed, the cluster's own watcher tears it down once this shell is gone.
 export GANTRY_CLUSTER_OWNER_PID=$$
 
