@@ -4,7 +4,8 @@
 // so every encoding is memoised on the IR object it came from (WeakMaps: entries go when the IR
 // does). A route change re-encodes that route, then re-assembles its route table from the cached
 // bytes of everything else (route-config.ts); clusters, endpoints, secrets and listeners are
-// reused as they are, and resource sets whose IR array did not change are reused whole.
+// reused as they are, resource sets whose IR array did not change are reused whole, and the
+// cluster and endpoint sets (sorted by name) are patched where a few entries changed.
 import type { ClusterEndpointsIR, ClusterIR, GatewayIR, ListenerIR, TLSSecretIR } from '@gantry/ir';
 import { Listener, Secret } from '@gantry/envoy-xds-proto';
 import { TypeUrl, type EncodedResource, type ResourceSet, type XdsSnapshot } from '../resources.js';
@@ -115,11 +116,12 @@ export class XdsTranslator {
 
   private clusterSet(clusters: readonly ClusterIR[], prev: Previous | undefined): ResourceSet {
     const before = prev?.snapshot[TypeUrl.Cluster];
-    const changes = before instanceof SortedResourceSet ? sortedChanges(prev!.ir.clusters, clusters, clusterName, PATCH_LIMIT) : undefined;
-    if (changes !== undefined) {
-      const names = [...changes.removed, ...changes.added].map(clusterName);
-      this.patched[TypeUrl.Cluster] = names;
-      return (before as SortedResourceSet).with(changes.removed.map(clusterName), changes.added.map((c) => this.clusterResource(c)));
+    if (prev !== undefined && before instanceof SortedResourceSet) {
+      const changes = sortedChanges(prev.ir.clusters, clusters, clusterName, PATCH_LIMIT);
+      if (changes !== undefined) {
+        this.patched[TypeUrl.Cluster] = [...changes.removed, ...changes.added].map(clusterName);
+        return before.with(changes.removed.map(clusterName), changes.added.map((c) => this.clusterResource(c)));
+      }
     }
     return SortedResourceSet.of(clusters.map((c) => this.clusterResource(c)));
   }
