@@ -222,10 +222,11 @@ cluster_gateway_api_crds() {
 
 cluster_server_url() { printf 'https://127.0.0.1:%s' "$APISERVER_PORT"; }
 
-# cluster_write_kubeconfig FILE USER CERT_NAME : certificates embedded, so the
-# file stands alone (it holds a private key: mode 0600).
-cluster_write_kubeconfig() {
-  local file="$1" user="$2" cert="$3" pki="$CLUSTER_DIR/pki"
+# cluster_write_kubeconfig_with FILE USER CREDENTIALS [NAMESPACE] : a kubeconfig for this cluster
+# whose user authenticates with CREDENTIALS (the YAML lines under `user:`, indented four spaces).
+# Mode 0600: it holds a key or a token.
+cluster_write_kubeconfig_with() {
+  local file="$1" user="$2" credentials="$3" namespace="${4:-}"
   (
     umask 077
     cat >"$file.tmp" <<EOF
@@ -235,21 +236,28 @@ clusters:
 - name: gantry-local
   cluster:
     server: $(cluster_server_url)
-    certificate-authority-data: $(base64 -w0 "$pki/ca.crt")
+    certificate-authority-data: $(base64 -w0 "$CLUSTER_DIR/pki/ca.crt")
 users:
 - name: $user
   user:
-    client-certificate-data: $(base64 -w0 "$pki/$cert.crt")
-    client-key-data: $(base64 -w0 "$pki/$cert.key")
+$credentials
 contexts:
 - name: gantry-local
   context:
     cluster: gantry-local
-    user: $user
+    user: $user${namespace:+
+    namespace: $namespace}
 current-context: gantry-local
 EOF
     mv "$file.tmp" "$file"
   )
+}
+
+# cluster_write_kubeconfig FILE USER CERT_NAME : client certificate embedded, so the file stands alone.
+cluster_write_kubeconfig() {
+  local pki="$CLUSTER_DIR/pki"
+  cluster_write_kubeconfig_with "$1" "$2" "    client-certificate-data: $(base64 -w0 "$pki/$3.crt")
+    client-key-data: $(base64 -w0 "$pki/$3.key")"
 }
 
 # --- components ----------------------------------------------------------------

@@ -82,30 +82,7 @@ gantry_write_token_kubeconfig() {
   local sa="$1" token file="$CLUSTER_DIR/gantry-controller.kubeconfig"
   token="$(gantry_kubectl -n "$GANTRY_NAMESPACE" create token "$sa" --duration=48h)" ||
     die "TokenRequest for ServiceAccount $GANTRY_NAMESPACE/$sa failed"
-  (
-    umask 077
-    cat >"$file.tmp" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: gantry-local
-  cluster:
-    server: $(cluster_server_url)
-    certificate-authority-data: $(base64 -w0 "$CLUSTER_DIR/pki/ca.crt")
-users:
-- name: $GANTRY_NAMESPACE-$sa
-  user:
-    token: $token
-contexts:
-- name: gantry-local
-  context:
-    cluster: gantry-local
-    user: $GANTRY_NAMESPACE-$sa
-    namespace: $GANTRY_NAMESPACE
-current-context: gantry-local
-EOF
-    mv "$file.tmp" "$file"
-  )
+  cluster_write_kubeconfig_with "$file" "$GANTRY_NAMESPACE-$sa" "    token: $token" "$GANTRY_NAMESPACE"
 }
 
 # The host's address on the node agent's bridge: Envoy Pods reach the xDS server there.

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { AdsServer, SnapshotCache, TypeUrl, adsBootstrap } from '@gantry/xds';
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
+import { freePort } from '@gantry/xds/testing/net';
 import type { KubeObject } from '../api/meta.js';
 import { EnvoyProcess } from '../envoy/process.js';
 import { buildSnapshot } from '../manifests/load.js';
@@ -30,13 +31,6 @@ async function listen(server: Server): Promise<number> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return (server.address() as AddressInfo).port;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  const port = await listen(probe);
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 /** A Service whose one endpoint is the local backend. */

@@ -3,11 +3,11 @@
 // readers that wait for the status the controller writes.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
+import { freePort } from '@gantry/xds/testing/net';
 import { KINDS, type JsonObject, type KindRef } from '@gantry/kube';
 import { createNamespace, createObject, deleteObject, getObject, mergePatchObject, waitFor } from '@gantry/kube/testing/api-helpers';
 import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
@@ -20,7 +20,7 @@ export const GATEWAY_API = 'gateway.networking.k8s.io';
 export const CLASS = 'gantry';
 export const CONTROLLER = 'gantry.dev/gatewayclass-controller';
 export const GATEWAY_PARAMETERS: KindRef = { group: 'gateway.gantry.dev', version: 'v1alpha1', plural: 'gatewayparameters', kind: 'GatewayParameters', namespaced: true };
-export { KINDS, createNamespace, createObject, deleteObject, getObject, mergePatchObject, waitFor };
+export { KINDS, createNamespace, createObject, deleteObject, freePort, getObject, mergePatchObject, waitFor };
 
 // Quiet unless asked: the controller logs through winston at info by default.
 setLogLevel(process.env['GANTRY_TEST_LOG'] ? 'debug' : 'error');
@@ -230,15 +230,6 @@ export function eventuallyRouteCondition(kc: KubeConfig, namespace: string, rout
 // ---- a local Envoy run from the deployer's objects ---------------------------------------------
 
 /** A port free on 127.0.0.1 right now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 export interface LocalEnvoy {
   readonly podName: string;
   readonly adminPort: number;

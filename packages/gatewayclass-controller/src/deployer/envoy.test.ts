@@ -6,13 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GatewayIR } from '@gantry/ir';
 import { AdsServer, SnapshotCache, XdsTranslator } from '@gantry/xds';
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
+import { freePort, pollUntil } from '@gantry/xds/testing/net';
 import type { Gateway, GatewayClass } from '../api/gateway-api.js';
 import { BOOTSTRAP_KEY, renderGatewayResources, type DeployerDefaults, type RenderedInfrastructure } from './render.js';
 
@@ -38,14 +38,6 @@ function render(ports: number[], xds: { host: string; port: number; sotw?: boole
   return r.infrastructure;
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
 function http(port: number, path: string, method = 'GET'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
@@ -57,22 +49,6 @@ function http(port: number, path: string, method = 'GET'): Promise<{ status: num
     req.on('error', reject);
     req.end();
   });
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (ok(v)) return v;
-      last = v;
-    } catch (err) {
-      last = String(err);
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: gave up; last result ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** The Envoy container's arguments, with the kubelet's $(VAR) expansion and the mount path swapped. */
@@ -165,12 +141,12 @@ describe('an Envoy started like the Deployment starts it', () => {
   });
 
   it('is ready, identified by its Pod name, and serves its Gateway', async () => {
-    const ready = await eventually('readiness', () => http(readinessPort, '/ready'), (r) => r.status === 200).catch((e: Error) => {
+    const ready = await pollUntil('readiness', () => http(readinessPort, '/ready'), (r) => r.status === 200, 20_000).catch((e: Error) => {
       throw new Error(`${e.message}\nenvoy output:\n${output}`);
     });
     expect(ready.status).toBe(200);
     expect(server.envoys('apps/web').map((e) => e.nodeId)).toEqual([podName]);
-    expect((await eventually('listener', () => http(listenerPort, '/x'), (r) => r.status === 200)).body).toBe('from xds');
+    expect((await pollUntil('listener', () => http(listenerPort, '/x'), (r) => r.status === 200, 20_000)).body).toBe('from xds');
     expect((await http(readinessPort, '/stats')).status).toBe(404);
   }, 30_000);
 

@@ -1,7 +1,7 @@
 // Traffic test harness: one StandaloneRuntime (ADS server + real Envoy per Gateway) and echo
 // backends, everything on 127.0.0.1. Tests describe the world as YAML, apply it, wait until
 // Envoy has ACKed it and its listeners accept connections, then send real requests.
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { type EchoServer, startEchoServer } from '../examples/echo-backend.js';
 import { getLogLevel, setLogLevel } from '../log.js';
 import { formatManifestError, parseManifests } from '../manifests/load.js';
@@ -16,26 +16,7 @@ const LISTEN_TIMEOUT_MS = 10_000;
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 export { envoyBinary };
 
-const handedOut = new Set<number>();
-
-/** A port nothing listens on right now (and that this process has not handed out before). */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, LOOPBACK, () => {
-        const addr = s.address();
-        const p = typeof addr === 'object' && addr !== null ? addr.port : 0;
-        s.close(() => resolve(p));
-      });
-    });
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-}
+export { freePort } from '@gantry/xds/testing/net';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

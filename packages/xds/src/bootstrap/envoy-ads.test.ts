@@ -15,17 +15,10 @@ import { SnapshotCache } from '../cache/index.js';
 import { AdsServer } from '../server/index.js';
 import { envoyBinary, goldenCases } from '../translator/testing.js';
 import { XdsTranslator } from '../translator/translator.js';
+import { freePort, pollUntil } from '../testing/net.js';
 import { adsBootstrap } from './ads.js';
 
 const BACKEND = 'kube/test/echo/80';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 function get(port: number, path: string, tls?: { servername: string }): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -40,22 +33,6 @@ function get(port: number, path: string, tls?: { servername: string }): Promise<
     req.on('error', reject);
     req.end();
   });
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (ok(v)) return v;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: gave up; last result ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function gatewayIR(httpPort: number, httpsPort: number, backendPort: number, greeting: string): GatewayIR {
@@ -163,19 +140,19 @@ describe.each([
   });
 
   it('serves HTTP (RDS, EDS) and HTTPS (SDS) from translated resources', async () => {
-    const hello = await eventually('hello', () => get(httpPort, '/hello'), (r) => r.status === 200).catch((e: Error) => {
+    const hello = await pollUntil('hello', () => get(httpPort, '/hello'), (r) => r.status === 200, 15_000).catch((e: Error) => {
       throw new Error(`${e.message}\nenvoy output:\n${output}`);
     });
     expect(hello.body).toBe('hello v1');
-    expect((await eventually('echo', () => get(httpPort, '/echo/a/b'), (r) => r.status === 200)).body).toBe('backend saw /a/b');
-    const tls = await eventually('https', () => get(httpsPort, '/echo/x', { servername: 'foo.example.org' }), (r) => r.status === 200);
+    expect((await pollUntil('echo', () => get(httpPort, '/echo/a/b'), (r) => r.status === 200, 15_000)).body).toBe('backend saw /a/b');
+    const tls = await pollUntil('https', () => get(httpsPort, '/echo/x', { servername: 'foo.example.org' }), (r) => r.status === 200, 15_000);
     expect(tls.body).toBe('backend saw /x');
     expect(nacks).toEqual([]);
   }, 30_000);
 
   it('applies a route edit from the memoising translator', async () => {
     cache.set('test/gw', translator.translate(gatewayIR(httpPort, httpsPort, backendPort, 'hello v2'), { listenAddress: '127.0.0.1' }));
-    await eventually('edited route', () => get(httpPort, '/hello'), (r) => r.body === 'hello v2');
+    await pollUntil('edited route', () => get(httpPort, '/hello'), (r) => r.body === 'hello v2', 15_000);
     expect(nacks).toEqual([]);
   }, 30_000);
 });

@@ -13,6 +13,7 @@ import type { GatewayIR, RouteIR } from '@gantry/ir';
 import { envoyBinary } from '../translator/testing.js';
 import { translateXds } from '../translator/translator.js';
 import { staticBootstrap } from './static.js';
+import { freePort } from '../testing/net.js';
 
 interface Echo {
   readonly method: string;
@@ -97,14 +98,6 @@ function gatewayIR(listenerPort: number, backendPort: number): GatewayIR {
     endpoints: [{ cluster: BACKEND, endpoints: [{ address: '127.0.0.1', port: backendPort }] }],
     secrets: [],
   };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 function send(port: number, path: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<Response> {

@@ -9,6 +9,8 @@ export interface SortedChanges<T> {
   readonly added: readonly T[];
 }
 
+export const NO_CHANGES: SortedChanges<never> = { removed: [], added: [] };
+
 /**
  * The changes from `before` to `after`, or undefined when more than `limit` elements changed
  * (rebuilding is then as cheap as patching).

@@ -17,7 +17,7 @@ import { hashBytes, versionOf } from './hash.js';
 import { buildListener } from './listener.js';
 import { DEFAULT_LISTEN_ADDRESS, type XdsTranslateOptions } from './options.js';
 import { RouteTableEncoder } from './route-config.js';
-import { findSorted, sortedChanges } from './sorted-diff.js';
+import { NO_CHANGES, findSorted, sortedChanges, type SortedChanges } from './sorted-diff.js';
 import { buildSecret } from './secret.js';
 import { encodeMessage } from './wire.js';
 
@@ -46,8 +46,6 @@ export class XdsTranslator {
   private readonly secrets = new WeakMap<TLSSecretIR, EncodedResource>();
   private readonly clusterEncoder = new ClusterEncoder();
   private previous: Previous | undefined;
-  /** Names the patched sets of the current translate() touched, per type. */
-  private patched: Partial<Record<TypeUrl, readonly string[]>> = {};
 
   /**
    * What the last translate() changed since the one before, per type (a missing type did not
@@ -64,17 +62,18 @@ export class XdsTranslator {
       return prev.snapshot;
     }
 
-    this.patched = {};
     const sameListeners = prev !== undefined && prev.ir.listeners === ir.listeners && prev.listenAddress === listenAddress;
     const sameClusters = prev !== undefined && prev.ir.clusters === ir.clusters;
+    // Which clusters changed, walked once for both the cluster and the assignment set.
+    const clusterChanges = prev === undefined ? undefined : sameClusters ? NO_CHANGES : sortedChanges(prev.ir.clusters, ir.clusters, clusterName, PATCH_LIMIT);
     const snapshot: XdsSnapshot = {
       [TypeUrl.Listener]: sameListeners ? prev.snapshot[TypeUrl.Listener] : this.listenerSet(ir.listeners, listenAddress),
       [TypeUrl.RouteConfiguration]: sameListeners ? prev.snapshot[TypeUrl.RouteConfiguration] : this.routeConfigSet(ir.listeners),
-      [TypeUrl.Cluster]: sameClusters ? prev.snapshot[TypeUrl.Cluster] : this.clusterSet(ir.clusters, prev),
+      [TypeUrl.Cluster]: sameClusters ? prev.snapshot[TypeUrl.Cluster] : this.clusterSet(ir.clusters, prev, clusterChanges),
       [TypeUrl.ClusterLoadAssignment]:
         sameClusters && prev.ir.endpoints === ir.endpoints
           ? prev.snapshot[TypeUrl.ClusterLoadAssignment]
-          : this.assignmentSet(ir.clusters, ir.endpoints, prev),
+          : this.assignmentSet(ir.clusters, ir.endpoints, prev, clusterChanges),
       [TypeUrl.Secret]: prev !== undefined && prev.ir.secrets === ir.secrets ? prev.snapshot[TypeUrl.Secret] : this.secretSet(ir.secrets),
     };
     this.lastChanges = prev === undefined ? undefined : this.changesSince(prev.snapshot, snapshot);
@@ -82,11 +81,11 @@ export class XdsTranslator {
     return snapshot;
   }
 
+  /** Sets sorted by name are compared in one walk of mostly identical entries; the rest are small. */
   private changesSince(before: XdsSnapshot, after: XdsSnapshot): ChangeHint {
     const out: Partial<Record<TypeUrl, Iterable<string>>> = {};
     for (const type of Object.values(TypeUrl)) {
-      if (before[type] === after[type]) continue;
-      out[type] = this.patched[type] ?? diffResourceSets(before[type], after[type]);
+      if (before[type] !== after[type]) out[type] = diffResourceSets(before[type], after[type]);
     }
     return out;
   }
@@ -114,14 +113,10 @@ export class XdsTranslator {
 
   // ---- clusters, endpoints, secrets ----
 
-  private clusterSet(clusters: readonly ClusterIR[], prev: Previous | undefined): ResourceSet {
+  private clusterSet(clusters: readonly ClusterIR[], prev: Previous | undefined, changes: SortedChanges<ClusterIR> | undefined): ResourceSet {
     const before = prev?.snapshot[TypeUrl.Cluster];
-    if (prev !== undefined && before instanceof SortedResourceSet) {
-      const changes = sortedChanges(prev.ir.clusters, clusters, clusterName, PATCH_LIMIT);
-      if (changes !== undefined) {
-        this.patched[TypeUrl.Cluster] = [...changes.removed, ...changes.added].map(clusterName);
-        return before.with(changes.removed.map(clusterName), changes.added.map((c) => this.clusterResource(c)));
-      }
+    if (changes !== undefined && before instanceof SortedResourceSet) {
+      return before.with(changes.removed.map(clusterName), changes.added.map((c) => this.clusterResource(c)));
     }
     return SortedResourceSet.of(clusters.map((c) => this.clusterResource(c)));
   }
@@ -139,12 +134,16 @@ export class XdsTranslator {
    * One assignment per cluster. A cluster without endpoints still gets an empty one: an EDS
    * cluster stays warming (and holds up listener updates) until its assignment arrives.
    */
-  private assignmentSet(clusters: readonly ClusterIR[], endpoints: readonly ClusterEndpointsIR[], prev: Previous | undefined): ResourceSet {
+  private assignmentSet(
+    clusters: readonly ClusterIR[],
+    endpoints: readonly ClusterEndpointsIR[],
+    prev: Previous | undefined,
+    clusterChanges: SortedChanges<ClusterIR> | undefined,
+  ): ResourceSet {
     const before = prev?.snapshot[TypeUrl.ClusterLoadAssignment];
-    if (prev !== undefined && before instanceof SortedResourceSet) {
-      const clusterChanges = sortedChanges(prev.ir.clusters, clusters, clusterName, PATCH_LIMIT);
-      const endpointChanges = clusterChanges && sortedChanges(prev.ir.endpoints, endpoints, endpointsName, PATCH_LIMIT);
-      if (clusterChanges !== undefined && endpointChanges !== undefined) {
+    if (prev !== undefined && clusterChanges !== undefined && before instanceof SortedResourceSet) {
+      const endpointChanges = sortedChanges(prev.ir.endpoints, endpoints, endpointsName, PATCH_LIMIT);
+      if (endpointChanges !== undefined) {
         const names = new Set<string>();
         for (const c of [...clusterChanges.removed, ...clusterChanges.added]) names.add(c.name);
         for (const e of [...endpointChanges.removed, ...endpointChanges.added]) names.add(e.cluster);
@@ -155,7 +154,6 @@ export class XdsTranslator {
           if (resource === undefined) removed.push(name);
           else upserts.push(resource);
         }
-        this.patched[TypeUrl.ClusterLoadAssignment] = [...names];
         return before.with(removed, upserts);
       }
     }

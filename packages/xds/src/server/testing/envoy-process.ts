@@ -3,25 +3,13 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { GATEWAY_METADATA_KEY } from '../node-identity.js';
 
 export { envoyBinary } from '../../testing/envoy-binary.js';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
+export { freePort } from '../../testing/net.js';
 
 export interface EnvoyOptions {
   readonly xdsPort: number;
