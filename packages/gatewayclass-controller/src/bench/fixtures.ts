@@ -30,22 +30,28 @@ export function routeToService(i: number, service: string): KubeObject {
   return route;
 }
 
-function serviceObjects(i: number): KubeObject[] {
-  const octets = `${(i >> 8) & 255}.${i & 255}`;
+/** A Service (port 80) and its EndpointSlice: ready `addresses`, all on `targetPort`. */
+export function serviceObjects(name: string, addresses: readonly string[], targetPort: number): KubeObject[] {
   return [
     {
       apiVersion: 'v1', kind: 'Service',
-      metadata: { name: `svc-${i}`, namespace: NS, uid: `s-${i}` },
-      spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+      metadata: { name, namespace: NS, uid: `s-${name}` },
+      spec: { ports: [{ name: 'http', port: 80, targetPort }] },
     },
     {
       apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-      metadata: { name: `svc-${i}-abc`, namespace: NS, labels: { 'kubernetes.io/service-name': `svc-${i}` } },
+      metadata: { name: `${name}-abc`, namespace: NS, labels: { 'kubernetes.io/service-name': name } },
       addressType: 'IPv4',
-      endpoints: [1, 2, 3].map((e) => ({ addresses: [`10.${e}.${octets}`], conditions: { ready: true } })),
-      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      endpoints: addresses.map((a) => ({ addresses: [a], conditions: { ready: true } })),
+      ports: [{ name: 'http', port: targetPort, protocol: 'TCP' }],
     } as KubeObject,
   ];
+}
+
+/** Service `svc-i`: 3 endpoints on 10.{1,2,3}.x.y:8080. */
+function benchService(i: number): KubeObject[] {
+  const octets = `${(i >> 8) & 255}.${i & 255}`;
+  return serviceObjects(`svc-${i}`, [1, 2, 3].map((e) => `10.${e}.${octets}`), 8080);
 }
 
 export function benchObjects(routes: number, listenerPort = 80): KubeObject[] {
@@ -57,7 +63,7 @@ export function benchObjects(routes: number, listenerPort = 80): KubeObject[] {
       spec: { gatewayClassName: 'gantry', listeners: [{ name: 'http', port: listenerPort, protocol: 'HTTP' }] },
     },
   ];
-  for (let i = 0; i < routes; i++) objects.push(routeObject(i), ...serviceObjects(i));
+  for (let i = 0; i < routes; i++) objects.push(routeObject(i), ...benchService(i));
   return objects;
 }
 

@@ -16,7 +16,7 @@ import type { KubeObject } from '../api/meta.js';
 import { EnvoyProcess } from '../envoy/process.js';
 import { buildSnapshot } from '../manifests/load.js';
 import { Pipeline } from '../pipeline.js';
-import { BENCH_GATEWAY, benchObjects, routeToService } from './fixtures.js';
+import { BENCH_GATEWAY, benchObjects, routeToService, serviceObjects } from './fixtures.js';
 import { formatSummary, syncedTo, withRoute } from './measure.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
@@ -24,27 +24,12 @@ const ROUTES = Number(args.get('routes') ?? 10_000);
 const RUNS = Number(args.get('runs') ?? 30);
 const DEADLINE_MS = 10_000;
 const SETTLE_MS = Number(args.get('settle-ms') ?? 250);
-const NS = 'bench';
 const LOCAL_SERVICE = 'local-backend';
 
 async function listen(server: Server): Promise<number> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return (server.address() as AddressInfo).port;
-}
-
-/** A Service whose one endpoint is the local backend. */
-function localService(port: number): KubeObject[] {
-  return [
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: LOCAL_SERVICE, namespace: NS }, spec: { ports: [{ name: 'http', port: 80, targetPort: port }] } },
-    {
-      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-      metadata: { name: `${LOCAL_SERVICE}-1`, namespace: NS, labels: { 'kubernetes.io/service-name': LOCAL_SERVICE } },
-      addressType: 'IPv4',
-      endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
-      ports: [{ name: 'http', port, protocol: 'TCP' }],
-    } as KubeObject,
-  ];
 }
 
 /** Route `index` moved to a new path, served by the local backend. */
@@ -72,7 +57,7 @@ async function main(): Promise<void> {
   const backend = createServer((_req, res) => res.end('moved'));
   const backendPort = await listen(backend);
   const gatewayPort = await freePort();
-  let snapshot = buildSnapshot([...benchObjects(ROUTES, gatewayPort), ...localService(backendPort)]);
+  let snapshot = buildSnapshot([...benchObjects(ROUTES, gatewayPort), ...serviceObjects(LOCAL_SERVICE, ['127.0.0.1'], backendPort)]);
 
   const cache = new SnapshotCache();
   const server = new AdsServer({ cache });

@@ -7,10 +7,10 @@
 // listener, this one included, after its initialization (the first LDS/CDS responses, or their
 // initial fetch timeout), so "ready" also means "has been configured once". Every other path gets
 // a 404: nothing is proxied from this port.
+import type { Json, JsonObject } from '@gantry/kube';
 import { adsBootstrap } from '@gantry/xds';
 
-type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-export type BootstrapJson = { [key: string]: Json };
+export type BootstrapJson = JsonObject;
 
 export const READINESS_LISTENER_NAME = 'gantry-readiness';
 export const READINESS_PATH = '/ready';
