@@ -34,14 +34,14 @@ export function syntheticSnapshot(n: number, shape: 'hosts' | 'paths' = 'hosts')
   for (let i = 0; i < n; i++) {
     const ns = `ns-${i % 100}`;
     const name = `app-${i}`;
-    httpRoutes.push(benchRoute(ns, name, shape, i));
+    httpRoutes.push(benchRoute(ns, name, shape));
     services.push({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { ports: [{ name: 'http', port: 80 }] } });
     endpointSlices.push(benchSlice(ns, name, i, 0));
   }
   return { gatewayClasses, gateways, httpRoutes, referenceGrants: [], namespaces: [], services, endpointSlices, secrets: [] };
 }
 
-function benchRoute(ns: string, name: string, shape: 'hosts' | 'paths', i: number, variant = 0): HTTPRoute {
+function benchRoute(ns: string, name: string, shape: 'hosts' | 'paths', variant = 0): HTTPRoute {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
@@ -95,7 +95,7 @@ export function runBench(n: number, shape: 'hosts' | 'paths' = 'hosts', repeat =
   for (let i = 0; i < repeat * 4; i++) {
     const k = (i * 7919) % n;
     const routes = current.httpRoutes.slice();
-    routes[k] = benchRoute(`ns-${k % 100}`, `app-${k}`, shape, k, i + 1);
+    routes[k] = benchRoute(`ns-${k % 100}`, `app-${k}`, shape, i + 1);
     current = { ...current, httpRoutes: routes };
     oneRouteMs = Math.min(oneRouteMs, time(() => t.translate(current)));
     const slices = current.endpointSlices.slice();
