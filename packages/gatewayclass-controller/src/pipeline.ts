@@ -3,8 +3,8 @@
 // translated again, and each Gateway's xds translator reuses encodings of unchanged IR parts.
 import type { GatewayIR } from '@gantry/ir';
 import { XdsTranslator, type ChangeHint, type XdsSnapshot } from '@gantry/xds';
-import type { Snapshot } from './api/snapshot.js';
-import { GatewayTranslator, type StatusReport, type TranslationResult } from './translator/index.js';
+import type { Snapshot } from '@gantry/api';
+import { GatewayTranslator, type StatusReport, type TranslationResult } from '@gantry/translator';
 
 /** Where per-Gateway xDS snapshots go: the ADS server's cache. */
 export interface SnapshotSink {

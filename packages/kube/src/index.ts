@@ -1,4 +1,4 @@
-export { KINDS, apiVersionOf, collectionPath, objectPath, objectKey, type KindRef } from './kinds.js';
+export { CORE_KINDS, apiVersionOf, collectionPath, objectPath, objectKey, type KindRef } from './kinds.js';
 export { silentLogger, type Logger, type LogFields } from './logger.js';
 export type { KubeObjectLike, ObjectMetaLike, Json, JsonObject } from './objects.js';
 export { Backoff, DEFAULT_BACKOFF, jittered, type BackoffOptions } from './backoff.js';
@@ -15,7 +15,6 @@ export {
 } from './resilient-watch.js';
 export {
   ObjectStore,
-  SNAPSHOT_KINDS,
   SERVICE_NAME_LABEL,
   sameObjectVersion,
   deepEqual,

@@ -1,4 +1,4 @@
-// The kinds Gantry reads and writes, and the REST paths that address them. A KindRef carries the
+// KindRefs and the REST paths that address them. A KindRef carries the
 // plural and scope so no discovery round trip is needed.
 
 export interface KindRef {
@@ -10,27 +10,23 @@ export interface KindRef {
   readonly namespaced: boolean;
 }
 
-const GATEWAY_API = 'gateway.networking.k8s.io';
-
 function kindRef(group: string, version: string, kind: string, plural: string, namespaced: boolean): KindRef {
   return Object.freeze({ group, version, kind, plural, namespaced });
 }
 
-export const KINDS = Object.freeze({
-  GatewayClass: kindRef(GATEWAY_API, 'v1', 'GatewayClass', 'gatewayclasses', false),
-  Gateway: kindRef(GATEWAY_API, 'v1', 'Gateway', 'gateways', true),
-  HTTPRoute: kindRef(GATEWAY_API, 'v1', 'HTTPRoute', 'httproutes', true),
-  GRPCRoute: kindRef(GATEWAY_API, 'v1', 'GRPCRoute', 'grpcroutes', true),
-  // v1beta1 is the storage version in v1.6.1 and the only one older installs serve.
-  ReferenceGrant: kindRef(GATEWAY_API, 'v1beta1', 'ReferenceGrant', 'referencegrants', true),
+/**
+ * The built-in Kubernetes kinds the control plane itself handles (leases, owned objects). Kinds
+ * that callers translate come from the callers (Gantry's kind table); this package knows none.
+ */
+export const CORE_KINDS = Object.freeze({
   Namespace: kindRef('', 'v1', 'Namespace', 'namespaces', false),
   Service: kindRef('', 'v1', 'Service', 'services', true),
   Secret: kindRef('', 'v1', 'Secret', 'secrets', true),
   ConfigMap: kindRef('', 'v1', 'ConfigMap', 'configmaps', true),
+  ServiceAccount: kindRef('', 'v1', 'ServiceAccount', 'serviceaccounts', true),
   EndpointSlice: kindRef('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
   Deployment: kindRef('apps', 'v1', 'Deployment', 'deployments', true),
   Lease: kindRef('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
-  Upstream: kindRef('gateway.gantry.dev', 'v1alpha1', 'Upstream', 'upstreams', true),
 });
 
 /** `group/version`, or just `version` for the core group: the objects' `apiVersion`. */

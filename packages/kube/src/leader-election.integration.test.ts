@@ -3,7 +3,7 @@
 // the API server — before anyone else can take over.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KINDS } from './kinds.js';
+import { CORE_KINDS } from './kinds.js';
 import { LeaderElector, type LeaderElectorOptions } from './leader-election.js';
 import { isJsonObject } from './objects.js';
 import { createNamespace, getObject, kubeConfigVia, recordingLogger, waitFor } from './testing/api-helpers.js';
@@ -20,7 +20,7 @@ interface Spec {
 }
 
 async function leaseSpec(kc: KubeConfig, name: string): Promise<Spec> {
-  const lease = await getObject(kc, KINDS.Lease, NS, name);
+  const lease = await getObject(kc, CORE_KINDS.Lease, NS, name);
   return (isJsonObject(lease['spec']) ? lease['spec'] : {}) as Spec;
 }
 

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { jittered } from './backoff.js';
-import { apiVersionOf, collectionPath, KINDS, objectPath } from './kinds.js';
+import { apiVersionOf, collectionPath, CORE_KINDS, objectPath } from './kinds.js';
 import { silentLogger, type Logger } from './logger.js';
 import { isJsonObject, type Json, type JsonObject } from './objects.js';
 import { errorFromResponse, requestJson } from './rest.js';
@@ -193,7 +193,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
         const renewed = { ...this.lease, spec: { ...this.lease.spec, renewTime: microTime(now) } };
         if (await this.write(renewed, timeoutMs, sentAt)) return true;
       }
-      const r = await requestJson(this.kc, objectPath(KINDS.Lease, this.opts.namespace, this.opts.name), {
+      const r = await requestJson(this.kc, objectPath(CORE_KINDS.Lease, this.opts.namespace, this.opts.name), {
         timeoutMs,
         signal: this.abort.signal,
       });
@@ -231,7 +231,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
 
   private async create(now: Date, timeoutMs: number, sentAt: number): Promise<boolean> {
     const body: JsonObject = {
-      apiVersion: apiVersionOf(KINDS.Lease),
+      apiVersion: apiVersionOf(CORE_KINDS.Lease),
       kind: 'Lease',
       metadata: { name: this.opts.name, namespace: this.opts.namespace },
       spec: {
@@ -242,7 +242,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
         leaseTransitions: 0,
       },
     };
-    const r = await requestJson(this.kc, collectionPath(KINDS.Lease, this.opts.namespace), {
+    const r = await requestJson(this.kc, collectionPath(CORE_KINDS.Lease, this.opts.namespace), {
       method: 'POST',
       body,
       timeoutMs,
@@ -257,9 +257,9 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
 
   /** PUT guarded by the lease's resourceVersion; true when accepted. */
   private async write(lease: LeaseObject, timeoutMs: number, sentAt: number): Promise<boolean> {
-    const r = await requestJson(this.kc, objectPath(KINDS.Lease, this.opts.namespace, this.opts.name), {
+    const r = await requestJson(this.kc, objectPath(CORE_KINDS.Lease, this.opts.namespace, this.opts.name), {
       method: 'PUT',
-      body: { apiVersion: apiVersionOf(KINDS.Lease), kind: 'Lease', metadata: lease.metadata, spec: { ...lease.spec } },
+      body: { apiVersion: apiVersionOf(CORE_KINDS.Lease), kind: 'Lease', metadata: lease.metadata, spec: { ...lease.spec } },
       timeoutMs,
       signal: this.abort.signal,
     });
@@ -294,7 +294,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
 
   /** Hands the lease back: no holder, so the next candidate takes it without waiting. */
   private async release(): Promise<void> {
-    const path = objectPath(KINDS.Lease, this.opts.namespace, this.opts.name);
+    const path = objectPath(CORE_KINDS.Lease, this.opts.namespace, this.opts.name);
     const timeoutMs = this.retryPeriodMs * 2;
     try {
       // Two tries: the lease we hold may be a write behind (a renewal aborted by stop() can still
@@ -310,7 +310,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
         const spec: LeaseRecord = { leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: lease.spec.leaseTransitions ?? 0 };
         const r = await requestJson(this.kc, path, {
           method: 'PUT',
-          body: { apiVersion: apiVersionOf(KINDS.Lease), kind: 'Lease', metadata: lease.metadata, spec: { ...spec } },
+          body: { apiVersion: apiVersionOf(CORE_KINDS.Lease), kind: 'Lease', metadata: lease.metadata, spec: { ...spec } },
           timeoutMs,
         });
         if (r.status === 409) continue;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { KINDS } from './kinds.js';
+import { GATEWAY_KINDS } from './testing/gateway-kinds.js';
+import { CORE_KINDS } from './kinds.js';
 import { ObjectStore, SERVICE_NAME_LABEL } from './object-store.js';
 import type { KubeObjectLike } from './objects.js';
 
@@ -11,8 +12,8 @@ describe('ObjectStore identity rules', () => {
   it('keeps an object whose resourceVersion did not change, replaces one that did', () => {
     const s = new ObjectStore();
     const a1 = obj('a', '1');
-    expect(s.apply(KINDS.Service, { type: 'ADDED', object: a1 })).toBe(true);
-    expect(s.apply(KINDS.Service, { type: 'MODIFIED', object: obj('a', '1') })).toBe(false);
+    expect(s.apply(CORE_KINDS.Service, { type: 'ADDED', object: a1 })).toBe(true);
+    expect(s.apply(CORE_KINDS.Service, { type: 'MODIFIED', object: obj('a', '1') })).toBe(false);
     expect(s.get('Service', 'default', 'a')).toBe(a1);
     const a2 = obj('a', '2');
     expect(s.apply('Service', { type: 'MODIFIED', object: a2 })).toBe(true);
@@ -106,9 +107,9 @@ describe('ObjectStore notifications', () => {
   it('connects to a watch-shaped source', () => {
     const s = new ObjectStore();
     let cb: ((e: { type: 'ADDED'; object: KubeObjectLike }) => void) | undefined;
-    s.connect({ kind: KINDS.Secret, onEvent: (f) => ((cb = f), () => {}) });
+    s.connect({ kind: CORE_KINDS.Secret, onEvent: (f) => ((cb = f), () => {}) });
     cb?.({ type: 'ADDED', object: obj('tls', '3') });
-    expect(s.get(KINDS.Secret, 'default', 'tls')?.metadata.resourceVersion).toBe('3');
+    expect(s.get(CORE_KINDS.Secret, 'default', 'tls')?.metadata.resourceVersion).toBe('3');
   });
 });
 
@@ -153,18 +154,19 @@ describe('ObjectStore indexes', () => {
 });
 
 describe('ObjectStore.toSnapshot', () => {
+  const FIELDS = { gateways: 'Gateway', httpRoutes: 'HTTPRoute', services: 'Service' };
   it('maps kinds to snapshot fields and keeps arrays and the snapshot stable while unchanged', () => {
-    const s = new ObjectStore({ otherKinds: ['Upstream'] });
-    s.apply(KINDS.Gateway, { type: 'ADDED', object: obj('gw', '1') });
-    s.apply(KINDS.Service, { type: 'ADDED', object: obj('svc', '1') });
+    const s = new ObjectStore({ snapshotFields: FIELDS, otherKinds: ['Upstream'] });
+    s.apply(GATEWAY_KINDS.Gateway, { type: 'ADDED', object: obj('gw', '1') });
+    s.apply(CORE_KINDS.Service, { type: 'ADDED', object: obj('svc', '1') });
     const s1 = s.toSnapshot();
-    expect(s1.gateways.map((o) => o.metadata.name)).toEqual(['gw']);
-    expect(s1.services.length).toBe(1);
+    expect(s1.gateways?.map((o) => o.metadata.name)).toEqual(['gw']);
+    expect(s1.services?.length).toBe(1);
     expect(s1.httpRoutes).toEqual([]);
     expect(s1.others).toEqual([]);
     expect(s.toSnapshot()).toBe(s1);
 
-    s.apply(KINDS.Service, { type: 'MODIFIED', object: obj('svc', '2') });
+    s.apply(CORE_KINDS.Service, { type: 'MODIFIED', object: obj('svc', '2') });
     const s2 = s.toSnapshot();
     expect(s2).not.toBe(s1);
     expect(s2.gateways).toBe(s1.gateways);
@@ -176,12 +178,12 @@ describe('ObjectStore.toSnapshot', () => {
     expect(s3.services).toBe(s2.services);
     expect(s3.others?.map((o) => o.metadata.name)).toEqual(['up']);
     // Kinds outside the snapshot do not invalidate it.
-    s.apply(KINDS.Lease, { type: 'ADDED', object: obj('lease', '1') });
+    s.apply(CORE_KINDS.Lease, { type: 'ADDED', object: obj('lease', '1') });
     expect(s.toSnapshot()).toBe(s3);
   });
 
   it('is frozen', () => {
-    const s = new ObjectStore();
+    const s = new ObjectStore({ snapshotFields: FIELDS });
     const snap = s.toSnapshot();
     expect(Object.isFrozen(snap)).toBe(true);
     expect(Object.isFrozen(snap.gateways)).toBe(true);

@@ -12,32 +12,21 @@ export type KindArg = KindRef | string;
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
-/** The store's kinds that make up the translator's input, by snapshot field. */
-export const SNAPSHOT_KINDS = Object.freeze({
-  gatewayClasses: 'GatewayClass',
-  gateways: 'Gateway',
-  httpRoutes: 'HTTPRoute',
-  referenceGrants: 'ReferenceGrant',
-  namespaces: 'Namespace',
-  services: 'Service',
-  endpointSlices: 'EndpointSlice',
-  secrets: 'Secret',
-});
-
-type SnapshotField = keyof typeof SNAPSHOT_KINDS;
-
 /**
- * Structurally the controller's `Snapshot`: pass it as the type argument of `toSnapshot` there
- * (`store.toSnapshot<Snapshot>()`), the store does not know the richer object types.
+ * The store's snapshot: one array per field (the caller names the kind of each), plus `others`,
+ * every object of the "other" kinds in one array. Callers pass their richer snapshot type as the
+ * type argument of `toSnapshot`.
  */
-export type StoreSnapshot = { readonly [F in SnapshotField]: readonly KubeObjectLike[] } & {
+export type StoreSnapshot = { readonly [field: string]: readonly KubeObjectLike[] | undefined } & {
   readonly others?: readonly KubeObjectLike[];
 };
 
 export type ChangeListener = (kinds: ReadonlySet<string>) => void;
 
 export interface ObjectStoreOptions {
-  /** Kinds whose objects `toSnapshot` puts in `others` (Gantry's own kinds, e.g. 'Upstream'). */
+  /** Snapshot field → the kind whose objects it holds. */
+  readonly snapshotFields?: Readonly<Record<string, string>>;
+  /** Kinds whose objects `toSnapshot` puts together in `others`. */
   readonly otherKinds?: readonly string[];
 }
 
@@ -138,12 +127,14 @@ class KindBucket {
 export class ObjectStore {
   private readonly buckets = new Map<string, KindBucket>();
   private readonly listeners = new Set<ChangeListener>();
+  private readonly snapshotFields: readonly (readonly [field: string, kind: string])[];
   private readonly otherKinds: readonly string[];
   private batchDepth = 0;
   private pending = new Set<string>();
   private snapshot: { versions: number[]; value: StoreSnapshot } | undefined;
 
   constructor(opts: ObjectStoreOptions = {}) {
+    this.snapshotFields = Object.entries(opts.snapshotFields ?? {});
     this.otherKinds = opts.otherKinds ?? [];
   }
 
@@ -283,20 +274,20 @@ export class ObjectStore {
    * the same as last time when their kinds did not change.
    */
   toSnapshot<S extends StoreSnapshot = StoreSnapshot>(): S {
-    const fields = Object.keys(SNAPSHOT_KINDS) as SnapshotField[];
-    const kinds = [...fields.map((f) => SNAPSHOT_KINDS[f]), ...this.otherKinds];
+    const fields = this.snapshotFields;
+    const kinds = [...fields.map(([, kind]) => kind), ...this.otherKinds];
     const versions = kinds.map((k) => this.version(k));
     const prev = this.snapshot;
     if (prev && prev.versions.every((v, i) => v === versions[i])) return prev.value as S;
     const value: Record<string, readonly KubeObjectLike[]> = {};
-    for (const f of fields) value[f] = this.list(SNAPSHOT_KINDS[f]);
+    for (const [field, kind] of fields) value[field] = this.list(kind);
     if (this.otherKinds.length > 0) {
       const otherVersions = versions.slice(fields.length);
       const prevOthers = prev?.value.others;
       const othersUnchanged = prev && prevOthers && otherVersions.every((v, i) => v === prev.versions[fields.length + i]);
       value['others'] = othersUnchanged ? prevOthers : Object.freeze(this.otherKinds.flatMap((k) => this.list(k)));
     }
-    const snapshot = Object.freeze(value) as unknown as StoreSnapshot;
+    const snapshot = Object.freeze(value) as StoreSnapshot;
     this.snapshot = { versions, value: snapshot };
     return snapshot as S;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { KINDS } from './kinds.js';
+import { GATEWAY_KINDS } from './testing/gateway-kinds.js';
+import { CORE_KINDS } from './kinds.js';
 import type { JsonObject } from './objects.js';
 import { LAST_APPLIED_ANNOTATION, stripObject } from './strip.js';
 
@@ -20,7 +21,7 @@ function raw(): JsonObject {
 
 describe('stripObject', () => {
   it('drops managedFields, selfLink and the last-applied annotation, keeps the rest', () => {
-    const s = stripObject(KINDS.Service, raw()) as unknown as JsonObject;
+    const s = stripObject(CORE_KINDS.Service, raw()) as unknown as JsonObject;
     expect(s).toEqual({
       apiVersion: 'v1',
       kind: 'Service',
@@ -32,17 +33,17 @@ describe('stripObject', () => {
   it('removes annotations left empty', () => {
     const r = raw();
     (r['metadata'] as JsonObject)['annotations'] = { [LAST_APPLIED_ANNOTATION]: '{}' };
-    const s = stripObject(KINDS.Service, r);
+    const s = stripObject(CORE_KINDS.Service, r);
     expect(s.metadata.annotations).toBeUndefined();
   });
 
   it('fills apiVersion and kind, which list items of built-in kinds lack', () => {
-    expect(stripObject(KINDS.EndpointSlice, { metadata: { name: 'x' } })).toMatchObject({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' });
-    expect(stripObject(KINDS.ReferenceGrant, { metadata: { name: 'x' } })).toMatchObject({ apiVersion: 'gateway.networking.k8s.io/v1beta1' });
+    expect(stripObject(CORE_KINDS.EndpointSlice, { metadata: { name: 'x' } })).toMatchObject({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' });
+    expect(stripObject(GATEWAY_KINDS.ReferenceGrant, { metadata: { name: 'x' } })).toMatchObject({ apiVersion: 'gateway.networking.k8s.io/v1beta1' });
   });
 
   it('freezes the result deeply', () => {
-    const s = stripObject(KINDS.Service, raw()) as unknown as { spec: { ports: { port: number }[] } };
+    const s = stripObject(CORE_KINDS.Service, raw()) as unknown as { spec: { ports: { port: number }[] } };
     expect(Object.isFrozen(s)).toBe(true);
     expect(Object.isFrozen(s.spec.ports[0])).toBe(true);
     expect(() => {
@@ -52,7 +53,7 @@ describe('stripObject', () => {
 
   it('does not touch the input metadata', () => {
     const r = raw();
-    stripObject(KINDS.Service, r);
+    stripObject(CORE_KINDS.Service, r);
     expect((r['metadata'] as JsonObject)['managedFields']).toBeDefined();
   });
 });

@@ -7,7 +7,7 @@ import type { GatewayIR } from '@gantry/ir';
 import { TypeUrl, type EnvoyStatus, type XdsSnapshot } from '@gantry/xds';
 import { createGantryMetrics, PROMETHEUS_CONTENT_TYPE } from '../metrics/index.js';
 import { Pipeline } from '../pipeline.js';
-import { snapshotFromYaml } from '../translator/testing.js';
+import { snapshotFromYaml } from '@gantry/translator/testing/index';
 import { createAdminServer, type AdminServer, type Readiness } from './server.js';
 
 // fastify.inject() loads light-my-request, which require()s the ES-module-only `cookie` 2.x.

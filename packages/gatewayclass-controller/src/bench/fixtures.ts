@@ -1,7 +1,6 @@
 // Synthetic clusters for benchmarks: one Gateway, N HTTPRoutes spread over 100 hostnames, each
 // route to its own Service with 3 ready endpoints.
-import type { KubeObject } from '../api/meta.js';
-import type { Snapshot } from '../api/snapshot.js';
+import type { KubeObject, Snapshot } from '@gantry/api';
 import { buildSnapshot } from '../manifests/load.js';
 
 export const BENCH_GATEWAY = 'bench/gw';

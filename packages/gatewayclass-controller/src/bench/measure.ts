@@ -1,8 +1,7 @@
 // What the benchmarks share: summary statistics, a route swapped into a snapshot, and waiting
 // until the bench Gateway's Envoy has ACKed a snapshot.
 import type { AdsServer } from '@gantry/xds';
-import type { KubeObject } from '../api/meta.js';
-import type { Snapshot } from '../api/snapshot.js';
+import type { KubeObject, Snapshot } from '@gantry/api';
 import { BENCH_GATEWAY } from './fixtures.js';
 
 export interface Summary {

@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import { AdsServer, SnapshotCache, TypeUrl, adsBootstrap } from '@gantry/xds';
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 import { freePort } from '@gantry/xds/testing/net';
-import type { KubeObject } from '../api/meta.js';
+import type { KubeObject } from '@gantry/api';
 import { EnvoyProcess } from '../envoy/process.js';
 import { buildSnapshot } from '../manifests/load.js';
 import { Pipeline } from '../pipeline.js';

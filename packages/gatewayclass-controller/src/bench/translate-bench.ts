@@ -7,7 +7,7 @@
 import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SnapshotCache, AdsServer, TypeUrl } from '@gantry/xds';
-import type { KubeObject } from '../api/meta.js';
+import type { KubeObject } from '@gantry/api';
 import { Pipeline } from '../pipeline.js';
 import { BENCH_GATEWAY, benchSnapshot, routeObject, routeToService } from './fixtures.js';
 import { formatSummary, syncedTo, withRoute } from './measure.js';

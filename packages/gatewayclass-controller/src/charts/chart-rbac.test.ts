@@ -6,14 +6,15 @@
 // objects when the Gateway leaves the class, release and delete its Leases on stop. Plus
 // SubjectAccessReviews for what it must NOT be able to do, and why `create` sits next to `patch`
 // for server-side apply.
+import { KIND_TABLE } from '@gantry/api';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
-import { KINDS, collectionPath, objectPath, requestJson, requestOk, type JsonObject, type KindRef } from '@gantry/kube';
+import { CORE_KINDS, collectionPath, objectPath, requestJson, requestOk, type JsonObject, type KindRef } from '@gantry/kube';
 import { createNamespace, createObject, getObject, mergePatchObject, waitFor } from '@gantry/kube/testing/api-helpers';
 import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
 import { Controller } from '../controller/controller.js';
 import { REPORT_LABEL } from '../controller/data-plane.js';
-import { GATEWAY_PARAMETERS } from '../controller/sources.js';
+import { GATEWAY_PARAMETERS } from '../controller/test-harness.js';
 import { freePort, startEnvoyFromDeployment, type LocalEnvoy } from '../controller/test-harness.js';
 import { OWNED_OBJECT_SELECTOR } from '../deployer/index.js';
 import { setLogLevel } from '../log.js';
@@ -27,7 +28,7 @@ const APPS = 'apps';
 const SA_USER = `system:serviceaccount:${NS}:gantry`;
 const SA_GROUPS = ['system:serviceaccounts', `system:serviceaccounts:${NS}`, 'system:authenticated'];
 const SERVICE_ACCOUNT: KindRef = { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true };
-const OWNED_KINDS: readonly KindRef[] = [KINDS.Deployment, KINDS.Service, KINDS.ConfigMap, SERVICE_ACCOUNT];
+const OWNED_KINDS: readonly KindRef[] = [CORE_KINDS.Deployment, CORE_KINDS.Service, CORE_KINDS.ConfigMap, SERVICE_ACCOUNT];
 
 interface Condition { type: string; status: string }
 
@@ -122,16 +123,16 @@ describe('charts/gantry RBAC on a real API server', () => {
     // GatewayParameters, the deployer's own kinds by label.
     await waitFor('all watches synced', () => c.readiness().ready, 30_000);
     await waitFor('the Lease won', async () => {
-      const lease = await getObject(admin, KINDS.Lease, NS, 'gantry-leader');
+      const lease = await getObject(admin, CORE_KINDS.Lease, NS, 'gantry-leader');
       return (lease['spec'] as { holderIdentity?: string }).holderIdentity === 'gantry-test-0';
     }, 30_000);
 
-    await createObject(admin, KINDS.Service, APPS, { metadata: { name: 'echo' }, spec: { ports: [{ name: 'http', port: 8080 }], selector: { app: 'echo' } } });
+    await createObject(admin, CORE_KINDS.Service, APPS, { metadata: { name: 'echo' }, spec: { ports: [{ name: 'http', port: 8080 }], selector: { app: 'echo' } } });
     // A ClusterIP Service (no load balancer here), through GatewayParameters (read from the watch).
     await createObject(admin, GATEWAY_PARAMETERS, APPS, { metadata: { name: 'local' }, spec: { service: { type: 'ClusterIP' } } });
     // `gw` gets a real Envoy; `leaving` moves to another controller's class later.
     for (const name of ['gw', 'leaving']) {
-      await createObject(admin, KINDS.Gateway, APPS, {
+      await createObject(admin, KIND_TABLE.Gateway, APPS, {
         metadata: { name },
         spec: {
           gatewayClassName: 'gantry',
@@ -140,18 +141,18 @@ describe('charts/gantry RBAC on a real API server', () => {
         },
       });
     }
-    await createObject(admin, KINDS.HTTPRoute, APPS, {
+    await createObject(admin, KIND_TABLE.HTTPRoute, APPS, {
       metadata: { name: 'route' },
       spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'echo', port: 8080 }] }] },
     });
 
     // Status: merge patches on gatewayclasses/status, gateways/status, httproutes/status.
     await waitFor('GatewayClass Accepted', async () =>
-      conditions(await getObject(admin, KINDS.GatewayClass, undefined, 'gantry')).some((x) => x.type === 'Accepted' && x.status === 'True'), 30_000);
+      conditions(await getObject(admin, KIND_TABLE.GatewayClass, undefined, 'gantry')).some((x) => x.type === 'Accepted' && x.status === 'True'), 30_000);
     await waitFor('Gateway Accepted', async () =>
-      conditions(await getObject(admin, KINDS.Gateway, APPS, 'gw')).some((x) => x.type === 'Accepted' && x.status === 'True'), 30_000);
+      conditions(await getObject(admin, KIND_TABLE.Gateway, APPS, 'gw')).some((x) => x.type === 'Accepted' && x.status === 'True'), 30_000);
     await waitFor('HTTPRoute status written', async () => {
-      const route = await getObject(admin, KINDS.HTTPRoute, APPS, 'route');
+      const route = await getObject(admin, KIND_TABLE.HTTPRoute, APPS, 'route');
       const parents = (route['status'] as { parents?: { controllerName: string }[] } | undefined)?.parents ?? [];
       return parents.some((p) => p.controllerName === 'gantry.dev/gatewayclass-controller');
     }, 30_000);
@@ -163,8 +164,8 @@ describe('charts/gantry RBAC on a real API server', () => {
     }, 30_000);
 
     // The Gateway leaves our classes: the deployer deletes what it made for it (delete verb).
-    await createObject(admin, KINDS.GatewayClass, undefined, { metadata: { name: 'other' }, spec: { controllerName: 'example.com/other' } });
-    await mergePatchObject(admin, KINDS.Gateway, APPS, 'leaving', { spec: { gatewayClassName: 'other' } });
+    await createObject(admin, KIND_TABLE.GatewayClass, undefined, { metadata: { name: 'other' }, spec: { controllerName: 'example.com/other' } });
+    await mergePatchObject(admin, KIND_TABLE.Gateway, APPS, 'leaving', { spec: { gatewayClassName: 'other' } });
     await waitFor('the departed Gateway\'s objects deleted', async () => {
       for (const kind of OWNED_KINDS) if ((await listOwned(kind)).length !== 1) return false;
       return true;
@@ -172,18 +173,18 @@ describe('charts/gantry RBAC on a real API server', () => {
 
     // A real Envoy from gw's objects ACKs its config: this replica publishes that in its own
     // report Lease (server-side apply), the leader watches the reports and writes Programmed.
-    const [deployed = ''] = await listOwned(KINDS.Deployment);
+    const [deployed = ''] = await listOwned(CORE_KINDS.Deployment);
     envoy = await startEnvoyFromDeployment(admin, APPS, deployed, `${deployed}-pod-0`);
     await waitFor('Gateway Programmed', async () =>
-      conditions(await getObject(admin, KINDS.Gateway, APPS, 'gw')).some((x) => x.type === 'Programmed' && x.status === 'True'), 30_000);
-    await waitFor('the data-plane report Lease', async () => (await listNames(KINDS.Lease, NS, `${REPORT_LABEL}=${lease}`)).length === 1, 30_000);
+      conditions(await getObject(admin, KIND_TABLE.Gateway, APPS, 'gw')).some((x) => x.type === 'Programmed' && x.status === 'True'), 30_000);
+    await waitFor('the data-plane report Lease', async () => (await listNames(CORE_KINDS.Lease, NS, `${REPORT_LABEL}=${lease}`)).length === 1, 30_000);
 
     // Stopping releases the election Lease (update by name) and deletes the report Lease.
     await c.stop();
     controller = undefined;
-    const election = await getObject(admin, KINDS.Lease, NS, lease);
+    const election = await getObject(admin, CORE_KINDS.Lease, NS, lease);
     expect((election['spec'] as { holderIdentity?: string }).holderIdentity ?? '').toBe('');
-    expect(await listNames(KINDS.Lease, NS, `${REPORT_LABEL}=${lease}`)).toEqual([]);
+    expect(await listNames(CORE_KINDS.Lease, NS, `${REPORT_LABEL}=${lease}`)).toEqual([]);
   }, 120_000);
 
   it('allows what the controller does, and nothing around it', async () => {
@@ -232,13 +233,13 @@ describe('charts/gantry RBAC on a real API server', () => {
     });
     const kc = await serviceAccountKubeConfig(NS, 'patch-only');
     const apply = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'applied', namespace: APPS }, data: { a: '1' } };
-    const r = await requestJson(kc, objectPath(KINDS.ConfigMap, APPS, 'applied'), {
+    const r = await requestJson(kc, objectPath(CORE_KINDS.ConfigMap, APPS, 'applied'), {
       method: 'PATCH', query: { fieldManager: 'gantry', force: true }, body: apply, contentType: 'application/apply-patch+yaml',
     });
     expect(r.status).toBe(403);
     // Once the object exists, patch alone is enough for the same apply.
-    await createObject(admin, KINDS.ConfigMap, APPS, { metadata: { name: 'applied' }, data: { a: '0' } });
-    const again = await requestJson(kc, objectPath(KINDS.ConfigMap, APPS, 'applied'), {
+    await createObject(admin, CORE_KINDS.ConfigMap, APPS, { metadata: { name: 'applied' }, data: { a: '0' } });
+    const again = await requestJson(kc, objectPath(CORE_KINDS.ConfigMap, APPS, 'applied'), {
       method: 'PATCH', query: { fieldManager: 'gantry', force: true }, body: apply, contentType: 'application/apply-patch+yaml',
     });
     expect(again.status).toBe(200);

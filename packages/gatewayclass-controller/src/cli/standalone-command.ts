@@ -1,7 +1,7 @@
 // `gantry standalone --dir DIR`: no Kubernetes. Serves the manifests of a directory to local Envoys.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { KubeObject } from '../api/meta.js';
+import type { KubeObject } from '@gantry/api';
 import { resolveEnvoyPath } from '../envoy/process.js';
 import { logger, setLogLevel } from '../log.js';
 import { DirectorySource } from '../standalone/directory-source.js';

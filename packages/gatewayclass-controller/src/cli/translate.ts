@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { redactIR, type GatewayIR } from '@gantry/ir';
 import { snapshotToEnvoyJson, staticBootstrap, translateXds } from '@gantry/xds';
 import { buildSnapshot, formatManifestError, loadManifestFiles } from '../manifests/load.js';
-import { translate, type StatusReport } from '../translator/index.js';
+import { translate, type StatusReport } from '@gantry/translator';
 import { expandManifestPaths } from './files.js';
 
 // Shared objects (the translator reuses condition lists) print in full, never as YAML aliases.

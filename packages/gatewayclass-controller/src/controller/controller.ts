@@ -5,17 +5,16 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { LeaderElector, type CurrentObject, type KubeObjectLike } from '@gantry/kube';
 import { AdsServer, SnapshotCache } from '@gantry/xds';
 import { createAdminServer, type AdminServer } from '../admin/index.js';
-import type { Gateway, GatewayClass, GatewayStatus, HTTPRoute, HTTPRouteStatus } from '../api/gateway-api.js';
-import type { Snapshot } from '../api/snapshot.js';
+import { KIND_TABLE, type Gateway, type GatewayClass, type GatewayStatus, type HTTPRoute, type HTTPRouteStatus, type Snapshot } from '@gantry/api';
 import { Deployer } from '../deployer/index.js';
 import { logger, getLogLevel, setLogLevel } from '../log.js';
 import { createGantryMetrics, forgetGateway, instrumentAdsServer, recordSnapshotResources, type GantryMetrics } from '../metrics/index.js';
 import { Pipeline, type PipelineRun } from '../pipeline.js';
 import { dataPlaneOutcome, reportKey, resolveProgrammed, watchDataPlane, type DataPlaneOutcome, type ObjectStatus } from '../status/index.js';
-import { CONTROLLER_NAME, type StatusReport } from '../translator/index.js';
+import { CONTROLLER_NAME, type StatusReport } from '@gantry/translator';
 import { withDeployment } from './deploy-status.js';
 import { Deployments, type WantedDeployment } from './deployments.js';
-import { DATA_PLANE_REPORTS, GATEWAY_PARAMETERS, KubeSources, OWNED_PREFIX } from './sources.js';
+import { DATA_PLANE_REPORTS, KubeSources, OWNED_PREFIX } from './sources.js';
 import { DataPlaneReporter } from './data-plane-reporter.js';
 import { combineDataPlane, localDataPlane, otherReports, snapshotDigest, type DataPlaneReport, type GatewayDataPlane } from './data-plane.js';
 import { NOT_CACHED, StatusWriter } from './status-writer.js';
@@ -105,7 +104,7 @@ export class Controller {
         kubeConfig: opts.kubeConfig,
         xds: opts.xdsAdvertise,
         ...(opts.envoyImage ? { defaults: { envoyImage: opts.envoyImage } } : {}),
-        parameters: (key) => this.sources.store.get(GATEWAY_PARAMETERS.kind, key.namespace, key.name) as never,
+        parameters: (key) => this.sources.store.get(KIND_TABLE.GatewayParameters.kind, key.namespace, key.name) as never,
       });
       this.deployments = new Deployments({ deployer, logger: logger('deployer'), onResult: () => this.schedulePublish() });
     }
@@ -333,7 +332,7 @@ export class Controller {
   private syncDeployments(run: PipelineRun): void {
     if (!this.deployments) return;
     const store = this.sources.store;
-    const shared = [GATEWAY_PARAMETERS.kind, ...['Deployment', 'Service', 'ConfigMap', 'ServiceAccount'].map((k) => `${OWNED_PREFIX}${k}`)]
+    const shared = [KIND_TABLE.GatewayParameters.kind, ...['Deployment', 'Service', 'ConfigMap', 'ServiceAccount'].map((k) => `${OWNED_PREFIX}${k}`)]
       .map((k) => store.version(k)).join('.');
     const wanted = new Map<string, WantedDeployment>();
     for (const key of run.result.gateways.keys()) {

@@ -2,7 +2,7 @@
 // it changes (debounced) and renewed periodically while it says anything, so the leader can tell
 // a live replica's report from one a dead replica left behind. Deleted on a clean stop.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KINDS, microTime, objectPath, requestJson, type Logger } from '@gantry/kube';
+import { CORE_KINDS, microTime, objectPath, requestJson, type Logger } from '@gantry/kube';
 import { REPORT_ANNOTATION, REPORT_LABEL, reportLeaseName, type DataPlaneReport } from './data-plane.js';
 
 const APPLY_PATCH = 'application/apply-patch+yaml';
@@ -68,7 +68,7 @@ export class DataPlaneReporter {
     clearInterval(this.refresh);
     await this.writing;
     if (!this.written) return;
-    const r = await requestJson(this.opts.kubeConfig, objectPath(KINDS.Lease, this.opts.namespace, this.leaseName), { method: 'DELETE', timeoutMs: 5000 }).catch(() => undefined);
+    const r = await requestJson(this.opts.kubeConfig, objectPath(CORE_KINDS.Lease, this.opts.namespace, this.leaseName), { method: 'DELETE', timeoutMs: 5000 }).catch(() => undefined);
     if (r !== undefined && r.status >= 300 && r.status !== 404) this.opts.logger.warn('could not delete the data-plane report', { lease: this.leaseName, status: r.status });
   }
 
@@ -97,7 +97,7 @@ export class DataPlaneReporter {
       },
     };
     try {
-      const r = await requestJson(this.opts.kubeConfig, objectPath(KINDS.Lease, this.opts.namespace, this.leaseName), {
+      const r = await requestJson(this.opts.kubeConfig, objectPath(CORE_KINDS.Lease, this.opts.namespace, this.leaseName), {
         method: 'PATCH',
         query: { fieldManager: FIELD_MANAGER, force: true },
         body: lease,

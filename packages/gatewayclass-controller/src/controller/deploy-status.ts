@@ -2,10 +2,9 @@
 // GatewayClass or Gateway not Accepted (InvalidParameters), and a LoadBalancer Service still
 // waiting for an address keeps the Gateway from being Programmed (AddressNotAssigned), and the
 // Service's addresses become the Gateway's status.addresses.
-import type { Condition } from '../api/meta.js';
-import type { GatewayStatus } from '../api/gateway-api.js';
+import type { Condition, GatewayStatus } from '@gantry/api';
 import type { ReconcileResult, RenderProblem } from '../deployer/index.js';
-import type { StatusReport } from '../translator/index.js';
+import type { StatusReport } from '@gantry/translator';
 
 function setCondition(conditions: readonly Condition[] | undefined, next: Condition): Condition[] {
   const out = (conditions ?? []).filter((c) => c.type !== next.type);

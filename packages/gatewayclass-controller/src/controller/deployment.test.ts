@@ -2,12 +2,13 @@
 // what the deployer created: the four objects per Gateway (owned by it, parameters merged, drift
 // reverted, bad references reported), the Gateway's addresses from its Service, and Programmed
 // following what the Envoy ACKed or NACKed.
+import { KIND_TABLE } from '@gantry/api';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:net';
 import { patchStatus } from '@gantry/kube';
 import type { Controller } from './controller.js';
 import {
-  GATEWAY_PARAMETERS, KINDS, cond, createObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, getObject, hasCondition,
+  GATEWAY_PARAMETERS, CORE_KINDS, cond, createObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, getObject, hasCondition,
   mergePatchObject, read, startCluster, startEnvoyFromDeployment, waitFor, type LocalEnvoy, type ObjectWithStatus, type TestCluster,
 } from './test-harness.js';
 
@@ -25,7 +26,7 @@ interface Owned {
   spec?: { replicas?: number; type?: string; clusterIP?: string; ports?: { port: number }[] };
 }
 
-const OWNED_KINDS = [KINDS.ConfigMap, KINDS.Deployment, KINDS.Service, { ...KINDS.ConfigMap, kind: 'ServiceAccount', plural: 'serviceaccounts' }];
+const OWNED_KINDS = [CORE_KINDS.ConfigMap, CORE_KINDS.Deployment, CORE_KINDS.Service, { ...CORE_KINDS.ConfigMap, kind: 'ServiceAccount', plural: 'serviceaccounts' }];
 
 async function owned(kind: (typeof OWNED_KINDS)[number], name: string): Promise<Owned | undefined> {
   return (await getObject(cluster.kc, kind, NS, name).catch(() => undefined)) as Owned | undefined;
@@ -41,14 +42,14 @@ beforeAll(async () => {
   const xdsPort = await freePort();
   // The class's defaults: a ClusterIP Service (no load balancer here), two replicas, a label.
   await createObject(kc, GATEWAY_PARAMETERS, INFRA, { metadata: { name: 'local' }, spec: { replicas: 2, service: { type: 'ClusterIP' }, labels: { team: 'edge' } } });
-  await createObject(kc, KINDS.GatewayClass, undefined, gatewayClass('gantry', { parametersRef: { ...PARAMS_REF, name: 'local', namespace: INFRA } }));
+  await createObject(kc, KIND_TABLE.GatewayClass, undefined, gatewayClass('gantry', { parametersRef: { ...PARAMS_REF, name: 'local', namespace: INFRA } }));
   controller = await cluster.controller({
     deploy: true,
     xdsBind: { host: '127.0.0.1', port: xdsPort },
     xdsAdvertise: { host: '127.0.0.1', port: xdsPort },
   });
   edgePort = await freePort();
-  await createObject(kc, KINDS.Gateway, NS, gateway('edge', [{ name: 'http', port: edgePort }]));
+  await createObject(kc, KIND_TABLE.Gateway, NS, gateway('edge', [{ name: 'http', port: edgePort }]));
 }, 180_000);
 
 afterAll(async () => {
@@ -58,61 +59,61 @@ afterAll(async () => {
 
 describe('the deployer, driven by the controller', () => {
   it('creates ServiceAccount, ConfigMap, Deployment and Service, owned by the Gateway, with the class GatewayParameters applied', async () => {
-    const gw = await read(cluster.kc, KINDS.Gateway, NS, 'edge');
+    const gw = await read(cluster.kc, KIND_TABLE.Gateway, NS, 'edge');
     await waitFor('the four objects', async () => (await Promise.all(OWNED_KINDS.map((k) => owned(k, 'edge-gantry')))).every((o) => o !== undefined));
     for (const kind of OWNED_KINDS) {
       const o = await owned(kind, 'edge-gantry');
       expect(o?.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Gateway', name: 'edge', uid: gw.metadata.uid, controller: true })]);
       expect(o?.metadata.labels?.['team']).toBe('edge');
     }
-    expect((await owned(KINDS.Deployment, 'edge-gantry'))?.spec?.replicas).toBe(2);
-    const svc = await owned(KINDS.Service, 'edge-gantry');
+    expect((await owned(CORE_KINDS.Deployment, 'edge-gantry'))?.spec?.replicas).toBe(2);
+    const svc = await owned(CORE_KINDS.Service, 'edge-gantry');
     expect(svc?.spec?.type).toBe('ClusterIP');
     expect(svc?.spec?.ports?.map((p) => p.port)).toEqual([edgePort]);
     // A ClusterIP Service: its cluster IP is the Gateway's address.
-    const withAddress = await eventually(cluster.kc, KINDS.Gateway, NS, 'edge', (o) => (o.status?.addresses?.length ?? 0) > 0);
+    const withAddress = await eventually(cluster.kc, KIND_TABLE.Gateway, NS, 'edge', (o) => (o.status?.addresses?.length ?? 0) > 0);
     expect(withAddress.status?.addresses).toEqual([{ type: 'IPAddress', value: svc?.spec?.clusterIP }]);
   });
 
   it('reverts drift: a Deployment scaled by hand goes back to the parameters', async () => {
-    await mergePatchObject(cluster.kc, KINDS.Deployment, NS, 'edge-gantry', { spec: { replicas: 7 } });
-    await waitFor('replicas back to 2', async () => (await owned(KINDS.Deployment, 'edge-gantry'))?.spec?.replicas === 2);
+    await mergePatchObject(cluster.kc, CORE_KINDS.Deployment, NS, 'edge-gantry', { spec: { replicas: 7 } });
+    await waitFor('replicas back to 2', async () => (await owned(CORE_KINDS.Deployment, 'edge-gantry'))?.spec?.replicas === 2);
   });
 
   it("merges a Gateway's GatewayParameters over the class's", async () => {
     const kc = cluster.kc;
     await createObject(kc, GATEWAY_PARAMETERS, NS, { metadata: { name: 'bigger' }, spec: { replicas: 3, labels: { tier: 'front' } } });
-    await createObject(kc, KINDS.Gateway, NS, gateway('merged', [{ name: 'http', port: await freePort() }], { infrastructure: { parametersRef: { ...PARAMS_REF, name: 'bigger' } } }));
-    await waitFor('the merged Deployment', async () => (await owned(KINDS.Deployment, 'merged-gantry'))?.spec?.replicas === 3);
-    const deployment = await owned(KINDS.Deployment, 'merged-gantry');
+    await createObject(kc, KIND_TABLE.Gateway, NS, gateway('merged', [{ name: 'http', port: await freePort() }], { infrastructure: { parametersRef: { ...PARAMS_REF, name: 'bigger' } } }));
+    await waitFor('the merged Deployment', async () => (await owned(CORE_KINDS.Deployment, 'merged-gantry'))?.spec?.replicas === 3);
+    const deployment = await owned(CORE_KINDS.Deployment, 'merged-gantry');
     expect(deployment?.metadata.labels).toMatchObject({ team: 'edge', tier: 'front' });
-    expect((await owned(KINDS.Service, 'merged-gantry'))?.spec?.type).toBe('ClusterIP');
+    expect((await owned(CORE_KINDS.Service, 'merged-gantry'))?.spec?.type).toBe('ClusterIP');
     // Editing the parameters is followed.
     await mergePatchObject(kc, GATEWAY_PARAMETERS, NS, 'bigger', { spec: { replicas: 4 } });
-    await waitFor('replicas 4', async () => (await owned(KINDS.Deployment, 'merged-gantry'))?.spec?.replicas === 4);
+    await waitFor('replicas 4', async () => (await owned(CORE_KINDS.Deployment, 'merged-gantry'))?.spec?.replicas === 4);
   });
 
   it('a parametersRef to nothing: Accepted=False/InvalidParameters (Gateway and GatewayClass), nothing deployed', async () => {
     const kc = cluster.kc;
-    await createObject(kc, KINDS.Gateway, NS, gateway('badparams', [{ name: 'http', port: 18080 }], { infrastructure: { parametersRef: { ...PARAMS_REF, name: 'missing' } } }));
-    const gw = await eventuallyCondition(kc, KINDS.Gateway, NS, 'badparams', 'Accepted', 'False', 'InvalidParameters');
+    await createObject(kc, KIND_TABLE.Gateway, NS, gateway('badparams', [{ name: 'http', port: 18080 }], { infrastructure: { parametersRef: { ...PARAMS_REF, name: 'missing' } } }));
+    const gw = await eventuallyCondition(kc, KIND_TABLE.Gateway, NS, 'badparams', 'Accepted', 'False', 'InvalidParameters');
     expect(cond(gw.status?.conditions, 'Accepted')?.message).toContain('missing');
     expect(hasCondition(gw.status?.conditions, 'Programmed', 'False')).toBe(true);
-    expect(await owned(KINDS.Deployment, 'badparams-gantry')).toBeUndefined();
+    expect(await owned(CORE_KINDS.Deployment, 'badparams-gantry')).toBeUndefined();
 
-    await createObject(kc, KINDS.GatewayClass, undefined, gatewayClass('gantry-bad', { parametersRef: { ...PARAMS_REF, name: 'missing', namespace: INFRA } }));
-    await eventuallyCondition(kc, KINDS.GatewayClass, undefined, 'gantry-bad', 'Accepted', 'False', 'InvalidParameters');
+    await createObject(kc, KIND_TABLE.GatewayClass, undefined, gatewayClass('gantry-bad', { parametersRef: { ...PARAMS_REF, name: 'missing', namespace: INFRA } }));
+    await eventuallyCondition(kc, KIND_TABLE.GatewayClass, undefined, 'gantry-bad', 'Accepted', 'False', 'InvalidParameters');
   });
 
   it('a LoadBalancer Service: Programmed=False/AddressNotAssigned until the load balancer reports an address, which becomes the Gateway address', async () => {
     const kc = cluster.kc;
-    await createObject(kc, KINDS.GatewayClass, undefined, gatewayClass('gantry-lb'));
-    await createObject(kc, KINDS.Gateway, NS, { ...gateway('lb', [{ name: 'http', port: 18080 }]), spec: { gatewayClassName: 'gantry-lb', listeners: [{ name: 'http', port: 18080, protocol: 'HTTP' }] } });
-    await eventuallyCondition(kc, KINDS.Gateway, NS, 'lb', 'Programmed', 'False', 'AddressNotAssigned');
-    await waitFor('the LoadBalancer Service', async () => (await owned(KINDS.Service, 'lb-gantry-lb'))?.spec?.type === 'LoadBalancer');
+    await createObject(kc, KIND_TABLE.GatewayClass, undefined, gatewayClass('gantry-lb'));
+    await createObject(kc, KIND_TABLE.Gateway, NS, { ...gateway('lb', [{ name: 'http', port: 18080 }]), spec: { gatewayClassName: 'gantry-lb', listeners: [{ name: 'http', port: 18080, protocol: 'HTTP' }] } });
+    await eventuallyCondition(kc, KIND_TABLE.Gateway, NS, 'lb', 'Programmed', 'False', 'AddressNotAssigned');
+    await waitFor('the LoadBalancer Service', async () => (await owned(CORE_KINDS.Service, 'lb-gantry-lb'))?.spec?.type === 'LoadBalancer');
     // What a load balancer controller does: write the ingress point to the Service's status.
-    expect(await patchStatus(kc, KINDS.Service, NS, 'lb-gantry-lb', { loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } })).toBe('patched');
-    const gw = await eventually(kc, KINDS.Gateway, NS, 'lb', (o) => o.status?.addresses?.[0]?.value === '203.0.113.7');
+    expect(await patchStatus(kc, CORE_KINDS.Service, NS, 'lb-gantry-lb', { loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } })).toBe('patched');
+    const gw = await eventually(kc, KIND_TABLE.Gateway, NS, 'lb', (o) => o.status?.addresses?.[0]?.value === '203.0.113.7');
     expect(gw.status?.addresses).toEqual([{ type: 'IPAddress', value: '203.0.113.7' }]);
     expect(cond(gw.status?.conditions, 'Programmed')?.reason).not.toBe('AddressNotAssigned');
   });
@@ -127,12 +128,12 @@ describe('Programmed after the Envoy ACKed', () => {
 
   it('flips to True once a real Envoy, started from the ConfigMap bootstrap, ACKed its config', async () => {
     const kc = cluster.kc;
-    const before = await read(kc, KINDS.Gateway, NS, 'edge');
+    const before = await read(kc, KIND_TABLE.Gateway, NS, 'edge');
     expect(cond(before.status?.conditions, 'Programmed')).toMatchObject({ status: 'Unknown', reason: 'Pending' });
     const envoy = await startEnvoyFromDeployment(kc, NS, 'edge-gantry', 'edge-gantry-6f7d9c-abcde');
     envoys.push(envoy);
     const started = Date.now();
-    const gw = await eventuallyCondition(kc, KINDS.Gateway, NS, 'edge', 'Programmed', 'True', 'Programmed', 30_000).catch((err: Error) => {
+    const gw = await eventuallyCondition(kc, KIND_TABLE.Gateway, NS, 'edge', 'Programmed', 'True', 'Programmed', 30_000).catch((err: Error) => {
       throw new Error(`${err.message}\nenvoy output:\n${envoy.output()}`);
     });
     console.log(`Programmed=True ${Date.now() - started} ms after the Envoy started`);
@@ -150,8 +151,8 @@ describe('Programmed after the Envoy ACKed', () => {
     blocker = createServer();
     await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));
     const taken = (blocker.address() as { port: number }).port;
-    await mergePatchObject(kc, KINDS.Gateway, NS, 'edge', { spec: { listeners: [{ name: 'http', port: taken, protocol: 'HTTP' }] } });
-    const rejected = await eventually(kc, KINDS.Gateway, NS, 'edge', (o) =>
+    await mergePatchObject(kc, KIND_TABLE.Gateway, NS, 'edge', { spec: { listeners: [{ name: 'http', port: taken, protocol: 'HTTP' }] } });
+    const rejected = await eventually(kc, KIND_TABLE.Gateway, NS, 'edge', (o) =>
       hasCondition(o.status?.conditions, 'Programmed', 'False', 'Invalid') && cond(o.status?.conditions, 'Programmed')?.observedGeneration === o.metadata.generation, 30_000);
     const message = cond(rejected.status?.conditions, 'Programmed')?.message ?? '';
     console.log(`Programmed=False message: ${message}`);
@@ -162,8 +163,8 @@ describe('Programmed after the Envoy ACKed', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${controller.adminPort}/metrics`)).text();
     expect(metrics).toMatch(/gantry_xds_nacks_total\{[^}]*gateway="apps\/edge"[^}]*\} [1-9]/);
 
-    await mergePatchObject(kc, KINDS.Gateway, NS, 'edge', { spec: { listeners: [{ name: 'http', port: edgePort, protocol: 'HTTP' }] } });
-    const fixed = await eventually(kc, KINDS.Gateway, NS, 'edge', (o) =>
+    await mergePatchObject(kc, KIND_TABLE.Gateway, NS, 'edge', { spec: { listeners: [{ name: 'http', port: edgePort, protocol: 'HTTP' }] } });
+    const fixed = await eventually(kc, KIND_TABLE.Gateway, NS, 'edge', (o) =>
       hasCondition(o.status?.conditions, 'Programmed', 'True', 'Programmed') && cond(o.status?.conditions, 'Programmed')?.observedGeneration === o.metadata.generation, 30_000);
     expect(listenerCondition(fixed, 'http', 'Programmed')?.status).toBe('True');
   });

@@ -2,7 +2,7 @@
 // Gateway, its class, GatewayParameters or the deployed objects change (drift is reverted), one
 // Gateway at a time, retrying failures with backoff. Results feed the Gateway's status.
 import type { Logger } from '@gantry/kube';
-import type { Gateway, GatewayClass } from '../api/gateway-api.js';
+import type { Gateway, GatewayClass } from '@gantry/api';
 import type { Deployer, ReconcileResult } from '../deployer/index.js';
 
 const RETRY_MS = [1000, 2000, 5000, 10000, 30000];

@@ -2,6 +2,7 @@
 // the watches, Prometheus metrics, debug views without private keys, and status writes batched
 // (a burst of routes attaching to one Gateway costs a handful of Gateway writes, and nothing is
 // written when nothing changed).
+import { KIND_TABLE } from '@gantry/api';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 import { EnvoyProcess } from '../envoy/process.js';
 import type { Controller } from './controller.js';
 import {
-  KINDS, createObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, hasCondition, httpRoute, mergePatchObject, ourParent,
+  CORE_KINDS, createObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, hasCondition, httpRoute, mergePatchObject, ourParent,
   selfSignedCertificate, service, startCluster, tlsSecret, waitFor, type TestCluster,
 } from './test-harness.js';
 
@@ -39,9 +40,9 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 beforeAll(async () => {
   cluster = await startCluster({ namespaces: [NS] });
   const kc = cluster.kc;
-  await createObject(kc, KINDS.GatewayClass, undefined, gatewayClass());
-  await createObject(kc, KINDS.Service, NS, service('echo'));
-  await createObject(kc, KINDS.Gateway, NS, gateway('web', [{ name: 'http', port: 18080 }]));
+  await createObject(kc, KIND_TABLE.GatewayClass, undefined, gatewayClass());
+  await createObject(kc, CORE_KINDS.Service, NS, service('echo'));
+  await createObject(kc, KIND_TABLE.Gateway, NS, gateway('web', [{ name: 'http', port: 18080 }]));
   proxy = await startTcpProxy(Number(new URL(cluster.cp.server).port));
 }, 180_000);
 
@@ -73,7 +74,7 @@ describe('the admin server', () => {
     proxy.setMode('forward');
     const waited = await waitFor('/readyz 200', async () => (await admin('/readyz')).status === 200, 20_000);
     console.log(`ready ${waited} ms after the API server became reachable`);
-    await eventuallyCondition(cluster.kc, KINDS.Gateway, NS, 'web', 'Accepted', 'True');
+    await eventuallyCondition(cluster.kc, KIND_TABLE.Gateway, NS, 'web', 'Accepted', 'True');
   });
 
   it('/metrics has translation durations, xDS pushes per Gateway, connected Envoys, status writes and watch restarts', async () => {
@@ -84,7 +85,7 @@ describe('the admin server', () => {
       restart: false,
     });
     await envoy.start();
-    await eventuallyCondition(cluster.kc, KINDS.Gateway, NS, 'web', 'Programmed', 'True');
+    await eventuallyCondition(cluster.kc, KIND_TABLE.Gateway, NS, 'web', 'Programmed', 'True');
     const text = await (await admin('/metrics')).text();
     expect(sample(text, 'gantry_translation_duration_seconds_count', { stage: 'gateway' })).toBeGreaterThan(0);
     expect(sample(text, 'gantry_translation_duration_seconds_count', { stage: 'xds' })).toBeGreaterThan(0);
@@ -103,11 +104,11 @@ describe('the admin server', () => {
   it('/debug shows the IR and the xDS snapshot of a Gateway, with the private key redacted', async () => {
     const kc = cluster.kc;
     const cert = selfSignedCertificate('secure.example.com');
-    await createObject(kc, KINDS.Secret, NS, tlsSecret('secure-cert', cert));
-    await createObject(kc, KINDS.Gateway, NS, gateway('secure', [
+    await createObject(kc, CORE_KINDS.Secret, NS, tlsSecret('secure-cert', cert));
+    await createObject(kc, KIND_TABLE.Gateway, NS, gateway('secure', [
       { name: 'https', port: 18443, protocol: 'HTTPS', hostname: 'secure.example.com', tls: { mode: 'Terminate', certificateRefs: [{ name: 'secure-cert' }] } },
     ]));
-    await eventually(kc, KINDS.Gateway, NS, 'secure', (o) => hasCondition(o.status?.listeners?.[0]?.conditions, 'ResolvedRefs', 'True'));
+    await eventually(kc, KIND_TABLE.Gateway, NS, 'secure', (o) => hasCondition(o.status?.listeners?.[0]?.conditions, 'ResolvedRefs', 'True'));
     const gateways = (await (await admin('/debug/gateways')).json()) as { gateways: string[] };
     expect(gateways.gateways).toEqual(['apps/secure', 'apps/web']);
     const ir = await (await admin('/debug/gateways/apps/secure/ir')).text();
@@ -127,13 +128,13 @@ describe('the admin server', () => {
 describe('status batching', () => {
   it('200 routes attaching to one Gateway at once cost a handful of Gateway status writes', async () => {
     const kc = cluster.kc;
-    await createObject(kc, KINDS.Gateway, NS, gateway('busy', [{ name: 'http', port: 18081 }]));
-    await eventuallyCondition(kc, KINDS.Gateway, NS, 'busy', 'Accepted', 'True');
+    await createObject(kc, KIND_TABLE.Gateway, NS, gateway('busy', [{ name: 'http', port: 18081 }]));
+    await eventuallyCondition(kc, KIND_TABLE.Gateway, NS, 'busy', 'Accepted', 'True');
     await controller.settled();
 
     // Count the Gateway's changes as the API server sees them, independently of our metrics.
     let modifications = 0;
-    const watch = new ResilientWatch<KubeObjectLike>(kc, KINDS.Gateway, { namespace: NS, fieldSelector: 'metadata.name=busy' });
+    const watch = new ResilientWatch<KubeObjectLike>(kc, KIND_TABLE.Gateway, { namespace: NS, fieldSelector: 'metadata.name=busy' });
     watch.onEvent((e) => {
       if (e.type === 'MODIFIED') modifications++;
     });
@@ -145,11 +146,11 @@ describe('status batching', () => {
     const started = Date.now();
     const names = Array.from({ length: ROUTES }, (_, i) => `burst-${String(i).padStart(3, '0')}`);
     for (let i = 0; i < names.length; i += 25) {
-      await Promise.all(names.slice(i, i + 25).map((n) => createObject(kc, KINDS.HTTPRoute, NS, httpRoute(n, [{ name: 'busy' }], [{ name: 'echo' }]))));
+      await Promise.all(names.slice(i, i + 25).map((n) => createObject(kc, KIND_TABLE.HTTPRoute, NS, httpRoute(n, [{ name: 'busy' }], [{ name: 'echo' }]))));
     }
     const created = Date.now();
-    await eventually(kc, KINDS.Gateway, NS, 'busy', (o) => o.status?.listeners?.[0]?.attachedRoutes === ROUTES, 60_000);
-    const last = await eventually(kc, KINDS.HTTPRoute, NS, names[ROUTES - 1]!, (o) => hasCondition(ourParent(o, 'busy')?.conditions, 'Accepted', 'True'), 60_000);
+    await eventually(kc, KIND_TABLE.Gateway, NS, 'busy', (o) => o.status?.listeners?.[0]?.attachedRoutes === ROUTES, 60_000);
+    const last = await eventually(kc, KIND_TABLE.HTTPRoute, NS, names[ROUTES - 1]!, (o) => hasCondition(ourParent(o, 'busy')?.conditions, 'Accepted', 'True'), 60_000);
     expect(last).toBeDefined();
     await controller.settled();
     await new Promise((r) => setTimeout(r, 300));
@@ -163,7 +164,7 @@ describe('status batching', () => {
 
     // Nothing changed → nothing written: a label on a route is no status change.
     const beforeNoop = writes + writesBefore;
-    await mergePatchObject(kc, KINDS.HTTPRoute, NS, names[0]!, { metadata: { labels: { touched: 'yes' } } });
+    await mergePatchObject(kc, KIND_TABLE.HTTPRoute, NS, names[0]!, { metadata: { labels: { touched: 'yes' } } });
     await new Promise((r) => setTimeout(r, 500));
     await controller.settled();
     const text = await (await admin('/metrics')).text();

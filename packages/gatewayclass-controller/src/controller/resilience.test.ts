@@ -2,6 +2,7 @@
 // and comes back while the controller runs (changes made around the outage all land), and the
 // leader of two replicas dies without releasing its lease (the other takes over status writing,
 // and both serve xDS all along). Both recovery times are measured and printed.
+import { KIND_TABLE } from '@gantry/api';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:net';
 import { adsBootstrap } from '@gantry/xds';
@@ -10,7 +11,7 @@ import { EnvoyProcess } from '../envoy/process.js';
 import type { Controller } from './controller.js';
 import { REPORT_ANNOTATION, reportLeaseName } from './data-plane.js';
 import {
-  KINDS, cond, createObject, deleteObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, getObject, hasCondition, httpRoute,
+  CORE_KINDS, cond, createObject, deleteObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, getObject, hasCondition, httpRoute,
   mergePatchObject, ourParent, service, startCluster, waitFor, type ObjectWithStatus, type TestCluster,
 } from './test-harness.js';
 
@@ -22,9 +23,9 @@ let cluster: TestCluster;
 beforeAll(async () => {
   cluster = await startCluster({ namespaces: [NS, SYSTEM] });
   const kc = cluster.kc;
-  await createObject(kc, KINDS.GatewayClass, undefined, gatewayClass());
-  await createObject(kc, KINDS.Service, NS, service('echo'));
-  await createObject(kc, KINDS.Gateway, NS, gateway('web', [{ name: 'http', port: 18080 }]));
+  await createObject(kc, KIND_TABLE.GatewayClass, undefined, gatewayClass());
+  await createObject(kc, CORE_KINDS.Service, NS, service('echo'));
+  await createObject(kc, KIND_TABLE.Gateway, NS, gateway('web', [{ name: 'http', port: 18080 }]));
 }, 180_000);
 
 afterAll(async () => {
@@ -32,7 +33,7 @@ afterAll(async () => {
 }, 60_000);
 
 const attached = async (count: number): Promise<void> => {
-  await eventually(cluster.kc, KINDS.Gateway, NS, 'web', (o) => o.status?.listeners?.[0]?.attachedRoutes === count, 60_000);
+  await eventually(cluster.kc, KIND_TABLE.Gateway, NS, 'web', (o) => o.status?.listeners?.[0]?.attachedRoutes === count, 60_000);
 };
 
 describe('an API server restart while the controller runs', () => {
@@ -45,13 +46,13 @@ describe('an API server restart while the controller runs', () => {
   it('converges with nothing lost: changes made just before the outage and just after it all land', async () => {
     const kc = cluster.kc;
     controller = await cluster.controller();
-    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('steady', [{ name: 'web' }], [{ name: 'echo' }]));
-    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('doomed', [{ name: 'web' }], [{ name: 'echo' }]));
+    await createObject(kc, KIND_TABLE.HTTPRoute, NS, httpRoute('steady', [{ name: 'web' }], [{ name: 'echo' }]));
+    await createObject(kc, KIND_TABLE.HTTPRoute, NS, httpRoute('doomed', [{ name: 'web' }], [{ name: 'echo' }]));
     await attached(2);
 
     // Just before the outage: a new route, and a route edited to point at a Service that does not exist.
-    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('before', [{ name: 'web' }], [{ name: 'echo' }]));
-    await mergePatchObject(kc, KINDS.HTTPRoute, NS, 'steady', { spec: { rules: [{ backendRefs: [{ name: 'nowhere', port: 8080 }] }] } });
+    await createObject(kc, KIND_TABLE.HTTPRoute, NS, httpRoute('before', [{ name: 'web' }], [{ name: 'echo' }]));
+    await mergePatchObject(kc, KIND_TABLE.HTTPRoute, NS, 'steady', { spec: { rules: [{ backendRefs: [{ name: 'nowhere', port: 8080 }] }] } });
     await cluster.cp.stopApiServer();
     const down = Date.now();
     // The controller keeps serving xDS from what it had.
@@ -61,13 +62,13 @@ describe('an API server restart while the controller runs', () => {
     const up = Date.now();
 
     // Just after: another route, a deletion, and the Service that `steady` now needs.
-    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('after', [{ name: 'web' }], [{ name: 'echo' }]));
-    await deleteObject(kc, KINDS.HTTPRoute, NS, 'doomed');
-    await createObject(kc, KINDS.Service, NS, service('nowhere'));
+    await createObject(kc, KIND_TABLE.HTTPRoute, NS, httpRoute('after', [{ name: 'web' }], [{ name: 'echo' }]));
+    await deleteObject(kc, KIND_TABLE.HTTPRoute, NS, 'doomed');
+    await createObject(kc, CORE_KINDS.Service, NS, service('nowhere'));
 
     await attached(3); // steady, before, after
     for (const name of ['before', 'after', 'steady']) {
-      await eventually(kc, KINDS.HTTPRoute, NS, name, (o) =>
+      await eventually(kc, KIND_TABLE.HTTPRoute, NS, name, (o) =>
         hasCondition(ourParent(o, 'web')?.conditions, 'Accepted', 'True') && hasCondition(ourParent(o, 'web')?.conditions, 'ResolvedRefs', 'True')
         && cond(ourParent(o, 'web')?.conditions, 'ResolvedRefs')?.observedGeneration === o.metadata.generation, 60_000);
     }
@@ -104,7 +105,7 @@ describe('two replicas with leader election', () => {
   it('one leader writes status, both serve xDS; Programmed follows an Envoy connected to the follower', async () => {
     const kc = cluster.kc;
     const port = await freePort();
-    await createObject(kc, KINDS.Gateway, NS, gateway('replicated', [{ name: 'http', port }]));
+    await createObject(kc, KIND_TABLE.Gateway, NS, gateway('replicated', [{ name: 'http', port }]));
     a = await replica('replica-a');
     await waitFor('replica-a leads', () => a.isLeader, 10_000);
     b = await replica('replica-b');
@@ -125,7 +126,7 @@ describe('two replicas with leader election', () => {
     expect(a.cache.get('apps/replicated')?.snapshot).toEqual(b.cache.get('apps/replicated')?.snapshot);
 
     // The leader learns from the follower's data-plane report that its Envoy ACKed: Programmed.
-    await eventuallyCondition(kc, KINDS.Gateway, NS, 'replicated', 'Programmed', 'True', 'Programmed');
+    await eventuallyCondition(kc, KIND_TABLE.Gateway, NS, 'replicated', 'Programmed', 'True', 'Programmed');
     const writesOf = async (c: Controller): Promise<string> => (await (await fetch(`http://127.0.0.1:${c.adminPort}/metrics`)).text())
       .split('\n').filter((l) => l.startsWith('gantry_status_writes_total') && l.includes('outcome="written"')).join('\n');
     expect(await writesOf(a)).not.toBe('');
@@ -135,11 +136,11 @@ describe('two replicas with leader election', () => {
     blocker = createServer();
     await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));
     const taken = (blocker.address() as { port: number }).port;
-    await mergePatchObject(kc, KINDS.Gateway, NS, 'replicated', { spec: { listeners: [{ name: 'http', port: taken, protocol: 'HTTP' }] } });
-    const rejected = await eventually(kc, KINDS.Gateway, NS, 'replicated', (o) => programmed(o)?.status === 'False' && current(o));
+    await mergePatchObject(kc, KIND_TABLE.Gateway, NS, 'replicated', { spec: { listeners: [{ name: 'http', port: taken, protocol: 'HTTP' }] } });
+    const rejected = await eventually(kc, KIND_TABLE.Gateway, NS, 'replicated', (o) => programmed(o)?.status === 'False' && current(o));
     expect(programmed(rejected)?.message).toMatch(/^Envoy envoy-on-b rejected the Listener configuration: .*cannot bind/);
-    await mergePatchObject(kc, KINDS.Gateway, NS, 'replicated', { spec: { listeners: [{ name: 'http', port, protocol: 'HTTP' }] } });
-    await eventually(kc, KINDS.Gateway, NS, 'replicated', (o) => programmed(o)?.status === 'True' && current(o));
+    await mergePatchObject(kc, KIND_TABLE.Gateway, NS, 'replicated', { spec: { listeners: [{ name: 'http', port, protocol: 'HTTP' }] } });
+    await eventually(kc, KIND_TABLE.Gateway, NS, 'replicated', (o) => programmed(o)?.status === 'True' && current(o));
   }, 60_000);
 
   it('after the leader dies without releasing its lease, the other takes over within the lease time', async () => {
@@ -147,17 +148,17 @@ describe('two replicas with leader election', () => {
     const killed = Date.now();
     await a.stop({ releaseLease: false });
     // A change made right after the leader is gone.
-    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('orphan', [{ name: 'replicated' }], [{ name: 'echo' }]));
+    await createObject(kc, KIND_TABLE.HTTPRoute, NS, httpRoute('orphan', [{ name: 'replicated' }], [{ name: 'echo' }]));
     await waitFor('replica-b leads', () => b.isLeader, 15_000);
     const leading = Date.now();
-    await eventually(kc, KINDS.HTTPRoute, NS, 'orphan', (o) => hasCondition(ourParent(o, 'replicated')?.conditions, 'Accepted', 'True'), 15_000);
+    await eventually(kc, KIND_TABLE.HTTPRoute, NS, 'orphan', (o) => hasCondition(ourParent(o, 'replicated')?.conditions, 'Accepted', 'True'), 15_000);
     const written = Date.now();
     console.log(`leader loss: replica-b leads ${leading - killed} ms after replica-a died (lease ${TIMING.leaseDurationMs} ms); the pending change's status written after ${written - killed} ms`);
     expect(leading - killed).toBeLessThan(TIMING.leaseDurationMs + 2 * TIMING.retryPeriodMs + 1000);
-    const lease = (await getObject(kc, KINDS.Lease, SYSTEM, 'gantry-controller')) as { spec?: { holderIdentity?: string } };
+    const lease = (await getObject(kc, CORE_KINDS.Lease, SYSTEM, 'gantry-controller')) as { spec?: { holderIdentity?: string } };
     expect(lease.spec?.holderIdentity).toBe('replica-b');
     // The new leader's own Envoy keeps the Gateway Programmed, for the new route's config too.
-    const gw = await eventually(kc, KINDS.Gateway, NS, 'replicated', (o) => o.status?.listeners?.[0]?.attachedRoutes === 1 && programmed(o)?.status === 'True');
+    const gw = await eventually(kc, KIND_TABLE.Gateway, NS, 'replicated', (o) => o.status?.listeners?.[0]?.attachedRoutes === 1 && programmed(o)?.status === 'True');
     expect(current(gw)).toBe(true);
   }, 60_000);
 
@@ -165,12 +166,12 @@ describe('two replicas with leader election', () => {
     const kc = cluster.kc;
     const name = reportLeaseName('gantry-controller', 'replica-b');
     const report = async (): Promise<string | undefined> =>
-      ((await getObject(kc, KINDS.Lease, SYSTEM, name))['metadata'] as { annotations?: Record<string, string> }).annotations?.[REPORT_ANNOTATION];
+      ((await getObject(kc, CORE_KINDS.Lease, SYSTEM, name))['metadata'] as { annotations?: Record<string, string> }).annotations?.[REPORT_ANNOTATION];
     expect(await report()).toContain('apps/replicated');
     await envoy?.stop();
     envoy = undefined;
     await waitFor('the report says nothing any more', async () => (await report()) === '{}', 10_000);
     await b.stop();
-    await expect(getObject(kc, KINDS.Lease, SYSTEM, name)).rejects.toThrow(/not found/);
+    await expect(getObject(kc, CORE_KINDS.Lease, SYSTEM, name)).rejects.toThrow(/not found/);
   }, 30_000);
 });

@@ -2,17 +2,14 @@
 // is the translator's input (GatewayParameters included: a GatewayClass or Gateway whose
 // parametersRef resolves to nothing is not accepted); the deployer's own objects are watched too,
 // so drift triggers a reconcile.
+import { ALL_KINDS, OTHER_KINDS, SNAPSHOT_FIELDS } from '@gantry/api';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KINDS, ObjectStore, ResilientWatch, type KindRef, type KubeObjectLike, type Logger } from '@gantry/kube';
-import { GANTRY_API_GROUP, GATEWAY_PARAMETERS_KIND, OWNED_OBJECT_SELECTOR } from '../deployer/index.js';
+import { CORE_KINDS, ObjectStore, ResilientWatch, type KindRef, type KubeObjectLike, type Logger } from '@gantry/kube';
+import { OWNED_OBJECT_SELECTOR } from '../deployer/index.js';
 import { REPORT_LABEL } from './data-plane.js';
 
-export const GATEWAY_PARAMETERS: KindRef = {
-  group: GANTRY_API_GROUP, version: 'v1alpha1', plural: 'gatewayparameters', kind: GATEWAY_PARAMETERS_KIND, namespaced: true,
-};
 
-const DEPLOYMENT: KindRef = { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true };
-const SERVICE_ACCOUNT: KindRef = { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true };
+
 
 /** Owned objects live in the store under their own kind name, apart from the translator's Services. */
 export const OWNED_PREFIX = 'Owned';
@@ -40,33 +37,23 @@ export interface SourcesOptions {
 }
 
 export class KubeSources {
-  // GatewayParameters reach the translator as `others` (it checks parametersRefs resolve).
-  readonly store = new ObjectStore({ otherKinds: [GATEWAY_PARAMETERS_KIND] });
+  // The translator's kinds, as the kind table places them in the snapshot.
+  readonly store = new ObjectStore({ snapshotFields: SNAPSHOT_FIELDS, otherKinds: OTHER_KINDS });
   private readonly watches: ResilientWatch<KubeObjectLike>[] = [];
 
   constructor(opts: SourcesOptions) {
-    const specs: WatchSpec[] = [
-      { kind: KINDS.GatewayClass },
-      { kind: KINDS.Gateway },
-      { kind: KINDS.HTTPRoute },
-      { kind: KINDS.ReferenceGrant },
-      { kind: KINDS.Namespace },
-      { kind: KINDS.Service },
-      { kind: KINDS.EndpointSlice },
-      // Only certificates: the translator reads nothing else, and other Secrets stay out of memory.
-      { kind: KINDS.Secret, fieldSelector: 'type=kubernetes.io/tls' },
-      { kind: GATEWAY_PARAMETERS },
-    ];
+    // Every kind of the table; a fieldSelector keeps what the translator never reads out of memory.
+    const specs: WatchSpec[] = ALL_KINDS.map((kind) => ({ kind, ...(kind.fieldSelector ? { fieldSelector: kind.fieldSelector } : {}) }));
     if (opts.deployer) {
       specs.push(
-        ...[DEPLOYMENT, KINDS.Service, KINDS.ConfigMap, SERVICE_ACCOUNT].map((kind) => ({
+        ...[CORE_KINDS.Deployment, CORE_KINDS.Service, CORE_KINDS.ConfigMap, CORE_KINDS.ServiceAccount].map((kind) => ({
           kind, bucket: `${OWNED_PREFIX}${kind.kind}`, labelSelector: OWNED_OBJECT_SELECTOR,
         })),
       );
     }
     if (opts.dataPlaneReports) {
       const { namespace, electionLease } = opts.dataPlaneReports;
-      specs.push({ kind: KINDS.Lease, bucket: DATA_PLANE_REPORTS, namespace, labelSelector: `${REPORT_LABEL}=${electionLease}` });
+      specs.push({ kind: CORE_KINDS.Lease, bucket: DATA_PLANE_REPORTS, namespace, labelSelector: `${REPORT_LABEL}=${electionLease}` });
     }
     for (const spec of specs) {
       const watch = new ResilientWatch<KubeObjectLike>(opts.kubeConfig, spec.kind, {

@@ -3,17 +3,12 @@
 // controllers' entries kept, lastTransitionTime kept when a condition did not flip), and skipped
 // when nothing would change against the watch's copy of the object. The patch is guarded by the
 // resourceVersion of that copy; only when the copy turns out stale (409) is the object read.
+import { KIND_TABLE } from '@gantry/api';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KINDS, updateStatusWithRetry, type CurrentObject, type KindRef, type Logger, type UpdateStatusResult } from '@gantry/kube';
+import { updateStatusWithRetry, type CurrentObject, type Logger, type UpdateStatusResult } from '@gantry/kube';
 import type { GantryMetrics, StatusWriteOutcome } from '../metrics/index.js';
 import { StatusBatcher, jsonEqual, mergeReport, reportKey, reportKeyPriority, type ObjectStatus } from '../status/index.js';
-import type { StatusReport } from '../translator/index.js';
-
-const KIND_REFS: Record<StatusReport['kind'], KindRef> = {
-  GatewayClass: KINDS.GatewayClass,
-  Gateway: KINDS.Gateway,
-  HTTPRoute: KINDS.HTTPRoute,
-};
+import type { StatusReport } from '@gantry/translator';
 
 const RETRY_DELAY_MS = 1000;
 
@@ -113,7 +108,7 @@ export class StatusWriter {
   }
 
   private async writeOne(report: StatusReport): Promise<void> {
-    const kind = KIND_REFS[report.kind];
+    const kind = KIND_TABLE[report.kind];
     let result: UpdateStatusResult;
     try {
       result = await updateStatusWithRetry(this.opts.kubeConfig, kind, report.namespace, report.name, (current) => {

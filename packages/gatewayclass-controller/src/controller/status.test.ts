@@ -1,10 +1,11 @@
 // The controller against a real kube-apiserver: the status it writes for valid and invalid
 // configurations, read back from the API server. One control plane and one controller (no
 // deployer) for the whole file; each case uses its own objects.
+import { KIND_TABLE } from '@gantry/api';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { patchStatus } from '@gantry/kube';
 import {
-  CLASS, CONTROLLER, KINDS, cond, createObject, deleteObject, eventually, eventuallyCondition, eventuallyRouteCondition, gateway,
+  CLASS, CONTROLLER, CORE_KINDS, cond, createObject, deleteObject, eventually, eventuallyCondition, eventuallyRouteCondition, gateway,
   gatewayClass, hasCondition, httpRoute, mergePatchObject, ourParent, read, referenceGrant, selfSignedCertificate, service, startCluster, summary,
   type TestCluster,
 } from './test-harness.js';
@@ -19,11 +20,11 @@ beforeAll(async () => {
   cluster = await startCluster({ namespaces: [NS, OTHER] });
   const kc = cluster.kc;
   await cluster.controller();
-  await createObject(kc, KINDS.GatewayClass, undefined, gatewayClass());
-  await createObject(kc, KINDS.Service, NS, service('echo'));
+  await createObject(kc, KIND_TABLE.GatewayClass, undefined, gatewayClass());
+  await createObject(kc, CORE_KINDS.Service, NS, service('echo'));
   // `web` admits routes of its own namespace only; `open` admits routes from everywhere.
-  await createObject(kc, KINDS.Gateway, NS, gateway('web', [{ name: 'http', port: 18080 }]));
-  await createObject(kc, KINDS.Gateway, NS, gateway('open', [
+  await createObject(kc, KIND_TABLE.Gateway, NS, gateway('web', [{ name: 'http', port: 18080 }]));
+  await createObject(kc, KIND_TABLE.Gateway, NS, gateway('open', [
     { name: 'a', port: 18081, hostname: 'a.example.com', allowedRoutes: { namespaces: { from: 'All' } } },
   ]));
 }, 180_000);
@@ -34,30 +35,30 @@ afterAll(async () => {
 
 describe('GatewayClass', () => {
   it('is Accepted with SupportedVersion, and publishes supportedFeatures', async () => {
-    const gc = await eventuallyCondition(cluster.kc, KINDS.GatewayClass, undefined, CLASS, 'Accepted', 'True', 'Accepted');
+    const gc = await eventuallyCondition(cluster.kc, KIND_TABLE.GatewayClass, undefined, CLASS, 'Accepted', 'True', 'Accepted');
     expect(summary(gc.status?.conditions)).toEqual(['Accepted=True/Accepted', 'SupportedVersion=True/SupportedVersion']);
     expect(gc.status?.supportedFeatures?.map((f) => f.name)).toEqual(expect.arrayContaining(['Gateway', 'HTTPRoute', 'ReferenceGrant']));
     expect(gc.status?.conditions?.every((c) => c.observedGeneration === gc.metadata.generation)).toBe(true);
   });
 
   it('leaves a GatewayClass of another controller alone', async () => {
-    await createObject(cluster.kc, KINDS.GatewayClass, undefined, { metadata: { name: 'foreign' }, spec: { controllerName: 'example.com/other' } });
+    await createObject(cluster.kc, KIND_TABLE.GatewayClass, undefined, { metadata: { name: 'foreign' }, spec: { controllerName: 'example.com/other' } });
     // Our own class's status is written after every translation: once ours is, the foreign one
     // has been seen too.
-    await eventuallyCondition(cluster.kc, KINDS.GatewayClass, undefined, CLASS, 'Accepted', 'True');
+    await eventuallyCondition(cluster.kc, KIND_TABLE.GatewayClass, undefined, CLASS, 'Accepted', 'True');
     await new Promise((r) => setTimeout(r, 500));
-    expect((await read(cluster.kc, KINDS.GatewayClass, undefined, 'foreign')).status?.conditions?.map((c) => c.reason)).toEqual(['Pending']);
+    expect((await read(cluster.kc, KIND_TABLE.GatewayClass, undefined, 'foreign')).status?.conditions?.map((c) => c.reason)).toEqual(['Pending']);
   });
 });
 
 describe('a valid Gateway and HTTPRoute', () => {
   it('route Accepted and ResolvedRefs; Gateway Accepted, listener attachedRoutes and supportedKinds', async () => {
     const kc = cluster.kc;
-    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('ok', [{ name: 'web' }], [{ name: 'echo' }]));
+    await createObject(kc, KIND_TABLE.HTTPRoute, NS, httpRoute('ok', [{ name: 'web' }], [{ name: 'echo' }]));
     const route = await eventuallyRouteCondition(kc, NS, 'ok', 'web', 'ResolvedRefs', 'True');
     expect(summary(ourParent(route, 'web')?.conditions)).toEqual(['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']);
     expect(ourParent(route, 'web')?.parentRef).toEqual({ group: GROUP, kind: 'Gateway', name: 'web' });
-    const gw = await eventually(kc, KINDS.Gateway, NS, 'web', (o) => o.status?.listeners?.[0]?.attachedRoutes === 1);
+    const gw = await eventually(kc, KIND_TABLE.Gateway, NS, 'web', (o) => o.status?.listeners?.[0]?.attachedRoutes === 1);
     // No Envoy runs here: Programmed waits for an ACK.
     expect(summary(gw.status?.conditions)).toEqual(['Accepted=True/Accepted', 'Programmed=Unknown/Pending']);
     const [listener] = gw.status?.listeners ?? [];
@@ -69,21 +70,21 @@ describe('a valid Gateway and HTTPRoute', () => {
 
   it('observedGeneration follows edits; lastTransitionTime stays when a condition does not flip', async () => {
     const kc = cluster.kc;
-    const before = await read(kc, KINDS.HTTPRoute, NS, 'ok');
+    const before = await read(kc, KIND_TABLE.HTTPRoute, NS, 'ok');
     const acceptedBefore = cond(ourParent(before, 'web')?.conditions, 'Accepted');
     expect(acceptedBefore?.observedGeneration).toBe(1);
     await new Promise((r) => setTimeout(r, 1100)); // lastTransitionTime has a one-second resolution
-    await mergePatchObject(kc, KINDS.HTTPRoute, NS, 'ok', { spec: { hostnames: ['ok.example.com'] } });
-    const after = await eventually(kc, KINDS.HTTPRoute, NS, 'ok', (o) => cond(ourParent(o, 'web')?.conditions, 'Accepted')?.observedGeneration === 2);
+    await mergePatchObject(kc, KIND_TABLE.HTTPRoute, NS, 'ok', { spec: { hostnames: ['ok.example.com'] } });
+    const after = await eventually(kc, KIND_TABLE.HTTPRoute, NS, 'ok', (o) => cond(ourParent(o, 'web')?.conditions, 'Accepted')?.observedGeneration === 2);
     const acceptedAfter = cond(ourParent(after, 'web')?.conditions, 'Accepted');
     expect(acceptedAfter?.status).toBe('True');
     expect(acceptedAfter?.lastTransitionTime).toBe(acceptedBefore?.lastTransitionTime);
     expect(cond(ourParent(after, 'web')?.conditions, 'ResolvedRefs')?.observedGeneration).toBe(2);
 
     // The Gateway too: a new listener bumps its generation, and every condition follows.
-    const gwBefore = await read(kc, KINDS.Gateway, NS, 'web');
-    await mergePatchObject(kc, KINDS.Gateway, NS, 'web', { spec: { listeners: [{ name: 'http', port: 18080, protocol: 'HTTP' }, { name: 'extra', port: 18090, protocol: 'HTTP' }] } });
-    const gwAfter = await eventually(kc, KINDS.Gateway, NS, 'web', (o) => o.status?.listeners?.length === 2 && o.status.conditions?.every((c) => c.observedGeneration === 2) === true);
+    const gwBefore = await read(kc, KIND_TABLE.Gateway, NS, 'web');
+    await mergePatchObject(kc, KIND_TABLE.Gateway, NS, 'web', { spec: { listeners: [{ name: 'http', port: 18080, protocol: 'HTTP' }, { name: 'extra', port: 18090, protocol: 'HTTP' }] } });
+    const gwAfter = await eventually(kc, KIND_TABLE.Gateway, NS, 'web', (o) => o.status?.listeners?.length === 2 && o.status.conditions?.every((c) => c.observedGeneration === 2) === true);
     expect(gwAfter.metadata.generation).toBe(2);
     expect(cond(gwAfter.status?.conditions, 'Accepted')?.lastTransitionTime).toBe(cond(gwBefore.status?.conditions, 'Accepted')?.lastTransitionTime);
     // A route without sectionName attaches to both listeners.
@@ -94,57 +95,57 @@ describe('a valid Gateway and HTTPRoute', () => {
 describe('status someone else changed', () => {
   it('is written back: the watch shows the divergence, and the report no longer matches the object', async () => {
     const kc = cluster.kc;
-    const gw = await eventuallyCondition(kc, KINDS.Gateway, NS, 'web', 'Accepted', 'True');
+    const gw = await eventuallyCondition(kc, KIND_TABLE.Gateway, NS, 'web', 'Accepted', 'True');
     const tampered = (gw.status?.conditions ?? []).map((c) => (c.type === 'Accepted' ? { ...c, status: 'False', reason: 'Tampered', message: 'by hand' } : c));
-    expect(await patchStatus(kc, KINDS.Gateway, NS, 'web', { conditions: tampered }, { fieldManager: 'kubectl-edit' })).toBe('patched');
-    await eventuallyCondition(kc, KINDS.Gateway, NS, 'web', 'Accepted', 'True', 'Accepted');
+    expect(await patchStatus(kc, KIND_TABLE.Gateway, NS, 'web', { conditions: tampered }, { fieldManager: 'kubectl-edit' })).toBe('patched');
+    await eventuallyCondition(kc, KIND_TABLE.Gateway, NS, 'web', 'Accepted', 'True', 'Accepted');
   });
 });
 
 describe('invalid backends', () => {
   it('an unknown backend kind: ResolvedRefs=False/InvalidKind, still Accepted', async () => {
-    await createObject(cluster.kc, KINDS.HTTPRoute, NS, httpRoute('bad-kind', [{ name: 'web' }], [{ name: 'x', group: 'example.com', kind: 'Bucket' }]));
+    await createObject(cluster.kc, KIND_TABLE.HTTPRoute, NS, httpRoute('bad-kind', [{ name: 'web' }], [{ name: 'x', group: 'example.com', kind: 'Bucket' }]));
     const route = await eventuallyRouteCondition(cluster.kc, NS, 'bad-kind', 'web', 'ResolvedRefs', 'False', 'InvalidKind');
     expect(hasCondition(ourParent(route, 'web')?.conditions, 'Accepted', 'True')).toBe(true);
   });
 
   it('a missing Service: BackendNotFound, then ResolvedRefs once the Service exists', async () => {
-    await createObject(cluster.kc, KINDS.HTTPRoute, NS, httpRoute('missing', [{ name: 'web' }], [{ name: 'later' }]));
+    await createObject(cluster.kc, KIND_TABLE.HTTPRoute, NS, httpRoute('missing', [{ name: 'web' }], [{ name: 'later' }]));
     await eventuallyRouteCondition(cluster.kc, NS, 'missing', 'web', 'ResolvedRefs', 'False', 'BackendNotFound');
-    await createObject(cluster.kc, KINDS.Service, NS, service('later'));
+    await createObject(cluster.kc, CORE_KINDS.Service, NS, service('later'));
     await eventuallyRouteCondition(cluster.kc, NS, 'missing', 'web', 'ResolvedRefs', 'True', 'ResolvedRefs');
   });
 
   it('a cross-namespace backend: RefNotPermitted, ResolvedRefs once a ReferenceGrant allows it, RefNotPermitted when it goes', async () => {
     const kc = cluster.kc;
-    await createObject(kc, KINDS.HTTPRoute, OTHER, httpRoute('cross', [{ name: 'open', namespace: NS }], [{ name: 'echo', namespace: NS }]));
+    await createObject(kc, KIND_TABLE.HTTPRoute, OTHER, httpRoute('cross', [{ name: 'open', namespace: NS }], [{ name: 'echo', namespace: NS }]));
     const denied = await eventuallyRouteCondition(kc, OTHER, 'cross', 'open', 'ResolvedRefs', 'False', 'RefNotPermitted');
     expect(hasCondition(ourParent(denied, 'open')?.conditions, 'Accepted', 'True')).toBe(true);
-    await createObject(kc, KINDS.ReferenceGrant, NS, referenceGrant('from-other', OTHER));
+    await createObject(kc, KIND_TABLE.ReferenceGrant, NS, referenceGrant('from-other', OTHER));
     await eventuallyRouteCondition(kc, OTHER, 'cross', 'open', 'ResolvedRefs', 'True', 'ResolvedRefs');
-    await deleteObject(kc, KINDS.ReferenceGrant, NS, 'from-other');
+    await deleteObject(kc, KIND_TABLE.ReferenceGrant, NS, 'from-other');
     await eventuallyRouteCondition(kc, OTHER, 'cross', 'open', 'ResolvedRefs', 'False', 'RefNotPermitted');
   });
 });
 
 describe('routes that do not attach', () => {
   it('hostnames no listener matches: Accepted=False/NoMatchingListenerHostname', async () => {
-    await createObject(cluster.kc, KINDS.HTTPRoute, NS, httpRoute('wrong-host', [{ name: 'open' }], [{ name: 'echo' }], { hostnames: ['b.example.com'] }));
+    await createObject(cluster.kc, KIND_TABLE.HTTPRoute, NS, httpRoute('wrong-host', [{ name: 'open' }], [{ name: 'echo' }], { hostnames: ['b.example.com'] }));
     await eventuallyRouteCondition(cluster.kc, NS, 'wrong-host', 'open', 'Accepted', 'False', 'NoMatchingListenerHostname');
   });
 
   it('a sectionName or port no listener has: Accepted=False/NoMatchingParent', async () => {
-    await createObject(cluster.kc, KINDS.HTTPRoute, NS, httpRoute('wrong-section', [{ name: 'web', sectionName: 'nope' }], [{ name: 'echo' }]));
-    await createObject(cluster.kc, KINDS.HTTPRoute, NS, httpRoute('wrong-port', [{ name: 'web', port: 9999 }], [{ name: 'echo' }]));
+    await createObject(cluster.kc, KIND_TABLE.HTTPRoute, NS, httpRoute('wrong-section', [{ name: 'web', sectionName: 'nope' }], [{ name: 'echo' }]));
+    await createObject(cluster.kc, KIND_TABLE.HTTPRoute, NS, httpRoute('wrong-port', [{ name: 'web', port: 9999 }], [{ name: 'echo' }]));
     await eventuallyRouteCondition(cluster.kc, NS, 'wrong-section', 'web', 'Accepted', 'False', 'NoMatchingParent', 'nope');
-    const r = await eventually(cluster.kc, KINDS.HTTPRoute, NS, 'wrong-port', (o) =>
+    const r = await eventually(cluster.kc, KIND_TABLE.HTTPRoute, NS, 'wrong-port', (o) =>
       o.status?.parents?.some((p) => p.parentRef.port === 9999 && hasCondition(p.conditions, 'Accepted', 'False', 'NoMatchingParent')) === true);
     expect(r.status?.parents?.[0]?.parentRef).toEqual({ group: GROUP, kind: 'Gateway', name: 'web', port: 9999 });
   });
 
   it('a namespace the listener does not admit: Accepted=False/NotAllowedByListeners', async () => {
-    await createObject(cluster.kc, KINDS.HTTPRoute, OTHER, httpRoute('outsider', [{ name: 'web', namespace: NS }], [{ name: 'echo' }]));
-    await eventually(cluster.kc, KINDS.HTTPRoute, OTHER, 'outsider', (o) =>
+    await createObject(cluster.kc, KIND_TABLE.HTTPRoute, OTHER, httpRoute('outsider', [{ name: 'web', namespace: NS }], [{ name: 'echo' }]));
+    await eventually(cluster.kc, KIND_TABLE.HTTPRoute, OTHER, 'outsider', (o) =>
       hasCondition(o.status?.parents?.find((p) => p.parentRef.name === 'web')?.conditions, 'Accepted', 'False', 'NotAllowedByListeners'));
   });
 });
@@ -153,30 +154,30 @@ describe('certificate references', () => {
   it('a missing Secret is InvalidCertificateRef; another namespace needs a ReferenceGrant (RefNotPermitted until then)', async () => {
     const kc = cluster.kc;
     const { crt, key } = selfSignedCertificate('tls.example.com');
-    await createObject(kc, KINDS.Secret, OTHER, { metadata: { name: 'cert' }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': crt, 'tls.key': key } });
-    await createObject(kc, KINDS.Gateway, NS, gateway('tls', [
+    await createObject(kc, CORE_KINDS.Secret, OTHER, { metadata: { name: 'cert' }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': crt, 'tls.key': key } });
+    await createObject(kc, KIND_TABLE.Gateway, NS, gateway('tls', [
       { name: 'missing', port: 18443, protocol: 'HTTPS', hostname: 'm.example.com', tls: { mode: 'Terminate', certificateRefs: [{ name: 'nothing-here' }] } },
       { name: 'foreign', port: 18443, protocol: 'HTTPS', hostname: 'tls.example.com', tls: { mode: 'Terminate', certificateRefs: [{ name: 'cert', namespace: OTHER }] } },
     ]));
     const listener = (o: Awaited<ReturnType<typeof read>>, name: string) => o.status?.listeners?.find((l) => l.name === name)?.conditions;
-    const gw = await eventually(kc, KINDS.Gateway, NS, 'tls', (o) =>
+    const gw = await eventually(kc, KIND_TABLE.Gateway, NS, 'tls', (o) =>
       hasCondition(listener(o, 'missing'), 'ResolvedRefs', 'False', 'InvalidCertificateRef') && hasCondition(listener(o, 'foreign'), 'ResolvedRefs', 'False', 'RefNotPermitted'));
     expect(hasCondition(listener(gw, 'missing'), 'Programmed', 'False')).toBe(true);
     // Never the key in status.
     expect(JSON.stringify(gw.status)).not.toContain('PRIVATE KEY');
 
-    await createObject(kc, KINDS.ReferenceGrant, OTHER, referenceGrant('certs-for-apps', NS, 'Secret', 'Gateway'));
-    await eventually(kc, KINDS.Gateway, NS, 'tls', (o) => hasCondition(listener(o, 'foreign'), 'ResolvedRefs', 'True', 'ResolvedRefs'));
-    await deleteObject(kc, KINDS.ReferenceGrant, OTHER, 'certs-for-apps');
-    await eventually(kc, KINDS.Gateway, NS, 'tls', (o) => hasCondition(listener(o, 'foreign'), 'ResolvedRefs', 'False', 'RefNotPermitted'));
+    await createObject(kc, KIND_TABLE.ReferenceGrant, OTHER, referenceGrant('certs-for-apps', NS, 'Secret', 'Gateway'));
+    await eventually(kc, KIND_TABLE.Gateway, NS, 'tls', (o) => hasCondition(listener(o, 'foreign'), 'ResolvedRefs', 'True', 'ResolvedRefs'));
+    await deleteObject(kc, KIND_TABLE.ReferenceGrant, OTHER, 'certs-for-apps');
+    await eventually(kc, KIND_TABLE.Gateway, NS, 'tls', (o) => hasCondition(listener(o, 'foreign'), 'ResolvedRefs', 'False', 'RefNotPermitted'));
   });
 });
 
 describe('HTTPRoute status shared with other controllers', () => {
   it("keeps another controller's parent entry; removes ours once the route stops referencing our Gateway", async () => {
     const kc = cluster.kc;
-    await createObject(kc, KINDS.Gateway, NS, { metadata: { name: 'theirs' }, spec: { gatewayClassName: 'foreign', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } });
-    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('shared', [{ name: 'web' }, { name: 'theirs' }], [{ name: 'echo' }]));
+    await createObject(kc, KIND_TABLE.Gateway, NS, { metadata: { name: 'theirs' }, spec: { gatewayClassName: 'foreign', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } });
+    await createObject(kc, KIND_TABLE.HTTPRoute, NS, httpRoute('shared', [{ name: 'web' }, { name: 'theirs' }], [{ name: 'echo' }]));
     const ours = await eventuallyRouteCondition(kc, NS, 'shared', 'web', 'Accepted', 'True');
     // Only our parent is reported: `theirs` belongs to another class.
     expect(ours.status?.parents?.map((p) => p.parentRef.name)).toEqual(['web']);
@@ -187,25 +188,25 @@ describe('HTTPRoute status shared with other controllers', () => {
       controllerName: 'example.com/other',
       conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: 'theirs', observedGeneration: 1, lastTransitionTime: '2024-01-01T00:00:00Z' }],
     };
-    expect(await patchStatus(kc, KINDS.HTTPRoute, NS, 'shared', { parents: [...(ours.status?.parents ?? []), theirEntry] }, { resourceVersion: ours.metadata.resourceVersion, fieldManager: 'other' })).toBe('patched');
+    expect(await patchStatus(kc, KIND_TABLE.HTTPRoute, NS, 'shared', { parents: [...(ours.status?.parents ?? []), theirEntry] }, { resourceVersion: ours.metadata.resourceVersion, fieldManager: 'other' })).toBe('patched');
 
     // An edit makes us rewrite our entry (new observedGeneration); theirs stays as it was.
-    await mergePatchObject(kc, KINDS.HTTPRoute, NS, 'shared', { spec: { hostnames: ['shared.example.com'] } });
-    const rewritten = await eventually(kc, KINDS.HTTPRoute, NS, 'shared', (o) => cond(ourParent(o, 'web')?.conditions, 'Accepted')?.observedGeneration === 2);
+    await mergePatchObject(kc, KIND_TABLE.HTTPRoute, NS, 'shared', { spec: { hostnames: ['shared.example.com'] } });
+    const rewritten = await eventually(kc, KIND_TABLE.HTTPRoute, NS, 'shared', (o) => cond(ourParent(o, 'web')?.conditions, 'Accepted')?.observedGeneration === 2);
     expect(rewritten.status?.parents?.find((p) => p.controllerName === 'example.com/other')).toEqual(theirEntry);
 
     // The route moves away from our Gateway: our stale entry goes, theirs stays.
-    await mergePatchObject(kc, KINDS.HTTPRoute, NS, 'shared', { spec: { parentRefs: [{ name: 'theirs' }] } });
-    const moved = await eventually(kc, KINDS.HTTPRoute, NS, 'shared', (o) => ourParent(o, 'web') === undefined);
+    await mergePatchObject(kc, KIND_TABLE.HTTPRoute, NS, 'shared', { spec: { parentRefs: [{ name: 'theirs' }] } });
+    const moved = await eventually(kc, KIND_TABLE.HTTPRoute, NS, 'shared', (o) => ourParent(o, 'web') === undefined);
     expect(moved.status?.parents).toEqual([theirEntry]);
     expect(CONTROLLER).toBe('gantry.dev/gatewayclass-controller');
   });
 
   it('a route re-pointed to another listener: our entry for the old sectionName is replaced', async () => {
     const kc = cluster.kc;
-    await createObject(kc, KINDS.HTTPRoute, NS, httpRoute('repointed', [{ name: 'web', sectionName: 'http' }], [{ name: 'echo' }]));
+    await createObject(kc, KIND_TABLE.HTTPRoute, NS, httpRoute('repointed', [{ name: 'web', sectionName: 'http' }], [{ name: 'echo' }]));
     await eventuallyRouteCondition(kc, NS, 'repointed', 'web', 'Accepted', 'True', undefined, 'http');
-    await mergePatchObject(kc, KINDS.HTTPRoute, NS, 'repointed', { spec: { parentRefs: [{ name: 'web', sectionName: 'extra' }] } });
+    await mergePatchObject(kc, KIND_TABLE.HTTPRoute, NS, 'repointed', { spec: { parentRefs: [{ name: 'web', sectionName: 'extra' }] } });
     const r = await eventuallyRouteCondition(kc, NS, 'repointed', 'web', 'Accepted', 'True', undefined, 'extra');
     expect(r.status?.parents?.map((p) => p.parentRef.sectionName)).toEqual(['extra']);
   });

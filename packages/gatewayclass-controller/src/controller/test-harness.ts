@@ -1,6 +1,7 @@
 // What the controller's integration tests share: a real control plane (one per test file), a
 // controller started against it on loopback ports, builders for the objects the tests create, and
 // readers that wait for the status the controller writes.
+import { KIND_TABLE, type Condition } from '@gantry/api';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,10 +9,9 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 import { freePort } from '@gantry/xds/testing/net';
-import { KINDS, type JsonObject, type KindRef } from '@gantry/kube';
+import { CORE_KINDS, type JsonObject, type KindRef } from '@gantry/kube';
 import { createNamespace, createObject, deleteObject, getObject, mergePatchObject, waitFor } from '@gantry/kube/testing/api-helpers';
 import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
-import type { Condition } from '../api/meta.js';
 import { BOOTSTRAP_KEY, READINESS_LISTENER_NAME } from '../deployer/index.js';
 import { setLogLevel } from '../log.js';
 import { Controller, type ControllerOptions } from './controller.js';
@@ -19,8 +19,8 @@ import { Controller, type ControllerOptions } from './controller.js';
 export const GATEWAY_API = 'gateway.networking.k8s.io';
 export const CLASS = 'gantry';
 export const CONTROLLER = 'gantry.dev/gatewayclass-controller';
-export const GATEWAY_PARAMETERS: KindRef = { group: 'gateway.gantry.dev', version: 'v1alpha1', plural: 'gatewayparameters', kind: 'GatewayParameters', namespaced: true };
-export { KINDS, createNamespace, createObject, deleteObject, freePort, getObject, mergePatchObject, waitFor };
+export const GATEWAY_PARAMETERS: KindRef = KIND_TABLE.GatewayParameters;
+export { CORE_KINDS, createNamespace, createObject, deleteObject, freePort, getObject, mergePatchObject, waitFor };
 
 // Quiet unless asked: the controller logs through winston at info by default.
 setLogLevel(process.env['GANTRY_TEST_LOG'] ? 'debug' : 'error');
@@ -224,7 +224,7 @@ export function eventuallyCondition(kc: KubeConfig, kind: KindRef, namespace: st
 
 /** Waits for our parent entry (Gateway `gateway`) of a route to carry the condition. */
 export function eventuallyRouteCondition(kc: KubeConfig, namespace: string, route: string, gatewayName: string, type: string, status: string, reason?: string, sectionName?: string): Promise<ObjectWithStatus> {
-  return eventually(kc, KINDS.HTTPRoute, namespace, route, (o) => hasCondition(ourParent(o, gatewayName, sectionName)?.conditions, type, status, reason));
+  return eventually(kc, KIND_TABLE.HTTPRoute, namespace, route, (o) => hasCondition(ourParent(o, gatewayName, sectionName)?.conditions, type, status, reason));
 }
 
 // ---- a local Envoy run from the deployer's objects ---------------------------------------------
@@ -249,8 +249,8 @@ type JsonMap = { [key: string]: unknown };
  * has its own network namespace; this test shares the host's).
  */
 export async function startEnvoyFromDeployment(kc: KubeConfig, namespace: string, objectName: string, podName: string): Promise<LocalEnvoy> {
-  const configMap = (await getObject(kc, KINDS.ConfigMap, namespace, objectName)) as { data?: Record<string, string> };
-  const deployment = (await getObject(kc, KINDS.Deployment, namespace, objectName)) as {
+  const configMap = (await getObject(kc, CORE_KINDS.ConfigMap, namespace, objectName)) as { data?: Record<string, string> };
+  const deployment = (await getObject(kc, CORE_KINDS.Deployment, namespace, objectName)) as {
     spec?: { template?: { spec?: { containers?: { args?: string[] }[] } } };
   };
   const bootstrap = JSON.parse(configMap.data?.[BOOTSTRAP_KEY] ?? '{}') as JsonMap;

@@ -5,7 +5,7 @@
 // (Programmed=False, reason AddressNotAssigned) rather than publish an address nobody outside can
 // use. ClusterIP and NodePort: the cluster IPs, the only addresses such a Service has.
 import type { V1Service } from '@kubernetes/client-node';
-import type { GatewayStatusAddress } from '../api/gateway-api.js';
+import type { GatewayStatusAddress } from '@gantry/api';
 
 export const IP_ADDRESS_TYPE = 'IPAddress';
 export const HOSTNAME_TYPE = 'Hostname';

@@ -16,7 +16,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
-import type { Gateway, GatewayClass } from '../api/gateway-api.js';
+import type { Gateway, GatewayClass } from '@gantry/api';
 import { Deployer, FIELD_MANAGER, type ReconcileResult } from './apply.js';
 import { OWNED_OBJECT_SELECTOR } from './naming.js';
 import { owningGateway } from './owner.js';

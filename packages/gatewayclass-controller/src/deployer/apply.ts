@@ -7,11 +7,10 @@
 // name (the Gateway moved to another class of ours) and, through remove(), everything when a
 // Gateway stops being ours.
 import { ApiException, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject, type V1Service } from '@kubernetes/client-node';
-import type { Gateway, GatewayClass } from '../api/gateway-api.js';
+import { GANTRY_API_VERSION, GATEWAY_PARAMETERS_KIND, type Gateway, type GatewayClass, type GatewayParameters } from '@gantry/api';
 import { serviceAddresses, type ServiceAddresses } from './addresses.js';
 import { GATEWAY_NAME_LABEL, MANAGED_BY, MANAGED_BY_LABEL, gatewayNameLabelValue } from './naming.js';
 import { referencedParameters, resolveParameters, type ParametersKey } from './parameters.js';
-import { GANTRY_API_VERSION, GATEWAY_PARAMETERS_KIND, type GatewayParameters } from './parameters-types.js';
 import { renderGatewayResources, type DeployerDefaults, type RenderProblem, type XdsServerAddress } from './render.js';
 
 export const FIELD_MANAGER = 'gantry';

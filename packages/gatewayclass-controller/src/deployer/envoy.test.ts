@@ -13,7 +13,7 @@ import type { GatewayIR } from '@gantry/ir';
 import { AdsServer, SnapshotCache, XdsTranslator } from '@gantry/xds';
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 import { freePort, pollUntil } from '@gantry/xds/testing/net';
-import type { Gateway, GatewayClass } from '../api/gateway-api.js';
+import type { Gateway, GatewayClass } from '@gantry/api';
 import { BOOTSTRAP_KEY, renderGatewayResources, type DeployerDefaults, type RenderedInfrastructure } from './render.js';
 
 const gatewayClass: GatewayClass = {

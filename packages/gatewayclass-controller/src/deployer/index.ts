@@ -10,7 +10,7 @@ export {
   type Quantity,
   type ResourceRequirements,
   type ServiceType,
-} from './parameters-types.js';
+} from '@gantry/api';
 export {
   APP_NAME,
   APP_NAME_LABEL,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Gateway, GatewayClass } from '../api/gateway-api.js';
+import type { Gateway, GatewayClass, GatewayParameters, GatewayParametersSpec } from '@gantry/api';
 import { mergeParameters, referencedParameters, resolveParameters, validateGatewayParameters } from './parameters.js';
-import type { GatewayParameters, GatewayParametersSpec } from './parameters-types.js';
 
 const params = (namespace: string, name: string, spec: GatewayParametersSpec): GatewayParameters => ({
   apiVersion: 'gateway.gantry.dev/v1alpha1',

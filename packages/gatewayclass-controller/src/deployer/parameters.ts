@@ -1,15 +1,7 @@
 // GatewayParameters references: which objects a GatewayClass and a Gateway point at, whether
 // those references and objects are usable, and the merge of both (the class gives defaults, the
 // Gateway overrides them). Pure: the caller fetches the referenced objects.
-import type { Gateway, GatewayClass } from '../api/gateway-api.js';
-import {
-  ENVOY_LOG_LEVELS,
-  GANTRY_API_GROUP,
-  GATEWAY_PARAMETERS_KIND,
-  SERVICE_TYPES,
-  type GatewayParameters,
-  type GatewayParametersSpec,
-} from './parameters-types.js';
+import { ENVOY_LOG_LEVELS, GANTRY_API_GROUP, GATEWAY_PARAMETERS_KIND, SERVICE_TYPES, type Gateway, type GatewayClass, type GatewayParameters, type GatewayParametersSpec } from '@gantry/api';
 
 export interface ParametersKey {
   readonly namespace: string;

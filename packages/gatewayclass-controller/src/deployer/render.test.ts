@@ -6,10 +6,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
-import type { KubeObject } from '../api/meta.js';
-import type { Gateway, GatewayClass } from '../api/gateway-api.js';
+import type { Gateway, GatewayClass, GatewayParameters, KubeObject } from '@gantry/api';
 import { resolveParameters } from './parameters.js';
-import type { GatewayParameters } from './parameters-types.js';
 import { BOOTSTRAP_KEY, renderGatewayResources } from './render.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));

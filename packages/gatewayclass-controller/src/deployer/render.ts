@@ -8,11 +8,10 @@
 // set only when such a port exists.
 import { createHash } from 'node:crypto';
 import type { V1ConfigMap, V1ContainerPort, V1Deployment, V1OwnerReference, V1Service, V1ServiceAccount, V1ServicePort } from '@kubernetes/client-node';
-import type { Gateway, GatewayClass, Listener } from '../api/gateway-api.js';
+import type { EnvoyLogLevel, Gateway, GatewayClass, GatewayParameters, Listener, Quantity, ServiceType } from '@gantry/api';
 import { gatewayBootstrap, READINESS_PATH } from './bootstrap.js';
 import { BOOTSTRAP_HASH_ANNOTATION, fixedLabels, infrastructureName, selectorLabels } from './naming.js';
 import { mergeParameters, validateGatewayParameters, type ParametersProblem } from './parameters.js';
-import type { EnvoyLogLevel, GatewayParameters, Quantity, ServiceType } from './parameters-types.js';
 
 /** The Envoy release Gantry is tested with (hack/install-envoy.sh pins the same version). */
 export const DEFAULT_ENVOY_IMAGE = 'envoyproxy/envoy:v1.39.3';

@@ -2,9 +2,7 @@
 // `gantry standalone`. Every problem names the file, the document and the field.
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
-import type { KubeObject } from '../api/meta.js';
-import type { Snapshot } from '../api/snapshot.js';
-import { KINDS, OBJECT_META, checkSchema, isRecord } from './schema.js';
+import { OBJECT_META, checkSchema, isRecord, kindSpec, manifestSchemaOfKind as manifestSchema, snapshotOf, type KubeObject, type Snapshot } from '@gantry/api';
 
 export interface ManifestError {
   readonly file: string;
@@ -71,31 +69,17 @@ export async function loadManifestFiles(files: readonly string[]): Promise<Parse
   return { objects, errors };
 }
 
-/** Groups objects by kind. Later duplicates of the same kind/namespace/name are dropped. */
+/** Groups objects by kind (see the kind table). Later duplicates of the same kind/namespace/name are dropped. */
 export function buildSnapshot(objects: readonly KubeObject[]): Snapshot {
-  const byKind = new Map<string, KubeObject[]>();
   const seen = new Set<string>();
+  const unique: KubeObject[] = [];
   for (const o of objects) {
     const key = objectKey(o);
     if (seen.has(key)) continue;
     seen.add(key);
-    const list = byKind.get(o.kind) ?? [];
-    list.push(o);
-    byKind.set(o.kind, list);
+    unique.push(o);
   }
-  const take = <T>(kind: string): T[] => (byKind.get(kind) ?? []) as T[];
-  const known = new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'ReferenceGrant', 'Namespace', 'Service', 'EndpointSlice', 'Secret']);
-  return {
-    gatewayClasses: take('GatewayClass'),
-    gateways: take('Gateway'),
-    httpRoutes: take('HTTPRoute'),
-    referenceGrants: take('ReferenceGrant'),
-    namespaces: take('Namespace'),
-    services: take('Service'),
-    endpointSlices: take('EndpointSlice'),
-    secrets: take('Secret'),
-    others: objects.filter((o) => !known.has(o.kind)),
-  };
+  return snapshotOf(unique);
 }
 
 function objectKey(o: KubeObject): string {
@@ -125,30 +109,31 @@ function checkObject(value: unknown): Problem[] {
   const { apiVersion, kind } = value;
   if (typeof kind !== 'string') return [{ field: 'kind', message: 'kind: required field is missing or not a string' }];
   if (typeof apiVersion !== 'string') return [{ field: 'apiVersion', message: 'apiVersion: required field is missing or not a string' }];
-  const schema = KINDS[kind];
-  if (schema === undefined) return []; // other kinds are passed through untouched
+  const spec = kindSpec(kind);
+  if (spec === undefined) return []; // other kinds are passed through untouched
   const problems: string[] = [];
-  if (!schema.apiVersions.includes(apiVersion)) {
-    problems.push(`apiVersion: ${kind} is not served as "${apiVersion}" (expected ${schema.apiVersions.join(' or ')})`);
+  if (!spec.apiVersions.includes(apiVersion)) {
+    problems.push(`apiVersion: ${kind} is not served as "${apiVersion}" (expected ${spec.apiVersions.join(' or ')})`);
   }
   if (value.metadata === undefined) problems.push('metadata: required field is missing');
   problems.push(...checkSchema(value.metadata, OBJECT_META, 'metadata'));
-  if (schema.spec) problems.push(...checkSchema(value.spec, schema.spec, 'spec'));
-  const top = schema.top ?? {};
+  const schema = manifestSchema(spec);
+  if (schema?.spec) problems.push(...checkSchema(value.spec, schema.spec, 'spec'));
+  const top = schema?.top ?? {};
   for (const [k, v] of Object.entries(value)) {
     if (TOP_LEVEL.has(k)) continue;
     const sub = top[k];
     if (sub === undefined) problems.push(`${k}: unknown field`);
     else problems.push(...checkSchema(v, sub, k));
   }
-  if (!schema.namespaced && isRecord(value.metadata) && value.metadata.namespace !== undefined) {
+  if (!spec.namespaced && isRecord(value.metadata) && value.metadata.namespace !== undefined) {
     problems.push(`metadata.namespace: ${kind} is cluster-scoped and takes no namespace`);
   }
   return problems.map((message) => ({ field: message.slice(0, message.indexOf(':')), message }));
 }
 
 function withDefaultNamespace(o: KubeObject): KubeObject {
-  if (!KINDS[o.kind]?.namespaced || o.metadata.namespace) return o;
+  if (!kindSpec(o.kind)?.namespaced || o.metadata.namespace) return o;
   return { ...o, metadata: { ...o.metadata, namespace: 'default' } };
 }
 

@@ -2,7 +2,7 @@
 // A file that fails to parse keeps serving its last good contents, so a typo never drops routes.
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { KubeObject } from '../api/meta.js';
+import type { KubeObject } from '@gantry/api';
 import { expandManifestPaths } from '../cli/files.js';
 import { formatManifestError, parseManifests, type ManifestError } from '../manifests/load.js';
 

@@ -2,12 +2,12 @@
 // accepted Gateway, started when the Gateway appears and stopped when it goes. Tests drive it
 // directly with apply(); the `gantry standalone` command feeds it from a directory.
 import { AdsServer, SnapshotCache, adsBootstrap } from '@gantry/xds';
-import type { KubeObject } from '../api/meta.js';
+import type { KubeObject } from '@gantry/api';
 import { EnvoyProcess } from '../envoy/process.js';
 import { logger, type Logger } from '../log.js';
 import { buildSnapshot } from '../manifests/load.js';
 import { Pipeline, type PipelineRun } from '../pipeline.js';
-import type { StatusReport } from '../translator/index.js';
+import type { StatusReport } from '@gantry/translator';
 
 export interface StandaloneOptions {
   readonly envoyPath: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Condition } from '../api/meta.js';
+import type { Condition } from '@gantry/api';
 import { MAX_CONDITION_MESSAGE, mergeConditions } from './conditions.js';
 import { jsonEqual } from './equality.js';
 

@@ -1,6 +1,6 @@
 // Merging the translator's conditions into the ones an object already has. The translator has no
 // clock; lastTransitionTime is decided here, from the previous condition of the same type.
-import type { Condition } from '../api/meta.js';
+import type { Condition } from '@gantry/api';
 
 /** metav1.Condition's message limit; longer messages would make the whole write fail. */
 export const MAX_CONDITION_MESSAGE = 32768;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { GatewayClassStatus, GatewayStatus, HTTPRouteStatus, RouteParentStatus } from '../api/gateway-api.js';
-import type { Condition } from '../api/meta.js';
-import { CONTROLLER_NAME, type StatusReport } from '../translator/index.js';
+import type { Condition, GatewayClassStatus, GatewayStatus, HTTPRouteStatus, RouteParentStatus } from '@gantry/api';
+import { CONTROLLER_NAME, type StatusReport } from '@gantry/translator';
 import { mergeGatewayClassStatus, mergeGatewayStatus, mergeHTTPRouteStatus, mergeReport, parentRefKey, reportKey, reportKeyPriority, withdrawnRouteReports } from './merge.js';
 
 const T0 = '2026-01-01T00:00:00Z';

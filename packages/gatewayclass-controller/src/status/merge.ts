@@ -11,8 +11,8 @@ import {
   type ListenerStatus,
   type ParentReference,
   type RouteParentStatus,
-} from '../api/gateway-api.js';
-import { CONTROLLER_NAME, type StatusReport } from '../translator/index.js';
+} from '@gantry/api';
+import { CONTROLLER_NAME, type StatusReport } from '@gantry/translator';
 import { mergeConditions } from './conditions.js';
 import { jsonEqual } from './equality.js';
 

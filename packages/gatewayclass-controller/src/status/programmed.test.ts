@@ -1,8 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { AdsServer, SnapshotCache, TypeUrl } from '@gantry/xds';
-import type { GatewayStatus } from '../api/gateway-api.js';
-import type { Condition } from '../api/meta.js';
-import type { StatusReport } from '../translator/index.js';
+import type { Condition, GatewayStatus } from '@gantry/api';
+import type { StatusReport } from '@gantry/translator';
 import { dataPlaneOutcome, resolveProgrammed, watchDataPlane, type DataPlaneOutcome, type DataPlaneView } from './programmed.js';
 
 const PENDING: Condition = { type: 'Programmed', status: 'Unknown', reason: 'Pending', message: 'Waiting for the data plane to acknowledge the configuration', observedGeneration: 2 };

@@ -2,10 +2,8 @@
 // data plane's answer for the snapshot containing the Gateway decides the rest. The rewrite
 // itself is the translator's markProgrammed(); this module decides which answer applies.
 import { redactSecrets } from '@gantry/xds';
-import type { GatewayStatus, ListenerStatus } from '../api/gateway-api.js';
-import type { Condition } from '../api/meta.js';
-import { ConditionType, Reason } from '../translator/conditions.js';
-import { markProgrammed, type StatusReport } from '../translator/index.js';
+import type { Condition, GatewayStatus, ListenerStatus } from '@gantry/api';
+import { ConditionType, markProgrammed, Reason, type StatusReport } from '@gantry/translator';
 
 export type DataPlaneOutcome =
   | { readonly state: 'acked' }

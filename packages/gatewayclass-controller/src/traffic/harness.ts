@@ -7,7 +7,7 @@ import { getLogLevel, setLogLevel } from '../log.js';
 import { formatManifestError, parseManifests } from '../manifests/load.js';
 import type { PipelineRun } from '../pipeline.js';
 import { StandaloneRuntime } from '../standalone/runtime.js';
-import type { StatusReport } from '../translator/index.js';
+import type { StatusReport } from '@gantry/translator';
 
 export const LOOPBACK = '127.0.0.1';
 const SYNC_TIMEOUT_MS = 20_000;

@@ -1,0 +1,164 @@
+// The one kind table: every kind Gantry reads or owns, with what each part of Gantry needs to know
+// about it. The snapshot's fields, the store's snapshot mapping, the controller's watches, the
+// manifest loader's schemas, the status writer's kinds and order, and Gantry's CRDs all derive
+// from it; a new kind is one entry here (plus its types and, for ours, its CrdSource).
+import type { EndpointSlice, Namespace, Secret, Service } from './core.js';
+import { manifestSchemaOf, type CrdSource } from './crd.js';
+import { GATEWAY_PARAMETERS_CRD, GATEWAY_PARAMETERS_KIND, type GatewayParameters } from './gantry/gateway-parameters.js';
+import { GANTRY_API_GROUP } from './gantry/group.js';
+import { GATEWAY_API_GROUP, type Gateway, type GatewayClass, type GatewayClassStatus, type GatewayStatus, type HTTPRoute, type HTTPRouteStatus, type ReferenceGrant } from './gateway-api.js';
+import type { ManifestSchema } from './schema.js';
+import { ENDPOINT_SLICE_SCHEMA, NAMESPACE_SCHEMA, SECRET_SCHEMA, SERVICE_SCHEMA } from './schemas/core.js';
+import { GATEWAY_CLASS_SCHEMA, GATEWAY_SCHEMA, HTTP_ROUTE_SCHEMA, REFERENCE_GRANT_SCHEMA } from './schemas/gateway-api.js';
+
+/**
+ * How a kind's status is written. `gateway-class` and `gateway`: the status is ours as a whole
+ * (Gateway addresses come from the deployer); `route-parents`: status.parents is shared with
+ * other controllers, only entries with our controllerName change.
+ */
+export type StatusMerge = 'gateway-class' | 'gateway' | 'route-parents';
+
+export interface KindSpec {
+  readonly kind: string;
+  /** '' for the core group. */
+  readonly group: string;
+  /** The version Gantry watches and writes. */
+  readonly version: string;
+  /** Every apiVersion a manifest file may use. */
+  readonly apiVersions: readonly string[];
+  readonly plural: string;
+  readonly namespaced: boolean;
+  /**
+   * Where the translator finds its objects: a typed snapshot field, or `others` (kinds the
+   * translator only reads by reference, through `Lookups.object`).
+   */
+  readonly snapshot: string;
+  /** The controller watches only these (e.g. TLS Secrets: other Secrets never enter memory). */
+  readonly fieldSelector?: string;
+  /** Whether Gantry writes its status, how, and in which order among kinds (lower first). */
+  readonly status?: { readonly merge: StatusMerge; readonly order: number };
+  /** What the manifest loader checks; kinds without one are passed through. */
+  readonly schema?: ManifestSchema;
+  /** Gantry's own kinds: the CRD, generated into charts/gantry-crds. */
+  readonly crd?: CrdSource;
+}
+
+const gatewayApi = (...versions: string[]) => versions.map((v) => `${GATEWAY_API_GROUP}/${v}`);
+
+export const KIND_TABLE = {
+  GatewayClass: {
+    kind: 'GatewayClass', group: GATEWAY_API_GROUP, version: 'v1', apiVersions: gatewayApi('v1', 'v1beta1'),
+    plural: 'gatewayclasses', namespaced: false, snapshot: 'gatewayClasses',
+    status: { merge: 'gateway-class', order: 0 }, schema: GATEWAY_CLASS_SCHEMA,
+  },
+  Gateway: {
+    kind: 'Gateway', group: GATEWAY_API_GROUP, version: 'v1', apiVersions: gatewayApi('v1', 'v1beta1'),
+    plural: 'gateways', namespaced: true, snapshot: 'gateways',
+    status: { merge: 'gateway', order: 1 }, schema: GATEWAY_SCHEMA,
+  },
+  HTTPRoute: {
+    kind: 'HTTPRoute', group: GATEWAY_API_GROUP, version: 'v1', apiVersions: gatewayApi('v1', 'v1beta1'),
+    plural: 'httproutes', namespaced: true, snapshot: 'httpRoutes',
+    status: { merge: 'route-parents', order: 2 }, schema: HTTP_ROUTE_SCHEMA,
+  },
+  // v1beta1 is the storage version in v1.6.1 and the only one older installs serve.
+  ReferenceGrant: {
+    kind: 'ReferenceGrant', group: GATEWAY_API_GROUP, version: 'v1beta1', apiVersions: gatewayApi('v1beta1', 'v1alpha2', 'v1'),
+    plural: 'referencegrants', namespaced: true, snapshot: 'referenceGrants', schema: REFERENCE_GRANT_SCHEMA,
+  },
+  Namespace: {
+    kind: 'Namespace', group: '', version: 'v1', apiVersions: ['v1'],
+    plural: 'namespaces', namespaced: false, snapshot: 'namespaces', schema: NAMESPACE_SCHEMA,
+  },
+  Service: {
+    kind: 'Service', group: '', version: 'v1', apiVersions: ['v1'],
+    plural: 'services', namespaced: true, snapshot: 'services', schema: SERVICE_SCHEMA,
+  },
+  EndpointSlice: {
+    kind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1', apiVersions: ['discovery.k8s.io/v1'],
+    plural: 'endpointslices', namespaced: true, snapshot: 'endpointSlices', schema: ENDPOINT_SLICE_SCHEMA,
+  },
+  Secret: {
+    kind: 'Secret', group: '', version: 'v1', apiVersions: ['v1'],
+    plural: 'secrets', namespaced: true, snapshot: 'secrets', fieldSelector: 'type=kubernetes.io/tls', schema: SECRET_SCHEMA,
+  },
+  // Read by reference only (a GatewayClass or Gateway parametersRef must resolve).
+  GatewayParameters: {
+    kind: GATEWAY_PARAMETERS_KIND, group: GANTRY_API_GROUP, version: 'v1alpha1', apiVersions: [`${GANTRY_API_GROUP}/v1alpha1`],
+    plural: 'gatewayparameters', namespaced: true, snapshot: 'others', crd: GATEWAY_PARAMETERS_CRD,
+  },
+} as const satisfies Record<string, KindSpec>;
+
+export type TableKind = keyof typeof KIND_TABLE;
+
+/** The TypeScript type of each kind's objects (a kind missing here fails to compile). */
+export interface KindTypes {
+  GatewayClass: GatewayClass;
+  Gateway: Gateway;
+  HTTPRoute: HTTPRoute;
+  ReferenceGrant: ReferenceGrant;
+  Namespace: Namespace;
+  Service: Service;
+  EndpointSlice: EndpointSlice;
+  Secret: Secret;
+  GatewayParameters: GatewayParameters;
+}
+
+/** The status the translator reports for each kind whose status Gantry writes. */
+export interface StatusTypes {
+  GatewayClass: GatewayClassStatus;
+  Gateway: GatewayStatus;
+  HTTPRoute: HTTPRouteStatus;
+}
+
+type Entry<K extends TableKind> = (typeof KIND_TABLE)[K];
+
+/** Kinds with a typed snapshot field. */
+export type SnapshotKind = { [K in TableKind]: Entry<K>['snapshot'] extends 'others' ? never : K }[TableKind];
+export type SnapshotField = Entry<SnapshotKind>['snapshot'];
+
+/** Kinds whose status Gantry writes. */
+export type ReportedKind = { [K in TableKind]: Entry<K> extends { readonly status: object } ? K : never }[TableKind];
+
+// Compile-time: the status types and the table agree on which kinds report status.
+const reportedKindsAgree: [ReportedKind, keyof StatusTypes] extends [keyof StatusTypes, ReportedKind] ? true : never = true;
+void reportedKindsAgree;
+
+/** Every kind of the table, in table order. */
+export const ALL_KINDS: readonly KindSpec[] = Object.values(KIND_TABLE);
+
+export function kindSpec(kind: string): KindSpec | undefined {
+  return Object.prototype.hasOwnProperty.call(KIND_TABLE, kind) ? (KIND_TABLE as Record<string, KindSpec>)[kind] : undefined;
+}
+
+/** Snapshot field → kind name, for every kind with a typed field (the store's mapping). */
+export const SNAPSHOT_FIELDS: Readonly<Record<SnapshotField, SnapshotKind>> = Object.fromEntries(
+  ALL_KINDS.filter((k) => k.snapshot !== 'others').map((k) => [k.snapshot, k.kind]),
+) as Record<SnapshotField, SnapshotKind>;
+
+/** Kinds the translator reads by reference from `others`. */
+export const OTHER_KINDS: readonly string[] = ALL_KINDS.filter((k) => k.snapshot === 'others').map((k) => k.kind);
+
+/** Kinds whose status Gantry writes, in write order. */
+export const REPORTED_KINDS: readonly ReportedKind[] = ALL_KINDS.filter((k) => k.status !== undefined)
+  .sort((a, b) => (a.status?.order ?? 0) - (b.status?.order ?? 0))
+  .map((k) => k.kind as ReportedKind);
+
+/** Gantry's own kinds that have a CRD. */
+export const CRD_KINDS: readonly (KindSpec & { readonly crd: CrdSource })[] = ALL_KINDS.filter(
+  (k): k is KindSpec & { readonly crd: CrdSource } => k.crd !== undefined,
+);
+
+/** `group/version`, or just `version` for the core group: the objects' `apiVersion`. */
+export function apiVersionOf(k: Pick<KindSpec, 'group' | 'version'>): string {
+  return k.group === '' ? k.version : `${k.group}/${k.version}`;
+}
+
+const derivedSchemas = new Map<string, ManifestSchema | undefined>();
+
+/** What the manifest loader checks for a kind: its own schema, or one derived from its CRD. */
+export function manifestSchemaOfKind(k: KindSpec): ManifestSchema | undefined {
+  if (k.schema || !k.crd) return k.schema;
+  if (!derivedSchemas.has(k.kind)) derivedSchemas.set(k.kind, { spec: manifestSchemaOf(k.crd.spec) });
+  return derivedSchemas.get(k.kind);
+}

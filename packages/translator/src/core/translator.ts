@@ -1,0 +1,676 @@
+// The gateway translator: Snapshot → one GatewayIR per accepted Gateway of ours + status reports.
+//
+// It keeps what it computed between calls and redoes only what an input change can affect:
+//   - snapshot objects are immutable, so each kind is diffed by object identity;
+//   - every read a translation makes is recorded as a dependency (a Service, the ReferenceGrants
+//     of a namespace, a Secret, ...); a change re-translates exactly the routes and Gateways that
+//     read it. (A Gateway whose listeners change re-translates the routes naming it.)
+//   - each Gateway's IR is assembled incrementally (see assembly.ts) and unchanged IR objects keep
+//     their identity, which the xds translator relies on to skip re-encoding.
+// A fresh translator given the same snapshot produces an equal result: the caches only save work.
+import type { ClusterEndpointsIR, ClusterIR, GatewayIR, UpstreamProtocol } from '@gantry/ir';
+import { SERVICE_NAME_LABEL, type EndpointSlice, type Gateway, type GatewayClass, type GatewayStatus, type HTTPRoute, type KubeObject, type Namespace, type ReferenceGrant, type Secret, type Service, type Snapshot } from '@gantry/api';
+import { GatewayAssembler } from '../assembly/gateway-assembler.js';
+import { DEFAULT_BACKEND_RESOLVERS, type BackendResolvers } from '../backends/backend.js';
+import { clusterEndpoints } from '../backends/service-endpoints.js';
+import { deepEqual, reuse } from './equality.js';
+import { buildGatewayContext } from '../gateway/gateway-context.js';
+import { judgeGatewayClass, type GatewayClassVerdict } from '../gateway/gatewayclass.js';
+import { IdentityIndex } from './identity-index.js';
+import { bagAdd, bagDelete, bagValues, StringMultiMap, type StringBag } from './multimap.js';
+import { Dep, exact, flat, groupOf, type ClusterUse, type GatewayAttachment, type GatewayContext, type Lookups } from './model.js';
+import { CommonConditions, RouteTranslation, type GatewayPlacement, type RecordedDeps } from '../routes/route-translation.js';
+import { applySorted } from './sorted.js';
+import { compareReports, type StatusReport } from '../status/reports.js';
+
+export const CONTROLLER_NAME = 'gantry.dev/gatewayclass-controller';
+
+export interface GatewayTranslatorOptions {
+  /** GatewayClasses whose spec.controllerName equals this are ours. */
+  readonly controllerName?: string;
+  /** Extra backend kinds (`group/kind` → resolver), added to the built-in Service resolver. */
+  readonly backendResolvers?: BackendResolvers;
+}
+
+export interface TranslationResult {
+  /** Keyed `namespace/name`: only accepted Gateways of our classes. */
+  readonly gateways: ReadonlyMap<string, GatewayIR>;
+  /** Sorted by kind (GatewayClass, Gateway, HTTPRoute), namespace, name. */
+  readonly statuses: readonly StatusReport[];
+}
+
+const nsKey = (o: KubeObject) => flat(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`);
+const nameKey = (o: KubeObject) => o.metadata.name;
+const otherKey = (o: KubeObject) => `${groupOf(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+interface ContextRecord {
+  readonly ctx: GatewayContext;
+  readonly deps: readonly string[];
+}
+
+interface ServiceLinks {
+  /** Keys of the EndpointSlices labelled with the Service. */
+  slices: StringBag;
+  /** Clusters whose endpoints were computed from the Service. */
+  clusters: StringBag;
+  /** Routes that read the Service. */
+  routes: StringBag;
+}
+
+interface ClusterRecord {
+  ir: ClusterIR;
+  /** Set once the cluster's endpoints were asked for: where they come from, and what they are. */
+  serviceKey: string | undefined;
+  portName: string;
+  endpoints: ClusterEndpointsIR | undefined;
+}
+
+export class GatewayTranslator {
+  private readonly controllerName: string;
+  private readonly resolvers: BackendResolvers;
+
+  private readonly classes = new IdentityIndex<GatewayClass>(nameKey);
+  private readonly gateways = new IdentityIndex<Gateway>(nsKey);
+  private readonly routes = new IdentityIndex<HTTPRoute>(nsKey);
+  private readonly grants = new IdentityIndex<ReferenceGrant>(nsKey);
+  private readonly namespaces = new IdentityIndex<Namespace>(nameKey);
+  private readonly services = new IdentityIndex<Service>(nsKey);
+  private readonly slices = new IdentityIndex<EndpointSlice>(nsKey);
+  private readonly secrets = new IdentityIndex<Secret>(nsKey);
+  private readonly others = new IdentityIndex<KubeObject>(otherKey);
+
+  private readonly grantsByNamespace = new Map<string, Map<string, ReferenceGrant>>();
+  private readonly grantLists = new Map<string, readonly ReferenceGrant[]>();
+  /** Per Service key: its EndpointSlices, the clusters whose endpoints it feeds, the routes reading it. */
+  private readonly serviceLinks = new Map<string, ServiceLinks>();
+
+  private readonly classVerdicts = new Map<string, { gc: GatewayClass; verdict: GatewayClassVerdict; report: StatusReport }>();
+  private readonly contexts = new Map<string, ContextRecord>();
+  private readonly assemblers = new Map<string, GatewayAssembler>();
+  private readonly translations = new Map<string, RouteTranslation>();
+  /** Dependency key → routes that read it (Services are in serviceLinks: they are the bulk). */
+  private readonly dependents = new StringMultiMap();
+  private readonly attachedCounts = new Map<string, Map<string, number>>();
+  private readonly gatewayReports = new Map<string, StatusReport>();
+
+  /** Interned ClusterIRs and their endpoints, by cluster name (one table: both follow the clusters). */
+  private readonly clusterRecords = new Map<string, ClusterRecord>();
+  private readonly labelsMemo = new WeakMap<Namespace, Readonly<Record<string, string>>>();
+  private readonly labelsOfMissing = new Map<string, Readonly<Record<string, string>>>();
+
+  private readonly commonConditions = new CommonConditions();
+
+  private statuses: readonly StatusReport[] = [];
+  private gatewayIRs: ReadonlyMap<string, GatewayIR> = new Map();
+
+  constructor(opts: GatewayTranslatorOptions = {}) {
+    this.controllerName = opts.controllerName ?? CONTROLLER_NAME;
+    this.resolvers = opts.backendResolvers
+      ? new Map([...DEFAULT_BACKEND_RESOLVERS, ...opts.backendResolvers])
+      : DEFAULT_BACKEND_RESOLVERS;
+  }
+
+  translate(snapshot: Snapshot): TranslationResult {
+    const changed = new Set<string>();
+    const changedServices = new Set<string>();
+    const dirtyServices = new Set<string>();
+    const changedRoutes = this.diffInputs(snapshot, changed, changedServices, dirtyServices);
+
+    const reportChanges: [StatusReport | undefined, StatusReport | undefined][] = [];
+    this.judgeClasses(changed, reportChanges);
+    const attachmentsChanged = new Set<string>();
+    const contextsChanged = this.judgeGateways(changed, attachmentsChanged);
+    this.routesReferencing(attachmentsChanged, changedRoutes);
+    for (const svc of changedServices) for (const r of bagValues(this.serviceLinks.get(svc)?.routes)) changedRoutes.add(r);
+    this.recorder.invalidate();
+    const routeChanges = this.translateRoutes(changedRoutes, changed, reportChanges);
+    const countsChanged = new Set<string>();
+    for (const [, prev, next] of routeChanges) this.track(prev, next, countsChanged);
+
+    this.assemble(contextsChanged, routeChanges, dirtyServices);
+    for (const key of new Set([...contextsChanged, ...countsChanged])) this.reportGateway(key, reportChanges);
+    this.applyReports(reportChanges);
+    return { gateways: this.gatewayIRs, statuses: this.statuses };
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  /**
+   * Diffs every kind; returns the keys of the HTTPRoutes that changed. Changed Services and
+   * EndpointSlices are collected only when something already depends on them (a first
+   * translation changes every key and nothing depends on anything yet).
+   */
+  private diffInputs(s: Snapshot, changed: Set<string>, changedServices: Set<string>, dirtyServices: Set<string>): Set<string> {
+    for (const k of this.classes.update(s.gatewayClasses)) changed.add(Dep.gatewayClass(k));
+    this.gateways.update(s.gateways); // judged one by one by judgeGateways (few)
+    for (const k of this.namespaces.update(s.namespaces)) changed.add(Dep.namespace(k));
+    for (const k of this.secrets.update(s.secrets)) changed.add(Dep.secret(k));
+    for (const k of this.others.update(s.others ?? [])) {
+      const [group, kind, ...rest] = k.split('/');
+      changed.add(Dep.object(group ?? '', kind ?? '', rest.join('/')));
+    }
+    this.services.updateEach(s.services, (k) => {
+      const links = this.serviceLinks.get(k);
+      if (links?.routes !== undefined) changedServices.add(k);
+      if (links?.clusters !== undefined) dirtyServices.add(k);
+    });
+    for (const k of this.grants.update(s.referenceGrants)) {
+      const ns = k.slice(0, k.indexOf('/'));
+      let inNs = this.grantsByNamespace.get(ns);
+      if (!inNs) this.grantsByNamespace.set(ns, (inNs = new Map()));
+      const g = this.grants.get(k);
+      if (g) inNs.set(k, g);
+      else inNs.delete(k);
+      this.grantLists.set(ns, [...inNs.values()]);
+      changed.add(Dep.grants(ns));
+    }
+    this.slices.updateEach(s.endpointSlices, (k, beforeSlice, afterSlice) => {
+      const before = beforeSlice && serviceOfSlice(beforeSlice);
+      const after = afterSlice && serviceOfSlice(afterSlice);
+      if (before !== undefined) {
+        const links = this.serviceLinks.get(before);
+        if (links?.clusters !== undefined) dirtyServices.add(before);
+        if (links && before !== after) {
+          links.slices = bagDelete(links.slices, k);
+          this.dropIfUnlinked(before, links);
+        }
+      }
+      if (after !== undefined) {
+        const links = this.linksOf(after);
+        if (links.clusters !== undefined) dirtyServices.add(after);
+        links.slices = bagAdd(links.slices, k);
+      }
+    });
+    return this.routes.update(s.httpRoutes);
+  }
+
+  /** Lookups that record what they read into `deps` (for Gateways and classes). */
+  private lookups(deps: string[]): Lookups {
+    const r = this.recorder.start();
+    r.keep = deps;
+    return r;
+  }
+
+  private readonly recorder = new RecordingLookups({
+    gateway: (key) => this.contexts.get(key)?.ctx.attachment,
+    service: (key) => this.services.get(key),
+    secret: (key) => this.secrets.get(key),
+    labels: (name) => this.labelsOf(name),
+    grants: (ns) => this.grantLists.get(ns) ?? NO_GRANTS,
+    other: (key) => this.others.get(key),
+  });
+
+  private labelsOf(name: string): Readonly<Record<string, string>> {
+    const ns = this.namespaces.get(name);
+    if (!ns) {
+      let l = this.labelsOfMissing.get(name);
+      if (!l) this.labelsOfMissing.set(name, (l = { 'kubernetes.io/metadata.name': name }));
+      return l;
+    }
+    let l = this.labelsMemo.get(ns);
+    if (!l) {
+      l = { ...(ns.metadata.labels ?? {}), 'kubernetes.io/metadata.name': name };
+      this.labelsMemo.set(ns, l);
+    }
+    return l;
+  }
+
+  // ---- GatewayClasses and Gateways -----------------------------------------------------------
+
+  private judgeClasses(changed: ReadonlySet<string>, reportChanges: [StatusReport | undefined, StatusReport | undefined][]): void {
+    const seen = new Set<string>();
+    for (const gc of this.classes.values()) {
+      const name = gc.metadata.name;
+      seen.add(name);
+      const prev = this.classVerdicts.get(name);
+      const ours = gc.spec?.controllerName === this.controllerName;
+      const paramsRef = gc.spec?.parametersRef;
+      const paramsChanged =
+        paramsRef !== undefined &&
+        changed.has(Dep.object(paramsRef.group, paramsRef.kind, `${paramsRef.namespace ?? ''}/${paramsRef.name}`));
+      if (prev && prev.gc === gc && !paramsChanged) continue;
+      if (!ours) {
+        if (prev) {
+          this.classVerdicts.delete(name);
+          reportChanges.push([prev.report, undefined]);
+        }
+        continue;
+      }
+      const verdict = judgeGatewayClass(gc, this.lookups([]));
+      const gen = gc.metadata.generation;
+      const report = reuse<StatusReport>(prev?.report, {
+        apiVersion: gc.apiVersion,
+        kind: 'GatewayClass',
+        name,
+        ...(gen !== undefined ? { generation: gen } : {}),
+        status: verdict.status,
+      });
+      this.classVerdicts.set(name, { gc, verdict, report });
+      if (report !== prev?.report) reportChanges.push([prev?.report, report]);
+    }
+    for (const [name, prev] of [...this.classVerdicts]) {
+      if (seen.has(name)) continue;
+      this.classVerdicts.delete(name);
+      reportChanges.push([prev.report, undefined]);
+    }
+  }
+
+  /** Returns the keys of Gateways whose context changed (or appeared, or went away). */
+  private judgeGateways(changed: ReadonlySet<string>, attachmentsChanged: Set<string>): Set<string> {
+    const out = new Set<string>();
+    const keys = new Set([...this.gateways.keys(), ...this.contexts.keys()]);
+    for (const key of keys) {
+      const gw = this.gateways.get(key);
+      const prev = this.contexts.get(key);
+      const className = gw?.spec?.gatewayClassName;
+      const cls = className !== undefined ? this.classVerdicts.get(className) : undefined;
+      if (!gw || !cls) {
+        if (prev) {
+          this.contexts.delete(key);
+          attachmentsChanged.add(key);
+          out.add(key);
+        }
+        continue;
+      }
+      if (prev && prev.ctx.gateway === gw && !intersects(prev.deps, changed)) continue;
+      const deps: string[] = [Dep.gatewayClass(cls.gc.metadata.name)];
+      let ctx = buildGatewayContext(gw, cls.verdict.accepted ? undefined : cls.verdict.message, this.lookups(deps));
+      if (prev && deepEqual(prev.ctx.attachment, ctx.attachment)) ctx = { ...ctx, attachment: prev.ctx.attachment };
+      else attachmentsChanged.add(key);
+      this.contexts.set(key, { ctx, deps });
+      out.add(key);
+    }
+    return out;
+  }
+
+  // ---- routes -------------------------------------------------------------------------------
+
+  private translateRoutes(
+    dirty: Set<string>,
+    changed: ReadonlySet<string>,
+    reportChanges: [StatusReport | undefined, StatusReport | undefined][],
+  ): [string, RouteTranslation | undefined, RouteTranslation | undefined][] {
+    for (const dep of changed) for (const r of this.dependents.get(dep)) dirty.add(r);
+    const out: [string, RouteTranslation | undefined, RouteTranslation | undefined][] = [];
+    const opts = { controllerName: this.controllerName, resolvers: this.resolvers, cluster: this.internCluster, common: this.commonConditions };
+    for (const key of dirty) {
+      const route = this.routes.get(key);
+      const prev = this.translations.get(key);
+      let next: RouteTranslation | undefined;
+      if (route) {
+        const recorder = this.recorder.start();
+        next = new RouteTranslation(key, route, recorder, opts, prev, recorder);
+        if (prev?.report && next.report && deepEqual(prev.report, next.report)) (next as { report: StatusReport }).report = prev.report;
+        this.translations.set(key, next);
+      } else this.translations.delete(key);
+      this.setDeps(this.dependents, key, prev?.deps ?? NO_DEPS, next?.deps ?? NO_DEPS);
+      this.setServiceDeps(key, prev?.serviceDeps ?? NO_DEPS, next?.serviceDeps ?? NO_DEPS);
+      if (prev?.report !== next?.report) reportChanges.push([prev?.report, next?.report]);
+      out.push([key, prev, next]);
+    }
+    return out;
+  }
+
+  private setDeps(index: StringMultiMap, route: string, before: readonly string[], after: readonly string[]): void {
+    for (const d of before) if (!after.includes(d)) index.delete(d, route);
+    for (const d of after) index.add(d, route);
+  }
+
+  private setServiceDeps(route: string, before: readonly string[], after: readonly string[]): void {
+    for (const svc of before) {
+      if (after.includes(svc)) continue;
+      const links = this.serviceLinks.get(svc);
+      if (!links) continue;
+      links.routes = bagDelete(links.routes, route);
+      this.dropIfUnlinked(svc, links);
+    }
+    for (const svc of after) {
+      const links = this.linksOf(svc);
+      links.routes = bagAdd(links.routes, route);
+    }
+  }
+
+  private linksOf(serviceKey: string): ServiceLinks {
+    let links = this.serviceLinks.get(serviceKey);
+    if (!links) this.serviceLinks.set(serviceKey, (links = { slices: undefined, clusters: undefined, routes: undefined }));
+    return links;
+  }
+
+  private dropIfUnlinked(serviceKey: string, links: ServiceLinks): void {
+    if (links.slices === undefined && links.clusters === undefined && links.routes === undefined) this.serviceLinks.delete(serviceKey);
+  }
+
+  /** Records that a cluster's endpoints now come from `serviceKey` (undefined: from nothing). */
+  private moveCluster(name: string, from: string | undefined, to: string | undefined): void {
+    if (from === to) return;
+    if (from !== undefined) {
+      const links = this.serviceLinks.get(from);
+      if (links) {
+        links.clusters = bagDelete(links.clusters, name);
+        this.dropIfUnlinked(from, links);
+      }
+    }
+    if (to !== undefined) {
+      const links = this.linksOf(to);
+      links.clusters = bagAdd(links.clusters, name);
+    }
+  }
+
+  /**
+   * Adds the routes whose parentRefs name one of these Gateways. Routes do not register a
+   * dependency on their Gateways (all of them would, by the ten thousand); listener changes are
+   * rare, so a scan is cheaper.
+   */
+  private routesReferencing(gateways: ReadonlySet<string>, out: Set<string>): void {
+    if (gateways.size === 0) return;
+    const names = new Set([...gateways].map((k) => k.slice(k.indexOf('/') + 1)));
+    for (const key of this.routes.keys()) {
+      if (out.has(key)) continue;
+      const route = this.routes.get(key) as HTTPRoute;
+      const ns = route.metadata.namespace ?? 'default';
+      for (const ref of route.spec?.parentRefs ?? []) {
+        if (names.has(ref.name) && gateways.has(`${ref.namespace ?? ns}/${ref.name}`)) {
+          out.add(key);
+          break;
+        }
+      }
+    }
+  }
+
+  /** Keeps the attached-route counts up to date. */
+  private track(prev: RouteTranslation | undefined, next: RouteTranslation | undefined, countsChanged: Set<string>): void {
+    for (const { gatewayKey: gw, listeners } of prev?.placements ?? NO_PLACEMENTS) {
+      const counts = this.attachedCounts.get(gw);
+      for (const l of listeners) counts?.set(l.listener, (counts.get(l.listener) ?? 1) - 1);
+      countsChanged.add(gw);
+    }
+    for (const { gatewayKey: gw, listeners } of next?.placements ?? NO_PLACEMENTS) {
+      let counts = this.attachedCounts.get(gw);
+      if (!counts) this.attachedCounts.set(gw, (counts = new Map()));
+      for (const l of listeners) counts.set(l.listener, (counts.get(l.listener) ?? 0) + 1);
+      countsChanged.add(gw);
+    }
+  }
+
+  private readonly internCluster = (name: string, protocol: UpstreamProtocol): ClusterIR => {
+    const rec = this.clusterRecords.get(name);
+    if (rec && rec.ir.protocol === protocol) return rec.ir;
+    const ir: ClusterIR = { name, protocol };
+    if (rec) rec.ir = ir;
+    else this.clusterRecords.set(name, { ir, serviceKey: undefined, portName: '', endpoints: undefined });
+    return ir;
+  };
+
+  // ---- IR -----------------------------------------------------------------------------------
+
+  private assemble(
+    contextsChanged: ReadonlySet<string>,
+    routeChanges: readonly [string, RouteTranslation | undefined, RouteTranslation | undefined][],
+    dirtyServices: ReadonlySet<string>,
+  ): void {
+    let gatewaysChanged = false;
+    // Endpoints first: records made during this pass are fresh and need no refresh.
+    const changedEndpoints = this.refreshEndpoints(dirtyServices);
+    if (changedEndpoints.size > 0) for (const a of this.assemblers.values()) a.endpointsChanged(changedEndpoints);
+    const placedOn = this.routesPlacedOn(contextsChanged);
+    for (const key of contextsChanged) {
+      const ctx = this.contexts.get(key)?.ctx;
+      if (!ctx || !ctx.accepted) {
+        if (this.assemblers.delete(key)) gatewaysChanged = true;
+        continue;
+      }
+      const routes = placedOn.get(key) ?? [];
+      const a = this.assemblers.get(key);
+      if (a) a.reset(ctx, routes);
+      else {
+        const fresh = new GatewayAssembler(ctx, this.endpointsOf);
+        fresh.reset(ctx, routes);
+        this.assemblers.set(key, fresh);
+        gatewaysChanged = true;
+      }
+    }
+    // Placements are unique per Gateway: visit the new ones, then the old ones the route left.
+    for (const [key, prev, next] of routeChanges) {
+      for (const p of next?.placements ?? NO_PLACEMENTS) {
+        if (!contextsChanged.has(p.gatewayKey)) this.assemblers.get(p.gatewayKey)?.setRoute(key, next);
+      }
+      for (const p of prev?.placements ?? NO_PLACEMENTS) {
+        if (contextsChanged.has(p.gatewayKey) || next?.placementsOn(p.gatewayKey)) continue;
+        this.assemblers.get(p.gatewayKey)?.setRoute(key, next);
+      }
+    }
+    const next = new Map<string, GatewayIR>();
+    for (const key of [...this.assemblers.keys()].sort()) {
+      const ir = (this.assemblers.get(key) as GatewayAssembler).build();
+      if (this.gatewayIRs.get(key) !== ir) gatewaysChanged = true;
+      next.set(key, ir);
+    }
+    if (gatewaysChanged || next.size !== this.gatewayIRs.size) this.gatewayIRs = next;
+    this.pruneEndpointRecords();
+  }
+
+  /**
+   * The translations placed on each of these Gateways, in one scan (rather than a per-Gateway
+   * index of route keys kept up to date route by route): it runs only when Gateway contexts
+   * change, and then their routes are all placed again anyway.
+   */
+  private routesPlacedOn(gateways: ReadonlySet<string>): Map<string, RouteTranslation[]> {
+    const out = new Map<string, RouteTranslation[]>();
+    if (gateways.size === 0) return out;
+    for (const t of this.translations.values()) {
+      for (const p of t.placements) {
+        if (!gateways.has(p.gatewayKey)) continue;
+        const list = out.get(p.gatewayKey);
+        if (list) list.push(t);
+        else out.set(p.gatewayKey, [t]);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Forgets cluster records (interned ClusterIR and endpoints) no Gateway uses any more
+   * (amortised: rarely runs). A dropped cluster is simply created again if it comes back.
+   */
+  private pruneEndpointRecords(): void {
+    let used = 0;
+    for (const a of this.assemblers.values()) used += a.clusterCount;
+    if (this.clusterRecords.size <= 2 * used + 1024) return;
+    const inUse = (name: string) => {
+      for (const a of this.assemblers.values()) if (a.usesCluster(name)) return true;
+      return false;
+    };
+    for (const [name, rec] of [...this.clusterRecords]) {
+      if (inUse(name)) continue;
+      this.clusterRecords.delete(name);
+      this.moveCluster(name, rec.serviceKey, undefined);
+    }
+  }
+
+  private readonly endpointsOf = (use: ClusterUse): ClusterEndpointsIR => {
+    const name = use.cluster.name;
+    const { serviceKey, portName } = use.source;
+    let rec = this.clusterRecords.get(name);
+    if (rec?.endpoints && rec.serviceKey === serviceKey && rec.portName === portName) return rec.endpoints;
+    // A pruned record comes back with its cluster.
+    if (!rec) this.clusterRecords.set(name, (rec = { ir: use.cluster, serviceKey: undefined, portName: '', endpoints: undefined }));
+    const endpoints = reuse(rec.endpoints, this.computeEndpoints(name, serviceKey, portName));
+    this.moveCluster(name, rec.serviceKey, serviceKey);
+    rec.serviceKey = serviceKey;
+    rec.portName = portName;
+    rec.endpoints = endpoints;
+    return endpoints;
+  };
+
+  private computeEndpoints(cluster: string, serviceKey: string, portName: string): ClusterEndpointsIR {
+    const keys = this.serviceLinks.get(serviceKey)?.slices;
+    // The common case, one slice, without a list of keys and a list of slices.
+    const only = typeof keys === 'string' ? this.slices.get(keys) : undefined;
+    if (only) return clusterEndpoints(cluster, portName, [only]);
+    const slices: EndpointSlice[] = [];
+    for (const k of bagValues(keys)) {
+      const s = this.slices.get(k);
+      if (s) slices.push(s);
+    }
+    return clusterEndpoints(cluster, portName, slices);
+  }
+
+  /** Recomputes the endpoints of the clusters of changed Services; returns the clusters changed. */
+  private refreshEndpoints(dirtyServices: ReadonlySet<string>): Set<string> {
+    const out = new Set<string>();
+    for (const svc of dirtyServices) {
+      for (const name of bagValues(this.serviceLinks.get(svc)?.clusters)) {
+        const rec = this.clusterRecords.get(name);
+        if (!rec?.endpoints || rec.serviceKey !== svc) continue;
+        const endpoints = reuse(rec.endpoints, this.computeEndpoints(name, svc, rec.portName));
+        if (endpoints !== rec.endpoints) {
+          rec.endpoints = endpoints;
+          out.add(name);
+        }
+      }
+    }
+    return out;
+  }
+
+  // ---- status -------------------------------------------------------------------------------
+
+  private reportGateway(key: string, reportChanges: [StatusReport | undefined, StatusReport | undefined][]): void {
+    const prev = this.gatewayReports.get(key);
+    const ctx = this.contexts.get(key)?.ctx;
+    if (!ctx) {
+      if (prev) {
+        this.gatewayReports.delete(key);
+        reportChanges.push([prev, undefined]);
+      }
+      return;
+    }
+    const counts = this.attachedCounts.get(key);
+    const status: GatewayStatus = {
+      conditions: [...ctx.conditions],
+      listeners: ctx.listeners.map((l) => ({
+        name: l.info.name,
+        supportedKinds: l.supportedKinds.map((k) => ({ ...k })),
+        attachedRoutes: counts?.get(l.info.name) ?? 0,
+        conditions: [...l.conditions],
+      })),
+    };
+    const gw = ctx.gateway;
+    const gen = gw.metadata.generation;
+    const report = reuse<StatusReport>(prev, {
+      apiVersion: gw.apiVersion,
+      kind: 'Gateway',
+      namespace: ctx.attachment.namespace,
+      name: gw.metadata.name,
+      ...(gen !== undefined ? { generation: gen } : {}),
+      status,
+    });
+    if (report === prev) return;
+    this.gatewayReports.set(key, report);
+    reportChanges.push([prev, report]);
+  }
+
+  private applyReports(changes: readonly [StatusReport | undefined, StatusReport | undefined][]): void {
+    const removed: StatusReport[] = [];
+    const added: StatusReport[] = [];
+    for (const [prev, next] of changes) {
+      if (prev === next) continue;
+      if (prev) removed.push(prev);
+      if (next) added.push(next);
+    }
+    this.statuses = applySorted(this.statuses, compareReports, removed, added);
+  }
+}
+
+const NO_GRANTS: readonly ReferenceGrant[] = [];
+const NO_PLACEMENTS: readonly GatewayPlacement[] = [];
+
+/** `namespace/name` of the Service an EndpointSlice belongs to (its kubernetes.io/service-name label). */
+function serviceOfSlice(slice: EndpointSlice): string | undefined {
+  const label = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+  return label ? flat(`${slice.metadata.namespace ?? 'default'}/${label}`) : undefined;
+}
+const NO_DEPS: readonly string[] = [];
+
+interface Reads {
+  gateway(key: string): GatewayAttachment | undefined;
+  service(key: string): Service | undefined;
+  secret(key: string): Secret | undefined;
+  labels(name: string): Readonly<Record<string, string>>;
+  grants(namespace: string): readonly ReferenceGrant[];
+  other(key: string): KubeObject | undefined;
+}
+
+/**
+ * One reusable Lookups object, restarted for each translation. It records what was read: plain
+ * Service keys apart (nearly every route reads one), everything else as dependency keys. Reads of
+ * Gateways are not recorded (see routesReferencing).
+ */
+class RecordingLookups implements Lookups, RecordedDeps {
+  private depList: string[] = NO_DEPS as string[];
+  private serviceList: string[] = NO_DEPS as string[];
+  /** When set, dependency keys also go here (the Gateway and class judges use this). */
+  keep: string[] | undefined;
+  constructor(private readonly read: Reads) {}
+
+  /** Restarts recording (the lists stay the shared empty array until something is read). */
+  start(): this {
+    this.depList = NO_DEPS as string[];
+    this.serviceList = NO_DEPS as string[];
+    this.keep = undefined;
+    return this;
+  }
+
+  get deps(): readonly string[] {
+    return this.depList.length <= 1 ? this.depList : exact(this.depList);
+  }
+
+  get serviceDeps(): readonly string[] {
+    return this.serviceList.length <= 1 ? this.serviceList : exact(this.serviceList);
+  }
+
+  private record(dep: string): void {
+    if (this.depList === NO_DEPS) this.depList = [dep];
+    else if (!this.depList.includes(dep)) this.depList.push(dep);
+    if (this.keep && !this.keep.includes(dep)) this.keep.push(dep);
+  }
+  gateway(namespace: string, name: string): GatewayAttachment | undefined {
+    // Most routes name the same few Gateways: skip building the key for a repeat.
+    if (namespace === this.lastGateway.namespace && name === this.lastGateway.name) return this.lastGateway.value;
+    const value = this.read.gateway(`${namespace}/${name}`);
+    this.lastGateway = { namespace, name, value };
+    return value;
+  }
+  private lastGateway: { namespace: string; name: string; value: GatewayAttachment | undefined } = { namespace: '', name: '', value: undefined };
+  /** Forget memoised reads (Gateway contexts change between translation steps). */
+  invalidate(): void {
+    this.lastGateway = { namespace: '', name: '', value: undefined };
+  }
+  service(namespace: string, name: string, key = `${namespace}/${name}`): Service | undefined {
+    if (this.serviceList === NO_DEPS) this.serviceList = [key];
+    else if (!this.serviceList.includes(key)) this.serviceList.push(key);
+    return this.read.service(key);
+  }
+  secret(namespace: string, name: string): Secret | undefined {
+    const key = `${namespace}/${name}`;
+    this.record(Dep.secret(key));
+    return this.read.secret(key);
+  }
+  namespaceLabels(name: string): Readonly<Record<string, string>> {
+    this.record(Dep.namespace(name));
+    return this.read.labels(name);
+  }
+  referenceGrants(namespace: string): readonly ReferenceGrant[] {
+    this.record(Dep.grants(namespace));
+    return this.read.grants(namespace);
+  }
+  object(group: string, kind: string, namespace: string, name: string): KubeObject | undefined {
+    const key = `${namespace}/${name}`;
+    this.record(Dep.object(group, kind, key));
+    return this.read.other(`${group}/${kind}/${key}`);
+  }
+}
+
+function intersects(a: readonly string[], b: ReadonlySet<string>): boolean {
+  for (const x of a) if (b.has(x)) return true;
+  return false;
+}

@@ -1,0 +1,346 @@
+// A Gateway of ours, judged: each listener validated (protocol, TLS certificates, route kinds,
+// namespaces policy), conflicts between listeners found, and the Gateway's own conditions
+// (addresses, parameters, overall acceptance). Pure: reads only through Lookups.
+import type { TLSSecretIR } from '@gantry/ir';
+import { GATEWAY_API_GROUP, type Condition, type Gateway, type Listener, type RouteGroupKind } from '@gantry/api';
+import { tlsSecretOf } from './certificates.js';
+import { condition, ConditionType, PENDING_PROGRAMMED_MESSAGE, Reason } from '../status/conditions.js';
+import { GANTRY_GROUP, GATEWAY_PARAMETERS_KIND } from './gatewayclass.js';
+import { ANY_HOST, intersect } from '../routes/hostnames.js';
+import { labelSelectorError } from '../core/labels.js';
+import { namespaceOf, type GatewayAttachment, type GatewayContext, type ListenerInfo, type ListenerState, type Lookups } from '../core/model.js';
+import { referenceAllowed } from '../core/refgrants.js';
+
+export const HTTPROUTE_KIND = `${GATEWAY_API_GROUP}/HTTPRoute`;
+
+const SUPPORTED_ADDRESS_TYPES = new Set(['IPAddress', 'Hostname']);
+
+/** What the class verdict contributes: undefined when the class is fine. */
+export type ClassProblem = string | undefined;
+
+interface Draft {
+  readonly spec: Listener;
+  readonly info: ListenerInfo;
+  supportedKinds: RouteGroupKind[];
+  accepted: { ok: true } | { ok: false; reason: string; message: string };
+  refs: { ok: true } | { ok: false; reason: string; message: string };
+  conflict?: { reason: string; message: string };
+  tlsSecrets: TLSSecretIR[];
+  overlapping: string[];
+}
+
+export function buildGatewayContext(gateway: Gateway, classProblem: ClassProblem, lookups: Lookups): GatewayContext {
+  const ns = namespaceOf(gateway);
+  const key = `${ns}/${gateway.metadata.name}`;
+  const gen = gateway.metadata.generation;
+  const drafts = (gateway.spec?.listeners ?? []).map((l) => draftListener(gateway, l, lookups));
+  findConflicts(drafts);
+
+  const listeners: ListenerState[] = [];
+  for (const d of drafts) listeners.push(finishListener(d, gen));
+  findOverlappingTLS(drafts, listeners, gen);
+
+  const attachment: GatewayAttachment = { key, namespace: ns, name: gateway.metadata.name, listeners: drafts.map((d) => d.info) };
+  const { accepted, conditions } = gatewayConditions(gateway, drafts, classProblem, lookups);
+  // Nothing of a Gateway that is not accepted gets programmed.
+  const final = accepted ? listeners : listeners.map((l) => notProgrammed(l, gen));
+  return { gateway, key, attachment, accepted, listeners: final, conditions };
+}
+
+// ---- listeners -------------------------------------------------------------------------------
+
+function draftListener(gateway: Gateway, l: Listener, lookups: Lookups): Draft {
+  const protocol = l.protocol;
+  const supportedProtocol = protocol === 'HTTP' || protocol === 'HTTPS';
+  const kinds = routeKinds(l, supportedProtocol);
+  const ns = namespacePolicy(l);
+  const info: ListenerInfo = {
+    name: l.name,
+    port: l.port,
+    protocol,
+    ...(l.hostname ? { hostname: l.hostname.toLowerCase() } : {}),
+    routeKinds: kinds.valid.map((k) => `${k.group ?? GATEWAY_API_GROUP}/${k.kind}`),
+    namespacesFrom: ns.from,
+    ...(ns.selector ? { selector: ns.selector } : {}),
+  };
+  const draft: Draft = {
+    spec: l,
+    info,
+    supportedKinds: kinds.valid,
+    accepted: { ok: true },
+    refs: { ok: true },
+    tlsSecrets: [],
+    overlapping: [],
+  };
+  if (!supportedProtocol) {
+    draft.accepted = { ok: false, reason: Reason.UnsupportedProtocol, message: `Protocol ${protocol} is not supported` };
+    return draft;
+  }
+  if (ns.error) draft.accepted = { ok: false, reason: Reason.UnsupportedValue, message: ns.error };
+  if (kinds.invalid.length > 0) {
+    const names = kinds.invalid.map((k) => `${k.group ?? GATEWAY_API_GROUP}/${k.kind}`).join(', ');
+    draft.refs = { ok: false, reason: Reason.InvalidRouteKinds, message: `Route kinds not supported: ${names}` };
+  }
+  if (protocol === 'HTTPS') resolveCertificates(gateway, l, draft, lookups);
+  return draft;
+}
+
+function routeKinds(l: Listener, supportedProtocol: boolean): { valid: RouteGroupKind[]; invalid: RouteGroupKind[] } {
+  if (!supportedProtocol) return { valid: [], invalid: [] };
+  const requested = l.allowedRoutes?.kinds;
+  if (!requested || requested.length === 0) return { valid: [{ group: GATEWAY_API_GROUP, kind: 'HTTPRoute' }], invalid: [] };
+  const valid: RouteGroupKind[] = [];
+  const invalid: RouteGroupKind[] = [];
+  for (const k of requested) {
+    const group = k.group ?? GATEWAY_API_GROUP;
+    if (group === GATEWAY_API_GROUP && k.kind === 'HTTPRoute') {
+      if (!valid.some((v) => v.kind === k.kind)) valid.push({ group, kind: k.kind });
+    } else invalid.push(k);
+  }
+  return { valid, invalid };
+}
+
+function namespacePolicy(l: Listener): { from: ListenerInfo['namespacesFrom']; selector?: ListenerInfo['selector']; error?: string } {
+  const n = l.allowedRoutes?.namespaces;
+  const from = n?.from ?? 'Same';
+  switch (from) {
+    case 'All':
+    case 'Same':
+    case 'None':
+      return { from };
+    case 'Selector': {
+      if (!n?.selector) return { from: 'None', error: 'allowedRoutes.namespaces.from is Selector but no selector is set' };
+      const err = labelSelectorError(n.selector);
+      if (err) return { from: 'None', error: `allowedRoutes.namespaces.selector: ${err}` };
+      return { from, selector: n.selector };
+    }
+    default:
+      return { from: 'None', error: `allowedRoutes.namespaces.from ${from} is not supported` };
+  }
+}
+
+function resolveCertificates(gateway: Gateway, l: Listener, draft: Draft, lookups: Lookups): void {
+  const tls = l.tls;
+  const mode = tls?.mode ?? 'Terminate';
+  if (mode !== 'Terminate') {
+    draft.accepted = { ok: false, reason: Reason.UnsupportedValue, message: `TLS mode ${mode} is not supported on HTTPS listeners` };
+    return;
+  }
+  const refs = tls?.certificateRefs ?? [];
+  if (refs.length === 0) {
+    draft.refs = { ok: false, reason: Reason.InvalidCertificateRef, message: 'HTTPS listener has no certificateRefs' };
+    return;
+  }
+  const gwNs = namespaceOf(gateway);
+  const problems: { reason: string; message: string }[] = [];
+  for (const ref of refs) {
+    const group = ref.group ?? '';
+    const kind = ref.kind ?? 'Secret';
+    const ns = ref.namespace ?? gwNs;
+    const where = `${ns}/${ref.name}`;
+    if (group !== '' || kind !== 'Secret') {
+      problems.push({ reason: Reason.InvalidCertificateRef, message: `certificateRef ${group === "" ? "core" : group}/${kind} ${where}: only core Secrets are supported` });
+      continue;
+    }
+    if (ns !== gwNs) {
+      const allowed = referenceAllowed(
+        lookups.referenceGrants(ns),
+        { group: GATEWAY_API_GROUP, kind: 'Gateway', namespace: gwNs },
+        { group: '', kind: 'Secret', name: ref.name },
+      );
+      if (!allowed) {
+        problems.push({ reason: Reason.RefNotPermitted, message: `certificateRef to Secret ${where} is not permitted by any ReferenceGrant` });
+        continue;
+      }
+    }
+    const secret = lookups.secret(ns, ref.name);
+    if (!secret) {
+      problems.push({ reason: Reason.InvalidCertificateRef, message: `Secret ${where} not found` });
+      continue;
+    }
+    const cert = tlsSecretOf(secret);
+    if (!cert.ok) {
+      problems.push({ reason: Reason.InvalidCertificateRef, message: cert.message });
+      continue;
+    }
+    if (!draft.tlsSecrets.some((s) => s.name === cert.secret.name)) draft.tlsSecrets.push(cert.secret);
+  }
+  const first = problems[0];
+  if (first && draft.refs.ok) {
+    draft.refs = { ok: false, reason: first.reason, message: problems.map((p) => p.message).join('; ') };
+  }
+}
+
+/**
+ * Listeners sharing a port must be distinct: one protocol per port (else ProtocolConflict), and
+ * for HTTP/HTTPS one hostname per port (else HostnameConflict). Listeners already rejected for
+ * an unsupported protocol take no part (the spec: they SHOULD NOT be accepted, and do not conflict).
+ */
+function findConflicts(drafts: Draft[]): void {
+  const byPort = new Map<number, Draft[]>();
+  for (const d of drafts) {
+    if (!d.accepted.ok && d.accepted.reason === Reason.UnsupportedProtocol) continue;
+    const list = byPort.get(d.info.port) ?? [];
+    list.push(d);
+    byPort.set(d.info.port, list);
+  }
+  for (const [port, list] of byPort) {
+    const protocols = new Set(list.map((d) => d.info.protocol));
+    if (protocols.size > 1) {
+      const msg = `Port ${port} is used with several protocols: ${[...protocols].sort().join(', ')}`;
+      for (const d of list) d.conflict = { reason: Reason.ProtocolConflict, message: msg };
+      continue;
+    }
+    const byHost = new Map<string, Draft[]>();
+    for (const d of list) {
+      const h = d.info.hostname ?? '';
+      const same = byHost.get(h) ?? [];
+      same.push(d);
+      byHost.set(h, same);
+    }
+    for (const [h, same] of byHost) {
+      if (same.length < 2) continue;
+      const msg = `Listeners ${same.map((d) => d.info.name).join(', ')} share port ${port} and hostname ${h || '(none)'}`;
+      for (const d of same) d.conflict = { reason: Reason.HostnameConflict, message: msg };
+    }
+  }
+}
+
+function finishListener(d: Draft, gen: number | undefined): ListenerState {
+  const conditions: Condition[] = [];
+  if (d.conflict) {
+    conditions.push(condition(ConditionType.Accepted, 'False', d.conflict.reason, d.conflict.message, gen));
+  } else if (!d.accepted.ok) {
+    conditions.push(condition(ConditionType.Accepted, 'False', d.accepted.reason, d.accepted.message, gen));
+  } else {
+    conditions.push(condition(ConditionType.Accepted, 'True', Reason.Accepted, 'Listener is valid', gen));
+  }
+  conditions.push(
+    d.refs.ok
+      ? condition(ConditionType.ResolvedRefs, 'True', Reason.ResolvedRefs, 'All references resolved', gen)
+      : condition(ConditionType.ResolvedRefs, 'False', d.refs.reason, d.refs.message, gen),
+  );
+  conditions.push(
+    d.conflict
+      ? condition(ConditionType.Conflicted, 'True', d.conflict.reason, d.conflict.message, gen)
+      : condition(ConditionType.Conflicted, 'False', Reason.NoConflicts, 'No conflicts', gen),
+  );
+  const usable = d.accepted.ok && !d.conflict;
+  const ready = usable && (d.info.protocol === 'HTTP' || d.tlsSecrets.length > 0);
+  conditions.push(
+    ready
+      ? condition(ConditionType.Programmed, 'Unknown', Reason.Pending, PENDING_PROGRAMMED_MESSAGE, gen)
+      : condition(ConditionType.Programmed, 'False', Reason.Invalid, notReadyMessage(d), gen),
+  );
+  return { info: d.info, ready, supportedKinds: d.supportedKinds, conditions, tlsSecrets: d.tlsSecrets };
+}
+
+function notProgrammed(l: ListenerState, gen: number | undefined): ListenerState {
+  if (!l.ready) return l;
+  return {
+    ...l,
+    ready: false,
+    conditions: l.conditions.map((c) =>
+      c.type === ConditionType.Programmed ? condition(ConditionType.Programmed, 'False', Reason.Invalid, 'Gateway is not accepted', gen) : c,
+    ),
+  };
+}
+
+function notReadyMessage(d: Draft): string {
+  if (d.conflict) return 'Listener is conflicted';
+  if (!d.accepted.ok) return 'Listener is not accepted';
+  return 'Listener has no valid certificate';
+}
+
+/**
+ * HTTPS listeners on one port whose hostnames overlap share TLS connections through HTTP/2
+ * coalescing; the spec requires the OverlappingTLSConfig condition on each of them.
+ */
+function findOverlappingTLS(drafts: Draft[], listeners: ListenerState[], gen: number | undefined): void {
+  const https = listeners.map((l, i) => ({ l, i })).filter(({ l }) => l.ready && l.info.protocol === 'HTTPS');
+  for (const a of https) {
+    for (const b of https) {
+      if (a === b || a.l.info.port !== b.l.info.port) continue;
+      if (intersect(a.l.info.hostname ?? ANY_HOST, b.l.info.hostname ?? ANY_HOST) !== undefined) {
+        (drafts[a.i] as Draft).overlapping.push(b.l.info.name);
+      }
+    }
+  }
+  for (const { i } of https) {
+    const d = drafts[i] as Draft;
+    if (d.overlapping.length === 0) continue;
+    const l = listeners[i] as ListenerState;
+    listeners[i] = {
+      ...l,
+      conditions: [
+        ...l.conditions,
+        condition(
+          ConditionType.OverlappingTLSConfig,
+          'True',
+          Reason.OverlappingHostnames,
+          `Hostname overlaps with listeners ${d.overlapping.join(', ')} on port ${d.info.port}`,
+          gen,
+        ),
+      ],
+    };
+  }
+}
+
+// ---- the Gateway ----------------------------------------------------------------------------
+
+function gatewayConditions(
+  gateway: Gateway,
+  drafts: Draft[],
+  classProblem: ClassProblem,
+  lookups: Lookups,
+): { accepted: boolean; conditions: Condition[] } {
+  const gen = gateway.metadata.generation;
+  const notAccepted = (reason: string, message: string) => ({
+    accepted: false,
+    conditions: [
+      condition(ConditionType.Accepted, 'False', reason, message, gen),
+      condition(ConditionType.Programmed, 'False', Reason.Invalid, 'Gateway is not accepted', gen),
+    ],
+  });
+  if (classProblem) return notAccepted(Reason.InvalidParameters, `GatewayClass is not accepted: ${classProblem}`);
+
+  const addresses = gateway.spec?.addresses ?? [];
+  const badType = addresses.find((a) => !SUPPORTED_ADDRESS_TYPES.has(a.type ?? 'IPAddress'));
+  if (badType) return notAccepted(Reason.UnsupportedAddress, `Address type ${badType.type} is not supported`);
+
+  const paramsProblem = infrastructureParametersProblem(gateway, lookups);
+  if (paramsProblem) return notAccepted(Reason.InvalidParameters, paramsProblem);
+
+  // Failing closed: serving without the client certificate checks the user asked for would
+  // silently weaken security.
+  if (gateway.spec?.tls?.frontend !== undefined) {
+    return notAccepted(Reason.Invalid, 'spec.tls.frontend (client certificate validation) is not supported yet');
+  }
+
+  const usable = drafts.filter((d) => d.accepted.ok && !d.conflict);
+  const invalid = drafts.filter((d) => !d.accepted.ok || d.conflict || !d.refs.ok);
+  if (usable.length === 0) {
+    return notAccepted(Reason.ListenersNotValid, drafts.length === 0 ? 'Gateway has no listeners' : 'No listener is valid');
+  }
+  const accepted =
+    invalid.length > 0
+      ? condition(ConditionType.Accepted, 'True', Reason.ListenersNotValid, `Invalid listeners: ${invalid.map((d) => d.info.name).join(', ')}`, gen)
+      : condition(ConditionType.Accepted, 'True', Reason.Accepted, 'Gateway is valid', gen);
+  const staticAddress = addresses.find((a) => a.value !== undefined && a.value !== '');
+  const programmed = staticAddress
+    ? condition(ConditionType.Programmed, 'False', Reason.AddressNotUsable, `Static address ${staticAddress.value} cannot be assigned: static addresses are not supported yet`, gen)
+    : condition(ConditionType.Programmed, 'Unknown', Reason.Pending, PENDING_PROGRAMMED_MESSAGE, gen);
+  return { accepted: true, conditions: [accepted, programmed] };
+}
+
+function infrastructureParametersProblem(gateway: Gateway, lookups: Lookups): string | undefined {
+  const ref = gateway.spec?.infrastructure?.parametersRef;
+  if (!ref) return undefined;
+  if (ref.group !== GANTRY_GROUP || ref.kind !== GATEWAY_PARAMETERS_KIND) {
+    return `infrastructure.parametersRef ${ref.group}/${ref.kind} is not supported; use ${GANTRY_GROUP}/${GATEWAY_PARAMETERS_KIND}`;
+  }
+  if (!lookups.object(ref.group, ref.kind, namespaceOf(gateway), ref.name)) {
+    return `infrastructure.parametersRef ${ref.kind} ${ref.name} not found`;
+  }
+  return undefined;
+}

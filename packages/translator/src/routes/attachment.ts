@@ -1,0 +1,103 @@
+// parentRefs → listeners. A route attaches to the listeners its parentRef selects (sectionName,
+// port), that allow it (kind, namespace) and whose hostname intersects its hostnames. The first
+// check that leaves no listener gives the reason the parent rejects the route.
+import { GATEWAY_API_GROUP, type ParentReference } from '@gantry/api';
+import { Reason } from '../status/conditions.js';
+import { HTTPROUTE_KIND } from '../gateway/gateway-context.js';
+import { effectiveHostnames } from './hostnames.js';
+import { selectorMatches } from '../core/labels.js';
+import { append, exactList, type GatewayAttachment, type ListenerInfo, type Lookups } from '../core/model.js';
+
+export interface ListenerAttachment {
+  readonly listener: string;
+  /** Effective hostnames of the route on this listener (non-empty). */
+  readonly domains: readonly string[];
+}
+
+export interface ParentOutcome {
+  /** The parentRef as given, with the API's defaults for group and kind filled in. */
+  readonly ref: ParentReference;
+  readonly gatewayKey: string;
+  readonly accepted: boolean;
+  readonly reason: string;
+  readonly message: string;
+  readonly listeners: readonly ListenerAttachment[];
+}
+
+/** Outcome for a parentRef naming a Gateway of ours, or undefined for any other parent. */
+export function attachToParent(
+  ref: ParentReference,
+  routeNamespace: string,
+  hostnames: readonly string[],
+  lookups: Lookups,
+): ParentOutcome | undefined {
+  const group = ref.group ?? GATEWAY_API_GROUP;
+  const kind = ref.kind ?? 'Gateway';
+  if (group !== GATEWAY_API_GROUP || kind !== 'Gateway') return undefined;
+  const ns = ref.namespace ?? routeNamespace;
+  const gw = lookups.gateway(ns, ref.name);
+  if (!gw) return undefined;
+  const parentRef = withDefaults(ref, group, kind);
+
+  let selected = 0;
+  let allowed = 0;
+  // Most routes attach to one listener: that list is made at its exact size.
+  let listeners: ListenerAttachment[] | undefined;
+  for (const l of gw.listeners) {
+    if (ref.sectionName !== undefined && l.name !== ref.sectionName) continue;
+    if (ref.port !== undefined && l.port !== ref.port) continue;
+    selected++;
+    if (!l.routeKinds.includes(HTTPROUTE_KIND) || !namespaceAllowed(l, gw, routeNamespace, lookups)) continue;
+    allowed++;
+    const domains = effectiveHostnames(l.hostname, hostnames);
+    if (domains.length > 0) listeners = append(listeners, { listener: l.name, domains });
+  }
+  if (selected === 0) return rejected(parentRef, gw, Reason.NoMatchingParent, noParentMessage(gw, ref));
+  if (allowed === 0) {
+    return rejected(parentRef, gw, Reason.NotAllowedByListeners, `No listener of Gateway ${gw.key} allows this HTTPRoute (kind or namespace)`);
+  }
+  if (listeners === undefined) {
+    return rejected(parentRef, gw, Reason.NoMatchingListenerHostname, `No listener of Gateway ${gw.key} has a hostname matching the route's hostnames`);
+  }
+  return { ref: parentRef, gatewayKey: gw.key, accepted: true, reason: Reason.Accepted, message: 'Route is accepted', listeners: exactList(listeners) };
+}
+
+/**
+ * The parentRef with group and kind filled in, in the API's field order: group, kind, namespace,
+ * name, sectionName, port. The usual shapes are literals (no properties added one by one).
+ */
+function withDefaults(ref: ParentReference, group: string, kind: string): ParentReference {
+  if (ref.sectionName === undefined && ref.port === undefined) {
+    return ref.namespace === undefined ? { group, kind, name: ref.name } : { group, kind, namespace: ref.namespace, name: ref.name };
+  }
+  const out = { group, kind } as ParentReference;
+  if (ref.namespace !== undefined) out.namespace = ref.namespace;
+  out.name = ref.name;
+  if (ref.sectionName !== undefined) out.sectionName = ref.sectionName;
+  if (ref.port !== undefined) out.port = ref.port;
+  return out;
+}
+
+function rejected(ref: ParentReference, gw: GatewayAttachment, reason: string, message: string): ParentOutcome {
+  return { ref, gatewayKey: gw.key, accepted: false, reason, message, listeners: [] };
+}
+
+function noParentMessage(gw: GatewayAttachment, ref: ParentReference): string {
+  const parts: string[] = [];
+  if (ref.sectionName !== undefined) parts.push(`named ${ref.sectionName}`);
+  if (ref.port !== undefined) parts.push(`on port ${ref.port}`);
+  return `Gateway ${gw.key} has no listener ${parts.join(' ')}`;
+}
+
+function namespaceAllowed(l: ListenerInfo, gw: GatewayAttachment, routeNamespace: string, lookups: Lookups): boolean {
+  switch (l.namespacesFrom) {
+    case 'All':
+      return true;
+    case 'Same':
+      return routeNamespace === gw.namespace;
+    case 'Selector':
+      return l.selector !== undefined && selectorMatches(l.selector, lookups.namespaceLabels(routeNamespace));
+    case 'None':
+      return false;
+  }
+}

@@ -1,0 +1,52 @@
+// Status reports: what the translator wants each object's status to say. The status writer
+// merges them into the objects (keeping other controllers' entries and lastTransitionTime).
+import type { Condition, GatewayClassStatus, GatewayStatus, HTTPRouteStatus } from '@gantry/api';
+import { ConditionType, Reason } from './conditions.js';
+
+export type ReportedKind = 'GatewayClass' | 'Gateway' | 'HTTPRoute';
+
+export interface StatusReport {
+  readonly apiVersion: string;
+  readonly kind: ReportedKind;
+  readonly namespace?: string;
+  readonly name: string;
+  readonly generation?: number;
+  /** For HTTPRoute: only the parent entries whose controllerName is ours. */
+  readonly status: GatewayClassStatus | GatewayStatus | HTTPRouteStatus;
+}
+
+const KIND_ORDER: Record<ReportedKind, number> = { GatewayClass: 0, Gateway: 1, HTTPRoute: 2 };
+
+/** Deterministic order: kind (GatewayClass, Gateway, HTTPRoute), then namespace, then name. */
+export function compareReports(a: StatusReport, b: StatusReport): number {
+  const k = KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
+  if (k !== 0) return k;
+  const an = a.namespace ?? '';
+  const bn = b.namespace ?? '';
+  if (an !== bn) return an < bn ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/**
+ * Turns the Pending Programmed conditions of a Gateway report (the Gateway's and its
+ * listeners') into what the data plane said: True/Programmed once Envoy ACKed the configuration
+ * that contains the Gateway, False/Invalid with the NACK message otherwise. Conditions that are
+ * not Pending (an invalid listener, an unusable address) are left alone. Returns a new report.
+ */
+export function markProgrammed(report: StatusReport, outcome: { readonly acked: true } | { readonly acked: false; readonly message: string }): StatusReport {
+  if (report.kind !== 'Gateway') return report;
+  const s = report.status as GatewayStatus;
+  const fix = (conditions: readonly Condition[] | undefined): Condition[] | undefined =>
+    conditions?.map((c) => {
+      if (c.type !== ConditionType.Programmed || c.reason !== Reason.Pending) return c;
+      return outcome.acked
+        ? { ...c, status: 'True', reason: Reason.Programmed, message: 'Configuration acknowledged by the data plane' }
+        : { ...c, status: 'False', reason: Reason.Invalid, message: outcome.message };
+    });
+  const status: GatewayStatus = {
+    ...s,
+    ...(s.conditions ? { conditions: fix(s.conditions) } : {}),
+    ...(s.listeners ? { listeners: s.listeners.map((l) => ({ ...l, conditions: fix(l.conditions) ?? [] })) } : {}),
+  };
+  return { ...report, status };
+}

@@ -1,0 +1,61 @@
+// Test helpers: multi-document YAML → Snapshot (namespaced objects without a namespace go to
+// "default"), and the printable form of a translation used by the golden files. Not the CLI
+// loader (that one reports errors to users); this one trusts its input.
+import { parseAllDocuments, stringify } from 'yaml';
+import { redactIR, type GatewayIR } from '@gantry/ir';
+import type { EndpointSlice, Gateway, GatewayClass, HTTPRoute, KubeObject, Namespace, ReferenceGrant, Secret, Service, Snapshot } from '@gantry/api';
+import type { TranslationResult } from '../core/translator.js';
+
+const CLUSTER_SCOPED = new Set(['GatewayClass', 'Namespace']);
+
+export function snapshotFromYaml(text: string): Snapshot {
+  const objects: KubeObject[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if ('errors' in doc && doc.errors.length > 0) throw new Error(`YAML: ${doc.errors[0]?.message}`);
+    const o = doc.toJS() as KubeObject | null;
+    if (!o || typeof o !== 'object') continue;
+    if (!CLUSTER_SCOPED.has(o.kind) && !o.metadata.namespace) o.metadata.namespace = 'default';
+    objects.push(o);
+  }
+  return snapshotOf(objects);
+}
+
+export function snapshotOf(objects: readonly KubeObject[]): Snapshot {
+  const of = <T>(kind: string) => objects.filter((o) => o.kind === kind) as unknown as T[];
+  const known = new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'ReferenceGrant', 'Namespace', 'Service', 'EndpointSlice', 'Secret']);
+  return {
+    gatewayClasses: of<GatewayClass>('GatewayClass'),
+    gateways: of<Gateway>('Gateway'),
+    httpRoutes: of<HTTPRoute>('HTTPRoute'),
+    referenceGrants: of<ReferenceGrant>('ReferenceGrant'),
+    namespaces: of<Namespace>('Namespace'),
+    services: of<Service>('Service'),
+    endpointSlices: of<EndpointSlice>('EndpointSlice'),
+    secrets: of<Secret>('Secret'),
+    others: objects.filter((o) => !known.has(o.kind)),
+  };
+}
+
+/**
+ * Private keys redacted; certificate chains shortened (they only echo the input); the
+ * GatewayClass feature list shortened unless asked for (it is the same in every case).
+ */
+export function printable(result: TranslationResult, opts: { features?: boolean } = {}): { gateways: GatewayIR[]; statuses: unknown[] } {
+  const gateways = [...result.gateways.values()].map((ir) => {
+    const r = redactIR(ir);
+    return {
+      ...r,
+      secrets: r.secrets.map((s) => ({ ...s, certificateChain: `<${(s.certificateChain.match(/BEGIN CERTIFICATE/g) ?? []).length} PEM certificate(s)>` })),
+    };
+  });
+  const statuses = result.statuses.map((r) => {
+    if (r.kind !== 'GatewayClass' || opts.features) return r;
+    const s = r.status as { supportedFeatures?: unknown[] };
+    return { ...r, status: { ...s, supportedFeatures: `<${s.supportedFeatures?.length ?? 0} features>` } };
+  });
+  return { gateways, statuses };
+}
+
+export function toYaml(value: unknown): string {
+  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+}
