@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KINDS, requestOk, type JsonObject } from '@gantry/kube';
+import { CORE_KINDS, requestOk, type JsonObject } from '@gantry/kube';
 import { createNamespace, createObject, deleteObject, getObject, recordingLogger, waitFor } from '@gantry/kube/testing/api-helpers';
 import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
 import { run } from './exec.js';
@@ -162,12 +162,12 @@ suite('node agent against a real control plane', () => {
     expect(node.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(node.status.addresses).toEqual([{ type: 'InternalIP', address: t.agent.nodeIP }]);
     expect(node.status.daemonEndpoints.kubeletEndpoint.Port).toBe(10250);
-    const lease = (await getObject(kc, KINDS.Lease, 'kube-node-lease', 'gantry-test-node')) as { spec?: { holderIdentity?: string } };
+    const lease = (await getObject(kc, CORE_KINDS.Lease, 'kube-node-lease', 'gantry-test-node')) as { spec?: { holderIdentity?: string } };
     expect(lease.spec?.holderIdentity).toBe('gantry-test-node');
   });
 
   it('runs a Deployment of the echo backend: bound, Running, Ready, with an address of the Pod range and its downward-API env', async () => {
-    await createObject(kc, KINDS.Deployment, NS, {
+    await createObject(kc, CORE_KINDS.Deployment, NS, {
       metadata: { name: 'echo' },
       spec: { replicas: 2, selector: { matchLabels: { app: 'echo' } }, template: echoPod('ignored', { labels: { app: 'echo' } }) },
     });
@@ -200,14 +200,14 @@ suite('node agent against a real control plane', () => {
   });
 
   it('gives a LoadBalancer Service its own reachable address, serves its ClusterIP, and withdraws both on deletion', async () => {
-    await createObject(kc, KINDS.Service, NS, {
+    await createObject(kc, CORE_KINDS.Service, NS, {
       metadata: { name: 'echo-lb' },
       spec: { type: 'LoadBalancer', selector: { app: 'echo' }, ports: [{ name: 'http', port: 8080, targetPort: 3000 }] },
     });
     let ip = '';
     let clusterIP = '';
     await waitFor('LoadBalancer ingress', async () => {
-      const svc = (await getObject(kc, KINDS.Service, NS, 'echo-lb')) as { spec: { clusterIP: string }; status?: { loadBalancer?: { ingress?: { ip?: string }[] } } };
+      const svc = (await getObject(kc, CORE_KINDS.Service, NS, 'echo-lb')) as { spec: { clusterIP: string }; status?: { loadBalancer?: { ingress?: { ip?: string }[] } } };
       ip = svc.status?.loadBalancer?.ingress?.[0]?.ip ?? '';
       clusterIP = svc.spec.clusterIP;
       return ip !== '';
@@ -221,7 +221,7 @@ suite('node agent against a real control plane', () => {
     });
     expect((await httpGet(clusterIP, 8080, '/cip')).status).toBe(200);
 
-    await deleteObject(kc, KINDS.Service, NS, 'echo-lb');
+    await deleteObject(kc, CORE_KINDS.Service, NS, 'echo-lb');
     await waitFor('addresses withdrawn', async () => {
       const addrs = await run('ip', ['-o', 'addr', 'show', 'dev', t.bridge]);
       return !addrs.includes(` ${ip}/32`) && !addrs.includes(` ${clusterIP}/32`);
@@ -231,8 +231,8 @@ suite('node agent against a real control plane', () => {
   });
 
   it('builds env (downward API, ConfigMap/Secret refs, $(VAR) expansion) and mounts ConfigMaps and Secrets where the host has no such directory', async () => {
-    await createObject(kc, KINDS.ConfigMap, NS, { metadata: { name: 'settings' }, data: { greeting: 'hello', 'app.conf': 'mode=test\n' } });
-    await createObject(kc, KINDS.Secret, NS, { metadata: { name: 'creds' }, stringData: { token: 's3cr3t' } });
+    await createObject(kc, CORE_KINDS.ConfigMap, NS, { metadata: { name: 'settings' }, data: { greeting: 'hello', 'app.conf': 'mode=test\n' } });
+    await createObject(kc, CORE_KINDS.Secret, NS, { metadata: { name: 'creds' }, stringData: { token: 's3cr3t' } });
     const script = [
       'echo "name=$POD_NAME ns=$POD_NAMESPACE ip=$POD_IP node=$NODE greeting=$GREETING token=$TOKEN"',
       "echo 'expanded=$(GREETING)-$(POD_NAME) kept=$$(GREETING)'",
@@ -354,7 +354,7 @@ suite('node agent against a real control plane', () => {
         ],
       },
     };
-    await createObject(kc, KINDS.ConfigMap, NS, { metadata: { name: 'gw-bootstrap' }, data: { 'envoy.json': JSON.stringify(bootstrap) } });
+    await createObject(kc, CORE_KINDS.ConfigMap, NS, { metadata: { name: 'gw-bootstrap' }, data: { 'envoy.json': JSON.stringify(bootstrap) } });
     await createObject(kc, POD, NS, {
       metadata: { name: 'gw-envoy' },
       spec: {

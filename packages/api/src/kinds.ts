@@ -120,6 +120,9 @@ export type SnapshotField = Entry<SnapshotKind>['snapshot'];
 /** Kinds whose status Gantry writes. */
 export type ReportedKind = { [K in TableKind]: Entry<K> extends { readonly status: object } ? K : never }[TableKind];
 
+/** Kinds whose status.parents is shared with other controllers: the route kinds. */
+export type RouteParentKind = { [K in ReportedKind]: Entry<K>['status']['merge'] extends 'route-parents' ? K : never }[ReportedKind];
+
 // Compile-time: the status types and the table agree on which kinds report status.
 const reportedKindsAgree: [ReportedKind, keyof StatusTypes] extends [keyof StatusTypes, ReportedKind] ? true : never = true;
 void reportedKindsAgree;

@@ -15,7 +15,6 @@ export {
 } from './resilient-watch.js';
 export {
   ObjectStore,
-  SERVICE_NAME_LABEL,
   sameObjectVersion,
   deepEqual,
   type StoreSnapshot,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { GATEWAY_KINDS } from './testing/gateway-kinds.js';
 import { CORE_KINDS } from './kinds.js';
-import { ObjectStore, SERVICE_NAME_LABEL } from './object-store.js';
+import { ObjectStore } from './object-store.js';
 import type { KubeObjectLike } from './objects.js';
 
 function obj(name: string, rv: string, ns = 'default', extra: Partial<KubeObjectLike['metadata']> = {}): KubeObjectLike {
@@ -114,32 +114,41 @@ describe('ObjectStore notifications', () => {
 });
 
 describe('ObjectStore indexes', () => {
+  const OWNER = 'example.com/owner';
   function slice(name: string, svc: string | undefined, rv: string, ns = 'default'): KubeObjectLike {
-    return { kind: 'EndpointSlice', metadata: { name, namespace: ns, resourceVersion: rv, labels: svc ? { [SERVICE_NAME_LABEL]: svc } : {} } };
+    return { kind: 'EndpointSlice', metadata: { name, namespace: ns, resourceVersion: rv, labels: svc ? { [OWNER]: svc } : {} } };
+  }
+  /** The objects labelled as owned by `namespace/name` (a label index, as callers build them). */
+  function owned(s: ObjectStore, namespace: string, name: string): readonly KubeObjectLike[] {
+    s.addIndex('EndpointSlice', 'owner', (o) => {
+      const owner = o.metadata.labels?.[OWNER];
+      return owner ? [`${o.metadata.namespace}/${owner}`] : [];
+    });
+    return s.byIndex('EndpointSlice', 'owner', `${namespace}/${name}`);
   }
 
-  it('finds EndpointSlices by Service and follows relabelling and deletion', () => {
+  it('finds objects by a label index and follows relabelling and deletion', () => {
     const s = new ObjectStore();
     s.apply('EndpointSlice', { type: 'RESYNC', objects: [slice('web-1', 'web', '1'), slice('web-2', 'web', '1'), slice('api-1', 'api', '1'), slice('web-x', 'web', '1', 'other')] });
-    const web = s.endpointSlicesByService('default', 'web');
+    const web = owned(s, 'default', 'web');
     expect(web.map((o) => o.metadata.name)).toEqual(['web-1', 'web-2']);
-    expect(s.endpointSlicesByService('default', 'web')).toBe(web); // stable while unchanged
-    const api = s.endpointSlicesByService('default', 'api');
+    expect(owned(s, 'default', 'web')).toBe(web); // stable while unchanged
+    const api = owned(s, 'default', 'api');
     s.apply('EndpointSlice', { type: 'MODIFIED', object: slice('web-2', 'api', '2') });
-    expect(s.endpointSlicesByService('default', 'web').map((o) => o.metadata.name)).toEqual(['web-1']);
-    expect(s.endpointSlicesByService('default', 'api').map((o) => o.metadata.name)).toEqual(['api-1', 'web-2']);
-    expect(s.endpointSlicesByService('default', 'api')).not.toBe(api);
+    expect(owned(s, 'default', 'web').map((o) => o.metadata.name)).toEqual(['web-1']);
+    expect(owned(s, 'default', 'api').map((o) => o.metadata.name)).toEqual(['api-1', 'web-2']);
+    expect(owned(s, 'default', 'api')).not.toBe(api);
     s.apply('EndpointSlice', { type: 'DELETED', object: slice('web-1', 'web', '3') });
-    expect(s.endpointSlicesByService('default', 'web')).toEqual([]);
-    expect(s.endpointSlicesByService('other', 'web').length).toBe(1);
+    expect(owned(s, 'default', 'web')).toEqual([]);
+    expect(owned(s, 'other', 'web').length).toBe(1);
   });
 
   it('keeps an untouched group stable when another changes', () => {
     const s = new ObjectStore();
     s.apply('EndpointSlice', { type: 'RESYNC', objects: [slice('a', 'a', '1'), slice('b', 'b', '1')] });
-    const a = s.endpointSlicesByService('default', 'a');
+    const a = owned(s, 'default', 'a');
     s.apply('EndpointSlice', { type: 'MODIFIED', object: slice('b', 'b', '2') });
-    expect(s.endpointSlicesByService('default', 'a')).toBe(a);
+    expect(owned(s, 'default', 'a')).toBe(a);
   });
 
   it('indexes by namespace and by custom keys, built from existing content', () => {

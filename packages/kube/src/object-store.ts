@@ -10,8 +10,6 @@ import type { WatchEvent } from './resilient-watch.js';
 /** A kind is named by its `kind` (e.g. 'Gateway'); a KindRef is accepted wherever a name is. */
 export type KindArg = KindRef | string;
 
-export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-
 /**
  * The store's snapshot: one array per field (the caller names the kind of each), plus `others`,
  * every object of the "other" kinds in one array. Callers pass their richer snapshot type as the
@@ -258,15 +256,6 @@ export class ObjectStore {
   inNamespace<T extends KubeObjectLike = KubeObjectLike>(kind: KindArg, namespace: string): readonly T[] {
     this.addIndex(kind, 'namespace', (o) => (o.metadata.namespace ? [o.metadata.namespace] : []));
     return this.byIndex<T>(kind, 'namespace', namespace);
-  }
-
-  /** The EndpointSlices of a Service (by their `kubernetes.io/service-name` label). */
-  endpointSlicesByService<T extends KubeObjectLike = KubeObjectLike>(namespace: string, service: string): readonly T[] {
-    this.addIndex('EndpointSlice', 'service', (o) => {
-      const svc = o.metadata.labels?.[SERVICE_NAME_LABEL];
-      return svc ? [objectKey(o.metadata.namespace, svc)] : [];
-    });
-    return this.byIndex<T>('EndpointSlice', 'service', objectKey(namespace, service));
   }
 
   /**

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { describeError } from '../log.js';
-import { KINDS, objectPath, requestJson, errorFromResponse, patchStatus, type Logger } from '../kube.js';
+import { CORE_KINDS, objectPath, requestJson, errorFromResponse, patchStatus, type Logger } from '../kube.js';
 import { NODE } from '../kube-types.js';
 
 export interface NodeRegistrationOptions {
@@ -144,7 +144,7 @@ export class NodeRegistration {
   }
 
   private async renewLease(): Promise<void> {
-    const path = objectPath(KINDS.Lease, NODE_LEASE_NAMESPACE, this.opts.nodeName);
+    const path = objectPath(CORE_KINDS.Lease, NODE_LEASE_NAMESPACE, this.opts.nodeName);
     const now = new Date().toISOString().replace('Z', '000Z'); // MicroTime: microseconds
     try {
       const spec = { holderIdentity: this.opts.nodeName, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: now };

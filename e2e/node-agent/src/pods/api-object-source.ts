@@ -1,5 +1,5 @@
 // ConfigMaps, Secrets and service account tokens read from the API server when a Pod starts.
-import { KINDS, objectPath, requestJson, errorFromResponse, isJsonObject, type Json } from '../kube.js';
+import { CORE_KINDS, objectPath, requestJson, errorFromResponse, isJsonObject, type Json } from '../kube.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ConfigMap, Secret } from '../kube-types.js';
 import type { ObjectSource, TokenRequest } from './object-source.js';
@@ -8,11 +8,11 @@ export class ApiObjectSource implements ObjectSource {
   constructor(private readonly kc: KubeConfig) {}
 
   configMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
-    return this.get<ConfigMap>(objectPath(KINDS.ConfigMap, namespace, name));
+    return this.get<ConfigMap>(objectPath(CORE_KINDS.ConfigMap, namespace, name));
   }
 
   secret(namespace: string, name: string): Promise<Secret | undefined> {
-    return this.get<Secret>(objectPath(KINDS.Secret, namespace, name));
+    return this.get<Secret>(objectPath(CORE_KINDS.Secret, namespace, name));
   }
 
   async serviceAccountToken(req: TokenRequest): Promise<string> {

@@ -6,7 +6,7 @@
 // route to the bridge) both reach these addresses; nothing outside this machine does.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { describeError } from '../log.js';
-import { KINDS, ObjectStore, patchStatus, ResilientWatch, type KubeObjectLike, type Logger } from '../kube.js';
+import { CORE_KINDS, endpointSlicesOf, ObjectStore, patchStatus, ResilientWatch, type KubeObjectLike, type Logger } from '../kube.js';
 import type { EndpointSlice, Service } from '../kube-types.js';
 import { cidrContains, type Ipam } from '../net/cidr.js';
 import type { HostNetwork } from '../net/host-network.js';
@@ -50,7 +50,7 @@ export class ServiceProxier {
     private readonly kc: KubeConfig,
     private readonly opts: ServiceProxierOptions,
   ) {
-    this.watches = [KINDS.Service, KINDS.EndpointSlice].map((kind) => new ResilientWatch(kc, kind, { logger: opts.log, watchdogMs: 90_000 }));
+    this.watches = [CORE_KINDS.Service, CORE_KINDS.EndpointSlice].map((kind) => new ResilientWatch(kc, kind, { logger: opts.log, watchdogMs: 90_000 }));
     for (const w of this.watches) this.store.connect(w);
     this.store.onChange(() => this.schedule());
   }
@@ -101,14 +101,14 @@ export class ServiceProxier {
   }
 
   private async reconcile(): Promise<void> {
-    const services = this.store.list<Service & KubeObjectLike>(KINDS.Service);
+    const services = this.store.list<Service & KubeObjectLike>(CORE_KINDS.Service);
     this.assignLoadBalancerIPs(services);
     const wanted = new Map<string, { ip: string; port: number; serviceKey: string; portName: string }>();
     for (const svc of services) {
       const key = keyOf(svc);
       // A ClusterIP with nothing behind it is not served: `default/kubernetes` (no selector, no
       // slices here) has the same address in every local cluster on this machine.
-      const hasBackends = svc.spec?.selector !== undefined || this.store.endpointSlicesByService(svc.metadata.namespace ?? '', svc.metadata.name).length > 0;
+      const hasBackends = svc.spec?.selector !== undefined || endpointSlicesOf(this.store, svc.metadata.namespace ?? '', svc.metadata.name).length > 0;
       const ips = [...(this.opts.clusterIPs && hasBackends ? clusterIPsOf(svc) : [])];
       const lb = this.lbIPs.get(key);
       if (lb) ips.push(lb);
@@ -161,10 +161,10 @@ export class ServiceProxier {
 
   private endpoints(serviceKey: string, portName: string): ReturnType<typeof readyEndpoints> {
     const [ns = '', name = ''] = serviceKey.split('/');
-    const svc = this.store.get<Service & KubeObjectLike>(KINDS.Service, ns, name);
+    const svc = this.store.get<Service & KubeObjectLike>(CORE_KINDS.Service, ns, name);
     const port = svc ? tcpPorts(svc).find((p) => (p.name ?? '') === portName) : undefined;
     if (!port) return [];
-    return readyEndpoints(this.store.endpointSlicesByService<EndpointSlice & KubeObjectLike>(ns, name), port);
+    return readyEndpoints(endpointSlicesOf<EndpointSlice & KubeObjectLike>(this.store, ns, name), port);
   }
 
   /** Keeps addresses stable: the one in status (or spec.loadBalancerIP) if it is ours to give. */
@@ -207,7 +207,7 @@ export class ServiceProxier {
       }
       if (!status) continue;
       try {
-        await patchStatus(this.kc, KINDS.Service, svc.metadata.namespace, svc.metadata.name, status, { fieldManager: 'gantry-node-agent' });
+        await patchStatus(this.kc, CORE_KINDS.Service, svc.metadata.namespace, svc.metadata.name, status, { fieldManager: 'gantry-node-agent' });
       } catch (err) {
         ok = false;
         this.opts.log.warn('service status write failed', { service: keyOf(svc), error: describeError(err) });

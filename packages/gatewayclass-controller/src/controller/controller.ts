@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { LeaderElector, type CurrentObject, type KubeObjectLike } from '@gantry/kube';
 import { AdsServer, SnapshotCache } from '@gantry/xds';
 import { createAdminServer, type AdminServer } from '../admin/index.js';
-import { KIND_TABLE, type Gateway, type GatewayClass, type GatewayStatus, type HTTPRoute, type HTTPRouteStatus, type Snapshot } from '@gantry/api';
+import { KIND_TABLE, REPORTED_KINDS, apiVersionOf, type Gateway, type GatewayClass, type GatewayStatus, type HTTPRouteStatus, type RouteParentKind, type Snapshot } from '@gantry/api';
 import { Deployer } from '../deployer/index.js';
 import { logger, getLogLevel, setLogLevel } from '../log.js';
 import { createGantryMetrics, forgetGateway, instrumentAdsServer, recordSnapshotResources, type GantryMetrics } from '../metrics/index.js';
@@ -46,6 +46,11 @@ export interface ControllerOptions {
   /** Holdoff between a change and the translation it triggers. */
   readonly debounceMs?: number;
 }
+
+/** Kinds whose status.parents Gantry shares with other controllers (the route kinds). */
+const ROUTE_PARENT_KINDS: ReadonlySet<RouteParentKind> = new Set(
+  REPORTED_KINDS.filter((k): k is RouteParentKind => KIND_TABLE[k].status.merge === 'route-parents'),
+);
 
 export class Controller {
   readonly metrics: GantryMetrics = createGantryMetrics();
@@ -290,16 +295,22 @@ export class Controller {
         const current = store.get<Gateway & KubeObjectLike>('Gateway', r.namespace, r.name)?.status as GatewayStatus | undefined;
         r = resolveProgrammed(r, this.dataPlaneOutcome(key, others), current);
       }
-      if (r.kind === 'HTTPRoute') reportedRoutes.add(reportKey(r));
+      if (ROUTE_PARENT_KINDS.has(r.kind as RouteParentKind)) reportedRoutes.add(reportKey(r));
       reports.push(r);
     }
-    // Routes that still carry an entry of ours but no longer reach one of our Gateways.
+    // Routes that still carry an entry of ours but no longer reach one of our Gateways: an empty
+    // parents list removes our stale entries (the translator reports nothing for such routes).
     const controllerName = this.opts.controllerName ?? CONTROLLER_NAME;
-    for (const route of store.list<HTTPRoute & KubeObjectLike>('HTTPRoute')) {
-      const parents = (route.status as HTTPRouteStatus | undefined)?.parents ?? [];
-      if (!parents.some((p) => p.controllerName === controllerName)) continue;
-      const stale = { apiVersion: route.apiVersion ?? 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' as const, namespace: route.metadata.namespace, name: route.metadata.name, generation: route.metadata.generation, status: { parents: [] } };
-      if (!reportedRoutes.has(reportKey(stale))) reports.push(stale);
+    for (const kind of ROUTE_PARENT_KINDS) {
+      for (const route of store.list<KubeObjectLike & { status?: HTTPRouteStatus }>(kind)) {
+        const parents = route.status?.parents ?? [];
+        if (!parents.some((p) => p.controllerName === controllerName)) continue;
+        const stale = {
+          apiVersion: route.apiVersion ?? apiVersionOf(KIND_TABLE[kind]), kind, namespace: route.metadata.namespace, name: route.metadata.name,
+          generation: route.metadata.generation, status: { parents: [] },
+        };
+        if (!reportedRoutes.has(reportKey(stale))) reports.push(stale);
+      }
     }
     this.statusWriter.submit(reports, (r) => {
       const o = store.get<KubeObjectLike & { status?: ObjectStatus }>(r.kind, r.namespace, r.name);

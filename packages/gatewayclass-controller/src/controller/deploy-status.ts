@@ -21,7 +21,7 @@ export function withDeployment(report: StatusReport, result: ReconcileResult | u
   if (result.kind === 'rejected') {
     const mine = result.problems.filter((p) => p.object === report.kind);
     if (mine.length === 0 || report.kind === 'HTTPRoute') return report;
-    const status = report.status as { conditions?: Condition[] };
+    const status = report.status;
     const reason = mine.some((p) => p.reason === 'InvalidParameters') ? 'InvalidParameters' : 'Invalid';
     let conditions = setCondition(status.conditions, {
       type: 'Accepted', status: 'False', reason, message: problemText(mine), observedGeneration: report.generation,
@@ -31,12 +31,14 @@ export function withDeployment(report: StatusReport, result: ReconcileResult | u
         type: 'Programmed', status: 'False', reason: 'Invalid', message: 'Not deployed: the Gateway is not accepted', observedGeneration: report.generation,
       });
     }
-    return { ...report, status: { ...status, conditions } as StatusReport['status'] };
+    return report.kind === 'Gateway'
+      ? { ...report, status: { ...report.status, conditions } }
+      : { ...report, status: { ...report.status, conditions } };
   }
   if (report.kind !== 'Gateway') return report;
   // The addresses travel in the report: a report that differs only in them is still a change
   // the status writer must not skip.
-  const status: GatewayStatus = { ...(report.status as GatewayStatus), addresses: [...result.addresses] };
+  const status: GatewayStatus = { ...report.status, addresses: [...result.addresses] };
   if (result.addressesPending) {
     status.conditions = setCondition(status.conditions, {
       type: 'Programmed', status: 'False', reason: 'AddressNotAssigned',

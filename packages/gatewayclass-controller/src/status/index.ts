@@ -10,7 +10,6 @@ export {
   parentRefKey,
   reportKey,
   reportKeyPriority,
-  withdrawnRouteReports,
 } from './merge.js';
 export type { GatewayMergeOptions, MergeOptions, ObjectStatus, ReportMergeOptions, RouteMergeOptions } from './merge.js';
 export { dataPlaneOutcome, resolveProgrammed, watchDataPlane } from './programmed.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Condition, GatewayClassStatus, GatewayStatus, HTTPRouteStatus, RouteParentStatus } from '@gantry/api';
 import { CONTROLLER_NAME, type StatusReport } from '@gantry/translator';
-import { mergeGatewayClassStatus, mergeGatewayStatus, mergeHTTPRouteStatus, mergeReport, parentRefKey, reportKey, reportKeyPriority, withdrawnRouteReports } from './merge.js';
+import { mergeGatewayClassStatus, mergeGatewayStatus, mergeHTTPRouteStatus, mergeReport, parentRefKey, reportKeyPriority } from './merge.js';
 
 const T0 = '2026-01-01T00:00:00Z';
 const NOW = '2026-02-02T12:00:00Z';
@@ -186,15 +186,6 @@ describe('mergeReport', () => {
   });
 });
 
-describe('withdrawnRouteReports', () => {
-  const route = (ns: string, name: string): StatusReport => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: ns, name, status: { parents: [] } });
-  it('reports an empty parents list for routes that dropped out, only routes', () => {
-    const gw: StatusReport = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: 'a', name: 'gone', status: {} };
-    const got = withdrawnRouteReports([route('a', 'kept'), route('a', 'gone'), gw], [route('a', 'kept')]);
-    expect(got.map(reportKey)).toEqual(['HTTPRoute a/gone']);
-    expect(got[0]?.status).toEqual({ parents: [] });
-  });
-});
 
 describe('reportKeyPriority', () => {
   it.each([

@@ -4,6 +4,8 @@
 // status.parents is shared with other controllers, so only our entries change.
 import {
   GATEWAY_API_GROUP,
+  KIND_TABLE,
+  REPORTED_KINDS,
   type GatewayClassStatus,
   type GatewayStatus,
   type GatewayStatusAddress,
@@ -148,15 +150,16 @@ export interface ReportMergeOptions {
   readonly addresses?: readonly GatewayStatusAddress[];
 }
 
-/** mergeXStatus for the report's kind; observedGeneration defaults to the report's generation. */
+/** mergeXStatus for the report's kind, as the kind table says its status is written. */
 export function mergeReport(current: ObjectStatus | undefined, report: StatusReport, opts: ReportMergeOptions): ObjectStatus | undefined {
   const base = { now: opts.now, ...(report.generation !== undefined ? { generation: report.generation } : {}) };
-  switch (report.kind) {
-    case 'GatewayClass':
+  const merge = KIND_TABLE[report.kind].status.merge;
+  switch (merge) {
+    case 'gateway-class':
       return mergeGatewayClassStatus(current as GatewayClassStatus | undefined, report.status as GatewayClassStatus, base);
-    case 'Gateway':
+    case 'gateway':
       return mergeGatewayStatus(current as GatewayStatus | undefined, report.status as GatewayStatus, { ...base, ...(opts.addresses ? { addresses: opts.addresses } : {}) });
-    case 'HTTPRoute':
+    case 'route-parents':
       return mergeHTTPRouteStatus(current as HTTPRouteStatus | undefined, report.status as HTTPRouteStatus, {
         ...base,
         routeNamespace: report.namespace ?? 'default',
@@ -170,25 +173,9 @@ export function reportKey(report: Pick<StatusReport, 'kind' | 'namespace' | 'nam
   return `${report.kind} ${report.namespace !== undefined ? `${report.namespace}/` : ''}${report.name}`;
 }
 
-const KIND_PRIORITY: Record<string, number> = { GatewayClass: 0, Gateway: 1, HTTPRoute: 2 };
+const KIND_PRIORITY = new Map<string, number>(REPORTED_KINDS.map((k) => [k, KIND_TABLE[k].status.order]));
 
-/** Write order for a reportKey(): GatewayClasses, then Gateways, then routes (StatusBatcher priority). */
+/** Write order for a reportKey(): the kind table's status order (classes, Gateways, routes). */
 export function reportKeyPriority(key: string): number {
-  return KIND_PRIORITY[key.slice(0, key.indexOf(' '))] ?? 3;
-}
-
-/**
- * Reports for routes we reported before and no longer do (no parentRef reaches one of our
- * Gateways any more): an empty parents list, which removes our stale entries. The translator
- * emits nothing for such routes, so without this their old status would stay forever.
- */
-export function withdrawnRouteReports(previous: Iterable<StatusReport>, next: Iterable<StatusReport>): StatusReport[] {
-  const still = new Set<string>();
-  for (const r of next) if (r.kind === 'HTTPRoute') still.add(reportKey(r));
-  const out: StatusReport[] = [];
-  for (const r of previous) {
-    if (r.kind !== 'HTTPRoute' || still.has(reportKey(r))) continue;
-    out.push({ apiVersion: r.apiVersion, kind: 'HTTPRoute', ...(r.namespace !== undefined ? { namespace: r.namespace } : {}), name: r.name, status: { parents: [] } });
-  }
-  return out;
+  return KIND_PRIORITY.get(key.slice(0, key.indexOf(' '))) ?? REPORTED_KINDS.length;
 }

@@ -2,10 +2,9 @@
 // namespaces policy), conflicts between listeners found, and the Gateway's own conditions
 // (addresses, parameters, overall acceptance). Pure: reads only through Lookups.
 import type { TLSSecretIR } from '@gantry/ir';
-import { GATEWAY_API_GROUP, type Condition, type Gateway, type Listener, type RouteGroupKind } from '@gantry/api';
+import { GANTRY_API_GROUP, GATEWAY_API_GROUP, GATEWAY_PARAMETERS_KIND, type Condition, type Gateway, type Listener, type RouteGroupKind } from '@gantry/api';
 import { tlsSecretOf } from './certificates.js';
 import { condition, ConditionType, PENDING_PROGRAMMED_MESSAGE, Reason } from '../status/conditions.js';
-import { GANTRY_GROUP, GATEWAY_PARAMETERS_KIND } from './gatewayclass.js';
 import { ANY_HOST, intersect } from '../routes/hostnames.js';
 import { labelSelectorError } from '../core/labels.js';
 import { namespaceOf, type GatewayAttachment, type GatewayContext, type ListenerInfo, type ListenerState, type Lookups } from '../core/model.js';
@@ -336,8 +335,8 @@ function gatewayConditions(
 function infrastructureParametersProblem(gateway: Gateway, lookups: Lookups): string | undefined {
   const ref = gateway.spec?.infrastructure?.parametersRef;
   if (!ref) return undefined;
-  if (ref.group !== GANTRY_GROUP || ref.kind !== GATEWAY_PARAMETERS_KIND) {
-    return `infrastructure.parametersRef ${ref.group}/${ref.kind} is not supported; use ${GANTRY_GROUP}/${GATEWAY_PARAMETERS_KIND}`;
+  if (ref.group !== GANTRY_API_GROUP || ref.kind !== GATEWAY_PARAMETERS_KIND) {
+    return `infrastructure.parametersRef ${ref.group}/${ref.kind} is not supported; use ${GANTRY_API_GROUP}/${GATEWAY_PARAMETERS_KIND}`;
   }
   if (!lookups.object(ref.group, ref.kind, namespaceOf(gateway), ref.name)) {
     return `infrastructure.parametersRef ${ref.kind} ${ref.name} not found`;

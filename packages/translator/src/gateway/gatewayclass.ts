@@ -1,12 +1,10 @@
 // GatewayClass: ours when spec.controllerName names this controller. Accepted unless its
 // parametersRef points at something Gantry cannot use.
-import { GATEWAY_API_GROUP, type Condition, type GatewayClass, type GatewayClassStatus } from '@gantry/api';
+import { GANTRY_API_GROUP, GATEWAY_API_GROUP, GATEWAY_PARAMETERS_KIND, type Condition, type GatewayClass, type GatewayClassStatus } from '@gantry/api';
 import { condition, ConditionType, Reason } from '../status/conditions.js';
 import { SUPPORTED_FEATURES } from './features.js';
 import type { Lookups } from '../core/model.js';
 
-export const GANTRY_GROUP = 'gateway.gantry.dev';
-export const GATEWAY_PARAMETERS_KIND = 'GatewayParameters';
 
 export interface GatewayClassVerdict {
   readonly accepted: boolean;
@@ -34,8 +32,8 @@ export function judgeGatewayClass(gc: GatewayClass, lookups: Pick<Lookups, 'obje
 function parametersProblem(gc: GatewayClass, lookups: Pick<Lookups, 'object'>): string | undefined {
   const ref = gc.spec?.parametersRef;
   if (!ref) return undefined;
-  if (ref.group !== GANTRY_GROUP || ref.kind !== GATEWAY_PARAMETERS_KIND) {
-    return `parametersRef ${ref.group}/${ref.kind} is not supported; use ${GANTRY_GROUP}/${GATEWAY_PARAMETERS_KIND}`;
+  if (ref.group !== GANTRY_API_GROUP || ref.kind !== GATEWAY_PARAMETERS_KIND) {
+    return `parametersRef ${ref.group}/${ref.kind} is not supported; use ${GANTRY_API_GROUP}/${GATEWAY_PARAMETERS_KIND}`;
   }
   if (!ref.namespace) return 'parametersRef to GatewayParameters needs a namespace';
   if (!lookups.object(ref.group, ref.kind, ref.namespace, ref.name)) {

@@ -1,25 +1,28 @@
 // Status reports: what the translator wants each object's status to say. The status writer
 // merges them into the objects (keeping other controllers' entries and lastTransitionTime).
-import type { Condition, GatewayClassStatus, GatewayStatus, HTTPRouteStatus } from '@gantry/api';
+import { REPORTED_KINDS, type Condition, type GatewayStatus, type ReportedKind, type StatusTypes } from '@gantry/api';
 import { ConditionType, Reason } from './conditions.js';
 
-export type ReportedKind = 'GatewayClass' | 'Gateway' | 'HTTPRoute';
+export type { ReportedKind } from '@gantry/api';
 
-export interface StatusReport {
+interface ReportOf<K extends ReportedKind> {
   readonly apiVersion: string;
-  readonly kind: ReportedKind;
+  readonly kind: K;
   readonly namespace?: string;
   readonly name: string;
   readonly generation?: number;
-  /** For HTTPRoute: only the parent entries whose controllerName is ours. */
-  readonly status: GatewayClassStatus | GatewayStatus | HTTPRouteStatus;
+  /** For route kinds: only the parent entries whose controllerName is ours. */
+  readonly status: StatusTypes[K];
 }
 
-const KIND_ORDER: Record<ReportedKind, number> = { GatewayClass: 0, Gateway: 1, HTTPRoute: 2 };
+/** What the translator wants one object's status to say; its status type follows its kind. */
+export type StatusReport = { [K in ReportedKind]: ReportOf<K> }[ReportedKind];
 
-/** Deterministic order: kind (GatewayClass, Gateway, HTTPRoute), then namespace, then name. */
+const KIND_ORDER = new Map<string, number>(REPORTED_KINDS.map((k, i) => [k, i]));
+
+/** Deterministic order: kind (the kind table's status order), then namespace, then name. */
 export function compareReports(a: StatusReport, b: StatusReport): number {
-  const k = KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
+  const k = (KIND_ORDER.get(a.kind) ?? 0) - (KIND_ORDER.get(b.kind) ?? 0);
   if (k !== 0) return k;
   const an = a.namespace ?? '';
   const bn = b.namespace ?? '';
@@ -35,7 +38,7 @@ export function compareReports(a: StatusReport, b: StatusReport): number {
  */
 export function markProgrammed(report: StatusReport, outcome: { readonly acked: true } | { readonly acked: false; readonly message: string }): StatusReport {
   if (report.kind !== 'Gateway') return report;
-  const s = report.status as GatewayStatus;
+  const s = report.status;
   const fix = (conditions: readonly Condition[] | undefined): Condition[] | undefined =>
     conditions?.map((c) => {
       if (c.type !== ConditionType.Programmed || c.reason !== Reason.Pending) return c;
