@@ -9,9 +9,14 @@
 //     their identity, which the xds translator relies on to skip re-encoding.
 // A fresh translator given the same snapshot produces an equal result: the caches only save work.
 import type { ClusterEndpointsIR, ClusterIR, GatewayIR, UpstreamProtocol } from '@gantry/ir';
-import { SERVICE_NAME_LABEL, type EndpointSlice, type Gateway, type GatewayClass, type GatewayStatus, type HTTPRoute, type KubeObject, type Namespace, type ReferenceGrant, type Secret, type Service, type Snapshot } from '@gantry/api';
+import { SERVICE_NAME_LABEL, type EndpointSlice, type Gateway, type GatewayClass, type GatewayStatus, type KubeObject, type Namespace, type ReferenceGrant, type Secret, type Service, type Snapshot } from '@gantry/api';
 import { GatewayAssembler } from '../assembly/gateway-assembler.js';
 import { DEFAULT_BACKEND_RESOLVERS, type BackendResolvers } from '../backends/backend.js';
+import type { ExtensionRefPolicies } from '../policies/policy.js';
+import { DEFAULT_EXTENSION_REF_POLICIES } from '../policies/registry.js';
+import { ROUTE_KINDS } from '../routes/registry.js';
+import type { CompileTables, RouteKind } from '../routes/route-kind.js';
+import { RouteSet } from './route-set.js';
 import { clusterEndpoints } from '../backends/service-endpoints.js';
 import { deepEqual, reuse } from './equality.js';
 import { buildGatewayContext } from '../gateway/gateway-context.js';
@@ -28,8 +33,12 @@ export const CONTROLLER_NAME = 'gantry.dev/gatewayclass-controller';
 export interface GatewayTranslatorOptions {
   /** GatewayClasses whose spec.controllerName equals this are ours. */
   readonly controllerName?: string;
-  /** Extra backend kinds (`group/kind` → resolver), added to the built-in Service resolver. */
+  /** Extra backend kinds (`group/kind` → resolver), added to the built-in ones. */
   readonly backendResolvers?: BackendResolvers;
+  /** Extra ExtensionRef policy kinds (`group/kind` → policy), added to the built-in ones. */
+  readonly extensionRefPolicies?: ExtensionRefPolicies;
+  /** The route kinds served; default: every built-in kind (routes/registry.ts). */
+  readonly routeKinds?: readonly RouteKind[];
 }
 
 export interface TranslationResult {
@@ -67,11 +76,11 @@ interface ClusterRecord {
 
 export class GatewayTranslator {
   private readonly controllerName: string;
-  private readonly resolvers: BackendResolvers;
+  private readonly tables: CompileTables;
 
   private readonly classes = new IdentityIndex<GatewayClass>(nameKey);
   private readonly gateways = new IdentityIndex<Gateway>(nsKey);
-  private readonly routes = new IdentityIndex<HTTPRoute>(nsKey);
+  private readonly routes: RouteSet;
   private readonly grants = new IdentityIndex<ReferenceGrant>(nsKey);
   private readonly namespaces = new IdentityIndex<Namespace>(nameKey);
   private readonly services = new IdentityIndex<Service>(nsKey);
@@ -105,9 +114,13 @@ export class GatewayTranslator {
 
   constructor(opts: GatewayTranslatorOptions = {}) {
     this.controllerName = opts.controllerName ?? CONTROLLER_NAME;
-    this.resolvers = opts.backendResolvers
-      ? new Map([...DEFAULT_BACKEND_RESOLVERS, ...opts.backendResolvers])
-      : DEFAULT_BACKEND_RESOLVERS;
+    this.tables = {
+      backends: opts.backendResolvers ? new Map([...DEFAULT_BACKEND_RESOLVERS, ...opts.backendResolvers]) : DEFAULT_BACKEND_RESOLVERS,
+      extensionRefs: opts.extensionRefPolicies
+        ? new Map([...DEFAULT_EXTENSION_REF_POLICIES, ...opts.extensionRefPolicies])
+        : DEFAULT_EXTENSION_REF_POLICIES,
+    };
+    this.routes = new RouteSet(opts.routeKinds ?? ROUTE_KINDS);
   }
 
   translate(snapshot: Snapshot): TranslationResult {
@@ -181,7 +194,7 @@ export class GatewayTranslator {
         links.slices = bagAdd(links.slices, k);
       }
     });
-    return this.routes.update(s.httpRoutes);
+    return this.routes.update(s);
   }
 
   /** Lookups that record what they read into `deps` (for Gateways and classes). */
@@ -292,14 +305,14 @@ export class GatewayTranslator {
   ): [string, RouteTranslation | undefined, RouteTranslation | undefined][] {
     for (const dep of changed) for (const r of this.dependents.get(dep)) dirty.add(r);
     const out: [string, RouteTranslation | undefined, RouteTranslation | undefined][] = [];
-    const opts = { controllerName: this.controllerName, resolvers: this.resolvers, cluster: this.internCluster, common: this.commonConditions };
+    const opts = { controllerName: this.controllerName, tables: this.tables, cluster: this.internCluster, common: this.commonConditions };
     for (const key of dirty) {
-      const route = this.routes.get(key);
+      const route = this.routes.route(key);
       const prev = this.translations.get(key);
       let next: RouteTranslation | undefined;
       if (route) {
         const recorder = this.recorder.start();
-        next = new RouteTranslation(key, route, recorder, opts, prev, recorder);
+        next = new RouteTranslation(key, route, this.routes.kindOf(key) as RouteKind, recorder, opts, prev, recorder);
         if (prev?.report && next.report && deepEqual(prev.report, next.report)) (next as { report: StatusReport }).report = prev.report;
         this.translations.set(key, next);
       } else this.translations.delete(key);
@@ -364,9 +377,8 @@ export class GatewayTranslator {
   private routesReferencing(gateways: ReadonlySet<string>, out: Set<string>): void {
     if (gateways.size === 0) return;
     const names = new Set([...gateways].map((k) => k.slice(k.indexOf('/') + 1)));
-    for (const key of this.routes.keys()) {
+    for (const [key, route] of this.routes.entries()) {
       if (out.has(key)) continue;
-      const route = this.routes.get(key) as HTTPRoute;
       const ns = route.metadata.namespace ?? 'default';
       for (const ref of route.spec?.parentRefs ?? []) {
         if (names.has(ref.name) && gateways.has(`${ref.namespace ?? ns}/${ref.name}`)) {

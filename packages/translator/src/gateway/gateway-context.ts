@@ -7,10 +7,9 @@ import { tlsSecretOf } from './certificates.js';
 import { condition, ConditionType, PENDING_PROGRAMMED_MESSAGE, Reason } from '../status/conditions.js';
 import { ANY_HOST, intersect } from '../routes/hostnames.js';
 import { labelSelectorError } from '../core/labels.js';
+import { defaultRouteKinds, listenerProtocolSupported, routeKindAllowed } from '../routes/registry.js';
 import { namespaceOf, type GatewayAttachment, type GatewayContext, type ListenerInfo, type ListenerState, type Lookups } from '../core/model.js';
 import { referenceAllowed } from '../core/refgrants.js';
-
-export const HTTPROUTE_KIND = `${GATEWAY_API_GROUP}/HTTPRoute`;
 
 const SUPPORTED_ADDRESS_TYPES = new Set(['IPAddress', 'Hostname']);
 
@@ -50,7 +49,7 @@ export function buildGatewayContext(gateway: Gateway, classProblem: ClassProblem
 
 function draftListener(gateway: Gateway, l: Listener, lookups: Lookups): Draft {
   const protocol = l.protocol;
-  const supportedProtocol = protocol === 'HTTP' || protocol === 'HTTPS';
+  const supportedProtocol = listenerProtocolSupported(protocol);
   const kinds = routeKinds(l, supportedProtocol);
   const ns = namespacePolicy(l);
   const info: ListenerInfo = {
@@ -87,12 +86,12 @@ function draftListener(gateway: Gateway, l: Listener, lookups: Lookups): Draft {
 function routeKinds(l: Listener, supportedProtocol: boolean): { valid: RouteGroupKind[]; invalid: RouteGroupKind[] } {
   if (!supportedProtocol) return { valid: [], invalid: [] };
   const requested = l.allowedRoutes?.kinds;
-  if (!requested || requested.length === 0) return { valid: [{ group: GATEWAY_API_GROUP, kind: 'HTTPRoute' }], invalid: [] };
+  if (!requested || requested.length === 0) return { valid: defaultRouteKinds(l.protocol), invalid: [] };
   const valid: RouteGroupKind[] = [];
   const invalid: RouteGroupKind[] = [];
   for (const k of requested) {
     const group = k.group ?? GATEWAY_API_GROUP;
-    if (group === GATEWAY_API_GROUP && k.kind === 'HTTPRoute') {
+    if (routeKindAllowed(l.protocol, group, k.kind)) {
       if (!valid.some((v) => v.kind === k.kind)) valid.push({ group, kind: k.kind });
     } else invalid.push(k);
   }

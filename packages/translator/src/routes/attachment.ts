@@ -3,7 +3,7 @@
 // check that leaves no listener gives the reason the parent rejects the route.
 import { GATEWAY_API_GROUP, type ParentReference } from '@gantry/api';
 import { Reason } from '../status/conditions.js';
-import { HTTPROUTE_KIND } from '../gateway/gateway-context.js';
+import type { RouteKind } from './route-kind.js';
 import { effectiveHostnames } from './hostnames.js';
 import { selectorMatches } from '../core/labels.js';
 import { append, exactList, type GatewayAttachment, type ListenerInfo, type Lookups } from '../core/model.js';
@@ -30,6 +30,7 @@ export function attachToParent(
   routeNamespace: string,
   hostnames: readonly string[],
   lookups: Lookups,
+  routeKind: Pick<RouteKind, 'kind' | 'key'>,
 ): ParentOutcome | undefined {
   const group = ref.group ?? GATEWAY_API_GROUP;
   const kind = ref.kind ?? 'Gateway';
@@ -47,14 +48,14 @@ export function attachToParent(
     if (ref.sectionName !== undefined && l.name !== ref.sectionName) continue;
     if (ref.port !== undefined && l.port !== ref.port) continue;
     selected++;
-    if (!l.routeKinds.includes(HTTPROUTE_KIND) || !namespaceAllowed(l, gw, routeNamespace, lookups)) continue;
+    if (!l.routeKinds.includes(routeKind.key) || !namespaceAllowed(l, gw, routeNamespace, lookups)) continue;
     allowed++;
     const domains = effectiveHostnames(l.hostname, hostnames);
     if (domains.length > 0) listeners = append(listeners, { listener: l.name, domains });
   }
   if (selected === 0) return rejected(parentRef, gw, Reason.NoMatchingParent, noParentMessage(gw, ref));
   if (allowed === 0) {
-    return rejected(parentRef, gw, Reason.NotAllowedByListeners, `No listener of Gateway ${gw.key} allows this HTTPRoute (kind or namespace)`);
+    return rejected(parentRef, gw, Reason.NotAllowedByListeners, `No listener of Gateway ${gw.key} allows this ${routeKind.kind} (kind or namespace)`);
   }
   if (listeners === undefined) {
     return rejected(parentRef, gw, Reason.NoMatchingListenerHostname, `No listener of Gateway ${gw.key} has a hostname matching the route's hostnames`);

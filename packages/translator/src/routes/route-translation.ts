@@ -1,19 +1,19 @@
-// One HTTPRoute, translated: its outcome on each parent of ours (status), where it is placed
+// One route, translated: its outcome on each parent of ours (status), where it is placed
 // (Gateway listener + effective hostnames), the clusters it uses, and its RouteIR entries per
 // route-table flavour (built lazily, reusing the previous translation's objects when equal).
 import { routeName, type RedirectActionIR, type RouteActionIR, type RouteIR } from '@gantry/ir';
-import type { Condition, HTTPRoute, HTTPRouteStatus, ParentReference, RouteParentStatus } from '@gantry/api';
+import type { Condition, HTTPRouteStatus, ParentReference, RouteParentStatus } from '@gantry/api';
 import { attachToParent, type ListenerAttachment, type ParentOutcome } from './attachment.js';
-import type { BackendContext, BackendResolvers } from '../backends/backend.js';
+import type { BackendContext } from '../backends/backend.js';
 import { condition, ConditionType, Reason } from '../status/conditions.js';
 import { deepEqual } from '../core/equality.js';
 import { append, exactList, flat, namespaceOf, type ClusterUse, type Flavor, type Lookups, type Mutable, type RouteEntry } from '../core/model.js';
-import { compileRules, type CompiledRule, type RedirectTemplate } from './http/rules.js';
+import type { CompiledRule, CompileTables, RedirectTemplate, RouteKind, RouteObject } from './route-kind.js';
 import type { StatusReport } from '../status/reports.js';
 
 export interface RouteTranslationOptions {
   readonly controllerName: string;
-  readonly resolvers: BackendResolvers;
+  readonly tables: CompileTables;
   readonly cluster: BackendContext['cluster'];
   /** The translator's interned all-good conditions (see CommonConditions). */
   readonly common: CommonConditions;
@@ -56,7 +56,8 @@ export class RouteTranslation {
   constructor(
     /** `namespace/name` of the route. */
     readonly key: string,
-    readonly route: HTTPRoute,
+    readonly route: RouteObject,
+    readonly kind: RouteKind,
     lookups: Lookups,
     opts: RouteTranslationOptions,
     previous: RouteTranslation | undefined,
@@ -72,7 +73,7 @@ export class RouteTranslation {
     const hostnames = route.spec?.hostnames ?? NO_STRINGS;
     let parents: ParentOutcome[] | undefined;
     for (const ref of route.spec?.parentRefs ?? NO_PARENT_REFS) {
-      const outcome = attachToParent(ref, ns, hostnames, lookups);
+      const outcome = attachToParent(ref, ns, hostnames, lookups, kind);
       if (outcome) parents = append(parents, outcome);
     }
     if (parents === undefined) {
@@ -84,7 +85,7 @@ export class RouteTranslation {
       this.rules = NO_RULES;
       return;
     }
-    const compiled = compileRules(route, { fromKind: 'HTTPRoute', fromNamespace: ns, lookups, cluster: opts.cluster }, opts.resolvers);
+    const compiled = kind.compile(route, { fromKind: kind.kind, fromNamespace: ns, lookups, cluster: opts.cluster }, opts.tables);
     this.rules = compiled.rules;
     const usable = compiled.rules.length > 0;
     this.clusters = usable ? compiled.clusters : NO_CLUSTERS;
@@ -135,8 +136,8 @@ export class RouteTranslation {
     // Two literals rather than a spread: the same field order, without a temporary object.
     this.report =
       gen !== undefined
-        ? { apiVersion: route.apiVersion, kind: 'HTTPRoute', namespace: ns, name: route.metadata.name, generation: gen, status }
-        : { apiVersion: route.apiVersion, kind: 'HTTPRoute', namespace: ns, name: route.metadata.name, status };
+        ? { apiVersion: route.apiVersion, kind: kind.kind, namespace: ns, name: route.metadata.name, generation: gen, status }
+        : { apiVersion: route.apiVersion, kind: kind.kind, namespace: ns, name: route.metadata.name, status };
   }
 
   /** This route's listeners (with hostnames) on one Gateway. */
@@ -159,7 +160,7 @@ export class RouteTranslation {
     for (const rule of this.rules) {
       for (const m of rule.matches) {
         const route: Mutable<RouteIR> = {
-          name: flat(routeName('HTTPRoute', this.namespace, this.name, rule.index, m.index)),
+          name: flat(routeName(this.kind.kind, this.namespace, this.name, rule.index, m.index)),
           match: m.match,
           action: actionFor(rule, flavor),
         };
