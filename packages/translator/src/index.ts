@@ -21,7 +21,9 @@ export type { GatewayClassStatus, GatewayStatus, HTTPRouteStatus } from '@gantry
 export { SUPPORTED_FEATURES } from './gateway/features.js';
 export { ConditionType, Reason } from './status/conditions.js';
 export { parseDurationMs } from './core/duration.js';
-export { DEFAULT_BACKEND_RESOLVERS, backendKindKey, serviceResolver } from './backends/backend.js';
+export { backendKindKey } from './backends/backend.js';
+export { DEFAULT_BACKEND_RESOLVERS } from './backends/registry.js';
+export { serviceResolver } from './backends/service.js';
 export type { BackendContext, BackendResolution, BackendResolver, BackendResolvers } from './backends/backend.js';
 
 /** One-shot convenience: a fresh translator, one snapshot. */

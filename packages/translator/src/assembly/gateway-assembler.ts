@@ -28,7 +28,10 @@ import {
 } from '@gantry/ir';
 import { sameElements } from '../core/equality.js';
 import { ANY_HOST, compareSpecificity, covers, isWildcard, widerPatterns } from '../routes/hostnames.js';
-import { exact, flavor, type ClusterUse, type Flavor, type GatewayContext, type ListenerState, type RouteEntry } from '../core/model.js';
+import type { ClusterUse } from '../backends/backend.js';
+import { exact } from '../core/memory.js';
+import type { GatewayContext, ListenerState } from '../gateway/model.js';
+import { flavor, type Flavor, type RouteEntry } from '../routes/model.js';
 import { comparePrecedence } from '../routes/precedence.js';
 import type { RouteTranslation } from '../routes/route-translation.js';
 import { applySorted, compareStrings, lowerBound } from '../core/sorted.js';

@@ -3,7 +3,7 @@
 import type { Snapshot } from '@gantry/api';
 import type { RouteKind, RouteObject } from '../routes/route-kind.js';
 import { IdentityIndex } from './identity-index.js';
-import { flat } from './model.js';
+import { flat } from './memory.js';
 
 interface KindRoutes {
   readonly kind: RouteKind;

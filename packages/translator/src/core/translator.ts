@@ -11,7 +11,8 @@
 import type { ClusterEndpointsIR, ClusterIR, GatewayIR, UpstreamProtocol } from '@gantry/ir';
 import { SERVICE_NAME_LABEL, type EndpointSlice, type Gateway, type GatewayClass, type GatewayStatus, type KubeObject, type Namespace, type ReferenceGrant, type Secret, type Service, type Snapshot } from '@gantry/api';
 import { GatewayAssembler } from '../assembly/gateway-assembler.js';
-import { DEFAULT_BACKEND_RESOLVERS, type BackendResolvers } from '../backends/backend.js';
+import type { BackendResolvers } from '../backends/backend.js';
+import { DEFAULT_BACKEND_RESOLVERS } from '../backends/registry.js';
 import type { ExtensionRefPolicies } from '../policies/policy.js';
 import { DEFAULT_EXTENSION_REF_POLICIES } from '../policies/registry.js';
 import { ROUTE_KINDS } from '../routes/registry.js';
@@ -23,8 +24,13 @@ import { buildGatewayContext } from '../gateway/gateway-context.js';
 import { judgeGatewayClass, type GatewayClassVerdict } from '../gateway/gatewayclass.js';
 import { IdentityIndex } from './identity-index.js';
 import { bagAdd, bagDelete, bagValues, StringMultiMap, type StringBag } from './multimap.js';
-import { Dep, exact, flat, groupOf, type ClusterUse, type GatewayAttachment, type GatewayContext, type Lookups } from './model.js';
-import { CommonConditions, RouteTranslation, type GatewayPlacement, type RecordedDeps } from '../routes/route-translation.js';
+import type { ClusterUse } from '../backends/backend.js';
+import { groupOf } from './keys.js';
+import { Dep, type Lookups } from './lookups.js';
+import { flat } from './memory.js';
+import type { GatewayContext } from '../gateway/model.js';
+import { RecordingLookups } from './recording-lookups.js';
+import { CommonConditions, RouteTranslation, type GatewayPlacement } from '../routes/route-translation.js';
 import { applySorted } from './sorted.js';
 import { compareReports, type StatusReport } from '../status/reports.js';
 
@@ -602,85 +608,6 @@ function serviceOfSlice(slice: EndpointSlice): string | undefined {
   return label ? flat(`${slice.metadata.namespace ?? 'default'}/${label}`) : undefined;
 }
 const NO_DEPS: readonly string[] = [];
-
-interface Reads {
-  gateway(key: string): GatewayAttachment | undefined;
-  service(key: string): Service | undefined;
-  secret(key: string): Secret | undefined;
-  labels(name: string): Readonly<Record<string, string>>;
-  grants(namespace: string): readonly ReferenceGrant[];
-  other(key: string): KubeObject | undefined;
-}
-
-/**
- * One reusable Lookups object, restarted for each translation. It records what was read: plain
- * Service keys apart (nearly every route reads one), everything else as dependency keys. Reads of
- * Gateways are not recorded (see routesReferencing).
- */
-class RecordingLookups implements Lookups, RecordedDeps {
-  private depList: string[] = NO_DEPS as string[];
-  private serviceList: string[] = NO_DEPS as string[];
-  /** When set, dependency keys also go here (the Gateway and class judges use this). */
-  keep: string[] | undefined;
-  constructor(private readonly read: Reads) {}
-
-  /** Restarts recording (the lists stay the shared empty array until something is read). */
-  start(): this {
-    this.depList = NO_DEPS as string[];
-    this.serviceList = NO_DEPS as string[];
-    this.keep = undefined;
-    return this;
-  }
-
-  get deps(): readonly string[] {
-    return this.depList.length <= 1 ? this.depList : exact(this.depList);
-  }
-
-  get serviceDeps(): readonly string[] {
-    return this.serviceList.length <= 1 ? this.serviceList : exact(this.serviceList);
-  }
-
-  private record(dep: string): void {
-    if (this.depList === NO_DEPS) this.depList = [dep];
-    else if (!this.depList.includes(dep)) this.depList.push(dep);
-    if (this.keep && !this.keep.includes(dep)) this.keep.push(dep);
-  }
-  gateway(namespace: string, name: string): GatewayAttachment | undefined {
-    // Most routes name the same few Gateways: skip building the key for a repeat.
-    if (namespace === this.lastGateway.namespace && name === this.lastGateway.name) return this.lastGateway.value;
-    const value = this.read.gateway(`${namespace}/${name}`);
-    this.lastGateway = { namespace, name, value };
-    return value;
-  }
-  private lastGateway: { namespace: string; name: string; value: GatewayAttachment | undefined } = { namespace: '', name: '', value: undefined };
-  /** Forget memoised reads (Gateway contexts change between translation steps). */
-  invalidate(): void {
-    this.lastGateway = { namespace: '', name: '', value: undefined };
-  }
-  service(namespace: string, name: string, key = `${namespace}/${name}`): Service | undefined {
-    if (this.serviceList === NO_DEPS) this.serviceList = [key];
-    else if (!this.serviceList.includes(key)) this.serviceList.push(key);
-    return this.read.service(key);
-  }
-  secret(namespace: string, name: string): Secret | undefined {
-    const key = `${namespace}/${name}`;
-    this.record(Dep.secret(key));
-    return this.read.secret(key);
-  }
-  namespaceLabels(name: string): Readonly<Record<string, string>> {
-    this.record(Dep.namespace(name));
-    return this.read.labels(name);
-  }
-  referenceGrants(namespace: string): readonly ReferenceGrant[] {
-    this.record(Dep.grants(namespace));
-    return this.read.grants(namespace);
-  }
-  object(group: string, kind: string, namespace: string, name: string): KubeObject | undefined {
-    const key = `${namespace}/${name}`;
-    this.record(Dep.object(group, kind, key));
-    return this.read.other(`${group}/${kind}/${key}`);
-  }
-}
 
 function intersects(a: readonly string[], b: ReadonlySet<string>): boolean {
   for (const x of a) if (b.has(x)) return true;

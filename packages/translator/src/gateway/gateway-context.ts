@@ -8,7 +8,9 @@ import { condition, ConditionType, PENDING_PROGRAMMED_MESSAGE, Reason } from '..
 import { ANY_HOST, intersect } from '../routes/hostnames.js';
 import { labelSelectorError } from '../core/labels.js';
 import { defaultRouteKinds, listenerProtocolSupported, routeKindAllowed } from '../routes/registry.js';
-import { namespaceOf, type GatewayAttachment, type GatewayContext, type ListenerInfo, type ListenerState, type Lookups } from '../core/model.js';
+import { namespaceOf } from '../core/keys.js';
+import type { Lookups } from '../core/lookups.js';
+import type { GatewayAttachment, GatewayContext, ListenerInfo, ListenerState } from './model.js';
 import { referenceAllowed } from '../core/refgrants.js';
 
 const SUPPORTED_ADDRESS_TYPES = new Set(['IPAddress', 'Hostname']);

@@ -3,7 +3,7 @@
 import { GANTRY_API_GROUP, GATEWAY_API_GROUP, GATEWAY_PARAMETERS_KIND, type Condition, type GatewayClass, type GatewayClassStatus } from '@gantry/api';
 import { condition, ConditionType, Reason } from '../status/conditions.js';
 import { SUPPORTED_FEATURES } from './features.js';
-import type { Lookups } from '../core/model.js';
+import type { Lookups } from '../core/lookups.js';
 
 
 export interface GatewayClassVerdict {

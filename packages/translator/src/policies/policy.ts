@@ -4,7 +4,7 @@
 // policies and route kinds never import each other.
 import type { CorsIR, ForwardActionIR, HeaderModifierIR, RetryIR, TimeoutsIR } from '@gantry/ir';
 import type { KubeObject, LocalObjectReference } from '@gantry/api';
-import type { Lookups } from '../core/model.js';
+import type { Lookups } from '../core/lookups.js';
 import { Reason } from '../status/conditions.js';
 
 /** What a policy sets on a route rule; a field a policy leaves out keeps the rule's own value. */

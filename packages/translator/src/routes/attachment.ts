@@ -6,7 +6,9 @@ import { Reason } from '../status/conditions.js';
 import type { RouteKind } from './route-kind.js';
 import { effectiveHostnames } from './hostnames.js';
 import { selectorMatches } from '../core/labels.js';
-import { append, exactList, type GatewayAttachment, type ListenerInfo, type Lookups } from '../core/model.js';
+import type { Lookups } from '../core/lookups.js';
+import { append, exactList } from '../core/memory.js';
+import type { GatewayAttachment, ListenerInfo } from '../gateway/model.js';
 
 export interface ListenerAttachment {
   readonly listener: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { RouteEntry } from '../core/model.js';
+import type { RouteEntry } from './model.js';
 import { comparePrecedence } from './precedence.js';
 
 function entry(over: Partial<RouteEntry>): RouteEntry {

@@ -11,7 +11,7 @@
 //   7. HTTPRoute `namespace/name`, alphabetically
 //   8. rule order, then match order within the route
 // Hostname specificity comes before all of this; it is applied by building virtual hosts.
-import type { RouteEntry } from '../core/model.js';
+import type { RouteEntry } from './model.js';
 
 export function comparePrecedence(a: RouteEntry, b: RouteEntry): number {
   if (a.pathRank !== b.pathRank) return a.pathRank - b.pathRank;

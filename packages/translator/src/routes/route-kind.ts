@@ -4,7 +4,7 @@
 import type { CorsIR, DirectResponseActionIR, ForwardActionIR, HeaderModifierIR, PathModifierIR, RouteMatchIR } from '@gantry/ir';
 import type { KubeObject, ParentReference, RouteParentKind, Snapshot } from '@gantry/api';
 import type { BackendContext, BackendResolvers } from '../backends/backend.js';
-import type { ClusterUse } from '../core/model.js';
+import type { ClusterUse } from '../backends/backend.js';
 import type { ExtensionRefPolicies } from '../policies/policy.js';
 
 export interface RouteKind<R extends RouteObject = RouteObject> {

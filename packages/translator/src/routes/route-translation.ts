@@ -7,7 +7,11 @@ import { attachToParent, type ListenerAttachment, type ParentOutcome } from './a
 import type { BackendContext } from '../backends/backend.js';
 import { condition, ConditionType, Reason } from '../status/conditions.js';
 import { deepEqual } from '../core/equality.js';
-import { append, exactList, flat, namespaceOf, type ClusterUse, type Flavor, type Lookups, type Mutable, type RouteEntry } from '../core/model.js';
+import type { ClusterUse } from '../backends/backend.js';
+import { namespaceOf } from '../core/keys.js';
+import type { Lookups } from '../core/lookups.js';
+import { append, exactList, flat, type Mutable } from '../core/memory.js';
+import type { Flavor, RouteEntry } from './model.js';
 import type { CompiledRule, CompileTables, RedirectTemplate, RouteKind, RouteObject } from './route-kind.js';
 import type { StatusReport } from '../status/reports.js';
 

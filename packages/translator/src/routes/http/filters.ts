@@ -5,7 +5,7 @@
 import type { CorsIR, ForwardActionIR, HeaderModifierIR, PathModifierIR, RetryIR, TimeoutsIR } from '@gantry/ir';
 import type { HTTPCORSFilter, HTTPHeaderFilter, HTTPPathModifier, HTTPRouteFilter } from '@gantry/api';
 import { Invalid, invalid } from '../../core/invalid.js';
-import type { Mutable } from '../../core/model.js';
+import type { Mutable } from '../../core/memory.js';
 import { Reason } from '../../status/conditions.js';
 import type { CompiledMatch, RedirectTemplate } from '../route-kind.js';
 import { trimTrailingSlash } from './matches.js';

@@ -2,7 +2,7 @@
 import type { RouteMatchIR, StringMatchIR } from '@gantry/ir';
 import type { HTTPRouteMatch } from '@gantry/api';
 import { Invalid, invalid } from '../../core/invalid.js';
-import { exact, type Mutable } from '../../core/model.js';
+import { exact, type Mutable } from '../../core/memory.js';
 import { re2Error } from '../../core/regex.js';
 import type { CompiledMatch } from '../route-kind.js';
 

@@ -7,7 +7,8 @@ import type { HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRo
 import { resolveBackend, type BackendContext, type BackendResolvers } from '../../backends/backend.js';
 import { parseDurationMs } from '../../core/duration.js';
 import { Invalid, invalid } from '../../core/invalid.js';
-import { append, exactList, type ClusterUse, type Mutable } from '../../core/model.js';
+import type { ClusterUse } from '../../backends/backend.js';
+import { append, exactList, type Mutable } from '../../core/memory.js';
 import { applyRuleOptions, resolveExtensionRef, type ExtensionRefPolicies } from '../../policies/policy.js';
 import { Reason } from '../../status/conditions.js';
 import type { CompiledMatch, CompiledRule, CompiledRules, RefProblem, RuleProblem } from '../route-kind.js';

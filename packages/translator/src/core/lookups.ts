@@ -1,0 +1,29 @@
+// Every read a translation makes, recorded as dependency keys (see recording-lookups.ts).
+import type { KubeObject, ReferenceGrant, Secret, Service } from '@gantry/api';
+import type { GatewayAttachment } from '../gateway/model.js';
+
+/**
+ * Every read a translation makes goes through this, so the translator can record what the result
+ * depends on and redo it only when one of those inputs changes.
+ */
+export interface Lookups {
+  /** A Gateway of ours (undefined: absent, or another controller's). */
+  gateway(namespace: string, name: string): GatewayAttachment | undefined;
+  /** `key`: the caller's `namespace/name` when it has built one (saves building it twice). */
+  service(namespace: string, name: string, key?: string): Service | undefined;
+  secret(namespace: string, name: string): Secret | undefined;
+  /** Labels of a namespace, always including `kubernetes.io/metadata.name`. */
+  namespaceLabels(name: string): Readonly<Record<string, string>>;
+  referenceGrants(namespace: string): readonly ReferenceGrant[];
+  /** Any other object (Gantry kinds, ...) by API group and kind. */
+  object(group: string, kind: string, namespace: string, name: string): KubeObject | undefined;
+}
+
+/** Dependency keys, shared by the recorder and the invalidation index. */
+export const Dep = {
+  gatewayClass: (name: string) => `gc:${name}`,
+  namespace: (name: string) => `ns:${name}`,
+  grants: (namespace: string) => `grant:${namespace}`,
+  secret: (key: string) => `secret:${key}`,
+  object: (group: string, kind: string, key: string) => `obj:${group}/${kind}/${key}`,
+} as const;

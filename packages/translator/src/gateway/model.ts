@@ -1,0 +1,50 @@
+// What the translator knows of a Gateway: what it offers routes (attachment) and its judged listeners.
+import type { TLSSecretIR } from '@gantry/ir';
+import type { Condition, Gateway, LabelSelector, RouteGroupKind } from '@gantry/api';
+
+export type HTTPProtocol = 'HTTP' | 'HTTPS';
+
+/** The parts of a Gateway listener that decide which routes attach to it. */
+export interface ListenerInfo {
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: string;
+  /** Lower-cased; undefined = any host. */
+  readonly hostname?: string;
+  /** Route kinds that may attach, as `group/kind` (only kinds Gantry supports). */
+  readonly routeKinds: readonly string[];
+  readonly namespacesFrom: 'All' | 'Same' | 'Selector' | 'None';
+  readonly selector?: LabelSelector;
+}
+
+/**
+ * What routes see of a Gateway of ours. Rebuilt only when one of these fields changes, so a
+ * certificate rotation does not re-translate the routes attached to the Gateway.
+ */
+export interface GatewayAttachment {
+  readonly key: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly listeners: readonly ListenerInfo[];
+}
+
+/** A listener after validation: its status (minus attachedRoutes) and what it serves. */
+export interface ListenerState {
+  readonly info: ListenerInfo;
+  /** Produces data plane configuration (accepted, not conflicted, has what it needs). */
+  readonly ready: boolean;
+  readonly supportedKinds: readonly RouteGroupKind[];
+  readonly conditions: readonly Condition[];
+  /** HTTPS: the valid certificates, in certificateRefs order. */
+  readonly tlsSecrets: readonly TLSSecretIR[];
+}
+
+export interface GatewayContext {
+  readonly gateway: Gateway;
+  readonly key: string;
+  readonly attachment: GatewayAttachment;
+  /** Accepted Gateways produce a GatewayIR. */
+  readonly accepted: boolean;
+  readonly listeners: readonly ListenerState[];
+  readonly conditions: readonly Condition[];
+}
