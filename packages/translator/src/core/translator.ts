@@ -18,7 +18,7 @@ import { DEFAULT_EXTENSION_REF_POLICIES } from '../policies/registry.js';
 import { ROUTE_KINDS } from '../routes/registry.js';
 import type { CompileTables, RouteKind } from '../routes/route-kind.js';
 import { RouteSet } from './route-set.js';
-import { clusterEndpoints } from '../backends/service-endpoints.js';
+import { clusterEndpoints } from './endpoint-slices.js';
 import { deepEqual, reuse } from './equality.js';
 import { buildGatewayContext } from '../gateway/gateway-context.js';
 import { judgeGatewayClass, type GatewayClassVerdict } from '../gateway/gatewayclass.js';

@@ -3,10 +3,8 @@
 // loader (that one reports errors to users); this one trusts its input.
 import { parseAllDocuments, stringify } from 'yaml';
 import { redactIR, type GatewayIR } from '@gantry/ir';
-import type { EndpointSlice, Gateway, GatewayClass, HTTPRoute, KubeObject, Namespace, ReferenceGrant, Secret, Service, Snapshot } from '@gantry/api';
+import { kindSpec, snapshotOf, type KubeObject, type Snapshot } from '@gantry/api';
 import type { TranslationResult } from '../core/translator.js';
-
-const CLUSTER_SCOPED = new Set(['GatewayClass', 'Namespace']);
 
 export function snapshotFromYaml(text: string): Snapshot {
   const objects: KubeObject[] = [];
@@ -14,27 +12,13 @@ export function snapshotFromYaml(text: string): Snapshot {
     if ('errors' in doc && doc.errors.length > 0) throw new Error(`YAML: ${doc.errors[0]?.message}`);
     const o = doc.toJS() as KubeObject | null;
     if (!o || typeof o !== 'object') continue;
-    if (!CLUSTER_SCOPED.has(o.kind) && !o.metadata.namespace) o.metadata.namespace = 'default';
+    if (kindSpec(o.kind)?.namespaced !== false && !o.metadata.namespace) o.metadata.namespace = 'default';
     objects.push(o);
   }
   return snapshotOf(objects);
 }
 
-export function snapshotOf(objects: readonly KubeObject[]): Snapshot {
-  const of = <T>(kind: string) => objects.filter((o) => o.kind === kind) as unknown as T[];
-  const known = new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'ReferenceGrant', 'Namespace', 'Service', 'EndpointSlice', 'Secret']);
-  return {
-    gatewayClasses: of<GatewayClass>('GatewayClass'),
-    gateways: of<Gateway>('Gateway'),
-    httpRoutes: of<HTTPRoute>('HTTPRoute'),
-    referenceGrants: of<ReferenceGrant>('ReferenceGrant'),
-    namespaces: of<Namespace>('Namespace'),
-    services: of<Service>('Service'),
-    endpointSlices: of<EndpointSlice>('EndpointSlice'),
-    secrets: of<Secret>('Secret'),
-    others: objects.filter((o) => !known.has(o.kind)),
-  };
-}
+export { snapshotOf };
 
 /**
  * Private keys redacted; certificate chains shortened (they only echo the input); the

@@ -1,4 +1,4 @@
-// Ready endpoints of a Service port, from its EndpointSlices (label kubernetes.io/service-name).
+// Ready endpoints of a Service port, from its EndpointSlices (label kubernetes.io/service-name):
 // Slice ports are matched by the Service port's name; an endpoint is used unless it is marked
 // not ready (conditions.ready unset means ready, per the EndpointSlice API). Terminating
 // endpoints are reported not ready by Kubernetes and so are left out. Sorted by address, then
