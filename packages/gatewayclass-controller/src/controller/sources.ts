@@ -17,7 +17,7 @@ export const OWNED_PREFIX = 'Owned';
 /** The store bucket of the replicas' data-plane reports (Leases). */
 export const DATA_PLANE_REPORTS = 'DataPlaneReport';
 
-interface WatchSpec {
+export interface WatchSpec {
   readonly kind: KindRef;
   /** The store bucket; defaults to the kind name. */
   readonly bucket?: string;
@@ -36,14 +36,20 @@ export interface SourcesOptions {
   readonly dataPlaneReports?: { readonly namespace: string; readonly electionLease: string };
 }
 
+/** The store's snapshot: the translator's kinds, where the kind table places them. */
+export const TRANSLATOR_STORE = { snapshotFields: SNAPSHOT_FIELDS, otherKinds: OTHER_KINDS } as const;
+
+/** One watch per kind of the table; a fieldSelector keeps what the translator never reads out of memory. */
+export function translatorWatches(): WatchSpec[] {
+  return ALL_KINDS.map((kind) => ({ kind, ...(kind.fieldSelector ? { fieldSelector: kind.fieldSelector } : {}) }));
+}
+
 export class KubeSources {
-  // The translator's kinds, as the kind table places them in the snapshot.
-  readonly store = new ObjectStore({ snapshotFields: SNAPSHOT_FIELDS, otherKinds: OTHER_KINDS });
+  readonly store = new ObjectStore(TRANSLATOR_STORE);
   private readonly watches: ResilientWatch<KubeObjectLike>[] = [];
 
   constructor(opts: SourcesOptions) {
-    // Every kind of the table; a fieldSelector keeps what the translator never reads out of memory.
-    const specs: WatchSpec[] = ALL_KINDS.map((kind) => ({ kind, ...(kind.fieldSelector ? { fieldSelector: kind.fieldSelector } : {}) }));
+    const specs = translatorWatches();
     if (opts.deployer) {
       specs.push(
         ...[CORE_KINDS.Deployment, CORE_KINDS.Service, CORE_KINDS.ConfigMap, CORE_KINDS.ServiceAccount].map((kind) => ({
