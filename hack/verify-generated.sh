@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fails if the committed generated code differs from what hack/generate-protos.sh produces now
-# (stale after a change to hack/protos.txt, the generator options, or a pinned version).
+# Fails if the committed generated code differs from what the generators produce now: the Envoy
+# protos (hack/generate-protos.sh: stale after a change to hack/protos.txt, the generator options,
+# or a pinned version) and Gantry's CRDs (hack/generate-crds.mjs, from @gantry/api).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,3 +18,14 @@ if ! diff -r -q "$COMMITTED" "$TMP/generated" >"$TMP/diff.txt"; then
   exit 1
 fi
 echo "generated code is up to date (packages/envoy-xds-proto/src/generated)"
+
+# The CRDs: generate into a copy of the chart's templates, then compare.
+(cd "$ROOT" && npx tsc -b packages/api)
+cp -r "$ROOT/charts/gantry-crds/templates" "$TMP/crds"
+node "$ROOT/hack/generate-crds.mjs" --out "$TMP/crds"
+if ! diff -r -q "$ROOT/charts/gantry-crds/templates" "$TMP/crds" >"$TMP/crds-diff.txt"; then
+  echo "error: charts/gantry-crds/templates is stale; run 'npm run generate' and commit the result." >&2
+  sed -e "s|$TMP/crds|<fresh>|g" -e "s|$ROOT/||g" "$TMP/crds-diff.txt" | head -50 >&2
+  exit 1
+fi
+echo "generated CRDs are up to date (charts/gantry-crds/templates)"
