@@ -5,7 +5,7 @@ import { redactIR, type GatewayIR } from '@gantry/ir';
 import { snapshotToEnvoyJson, staticBootstrap, translateXds } from '@gantry/xds';
 import { buildSnapshot, formatManifestError, loadManifestFiles } from '../manifests/load.js';
 import { translate, type StatusReport } from '@gantry/translator';
-import { expandManifestPaths } from './files.js';
+import { expandManifestPaths } from '../manifests/files.js';
 
 // Shared objects (the translator reuses condition lists) print in full, never as YAML aliases.
 const YAML_OPTIONS = { aliasDuplicateObjects: false } as const;

@@ -3,7 +3,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { KubeObject } from '@gantry/api';
-import { expandManifestPaths } from '../cli/files.js';
+import { expandManifestPaths } from '../manifests/files.js';
 import { formatManifestError, parseManifests, type ManifestError } from '../manifests/load.js';
 
 export interface SourceLog {
