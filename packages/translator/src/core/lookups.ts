@@ -1,5 +1,6 @@
 // Every read a translation makes, recorded as dependency keys (see recording-lookups.ts).
-import type { KubeObject, ReferenceGrant, Secret, Service } from '@gantry/api';
+import type { KubeObject, LabelSelector, ReferenceGrant, Secret, Service } from '@gantry/api';
+import type { Target } from './object-queries.js';
 import type { GatewayAttachment } from '../gateway/model.js';
 
 /**
@@ -17,6 +18,10 @@ export interface Lookups {
   referenceGrants(namespace: string): readonly ReferenceGrant[];
   /** Any other object (Gantry kinds, ...) by API group and kind. */
   object(group: string, kind: string, namespace: string, name: string): KubeObject | undefined;
+  /** Objects of a kind in a namespace whose labels match the selector (Services, or Gantry kinds). */
+  select(group: string, kind: string, namespace: string, selector: LabelSelector): readonly KubeObject[];
+  /** Policies of a kind (a Gantry kind) whose targetRefs name the target. */
+  targeting(policyGroup: string, policyKind: string, target: Target): readonly KubeObject[];
 }
 
 /** Dependency keys, shared by the recorder and the invalidation index. */
@@ -26,4 +31,8 @@ export const Dep = {
   grants: (namespace: string) => `grant:${namespace}`,
   secret: (key: string) => `secret:${key}`,
   object: (group: string, kind: string, key: string) => `obj:${group}/${kind}/${key}`,
+  /** A label-selector query over a kind in a namespace: any object of it there changed. */
+  selection: (group: string, kind: string, namespace: string) => `sel:${group}/${kind}/${namespace}`,
+  /** A targetRef query: a policy of the kind naming the target (its key) changed. */
+  targeting: (group: string, kind: string, target: string) => `tgt:${group}/${kind}/${target}`,
 } as const;

@@ -1,11 +1,12 @@
 // The Lookups the translator hands to every judge and route translation: reads go to the
 // translator's indexes and are recorded as dependencies, so a later change re-translates exactly
 // what read it.
-import type { KubeObject, ReferenceGrant, Secret, Service } from '@gantry/api';
+import type { KubeObject, LabelSelector, ReferenceGrant, Secret, Service } from '@gantry/api';
 import type { GatewayAttachment } from '../gateway/model.js';
 import type { RecordedDeps } from '../routes/route-translation.js';
 import { Dep, type Lookups } from './lookups.js';
 import { exact } from './memory.js';
+import { targetKey, type ObjectQueries, type Target } from './object-queries.js';
 
 const NO_DEPS: readonly string[] = [];
 
@@ -17,6 +18,7 @@ export interface Reads {
   labels(name: string): Readonly<Record<string, string>>;
   grants(namespace: string): readonly ReferenceGrant[];
   other(key: string): KubeObject | undefined;
+  queries: ObjectQueries;
 }
 
 /**
@@ -86,5 +88,13 @@ export class RecordingLookups implements Lookups, RecordedDeps {
     const key = `${namespace}/${name}`;
     this.record(Dep.object(group, kind, key));
     return this.read.other(`${group}/${kind}/${key}`);
+  }
+  select(group: string, kind: string, namespace: string, selector: LabelSelector): readonly KubeObject[] {
+    this.record(Dep.selection(group, kind, namespace));
+    return this.read.queries.select(group, kind, namespace, selector);
+  }
+  targeting(policyGroup: string, policyKind: string, target: Target): readonly KubeObject[] {
+    this.record(Dep.targeting(policyGroup, policyKind, targetKey(target)));
+    return this.read.queries.targeting(policyGroup, policyKind, target);
   }
 }

@@ -13,8 +13,8 @@ import { SERVICE_NAME_LABEL, type EndpointSlice, type Gateway, type GatewayClass
 import { GatewayAssembler } from '../assembly/gateway-assembler.js';
 import type { BackendResolvers } from '../backends/backend.js';
 import { DEFAULT_BACKEND_RESOLVERS } from '../backends/registry.js';
-import type { ExtensionRefPolicies } from '../policies/policy.js';
-import { DEFAULT_EXTENSION_REF_POLICIES } from '../policies/registry.js';
+import type { ExtensionRefPolicies, TargetRefPolicy } from '../policies/policy.js';
+import { DEFAULT_EXTENSION_REF_POLICIES, DEFAULT_TARGET_REF_POLICIES } from '../policies/registry.js';
 import { ROUTE_KINDS } from '../routes/registry.js';
 import type { CompileTables, RouteKind } from '../routes/route-kind.js';
 import { RouteSet } from './route-set.js';
@@ -29,6 +29,7 @@ import { groupOf } from './keys.js';
 import { Dep, type Lookups } from './lookups.js';
 import { flat } from './memory.js';
 import type { GatewayContext } from '../gateway/model.js';
+import { ObjectQueries } from './object-queries.js';
 import { RecordingLookups } from './recording-lookups.js';
 import { CommonConditions, RouteTranslation, type GatewayPlacement } from '../routes/route-translation.js';
 import { applySorted } from './sorted.js';
@@ -43,6 +44,8 @@ export interface GatewayTranslatorOptions {
   readonly backendResolvers?: BackendResolvers;
   /** Extra ExtensionRef policy kinds (`group/kind` → policy), added to the built-in ones. */
   readonly extensionRefPolicies?: ExtensionRefPolicies;
+  /** Extra targetRef policy kinds, after the built-in ones. */
+  readonly targetRefPolicies?: readonly TargetRefPolicy[];
   /** The route kinds served; default: every built-in kind (routes/registry.ts). */
   readonly routeKinds?: readonly RouteKind[];
 }
@@ -93,6 +96,8 @@ export class GatewayTranslator {
   private readonly slices = new IdentityIndex<EndpointSlice>(nsKey);
   private readonly secrets = new IdentityIndex<Secret>(nsKey);
   private readonly others = new IdentityIndex<KubeObject>(otherKey);
+  /** Label-selector and targetRef queries over Services and the other kinds. */
+  private readonly queries = new ObjectQueries((groupKind) => (groupKind === '/Service' ? this.services.entries() : this.othersOf(groupKind)));
 
   private readonly grantsByNamespace = new Map<string, Map<string, ReferenceGrant>>();
   private readonly grantLists = new Map<string, readonly ReferenceGrant[]>();
@@ -125,6 +130,7 @@ export class GatewayTranslator {
       extensionRefs: opts.extensionRefPolicies
         ? new Map([...DEFAULT_EXTENSION_REF_POLICIES, ...opts.extensionRefPolicies])
         : DEFAULT_EXTENSION_REF_POLICIES,
+      targetRefs: [...DEFAULT_TARGET_REF_POLICIES, ...(opts.targetRefPolicies ?? [])],
     };
     this.routes = new RouteSet(opts.routeKinds ?? ROUTE_KINDS);
   }
@@ -164,11 +170,13 @@ export class GatewayTranslator {
     this.gateways.update(s.gateways); // judged one by one by judgeGateways (few)
     for (const k of this.namespaces.update(s.namespaces)) changed.add(Dep.namespace(k));
     for (const k of this.secrets.update(s.secrets)) changed.add(Dep.secret(k));
-    for (const k of this.others.update(s.others ?? [])) {
-      const [group, kind, ...rest] = k.split('/');
-      changed.add(Dep.object(group ?? '', kind ?? '', rest.join('/')));
-    }
-    this.services.updateEach(s.services, (k) => {
+    this.others.updateEach(s.others ?? [], (k, before, after) => {
+      const [group = '', kind = '', ...rest] = k.split('/');
+      changed.add(Dep.object(group, kind, rest.join('/')));
+      this.queries.changed(group, kind, k, before, after, changed);
+    });
+    this.services.updateEach(s.services, (k, before, after) => {
+      this.queries.changed('', 'Service', k, before, after, changed);
       const links = this.serviceLinks.get(k);
       if (links?.routes !== undefined) changedServices.add(k);
       if (links?.clusters !== undefined) dirtyServices.add(k);
@@ -217,7 +225,13 @@ export class GatewayTranslator {
     labels: (name) => this.labelsOf(name),
     grants: (ns) => this.grantLists.get(ns) ?? NO_GRANTS,
     other: (key) => this.others.get(key),
+    queries: this.queries,
   });
+
+  private *othersOf(groupKind: string): IterableIterator<[string, KubeObject]> {
+    const prefix = `${groupKind}/`;
+    for (const entry of this.others.entries()) if (entry[0].startsWith(prefix)) yield entry;
+  }
 
   private labelsOf(name: string): Readonly<Record<string, string>> {
     const ns = this.namespaces.get(name);

@@ -5,7 +5,7 @@ import type { CorsIR, DirectResponseActionIR, ForwardActionIR, HeaderModifierIR,
 import type { KubeObject, ParentReference, RouteParentKind, Snapshot } from '@gantry/api';
 import type { BackendContext, BackendResolvers } from '../backends/backend.js';
 import type { ClusterUse } from '../backends/backend.js';
-import type { ExtensionRefPolicies } from '../policies/policy.js';
+import type { ExtensionRefPolicies, TargetRefPolicy } from '../policies/policy.js';
 
 export interface RouteKind<R extends RouteObject = RouteObject> {
   readonly group: string;
@@ -26,6 +26,7 @@ export type RouteObject = KubeObject<{ parentRefs?: ParentReference[]; hostnames
 export interface CompileTables {
   readonly backends: BackendResolvers;
   readonly extensionRefs: ExtensionRefPolicies;
+  readonly targetRefs: readonly TargetRefPolicy[];
 }
 
 export interface CompiledMatch {

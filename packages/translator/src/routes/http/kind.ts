@@ -9,5 +9,5 @@ export const HTTP_ROUTE_KIND: RouteKind<HTTPRoute> = {
   key: `${GATEWAY_API_GROUP}/HTTPRoute`,
   protocols: ['HTTP', 'HTTPS'],
   routes: (snapshot) => snapshot.httpRoutes,
-  compile: (route, ctx, tables) => compileRules(route, ctx, tables.backends, tables.extensionRefs),
+  compile: (route, ctx, tables) => compileRules(route, ctx, tables),
 };

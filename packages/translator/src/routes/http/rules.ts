@@ -3,15 +3,14 @@
 // (backends, mirrors, extensions) that cannot be resolved do not drop the rule: the traffic they
 // would have received gets HTTP 500, as the spec requires.
 import type { DirectResponseActionIR, ForwardActionIR, MirrorIR, RetryIR, TimeoutsIR, WeightedBackendIR } from '@gantry/ir';
-import type { HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRetry, HTTPRouteRule, HTTPRouteTimeouts } from '@gantry/api';
-import { resolveBackend, type BackendContext, type BackendResolvers } from '../../backends/backend.js';
+import { GATEWAY_API_GROUP, type HTTPBackendRef, type HTTPRoute, type HTTPRouteFilter, type HTTPRouteMatch, type HTTPRouteRetry, type HTTPRouteRule, type HTTPRouteTimeouts } from '@gantry/api';
+import { resolveBackend, type BackendContext, type BackendResolvers, type ClusterUse } from '../../backends/backend.js';
 import { parseDurationMs } from '../../core/duration.js';
 import { Invalid, invalid } from '../../core/invalid.js';
-import type { ClusterUse } from '../../backends/backend.js';
 import { append, exactList, type Mutable } from '../../core/memory.js';
-import { applyRuleOptions, resolveExtensionRef, type ExtensionRefPolicies } from '../../policies/policy.js';
+import { applyRuleOptions, attachedOptions, fillRuleOptions, resolveExtensionRef, ruleAttachedOptions, type ExtensionRefPolicies } from '../../policies/policy.js';
 import { Reason } from '../../status/conditions.js';
-import type { CompiledMatch, CompiledRule, CompiledRules, RefProblem, RuleProblem } from '../route-kind.js';
+import type { CompiledMatch, CompiledRule, CompiledRules, CompileTables, RefProblem, RuleProblem } from '../route-kind.js';
 import { backendRefFilters, httpFilter, mirrorPercent, type RuleStructure } from './filters.js';
 import { compileMatch } from './matches.js';
 
@@ -21,7 +20,9 @@ const INTERNAL_ERROR: DirectResponseActionIR = { kind: 'directResponse', status:
 const DEFAULT_RULES: readonly HTTPRouteRule[] = [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }] }];
 const DEFAULT_MATCHES: readonly HTTPRouteMatch[] = [{ path: { type: 'PathPrefix', value: '/' } }];
 
-export function compileRules(route: HTTPRoute, ctx: BackendContext, resolvers: BackendResolvers, policies: ExtensionRefPolicies): CompiledRules {
+export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: CompileTables): CompiledRules {
+  const target = { group: GATEWAY_API_GROUP, kind: 'HTTPRoute', namespace: ctx.fromNamespace, name: route.metadata.name };
+  const attached = attachedOptions(target, ctx.lookups, tables.targetRefs);
   // Lists start undefined and are made at their exact size by the first element (see append).
   let rules: CompiledRule[] | undefined;
   let problems: RuleProblem[] | undefined;
@@ -35,7 +36,9 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, resolvers: B
       problems = append(problems, { rule: index, reason: structure.reason, message: `rule ${index}: ${structure.message}` });
       continue;
     }
-    rules = append(rules, resolveRule(rule, index, structure, ctx, resolvers, policies, refProblems, clusters));
+    const options = ruleAttachedOptions(attached, rule.name);
+    const withOptions = options ? fillRuleOptions(structure, options) : structure;
+    rules = append(rules, resolveRule(rule, index, withOptions, ctx, tables.backends, tables.extensionRefs, refProblems, clusters));
   }
   return {
     rules: rules ? exactList(rules) : NO_RULES,
@@ -166,7 +169,7 @@ function resolveRule(
   const filters = rule.filters ?? NO_FILTERS;
   // Custom filters Gantry cannot resolve must not be skipped: the requests get an error.
   let extensionFailed = false;
-  let options = s;
+  let options: RuleStructure = s;
   for (const f of filters) {
     if (f.type !== 'ExtensionRef' || !f.extensionRef) continue;
     const res = resolveExtensionRef(f.extensionRef, ctx.fromNamespace, ctx.lookups, policies);
