@@ -15,7 +15,8 @@ import { createAdminServer, type AdminServer, type Readiness } from './server.js
 jest.mock('cookie', () => cookie);
 
 // A real translation with TLS certificates (test-only keys in the golden input).
-const INPUT = fileURLToPath(new URL('../translator/testdata/gateway-https-certificates.in.yaml', import.meta.url)).replace(/\/dist\//, '/src/');
+// A golden case of the translator's, read from its sources.
+const INPUT = fileURLToPath(new URL('../../../translator/src/testdata/gateway-https-certificates.in.yaml', import.meta.url));
 
 let cached: { snapshots: Map<string, XdsSnapshot>; pipeline: Pipeline } | undefined;
 function translated(): { snapshots: Map<string, XdsSnapshot>; pipeline: Pipeline } {
