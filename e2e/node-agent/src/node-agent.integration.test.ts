@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KINDS, requestOk, type JsonObject } from '@gantry/kube';
+import { CORE_KINDS as KINDS, requestOk, type JsonObject } from '@gantry/kube';
 import { createNamespace, createObject, deleteObject, getObject, recordingLogger, waitFor } from '@gantry/kube/testing/api-helpers';
 import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
 import { run } from './exec.js';
