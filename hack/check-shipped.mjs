@@ -6,7 +6,8 @@
 //       copies, from the repository this script sits in (after `tsc -b` and, in the image, after
 //       `npm prune --omit=dev`): the root package.json and node_modules, and for each packages/*
 //       its package.json, node_modules and dist, leaving out tests (`*.test.*`), test-only
-//       modules (`testing/` directories), build info, and outputs whose source no longer exists.
+//       modules (`testing/` directories), build info, and outputs whose source no longer exists
+//       (stale files of a developer's dist; the image builds from a clean tree anyway).
 //   node hack/check-shipped.mjs check OUT
 //       fails (exit 1, one line per problem) if OUT holds a test, a `testing/` module, test data or
 //       a bench harness, or if a shipped module imports (statically or with `import('…')`) a
@@ -20,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Test-only by path: the rule the layout follows (DESIGN.md), plus bench harnesses and test data. */
+/** What must not be shipped: the layout's test-only paths, plus bench harnesses and test data. */
 function testOnlyReason(path) {
   const segments = path.split(/[\\/]/);
   const name = segments[segments.length - 1] ?? '';
@@ -29,6 +30,12 @@ function testOnlyReason(path) {
   if (segments.includes('testdata')) return 'test data';
   if (segments.some((s) => /bench/i.test(s))) return 'a bench harness';
   return undefined;
+}
+
+/** The layout's rule (DESIGN.md): `*.test.*` files and `testing/` directories are test-only. */
+function isTestByLayout(path) {
+  const reason = testOnlyReason(path);
+  return reason === 'a test' || reason === 'a testing/ module';
 }
 
 function readJson(path) {
@@ -77,7 +84,8 @@ function assemble(out, withNodeModules) {
     if (!existsSync(join(pkgDir, 'dist'))) throw new Error(`${relative(REPO, pkgDir)}/dist is missing: run tsc -b first`);
     cpSync(join(pkgDir, 'dist'), join(dest, 'dist'), {
       recursive: true,
-      filter: (src) => !src.endsWith('.tsbuildinfo') && testOnlyReason(relative(pkgDir, src)) === undefined && hasSource(pkgDir, src),
+      // Only what the layout marks test-only is dropped; a bench or anything else left is the check's to catch.
+      filter: (src) => !src.endsWith('.tsbuildinfo') && !isTestByLayout(relative(pkgDir, src)) && hasSource(pkgDir, src),
     });
     removeEmptyDirs(join(dest, 'dist'));
     if (existsSync(join(pkgDir, 'node_modules'))) {
