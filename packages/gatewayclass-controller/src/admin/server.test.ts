@@ -14,8 +14,8 @@ import { createAdminServer, type AdminServer, type Readiness } from './server.js
 // Plain Node 20 allows that; Jest's CommonJS loader does not, so hand it the module we imported.
 jest.mock('cookie', () => cookie);
 
-// A real translation with TLS certificates (test-only keys in the golden input).
-const INPUT = fileURLToPath(new URL('../translator/testdata/gateway-https-certificates.in.yaml', import.meta.url)).replace(/\/dist\//, '/src/');
+// A real translation with TLS certificates (test-only keys in the translator's golden input).
+const INPUT = fileURLToPath(new URL('../../../translator/src/testdata/gateway-https-certificates.in.yaml', import.meta.url));
 
 let cached: { snapshots: Map<string, XdsSnapshot>; pipeline: Pipeline } | undefined;
 function translated(): { snapshots: Map<string, XdsSnapshot>; pipeline: Pipeline } {
