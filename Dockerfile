@@ -12,16 +12,11 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 RUN npx tsc -b packages/gatewayclass-controller
 RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 # What the runtime needs: root manifest, node_modules (workspace links are relative symlinks into
-# packages/), and each workspace's manifest, dist and own node_modules; no sources, no tests.
-RUN set -eu; \
-    mkdir -p /out/packages; \
-    cp -a package.json node_modules /out/; \
-    for p in packages/*/; do \
-      p="${p%/}"; mkdir -p "/out/$p"; \
-      cp -a "$p/package.json" "$p/dist" "/out/$p/"; \
-      if [ -d "$p/node_modules" ]; then cp -a "$p/node_modules" "/out/$p/"; fi; \
-    done; \
-    find /out/packages -path '*/dist/*' \( -name '*.test.js' -o -name '*.test.d.ts' -o -name '*.tsbuildinfo' \) -delete
+# packages/), and each workspace's manifest, dist and own node_modules; no sources, no tests, no
+# testing/ modules, no bench. The check then proves it: it fails on any test-only file left, and on
+# any shipped import of a test-only module or of a package that is not a production dependency.
+# packages/gatewayclass-controller/src/image/shipped.test.ts runs the same script without Docker.
+RUN node hack/check-shipped.mjs assemble /out && node hack/check-shipped.mjs check /out
 
 # ---- runtime: slim Node, no npm cache, no compiler, a non-root user.
 FROM node:20-bookworm-slim

@@ -14,12 +14,12 @@ import { createNamespace, createObject, getObject, mergePatchObject, waitFor } f
 import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
 import { Controller } from '../controller/controller.js';
 import { REPORT_LABEL } from '../controller/data-plane.js';
-import { GATEWAY_PARAMETERS } from '../controller/test-harness.js';
-import { freePort, startEnvoyFromDeployment, type LocalEnvoy } from '../controller/test-harness.js';
+import { GATEWAY_PARAMETERS } from '../controller/testing/harness.js';
+import { freePort, startEnvoyFromDeployment, type LocalEnvoy } from '../controller/testing/harness.js';
 import { OWNED_OBJECT_SELECTOR } from '../deployer/index.js';
 import { setLogLevel } from '../log.js';
-import { CHARTS, only, render, type Manifest } from './helm.js';
-import { deploymentView, flagValue } from './views.js';
+import { CHARTS, only, render, type Manifest } from './testing/helm.js';
+import { deploymentView, flagValue } from './testing/views.js';
 
 setLogLevel(process.env['GANTRY_TEST_LOG'] ? 'debug' : 'error');
 

@@ -4,8 +4,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { CHARTS, helm, helmBinary, only, ofKind, render, template, type Manifest } from './helm.js';
-import { deploymentView, flagValue, grants, rulesOf, servicePorts } from './views.js';
+import { CHARTS, helm, helmBinary, only, ofKind, render, template, type Manifest } from './testing/helm.js';
+import { deploymentView, flagValue, grants, rulesOf, servicePorts } from './testing/views.js';
 
 const NS = 'gantry-system';
 const CONTROLLER_NAME = 'gantry.dev/gatewayclass-controller';

@@ -10,7 +10,7 @@ import type { Controller } from './controller.js';
 import {
   GATEWAY_PARAMETERS, CORE_KINDS, cond, createObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, getObject, hasCondition,
   mergePatchObject, read, startCluster, startEnvoyFromDeployment, waitFor, type LocalEnvoy, type ObjectWithStatus, type TestCluster,
-} from './test-harness.js';
+} from './testing/harness.js';
 
 const NS = 'apps';
 const INFRA = 'infra';

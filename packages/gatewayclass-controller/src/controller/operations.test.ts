@@ -16,7 +16,7 @@ import type { Controller } from './controller.js';
 import {
   CORE_KINDS, createObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, hasCondition, httpRoute, mergePatchObject, ourParent,
   selfSignedCertificate, service, startCluster, tlsSecret, waitFor, type TestCluster,
-} from './test-harness.js';
+} from './testing/harness.js';
 
 const NS = 'apps';
 

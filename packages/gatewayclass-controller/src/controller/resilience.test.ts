@@ -13,7 +13,7 @@ import { REPORT_ANNOTATION, reportLeaseName } from './data-plane.js';
 import {
   CORE_KINDS, cond, createObject, deleteObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, getObject, hasCondition, httpRoute,
   mergePatchObject, ourParent, service, startCluster, waitFor, type ObjectWithStatus, type TestCluster,
-} from './test-harness.js';
+} from './testing/harness.js';
 
 const NS = 'apps';
 const SYSTEM = 'gantry-system';

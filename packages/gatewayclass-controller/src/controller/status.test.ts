@@ -8,7 +8,7 @@ import {
   CLASS, CONTROLLER, CORE_KINDS, cond, createObject, deleteObject, eventually, eventuallyCondition, eventuallyRouteCondition, gateway,
   gatewayClass, hasCondition, httpRoute, mergePatchObject, ourParent, read, referenceGrant, selfSignedCertificate, service, startCluster, summary,
   type TestCluster,
-} from './test-harness.js';
+} from './testing/harness.js';
 
 const NS = 'apps';
 const OTHER = 'other';

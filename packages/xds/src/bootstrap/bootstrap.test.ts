@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { goldenCases } from '../translator/testing.js';
+import { goldenCases } from '../translator/testing/index.js';
 import { translateXds } from '../translator/translator.js';
 import { adsBootstrap, XDS_CLUSTER_NAME } from './ads.js';
 import { NODE_GATEWAY_METADATA_KEY } from './node.js';

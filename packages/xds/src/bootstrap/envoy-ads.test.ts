@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { GatewayIR, ListenerIR, RouteIR, TLSSecretIR } from '@gantry/ir';
 import { SnapshotCache } from '../cache/index.js';
 import { AdsServer } from '../server/index.js';
-import { envoyBinary, goldenCases } from '../translator/testing.js';
+import { envoyBinary, goldenCases } from '../translator/testing/index.js';
 import { XdsTranslator } from '../translator/translator.js';
 import { freePort, pollUntil } from '../testing/net.js';
 import { adsBootstrap } from './ads.js';

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GatewayIR, RouteIR } from '@gantry/ir';
-import { envoyBinary } from '../translator/testing.js';
+import { envoyBinary } from '../translator/testing/index.js';
 import { translateXds } from '../translator/translator.js';
 import { staticBootstrap } from './static.js';
 import { freePort } from '../testing/net.js';

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { envoyBinary, goldenCases } from '../translator/testing.js';
+import { envoyBinary, goldenCases } from '../translator/testing/index.js';
 import { translateXds } from '../translator/translator.js';
 import { adsBootstrap } from './ads.js';
 import { staticBootstrap } from './static.js';

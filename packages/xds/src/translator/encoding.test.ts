@@ -8,7 +8,7 @@ import { hashBytes, hashParts, versionOf } from './hash.js';
 import { snapshotToEnvoyJson } from './json.js';
 import { buildRoute } from './route.js';
 import { CHUNK_SIZE, RouteTableEncoder } from './route-config.js';
-import { goldenCases } from './testing.js';
+import { goldenCases } from './testing/index.js';
 import { XdsTranslator, translateXds } from './translator.js';
 
 const CLUSTER = 'kube/default/echo/8080';

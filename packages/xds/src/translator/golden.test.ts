@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { validate, type GatewayIR } from '@gantry/ir';
 import { TypeUrl } from '../resources.js';
 import { snapshotToEnvoyJson } from './json.js';
-import { goldenCases } from './testing.js';
+import { goldenCases } from './testing/index.js';
 import { XdsTranslator, translateXds } from './translator.js';
 
 const update = process.env['UPDATE_GOLDEN'] === '1';

@@ -3,7 +3,7 @@ import type { RouteIR } from '@gantry/ir';
 import { Route } from '@gantry/envoy-xds-proto';
 import { buildRoute } from './route.js';
 import { isSimpleRoute, writeSimpleRoute } from './route-fast.js';
-import { goldenCases } from './testing.js';
+import { goldenCases } from './testing/index.js';
 import { encodeMessage, sharedWriter } from './wire.js';
 
 function simple(name: string, type: RouteIR['match']['path']['type'], value: string, cluster = 'kube/ns/svc/80'): RouteIR {

@@ -2,11 +2,11 @@
 // backends, everything on 127.0.0.1. Tests describe the world as YAML, apply it, wait until
 // Envoy has ACKed it and its listeners accept connections, then send real requests.
 import { connect } from 'node:net';
-import { type EchoServer, startEchoServer } from '../examples/echo-backend.js';
-import { getLogLevel, setLogLevel } from '../log.js';
-import { formatManifestError, parseManifests } from '../manifests/load.js';
-import type { PipelineRun } from '../pipeline.js';
-import { StandaloneRuntime } from '../standalone/runtime.js';
+import { type EchoServer, startEchoServer } from '@gantry/gatewayclass-controller/examples/echo-backend';
+import { getLogLevel, setLogLevel } from '@gantry/gatewayclass-controller/log';
+import { formatManifestError, parseManifests } from '@gantry/gatewayclass-controller/manifests/load';
+import type { PipelineRun } from '@gantry/gatewayclass-controller/pipeline';
+import { StandaloneRuntime } from '@gantry/gatewayclass-controller/standalone/runtime';
 import type { StatusReport } from '@gantry/translator';
 
 export const LOOPBACK = '127.0.0.1';

@@ -2,7 +2,7 @@
 // backendRequest timeouts, retries (counting attempts), h2c backends, websocket backends.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Agent } from 'node:http';
-import type { EchoServer } from '../examples/echo-backend.js';
+import type { EchoServer } from '@gantry/gatewayclass-controller/examples/echo-backend';
 import { echo, echoOf, send, webSocketRoundTrip } from './client.js';
 import { GATEWAY_CLASS, TrafficHarness, docs, freePort, gatewayYaml, serviceYaml } from './harness.js';
 

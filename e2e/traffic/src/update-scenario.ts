@@ -5,7 +5,7 @@
 // at some moment during that request.
 import { expect } from '@jest/globals';
 import { Agent } from 'node:http';
-import type { EchoServer } from '../examples/echo-backend.js';
+import type { EchoServer } from '@gantry/gatewayclass-controller/examples/echo-backend';
 import { echoOf, send } from './client.js';
 import { GATEWAY_CLASS, type TrafficHarness, docs, freePort, gatewayYaml, routeYaml, serviceYaml, sleep } from './harness.js';
 

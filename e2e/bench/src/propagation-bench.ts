@@ -13,9 +13,9 @@ import { AdsServer, SnapshotCache, TypeUrl, adsBootstrap } from '@gantry/xds';
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 import { freePort } from '@gantry/xds/testing/net';
 import type { KubeObject } from '@gantry/api';
-import { EnvoyProcess } from '../envoy/process.js';
-import { buildSnapshot } from '../manifests/load.js';
-import { Pipeline } from '../pipeline.js';
+import { EnvoyProcess } from '@gantry/gatewayclass-controller/envoy/process';
+import { buildSnapshot } from '@gantry/gatewayclass-controller/manifests/load';
+import { Pipeline } from '@gantry/gatewayclass-controller/pipeline';
 import { BENCH_GATEWAY, benchObjects, routeToService, serviceObjects } from './fixtures.js';
 import { formatSummary, syncedTo, withRoute } from './measure.js';
 

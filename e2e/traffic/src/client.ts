@@ -5,7 +5,7 @@ import { type Agent, type IncomingHttpHeaders, request as httpRequest } from 'no
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
-import { decodeWebSocketFrame, encodeWebSocketFrame, type EchoReply, webSocketAccept } from '../examples/echo-backend.js';
+import { decodeWebSocketFrame, encodeWebSocketFrame, type EchoReply, webSocketAccept } from '@gantry/gatewayclass-controller/examples/echo-backend';
 import { LOOPBACK } from './harness.js';
 
 export interface HttpReply {

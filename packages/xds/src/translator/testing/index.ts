@@ -10,7 +10,8 @@ export function sourceDir(moduleUrl: string): string {
   return dirname(fileURLToPath(moduleUrl)).replace(/([/\\])dist([/\\])/, '$1src$2');
 }
 
-export const TESTDATA_DIR = join(sourceDir(import.meta.url), 'testdata');
+// This module sits in translator/testing/; the golden files in translator/testdata/.
+export const TESTDATA_DIR = join(sourceDir(import.meta.url), '..', 'testdata');
 
 export interface GoldenCase {
   readonly name: string;
@@ -30,4 +31,4 @@ export function goldenCases(): GoldenCase[] {
     });
 }
 
-export { envoyBinary } from '../testing/envoy-binary.js';
+export { envoyBinary } from '../../testing/envoy-binary.js';

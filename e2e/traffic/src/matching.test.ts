@@ -1,7 +1,7 @@
 // Traffic through a real Envoy: request matching (path, headers, query parameters, method),
 // precedence across routes, hostnames (listener and route, exact and wildcard), 404s.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { PipelineRun } from '../pipeline.js';
+import type { PipelineRun } from '@gantry/gatewayclass-controller/pipeline';
 import { echo, send } from './client.js';
 import { GATEWAY_CLASS, TrafficHarness, docs, freePort, gatewayYaml, routeConditions } from './harness.js';
 

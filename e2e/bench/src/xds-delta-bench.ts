@@ -1,15 +1,15 @@
 // Benchmark: one changed resource on a Gateway with 10,000 resources → how long until the ADS
 // server has written the response, and until a real gRPC client has received it.
 //
-//   npx tsc -b packages/xds && node packages/xds/dist/server/bench/delta-bench.js [runs]
+//   npx tsc -b e2e/bench && node e2e/bench/dist/xds-delta-bench.js [runs]
 //
 // Prints median and p99 for: delta with a change hint (the translator's path), delta without a
 // hint (the cache diffs the changed type), and SotW (which must resend the type's full set).
 
-import { TypeUrl, type EncodedResource, type XdsSnapshot } from '../../resources.js';
-import { startHarness, type Harness } from '../testing/harness.js';
-import { DeltaTestClient, SotwTestClient } from '../testing/clients.js';
-import { edsCluster, endpoints, snapshotOf } from '../testing/resources.js';
+import { TypeUrl, type EncodedResource, type XdsSnapshot } from '@gantry/xds';
+import { startHarness, type Harness } from '@gantry/xds/server/testing/harness';
+import { DeltaTestClient, SotwTestClient } from '@gantry/xds/server/testing/clients';
+import { edsCluster, endpoints, snapshotOf } from '@gantry/xds/server/testing/resources';
 
 const GW = 'bench/gw';
 const CLUSTERS = 5000; // + 5000 ClusterLoadAssignments = 10,000 resources

@@ -12,9 +12,9 @@ import { freePort } from '@gantry/xds/testing/net';
 import { CORE_KINDS, type JsonObject, type KindRef } from '@gantry/kube';
 import { createNamespace, createObject, deleteObject, getObject, mergePatchObject, waitFor } from '@gantry/kube/testing/api-helpers';
 import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
-import { BOOTSTRAP_KEY, READINESS_LISTENER_NAME } from '../deployer/index.js';
-import { setLogLevel } from '../log.js';
-import { Controller, type ControllerOptions } from './controller.js';
+import { BOOTSTRAP_KEY, READINESS_LISTENER_NAME } from '../../deployer/index.js';
+import { setLogLevel } from '../../log.js';
+import { Controller, type ControllerOptions } from '../controller.js';
 
 export const GATEWAY_API = 'gateway.networking.k8s.io';
 export const CLASS = 'gantry';

@@ -3,7 +3,7 @@
 // (hostname, full path, prefix with the spec's trailing-slash table), mirrors (one, several, a
 // percentage) and CORS (preflight and actual requests).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { EchoServer } from '../examples/echo-backend.js';
+import type { EchoServer } from '@gantry/gatewayclass-controller/examples/echo-backend';
 import { echo, send } from './client.js';
 import { GATEWAY_CLASS, TrafficHarness, docs, eventually, freePort, gatewayYaml, routeYaml, sleep } from './harness.js';
 

@@ -2,7 +2,7 @@
 // 500 for rules whose backends are invalid (missing, not permitted, wrong port or protocol) until
 // they are fixed, and invalid rules, routes or documents never stopping the valid ones.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { EchoServer } from '../examples/echo-backend.js';
+import type { EchoServer } from '@gantry/gatewayclass-controller/examples/echo-backend';
 import { echo, echoOf, send } from './client.js';
 import { GATEWAY_CLASS, TrafficHarness, docs, freePort, gatewayYaml, routeConditions, routeYaml, serviceYaml } from './harness.js';
 

@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SnapshotCache, AdsServer, TypeUrl } from '@gantry/xds';
 import type { KubeObject } from '@gantry/api';
-import { Pipeline } from '../pipeline.js';
+import { Pipeline } from '@gantry/gatewayclass-controller/pipeline';
 import { BENCH_GATEWAY, benchSnapshot, routeObject, routeToService } from './fixtures.js';
 import { formatSummary, syncedTo, withRoute } from './measure.js';
 import type { XdsClientWorkerData } from './xds-client-worker.js';

@@ -1,10 +1,10 @@
 // Quick timing of the gateway translator on a large synthetic cluster:
-//   node packages/gatewayclass-controller/dist/translator/bench.js [routes] [shape]
+//   npx tsc -b e2e/bench && node e2e/bench/dist/gateway-translator-bench.js [routes] [shape]
 // shape: "hosts" (each route its own hostname, the default) or "paths" (one hostname, distinct
 // path prefixes: the worst case for a single route table). Prints full and incremental times.
 import { pathToFileURL } from 'node:url';
 import type { EndpointSlice, Gateway, GatewayClass, HTTPRoute, Service, Snapshot } from '@gantry/api';
-import { GatewayTranslator } from '../core/translator.js';
+import { GatewayTranslator } from '@gantry/translator';
 
 export interface BenchResult {
   readonly routes: number;

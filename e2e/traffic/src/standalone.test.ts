@@ -5,11 +5,12 @@ import { request } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startEchoServer, type EchoServer } from '../examples/echo-backend.js';
-import { GATEWAY_CLASS, docs, envoyBinary, eventually, freePort, serviceYaml, sleep } from '../traffic/harness.js';
+import { createRequire } from 'node:module';
+import { startEchoServer, type EchoServer } from '@gantry/gatewayclass-controller/examples/echo-backend';
+import { GATEWAY_CLASS, docs, envoyBinary, eventually, freePort, serviceYaml, sleep } from './harness.js';
 
-const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+// The binary as the controller package exports it (its `./*` subpath maps to dist).
+const MAIN = createRequire(import.meta.url).resolve('@gantry/gatewayclass-controller/cli/main');
 
 function get(port: number, path: string): Promise<{ status: number; backend?: string }> {
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 // Synthetic clusters for benchmarks: one Gateway, N HTTPRoutes spread over 100 hostnames, each
 // route to its own Service with 3 ready endpoints.
 import type { KubeObject, Snapshot } from '@gantry/api';
-import { buildSnapshot } from '../manifests/load.js';
+import { buildSnapshot } from '@gantry/gatewayclass-controller/manifests/load';
 
 export const BENCH_GATEWAY = 'bench/gw';
 const NS = 'bench';

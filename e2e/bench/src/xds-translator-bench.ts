@@ -1,10 +1,9 @@
 // Micro-benchmark of the xds translator (not a test):
-//   npx tsc -b packages/xds && node packages/xds/dist/translator/bench.js [routes] [virtualHosts]
+//   npx tsc -b e2e/bench && node e2e/bench/dist/xds-translator-bench.js [routes] [virtualHosts]
 // Measures a full translation of a synthetic IR (N routes, N clusters x 3 endpoints) with a fresh
 // translator, and a one-route change on a warm translator (what a route edit costs).
 import type { ClusterEndpointsIR, ClusterIR, GatewayIR, ListenerIR, RouteIR, VirtualHostIR } from '@gantry/ir';
-import { TypeUrl } from '../resources.js';
-import { XdsTranslator } from './translator.js';
+import { TypeUrl, XdsTranslator } from '@gantry/xds';
 
 function route(i: number, variant = 0): RouteIR {
   return {

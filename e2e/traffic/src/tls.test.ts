@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect as http2Connect, constants as h2 } from 'node:http2';
 import { X509Certificate } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
-import type { EchoReply } from '../examples/echo-backend.js';
+import type { EchoReply } from '@gantry/gatewayclass-controller/examples/echo-backend';
 import { selfSignedCertificate, type TestCertificate } from './certificates.js';
 import { echoOf, peerCertificate, send } from './client.js';
 import { GATEWAY_CLASS, LOOPBACK, TrafficHarness, docs, freePort, gatewayYaml, tlsSecretYaml } from './harness.js';
