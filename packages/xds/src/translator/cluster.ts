@@ -74,6 +74,12 @@ export function templateKey(c: ClusterIR): KeyPart[] {
   return TEMPLATE_PARTS.map((read) => read(c));
 }
 
+function sameParts(c: ClusterIR, parts: readonly KeyPart[]): boolean {
+  let i = 0;
+  for (const read of TEMPLATE_PARTS) if (read(c) !== parts[i++]) return false;
+  return true;
+}
+
 /** An injective string for a list of parts: strings are length-prefixed, nothing else holds `|`. */
 function keyString(parts: readonly KeyPart[]): string {
   let key = '';
@@ -97,16 +103,11 @@ export class ClusterEncoder {
   private last: { readonly parts: readonly KeyPart[]; readonly template: Uint8Array } | undefined;
 
   encode(c: ClusterIR): Uint8Array {
-    const template = this.last !== undefined && this.sameAsLast(c, this.last.parts) ? this.last.template : this.lookUp(c);
+    const last = this.last;
+    const template = last !== undefined && sameParts(c, last.parts) ? last.template : this.lookUp(c);
     const w = sharedWriter();
     if (c.name !== '') w.uint32(10).string(c.name);
     return w.raw(template).finish();
-  }
-
-  private sameAsLast(c: ClusterIR, parts: readonly KeyPart[]): boolean {
-    let i = 0;
-    for (const read of TEMPLATE_PARTS) if (read(c) !== parts[i++]) return false;
-    return true;
   }
 
   private lookUp(c: ClusterIR): Uint8Array {

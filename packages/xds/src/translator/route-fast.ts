@@ -8,89 +8,85 @@
 //   RouteAction  { cluster = 1; cluster_not_found_response_code = 20 }
 //
 // What a simple route may have is an allow-list over every field of the IR types it reaches
-// (Allowed<T> requires an entry per field, optional ones included), so a field added to them does
-// not compile until it is either written here or ruled out.
+// (Verdicts<T> requires an answer per field, optional ones included), so a field added to them
+// does not compile until it is either written here or ruled out.
 import type { ForwardActionIR, PathMatchIR, RouteIR, RouteMatchIR, WeightedBackendIR } from '@gantry/ir';
 import { RouteAction_ClusterNotFoundResponseCode } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/route_components';
 import type { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { envoyPathMatch, type EnvoyPathMatch } from './path.js';
 
-/** For every field of T: which values a simple route may have there. */
-type Allowed<T> = { readonly [K in keyof T]-?: (value: T[K]) => boolean };
+/**
+ * One verdict per field of T, optional ones included: may a simple route have this value here?
+ * The compiler rejects a missing field, so a field added to the IR must be answered for.
+ */
+type Verdicts<T> = { readonly [K in keyof T]-?: boolean };
 
-/** Any value: the field is written by writeSimpleRoute, or does not change the bytes. */
-const ANY = (): boolean => true;
-const ABSENT = (value: unknown): boolean => value === undefined;
-const NONE = (list: readonly unknown[] | undefined): boolean => list === undefined || list.length === 0;
-
-/** One check of a whole object from its table; fields allowing ANY value cost nothing. */
-function allows<T>(table: Allowed<T>): (value: T) => boolean {
-  const checks: ((value: T) => boolean)[] = [];
-  const add = <K extends keyof T>(field: K): void => {
-    const allowed: (value: T[K]) => boolean = table[field];
-    if (allowed !== ANY) checks.push((value) => allowed(value[field]));
-  };
-  for (const field of Object.keys(table) as (keyof T)[]) add(field);
-  if (checks.length === 0) return ANY;
-  return (value) => {
-    for (const check of checks) if (!check(value)) return false;
-    return true;
-  };
+/** Every verdict is yes. T must be named (NoInfer, default never), so the literal is checked against it. */
+function allowed<T = never>(verdicts: Verdicts<NoInfer<T>>): boolean {
+  return everyField(verdicts);
 }
 
-const SIMPLE_PATH: Allowed<PathMatchIR> = { type: ANY, value: ANY };
+function everyField(verdicts: { readonly [field: string]: boolean }): boolean {
+  for (const field in verdicts) if (!verdicts[field]) return false;
+  return true;
+}
 
-const SIMPLE_MATCH: Allowed<RouteMatchIR> = {
-  path: allows(SIMPLE_PATH),
-  headers: NONE,
-  queryParams: NONE,
-  method: ABSENT,
-};
+function empty(list: readonly unknown[] | undefined): boolean {
+  return list === undefined || list.length === 0;
+}
 
-const SIMPLE_BACKEND: Allowed<WeightedBackendIR> = {
-  cluster: ANY,
-  // The only backend gets every request whatever its weight: the general encoder ignores it too.
-  weight: ANY,
-  requestHeaders: ABSENT,
-  responseHeaders: ABSENT,
-};
+// `true`: writeSimpleRoute writes the field, or its value does not change the bytes.
 
-const simpleBackend = allows(SIMPLE_BACKEND);
+/** Every path match: writePathMatch writes each kind. */
+const PATH = allowed<PathMatchIR>({ type: true, value: true });
 
-const SIMPLE_FORWARD: Allowed<ForwardActionIR> = {
-  kind: ANY,
-  backends: (backends) => {
-    const only = backends[0];
-    return backends.length === 1 && only !== undefined && simpleBackend(only);
-  },
-  urlRewrite: ABSENT,
-  mirrors: NONE,
-  timeouts: ABSENT,
-  retry: ABSENT,
-  websocket: (websocket) => websocket !== true,
-  invalidBackendWeight: ABSENT,
-};
+function simpleMatch(m: RouteMatchIR): boolean {
+  return allowed<RouteMatchIR>({
+    path: PATH,
+    headers: empty(m.headers),
+    queryParams: empty(m.queryParams),
+    method: m.method === undefined,
+  });
+}
 
-const simpleForward = allows(SIMPLE_FORWARD);
+function simpleBackend(b: WeightedBackendIR): boolean {
+  return allowed<WeightedBackendIR>({
+    cluster: true,
+    // The only backend gets every request whatever its weight (the general encoder ignores it too).
+    weight: true,
+    requestHeaders: b.requestHeaders === undefined,
+    responseHeaders: b.responseHeaders === undefined,
+  });
+}
 
-const SIMPLE_ROUTE: Allowed<RouteIR> = {
-  name: ANY,
-  match: allows(SIMPLE_MATCH),
-  // Redirects and direct responses are never simple.
-  action: (action) => action.kind === 'forward' && simpleForward(action),
-  requestHeaders: ABSENT,
-  responseHeaders: ABSENT,
-  cors: ABSENT,
-};
+function simpleForward(a: ForwardActionIR): boolean {
+  const only = a.backends[0];
+  return allowed<ForwardActionIR>({
+    kind: true,
+    backends: a.backends.length === 1 && only !== undefined && simpleBackend(only),
+    urlRewrite: a.urlRewrite === undefined,
+    mirrors: empty(a.mirrors),
+    timeouts: a.timeouts === undefined,
+    retry: a.retry === undefined,
+    websocket: a.websocket !== true,
+    invalidBackendWeight: a.invalidBackendWeight === undefined,
+  });
+}
 
-/** The shape SIMPLE_ROUTE guarantees, as far as writeSimpleRoute relies on it. */
+/** What isSimpleRoute guarantees, as far as writeSimpleRoute relies on it. */
 export type SimpleRouteIR = RouteIR & { readonly action: ForwardActionIR & { readonly backends: readonly [WeightedBackendIR] } };
-
-const simpleRoute = allows(SIMPLE_ROUTE);
 
 /** A route the direct encoder handles. */
 export function isSimpleRoute(r: RouteIR): r is SimpleRouteIR {
-  return simpleRoute(r);
+  return allowed<RouteIR>({
+    name: true,
+    match: simpleMatch(r.match),
+    // Redirects and direct responses are never simple.
+    action: r.action.kind === 'forward' && simpleForward(r.action),
+    requestHeaders: r.requestHeaders === undefined,
+    responseHeaders: r.responseHeaders === undefined,
+    cors: r.cors === undefined,
+  });
 }
 
 function unknownPath(path: never): never {
