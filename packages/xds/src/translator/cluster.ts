@@ -31,31 +31,94 @@ export function buildCluster(cluster: ClusterIR): Cluster {
   });
 }
 
+/** A value templates are told apart by: compared with `===`, so a primitive. */
+export type KeyPart = string | number | boolean | undefined;
+
+/** How one ClusterIR field reaches the encoding. */
+export type ClusterFieldRole<V> =
+  /** Written by ClusterEncoder.encode itself, ahead of the template (only `name` is). */
+  | { readonly inTemplate: false }
+  /** Encoded in the shared template, so templates are keyed on `part(value)`. */
+  | { readonly inTemplate: true; readonly part: (value: V) => KeyPart };
+
 /**
- * Clusters differ only in name for a given protocol and connect timeout, so each is encoded as
- * its name field followed by the shared encoding of everything else (a message is the
- * concatenation of its fields, in any order). Decodes to exactly `buildCluster(c)` (tested).
+ * Every field of ClusterIR, optional ones included, and how it reaches the bytes. The mapped type
+ * makes a field added to ClusterIR fail to compile until it is given a role here; the test in
+ * cluster.test.ts checks that each role is right (a field whose change changes the encoding
+ * changes the key; cached bytes equal uncached ones). An object-valued field needs a `part` that
+ * covers everything in it that is encoded.
+ */
+export const CLUSTER_FIELDS: { readonly [K in keyof Required<ClusterIR>]: ClusterFieldRole<ClusterIR[K]> } = {
+  name: { inTemplate: false },
+  protocol: { inTemplate: true, part: (protocol) => protocol },
+  connectTimeoutMs: { inTemplate: true, part: (ms) => ms },
+};
+
+type PartReader = (c: ClusterIR) => KeyPart;
+
+function templateReaders(): PartReader[] {
+  const readers: PartReader[] = [];
+  const add = <K extends keyof ClusterIR>(field: K): void => {
+    const role: ClusterFieldRole<ClusterIR[K]> = CLUSTER_FIELDS[field];
+    if (role.inTemplate) readers.push((c) => role.part(c[field]));
+  };
+  for (const field of Object.keys(CLUSTER_FIELDS) as (keyof ClusterIR)[]) add(field);
+  return readers;
+}
+
+/** Readers of the template's key parts, in table order. */
+const TEMPLATE_PARTS: readonly PartReader[] = templateReaders();
+
+/** The key parts of the template a cluster's encoding uses (exported for tests). */
+export function templateKey(c: ClusterIR): KeyPart[] {
+  return TEMPLATE_PARTS.map((read) => read(c));
+}
+
+function sameParts(c: ClusterIR, parts: readonly KeyPart[]): boolean {
+  let i = 0;
+  for (const read of TEMPLATE_PARTS) if (read(c) !== parts[i++]) return false;
+  return true;
+}
+
+/** An injective string for a list of parts: strings are length-prefixed, nothing else holds `|`. */
+function keyString(parts: readonly KeyPart[]): string {
+  let key = '';
+  for (const p of parts) key += typeof p === 'string' ? `s${p.length}:${p}|` : `${typeof p}:${String(p)}|`;
+  return key;
+}
+
+/** The encoding of everything but the fields ClusterEncoder.encode writes itself (`name`). */
+export function clusterTemplate(c: ClusterIR): Uint8Array {
+  return encodeMessage(Cluster.encode, buildCluster({ ...c, name: '' }));
+}
+
+/**
+ * Each cluster is encoded as its name field followed by the shared encoding of everything else
+ * (a message is the concatenation of its fields, in any order), keyed on every other field
+ * (CLUSTER_FIELDS). The bytes equal a full encode of `buildCluster(c)` (tested).
  */
 export class ClusterEncoder {
   private readonly templates = new Map<string, Uint8Array>();
-  /** The template used last: consecutive clusters nearly always share it (no key to build). */
-  private last: { readonly protocol: ClusterIR['protocol']; readonly timeout: number | undefined; readonly template: Uint8Array } | undefined;
+  /** The template used last: consecutive clusters nearly always share it (no key string to build). */
+  private last: { readonly parts: readonly KeyPart[]; readonly template: Uint8Array } | undefined;
 
   encode(c: ClusterIR): Uint8Array {
-    let template: Uint8Array | undefined;
     const last = this.last;
-    if (last !== undefined && last.protocol === c.protocol && last.timeout === c.connectTimeoutMs) template = last.template;
-    else {
-      const key = `${c.protocol}/${c.connectTimeoutMs ?? ''}`;
-      template = this.templates.get(key);
-      if (template === undefined) {
-        template = encodeMessage(Cluster.encode, buildCluster({ ...c, name: '' }));
-        this.templates.set(key, template);
-      }
-      this.last = { protocol: c.protocol, timeout: c.connectTimeoutMs, template };
-    }
+    const template = last !== undefined && sameParts(c, last.parts) ? last.template : this.lookUp(c);
     const w = sharedWriter();
     if (c.name !== '') w.uint32(10).string(c.name);
     return w.raw(template).finish();
+  }
+
+  private lookUp(c: ClusterIR): Uint8Array {
+    const parts = templateKey(c);
+    const key = keyString(parts);
+    let template = this.templates.get(key);
+    if (template === undefined) {
+      template = clusterTemplate(c);
+      this.templates.set(key, template);
+    }
+    this.last = { parts, template };
+    return template;
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import type { RouteIR } from '@gantry/ir';
+import type { ForwardActionIR, PathMatchIR, RouteIR, RouteMatchIR, WeightedBackendIR } from '@gantry/ir';
 import { Route } from '@gantry/envoy-xds-proto';
-import { buildRoute } from './route.js';
+import { buildRoute, type ListenerContext } from './route.js';
 import { isSimpleRoute, writeSimpleRoute } from './route-fast.js';
 import { goldenCases } from './testing/index.js';
 import { encodeMessage, sharedWriter } from './wire.js';
@@ -11,6 +11,109 @@ function simple(name: string, type: RouteIR['match']['path']['type'], value: str
 }
 
 const listener = { protocol: 'HTTP', port: 80 } as const;
+
+/** The direct encoder's bytes, or undefined when the route is not simple. */
+function direct(r: RouteIR): Buffer | undefined {
+  if (!isSimpleRoute(r)) return undefined;
+  const w = sharedWriter();
+  writeSimpleRoute(r, w);
+  return Buffer.from(w.finish());
+}
+
+function general(r: RouteIR, l: ListenerContext = listener): Buffer {
+  return Buffer.from(encodeMessage(Route.encode, buildRoute(r, l)));
+}
+
+// Values to set every field of the IR types the fast path reaches to, optional ones included:
+// typed over all their keys, so a field added to them does not compile until it has samples here.
+type Samples<T> = { readonly [K in keyof T]-?: readonly Exclude<T[K], undefined>[] };
+
+function withField<T, K extends keyof T>(base: T, field: K, value: T[K]): T {
+  return { ...base, [field]: value };
+}
+
+/** The base with each field set to each of its samples, one field at a time. */
+function variants<T extends object>(base: T, samples: Samples<T>): T[] {
+  return (Object.keys(samples) as (keyof T)[]).flatMap((field) => samples[field].map((v) => withField(base, field, v)));
+}
+
+/** A deterministic PRNG (mulberry32): the same routes on every run. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const random = prng(8);
+
+function pick<T>(list: readonly T[]): T {
+  const v = list[Math.floor(random() * list.length)];
+  if (v === undefined) throw new Error('pick: empty list');
+  return v;
+}
+
+/** The base with several fields set at once, each to a random sample. */
+function mixed<T extends object>(base: T, samples: Samples<T>, share = 0.3): T {
+  let out = base;
+  for (const field of Object.keys(samples) as (keyof T)[]) if (random() < share) out = withField(out, field, pick(samples[field]));
+  return out;
+}
+
+function withMixes<T extends object>(base: T, samples: Samples<T>, mixes = 40): T[] {
+  return [...variants(base, samples), ...Array.from({ length: mixes }, () => mixed(base, samples))];
+}
+
+const PATH: Samples<PathMatchIR> = {
+  type: ['Exact', 'PathPrefix', 'RegularExpression'],
+  value: ['/', '', '/foo', '/foo/', '//', '/ünï', '/re/[0-9]+'],
+};
+
+const MATCH: Samples<RouteMatchIR> = {
+  path: withMixes({ type: 'PathPrefix', value: '/a' }, PATH),
+  headers: [[], [{ name: 'x-a', type: 'Exact', value: '1' }], [{ name: 'x-b', type: 'RegularExpression', value: 'v.*' }]],
+  queryParams: [[], [{ name: 'Q', type: 'Exact', value: '1' }]],
+  method: ['GET', ''],
+};
+
+const BACKEND: Samples<WeightedBackendIR> = {
+  cluster: ['', 'kube/ns/other/8080', 'upstream/ñs/ü'],
+  weight: [0, 1, 7],
+  requestHeaders: [{}, { set: [{ name: 'x-set', value: 'v' }] }, { remove: ['x-r'] }],
+  responseHeaders: [{}, { add: [{ name: 'x-add', value: 'v' }] }],
+};
+
+const backend: WeightedBackendIR = { cluster: 'kube/ns/svc/80', weight: 1 };
+
+const FORWARD: Samples<ForwardActionIR> = {
+  kind: ['forward'],
+  backends: [[], [backend, { cluster: 'kube/ns/b/80', weight: 2 }], ...withMixes(backend, BACKEND).map((b) => [b])],
+  urlRewrite: [{}, { hostname: 'h.example.com' }, { path: { type: 'ReplacePrefixMatch', value: '/x' } }, { path: { type: 'ReplaceFullPath', value: '/y' } }],
+  mirrors: [[], [{ cluster: 'kube/ns/m/80' }], [{ cluster: 'kube/ns/m/80', percent: 50 }]],
+  timeouts: [{}, { requestMs: 0 }, { requestMs: 100 }, { backendRequestMs: 50 }],
+  retry: [{}, { attempts: 2 }, { codes: [503], backoffMs: 10 }],
+  websocket: [false, true],
+  invalidBackendWeight: [0, 1],
+};
+
+const ROUTE: Samples<RouteIR> = {
+  name: ['', 'httproute/a/b/rule/0/match/0', 'httproute/ünï/cødé/rule/0/match/0'],
+  match: withMixes({ path: { type: 'PathPrefix', value: '/a' } }, MATCH),
+  action: [
+    ...withMixes({ kind: 'forward', backends: [backend] }, FORWARD),
+    { kind: 'redirect', scheme: 'https', port: 443, statusCode: 301 },
+    { kind: 'redirect', hostname: 'h.example.com', path: { type: 'ReplaceFullPath', value: '/z' }, statusCode: 302 },
+    { kind: 'directResponse', status: 500 },
+    { kind: 'directResponse', status: 421, body: 'no' },
+  ],
+  requestHeaders: [{}, { set: [{ name: 'host', value: 'h.example.com' }] }, { add: [{ name: 'x-a', value: '1' }] }],
+  responseHeaders: [{}, { remove: ['server'] }],
+  cors: [{ allowOrigins: ['*'] }, { allowOrigins: [] }],
+};
+
+const baseRoute: RouteIR = simple('httproute/a/b/rule/0/match/0', 'PathPrefix', '/a');
 
 describe('the direct route encoder', () => {
   it('writes exactly the bytes of the generated encoder', () => {
@@ -25,10 +128,7 @@ describe('the direct route encoder', () => {
     ];
     for (const r of routes) {
       expect(isSimpleRoute(r)).toBe(true);
-      const w = sharedWriter();
-      writeSimpleRoute(r, w);
-      const direct = w.finish();
-      expect(Buffer.from(direct).equals(Buffer.from(encodeMessage(Route.encode, buildRoute(r, listener))))).toBe(true);
+      expect(direct(r)?.equals(general(r))).toBe(true);
     }
   });
 
@@ -40,14 +140,13 @@ describe('the direct route encoder', () => {
         for (const fc of l.filterChains) {
           for (const vh of fc.routeConfig.virtualHosts) {
             for (const r of vh.routes) {
-              if (!isSimpleRoute(r)) {
+              const bytes = direct(r);
+              if (bytes === undefined) {
                 other++;
                 continue;
               }
               simpleCount++;
-              const w = sharedWriter();
-              writeSimpleRoute(r, w);
-              expect(Buffer.from(w.finish()).equals(Buffer.from(encodeMessage(Route.encode, buildRoute(r, l))))).toBe(true);
+              expect(bytes.equals(general(r, l))).toBe(true);
             }
           }
         }
@@ -55,5 +154,30 @@ describe('the direct route encoder', () => {
     }
     expect(simpleCount).toBeGreaterThan(5);
     expect(other).toBeGreaterThan(30);
+  });
+
+  // Every field of every IR type the fast path reaches, set one at a time and in random mixes:
+  // either the route is not simple or its bytes are the general encoder's. An allow-list entry
+  // that lets through a value writeSimpleRoute does not write fails here.
+  it('writes the general bytes, or declines, whatever a route has', () => {
+    const routes = withMixes(baseRoute, ROUTE, 2000);
+    const wrong: RouteIR[] = [];
+    let simpleCount = 0;
+    for (const r of routes) {
+      const bytes = direct(r);
+      if (bytes === undefined) continue;
+      simpleCount++;
+      if (!bytes.equals(general(r))) wrong.push(r);
+    }
+    expect(wrong).toEqual([]);
+    // Neither all nor none: the allow-list lets through what it should, and the samples reach past it.
+    expect(simpleCount).toBeGreaterThan(50);
+    expect(routes.length - simpleCount).toBeGreaterThan(500);
+  });
+
+  it('has samples of every field', () => {
+    for (const samples of [PATH, MATCH, BACKEND, FORWARD, ROUTE]) {
+      for (const values of Object.values(samples)) expect(values.length).toBeGreaterThan(0);
+    }
   });
 });
