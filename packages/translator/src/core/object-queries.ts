@@ -67,6 +67,8 @@ export class ObjectQueries {
    * of the queries whose answers it can change to `changed`.
    */
   changed(group: string, kind: string, key: string, before: KubeObject | undefined, after: KubeObject | undefined, changed: Set<string>): void {
+    // Nothing asked yet (the usual case, and every object of a first translation): no work.
+    if (this.byNamespace.size === 0 && this.byTarget.size === 0) return;
     const gk = `${group}/${kind}`;
     const nsIndex = this.byNamespace.get(gk);
     if (nsIndex) {

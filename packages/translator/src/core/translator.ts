@@ -5,35 +5,38 @@
 //   - every read a translation makes is recorded as a dependency (a Service, the ReferenceGrants
 //     of a namespace, a Secret, ...); a change re-translates exactly the routes and Gateways that
 //     read it. (A Gateway whose listeners change re-translates the routes naming it.)
-//   - each Gateway's IR is assembled incrementally (see assembly.ts) and unchanged IR objects keep
+//   - each Gateway's IR is assembled incrementally (assembly/) and unchanged IR objects keep
 //     their identity, which the xds translator relies on to skip re-encoding.
+// The parts live in their own modules: route kinds (RouteSet), Services and their EndpointSlices
+// (ServiceIndex), clusters and endpoints (ClusterTable), label-selector and targetRef queries
+// (ObjectQueries), recorded reads (RecordingLookups); this class orders the steps.
 // A fresh translator given the same snapshot produces an equal result: the caches only save work.
-import type { ClusterEndpointsIR, ClusterIR, GatewayIR, UpstreamProtocol } from '@gantry/ir';
-import { SERVICE_NAME_LABEL, type EndpointSlice, type Gateway, type GatewayClass, type GatewayStatus, type KubeObject, type Namespace, type ReferenceGrant, type Secret, type Service, type Snapshot } from '@gantry/api';
+import type { GatewayIR } from '@gantry/ir';
+import type { Gateway, GatewayClass, GatewayStatus, KubeObject, Namespace, ReferenceGrant, Secret, Service, Snapshot } from '@gantry/api';
 import { GatewayAssembler } from '../assembly/gateway-assembler.js';
 import type { BackendResolvers } from '../backends/backend.js';
 import { DEFAULT_BACKEND_RESOLVERS } from '../backends/registry.js';
+import { buildGatewayContext } from '../gateway/gateway-context.js';
+import { judgeGatewayClass, type GatewayClassVerdict } from '../gateway/gatewayclass.js';
+import type { GatewayContext } from '../gateway/model.js';
 import type { ExtensionRefPolicies, TargetRefPolicy } from '../policies/policy.js';
 import { DEFAULT_EXTENSION_REF_POLICIES, DEFAULT_TARGET_REF_POLICIES } from '../policies/registry.js';
 import { ROUTE_KINDS } from '../routes/registry.js';
 import type { CompileTables, RouteKind } from '../routes/route-kind.js';
-import { RouteSet } from './route-set.js';
-import { clusterEndpoints } from './endpoint-slices.js';
+import { CommonConditions, RouteTranslation, type GatewayPlacement } from '../routes/route-translation.js';
+import { compareReports, type StatusReport } from '../status/reports.js';
+import { ClusterTable } from './cluster-table.js';
 import { deepEqual, reuse } from './equality.js';
-import { buildGatewayContext } from '../gateway/gateway-context.js';
-import { judgeGatewayClass, type GatewayClassVerdict } from '../gateway/gatewayclass.js';
 import { IdentityIndex } from './identity-index.js';
-import { bagAdd, bagDelete, bagValues, StringMultiMap, type StringBag } from './multimap.js';
-import type { ClusterUse } from '../backends/backend.js';
 import { groupOf } from './keys.js';
 import { Dep, type Lookups } from './lookups.js';
 import { flat } from './memory.js';
-import type { GatewayContext } from '../gateway/model.js';
+import { StringMultiMap } from './multimap.js';
 import { ObjectQueries } from './object-queries.js';
 import { RecordingLookups } from './recording-lookups.js';
-import { CommonConditions, RouteTranslation, type GatewayPlacement } from '../routes/route-translation.js';
+import { RouteSet } from './route-set.js';
+import { ServiceIndex } from './service-index.js';
 import { applySorted } from './sorted.js';
-import { compareReports, type StatusReport } from '../status/reports.js';
 
 export const CONTROLLER_NAME = 'gantry.dev/gatewayclass-controller';
 
@@ -66,23 +69,6 @@ interface ContextRecord {
   readonly deps: readonly string[];
 }
 
-interface ServiceLinks {
-  /** Keys of the EndpointSlices labelled with the Service. */
-  slices: StringBag;
-  /** Clusters whose endpoints were computed from the Service. */
-  clusters: StringBag;
-  /** Routes that read the Service. */
-  routes: StringBag;
-}
-
-interface ClusterRecord {
-  ir: ClusterIR;
-  /** Set once the cluster's endpoints were asked for: where they come from, and what they are. */
-  serviceKey: string | undefined;
-  portName: string;
-  endpoints: ClusterEndpointsIR | undefined;
-}
-
 export class GatewayTranslator {
   private readonly controllerName: string;
   private readonly tables: CompileTables;
@@ -93,7 +79,6 @@ export class GatewayTranslator {
   private readonly grants = new IdentityIndex<ReferenceGrant>(nsKey);
   private readonly namespaces = new IdentityIndex<Namespace>(nameKey);
   private readonly services = new IdentityIndex<Service>(nsKey);
-  private readonly slices = new IdentityIndex<EndpointSlice>(nsKey);
   private readonly secrets = new IdentityIndex<Secret>(nsKey);
   private readonly others = new IdentityIndex<KubeObject>(otherKey);
   /** Label-selector and targetRef queries over Services and the other kinds. */
@@ -101,20 +86,20 @@ export class GatewayTranslator {
 
   private readonly grantsByNamespace = new Map<string, Map<string, ReferenceGrant>>();
   private readonly grantLists = new Map<string, readonly ReferenceGrant[]>();
-  /** Per Service key: its EndpointSlices, the clusters whose endpoints it feeds, the routes reading it. */
-  private readonly serviceLinks = new Map<string, ServiceLinks>();
+  /** Per Service: its EndpointSlices, the clusters whose endpoints it feeds, the routes reading it. */
+  private readonly serviceIndex = new ServiceIndex();
+  /** Interned ClusterIRs and their endpoints. */
+  private readonly clusters = new ClusterTable(this.serviceIndex);
 
   private readonly classVerdicts = new Map<string, { gc: GatewayClass; verdict: GatewayClassVerdict; report: StatusReport }>();
   private readonly contexts = new Map<string, ContextRecord>();
   private readonly assemblers = new Map<string, GatewayAssembler>();
   private readonly translations = new Map<string, RouteTranslation>();
-  /** Dependency key → routes that read it (Services are in serviceLinks: they are the bulk). */
+  /** Dependency key → routes that read it (Services are in serviceIndex: they are the bulk). */
   private readonly dependents = new StringMultiMap();
   private readonly attachedCounts = new Map<string, Map<string, number>>();
   private readonly gatewayReports = new Map<string, StatusReport>();
 
-  /** Interned ClusterIRs and their endpoints, by cluster name (one table: both follow the clusters). */
-  private readonly clusterRecords = new Map<string, ClusterRecord>();
   private readonly labelsMemo = new WeakMap<Namespace, Readonly<Record<string, string>>>();
   private readonly labelsOfMissing = new Map<string, Readonly<Record<string, string>>>();
 
@@ -146,7 +131,7 @@ export class GatewayTranslator {
     const attachmentsChanged = new Set<string>();
     const contextsChanged = this.judgeGateways(changed, attachmentsChanged);
     this.routesReferencing(attachmentsChanged, changedRoutes);
-    for (const svc of changedServices) for (const r of bagValues(this.serviceLinks.get(svc)?.routes)) changedRoutes.add(r);
+    for (const svc of changedServices) for (const r of this.serviceIndex.routesReading(svc)) changedRoutes.add(r);
     this.recorder.invalidate();
     const routeChanges = this.translateRoutes(changedRoutes, changed, reportChanges);
     const countsChanged = new Set<string>();
@@ -177,9 +162,7 @@ export class GatewayTranslator {
     });
     this.services.updateEach(s.services, (k, before, after) => {
       this.queries.changed('', 'Service', k, before, after, changed);
-      const links = this.serviceLinks.get(k);
-      if (links?.routes !== undefined) changedServices.add(k);
-      if (links?.clusters !== undefined) dirtyServices.add(k);
+      this.serviceIndex.serviceChanged(k, changedServices, dirtyServices);
     });
     for (const k of this.grants.update(s.referenceGrants)) {
       const ns = k.slice(0, k.indexOf('/'));
@@ -191,23 +174,7 @@ export class GatewayTranslator {
       this.grantLists.set(ns, [...inNs.values()]);
       changed.add(Dep.grants(ns));
     }
-    this.slices.updateEach(s.endpointSlices, (k, beforeSlice, afterSlice) => {
-      const before = beforeSlice && serviceOfSlice(beforeSlice);
-      const after = afterSlice && serviceOfSlice(afterSlice);
-      if (before !== undefined) {
-        const links = this.serviceLinks.get(before);
-        if (links?.clusters !== undefined) dirtyServices.add(before);
-        if (links && before !== after) {
-          links.slices = bagDelete(links.slices, k);
-          this.dropIfUnlinked(before, links);
-        }
-      }
-      if (after !== undefined) {
-        const links = this.linksOf(after);
-        if (links.clusters !== undefined) dirtyServices.add(after);
-        links.slices = bagAdd(links.slices, k);
-      }
-    });
+    this.serviceIndex.updateSlices(s, dirtyServices);
     return this.routes.update(s);
   }
 
@@ -325,7 +292,7 @@ export class GatewayTranslator {
   ): [string, RouteTranslation | undefined, RouteTranslation | undefined][] {
     for (const dep of changed) for (const r of this.dependents.get(dep)) dirty.add(r);
     const out: [string, RouteTranslation | undefined, RouteTranslation | undefined][] = [];
-    const opts = { controllerName: this.controllerName, tables: this.tables, cluster: this.internCluster, common: this.commonConditions };
+    const opts = { controllerName: this.controllerName, tables: this.tables, cluster: this.clusters.intern, common: this.commonConditions };
     for (const key of dirty) {
       const route = this.routes.route(key);
       const prev = this.translations.get(key);
@@ -337,7 +304,7 @@ export class GatewayTranslator {
         this.translations.set(key, next);
       } else this.translations.delete(key);
       this.setDeps(this.dependents, key, prev?.deps ?? NO_DEPS, next?.deps ?? NO_DEPS);
-      this.setServiceDeps(key, prev?.serviceDeps ?? NO_DEPS, next?.serviceDeps ?? NO_DEPS);
+      this.serviceIndex.setRouteServices(key, prev?.serviceDeps ?? NO_DEPS, next?.serviceDeps ?? NO_DEPS);
       if (prev?.report !== next?.report) reportChanges.push([prev?.report, next?.report]);
       out.push([key, prev, next]);
     }
@@ -347,46 +314,6 @@ export class GatewayTranslator {
   private setDeps(index: StringMultiMap, route: string, before: readonly string[], after: readonly string[]): void {
     for (const d of before) if (!after.includes(d)) index.delete(d, route);
     for (const d of after) index.add(d, route);
-  }
-
-  private setServiceDeps(route: string, before: readonly string[], after: readonly string[]): void {
-    for (const svc of before) {
-      if (after.includes(svc)) continue;
-      const links = this.serviceLinks.get(svc);
-      if (!links) continue;
-      links.routes = bagDelete(links.routes, route);
-      this.dropIfUnlinked(svc, links);
-    }
-    for (const svc of after) {
-      const links = this.linksOf(svc);
-      links.routes = bagAdd(links.routes, route);
-    }
-  }
-
-  private linksOf(serviceKey: string): ServiceLinks {
-    let links = this.serviceLinks.get(serviceKey);
-    if (!links) this.serviceLinks.set(serviceKey, (links = { slices: undefined, clusters: undefined, routes: undefined }));
-    return links;
-  }
-
-  private dropIfUnlinked(serviceKey: string, links: ServiceLinks): void {
-    if (links.slices === undefined && links.clusters === undefined && links.routes === undefined) this.serviceLinks.delete(serviceKey);
-  }
-
-  /** Records that a cluster's endpoints now come from `serviceKey` (undefined: from nothing). */
-  private moveCluster(name: string, from: string | undefined, to: string | undefined): void {
-    if (from === to) return;
-    if (from !== undefined) {
-      const links = this.serviceLinks.get(from);
-      if (links) {
-        links.clusters = bagDelete(links.clusters, name);
-        this.dropIfUnlinked(from, links);
-      }
-    }
-    if (to !== undefined) {
-      const links = this.linksOf(to);
-      links.clusters = bagAdd(links.clusters, name);
-    }
   }
 
   /**
@@ -424,15 +351,6 @@ export class GatewayTranslator {
     }
   }
 
-  private readonly internCluster = (name: string, protocol: UpstreamProtocol): ClusterIR => {
-    const rec = this.clusterRecords.get(name);
-    if (rec && rec.ir.protocol === protocol) return rec.ir;
-    const ir: ClusterIR = { name, protocol };
-    if (rec) rec.ir = ir;
-    else this.clusterRecords.set(name, { ir, serviceKey: undefined, portName: '', endpoints: undefined });
-    return ir;
-  };
-
   // ---- IR -----------------------------------------------------------------------------------
 
   private assemble(
@@ -442,7 +360,7 @@ export class GatewayTranslator {
   ): void {
     let gatewaysChanged = false;
     // Endpoints first: records made during this pass are fresh and need no refresh.
-    const changedEndpoints = this.refreshEndpoints(dirtyServices);
+    const changedEndpoints = this.clusters.refresh(dirtyServices);
     if (changedEndpoints.size > 0) for (const a of this.assemblers.values()) a.endpointsChanged(changedEndpoints);
     const placedOn = this.routesPlacedOn(contextsChanged);
     for (const key of contextsChanged) {
@@ -455,7 +373,7 @@ export class GatewayTranslator {
       const a = this.assemblers.get(key);
       if (a) a.reset(ctx, routes);
       else {
-        const fresh = new GatewayAssembler(ctx, this.endpointsOf);
+        const fresh = new GatewayAssembler(ctx, this.clusters.endpointsOf);
         fresh.reset(ctx, routes);
         this.assemblers.set(key, fresh);
         gatewaysChanged = true;
@@ -478,7 +396,7 @@ export class GatewayTranslator {
       next.set(key, ir);
     }
     if (gatewaysChanged || next.size !== this.gatewayIRs.size) this.gatewayIRs = next;
-    this.pruneEndpointRecords();
+    this.pruneClusters();
   }
 
   /**
@@ -500,68 +418,14 @@ export class GatewayTranslator {
     return out;
   }
 
-  /**
-   * Forgets cluster records (interned ClusterIR and endpoints) no Gateway uses any more
-   * (amortised: rarely runs). A dropped cluster is simply created again if it comes back.
-   */
-  private pruneEndpointRecords(): void {
+  /** Lets the cluster table forget clusters no Gateway uses. */
+  private pruneClusters(): void {
     let used = 0;
     for (const a of this.assemblers.values()) used += a.clusterCount;
-    if (this.clusterRecords.size <= 2 * used + 1024) return;
-    const inUse = (name: string) => {
+    this.clusters.prune(used, (name) => {
       for (const a of this.assemblers.values()) if (a.usesCluster(name)) return true;
       return false;
-    };
-    for (const [name, rec] of [...this.clusterRecords]) {
-      if (inUse(name)) continue;
-      this.clusterRecords.delete(name);
-      this.moveCluster(name, rec.serviceKey, undefined);
-    }
-  }
-
-  private readonly endpointsOf = (use: ClusterUse): ClusterEndpointsIR => {
-    const name = use.cluster.name;
-    const { serviceKey, portName } = use.source;
-    let rec = this.clusterRecords.get(name);
-    if (rec?.endpoints && rec.serviceKey === serviceKey && rec.portName === portName) return rec.endpoints;
-    // A pruned record comes back with its cluster.
-    if (!rec) this.clusterRecords.set(name, (rec = { ir: use.cluster, serviceKey: undefined, portName: '', endpoints: undefined }));
-    const endpoints = reuse(rec.endpoints, this.computeEndpoints(name, serviceKey, portName));
-    this.moveCluster(name, rec.serviceKey, serviceKey);
-    rec.serviceKey = serviceKey;
-    rec.portName = portName;
-    rec.endpoints = endpoints;
-    return endpoints;
-  };
-
-  private computeEndpoints(cluster: string, serviceKey: string, portName: string): ClusterEndpointsIR {
-    const keys = this.serviceLinks.get(serviceKey)?.slices;
-    // The common case, one slice, without a list of keys and a list of slices.
-    const only = typeof keys === 'string' ? this.slices.get(keys) : undefined;
-    if (only) return clusterEndpoints(cluster, portName, [only]);
-    const slices: EndpointSlice[] = [];
-    for (const k of bagValues(keys)) {
-      const s = this.slices.get(k);
-      if (s) slices.push(s);
-    }
-    return clusterEndpoints(cluster, portName, slices);
-  }
-
-  /** Recomputes the endpoints of the clusters of changed Services; returns the clusters changed. */
-  private refreshEndpoints(dirtyServices: ReadonlySet<string>): Set<string> {
-    const out = new Set<string>();
-    for (const svc of dirtyServices) {
-      for (const name of bagValues(this.serviceLinks.get(svc)?.clusters)) {
-        const rec = this.clusterRecords.get(name);
-        if (!rec?.endpoints || rec.serviceKey !== svc) continue;
-        const endpoints = reuse(rec.endpoints, this.computeEndpoints(name, svc, rec.portName));
-        if (endpoints !== rec.endpoints) {
-          rec.endpoints = endpoints;
-          out.add(name);
-        }
-      }
-    }
-    return out;
+    });
   }
 
   // ---- status -------------------------------------------------------------------------------
@@ -616,11 +480,6 @@ export class GatewayTranslator {
 const NO_GRANTS: readonly ReferenceGrant[] = [];
 const NO_PLACEMENTS: readonly GatewayPlacement[] = [];
 
-/** `namespace/name` of the Service an EndpointSlice belongs to (its kubernetes.io/service-name label). */
-function serviceOfSlice(slice: EndpointSlice): string | undefined {
-  const label = slice.metadata.labels?.[SERVICE_NAME_LABEL];
-  return label ? flat(`${slice.metadata.namespace ?? 'default'}/${label}`) : undefined;
-}
 const NO_DEPS: readonly string[] = [];
 
 function intersects(a: readonly string[], b: ReadonlySet<string>): boolean {

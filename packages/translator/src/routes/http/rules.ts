@@ -8,10 +8,10 @@ import { resolveBackend, type BackendContext, type BackendResolvers, type Cluste
 import { parseDurationMs } from '../../core/duration.js';
 import { Invalid, invalid } from '../../core/invalid.js';
 import { append, exactList, type Mutable } from '../../core/memory.js';
-import { applyRuleOptions, attachedOptions, fillRuleOptions, resolveExtensionRef, ruleAttachedOptions, type ExtensionRefPolicies } from '../../policies/policy.js';
+import { applyRuleOptions, attachedOptions, fillRuleOptions, NO_ATTACHED_OPTIONS, resolveExtensionRef, ruleAttachedOptions, type ExtensionRefPolicies } from '../../policies/policy.js';
 import { Reason } from '../../status/conditions.js';
 import type { CompiledMatch, CompiledRule, CompiledRules, CompileTables, RefProblem, RuleProblem } from '../route-kind.js';
-import { backendRefFilters, httpFilter, mirrorPercent, type RuleStructure } from './filters.js';
+import { backendRefFilters, httpFilter, mirrorPercent, type BackendFilters, type RuleStructure } from './filters.js';
 import { compileMatch } from './matches.js';
 
 const INTERNAL_ERROR: DirectResponseActionIR = { kind: 'directResponse', status: 500 };
@@ -21,8 +21,10 @@ const DEFAULT_RULES: readonly HTTPRouteRule[] = [{ matches: [{ path: { type: 'Pa
 const DEFAULT_MATCHES: readonly HTTPRouteMatch[] = [{ path: { type: 'PathPrefix', value: '/' } }];
 
 export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: CompileTables): CompiledRules {
-  const target = { group: GATEWAY_API_GROUP, kind: 'HTTPRoute', namespace: ctx.fromNamespace, name: route.metadata.name };
-  const attached = attachedOptions(target, ctx.lookups, tables.targetRefs);
+  const attached =
+    tables.targetRefs.length === 0
+      ? NO_ATTACHED_OPTIONS
+      : attachedOptions({ group: GATEWAY_API_GROUP, kind: 'HTTPRoute', namespace: ctx.fromNamespace, name: route.metadata.name }, ctx.lookups, tables.targetRefs);
   // Lists start undefined and are made at their exact size by the first element (see append).
   let rules: CompiledRule[] | undefined;
   let problems: RuleProblem[] | undefined;
@@ -36,7 +38,7 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: Comp
       problems = append(problems, { rule: index, reason: structure.reason, message: `rule ${index}: ${structure.message}` });
       continue;
     }
-    const options = ruleAttachedOptions(attached, rule.name);
+    const options = attached === NO_ATTACHED_OPTIONS ? undefined : ruleAttachedOptions(attached, rule.name);
     const withOptions = options ? fillRuleOptions(structure, options) : structure;
     rules = append(rules, resolveRule(rule, index, withOptions, ctx, tables.backends, tables.extensionRefs, refProblems, clusters));
   }
@@ -64,11 +66,12 @@ const NO_BACKEND_REFS: readonly HTTPBackendRef[] = [];
 
 function compileStructure(rule: HTTPRouteRule): RuleStructure | Invalid {
   const specMatches = rule.matches && rule.matches.length > 0 ? rule.matches : DEFAULT_MATCHES;
-  const matches: CompiledMatch[] = [];
+  // Made at its exact size: a pushed-to [] reserves 17 slots, and rules are kept by the thousand.
+  const matches = new Array<CompiledMatch>(specMatches.length);
   for (let i = 0; i < specMatches.length; i++) {
     const m = compileMatch(specMatches[i] as HTTPRouteMatch, i);
     if (m instanceof Invalid) return m;
-    matches.push(m);
+    matches[i] = m;
   }
   const out: Mutable<RuleStructure> = { matches };
   if (rule.sessionPersistence !== undefined) return invalid('sessionPersistence is not supported');
@@ -89,11 +92,12 @@ function compileStructure(rule: HTTPRouteRule): RuleStructure | Invalid {
   const backendRefs = rule.backendRefs ?? NO_BACKEND_REFS;
   if (out.redirect && backendRefs.length > 0) return invalid('RequestRedirect cannot be combined with backendRefs', Reason.IncompatibleFilters);
   if (backendRefs.some(hasFilters)) {
-    const perBackend = [];
-    for (const b of backendRefs) {
+    const perBackend = new Array<BackendFilters>(backendRefs.length);
+    for (let i = 0; i < backendRefs.length; i++) {
+      const b = backendRefs[i] as HTTPBackendRef;
       const f = backendRefFilters(b.name, b.filters ?? NO_FILTERS);
       if (f instanceof Invalid) return f;
-      perBackend.push(f);
+      perBackend[i] = f;
     }
     out.backendFilters = perBackend;
   }

@@ -1,0 +1,122 @@
+// What ties a Service to the rest of a translation: its EndpointSlices, the clusters whose
+// endpoints it feeds, and the routes that read it. Services are the bulk of a cluster's objects,
+// so these links are kept per Service in small bags rather than as generic dependency keys.
+import { SERVICE_NAME_LABEL, type EndpointSlice, type Snapshot } from '@gantry/api';
+import { IdentityIndex } from './identity-index.js';
+import { flat } from './memory.js';
+import { bagAdd, bagDelete, bagValues, type StringBag } from './multimap.js';
+
+interface Links {
+  /** Keys of the EndpointSlices labelled with the Service. */
+  slices: StringBag;
+  /** Clusters whose endpoints were computed from the Service. */
+  clusters: StringBag;
+  /** Routes that read the Service. */
+  routes: StringBag;
+}
+
+export class ServiceIndex {
+  private readonly slices = new IdentityIndex<EndpointSlice>((o) => flat(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`));
+  private readonly links = new Map<string, Links>();
+
+  /** A Service changed: the routes that read it must be re-translated, its clusters refreshed. */
+  serviceChanged(serviceKey: string, changedServices: Set<string>, dirtyServices: Set<string>): void {
+    const links = this.links.get(serviceKey);
+    if (links?.routes !== undefined) changedServices.add(serviceKey);
+    if (links?.clusters !== undefined) dirtyServices.add(serviceKey);
+  }
+
+  /** Diffs the EndpointSlices; the Services whose clusters need their endpoints recomputed go to `dirtyServices`. */
+  updateSlices(s: Snapshot, dirtyServices: Set<string>): void {
+    this.slices.updateEach(s.endpointSlices, (k, beforeSlice, afterSlice) => {
+      const before = beforeSlice && serviceOfSlice(beforeSlice);
+      const after = afterSlice && serviceOfSlice(afterSlice);
+      if (before !== undefined) {
+        const links = this.links.get(before);
+        if (links?.clusters !== undefined) dirtyServices.add(before);
+        if (links && before !== after) {
+          links.slices = bagDelete(links.slices, k);
+          this.dropIfUnlinked(before, links);
+        }
+      }
+      if (after !== undefined) {
+        const links = this.linksOf(after);
+        if (links.clusters !== undefined) dirtyServices.add(after);
+        links.slices = bagAdd(links.slices, k);
+      }
+    });
+  }
+
+  /** The EndpointSlices of a Service. */
+  slicesOf(serviceKey: string): readonly EndpointSlice[] {
+    const keys = this.links.get(serviceKey)?.slices;
+    // The common case, one slice, without a list of keys.
+    if (typeof keys === 'string') {
+      const only = this.slices.get(keys);
+      return only ? [only] : NO_SLICES;
+    }
+    const out: EndpointSlice[] = [];
+    for (const k of bagValues(keys)) {
+      const s = this.slices.get(k);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  routesReading(serviceKey: string): Iterable<string> {
+    return bagValues(this.links.get(serviceKey)?.routes);
+  }
+
+  clustersOf(serviceKey: string): Iterable<string> {
+    return bagValues(this.links.get(serviceKey)?.clusters);
+  }
+
+  /** Records which Services a route read (before: what it read last time). */
+  setRouteServices(route: string, before: readonly string[], after: readonly string[]): void {
+    for (const svc of before) {
+      if (after.includes(svc)) continue;
+      const links = this.links.get(svc);
+      if (!links) continue;
+      links.routes = bagDelete(links.routes, route);
+      this.dropIfUnlinked(svc, links);
+    }
+    for (const svc of after) {
+      const links = this.linksOf(svc);
+      links.routes = bagAdd(links.routes, route);
+    }
+  }
+
+  /** Records that a cluster's endpoints now come from `to` (undefined: from nothing). */
+  moveCluster(name: string, from: string | undefined, to: string | undefined): void {
+    if (from === to) return;
+    if (from !== undefined) {
+      const links = this.links.get(from);
+      if (links) {
+        links.clusters = bagDelete(links.clusters, name);
+        this.dropIfUnlinked(from, links);
+      }
+    }
+    if (to !== undefined) {
+      const links = this.linksOf(to);
+      links.clusters = bagAdd(links.clusters, name);
+    }
+  }
+
+  private linksOf(serviceKey: string): Links {
+    let links = this.links.get(serviceKey);
+    if (!links) this.links.set(serviceKey, (links = { slices: undefined, clusters: undefined, routes: undefined }));
+    return links;
+  }
+
+  private dropIfUnlinked(serviceKey: string, links: Links): void {
+    if (links.slices === undefined && links.clusters === undefined && links.routes === undefined) this.links.delete(serviceKey);
+  }
+}
+
+const NO_SLICES: readonly EndpointSlice[] = [];
+
+/** `namespace/name` of the Service an EndpointSlice belongs to (its kubernetes.io/service-name label). */
+function serviceOfSlice(slice: EndpointSlice): string | undefined {
+  const label = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+  return label ? flat(`${slice.metadata.namespace ?? 'default'}/${label}`) : undefined;
+}
