@@ -33,12 +33,11 @@ export class RouteSet {
     return changed;
   }
 
-  route(key: string): RouteObject | undefined {
-    return this.of(key)?.index.get(key);
-  }
-
-  kindOf(key: string): RouteKind | undefined {
-    return this.of(key)?.kind;
+  /** The route of this key and its kind (undefined: no such route any more). */
+  route(key: string): { readonly route: RouteObject; readonly kind: RouteKind } | undefined {
+    const entry = this.of(key);
+    const route = entry?.index.get(key);
+    return route && entry ? { route, kind: entry.kind } : undefined;
   }
 
   *entries(): IterableIterator<[string, RouteObject]> {
@@ -46,6 +45,8 @@ export class RouteSet {
   }
 
   private of(key: string): KindRoutes | undefined {
+    // One kind (today's case): no key to take apart.
+    if (this.kinds.length === 1) return this.kinds[0];
     return this.byName.get(key.slice(0, key.indexOf('/')));
   }
 }
