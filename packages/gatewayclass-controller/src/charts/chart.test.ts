@@ -4,27 +4,22 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { ALL_KINDS } from '@gantry/api';
 import { CHARTS, helm, helmBinary, only, ofKind, render, template, type Manifest } from './testing/helm.js';
 import { deploymentView, flagValue, grants, rulesOf, servicePorts } from './testing/views.js';
 
 const NS = 'gantry-system';
 const CONTROLLER_NAME = 'gantry.dev/gatewayclass-controller';
 
-/** What the controller does, verb by verb (see charts/gantry/README.md for the why of each). */
-const TRANSLATOR_GRANTS = [
-  'core/namespaces list,watch',
-  'core/secrets list,watch',
-  'core/services list,watch',
-  'discovery.k8s.io/endpointslices list,watch',
-  'gateway.gantry.dev/gatewayparameters list,watch',
-  'gateway.networking.k8s.io/gatewayclasses get,list,watch',
-  'gateway.networking.k8s.io/gatewayclasses/status patch',
-  'gateway.networking.k8s.io/gateways get,list,watch',
-  'gateway.networking.k8s.io/gateways/status patch',
-  'gateway.networking.k8s.io/httproutes get,list,watch',
-  'gateway.networking.k8s.io/httproutes/status patch',
-  'gateway.networking.k8s.io/referencegrants list,watch',
-];
+/**
+ * What the controller does, verb by verb (see charts/gantry/README.md for the why of each). The
+ * translator's grants follow the kind table: every kind is listed and watched; a kind whose status
+ * Gantry writes is also read by name before each write and patched on its status subresource.
+ */
+const TRANSLATOR_GRANTS = ALL_KINDS.flatMap((k) => {
+  const resource = `${k.group === '' ? 'core' : k.group}/${k.plural}`;
+  return k.status ? [`${resource} get,list,watch`, `${resource}/status patch`] : [`${resource} list,watch`];
+}).sort();
 const DEPLOYER_GRANTS = [
   'apps/deployments create,delete,list,patch,watch',
   'core/configmaps create,delete,list,patch,watch',
