@@ -3,6 +3,12 @@
 // `npm run verify:generated`), and the manifest loader checks files against the same schema.
 import { any, type Schema } from './schema.js';
 
+/** A CEL rule the API server checks (`x-kubernetes-validations`); `message` is what `kubectl apply` prints. */
+export interface ValidationRule {
+  readonly rule: string;
+  readonly message: string;
+}
+
 /** The subset of OpenAPI v3 (as apiextensions.k8s.io/v1 takes it) Gantry's CRDs use. */
 export interface OpenApiSchema {
   readonly description?: string;
@@ -27,7 +33,7 @@ export interface OpenApiSchema {
   readonly 'x-kubernetes-preserve-unknown-fields'?: true;
   readonly 'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   readonly 'x-kubernetes-list-map-keys'?: readonly string[];
-  readonly 'x-kubernetes-validations'?: readonly { readonly rule: string; readonly message: string }[];
+  readonly 'x-kubernetes-validations'?: readonly ValidationRule[];
 }
 
 export interface PrinterColumn {
@@ -46,6 +52,8 @@ export interface CrdSource {
   readonly categories?: readonly string[];
   readonly description: string;
   readonly spec: OpenApiSchema;
+  /** An object without a spec is rejected (its spec's rules would not run otherwise). */
+  readonly specRequired?: true;
   /** A status subresource with this schema. */
   readonly status?: OpenApiSchema;
   readonly printerColumns?: readonly PrinterColumn[];
@@ -95,7 +103,9 @@ export function customResourceDefinition(k: CrdKind & { readonly crd: CrdSource 
           storage: true,
           ...(crd.status ? { subresources: { status: {} } } : {}),
           ...(crd.printerColumns ? { additionalPrinterColumns: crd.printerColumns } : {}),
-          schema: { openAPIV3Schema: { description: crd.description, type: 'object', properties } },
+          schema: {
+            openAPIV3Schema: { description: crd.description, type: 'object', ...(crd.specRequired ? { required: ['spec'] } : {}), properties },
+          },
         },
       ],
     },

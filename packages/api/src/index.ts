@@ -6,6 +6,7 @@ export * from './core.js';
 export * from './gateway-api.js';
 export * from './gantry/group.js';
 export * from './gantry/gateway-parameters.js';
+export * from './gantry/upstream.js';
 export * from './kinds.js';
 export * from './snapshot.js';
 export * from './crd.js';

@@ -6,6 +6,7 @@ import type { EndpointSlice, Namespace, Secret, Service } from './core.js';
 import { manifestSchemaOf, type CrdSource } from './crd.js';
 import { GATEWAY_PARAMETERS_CRD, GATEWAY_PARAMETERS_KIND, type GatewayParameters } from './gantry/gateway-parameters.js';
 import { GANTRY_API_GROUP } from './gantry/group.js';
+import { UPSTREAM_CRD, UPSTREAM_KIND, type Upstream } from './gantry/upstream.js';
 import { GATEWAY_API_GROUP, type Gateway, type GatewayClass, type GatewayClassStatus, type GatewayStatus, type HTTPRoute, type HTTPRouteStatus, type ReferenceGrant } from './gateway-api.js';
 import type { ManifestSchema } from './schema.js';
 import { ENDPOINT_SLICE_SCHEMA, NAMESPACE_SCHEMA, SECRET_SCHEMA, SERVICE_SCHEMA } from './schemas/core.js';
@@ -87,6 +88,13 @@ export const KIND_TABLE = {
     kind: GATEWAY_PARAMETERS_KIND, group: GANTRY_API_GROUP, version: 'v1alpha1', apiVersions: [`${GANTRY_API_GROUP}/v1alpha1`],
     plural: 'gatewayparameters', namespaced: true, snapshot: 'others', crd: GATEWAY_PARAMETERS_CRD,
   },
+  // Read by reference only (an HTTPRoute backendRef of kind Upstream). No `status` yet: the
+  // translator does not report on Upstreams so far; when it does, add `status` here, an
+  // UpstreamStatus entry in StatusTypes, and get + upstreams/status patch to the chart's ClusterRole.
+  Upstream: {
+    kind: UPSTREAM_KIND, group: GANTRY_API_GROUP, version: 'v1alpha1', apiVersions: [`${GANTRY_API_GROUP}/v1alpha1`],
+    plural: 'upstreams', namespaced: true, snapshot: 'others', crd: UPSTREAM_CRD,
+  },
 } as const satisfies Record<string, KindSpec>;
 
 export type TableKind = keyof typeof KIND_TABLE;
@@ -102,6 +110,7 @@ export interface KindTypes {
   EndpointSlice: EndpointSlice;
   Secret: Secret;
   GatewayParameters: GatewayParameters;
+  Upstream: Upstream;
 }
 
 /** The status the translator reports for each kind whose status Gantry writes. */
