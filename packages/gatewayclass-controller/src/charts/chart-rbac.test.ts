@@ -197,6 +197,8 @@ describe('charts/gantry RBAC on a real API server', () => {
       { group: 'gateway.networking.k8s.io', resource: 'gateways', subresource: 'finalizers', verb: 'update', namespace: APPS, name: 'gw' },
       { group: 'apps', resource: 'deployments', verb: 'create', namespace: APPS },
       { group: '', resource: 'secrets', verb: 'watch', namespace: APPS },
+      // The translator watches Upstreams even without discovery; writing them is discovery's.
+      { group: 'gateway.gantry.dev', resource: 'upstreams', verb: 'watch', namespace: APPS },
     ];
     const cannot: Access[] = [
       { group: 'coordination.k8s.io', resource: 'leases', verb: 'update', namespace: NS, name: 'someone-else' },
@@ -213,6 +215,8 @@ describe('charts/gantry RBAC on a real API server', () => {
       { group: 'gateway.networking.k8s.io', resource: 'httproutes', verb: 'patch', namespace: APPS, name: 'route' },
       { group: 'gateway.gantry.dev', resource: 'gatewayparameters', verb: 'get', namespace: APPS, name: 'p' },
       { group: 'gateway.gantry.dev', resource: 'upstreams', verb: 'create', namespace: APPS },
+      { group: 'gateway.gantry.dev', resource: 'upstreams', verb: 'patch', namespace: APPS, name: 'u' },
+      { group: 'gateway.gantry.dev', resource: 'upstreams', subresource: 'status', verb: 'patch', namespace: APPS, name: 'u' },
       { group: 'rbac.authorization.k8s.io', resource: 'clusterroles', verb: 'escalate' },
     ];
     for (const a of can) expect({ ...a, allowed: await allowed(a) }).toEqual({ ...a, allowed: true });

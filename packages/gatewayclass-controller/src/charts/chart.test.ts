@@ -4,7 +4,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { ALL_KINDS } from '@gantry/api';
+import { ALL_KINDS, CRD_KINDS } from '@gantry/api';
 import { CHARTS, helm, helmBinary, only, ofKind, render, template, type Manifest } from './testing/helm.js';
 import { deploymentView, flagValue, grants, rulesOf, servicePorts } from './testing/views.js';
 
@@ -295,10 +295,10 @@ describe('charts/gantry toggles', () => {
     expect(container(objects).image).toBe('r.example.com/gantry@sha256:abc');
   });
 
-  it('discovery.enabled=false (the default) passes no --discovery and grants nothing on Upstreams', async () => {
+  it('discovery.enabled=false (the default) passes no --discovery and only reads Upstreams (the translator watches them)', async () => {
     const off = await render(CHARTS.gantry, { values: { discovery: { enabled: false } } });
     expect(container(off).args).not.toContain('--discovery');
-    expect(grants(rulesOf(only(off, 'ClusterRole'))).join('\n')).not.toContain('upstreams');
+    expect(grants(rulesOf(only(off, 'ClusterRole'))).filter((g) => g.includes('upstreams'))).toEqual(['gateway.gantry.dev/upstreams list,watch']);
   });
 
   it('deployer.enabled=false passes --no-deploy and drops every deployer grant', async () => {
@@ -340,14 +340,15 @@ describe('charts/gantry toggles', () => {
 });
 
 describe('charts/gantry-crds', () => {
-  it('renders every CRD of gateway.gantry.dev, GatewayParameters included', async () => {
+  it('renders the CRD of every kind of ours in the kind table (GatewayParameters, Upstream), nothing else', async () => {
     const objects = await render(CHARTS.crds);
-    expect(objects.length).toBeGreaterThan(0);
     for (const o of objects) {
       expect(o.kind).toBe('CustomResourceDefinition');
       expect((o['spec'] as { group: string }).group).toBe('gateway.gantry.dev');
     }
-    expect(objects.map((o) => o.metadata.name)).toContain('gatewayparameters.gateway.gantry.dev');
+    const expected = CRD_KINDS.map((k) => `${k.plural}.${k.group}`).sort();
+    expect(expected).toEqual(expect.arrayContaining(['gatewayparameters.gateway.gantry.dev', 'upstreams.gateway.gantry.dev']));
+    expect(objects.map((o) => o.metadata.name).sort()).toEqual(expected);
   });
 
   it('keeps its templates plain YAML (hack/cluster-up.sh applies them as files)', () => {
