@@ -29,6 +29,8 @@ export interface ControlPlane {
   kubeConfig: KubeConfig;
   /** The API server URL, https://127.0.0.1:<port>. */
   server: string;
+  /** The kubectl of the same release, for tests that check what a user sees. */
+  kubectl: string;
   /** State dir: pki/, etcd/, logs/<component>.log, <component>.pid. Removed by stop(). */
   stateDir: string;
   /** Stops kube-apiserver only (etcd keeps the data). */
@@ -96,6 +98,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     kubeconfigPath,
     kubeConfig,
     server,
+    kubectl: join(installed.kubeBinDir, 'kubectl'),
     stateDir,
     stopApiServer: async () => {
       await down('--only', 'kube-apiserver');
