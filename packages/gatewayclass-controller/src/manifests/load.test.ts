@@ -58,3 +58,57 @@ describe('parseManifests', () => {
     ]);
   });
 });
+
+describe('parseManifests: Upstream (schema derived from its CRD)', () => {
+  const upstream = `apiVersion: gateway.gantry.dev/v1alpha1
+kind: Upstream
+metadata:
+  name: json-upstream
+  namespace: gantry-system
+spec:
+  static:
+    hosts:
+    - addr: jsonplaceholder.typicode.com
+      port: 80
+  loadBalancer:
+    ringHash:
+      hashPolicies:
+      - header: {name: x-user}
+  healthCheck:
+    interval: 5s
+    timeout: 1s
+    unhealthyThreshold: 2
+    healthyThreshold: 1
+    http: {path: /healthz, expectedStatuses: [{start: 200, end: 399}]}
+`;
+
+  it('reads a valid Upstream', () => {
+    const { objects, errors } = parseManifests(upstream, 'us.yaml');
+    expect(errors).toEqual([]);
+    expect(objects.map((o) => [o.kind, o.metadata.namespace, o.metadata.name])).toEqual([['Upstream', 'gantry-system', 'json-upstream']]);
+  });
+
+  it('names the file, line and field of a wrongly typed value', () => {
+    const { objects, errors } = parseManifests(upstream.replace('port: 80', 'port: "eighty"'), 'us.yaml');
+    expect(objects).toEqual([]);
+    expect(errors.map(formatManifestError)).toEqual(['us.yaml:10 (document 1): spec.static.hosts[0].port: expected an integer, got string "eighty"']);
+  });
+
+  it('names unknown fields, missing required ones and out-of-range values', () => {
+    const text = upstream
+      .replace('      - header: {name: x-user}', '      - header: {nam: x-user}')
+      .replace('    unhealthyThreshold: 2\n', '    unhealthyThreshold: 0\n')
+      .replace('  loadBalancer:\n', '  timeout: 5s\n  loadBalancer:\n');
+    expect(parseManifests(text, 'us.yaml').errors.map(formatManifestError)).toEqual([
+      'us.yaml:11 (document 1): spec.timeout: unknown field',
+      'us.yaml:15 (document 1): spec.loadBalancer.ringHash.hashPolicies[0].header.name: required field is missing',
+      'us.yaml:15 (document 1): spec.loadBalancer.ringHash.hashPolicies[0].header.nam: unknown field',
+      'us.yaml:19 (document 1): spec.healthCheck.unhealthyThreshold: 0 is below the minimum 1',
+    ]);
+  });
+
+  it('has hash policies only inside ringHash and maglev', () => {
+    const text = upstream.replace('    ringHash:\n', '    roundRobin:\n');
+    expect(parseManifests(text, 'us.yaml').errors.map((e) => e.message)).toEqual(['spec.loadBalancer.roundRobin.hashPolicies: unknown field']);
+  });
+});
