@@ -123,6 +123,8 @@ export interface ForwardActionIR {
    * cluster that does not exist, with `cluster_not_found_response_code: INTERNAL_SERVER_ERROR`.)
    */
   readonly invalidBackendWeight?: number;
+  /** For backends with a consistent-hash load balancer (ringHash, maglev); tried in order. */
+  readonly hashPolicies?: readonly HashPolicyIR[];
 }
 
 export interface WeightedBackendIR {
@@ -224,7 +226,99 @@ export interface ClusterIR {
   readonly name: string;
   readonly protocol: UpstreamProtocol;
   readonly connectTimeoutMs?: number;
+  /** How Envoy learns the endpoints. Absent: EDS, from this GatewayIR's `endpoints` over ADS. */
+  readonly discovery?: ClusterDiscoveryIR;
+  /** Absent: round robin. */
+  readonly loadBalancer?: LoadBalancerIR;
+  /** One active check (Envoy takes one per cluster that works as users expect). */
+  readonly healthCheck?: HealthCheckIR;
+  readonly outlierDetection?: OutlierDetectionIR;
+  readonly circuitBreakers?: CircuitBreakersIR;
+  /** TLS origination to the endpoints (system trust roots are not implied: none are checked). */
+  readonly tls?: UpstreamTlsIR;
 }
+
+/** Endpoints the cluster carries itself instead of receiving over EDS. */
+export type ClusterDiscoveryIR =
+  /** IP addresses, as given (Envoy STATIC). */
+  | { readonly type: 'static'; readonly hosts: readonly StaticHostIR[] }
+  /** DNS names Envoy resolves and re-resolves, each address an endpoint (Envoy STRICT_DNS). */
+  | { readonly type: 'strictDns'; readonly hosts: readonly StaticHostIR[] };
+
+export interface StaticHostIR {
+  /** An IP address (static) or a DNS name (strictDns). */
+  readonly address: string;
+  readonly port: number;
+  /** Relative load-balancing weight, default 1. */
+  readonly weight?: number;
+  /** With TLS: the SNI for this host, over the cluster's. */
+  readonly sni?: string;
+}
+
+export type LoadBalancerIR =
+  | { readonly type: 'roundRobin' }
+  | { readonly type: 'leastRequest'; readonly choiceCount?: number }
+  | { readonly type: 'random' }
+  /** Consistent hashing on the route's hashPolicies (ForwardActionIR). */
+  | { readonly type: 'ringHash'; readonly minimumRingSize?: number; readonly maximumRingSize?: number }
+  | { readonly type: 'maglev'; readonly tableSize?: number };
+
+export interface HealthCheckIR {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly unhealthyThreshold: number;
+  readonly healthyThreshold: number;
+  readonly check: HttpHealthCheckIR | TcpHealthCheckIR | GrpcHealthCheckIR;
+}
+
+export interface HttpHealthCheckIR {
+  readonly type: 'http';
+  readonly path: string;
+  /** The Host header; absent: the cluster name, as Envoy does. */
+  readonly host?: string;
+  /** Healthy status ranges, both ends inclusive; absent: 200 only. */
+  readonly expectedStatuses?: readonly { readonly start: number; readonly end: number }[];
+}
+
+export interface TcpHealthCheckIR {
+  readonly type: 'tcp';
+  /** Text sent on connect; absent: a connect-only check. */
+  readonly send?: string;
+  /** Texts the response must contain, in order. */
+  readonly receive?: readonly string[];
+}
+
+export interface GrpcHealthCheckIR {
+  readonly type: 'grpc';
+  readonly serviceName?: string;
+}
+
+export interface OutlierDetectionIR {
+  readonly consecutive5xx?: number;
+  readonly intervalMs?: number;
+  readonly baseEjectionTimeMs?: number;
+  readonly maxEjectionPercent?: number;
+}
+
+/** Envoy's default-priority thresholds; absent fields keep Envoy's defaults (1024, 1024, 1024, 3). */
+export interface CircuitBreakersIR {
+  readonly maxConnections?: number;
+  readonly maxPendingRequests?: number;
+  readonly maxRequests?: number;
+  readonly maxRetries?: number;
+}
+
+export interface UpstreamTlsIR {
+  /** SNI sent to every host that does not name its own. */
+  readonly sni?: string;
+}
+
+/** What a consistent-hash load balancer hashes on (Envoy RouteAction.hash_policy). */
+export type HashPolicyIR =
+  | { readonly type: 'header'; readonly name: string }
+  | { readonly type: 'cookie'; readonly name: string; readonly ttlMs?: number; readonly path?: string }
+  | { readonly type: 'sourceIP' }
+  | { readonly type: 'queryParameter'; readonly name: string };
 
 export interface ClusterEndpointsIR {
   readonly cluster: string;

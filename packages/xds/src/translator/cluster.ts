@@ -1,20 +1,24 @@
-// ClusterIR -> envoy.config.cluster.v3.Cluster (endpoints over EDS on the ADS stream).
+// ClusterIR -> envoy.config.cluster.v3.Cluster: discovery (cluster-discovery.ts), load balancing,
+// outlier detection and circuit breakers (cluster-policies.ts), the health check (health-check.ts),
+// TLS (upstream-tls.ts); encoded through shared templates (ClusterEncoder).
 import type { ClusterIR } from '@gantry/ir';
-import { Cluster, Cluster_DiscoveryType, Cluster_LbPolicy, HttpProtocolOptions, packAny } from '@gantry/envoy-xds-proto';
-import { ADS_CONFIG_SOURCE, durationMs } from './proto.js';
+import { Cluster, HttpProtocolOptions, packAny } from '@gantry/envoy-xds-proto';
+import { discoveryFields } from './cluster-discovery.js';
+import { circuitBreakers, loadBalancerFields, outlierDetection } from './cluster-policies.js';
+import { healthCheck } from './health-check.js';
+import { durationMs, type DeepPartial } from './proto.js';
+import { tlsFields } from './upstream-tls.js';
 import { encodeMessage, sharedWriter } from './wire.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const HTTP_PROTOCOL_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
 export function buildCluster(cluster: ClusterIR): Cluster {
-  return Cluster.fromPartial({
+  const msg: DeepPartial<Cluster> = {
     name: cluster.name,
-    clusterDiscoveryType: { $case: 'type', type: Cluster_DiscoveryType.EDS },
-    // service_name is left empty: EDS then asks for the cluster's own name.
-    edsClusterConfig: { edsConfig: ADS_CONFIG_SOURCE },
+    ...discoveryFields(cluster),
     connectTimeout: durationMs(cluster.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
-    lbPolicy: Cluster_LbPolicy.ROUND_ROBIN,
+    ...loadBalancerFields(cluster.loadBalancer),
     typedExtensionProtocolOptions:
       cluster.protocol === 'h2c'
         ? {
@@ -28,7 +32,12 @@ export function buildCluster(cluster: ClusterIR): Cluster {
             ),
           }
         : {},
-  });
+    ...tlsFields(cluster),
+  };
+  if (cluster.healthCheck !== undefined) msg.healthChecks = [healthCheck(cluster.healthCheck, cluster.protocol)];
+  if (cluster.outlierDetection !== undefined) msg.outlierDetection = outlierDetection(cluster.outlierDetection);
+  if (cluster.circuitBreakers !== undefined) msg.circuitBreakers = circuitBreakers(cluster.circuitBreakers);
+  return Cluster.fromPartial(msg);
 }
 
 /** A value templates are told apart by: compared with `===`, so a primitive. */
@@ -52,7 +61,24 @@ export const CLUSTER_FIELDS: { readonly [K in keyof Required<ClusterIR>]: Cluste
   name: { inTemplate: false },
   protocol: { inTemplate: true, part: (protocol) => protocol },
   connectTimeoutMs: { inTemplate: true, part: (ms) => ms },
+  // Clusters with hosts of their own are never templated (ClusterEncoder.encode): their load
+  // assignment repeats the name. The part still covers the hosts, so the key stays complete.
+  discovery: { inTemplate: true, part: objectPart },
+  loadBalancer: { inTemplate: true, part: objectPart },
+  healthCheck: { inTemplate: true, part: objectPart },
+  outlierDetection: { inTemplate: true, part: objectPart },
+  circuitBreakers: { inTemplate: true, part: objectPart },
+  tls: { inTemplate: true, part: objectPart },
 };
+
+/**
+ * The part of an object-valued field: undefined (the common case, free) or its JSON. JSON keeps
+ * every value that is encoded; objects that encode alike but print differently (key order, a key
+ * set to undefined) only get templates of their own.
+ */
+function objectPart(value: object | undefined): KeyPart {
+  return value === undefined ? undefined : JSON.stringify(value);
+}
 
 type PartReader = (c: ClusterIR) => KeyPart;
 
@@ -103,6 +129,8 @@ export class ClusterEncoder {
   private last: { readonly parts: readonly KeyPart[]; readonly template: Uint8Array } | undefined;
 
   encode(c: ClusterIR): Uint8Array {
+    // Hosts of its own: the name is also inside the load assignment, so nothing is shared.
+    if (c.discovery !== undefined) return encodeMessage(Cluster.encode, buildCluster(c));
     const last = this.last;
     const template = last !== undefined && sameParts(c, last.parts) ? last.template : this.lookUp(c);
     const w = sharedWriter();

@@ -96,6 +96,12 @@ const FORWARD: Samples<ForwardActionIR> = {
   retry: [{}, { attempts: 2 }, { codes: [503], backoffMs: 10 }],
   websocket: [false, true],
   invalidBackendWeight: [0, 1],
+  hashPolicies: [
+    [],
+    [{ type: 'header', name: 'x-user' }],
+    [{ type: 'cookie', name: 'session', ttlMs: 3_600_000, path: '/' }, { type: 'sourceIP' }],
+    [{ type: 'cookie', name: 'sticky' }, { type: 'queryParameter', name: 'user' }],
+  ],
 };
 
 const ROUTE: Samples<RouteIR> = {

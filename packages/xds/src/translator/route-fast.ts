@@ -70,6 +70,7 @@ function simpleForward(a: ForwardActionIR): boolean {
     retry: a.retry === undefined,
     websocket: a.websocket !== true,
     invalidBackendWeight: a.invalidBackendWeight === undefined,
+    hashPolicies: empty(a.hashPolicies),
   });
 }
 

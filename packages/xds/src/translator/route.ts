@@ -32,6 +32,7 @@ import type {
   WeightedCluster_ClusterWeight,
 } from '@gantry/envoy-xds-proto';
 import { corsPolicy } from './cors.js';
+import { hashPolicies } from './hash-policy.js';
 import { headerMutations, hostHeaderSet } from './headers.js';
 import { CORS_FILTER } from './http-filters.js';
 import { envoyPathMatch, fullPathRegex, pathRewrite } from './path.js';
@@ -189,6 +190,7 @@ function routeAction(route: RouteIR, action: ForwardActionIR): DeepPartial<Route
   }
 
   if (action.websocket === true) out.upgradeConfigs = [{ upgradeType: 'websocket', enabled: true }];
+  if (action.hashPolicies !== undefined && action.hashPolicies.length > 0) out.hashPolicy = hashPolicies(action.hashPolicies);
   return out;
 }
 

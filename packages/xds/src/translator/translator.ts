@@ -12,6 +12,7 @@ import { TypeUrl, type EncodedResource, type ResourceSet, type XdsSnapshot } fro
 import { diffResourceSets, type ChangeHint } from '../cache/changes.js';
 import { SortedResourceSet } from '../sorted-resource-set.js';
 import { ClusterEncoder } from './cluster.js';
+import { usesEds } from './cluster-discovery.js';
 import { encodeLoadAssignment } from './endpoints.js';
 import { hashBytes, versionOf } from './hash.js';
 import { buildListener } from './listener.js';
@@ -131,8 +132,10 @@ export class XdsTranslator {
   }
 
   /**
-   * One assignment per cluster. A cluster without endpoints still gets an empty one: an EDS
-   * cluster stays warming (and holds up listener updates) until its assignment arrives.
+   * One assignment per EDS cluster. A cluster without endpoints still gets an empty one: an EDS
+   * cluster stays warming (and holds up listener updates) until its assignment arrives. Clusters
+   * with hosts of their own (static, strict DNS) get none, and endpoints listed for them are
+   * ignored (validate() reports them).
    */
   private assignmentSet(
     clusters: readonly ClusterIR[],
@@ -157,20 +160,43 @@ export class XdsTranslator {
         return before.with(removed, upserts);
       }
     }
-    const resources = endpoints.map((e) => this.assignmentResource(e));
-    // The gateway translator lists endpoints in cluster order, one per cluster: nothing to add then.
-    if (!alignedByName(clusters, endpoints)) {
-      const listed = new Set(endpoints.map(endpointsName));
-      for (const c of clusters) if (!listed.has(c.name)) resources.push(this.emptyAssignment(c));
-    }
+    const paired = this.pairedAssignments(clusters, endpoints);
+    if (paired !== undefined) return SortedResourceSet.of(paired);
+    const ownHosts = new Set<string>();
+    for (const c of clusters) if (!usesEds(c)) ownHosts.add(c.name);
+    const resources: EncodedResource[] = [];
+    for (const e of endpoints) if (!ownHosts.has(e.cluster)) resources.push(this.assignmentResource(e));
+    const listed = new Set(endpoints.map(endpointsName));
+    for (const c of clusters) if (usesEds(c) && !listed.has(c.name)) resources.push(this.emptyAssignment(c));
     return SortedResourceSet.of(resources);
   }
 
-  /** The assignment served for a cluster name: its endpoints, else empty if the cluster exists. */
+  /**
+   * The gateway translator lists endpoints in cluster order, one per EDS cluster (and none, or
+   * one, for the others): then the assignments follow from one walk, without name sets.
+   * Undefined when the lists are not paired so.
+   */
+  private pairedAssignments(clusters: readonly ClusterIR[], endpoints: readonly ClusterEndpointsIR[]): EncodedResource[] | undefined {
+    const out: EncodedResource[] = [];
+    let j = 0;
+    for (const c of clusters) {
+      const e = endpoints[j];
+      if (e !== undefined && e.cluster === c.name) {
+        j++;
+        if (usesEds(c)) out.push(this.assignmentResource(e));
+      } else if (usesEds(c)) {
+        return undefined;
+      }
+    }
+    return j === endpoints.length ? out : undefined;
+  }
+
+  /** The assignment served for a cluster name: its endpoints, else empty if it is an EDS cluster. */
   private assignmentOf(name: string, clusters: readonly ClusterIR[], endpoints: readonly ClusterEndpointsIR[]): EncodedResource | undefined {
+    const c = findSorted(clusters, clusterName, name);
+    if (c !== undefined && !usesEds(c)) return undefined;
     const e = findSorted(endpoints, endpointsName, name);
     if (e !== undefined) return this.assignmentResource(e);
-    const c = findSorted(clusters, clusterName, name);
     return c === undefined ? undefined : this.emptyAssignment(c);
   }
 
@@ -204,13 +230,6 @@ export class XdsTranslator {
     }
     return out;
   }
-}
-
-/** True when `endpoints[i]` is the assignment of `clusters[i]` for every i. */
-function alignedByName(clusters: readonly ClusterIR[], endpoints: readonly ClusterEndpointsIR[]): boolean {
-  if (clusters.length !== endpoints.length) return false;
-  for (let i = 0; i < clusters.length; i++) if ((clusters[i] as ClusterIR).name !== (endpoints[i] as ClusterEndpointsIR).cluster) return false;
-  return true;
 }
 
 /** One-shot translation (no memo kept): `gantry translate`, tests. */
