@@ -19,6 +19,8 @@ export interface PipelineOptions {
   readonly listenAddress?: string;
   /** GatewayClasses with this spec.controllerName are ours (default gantry.dev/gatewayclass-controller). */
   readonly controllerName?: string;
+  /** The install namespace: Upstreams there may name Services in any namespace (default gantry-system). */
+  readonly installNamespace?: string;
   /** Told how long each stage of a run took (metrics). */
   readonly onStage?: (stage: 'gateway' | 'xds', ms: number) => void;
 }
@@ -36,7 +38,10 @@ export class Pipeline {
   private readonly xds = new Map<string, { translator: XdsTranslator; ir: GatewayIR }>();
 
   constructor(private readonly opts: PipelineOptions) {
-    this.gateways = new GatewayTranslator(opts.controllerName !== undefined ? { controllerName: opts.controllerName } : {});
+    this.gateways = new GatewayTranslator({
+      ...(opts.controllerName !== undefined ? { controllerName: opts.controllerName } : {}),
+      ...(opts.installNamespace !== undefined ? { installNamespace: opts.installNamespace } : {}),
+    });
   }
 
   /** The IR last published for a Gateway (debug endpoints, tests). */

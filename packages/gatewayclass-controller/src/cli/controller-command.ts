@@ -21,6 +21,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
       'xds-advertise': { type: 'string' },
       'admin-address': { type: 'string', default: '0.0.0.0:9091' },
       'leader-elect': { type: 'boolean', default: false },
+      namespace: { type: 'string', default: process.env.POD_NAMESPACE ?? 'gantry-system' },
       'leader-election-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'gantry-system' },
       'leader-election-id': { type: 'string', default: 'gantry-controller' },
       identity: { type: 'string', default: process.env.POD_NAME ?? hostname() },
@@ -47,6 +48,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
   }
   const controller = new Controller({
     kubeConfig: kc,
+    installNamespace: values.namespace,
     xdsBind: hostPort(values['xds-address'], '--xds-address'),
     ...(values['xds-advertise'] ? { xdsAdvertise: hostPort(values['xds-advertise'], '--xds-advertise') } : {}),
     admin: hostPort(values['admin-address'], '--admin-address'),

@@ -7,10 +7,14 @@ import { TRANSLATE_OUTPUTS, runTranslate, type TranslateOutput } from './transla
 const USAGE = `Usage:
   gantry controller [--kubeconfig PATH] [--xds-address HOST:PORT] [--xds-advertise HOST:PORT]
                    [--admin-address HOST:PORT] [--leader-elect] [--no-deploy] [--log-level LEVEL]
+                   [--namespace NS]
   gantry translate -f FILE|DIR [-f ...] [--gateway NS/NAME] --output xds|status|bootstrap|ir
-                   [--listen-address ADDR] [--admin-port PORT]
+                   [--listen-address ADDR] [--admin-port PORT] [--namespace NS]
   gantry standalone --dir DIR [--listen-address ADDR] [--xds-port PORT] [--admin-port PORT]
-                   [--envoy PATH] [--log-level LEVEL]
+                   [--envoy PATH] [--log-level LEVEL] [--namespace NS]
+
+  --namespace NS   the install namespace (controller: its own, POD_NAMESPACE; else gantry-system):
+                   Upstreams there may name Services in any namespace
 `;
 
 
@@ -47,6 +51,7 @@ async function translateCommand(args: string[]): Promise<number> {
       output: { type: 'string', short: 'o', default: 'xds' },
       'listen-address': { type: 'string', default: '0.0.0.0' },
       'admin-port': { type: 'string', default: '19000' },
+      namespace: { type: 'string', default: 'gantry-system' },
     },
     strict: true,
   });
@@ -59,6 +64,7 @@ async function translateCommand(args: string[]): Promise<number> {
     output,
     listenAddress: values['listen-address'],
     adminPort: parsePort(values['admin-port'], '--admin-port'),
+    installNamespace: values.namespace,
   });
   if (!result.ok) {
     process.stderr.write(`gantry translate: ${result.stderr}\n`);

@@ -23,6 +23,7 @@ export async function standaloneCommand(args: string[]): Promise<number> {
       'envoy-log-level': { type: 'string', default: 'warn' },
       'log-level': { type: 'string', default: 'info' },
       sotw: { type: 'boolean', default: false },
+      namespace: { type: 'string', default: 'gantry-system' },
     },
     strict: true,
   });
@@ -35,6 +36,7 @@ export async function standaloneCommand(args: string[]): Promise<number> {
     adminPortBase: parsePort(values['admin-port'], '--admin-port'),
     envoyLogLevel: values['envoy-log-level'],
     sotw: values.sotw,
+    installNamespace: values.namespace,
   });
   await runtime.start();
 

@@ -19,6 +19,8 @@ export interface TranslateArgs {
   readonly output: TranslateOutput;
   readonly listenAddress: string;
   readonly adminPort: number;
+  /** The install namespace: its Upstreams may name Services in any namespace (default gantry-system). */
+  readonly installNamespace?: string;
 }
 
 /** What the command prints, or the error it exits with. */
@@ -31,7 +33,7 @@ export async function runTranslate(args: TranslateArgs): Promise<CommandResult> 
   if (errors.length > 0) {
     return { ok: false, stderr: errors.map(formatManifestError).join('\n') };
   }
-  const result = translate(buildSnapshot(objects));
+  const result = translate(buildSnapshot(objects), args.installNamespace !== undefined ? { installNamespace: args.installNamespace } : {});
 
   if (args.output === 'status') return { ok: true, stdout: statusYaml(result.statuses) };
 

@@ -22,6 +22,8 @@ import { NOT_CACHED, StatusWriter } from './status-writer.js';
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
   readonly controllerName?: string;
+  /** The controller's namespace: its Upstreams may name Services in any namespace. */
+  readonly installNamespace?: string;
   /** Where the ADS server listens. */
   readonly xdsBind?: { readonly host: string; readonly port: number };
   /** Where Envoys reach the ADS server (the xDS Service); required for the deployer. */
@@ -85,6 +87,7 @@ export class Controller {
       sink: this.cache,
       listenAddress: opts.envoyListenAddress ?? '0.0.0.0',
       controllerName,
+      ...(opts.installNamespace !== undefined ? { installNamespace: opts.installNamespace } : {}),
       onStage: (stage, ms) => this.metrics.translationDuration.observe({ stage }, ms / 1000),
     });
     const deploy = opts.deploy ?? true;

@@ -19,6 +19,8 @@ export interface StandaloneOptions {
   /** Admin port of the first Gateway's Envoy; the next ones count up. 0 lets each pick a free port. */
   readonly adminPortBase?: number;
   readonly envoyLogLevel?: string;
+  /** The install namespace: its Upstreams may name Services in any namespace (default gantry-system). */
+  readonly installNamespace?: string;
   /** Use state-of-the-world xDS instead of delta. */
   readonly sotw?: boolean;
 }
@@ -40,7 +42,11 @@ export class StandaloneRuntime {
 
   constructor(private readonly opts: StandaloneOptions) {
     this.server = new AdsServer({ cache: this.cache, logger: logger('ads') });
-    this.pipeline = new Pipeline({ sink: this.cache, listenAddress: opts.listenAddress });
+    this.pipeline = new Pipeline({
+      sink: this.cache,
+      listenAddress: opts.listenAddress,
+      ...(opts.installNamespace !== undefined ? { installNamespace: opts.installNamespace } : {}),
+    });
     this.nextAdminPort = opts.adminPortBase ?? 19000;
     this.server.on('nack', (gateway, typeUrl, version, nodeId, message) => {
       this.log.error('envoy rejected configuration; it keeps serving the last good one', { gateway, typeUrl, version, nodeId, message });

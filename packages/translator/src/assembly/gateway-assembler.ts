@@ -411,12 +411,13 @@ export class GatewayAssembler {
     if (this.endpointsRebuild) this.rebuildEndpoints();
     else if (this.endpointDirty.size > 0) this.patchEndpoints();
 
+    const endpoints = this.publishedEndpoints();
     const prev = this.ir;
     if (
       !prev ||
       prev.listeners !== this.listenerList ||
       prev.clusters !== this.clusterList ||
-      prev.endpoints !== this.endpointList ||
+      prev.endpoints !== endpoints ||
       prev.secrets !== this.secretList
     ) {
       this.ir = {
@@ -425,11 +426,30 @@ export class GatewayAssembler {
         name: this.ctx.attachment.name,
         listeners: this.listenerList,
         clusters: this.clusterList,
-        endpoints: this.endpointList,
+        endpoints,
         secrets: this.secretList,
       };
     }
   }
+
+  /**
+   * The endpoint list the IR carries: the internal one holds an entry per cluster (so that it stays
+   * aligned with the cluster list); clusters with hosts of their own are left out of the IR.
+   */
+  private publishedEndpoints(): readonly ClusterEndpointsIR[] {
+    const internal = this.endpointList;
+    if (this.published.from === internal) return this.published.list;
+    if (this.ownHosts.clusters !== this.clusterList) {
+      this.ownHosts = { clusters: this.clusterList, any: this.clusterList.some((c) => c.discovery !== undefined) };
+    }
+    const list = this.ownHosts.any ? internal.filter((_, i) => this.clusterList[i]?.discovery === undefined) : internal;
+    this.published = { from: internal, list };
+    return list;
+  }
+
+  private published: { from: readonly ClusterEndpointsIR[] | undefined; list: readonly ClusterEndpointsIR[] } = { from: undefined, list: [] };
+  /** Whether the cluster list has clusters with hosts of their own (computed once per list). */
+  private ownHosts: { clusters: readonly ClusterIR[] | undefined; any: boolean } = { clusters: undefined, any: false };
 
   /** Domains whose virtual host may change when the list of `domain` changes. */
   private affectedDomains(rc: RouteConfigState, domain: string, out: Set<string>): void {

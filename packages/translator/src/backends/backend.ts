@@ -1,7 +1,7 @@
 // What a backend kind is to the translator: a resolver from a backendRef to a cluster and where
 // its endpoints come from, looked up by `group/kind`. Each kind is one module (service.ts, ...)
 // listed in registry.ts.
-import type { ClusterIR, UpstreamProtocol } from '@gantry/ir';
+import type { ClusterIR, HashPolicyIR, UpstreamProtocol } from '@gantry/ir';
 import type { BackendObjectReference } from '@gantry/api';
 import { Reason } from '../status/conditions.js';
 import type { Lookups } from '../core/lookups.js';
@@ -13,10 +13,26 @@ export interface BackendContext {
   readonly lookups: Lookups;
   /** Interns ClusterIR objects so that equal clusters keep one identity. */
   readonly cluster: (name: string, protocol: UpstreamProtocol) => ClusterIR;
+  /** The same for a cluster with more than a name and protocol (the equal interned one, or this). */
+  readonly clusterLike: (cluster: ClusterIR) => ClusterIR;
+  /**
+   * The controller's install namespace: Upstreams there (the administrators' and discovery's)
+   * may name Services in any namespace.
+   */
+  readonly installNamespace: string;
 }
 
 export type BackendResolution =
-  | { readonly ok: true; readonly cluster: ClusterIR; readonly source: EndpointSource; readonly websocket: boolean }
+  | {
+      readonly ok: true;
+      readonly cluster: ClusterIR;
+      readonly source: EndpointSource;
+      readonly websocket: boolean;
+      /** What a consistent-hash load balancer of the cluster hashes on (the route carries it). */
+      readonly hashPolicies?: readonly HashPolicyIR[];
+      /** Said in the route's ResolvedRefs message although the reference resolved (e.g. an ignored port). */
+      readonly note?: string;
+    }
   | { readonly ok: false; readonly reason: string; readonly message: string };
 
 export interface BackendResolver {
@@ -58,7 +74,12 @@ export interface ServiceEndpointSource {
   readonly portName: string;
 }
 
-export type EndpointSource = ServiceEndpointSource;
+/** The cluster carries its own hosts (ClusterIR.discovery): no endpoints to compute or send. */
+export interface OwnHostsSource {
+  readonly kind: 'ownHosts';
+}
+
+export type EndpointSource = ServiceEndpointSource | OwnHostsSource;
 
 export interface ClusterUse {
   readonly cluster: ClusterIR;

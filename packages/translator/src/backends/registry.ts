@@ -2,7 +2,8 @@
 // (and, for a kind of ours, its entry in @gantry/api's kind table).
 import { backendKindKey, type BackendResolver, type BackendResolvers } from './backend.js';
 import { serviceResolver } from './service.js';
+import { upstreamResolver } from './upstream/resolver.js';
 
-const BUILT_IN: readonly BackendResolver[] = [serviceResolver];
+const BUILT_IN: readonly BackendResolver[] = [serviceResolver, upstreamResolver];
 
 export const DEFAULT_BACKEND_RESOLVERS: BackendResolvers = new Map(BUILT_IN.map((r) => [backendKindKey(r.group, r.kind), r]));

@@ -4,7 +4,7 @@
 import type { ClusterEndpointsIR, ClusterIR, UpstreamProtocol } from '@gantry/ir';
 import type { ClusterUse } from '../backends/backend.js';
 import { clusterEndpoints } from './endpoint-slices.js';
-import { reuse } from './equality.js';
+import { deepEqual, reuse } from './equality.js';
 import type { ServiceIndex } from './service-index.js';
 
 interface ClusterRecord {
@@ -34,9 +34,19 @@ export class ClusterTable {
     return ir;
   };
 
+  /** The interned cluster equal to this one (Upstream clusters carry policies), else this one. */
+  readonly internLike = (cluster: ClusterIR): ClusterIR => {
+    const rec = this.records.get(cluster.name);
+    if (rec && (rec.ir === cluster || deepEqual(rec.ir, cluster))) return rec.ir;
+    if (rec) rec.ir = cluster;
+    else this.records.set(cluster.name, { ir: cluster, serviceKey: undefined, portName: '', endpoints: undefined });
+    return cluster;
+  };
+
   /** A used cluster's endpoints (the assemblers ask for each cluster they place). */
   readonly endpointsOf = (use: ClusterUse): ClusterEndpointsIR => {
     const name = use.cluster.name;
+    if (use.source.kind === 'ownHosts') return this.ownHosts(name);
     const { serviceKey, portName } = use.source;
     let rec = this.records.get(name);
     if (rec?.endpoints && rec.serviceKey === serviceKey && rec.portName === portName) return rec.endpoints;
@@ -49,6 +59,19 @@ export class ClusterTable {
     rec.endpoints = endpoints;
     return endpoints;
   };
+
+  /**
+   * The endpoints entry of a cluster with hosts of its own: empty, and left out of the GatewayIR
+   * (the assembler keeps one entry per cluster to stay aligned; see GatewayAssembler.finish).
+   */
+  private ownHosts(name: string): ClusterEndpointsIR {
+    let rec = this.records.get(name);
+    if (!rec) this.records.set(name, (rec = { ir: { name, protocol: 'http1' }, serviceKey: undefined, portName: '', endpoints: undefined }));
+    if (rec.serviceKey !== undefined) this.services.moveCluster(name, rec.serviceKey, undefined);
+    rec.serviceKey = undefined;
+    if (!rec.endpoints || rec.endpoints.endpoints.length > 0) rec.endpoints = { cluster: name, endpoints: [] };
+    return rec.endpoints;
+  }
 
   /** Recomputes the endpoints of the clusters of changed Services; returns the clusters changed. */
   refresh(dirtyServices: ReadonlySet<string>): Set<string> {

@@ -51,7 +51,11 @@ export interface GatewayTranslatorOptions {
   readonly targetRefPolicies?: readonly TargetRefPolicy[];
   /** The route kinds served; default: every built-in kind (routes/registry.ts). */
   readonly routeKinds?: readonly RouteKind[];
+  /** Where the controller is installed: its Upstreams may name Services anywhere. Default gantry-system. */
+  readonly installNamespace?: string;
 }
+
+export const DEFAULT_INSTALL_NAMESPACE = 'gantry-system';
 
 export interface TranslationResult {
   /** Keyed `namespace/name`: only accepted Gateways of our classes. */
@@ -71,6 +75,7 @@ interface ContextRecord {
 
 export class GatewayTranslator {
   private readonly controllerName: string;
+  private readonly installNamespace: string;
   private readonly tables: CompileTables;
 
   private readonly classes = new IdentityIndex<GatewayClass>(nameKey);
@@ -110,6 +115,7 @@ export class GatewayTranslator {
 
   constructor(opts: GatewayTranslatorOptions = {}) {
     this.controllerName = opts.controllerName ?? CONTROLLER_NAME;
+    this.installNamespace = opts.installNamespace ?? DEFAULT_INSTALL_NAMESPACE;
     this.tables = {
       backends: opts.backendResolvers ? new Map([...DEFAULT_BACKEND_RESOLVERS, ...opts.backendResolvers]) : DEFAULT_BACKEND_RESOLVERS,
       extensionRefs: opts.extensionRefPolicies
@@ -292,7 +298,14 @@ export class GatewayTranslator {
   ): [string, RouteTranslation | undefined, RouteTranslation | undefined][] {
     for (const dep of changed) for (const r of this.dependents.get(dep)) dirty.add(r);
     const out: [string, RouteTranslation | undefined, RouteTranslation | undefined][] = [];
-    const opts = { controllerName: this.controllerName, tables: this.tables, cluster: this.clusters.intern, common: this.commonConditions };
+    const opts = {
+      controllerName: this.controllerName,
+      tables: this.tables,
+      cluster: this.clusters.intern,
+      clusterLike: this.clusters.internLike,
+      installNamespace: this.installNamespace,
+      common: this.commonConditions,
+    };
     for (const key of dirty) {
       const found = this.routes.route(key);
       const prev = this.translations.get(key);

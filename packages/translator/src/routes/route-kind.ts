@@ -78,6 +78,8 @@ export interface CompiledRules {
   readonly invalid: readonly RuleProblem[];
   /** References that could not be resolved (the rules stay; affected traffic gets 500). */
   readonly refProblems: readonly RefProblem[];
+  /** Facts about references that did resolve, for the ResolvedRefs message (e.g. an ignored port). */
+  readonly notes: readonly string[];
   /** Clusters the valid rules send traffic (or mirrored traffic) to. */
   readonly clusters: readonly ClusterUse[];
 }

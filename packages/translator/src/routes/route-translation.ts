@@ -19,6 +19,8 @@ export interface RouteTranslationOptions {
   readonly controllerName: string;
   readonly tables: CompileTables;
   readonly cluster: BackendContext['cluster'];
+  readonly clusterLike: BackendContext['clusterLike'];
+  readonly installNamespace: string;
   /** The translator's interned all-good conditions (see CommonConditions). */
   readonly common: CommonConditions;
 }
@@ -89,7 +91,10 @@ export class RouteTranslation {
       this.rules = NO_RULES;
       return;
     }
-    const compiled = kind.compile(route, { fromKind: kind.kind, fromNamespace: ns, lookups, cluster: opts.cluster }, opts.tables);
+    const ctx: BackendContext = {
+      fromKind: kind.kind, fromNamespace: ns, lookups, cluster: opts.cluster, clusterLike: opts.clusterLike, installNamespace: opts.installNamespace,
+    };
+    const compiled = kind.compile(route, ctx, opts.tables);
     this.rules = compiled.rules;
     const usable = compiled.rules.length > 0;
     this.clusters = usable ? compiled.clusters : NO_CLUSTERS;
@@ -98,7 +103,9 @@ export class RouteTranslation {
     const common = opts.common.of(gen);
     const resolved: Condition =
       compiled.refProblems.length === 0
-        ? common.resolved
+        ? compiled.notes.length === 0
+          ? common.resolved
+          : condition(ConditionType.ResolvedRefs, 'True', Reason.ResolvedRefs, `All references resolved; ${compiled.notes.join('; ')}`, gen)
         : condition(
             ConditionType.ResolvedRefs,
             'False',

@@ -2,10 +2,11 @@
 // on its own: an invalid rule is dropped (and reported), the others still work. References
 // (backends, mirrors, extensions) that cannot be resolved do not drop the rule: the traffic they
 // would have received gets HTTP 500, as the spec requires.
-import type { DirectResponseActionIR, ForwardActionIR, MirrorIR, RetryIR, TimeoutsIR, WeightedBackendIR } from '@gantry/ir';
+import type { DirectResponseActionIR, ForwardActionIR, HashPolicyIR, MirrorIR, RetryIR, TimeoutsIR, WeightedBackendIR } from '@gantry/ir';
 import { GATEWAY_API_GROUP, type HTTPBackendRef, type HTTPRoute, type HTTPRouteFilter, type HTTPRouteMatch, type HTTPRouteRetry, type HTTPRouteRule, type HTTPRouteTimeouts } from '@gantry/api';
 import { resolveBackend, type BackendContext, type BackendResolvers, type ClusterUse } from '../../backends/backend.js';
 import { parseDurationMs } from '../../core/duration.js';
+import { deepEqual } from '../../core/equality.js';
 import { Invalid, invalid } from '../../core/invalid.js';
 import { append, exactList, type Mutable } from '../../core/memory.js';
 import { applyRuleOptions, attachedOptions, fillRuleOptions, NO_ATTACHED_OPTIONS, resolveExtensionRef, ruleAttachedOptions, type ExtensionRefPolicies } from '../../policies/policy.js';
@@ -29,6 +30,7 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: Comp
   let rules: CompiledRule[] | undefined;
   let problems: RuleProblem[] | undefined;
   const refProblems: RefProblem[] = [];
+  const notes: string[] = [];
   const clusters: Clusters = { list: undefined };
   const specRules = route.spec?.rules ?? DEFAULT_RULES;
   for (let index = 0; index < specRules.length; index++) {
@@ -40,12 +42,13 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: Comp
     }
     const options = attached === NO_ATTACHED_OPTIONS ? undefined : ruleAttachedOptions(attached, rule.name);
     const withOptions = options ? fillRuleOptions(structure, options) : structure;
-    rules = append(rules, resolveRule(rule, index, withOptions, ctx, tables.backends, tables.extensionRefs, refProblems, clusters));
+    rules = append(rules, resolveRule(rule, index, withOptions, ctx, tables.backends, tables.extensionRefs, refProblems, notes, clusters));
   }
   return {
     rules: rules ? exactList(rules) : NO_RULES,
     invalid: problems ?? NO_PROBLEMS,
     refProblems: refProblems.length > 0 ? refProblems : NO_REF_PROBLEMS,
+    notes: notes.length > 0 ? notes : NO_NOTES,
     clusters: clusters.list ? exactList(dedupeClusters(clusters.list)) : NO_CLUSTERS,
   };
 }
@@ -58,6 +61,7 @@ interface Clusters {
 const NO_RULES: readonly CompiledRule[] = [];
 const NO_PROBLEMS: readonly RuleProblem[] = [];
 const NO_REF_PROBLEMS: readonly RefProblem[] = [];
+const NO_NOTES: readonly string[] = [];
 const NO_CLUSTERS: readonly ClusterUse[] = [];
 const NO_FILTERS: readonly HTTPRouteFilter[] = [];
 const NO_BACKEND_REFS: readonly HTTPBackendRef[] = [];
@@ -164,6 +168,7 @@ function resolveRule(
   resolvers: BackendResolvers,
   policies: ExtensionRefPolicies,
   refProblems: RefProblem[],
+  notes: string[],
   clusters: Clusters,
 ): CompiledRule {
   const base: Mutable<CompiledRule> = { index, matches: s.matches, action: INTERNAL_ERROR };
@@ -213,6 +218,7 @@ function resolveRule(
   let backendClusters: ClusterUse[] | undefined;
   let invalidWeight = 0;
   let websocket = false;
+  let hashPolicies: HashPolicyIR[] | undefined;
   const refs = rule.backendRefs ?? NO_BACKEND_REFS;
   for (let i = 0; i < refs.length; i++) {
     const b = refs[i] as HTTPBackendRef;
@@ -223,7 +229,10 @@ function resolveRule(
       invalidWeight += weight;
       continue;
     }
+    if (res.note !== undefined) notes.push(`rule ${index}: ${res.note}`);
     if (weight <= 0) continue;
+    // Consistent hashing needs the route to say what to hash: each backend's policies, once.
+    if (res.hashPolicies) for (const h of res.hashPolicies) if (!hashPolicies?.some((x) => deepEqual(x, h))) hashPolicies = append(hashPolicies, h);
     const f = s.backendFilters?.[i];
     const wb: Mutable<WeightedBackendIR> = { cluster: res.cluster.name, weight };
     if (f?.requestHeaders) wb.requestHeaders = f.requestHeaders;
@@ -243,6 +252,7 @@ function resolveRule(
   if (options.retry) action.retry = options.retry;
   if (websocket) action.websocket = true;
   if (invalidWeight > 0) action.invalidBackendWeight = invalidWeight;
+  if (hashPolicies) action.hashPolicies = exactList(hashPolicies);
   base.action = action;
   return base;
 }
