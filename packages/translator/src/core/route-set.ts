@@ -33,11 +33,12 @@ export class RouteSet {
     return changed;
   }
 
-  /** The route of this key and its kind (undefined: no such route any more). */
-  route(key: string): { readonly route: RouteObject; readonly kind: RouteKind } | undefined {
-    const entry = this.of(key);
-    const route = entry?.index.get(key);
-    return route && entry ? { route, kind: entry.kind } : undefined;
+  route(key: string): RouteObject | undefined {
+    return this.of(key)?.index.get(key);
+  }
+
+  kindOf(key: string): RouteKind | undefined {
+    return this.of(key)?.kind;
   }
 
   *entries(): IterableIterator<[string, RouteObject]> {

@@ -307,12 +307,12 @@ export class GatewayTranslator {
       common: this.commonConditions,
     };
     for (const key of dirty) {
-      const found = this.routes.route(key);
+      const route = this.routes.route(key);
       const prev = this.translations.get(key);
       let next: RouteTranslation | undefined;
-      if (found) {
+      if (route) {
         const recorder = this.recorder.start();
-        next = new RouteTranslation(key, found.route, found.kind, recorder, opts, prev, recorder);
+        next = new RouteTranslation(key, route, this.routes.kindOf(key) as RouteKind, recorder, opts, prev, recorder);
         if (prev?.report && next.report && deepEqual(prev.report, next.report)) (next as { report: StatusReport }).report = prev.report;
         this.translations.set(key, next);
       } else this.translations.delete(key);

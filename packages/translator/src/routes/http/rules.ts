@@ -30,7 +30,7 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: Comp
   let rules: CompiledRule[] | undefined;
   let problems: RuleProblem[] | undefined;
   const refProblems: RefProblem[] = [];
-  const notes: string[] = [];
+  const notes: Notes = { list: undefined };
   const clusters: Clusters = { list: undefined };
   const specRules = route.spec?.rules ?? DEFAULT_RULES;
   for (let index = 0; index < specRules.length; index++) {
@@ -48,9 +48,14 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: Comp
     rules: rules ? exactList(rules) : NO_RULES,
     invalid: problems ?? NO_PROBLEMS,
     refProblems: refProblems.length > 0 ? refProblems : NO_REF_PROBLEMS,
-    notes: notes.length > 0 ? notes : NO_NOTES,
+    notes: notes.list ?? NO_NOTES,
     clusters: clusters.list ? exactList(dedupeClusters(clusters.list)) : NO_CLUSTERS,
   };
+}
+
+/** Facts about resolved references, collected across rules (rare: made on the first). */
+interface Notes {
+  list: string[] | undefined;
 }
 
 /** The clusters of a route's rules, collected across rules. */
@@ -168,7 +173,7 @@ function resolveRule(
   resolvers: BackendResolvers,
   policies: ExtensionRefPolicies,
   refProblems: RefProblem[],
-  notes: string[],
+  notes: Notes,
   clusters: Clusters,
 ): CompiledRule {
   const base: Mutable<CompiledRule> = { index, matches: s.matches, action: INTERNAL_ERROR };
@@ -229,7 +234,7 @@ function resolveRule(
       invalidWeight += weight;
       continue;
     }
-    if (res.note !== undefined) notes.push(`rule ${index}: ${res.note}`);
+    if (res.note !== undefined) notes.list = append(notes.list, `rule ${index}: ${res.note}`);
     if (weight <= 0) continue;
     // Consistent hashing needs the route to say what to hash: each backend's policies, once.
     if (res.hashPolicies) for (const h of res.hashPolicies) if (!hashPolicies?.some((x) => deepEqual(x, h))) hashPolicies = append(hashPolicies, h);
