@@ -26,7 +26,8 @@ afterAll(() => {
 function envoyValidate(name: string, bootstrap: object): { ok: boolean; output: string } {
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(bootstrap), { mode: 0o600 });
-  const r = spawnSync(envoy, ['--mode', 'validate', '-c', file, '-l', 'error', '--disable-hot-restart'], { encoding: 'utf8', timeout: 60_000 });
+  // Warnings included: a deprecated field works today and is removed in a later Envoy.
+  const r = spawnSync(envoy, ['--mode', 'validate', '-c', file, '-l', 'warning', '--disable-hot-restart'], { encoding: 'utf8', timeout: 60_000 });
   return { ok: r.status === 0, output: `${r.stdout}\n${r.stderr}`.trim() };
 }
 
@@ -35,6 +36,7 @@ describe('envoy --mode validate', () => {
     it(`accepts the static bootstrap of ${c.name}`, () => {
       const result = envoyValidate(c.name, staticBootstrap(translateXds(c.ir), { gatewayKey: c.ir.key }));
       expect(result.output).toContain('OK');
+      expect(result.output).not.toContain('Deprecated field');
       expect(result.ok).toBe(true);
     });
   }
