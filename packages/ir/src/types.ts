@@ -123,7 +123,10 @@ export interface ForwardActionIR {
    * cluster that does not exist, with `cluster_not_found_response_code: INTERNAL_SERVER_ERROR`.)
    */
   readonly invalidBackendWeight?: number;
-  /** For backends with a consistent-hash load balancer (ringHash, maglev); tried in order. */
+  /**
+   * For backends with a consistent-hash load balancer (ringHash, maglev); tried in order, their
+   * hashes combined. Other load balancers ignore them. Routes with them leave the route fast path.
+   */
   readonly hashPolicies?: readonly HashPolicyIR[];
 }
 
@@ -226,7 +229,10 @@ export interface ClusterIR {
   readonly name: string;
   readonly protocol: UpstreamProtocol;
   readonly connectTimeoutMs?: number;
-  /** How Envoy learns the endpoints. Absent: EDS, from this GatewayIR's `endpoints` over ADS. */
+  /**
+   * How Envoy learns the endpoints. Absent: EDS, from this GatewayIR's `endpoints` over ADS.
+   * Present: the cluster carries its hosts, and `endpoints` must not list it (validate()).
+   */
   readonly discovery?: ClusterDiscoveryIR;
   /** Absent: round robin. */
   readonly loadBalancer?: LoadBalancerIR;
@@ -251,7 +257,7 @@ export interface StaticHostIR {
   readonly port: number;
   /** Relative load-balancing weight, default 1. */
   readonly weight?: number;
-  /** With TLS: the SNI for this host, over the cluster's. */
+  /** With TLS: the SNI for this host, over the cluster's (ignored without `tls`). */
   readonly sni?: string;
 }
 
@@ -264,6 +270,7 @@ export type LoadBalancerIR =
   | { readonly type: 'maglev'; readonly tableSize?: number };
 
 export interface HealthCheckIR {
+  /** Also the interval for clusters that have not carried traffic yet (Envoy's default: 60 s). */
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly unhealthyThreshold: number;
@@ -282,12 +289,13 @@ export interface HttpHealthCheckIR {
 
 export interface TcpHealthCheckIR {
   readonly type: 'tcp';
-  /** Text sent on connect; absent: a connect-only check. */
+  /** Text sent on connect (non-empty; sent as its UTF-8 bytes); absent: a connect-only check. */
   readonly send?: string;
   /** Texts the response must contain, in order. */
   readonly receive?: readonly string[];
 }
 
+/** Needs a cluster with protocol h2c (Envoy refuses it otherwise; validate()). */
 export interface GrpcHealthCheckIR {
   readonly type: 'grpc';
   readonly serviceName?: string;

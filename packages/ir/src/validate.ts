@@ -1,4 +1,5 @@
 import type { GatewayIR, RouteIR } from './types.js';
+import { checkCluster, checkHashPolicies } from './validate-cluster.js';
 
 /**
  * Checks the invariants the xds translator relies on. Returns every problem found (empty when
@@ -9,8 +10,16 @@ export function validate(ir: GatewayIR): string[] {
   const clusters = uniqueNames(ir.clusters, 'cluster', errors);
   const secrets = uniqueNames(ir.secrets, 'secret', errors);
   uniqueNames(ir.endpoints.map((e) => ({ name: e.cluster })), 'endpoints of cluster', errors);
+  const ownHosts = new Map<string, string>();
+  for (const c of ir.clusters) {
+    checkCluster(c, errors);
+    if (c.discovery !== undefined) ownHosts.set(c.name, c.discovery.type);
+  }
   for (const e of ir.endpoints) {
     if (!clusters.has(e.cluster)) errors.push(`endpoints name unknown cluster ${e.cluster}`);
+    // Such a cluster carries its hosts itself; the xds translator would ignore these.
+    const own = ownHosts.get(e.cluster);
+    if (own !== undefined) errors.push(`endpoints for cluster ${e.cluster}, which has ${own} hosts of its own`);
   }
   // The xds translator patches its cluster and endpoint sets by walking old and new lists in order.
   sortedByName(ir.clusters.map((c) => c.name), 'clusters', errors);
@@ -64,6 +73,7 @@ function checkRoute(r: RouteIR, clusters: Set<string>, errors: string[]): void {
   if (r.action.invalidBackendWeight !== undefined && !(r.action.invalidBackendWeight > 0)) {
     errors.push(`route ${r.name}: invalidBackendWeight ${r.action.invalidBackendWeight}`);
   }
+  checkHashPolicies(r.name, r.action.hashPolicies ?? [], errors);
   for (const m of r.action.mirrors ?? []) {
     if (!clusters.has(m.cluster)) errors.push(`route ${r.name} mirrors to unknown cluster ${m.cluster}`);
   }

@@ -10,8 +10,9 @@ import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GatewayIR, ListenerIR, RouteIR, TLSSecretIR } from '@gantry/ir';
+import type { ClusterIR, GatewayIR, ListenerIR, RouteIR, TLSSecretIR } from '@gantry/ir';
 import { SnapshotCache } from '../cache/index.js';
+import { TypeUrl } from '../resources.js';
 import { AdsServer } from '../server/index.js';
 import { envoyBinary, goldenCases } from '../translator/testing/index.js';
 import { XdsTranslator } from '../translator/translator.js';
@@ -35,7 +36,22 @@ function get(port: number, path: string, tls?: { servername: string }): Promise<
   });
 }
 
-function gatewayIR(httpPort: number, httpsPort: number, backendPort: number, greeting: string): GatewayIR {
+/** Clusters with hosts of their own, beside the EDS one: they get no assignment and need none. */
+function upstreams(backendPort: number): ClusterIR[] {
+  return [
+    { name: 'upstream/test/dns', protocol: 'http1', discovery: { type: 'strictDns', hosts: [{ address: 'localhost', port: backendPort }] }, loadBalancer: { type: 'ringHash' } },
+    {
+      name: 'upstream/test/static',
+      protocol: 'http1',
+      discovery: { type: 'static', hosts: [{ address: '127.0.0.1', port: backendPort, weight: 2 }] },
+      healthCheck: { intervalMs: 200, timeoutMs: 1000, unhealthyThreshold: 1, healthyThreshold: 1, check: { type: 'http', path: '/healthz' } },
+      outlierDetection: { consecutive5xx: 5 },
+      circuitBreakers: { maxRequests: 10 },
+    },
+  ];
+}
+
+function gatewayIR(httpPort: number, httpsPort: number, backendPort: number, greeting: string, withUpstreams = false): GatewayIR {
   const secret: TLSSecretIR = goldenCases().flatMap((c) => c.ir.secrets).find((s) => s.name === 'secret/default/foo-ecdsa')!;
   const hello: RouteIR = {
     name: 'httproute/test/hello/rule/0/match/0',
@@ -47,13 +63,19 @@ function gatewayIR(httpPort: number, httpsPort: number, backendPort: number, gre
     match: { path: { type: 'PathPrefix', value: '/echo' } },
     action: { kind: 'forward', backends: [{ cluster: BACKEND, weight: 1 }], urlRewrite: { path: { type: 'ReplacePrefixMatch', value: '/' } } },
   };
+  const toUpstream = (name: string): RouteIR => ({
+    name: `httproute/test/${name}/rule/0/match/0`,
+    match: { path: { type: 'PathPrefix', value: `/${name}` } },
+    action: { kind: 'forward', backends: [{ cluster: `upstream/test/${name}`, weight: 1 }], hashPolicies: [{ type: 'header', name: 'x-user' }] },
+  });
+  const httpRoutes = withUpstreams ? [hello, echo, toUpstream('static'), toUpstream('dns')] : [hello, echo];
   const listeners: ListenerIR[] = [
     {
       name: `http-${httpPort}`,
       port: httpPort,
       protocol: 'HTTP',
       filterChains: [
-        { name: `http-${httpPort}`, serverNames: [], routeConfig: { name: `http-${httpPort}`, virtualHosts: [{ name: 'any', domains: ['*'], routes: [hello, echo] }] } },
+        { name: `http-${httpPort}`, serverNames: [], routeConfig: { name: `http-${httpPort}`, virtualHosts: [{ name: 'any', domains: ['*'], routes: httpRoutes }] } },
       ],
     },
     {
@@ -75,7 +97,7 @@ function gatewayIR(httpPort: number, httpsPort: number, backendPort: number, gre
     namespace: 'test',
     name: 'gw',
     listeners,
-    clusters: [{ name: BACKEND, protocol: 'http1' }],
+    clusters: [{ name: BACKEND, protocol: 'http1' }, ...(withUpstreams ? upstreams(backendPort) : [])],
     endpoints: [{ cluster: BACKEND, endpoints: [{ address: '127.0.0.1', port: backendPort }] }],
     secrets: [secret],
   };
@@ -153,6 +175,15 @@ describe.each([
   it('applies a route edit from the memoising translator', async () => {
     cache.set('test/gw', translator.translate(gatewayIR(httpPort, httpsPort, backendPort, 'hello v2'), { listenAddress: '127.0.0.1' }));
     await pollUntil('edited route', () => get(httpPort, '/hello'), (r) => r.body === 'hello v2', 15_000);
+    expect(nacks).toEqual([]);
+  }, 30_000);
+
+  it('adds clusters with hosts of their own (static, strict DNS) and policies, with no assignment for them', async () => {
+    const snapshot = translator.translate(gatewayIR(httpPort, httpsPort, backendPort, 'hello v3', true), { listenAddress: '127.0.0.1' });
+    expect([...snapshot[TypeUrl.ClusterLoadAssignment].keys()]).toEqual([BACKEND]);
+    cache.set('test/gw', snapshot);
+    expect((await pollUntil('static upstream', () => get(httpPort, '/static/a'), (r) => r.status === 200, 15_000)).body).toBe('backend saw /static/a');
+    expect((await pollUntil('dns upstream', () => get(httpPort, '/dns/b'), (r) => r.status === 200, 15_000)).body).toBe('backend saw /dns/b');
     expect(nacks).toEqual([]);
   }, 30_000);
 });

@@ -53,10 +53,10 @@ export function discoveryFields(c: ClusterIR): DeepPartial<Cluster> {
   };
   if (d.type === 'strictDns') {
     // IPv4 first, IPv6 when a name has no A record (AUTO would prefer IPv6: `localhost` would be
-    // ::1 where most test and sidecar servers listen on 127.0.0.1 only). The record's TTL sets
-    // the re-resolution period (dns_refresh_rate, 5 s, when the TTL is 0 or unknown).
+    // ::1 where most test and sidecar servers listen on 127.0.0.1 only). Names are re-resolved
+    // every dns_refresh_rate (Envoy's 5 s): Cluster.respect_dns_ttl is deprecated in current
+    // Envoy, and its replacement (the envoy.clusters.dns extension) is not in our protos.
     out.dnsLookupFamily = Cluster_DnsLookupFamily.V4_PREFERRED;
-    out.respectDnsTtl = true;
   }
   return out;
 }

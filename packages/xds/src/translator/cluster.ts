@@ -118,6 +118,9 @@ export function clusterTemplate(c: ClusterIR): Uint8Array {
   return encodeMessage(Cluster.encode, buildCluster({ ...c, name: '' }));
 }
 
+/** Templates kept at most; without policies a gateway uses a handful (protocol x timeout). */
+const MAX_TEMPLATES = 4096;
+
 /**
  * Each cluster is encoded as its name field followed by the shared encoding of everything else
  * (a message is the concatenation of its fields, in any order), keyed on every other field
@@ -144,6 +147,9 @@ export class ClusterEncoder {
     let template = this.templates.get(key);
     if (template === undefined) {
       template = clusterTemplate(c);
+      // Policies make templates as varied as the clusters that have them, and edits make new
+      // ones: start over rather than keep every one ever seen (they are rebuilt on demand).
+      if (this.templates.size >= MAX_TEMPLATES) this.templates.clear();
       this.templates.set(key, template);
     }
     this.last = { parts, template };
