@@ -8,7 +8,7 @@
 //   RouteAction  { cluster = 1; cluster_not_found_response_code = 20 }
 //
 // What a simple route may have is an allow-list over every field of the IR types it reaches
-// (Verdicts<T> requires an answer per field, optional ones included), so a field added to them
+// (AllowList<T> requires an answer per field, optional ones included), so a field added to them
 // does not compile until it is either written here or ruled out.
 import type { ForwardActionIR, PathMatchIR, RouteIR, RouteMatchIR, WeightedBackendIR } from '@gantry/ir';
 import { RouteAction_ClusterNotFoundResponseCode } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/route_components';
@@ -16,62 +16,78 @@ import type { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { envoyPathMatch, type EnvoyPathMatch } from './path.js';
 
 /**
- * One verdict per field of T, optional ones included: may a simple route have this value here?
- * The compiler rejects a missing field, so a field added to the IR must be answered for.
+ * Every field of T, optional ones included, with what a simple route may have there. The compiler
+ * rejects a missing field, so a field added to the IR does not compile until it is answered for
+ * here; route-fast.test.ts sets every field to each of its samples and checks that the check below
+ * either declines the route or writes exactly the general encoder's bytes. (The checks themselves
+ * are plain expressions: they run for every route, and objects built per route cost memory.)
  */
-type Verdicts<T> = { readonly [K in keyof T]-?: boolean };
+type AllowList<T> = { readonly [K in keyof T]-?: string };
 
-/** Every verdict is yes. T must be named (NoInfer, default never), so the literal is checked against it. */
-function allowed<T = never>(verdicts: Verdicts<NoInfer<T>>): boolean {
-  return everyField(verdicts);
-}
+export const SIMPLE_ROUTE: AllowList<RouteIR> = {
+  name: 'any (written)',
+  match: 'SIMPLE_MATCH',
+  action: 'a forward action allowed by SIMPLE_FORWARD (redirects and direct responses never)',
+  requestHeaders: 'absent',
+  responseHeaders: 'absent',
+  cors: 'absent',
+};
 
-function everyField(verdicts: { readonly [field: string]: boolean }): boolean {
-  for (const field in verdicts) if (!verdicts[field]) return false;
-  return true;
-}
+export const SIMPLE_MATCH: AllowList<RouteMatchIR> = {
+  path: 'any kind (writePathMatch writes each)',
+  headers: 'none',
+  queryParams: 'none',
+  method: 'absent',
+};
+
+export const SIMPLE_PATH: AllowList<PathMatchIR> = { type: 'any', value: 'any' };
+
+export const SIMPLE_FORWARD: AllowList<ForwardActionIR> = {
+  kind: 'forward',
+  backends: 'exactly one, allowed by SIMPLE_BACKEND',
+  urlRewrite: 'absent',
+  mirrors: 'none',
+  timeouts: 'absent',
+  retry: 'absent',
+  websocket: 'not true',
+  invalidBackendWeight: 'absent',
+  hashPolicies: 'none',
+};
+
+export const SIMPLE_BACKEND: AllowList<WeightedBackendIR> = {
+  cluster: 'any (written)',
+  // The only backend gets every request whatever its weight (the general encoder ignores it too).
+  weight: 'any',
+  requestHeaders: 'absent',
+  responseHeaders: 'absent',
+};
 
 function empty(list: readonly unknown[] | undefined): boolean {
   return list === undefined || list.length === 0;
 }
 
-// `true`: writeSimpleRoute writes the field, or its value does not change the bytes.
-
-/** Every path match: writePathMatch writes each kind. */
-const PATH = allowed<PathMatchIR>({ type: true, value: true });
-
 function simpleMatch(m: RouteMatchIR): boolean {
-  return allowed<RouteMatchIR>({
-    path: PATH,
-    headers: empty(m.headers),
-    queryParams: empty(m.queryParams),
-    method: m.method === undefined,
-  });
+  return empty(m.headers) && empty(m.queryParams) && m.method === undefined;
 }
 
 function simpleBackend(b: WeightedBackendIR): boolean {
-  return allowed<WeightedBackendIR>({
-    cluster: true,
-    // The only backend gets every request whatever its weight (the general encoder ignores it too).
-    weight: true,
-    requestHeaders: b.requestHeaders === undefined,
-    responseHeaders: b.responseHeaders === undefined,
-  });
+  return b.requestHeaders === undefined && b.responseHeaders === undefined;
 }
 
 function simpleForward(a: ForwardActionIR): boolean {
   const only = a.backends[0];
-  return allowed<ForwardActionIR>({
-    kind: true,
-    backends: a.backends.length === 1 && only !== undefined && simpleBackend(only),
-    urlRewrite: a.urlRewrite === undefined,
-    mirrors: empty(a.mirrors),
-    timeouts: a.timeouts === undefined,
-    retry: a.retry === undefined,
-    websocket: a.websocket !== true,
-    invalidBackendWeight: a.invalidBackendWeight === undefined,
-    hashPolicies: empty(a.hashPolicies),
-  });
+  return (
+    a.backends.length === 1 &&
+    only !== undefined &&
+    simpleBackend(only) &&
+    a.urlRewrite === undefined &&
+    empty(a.mirrors) &&
+    a.timeouts === undefined &&
+    a.retry === undefined &&
+    a.websocket !== true &&
+    a.invalidBackendWeight === undefined &&
+    empty(a.hashPolicies)
+  );
 }
 
 /** What isSimpleRoute guarantees, as far as writeSimpleRoute relies on it. */
@@ -79,15 +95,14 @@ export type SimpleRouteIR = RouteIR & { readonly action: ForwardActionIR & { rea
 
 /** A route the direct encoder handles. */
 export function isSimpleRoute(r: RouteIR): r is SimpleRouteIR {
-  return allowed<RouteIR>({
-    name: true,
-    match: simpleMatch(r.match),
-    // Redirects and direct responses are never simple.
-    action: r.action.kind === 'forward' && simpleForward(r.action),
-    requestHeaders: r.requestHeaders === undefined,
-    responseHeaders: r.responseHeaders === undefined,
-    cors: r.cors === undefined,
-  });
+  return (
+    r.action.kind === 'forward' &&
+    simpleForward(r.action) &&
+    simpleMatch(r.match) &&
+    r.requestHeaders === undefined &&
+    r.responseHeaders === undefined &&
+    r.cors === undefined
+  );
 }
 
 function unknownPath(path: never): never {
