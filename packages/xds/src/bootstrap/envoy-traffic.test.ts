@@ -3,17 +3,14 @@
 // trailing slashes, redirect Location ports, header mutations, Host port stripping, CORS,
 // retries, timeouts). Everything listens on 127.0.0.1.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { GatewayIR, RouteIR } from '@gantry/ir';
 import { envoyBinary } from '../translator/testing/index.js';
 import { translateXds } from '../translator/translator.js';
 import { staticBootstrap } from './static.js';
 import { freePort } from '../testing/net.js';
+import { startStaticEnvoy, type StaticEnvoy } from '../testing/static-envoy.js';
 
 interface Echo {
   readonly method: string;
@@ -119,9 +116,7 @@ function echoOf(r: Response): Echo {
 }
 
 let backend: Server;
-let envoy: ChildProcess | undefined;
-let envoyOutput = '';
-let dir = '';
+let envoy: StaticEnvoy | undefined;
 let port = 0;
 const flakyAttempts = new Map<string, number>();
 
@@ -149,37 +144,17 @@ beforeAll(async () => {
   port = await freePort();
   const adminPort = await freePort();
 
-  dir = mkdtempSync(join(tmpdir(), 'gantry-xds-traffic-'));
-  const file = join(dir, 'bootstrap.json');
   const snapshot = translateXds(gatewayIR(port, backendPort), { listenAddress: '127.0.0.1' });
-  writeFileSync(file, JSON.stringify(staticBootstrap(snapshot, { adminPort })), { mode: 0o600 });
-  const proc = spawn(binary, ['-c', file, '-l', 'warn', '--disable-hot-restart', '--base-id', String(process.pid % 60000)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  envoy = proc;
-  proc.stdout?.on('data', (d: Buffer) => (envoyOutput += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (envoyOutput += d.toString()));
-
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`envoy exited (${proc.exitCode}):\n${envoyOutput}`);
-    try {
-      if ((await send(port, '/teapot')).status === 418) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`envoy did not become ready:\n${envoyOutput}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  envoy = await startStaticEnvoy(binary, staticBootstrap(snapshot, { adminPort }), {
+    baseId: process.pid % 60000,
+    ready: async () => (await send(port, '/teapot')).status === 418,
+  });
 }, 30_000);
 
 afterAll(async () => {
-  if (envoy !== undefined && envoy.exitCode === null) {
-    const exited = new Promise((resolve) => envoy!.once('exit', resolve));
-    envoy.kill('SIGTERM');
-    await exited;
-  }
+  await envoy?.stop();
   backend?.closeAllConnections();
   await new Promise<void>((resolve) => (backend ? backend.close(() => resolve()) : resolve()));
-  if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
 describe('traffic through Envoy', () => {

@@ -3,20 +3,17 @@
 // health check, ring-hash stickiness, a circuit breaker, outlier ejection, TLS origination with
 // SNI. Every server listens on 127.0.0.1; every wait is bounded.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ClusterIR, GatewayIR, HashPolicyIR, RouteIR } from '@gantry/ir';
 import { validate } from '@gantry/ir';
 import { envoyBinary } from '../translator/testing/index.js';
 import { translateXds } from '../translator/translator.js';
 import { selfSignedCertificate } from '../testing/certificates.js';
 import { freePort, pollUntil } from '../testing/net.js';
+import { startStaticEnvoy, type StaticEnvoy } from '../testing/static-envoy.js';
 import { staticBootstrap } from './static.js';
 
 interface Reply {
@@ -103,9 +100,7 @@ const local = (b: Backend, extra: { weight?: number; sni?: string } = {}): { add
   ...extra,
 });
 
-let envoy: ChildProcess | undefined;
-let envoyOutput = '';
-let dir = '';
+let envoy: StaticEnvoy | undefined;
 let port = 0;
 let hcA: Backend;
 let hcB: Backend;
@@ -191,40 +186,20 @@ beforeAll(async () => {
   };
   expect(validate(ir)).toEqual([]);
 
-  dir = mkdtempSync(join(tmpdir(), 'gantry-xds-upstream-'));
-  const file = join(dir, 'bootstrap.json');
   const adminPort = await freePort();
-  writeFileSync(file, JSON.stringify(staticBootstrap(translateXds(ir, { listenAddress: '127.0.0.1' }), { adminPort })), { mode: 0o600 });
-  const proc = spawn(binary, ['-c', file, '-l', 'warn', '--concurrency', '1', '--disable-hot-restart', '--base-id', String((process.pid % 60000) + 1)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  envoy = await startStaticEnvoy(binary, staticBootstrap(translateXds(ir, { listenAddress: '127.0.0.1' }), { adminPort }), {
+    baseId: (process.pid % 60000) + 1,
+    concurrency: 1,
+    ready: async () => (await send(port, '/weighted')).status === 200,
   });
-  envoy = proc;
-  proc.stdout?.on('data', (d: Buffer) => (envoyOutput += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (envoyOutput += d.toString()));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`envoy exited (${proc.exitCode}):\n${envoyOutput}`);
-    try {
-      if ((await send(port, '/weighted')).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`envoy did not become ready:\n${envoyOutput}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }, 30_000);
 
 afterAll(async () => {
-  if (envoy !== undefined && envoy.exitCode === null) {
-    const exited = new Promise((resolve) => envoy!.once('exit', resolve));
-    envoy.kill('SIGTERM');
-    await exited;
-  }
+  await envoy?.stop();
   for (const s of [...backends.map((b) => b.server), ...tlsServers]) {
     s.closeAllConnections();
     await new Promise<void>((resolve) => s.close(() => resolve()));
   }
-  if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
 describe('cluster policies through Envoy', () => {
