@@ -30,8 +30,7 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: Comp
   let rules: CompiledRule[] | undefined;
   let problems: RuleProblem[] | undefined;
   const refProblems: RefProblem[] = [];
-  const notes: Notes = { list: undefined };
-  const clusters: Clusters = { list: undefined };
+  const collected: Collected = { clusters: undefined, notes: undefined };
   const specRules = route.spec?.rules ?? DEFAULT_RULES;
   for (let index = 0; index < specRules.length; index++) {
     const rule = specRules[index] as HTTPRouteRule;
@@ -42,25 +41,23 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: Comp
     }
     const options = attached === NO_ATTACHED_OPTIONS ? undefined : ruleAttachedOptions(attached, rule.name);
     const withOptions = options ? fillRuleOptions(structure, options) : structure;
-    rules = append(rules, resolveRule(rule, index, withOptions, ctx, tables.backends, tables.extensionRefs, refProblems, notes, clusters));
+    rules = append(rules, resolveRule(rule, index, withOptions, ctx, tables.backends, tables.extensionRefs, refProblems, collected));
   }
   return {
     rules: rules ? exactList(rules) : NO_RULES,
     invalid: problems ?? NO_PROBLEMS,
     refProblems: refProblems.length > 0 ? refProblems : NO_REF_PROBLEMS,
-    notes: notes.list ?? NO_NOTES,
-    clusters: clusters.list ? exactList(dedupeClusters(clusters.list)) : NO_CLUSTERS,
+    notes: collected.notes ?? NO_NOTES,
+    clusters: collected.clusters ? exactList(dedupeClusters(collected.clusters)) : NO_CLUSTERS,
   };
 }
 
-/** Facts about resolved references, collected across rules (rare: made on the first). */
-interface Notes {
-  list: string[] | undefined;
-}
-
-/** The clusters of a route's rules, collected across rules. */
-interface Clusters {
-  list: ClusterUse[] | undefined;
+/** What a route's rules collect across rules: lists made by their first element (see append). */
+interface Collected {
+  /** The clusters the rules use. */
+  clusters: ClusterUse[] | undefined;
+  /** Facts about resolved references (rare). */
+  notes: string[] | undefined;
 }
 
 const NO_RULES: readonly CompiledRule[] = [];
@@ -173,8 +170,7 @@ function resolveRule(
   resolvers: BackendResolvers,
   policies: ExtensionRefPolicies,
   refProblems: RefProblem[],
-  notes: Notes,
-  clusters: Clusters,
+  collected: Collected,
 ): CompiledRule {
   const base: Mutable<CompiledRule> = { index, matches: s.matches, action: INTERNAL_ERROR };
   if (s.requestHeaders) base.requestHeaders = s.requestHeaders;
@@ -234,7 +230,7 @@ function resolveRule(
       invalidWeight += weight;
       continue;
     }
-    if (res.note !== undefined) notes.list = append(notes.list, `rule ${index}: ${res.note}`);
+    if (res.note !== undefined) collected.notes = append(collected.notes, `rule ${index}: ${res.note}`);
     if (weight <= 0) continue;
     // Consistent hashing needs the route to say what to hash: each backend's policies, once.
     if (res.hashPolicies) for (const h of res.hashPolicies) if (!hashPolicies?.some((x) => deepEqual(x, h))) hashPolicies = append(hashPolicies, h);
@@ -248,8 +244,8 @@ function resolveRule(
   }
 
   if (extensionFailed || backends === undefined) return base;
-  for (const c of backendClusters as ClusterUse[]) clusters.list = append(clusters.list, c);
-  if (mirrorClusters) for (const c of mirrorClusters) clusters.list = append(clusters.list, c);
+  for (const c of backendClusters as ClusterUse[]) collected.clusters = append(collected.clusters, c);
+  if (mirrorClusters) for (const c of mirrorClusters) collected.clusters = append(collected.clusters, c);
   const action: Mutable<ForwardActionIR> = { kind: 'forward', backends: exactList(backends) };
   if (options.urlRewrite) action.urlRewrite = options.urlRewrite;
   if (mirrors) action.mirrors = exactList(mirrors);
