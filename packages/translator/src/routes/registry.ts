@@ -4,7 +4,7 @@ import type { RouteGroupKind } from '@gantry/api';
 import { HTTP_ROUTE_KIND } from './http/kind.js';
 import type { RouteKind } from './route-kind.js';
 
-export const ROUTE_KINDS: readonly RouteKind[] = [HTTP_ROUTE_KIND as RouteKind];
+export const ROUTE_KINDS: readonly RouteKind[] = [HTTP_ROUTE_KIND];
 
 /** The route kinds a listener of this protocol takes when allowedRoutes.kinds is empty. */
 export function defaultRouteKinds(protocol: string): RouteGroupKind[] {
