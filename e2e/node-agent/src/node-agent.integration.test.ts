@@ -167,9 +167,11 @@ suite('node agent against a real control plane', () => {
   });
 
   it('runs a Deployment of the echo backend: bound, Running, Ready, with an address of the Pod range and its downward-API env', async () => {
+    // A readiness probe, so that Ready means serving (without one a Pod is Ready once its process
+    // starts, before the echo server listens: a request right then was refused on a busy machine).
     await createObject(kc, CORE_KINDS.Deployment, NS, {
       metadata: { name: 'echo' },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'echo' } }, template: echoPod('ignored', { labels: { app: 'echo' } }) },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'echo' } }, template: echoPod('ignored', { labels: { app: 'echo' }, readinessPort: 3000 }) },
     });
     let pods: PodJson[] = [];
     await waitFor(
