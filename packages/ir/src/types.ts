@@ -321,12 +321,16 @@ export interface UpstreamTlsIR {
   readonly sni?: string;
 }
 
-/** What a consistent-hash load balancer hashes on (Envoy RouteAction.hash_policy). */
-export type HashPolicyIR =
+/**
+ * What a consistent-hash load balancer hashes on (Envoy RouteAction.hash_policy). `terminal`: when
+ * this policy yields a hash, the later ones are not evaluated.
+ */
+export type HashPolicyIR = (
   | { readonly type: 'header'; readonly name: string }
   | { readonly type: 'cookie'; readonly name: string; readonly ttlMs?: number; readonly path?: string }
   | { readonly type: 'sourceIP' }
-  | { readonly type: 'queryParameter'; readonly name: string };
+  | { readonly type: 'queryParameter'; readonly name: string }
+) & { readonly terminal?: boolean };
 
 export interface ClusterEndpointsIR {
   readonly cluster: string;

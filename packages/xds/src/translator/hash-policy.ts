@@ -26,5 +26,5 @@ function hashPolicy(p: HashPolicyIR): DeepPartial<RouteAction_HashPolicy> {
 }
 
 export function hashPolicies(policies: readonly HashPolicyIR[]): DeepPartial<RouteAction_HashPolicy>[] {
-  return policies.map(hashPolicy);
+  return policies.map((p) => (p.terminal ? { ...hashPolicy(p), terminal: true } : hashPolicy(p)));
 }

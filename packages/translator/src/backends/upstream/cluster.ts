@@ -126,9 +126,10 @@ function hashPolicies(list: readonly HashPolicy[] | undefined, lb: string): Hash
     const where = `spec.loadBalancer.${lb}.hashPolicies[${i}]`;
     const set = (['header', 'cookie', 'sourceIP', 'queryParameter'] as const).filter((k) => p[k] !== undefined);
     if (set.length !== 1) return invalid(`${where}: set exactly one of header, cookie, sourceIP or queryParameter`);
-    if (p.header) out.push({ type: 'header', name: p.header.name.toLowerCase() });
-    else if (p.queryParameter) out.push({ type: 'queryParameter', name: p.queryParameter.name });
-    else if (p.sourceIP) out.push({ type: 'sourceIP' });
+    const terminal = p.terminal === true ? { terminal: true } : {};
+    if (p.header) out.push({ type: 'header', name: p.header.name.toLowerCase(), ...terminal });
+    else if (p.queryParameter) out.push({ type: 'queryParameter', name: p.queryParameter.name, ...terminal });
+    else if (p.sourceIP) out.push({ type: 'sourceIP', ...terminal });
     else if (p.cookie) {
       const cookie: Mutable<Extract<HashPolicyIR, { type: 'cookie' }>> = { type: 'cookie', name: p.cookie.name };
       if (p.cookie.ttl !== undefined) {
@@ -137,7 +138,7 @@ function hashPolicies(list: readonly HashPolicy[] | undefined, lb: string): Hash
         cookie.ttlMs = ms;
       }
       if (p.cookie.path !== undefined) cookie.path = p.cookie.path;
-      out.push(cookie);
+      out.push({ ...cookie, ...terminal });
     }
   }
   return out;
