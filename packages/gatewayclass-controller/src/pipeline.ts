@@ -21,6 +21,8 @@ export interface PipelineOptions {
   readonly controllerName?: string;
   /** The install namespace: Upstreams there may name Services in any namespace (default gantry-system). */
   readonly installNamespace?: string;
+  /** Refuse backendRefs to Services: routes must name Upstreams. */
+  readonly disableKubernetesDestinations?: boolean;
   /** Told how long each stage of a run took (metrics). */
   readonly onStage?: (stage: 'gateway' | 'xds', ms: number) => void;
 }
@@ -41,6 +43,7 @@ export class Pipeline {
     this.gateways = new GatewayTranslator({
       ...(opts.controllerName !== undefined ? { controllerName: opts.controllerName } : {}),
       ...(opts.installNamespace !== undefined ? { installNamespace: opts.installNamespace } : {}),
+      ...(opts.disableKubernetesDestinations ? { disableKubernetesDestinations: true } : {}),
     });
   }
 

@@ -301,6 +301,12 @@ describe('charts/gantry toggles', () => {
     expect(grants(rulesOf(only(off, 'ClusterRole'))).filter((g) => g.includes('upstreams'))).toEqual(['gateway.gantry.dev/upstreams list,watch']);
   });
 
+  it('settings.disableKubernetesDestinations passes --disable-kubernetes-destinations, off by default', async () => {
+    const on = await render(CHARTS.gantry, { values: { settings: { disableKubernetesDestinations: true } } });
+    expect(container(on).args).toContain('--disable-kubernetes-destinations');
+    expect(container(await render(CHARTS.gantry)).args).not.toContain('--disable-kubernetes-destinations');
+  });
+
   it('deployer.enabled=false passes --no-deploy and drops every deployer grant', async () => {
     const objects = await render(CHARTS.gantry, { values: { deployer: { enabled: false } } });
     expect(container(objects).args).toContain('--no-deploy');

@@ -32,6 +32,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
       // Service discovery (Services → Upstreams) arrives with the Upstream work; accepted now so
       // the chart's discovery.enabled renders a controller that starts.
       discovery: { type: 'boolean', default: false },
+      'disable-kubernetes-destinations': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -49,6 +50,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
   const controller = new Controller({
     kubeConfig: kc,
     installNamespace: values.namespace,
+    disableKubernetesDestinations: values['disable-kubernetes-destinations'],
     xdsBind: hostPort(values['xds-address'], '--xds-address'),
     ...(values['xds-advertise'] ? { xdsAdvertise: hostPort(values['xds-advertise'], '--xds-advertise') } : {}),
     admin: hostPort(values['admin-address'], '--admin-address'),

@@ -7,7 +7,7 @@ import { TRANSLATE_OUTPUTS, runTranslate, type TranslateOutput } from './transla
 const USAGE = `Usage:
   gantry controller [--kubeconfig PATH] [--xds-address HOST:PORT] [--xds-advertise HOST:PORT]
                    [--admin-address HOST:PORT] [--leader-elect] [--no-deploy] [--log-level LEVEL]
-                   [--namespace NS]
+                   [--namespace NS] [--disable-kubernetes-destinations]
   gantry translate -f FILE|DIR [-f ...] [--gateway NS/NAME] --output xds|status|bootstrap|ir
                    [--listen-address ADDR] [--admin-port PORT] [--namespace NS]
   gantry standalone --dir DIR [--listen-address ADDR] [--xds-port PORT] [--admin-port PORT]
@@ -15,6 +15,8 @@ const USAGE = `Usage:
 
   --namespace NS   the install namespace (controller: its own, POD_NAMESPACE; else gantry-system):
                    Upstreams there may name Services in any namespace
+  --disable-kubernetes-destinations
+                   (every mode) refuse backendRefs to Services: routes must name Upstreams
 `;
 
 
@@ -52,6 +54,7 @@ async function translateCommand(args: string[]): Promise<number> {
       'listen-address': { type: 'string', default: '0.0.0.0' },
       'admin-port': { type: 'string', default: '19000' },
       namespace: { type: 'string', default: 'gantry-system' },
+      'disable-kubernetes-destinations': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -65,6 +68,7 @@ async function translateCommand(args: string[]): Promise<number> {
     listenAddress: values['listen-address'],
     adminPort: parsePort(values['admin-port'], '--admin-port'),
     installNamespace: values.namespace,
+    disableKubernetesDestinations: values['disable-kubernetes-destinations'],
   });
   if (!result.ok) {
     process.stderr.write(`gantry translate: ${result.stderr}\n`);

@@ -24,6 +24,7 @@ export async function standaloneCommand(args: string[]): Promise<number> {
       'log-level': { type: 'string', default: 'info' },
       sotw: { type: 'boolean', default: false },
       namespace: { type: 'string', default: 'gantry-system' },
+      'disable-kubernetes-destinations': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -37,6 +38,7 @@ export async function standaloneCommand(args: string[]): Promise<number> {
     envoyLogLevel: values['envoy-log-level'],
     sotw: values.sotw,
     installNamespace: values.namespace,
+    disableKubernetesDestinations: values['disable-kubernetes-destinations'],
   });
   await runtime.start();
 

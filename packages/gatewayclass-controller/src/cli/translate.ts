@@ -21,6 +21,8 @@ export interface TranslateArgs {
   readonly adminPort: number;
   /** The install namespace: its Upstreams may name Services in any namespace (default gantry-system). */
   readonly installNamespace?: string;
+  /** Refuse backendRefs to Services: routes must name Upstreams. */
+  readonly disableKubernetesDestinations?: boolean;
 }
 
 /** What the command prints, or the error it exits with. */
@@ -33,7 +35,10 @@ export async function runTranslate(args: TranslateArgs): Promise<CommandResult> 
   if (errors.length > 0) {
     return { ok: false, stderr: errors.map(formatManifestError).join('\n') };
   }
-  const result = translate(buildSnapshot(objects), args.installNamespace !== undefined ? { installNamespace: args.installNamespace } : {});
+  const result = translate(buildSnapshot(objects), {
+    ...(args.installNamespace !== undefined ? { installNamespace: args.installNamespace } : {}),
+    ...(args.disableKubernetesDestinations ? { disableKubernetesDestinations: true } : {}),
+  });
 
   if (args.output === 'status') return { ok: true, stdout: statusYaml(result.statuses) };
 

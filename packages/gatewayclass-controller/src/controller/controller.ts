@@ -24,6 +24,8 @@ export interface ControllerOptions {
   readonly controllerName?: string;
   /** The controller's namespace: its Upstreams may name Services in any namespace. */
   readonly installNamespace?: string;
+  /** Refuse backendRefs to Services: routes must name Upstreams. */
+  readonly disableKubernetesDestinations?: boolean;
   /** Where the ADS server listens. */
   readonly xdsBind?: { readonly host: string; readonly port: number };
   /** Where Envoys reach the ADS server (the xDS Service); required for the deployer. */
@@ -88,6 +90,7 @@ export class Controller {
       listenAddress: opts.envoyListenAddress ?? '0.0.0.0',
       controllerName,
       ...(opts.installNamespace !== undefined ? { installNamespace: opts.installNamespace } : {}),
+      ...(opts.disableKubernetesDestinations ? { disableKubernetesDestinations: true } : {}),
       onStage: (stage, ms) => this.metrics.translationDuration.observe({ stage }, ms / 1000),
     });
     const deploy = opts.deploy ?? true;

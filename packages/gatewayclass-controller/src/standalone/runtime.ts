@@ -21,6 +21,8 @@ export interface StandaloneOptions {
   readonly envoyLogLevel?: string;
   /** The install namespace: its Upstreams may name Services in any namespace (default gantry-system). */
   readonly installNamespace?: string;
+  /** Refuse backendRefs to Services: routes must name Upstreams. */
+  readonly disableKubernetesDestinations?: boolean;
   /** Use state-of-the-world xDS instead of delta. */
   readonly sotw?: boolean;
 }
@@ -46,6 +48,7 @@ export class StandaloneRuntime {
       sink: this.cache,
       listenAddress: opts.listenAddress,
       ...(opts.installNamespace !== undefined ? { installNamespace: opts.installNamespace } : {}),
+      ...(opts.disableKubernetesDestinations ? { disableKubernetesDestinations: true } : {}),
     });
     this.nextAdminPort = opts.adminPortBase ?? 19000;
     this.server.on('nack', (gateway, typeUrl, version, nodeId, message) => {

@@ -20,6 +20,8 @@ export interface BackendContext {
    * may name Services in any namespace.
    */
   readonly installNamespace: string;
+  /** Routes may name Services directly (false: only Upstreams; the switch of the same name). */
+  readonly kubernetesDestinations: boolean;
 }
 
 export type BackendResolution =

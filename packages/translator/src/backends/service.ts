@@ -22,6 +22,13 @@ export const serviceResolver: BackendResolver = {
   kind: 'Service',
   resolve(ref, ctx) {
     const ns = ref.namespace ?? ctx.fromNamespace;
+    if (!ctx.kubernetesDestinations) {
+      return {
+        ok: false,
+        reason: Reason.InvalidKind,
+        message: `backendRef to ${serviceWhere(ns, ref.name)}: routing to Services directly is disabled (disableKubernetesDestinations); route to an Upstream instead ({group: gateway.gantry.dev, kind: Upstream}), e.g. one with spec.kube naming this Service`,
+      };
+    }
     if (ref.port === undefined) return { ok: false, reason: Reason.UnsupportedValue, message: `backendRef to ${serviceWhere(ns, ref.name)} needs a port` };
     if (ns !== ctx.fromNamespace) {
       const allowed = referenceAllowed(

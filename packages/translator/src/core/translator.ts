@@ -53,6 +53,8 @@ export interface GatewayTranslatorOptions {
   readonly routeKinds?: readonly RouteKind[];
   /** Where the controller is installed: its Upstreams may name Services anywhere. Default gantry-system. */
   readonly installNamespace?: string;
+  /** Refuse backendRefs to Services: routes must name Upstreams (default false). */
+  readonly disableKubernetesDestinations?: boolean;
 }
 
 export const DEFAULT_INSTALL_NAMESPACE = 'gantry-system';
@@ -76,6 +78,7 @@ interface ContextRecord {
 export class GatewayTranslator {
   private readonly controllerName: string;
   private readonly installNamespace: string;
+  private readonly kubernetesDestinations: boolean;
   private readonly tables: CompileTables;
 
   private readonly classes = new IdentityIndex<GatewayClass>(nameKey);
@@ -116,6 +119,7 @@ export class GatewayTranslator {
   constructor(opts: GatewayTranslatorOptions = {}) {
     this.controllerName = opts.controllerName ?? CONTROLLER_NAME;
     this.installNamespace = opts.installNamespace ?? DEFAULT_INSTALL_NAMESPACE;
+    this.kubernetesDestinations = opts.disableKubernetesDestinations !== true;
     this.tables = {
       backends: opts.backendResolvers ? new Map([...DEFAULT_BACKEND_RESOLVERS, ...opts.backendResolvers]) : DEFAULT_BACKEND_RESOLVERS,
       extensionRefs: opts.extensionRefPolicies
@@ -304,6 +308,7 @@ export class GatewayTranslator {
       cluster: this.clusters.intern,
       clusterLike: this.clusters.internLike,
       installNamespace: this.installNamespace,
+      kubernetesDestinations: this.kubernetesDestinations,
       common: this.commonConditions,
     };
     for (const key of dirty) {

@@ -21,6 +21,7 @@ export interface RouteTranslationOptions {
   readonly cluster: BackendContext['cluster'];
   readonly clusterLike: BackendContext['clusterLike'];
   readonly installNamespace: string;
+  readonly kubernetesDestinations: boolean;
   /** The translator's interned all-good conditions (see CommonConditions). */
   readonly common: CommonConditions;
 }
@@ -93,6 +94,7 @@ export class RouteTranslation {
     }
     const ctx: BackendContext = {
       fromKind: kind.kind, fromNamespace: ns, lookups, cluster: opts.cluster, clusterLike: opts.clusterLike, installNamespace: opts.installNamespace,
+      kubernetesDestinations: opts.kubernetesDestinations,
     };
     const compiled = kind.compile(route, ctx, opts.tables);
     this.rules = compiled.rules;
