@@ -3,7 +3,7 @@
 // Service, still work.
 import { describe, expect, it } from '@jest/globals';
 import { translate } from '../index.js';
-import { snapshotFromYaml } from '../testing/index.js';
+import { routesOf, snapshotFromYaml } from '../testing/index.js';
 
 const INPUT = `
 apiVersion: gateway.networking.k8s.io/v1
@@ -41,7 +41,7 @@ spec:
 function outcome(disable: boolean) {
   const result = translate(snapshotFromYaml(INPUT), { disableKubernetesDestinations: disable });
   const ir = result.gateways.get('default/gw');
-  const routes = (ir?.listeners ?? []).flatMap((l) => l.filterChains.flatMap((c) => c.routeConfig.virtualHosts.flatMap((v) => [...v.routes])));
+  const routes = routesOf(ir);
   const action = (path: string) => routes.find((r) => r.match.path.value === path)?.action;
   const route = result.statuses.find((s) => s.kind === 'HTTPRoute');
   const resolved = route?.kind === 'HTTPRoute' ? route.status.parents?.[0]?.conditions.find((c) => c.type === 'ResolvedRefs') : undefined;

@@ -46,7 +46,7 @@ export class ClusterTable {
   /** A used cluster's endpoints (the assemblers ask for each cluster they place). */
   readonly endpointsOf = (use: ClusterUse): ClusterEndpointsIR => {
     const name = use.cluster.name;
-    if (use.source.kind === 'ownHosts') return this.ownHosts(name);
+    if (use.source.kind === 'ownHosts') return this.ownHosts(use);
     const { serviceKey, portName } = use.source;
     let rec = this.records.get(name);
     if (rec?.endpoints && rec.serviceKey === serviceKey && rec.portName === portName) return rec.endpoints;
@@ -64,9 +64,11 @@ export class ClusterTable {
    * The endpoints entry of a cluster with hosts of its own: empty, and left out of the GatewayIR
    * (the assembler keeps one entry per cluster to stay aligned; see GatewayAssembler.finish).
    */
-  private ownHosts(name: string): ClusterEndpointsIR {
+  private ownHosts(use: ClusterUse): ClusterEndpointsIR {
+    const name = use.cluster.name;
     let rec = this.records.get(name);
-    if (!rec) this.records.set(name, (rec = { ir: { name, protocol: 'http1' }, serviceKey: undefined, portName: '', endpoints: undefined }));
+    // A pruned record comes back with its cluster.
+    if (!rec) this.records.set(name, (rec = { ir: use.cluster, serviceKey: undefined, portName: '', endpoints: undefined }));
     if (rec.serviceKey !== undefined) this.services.moveCluster(name, rec.serviceKey, undefined);
     rec.serviceKey = undefined;
     if (!rec.endpoints || rec.endpoints.endpoints.length > 0) rec.endpoints = { cluster: name, endpoints: [] };

@@ -1,11 +1,11 @@
 // The translator's caches must only save work: after any sequence of changes the result equals a
 // fresh translation, and the IR objects a change did not touch keep their identity.
 import { describe, expect, it } from '@jest/globals';
-import { validate, type GatewayIR, type RouteIR, type VirtualHostIR } from '@gantry/ir';
+import { validate, type GatewayIR, type VirtualHostIR } from '@gantry/ir';
 import type { EndpointSlice, Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceGrant, Secret, Service, Snapshot } from '@gantry/api';
 import { TypeUrl, XdsTranslator, diffResourceSets, translateXds, type XdsSnapshot } from '@gantry/xds';
 import { GatewayTranslator, translate } from '../index.js';
-import { printable, toYaml } from '../testing/index.js';
+import { printable, routesOf, toYaml } from '../testing/index.js';
 
 const gatewayClass: GatewayClass = {
   apiVersion: 'gateway.networking.k8s.io/v1',
@@ -75,9 +75,6 @@ function snapshot(parts: Partial<Snapshot>): Snapshot {
   };
 }
 
-function allRoutes(ir: GatewayIR): RouteIR[] {
-  return ir.listeners.flatMap((l) => l.filterChains.flatMap((fc) => fc.routeConfig.virtualHosts.flatMap((vh) => [...vh.routes])));
-}
 
 function vhost(ir: GatewayIR, name: string): VirtualHostIR {
   for (const l of ir.listeners) for (const fc of l.filterChains) for (const vh of fc.routeConfig.virtualHosts) if (vh.name === name) return vh;
@@ -171,8 +168,8 @@ describe('structural sharing', () => {
     const ir2 = t.translate({ ...base, gateways: [gw2] }).gateways.get('default/gw') as GatewayIR;
     expect(ir2.listeners.map((l) => l.name)).toEqual(['http-80', 'http-8080']);
     expect(ir2.listeners[0]).toBe(ir1.listeners[0]);
-    const routes1 = new Set(allRoutes(ir1));
-    for (const r of allRoutes(ir2).filter((r) => ir2.listeners[0]?.filterChains[0]?.routeConfig.virtualHosts.some((vh) => vh.routes.includes(r)))) {
+    const routes1 = new Set(routesOf(ir1));
+    for (const r of routesOf(ir2).filter((r) => ir2.listeners[0]?.filterChains[0]?.routeConfig.virtualHosts.some((vh) => vh.routes.includes(r)))) {
       expect(routes1.has(r)).toBe(true);
     }
   });

@@ -2,10 +2,10 @@
 // an ExtensionRef policy, a targetRef policy, and a backend kind that selects Services by labels.
 // Each must work end to end, and a change to what it read must re-translate the route.
 import { describe, expect, it } from '@jest/globals';
-import type { ForwardActionIR, GatewayIR, RouteIR } from '@gantry/ir';
+import type { ForwardActionIR, GatewayIR } from '@gantry/ir';
 import type { HTTPRoute, HTTPRouteRule, KubeObject, Service, Snapshot } from '@gantry/api';
 import { GatewayTranslator, type BackendResolver } from '../index.js';
-import { snapshotFromYaml } from '../testing/index.js';
+import { routesOf, snapshotFromYaml } from '../testing/index.js';
 import type { RoutePolicy, RuleOptions } from './policy.js';
 import { Reason } from '../status/conditions.js';
 
@@ -59,10 +59,6 @@ function policyObject(kind: string, name: string, spec: Record<string, unknown>,
 
 function withObjects(base: Snapshot, routes: HTTPRoute[], others: KubeObject[], services?: Service[]): Snapshot {
   return { ...base, httpRoutes: routes, others, ...(services ? { services } : {}) };
-}
-
-function routesOf(ir: GatewayIR | undefined): RouteIR[] {
-  return (ir?.listeners ?? []).flatMap((l) => l.filterChains.flatMap((c) => c.routeConfig.virtualHosts.flatMap((v) => [...v.routes])));
 }
 
 const toWeb = { backendRefs: [{ name: 'web', port: 80 }] };

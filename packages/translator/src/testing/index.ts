@@ -2,7 +2,7 @@
 // "default"), and the printable form of a translation used by the golden files. Not the CLI
 // loader (that one reports errors to users); this one trusts its input.
 import { parseAllDocuments, stringify } from 'yaml';
-import { redactIR, type GatewayIR } from '@gantry/ir';
+import { redactIR, type GatewayIR, type RouteIR } from '@gantry/ir';
 import { kindSpec, snapshotOf, type KubeObject, type Snapshot } from '@gantry/api';
 import type { TranslationResult } from '../core/translator.js';
 
@@ -42,4 +42,9 @@ export function printable(result: TranslationResult, opts: { features?: boolean 
 
 export function toYaml(value: unknown): string {
   return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** Every route of a Gateway's IR, across listeners, filter chains and virtual hosts. */
+export function routesOf(ir: GatewayIR | undefined): RouteIR[] {
+  return (ir?.listeners ?? []).flatMap((l) => l.filterChains.flatMap((c) => c.routeConfig.virtualHosts.flatMap((v) => [...v.routes])));
 }

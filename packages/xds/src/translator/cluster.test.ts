@@ -3,6 +3,7 @@ import type { ClusterIR } from '@gantry/ir';
 import { Cluster } from '@gantry/envoy-xds-proto';
 import { CLUSTER_FIELDS, ClusterEncoder, buildCluster, clusterTemplate, templateKey } from './cluster.js';
 import { encodeMessage } from './wire.js';
+import { prng, withField } from '../testing/samples.js';
 
 // Values to try for every field of ClusterIR. Typed over all of its keys, so a field added to the
 // IR does not compile until it has samples here (and a role in CLUSTER_FIELDS).
@@ -54,19 +55,7 @@ const SAMPLES: { readonly [K in keyof Required<ClusterIR>]: readonly ClusterIR[K
 /** The fields that existed before Upstreams: every combination of them is tried. */
 const CROSSED: readonly (keyof ClusterIR)[] = ['name', 'protocol', 'connectTimeoutMs'];
 
-function withField<T, K extends keyof T>(base: T, field: K, value: T[K]): T {
-  return { ...base, [field]: value };
-}
 
-/** A deterministic PRNG (mulberry32): the same clusters on every run. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function setRandom<K extends keyof ClusterIR>(c: ClusterIR, field: K, random: () => number): ClusterIR {
   const values = SAMPLES[field];

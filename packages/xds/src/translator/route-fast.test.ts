@@ -5,6 +5,7 @@ import { buildRoute, type ListenerContext } from './route.js';
 import { isSimpleRoute, writeSimpleRoute } from './route-fast.js';
 import { goldenCases } from './testing/index.js';
 import { encodeMessage, sharedWriter } from './wire.js';
+import { prng, withField } from '../testing/samples.js';
 
 function simple(name: string, type: RouteIR['match']['path']['type'], value: string, cluster = 'kube/ns/svc/80'): RouteIR {
   return { name, match: { path: { type, value } }, action: { kind: 'forward', backends: [{ cluster, weight: 1 }] } };
@@ -28,24 +29,12 @@ function general(r: RouteIR, l: ListenerContext = listener): Buffer {
 // typed over all their keys, so a field added to them does not compile until it has samples here.
 type Samples<T> = { readonly [K in keyof T]-?: readonly Exclude<T[K], undefined>[] };
 
-function withField<T, K extends keyof T>(base: T, field: K, value: T[K]): T {
-  return { ...base, [field]: value };
-}
 
 /** The base with each field set to each of its samples, one field at a time. */
 function variants<T extends object>(base: T, samples: Samples<T>): T[] {
   return (Object.keys(samples) as (keyof T)[]).flatMap((field) => samples[field].map((v) => withField(base, field, v)));
 }
 
-/** A deterministic PRNG (mulberry32): the same routes on every run. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = prng(8);
 
