@@ -2,7 +2,7 @@ export { CORE_KINDS, apiVersionOf, collectionPath, objectPath, objectKey, type K
 export { silentLogger, type Logger, type LogFields } from './logger.js';
 export type { KubeObjectLike, ObjectMetaLike, Json, JsonObject } from './objects.js';
 export { Backoff, DEFAULT_BACKOFF, jittered, type BackoffOptions } from './backoff.js';
-export { stripObject, deepFreeze, LAST_APPLIED_ANNOTATION } from './strip.js';
+export { stripObject, stripToMetadata, deepFreeze, LAST_APPLIED_ANNOTATION } from './strip.js';
 export { KubeApiError, requestJson, requestOk, type RequestOptions, type JsonResponse } from './rest.js';
 export {
   ResilientWatch,
