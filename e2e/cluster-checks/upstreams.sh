@@ -57,6 +57,8 @@ EOF
 }
 
 log "Deployments reviews-v1 and reviews-v2 (2 Pods each) behind Service reviews; Upstreams in gantry-system"
+# A previous run's namespace may still be terminating.
+k delete namespace "$NS" --ignore-not-found --wait=true --timeout=90s >/dev/null || fail "namespace $NS from a previous run does not go away"
 k create namespace "$NS" >/dev/null
 {
   deployment v1 v1 2
