@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fails if the committed generated code differs from what the generators produce now: the Envoy
 # protos (hack/generate-protos.sh: stale after a change to hack/protos.txt, the generator options,
-# or a pinned version) and Gantry's CRDs (hack/generate-crds.mjs, from @gantry/api).
+# or a pinned version), Gantry's CRDs (hack/generate-crds.mjs, from @gantry/api) and the vendored
+# Gateway API CRDs (hack/generate-gateway-api-crds.sh).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,3 +30,13 @@ if ! diff -r -q "$ROOT/charts/gantry-crds/templates" "$TMP/crds" >"$TMP/crds-dif
   exit 1
 fi
 echo "generated CRDs are up to date (charts/gantry-crds/templates)"
+
+# The vendored Gateway API CRDs (hack/generate-gateway-api-crds.sh), with their license.
+bash "$ROOT/hack/generate-gateway-api-crds.sh" --out "$TMP/gateway-api" --license-out "$TMP/gateway-api-LICENSE" >/dev/null
+if ! diff -r -q "$ROOT/charts/gantry-crds/templates/gateway-api" "$TMP/gateway-api" >"$TMP/gwapi-diff.txt" ||
+  ! cmp -s "$ROOT/charts/gantry-crds/licenses/gateway-api/LICENSE" "$TMP/gateway-api-LICENSE"; then
+  echo "error: charts/gantry-crds/templates/gateway-api is stale; run 'bash hack/generate-gateway-api-crds.sh' and commit the result." >&2
+  sed -e "s|$TMP/gateway-api|<fresh>|g" -e "s|$ROOT/||g" "$TMP/gwapi-diff.txt" | head -50 >&2
+  exit 1
+fi
+echo "vendored Gateway API CRDs are up to date (charts/gantry-crds/templates/gateway-api)"

@@ -362,6 +362,28 @@ describe('charts/gantry-crds', () => {
     expect(objects.map((o) => o.metadata.name).sort()).toEqual(expected);
   });
 
+  it('adds the vendored Gateway API v1.6.1 experimental CRDs with gatewayAPI.install, kept on uninstall', async () => {
+    const vendored = readdirSync(join(CHARTS.crds, 'templates', 'gateway-api')).filter((f) => f.endsWith('.yaml'));
+    const crdFiles = vendored.filter((f) => !f.includes('_vap_'));
+    const objects = await render(CHARTS.crds, { values: { gatewayAPI: { install: true } } });
+    const gatewayApi = objects.filter((o) => (o['spec'] as { group?: string } | undefined)?.group?.startsWith('gateway.networking.'));
+    expect(gatewayApi.map((o) => o.metadata.name)).toEqual(expect.arrayContaining(['gatewayclasses.gateway.networking.k8s.io', 'gateways.gateway.networking.k8s.io', 'httproutes.gateway.networking.k8s.io', 'referencegrants.gateway.networking.k8s.io']));
+    expect(gatewayApi).toHaveLength(crdFiles.length);
+    for (const o of gatewayApi) {
+      expect(o.kind).toBe('CustomResourceDefinition');
+      expect(o.metadata.annotations?.['gateway.networking.k8s.io/bundle-version']).toBe('v1.6.1');
+      expect(o.metadata.annotations?.['gateway.networking.k8s.io/channel']).toBe('experimental');
+      expect(o.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+    }
+    // The admission policy only where the cluster serves its API.
+    expect(ofKind(objects, 'ValidatingAdmissionPolicy')).toHaveLength(0);
+    const withVap = await render(CHARTS.crds, { values: { gatewayAPI: { install: true } }, apiVersions: ['admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy'] });
+    expect(ofKind(withVap, 'ValidatingAdmissionPolicy').map((o) => o.metadata.name)).toEqual(['safe-upgrades.gateway.networking.k8s.io']);
+    expect(ofKind(withVap, 'ValidatingAdmissionPolicyBinding')).toHaveLength(1);
+    const notKept = await render(CHARTS.crds, { values: { gatewayAPI: { install: true, keepOnUninstall: false } } });
+    for (const o of ofKind(notKept, 'CustomResourceDefinition')) expect(o.metadata.annotations?.['helm.sh/resource-policy']).toBeUndefined();
+  });
+
   it('keeps its templates plain YAML (hack/cluster-up.sh applies them as files)', () => {
     const dir = join(CHARTS.crds, 'templates');
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));

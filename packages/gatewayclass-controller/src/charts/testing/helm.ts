@@ -58,6 +58,8 @@ export interface TemplateOptions {
   readonly release?: string;
   readonly namespace?: string;
   readonly values?: Readonly<Record<string, unknown>>;
+  /** Extra API versions the pretend cluster serves (`helm template --api-versions`). */
+  readonly apiVersions?: readonly string[];
 }
 
 /** `helm template` of a chart; a failure comes back with helm's message. */
@@ -66,7 +68,7 @@ export async function template(chart: string, opts: TemplateOptions = {}): Promi
   try {
     const valuesFile = join(dir, 'values.json');
     writeFileSync(valuesFile, JSON.stringify(opts.values ?? {}));
-    const r = await helm(['template', opts.release ?? 'gantry', chart, '--namespace', opts.namespace ?? 'gantry-system', '--values', valuesFile]);
+    const r = await helm(['template', opts.release ?? 'gantry', chart, '--namespace', opts.namespace ?? 'gantry-system', '--values', valuesFile, ...(opts.apiVersions ?? []).flatMap((v) => ['--api-versions', v])]);
     if (r.code !== 0) return { ok: false, error: r.stderr };
     return { ok: true, objects: parseManifests(r.stdout) };
   } finally {
