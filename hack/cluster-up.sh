@@ -21,6 +21,11 @@
 #                        runs Pods as processes; needs root; more settings there)
 #   GANTRY_CLUSTER_GANTRY=0              no Gantry (hack/lib/gantry-local.sh: the chart's
 #                        RBAC and GatewayClass, the controller from the working tree)
+#   GANTRY_CLUSTER_INSTALL=helm          for a new state dir: `helm install` charts/gantry-crds
+#                        (with the Gateway API CRDs) and charts/gantry, the controller Deployment
+#                        run as a Pod by the node agent (hack/lib/gantry-helm.sh). Default: local
+#   GANTRY_CLUSTER_SERVICE_CIDR          Service range of a new state dir (default 10.96.0.0/16);
+#                        give each cluster on the machine that serves ClusterIPs its own
 #   GANTRY_CLUSTER_ETCD_NO_FSYNC=1       etcd --unsafe-no-fsync (throwaway clusters)
 #   GANTRY_CLUSTER_OWNER_PID=PID         tear down and purge when PID exits
 #   GANTRY_KUBE_BIN_DIR, GANTRY_ETCD, GANTRY_GATEWAY_API_CRDS
@@ -34,6 +39,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/node-agent.sh"
 # shellcheck source=hack/lib/gantry-local.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/gantry-local.sh"
+# shellcheck source=hack/lib/gantry-helm.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/gantry-helm.sh"
 LOG_PREFIX=cluster-up
 
 # A failed start leaves nothing of its own running (what was already up stays).
@@ -54,6 +61,8 @@ ensure_command flock util-linux
 
 cluster_lock
 cluster_resolve_binaries
+cluster_service_settings
+install_mode="$(gantry_install_mode)"
 pki_ensure "$CLUSTER_DIR/pki"
 cluster_ports
 
@@ -85,17 +94,28 @@ if [[ "${GANTRY_CLUSTER_CONTROLLER_MANAGER:-1}" == 1 ]]; then
   cluster_start_controller_manager
 fi
 if [[ "${GANTRY_CLUSTER_CRDS:-1}" == 1 ]]; then
-  cluster_install_crds
+  if [[ "$install_mode" == helm ]]; then
+    cluster_helm_install_crds # the Gateway API CRDs through charts/gantry-crds
+  else
+    cluster_install_crds
+  fi
 fi
 if [[ "${GANTRY_CLUSTER_CONTROLLER_MANAGER:-1}" == 1 ]]; then
   cluster_wait_controller_manager 60
+fi
+if [[ "$install_mode" == helm ]] && gantry_enabled; then
+  gantry_build_controller # what the node agent runs for the chart's image
 fi
 if node_agent_enabled; then
   cluster_start_node_agent
   cluster_wait_node_ready 60
 fi
 # Gantry as charts/gantry installs it, the controller from the working tree (lib/gantry-local.sh).
-if gantry_enabled; then
+if gantry_enabled && [[ "$install_mode" == helm ]]; then
+  # Gantry installed by Helm, the controller a Pod (lib/gantry-helm.sh).
+  cluster_helm_install_gantry
+  cluster_wait_gantry_helm_ready 90
+elif gantry_enabled; then
   cluster_start_gantry
   cluster_wait_gantry_ready 90
 fi

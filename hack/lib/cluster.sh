@@ -8,6 +8,7 @@
 #   pki/                         certificates and keys (hack/lib/pki.sh)
 #   etcd/                        etcd data
 #   ports.env                    the ports chosen on the first start, reused after
+#   service.env                  the Service CIDR chosen on the first start (SERVICE_CIDR)
 #   admin.kubeconfig             what users and tests use (system:masters)
 #   controller-manager.kubeconfig
 #   <component>.pid, logs/<component>.log
@@ -27,7 +28,10 @@ CLUSTER_DIR="${GANTRY_CLUSTER_DIR:-$REPO_DIR/.cache/cluster}"
 CLUSTER_DIR="$(realpath -m "$CLUSTER_DIR")"
 # Exported: the owner watch runs cluster-down.sh, which must find the same dir.
 export GANTRY_CLUSTER_DIR="$CLUSTER_DIR"
-SERVICE_CIDR="10.96.0.0/16" # PKI_SERVICE_IP (pki.sh) is its first address
+# The Service range: GANTRY_CLUSTER_SERVICE_CIDR for a new state dir (default 10.96.0.0/16), then
+# as recorded in service.env (cluster_service_settings). PKI_SERVICE_IP (pki.sh) is its first
+# address, the `kubernetes` Service's ClusterIP, named in the API server's certificate.
+SERVICE_CIDR="10.96.0.0/16"
 # Ports are picked below the kernel's ephemeral range (32768+), so they never
 # collide with the local end of an outgoing connection.
 PORT_RANGE_START=20000
@@ -190,6 +194,27 @@ cluster_ports() {
     return 0
   fi
   cluster_pick_ports
+}
+
+# SERVICE_CIDR and PKI_SERVICE_IP for this state dir. Local clusters on one machine that serve
+# ClusterIPs on their bridges (the node agent without --no-cluster-ips) need Service ranges that
+# do not overlap, or two of them may want the same address:port on the host.
+cluster_service_settings() {
+  if [[ -s "$CLUSTER_DIR/service.env" ]]; then
+    # shellcheck source=/dev/null
+    source "$CLUSTER_DIR/service.env"
+  else
+    SERVICE_CIDR="${GANTRY_CLUSTER_SERVICE_CIDR:-10.96.0.0/16}"
+    mkdir -p "$CLUSTER_DIR"
+    printf 'SERVICE_CIDR=%s\n' "$SERVICE_CIDR" >"$CLUSTER_DIR/service.env"
+  fi
+  [[ "$SERVICE_CIDR" =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)\.([0-9]+)/([0-9]+)$ ]] ||
+    die "Service CIDR must be IPv4 a.b.c.d/n: $SERVICE_CIDR"
+  local -a o=("${BASH_REMATCH[@]:1:5}")
+  ((o[4] >= 12 && o[4] <= 28)) || die "Service CIDR prefix must be /12 to /28: $SERVICE_CIDR"
+  local n=$(((o[0] << 24 | o[1] << 16 | o[2] << 8 | o[3]) & ~((1 << (32 - o[4])) - 1) & 0xffffffff))
+  n=$((n + 1))
+  PKI_SERVICE_IP="$((n >> 24 & 255)).$((n >> 16 & 255)).$((n >> 8 & 255)).$((n & 255))"
 }
 
 cluster_pick_ports() {

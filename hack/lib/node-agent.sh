@@ -13,6 +13,10 @@
 #   GANTRY_NODE_NAME (gantry-node), GANTRY_NODE_BRIDGE (gantry0),
 #   GANTRY_NODE_POD_CIDR (10.244.0.0/16), GANTRY_NODE_LB_CIDR (10.245.0.0/24)
 #   GANTRY_NODE_AGENT_ARGS        extra arguments (e.g. "--restart-backoff-ms 1000")
+# The image of Gantry's controller (charts/gantry's `gantry:<tag>`) always runs the working tree's
+# build (--gantry-controller). In Helm mode (lib/gantry-helm.sh) the agent also forwards the
+# `kubernetes` ClusterIP to the API server with KUBERNETES_SERVICE_HOST/PORT in every container
+# (--api-service), and gives Pods an /etc/hosts naming Service ClusterIPs (--service-hosts).
 
 NODE_AGENT_MAIN="$REPO_DIR/e2e/node-agent/dist/main.js"
 
@@ -56,6 +60,9 @@ cluster_start_node_agent() {
   local -a extra=()
   # shellcheck disable=SC2206 # word splitting intended: a list of arguments
   [[ -n "${GANTRY_NODE_AGENT_ARGS:-}" ]] && extra=(${GANTRY_NODE_AGENT_ARGS})
+  if gantry_helm_mode; then
+    extra+=(--api-service --service-hosts)
+  fi
   log "starting the node agent ($NODE_NAME on bridge $NODE_BRIDGE, Pods $NODE_POD_CIDR, LoadBalancers $NODE_LB_CIDR)"
   cluster_spawn node-agent node "$NODE_AGENT_MAIN" \
     --kubeconfig "$CLUSTER_DIR/admin.kubeconfig" \
@@ -67,6 +74,7 @@ cluster_start_node_agent() {
     --lb-cidr "$NODE_LB_CIDR" \
     --echo-basic "$echo_basic" \
     --envoy "$envoy" \
+    --gantry-controller "$REPO_DIR/packages/gatewayclass-controller/dist/cli/main.js" \
     "${extra[@]}"
 }
 

@@ -33,6 +33,17 @@ export interface AgentOptions {
   readonly lbCidr: string;
   readonly kubeletPort: number;
   readonly clusterIPs: boolean;
+  /**
+   * What the kubelet and kube-proxy give Pods for in-cluster clients: `default/kubernetes` served
+   * on its ClusterIP (forwarded to the kubeconfig's API server) and KUBERNETES_SERVICE_HOST/PORT
+   * in every container. Off by default.
+   */
+  readonly apiService?: boolean;
+  /**
+   * Every container (but hostNetwork ones) gets an /etc/hosts naming the served ClusterIPs
+   * `<svc>.<ns>.svc[.cluster.local]`, a stand-in for cluster DNS. Off by default.
+   */
+  readonly serviceHosts?: boolean;
   readonly bindPods: boolean;
   readonly caCertFile?: string;
   readonly caKeyFile?: string;
@@ -88,6 +99,16 @@ export class NodeAgent {
     try {
       await network.setUp();
       const labels = nodeLabels(opts.nodeName);
+      const hostsFile = opts.serviceHosts ? join(opts.stateDir, 'hosts') : undefined;
+      const apiServer = opts.apiService ? apiServerEndpoint(opts.kubeConfig) : undefined;
+      const services = new ServiceProxier(opts.kubeConfig, {
+        network,
+        lbIpam: new Ipam(lbCidr),
+        clusterIPs: opts.clusterIPs,
+        ...(apiServer ? { apiServer } : {}),
+        ...(hostsFile ? { hostsFile } : {}),
+        log,
+      });
       const pods = new PodManager(
         opts.kubeConfig,
         {
@@ -103,6 +124,8 @@ export class NodeAgent {
           backoff: opts.backoff ?? KUBELET_BACKOFF,
           log,
           retryMs: opts.retryMs ?? 2000,
+          ...(apiServer ? { serviceEnv: () => services.kubernetesServiceEnv() } : {}),
+          ...(hostsFile ? { hostsFile } : {}),
         },
         log,
       );
@@ -143,7 +166,6 @@ export class NodeAgent {
       await registration.start();
       cleanups.push(() => registration.stop());
 
-      const services = new ServiceProxier(opts.kubeConfig, { network, lbIpam: new Ipam(lbCidr), clusterIPs: opts.clusterIPs, log });
       await services.start();
       cleanups.push(() => services.stop());
       await pods.start();
@@ -185,6 +207,15 @@ export class NodeAgent {
     })();
     return this.stopping;
   }
+}
+
+/** The API server of the kubeconfig as an address to forward to (a name is resolved by connect). */
+function apiServerEndpoint(kc: KubeConfig): { ip: string; port: number } {
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error('apiService: the kubeconfig has no current cluster');
+  const url = new URL(server);
+  const port = url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443;
+  return { ip: url.hostname.replace(/^\[(.*)\]$/, '$1'), port };
 }
 
 /** What `cleanup` does after an agent that could not stop itself: namespaces, bridge, Pod files. */

@@ -4,6 +4,7 @@
 //   node dist/main.js --kubeconfig FILE --state-dir DIR [--ca-dir PKI] [--echo-basic BIN] [--envoy BIN]
 //                     [--node-name gantry-node] [--bridge gantry0] [--pod-cidr 10.244.0.0/16]
 //                     [--lb-cidr 10.245.0.0/24] [--kubelet-port 10250] [--image SUBSTRING=BIN]...
+//                     [--gantry-controller MAIN_JS] [--api-service] [--service-hosts]
 //                     [--no-cluster-ips] [--no-bind] [--restart-backoff-ms 10000] [--log-level info]
 //   node dist/main.js cleanup --state-dir DIR [--bridge gantry0] [--pod-cidr 10.244.0.0/16] [--lb-cidr 10.245.0.0/24]
 //
@@ -15,7 +16,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { cleanUpAfterAgent, DEFAULTS, NodeAgent } from './agent.js';
 import { describeError, isLogLevel, jsonLineLogger } from './log.js';
 import { KUBELET_BACKOFF } from './pods/container-runner.js';
-import { customImage, echoBasicImage, envoyImage, type ImageBinary } from './pods/images.js';
+import { customImage, echoBasicImage, envoyImage, gantryControllerImage, type ImageBinary } from './pods/images.js';
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -32,6 +33,9 @@ async function main(argv: string[]): Promise<number> {
       'ca-dir': { type: 'string' },
       'echo-basic': { type: 'string' },
       envoy: { type: 'string' },
+      'gantry-controller': { type: 'string' },
+      'api-service': { type: 'boolean', default: false },
+      'service-hosts': { type: 'boolean', default: false },
       image: { type: 'string', multiple: true, default: [] },
       'no-cluster-ips': { type: 'boolean', default: false },
       'no-bind': { type: 'boolean', default: false },
@@ -67,6 +71,8 @@ async function main(argv: string[]): Promise<number> {
   else log.warn('no echo-basic binary (--echo-basic): its image runs as a placeholder');
   if (envoy) images.push(envoyImage(resolve(envoy)));
   else log.warn('no envoy binary (--envoy): its image runs as a placeholder');
+  const gantryMain = values['gantry-controller'];
+  if (gantryMain) images.push(gantryControllerImage(resolve(gantryMain)));
 
   const caDir = values['ca-dir'];
   const ca = caDir && existsSync(join(caDir, 'ca.key')) ? { caCertFile: join(caDir, 'ca.crt'), caKeyFile: join(caDir, 'ca.key') } : {};
@@ -80,6 +86,8 @@ async function main(argv: string[]): Promise<number> {
     lbCidr: values['lb-cidr'] ?? DEFAULTS.lbCidr,
     kubeletPort: Number(values['kubelet-port']),
     clusterIPs: !values['no-cluster-ips'],
+    apiService: values['api-service'] ?? false,
+    serviceHosts: values['service-hosts'] ?? false,
     bindPods: !values['no-bind'],
     ...ca,
     images,

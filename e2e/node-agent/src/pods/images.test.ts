@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { customImage, echoBasicImage, envoyImage, PLACEHOLDER_ARGV, resolveCommand } from './images.js';
+import { customImage, echoBasicImage, envoyImage, gantryControllerImage, PLACEHOLDER_ARGV, resolveCommand } from './images.js';
 
 const binaries = [echoBasicImage('/opt/echo-basic'), envoyImage('/opt/envoy'), customImage('gantry-controller', '/opt/gantry')];
 
@@ -16,6 +16,17 @@ describe('image resolution', () => {
     expect(resolveCommand({ name: 'e', image: 'docker.io/envoyproxy/envoy-distroless:v1.39.3' }, binaries).argv).toEqual(['/opt/envoy', '-c', '/etc/envoy/envoy.yaml']);
     expect(resolveCommand({ name: 'e', image: 'envoyproxy/envoy:v1', command: ['/bin/sh', '-c', 'x'] }, binaries).argv).toEqual(['/bin/sh', '-c', 'x']);
     expect(resolveCommand({ name: 'e', image: 'envoyproxy/envoy:v1', args: ['--version'] }, binaries).argv).toEqual(['/opt/envoy', '--version']);
+  });
+
+  it("runs Gantry's controller image, any tag, as the working tree's build with the chart's args", () => {
+    const gantry = [gantryControllerImage('/repo/main.js', '/usr/bin/node'), ...binaries];
+    for (const image of ['gantry:0.1.0', 'gantry', 'ghcr.io/example/gantry:dev', 'registry.local:5000/gantry@sha256:abc']) {
+      expect(resolveCommand({ name: 'controller', image, args: ['--log-level=info'] }, gantry)).toMatchObject({ kind: 'binary', argv: ['/usr/bin/node', '/repo/main.js', 'controller', '--log-level=info'] });
+    }
+    expect(resolveCommand({ name: 'c', image: 'gantry:0.1.0' }, gantry).argv).toEqual(['/usr/bin/node', '/repo/main.js', 'controller']);
+    // Not Gantry: names that merely contain it.
+    expect(resolveCommand({ name: 'c', image: 'example.com/gantry-operator:1' }, gantry).kind).toBe('placeholder');
+    expect(resolveCommand({ name: 'c', image: 'mygantry:1' }, gantry).kind).toBe('placeholder');
   });
 
   it('runs general-purpose base images with host tools, everything else as a placeholder', () => {

@@ -13,6 +13,8 @@ export interface ImageBinary {
   readonly entrypointNames: readonly string[];
   /** The image's CMD: used when the container sets neither command nor args. */
   readonly defaultArgs: readonly string[];
+  /** The rest of the image's ENTRYPOINT after the program (kept with `args`, replaced by `command`). */
+  readonly entrypointArgs?: readonly string[];
 }
 
 export type ImageKind = 'binary' | 'host' | 'placeholder';
@@ -50,6 +52,21 @@ export function envoyImage(path: string): ImageBinary {
   };
 }
 
+/**
+ * Gantry's controller image (charts/gantry's default `gantry:<appVersion>`, any tag, registry or
+ * digest) as the working tree's build: the Dockerfile's ENTRYPOINT `node .../main.js controller`
+ * becomes `<this node> <mainJs> controller`, and the chart's args follow.
+ */
+export function gantryControllerImage(mainJs: string, node: string = process.execPath): ImageBinary {
+  return {
+    pattern: /(?:^|\/)gantry(?::|@|$)/,
+    path: node,
+    entrypointNames: [],
+    defaultArgs: [],
+    entrypointArgs: [mainJs, 'controller'],
+  };
+}
+
 /** `--image SUBSTRING=PATH`: any image whose reference contains SUBSTRING runs PATH. */
 export function customImage(substring: string, path: string): ImageBinary {
   const escaped = substring.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -66,7 +83,7 @@ export function resolveCommand(container: Container, binaries: readonly ImageBin
   if (binary) {
     const command = container.command;
     const args = container.args ?? (command ? [] : binary.defaultArgs);
-    if (!command || command.length === 0) return { kind: 'binary', argv: [binary.path, ...args], imageID: `gantry-local://${binary.path}` };
+    if (!command || command.length === 0) return { kind: 'binary', argv: [binary.path, ...(binary.entrypointArgs ?? []), ...args], imageID: `gantry-local://${binary.path}` };
     const [first, ...rest] = command;
     const program = first !== undefined && binary.entrypointNames.includes(basename(first)) ? binary.path : (first ?? binary.path);
     return { kind: 'binary', argv: [program, ...rest, ...args], imageID: `gantry-local://${binary.path}` };

@@ -33,6 +33,10 @@ export interface NodeContext {
   readonly log: Logger;
   /** Retry delay for a sandbox or configuration that is not ready yet. */
   readonly retryMs: number;
+  /** Variables every container gets before its own env (KUBERNETES_SERVICE_HOST/PORT). */
+  readonly serviceEnv?: () => Readonly<Record<string, string>>;
+  /** Mounted read-only on /etc/hosts unless the Pod uses the host network or mounts its own. */
+  readonly hostsFile?: string;
 }
 
 const HOST_PATHS_FILE = 'host-paths';
@@ -237,6 +241,10 @@ export class PodWorker {
 
     const requests = mountRequests(container, this.volumes);
     if ('error' in requests) throw new ContainerConfigError(requests.error);
+    const hostsFile = this.node.hostsFile;
+    if (hostsFile && !pod.spec.hostNetwork && !requests.some((r) => r.target === '/etc/hosts')) {
+      requests.push({ source: hostsFile, target: '/etc/hosts', readOnly: true });
+    }
     const plan = planMounts(requests);
     for (const d of plan.hostDirs) {
       if (!this.hostDirs.includes(d.path)) this.hostDirs.push(d.path);
@@ -255,7 +263,7 @@ export class PodWorker {
 
     const inner = ['unshare', '--mount', '--uts', '--ipc', '--propagation', 'private', '--', 'bash', scriptPath, ...argv];
     const withNet = this.podNetwork ? ['nsenter', `--net=${this.podNetwork.netnsPath}`, '--', ...inner] : inner;
-    const processEnv: Record<string, string> = { PATH: CONTAINER_PATH, HOME: '/root', ...(hostname ? { HOSTNAME: hostname } : {}) };
+    const processEnv: Record<string, string> = { PATH: CONTAINER_PATH, HOME: '/root', ...(hostname ? { HOSTNAME: hostname } : {}), ...(this.node.serviceEnv?.() ?? {}) };
     for (const [k, v] of env) processEnv[k] = v;
     return {
       spec: { file: 'setpriv', args: ['--pdeathsig', 'KILL', '--', ...withNet], env: processEnv },

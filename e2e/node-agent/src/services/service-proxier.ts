@@ -4,6 +4,7 @@
 // ClusterIP) is put on the agent's bridge as a /32 and served by a TcpForwarder to the Service's
 // ready endpoints. The host (tests, the conformance suite) and the Pods (through their default
 // route to the bridge) both reach these addresses; nothing outside this machine does.
+import { writeFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { describeError } from '../log.js';
 import { CORE_KINDS, endpointSlicesOf, ObjectStore, patchStatus, ResilientWatch, type KubeObjectLike, type Logger } from '../kube.js';
@@ -11,15 +12,28 @@ import type { EndpointSlice, Service } from '../kube-types.js';
 import { cidrContains, type Ipam } from '../net/cidr.js';
 import type { HostNetwork } from '../net/host-network.js';
 import { clusterIPsOf, isLoadBalancer, readyEndpoints, tcpPorts } from './service-endpoints.js';
-import { TcpForwarder } from './tcp-forwarder.js';
+import { TcpForwarder, type Endpoint } from './tcp-forwarder.js';
 
 export interface ServiceProxierOptions {
   readonly network: HostNetwork;
   readonly lbIpam: Ipam;
   /** Also serve ClusterIPs (Pods reach Services by ClusterIP; there is no cluster DNS here). */
   readonly clusterIPs: boolean;
+  /**
+   * Serve `default/kubernetes` on its ClusterIP, forwarding to this API server address (the
+   * agent's own, often on loopback where Pods cannot reach it), so in-cluster clients work.
+   */
+  readonly apiServer?: Endpoint;
+  /**
+   * Keep this file an /etc/hosts naming every served ClusterIP `<svc>.<ns>.svc` and
+   * `<svc>.<ns>.svc.cluster.local`: the stand-in for cluster DNS that Pods mount.
+   */
+  readonly hostsFile?: string;
   readonly log: Logger;
 }
+
+const KUBERNETES_SERVICE = 'default/kubernetes';
+const HOSTS_HEADER = '# Written by the gantry node agent: Service ClusterIPs by name (there is no cluster DNS).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n';
 
 interface Listener {
   readonly forwarder: TcpForwarder;
@@ -45,6 +59,7 @@ export class ServiceProxier {
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly bindFailures = new Set<string>();
+  private hostsContent: string | undefined;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -56,6 +71,7 @@ export class ServiceProxier {
   }
 
   async start(): Promise<void> {
+    if (this.opts.hostsFile) await this.writeHosts(new Map());
     for (const w of this.watches) w.start();
     await Promise.all(this.watches.map((w) => w.synced));
     this.schedule();
@@ -76,6 +92,31 @@ export class ServiceProxier {
   /** The LoadBalancer address of a Service (tests). */
   loadBalancerIP(namespace: string, name: string): string | undefined {
     return this.lbIPs.get(`${namespace}/${name}`);
+  }
+
+  /**
+   * What the kubelet gives every container for the API server: KUBERNETES_SERVICE_HOST/PORT and
+   * the Docker-link style KUBERNETES_PORT_* variables of `default/kubernetes`. Empty unless the
+   * agent serves that Service (apiServer).
+   */
+  kubernetesServiceEnv(): Record<string, string> {
+    if (!this.opts.apiServer) return {};
+    const svc = this.store.get<Service & KubeObjectLike>(CORE_KINDS.Service, 'default', 'kubernetes');
+    const ip = svc ? clusterIPsOf(svc)[0] : undefined;
+    const port = svc ? (tcpPorts(svc).find((p) => p.name === 'https') ?? tcpPorts(svc)[0]) : undefined;
+    if (!ip || !port) return {};
+    const p = String(port.port);
+    const prefix = `KUBERNETES_PORT_${p}_TCP`;
+    return {
+      KUBERNETES_SERVICE_HOST: ip,
+      KUBERNETES_SERVICE_PORT: p,
+      ...(port.name ? { [`KUBERNETES_SERVICE_PORT_${port.name.toUpperCase().replace(/-/g, '_')}`]: p } : {}),
+      KUBERNETES_PORT: `tcp://${ip}:${p}`,
+      [prefix]: `tcp://${ip}:${p}`,
+      [`${prefix}_PROTO`]: 'tcp',
+      [`${prefix}_PORT`]: p,
+      [`${prefix}_ADDR`]: ip,
+    };
   }
 
   /** The addresses currently on the bridge for Services. */
@@ -108,8 +149,11 @@ export class ServiceProxier {
       const key = keyOf(svc);
       // A ClusterIP with nothing behind it is not served: `default/kubernetes` (no selector, no
       // slices here) has the same address in every local cluster on this machine.
+      // Unless this agent forwards it to the API server (apiServer): then it is the only ClusterIP
+      // served even with clusterIPs off.
+      const apiService = key === KUBERNETES_SERVICE && this.opts.apiServer !== undefined;
       const hasBackends = svc.spec?.selector !== undefined || endpointSlicesOf(this.store, svc.metadata.namespace ?? '', svc.metadata.name).length > 0;
-      const ips = [...(this.opts.clusterIPs && hasBackends ? clusterIPsOf(svc) : [])];
+      const ips = [...((this.opts.clusterIPs && hasBackends) || apiService ? clusterIPsOf(svc) : [])];
       const lb = this.lbIPs.get(key);
       if (lb) ips.push(lb);
       for (const ip of ips) {
@@ -152,6 +196,15 @@ export class ServiceProxier {
         this.opts.log[level]('cannot serve a Service address; will retry', { service: w.serviceKey, address: id, error: describeError(err) });
       }
     }
+    if (this.opts.hostsFile) {
+      const names = new Map<string, string[]>();
+      for (const [id, w] of wanted) {
+        if (!this.listeners.has(id) || [...this.lbIPs.values()].includes(w.ip)) continue;
+        const [ns = '', name = ''] = w.serviceKey.split('/');
+        names.set(w.ip, [`${name}.${ns}.svc`, `${name}.${ns}.svc.cluster.local`]);
+      }
+      await this.writeHosts(names);
+    }
     if (!(await this.publishStatuses(services))) failed = true;
     if (failed && !this.stopped) {
       clearTimeout(this.retryTimer);
@@ -159,7 +212,19 @@ export class ServiceProxier {
     }
   }
 
+  /** Rewritten in place (same inode), so the bind mounts of running Pods see the change. */
+  private async writeHosts(names: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    const file = this.opts.hostsFile;
+    if (!file) return;
+    const lines = [...names].sort(([a], [b]) => a.localeCompare(b)).map(([ip, n]) => `${ip}\t${n.join(' ')}\n`);
+    const content = HOSTS_HEADER + lines.join('');
+    if (content === this.hostsContent) return;
+    await writeFile(file, content, { mode: 0o644 });
+    this.hostsContent = content;
+  }
+
   private endpoints(serviceKey: string, portName: string): ReturnType<typeof readyEndpoints> {
+    if (serviceKey === KUBERNETES_SERVICE && this.opts.apiServer) return [this.opts.apiServer];
     const [ns = '', name = ''] = serviceKey.split('/');
     const svc = this.store.get<Service & KubeObjectLike>(CORE_KINDS.Service, ns, name);
     const port = svc ? tcpPorts(svc).find((p) => (p.name ?? '') === portName) : undefined;
