@@ -75,9 +75,7 @@ cluster_helm_install_crds() {
     --namespace "$GANTRY_NAMESPACE" --create-namespace --set gatewayAPI.install=true --wait --timeout 120s >&2 ||
     die "helm install of charts/gantry-crds failed"
   "$KUBE_BIN_DIR/kubectl" --kubeconfig "$CLUSTER_DIR/admin.kubeconfig" wait --for=condition=Established \
-    --timeout=60s crd -l app.kubernetes.io/part-of=gantry >/dev/null
-  "$KUBE_BIN_DIR/kubectl" --kubeconfig "$CLUSTER_DIR/admin.kubeconfig" wait --for=condition=Established \
-    --timeout=60s crd -l gateway.networking.k8s.io/bundle-version >/dev/null
+    --timeout=60s crd --all >/dev/null
   log "CRDs established (Gantry's and Gateway API v1.6.1 experimental)"
 }
 

@@ -41,7 +41,11 @@ export interface AgentOptions {
   readonly apiService?: boolean;
   /**
    * Every container (but hostNetwork ones) gets an /etc/hosts naming the served ClusterIPs
-   * `<svc>.<ns>.svc[.cluster.local]`, a stand-in for cluster DNS. Off by default.
+   * `<svc>.<ns>.svc[.cluster.local]`, a stand-in for cluster DNS, and an /etc/resolv.conf whose
+   * only nameserver is the Pod's own loopback: Pods cannot reach the host's nameserver (the host
+   * does not forward for them), and a query that is refused at once lets resolvers that ask for
+   * AAAA first (Envoy's AUTO) fall back to the hosts file without waiting for timeouts. Off by
+   * default.
    */
   readonly serviceHosts?: boolean;
   readonly bindPods: boolean;
@@ -100,6 +104,10 @@ export class NodeAgent {
       await network.setUp();
       const labels = nodeLabels(opts.nodeName);
       const hostsFile = opts.serviceHosts ? join(opts.stateDir, 'hosts') : undefined;
+      const resolvConf = opts.serviceHosts ? join(opts.stateDir, 'resolv.conf') : undefined;
+      if (resolvConf) {
+        await writeFile(resolvConf, '# Written by the gantry node agent: no DNS server for Pods here; Service names are in /etc/hosts.\nnameserver 127.0.0.1\noptions timeout:1 attempts:1\n', { mode: 0o644 });
+      }
       const apiServer = opts.apiService ? apiServerEndpoint(opts.kubeConfig) : undefined;
       const services = new ServiceProxier(opts.kubeConfig, {
         network,
@@ -126,6 +134,7 @@ export class NodeAgent {
           retryMs: opts.retryMs ?? 2000,
           ...(apiServer ? { serviceEnv: () => services.kubernetesServiceEnv() } : {}),
           ...(hostsFile ? { hostsFile } : {}),
+          ...(resolvConf ? { resolvConf } : {}),
         },
         log,
       );

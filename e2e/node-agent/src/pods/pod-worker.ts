@@ -37,6 +37,8 @@ export interface NodeContext {
   readonly serviceEnv?: () => Readonly<Record<string, string>>;
   /** Mounted read-only on /etc/hosts unless the Pod uses the host network or mounts its own. */
   readonly hostsFile?: string;
+  /** Likewise on /etc/resolv.conf. */
+  readonly resolvConf?: string;
 }
 
 const HOST_PATHS_FILE = 'host-paths';
@@ -241,9 +243,11 @@ export class PodWorker {
 
     const requests = mountRequests(container, this.volumes);
     if ('error' in requests) throw new ContainerConfigError(requests.error);
-    const hostsFile = this.node.hostsFile;
-    if (hostsFile && !pod.spec.hostNetwork && !requests.some((r) => r.target === '/etc/hosts')) {
-      requests.push({ source: hostsFile, target: '/etc/hosts', readOnly: true });
+    for (const [source, target] of [
+      [this.node.hostsFile, '/etc/hosts'],
+      [this.node.resolvConf, '/etc/resolv.conf'],
+    ] as const) {
+      if (source && !pod.spec.hostNetwork && !requests.some((r) => r.target === target)) requests.push({ source, target, readOnly: true });
     }
     const plan = planMounts(requests);
     for (const d of plan.hostDirs) {
