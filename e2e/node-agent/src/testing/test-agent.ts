@@ -59,7 +59,17 @@ async function freeRanges(): Promise<{ n: number; podCidr: string; lbCidr: strin
   throw new Error('no free test range under 10.250.0.0/16');
 }
 
-export async function startTestAgent(kc: KubeConfig, opts: { pkiDir?: string; log: Logger; nodeName?: string }): Promise<TestAgent> {
+export interface TestAgentOptions {
+  readonly pkiDir?: string;
+  readonly log: Logger;
+  readonly nodeName?: string;
+  /** AgentOptions.apiService and serviceHosts (default off). */
+  readonly apiService?: boolean;
+  readonly serviceHosts?: boolean;
+  readonly images?: readonly ImageBinary[];
+}
+
+export async function startTestAgent(kc: KubeConfig, opts: TestAgentOptions): Promise<TestAgent> {
   const { n, podCidr, lbCidr } = await freeRanges();
   const bridge = `gnt${n}`;
   const stateDir = await mkdtemp(join(tmpdir(), 'gantry-node-agent-'));
@@ -75,9 +85,11 @@ export async function startTestAgent(kc: KubeConfig, opts: { pkiDir?: string; lo
       lbCidr,
       kubeletPort: 10250,
       clusterIPs: true,
+      apiService: opts.apiService ?? false,
+      serviceHosts: opts.serviceHosts ?? false,
       bindPods: true,
       ...pki,
-      images: await localImages(),
+      images: [...(opts.images ?? []), ...(await localImages())],
       backoff: { initialMs: 300, maxMs: 2000, resetAfterMs: 60_000 },
       shutdownGraceMs: 5000,
       retryMs: 300,

@@ -21,6 +21,8 @@ export interface ControlPlaneOptions {
   controllerManager?: boolean;
   /** Install the Gateway API v1.6.1 experimental CRDs and charts/gantry-crds. Default false. */
   crds?: boolean;
+  /** The Service range (GANTRY_CLUSTER_SERVICE_CIDR). Default 10.96.0.0/16. */
+  serviceCidr?: string;
 }
 
 export interface ControlPlane {
@@ -74,6 +76,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     GANTRY_KUBE_BIN_DIR: installed.kubeBinDir,
     GANTRY_ETCD: installed.etcd,
     GANTRY_GATEWAY_API_CRDS: installed.gatewayApiCrds,
+    GANTRY_CLUSTER_SERVICE_CIDR: options.serviceCidr ?? '10.96.0.0/16',
+    GANTRY_CLUSTER_INSTALL: 'local',
   };
   delete env.GANTRY_CLUSTER_APISERVER_PORT; // always a free port here
 
