@@ -384,6 +384,14 @@ describe('charts/gantry-crds', () => {
     for (const o of ofKind(notKept, 'CustomResourceDefinition')) expect(o.metadata.annotations?.['helm.sh/resource-policy']).toBeUndefined();
   });
 
+  it('rejects unknown keys and non-boolean switches through values.schema.json', async () => {
+    for (const values of [{ gatewayApi: { install: true } }, { gatewayAPI: { install: 'yes' } }, { gatewayAPI: { channel: 'standard' } }]) {
+      const r = await template(CHARTS.crds, { values });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error).toContain('schema');
+    }
+  });
+
   it('keeps its templates plain YAML (hack/cluster-up.sh applies them as files)', () => {
     const dir = join(CHARTS.crds, 'templates');
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
