@@ -45,7 +45,7 @@ describe('desired Upstreams', () => {
     [{ port: 1, appProtocol: 'http' }, false],
     [{ port: 1, name: 'h2' }, true],
     [{ port: 1, name: 'http2-x' }, true],
-    [{ port: 1, name: 'h2o' }, false],
+    [{ port: 1, name: 'h2c-web' }, true],
     [{ port: 1, name: 'http' }, false],
   ])('HTTP/2 of %j: %s', (port, want) => {
     expect(speaksHttp2(port)).toBe(want);

@@ -25,7 +25,7 @@ export interface DesiredUpstream {
 }
 
 const HTTP2_APP_PROTOCOLS = new Set(['http2', 'grpc', 'grpc-web', 'kubernetes.io/h2c']);
-const HTTP2_NAME = /^(grpc|h2|http2)($|[-_.])/;
+const HTTP2_NAME = /^(grpc|h2|http2)/;
 
 /** HTTP/2 as the port says it: its appProtocol, or a name starting grpc, h2 or http2. */
 export function speaksHttp2(port: ServicePort): boolean {
