@@ -6,6 +6,7 @@ import type { EndpointSlice, Namespace, Secret, Service } from './core.js';
 import { manifestSchemaOf, type CrdSource } from './crd.js';
 import { GATEWAY_PARAMETERS_CRD, GATEWAY_PARAMETERS_KIND, type GatewayParameters } from './gantry/gateway-parameters.js';
 import { GANTRY_API_GROUP } from './gantry/group.js';
+import { ROUTE_OPTION_CRD, ROUTE_OPTION_KIND, type RouteOption, type RouteOptionStatus } from './gantry/route-option.js';
 import { UPSTREAM_CRD, UPSTREAM_KIND, type Upstream } from './gantry/upstream.js';
 import { GATEWAY_API_GROUP, type Gateway, type GatewayClass, type GatewayClassStatus, type GatewayStatus, type HTTPRoute, type HTTPRouteStatus, type ReferenceGrant } from './gateway-api.js';
 import type { ManifestSchema } from './schema.js';
@@ -15,9 +16,11 @@ import { GATEWAY_CLASS_SCHEMA, GATEWAY_SCHEMA, HTTP_ROUTE_SCHEMA, REFERENCE_GRAN
 /**
  * How a kind's status is written. `gateway-class` and `gateway`: the status is ours as a whole
  * (Gateway addresses come from the deployer); `route-parents`: status.parents is shared with
- * other controllers, only entries with our controllerName change.
+ * other controllers, only entries with our controllerName change; `policy-ancestors`: a policy's
+ * status.ancestors (Gateway API PolicyAncestorStatus) is shared the same way, and its
+ * status.conditions are ours.
  */
-export type StatusMerge = 'gateway-class' | 'gateway' | 'route-parents';
+export type StatusMerge = 'gateway-class' | 'gateway' | 'route-parents' | 'policy-ancestors';
 
 export interface KindSpec {
   readonly kind: string;
@@ -95,6 +98,13 @@ export const KIND_TABLE = {
     kind: UPSTREAM_KIND, group: GANTRY_API_GROUP, version: 'v1alpha1', apiVersions: [`${GANTRY_API_GROUP}/v1alpha1`],
     plural: 'upstreams', namespaced: true, snapshot: 'others', crd: UPSTREAM_CRD,
   },
+  // Read by reference (an HTTPRoute rule's ExtensionRef filter) and by targetRefs; its status
+  // lists the routes it applies to.
+  RouteOption: {
+    kind: ROUTE_OPTION_KIND, group: GANTRY_API_GROUP, version: 'v1alpha1', apiVersions: [`${GANTRY_API_GROUP}/v1alpha1`],
+    plural: 'routeoptions', namespaced: true, snapshot: 'others', crd: ROUTE_OPTION_CRD,
+    status: { merge: 'policy-ancestors', order: 3 },
+  },
 } as const satisfies Record<string, KindSpec>;
 
 export type TableKind = keyof typeof KIND_TABLE;
@@ -111,6 +121,7 @@ export interface KindTypes {
   Secret: Secret;
   GatewayParameters: GatewayParameters;
   Upstream: Upstream;
+  RouteOption: RouteOption;
 }
 
 /** The status the translator reports for each kind whose status Gantry writes. */
@@ -118,6 +129,7 @@ export interface StatusTypes {
   GatewayClass: GatewayClassStatus;
   Gateway: GatewayStatus;
   HTTPRoute: HTTPRouteStatus;
+  RouteOption: RouteOptionStatus;
 }
 
 type Entry<K extends TableKind> = (typeof KIND_TABLE)[K];
