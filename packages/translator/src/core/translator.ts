@@ -19,7 +19,8 @@ import { DEFAULT_BACKEND_RESOLVERS } from '../backends/registry.js';
 import { buildGatewayContext } from '../gateway/gateway-context.js';
 import { judgeGatewayClass, type GatewayClassVerdict } from '../gateway/gatewayclass.js';
 import type { GatewayContext } from '../gateway/model.js';
-import type { ExtensionRefPolicies, TargetRefPolicy } from '../policies/policy.js';
+import { policyKindKey, type ExtensionRefPolicies, type PolicyResolution, type PolicyUse, type TargetRefPolicy } from '../policies/policy.js';
+import { PolicyReports, reportsPolicyStatus } from '../status/policy-reports.js';
 import { DEFAULT_EXTENSION_REF_POLICIES, DEFAULT_TARGET_REF_POLICIES } from '../policies/registry.js';
 import { ROUTE_KINDS } from '../routes/registry.js';
 import type { CompileTables, RouteKind } from '../routes/route-kind.js';
@@ -103,6 +104,9 @@ export class GatewayTranslator {
   private readonly contexts = new Map<string, ContextRecord>();
   private readonly assemblers = new Map<string, GatewayAssembler>();
   private readonly translations = new Map<string, RouteTranslation>();
+  /** Status of policy objects (RouteOptions), from what the route translations did with them. */
+  private readonly policyReports: PolicyReports;
+  private readonly dirtyPolicies = new Set<string>();
   /** Dependency key → routes that read it (Services are in serviceIndex: they are the bulk). */
   private readonly dependents = new StringMultiMap();
   private readonly attachedCounts = new Map<string, Map<string, number>>();
@@ -128,6 +132,7 @@ export class GatewayTranslator {
       targetRefs: [...DEFAULT_TARGET_REF_POLICIES, ...(opts.targetRefPolicies ?? [])],
     };
     this.routes = new RouteSet(opts.routeKinds ?? ROUTE_KINDS);
+    this.policyReports = new PolicyReports(this.controllerName);
   }
 
   translate(snapshot: Snapshot): TranslationResult {
@@ -144,6 +149,16 @@ export class GatewayTranslator {
     for (const svc of changedServices) for (const r of this.serviceIndex.routesReading(svc)) changedRoutes.add(r);
     this.recorder.invalidate();
     const routeChanges = this.translateRoutes(changedRoutes, changed, reportChanges);
+    for (const [key, prev, next] of routeChanges) {
+      const route = (next ?? prev)?.route;
+      if (!route) continue;
+      const where = { namespace: route.metadata.namespace ?? 'default', name: route.metadata.name };
+      this.policyReports.routeChanged(key, where, prev?.policyUses ?? NO_USES, next?.policyUses ?? NO_USES, this.dirtyPolicies);
+    }
+    if (this.dirtyPolicies.size > 0) {
+      this.policyReports.refresh(this.dirtyPolicies, (k) => this.others.get(k), (p) => this.resolvePolicy(p), reportChanges);
+      this.dirtyPolicies.clear();
+    }
     const countsChanged = new Set<string>();
     for (const [, prev, next] of routeChanges) this.track(prev, next, countsChanged);
 
@@ -168,6 +183,7 @@ export class GatewayTranslator {
     this.others.updateEach(s.others ?? [], (k, before, after) => {
       const [group = '', kind = '', ...rest] = k.split('/');
       changed.add(Dep.object(group, kind, rest.join('/')));
+      if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
       this.queries.changed(group, kind, k, before, after, changed);
     });
     this.services.updateEach(s.services, (k, before, after) => {
@@ -448,6 +464,13 @@ export class GatewayTranslator {
 
   // ---- status -------------------------------------------------------------------------------
 
+  /** A policy object's own verdict (undefined: not a kind this translator resolves). */
+  private resolvePolicy(policy: KubeObject): PolicyResolution | undefined {
+    const group = groupOf(policy.apiVersion);
+    const kind = this.tables.extensionRefs.get(policyKindKey(group, policy.kind)) ?? this.tables.targetRefs.find((p) => p.group === group && p.kind === policy.kind);
+    return kind?.resolve(policy, this.lookups([]));
+  }
+
   private reportGateway(key: string, reportChanges: [StatusReport | undefined, StatusReport | undefined][]): void {
     const prev = this.gatewayReports.get(key);
     const ctx = this.contexts.get(key)?.ctx;
@@ -499,6 +522,7 @@ const NO_GRANTS: readonly ReferenceGrant[] = [];
 const NO_PLACEMENTS: readonly GatewayPlacement[] = [];
 
 const NO_DEPS: readonly string[] = [];
+const NO_USES: readonly PolicyUse[] = [];
 
 function intersects(a: readonly string[], b: ReadonlySet<string>): boolean {
   for (const x of a) if (b.has(x)) return true;

@@ -103,20 +103,20 @@ describe('targetRef policies', () => {
   ];
   const headersOf = (ir: GatewayIR | undefined) => Object.fromEntries(routesOf(ir).map((r) => [r.match.path.value, r.requestHeaders?.set?.map((h) => `${h.name}=${h.value}`).join(',')]));
 
-  it('attach to a whole route, to one rule by sectionName, newer over older, the rule’s own filters over both', () => {
+  it('attach to a whole route, to one rule by sectionName, older over newer, the rule’s own filters over both', () => {
     const t = new GatewayTranslator({ targetRefPolicies: [headerPolicy('Attached')] });
     const older = policyObject('Attached', 'older', { targetRefs: [target()], add: { who: 'older' } }, '2024-01-01T00:00:00Z');
     const newer = policyObject('Attached', 'newer', { targetRefs: [target()], add: { who: 'newer' } }, '2024-02-01T00:00:00Z');
     let result = t.translate(withObjects(base, [route(twoRules)], [newer, older]));
-    expect(headersOf(result.gateways.get('default/gw'))).toEqual({ '/a': 'who=newer', '/b': 'who=newer' });
+    expect(headersOf(result.gateways.get('default/gw'))).toEqual({ '/a': 'who=older', '/b': 'who=older' });
 
     const forB = policyObject('Attached', 'for-b', { targetRefs: [target('b')], add: { who: 'b' } });
     result = t.translate(withObjects(base, [route(twoRules)], [newer, older, forB]));
-    expect(headersOf(result.gateways.get('default/gw'))).toEqual({ '/a': 'who=newer', '/b': 'who=b' });
+    expect(headersOf(result.gateways.get('default/gw'))).toEqual({ '/a': 'who=older', '/b': 'who=b' });
 
     const own: HTTPRouteRule[] = [twoRules[0] as HTTPRouteRule, { ...(twoRules[1] as HTTPRouteRule), filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'who', value: 'rule' }] } }] }];
     result = t.translate(withObjects(base, [route(own)], [newer, older, forB]));
-    expect(headersOf(result.gateways.get('default/gw'))).toEqual({ '/a': 'who=newer', '/b': 'who=rule' });
+    expect(headersOf(result.gateways.get('default/gw'))).toEqual({ '/a': 'who=older', '/b': 'who=rule' });
 
     // Removing the policies re-translates the route.
     result = t.translate(withObjects(base, [route(own)], []));

@@ -143,7 +143,7 @@ export function mergeRuleOptions<T extends RuleOptions>(
       if (v === undefined) continue;
       const by = setBy.get(k);
       if (by !== undefined) {
-        overridden.push(`${RULE_OPTION_FIELDS[k].option} (${by} sets it)`);
+        overridden.push(`${RULE_OPTION_FIELDS[k].option} (set by ${by})`);
         continue;
       }
       out[k] = v;

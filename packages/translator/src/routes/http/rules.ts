@@ -48,12 +48,15 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: Comp
       if (f.type !== 'ExtensionRef' || !f.extensionRef) continue;
       const ref = f.extensionRef;
       const res = resolveExtensionRef(ref, ctx.fromNamespace, ctx.lookups, tables.extensionRefs);
+      const policy = { group: ref.group, kind: ref.kind, namespace: ctx.fromNamespace, name: ref.name };
       if (!res.ok) {
         refProblems.push({ reason: res.reason, message: `rule ${index}: ${res.message}` });
         extensionFailed = true;
+        // The policy exists but is invalid: its status lists this route too.
+        if (res.reason !== Reason.BackendNotFound && res.reason !== Reason.InvalidKind) policyUses.push({ policy, rule: index, via: 'ExtensionRef', applied: [], overridden: [] });
         continue;
       }
-      sources = append<OptionSource>(sources, { policy: { group: ref.group, kind: ref.kind, namespace: ctx.fromNamespace, name: ref.name }, via: 'ExtensionRef', options: res.options });
+      sources = append<OptionSource>(sources, { policy, via: 'ExtensionRef', options: res.options });
     }
     if (attached !== NO_ATTACHED_OPTIONS) for (const src of ruleAttachedOptions(attached, rule.name)) sources = append(sources, src);
     const merged = sources ? mergeRuleOptions(structure, structure.redirect ? REDIRECT_TAKES : NOTHING_TAKEN, sources, index, policyUses) : structure;
