@@ -169,3 +169,38 @@ describe('label-selector queries', () => {
     expect(routesOf(result.gateways.get('default/gw'))[0]?.action).toEqual({ kind: 'directResponse', status: 500 });
   });
 });
+
+describe('RouteOption status, incrementally', () => {
+  const base = snapshotFromYaml(BASE);
+  const ro = (name: string, options: Record<string, unknown>, targetRefs?: unknown[]): KubeObject => ({
+    apiVersion: 'gateway.gantry.dev/v1alpha1',
+    kind: 'RouteOption',
+    metadata: { name, namespace: 'default', creationTimestamp: '2024-01-01T00:00:00Z' },
+    spec: { ...(targetRefs ? { targetRefs } : {}), options },
+  });
+  const rules: HTTPRouteRule[] = [{ ...toWeb, filters: [{ type: 'ExtensionRef', extensionRef: { group: 'gateway.gantry.dev', kind: 'RouteOption', name: 'o' } }] }];
+  const accepted = (result: ReturnType<GatewayTranslator['translate']>, name: string) => {
+    const s = result.statuses.find((x) => x.kind === 'RouteOption' && x.name === name)?.status as { conditions?: { reason: string }[]; ancestors?: unknown[] } | undefined;
+    return s ? `${s.conditions?.[0]?.reason}:${s.ancestors?.length}` : undefined;
+  };
+
+  it('follows the route and the object: used, changed, unused, gone', () => {
+    const t = new GatewayTranslator();
+    let result = t.translate(withObjects(base, [route(rules)], [ro('o', { timeout: '1s' })]));
+    expect(accepted(result, 'o')).toBe('Accepted:1');
+    expect((routesOf(result.gateways.get('default/gw'))[0]?.action as ForwardActionIR).timeouts).toEqual({ requestMs: 1000 });
+
+    result = t.translate(withObjects(base, [route(rules)], [ro('o', { timeout: '2s' })]));
+    expect((routesOf(result.gateways.get('default/gw'))[0]?.action as ForwardActionIR).timeouts).toEqual({ requestMs: 2000 });
+
+    result = t.translate(withObjects(base, [route(rules)], [ro('o', { timeout: 'soon' })]));
+    expect(accepted(result, 'o')).toBe('Invalid:1');
+    expect(routesOf(result.gateways.get('default/gw'))[0]?.action).toEqual({ kind: 'directResponse', status: 500 });
+
+    result = t.translate(withObjects(base, [], [ro('o', { timeout: '2s' })]));
+    expect(accepted(result, 'o')).toBe('TargetNotFound:0');
+
+    result = t.translate(withObjects(base, [], []));
+    expect(accepted(result, 'o')).toBeUndefined();
+  });
+});
