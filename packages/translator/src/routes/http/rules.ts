@@ -60,6 +60,7 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: Comp
     }
     if (attached !== NO_ATTACHED_OPTIONS) for (const src of ruleAttachedOptions(attached, rule.name)) sources = append(sources, src);
     const merged = sources ? mergeRuleOptions(structure, structure.redirect ? REDIRECT_TAKES : NOTHING_TAKEN, sources, index, policyUses) : structure;
+    if (merged.pathRewrite?.type === 'ReplacePrefixMatch' && structure.pathRewrite === undefined) notePrefixOnRegex(merged, index, policyUses);
     rules = append(rules, resolveRule(rule, index, merged, extensionFailed, ctx, tables.backends, refProblems, collected));
   }
   return {
@@ -71,6 +72,22 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: Comp
     policyUses: policyUses.length > 0 ? policyUses : NO_POLICY_USES,
   };
 }
+
+/**
+ * A policy's prefixRewrite has no prefix to replace on a RegularExpression match (the path is left
+ * as it is there): say so in the status of the policy that set it.
+ */
+function notePrefixOnRegex(rule: RuleStructure, index: number, uses: PolicyUse[]): void {
+  if (!rule.matches.some((m) => m.match.path.type === 'RegularExpression')) return;
+  for (let i = uses.length - 1; i >= 0; i--) {
+    const u = uses[i] as PolicyUse;
+    if (u.rule !== index || !u.applied.includes(PATH_OPTION)) continue;
+    uses[i] = { ...u, overridden: [...u.overridden, 'prefixRewrite (not applied to RegularExpression matches, which have no prefix: use regexRewrite)'] };
+    return;
+  }
+}
+
+const PATH_OPTION = 'prefixRewrite/regexRewrite';
 
 const NOTHING_TAKEN: ReadonlyMap<keyof RuleOptions, string> = new Map();
 /** A redirect answers the request itself: a policy's directResponse cannot. */
