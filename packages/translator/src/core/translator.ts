@@ -33,7 +33,7 @@ import { groupOf } from './keys.js';
 import { Dep, type Lookups } from './lookups.js';
 import { flat } from './memory.js';
 import { StringMultiMap } from './multimap.js';
-import { ObjectQueries } from './object-queries.js';
+import { ObjectQueries, targetRefsOf } from './object-queries.js';
 import { RecordingLookups } from './recording-lookups.js';
 import { RouteSet } from './route-set.js';
 import { ServiceIndex } from './service-index.js';
@@ -107,6 +107,8 @@ export class GatewayTranslator {
   /** Status of policy objects (RouteOptions), from what the route translations did with them. */
   private readonly policyReports: PolicyReports;
   private readonly dirtyPolicies = new Set<string>();
+  /** `group/kind` of the targetRef policy kinds. */
+  private readonly targetRefKinds: ReadonlySet<string>;
   /** Dependency key → routes that read it (Services are in serviceIndex: they are the bulk). */
   private readonly dependents = new StringMultiMap();
   private readonly attachedCounts = new Map<string, Map<string, number>>();
@@ -133,6 +135,7 @@ export class GatewayTranslator {
     };
     this.routes = new RouteSet(opts.routeKinds ?? ROUTE_KINDS);
     this.policyReports = new PolicyReports(this.controllerName);
+    this.targetRefKinds = new Set(this.tables.targetRefs.map((p) => `${p.group}/${p.kind}`));
   }
 
   translate(snapshot: Snapshot): TranslationResult {
@@ -176,6 +179,7 @@ export class GatewayTranslator {
    * translation changes every key and nothing depends on anything yet).
    */
   private diffInputs(s: Snapshot, changed: Set<string>, changedServices: Set<string>, dirtyServices: Set<string>): Set<string> {
+    const policyTargets = new Set<string>();
     for (const k of this.classes.update(s.gatewayClasses)) changed.add(Dep.gatewayClass(k));
     this.gateways.update(s.gateways); // judged one by one by judgeGateways (few)
     for (const k of this.namespaces.update(s.namespaces)) changed.add(Dep.namespace(k));
@@ -184,6 +188,7 @@ export class GatewayTranslator {
       const [group = '', kind = '', ...rest] = k.split('/');
       changed.add(Dep.object(group, kind, rest.join('/')));
       if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
+      if (this.targetRefKinds.has(`${group}/${kind}`)) this.routesNamedBy(before, after, policyTargets);
       this.queries.changed(group, kind, k, before, after, changed);
     });
     this.services.updateEach(s.services, (k, before, after) => {
@@ -201,7 +206,21 @@ export class GatewayTranslator {
       changed.add(Dep.grants(ns));
     }
     this.serviceIndex.updateSlices(s, dirtyServices);
-    return this.routes.update(s);
+    const changedRoutes = this.routes.update(s);
+    for (const k of policyTargets) changedRoutes.add(k);
+    return changedRoutes;
+  }
+
+  /** The keys of the routes a targetRef policy names, before and after a change (see Lookups.policiesNaming). */
+  private routesNamedBy(before: KubeObject | undefined, after: KubeObject | undefined, out: Set<string>): void {
+    for (const o of [before, after]) {
+      if (!o) continue;
+      const ns = o.metadata.namespace ?? 'default';
+      for (const ref of targetRefsOf(o)) {
+        const key = `${ref.kind}/${ns}/${ref.name}`;
+        if (this.routes.route(key) || this.translations.has(key)) out.add(key);
+      }
+    }
   }
 
   /** Lookups that record what they read into `deps` (for Gateways and classes). */

@@ -172,7 +172,7 @@ export function attachedOptions(target: Target, lookups: Lookups, policies: read
   const route: OptionSource[] = [];
   const byRule = new Map<string, OptionSource[]>();
   for (const kind of policies) {
-    for (const policy of lookups.targeting(kind.group, kind.kind, target)) {
+    for (const policy of lookups.policiesNaming(kind.group, kind.kind, target)) {
       const res = kind.resolve(policy, lookups);
       if (!res.ok) continue;
       const ref = policyRefOf(policy);
