@@ -53,6 +53,7 @@ beforeAll(async () => {
   servers = set.servers;
   const ring = await Promise.all(['r1', 'r2', 'r3'].map((n) => h.backend(n)));
   const dns = await h.backend('dns');
+  const json = await h.backend('json');
   const ringHosts = ring.map((r) => `{addr: 127.0.0.1, port: ${r.port}}`).join(', ');
   const world = docs(
     GATEWAY_CLASS,
@@ -60,6 +61,22 @@ beforeAll(async () => {
     set.yaml,
     upstream('ring', `  static: {hosts: [${ringHosts}]}\n  loadBalancer: {ringHash: {hashPolicies: [{header: {name: x-upstream}}]}}`),
     upstream('by-name', `  static: {hosts: [{addr: localhost, port: ${dns.port}}]}`),
+    upstream('json-upstream', `  static: {hosts: [{addr: 127.0.0.1, port: ${json.port}}]}`),
+    option('seed-rewrite', '  options: {prefixRewrite: /posts}'),
+    // Seed 002's route, as written there (no matches: every path), in Gantry's groups.
+    `
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: static-upstream, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [static.example]
+  rules:
+    - backendRefs:
+      - {name: json-upstream, kind: Upstream, group: gateway.gantry.dev}
+      filters:
+      - type: ExtensionRef
+        extensionRef: {group: gateway.gantry.dev, kind: RouteOption, name: seed-rewrite}`,
     option('rewrite', '  options: {prefixRewrite: /api}'),
     option('regex', '  options: {regexRewrite: {pattern: "^/v1/(.*)", substitution: "/v2/\\\\1"}}'),
     option('host', '  options: {hostRewrite: internal.example}'),
@@ -145,6 +162,12 @@ describe('RouteOption rewrites', () => {
     const e = await echo({ port, host: HOST, path: '/second/users?x=1' });
     expect(e.backend).toBe('main');
     expect(e.path).toBe('/api/users?x=1');
+  });
+
+  it("seed 002's own route: a static Upstream behind an ExtensionRef RouteOption on a rule without matches", async () => {
+    const e = await echo({ port, host: 'static.example', path: '/1' });
+    expect(e.backend).toBe('json');
+    expect(e.path).toBe('/posts/1');
   });
 
   it('regexRewrite rewrites the path with capture groups', async () => {
