@@ -59,7 +59,7 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: Comp
       sources = append<OptionSource>(sources, { policy, via: 'ExtensionRef', options: res.options });
     }
     if (attached !== NO_ATTACHED_OPTIONS) for (const src of ruleAttachedOptions(attached, rule.name)) sources = append(sources, src);
-    const merged = sources ? mergeRuleOptions(structure, structure.redirect ? REDIRECT_TAKES : NOTHING_TAKEN, sources, index, policyUses) : structure;
+    const merged = sources ? mergeRuleOptions(structure, takenByRule(structure), sources, index, policyUses) : structure;
     if (merged.pathRewrite?.type === 'ReplacePrefixMatch' && structure.pathRewrite === undefined) notePrefixOnRegex(merged, index, policyUses);
     rules = append(rules, resolveRule(rule, index, merged, extensionFailed, ctx, tables.backends, refProblems, collected));
   }
@@ -90,8 +90,20 @@ function notePrefixOnRegex(rule: RuleStructure, index: number, uses: PolicyUse[]
 const PATH_OPTION = 'prefixRewrite/regexRewrite';
 
 const NOTHING_TAKEN: ReadonlyMap<keyof RuleOptions, string> = new Map();
-/** A redirect answers the request itself: a policy's directResponse cannot. */
-const REDIRECT_TAKES: ReadonlyMap<keyof RuleOptions, string> = new Map([['directResponse', "the rule's RequestRedirect filter"]]);
+
+/**
+ * What the rule's own filters settle beyond the RuleOptions fields they set: a redirect answers
+ * the request itself (no directResponse), and a RequestHeaderModifier setting Host is the host
+ * rewrite (the Gateway API way to write one).
+ */
+function takenByRule(s: RuleStructure): ReadonlyMap<keyof RuleOptions, string> {
+  const setsHost = s.requestHeaders?.set?.some((h) => h.name.toLowerCase() === 'host') === true;
+  if (!s.redirect && !setsHost) return NOTHING_TAKEN;
+  const taken = new Map<keyof RuleOptions, string>();
+  if (s.redirect) taken.set('directResponse', "the rule's RequestRedirect filter");
+  if (setsHost && s.hostRewrite === undefined) taken.set('hostRewrite', "the rule's RequestHeaderModifier filter (Host)");
+  return taken;
+}
 const NO_POLICY_USES: readonly PolicyUse[] = [];
 
 /** What a route's rules collect across rules: lists made by their first element (see append). */
