@@ -15,6 +15,7 @@ let h: TrafficHarness;
 let port: number;
 let servers: Record<string, EchoServer>;
 let applied: Applied;
+let world: string;
 
 const HOST = 'options.test';
 const ext = (name: string): string => `{type: ExtensionRef, extensionRef: {group: gateway.gantry.dev, kind: RouteOption, name: ${name}}}`;
@@ -48,14 +49,15 @@ ${spec}`;
 
 beforeAll(async () => {
   h = await TrafficHarness.start();
-  port = await freePort();
   const set = await h.backendSet(['main', 'slow']);
   servers = set.servers;
   const ring = await Promise.all(['r1', 'r2', 'r3'].map((n) => h.backend(n)));
   const dns = await h.backend('dns');
   const json = await h.backend('json');
+  // After the backends have their ports: a free port taken before could be handed to one of them.
+  port = await freePort();
   const ringHosts = ring.map((r) => `{addr: 127.0.0.1, port: ${r.port}}`).join(', ');
-  const world = docs(
+  world = docs(
     GATEWAY_CLASS,
     gatewayYaml(`{name: http, protocol: HTTP, port: ${port}}`),
     set.yaml,
@@ -333,3 +335,23 @@ describe('RouteOption precedence', () => {
     expect(status?.ancestors?.map((a) => a.ancestorRef.name)).toEqual(['options']);
   });
 });
+
+describe('a RouteOption created after its route', () => {
+  it('takes effect as soon as it exists: the rule stops answering 500, and its status lists the route', async () => {
+    expect((await send({ port, host: HOST, path: '/missing/x' })).status).toBe(500);
+    const t0 = Date.now();
+    const later = await h.apply(docs(world, option('does-not-exist', '  options: {prefixRewrite: /late}')));
+    const e = await echo({ port, host: HOST, path: '/missing/x' });
+    const elapsed = Date.now() - t0;
+    expect(e.path).toBe('/late/x');
+    // Applied, translated, pushed to Envoy and ACKed, then served: well within a second here.
+    expect(elapsed).toBeLessThan(1000);
+    // The route's ResolvedRefs now names only the invalid RouteOption `bad`.
+    const routeStatus = JSON.stringify(statusOf(later.run, 'HTTPRoute', 'default', 'options')?.status);
+    expect(routeStatus).not.toContain('does-not-exist');
+    expect(routeStatus).toContain('RouteOption bad is invalid');
+    const status = statusOf(later.run, 'RouteOption', 'default', 'does-not-exist')?.status as { ancestors?: { ancestorRef: { name: string } }[] } | undefined;
+    expect(status?.ancestors?.map((a) => a.ancestorRef.name)).toEqual(['options']);
+  });
+});
+
