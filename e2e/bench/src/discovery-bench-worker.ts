@@ -23,12 +23,13 @@ const gcRss = async (): Promise<number> => {
   return process.memoryUsage().rss;
 };
 
+/** How many discovered Upstreams exist (0 while the API server is not ready to say). */
 async function discoveredCount(): Promise<number> {
-  const page = (await requestOk(kc, collectionPath(KIND_TABLE.Upstream, 'gantry-system'), { query: { labelSelector: 'gantry.dev/discovered-by=discovery', limit: 1 } })) as {
+  const page = (await requestOk(kc, collectionPath(KIND_TABLE.Upstream, 'gantry-system'), { query: { labelSelector: 'gantry.dev/discovered-by=discovery', limit: 1 } }).catch(() => undefined)) as {
     items?: unknown[];
     metadata?: { remainingItemCount?: number };
-  };
-  return (page.items?.length ?? 0) + (page.metadata?.remainingItemCount ?? 0);
+  } | undefined;
+  return (page?.items?.length ?? 0) + (page?.metadata?.remainingItemCount ?? 0);
 }
 
 const counter = (c: Controller, name: string, labels: string): number => {

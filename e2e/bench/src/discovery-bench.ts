@@ -42,7 +42,7 @@ try {
   await createNamespace(kc, 'gantry-system');
   for (let n = 0; n < NAMESPACES; n++) await createNamespace(kc, `app-${n}`);
   const t0 = performance.now();
-  await pool([...Array(SERVICES).keys()], 16, (i) =>
+  await pool([...Array(SERVICES).keys()], 32, (i) =>
     createObject(kc, CORE_KINDS.Service, `app-${i % NAMESPACES}`, {
       metadata: { name: `svc-${Math.floor(i / NAMESPACES)}`, labels: { app: `svc-${i}` } },
       spec: { selector: { app: `svc-${i}` }, ports: [{ name: 'http', port: 80 }, { name: 'grpc', port: 9090 }] },
