@@ -34,3 +34,4 @@ export {
   type CurrentObject,
 } from './status.js';
 export { LeaderElector, microTime, type LeaderElectorOptions, type LeaderElectorEvents, type LeaseRecord } from './leader-election.js';
+export { APPLY_PATCH, serverSideApply, deleteIfUnchanged, type ApplyOptions, type GuardedDeleteResult } from './apply.js';

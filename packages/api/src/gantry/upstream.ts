@@ -100,6 +100,8 @@ export interface UpstreamSpec {
   healthCheck?: HealthCheck;
   outlierDetection?: OutlierDetection;
   circuitBreakers?: CircuitBreakers;
+  /** Written by discovery: what it knew of the Service (its labels). */
+  discoveryMetadata?: { labels?: Record<string, string> };
 }
 
 export interface UpstreamStatus {
@@ -405,6 +407,13 @@ export const UPSTREAM_CRD: CrdSource = {
       healthCheck: HEALTH_CHECK,
       outlierDetection: OUTLIER_DETECTION,
       circuitBreakers: CIRCUIT_BREAKERS,
+      discoveryMetadata: {
+        description: 'Set by discovery on the Upstreams it creates: the labels of the Service they come from.',
+        type: 'object',
+        properties: {
+          labels: { description: "The Service's labels.", type: 'object', maxProperties: 64, additionalProperties: { type: 'string', maxLength: 63 } },
+        },
+      },
     },
     'x-kubernetes-validations': [{ rule: 'has(self.kube) != has(self.static)', message: 'exactly one of kube or static must be set' }],
   },
@@ -424,3 +433,7 @@ export const UPSTREAM_CRD: CrdSource = {
     },
   },
 };
+
+/** Shared with RouteOption (lbHash.hashPolicies, status conditions). */
+export const HASH_POLICIES_SCHEMA = HASH_POLICIES;
+export const CONDITION_SCHEMA = CONDITION;
