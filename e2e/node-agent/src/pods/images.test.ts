@@ -24,6 +24,15 @@ describe('image resolution', () => {
       expect(resolveCommand({ name: 'controller', image, args: ['--log-level=info'] }, gantry)).toMatchObject({ kind: 'binary', argv: ['/usr/bin/node', '/repo/main.js', 'controller', '--log-level=info'] });
     }
     expect(resolveCommand({ name: 'c', image: 'gantry:0.1.0' }, gantry).argv).toEqual(['/usr/bin/node', '/repo/main.js', 'controller']);
+    // The image's WORKDIR is the working tree: the chart's hook Job names main.js relative to it.
+    const tree = [gantryControllerImage('/work/tree/packages/gatewayclass-controller/dist/cli/main.js', '/usr/bin/node')];
+    const job = { name: 'cleanup', image: 'gantry:0.1.0', command: ['node', 'packages/gatewayclass-controller/dist/cli/main.js', 'discovery-cleanup'], args: ['--namespace=gantry-system'] };
+    expect(resolveCommand(job, tree)).toEqual({
+      kind: 'binary',
+      argv: ['/usr/bin/node', 'packages/gatewayclass-controller/dist/cli/main.js', 'discovery-cleanup', '--namespace=gantry-system'],
+      imageID: 'gantry-local:///usr/bin/node',
+      workingDir: '/work/tree',
+    });
     // Not Gantry: names that merely contain it.
     expect(resolveCommand({ name: 'c', image: 'example.com/gantry-operator:1' }, gantry).kind).toBe('placeholder');
     expect(resolveCommand({ name: 'c', image: 'mygantry:1' }, gantry).kind).toBe('placeholder');

@@ -2,7 +2,7 @@
 // binary on this machine (the conformance echo backend, Envoy, or any added with --image), a
 // small set of general-purpose base images run their command with the host's tools, and every
 // other image becomes a long-running placeholder (so its Pod still runs and gets an address).
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Container } from '../kube-types.js';
 
 export interface ImageBinary {
@@ -15,6 +15,8 @@ export interface ImageBinary {
   readonly defaultArgs: readonly string[];
   /** The rest of the image's ENTRYPOINT after the program (kept with `args`, replaced by `command`). */
   readonly entrypointArgs?: readonly string[];
+  /** The image's WORKDIR: where a container without `workingDir` starts (default `/`). */
+  readonly workingDir?: string;
 }
 
 export type ImageKind = 'binary' | 'host' | 'placeholder';
@@ -25,6 +27,8 @@ export interface ResolvedCommand {
   readonly argv: readonly string[];
   /** What status.containerStatuses[].imageID reports. */
   readonly imageID: string;
+  /** The image's WORKDIR, if it has one. */
+  readonly workingDir?: string;
 }
 
 /** Images whose command line is meaningful on the host (sh, sleep, cat, ...). */
@@ -52,18 +56,25 @@ export function envoyImage(path: string): ImageBinary {
   };
 }
 
+/** Where main.js sits in the working tree, as in the image under its WORKDIR /app. */
+const GANTRY_MAIN = 'packages/gatewayclass-controller/dist/cli/main.js';
+
 /**
- * Gantry's controller image (charts/gantry's default `gantry:<appVersion>`, any tag, registry or
- * digest) as the working tree's build: the Dockerfile's ENTRYPOINT `node .../main.js controller`
- * becomes `<this node> <mainJs> controller`, and the chart's args follow.
+ * Gantry's image (charts/gantry's default `gantry:<appVersion>`, any tag, registry or digest) as
+ * the working tree's build. The Dockerfile's ENTRYPOINT `node .../main.js controller` becomes
+ * `<this node> <mainJs> controller` (the chart's args follow), and its WORKDIR /app the working
+ * tree, so a container that sets its own `command` (the chart's hook Job: `node
+ * packages/gatewayclass-controller/dist/cli/main.js discovery-cleanup`) finds the same paths.
  */
 export function gantryControllerImage(mainJs: string, node: string = process.execPath): ImageBinary {
+  const workingDir = mainJs.endsWith(`/${GANTRY_MAIN}`) ? mainJs.slice(0, -GANTRY_MAIN.length - 1) : dirname(mainJs);
   return {
     pattern: /(?:^|\/)gantry(?::|@|$)/,
     path: node,
-    entrypointNames: [],
+    entrypointNames: ['node'],
     defaultArgs: [],
     entrypointArgs: [mainJs, 'controller'],
+    workingDir,
   };
 }
 
@@ -83,10 +94,12 @@ export function resolveCommand(container: Container, binaries: readonly ImageBin
   if (binary) {
     const command = container.command;
     const args = container.args ?? (command ? [] : binary.defaultArgs);
-    if (!command || command.length === 0) return { kind: 'binary', argv: [binary.path, ...(binary.entrypointArgs ?? []), ...args], imageID: `gantry-local://${binary.path}` };
+    const imageID = `gantry-local://${binary.path}`;
+    const workingDir = binary.workingDir ? { workingDir: binary.workingDir } : {};
+    if (!command || command.length === 0) return { kind: 'binary', argv: [binary.path, ...(binary.entrypointArgs ?? []), ...args], imageID, ...workingDir };
     const [first, ...rest] = command;
     const program = first !== undefined && binary.entrypointNames.includes(basename(first)) ? binary.path : (first ?? binary.path);
-    return { kind: 'binary', argv: [program, ...rest, ...args], imageID: `gantry-local://${binary.path}` };
+    return { kind: 'binary', argv: [program, ...rest, ...args], imageID, ...workingDir };
   }
   if (HOST_TOOL_IMAGES.test(image)) {
     const argv = [...(container.command ?? []), ...(container.args ?? [])];

@@ -260,7 +260,8 @@ export class PodWorker {
     const scratchDir = join(this.podDir, 'scratch', container.name);
     await mkdir(scratchDir, { recursive: true });
     const hostname = pod.spec.hostNetwork ? undefined : (pod.spec.hostname ?? pod.metadata.name);
-    const script = containerScript({ plan, scratchDir, program: argv[0] ?? '', ...(hostname ? { hostname } : {}), ...(container.workingDir ? { workingDir: container.workingDir } : {}) });
+    const workingDir = container.workingDir ?? resolved.workingDir;
+    const script = containerScript({ plan, scratchDir, program: argv[0] ?? '', ...(hostname ? { hostname } : {}), ...(workingDir ? { workingDir } : {}) });
     const scriptPath = join(this.podDir, 'run', `${container.name}.sh`);
     await mkdir(dirname(scriptPath), { recursive: true });
     await writeFile(scriptPath, script, { mode: 0o700 });
