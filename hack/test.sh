@@ -44,7 +44,10 @@ rm -f "$results"
 # Gateway API conformance, core GATEWAY-HTTP profile, on a throwaway local cluster (up, suite,
 # down). Only for the whole run: `npm test -- <jest filter>` skips it, as does GANTRY_CONFORMANCE=0.
 if (($# == 0)) && [[ "${GANTRY_CONFORMANCE:-1}" == 1 ]]; then
-  echo "==> Gateway API conformance (GATEWAY-HTTP core, local cluster)" >&2
+  echo "==> Gateway API conformance (GATEWAY-HTTP core, local cluster) and cluster checks" >&2
   bash e2e/conformance/ci.sh || status=1
+  # Gantry installed and upgraded by Helm on a cluster of its own: rolls, discovery on and off.
+  echo "==> helm install / helm upgrade (local cluster in Helm mode)" >&2
+  bash e2e/helm-install/check.sh || status=1
 fi
 exit "$status"

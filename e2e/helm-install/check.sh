@@ -10,7 +10,12 @@
 #      all through the roll keep being answered, and a route added afterwards is served (the new
 #      Pod programs Envoy);
 #   4. `helm upgrade -f values.yaml`: the values file replaces the earlier --set, the Pod rolls
-#      again with the file's settings, traffic still flows.
+#      again with the file's settings, traffic still flows;
+#   5. discovery, as docs/upstreams.md walks it: installed without it, no Upstream; `helm upgrade
+#      --reuse-values --set discovery.enabled=true` and the Service's Upstream appears within 2 s;
+#      an HTTPRoute in the app namespace (with a ReferenceGrant) to it serves traffic; `helm
+#      upgrade --reuse-values --set discovery.enabled=false` removes it (the hook Job) and the
+#      route says BackendNotFound.
 # It assumes no cluster of its own is running, starts one in its own state dir, and tears it down
 # and purges it whatever happens (also if killed: the cluster's reaper watches this shell).
 #
@@ -274,5 +279,55 @@ check_controller_pod "$new"
 h get values gantry -n gantry-system -o yaml | grep -q 'logLevel: debug' && fail "the earlier --set logLevel=debug survived a plain -f upgrade"
 wait_answered two.example.com 30
 log "controller Pod rolled $pod -> $new in ${roll2_s}s with the values file's settings; both routes served"
+
+# --- discovery on and off -----------------------------------------------------------------------------
+upstream="$NS-echo-8080"
+discovered() { k -n gantry-system get upstreams -l gantry.dev/discovered-by=discovery -o name; }
+[[ -z "$(discovered)" ]] || fail "Upstreams exist before discovery was enabled: $(discovered)"
+log "helm upgrade gantry charts/gantry -n gantry-system --reuse-values --set discovery.enabled=true"
+h upgrade gantry "$repo/charts/gantry" -n gantry-system --reuse-values --set discovery.enabled=true --wait --timeout 120s >/dev/null ||
+  fail "helm upgrade --set discovery.enabled=true failed"
+new="$(wait_rolled "$pod" "helm upgrade --set discovery.enabled=true")"
+pod="$new"
+t0=$(date +%s%N)
+deadline=$((SECONDS + 30))
+until k -n gantry-system get upstream "$upstream" >/dev/null 2>&1; do
+  ((SECONDS < deadline)) || fail "Upstream $upstream not created by discovery within 30s"
+  sleep 0.1
+done
+appeared_ms=$((($(date +%s%N) - t0) / 1000000))
+((appeared_ms <= 2000)) || fail "Upstream $upstream appeared ${appeared_ms} ms after the roll (target: 2 s)"
+log "Upstream $upstream created ${appeared_ms} ms after the upgraded controller Pod ran; kubectl get upstreams -n gantry-system:"
+k -n gantry-system get upstreams >&2
+k apply -f - >/dev/null <<YAML
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: routes-from-$NS, namespace: gantry-system}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: $NS}]
+  to: [{group: gateway.gantry.dev, kind: Upstream}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: three, namespace: $NS}
+spec:
+  parentRefs: [{name: web}]
+  hostnames: [three.example.com]
+  rules: [{backendRefs: [{group: gateway.gantry.dev, kind: Upstream, name: $upstream, namespace: gantry-system}]}]
+YAML
+wait_answered three.example.com 30
+log "HTTPRoute three to the discovered Upstream served"
+log "helm upgrade gantry charts/gantry -n gantry-system --reuse-values --set discovery.enabled=false"
+h upgrade gantry "$repo/charts/gantry" -n gantry-system --reuse-values --set discovery.enabled=false --wait --timeout 120s >/dev/null ||
+  fail "helm upgrade --set discovery.enabled=false failed"
+[[ -z "$(discovered)" ]] || fail "discovered Upstreams left after discovery was turned off: $(discovered)"
+deadline=$((SECONDS + 30))
+until [[ "$(k -n "$NS" get httproute three -o jsonpath='{.status.parents[0].conditions[?(@.type=="ResolvedRefs")].reason}')" == BackendNotFound ]]; do
+  ((SECONDS < deadline)) || fail "HTTPRoute three does not say BackendNotFound after its Upstream went"
+  sleep 0.2
+done
+[[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 -H 'Host: three.example.com' "http://$addr/")" == 500 ]] || fail "HTTPRoute three does not answer 500"
+answered one.example.com || fail "HTTPRoute one stopped answering"
+log "discovery off: its Upstream removed by the hook Job, HTTPRoute three BackendNotFound (500), route one still served"
 
 log "passed: cluster up ${up_s}s, rolls ${roll_s}s and ${roll2_s}s, $((SECONDS - start))s before teardown"
