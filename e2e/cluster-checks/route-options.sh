@@ -9,6 +9,8 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=e2e/lib/checks.sh
+source "$repo/e2e/lib/checks.sh"
 cluster_dir="${GANTRY_CLUSTER_DIR:-$repo/.cache/cluster}"
 export KUBECONFIG="${KUBECONFIG:-$cluster_dir/admin.kubeconfig}"
 kubectl="${KUBECTL:-$(ls -d "${GANTRY_CACHE:-$HOME/.cache/gantry}"/kube/*/bin/kubectl | tail -n 1)}"
@@ -26,32 +28,9 @@ trap 'k delete namespace "$NS" --wait=false >/dev/null 2>&1 || true' EXIT
 
 k delete namespace "$NS" --ignore-not-found --wait=true --timeout=90s >/dev/null || fail "namespace $NS from a previous run does not go away"
 k create namespace "$NS" >/dev/null
-k apply -f - >/dev/null <<YAML
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: echo, namespace: $NS}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: echo}}
-  template:
-    metadata: {labels: {app: echo}}
-    spec:
-      containers:
-        - name: echo
-          image: registry.k8s.io/gateway-api/echo-basic:v1.5.1
-          env:
-            - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
-            - {name: NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
-          ports: [{containerPort: 3000}]
-          readinessProbe: {httpGet: {path: /, port: 3000}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: echo, namespace: $NS}
-spec:
-  selector: {app: echo}
-  ports: [{name: http, port: 8080, targetPort: 3000}]
----
+{
+  echo_app "$NS" echo 1
+  cat <<YAML
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: web, namespace: $NS}
@@ -67,9 +46,9 @@ spec:
   hostnames: [shop.example.com]
   rules: [{matches: [{path: {type: PathPrefix, value: /api}}], backendRefs: [{name: echo, port: 8080}]}]
 YAML
+} | k apply -f - >/dev/null
 k rollout status -n "$NS" deployment/echo --timeout=120s >/dev/null || fail "echo not ready"
-k wait -n "$NS" gateway/web --for=condition=Programmed --timeout=120s >/dev/null || fail "Gateway web not Programmed"
-addr="$(k get gateway -n "$NS" web -o jsonpath='{.status.addresses[0].value}')"
+addr="$(gateway_address "$NS" web)"
 get() { curl -s -i --max-time 3 -H 'Host: shop.example.com' "http://$addr$1"; }
 deadline=$((SECONDS + 60))
 until get /api/items | grep -q '"path": *"/api/items"'; do

@@ -11,6 +11,8 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=e2e/lib/checks.sh
+source "$repo/e2e/lib/checks.sh"
 cluster_dir="${GANTRY_CLUSTER_DIR:-$repo/.cache/cluster}"
 export KUBECONFIG="${KUBECONFIG:-$cluster_dir/admin.kubeconfig}"
 kubectl="${KUBECTL:-$(ls -d "${GANTRY_CACHE:-$HOME/.cache/gantry}"/kube/*/bin/kubectl | tail -n 1)}"
@@ -33,36 +35,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-deployment() { # name version replicas
-  cat <<EOF
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: reviews-$1, namespace: $NS}
-spec:
-  replicas: $3
-  selector: {matchLabels: {app: reviews, version: $2}}
-  template:
-    metadata: {labels: {app: reviews, version: $2}}
-    spec:
-      containers:
-        - name: echo
-          image: registry.k8s.io/gateway-api/echo-basic:v1.5.1
-          env:
-            - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
-            - {name: NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
-          ports: [{containerPort: 3000}]
-          readinessProbe: {httpGet: {path: /, port: 3000}}
----
-EOF
-}
-
 log "Deployments reviews-v1 and reviews-v2 (2 Pods each) behind Service reviews; Upstreams in gantry-system"
 # A previous run's namespace may still be terminating.
 k delete namespace "$NS" --ignore-not-found --wait=true --timeout=90s >/dev/null || fail "namespace $NS from a previous run does not go away"
 k create namespace "$NS" >/dev/null
 {
-  deployment v1 v1 2
-  deployment v2 v2 2
+  SERVICE=0 echo_app "$NS" reviews-v1 2 app=reviews version=v1
+  SERVICE=0 echo_app "$NS" reviews-v2 2 app=reviews version=v2
   cat <<EOF
 apiVersion: v1
 kind: Service
@@ -110,9 +89,7 @@ EOF
 
 k rollout status -n "$NS" deployment/reviews-v1 --timeout=120s >/dev/null || fail "reviews-v1 did not become ready"
 k rollout status -n "$NS" deployment/reviews-v2 --timeout=120s >/dev/null || fail "reviews-v2 did not become ready"
-k wait -n "$NS" gateway/web --for=condition=Programmed --timeout=120s >/dev/null || fail "Gateway web not Programmed"
-addr="$(k get gateway -n "$NS" web -o jsonpath='{.status.addresses[0].value}')"
-[[ -n "$addr" ]] || fail "Gateway web has no address"
+addr="$(gateway_address "$NS" web)"
 
 # `kubectl get upstreams -A`: the row of an Upstream as TYPE ACCEPTED ENDPOINTS.
 columns() { k get upstreams -A --no-headers | awk -v n="$1" '$1 == "gantry-system" && $2 == n {print $3, $4, $5}'; }

@@ -30,6 +30,8 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=e2e/lib/checks.sh
+source "$repo/e2e/lib/checks.sh"
 start=$SECONDS
 log() { echo "[helm-install-check] $*" >&2; }
 
@@ -134,32 +136,9 @@ log "releases deployed; controller Pod $pod Ready as ServiceAccount gantry (imag
 
 # --- a Gateway serving traffic ------------------------------------------------------------------------
 k create namespace "$NS" >/dev/null
-k apply -f - >/dev/null <<YAML
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: echo, namespace: $NS}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: echo}}
-  template:
-    metadata: {labels: {app: echo}}
-    spec:
-      containers:
-        - name: echo
-          image: registry.k8s.io/gateway-api/echo-basic:v1.5.1
-          env:
-            - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
-            - {name: NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
-          ports: [{containerPort: 3000}]
-          readinessProbe: {httpGet: {path: /, port: 3000}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: echo, namespace: $NS}
-spec:
-  selector: {app: echo}
-  ports: [{name: http, port: 8080, targetPort: 3000}]
----
+{
+  echo_app "$NS" echo 1
+  cat <<YAML
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: web, namespace: $NS}
@@ -175,11 +154,10 @@ spec:
   hostnames: [one.example.com]
   rules: [{backendRefs: [{name: echo, port: 8080}]}]
 YAML
+} | k apply -f - >/dev/null
 t0=$SECONDS
 k -n "$NS" rollout status deployment/echo --timeout=120s >/dev/null || fail "echo Deployment not ready"
-k -n "$NS" wait gateway/web --for=condition=Programmed --timeout=120s >/dev/null || fail "Gateway web not Programmed"
-addr="$(k -n "$NS" get gateway web -o jsonpath='{.status.addresses[0].value}')"
-[[ -n "$addr" ]] || fail "Gateway web has no address"
+addr="$(gateway_address "$NS" web)"
 
 # answered HOST : one request through the Gateway answered by the echo Pod.
 answered() { curl -sS --max-time 3 -H "Host: $1" "http://$addr/" 2>/dev/null | grep -q '"namespace": *"'"$NS"'"'; }

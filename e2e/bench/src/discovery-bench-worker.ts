@@ -1,6 +1,8 @@
 // One controller process for `npm run bench:discovery` (a process of its own, so its RSS is its
 // own): with --discovery, the time until every expected Upstream exists and what one Service
-// change costs in applies; either way, its RSS once settled. Prints one JSON line.
+// change costs in applies; either way, its RSS once settled: every Upstream's status written (the
+// leader writes one per Upstream, discovered or not, so both runs do the same work but discovery's).
+// Prints JSON lines as figures become known.
 import { KIND_TABLE } from '@gantry/api';
 import { Controller } from '@gantry/gatewayclass-controller/controller/controller';
 import { setLogLevel } from '@gantry/gatewayclass-controller/log';
@@ -24,13 +26,27 @@ const gcRss = async (): Promise<number> => {
 };
 
 /** How many discovered Upstreams exist (0 while the API server is not ready to say). */
-async function discoveredCount(): Promise<number> {
-  const page = (await requestOk(kc, collectionPath(KIND_TABLE.Upstream, 'gantry-system'), { query: { labelSelector: 'gantry.dev/discovered-by=discovery', limit: 1 } }).catch(() => undefined)) as {
+async function count(labelSelector: string): Promise<number> {
+  const page = (await requestOk(kc, collectionPath(KIND_TABLE.Upstream, 'gantry-system'), { query: { labelSelector, limit: 1 } }).catch(() => undefined)) as {
     items?: unknown[];
     metadata?: { remainingItemCount?: number };
   } | undefined;
   return (page?.items?.length ?? 0) + (page?.metadata?.remainingItemCount ?? 0);
 }
+
+const discoveredCount = () => count('gantry.dev/discovered-by=discovery');
+
+/** Waits until every Upstream in gantry-system has a status (Gantry writes status.type). */
+async function statusesWritten(): Promise<void> {
+  for (;;) {
+    const list = (await requestOk(kc, collectionPath(KIND_TABLE.Upstream, 'gantry-system')).catch(() => undefined)) as { items?: { status?: { type?: string } }[] } | undefined;
+    const items = list?.items ?? [];
+    if (items.length >= expected && items.every((u) => u.status?.type !== undefined)) return;
+    await sleep(2000);
+  }
+}
+
+const emit = (o: Record<string, number>) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
 const counter = (c: Controller, name: string, labels: string): number => {
   const line = c.metrics.registry.expose().split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
@@ -40,26 +56,25 @@ const counter = (c: Controller, name: string, labels: string): number => {
 const t0 = performance.now();
 const controller = new Controller({ kubeConfig: kc, deploy: false, xdsBind: { host: '127.0.0.1', port: 0 }, ...(discovery ? { discovery: {} } : {}) });
 await controller.start();
-const out: Record<string, number> = {};
 if (discovery) {
   while ((await discoveredCount()) < expected) await sleep(100);
-  out['allCreatedMs'] = performance.now() - t0;
-  await controller.discoveryLoop?.idle();
-  out['created'] = counter(controller, 'gantry_discovery_applies_total', 'result="created"');
+  emit({ allCreatedMs: performance.now() - t0, created: counter(controller, 'gantry_discovery_applies_total', 'result="created"') });
+}
+while (!controller.readiness().ready) await sleep(100);
+await statusesWritten();
+await controller.settled();
+await controller.discoveryLoop?.idle();
+emit({ settledMs: performance.now() - t0, rss: await gcRss(), heapUsed: process.memoryUsage().heapUsed });
+if (discovery) {
   // One Service gains a port: exactly one apply (the new Upstream), nothing else.
+  const applies = () => counter(controller, 'gantry_discovery_applies_total', 'result="created"') + counter(controller, 'gantry_discovery_applies_total', 'result="updated"');
+  const before = applies();
   const path = objectPath(KIND_TABLE.Service, 'app-0', 'svc-0');
-  const before = { created: out['created'], updated: counter(controller, 'gantry_discovery_applies_total', 'result="updated"') };
   await requestOk(kc, path, { method: 'PATCH', contentType: 'application/merge-patch+json', body: { spec: { ports: [{ name: 'http', port: 80 }, { name: 'grpc', port: 9090 }, { name: 'extra', port: 7000 }] } } });
   while ((await discoveredCount()) < expected + 1) await sleep(20);
-  await sleep(500);
+  await sleep(1000);
   await controller.discoveryLoop?.idle();
-  out['appliesForOneNewPort'] = counter(controller, 'gantry_discovery_applies_total', 'result="created"') - before.created + counter(controller, 'gantry_discovery_applies_total', 'result="updated"') - before.updated;
-} else {
-  while (!controller.readiness().ready) await sleep(100);
-  await controller.settled();
+  emit({ appliesForOneNewPort: applies() - before });
 }
-out['rss'] = await gcRss();
-out['heapUsed'] = process.memoryUsage().heapUsed;
 await controller.stop();
-process.stdout.write(`${JSON.stringify(out)}\n`);
 process.exit(0);

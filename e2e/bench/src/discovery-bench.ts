@@ -16,12 +16,14 @@ const SERVICES = Number(args.get('services') ?? 5000);
 const NAMESPACES = 50;
 const RUNS = Number(args.get('runs') ?? 1);
 
+/** Runs a worker; resolves with every figure it printed (one JSON object per line). */
 function worker(kubeconfig: string, discovery: boolean, expect: number): Promise<Record<string, number>> {
   const script = fileURLToPath(new URL('./discovery-bench-worker.js', import.meta.url));
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--expose-gc', script, `--kubeconfig=${kubeconfig}`, `--discovery=${discovery ? 'on' : 'off'}`, `--expect=${expect}`], { maxBuffer: 1 << 20, timeout: 600_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`worker failed: ${err.message}\n${stderr.slice(-2000)}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>);
+    execFile(process.execPath, ['--expose-gc', script, `--kubeconfig=${kubeconfig}`, `--discovery=${discovery ? 'on' : 'off'}`, `--expect=${expect}`], { maxBuffer: 1 << 20, timeout: 3_600_000 }, (err, stdout, stderr) => {
+      const figures = Object.assign({}, ...stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number>));
+      if (err) reject(new Error(`worker failed: ${err.message}\nfigures so far: ${JSON.stringify(figures)}\n${stderr.slice(-2000)}`));
+      else resolve(figures);
     });
   });
 }
@@ -58,6 +60,7 @@ try {
     console.log(`run ${run + 1}:`);
     console.log(`  all ${SERVICES * 2} Upstreams created in ${((on['allCreatedMs'] ?? 0) / 1000).toFixed(1)} s (${on['created']} applies)   target: <= 60 s`);
     console.log(`  one Service gains a port -> ${on['appliesForOneNewPort']} apply   target: exactly 1`);
+    console.log(`  every Upstream's status written ${((on['settledMs'] ?? 0) / 1000).toFixed(0)} s after the start (the leader writes one status per Upstream)`);
     console.log(`  controller RSS with discovery ${mib(on['rss'] ?? 0)} MiB, without ${mib(off['rss'] ?? 0)} MiB: added ${mib(added)} MiB   target: <= 30 MiB`);
     console.log(`  heap used with ${mib(on['heapUsed'] ?? 0)} MiB, without ${mib(off['heapUsed'] ?? 0)} MiB`);
   }
