@@ -1,12 +1,15 @@
 // Standalone mode without the file watching: an ADS server, the pipeline, and one local Envoy per
-// accepted Gateway, started when the Gateway appears and stopped when it goes. Tests drive it
-// directly with apply(); the `gantry standalone` command feeds it from a directory.
+// accepted Gateway, started when the Gateway appears and stopped when it goes. The `gantry
+// standalone` command feeds it the objects that changed (update()); tests may hand it every object
+// each time (apply()), which it diffs first. Either way the pipeline gets a snapshot in which only
+// changed objects are new, and translates incrementally, as in controller mode.
 import { AdsServer, SnapshotCache, adsBootstrap } from '@gantry/xds';
 import type { KubeObject } from '@gantry/api';
 import { EnvoyProcess } from '../envoy/process.js';
 import { logger, type Logger } from '../log.js';
-import { buildSnapshot } from '../manifests/load.js';
 import { Pipeline, type PipelineRun } from '../pipeline.js';
+import { ManifestSet, type ObjectChange } from './manifest-set.js';
+import { SnapshotStore } from './snapshot-store.js';
 import type { StatusReport } from '@gantry/translator';
 
 export interface StandaloneOptions {
@@ -41,6 +44,11 @@ export class StandaloneRuntime {
   private xdsPort = 0;
   private lastStatus = new Map<string, string>();
   private nextAdminPort: number;
+  private readonly store = new SnapshotStore();
+  /** The objects apply() was last given. */
+  private readonly applied = new ManifestSet();
+  private chain: Promise<unknown> = Promise.resolve();
+  private queued: Promise<PipelineRun> | undefined;
 
   constructor(private readonly opts: StandaloneOptions) {
     this.server = new AdsServer({ cache: this.cache, logger: logger('ads') });
@@ -62,11 +70,38 @@ export class StandaloneRuntime {
     return this.xdsPort;
   }
 
-  /** Translates the objects, publishes each Gateway's snapshot and starts/stops Envoys to match. */
-  async apply(objects: readonly KubeObject[]): Promise<PipelineRun> {
+  /**
+   * Makes `objects` the whole input (later duplicates of a kind/namespace/name are dropped) and
+   * translates; only objects that differ from the previous call's count as changed.
+   */
+  apply(objects: readonly KubeObject[]): Promise<PipelineRun> {
+    this.applied.setFile('', objects);
+    return this.update(this.applied.flush());
+  }
+
+  /**
+   * Takes the objects that changed now and translates them: at once, or right after the run in
+   * progress, together with every change that arrives meanwhile (the latest objects win).
+   * Publishes each Gateway's snapshot and starts/stops Envoys to match.
+   */
+  update(changes: readonly ObjectChange[]): Promise<PipelineRun> {
+    this.store.apply(changes);
+    if (!this.queued) {
+      const run = this.chain.then(() => {
+        this.queued = undefined;
+        return this.translate();
+      });
+      this.queued = run;
+      this.chain = run.catch(() => undefined);
+    }
+    return this.queued;
+  }
+
+  private async translate(): Promise<PipelineRun> {
     const started = performance.now();
-    const run = this.pipeline.run(buildSnapshot(objects));
+    const run = this.pipeline.run(this.store.toSnapshot());
     this.log.info('translated', {
+      objects: this.store.size,
       gateways: run.result.gateways.size,
       changed: run.changed.length,
       ms: Math.round((performance.now() - started) * 100) / 100,
