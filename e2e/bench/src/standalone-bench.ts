@@ -12,6 +12,7 @@
 // Usage: npm run bench:standalone [-- --routes=100,1000 --changes=20 --translate-runs=5]
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { appendFileSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request, type Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -31,6 +32,8 @@ const PER_FILE = 100;
 const POLL_MS = 2;
 const DEADLINE_MS = 20_000;
 const SETTLE_MS = Number(args.get('settle-ms') ?? 300);
+/** `--log=FILE`: gantry's log (level info) goes to FILE, to see where a change's time goes. */
+const LOG_FILE = args.get('log');
 const MAIN = createRequire(import.meta.url).resolve('@gantry/gatewayclass-controller/cli/main');
 
 const host = (i: number, n: number): string => `app-${i % Math.max(1, Math.floor(n / 10))}.example.com`;
@@ -174,9 +177,12 @@ async function benchSize(n: number, backendPort: number): Promise<SizeResult> {
   let stderr = '';
   const t0 = performance.now();
   const proc: ChildProcess = spawn(process.execPath, [MAIN, 'standalone', '--dir', dir, '--envoy', envoyBinary(),
-    '--xds-port', '0', '--admin-port', '0', '--listen-address', '127.0.0.1', '--log-level', 'warn', '--envoy-log-level', 'error'],
+    '--xds-port', '0', '--admin-port', '0', '--listen-address', '127.0.0.1', '--log-level', LOG_FILE !== undefined ? 'info' : 'warn', '--envoy-log-level', 'error'],
   { stdio: ['ignore', 'ignore', 'pipe'] });
-  proc.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  proc.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+    if (LOG_FILE !== undefined) appendFileSync(LOG_FILE, d);
+  });
   try {
     const last = n - 1;
     const coldStartMs = await until(agent, gatewayPort, host(last, n), `/svc-${last}`, 200, t0, 120_000);
