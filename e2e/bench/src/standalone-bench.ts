@@ -32,7 +32,7 @@ const PER_FILE = 100;
 const POLL_MS = 2;
 const DEADLINE_MS = 20_000;
 const SETTLE_MS = Number(args.get('settle-ms') ?? 300);
-/** `--log=FILE`: gantry's log (level info) goes to FILE, to see where a change's time goes. */
+/** `--log=FILE`: gantry's log (level debug) goes to FILE, to see where a change's time goes. */
 const LOG_FILE = args.get('log');
 const MAIN = createRequire(import.meta.url).resolve('@gantry/gatewayclass-controller/cli/main');
 
@@ -177,7 +177,7 @@ async function benchSize(n: number, backendPort: number): Promise<SizeResult> {
   let stderr = '';
   const t0 = performance.now();
   const proc: ChildProcess = spawn(process.execPath, [MAIN, 'standalone', '--dir', dir, '--envoy', envoyBinary(),
-    '--xds-port', '0', '--admin-port', '0', '--listen-address', '127.0.0.1', '--log-level', LOG_FILE !== undefined ? 'info' : 'warn', '--envoy-log-level', 'error'],
+    '--xds-port', '0', '--admin-port', '0', '--listen-address', '127.0.0.1', '--log-level', LOG_FILE !== undefined ? 'debug' : 'warn', '--envoy-log-level', 'error'],
   { stdio: ['ignore', 'ignore', 'pipe'] });
   proc.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

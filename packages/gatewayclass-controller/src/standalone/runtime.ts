@@ -59,6 +59,18 @@ export class StandaloneRuntime {
       ...(opts.disableKubernetesDestinations ? { disableKubernetesDestinations: true } : {}),
     });
     this.nextAdminPort = opts.adminPortBase ?? 19000;
+    // How long each Envoy takes to apply a push (debug level): where a change's time goes.
+    const pushed = new Map<string, number>();
+    this.server.on('push', (gateway: string, nodeId: string, typeUrl: string) => {
+      pushed.set(`${gateway} ${nodeId} ${typeUrl}`, performance.now());
+    });
+    this.server.on('ack', (gateway: string, typeUrl: string, _version: string, nodeId: string) => {
+      const key = `${gateway} ${nodeId} ${typeUrl}`;
+      const at = pushed.get(key);
+      if (at === undefined) return;
+      pushed.delete(key);
+      this.log.debug('envoy applied a push', { gateway, type: typeUrl.slice(typeUrl.lastIndexOf('.') + 1), ms: Math.round((performance.now() - at) * 100) / 100 });
+    });
     this.server.on('nack', (gateway, typeUrl, version, nodeId, message) => {
       this.log.error('envoy rejected configuration; it keeps serving the last good one', { gateway, typeUrl, version, nodeId, message });
     });
