@@ -42,13 +42,16 @@ export class StandaloneRuntime {
   private readonly envoys = new Map<string, RunningEnvoy>();
   private readonly log: Logger = logger('standalone');
   private xdsPort = 0;
-  private lastStatus = new Map<string, string>();
+  /** The status reports of the last run, and the status last logged per object. */
+  private reportsSeen = new Set<StatusReport>();
+  private readonly statusText = new Map<string, string>();
   private nextAdminPort: number;
   private readonly store = new SnapshotStore();
   /** The objects apply() was last given. */
   private readonly applied = new ManifestSet();
   private chain: Promise<unknown> = Promise.resolve();
   private queued: Promise<PipelineRun> | undefined;
+  private readonly stageMs = { gateway: 0, xds: 0 };
 
   constructor(private readonly opts: StandaloneOptions) {
     this.server = new AdsServer({ cache: this.cache, logger: logger('ads') });
@@ -57,6 +60,7 @@ export class StandaloneRuntime {
       listenAddress: opts.listenAddress,
       ...(opts.installNamespace !== undefined ? { installNamespace: opts.installNamespace } : {}),
       ...(opts.disableKubernetesDestinations ? { disableKubernetesDestinations: true } : {}),
+      onStage: (stage, ms) => { this.stageMs[stage] = Math.round(ms * 100) / 100; },
     });
     this.nextAdminPort = opts.adminPortBase ?? 19000;
     // How long each Envoy takes to apply a push (debug level): where a change's time goes.
@@ -117,6 +121,8 @@ export class StandaloneRuntime {
       gateways: run.result.gateways.size,
       changed: run.changed.length,
       ms: Math.round((performance.now() - started) * 100) / 100,
+      gatewayMs: this.stageMs.gateway,
+      xdsMs: this.stageMs.xds,
     });
     this.logStatusChanges(run.statuses);
     for (const key of run.removed) await this.stopEnvoy(key);
@@ -175,13 +181,26 @@ export class StandaloneRuntime {
 
   /** Standalone has no API server to write status to: conditions that changed go to the log. */
   private logStatusChanges(reports: readonly StatusReport[]): void {
-    const next = new Map<string, string>();
+    // Reports of unchanged objects keep their identity: only new report objects are compared.
+    const next = new Set(reports);
+    const written = new Set<string>();
     for (const r of reports) {
-      const key = `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+      if (this.reportsSeen.has(r)) continue;
+      const key = reportKey(r);
       const text = JSON.stringify(r.status);
-      next.set(key, text);
-      if (this.lastStatus.get(key) !== text) this.log.info('status', { object: key, status: r.status });
+      written.add(key);
+      if (this.statusText.get(key) !== text) this.log.info('status', { object: key, status: r.status });
+      this.statusText.set(key, text);
     }
-    this.lastStatus = next;
+    for (const r of this.reportsSeen) {
+      if (next.has(r)) continue;
+      const key = reportKey(r);
+      if (!written.has(key)) this.statusText.delete(key);
+    }
+    this.reportsSeen = next;
   }
+}
+
+function reportKey(r: StatusReport): string {
+  return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 }
