@@ -151,11 +151,19 @@ function get(agent: Agent, port: number, hostname: string, path: string): Promis
 
 /** Polls until GET answers `status`; returns the time since `t0` when it first did. */
 async function until(agent: Agent, port: number, hostname: string, path: string, status: number, t0: number, deadlineMs = DEADLINE_MS): Promise<number> {
+  if (LOG_FILE !== undefined) benchLog(`change at ${new Date(Date.now() - (performance.now() - t0)).toISOString()}, waiting for ${status} on ${hostname}${path}`);
   for (;;) {
-    if ((await get(agent, port, hostname, path)) === status) return performance.now() - t0;
+    if ((await get(agent, port, hostname, path)) === status) {
+      if (LOG_FILE !== undefined) benchLog(`answered ${status} after ${(performance.now() - t0).toFixed(1)} ms`);
+      return performance.now() - t0;
+    }
     if (performance.now() - t0 > deadlineMs) throw new Error(`${hostname}${path} did not answer ${status} within ${deadlineMs} ms`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
+}
+
+function benchLog(message: string): void {
+  appendFileSync(LOG_FILE!, `${JSON.stringify({ component: 'bench', message, timestamp: new Date().toISOString() })}\n`);
 }
 
 function rssMiB(pid: number): Promise<number> {

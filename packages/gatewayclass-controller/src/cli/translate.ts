@@ -2,7 +2,9 @@
 // the IR, or a runnable static Envoy bootstrap.
 import { stringify } from 'yaml';
 import { redactIR, type GatewayIR } from '@gantry/ir';
-import { snapshotToEnvoyJson, staticBootstrap, translateXds } from '@gantry/xds';
+// Subpaths, not the package index: the ADS server (grpc-js) is no part of an offline run.
+import { snapshotToEnvoyJson, translateXds } from '@gantry/xds/translator/index';
+import { staticBootstrap } from '@gantry/xds/bootstrap/index';
 import { buildSnapshot, formatManifestError, loadManifestFiles } from '../manifests/load.js';
 import { translate, type StatusReport } from '@gantry/translator';
 import { expandManifestPaths } from '../manifests/files.js';

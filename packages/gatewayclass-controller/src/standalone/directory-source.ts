@@ -12,13 +12,15 @@
 // - No fixed wait: the first event is handled at once; events that arrive while a reload runs are
 //   handled together right after it.
 // - Only objects that changed are handed on: each file's objects are diffed against its last good
-//   ones (manifest-set.ts). A file that fails to parse keeps its last good objects; removing it
+//   ones (manifest-set.ts); within a file, only documents whose text changed are parsed again
+//   (document-cache.ts). A file that fails to parse keeps its last good objects; removing it
 //   removes them. Names starting with a dot (editors' temporary files, `..data`) are not manifests.
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher, type Stats } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { formatManifestError, parseManifests, type ManifestError } from '../manifests/load.js';
+import { formatManifestError, type ManifestError } from '../manifests/load.js';
+import { DocumentCache } from './document-cache.js';
 import { ManifestSet, type ObjectChange } from './manifest-set.js';
 
 export type { ObjectChange } from './manifest-set.js';
@@ -55,6 +57,7 @@ function sameStat(a: FileState | undefined, s: Stats): boolean {
 
 export class DirectorySource {
   private readonly set = new ManifestSet();
+  private readonly documents = new DocumentCache();
   private readonly states = new Map<string, FileState>();
   private readonly watchers = new Map<string, FSWatcher>();
   /** Files found empty that held objects, waiting for their writer to finish. */
@@ -223,7 +226,7 @@ export class DirectorySource {
       return;
     }
     this.emptied.delete(path);
-    const parsed = parseManifests(text, path);
+    const parsed = this.documents.parse(path, text);
     if (parsed.errors.length > 0) {
       errors.push(...parsed.errors);
       for (const e of parsed.errors) {
@@ -246,6 +249,7 @@ export class DirectorySource {
   private forget(file: string): void {
     this.states.delete(file);
     this.emptied.delete(file);
+    this.documents.forget(file);
     this.set.setFile(file, undefined);
   }
 
