@@ -4,13 +4,13 @@
 // each time (apply()), which it diffs first. Either way the pipeline gets a snapshot in which only
 // changed objects are new, and translates incrementally, as in controller mode.
 import { AdsServer, SnapshotCache, adsBootstrap } from '@gantry/xds';
-import type { KubeObject } from '@gantry/api';
+import type { KubeObject, Snapshot } from '@gantry/api';
 import { EnvoyProcess } from '../envoy/process.js';
 import { logger, type Logger } from '../log.js';
 import { Pipeline, type PipelineRun } from '../pipeline.js';
 import { ManifestSet, type ObjectChange } from './manifest-set.js';
 import { SnapshotStore } from './snapshot-store.js';
-import type { StatusReport } from '@gantry/translator';
+import { CONTROLLER_NAME, type StatusReport } from '@gantry/translator';
 
 export interface StandaloneOptions {
   readonly envoyPath: string;
@@ -114,8 +114,12 @@ export class StandaloneRuntime {
   }
 
   private async translate(): Promise<PipelineRun> {
+    const snapshot = this.store.toSnapshot();
+    // Envoys of Gateways of our classes start before the translation, so that their boot (their
+    // own process) overlaps with it; one whose Gateway turns out not accepted is stopped below.
+    for (const key of likelyGateways(snapshot)) if (!this.envoys.has(key)) await this.startEnvoy(key);
     const started = performance.now();
-    const run = this.pipeline.run(this.store.toSnapshot());
+    const run = this.pipeline.run(snapshot);
     this.log.info('translated', {
       objects: this.store.size,
       gateways: run.result.gateways.size,
@@ -125,7 +129,7 @@ export class StandaloneRuntime {
       xdsMs: this.stageMs.xds,
     });
     this.logStatusChanges(run.statuses);
-    for (const key of run.removed) await this.stopEnvoy(key);
+    for (const key of [...this.envoys.keys()]) if (!run.result.gateways.has(key)) await this.stopEnvoy(key);
     for (const key of run.result.gateways.keys()) if (!this.envoys.has(key)) await this.startEnvoy(key);
     return run;
   }
@@ -199,6 +203,14 @@ export class StandaloneRuntime {
     }
     this.reportsSeen = next;
   }
+}
+
+/** `namespace/name` of the Gateways whose class is ours (the translator decides whether they are accepted). */
+function likelyGateways(snapshot: Snapshot): string[] {
+  const ours = new Set(snapshot.gatewayClasses.filter((c) => c.spec?.controllerName === CONTROLLER_NAME).map((c) => c.metadata.name));
+  return snapshot.gateways
+    .filter((g) => ours.has(g.spec?.gatewayClassName ?? ''))
+    .map((g) => `${g.metadata.namespace ?? 'default'}/${g.metadata.name}`);
 }
 
 function reportKey(r: StatusReport): string {
