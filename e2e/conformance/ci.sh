@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI's conformance step (hack/test.sh runs it last): a throwaway local cluster, the core
-# GATEWAY-HTTP profile against it, and the cluster torn down and purged whatever happens.
+# GATEWAY-HTTP profile against it, then the cluster checks (e2e/cluster-checks) on the same
+# cluster, and the cluster torn down and purged whatever happens.
 #
 # Usage: e2e/conformance/ci.sh [run.sh OPTIONS]   (default: --core)
 # Env:   GANTRY_CI_CLUSTER_DIR   state dir (default <repo>/.cache/ci-cluster, purged at the end)
@@ -37,4 +38,8 @@ if [[ "$(id -u)" -ne 0 ]]; then
 fi
 (($# > 0)) || set -- --core
 # run.sh brings the cluster up (E2E_CLUSTER=local) and prints the report's summary.
-E2E_CLUSTER=local bash "$here/run.sh" "$@"
+status=0
+E2E_CLUSTER=local bash "$here/run.sh" "$@" || status=$?
+# What the suite does not cover, on the cluster it leaves up (Upstreams, ...).
+bash "$repo/e2e/cluster-checks/run.sh" || status=1
+exit "$status"

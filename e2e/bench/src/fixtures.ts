@@ -1,12 +1,33 @@
 // Synthetic clusters for benchmarks: one Gateway, N HTTPRoutes spread over 100 hostnames, each
-// route to its own Service with 3 ready endpoints.
+// route to its own Service with 3 ready endpoints (or, with `halfUpstreams`, every odd route to
+// an Upstream of its Service).
 import type { KubeObject, Snapshot } from '@gantry/api';
 import { buildSnapshot } from '@gantry/gatewayclass-controller/manifests/load';
 
 export const BENCH_GATEWAY = 'bench/gw';
 const NS = 'bench';
 
-export function routeObject(i: number, pathSuffix = ''): KubeObject {
+export interface BenchShape {
+  /** Every odd route names an Upstream (kind kube, of the route's Service) instead of the Service. */
+  readonly halfUpstreams?: boolean;
+}
+
+function backendRef(i: number, shape: BenchShape): Record<string, unknown> {
+  return shape.halfUpstreams && i % 2 === 1
+    ? { group: 'gateway.gantry.dev', kind: 'Upstream', name: `us-${i}` }
+    : { name: `svc-${i}`, port: 80 };
+}
+
+function upstreamObject(i: number): KubeObject {
+  return {
+    apiVersion: 'gateway.gantry.dev/v1alpha1',
+    kind: 'Upstream',
+    metadata: { name: `us-${i}`, namespace: NS, generation: 1, uid: `u-${i}` },
+    spec: { kube: { serviceName: `svc-${i}`, servicePort: 80 } },
+  };
+}
+
+export function routeObject(i: number, pathSuffix = '', shape: BenchShape = {}): KubeObject {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
@@ -16,7 +37,7 @@ export function routeObject(i: number, pathSuffix = ''): KubeObject {
       hostnames: [`app-${i % 100}.example.com`],
       rules: [{
         matches: [{ path: { type: 'PathPrefix', value: `/svc-${i}${pathSuffix}` } }],
-        backendRefs: [{ name: `svc-${i}`, port: 80 }],
+        backendRefs: [backendRef(i, shape)],
       }],
     },
   };
@@ -53,7 +74,7 @@ function benchService(i: number): KubeObject[] {
   return serviceObjects(`svc-${i}`, [1, 2, 3].map((e) => `10.${e}.${octets}`), 8080);
 }
 
-export function benchObjects(routes: number, listenerPort = 80): KubeObject[] {
+export function benchObjects(routes: number, listenerPort = 80, shape: BenchShape = {}): KubeObject[] {
   const objects: KubeObject[] = [
     { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'gantry' }, spec: { controllerName: 'gantry.dev/gatewayclass-controller' } },
     {
@@ -62,10 +83,13 @@ export function benchObjects(routes: number, listenerPort = 80): KubeObject[] {
       spec: { gatewayClassName: 'gantry', listeners: [{ name: 'http', port: listenerPort, protocol: 'HTTP' }] },
     },
   ];
-  for (let i = 0; i < routes; i++) objects.push(routeObject(i), ...benchService(i));
+  for (let i = 0; i < routes; i++) {
+    objects.push(routeObject(i, '', shape), ...benchService(i));
+    if (shape.halfUpstreams && i % 2 === 1) objects.push(upstreamObject(i));
+  }
   return objects;
 }
 
-export function benchSnapshot(routes: number, listenerPort = 80): Snapshot {
-  return buildSnapshot(benchObjects(routes, listenerPort));
+export function benchSnapshot(routes: number, listenerPort = 80, shape: BenchShape = {}): Snapshot {
+  return buildSnapshot(benchObjects(routes, listenerPort, shape));
 }

@@ -4,6 +4,7 @@
 // path prefixes: the worst case for a single route table). Prints full and incremental times.
 import { pathToFileURL } from 'node:url';
 import type { EndpointSlice, Gateway, GatewayClass, HTTPRoute, Service, Snapshot } from '@gantry/api';
+import { emptySnapshot } from '@gantry/api';
 import { GatewayTranslator } from '@gantry/translator';
 
 export interface BenchResult {
@@ -36,7 +37,7 @@ export function syntheticSnapshot(n: number, shape: 'hosts' | 'paths' = 'hosts')
     services.push({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { ports: [{ name: 'http', port: 80 }] } });
     endpointSlices.push(benchSlice(ns, name, i, 0));
   }
-  return { gatewayClasses, gateways, httpRoutes, referenceGrants: [], namespaces: [], services, endpointSlices, secrets: [] };
+  return { ...emptySnapshot(), gatewayClasses, gateways, httpRoutes, services, endpointSlices };
 }
 
 function benchRoute(ns: string, name: string, shape: 'hosts' | 'paths', variant = 0): HTTPRoute {

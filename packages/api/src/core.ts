@@ -27,12 +27,21 @@ export interface EndpointConditions {
   terminating?: boolean;
 }
 
+/** What an endpoint stands for: a Pod, for the endpoints of a Service with a selector. */
+export interface EndpointTargetRef {
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  uid?: string;
+}
+
 export interface Endpoint {
   addresses: string[];
   conditions?: EndpointConditions;
   hostname?: string;
   nodeName?: string;
   zone?: string;
+  targetRef?: EndpointTargetRef;
 }
 
 export interface EndpointPort {
@@ -58,3 +67,15 @@ export interface Secret extends KubeObject {
   data?: Record<string, string>;
   stringData?: Record<string, string>;
 }
+
+/**
+ * Gantry reads Pods only for their labels (an Upstream's `kube.selector` picks endpoints by the
+ * labels of the Pod behind them): the controller watches them as metadata only. Manifest files
+ * may carry `status.podIP`, for endpoints without a targetRef.
+ */
+export interface PodStatus {
+  podIP?: string;
+  podIPs?: { ip: string }[];
+}
+
+export type Pod = KubeObject<unknown, PodStatus>;

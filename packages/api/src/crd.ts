@@ -41,6 +41,8 @@ export interface PrinterColumn {
   readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
   readonly jsonPath: string;
   readonly description?: string;
+  /** 1: shown only with `kubectl get -o wide`. */
+  readonly priority?: number;
 }
 
 /** What a CRD says beyond the kind table's group, versions, plural and scope. */

@@ -11,3 +11,4 @@ export * from './kinds.js';
 export * from './snapshot.js';
 export * from './crd.js';
 export { checkSchema, isRecord, OBJECT_META, type ManifestSchema, type Schema } from './schema.js';
+export * from './labels.js';

@@ -2,22 +2,23 @@
 // about it. The snapshot's fields, the store's snapshot mapping, the controller's watches, the
 // manifest loader's schemas, the status writer's kinds and order, and Gantry's CRDs all derive
 // from it; a new kind is one entry here (plus its types and, for ours, its CrdSource).
-import type { EndpointSlice, Namespace, Secret, Service } from './core.js';
+import type { EndpointSlice, Namespace, Pod, Secret, Service } from './core.js';
 import { manifestSchemaOf, type CrdSource } from './crd.js';
 import { GATEWAY_PARAMETERS_CRD, GATEWAY_PARAMETERS_KIND, type GatewayParameters } from './gantry/gateway-parameters.js';
 import { GANTRY_API_GROUP } from './gantry/group.js';
-import { UPSTREAM_CRD, UPSTREAM_KIND, type Upstream } from './gantry/upstream.js';
+import { UPSTREAM_CRD, UPSTREAM_KIND, type Upstream, type UpstreamStatus } from './gantry/upstream.js';
 import { GATEWAY_API_GROUP, type Gateway, type GatewayClass, type GatewayClassStatus, type GatewayStatus, type HTTPRoute, type HTTPRouteStatus, type ReferenceGrant } from './gateway-api.js';
 import type { ManifestSchema } from './schema.js';
-import { ENDPOINT_SLICE_SCHEMA, NAMESPACE_SCHEMA, SECRET_SCHEMA, SERVICE_SCHEMA } from './schemas/core.js';
+import { ENDPOINT_SLICE_SCHEMA, NAMESPACE_SCHEMA, POD_SCHEMA, SECRET_SCHEMA, SERVICE_SCHEMA } from './schemas/core.js';
 import { GATEWAY_CLASS_SCHEMA, GATEWAY_SCHEMA, HTTP_ROUTE_SCHEMA, REFERENCE_GRANT_SCHEMA } from './schemas/gateway-api.js';
 
 /**
  * How a kind's status is written. `gateway-class` and `gateway`: the status is ours as a whole
  * (Gateway addresses come from the deployer); `route-parents`: status.parents is shared with
- * other controllers, only entries with our controllerName change.
+ * other controllers, only entries with our controllerName change; `owned`: a kind of ours,
+ * its status (conditions and plain fields) wholly written by Gantry.
  */
-export type StatusMerge = 'gateway-class' | 'gateway' | 'route-parents';
+export type StatusMerge = 'gateway-class' | 'gateway' | 'route-parents' | 'owned';
 
 export interface KindSpec {
   readonly kind: string;
@@ -36,6 +37,11 @@ export interface KindSpec {
   readonly snapshot: string;
   /** The controller watches only these (e.g. TLS Secrets: other Secrets never enter memory). */
   readonly fieldSelector?: string;
+  /**
+   * The controller watches only the objects' metadata (Pods: their labels are all Gantry reads,
+   * and whole Pods would be most of its memory in a large cluster).
+   */
+  readonly metadataOnly?: boolean;
   /** Whether Gantry writes its status, how, and in which order among kinds (lower first). */
   readonly status?: { readonly merge: StatusMerge; readonly order: number };
   /** What the manifest loader checks; kinds without one are passed through. */
@@ -79,6 +85,11 @@ export const KIND_TABLE = {
     kind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1', apiVersions: ['discovery.k8s.io/v1'],
     plural: 'endpointslices', namespaced: true, snapshot: 'endpointSlices', schema: ENDPOINT_SLICE_SCHEMA,
   },
+  // Read for their labels only (an Upstream's kube.selector).
+  Pod: {
+    kind: 'Pod', group: '', version: 'v1', apiVersions: ['v1'],
+    plural: 'pods', namespaced: true, snapshot: 'pods', metadataOnly: true, schema: POD_SCHEMA,
+  },
   Secret: {
     kind: 'Secret', group: '', version: 'v1', apiVersions: ['v1'],
     plural: 'secrets', namespaced: true, snapshot: 'secrets', fieldSelector: 'type=kubernetes.io/tls', schema: SECRET_SCHEMA,
@@ -88,12 +99,11 @@ export const KIND_TABLE = {
     kind: GATEWAY_PARAMETERS_KIND, group: GANTRY_API_GROUP, version: 'v1alpha1', apiVersions: [`${GANTRY_API_GROUP}/v1alpha1`],
     plural: 'gatewayparameters', namespaced: true, snapshot: 'others', crd: GATEWAY_PARAMETERS_CRD,
   },
-  // Read by reference only (an HTTPRoute backendRef of kind Upstream). No `status` yet: the
-  // translator does not report on Upstreams so far; when it does, add `status` here, an
-  // UpstreamStatus entry in StatusTypes, and get + upstreams/status patch to the chart's ClusterRole.
+  // Read by reference (an HTTPRoute backendRef of kind Upstream); every one gets a status.
   Upstream: {
     kind: UPSTREAM_KIND, group: GANTRY_API_GROUP, version: 'v1alpha1', apiVersions: [`${GANTRY_API_GROUP}/v1alpha1`],
     plural: 'upstreams', namespaced: true, snapshot: 'others', crd: UPSTREAM_CRD,
+    status: { merge: 'owned', order: 3 },
   },
 } as const satisfies Record<string, KindSpec>;
 
@@ -108,6 +118,7 @@ export interface KindTypes {
   Namespace: Namespace;
   Service: Service;
   EndpointSlice: EndpointSlice;
+  Pod: Pod;
   Secret: Secret;
   GatewayParameters: GatewayParameters;
   Upstream: Upstream;
@@ -118,6 +129,7 @@ export interface StatusTypes {
   GatewayClass: GatewayClassStatus;
   Gateway: GatewayStatus;
   HTTPRoute: HTTPRouteStatus;
+  Upstream: UpstreamStatus;
 }
 
 type Entry<K extends TableKind> = (typeof KIND_TABLE)[K];

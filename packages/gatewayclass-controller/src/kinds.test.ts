@@ -37,8 +37,11 @@ describe('the kind table is the one list of kinds', () => {
   });
 
   it('watches: the controller watches every table kind, with its field selector', () => {
-    const watched = translatorWatches().map((w) => `${w.kind.kind}${w.fieldSelector ? `?${w.fieldSelector}` : ''}`).sort();
-    expect(watched).toEqual(ALL_KINDS.map((k) => `${k.kind}${k.fieldSelector ? `?${k.fieldSelector}` : ''}`).sort());
+    const how = (kind: string, fieldSelector: string | undefined, metadataOnly: boolean | undefined) =>
+      `${kind}${fieldSelector ? `?${fieldSelector}` : ''}${metadataOnly ? ' (metadata only)' : ''}`;
+    const watched = translatorWatches().map((w) => how(w.kind.kind, w.fieldSelector, w.metadataOnly)).sort();
+    expect(watched).toEqual(ALL_KINDS.map((k) => how(k.kind, k.fieldSelector, k.metadataOnly)).sort());
+    expect(watched).toContain('Pod (metadata only)');
     for (const w of translatorWatches()) expect(w.kind).toBe(KIND_TABLE[w.kind.kind as keyof typeof KIND_TABLE]);
   });
 
@@ -70,6 +73,6 @@ describe('the kind table is the one list of kinds', () => {
     expect([...REPORTED_KINDS].sort()).toEqual(ALL_KINDS.filter((k) => k.status).map((k) => k.kind).sort());
     const byPriority = [...REPORTED_KINDS].sort((a, b) => reportKeyPriority(`${a} x`) - reportKeyPriority(`${b} x`));
     expect(byPriority).toEqual(REPORTED_KINDS);
-    expect(REPORTED_KINDS).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute']);
+    expect(REPORTED_KINDS).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute', 'Upstream']);
   });
 });

@@ -2,7 +2,7 @@ export { CORE_KINDS, apiVersionOf, collectionPath, objectPath, objectKey, type K
 export { silentLogger, type Logger, type LogFields } from './logger.js';
 export type { KubeObjectLike, ObjectMetaLike, Json, JsonObject } from './objects.js';
 export { Backoff, DEFAULT_BACKOFF, jittered, type BackoffOptions } from './backoff.js';
-export { stripObject, deepFreeze, LAST_APPLIED_ANNOTATION } from './strip.js';
+export { stripObject, stripToMetadata, deepFreeze, LAST_APPLIED_ANNOTATION } from './strip.js';
 export { KubeApiError, requestJson, requestOk, type RequestOptions, type JsonResponse } from './rest.js';
 export {
   ResilientWatch,
@@ -34,3 +34,4 @@ export {
   type CurrentObject,
 } from './status.js';
 export { LeaderElector, microTime, type LeaderElectorOptions, type LeaderElectorEvents, type LeaseRecord } from './leader-election.js';
+export { APPLY_PATCH, serverSideApply, deleteIfUnchanged, type ApplyOptions, type GuardedDeleteResult } from './apply.js';

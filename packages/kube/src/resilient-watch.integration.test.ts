@@ -10,6 +10,7 @@ import { ObjectStore } from './object-store.js';
 import { isJsonObject, type JsonObject, type KubeObjectLike } from './objects.js';
 import { ResilientWatch, type WatchEvent } from './resilient-watch.js';
 import { requestOk } from './rest.js';
+import { stripToMetadata } from './strip.js';
 import {
   createNamespace,
   createObject,
@@ -105,6 +106,32 @@ describe('ResilientWatch against a real API server', () => {
     expect(names(store.list(CORE_KINDS.ConfigMap))).toEqual(['cm-1', 'cm-3', 'cm-4']);
     expect(store.get<KubeObjectLike & { data: { v: string } }>(CORE_KINDS.ConfigMap, 'lw', 'cm-1')?.data.v).toBe('2');
     expect(w.stats).toMatchObject({ lists: 1, restarts: 0, events: 3, errors: 0 });
+  });
+
+  it('metadataOnly: the server sends PartialObjectMetadata, the store keeps identity and labels', async () => {
+    await createNamespace(kc, 'meta');
+    await createObject(kc, CORE_KINDS.ConfigMap, 'meta', { metadata: { name: 'm-1', labels: { app: 'a' }, annotations: { big: 'x'.repeat(1000) } }, data: { v: '1' } });
+    const raws: JsonObject[] = [];
+    const w = track(new ResilientWatch(kc, CORE_KINDS.ConfigMap, {
+      namespace: 'meta',
+      metadataOnly: true,
+      strip: (raw) => (raws.push(raw), stripToMetadata(CORE_KINDS.ConfigMap, raw)),
+    }));
+    const events = record(w);
+    w.start();
+    await w.synced;
+    await mergePatchObject(kc, CORE_KINDS.ConfigMap, 'meta', 'm-1', { metadata: { labels: { app: 'b' } } });
+    await waitFor('the label change', () => events.length === 2);
+    // What the server sent: metadata only, for the list and for the watch.
+    expect(raws.map((r) => r['data'])).toEqual([undefined, undefined]);
+    expect(raws.map((r) => r['kind'])).toEqual(['PartialObjectMetadata', 'PartialObjectMetadata']);
+    // What the store keeps: the watched kind, its identity and labels, no annotations.
+    const changed = events[1]!.event.object as KubeObjectLike & { metadata: { annotations?: unknown } };
+    expect(changed.kind).toBe('ConfigMap');
+    expect(changed.apiVersion).toBe('v1');
+    expect(changed.metadata.labels).toEqual({ app: 'b' });
+    expect(changed.metadata.annotations).toBeUndefined();
+    expect(Object.isFrozen(changed)).toBe(true);
   });
 
   it('reconnects after the API server is stopped and restarted; the store ends up equal to the server', async () => {

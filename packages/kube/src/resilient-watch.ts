@@ -15,8 +15,8 @@ import { Backoff, DEFAULT_BACKOFF, jittered, type BackoffOptions } from './backo
 import { collectionPath, type KindRef } from './kinds.js';
 import { silentLogger, type Logger } from './logger.js';
 import { asKubeObject, isJsonObject, type Json, type JsonObject, type KubeObjectLike } from './objects.js';
-import { KubeApiError, openLineStream, requestJson, errorFromResponse, type Query } from './rest.js';
-import { stripObject } from './strip.js';
+import { KubeApiError, METADATA_ONLY_ACCEPT, openLineStream, requestJson, errorFromResponse, type Query } from './rest.js';
+import { stripObject, stripToMetadata } from './strip.js';
 import { sleepUnlessAborted } from './sleep.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'RESYNC';
@@ -36,6 +36,12 @@ export interface ResilientWatchOptions<T> {
   readonly namespace?: string;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
+  /**
+   * Ask the API server for the objects' metadata only (PartialObjectMetadata): for kinds read
+   * only for their labels, whose whole objects would cost memory and bandwidth for nothing.
+   * Objects still arrive with the watched kind's apiVersion and kind.
+   */
+  readonly metadataOnly?: boolean;
   /** What to keep of each object; `stripObject` (no managedFields, frozen) by default. */
   readonly strip?: (raw: JsonObject) => T;
   /**
@@ -120,7 +126,7 @@ export class ResilientWatch<T extends KubeObjectLike = KubeObjectLike> {
     private readonly opts: ResilientWatchOptions<T> = {},
   ) {
     this.log = opts.logger ?? silentLogger;
-    this.strip = opts.strip ?? ((raw) => stripObject<T>(kind, raw));
+    this.strip = opts.strip ?? (opts.metadataOnly ? (raw) => stripToMetadata<T>(kind, raw) : (raw) => stripObject<T>(kind, raw));
     this.backoff = new Backoff(opts.backoff ?? DEFAULT_BACKOFF);
     this.watchdogMs = opts.watchdogMs ?? DEFAULT_WATCHDOG_MS;
     this.path = collectionPath(kind, this.namespace);
@@ -254,6 +260,7 @@ export class ResilientWatch<T extends KubeObjectLike = KubeObjectLike> {
         query,
         signal: this.abort.signal,
         timeoutMs: this.opts.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS,
+        ...(this.opts.metadataOnly ? { accept: METADATA_ONLY_ACCEPT.list } : {}),
       });
       if (r.status === 410 && cont !== undefined) {
         // The continue token expired mid-list (compaction): start over in one piece.
@@ -320,7 +327,7 @@ export class ResilientWatch<T extends KubeObjectLike = KubeObjectLike> {
           if (outcome) finish(outcome);
         },
         onEnd: (error) => finish(error ? { reason: 'error', error } : { reason: 'closed' }),
-      }).then(
+      }, this.opts.metadataOnly ? METADATA_ONLY_ACCEPT.watch : undefined).then(
         () => {
           if (!done) watchdog.refresh(); // headers arrived: the server is alive
         },

@@ -35,7 +35,18 @@ export interface RequestOptions {
   /** Whole request, body included. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** The Accept header; application/json by default (see METADATA_ONLY_ACCEPT). */
+  readonly accept?: string;
 }
+
+/**
+ * Accept headers that make the API server send only objects' metadata (PartialObjectMetadata),
+ * for a list and for a watch, falling back to whole objects where it cannot.
+ */
+export const METADATA_ONLY_ACCEPT = {
+  list: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
+  watch: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json',
+} as const;
 
 export interface JsonResponse {
   readonly status: number;
@@ -127,7 +138,7 @@ export async function requestJson(kc: KubeConfig, path: string, opts: RequestOpt
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const what = `${opts.method ?? 'GET'} ${path}`;
   try {
-    const { res } = await open(kc, path, { ...opts, signal: local.signal }, 'application/json');
+    const { res } = await open(kc, path, { ...opts, signal: local.signal }, opts.accept ?? 'application/json');
     const text = await readBody(res);
     return { status: res.statusCode ?? 0, body: parseJson(text) };
   } catch (err) {
@@ -164,9 +175,10 @@ export async function openLineStream(
   query: Query,
   signal: AbortSignal,
   handlers: LineStreamHandlers,
+  accept = 'application/json',
 ): Promise<void> {
   const what = `watch ${path}`;
-  const { res, req } = await open(kc, path, { query, signal }, 'application/json');
+  const { res, req } = await open(kc, path, { query, signal }, accept);
   if (res.statusCode !== 200) {
     const text = await readBody(res).catch(() => '');
     throw errorFromResponse(res.statusCode ?? 0, parseJson(text), what);

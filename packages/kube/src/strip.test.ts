@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { GATEWAY_KINDS } from './testing/gateway-kinds.js';
 import { CORE_KINDS } from './kinds.js';
 import type { JsonObject } from './objects.js';
-import { LAST_APPLIED_ANNOTATION, stripObject } from './strip.js';
+import { LAST_APPLIED_ANNOTATION, stripObject, stripToMetadata } from './strip.js';
 
 function raw(): JsonObject {
   return {
@@ -55,5 +55,13 @@ describe('stripObject', () => {
     const r = raw();
     stripObject(CORE_KINDS.Service, r);
     expect((r['metadata'] as JsonObject)['managedFields']).toBeDefined();
+  });
+});
+
+describe('stripToMetadata', () => {
+  it('keeps identity and labels only, as the watched kind, frozen', () => {
+    const s = stripToMetadata(CORE_KINDS.Service, { ...raw(), status: { loadBalancer: {} } });
+    expect(s).toEqual({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default', resourceVersion: '42', labels: { app: 'web' } } });
+    expect(Object.isFrozen(s.metadata)).toBe(true);
   });
 });

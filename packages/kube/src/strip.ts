@@ -36,3 +36,18 @@ export function deepFreeze<V extends Json>(value: V): V {
   }
   return value;
 }
+
+/** Metadata fields kept of objects watched as metadata only. */
+const IDENTITY_FIELDS = ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'labels'] as const;
+
+/**
+ * What the store keeps of a kind watched as metadata only: its identity and labels, nothing else
+ * (not annotations or owner references, and no spec or status should the server have sent whole
+ * objects), deeply frozen.
+ */
+export function stripToMetadata<T extends KubeObjectLike = KubeObjectLike>(kind: KindRef, raw: JsonObject): T {
+  const meta = raw['metadata'];
+  const m: JsonObject = {};
+  if (isJsonObject(meta)) for (const f of IDENTITY_FIELDS) if (meta[f] !== undefined) m[f] = meta[f] as Json;
+  return deepFreeze({ apiVersion: apiVersionOf(kind), kind: kind.kind, metadata: m }) as unknown as T;
+}

@@ -13,7 +13,7 @@
 import type { Snapshot } from '@gantry/api';
 import { GatewayTranslator, type GatewayTranslatorOptions, type TranslationResult } from './core/translator.js';
 
-export { CONTROLLER_NAME, GatewayTranslator } from './core/translator.js';
+export { CONTROLLER_NAME, DEFAULT_INSTALL_NAMESPACE, GatewayTranslator } from './core/translator.js';
 export type { GatewayTranslatorOptions, TranslationResult } from './core/translator.js';
 export { compareReports, markProgrammed } from './status/reports.js';
 export type { ReportedKind, StatusReport } from './status/reports.js';

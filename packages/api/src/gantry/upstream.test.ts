@@ -75,7 +75,7 @@ describe('UPSTREAM_CRD', () => {
       const path = c.jsonPath.replace(/\[\?\(.*\)\]\..*$/, '');
       expect({ column: c.name, known: specPaths.has(path) || statusPaths.has(path) || path === '.metadata.creationTimestamp' }).toEqual({ column: c.name, known: true });
     }
-    expect((UPSTREAM_CRD.printerColumns ?? []).map((c) => c.name)).toEqual(['Kube', 'Static', 'Accepted', 'Endpoints', 'Age']);
+    expect((UPSTREAM_CRD.printerColumns ?? []).map((c) => c.name)).toEqual(['Type', 'Accepted', 'Endpoints', 'Age', 'Service', 'Host']);
   });
 
   it('bounds every list and string a CEL rule reads (the API server refuses rules it cannot cost)', () => {

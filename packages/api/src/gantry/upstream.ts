@@ -100,9 +100,13 @@ export interface UpstreamSpec {
   healthCheck?: HealthCheck;
   outlierDetection?: OutlierDetection;
   circuitBreakers?: CircuitBreakers;
+  /** Written by discovery: what it knew of the Service (its labels). */
+  discoveryMetadata?: { labels?: Record<string, string> };
 }
 
 export interface UpstreamStatus {
+  /** Which of spec.kube or spec.static is set (what `kubectl get upstreams` prints as Type). */
+  type?: 'Kube' | 'Static';
   /** Accepted, ResolvedRefs. */
   conditions?: Condition[];
   /** Endpoints currently selected. */
@@ -335,14 +339,15 @@ export const UPSTREAM_CRD: CrdSource = {
   singular: 'upstream',
   shortNames: ['us'],
   categories: ['gantry'],
-  // A JSONPath cannot print "kube" or "static": the column that is filled tells the type
-  // (Kube: the Service name; Static: the first host).
+  // A JSONPath cannot turn "which of kube/static is set" into a word, so Gantry writes the type
+  // into the status. The target shows with `-o wide` (priority 1).
   printerColumns: [
-    { name: 'Kube', type: 'string', jsonPath: '.spec.kube.serviceName', description: 'The Service of a kube Upstream.' },
-    { name: 'Static', type: 'string', jsonPath: '.spec.static.hosts[0].addr', description: 'The first host of a static Upstream.' },
+    { name: 'Type', type: 'string', jsonPath: '.status.type', description: 'Kube or Static.' },
     { name: 'Accepted', type: 'string', jsonPath: '.status.conditions[?(@.type=="Accepted")].status' },
     { name: 'Endpoints', type: 'integer', jsonPath: '.status.endpoints', description: 'Endpoints currently selected.' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    { name: 'Service', type: 'string', jsonPath: '.spec.kube.serviceName', description: 'The Service of a kube Upstream.', priority: 1 },
+    { name: 'Host', type: 'string', jsonPath: '.spec.static.hosts[0].addr', description: 'The first host of a static Upstream.', priority: 1 },
   ],
   description: 'A backend for HTTPRoutes (backendRefs with group gateway.gantry.dev, kind Upstream) and how Envoy sends traffic to it.',
   specRequired: true,
@@ -402,6 +407,13 @@ export const UPSTREAM_CRD: CrdSource = {
       healthCheck: HEALTH_CHECK,
       outlierDetection: OUTLIER_DETECTION,
       circuitBreakers: CIRCUIT_BREAKERS,
+      discoveryMetadata: {
+        description: 'Set by discovery on the Upstreams it creates: the labels of the Service they come from.',
+        type: 'object',
+        properties: {
+          labels: { description: "The Service's labels.", type: 'object', maxProperties: 64, additionalProperties: { type: 'string', maxLength: 63 } },
+        },
+      },
     },
     'x-kubernetes-validations': [{ rule: 'has(self.kube) != has(self.static)', message: 'exactly one of kube or static must be set' }],
   },
@@ -409,6 +421,7 @@ export const UPSTREAM_CRD: CrdSource = {
     description: 'What Gantry made of the Upstream.',
     type: 'object',
     properties: {
+      type: { description: 'Which of spec.kube or spec.static is set.', type: 'string', enum: ['Kube', 'Static'] },
       conditions: {
         description: 'Accepted and ResolvedRefs, with reasons.',
         type: 'array', maxItems: 8,

@@ -29,3 +29,5 @@ export const NAMESPACE_SCHEMA: ManifestSchema = { spec: any };
 export const SERVICE_SCHEMA: ManifestSchema = { spec: service };
 export const ENDPOINT_SLICE_SCHEMA: ManifestSchema = { top: endpointSliceTop };
 export const SECRET_SCHEMA: ManifestSchema = { top: secretTop };
+/** Pods are read for metadata.labels and status.podIP; their spec is not looked at. */
+export const POD_SCHEMA: ManifestSchema = { spec: any };

@@ -197,8 +197,13 @@ describe('charts/gantry RBAC on a real API server', () => {
       { group: 'gateway.networking.k8s.io', resource: 'gateways', subresource: 'finalizers', verb: 'update', namespace: APPS, name: 'gw' },
       { group: 'apps', resource: 'deployments', verb: 'create', namespace: APPS },
       { group: '', resource: 'secrets', verb: 'watch', namespace: APPS },
-      // The translator watches Upstreams even without discovery; writing them is discovery's.
+      // The translator watches Upstreams even without discovery and writes their status;
+      // writing them is discovery's.
       { group: 'gateway.gantry.dev', resource: 'upstreams', verb: 'watch', namespace: APPS },
+      { group: 'gateway.gantry.dev', resource: 'upstreams', subresource: 'status', verb: 'patch', namespace: APPS, name: 'u' },
+      // Pods: their labels, watched as metadata.
+      { group: '', resource: 'pods', verb: 'list' },
+      { group: '', resource: 'pods', verb: 'watch', namespace: APPS },
     ];
     const cannot: Access[] = [
       { group: 'coordination.k8s.io', resource: 'leases', verb: 'update', namespace: NS, name: 'someone-else' },
@@ -207,7 +212,9 @@ describe('charts/gantry RBAC on a real API server', () => {
       { group: 'coordination.k8s.io', resource: 'leases', verb: 'list' },
       { group: '', resource: 'secrets', verb: 'get', namespace: APPS, name: 'tls' },
       { group: '', resource: 'secrets', verb: 'create', namespace: APPS },
-      { group: '', resource: 'pods', verb: 'list' },
+      { group: '', resource: 'pods', verb: 'get', namespace: APPS, name: 'p' },
+      { group: '', resource: 'pods', verb: 'create', namespace: APPS },
+      { group: '', resource: 'pods', subresource: 'log', verb: 'get', namespace: APPS, name: 'p' },
       { group: '', resource: 'events', verb: 'create', namespace: NS },
       { group: 'gateway.networking.k8s.io', resource: 'gateways', verb: 'update', namespace: APPS, name: 'gw' },
       { group: 'gateway.networking.k8s.io', resource: 'gateways', verb: 'delete', namespace: APPS, name: 'gw' },
@@ -216,7 +223,7 @@ describe('charts/gantry RBAC on a real API server', () => {
       { group: 'gateway.gantry.dev', resource: 'gatewayparameters', verb: 'get', namespace: APPS, name: 'p' },
       { group: 'gateway.gantry.dev', resource: 'upstreams', verb: 'create', namespace: APPS },
       { group: 'gateway.gantry.dev', resource: 'upstreams', verb: 'patch', namespace: APPS, name: 'u' },
-      { group: 'gateway.gantry.dev', resource: 'upstreams', subresource: 'status', verb: 'patch', namespace: APPS, name: 'u' },
+      { group: 'gateway.gantry.dev', resource: 'upstreams', subresource: 'status', verb: 'update', namespace: APPS, name: 'u' },
       { group: 'rbac.authorization.k8s.io', resource: 'clusterroles', verb: 'escalate' },
     ];
     for (const a of can) expect({ ...a, allowed: await allowed(a) }).toEqual({ ...a, allowed: true });

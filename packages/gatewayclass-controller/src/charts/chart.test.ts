@@ -56,8 +56,10 @@ function expectNoBroadGrants(role: Manifest): void {
     expect(rule.resources ?? []).not.toContain('*');
     for (const v of NEVER_VERBS) expect(rule.verbs).not.toContain(v);
     const resources = rule.resources ?? [];
-    // No Pods, nodes or RBAC objects at all; Secrets are read (TLS certificates), never written.
-    for (const r of ['pods', 'pods/exec', 'nodes', 'roles', 'clusterroles', 'rolebindings', 'clusterrolebindings']) expect(resources).not.toContain(r);
+    // No nodes or RBAC objects at all; Pods only listed and watched (their labels, as metadata);
+    // Secrets are read (TLS certificates), never written.
+    for (const r of ['pods/exec', 'pods/log', 'nodes', 'roles', 'clusterroles', 'rolebindings', 'clusterrolebindings']) expect(resources).not.toContain(r);
+    if (resources.includes('pods')) expect([...rule.verbs].sort()).toEqual(['list', 'watch']);
     if (resources.includes('secrets')) for (const v of WRITE_VERBS) expect(rule.verbs).not.toContain(v);
     // Gateway API objects: written through their status subresource only (and gateways/finalizers).
     if ((rule.apiGroups ?? []).includes('gateway.networking.k8s.io')) {
@@ -295,10 +297,13 @@ describe('charts/gantry toggles', () => {
     expect(container(objects).image).toBe('r.example.com/gantry@sha256:abc');
   });
 
-  it('discovery.enabled=false (the default) passes no --discovery and only reads Upstreams (the translator watches them)', async () => {
+  it('discovery.enabled=false (the default) passes no --discovery; Upstreams are read and get their status, never written', async () => {
     const off = await render(CHARTS.gantry, { values: { discovery: { enabled: false } } });
     expect(container(off).args).not.toContain('--discovery');
-    expect(grants(rulesOf(only(off, 'ClusterRole'))).filter((g) => g.includes('upstreams'))).toEqual(['gateway.gantry.dev/upstreams list,watch']);
+    expect(grants(rulesOf(only(off, 'ClusterRole'))).filter((g) => g.includes('upstreams'))).toEqual([
+      'gateway.gantry.dev/upstreams get,list,watch',
+      'gateway.gantry.dev/upstreams/status patch',
+    ]);
   });
 
   it('settings.disableKubernetesDestinations passes --disable-kubernetes-destinations, off by default', async () => {

@@ -1,3 +1,5 @@
+import { labelSelectorError, type LabelSelector } from '@gantry/api';
+
 /** A mistake in how the command was called: printed with the usage text, exit code 2. */
 export class UsageError extends Error {}
 
@@ -5,4 +7,32 @@ export function parsePort(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag}: "${value}" is not a port number`);
   return n;
+}
+
+/**
+ * A label selector flag: `key=value,key2=value2` (matchLabels), or JSON with matchLabels and
+ * matchExpressions (what the chart passes). Undefined when the flag is absent or empty.
+ */
+export function parseSelector(value: string | undefined, flag: string): LabelSelector | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  let selector: LabelSelector;
+  if (value.trim().startsWith('{')) {
+    try {
+      selector = JSON.parse(value) as LabelSelector;
+    } catch (err) {
+      throw new UsageError(`${flag}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    }
+    if (typeof selector !== 'object' || selector === null || Array.isArray(selector)) throw new UsageError(`${flag}: expected {matchLabels, matchExpressions}`);
+  } else {
+    const matchLabels: Record<string, string> = {};
+    for (const part of value.split(',')) {
+      const i = part.indexOf('=');
+      if (i <= 0) throw new UsageError(`${flag}: "${part}" is not key=value`);
+      matchLabels[part.slice(0, i).trim()] = part.slice(i + 1).trim();
+    }
+    selector = { matchLabels };
+  }
+  const problem = labelSelectorError(selector);
+  if (problem) throw new UsageError(`${flag}: ${problem}`);
+  return selector;
 }

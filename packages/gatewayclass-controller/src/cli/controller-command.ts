@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Controller } from '../controller/controller.js';
 import { logger, setLogLevel } from '../log.js';
-import { UsageError, parsePort } from './args.js';
+import { UsageError, parsePort, parseSelector } from './args.js';
 
 function hostPort(value: string, flag: string): { host: string; port: number } {
   const i = value.lastIndexOf(':');
@@ -29,17 +29,17 @@ export async function controllerCommand(args: string[]): Promise<number> {
       'no-deploy': { type: 'boolean', default: false },
       'envoy-image': { type: 'string' },
       'log-level': { type: 'string', default: process.env.GANTRY_LOG_LEVEL ?? 'info' },
-      // Service discovery (Services → Upstreams) arrives with the Upstream work; accepted now so
-      // the chart's discovery.enabled renders a controller that starts.
       discovery: { type: 'boolean', default: false },
+      'discovery-namespace-selector': { type: 'string' },
+      'discovery-service-selector': { type: 'string' },
       'disable-kubernetes-destinations': { type: 'boolean', default: false },
     },
     strict: true,
   });
   setLogLevel(values['log-level']);
-  if (values.discovery) {
-    logger('controller').warn('--discovery: Service discovery is not part of this version yet; no Upstreams will be created');
-  }
+  const namespaceSelector = parseSelector(values['discovery-namespace-selector'], '--discovery-namespace-selector');
+  const serviceSelector = parseSelector(values['discovery-service-selector'], '--discovery-service-selector');
+  if (!values.discovery && (namespaceSelector || serviceSelector)) throw new UsageError('--discovery-namespace-selector and --discovery-service-selector need --discovery');
   const kc = new KubeConfig();
   if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
   else kc.loadFromDefault();
@@ -59,6 +59,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
     } : {}),
     deploy,
     ...(values['envoy-image'] ? { envoyImage: values['envoy-image'] } : {}),
+    ...(values.discovery ? { discovery: { scope: { ...(namespaceSelector ? { namespaceSelector } : {}), ...(serviceSelector ? { serviceSelector } : {}) } } } : {}),
   });
   await controller.start();
   await new Promise<void>((resolve) => {

@@ -8,6 +8,8 @@ const USAGE = `Usage:
   gantry controller [--kubeconfig PATH] [--xds-address HOST:PORT] [--xds-advertise HOST:PORT]
                    [--admin-address HOST:PORT] [--leader-elect] [--no-deploy] [--log-level LEVEL]
                    [--namespace NS] [--disable-kubernetes-destinations]
+                   [--discovery [--discovery-namespace-selector SEL] [--discovery-service-selector SEL]]
+  gantry discovery-cleanup [--kubeconfig PATH] [--namespace NS]
   gantry translate -f FILE|DIR [-f ...] [--gateway NS/NAME] --output xds|status|bootstrap|ir
                    [--listen-address ADDR] [--admin-port PORT] [--namespace NS]
   gantry standalone --dir DIR [--listen-address ADDR] [--xds-port PORT] [--admin-port PORT]
@@ -17,6 +19,10 @@ const USAGE = `Usage:
                    Upstreams there may name Services in any namespace
   --disable-kubernetes-destinations
                    (every mode) refuse backendRefs to Services: routes must name Upstreams
+  --discovery      (leader) an Upstream in the install namespace for each port of each Service
+                   in scope; SEL: a label selector, \`key=value,...\` or JSON {matchLabels, matchExpressions}
+  discovery-cleanup
+                   delete the Upstreams discovery created in NS (what turning discovery off does)
 `;
 
 
@@ -28,6 +34,10 @@ async function main(argv: string[]): Promise<number> {
     case 'controller': {
       const { controllerCommand } = await import('./controller-command.js');
       return controllerCommand(rest);
+    }
+    case 'discovery-cleanup': {
+      const { discoveryCleanupCommand } = await import('./discovery-cleanup-command.js');
+      return discoveryCleanupCommand(rest);
     }
     case 'standalone': {
       const { standaloneCommand } = await import('./standalone-command.js');

@@ -5,19 +5,21 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { LeaderElector, type CurrentObject, type KubeObjectLike } from '@gantry/kube';
 import { AdsServer, SnapshotCache } from '@gantry/xds';
 import { createAdminServer, type AdminServer } from '../admin/index.js';
+import type { DiscoveryScope } from '@gantry/discovery';
 import { KIND_TABLE, REPORTED_KINDS, apiVersionOf, type Gateway, type GatewayClass, type GatewayStatus, type HTTPRouteStatus, type RouteParentKind, type Snapshot } from '@gantry/api';
 import { Deployer } from '../deployer/index.js';
 import { logger, getLogLevel, setLogLevel } from '../log.js';
 import { createGantryMetrics, forgetGateway, instrumentAdsServer, recordSnapshotResources, type GantryMetrics } from '../metrics/index.js';
 import { Pipeline, type PipelineRun } from '../pipeline.js';
 import { dataPlaneOutcome, reportKey, resolveProgrammed, watchDataPlane, type DataPlaneOutcome, type ObjectStatus } from '../status/index.js';
-import { CONTROLLER_NAME, type StatusReport } from '@gantry/translator';
+import { CONTROLLER_NAME, DEFAULT_INSTALL_NAMESPACE, type StatusReport } from '@gantry/translator';
 import { withDeployment } from './deploy-status.js';
 import { Deployments, type WantedDeployment } from './deployments.js';
 import { DATA_PLANE_REPORTS, KubeSources, OWNED_PREFIX } from './sources.js';
 import { DataPlaneReporter } from './data-plane-reporter.js';
 import { combineDataPlane, localDataPlane, otherReports, snapshotDigest, type DataPlaneReport, type GatewayDataPlane } from './data-plane.js';
 import { NOT_CACHED, StatusWriter } from './status-writer.js';
+import { DiscoveryLoop } from './discovery-loop.js';
 
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
@@ -49,6 +51,8 @@ export interface ControllerOptions {
   readonly envoyListenAddress?: string;
   /** Holdoff between a change and the translation it triggers. */
   readonly debounceMs?: number;
+  /** Service discovery (leader only): an Upstream per Service port, in the install namespace. */
+  readonly discovery?: { readonly scope?: DiscoveryScope };
 }
 
 /** Kinds whose status.parents Gantry shares with other controllers (the route kinds). */
@@ -65,6 +69,7 @@ export class Controller {
   private readonly pipeline: Pipeline;
   private readonly statusWriter: StatusWriter;
   private readonly deployments: Deployments | undefined;
+  private readonly discovery: DiscoveryLoop | undefined;
   private readonly elector: LeaderElector | undefined;
   private readonly reporter: DataPlaneReporter | undefined;
   private readonly reportStaleMs: number;
@@ -118,6 +123,16 @@ export class Controller {
         parameters: (key) => this.sources.store.get(KIND_TABLE.GatewayParameters.kind, key.namespace, key.name) as never,
       });
       this.deployments = new Deployments({ deployer, logger: logger('deployer'), onResult: () => this.schedulePublish() });
+    }
+    if (opts.discovery) {
+      this.discovery = new DiscoveryLoop({
+        kubeConfig: opts.kubeConfig,
+        installNamespace: opts.installNamespace ?? DEFAULT_INSTALL_NAMESPACE,
+        ...(opts.discovery.scope ? { scope: opts.discovery.scope } : {}),
+        store: this.sources.store,
+        metrics: this.metrics,
+        logger: logger('discovery'),
+      });
     }
     const reportMs = opts.leaderElection?.dataPlaneReportMs ?? 10_000;
     this.reportStaleMs = 3 * reportMs;
@@ -191,6 +206,7 @@ export class Controller {
     if (opts.releaseLease !== false) await this.reporter?.stop();
     else this.reporter?.abandon();
     await this.deployments?.stop();
+    await this.discovery?.stop();
     await this.statusWriter.close();
     await this.admin?.stop();
     await this.server.stop();
@@ -211,6 +227,11 @@ export class Controller {
     await this.statusWriter.idle();
   }
 
+  /** Discovery, when enabled (tests and the benchmark look at it). */
+  get discoveryLoop(): DiscoveryLoop | undefined {
+    return this.discovery;
+  }
+
   private setLeading(leading: boolean): void {
     this.leading = leading;
     this.metrics.leader.set(undefined, leading ? 1 : 0);
@@ -218,6 +239,7 @@ export class Controller {
     if (leading) {
       this.statusWriter.reset();
       this.deployments?.reset();
+      this.discovery?.reset();
       this.schedule();
     } else {
       // Whatever is still queued is the new leader's business now.
@@ -284,6 +306,8 @@ export class Controller {
     if (!this.leading) return;
     this.publish();
     this.syncDeployments(run);
+    // After the first translation, so every watch has synced: discovery never judges a partial view.
+    this.discovery?.schedule();
   }
 
   /** Hands every report, with the data plane's verdict folded in, to the status writer. */

@@ -24,6 +24,8 @@ export interface WatchSpec {
   readonly namespace?: string;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
+  /** Watch only the objects' metadata (the kind table's metadataOnly). */
+  readonly metadataOnly?: boolean;
 }
 
 export interface SourcesOptions {
@@ -41,7 +43,11 @@ export const TRANSLATOR_STORE = { snapshotFields: SNAPSHOT_FIELDS, otherKinds: O
 
 /** One watch per kind of the table; a fieldSelector keeps what the translator never reads out of memory. */
 export function translatorWatches(): WatchSpec[] {
-  return ALL_KINDS.map((kind) => ({ kind, ...(kind.fieldSelector ? { fieldSelector: kind.fieldSelector } : {}) }));
+  return ALL_KINDS.map((kind) => ({
+    kind,
+    ...(kind.fieldSelector ? { fieldSelector: kind.fieldSelector } : {}),
+    ...(kind.metadataOnly ? { metadataOnly: true } : {}),
+  }));
 }
 
 export class KubeSources {
@@ -66,6 +72,7 @@ export class KubeSources {
         ...(spec.namespace !== undefined ? { namespace: spec.namespace } : {}),
         labelSelector: spec.labelSelector,
         fieldSelector: spec.fieldSelector,
+        metadataOnly: spec.metadataOnly,
         logger: opts.logger,
       });
       const bucket = spec.bucket ?? spec.kind.kind;

@@ -3,11 +3,11 @@
 // deployer) for the whole file; each case uses its own objects.
 import { KIND_TABLE } from '@gantry/api';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { patchStatus } from '@gantry/kube';
+import { collectionPath, patchStatus, requestOk } from '@gantry/kube';
 import {
-  CLASS, CONTROLLER, CORE_KINDS, cond, createObject, deleteObject, eventually, eventuallyCondition, eventuallyRouteCondition, gateway,
+  CLASS, CONTROLLER, CORE_KINDS, cond, createNamespace, createObject, deleteObject, eventually, eventuallyCondition, eventuallyRouteCondition, gateway,
   gatewayClass, hasCondition, httpRoute, mergePatchObject, ourParent, read, referenceGrant, selfSignedCertificate, service, startCluster, summary,
-  type TestCluster,
+  type ObjectWithStatus, type TestCluster,
 } from './testing/harness.js';
 
 const NS = 'apps';
@@ -209,5 +209,64 @@ describe('HTTPRoute status shared with other controllers', () => {
     await mergePatchObject(kc, KIND_TABLE.HTTPRoute, NS, 'repointed', { spec: { parentRefs: [{ name: 'web', sectionName: 'extra' }] } });
     const r = await eventuallyRouteCondition(kc, NS, 'repointed', 'web', 'Accepted', 'True', undefined, 'extra');
     expect(r.status?.parents?.map((p) => p.parentRef.sectionName)).toEqual(['extra']);
+  });
+});
+
+describe('Upstream status', () => {
+  const UPSTREAMS = 'upstreams';
+  const endpoint = (ip: string, pod: string) => ({ addresses: [ip], conditions: { ready: true }, targetRef: { kind: 'Pod', name: pod, namespace: UPSTREAMS } });
+  const pod = (name: string, version: string) => ({
+    metadata: { name, labels: { app: 'reviews', version } },
+    spec: { automountServiceAccountToken: false, containers: [{ name: 'app', image: 'example.com/reviews:1' }] },
+  });
+
+  beforeAll(async () => {
+    const kc = cluster.kc;
+    await createNamespace(kc, UPSTREAMS);
+    // No controller-manager here: the ServiceAccount admission plugin needs `default` to exist.
+    await createObject(kc, CORE_KINDS.ServiceAccount, UPSTREAMS, { metadata: { name: 'default' } });
+    await createObject(kc, CORE_KINDS.Service, UPSTREAMS, service('reviews'));
+    await createObject(kc, CORE_KINDS.EndpointSlice, UPSTREAMS, {
+      metadata: { name: 'reviews-a', labels: { 'kubernetes.io/service-name': 'reviews' } },
+      addressType: 'IPv4',
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      endpoints: [endpoint('10.3.0.1', 'r-1'), endpoint('10.3.0.2', 'r-2'), endpoint('10.3.0.3', 'r-3')],
+    });
+    for (const [name, version] of [['r-1', 'v1'], ['r-2', 'v2'], ['r-3', 'v2']] as const) await createObject(kc, KIND_TABLE.Pod, UPSTREAMS, pod(name, version));
+  }, 60_000);
+
+  const endpointsOf = (o: ObjectWithStatus) => (o.status as { endpoints?: number } | undefined)?.endpoints;
+
+  it('a kube Upstream with a selector: Accepted, ResolvedRefs, the selected Pods counted; a Pod relabelled changes the count', async () => {
+    const kc = cluster.kc;
+    await createObject(kc, KIND_TABLE.Upstream, UPSTREAMS, { metadata: { name: 'reviews-v2' }, spec: { kube: { serviceName: 'reviews', servicePort: 8080, selector: { version: 'v2' } } } });
+    const us = await eventually(kc, KIND_TABLE.Upstream, UPSTREAMS, 'reviews-v2', (o) => endpointsOf(o) === 2);
+    expect(summary(us.status?.conditions)).toEqual(['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']);
+    expect(us.status?.conditions?.every((c) => c.observedGeneration === 1)).toBe(true);
+    expect((us.status as { type?: string; observedGeneration?: number }).type).toBe('Kube');
+    await mergePatchObject(kc, KIND_TABLE.Pod, UPSTREAMS, 'r-1', { metadata: { labels: { version: 'v2' } } });
+    await eventually(kc, KIND_TABLE.Upstream, UPSTREAMS, 'reviews-v2', (o) => endpointsOf(o) === 3);
+    await deleteObject(kc, KIND_TABLE.Pod, UPSTREAMS, 'r-2');
+    await eventually(kc, KIND_TABLE.Upstream, UPSTREAMS, 'reviews-v2', (o) => endpointsOf(o) === 2);
+  });
+
+  it('a missing Service: ResolvedRefs=False/BackendNotFound, then True once it exists; kubectl-style table columns', async () => {
+    const kc = cluster.kc;
+    await createObject(kc, KIND_TABLE.Upstream, UPSTREAMS, { metadata: { name: 'later' }, spec: { kube: { serviceName: 'later', servicePort: 8080 } } });
+    const missing = await eventuallyCondition(kc, KIND_TABLE.Upstream, UPSTREAMS, 'later', 'ResolvedRefs', 'False', 'BackendNotFound');
+    expect(cond(missing.status?.conditions, 'ResolvedRefs')?.message).toBe(`Service ${UPSTREAMS}/later not found`);
+    await createObject(kc, CORE_KINDS.Service, UPSTREAMS, service('later'));
+    await eventuallyCondition(kc, KIND_TABLE.Upstream, UPSTREAMS, 'later', 'ResolvedRefs', 'True', 'ResolvedRefs');
+    // What `kubectl get upstreams` prints: the API server's Table of the CRD's printer columns.
+    await createObject(kc, KIND_TABLE.Upstream, UPSTREAMS, { metadata: { name: 'json' }, spec: { static: { hosts: [{ addr: 'jsonplaceholder.typicode.com', port: 443 }] } } });
+    await eventuallyCondition(kc, KIND_TABLE.Upstream, UPSTREAMS, 'json', 'Accepted', 'True');
+    const table = await requestOk(kc, collectionPath(KIND_TABLE.Upstream, UPSTREAMS), { accept: 'application/json;as=Table;g=meta.k8s.io;v=v1' }) as {
+      columnDefinitions: { name: string; priority: number }[];
+      rows: { cells: unknown[]; object: { metadata: { name: string } } }[];
+    };
+    expect(table.columnDefinitions.filter((c) => c.priority === 0).map((c) => c.name)).toEqual(['Name', 'Type', 'Accepted', 'Endpoints', 'Age']);
+    const row = (name: string) => table.rows.find((r) => r.cells[0] === name)?.cells.slice(1, 4);
+    expect(row('json')).toEqual(['Static', 'True', 1]);
+    expect(row('later')).toEqual(['Kube', 'True', 0]);
   });
 });

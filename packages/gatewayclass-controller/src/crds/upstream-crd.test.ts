@@ -188,13 +188,14 @@ describe('the Upstream CRD on a real API server', () => {
     expect((JSON.parse(stored.stdout) as { spec: unknown }).spec).toEqual(spec);
   });
 
-  it('shows Kube, Static, Accepted, Endpoints and Age in `kubectl get upstreams` (short name us, category gantry)', async () => {
+  it('shows Type, Accepted, Endpoints and Age in `kubectl get upstreams` (short name us, category gantry), the target with -o wide', async () => {
     for (const [name, spec] of [['cols-kube', { kube }], ['cols-static', { static: stat }]] as const) {
       expect((await apply(name, spec)).stderr).toBe('');
     }
-    // What the status writer will set: Accepted and the endpoint count.
+    // What the status writer will set: the type, Accepted and the endpoint count.
     const status = {
       status: {
+        type: 'Kube',
         conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: '', lastTransitionTime: '2025-01-01T00:00:00Z' }],
         endpoints: 3,
       },
@@ -205,12 +206,16 @@ describe('the Upstream CRD on a real API server', () => {
       const r = await kubectl(['get', resource, '-n', NS, 'cols-kube', 'cols-static'].filter((a) => resource !== 'gantry' || !a.startsWith('cols')));
       expect(r.stderr).toBe('');
       const [header = [], ...rows] = table(r.stdout);
-      expect(header).toEqual(['NAME', 'KUBE', 'STATIC', 'ACCEPTED', 'ENDPOINTS', 'AGE']);
-      const row = (name: string): string[] | undefined => rows.find((l) => l[0] === name || l[0] === `upstream.gateway.gantry.dev/${name}`)?.slice(1, 5);
-      // An unset column is blank in a server-side table.
-      expect(row('cols-kube')).toEqual(['petstore', '', 'True', '3']);
-      expect(row('cols-static')).toEqual(['', 'jsonplaceholder.typicode.com', '', '']);
+      expect(header).toEqual(['NAME', 'TYPE', 'ACCEPTED', 'ENDPOINTS', 'AGE']);
+      const row = (name: string): string[] | undefined => rows.find((l) => l[0] === name || l[0] === `upstream.gateway.gantry.dev/${name}`)?.slice(1, 4);
+      // An unset column is blank in a server-side table (no status written yet).
+      expect(row('cols-kube')).toEqual(['Kube', 'True', '3']);
+      expect(row('cols-static')).toEqual(['', '', '']);
     }
+    const wide = table((await kubectl(['get', 'us', '-n', NS, 'cols-kube', 'cols-static', '-o', 'wide'])).stdout);
+    expect(wide[0]).toEqual(['NAME', 'TYPE', 'ACCEPTED', 'ENDPOINTS', 'AGE', 'SERVICE', 'HOST']);
+    expect(wide.find((l) => l[0] === 'cols-kube')?.slice(-2)).toEqual(['petstore', '']);
+    expect(wide.find((l) => l[0] === 'cols-static')?.slice(-2)).toEqual(['', 'jsonplaceholder.typicode.com']);
   });
 
   it('explains every field to `kubectl explain`', async () => {

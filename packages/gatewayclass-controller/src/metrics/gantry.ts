@@ -20,6 +20,11 @@ export interface GantryMetrics {
   readonly watchRestarts: Counter<'kind'>;
   /** 1 while this replica holds the leader lease. */
   readonly leader: Gauge;
+  /** Discovery (leader only): Upstreams it wants, its writes by result, names it left to a user's Upstream. */
+  readonly discoveredUpstreams: Gauge;
+  readonly discoveryApplies: Counter<'result'>;
+  readonly discoveryDeletes: Counter<'result'>;
+  readonly discoverySkippedClashes: Counter;
 }
 
 export function createGantryMetrics(registry = new Registry()): GantryMetrics {
@@ -67,5 +72,20 @@ export function createGantryMetrics(registry = new Registry()): GantryMetrics {
       labelNames: ['kind'],
     }),
     leader: registry.gauge({ name: 'gantry_leader', help: '1 while this replica is the leader, else 0.' }),
+    discoveredUpstreams: registry.gauge({ name: 'gantry_discovery_upstreams', help: 'Upstreams discovery wants (one per port of each Service in scope).' }),
+    discoveryApplies: registry.counter({
+      name: 'gantry_discovery_applies_total',
+      help: 'Server-side applies of discovered Upstreams, by result (created, updated, failed).',
+      labelNames: ['result'],
+    }),
+    discoveryDeletes: registry.counter({
+      name: 'gantry_discovery_deletes_total',
+      help: 'Deletions of discovered Upstreams, by result (deleted, gone, changed, failed).',
+      labelNames: ['result'],
+    }),
+    discoverySkippedClashes: registry.counter({
+      name: 'gantry_discovery_skipped_clashes_total',
+      help: 'Passes in which a name discovery wants was held by an Upstream it did not create (left alone).',
+    }),
   };
 }

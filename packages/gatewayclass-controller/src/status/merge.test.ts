@@ -180,6 +180,17 @@ describe('mergeReport', () => {
     expect(mergeReport(current, report, { now: NOW })).toEqual({ parents: [{ parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw' }, controllerName: CONTROLLER_NAME, conditions: [] }] });
   });
 
+  it('Upstream status is wholly ours: conditions keep their times, the count and type are replaced', () => {
+    const report: StatusReport = {
+      apiVersion: 'gateway.gantry.dev/v1alpha1', kind: 'Upstream', namespace: 'gantry-system', name: 'u', generation: 2,
+      status: { type: 'Kube', conditions: [cond('Accepted', 'True', 'Accepted', 2)], endpoints: 3 },
+    };
+    const written = { type: 'Kube' as const, conditions: [stored(cond('Accepted', 'True', 'Accepted', 2))], endpoints: 2, observedGeneration: 2 };
+    expect(mergeReport(written, report, { now: NOW })).toEqual({ ...written, endpoints: 3 });
+    expect(mergeReport({ ...written, endpoints: 3 }, report, { now: NOW })).toBeUndefined();
+    expect(mergeReport(undefined, report, { now: NOW })).toEqual({ type: 'Kube', conditions: [stored(cond('Accepted', 'True', 'Accepted', 2), NOW)], endpoints: 3, observedGeneration: 2 });
+  });
+
   it('Gateway reports take the deployer addresses', () => {
     const report: StatusReport = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: 'infra', name: 'gw', status: { conditions: [] } };
     expect(mergeReport({}, report, { now: NOW, addresses: [{ value: '10.1.1.1' }] })).toEqual({ addresses: [{ type: 'IPAddress', value: '10.1.1.1' }], conditions: [] });
@@ -192,7 +203,8 @@ describe('reportKeyPriority', () => {
     ['GatewayClass gantry', 0],
     ['Gateway infra/gw', 1],
     ['HTTPRoute apps/r', 2],
-    ['Other x', 3],
+    ['Upstream gantry-system/u', 3],
+    ['Other x', 4],
   ])('%s → %d', (key, want) => {
     expect(reportKeyPriority(key)).toBe(want);
   });

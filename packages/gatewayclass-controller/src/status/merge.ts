@@ -1,7 +1,8 @@
 // The status to write for one object: the translator's desired status merged into what the API
 // server has, or undefined when the write would change nothing. GatewayClass and Gateway status
 // are wholly ours (except Gateway addresses, which the deployer supplies); HTTPRoute
-// status.parents is shared with other controllers, so only our entries change.
+// status.parents is shared with other controllers, so only our entries change; our own kinds'
+// status (Upstream) is wholly ours.
 import {
   GATEWAY_API_GROUP,
   KIND_TABLE,
@@ -13,6 +14,8 @@ import {
   type ListenerStatus,
   type ParentReference,
   type RouteParentStatus,
+  type Condition,
+  type UpstreamStatus,
 } from '@gantry/api';
 import { CONTROLLER_NAME, type StatusReport } from '@gantry/translator';
 import { mergeConditions } from './conditions.js';
@@ -139,9 +142,25 @@ export function mergeHTTPRouteStatus(current: HTTPRouteStatus | undefined, desir
   return jsonEqual({ ...(current ?? {}), parents: list(current?.parents) }, next) ? undefined : next;
 }
 
+// ---- kinds of ours (Upstream, ...) ------------------------------------------------------------------
+
+/** A status wholly ours: its conditions merged (lastTransitionTime kept), its other fields as desired. */
+export function mergeOwnedStatus<S extends { conditions?: Condition[]; observedGeneration?: number }>(
+  current: S | undefined,
+  desired: S,
+  opts: MergeOptions,
+): S | undefined {
+  const next: S = {
+    ...desired,
+    conditions: mergeConditions(current?.conditions, list(desired.conditions), { now: opts.now, observedGeneration: opts.generation }),
+    ...(opts.generation !== undefined ? { observedGeneration: opts.generation } : {}),
+  };
+  return jsonEqual(current ?? {}, next) ? undefined : next;
+}
+
 // ---- any report ------------------------------------------------------------------------------------
 
-export type ObjectStatus = GatewayClassStatus | GatewayStatus | HTTPRouteStatus;
+export type ObjectStatus = GatewayClassStatus | GatewayStatus | HTTPRouteStatus | UpstreamStatus;
 
 export interface ReportMergeOptions {
   readonly now: string;
@@ -165,6 +184,8 @@ export function mergeReport(current: ObjectStatus | undefined, report: StatusRep
         routeNamespace: report.namespace ?? 'default',
         ...(opts.controllerName ? { controllerName: opts.controllerName } : {}),
       });
+    case 'owned':
+      return mergeOwnedStatus(current as UpstreamStatus | undefined, report.status as UpstreamStatus, base);
   }
 }
 

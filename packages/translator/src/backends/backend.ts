@@ -2,9 +2,11 @@
 // its endpoints come from, looked up by `group/kind`. Each kind is one module (service.ts, ...)
 // listed in registry.ts.
 import type { ClusterIR, HashPolicyIR, UpstreamProtocol } from '@gantry/ir';
-import type { BackendObjectReference } from '@gantry/api';
+import type { BackendObjectReference, KubeObject } from '@gantry/api';
 import { Reason } from '../status/conditions.js';
 import type { Lookups } from '../core/lookups.js';
+import type { PodSelector } from '../core/pod-index.js';
+import type { StatusReport } from '../status/reports.js';
 
 export interface BackendContext {
   /** The referring route: its kind and namespace (for defaults and ReferenceGrants). */
@@ -42,6 +44,18 @@ export interface BackendResolver {
   readonly group: string;
   readonly kind: string;
   resolve(ref: BackendObjectReference, ctx: BackendContext): BackendResolution;
+  /**
+   * Kinds of ours whose objects carry a status Gantry writes (Upstream): every object's, whether
+   * a route uses it or not. Reads go through ctx.lookups, so the report is redone when they change.
+   */
+  report?(obj: KubeObject, ctx: BackendStatusContext): StatusReport;
+}
+
+export interface BackendStatusContext {
+  readonly lookups: Lookups;
+  readonly installNamespace: string;
+  /** The ready endpoints a Service source selects now (after its pod selector). */
+  endpointCount(source: ServiceEndpointSource): number;
 }
 
 export type BackendResolvers = ReadonlyMap<string, BackendResolver>;
@@ -74,6 +88,8 @@ export interface ServiceEndpointSource {
   readonly port: number;
   /** The Service port's name ('' when unnamed): EndpointSlice ports are matched by name. */
   readonly portName: string;
+  /** Only endpoints whose Pod carries these labels (an Upstream's kube.selector). */
+  readonly podSelector?: PodSelector;
 }
 
 /** The cluster carries its own hosts (ClusterIR.discovery): no endpoints to compute or send. */

@@ -1,10 +1,13 @@
 // The clusters routes use, interned by name so that equal ClusterIRs keep one identity, with
 // their endpoints: computed when a Gateway first asks, recomputed only when their Service's
-// EndpointSlices change (the EDS fast path), forgotten when no Gateway uses them any more.
+// EndpointSlices (or, for a pod selector, the labels of Pods in its namespace) change (the EDS
+// fast path), forgotten when no Gateway uses them any more.
 import type { ClusterEndpointsIR, ClusterIR, UpstreamProtocol } from '@gantry/ir';
-import type { ClusterUse } from '../backends/backend.js';
-import { clusterEndpoints } from './endpoint-slices.js';
+import type { ClusterUse, ServiceEndpointSource } from '../backends/backend.js';
+import { clusterEndpoints, type EndpointFilter } from './endpoint-slices.js';
 import { deepEqual, reuse } from './equality.js';
+import { StringMultiMap } from './multimap.js';
+import { selectorMatches, type PodIndex, type PodSelector } from './pod-index.js';
 import type { ServiceIndex } from './service-index.js';
 
 interface ClusterRecord {
@@ -12,13 +15,19 @@ interface ClusterRecord {
   /** Set once the cluster's endpoints were asked for: where they come from, and what they are. */
   serviceKey: string | undefined;
   portName: string;
+  selector: PodSelector | undefined;
   endpoints: ClusterEndpointsIR | undefined;
 }
 
 export class ClusterTable {
   private readonly records = new Map<string, ClusterRecord>();
+  /** Namespace → clusters with a pod selector whose Service lives there. */
+  private readonly selecting = new StringMultiMap();
 
-  constructor(private readonly services: ServiceIndex) {}
+  constructor(
+    private readonly services: ServiceIndex,
+    private readonly pods: PodIndex,
+  ) {}
 
   get size(): number {
     return this.records.size;
@@ -30,7 +39,7 @@ export class ClusterTable {
     if (rec && rec.ir.protocol === protocol) return rec.ir;
     const ir: ClusterIR = { name, protocol };
     if (rec) rec.ir = ir;
-    else this.records.set(name, { ir, serviceKey: undefined, portName: '', endpoints: undefined });
+    else this.records.set(name, emptyRecord(ir));
     return ir;
   };
 
@@ -39,7 +48,7 @@ export class ClusterTable {
     const rec = this.records.get(cluster.name);
     if (rec && (rec.ir === cluster || deepEqual(rec.ir, cluster))) return rec.ir;
     if (rec) rec.ir = cluster;
-    else this.records.set(cluster.name, { ir: cluster, serviceKey: undefined, portName: '', endpoints: undefined });
+    else this.records.set(cluster.name, emptyRecord(cluster));
     return cluster;
   };
 
@@ -47,18 +56,51 @@ export class ClusterTable {
   readonly endpointsOf = (use: ClusterUse): ClusterEndpointsIR => {
     const name = use.cluster.name;
     if (use.source.kind === 'ownHosts') return this.ownHosts(use);
-    const { serviceKey, portName } = use.source;
+    const { serviceKey, portName, podSelector } = use.source;
     let rec = this.records.get(name);
-    if (rec?.endpoints && rec.serviceKey === serviceKey && rec.portName === portName) return rec.endpoints;
+    if (rec?.endpoints && rec.serviceKey === serviceKey && rec.portName === portName && rec.selector?.key === podSelector?.key) return rec.endpoints;
     // A pruned record comes back with its cluster.
-    if (!rec) this.records.set(name, (rec = { ir: use.cluster, serviceKey: undefined, portName: '', endpoints: undefined }));
-    const endpoints = reuse(rec.endpoints, clusterEndpoints(name, portName, this.services.slicesOf(serviceKey)));
+    if (!rec) this.records.set(name, (rec = emptyRecord(use.cluster)));
     this.services.moveCluster(name, rec.serviceKey, serviceKey);
+    this.setSelecting(name, rec, use.source);
     rec.serviceKey = serviceKey;
     rec.portName = portName;
-    rec.endpoints = endpoints;
-    return endpoints;
+    rec.selector = podSelector;
+    rec.endpoints = reuse(rec.endpoints, this.compute(rec));
+    return rec.endpoints;
   };
+
+  /** Endpoints of a Service port, kept to the Pods a selector picks. */
+  serviceEndpoints(cluster: string, serviceKey: string, portName: string, selector: PodSelector | undefined): ClusterEndpointsIR {
+    return clusterEndpoints(cluster, portName, this.services.slicesOf(serviceKey), selector && this.podFilter(selector));
+  }
+
+  private compute(rec: ClusterRecord): ClusterEndpointsIR {
+    return this.serviceEndpoints(rec.ir.name, rec.serviceKey as string, rec.portName, rec.selector);
+  }
+
+  private podFilter(selector: PodSelector): EndpointFilter {
+    return (slice, ep) => {
+      const labels = this.pods.labelsOf(slice.metadata.namespace ?? 'default', ep);
+      return labels !== undefined && selectorMatches(selector, labels);
+    };
+  }
+
+  /** Keeps the namespace index of selecting clusters in step with a record's source. */
+  private setSelecting(name: string, rec: ClusterRecord, to: ServiceEndpointSource | undefined): void {
+    if (rec.selector && rec.serviceKey !== undefined) this.selecting.delete(namespaceOf(rec.serviceKey), name);
+    if (to?.podSelector) this.selecting.add(to.namespace, name);
+  }
+
+  /** Pods changed in these namespaces: the Services of the clusters selecting Pods there are dirty. */
+  podsChanged(namespaces: ReadonlySet<string>, dirtyServices: Set<string>): void {
+    for (const ns of namespaces) {
+      this.selecting.forEach(ns, (name) => {
+        const key = this.records.get(name)?.serviceKey;
+        if (key !== undefined) dirtyServices.add(key);
+      });
+    }
+  }
 
   /**
    * The endpoints entry of a cluster with hosts of its own: empty, and left out of the GatewayIR
@@ -68,9 +110,11 @@ export class ClusterTable {
     const name = use.cluster.name;
     let rec = this.records.get(name);
     // A pruned record comes back with its cluster.
-    if (!rec) this.records.set(name, (rec = { ir: use.cluster, serviceKey: undefined, portName: '', endpoints: undefined }));
+    if (!rec) this.records.set(name, (rec = emptyRecord(use.cluster)));
     if (rec.serviceKey !== undefined) this.services.moveCluster(name, rec.serviceKey, undefined);
+    this.setSelecting(name, rec, undefined);
     rec.serviceKey = undefined;
+    rec.selector = undefined;
     if (!rec.endpoints || rec.endpoints.endpoints.length > 0) rec.endpoints = { cluster: name, endpoints: [] };
     return rec.endpoints;
   }
@@ -82,7 +126,7 @@ export class ClusterTable {
       for (const name of this.services.clustersOf(svc)) {
         const rec = this.records.get(name);
         if (!rec?.endpoints || rec.serviceKey !== svc) continue;
-        const endpoints = reuse(rec.endpoints, clusterEndpoints(name, rec.portName, this.services.slicesOf(svc)));
+        const endpoints = reuse(rec.endpoints, this.compute(rec));
         if (endpoints !== rec.endpoints) {
           rec.endpoints = endpoints;
           out.add(name);
@@ -103,6 +147,15 @@ export class ClusterTable {
       if (inUse(name)) continue;
       this.records.delete(name);
       this.services.moveCluster(name, rec.serviceKey, undefined);
+      this.setSelecting(name, rec, undefined);
     }
   }
+}
+
+function emptyRecord(ir: ClusterIR): ClusterRecord {
+  return { ir, serviceKey: undefined, portName: '', selector: undefined, endpoints: undefined };
+}
+
+function namespaceOf(serviceKey: string): string {
+  return serviceKey.slice(0, serviceKey.indexOf('/'));
 }

@@ -2,29 +2,33 @@
 // Slice ports are matched by the Service port's name; an endpoint is used unless it is marked
 // not ready (conditions.ready unset means ready, per the EndpointSlice API). Terminating
 // endpoints are reported not ready by Kubernetes and so are left out. Sorted by address, then
-// port; duplicates (the same address in two slices) merged.
+// port; duplicates (the same address in two slices) merged. `keep`, when given, also filters
+// endpoints (an Upstream's pod selector).
 import type { ClusterEndpointsIR, EndpointIR } from '@gantry/ir';
-import type { EndpointSlice } from '@gantry/api';
+import type { Endpoint, EndpointSlice } from '@gantry/api';
 
-export function clusterEndpoints(cluster: string, portName: string, slices: readonly EndpointSlice[]): ClusterEndpointsIR {
+export type EndpointFilter = (slice: EndpointSlice, endpoint: Endpoint) => boolean;
+
+export function clusterEndpoints(cluster: string, portName: string, slices: readonly EndpointSlice[], keep?: EndpointFilter): ClusterEndpointsIR {
   // Two passes (count, then fill: the list is made at its size); a slice's port is looked up in
   // each, which is cheaper than keeping a list of them.
   let count = 0;
   for (let s = 0; s < slices.length; s++) {
     const slice = slices[s] as EndpointSlice;
     if (slicePort(slice, portName) === undefined) continue;
-    for (const ep of slice.endpoints ?? NO_ENDPOINTS) if (ep.conditions?.ready !== false && ep.addresses?.[0]) count++;
+    for (const ep of slice.endpoints ?? NO_ENDPOINTS) if (ep.conditions?.ready !== false && ep.addresses?.[0] && (!keep || keep(slice, ep))) count++;
   }
   const endpoints = new Array<EndpointIR>(count);
   let n = 0;
   let sorted = true;
   for (let s = 0; s < slices.length; s++) {
-    const port = slicePort(slices[s] as EndpointSlice, portName);
+    const slice = slices[s] as EndpointSlice;
+    const port = slicePort(slice, portName);
     if (port === undefined) continue;
-    for (const ep of (slices[s] as EndpointSlice).endpoints ?? NO_ENDPOINTS) {
+    for (const ep of slice.endpoints ?? NO_ENDPOINTS) {
       if (ep.conditions?.ready === false) continue;
       const address = ep.addresses?.[0];
-      if (!address) continue;
+      if (!address || (keep && !keep(slice, ep))) continue;
       const e = { address, port };
       if (n > 0 && compareEndpoints(endpoints[n - 1] as EndpointIR, e) >= 0) sorted = false;
       endpoints[n++] = e;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { IdentityIndex } from './identity-index.js';
-import { labelSelectorError, selectorMatches } from './labels.js';
+import { labelSelectorError, selectorMatches } from '@gantry/api';
 import { re2Error } from './regex.js';
 import { applySorted, compareStrings } from './sorted.js';
 import { deepEqual } from './equality.js';

@@ -2,7 +2,8 @@
 // fresh translation, and the IR objects a change did not touch keep their identity.
 import { describe, expect, it } from '@jest/globals';
 import { validate, type GatewayIR, type VirtualHostIR } from '@gantry/ir';
-import type { EndpointSlice, Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceGrant, Secret, Service, Snapshot } from '@gantry/api';
+import type { EndpointSlice, Gateway, GatewayClass, HTTPRoute, Namespace, Pod, ReferenceGrant, Secret, Service, Snapshot, Upstream } from '@gantry/api';
+import { emptySnapshot } from '@gantry/api';
 import { TypeUrl, XdsTranslator, diffResourceSets, translateXds, type XdsSnapshot } from '@gantry/xds';
 import { GatewayTranslator, translate } from '../index.js';
 import { printable, routesOf, toYaml } from '../testing/index.js';
@@ -23,7 +24,7 @@ function gateway(listeners: Gateway['spec'] extends infer S ? (S extends { liste
   };
 }
 
-function route(name: string, opts: { hostnames?: string[]; path?: string; backend?: string; ns?: string; section?: string; gw?: string } = {}): HTTPRoute {
+function route(name: string, opts: { hostnames?: string[]; path?: string; backend?: string; ns?: string; section?: string; gw?: string; upstream?: boolean } = {}): HTTPRoute {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
@@ -34,7 +35,11 @@ function route(name: string, opts: { hostnames?: string[]; path?: string; backen
       rules: [
         {
           matches: [{ path: { type: 'PathPrefix', value: opts.path ?? `/${name}` } }],
-          backendRefs: [{ name: opts.backend ?? name, namespace: 'default', port: 80 }],
+          backendRefs: [
+            opts.upstream
+              ? { group: 'gateway.gantry.dev', kind: 'Upstream', name: opts.backend ?? name, namespace: 'default' }
+              : { name: opts.backend ?? name, namespace: 'default', port: 80 },
+          ],
         },
       ],
     },
@@ -50,6 +55,20 @@ function service(name: string, appProtocol?: string): Service {
   };
 }
 
+function upstream(name: string, spec: Upstream['spec']): Upstream {
+  return { apiVersion: 'gateway.gantry.dev/v1alpha1', kind: 'Upstream', metadata: { name, namespace: 'default', generation: 1 }, spec };
+}
+
+function pod(name: string, labels: Record<string, string>): Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels } };
+}
+
+/** Endpoints with targetRefs to the Pods `p-<last octet>`. */
+function podSlice(svc: string, addresses: string[], suffix = 'a'): EndpointSlice {
+  const s = slice(svc, addresses, suffix);
+  return { ...s, endpoints: addresses.map((a) => ({ addresses: [a], targetRef: { kind: 'Pod', name: `p-${a.split('.')[3]}`, namespace: 'default' } })) };
+}
+
 function slice(svc: string, addresses: string[], suffix = 'a'): EndpointSlice {
   return {
     apiVersion: 'discovery.k8s.io/v1',
@@ -62,17 +81,7 @@ function slice(svc: string, addresses: string[], suffix = 'a'): EndpointSlice {
 }
 
 function snapshot(parts: Partial<Snapshot>): Snapshot {
-  return {
-    gatewayClasses: [gatewayClass],
-    gateways: [],
-    httpRoutes: [],
-    referenceGrants: [],
-    namespaces: [],
-    services: [],
-    endpointSlices: [],
-    secrets: [],
-    ...parts,
-  };
+  return { ...emptySnapshot(), gatewayClasses: [gatewayClass], ...parts };
 }
 
 
@@ -196,6 +205,68 @@ function rng(seed: number): () => number {
   };
 }
 
+describe('Upstreams with a pod selector, and Upstream status', () => {
+  const base = snapshot({
+    gateways: [gateway([{ name: 'http', port: 80, protocol: 'HTTP' }])],
+    httpRoutes: [route('r', { hostnames: ['r.example.com'], backend: 'v2', upstream: true })],
+    services: [service('s')],
+    endpointSlices: [podSlice('s', ['10.0.0.1', '10.0.0.2', '10.0.0.3'])],
+    pods: [pod('p-1', { version: 'v1' }), pod('p-2', { version: 'v2' }), pod('p-3', { version: 'v1' })],
+    others: [upstream('v2', { kube: { serviceName: 's', servicePort: 80, selector: { version: 'v2' } } })],
+  });
+  const endpointsOf = (ir: GatewayIR) => ir.endpoints.flatMap((e) => e.endpoints.map((x) => x.address));
+  const upstreamStatus = (r: { statuses: readonly { kind: string; name: string; status: unknown }[] }, name: string) =>
+    r.statuses.find((s) => s.kind === 'Upstream' && s.name === name)?.status as { endpoints?: number; conditions?: { type: string; status: string; reason: string }[] } | undefined;
+
+  it('a Pod label change sends endpoints only: listeners and clusters keep their identity', () => {
+    const t = new GatewayTranslator();
+    const r1 = t.translate(base);
+    const ir1 = r1.gateways.get('default/gw') as GatewayIR;
+    expect(endpointsOf(ir1)).toEqual(['10.0.0.2']);
+    expect(upstreamStatus(r1, 'v2')?.endpoints).toBe(1);
+    const relabelled = { ...base, pods: base.pods.map((p) => (p.metadata.name === 'p-3' ? pod('p-3', { version: 'v2' }) : p)) };
+    const r2 = t.translate(relabelled);
+    const ir2 = r2.gateways.get('default/gw') as GatewayIR;
+    expect(endpointsOf(ir2)).toEqual(['10.0.0.2', '10.0.0.3']);
+    expect(ir2.listeners).toBe(ir1.listeners);
+    expect(ir2.clusters).toBe(ir1.clusters);
+    expect(upstreamStatus(r2, 'v2')?.endpoints).toBe(2);
+    // A Pod that changes without a label change (a status update, seen as metadata) changes nothing.
+    const touched = { ...relabelled, pods: relabelled.pods.map((p) => ({ ...p, metadata: { ...p.metadata, resourceVersion: '2' } })) };
+    const r3 = t.translate(touched);
+    expect(r3.gateways.get('default/gw')).toBe(ir2);
+    expect(r3.statuses).toBe(r2.statuses);
+  });
+
+  it('the endpoint count follows the Service scaling, whether a route uses the Upstream or not', () => {
+    const t = new GatewayTranslator();
+    const unused = { ...base, httpRoutes: [], others: [upstream('all', { kube: { serviceName: 's', servicePort: 80 } })] };
+    expect(upstreamStatus(t.translate(unused), 'all')?.endpoints).toBe(3);
+    const scaled = { ...unused, endpointSlices: [podSlice('s', ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5'])] };
+    expect(upstreamStatus(t.translate(scaled), 'all')?.endpoints).toBe(5);
+    expect(upstreamStatus(t.translate({ ...scaled, endpointSlices: [] }), 'all')?.endpoints).toBe(0);
+  });
+
+  it('a grant that appears resolves a cross-namespace Upstream; a deleted Upstream loses its report', () => {
+    const t = new GatewayTranslator();
+    const elsewhere: Upstream = { ...upstream('x', { kube: { serviceName: 's', serviceNamespace: 'default', servicePort: 80 } }), metadata: { name: 'x', namespace: 'team', generation: 1 } };
+    const s1 = { ...base, others: [elsewhere] };
+    const refused = upstreamStatus(t.translate(s1), 'x');
+    expect(refused?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual(['Accepted=True/Accepted', 'ResolvedRefs=False/RefNotPermitted']);
+    expect(refused?.endpoints).toBe(0);
+    const grant: ReferenceGrant = {
+      apiVersion: 'gateway.networking.k8s.io/v1beta1',
+      kind: 'ReferenceGrant',
+      metadata: { name: 'g', namespace: 'default' },
+      spec: { from: [{ group: 'gateway.gantry.dev', kind: 'Upstream', namespace: 'team' }], to: [{ group: '', kind: 'Service', name: 's' }] },
+    };
+    const granted = upstreamStatus(t.translate({ ...s1, referenceGrants: [grant] }), 'x');
+    expect(granted?.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['Accepted=True', 'ResolvedRefs=True']);
+    expect(granted?.endpoints).toBe(3);
+    expect(upstreamStatus(t.translate({ ...s1, referenceGrants: [grant], others: [] }), 'x')).toBeUndefined();
+  });
+});
+
 describe('incremental equals fresh', () => {
   it('over a long random sequence of changes', () => {
     const rand = rng(42);
@@ -218,11 +289,14 @@ describe('incremental equals fresh', () => {
       ],
     ];
     const svcNames = ['s1', 's2', 's3', 'missing'];
+    const upstreamNames = ['u1', 'u2'];
     let state = {
       gateways: [gateway(listenerSets[0] ?? []), gateway([{ name: 'http', port: 9090, protocol: 'HTTP' }], 'gw2')],
       routes: new Map<string, HTTPRoute>(),
       services: new Map<string, Service>(svcNames.slice(0, 3).map((n) => [n, service(n)])),
-      slices: new Map<string, EndpointSlice>(svcNames.slice(0, 3).map((n) => [n, slice(n, ['10.0.0.1'])])),
+      slices: new Map<string, EndpointSlice>(svcNames.slice(0, 3).map((n) => [n, podSlice(n, ['10.0.0.1'])])),
+      upstreams: new Map<string, Upstream>(),
+      pods: new Map<string, Pod>(),
       namespaces: [] as Namespace[],
       grants: [] as ReferenceGrant[],
       secrets: [] as Secret[],
@@ -233,19 +307,23 @@ describe('incremental equals fresh', () => {
         httpRoutes: [...state.routes.values()],
         services: [...state.services.values()],
         endpointSlices: [...state.slices.values()],
+        pods: [...state.pods.values()],
+        others: [...state.upstreams.values()],
         namespaces: state.namespaces,
         referenceGrants: state.grants,
         secrets: state.secrets,
       });
     const t = new GatewayTranslator();
     const xds = new Map<string, { translator: XdsTranslator; snapshot: XdsSnapshot }>();
-    for (let step = 0; step < 300; step++) {
+    for (let step = 0; step < 400; step++) {
       const op = rand();
       if (op < 0.35) {
         const name = `r${Math.floor(rand() * 12)}`;
         const ns = rand() < 0.8 ? 'default' : 'team';
         const hostnames = rand() < 0.3 ? undefined : [pick(hosts), ...(rand() < 0.3 ? [pick(hosts)] : [])];
-        state.routes.set(`${ns}/${name}`, route(name, { ns, backend: pick(svcNames), path: pick(['/', '/a', '/a/b', '/c']), gw: rand() < 0.8 ? 'gw' : 'gw2', ...(hostnames ? { hostnames } : {}) }));
+        const toUpstream = rand() < 0.4;
+        const backend = toUpstream ? pick(upstreamNames) : pick(svcNames);
+        state.routes.set(`${ns}/${name}`, route(name, { ns, backend, upstream: toUpstream, path: pick(['/', '/a', '/a/b', '/c']), gw: rand() < 0.8 ? 'gw' : 'gw2', ...(hostnames ? { hostnames } : {}) }));
       } else if (op < 0.45) {
         const keys = [...state.routes.keys()];
         if (keys.length > 0) state.routes.delete(pick(keys));
@@ -262,10 +340,24 @@ describe('incremental equals fresh', () => {
           // A second slice that moves between Services (its service-name label changes).
           const moving = slice(n, addrs, 'moving');
           state.slices.set('moving', { ...moving, metadata: { ...moving.metadata, name: 'moving' } });
-        } else state.slices.set(n, slice(n, addrs));
-      } else if (op < 0.78) {
+        } else state.slices.set(n, podSlice(n, addrs));
+      } else if (op < 0.8) {
+        // Upstreams of Services (with or without a pod selector) or static hosts, and Pod labels.
+        const which = rand();
+        const n = pick(upstreamNames);
+        if (which < 0.1) state.upstreams.delete(n);
+        else if (which < 0.45) {
+          const selector = rand() < 0.8 ? { selector: { version: pick(['v1', 'v2']) } } : {};
+          state.upstreams.set(n, upstream(n, { kube: { serviceName: pick(svcNames), servicePort: rand() < 0.9 ? 80 : 81, ...selector } }));
+        } else if (which < 0.52) state.upstreams.set(n, upstream(n, { static: { hosts: [{ addr: '10.9.0.1', port: 8080 }] } }));
+        else {
+          const p = `p-${Math.floor(rand() * 5)}`;
+          if (rand() < 0.2) state.pods.delete(p);
+          else state.pods.set(p, pod(p, { version: pick(['v1', 'v2']) }));
+        }
+      } else if (op < 0.83) {
         state.gateways = [gateway(pick(listenerSets)), ...state.gateways.slice(1)];
-      } else if (op < 0.86) {
+      } else if (op < 0.88) {
         state.namespaces = rand() < 0.5 ? [] : [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team', labels: { team: 'x' } } }];
       } else if (op < 0.94) {
         state.grants =

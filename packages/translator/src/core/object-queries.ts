@@ -3,8 +3,7 @@
 // Each index is built the first time something asks, then kept up to date from the changes the
 // translator diffs; nothing is built for kinds nobody queries. Queries are recorded as
 // dependencies (see Dep.selection and Dep.targeting), so a change re-translates the readers.
-import type { KubeObject, LabelSelector } from '@gantry/api';
-import { selectorMatches } from './labels.js';
+import { selectorMatches, type KubeObject, type LabelSelector } from '@gantry/api';
 import { Dep } from './lookups.js';
 
 /** What a targetRef names; namespace is the policy's own (policies attach within a namespace). */

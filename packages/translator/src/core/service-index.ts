@@ -1,5 +1,5 @@
 // What ties a Service to the rest of a translation: its EndpointSlices, the clusters whose
-// endpoints it feeds, and the routes that read it. Services are the bulk of a cluster's objects,
+// endpoints it feeds, the routes that read it, and the objects whose status reads it (Upstreams). Services are the bulk of a cluster's objects,
 // so these links are kept per Service in small bags rather than as generic dependency keys.
 import { SERVICE_NAME_LABEL, type EndpointSlice, type Snapshot } from '@gantry/api';
 import { IdentityIndex } from './identity-index.js';
@@ -13,27 +13,39 @@ interface Links {
   clusters: StringBag;
   /** Routes that read the Service. */
   routes: StringBag;
+  /** Objects whose status reads the Service or counts its endpoints (other-kind keys). */
+  reports: StringBag;
 }
+
+type Readers = 'routes' | 'reports';
 
 export class ServiceIndex {
   private readonly slices = new IdentityIndex<EndpointSlice>((o) => flat(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`));
   private readonly links = new Map<string, Links>();
 
-  /** A Service changed: the routes that read it must be re-translated, its clusters refreshed. */
-  serviceChanged(serviceKey: string, changedServices: Set<string>, dirtyServices: Set<string>): void {
+  /**
+   * A Service changed: the routes that read it must be re-translated (`changedServices`), its
+   * clusters refreshed (`dirtyServices`), the statuses that read it redone (`dirtyReports`).
+   */
+  serviceChanged(serviceKey: string, changedServices: Set<string>, dirtyServices: Set<string>, dirtyReports: Set<string>): void {
     const links = this.links.get(serviceKey);
     if (links?.routes !== undefined) changedServices.add(serviceKey);
     if (links?.clusters !== undefined) dirtyServices.add(serviceKey);
+    if (links?.reports !== undefined) dirtyReports.add(serviceKey);
   }
 
-  /** Diffs the EndpointSlices; the Services whose clusters need their endpoints recomputed go to `dirtyServices`. */
-  updateSlices(s: Snapshot, dirtyServices: Set<string>): void {
+  /**
+   * Diffs the EndpointSlices; the Services whose clusters need their endpoints recomputed go to
+   * `dirtyServices`, those whose endpoints a status counts to `dirtyReports`.
+   */
+  updateSlices(s: Snapshot, dirtyServices: Set<string>, dirtyReports: Set<string>): void {
     this.slices.updateEach(s.endpointSlices, (k, beforeSlice, afterSlice) => {
       const before = beforeSlice && serviceOfSlice(beforeSlice);
       const after = afterSlice && serviceOfSlice(afterSlice);
       if (before !== undefined) {
         const links = this.links.get(before);
         if (links?.clusters !== undefined) dirtyServices.add(before);
+        if (links?.reports !== undefined) dirtyReports.add(before);
         if (links && before !== after) {
           links.slices = bagDelete(links.slices, k);
           this.dropIfUnlinked(before, links);
@@ -42,6 +54,7 @@ export class ServiceIndex {
       if (after !== undefined) {
         const links = this.linksOf(after);
         if (links.clusters !== undefined) dirtyServices.add(after);
+        if (links.reports !== undefined) dirtyReports.add(after);
         links.slices = bagAdd(links.slices, k);
       }
     });
@@ -67,22 +80,35 @@ export class ServiceIndex {
     return bagValues(this.links.get(serviceKey)?.routes);
   }
 
+  reportsReading(serviceKey: string): Iterable<string> {
+    return bagValues(this.links.get(serviceKey)?.reports);
+  }
+
   clustersOf(serviceKey: string): Iterable<string> {
     return bagValues(this.links.get(serviceKey)?.clusters);
   }
 
   /** Records which Services a route read (before: what it read last time). */
   setRouteServices(route: string, before: readonly string[], after: readonly string[]): void {
+    this.setReaders('routes', route, before, after);
+  }
+
+  /** Records which Services an object's status read. */
+  setReportServices(object: string, before: readonly string[], after: readonly string[]): void {
+    this.setReaders('reports', object, before, after);
+  }
+
+  private setReaders(field: Readers, reader: string, before: readonly string[], after: readonly string[]): void {
     for (const svc of before) {
       if (after.includes(svc)) continue;
       const links = this.links.get(svc);
       if (!links) continue;
-      links.routes = bagDelete(links.routes, route);
+      links[field] = bagDelete(links[field], reader);
       this.dropIfUnlinked(svc, links);
     }
     for (const svc of after) {
       const links = this.linksOf(svc);
-      links.routes = bagAdd(links.routes, route);
+      links[field] = bagAdd(links[field], reader);
     }
   }
 
@@ -104,12 +130,12 @@ export class ServiceIndex {
 
   private linksOf(serviceKey: string): Links {
     let links = this.links.get(serviceKey);
-    if (!links) this.links.set(serviceKey, (links = { slices: undefined, clusters: undefined, routes: undefined }));
+    if (!links) this.links.set(serviceKey, (links = { slices: undefined, clusters: undefined, routes: undefined, reports: undefined }));
     return links;
   }
 
   private dropIfUnlinked(serviceKey: string, links: Links): void {
-    if (links.slices === undefined && links.clusters === undefined && links.routes === undefined) this.links.delete(serviceKey);
+    if (links.slices === undefined && links.clusters === undefined && links.routes === undefined && links.reports === undefined) this.links.delete(serviceKey);
   }
 }
 

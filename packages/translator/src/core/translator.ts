@@ -25,6 +25,7 @@ import { ROUTE_KINDS } from '../routes/registry.js';
 import type { CompileTables, RouteKind } from '../routes/route-kind.js';
 import { CommonConditions, RouteTranslation, type GatewayPlacement } from '../routes/route-translation.js';
 import { compareReports, type StatusReport } from '../status/reports.js';
+import { BackendReports } from './backend-reports.js';
 import { ClusterTable } from './cluster-table.js';
 import { deepEqual, reuse } from './equality.js';
 import { IdentityIndex } from './identity-index.js';
@@ -33,6 +34,7 @@ import { Dep, type Lookups } from './lookups.js';
 import { flat } from './memory.js';
 import { StringMultiMap } from './multimap.js';
 import { ObjectQueries } from './object-queries.js';
+import { PodIndex } from './pod-index.js';
 import { RecordingLookups } from './recording-lookups.js';
 import { RouteSet } from './route-set.js';
 import { ServiceIndex } from './service-index.js';
@@ -96,8 +98,13 @@ export class GatewayTranslator {
   private readonly grantLists = new Map<string, readonly ReferenceGrant[]>();
   /** Per Service: its EndpointSlices, the clusters whose endpoints it feeds, the routes reading it. */
   private readonly serviceIndex = new ServiceIndex();
+  /** Pod labels, for pod selectors. */
+  private readonly pods = new PodIndex();
   /** Interned ClusterIRs and their endpoints. */
-  private readonly clusters = new ClusterTable(this.serviceIndex);
+  private readonly clusters = new ClusterTable(this.serviceIndex, this.pods);
+  /** Statuses of backend objects of ours (Upstreams). */
+  private readonly backendReports: BackendReports;
+  private readonly backendReads: Parameters<BackendReports["judge"]>[3];
 
   private readonly classVerdicts = new Map<string, { gc: GatewayClass; verdict: GatewayClassVerdict; report: StatusReport }>();
   private readonly contexts = new Map<string, ContextRecord>();
@@ -128,13 +135,18 @@ export class GatewayTranslator {
       targetRefs: [...DEFAULT_TARGET_REF_POLICIES, ...(opts.targetRefPolicies ?? [])],
     };
     this.routes = new RouteSet(opts.routeKinds ?? ROUTE_KINDS);
+    const reporters = new Map([...this.tables.backends].flatMap(([k, r]) => (r.report ? [[k, { report: r.report }] as const] : [])));
+    this.backendReports = new BackendReports(reporters, this.serviceIndex, this.clusters);
+    this.backendReads = { object: (key: string) => this.others.get(key), lookups: this.recorder, installNamespace: this.installNamespace };
   }
 
   translate(snapshot: Snapshot): TranslationResult {
     const changed = new Set<string>();
     const changedServices = new Set<string>();
     const dirtyServices = new Set<string>();
-    const changedRoutes = this.diffInputs(snapshot, changed, changedServices, dirtyServices);
+    const reportServices = new Set<string>();
+    const podNamespaces = new Set<string>();
+    const changedRoutes = this.diffInputs(snapshot, { changed, changedServices, dirtyServices, reportServices, podNamespaces });
 
     const reportChanges: [StatusReport | undefined, StatusReport | undefined][] = [];
     this.judgeClasses(changed, reportChanges);
@@ -144,6 +156,7 @@ export class GatewayTranslator {
     for (const svc of changedServices) for (const r of this.serviceIndex.routesReading(svc)) changedRoutes.add(r);
     this.recorder.invalidate();
     const routeChanges = this.translateRoutes(changedRoutes, changed, reportChanges);
+    this.backendReports.judge(changed, reportServices, podNamespaces, this.backendReads, reportChanges);
     const countsChanged = new Set<string>();
     for (const [, prev, next] of routeChanges) this.track(prev, next, countsChanged);
 
@@ -160,7 +173,8 @@ export class GatewayTranslator {
    * EndpointSlices are collected only when something already depends on them (a first
    * translation changes every key and nothing depends on anything yet).
    */
-  private diffInputs(s: Snapshot, changed: Set<string>, changedServices: Set<string>, dirtyServices: Set<string>): Set<string> {
+  private diffInputs(s: Snapshot, out: InputChanges): Set<string> {
+    const { changed, changedServices, dirtyServices, reportServices, podNamespaces } = out;
     for (const k of this.classes.update(s.gatewayClasses)) changed.add(Dep.gatewayClass(k));
     this.gateways.update(s.gateways); // judged one by one by judgeGateways (few)
     for (const k of this.namespaces.update(s.namespaces)) changed.add(Dep.namespace(k));
@@ -169,10 +183,11 @@ export class GatewayTranslator {
       const [group = '', kind = '', ...rest] = k.split('/');
       changed.add(Dep.object(group, kind, rest.join('/')));
       this.queries.changed(group, kind, k, before, after, changed);
+      this.backendReports.objectChanged(`${group}/${kind}`, k);
     });
     this.services.updateEach(s.services, (k, before, after) => {
       this.queries.changed('', 'Service', k, before, after, changed);
-      this.serviceIndex.serviceChanged(k, changedServices, dirtyServices);
+      this.serviceIndex.serviceChanged(k, changedServices, dirtyServices, reportServices);
     });
     for (const k of this.grants.update(s.referenceGrants)) {
       const ns = k.slice(0, k.indexOf('/'));
@@ -184,7 +199,9 @@ export class GatewayTranslator {
       this.grantLists.set(ns, [...inNs.values()]);
       changed.add(Dep.grants(ns));
     }
-    this.serviceIndex.updateSlices(s, dirtyServices);
+    this.serviceIndex.updateSlices(s, dirtyServices, reportServices);
+    this.pods.update(s, podNamespaces);
+    if (podNamespaces.size > 0) this.clusters.podsChanged(podNamespaces, dirtyServices);
     return this.routes.update(s);
   }
 
@@ -493,6 +510,20 @@ export class GatewayTranslator {
     }
     this.statuses = applySorted(this.statuses, compareReports, removed, added);
   }
+}
+
+/** What diffing the inputs found changed, by what it affects. */
+interface InputChanges {
+  /** Dependency keys (classes, namespaces, Secrets, grants, other objects, queries). */
+  readonly changed: Set<string>;
+  /** Services read by routes. */
+  readonly changedServices: Set<string>;
+  /** Services whose clusters need their endpoints recomputed. */
+  readonly dirtyServices: Set<string>;
+  /** Services read, or whose endpoints are counted, by the statuses of backend objects. */
+  readonly reportServices: Set<string>;
+  /** Namespaces where Pod labels changed. */
+  readonly podNamespaces: Set<string>;
 }
 
 const NO_GRANTS: readonly ReferenceGrant[] = [];

@@ -2,11 +2,10 @@
 // namespaces policy), conflicts between listeners found, and the Gateway's own conditions
 // (addresses, parameters, overall acceptance). Pure: reads only through Lookups.
 import type { TLSSecretIR } from '@gantry/ir';
-import { GANTRY_API_GROUP, GATEWAY_API_GROUP, GATEWAY_PARAMETERS_KIND, type Condition, type Gateway, type Listener, type RouteGroupKind } from '@gantry/api';
+import { GANTRY_API_GROUP, GATEWAY_API_GROUP, GATEWAY_PARAMETERS_KIND, labelSelectorError, type Condition, type Gateway, type Listener, type RouteGroupKind } from '@gantry/api';
 import { tlsSecretOf } from './certificates.js';
 import { condition, ConditionType, PENDING_PROGRAMMED_MESSAGE, Reason } from '../status/conditions.js';
 import { ANY_HOST, intersect } from '../routes/hostnames.js';
-import { labelSelectorError } from '../core/labels.js';
 import { defaultRouteKinds, listenerProtocolSupported, routeKindAllowed } from '../routes/registry.js';
 import { namespaceOf } from '../core/keys.js';
 import type { Lookups } from '../core/lookups.js';

@@ -1,11 +1,10 @@
 // parentRefs → listeners. A route attaches to the listeners its parentRef selects (sectionName,
 // port), that allow it (kind, namespace) and whose hostname intersects its hostnames. The first
 // check that leaves no listener gives the reason the parent rejects the route.
-import { GATEWAY_API_GROUP, type ParentReference } from '@gantry/api';
+import { GATEWAY_API_GROUP, selectorMatches, type ParentReference } from '@gantry/api';
 import { Reason } from '../status/conditions.js';
 import type { RouteKind } from './route-kind.js';
 import { effectiveHostnames } from './hostnames.js';
-import { selectorMatches } from '../core/labels.js';
 import type { Lookups } from '../core/lookups.js';
 import { append, exactList } from '../core/memory.js';
 import type { GatewayAttachment, ListenerInfo } from '../gateway/model.js';

@@ -1,17 +1,21 @@
 // Gantry's Upstream as a backend: `backendRefs: [{group: gateway.gantry.dev, kind: Upstream}]`.
 // The Upstream defines the port (a port on the ref is ignored, and the route says so), where the
-// endpoints come from (a Service's ready endpoints addressed directly, or static hosts) and the
-// cluster's policies. An Upstream that cannot be used behaves like a missing one: the rule's
-// traffic to it gets 500. References across namespaces need ReferenceGrants, as for Services:
-// route → Upstream always; Upstream → Service unless the Upstream lives in the install namespace.
+// endpoints come from (a Service's ready endpoints addressed directly, optionally only those of
+// Pods with some labels, or static hosts) and the cluster's policies. An Upstream that cannot be
+// used behaves like a missing one: the rule's traffic to it gets 500. References across
+// namespaces need ReferenceGrants, as for Services: route → Upstream always; Upstream → Service
+// unless the Upstream lives in the install namespace. Every Upstream also gets a status of its
+// own (status.ts), from the same judgement.
 import { upstreamClusterName, type ClusterIR } from '@gantry/ir';
 import { GANTRY_API_GROUP, GATEWAY_API_GROUP, UPSTREAM_KIND, type ServicePort, type Upstream } from '@gantry/api';
 import { Invalid } from '../../core/invalid.js';
 import { flat, type Mutable } from '../../core/memory.js';
+import { podSelector } from '../../core/pod-index.js';
 import { referenceAllowed } from '../../core/refgrants.js';
 import { Reason } from '../../status/conditions.js';
-import type { BackendContext, BackendResolution, BackendResolver, EndpointSource } from '../backend.js';
+import type { BackendContext, BackendResolution, BackendResolver, EndpointSource, ServiceEndpointSource } from '../backend.js';
 import { clusterPolicies, staticHosts } from './cluster.js';
+import { reportUpstream } from './status.js';
 
 export const upstreamResolver: BackendResolver = {
   group: GANTRY_API_GROUP,
@@ -29,32 +33,61 @@ export const upstreamResolver: BackendResolver = {
     }
     const upstream = ctx.lookups.object(GANTRY_API_GROUP, UPSTREAM_KIND, ns, ref.name) as Upstream | undefined;
     if (!upstream) return { ok: false, reason: Reason.BackendNotFound, message: `${where} not found` };
-    const res = upstreamCluster(upstream, ns, ctx);
+    const verdict = judgeUpstream(upstream, ctx);
     // An Upstream that cannot be used is, to the route, as good as missing.
-    if (!res.ok) return { ok: false, reason: Reason.BackendNotFound, message: `${where} is not usable: ${res.message}` };
-    return ref.port !== undefined ? { ...res, note: `port ${ref.port} on the backendRef to ${where} is ignored: the Upstream defines its port` } : res;
+    if (!verdict.ok) return { ok: false, reason: Reason.BackendNotFound, message: `${where} is not usable: ${verdict.message}` };
+    const resolved: Mutable<Extract<BackendResolution, { ok: true }>> = {
+      ok: true,
+      cluster: ctx.clusterLike(verdict.cluster),
+      source: verdict.source,
+      websocket: false,
+    };
+    if (verdict.hashPolicies) resolved.hashPolicies = verdict.hashPolicies;
+    if (ref.port !== undefined) resolved.note = `port ${ref.port} on the backendRef to ${where} is ignored: the Upstream defines its port`;
+    return resolved;
   },
+  report: reportUpstream,
 };
 
-type Resolved = Extract<BackendResolution, { ok: true }>;
-type Failed = Extract<BackendResolution, { ok: false }>;
+/** What an Upstream is: a usable cluster, or why not (its own spec, or what it refers to). */
+export type UpstreamVerdict =
+  | {
+      readonly ok: true;
+      /** Not interned: the resolver interns it, the status judge only counts its endpoints. */
+      readonly cluster: ClusterIR;
+      readonly source: EndpointSource;
+      readonly hashPolicies?: Extract<BackendResolution, { ok: true }>['hashPolicies'];
+      /** Static Upstreams: how many hosts. */
+      readonly hostCount?: number;
+    }
+  | {
+      readonly ok: false;
+      /** Accepted: the spec itself is wrong; ResolvedRefs: what it names is missing or not allowed. */
+      readonly condition: 'Accepted' | 'ResolvedRefs';
+      readonly reason: string;
+      readonly message: string;
+    };
 
-function upstreamCluster(upstream: Upstream, ns: string, ctx: BackendContext): Resolved | Failed {
+type Failed = Extract<UpstreamVerdict, { ok: false }>;
+
+const specProblem = (message: string): Failed => ({ ok: false, condition: 'Accepted', reason: Reason.Invalid, message });
+
+export function judgeUpstream(upstream: Upstream, ctx: Pick<BackendContext, 'lookups' | 'installNamespace'>): UpstreamVerdict {
   const spec = upstream.spec;
-  if (!spec || (spec.kube === undefined) === (spec.static === undefined)) {
-    return { ok: false, reason: Reason.BackendNotFound, message: 'exactly one of spec.kube or spec.static must be set' };
-  }
-  let target: { source: EndpointSource; tls: boolean; discovery?: ClusterIR['discovery']; healthCheckHost: string } | Failed;
+  const ns = upstream.metadata.namespace ?? 'default';
+  if (!spec || (spec.kube === undefined) === (spec.static === undefined)) return specProblem('exactly one of spec.kube or spec.static must be set');
+  let target: { source: EndpointSource; tls: boolean; discovery?: ClusterIR['discovery']; healthCheckHost: string; hostCount?: number } | Failed;
   if (spec.kube) target = kubeTarget(spec.kube, ns, ctx);
   else {
     const hosts = staticHosts(spec.static as NonNullable<typeof spec.static>);
-    if (hosts instanceof Invalid) return { ok: false, reason: Reason.BackendNotFound, message: hosts.message };
+    if (hosts instanceof Invalid) return specProblem(hosts.message);
     const first = hosts.discovery.hosts[0];
-    target = { source: OWN_HOSTS, tls: hosts.tls, discovery: hosts.discovery, healthCheckHost: first ? first.address : '' };
+    target = { source: OWN_HOSTS, tls: hosts.tls, discovery: hosts.discovery, healthCheckHost: first ? first.address : '', hostCount: hosts.discovery.hosts.length };
   }
+  // The spec's own problems come first: a policy error is reported even when the Service is missing.
+  const policies = clusterPolicies(spec, 'ok' in target ? '' : target.healthCheckHost);
+  if (policies instanceof Invalid) return specProblem(policies.message);
   if ('ok' in target) return target;
-  const policies = clusterPolicies(spec, target.healthCheckHost);
-  if (policies instanceof Invalid) return { ok: false, reason: Reason.BackendNotFound, message: policies.message };
   const { hashPolicies, protocol, connectTimeoutMs, ...rest } = policies;
   // Fields in the IR's order: where the endpoints come from first, then how they are used.
   const cluster: Mutable<ClusterIR> = { name: flat(upstreamClusterName(ns, upstream.metadata.name)), protocol };
@@ -62,9 +95,10 @@ function upstreamCluster(upstream: Upstream, ns: string, ctx: BackendContext): R
   if (target.discovery) cluster.discovery = target.discovery;
   Object.assign(cluster, rest);
   if (target.tls) cluster.tls = spec.static?.sni ? { sni: spec.static.sni } : {};
-  const resolved: Mutable<Resolved> = { ok: true, cluster: ctx.clusterLike(cluster), source: target.source, websocket: false };
-  if (hashPolicies) resolved.hashPolicies = hashPolicies;
-  return resolved;
+  const verdict: Mutable<Extract<UpstreamVerdict, { ok: true }>> = { ok: true, cluster, source: target.source };
+  if (hashPolicies) verdict.hashPolicies = hashPolicies;
+  if (target.hostCount !== undefined) verdict.hostCount = target.hostCount;
+  return verdict;
 }
 
 const OWN_HOSTS: EndpointSource = { kind: 'ownHosts' };
@@ -73,14 +107,11 @@ const OWN_HOSTS: EndpointSource = { kind: 'ownHosts' };
 function kubeTarget(
   kube: NonNullable<NonNullable<Upstream['spec']>['kube']>,
   upstreamNs: string,
-  ctx: BackendContext,
+  ctx: Pick<BackendContext, 'lookups' | 'installNamespace'>,
 ): { source: EndpointSource; tls: false; healthCheckHost: string } | Failed {
   const svcNs = kube.serviceNamespace || upstreamNs;
   const svcWhere = `Service ${svcNs}/${kube.serviceName}`;
-  if (kube.selector !== undefined && Object.keys(kube.selector).length > 0) {
-    // Selecting pods by label needs their labels, which Gantry does not watch yet.
-    return { ok: false, reason: Reason.BackendNotFound, message: 'spec.kube.selector (selecting pods by label) is not supported yet' };
-  }
+  const unresolved = (reason: string, message: string): Failed => ({ ok: false, condition: 'ResolvedRefs', reason, message });
   if (svcNs !== upstreamNs && upstreamNs !== ctx.installNamespace) {
     const allowed = referenceAllowed(
       ctx.lookups.referenceGrants(svcNs),
@@ -88,22 +119,22 @@ function kubeTarget(
       { group: '', kind: 'Service', name: kube.serviceName },
     );
     if (!allowed) {
-      return {
-        ok: false,
-        reason: Reason.RefNotPermitted,
-        message: `${svcWhere} is in another namespace: allowed only to Upstreams in ${ctx.installNamespace} or by a ReferenceGrant in ${svcNs}`,
-      };
+      return unresolved(
+        Reason.RefNotPermitted,
+        `${svcWhere} is in another namespace: allowed only to Upstreams in ${ctx.installNamespace} or by a ReferenceGrant in ${svcNs}`,
+      );
     }
   }
   const serviceKey = flat(`${svcNs}/${kube.serviceName}`);
   const svc = ctx.lookups.service(svcNs, kube.serviceName, serviceKey);
-  if (!svc) return { ok: false, reason: Reason.BackendNotFound, message: `${svcWhere} not found` };
-  if (svc.spec?.type === 'ExternalName') return { ok: false, reason: Reason.BackendNotFound, message: `${svcWhere} is of type ExternalName, which has no endpoints` };
+  if (!svc) return unresolved(Reason.BackendNotFound, `${svcWhere} not found`);
+  if (svc.spec?.type === 'ExternalName') return unresolved(Reason.BackendNotFound, `${svcWhere} is of type ExternalName, which has no endpoints`);
   const port: ServicePort | undefined = svc.spec?.ports?.find((p) => p.port === kube.servicePort);
-  if (!port) return { ok: false, reason: Reason.BackendNotFound, message: `${svcWhere} has no port ${kube.servicePort}` };
-  return {
-    source: { kind: 'service', serviceKey, namespace: svcNs, service: kube.serviceName, port: kube.servicePort, portName: port.name ?? '' },
-    tls: false,
-    healthCheckHost: `${kube.serviceName}.${svcNs}.svc`,
+  if (!port) return unresolved(Reason.BackendNotFound, `${svcWhere} has no port ${kube.servicePort}`);
+  const source: Mutable<ServiceEndpointSource> = {
+    kind: 'service', serviceKey, namespace: svcNs, service: kube.serviceName, port: kube.servicePort, portName: port.name ?? '',
   };
+  const selector = podSelector(kube.selector);
+  if (selector) source.podSelector = selector;
+  return { source, tls: false, healthCheckHost: `${kube.serviceName}.${svcNs}.svc` };
 }

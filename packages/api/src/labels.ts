@@ -1,6 +1,6 @@
 // Kubernetes label selectors (matchLabels AND matchExpressions), as used by
-// allowedRoutes.namespaces.selector.
-import type { LabelSelector } from '@gantry/api';
+// allowedRoutes.namespaces.selector and discovery's namespace and Service selectors.
+import type { LabelSelector } from './meta.js';
 
 /** Why a selector cannot be evaluated, or undefined when it is well-formed. */
 export function labelSelectorError(selector: LabelSelector): string | undefined {

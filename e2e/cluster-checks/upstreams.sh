@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Upstreams on a running local cluster (`npm run cluster:up`), as a user meets them: a kube
+# Upstream in gantry-system selecting the v2 half of a Service's Pods (two Deployments, v1 and v2,
+# behind one Service) serves traffic from those Pods only; `kubectl get upstreams -A` shows its
+# type, Accepted and endpoint count; scaling the v2 Deployment changes the count. Everything it
+# creates lives in the namespace `upstream-check` (and one Upstream and ReferenceGrant in
+# gantry-system), deleted at the end. Exits non-zero, saying what was wrong, on any failure.
+#
+# Usage: e2e/cluster-checks/upstreams.sh   (KUBECONFIG and kubectl as cluster:up prints them;
+#        GANTRY_CLUSTER_DIR picks the cluster, default .cache/cluster)
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cluster_dir="${GANTRY_CLUSTER_DIR:-$repo/.cache/cluster}"
+export KUBECONFIG="${KUBECONFIG:-$cluster_dir/admin.kubeconfig}"
+kubectl="${KUBECTL:-$(ls -d "${GANTRY_CACHE:-$HOME/.cache/gantry}"/kube/*/bin/kubectl | tail -n 1)}"
+NS=upstream-check
+start=$SECONDS
+
+log() { echo "[upstreams-check] $*" >&2; }
+fail() {
+  log "FAILED: $*"
+  "$kubectl" get upstreams -A -o wide >&2 || true
+  "$kubectl" get pods -n "$NS" -o wide >&2 || true
+  exit 1
+}
+k() { "$kubectl" "$@"; }
+
+cleanup() {
+  k delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
+  k delete upstream -n gantry-system reviews-v2 reviews-all --ignore-not-found >/dev/null 2>&1 || true
+  k delete referencegrant -n gantry-system routes-from-upstream-check --ignore-not-found >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+deployment() { # name version replicas
+  cat <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: reviews-$1, namespace: $NS}
+spec:
+  replicas: $3
+  selector: {matchLabels: {app: reviews, version: $2}}
+  template:
+    metadata: {labels: {app: reviews, version: $2}}
+    spec:
+      containers:
+        - name: echo
+          image: registry.k8s.io/gateway-api/echo-basic:v1.5.1
+          env:
+            - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+            - {name: NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
+          ports: [{containerPort: 3000}]
+          readinessProbe: {httpGet: {path: /, port: 3000}}
+---
+EOF
+}
+
+log "Deployments reviews-v1 and reviews-v2 (2 Pods each) behind Service reviews; Upstreams in gantry-system"
+# A previous run's namespace may still be terminating.
+k delete namespace "$NS" --ignore-not-found --wait=true --timeout=90s >/dev/null || fail "namespace $NS from a previous run does not go away"
+k create namespace "$NS" >/dev/null
+{
+  deployment v1 v1 2
+  deployment v2 v2 2
+  cat <<EOF
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: $NS}
+spec:
+  selector: {app: reviews}
+  ports: [{name: http, port: 8080, targetPort: 3000}]
+---
+apiVersion: gateway.gantry.dev/v1alpha1
+kind: Upstream
+metadata: {name: reviews-v2, namespace: gantry-system}
+spec:
+  kube: {serviceName: reviews, serviceNamespace: $NS, servicePort: 8080, selector: {version: v2}}
+---
+apiVersion: gateway.gantry.dev/v1alpha1
+kind: Upstream
+metadata: {name: reviews-all, namespace: gantry-system}
+spec:
+  kube: {serviceName: reviews, serviceNamespace: $NS, servicePort: 8080}
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: routes-from-upstream-check, namespace: gantry-system}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: $NS}]
+  to: [{group: gateway.gantry.dev, kind: Upstream}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: web, namespace: $NS}
+spec:
+  gatewayClassName: gantry
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: reviews, namespace: $NS}
+spec:
+  parentRefs: [{name: web}]
+  hostnames: [reviews.example.com]
+  rules:
+    - backendRefs: [{group: gateway.gantry.dev, kind: Upstream, name: reviews-v2, namespace: gantry-system}]
+EOF
+} | k apply -f - >/dev/null
+
+k rollout status -n "$NS" deployment/reviews-v1 --timeout=120s >/dev/null || fail "reviews-v1 did not become ready"
+k rollout status -n "$NS" deployment/reviews-v2 --timeout=120s >/dev/null || fail "reviews-v2 did not become ready"
+k wait -n "$NS" gateway/web --for=condition=Programmed --timeout=120s >/dev/null || fail "Gateway web not Programmed"
+addr="$(k get gateway -n "$NS" web -o jsonpath='{.status.addresses[0].value}')"
+[[ -n "$addr" ]] || fail "Gateway web has no address"
+
+# `kubectl get upstreams -A`: the row of an Upstream as TYPE ACCEPTED ENDPOINTS.
+columns() { k get upstreams -A --no-headers | awk -v n="$1" '$1 == "gantry-system" && $2 == n {print $3, $4, $5}'; }
+wait_columns() { # name want
+  local deadline=$((SECONDS + 60)) got
+  while :; do
+    got="$(columns "$1")"
+    [[ "$got" == "$2" ]] && return 0
+    ((SECONDS < deadline)) || fail "upstream $1 shows '$got', expected '$2'"
+    sleep 0.5
+  done
+}
+wait_columns reviews-v2 "Kube True 2"
+wait_columns reviews-all "Kube True 4"
+log "kubectl get upstreams -A:"
+k get upstreams -A >&2
+
+log "traffic through the Gateway ($addr) reaches the v2 Pods only"
+v2_pods="$(k get pods -n "$NS" -l version=v2 -o jsonpath='{.items[*].metadata.name}')"
+declare -A seen=()
+for _ in $(seq 1 40); do
+  pod="$(curl -sS --max-time 5 -H 'Host: reviews.example.com' "http://$addr/" | sed -n 's/.*"pod": *"\([^"]*\)".*/\1/p')"
+  [[ -n "$pod" ]] || fail "a request through the Gateway got no echo answer"
+  [[ " $v2_pods " == *" $pod "* ]] || fail "request answered by $pod, which is not a v2 Pod ($v2_pods)"
+  seen[$pod]=1
+done
+((${#seen[@]} == 2)) || fail "40 requests reached ${#seen[@]} v2 Pod(s), expected both: ${!seen[*]}"
+log "40 requests answered by ${!seen[*]}"
+
+log "scale reviews-v2 to 3: the count follows"
+k scale -n "$NS" deployment/reviews-v2 --replicas=3 >/dev/null
+k rollout status -n "$NS" deployment/reviews-v2 --timeout=120s >/dev/null || fail "reviews-v2 did not scale to 3 ready Pods"
+wait_columns reviews-v2 "Kube True 3"
+wait_columns reviews-all "Kube True 5"
+log "scale reviews-v2 to 1"
+k scale -n "$NS" deployment/reviews-v2 --replicas=1 >/dev/null
+wait_columns reviews-v2 "Kube True 1"
+wait_columns reviews-all "Kube True 3"
+k get upstreams -A >&2
+log "passed in $((SECONDS - start))s"
