@@ -7,6 +7,7 @@ export * from './gateway-api.js';
 export * from './gantry/group.js';
 export * from './gantry/gateway-parameters.js';
 export * from './gantry/upstream.js';
+export * from './gantry/route-option.js';
 export * from './kinds.js';
 export * from './snapshot.js';
 export * from './crd.js';

@@ -6,6 +6,7 @@ import type { EndpointSlice, Namespace, Pod, Secret, Service } from './core.js';
 import { manifestSchemaOf, type CrdSource } from './crd.js';
 import { GATEWAY_PARAMETERS_CRD, GATEWAY_PARAMETERS_KIND, type GatewayParameters } from './gantry/gateway-parameters.js';
 import { GANTRY_API_GROUP } from './gantry/group.js';
+import { ROUTE_OPTION_CRD, ROUTE_OPTION_KIND, type RouteOption, type RouteOptionStatus } from './gantry/route-option.js';
 import { UPSTREAM_CRD, UPSTREAM_KIND, type Upstream, type UpstreamStatus } from './gantry/upstream.js';
 import { GATEWAY_API_GROUP, type Gateway, type GatewayClass, type GatewayClassStatus, type GatewayStatus, type HTTPRoute, type HTTPRouteStatus, type ReferenceGrant } from './gateway-api.js';
 import type { ManifestSchema } from './schema.js';
@@ -15,10 +16,12 @@ import { GATEWAY_CLASS_SCHEMA, GATEWAY_SCHEMA, HTTP_ROUTE_SCHEMA, REFERENCE_GRAN
 /**
  * How a kind's status is written. `gateway-class` and `gateway`: the status is ours as a whole
  * (Gateway addresses come from the deployer); `route-parents`: status.parents is shared with
- * other controllers, only entries with our controllerName change; `owned`: a kind of ours,
- * its status (conditions and plain fields) wholly written by Gantry.
+ * other controllers, only entries with our controllerName change; `policy-ancestors`: a policy's
+ * status.ancestors (Gateway API PolicyAncestorStatus) is shared the same way, and its
+ * status.conditions are ours; `owned`: a kind of ours whose status (conditions and plain
+ * fields) Gantry writes whole.
  */
-export type StatusMerge = 'gateway-class' | 'gateway' | 'route-parents' | 'owned';
+export type StatusMerge = 'gateway-class' | 'gateway' | 'route-parents' | 'policy-ancestors' | 'owned';
 
 export interface KindSpec {
   readonly kind: string;
@@ -105,6 +108,13 @@ export const KIND_TABLE = {
     plural: 'upstreams', namespaced: true, snapshot: 'others', crd: UPSTREAM_CRD,
     status: { merge: 'owned', order: 3 },
   },
+  // Read by reference (an HTTPRoute rule's ExtensionRef filter) and by targetRefs; its status
+  // lists the routes it applies to.
+  RouteOption: {
+    kind: ROUTE_OPTION_KIND, group: GANTRY_API_GROUP, version: 'v1alpha1', apiVersions: [`${GANTRY_API_GROUP}/v1alpha1`],
+    plural: 'routeoptions', namespaced: true, snapshot: 'others', crd: ROUTE_OPTION_CRD,
+    status: { merge: 'policy-ancestors', order: 4 },
+  },
 } as const satisfies Record<string, KindSpec>;
 
 export type TableKind = keyof typeof KIND_TABLE;
@@ -122,6 +132,7 @@ export interface KindTypes {
   Secret: Secret;
   GatewayParameters: GatewayParameters;
   Upstream: Upstream;
+  RouteOption: RouteOption;
 }
 
 /** The status the translator reports for each kind whose status Gantry writes. */
@@ -130,6 +141,7 @@ export interface StatusTypes {
   Gateway: GatewayStatus;
   HTTPRoute: HTTPRouteStatus;
   Upstream: UpstreamStatus;
+  RouteOption: RouteOptionStatus;
 }
 
 type Entry<K extends TableKind> = (typeof KIND_TABLE)[K];

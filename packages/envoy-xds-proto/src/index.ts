@@ -149,6 +149,7 @@ export {
 } from './generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.js';
 export { Router } from './generated/envoy/extensions/filters/http/router/v3/router.js';
 export { Cors, CorsPolicy } from './generated/envoy/extensions/filters/http/cors/v3/cors.js';
+export { HTTPFault } from './generated/envoy/extensions/filters/http/fault/v3/fault.js';
 export { TlsInspector } from './generated/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.js';
 export {
   DownstreamTlsContext,

@@ -77,6 +77,15 @@ export interface RouteIR {
   /** Applied to the response (ResponseHeaderModifier). */
   readonly responseHeaders?: HeaderModifierIR;
   readonly cors?: CorsIR;
+  /** Fault injection (RouteOption faults): abort or delay a share of the requests. */
+  readonly faults?: FaultIR;
+}
+
+export interface FaultIR {
+  /** Answer `status` to `percent` (0..100) of the requests, without forwarding them. */
+  readonly abort?: { readonly percent: number; readonly status: number };
+  /** Hold `percent` (0..100) of the requests for `fixedDelayMs` before forwarding them. */
+  readonly delay?: { readonly percent: number; readonly fixedDelayMs: number };
 }
 
 export interface RouteMatchIR {
@@ -168,18 +177,27 @@ export interface DirectResponseActionIR {
 
 export interface URLRewriteIR {
   readonly hostname?: string;
+  /** Host becomes the DNS name of the host Envoy picked (Envoy auto_host_rewrite); never with hostname. */
+  readonly autoHostname?: boolean;
   readonly path?: PathModifierIR;
 }
 
-export interface PathModifierIR {
-  /**
-   * ReplacePrefixMatch replaces the route's PathPrefix match (whole segments) with `value`,
-   * which never ends with `/` (so a replacement of `/` arrives as ''). The new path is `value`
-   * followed by the rest of the path after the prefix, or `/` if that is empty.
-   */
-  readonly type: 'ReplaceFullPath' | 'ReplacePrefixMatch';
-  readonly value: string;
-}
+export type PathModifierIR =
+  | {
+      /**
+       * ReplacePrefixMatch replaces the route's PathPrefix match (whole segments) with `value`,
+       * which never ends with `/` (so a replacement of `/` arrives as ''). The new path is `value`
+       * followed by the rest of the path after the prefix, or `/` if that is empty.
+       */
+      readonly type: 'ReplaceFullPath' | 'ReplacePrefixMatch';
+      readonly value: string;
+    }
+  | {
+      /** Every match of the RE2 pattern `value` in the path is replaced by `substitution` (`\1` groups). */
+      readonly type: 'RegexReplace';
+      readonly value: string;
+      readonly substitution: string;
+    };
 
 export interface HeaderModifierIR {
   readonly set?: readonly HeaderValueIR[];
@@ -203,6 +221,8 @@ export interface TimeoutsIR {
   readonly requestMs?: number;
   /** Per attempt to the backend, in ms. */
   readonly backendRequestMs?: number;
+  /** Stream idle timeout of the route, in ms (Envoy RouteAction.idle_timeout). */
+  readonly idleMs?: number;
 }
 
 export interface RetryIR {
@@ -210,6 +230,13 @@ export interface RetryIR {
   readonly codes?: readonly number[];
   readonly attempts?: number;
   readonly backoffMs?: number;
+  /**
+   * Envoy retry_on conditions replacing the default set (connect-failure, refused-stream, reset;
+   * plus retriable-status-codes when there are codes).
+   */
+  readonly on?: readonly string[];
+  /** Timeout of each attempt, in ms; wins over timeouts.backendRequestMs. */
+  readonly perTryTimeoutMs?: number;
 }
 
 export interface CorsIR {

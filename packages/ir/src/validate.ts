@@ -64,7 +64,23 @@ function checkRoute(r: RouteIR, clusters: Set<string>, errors: string[]): void {
   if (r.action.kind === 'redirect' && ![301, 302, 303, 307, 308].includes(r.action.statusCode)) {
     errors.push(`route ${r.name}: redirect status ${r.action.statusCode}`);
   }
+  const f = r.faults;
+  if (f !== undefined) {
+    if (f.abort === undefined && f.delay === undefined) errors.push(`route ${r.name}: faults without abort or delay`);
+    if (f.abort && !(f.abort.percent >= 0 && f.abort.percent <= 100 && Number.isInteger(f.abort.status) && f.abort.status >= 200 && f.abort.status <= 599)) {
+      errors.push(`route ${r.name}: fault abort ${f.abort.percent}% status ${f.abort.status}`);
+    }
+    if (f.delay && !(f.delay.percent >= 0 && f.delay.percent <= 100 && f.delay.fixedDelayMs > 0)) {
+      errors.push(`route ${r.name}: fault delay ${f.delay.percent}% ${f.delay.fixedDelayMs}ms`);
+    }
+  }
+  if (r.action.kind === 'directResponse' && !(Number.isInteger(r.action.status) && r.action.status >= 200 && r.action.status <= 599)) {
+    errors.push(`route ${r.name}: direct response status ${r.action.status}`);
+  }
   if (r.action.kind !== 'forward') return;
+  const rw = r.action.urlRewrite;
+  if (rw?.hostname !== undefined && rw.autoHostname === true) errors.push(`route ${r.name}: hostname and autoHostname both set`);
+  if (r.action.timeouts?.idleMs !== undefined && !(r.action.timeouts.idleMs > 0)) errors.push(`route ${r.name}: idle timeout ${r.action.timeouts.idleMs}`);
   if (r.action.backends.length === 0) errors.push(`route ${r.name} forwards to no backend`);
   for (const b of r.action.backends) {
     if (!clusters.has(b.cluster)) errors.push(`route ${r.name} names unknown cluster ${b.cluster}`);

@@ -433,3 +433,7 @@ export const UPSTREAM_CRD: CrdSource = {
     },
   },
 };
+
+/** Shared with RouteOption (lbHash.hashPolicies, status conditions). */
+export const HASH_POLICIES_SCHEMA = HASH_POLICIES;
+export const CONDITION_SCHEMA = CONDITION;

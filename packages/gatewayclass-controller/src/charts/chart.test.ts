@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { ALL_KINDS, CRD_KINDS } from '@gantry/api';
-import { CHARTS, helm, helmBinary, only, ofKind, render, template, type Manifest } from './testing/helm.js';
+import { CHARTS, helm, helmBinary, only, ofKind, render, renderHooks, template, type Manifest } from './testing/helm.js';
 import { deploymentView, flagValue, grants, rulesOf, servicePorts } from './testing/views.js';
 
 const NS = 'gantry-system';
@@ -304,6 +304,33 @@ describe('charts/gantry toggles', () => {
       'gateway.gantry.dev/upstreams get,list,watch',
       'gateway.gantry.dev/upstreams/status patch',
     ]);
+  });
+
+  it('discovery selectors become flags, as JSON label selectors', async () => {
+    const on = await render(CHARTS.gantry, { values: { discovery: { enabled: true, namespaceSelector: { matchLabels: { team: 'a' } }, serviceSelector: { matchExpressions: [{ key: 'expose', operator: 'Exists' }] } } } });
+    const args = container(on).args as string[];
+    expect(args).toContain('--discovery-namespace-selector={"matchLabels":{"team":"a"}}');
+    expect(args).toContain('--discovery-service-selector={"matchExpressions":[{"key":"expose","operator":"Exists"}]}');
+    const bad = await template(CHARTS.gantry, { values: { discovery: { namespaceSelector: { matchExpressions: [{ key: 'x', operator: 'Like' }] } } } });
+    expect(bad.ok).toBe(false);
+  });
+
+  it('discovery off: a post-upgrade hook Job removes what discovery created, with a Role that can only list and delete Upstreams', async () => {
+    const hooks = await renderHooks(CHARTS.gantry);
+    expect(hooks.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'Job/gantry-discovery-cleanup', 'Role/gantry-discovery-cleanup', 'RoleBinding/gantry-discovery-cleanup', 'ServiceAccount/gantry-discovery-cleanup',
+    ]);
+    for (const o of hooks) {
+      expect(o.metadata.namespace).toBe('gantry-system');
+      expect((o.metadata as { annotations?: Record<string, string> }).annotations?.['helm.sh/hook']).toBe('post-upgrade');
+    }
+    expect(grants(rulesOf(only(hooks, 'Role')))).toEqual(['gateway.gantry.dev/upstreams delete,list']);
+    const job = only(hooks, 'Job') as Manifest & { spec: { template: { spec: { serviceAccountName: string; containers: { command: string[]; args: string[] }[] } } } };
+    expect(job.spec.template.spec.serviceAccountName).toBe('gantry-discovery-cleanup');
+    expect(job.spec.template.spec.containers[0]?.command.slice(-1)).toEqual(['discovery-cleanup']);
+    expect(job.spec.template.spec.containers[0]?.args).toContain('--namespace=gantry-system');
+    expect(await renderHooks(CHARTS.gantry, { values: { discovery: { enabled: true } } })).toEqual([]);
+    expect(await renderHooks(CHARTS.gantry, { values: { discovery: { cleanupWhenDisabled: false } } })).toEqual([]);
   });
 
   it('settings.disableKubernetesDestinations passes --disable-kubernetes-destinations, off by default', async () => {

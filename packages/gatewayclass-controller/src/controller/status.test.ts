@@ -109,6 +109,20 @@ describe('invalid backends', () => {
     expect(hasCondition(ourParent(route, 'web')?.conditions, 'Accepted', 'True')).toBe(true);
   });
 
+  it('an ExtensionRef to a RouteOption created after the route: BackendNotFound, then ResolvedRefs, and the RouteOption status lists the route', async () => {
+    const route = httpRoute('with-option', [{ name: 'web' }], [{ name: 'echo' }]);
+    const rules = (route['spec'] as { rules: Record<string, unknown>[] }).rules;
+    rules[0]!['filters'] = [{ type: 'ExtensionRef', extensionRef: { group: 'gateway.gantry.dev', kind: 'RouteOption', name: 'later-option' } }];
+    await createObject(cluster.kc, KIND_TABLE.HTTPRoute, NS, route);
+    const failing = await eventuallyRouteCondition(cluster.kc, NS, 'with-option', 'web', 'ResolvedRefs', 'False', 'BackendNotFound');
+    expect(cond(ourParent(failing, 'web')?.conditions, 'ResolvedRefs')?.message).toContain('RouteOption later-option not found');
+    await createObject(cluster.kc, KIND_TABLE.RouteOption, NS, { metadata: { name: 'later-option' }, spec: { options: { prefixRewrite: '/api' } } });
+    await eventuallyRouteCondition(cluster.kc, NS, 'with-option', 'web', 'ResolvedRefs', 'True', 'ResolvedRefs');
+    const option = await eventually(cluster.kc, KIND_TABLE.RouteOption, NS, 'later-option', (o) => hasCondition(o.status?.conditions, 'Accepted', 'True'));
+    const ancestors = (option.status as { ancestors?: { ancestorRef: { name: string }; controllerName: string }[] } | undefined)?.ancestors ?? [];
+    expect(ancestors.map((a) => [a.ancestorRef.name, a.controllerName])).toEqual([['with-option', CONTROLLER]]);
+  });
+
   it('a missing Service: BackendNotFound, then ResolvedRefs once the Service exists', async () => {
     await createObject(cluster.kc, KIND_TABLE.HTTPRoute, NS, httpRoute('missing', [{ name: 'web' }], [{ name: 'later' }]));
     await eventuallyRouteCondition(cluster.kc, NS, 'missing', 'web', 'ResolvedRefs', 'False', 'BackendNotFound');

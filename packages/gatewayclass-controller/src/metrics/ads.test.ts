@@ -86,6 +86,10 @@ describe('gantry metrics', () => {
     const text = createGantryMetrics().registry.expose();
     const names = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
     expect(names).toEqual([
+      'gantry_discovery_applies_total counter',
+      'gantry_discovery_deletes_total counter',
+      'gantry_discovery_skipped_clashes_total counter',
+      'gantry_discovery_upstreams gauge',
       'gantry_leader gauge',
       'gantry_status_writes_total counter',
       'gantry_translation_duration_seconds histogram',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Condition, GatewayClassStatus, GatewayStatus, HTTPRouteStatus, RouteParentStatus } from '@gantry/api';
+import type { Condition, GatewayClassStatus, GatewayStatus, HTTPRouteStatus, PolicyAncestorStatus, RouteOptionStatus, RouteParentStatus } from '@gantry/api';
 import { CONTROLLER_NAME, type StatusReport } from '@gantry/translator';
-import { mergeGatewayClassStatus, mergeGatewayStatus, mergeHTTPRouteStatus, mergeReport, parentRefKey, reportKeyPriority } from './merge.js';
+import { mergeGatewayClassStatus, mergeGatewayStatus, mergeHTTPRouteStatus, mergePolicyStatus, mergeReport, parentRefKey, reportKeyPriority } from './merge.js';
 
 const T0 = '2026-01-01T00:00:00Z';
 const NOW = '2026-02-02T12:00:00Z';
@@ -204,8 +204,35 @@ describe('reportKeyPriority', () => {
     ['Gateway infra/gw', 1],
     ['HTTPRoute apps/r', 2],
     ['Upstream gantry-system/u', 3],
-    ['Other x', 4],
+    ['RouteOption apps/o', 4],
+    ['Other x', 5],
   ])('%s → %d', (key, want) => {
     expect(reportKeyPriority(key)).toBe(want);
+  });
+});
+
+describe('mergePolicyStatus (RouteOption)', () => {
+  const ref = (name: string) => ({ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'apps', name });
+  const ours = (name: string, ...conditions: Condition[]): PolicyAncestorStatus => ({ ancestorRef: ref(name), controllerName: CONTROLLER_NAME, conditions });
+  const opts = { now: NOW, routeNamespace: 'apps' };
+
+  it("replaces our ancestors, keeps other controllers' in place, drops our stale ones, keeps transition times", () => {
+    const theirs: PolicyAncestorStatus = { ancestorRef: ref('a'), controllerName: OTHER, conditions: [stored(cond('Accepted', 'True'))] };
+    const current: RouteOptionStatus = {
+      ancestors: [ours('stale', stored(cond('Accepted', 'True'))), theirs, ours('a', stored(cond('Accepted', 'True')))],
+      conditions: [stored(cond('Accepted', 'True'))],
+    };
+    const desired: RouteOptionStatus = { ancestors: [ours('a', cond('Accepted', 'True')), ours('b', cond('Accepted', 'False', 'Invalid'))], conditions: [cond('Accepted', 'True')] };
+    expect(mergePolicyStatus(current, desired, opts)).toEqual({
+      ancestors: [theirs, ours('a', stored(cond('Accepted', 'True'))), ours('b', stored(cond('Accepted', 'False', 'Invalid'), NOW))],
+      conditions: [stored(cond('Accepted', 'True'))],
+    });
+  });
+
+  it('writes nothing when nothing changed', () => {
+    const desired: RouteOptionStatus = { ancestors: [ours('a', cond('Accepted', 'True'))], conditions: [cond('Accepted', 'True')] };
+    const current = mergePolicyStatus(undefined, desired, opts);
+    expect(current).toBeDefined();
+    expect(mergePolicyStatus(current, desired, opts)).toBeUndefined();
   });
 });

@@ -13,6 +13,8 @@ import {
   type HTTPRouteStatus,
   type ListenerStatus,
   type ParentReference,
+  type PolicyAncestorStatus,
+  type RouteOptionStatus,
   type RouteParentStatus,
   type Condition,
   type UpstreamStatus,
@@ -158,9 +160,52 @@ export function mergeOwnedStatus<S extends { conditions?: Condition[]; observedG
   return jsonEqual(current ?? {}, next) ? undefined : next;
 }
 
+// ---- policies (RouteOption) ----------------------------------------------------------------------
+
+function ancestorKey(a: PolicyAncestorStatus, policyNamespace: string): string {
+  const r = a.ancestorRef;
+  return JSON.stringify([r.group ?? GATEWAY_API_GROUP, r.kind ?? 'Gateway', r.namespace ?? policyNamespace, r.name, r.sectionName ?? '']);
+}
+
+/**
+ * status.ancestors is shared like a route's status.parents (only entries with our controllerName
+ * change, others stay in place); status.conditions are ours.
+ */
+export function mergePolicyStatus(current: RouteOptionStatus | undefined, desired: RouteOptionStatus, opts: RouteMergeOptions): RouteOptionStatus | undefined {
+  const controller = opts.controllerName ?? CONTROLLER_NAME;
+  const cond = { now: opts.now, observedGeneration: opts.generation };
+  const wanted = new Map<string, PolicyAncestorStatus>();
+  for (const a of list(desired.ancestors)) if (a.controllerName === controller) wanted.set(ancestorKey(a, opts.routeNamespace), a);
+  const merged = (a: PolicyAncestorStatus, previous: PolicyAncestorStatus | undefined): PolicyAncestorStatus => ({
+    ancestorRef: { ...a.ancestorRef },
+    controllerName: controller,
+    conditions: mergeConditions(previous?.conditions, list(a.conditions), cond),
+  });
+  const ancestors: PolicyAncestorStatus[] = [];
+  const placed = new Set<string>();
+  for (const a of list(current?.ancestors)) {
+    if (a.controllerName !== controller) {
+      ancestors.push(a);
+      continue;
+    }
+    const key = ancestorKey(a, opts.routeNamespace);
+    const want = wanted.get(key);
+    if (want === undefined || placed.has(key)) continue;
+    ancestors.push(merged(want, a));
+    placed.add(key);
+  }
+  for (const [key, a] of wanted) if (!placed.has(key)) ancestors.push(merged(a, undefined));
+  const next: RouteOptionStatus = {
+    ...(current ?? {}),
+    ancestors,
+    conditions: mergeConditions(current?.conditions, list(desired.conditions), cond),
+  };
+  return jsonEqual(current ?? {}, next) ? undefined : next;
+}
+
 // ---- any report ------------------------------------------------------------------------------------
 
-export type ObjectStatus = GatewayClassStatus | GatewayStatus | HTTPRouteStatus | UpstreamStatus;
+export type ObjectStatus = GatewayClassStatus | GatewayStatus | HTTPRouteStatus | UpstreamStatus | RouteOptionStatus;
 
 export interface ReportMergeOptions {
   readonly now: string;
@@ -186,6 +231,12 @@ export function mergeReport(current: ObjectStatus | undefined, report: StatusRep
       });
     case 'owned':
       return mergeOwnedStatus(current as UpstreamStatus | undefined, report.status as UpstreamStatus, base);
+    case 'policy-ancestors':
+      return mergePolicyStatus(current as RouteOptionStatus | undefined, report.status as RouteOptionStatus, {
+        ...base,
+        routeNamespace: report.namespace ?? 'default',
+        ...(opts.controllerName ? { controllerName: opts.controllerName } : {}),
+      });
   }
 }
 

@@ -22,6 +22,12 @@ export interface Lookups {
   select(group: string, kind: string, namespace: string, selector: LabelSelector): readonly KubeObject[];
   /** Policies of a kind (a Gantry kind) whose targetRefs name the target. */
   targeting(policyGroup: string, policyKind: string, target: Target): readonly KubeObject[];
+  /**
+   * The same for a route asking which targetRef policies (the translator's targetRef kinds) name
+   * it, NOT recorded: every route asks, so the translator instead re-translates the routes a
+   * changed policy names (before and after the change), without a dependency per route.
+   */
+  policiesNaming(policyGroup: string, policyKind: string, route: Target): readonly KubeObject[];
 }
 
 /** Dependency keys, shared by the recorder and the invalidation index. */

@@ -97,4 +97,7 @@ export class RecordingLookups implements Lookups, RecordedDeps {
     this.record(Dep.targeting(policyGroup, policyKind, targetKey(target)));
     return this.read.queries.targeting(policyGroup, policyKind, target);
   }
+  policiesNaming(policyGroup: string, policyKind: string, route: Target): readonly KubeObject[] {
+    return this.read.queries.targeting(policyGroup, policyKind, route);
+  }
 }

@@ -19,7 +19,8 @@ import { DEFAULT_BACKEND_RESOLVERS } from '../backends/registry.js';
 import { buildGatewayContext } from '../gateway/gateway-context.js';
 import { judgeGatewayClass, type GatewayClassVerdict } from '../gateway/gatewayclass.js';
 import type { GatewayContext } from '../gateway/model.js';
-import type { ExtensionRefPolicies, TargetRefPolicy } from '../policies/policy.js';
+import { policyKindKey, type ExtensionRefPolicies, type PolicyResolution, type PolicyUse, type TargetRefPolicy } from '../policies/policy.js';
+import { PolicyReports, reportsPolicyStatus } from '../status/policy-reports.js';
 import { DEFAULT_EXTENSION_REF_POLICIES, DEFAULT_TARGET_REF_POLICIES } from '../policies/registry.js';
 import { ROUTE_KINDS } from '../routes/registry.js';
 import type { CompileTables, RouteKind } from '../routes/route-kind.js';
@@ -33,7 +34,7 @@ import { groupOf } from './keys.js';
 import { Dep, type Lookups } from './lookups.js';
 import { flat } from './memory.js';
 import { StringMultiMap } from './multimap.js';
-import { ObjectQueries } from './object-queries.js';
+import { ObjectQueries, targetRefsOf } from './object-queries.js';
 import { PodIndex } from './pod-index.js';
 import { RecordingLookups } from './recording-lookups.js';
 import { RouteSet } from './route-set.js';
@@ -110,6 +111,11 @@ export class GatewayTranslator {
   private readonly contexts = new Map<string, ContextRecord>();
   private readonly assemblers = new Map<string, GatewayAssembler>();
   private readonly translations = new Map<string, RouteTranslation>();
+  /** Status of policy objects (RouteOptions), from what the route translations did with them. */
+  private readonly policyReports: PolicyReports;
+  private readonly dirtyPolicies = new Set<string>();
+  /** `group/kind` of the targetRef policy kinds. */
+  private readonly targetRefKinds: ReadonlySet<string>;
   /** Dependency key → routes that read it (Services are in serviceIndex: they are the bulk). */
   private readonly dependents = new StringMultiMap();
   private readonly attachedCounts = new Map<string, Map<string, number>>();
@@ -138,6 +144,8 @@ export class GatewayTranslator {
     const reporters = new Map([...this.tables.backends].flatMap(([k, r]) => (r.report ? [[k, { report: r.report }] as const] : [])));
     this.backendReports = new BackendReports(reporters, this.serviceIndex, this.clusters);
     this.backendReads = { object: (key: string) => this.others.get(key), lookups: this.recorder, installNamespace: this.installNamespace };
+    this.policyReports = new PolicyReports(this.controllerName);
+    this.targetRefKinds = new Set(this.tables.targetRefs.map((p) => `${p.group}/${p.kind}`));
   }
 
   translate(snapshot: Snapshot): TranslationResult {
@@ -157,6 +165,16 @@ export class GatewayTranslator {
     this.recorder.invalidate();
     const routeChanges = this.translateRoutes(changedRoutes, changed, reportChanges);
     this.backendReports.judge(changed, reportServices, podNamespaces, this.backendReads, reportChanges);
+    for (const [key, prev, next] of routeChanges) {
+      const route = (next ?? prev)?.route;
+      if (!route) continue;
+      const where = { namespace: route.metadata.namespace ?? 'default', name: route.metadata.name };
+      this.policyReports.routeChanged(key, where, prev?.policyUses ?? NO_USES, next?.policyUses ?? NO_USES, this.dirtyPolicies);
+    }
+    if (this.dirtyPolicies.size > 0) {
+      this.policyReports.refresh(this.dirtyPolicies, (k) => this.others.get(k), (p) => this.resolvePolicy(p), reportChanges);
+      this.dirtyPolicies.clear();
+    }
     const countsChanged = new Set<string>();
     for (const [, prev, next] of routeChanges) this.track(prev, next, countsChanged);
 
@@ -175,6 +193,7 @@ export class GatewayTranslator {
    */
   private diffInputs(s: Snapshot, out: InputChanges): Set<string> {
     const { changed, changedServices, dirtyServices, reportServices, podNamespaces } = out;
+    const policyTargets = new Set<string>();
     for (const k of this.classes.update(s.gatewayClasses)) changed.add(Dep.gatewayClass(k));
     this.gateways.update(s.gateways); // judged one by one by judgeGateways (few)
     for (const k of this.namespaces.update(s.namespaces)) changed.add(Dep.namespace(k));
@@ -182,6 +201,8 @@ export class GatewayTranslator {
     this.others.updateEach(s.others ?? [], (k, before, after) => {
       const [group = '', kind = '', ...rest] = k.split('/');
       changed.add(Dep.object(group, kind, rest.join('/')));
+      if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
+      if (this.targetRefKinds.has(`${group}/${kind}`)) this.routesNamedBy(before, after, policyTargets);
       this.queries.changed(group, kind, k, before, after, changed);
       this.backendReports.objectChanged(`${group}/${kind}`, k);
     });
@@ -202,7 +223,21 @@ export class GatewayTranslator {
     this.serviceIndex.updateSlices(s, dirtyServices, reportServices);
     this.pods.update(s, podNamespaces);
     if (podNamespaces.size > 0) this.clusters.podsChanged(podNamespaces, dirtyServices);
-    return this.routes.update(s);
+    const changedRoutes = this.routes.update(s);
+    for (const k of policyTargets) changedRoutes.add(k);
+    return changedRoutes;
+  }
+
+  /** The keys of the routes a targetRef policy names, before and after a change (see Lookups.policiesNaming). */
+  private routesNamedBy(before: KubeObject | undefined, after: KubeObject | undefined, out: Set<string>): void {
+    for (const o of [before, after]) {
+      if (!o) continue;
+      const ns = o.metadata.namespace ?? 'default';
+      for (const ref of targetRefsOf(o)) {
+        const key = `${ref.kind}/${ns}/${ref.name}`;
+        if (this.routes.route(key) || this.translations.has(key)) out.add(key);
+      }
+    }
   }
 
   /** Lookups that record what they read into `deps` (for Gateways and classes). */
@@ -465,6 +500,13 @@ export class GatewayTranslator {
 
   // ---- status -------------------------------------------------------------------------------
 
+  /** A policy object's own verdict (undefined: not a kind this translator resolves). */
+  private resolvePolicy(policy: KubeObject): PolicyResolution | undefined {
+    const group = groupOf(policy.apiVersion);
+    const kind = this.tables.extensionRefs.get(policyKindKey(group, policy.kind)) ?? this.tables.targetRefs.find((p) => p.group === group && p.kind === policy.kind);
+    return kind?.resolve(policy, this.lookups([]));
+  }
+
   private reportGateway(key: string, reportChanges: [StatusReport | undefined, StatusReport | undefined][]): void {
     const prev = this.gatewayReports.get(key);
     const ctx = this.contexts.get(key)?.ctx;
@@ -530,6 +572,7 @@ const NO_GRANTS: readonly ReferenceGrant[] = [];
 const NO_PLACEMENTS: readonly GatewayPlacement[] = [];
 
 const NO_DEPS: readonly string[] = [];
+const NO_USES: readonly PolicyUse[] = [];
 
 function intersects(a: readonly string[], b: ReadonlySet<string>): boolean {
   for (const x of a) if (b.has(x)) return true;

@@ -103,20 +103,20 @@ describe('targetRef policies', () => {
   ];
   const headersOf = (ir: GatewayIR | undefined) => Object.fromEntries(routesOf(ir).map((r) => [r.match.path.value, r.requestHeaders?.set?.map((h) => `${h.name}=${h.value}`).join(',')]));
 
-  it('attach to a whole route, to one rule by sectionName, newer over older, the rule’s own filters over both', () => {
+  it('attach to a whole route, to one rule by sectionName, older over newer, the rule’s own filters over both', () => {
     const t = new GatewayTranslator({ targetRefPolicies: [headerPolicy('Attached')] });
     const older = policyObject('Attached', 'older', { targetRefs: [target()], add: { who: 'older' } }, '2024-01-01T00:00:00Z');
     const newer = policyObject('Attached', 'newer', { targetRefs: [target()], add: { who: 'newer' } }, '2024-02-01T00:00:00Z');
     let result = t.translate(withObjects(base, [route(twoRules)], [newer, older]));
-    expect(headersOf(result.gateways.get('default/gw'))).toEqual({ '/a': 'who=newer', '/b': 'who=newer' });
+    expect(headersOf(result.gateways.get('default/gw'))).toEqual({ '/a': 'who=older', '/b': 'who=older' });
 
     const forB = policyObject('Attached', 'for-b', { targetRefs: [target('b')], add: { who: 'b' } });
     result = t.translate(withObjects(base, [route(twoRules)], [newer, older, forB]));
-    expect(headersOf(result.gateways.get('default/gw'))).toEqual({ '/a': 'who=newer', '/b': 'who=b' });
+    expect(headersOf(result.gateways.get('default/gw'))).toEqual({ '/a': 'who=older', '/b': 'who=b' });
 
     const own: HTTPRouteRule[] = [twoRules[0] as HTTPRouteRule, { ...(twoRules[1] as HTTPRouteRule), filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'who', value: 'rule' }] } }] }];
     result = t.translate(withObjects(base, [route(own)], [newer, older, forB]));
-    expect(headersOf(result.gateways.get('default/gw'))).toEqual({ '/a': 'who=newer', '/b': 'who=rule' });
+    expect(headersOf(result.gateways.get('default/gw'))).toEqual({ '/a': 'who=older', '/b': 'who=rule' });
 
     // Removing the policies re-translates the route.
     result = t.translate(withObjects(base, [route(own)], []));
@@ -167,5 +167,40 @@ describe('label-selector queries', () => {
     const relabelled = { ...api, metadata: { ...api.metadata, labels: { tier: 'old' } } };
     result = t.translate(withObjects(base, [route(rules)], [set], [...base.services, relabelled]));
     expect(routesOf(result.gateways.get('default/gw'))[0]?.action).toEqual({ kind: 'directResponse', status: 500 });
+  });
+});
+
+describe('RouteOption status, incrementally', () => {
+  const base = snapshotFromYaml(BASE);
+  const ro = (name: string, options: Record<string, unknown>, targetRefs?: unknown[]): KubeObject => ({
+    apiVersion: 'gateway.gantry.dev/v1alpha1',
+    kind: 'RouteOption',
+    metadata: { name, namespace: 'default', creationTimestamp: '2024-01-01T00:00:00Z' },
+    spec: { ...(targetRefs ? { targetRefs } : {}), options },
+  });
+  const rules: HTTPRouteRule[] = [{ ...toWeb, filters: [{ type: 'ExtensionRef', extensionRef: { group: 'gateway.gantry.dev', kind: 'RouteOption', name: 'o' } }] }];
+  const accepted = (result: ReturnType<GatewayTranslator['translate']>, name: string) => {
+    const s = result.statuses.find((x) => x.kind === 'RouteOption' && x.name === name)?.status as { conditions?: { reason: string }[]; ancestors?: unknown[] } | undefined;
+    return s ? `${s.conditions?.[0]?.reason}:${s.ancestors?.length}` : undefined;
+  };
+
+  it('follows the route and the object: used, changed, unused, gone', () => {
+    const t = new GatewayTranslator();
+    let result = t.translate(withObjects(base, [route(rules)], [ro('o', { timeout: '1s' })]));
+    expect(accepted(result, 'o')).toBe('Accepted:1');
+    expect((routesOf(result.gateways.get('default/gw'))[0]?.action as ForwardActionIR).timeouts).toEqual({ requestMs: 1000 });
+
+    result = t.translate(withObjects(base, [route(rules)], [ro('o', { timeout: '2s' })]));
+    expect((routesOf(result.gateways.get('default/gw'))[0]?.action as ForwardActionIR).timeouts).toEqual({ requestMs: 2000 });
+
+    result = t.translate(withObjects(base, [route(rules)], [ro('o', { timeout: 'soon' })]));
+    expect(accepted(result, 'o')).toBe('Invalid:1');
+    expect(routesOf(result.gateways.get('default/gw'))[0]?.action).toEqual({ kind: 'directResponse', status: 500 });
+
+    result = t.translate(withObjects(base, [], [ro('o', { timeout: '2s' })]));
+    expect(accepted(result, 'o')).toBe('TargetNotFound:0');
+
+    result = t.translate(withObjects(base, [], []));
+    expect(accepted(result, 'o')).toBeUndefined();
   });
 });

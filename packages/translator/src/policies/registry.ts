@@ -1,11 +1,12 @@
 // The policy kinds Gantry resolves. A new kind: its module under policies/, one line here, and
 // its entry in @gantry/api's kind table.
+import { ROUTE_OPTION_POLICY } from './route-option.js';
 import { policyKindKey, type ExtensionRefPolicies, type ExtensionRefPolicy, type TargetRefPolicy } from './policy.js';
 
 /** Kinds an HTTPRoute rule's ExtensionRef filter may name. */
-const EXTENSION_REF_POLICIES: readonly ExtensionRefPolicy[] = [];
+const EXTENSION_REF_POLICIES: readonly ExtensionRefPolicy[] = [ROUTE_OPTION_POLICY];
 
 /** Kinds that attach to routes by targetRefs. */
-export const DEFAULT_TARGET_REF_POLICIES: readonly TargetRefPolicy[] = [];
+export const DEFAULT_TARGET_REF_POLICIES: readonly TargetRefPolicy[] = [ROUTE_OPTION_POLICY];
 
 export const DEFAULT_EXTENSION_REF_POLICIES: ExtensionRefPolicies = new Map(EXTENSION_REF_POLICIES.map((p) => [policyKindKey(p.group, p.kind), p]));

@@ -1,11 +1,11 @@
 // What a route kind is to the translator: where its objects come from, which listeners take it,
 // and how its rules compile into the pieces the shared machinery (attachment, precedence, route
 // tables, assembly) works with. Each kind lives in its own folder and is listed in registry.ts.
-import type { CorsIR, DirectResponseActionIR, ForwardActionIR, HeaderModifierIR, PathModifierIR, RouteMatchIR } from '@gantry/ir';
+import type { CorsIR, DirectResponseActionIR, FaultIR, ForwardActionIR, HeaderModifierIR, PathModifierIR, RouteMatchIR } from '@gantry/ir';
 import type { KubeObject, ParentReference, RouteParentKind, Snapshot } from '@gantry/api';
 import type { BackendContext, BackendResolvers } from '../backends/backend.js';
 import type { ClusterUse } from '../backends/backend.js';
-import type { ExtensionRefPolicies, TargetRefPolicy } from '../policies/policy.js';
+import type { ExtensionRefPolicies, PolicyUse, TargetRefPolicy } from '../policies/policy.js';
 
 export interface RouteKind<R extends RouteObject = RouteObject> {
   readonly group: string;
@@ -59,6 +59,7 @@ export interface CompiledRule {
   readonly requestHeaders?: HeaderModifierIR;
   readonly responseHeaders?: HeaderModifierIR;
   readonly cors?: CorsIR;
+  readonly faults?: FaultIR;
 }
 
 export interface RuleProblem {
@@ -82,6 +83,8 @@ export interface CompiledRules {
   readonly notes: readonly string[];
   /** Clusters the valid rules send traffic (or mirrored traffic) to. */
   readonly clusters: readonly ClusterUse[];
+  /** What policies did to the rules (kinds without policies: an empty list). */
+  readonly policyUses: readonly PolicyUse[];
 }
 
 /** `group/kind`, as listeners list the kinds they allow. */

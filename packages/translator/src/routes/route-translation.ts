@@ -14,6 +14,7 @@ import { append, exactList, flat, type Mutable } from '../core/memory.js';
 import type { Flavor, RouteEntry } from './model.js';
 import type { CompiledRule, CompileTables, RedirectTemplate, RouteKind, RouteObject } from './route-kind.js';
 import type { StatusReport } from '../status/reports.js';
+import type { PolicyUse } from '../policies/policy.js';
 
 export interface RouteTranslationOptions {
   readonly controllerName: string;
@@ -41,6 +42,7 @@ const NO_CLUSTERS: readonly ClusterUse[] = [];
 const NO_RULES: readonly CompiledRule[] = [];
 const NO_STRINGS: readonly string[] = [];
 const NO_PARENT_REFS: readonly ParentReference[] = [];
+const NO_POLICY_USES: readonly PolicyUse[] = [];
 
 export class RouteTranslation {
   /** Undefined when no parentRef names a Gateway of ours. */
@@ -52,6 +54,8 @@ export class RouteTranslation {
   /** Accepted placements, merged per Gateway and listener. */
   readonly placements: readonly GatewayPlacement[];
   readonly clusters: readonly ClusterUse[];
+  /** What policies (RouteOptions, ...) did to its rules: for their status. */
+  readonly policyUses: readonly PolicyUse[];
   private readonly rules: readonly CompiledRule[];
   private readonly created: string;
   private readonly namespace: string;
@@ -90,6 +94,7 @@ export class RouteTranslation {
       this.placements = NO_PLACEMENTS;
       this.clusters = NO_CLUSTERS;
       this.rules = NO_RULES;
+      this.policyUses = NO_POLICY_USES;
       return;
     }
     const ctx: BackendContext = {
@@ -98,6 +103,7 @@ export class RouteTranslation {
     };
     const compiled = kind.compile(route, ctx, opts.tables);
     this.rules = compiled.rules;
+    this.policyUses = compiled.policyUses;
     const usable = compiled.rules.length > 0;
     this.clusters = usable ? compiled.clusters : NO_CLUSTERS;
 
@@ -180,6 +186,7 @@ export class RouteTranslation {
         if (rule.requestHeaders) route.requestHeaders = rule.requestHeaders;
         if (rule.responseHeaders) route.responseHeaders = rule.responseHeaders;
         if (rule.cors) route.cors = rule.cors;
+        if (rule.faults) route.faults = rule.faults;
         const entry: RouteEntry = {
           route,
           pathRank: m.pathRank,

@@ -48,6 +48,11 @@ export const Reason = {
   IncompatibleFilters: 'IncompatibleFilters',
   InvalidKind: 'InvalidKind',
   BackendNotFound: 'BackendNotFound',
+  // Policies (Gateway API PolicyConditionReason; Attached reasons as kgateway writes them)
+  TargetNotFound: 'TargetNotFound',
+  Attached: 'Attached',
+  Merged: 'Merged',
+  Overridden: 'Overridden',
 } as const;
 
 export const ConditionType = {
@@ -58,6 +63,8 @@ export const ConditionType = {
   Conflicted: 'Conflicted',
   OverlappingTLSConfig: 'OverlappingTLSConfig',
   PartiallyInvalid: 'PartiallyInvalid',
+  /** Policies: whether the options it sets are applied (Attached), in part (Merged), or not (Overridden). */
+  Attached: 'Attached',
 } as const;
 
 /** The message a Pending Programmed condition carries until the data plane acknowledges. */

@@ -1,10 +1,11 @@
 // The ONE table that orders HTTP filters in every HTTP connection manager. A feature that needs an
 // HTTP filter adds a row here; the order of rows is the order of the filter chain. The router
 // terminates the chain and is always last.
-import { Cors, Router, packAny } from '@gantry/envoy-xds-proto';
+import { Cors, HTTPFault, Router, packAny } from '@gantry/envoy-xds-proto';
 import type { Any } from '@gantry/envoy-xds-proto';
 
 export const CORS_FILTER = 'envoy.filters.http.cors';
+export const FAULT_FILTER = 'envoy.filters.http.fault';
 export const ROUTER_FILTER = 'envoy.filters.http.router';
 
 export interface HttpFilterRow {
@@ -18,5 +19,8 @@ export const HTTP_FILTERS: readonly HttpFilterRow[] = [
   // Without a per-route CorsPolicy the CORS filter passes requests through untouched, so it is
   // always installed and a route enabling CORS never changes the listener.
   { name: CORS_FILTER, typedConfig: () => packAny(Cors.fromPartial({})) },
+  // Likewise without faults configured: a route's HTTPFault (typed_per_filter_config) replaces
+  // this empty one. After CORS, so preflight requests are answered even on a faulty route.
+  { name: FAULT_FILTER, typedConfig: () => packAny(HTTPFault.fromPartial({})) },
   { name: ROUTER_FILTER, typedConfig: () => packAny(Router.fromPartial({})) },
 ];

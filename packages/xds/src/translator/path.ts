@@ -62,6 +62,7 @@ function escapeSubstitution(literal: string): string {
  */
 export function pathRewrite(modifier: PathModifierIR, match: PathMatchIR): PathRewrite | undefined {
   if (modifier.type === 'ReplaceFullPath') return { kind: 'full', path: modifier.value };
+  if (modifier.type === 'RegexReplace') return { kind: 'regex', pattern: modifier.value, substitution: modifier.substitution };
   const replacement = trimTrailingSlashes(modifier.value);
   switch (match.type) {
     case 'RegularExpression':

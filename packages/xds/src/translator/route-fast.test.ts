@@ -79,10 +79,17 @@ const backend: WeightedBackendIR = { cluster: 'kube/ns/svc/80', weight: 1 };
 const FORWARD: Samples<ForwardActionIR> = {
   kind: ['forward'],
   backends: [[], [backend, { cluster: 'kube/ns/b/80', weight: 2 }], ...withMixes(backend, BACKEND).map((b) => [b])],
-  urlRewrite: [{}, { hostname: 'h.example.com' }, { path: { type: 'ReplacePrefixMatch', value: '/x' } }, { path: { type: 'ReplaceFullPath', value: '/y' } }],
+  urlRewrite: [
+    {},
+    { hostname: 'h.example.com' },
+    { autoHostname: true },
+    { path: { type: 'ReplacePrefixMatch', value: '/x' } },
+    { path: { type: 'ReplaceFullPath', value: '/y' } },
+    { path: { type: 'RegexReplace', value: '^/v1/(.*)', substitution: '/\\1' } },
+  ],
   mirrors: [[], [{ cluster: 'kube/ns/m/80' }], [{ cluster: 'kube/ns/m/80', percent: 50 }]],
-  timeouts: [{}, { requestMs: 0 }, { requestMs: 100 }, { backendRequestMs: 50 }],
-  retry: [{}, { attempts: 2 }, { codes: [503], backoffMs: 10 }],
+  timeouts: [{}, { requestMs: 0 }, { requestMs: 100 }, { backendRequestMs: 50 }, { idleMs: 60_000 }],
+  retry: [{}, { attempts: 2 }, { codes: [503], backoffMs: 10 }, { on: ['5xx', 'connect-failure'], perTryTimeoutMs: 1000 }],
   websocket: [false, true],
   invalidBackendWeight: [0, 1],
   hashPolicies: [
@@ -106,6 +113,7 @@ const ROUTE: Samples<RouteIR> = {
   requestHeaders: [{}, { set: [{ name: 'host', value: 'h.example.com' }] }, { add: [{ name: 'x-a', value: '1' }] }],
   responseHeaders: [{}, { remove: ['server'] }],
   cors: [{ allowOrigins: ['*'] }, { allowOrigins: [] }],
+  faults: [{}, { abort: { percent: 100, status: 418 } }, { delay: { percent: 50, fixedDelayMs: 100 } }],
 };
 
 const baseRoute: RouteIR = simple('httproute/a/b/rule/0/match/0', 'PathPrefix', '/a');

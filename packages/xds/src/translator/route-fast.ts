@@ -31,6 +31,7 @@ export const SIMPLE_ROUTE: AllowList<RouteIR> = {
   requestHeaders: 'absent',
   responseHeaders: 'absent',
   cors: 'absent',
+  faults: 'absent',
 };
 
 export const SIMPLE_MATCH: AllowList<RouteMatchIR> = {
@@ -101,7 +102,8 @@ export function isSimpleRoute(r: RouteIR): r is SimpleRouteIR {
     simpleMatch(r.match) &&
     r.requestHeaders === undefined &&
     r.responseHeaders === undefined &&
-    r.cors === undefined
+    r.cors === undefined &&
+    r.faults === undefined
   );
 }
 

@@ -1,6 +1,7 @@
 // RouteIR -> envoy.config.route.v3.Route.
 import type {
   DirectResponseActionIR,
+  FaultIR,
   ForwardActionIR,
   ListenerProtocol,
   RedirectActionIR,
@@ -14,6 +15,7 @@ import type {
 import {
   CorsPolicy,
   FractionalPercent_DenominatorType,
+  HTTPFault,
   RedirectAction_RedirectResponseCode,
   Route,
   packAny,
@@ -34,7 +36,7 @@ import type {
 import { corsPolicy } from './cors.js';
 import { hashPolicies } from './hash-policy.js';
 import { headerMutations, hostHeaderSet } from './headers.js';
-import { CORS_FILTER } from './http-filters.js';
+import { CORS_FILTER, FAULT_FILTER } from './http-filters.js';
 import { envoyPathMatch, fullPathRegex, pathRewrite } from './path.js';
 import { durationMs, type DeepPartial } from './proto.js';
 
@@ -85,8 +87,11 @@ export function buildRoute(route: RouteIR, listener: ListenerContext): Route {
       msg.action = { $case: 'directResponse', directResponse: directResponse(action) };
       break;
   }
-  if (route.cors !== undefined) {
-    msg.typedPerFilterConfig = { [CORS_FILTER]: packAny(CorsPolicy.fromPartial(corsPolicy(route.cors))) };
+  if (route.cors !== undefined || route.faults !== undefined) {
+    const perFilter: Record<string, ReturnType<typeof packAny>> = {};
+    if (route.cors !== undefined) perFilter[CORS_FILTER] = packAny(CorsPolicy.fromPartial(corsPolicy(route.cors)));
+    if (route.faults !== undefined) perFilter[FAULT_FILTER] = packAny(HTTPFault.fromPartial(httpFault(route.faults)));
+    msg.typedPerFilterConfig = perFilter;
   }
   return Route.fromPartial(msg);
 }
@@ -155,7 +160,8 @@ function routeAction(route: RouteIR, action: ForwardActionIR): DeepPartial<Route
   }
 
   const hostRewrite = action.urlRewrite?.hostname ?? hostHeaderSet(route.requestHeaders);
-  if (hostRewrite !== undefined) out.hostRewriteSpecifier = { $case: 'hostRewriteLiteral', hostRewriteLiteral: hostRewrite };
+  if (action.urlRewrite?.autoHostname === true) out.hostRewriteSpecifier = { $case: 'autoHostRewrite', autoHostRewrite: true };
+  else if (hostRewrite !== undefined) out.hostRewriteSpecifier = { $case: 'hostRewriteLiteral', hostRewriteLiteral: hostRewrite };
 
   const rewritePath = action.urlRewrite?.path;
   if (rewritePath !== undefined) {
@@ -221,7 +227,8 @@ function clusterWeight(b: WeightedBackendIR): DeepPartial<WeightedCluster_Cluste
  */
 function timeoutsAndRetries(t: TimeoutsIR | undefined, retry: RetryIR | undefined): DeepPartial<RouteAction> {
   const out: DeepPartial<RouteAction> = {};
-  const backend = t?.backendRequestMs;
+  if (t?.idleMs !== undefined) out.idleTimeout = durationMs(t.idleMs);
+  const backend = retry?.perTryTimeoutMs ?? t?.backendRequestMs;
   if (t?.requestMs !== undefined) out.timeout = durationMs(t.requestMs);
   else if (backend !== undefined) out.timeout = durationMs(retry === undefined ? backend : 0);
 
@@ -231,8 +238,8 @@ function timeoutsAndRetries(t: TimeoutsIR | undefined, retry: RetryIR | undefine
   const policy: DeepPartial<RetryPolicy> = {};
   if (retry !== undefined) {
     const codes = retry.codes ?? [];
-    const on = ['connect-failure', 'refused-stream', 'reset'];
-    if (codes.length > 0) on.push('retriable-status-codes');
+    const on = retry.on !== undefined ? [...retry.on] : ['connect-failure', 'refused-stream', 'reset'];
+    if (codes.length > 0 && !on.includes('retriable-status-codes')) on.push('retriable-status-codes');
     policy.retryOn = on.join(',');
     policy.retriableStatusCodes = [...codes];
     if (retry.attempts !== undefined) policy.numRetries = retry.attempts;
@@ -243,6 +250,18 @@ function timeoutsAndRetries(t: TimeoutsIR | undefined, retry: RetryIR | undefine
   }
   if (perTry) policy.perTryTimeout = durationMs(backend);
   out.retryPolicy = policy;
+  return out;
+}
+
+/** A share in percent as Envoy's FractionalPercent (per million, so fractions survive). */
+function fraction(percent: number): { numerator: number; denominator: FractionalPercent_DenominatorType } {
+  return { numerator: Math.max(0, Math.round(percent * 10_000)), denominator: FractionalPercent_DenominatorType.MILLION };
+}
+
+function httpFault(f: FaultIR): DeepPartial<HTTPFault> {
+  const out: DeepPartial<HTTPFault> = {};
+  if (f.abort !== undefined) out.abort = { errorType: { $case: 'httpStatus', httpStatus: f.abort.status }, percentage: fraction(f.abort.percent) };
+  if (f.delay !== undefined) out.delay = { faultDelaySecifier: { $case: 'fixedDelay', fixedDelay: durationMs(f.delay.fixedDelayMs) }, percentage: fraction(f.delay.percent) };
   return out;
 }
 

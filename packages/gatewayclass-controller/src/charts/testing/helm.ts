@@ -74,11 +74,24 @@ export async function template(chart: string, opts: TemplateOptions = {}): Promi
   }
 }
 
-/** Renders and expects success. */
+const HOOK_ANNOTATION = 'helm.sh/hook';
+
+function isHook(o: Manifest): boolean {
+  return (o.metadata as { annotations?: Record<string, string> }).annotations?.[HOOK_ANNOTATION] !== undefined;
+}
+
+/** Renders and expects success: the release's objects (hooks apart, see renderHooks). */
 export async function render(chart: string, opts: TemplateOptions = {}): Promise<Manifest[]> {
   const r = await template(chart, opts);
   if (!r.ok) throw new Error(`helm template ${chart} failed:\n${r.error}`);
-  return r.objects;
+  return r.objects.filter((o) => !isHook(o));
+}
+
+/** The chart's hook objects (run by Helm around installs and upgrades, not part of the release). */
+export async function renderHooks(chart: string, opts: TemplateOptions = {}): Promise<Manifest[]> {
+  const r = await template(chart, opts);
+  if (!r.ok) throw new Error(`helm template ${chart} failed:\n${r.error}`);
+  return r.objects.filter(isHook);
 }
 
 export function parseManifests(text: string): Manifest[] {

@@ -12,8 +12,9 @@ import type {
   StaticHostIR,
   UpstreamProtocol,
 } from '@gantry/ir';
-import type { HashPolicy, HealthCheck, LoadBalancer, OutlierDetection, StaticUpstream, UpstreamSpec } from '@gantry/api';
+import type { HealthCheck, LoadBalancer, OutlierDetection, StaticUpstream, UpstreamSpec } from '@gantry/api';
 import { parseDurationMs } from '../../core/duration.js';
+import { hashPoliciesIR } from '../../core/hash-policies.js';
 import { Invalid, invalid } from '../../core/invalid.js';
 import type { Mutable } from '../../core/memory.js';
 
@@ -99,7 +100,7 @@ function loadBalancer(lb: LoadBalancer): { ir?: LoadBalancerIR; hashPolicies?: H
   if (lb.ringHash) {
     const { minimumRingSize: min, maximumRingSize: max } = lb.ringHash;
     if (min !== undefined && max !== undefined && min > max) return invalid('spec.loadBalancer.ringHash: minimumRingSize must not be greater than maximumRingSize');
-    const hp = hashPolicies(lb.ringHash.hashPolicies, 'ringHash');
+    const hp = hashPoliciesIR(lb.ringHash.hashPolicies, 'spec.loadBalancer.ringHash.hashPolicies');
     if (hp instanceof Invalid) return hp;
     const ir: Mutable<Extract<LoadBalancerIR, { type: 'ringHash' }>> = { type: 'ringHash' };
     if (min !== undefined) ir.minimumRingSize = min;
@@ -107,7 +108,7 @@ function loadBalancer(lb: LoadBalancer): { ir?: LoadBalancerIR; hashPolicies?: H
     return hp ? { ir, hashPolicies: hp } : { ir };
   }
   if (lb.maglev) {
-    const hp = hashPolicies(lb.maglev.hashPolicies, 'maglev');
+    const hp = hashPoliciesIR(lb.maglev.hashPolicies, 'spec.loadBalancer.maglev.hashPolicies');
     if (hp instanceof Invalid) return hp;
     const size = lb.maglev.tableSize;
     if (size !== undefined && !isPrime(size)) return invalid(`spec.loadBalancer.maglev.tableSize ${size} must be a prime number`);
@@ -115,33 +116,6 @@ function loadBalancer(lb: LoadBalancer): { ir?: LoadBalancerIR; hashPolicies?: H
     return hp ? { ir, hashPolicies: hp } : { ir };
   }
   return {};
-}
-
-function hashPolicies(list: readonly HashPolicy[] | undefined, lb: string): HashPolicyIR[] | undefined | Invalid {
-  if (!list || list.length === 0) return undefined;
-  const out: HashPolicyIR[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const p = list[i];
-    if (!p) continue;
-    const where = `spec.loadBalancer.${lb}.hashPolicies[${i}]`;
-    const set = (['header', 'cookie', 'sourceIP', 'queryParameter'] as const).filter((k) => p[k] !== undefined);
-    if (set.length !== 1) return invalid(`${where}: set exactly one of header, cookie, sourceIP or queryParameter`);
-    const terminal = p.terminal === true ? { terminal: true } : {};
-    if (p.header) out.push({ type: 'header', name: p.header.name.toLowerCase(), ...terminal });
-    else if (p.queryParameter) out.push({ type: 'queryParameter', name: p.queryParameter.name, ...terminal });
-    else if (p.sourceIP) out.push({ type: 'sourceIP', ...terminal });
-    else if (p.cookie) {
-      const cookie: Mutable<Extract<HashPolicyIR, { type: 'cookie' }>> = { type: 'cookie', name: p.cookie.name };
-      if (p.cookie.ttl !== undefined) {
-        const ms = duration(p.cookie.ttl, `${where}.cookie.ttl`);
-        if (ms instanceof Invalid) return ms;
-        cookie.ttlMs = ms;
-      }
-      if (p.cookie.path !== undefined) cookie.path = p.cookie.path;
-      out.push({ ...cookie, ...terminal });
-    }
-  }
-  return out;
 }
 
 function healthCheck(hc: HealthCheck, defaultHost: string): HealthCheckIR | Invalid {

@@ -2,24 +2,19 @@
 // checked and what it does to its rule (and, for the types the spec allows there, to a
 // backendRef). A new filter type is one entry here. Filters that reference other objects
 // (RequestMirror's backend, ExtensionRef's policy) are resolved afterwards, in rules.ts.
-import type { CorsIR, ForwardActionIR, HeaderModifierIR, PathModifierIR, RetryIR, TimeoutsIR } from '@gantry/ir';
+import type { CorsIR, ForwardActionIR, HeaderModifierIR, PathModifierIR } from '@gantry/ir';
 import type { HTTPCORSFilter, HTTPHeaderFilter, HTTPPathModifier, HTTPRouteFilter } from '@gantry/api';
 import { Invalid, invalid } from '../../core/invalid.js';
 import type { Mutable } from '../../core/memory.js';
 import { Reason } from '../../status/conditions.js';
+import type { RuleOptions } from '../../policies/policy.js';
 import type { CompiledMatch, RedirectTemplate } from '../route-kind.js';
 import { trimTrailingSlash } from './matches.js';
 
 /** A rule's matches and filters, checked; references not yet resolved. */
-export interface RuleStructure {
+export interface RuleStructure extends RuleOptions {
   readonly matches: readonly CompiledMatch[];
-  readonly requestHeaders?: HeaderModifierIR;
-  readonly responseHeaders?: HeaderModifierIR;
   readonly redirect?: RedirectTemplate;
-  readonly urlRewrite?: ForwardActionIR['urlRewrite'];
-  readonly cors?: CorsIR;
-  readonly timeouts?: TimeoutsIR;
-  readonly retry?: RetryIR;
   /** Per backendRef, only when some backendRef has filters. */
   readonly backendFilters?: readonly BackendFilters[];
 }
@@ -67,7 +62,8 @@ export const HTTP_FILTERS: Readonly<Record<string, HTTPFilter>> = {
       if (!f.urlRewrite) return noConfiguration(f);
       const r = rewrite(f.urlRewrite, rule.matches);
       if (r instanceof Invalid) return r;
-      rule.urlRewrite = r;
+      if (r?.path) rule.pathRewrite = r.path;
+      if (r?.hostname) rule.hostRewrite = { hostname: r.hostname };
       return undefined;
     },
   },

@@ -2,14 +2,14 @@
 // on its own: an invalid rule is dropped (and reported), the others still work. References
 // (backends, mirrors, extensions) that cannot be resolved do not drop the rule: the traffic they
 // would have received gets HTTP 500, as the spec requires.
-import type { DirectResponseActionIR, ForwardActionIR, HashPolicyIR, MirrorIR, RetryIR, TimeoutsIR, WeightedBackendIR } from '@gantry/ir';
+import type { DirectResponseActionIR, ForwardActionIR, HashPolicyIR, MirrorIR, RetryIR, TimeoutsIR, URLRewriteIR, WeightedBackendIR } from '@gantry/ir';
 import { GATEWAY_API_GROUP, type HTTPBackendRef, type HTTPRoute, type HTTPRouteFilter, type HTTPRouteMatch, type HTTPRouteRetry, type HTTPRouteRule, type HTTPRouteTimeouts } from '@gantry/api';
 import { resolveBackend, type BackendContext, type BackendResolvers, type ClusterUse } from '../../backends/backend.js';
 import { parseDurationMs } from '../../core/duration.js';
 import { deepEqual } from '../../core/equality.js';
 import { Invalid, invalid } from '../../core/invalid.js';
 import { append, exactList, type Mutable } from '../../core/memory.js';
-import { applyRuleOptions, attachedOptions, fillRuleOptions, NO_ATTACHED_OPTIONS, resolveExtensionRef, ruleAttachedOptions, type ExtensionRefPolicies } from '../../policies/policy.js';
+import { attachedOptions, mergeRuleOptions, NO_ATTACHED_OPTIONS, resolveExtensionRef, ruleAttachedOptions, type OptionSource, type PolicyUse, type RuleOptions } from '../../policies/policy.js';
 import { Reason } from '../../status/conditions.js';
 import type { CompiledMatch, CompiledRule, CompiledRules, CompileTables, RefProblem, RuleProblem } from '../route-kind.js';
 import { backendRefFilters, httpFilter, mirrorPercent, type BackendFilters, type RuleStructure } from './filters.js';
@@ -30,6 +30,7 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: Comp
   let rules: CompiledRule[] | undefined;
   let problems: RuleProblem[] | undefined;
   const refProblems: RefProblem[] = [];
+  const policyUses: PolicyUse[] = [];
   const collected: Collected = { clusters: undefined, notes: undefined };
   const specRules = route.spec?.rules ?? DEFAULT_RULES;
   for (let index = 0; index < specRules.length; index++) {
@@ -39,9 +40,28 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: Comp
       problems = append(problems, { rule: index, reason: structure.reason, message: `rule ${index}: ${structure.message}` });
       continue;
     }
-    const options = attached === NO_ATTACHED_OPTIONS ? undefined : ruleAttachedOptions(attached, rule.name);
-    const withOptions = options ? fillRuleOptions(structure, options) : structure;
-    rules = append(rules, resolveRule(rule, index, withOptions, ctx, tables.backends, tables.extensionRefs, refProblems, collected));
+    // Policies: the rule's ExtensionRefs (in order; one that cannot be resolved fails the rule
+    // closed), then targetRef policies; mergeRuleOptions decides precedence.
+    let sources: OptionSource[] | undefined;
+    let extensionFailed = false;
+    for (const f of rule.filters ?? NO_FILTERS) {
+      if (f.type !== 'ExtensionRef' || !f.extensionRef) continue;
+      const ref = f.extensionRef;
+      const res = resolveExtensionRef(ref, ctx.fromNamespace, ctx.lookups, tables.extensionRefs);
+      const policy = { group: ref.group, kind: ref.kind, namespace: ctx.fromNamespace, name: ref.name };
+      if (!res.ok) {
+        refProblems.push({ reason: res.reason, message: `rule ${index}: ${res.message}` });
+        extensionFailed = true;
+        // The policy exists but is invalid: its status lists this route too.
+        if (res.reason !== Reason.BackendNotFound && res.reason !== Reason.InvalidKind) policyUses.push({ policy, rule: index, via: 'ExtensionRef', applied: [], overridden: [] });
+        continue;
+      }
+      sources = append<OptionSource>(sources, { policy, via: 'ExtensionRef', options: res.options });
+    }
+    if (attached !== NO_ATTACHED_OPTIONS) for (const src of ruleAttachedOptions(attached, rule.name)) sources = append(sources, src);
+    const merged = sources ? mergeRuleOptions(structure, takenByRule(structure), sources, index, policyUses) : structure;
+    if (merged.pathRewrite?.type === 'ReplacePrefixMatch' && structure.pathRewrite === undefined) notePrefixOnRegex(merged, index, policyUses);
+    rules = append(rules, resolveRule(rule, index, merged, extensionFailed, ctx, tables.backends, refProblems, collected));
   }
   return {
     rules: rules ? exactList(rules) : NO_RULES,
@@ -49,8 +69,42 @@ export function compileRules(route: HTTPRoute, ctx: BackendContext, tables: Comp
     refProblems: refProblems.length > 0 ? refProblems : NO_REF_PROBLEMS,
     notes: collected.notes ?? NO_NOTES,
     clusters: collected.clusters ? exactList(dedupeClusters(collected.clusters)) : NO_CLUSTERS,
+    policyUses: policyUses.length > 0 ? policyUses : NO_POLICY_USES,
   };
 }
+
+/**
+ * A policy's prefixRewrite has no prefix to replace on a RegularExpression match (the path is left
+ * as it is there): say so in the status of the policy that set it.
+ */
+function notePrefixOnRegex(rule: RuleStructure, index: number, uses: PolicyUse[]): void {
+  if (!rule.matches.some((m) => m.match.path.type === 'RegularExpression')) return;
+  for (let i = uses.length - 1; i >= 0; i--) {
+    const u = uses[i] as PolicyUse;
+    if (u.rule !== index || !u.applied.includes(PATH_OPTION)) continue;
+    uses[i] = { ...u, overridden: [...u.overridden, 'prefixRewrite (not applied to RegularExpression matches, which have no prefix: use regexRewrite)'] };
+    return;
+  }
+}
+
+const PATH_OPTION = 'prefixRewrite/regexRewrite';
+
+const NOTHING_TAKEN: ReadonlyMap<keyof RuleOptions, string> = new Map();
+
+/**
+ * What the rule's own filters settle beyond the RuleOptions fields they set: a redirect answers
+ * the request itself (no directResponse), and a RequestHeaderModifier setting Host is the host
+ * rewrite (the Gateway API way to write one).
+ */
+function takenByRule(s: RuleStructure): ReadonlyMap<keyof RuleOptions, string> {
+  const setsHost = s.requestHeaders?.set?.some((h) => h.name.toLowerCase() === 'host') === true;
+  if (!s.redirect && !setsHost) return NOTHING_TAKEN;
+  const taken = new Map<keyof RuleOptions, string>();
+  if (s.redirect) taken.set('directResponse', "the rule's RequestRedirect filter");
+  if (setsHost && s.hostRewrite === undefined) taken.set('hostRewrite', "the rule's RequestHeaderModifier filter (Host)");
+  return taken;
+}
+const NO_POLICY_USES: readonly PolicyUse[] = [];
 
 /** What a route's rules collect across rules: lists made by their first element (see append). */
 interface Collected {
@@ -94,7 +148,7 @@ function compileStructure(rule: HTTPRouteRule): RuleStructure | Invalid {
     const problem = filter.compile(f, out);
     if (problem) return problem;
   }
-  if (out.redirect && out.urlRewrite) return invalid('RequestRedirect and URLRewrite cannot be combined', Reason.IncompatibleFilters);
+  if (out.redirect && (out.pathRewrite || out.hostRewrite)) return invalid('RequestRedirect and URLRewrite cannot be combined', Reason.IncompatibleFilters);
   const backendRefs = rule.backendRefs ?? NO_BACKEND_REFS;
   if (out.redirect && backendRefs.length > 0) return invalid('RequestRedirect cannot be combined with backendRefs', Reason.IncompatibleFilters);
   if (backendRefs.some(hasFilters)) {
@@ -166,9 +220,9 @@ function resolveRule(
   rule: HTTPRouteRule,
   index: number,
   s: RuleStructure,
+  extensionFailed: boolean,
   ctx: BackendContext,
   resolvers: BackendResolvers,
-  policies: ExtensionRefPolicies,
   refProblems: RefProblem[],
   collected: Collected,
 ): CompiledRule {
@@ -176,27 +230,16 @@ function resolveRule(
   if (s.requestHeaders) base.requestHeaders = s.requestHeaders;
   if (s.responseHeaders) base.responseHeaders = s.responseHeaders;
   if (s.cors) base.cors = s.cors;
+  if (s.faults) base.faults = s.faults;
   const filters = rule.filters ?? NO_FILTERS;
   // Custom filters Gantry cannot resolve must not be skipped: the requests get an error.
-  let extensionFailed = false;
-  let options: RuleStructure = s;
-  for (const f of filters) {
-    if (f.type !== 'ExtensionRef' || !f.extensionRef) continue;
-    const res = resolveExtensionRef(f.extensionRef, ctx.fromNamespace, ctx.lookups, policies);
-    if (!res.ok) {
-      refProblems.push({ reason: res.reason, message: `rule ${index}: ${res.message}` });
-      extensionFailed = true;
-      continue;
-    }
-    options = applyRuleOptions(options, res.options);
-  }
-  if (options !== s) {
-    if (options.requestHeaders) base.requestHeaders = options.requestHeaders;
-    if (options.responseHeaders) base.responseHeaders = options.responseHeaders;
-    if (options.cors) base.cors = options.cors;
-  }
+  if (extensionFailed) return base;
   if (s.redirect) {
     base.action = s.redirect;
+    return base;
+  }
+  if (s.directResponse) {
+    base.action = s.directResponse;
     return base;
   }
 
@@ -243,19 +286,34 @@ function resolveRule(
     websocket = websocket || res.websocket;
   }
 
-  if (extensionFailed || backends === undefined) return base;
+  if (backends === undefined) return base;
   for (const c of backendClusters as ClusterUse[]) collected.clusters = append(collected.clusters, c);
   if (mirrorClusters) for (const c of mirrorClusters) collected.clusters = append(collected.clusters, c);
   const action: Mutable<ForwardActionIR> = { kind: 'forward', backends: exactList(backends) };
-  if (options.urlRewrite) action.urlRewrite = options.urlRewrite;
+  const urlRewrite = urlRewriteOf(s);
+  if (urlRewrite) action.urlRewrite = urlRewrite;
   if (mirrors) action.mirrors = exactList(mirrors);
-  if (options.timeouts) action.timeouts = options.timeouts;
-  if (options.retry) action.retry = options.retry;
+  if (s.idleTimeoutMs !== undefined) action.timeouts = { ...s.timeouts, idleMs: s.idleTimeoutMs };
+  else if (s.timeouts) action.timeouts = s.timeouts;
+  if (s.retry) action.retry = s.retry;
   if (websocket) action.websocket = true;
   if (invalidWeight > 0) action.invalidBackendWeight = invalidWeight;
-  if (hashPolicies) action.hashPolicies = exactList(hashPolicies);
+  // A policy's lbHash replaces what the backends ask for.
+  if (s.hashPolicies) action.hashPolicies = s.hashPolicies;
+  else if (hashPolicies) action.hashPolicies = exactList(hashPolicies);
   base.action = action;
   return base;
+}
+
+function urlRewriteOf(s: RuleStructure): URLRewriteIR | undefined {
+  if (!s.pathRewrite && !s.hostRewrite) return undefined;
+  const out: Mutable<URLRewriteIR> = {};
+  if (s.hostRewrite) {
+    if ('auto' in s.hostRewrite) out.autoHostname = true;
+    else out.hostname = s.hostRewrite.hostname;
+  }
+  if (s.pathRewrite) out.path = s.pathRewrite;
+  return out;
 }
 
 function dedupeClusters(uses: ClusterUse[]): ClusterUse[] {
