@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher, type Stats } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { formatManifestError, type ManifestError } from '../manifests/load.js';
 import { DocumentCache } from './document-cache.js';
 import { ManifestSet, type ObjectChange } from './manifest-set.js';
@@ -69,14 +69,19 @@ export class DirectorySource {
   private stopped = false;
   private reloads = 0;
 
-  constructor(private readonly opts: DirectorySourceOptions) {}
+  /** The directory, absolute and without a trailing separator (paths under it are compared by prefix). */
+  private readonly root: string;
+
+  constructor(private readonly opts: DirectorySourceOptions) {
+    this.root = resolve(opts.dir);
+  }
 
   /** Loads the tree once, hands on its objects, and starts watching. */
   async start(): Promise<ManifestError[]> {
     const errors: ManifestError[] = [];
-    await this.scan(this.opts.dir, errors, new Set());
+    await this.scan(this.root, errors, new Set());
     const changes = this.set.flush();
-    this.opts.log.info('manifests loaded', { dir: this.opts.dir, files: this.states.size, objects: changes.length, errors: errors.length });
+    this.opts.log.info('manifests loaded', { dir: this.root, files: this.states.size, objects: changes.length, errors: errors.length });
     this.opts.onChanges(changes);
     const every = this.opts.rescanMs ?? 5000;
     if (every > 0) {
@@ -130,13 +135,13 @@ export class DirectorySource {
         this.pending.clear();
         const started = performance.now();
         const errors: ManifestError[] = [];
-        if (full) await this.scan(this.opts.dir, errors, new Set());
+        if (full) await this.scan(this.root, errors, new Set());
         else for (const p of paths) await this.check(p, errors);
         const changes = this.set.flush();
         this.reloads++;
         if (changes.length === 0 && errors.length === 0) continue;
         this.opts.log.info('manifests loaded', {
-          dir: this.opts.dir,
+          dir: this.root,
           ...(full ? { scan: true } : { paths: paths.length }),
           changed: changes.length,
           errors: errors.length,
