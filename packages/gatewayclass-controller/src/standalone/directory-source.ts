@@ -38,6 +38,8 @@ export interface DirectorySourceOptions {
   readonly onChanges: (changes: ObjectChange[]) => void;
   /** How often a stat pass looks for changes the watcher did not report; 0: never. Default 5000 ms. */
   readonly rescanMs?: number;
+  /** Watch for events (default true); false leaves only the stat pass, as on a filesystem whose watcher reports nothing. */
+  readonly watch?: boolean;
   /** How long a file that became empty may stay so before its objects are removed (a write in place truncates first). Default 50 ms. */
   readonly emptyGraceMs?: number;
 }
@@ -68,6 +70,7 @@ export class DirectorySource {
   private rescanTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private reloads = 0;
+  private reads = 0;
 
   /** The directory, absolute and without a trailing separator (paths under it are compared by prefix). */
   private readonly root: string;
@@ -109,6 +112,11 @@ export class DirectorySource {
   /** How many reloads ran since start (tests). */
   get reloadCount(): number {
     return this.reloads;
+  }
+
+  /** How many times a file was read since start (tests). */
+  get readCount(): number {
+    return this.reads;
   }
 
   private onEvent(dir: string, name: string | Buffer | null): void {
@@ -210,6 +218,7 @@ export class DirectorySource {
 
   /** Reads a file whose stat changed (or that an event named); parses it if its content did. */
   private async load(path: string, s: Stats, errors: ManifestError[], named: boolean): Promise<void> {
+    this.reads++;
     const text = await readFile(path, 'utf8').catch(() => undefined);
     if (text === undefined) {
       this.forget(path);
@@ -259,7 +268,7 @@ export class DirectorySource {
   }
 
   private watchDir(dir: string): void {
-    if (this.watchers.has(dir) || this.stopped) return;
+    if (this.watchers.has(dir) || this.stopped || this.opts.watch === false) return;
     try {
       const w = watch(dir, (_event, name) => this.onEvent(dir, name));
       w.on('error', () => {
