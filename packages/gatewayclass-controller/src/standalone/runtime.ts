@@ -168,6 +168,8 @@ export class StandaloneRuntime {
         xdsPort: this.xdsPort,
         adminPort,
         sotw: this.opts.sotw,
+        // A local Envoy serving a directory is started often and with every cluster at once.
+        deferredClusterStats: true,
       }),
     });
     this.envoys.set(gatewayKey, { process: proc, adminPort });
