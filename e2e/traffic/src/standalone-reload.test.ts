@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEchoServer, type EchoServer } from '@gantry/gatewayclass-controller/examples/echo-backend';
-import { logger } from '@gantry/gatewayclass-controller/log';
+import { getLogLevel, logger, setLogLevel } from '@gantry/gatewayclass-controller/log';
 import { DirectorySource, type ObjectChange } from '@gantry/gatewayclass-controller/standalone/directory-source';
 import { StandaloneRuntime } from '@gantry/gatewayclass-controller/standalone/runtime';
 import { GATEWAY_CLASS, LOOPBACK, docs, envoyBinary, eventually, freePort, gatewayYaml, routeYaml, serviceYaml, sleep } from './harness.js';
@@ -39,6 +39,7 @@ describe('gantry standalone reloads what changed', () => {
   /** Every batch of changes the source handed the pipeline, in order. */
   const batches: ObjectChange[][] = [];
   const errors: string[] = [];
+  const logLevel = getLogLevel();
 
   /** The batches handed on since the previous call, once the source is idle and quiet. */
   async function changesSince(quietMs = 150): Promise<string[][]> {
@@ -56,6 +57,7 @@ describe('gantry standalone reloads what changed', () => {
     eventually(`${host} served by ${backend}`, async () => ((await backendOf(host)) === backend ? true : undefined), 10000);
 
   beforeAll(async () => {
+    if (process.env.GANTRY_LOG_LEVEL === undefined) setLogLevel('warn');
     dir = await mkdtemp(join(tmpdir(), 'gantry-reload-'));
     backends.push(await startEchoServer({ name: 'one' }), await startEchoServer({ name: 'two' }));
     gatewayPort = await freePort();
@@ -84,6 +86,7 @@ describe('gantry standalone reloads what changed', () => {
     await runtime?.stop();
     await Promise.all(backends.map((b) => b.close()));
     await rm(dir, { recursive: true, force: true });
+    setLogLevel(logLevel);
   });
 
   it('a write in place hands on the one object that changed', async () => {
