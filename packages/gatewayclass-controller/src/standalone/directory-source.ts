@@ -208,7 +208,7 @@ export class DirectorySource {
     };
     await walk(root);
     const under = root + sep;
-    for (const file of [...this.states.keys()]) {
+    for (const file of [...this.states.keys(), ...this.set.fileNames()]) {
       if ((file === root || file.startsWith(under)) && !seenFiles.has(file)) this.forget(file);
     }
     for (const dir of [...this.watchers.keys()]) {
