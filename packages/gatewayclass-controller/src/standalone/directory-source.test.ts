@@ -1,7 +1,7 @@
 // The directory source against a real directory, without Envoy: the stat pass alone (a filesystem
 // whose watcher reports nothing) finds what changed and reads nothing else.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectorySource, type ObjectChange } from './directory-source.js';
@@ -52,5 +52,29 @@ describe('DirectorySource without events', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(source.readCount - reads).toBe(1);
     expect(batches.flat()).toHaveLength(3);
+  });
+
+  it('gives a file that became empty a moment before removing its objects (a write in place truncates first)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gantry-dirsource-'));
+    await writeFile(join(dir, 'a.yaml'), svc('a'));
+    const batches: string[][] = [];
+    source = new DirectorySource({ dir, log: quiet, rescanMs: 0, emptyGraceMs: 200, onChanges: (c) => batches.push(c.map(short)) });
+    await source.start();
+    batches.splice(0);
+
+    // Truncated, then written within the grace: one change, never a removal.
+    await truncate(join(dir, 'a.yaml'));
+    await new Promise((r) => setTimeout(r, 50));
+    await writeFile(join(dir, 'a.yaml'), svc('a', 81));
+    await until('the change', () => batches.length > 0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(batches.splice(0)).toEqual([['~Service/default/a']]);
+
+    // Left empty: the objects go once the grace is over.
+    const emptied = Date.now();
+    await truncate(join(dir, 'a.yaml'));
+    await until('the removal', () => batches.length > 0);
+    expect(Date.now() - emptied).toBeGreaterThanOrEqual(150);
+    expect(batches).toEqual([['-Service/default/a']]);
   });
 });

@@ -63,7 +63,7 @@ export class DirectorySource {
   private readonly states = new Map<string, FileState>();
   private readonly watchers = new Map<string, FSWatcher>();
   /** Files found empty that held objects, waiting for their writer to finish. */
-  private readonly emptied = new Set<string>();
+  private readonly emptied = new Map<string, 'waiting' | 'due'>();
   private readonly pending = new Set<string>();
   private fullScan = false;
   private running: Promise<void> | undefined;
@@ -228,12 +228,15 @@ export class DirectorySource {
     const prev = this.states.get(path);
     this.states.set(path, { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino, hash });
     if (prev?.hash === hash) return;
-    if (text.length === 0 && this.set.has(path) && !this.emptied.has(path)) {
+    const emptied = this.emptied.get(path);
+    if (text.length === 0 && this.set.has(path) && emptied !== 'due') {
       // A write in place truncates, then writes: give the writer a moment before removing everything.
-      this.emptied.add(path);
       this.states.delete(path);
+      if (emptied === 'waiting') return; // the recheck is scheduled
+      this.emptied.set(path, 'waiting');
       setTimeout(() => {
-        if (this.stopped) return;
+        if (this.stopped || this.emptied.get(path) !== 'waiting') return;
+        this.emptied.set(path, 'due');
         this.pending.add(path);
         this.kick();
       }, this.opts.emptyGraceMs ?? 50).unref();
