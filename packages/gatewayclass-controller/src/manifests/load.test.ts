@@ -48,6 +48,11 @@ describe('parseManifests', () => {
     ]);
   });
 
+  it('reports a field named like an Object method as unknown', () => {
+    const { errors } = parseManifests(gateway.replace('  gatewayClassName: gantry\n', '  gatewayClassName: gantry\n  constructor: x\n'), 'c.yaml');
+    expect(errors.map(formatManifestError)).toEqual(['c.yaml:7 (document 1): spec.constructor: unknown field']);
+  });
+
   it('reports malformed YAML with its line and keeps the other documents', () => {
     const { objects, errors } = parseManifests(`${gateway}---\nkind: [unclosed\n`, 'm.yaml');
     expect(objects).toHaveLength(1);
