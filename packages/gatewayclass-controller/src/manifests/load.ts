@@ -1,7 +1,8 @@
 // Reads Gateway API and Gantry manifests from YAML files: the input of `gantry translate` and
 // `gantry standalone`. Every problem names the file, the document and the field.
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
+import { yamlModule } from './yaml-lazy.js';
 import { loadAllFast } from './fast-yaml.js';
 import { OBJECT_META, checkSchema, isRecord, kindSpec, manifestSchemaOfKind as manifestSchema, snapshotOf, type KubeObject, type Snapshot } from '@gantry/api';
 
@@ -48,8 +49,9 @@ function parseFast(text: string): ParsedManifests | undefined {
 
 /** The document model: slower, and every problem with its line. */
 export function parseExact(text: string, file: string): ParsedManifests {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const yaml = yamlModule();
+  const lineCounter = new yaml.LineCounter();
+  const docs = yaml.parseAllDocuments(text, { lineCounter, prettyErrors: false });
   const objects: KubeObject[] = [];
   const errors: ManifestError[] = [];
   docs.forEach((doc, i) => {
