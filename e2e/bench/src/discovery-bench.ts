@@ -20,7 +20,9 @@ const RUNS = Number(args.get('runs') ?? 1);
 function worker(kubeconfig: string, discovery: boolean, expect: number): Promise<Record<string, number>> {
   const script = fileURLToPath(new URL('./discovery-bench-worker.js', import.meta.url));
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--expose-gc', script, `--kubeconfig=${kubeconfig}`, `--discovery=${discovery ? 'on' : 'off'}`, `--expect=${expect}`], { maxBuffer: 1 << 20, timeout: 3_600_000 }, (err, stdout, stderr) => {
+    // GANTRY_BENCH_CPU_PROF=DIR: a CPU profile of each worker, to see where its time goes.
+    const prof = process.env.GANTRY_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.GANTRY_BENCH_CPU_PROF}`] : [];
+    execFile(process.execPath, [...prof, '--expose-gc', script, `--kubeconfig=${kubeconfig}`, `--discovery=${discovery ? 'on' : 'off'}`, `--expect=${expect}`], { maxBuffer: 1 << 20, timeout: 3_600_000 }, (err, stdout, stderr) => {
       const figures = Object.assign({}, ...stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number>));
       if (err) reject(new Error(`worker failed: ${err.message}\nfigures so far: ${JSON.stringify(figures)}\n${stderr.slice(-2000)}`));
       else resolve(figures);

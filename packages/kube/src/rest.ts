@@ -71,6 +71,33 @@ function networkError(err: unknown, what: string): KubeApiError {
   return new KubeApiError(`${what}: ${e.message ?? String(err)}`, undefined, undefined, e.code);
 }
 
+const agents = new WeakMap<KubeConfig, { readonly tls: string; readonly agent: https.Agent }>();
+
+/**
+ * One keep-alive agent per KubeConfig and TLS identity: a request reuses an open connection
+ * instead of a new TLS handshake and secure context each time (which was most of a busy
+ * controller's CPU). Credentials that change (rotated client certificates) get a new agent;
+ * bearer tokens travel in each request's headers and need none.
+ */
+function keepAliveAgent(kc: KubeConfig, tls: https.RequestOptions): https.Agent {
+  const id = JSON.stringify([tls.ca, tls.cert, tls.key, tls.pfx, tls.passphrase, tls.rejectUnauthorized, tls.servername].map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v)));
+  const known = agents.get(kc);
+  if (known?.tls === id) return known.agent;
+  known?.agent.destroy();
+  const agent = new https.Agent({
+    keepAlive: true,
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {}),
+    ...(tls.pfx !== undefined ? { pfx: tls.pfx } : {}),
+    ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
+    ...(tls.rejectUnauthorized !== undefined ? { rejectUnauthorized: tls.rejectUnauthorized } : {}),
+    ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
+  });
+  agents.set(kc, { tls: id, agent });
+  return agent;
+}
+
 /** Opens a request and resolves with the response once its headers arrive. */
 async function open(kc: KubeConfig, path: string, opts: RequestOptions, accept: string): Promise<{
   res: http.IncomingMessage;
@@ -88,6 +115,7 @@ async function open(kc: KubeConfig, path: string, opts: RequestOptions, accept: 
   }
   const reqOpts: https.RequestOptions = { method: opts.method ?? 'GET', headers };
   await kc.applyToHTTPSOptions(reqOpts);
+  if (url.protocol === 'https:' && reqOpts.agent === undefined) reqOpts.agent = keepAliveAgent(kc, reqOpts);
   const what = `${reqOpts.method} ${url.pathname}`;
   if (opts.signal?.aborted) throw new KubeApiError(`${what}: aborted`, undefined, undefined, 'ABORT_ERR');
   const send = url.protocol === 'http:' ? http.request : https.request;
