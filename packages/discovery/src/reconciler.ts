@@ -70,6 +70,8 @@ export class Discovery {
   /** Names to look at in the next pass. */
   private readonly dirty = new Set<string>();
   private readonly clashesLogged = new Set<string>();
+  /** The lists last read: a reader that hands back the same array has nothing new (the store's do). */
+  private seen: { services?: readonly Service[]; namespaces?: readonly Namespace[]; upstreams?: readonly Upstream[] } = {};
 
   constructor(private readonly opts: DiscoveryOptions) {
     this.log = opts.logger ?? silentLogger;
@@ -88,6 +90,7 @@ export class Discovery {
 
   /** Forgets what was applied: the next pass compares every name with the server's objects again. */
   reset(): void {
+    this.seen = {};
     for (const name of this.wanted.keys()) this.dirty.add(name);
     for (const name of this.upstreams.keys()) this.dirty.add(name);
   }
@@ -122,9 +125,13 @@ export class Discovery {
   // ---- what is wanted ------------------------------------------------------------------------------
 
   private readServices(): void {
+    const namespaces = this.opts.reader.namespaces();
+    const services = this.opts.reader.services();
+    if (namespaces === this.seen.namespaces && services === this.seen.services) return;
+    this.seen = { ...this.seen, namespaces, services };
     const relabelled = new Set<string>();
     const seenNs = new Set<string>();
-    for (const ns of this.opts.reader.namespaces()) {
+    for (const ns of namespaces) {
       const name = ns.metadata.name;
       seenNs.add(name);
       const prev = this.namespaceLabels.get(name);
@@ -137,7 +144,7 @@ export class Discovery {
       relabelled.add(name);
     }
     const seen = new Set<string>();
-    for (const svc of this.opts.reader.services()) {
+    for (const svc of services) {
       const ns = svc.metadata.namespace ?? 'default';
       const key = `${ns}/${svc.metadata.name}`;
       seen.add(key);
@@ -213,8 +220,11 @@ export class Discovery {
   // ---- what is there -------------------------------------------------------------------------------
 
   private readUpstreams(): void {
+    const upstreams = this.opts.reader.upstreams();
+    if (upstreams === this.seen.upstreams) return;
+    this.seen = { ...this.seen, upstreams };
     const seen = new Set<string>();
-    for (const u of this.opts.reader.upstreams()) {
+    for (const u of upstreams) {
       if ((u.metadata.namespace ?? 'default') !== this.opts.installNamespace) continue;
       const name = u.metadata.name;
       seen.add(name);

@@ -115,7 +115,8 @@ async function open(kc: KubeConfig, path: string, opts: RequestOptions, accept: 
   }
   const reqOpts: https.RequestOptions = { method: opts.method ?? 'GET', headers };
   await kc.applyToHTTPSOptions(reqOpts);
-  if (url.protocol === 'https:' && reqOpts.agent === undefined) reqOpts.agent = keepAliveAgent(kc, reqOpts);
+  // client-node hands each call a new agent (so, a new connection); reuse ours unless it set up a proxy.
+  if (url.protocol === 'https:' && !cluster.proxyUrl) reqOpts.agent = keepAliveAgent(kc, reqOpts);
   const what = `${reqOpts.method} ${url.pathname}`;
   if (opts.signal?.aborted) throw new KubeApiError(`${what}: aborted`, undefined, undefined, 'ABORT_ERR');
   const send = url.protocol === 'http:' ? http.request : https.request;
