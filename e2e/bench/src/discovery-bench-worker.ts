@@ -8,6 +8,7 @@ import { Controller } from '@gantry/gatewayclass-controller/controller/controlle
 import { setLogLevel } from '@gantry/gatewayclass-controller/log';
 import { collectionPath, objectPath, requestOk } from '@gantry/kube';
 import { KubeConfig } from '@kubernetes/client-node';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const kc = new KubeConfig();
@@ -66,7 +67,10 @@ while (!controller.readiness().ready) await sleep(100);
 await statusesWritten();
 await controller.settled();
 await controller.discoveryLoop?.idle();
-emit({ settledMs: performance.now() - t0, rss: await gcRss(), heapUsed: process.memoryUsage().heapUsed });
+const rss = await gcRss();
+const mem = process.memoryUsage();
+const spaces = Object.fromEntries(getHeapSpaceStatistics().map((sp) => [`space_${sp.space_name}`, sp.space_size]));
+emit({ settledMs: performance.now() - t0, rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers, ...spaces });
 if (discovery) {
   // One Service gains a port: exactly one apply (the new Upstream), nothing else.
   const applies = () => counter(controller, 'gantry_discovery_applies_total', 'result="created"') + counter(controller, 'gantry_discovery_applies_total', 'result="updated"');
