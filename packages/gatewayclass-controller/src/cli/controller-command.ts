@@ -20,6 +20,8 @@ export async function controllerCommand(args: string[]): Promise<number> {
       'xds-address': { type: 'string', default: '0.0.0.0:18000' },
       'xds-advertise': { type: 'string' },
       'admin-address': { type: 'string', default: '0.0.0.0:9091' },
+      'xds-ca-secret': { type: 'string', default: 'gantry-xds-ca' },
+      'xds-insecure': { type: 'boolean', default: false },
       'leader-elect': { type: 'boolean', default: false },
       namespace: { type: 'string', default: process.env.POD_NAMESPACE ?? 'gantry-system' },
       'leader-election-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'gantry-system' },
@@ -54,6 +56,8 @@ export async function controllerCommand(args: string[]): Promise<number> {
     xdsBind: hostPort(values['xds-address'], '--xds-address'),
     ...(values['xds-advertise'] ? { xdsAdvertise: hostPort(values['xds-advertise'], '--xds-advertise') } : {}),
     admin: hostPort(values['admin-address'], '--admin-address'),
+    // Authenticated xDS unless explicitly turned off (then the ADS server logs a warning).
+    ...(values['xds-insecure'] ? {} : { xdsTls: { caSecretName: values['xds-ca-secret'] } }),
     ...(values['leader-elect'] ? {
       leaderElection: { namespace: values['leader-election-namespace'], name: values['leader-election-id'], identity: values.identity },
     } : {}),

@@ -8,6 +8,7 @@ const USAGE = `Usage:
   gantry controller [--kubeconfig PATH] [--xds-address HOST:PORT] [--xds-advertise HOST:PORT]
                    [--admin-address HOST:PORT] [--leader-elect] [--no-deploy] [--log-level LEVEL]
                    [--namespace NS] [--disable-kubernetes-destinations]
+                   [--xds-ca-secret NAME | --xds-insecure]
                    [--discovery [--discovery-namespace-selector SEL] [--discovery-service-selector SEL]]
   gantry discovery-cleanup [--kubeconfig PATH] [--namespace NS]
   gantry translate -f FILE|DIR [-f ...] [--gateway NS/NAME] --output xds|status|bootstrap|ir
@@ -21,6 +22,12 @@ const USAGE = `Usage:
                    (every mode) refuse backendRefs to Services: routes must name Upstreams
   --discovery      (leader) an Upstream in the install namespace for each port of each Service
                    in scope; SEL: a label selector, \`key=value,...\` or JSON {matchLabels, matchExpressions}
+  --xds-ca-secret NAME
+                   (controller) xDS over mTLS with the CA in Secret NS/NAME (tls.crt, tls.key;
+                   created if missing; default gantry-xds-ca): each Envoy must present a client
+                   certificate naming its Gateway (the deployer issues them)
+  --xds-insecure   (controller) plaintext, unauthenticated xDS (anyone reaching the port gets any
+                   Gateway's config, TLS keys included); standalone mode is always plaintext on loopback
   discovery-cleanup
                    delete the Upstreams discovery created in NS (what turning discovery off does)
 `;

@@ -20,6 +20,7 @@ import { DataPlaneReporter } from './data-plane-reporter.js';
 import { combineDataPlane, localDataPlane, otherReports, snapshotDigest, type DataPlaneReport, type GatewayDataPlane } from './data-plane.js';
 import { NOT_CACHED, StatusWriter } from './status-writer.js';
 import { DiscoveryLoop } from './discovery-loop.js';
+import { XdsAuthority, XdsClientSecrets } from '../xds-auth/index.js';
 
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
@@ -33,6 +34,12 @@ export interface ControllerOptions {
   /** Where Envoys reach the ADS server (the xDS Service); required for the deployer. */
   readonly xdsAdvertise?: { readonly host: string; readonly port: number };
   readonly admin?: { readonly host: string; readonly port: number };
+  /**
+   * Authenticated xDS: TLS with a CA kept in a Secret of the install namespace (created unless it
+   * exists), and a client certificate per Gateway that its Envoys must present. Without it, xDS
+   * is plaintext and unauthenticated.
+   */
+  readonly xdsTls?: { readonly caSecretName?: string };
   /** Leader election; without it this replica always leads (a single replica). */
   readonly leaderElection?: {
     readonly namespace: string;
@@ -74,6 +81,7 @@ export class Controller {
   private readonly reporter: DataPlaneReporter | undefined;
   private readonly reportStaleMs: number;
   private admin: AdminServer | undefined;
+  private readonly authority: XdsAuthority | undefined;
   private leading: boolean;
   private lastRun: PipelineRun | undefined;
   private readonly snapshotVersions = new Map<string, number>();
@@ -89,7 +97,16 @@ export class Controller {
   constructor(private readonly opts: ControllerOptions) {
     const controllerName = opts.controllerName ?? CONTROLLER_NAME;
     const kubeLog = logger('kube');
-    this.server = new AdsServer({ cache: this.cache, logger: logger('ads') });
+    if (opts.xdsTls) {
+      this.authority = new XdsAuthority({
+        kubeConfig: opts.kubeConfig,
+        namespace: opts.installNamespace ?? DEFAULT_INSTALL_NAMESPACE,
+        ...(opts.xdsTls.caSecretName ? { secretName: opts.xdsTls.caSecretName } : {}),
+        serverNames: [...new Set([opts.xdsAdvertise?.host, opts.xdsBind?.host].filter((h): h is string => h !== undefined && h !== '0.0.0.0' && h !== '::'))],
+        logger: logger('xds-auth'),
+      });
+    }
+    this.server = new AdsServer({ cache: this.cache, logger: logger('ads'), ...(this.authority ? { tls: { certificates: this.authority.provider } } : {}) });
     this.pipeline = new Pipeline({
       sink: this.cache,
       listenAddress: opts.envoyListenAddress ?? '0.0.0.0',
@@ -114,6 +131,7 @@ export class Controller {
       logger: logger('status'),
       known: (r) => this.sources.store.get<KubeObjectLike & CurrentObject>(r.kind, r.namespace, r.name),
     });
+    const authority = this.authority;
     if (deploy) {
       if (!opts.xdsAdvertise) throw new Error('the deployer needs the address Envoys reach the xDS server at (xdsAdvertise)');
       const deployer = new Deployer({
@@ -121,6 +139,7 @@ export class Controller {
         xds: opts.xdsAdvertise,
         ...(opts.envoyImage ? { defaults: { envoyImage: opts.envoyImage } } : {}),
         parameters: (key) => this.sources.store.get(KIND_TABLE.GatewayParameters.kind, key.namespace, key.name) as never,
+        ...(authority ? { xdsClientSecrets: new XdsClientSecrets(opts.kubeConfig, () => authority.ca) } : {}),
       });
       this.deployments = new Deployments({ deployer, logger: logger('deployer'), onResult: () => this.schedulePublish() });
     }
@@ -158,6 +177,8 @@ export class Controller {
 
   async start(): Promise<void> {
     const bind = this.opts.xdsBind ?? { host: '0.0.0.0', port: 18000 };
+    // The CA first: the ADS server serves nothing until it has its certificate.
+    await this.authority?.start();
     this.xdsPort = await this.server.start(bind.host, bind.port);
     this.detach.push(instrumentAdsServer(this.server, this.metrics));
     // An ACK or a NACK changes a Gateway's Programmed condition. A rollout brings a burst of
@@ -184,7 +205,7 @@ export class Controller {
     this.sources.start();
     this.reporter?.start();
     this.elector?.start();
-    this.log.info('controller started', { xdsPort: this.xdsPort, adminPort: this.adminPort, leaderElection: this.elector !== undefined });
+    this.log.info('controller started', { xdsPort: this.xdsPort, xdsTls: this.authority !== undefined, adminPort: this.adminPort, leaderElection: this.elector !== undefined });
   }
 
   /**
@@ -210,6 +231,7 @@ export class Controller {
     await this.statusWriter.close();
     await this.admin?.stop();
     await this.server.stop();
+    this.authority?.stop();
   }
 
   /** Ready once every watch has synced and the first snapshot has been published. */

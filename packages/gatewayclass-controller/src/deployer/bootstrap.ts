@@ -8,7 +8,7 @@
 // initial fetch timeout), so "ready" also means "has been configured once". Every other path gets
 // a 404: nothing is proxied from this port.
 import type { Json, JsonObject } from '@gantry/kube';
-import { adsBootstrap } from '@gantry/xds';
+import { adsBootstrap, type XdsClientTls } from '@gantry/xds';
 
 export type BootstrapJson = JsonObject;
 
@@ -26,6 +26,8 @@ export interface GatewayBootstrapOptions {
   readonly adminPort: number;
   readonly readinessAddress: string;
   readonly readinessPort: number;
+  /** mTLS to the xDS server (paths inside the Pod). */
+  readonly xdsTls?: XdsClientTls;
 }
 
 export function gatewayBootstrap(o: GatewayBootstrapOptions): BootstrapJson {
@@ -36,6 +38,7 @@ export function gatewayBootstrap(o: GatewayBootstrapOptions): BootstrapJson {
     xdsPort: o.xdsPort,
     adminPort: o.adminPort,
     ...(o.sotw !== undefined ? { sotw: o.sotw } : {}),
+    ...(o.xdsTls ? { xdsTls: o.xdsTls } : {}),
   });
   const bootstrap = JSON.parse(JSON.stringify(ads)) as BootstrapJson;
   const staticResources = (bootstrap['staticResources'] ?? {}) as { [key: string]: Json };

@@ -40,6 +40,8 @@ export {
   DEFAULT_DEPLOYER_DEFAULTS,
   DEFAULT_ENVOY_IMAGE,
   ENVOY_CONTAINER,
+  XDS_CERTIFICATE_ANNOTATION,
+  XDS_TLS_DIR,
   listenerPorts,
   renderGatewayResources,
   reservedPorts,

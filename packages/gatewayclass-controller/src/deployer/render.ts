@@ -12,6 +12,7 @@ import type { EnvoyLogLevel, Gateway, GatewayClass, GatewayParameters, Listener,
 import { gatewayBootstrap, READINESS_PATH } from './bootstrap.js';
 import { BOOTSTRAP_HASH_ANNOTATION, fixedLabels, infrastructureName, selectorLabels } from './naming.js';
 import { mergeParameters, validateGatewayParameters, type ParametersProblem } from './parameters.js';
+import { XDS_CLIENT_CA_KEY, XDS_CLIENT_CERT_KEY, XDS_CLIENT_KEY_KEY, type XdsClientSecretRef } from '../xds-auth/client-secret.js';
 
 /** The Envoy release Gantry is tested with (hack/install-envoy.sh pins the same version). */
 export const DEFAULT_ENVOY_IMAGE = 'envoyproxy/envoy:v1.39.3';
@@ -20,6 +21,10 @@ export const ENVOY_UID = 101;
 export const BOOTSTRAP_KEY = 'envoy.json';
 export const BOOTSTRAP_DIR = '/etc/envoy';
 export const ENVOY_CONTAINER = 'envoy';
+/** Where the Gateway's xDS client certificate Secret is mounted. */
+export const XDS_TLS_DIR = '/etc/gantry/xds';
+/** Changes when the client certificate is issued again: the Pods restart onto it. */
+export const XDS_CERTIFICATE_ANNOTATION = 'gateway.gantry.dev/xds-certificate';
 /** Preferred ports of the admin API (loopback) and the readiness listener; see reservedPorts. */
 export const PREFERRED_ADMIN_PORT = 19000;
 export const PREFERRED_READINESS_PORT = 19001;
@@ -60,6 +65,11 @@ export interface RenderInput {
   readonly gatewayParams?: GatewayParameters;
   readonly xds: XdsServerAddress;
   readonly defaults?: Partial<DeployerDefaults>;
+  /**
+   * The Gateway's xDS client certificate Secret (authenticated xDS): mounted into the Pod, and the
+   * bootstrap speaks mTLS to the xDS server with it. Without it, plaintext xDS.
+   */
+  readonly xdsClientSecret?: XdsClientSecretRef;
 }
 
 /** A problem that keeps the Gateway from being deployed. */
@@ -126,7 +136,11 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
     adminPort,
     readinessAddress: defaults.readinessAddress,
     readinessPort,
+    ...(input.xdsClientSecret
+      ? { xdsTls: { caFile: `${XDS_TLS_DIR}/${XDS_CLIENT_CA_KEY}`, certFile: `${XDS_TLS_DIR}/${XDS_CLIENT_CERT_KEY}`, keyFile: `${XDS_TLS_DIR}/${XDS_CLIENT_KEY_KEY}` } }
+      : {}),
   });
+  const xdsSecret = input.xdsClientSecret;
   const bootstrapText = `${JSON.stringify(bootstrap, null, 2)}\n`;
 
   const serviceAccount: V1ServiceAccount = {
@@ -157,7 +171,11 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
       template: {
         metadata: {
           labels: podMetadata?.labels ?? {},
-          annotations: { ...podMetadata?.annotations, [BOOTSTRAP_HASH_ANNOTATION]: createHash('sha256').update(bootstrapText).digest('hex').slice(0, 16) },
+          annotations: {
+            ...podMetadata?.annotations,
+            [BOOTSTRAP_HASH_ANNOTATION]: createHash('sha256').update(bootstrapText).digest('hex').slice(0, 16),
+            ...(xdsSecret ? { [XDS_CERTIFICATE_ANNOTATION]: xdsSecret.revision } : {}),
+          },
         },
         spec: {
           serviceAccountName: name,
@@ -207,12 +225,14 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
               volumeMounts: [
                 { name: 'bootstrap', mountPath: BOOTSTRAP_DIR, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
+                ...(xdsSecret ? [{ name: 'xds-tls', mountPath: XDS_TLS_DIR, readOnly: true }] : []),
               ],
             },
           ],
           volumes: [
             { name: 'bootstrap', configMap: { name, items: [{ key: BOOTSTRAP_KEY, path: BOOTSTRAP_KEY }] } },
             { name: 'tmp', emptyDir: {} },
+            ...(xdsSecret ? [{ name: 'xds-tls', secret: { secretName: xdsSecret.secretName } }] : []),
           ],
         },
       },

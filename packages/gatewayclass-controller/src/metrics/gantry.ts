@@ -15,6 +15,11 @@ export interface GantryMetrics {
   readonly xdsAcks: Counter<'gateway' | 'type'>;
   readonly xdsNacks: Counter<'gateway' | 'type'>;
   readonly connectedEnvoys: Gauge<'gateway'>;
+  /**
+   * xDS streams refused, by reason (no-gateway, no-certificate, wrong-gateway). No Gateway label:
+   * the Gateway a refused client names is whatever it chose to send.
+   */
+  readonly xdsRefusedStreams: Counter<'reason'>;
   readonly snapshotResources: Gauge<'gateway' | 'type'>;
   readonly statusWrites: Counter<'kind' | 'outcome'>;
   readonly watchRestarts: Counter<'kind'>;
@@ -50,6 +55,11 @@ export function createGantryMetrics(registry = new Registry()): GantryMetrics {
       name: 'gantry_xds_nacks_total',
       help: 'xDS responses Envoys rejected (NACK), per Gateway and resource type.',
       labelNames: ['gateway', 'type'],
+    }),
+    xdsRefusedStreams: registry.counter({
+      name: 'gantry_xds_streams_refused_total',
+      help: 'xDS streams refused before anything was sent (no Gateway named, no valid client certificate, or a certificate of another Gateway).',
+      labelNames: ['reason'],
     }),
     connectedEnvoys: registry.gauge({
       name: 'gantry_xds_connected_envoys',

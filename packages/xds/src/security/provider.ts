@@ -19,9 +19,10 @@ export class RotatingCertificateProvider implements CertificateProvider {
   private readonly caListeners = new Set<CaCertificateUpdateListener>();
   private readonly identityListeners = new Set<IdentityCertificateUpdateListener>();
 
-  constructor(private material: ServerTlsMaterial) {}
+  /** Without material, connections wait (are dropped) until the first `update`. */
+  constructor(private material?: ServerTlsMaterial) {}
 
-  get current(): ServerTlsMaterial {
+  get current(): ServerTlsMaterial | undefined {
     return this.material;
   }
 
@@ -35,7 +36,9 @@ export class RotatingCertificateProvider implements CertificateProvider {
     this.caListeners.add(listener);
     // Later, not now: grpc-js registers its own watcher only after adding this listener, and
     // would drop an update delivered synchronously.
-    setImmediate(() => this.caListeners.has(listener) && listener({ caCertificate: Buffer.from(this.material.ca) }));
+    setImmediate(() => {
+      if (this.material && this.caListeners.has(listener)) listener({ caCertificate: Buffer.from(this.material.ca) });
+    });
   }
 
   removeCaCertificateListener(listener: CaCertificateUpdateListener): void {
@@ -44,7 +47,10 @@ export class RotatingCertificateProvider implements CertificateProvider {
 
   addIdentityCertificateListener(listener: IdentityCertificateUpdateListener): void {
     this.identityListeners.add(listener);
-    setImmediate(() => this.identityListeners.has(listener) && listener({ certificate: Buffer.from(this.material.cert), privateKey: Buffer.from(this.material.key) }));
+    setImmediate(() => {
+      const m = this.material;
+      if (m && this.identityListeners.has(listener)) listener({ certificate: Buffer.from(m.cert), privateKey: Buffer.from(m.key) });
+    });
   }
 
   removeIdentityCertificateListener(listener: IdentityCertificateUpdateListener): void {

@@ -3,7 +3,7 @@
 // readers that wait for the status the controller writes.
 import { KIND_TABLE, type Condition } from '@gantry/api';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -242,6 +242,36 @@ export interface LocalEnvoy {
 
 type JsonMap = { [key: string]: unknown };
 
+interface PodSpecView {
+  containers?: { args?: string[]; volumeMounts?: { name: string; mountPath: string }[] }[];
+  volumes?: { name: string; secret?: { secretName?: string } }[];
+}
+
+/** Writes each Secret volume of the Envoy container into `dir`; returns mount path → directory. */
+async function secretVolumes(kc: KubeConfig, namespace: string, spec: PodSpecView, dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const mount of spec.containers?.[0]?.volumeMounts ?? []) {
+    const secretName = spec.volumes?.find((v) => v.name === mount.name)?.secret?.secretName;
+    if (secretName === undefined) continue;
+    const secret = (await getObject(kc, CORE_KINDS.Secret, namespace, secretName)) as { data?: Record<string, string> };
+    const target = join(dir, `volume-${mount.name}`);
+    mkdirSync(target);
+    for (const [key, value] of Object.entries(secret.data ?? {})) writeFileSync(join(target, key), Buffer.from(value, 'base64'), { mode: 0o600 });
+    out.set(mount.mountPath, target);
+  }
+  return out;
+}
+
+function remapPaths(value: unknown, mounts: ReadonlyMap<string, string>): unknown {
+  if (typeof value === 'string') {
+    for (const [from, to] of mounts) if (value.startsWith(`${from}/`)) return `${to}${value.slice(from.length)}`;
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v) => remapPaths(v, mounts));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, remapPaths(v, mounts)]));
+  return value;
+}
+
 /**
  * Starts a real Envoy the way the deployer's Deployment would: the bootstrap from the Gateway's
  * ConfigMap, the container's arguments with $(POD_NAME) expanded. Only what cannot work outside
@@ -251,9 +281,13 @@ type JsonMap = { [key: string]: unknown };
 export async function startEnvoyFromDeployment(kc: KubeConfig, namespace: string, objectName: string, podName: string): Promise<LocalEnvoy> {
   const configMap = (await getObject(kc, CORE_KINDS.ConfigMap, namespace, objectName)) as { data?: Record<string, string> };
   const deployment = (await getObject(kc, CORE_KINDS.Deployment, namespace, objectName)) as {
-    spec?: { template?: { spec?: { containers?: { args?: string[] }[] } } };
+    spec?: { template?: { spec?: PodSpecView } };
   };
-  const bootstrap = JSON.parse(configMap.data?.[BOOTSTRAP_KEY] ?? '{}') as JsonMap;
+  const dir = mkdtempSync(join(tmpdir(), 'gantry-controller-envoy-'));
+  // Secret volumes as the kubelet fills them (the xDS client certificate), and the bootstrap's
+  // file paths under their mount paths pointed at those directories.
+  const mounts = await secretVolumes(kc, namespace, deployment.spec?.template?.spec ?? {}, dir);
+  const bootstrap = remapPaths(JSON.parse(configMap.data?.[BOOTSTRAP_KEY] ?? '{}'), mounts) as JsonMap;
   const adminPort = await freePort();
   const readinessPort = await freePort();
   const admin = bootstrap['admin'] as { address: { socketAddress: JsonMap } };
@@ -264,7 +298,6 @@ export async function startEnvoyFromDeployment(kc: KubeConfig, namespace: string
   readiness.address.socketAddress['address'] = '127.0.0.1';
   readiness.address.socketAddress['portValue'] = readinessPort;
 
-  const dir = mkdtempSync(join(tmpdir(), 'gantry-controller-envoy-'));
   const file = join(dir, 'envoy.json');
   writeFileSync(file, JSON.stringify(bootstrap), { mode: 0o600 });
   const args = (deployment.spec?.template?.spec?.containers?.[0]?.args ?? [])
