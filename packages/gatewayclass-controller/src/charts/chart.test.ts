@@ -26,7 +26,19 @@ const DEPLOYER_GRANTS = [
   'core/serviceaccounts create,delete,list,patch,watch',
   'core/services create,delete,list,patch,watch',
   'gateway.networking.k8s.io/gateways/finalizers update',
+  // Each Gateway's xDS client certificate Secret (xds.tls.enabled): created, read, replaced.
+  'core/secrets create,delete,get',
 ];
+/** The deployer's grants without authenticated xDS (xds.tls.enabled=false). */
+const DEPLOYER_GRANTS_PLAIN = DEPLOYER_GRANTS.filter((g) => !g.startsWith('core/secrets'));
+const XDS_CA_GRANTS = (secret: string): string[] => ['core/secrets create', `core/secrets[${secret}] get`];
+
+/** A Role (or RoleBinding) of the chart by its name's suffix. */
+function named(objects: readonly Manifest[], kind: string, suffix: string): Manifest {
+  const found = ofKind(objects, kind).filter((o) => o.metadata.name.endsWith(suffix));
+  if (found.length !== 1) throw new Error(`expected one ${kind} named *${suffix}, found ${found.length}`);
+  return found[0]!;
+}
 const DISCOVERY_GRANTS = ['gateway.gantry.dev/upstreams create,delete,list,patch,watch'];
 // Election: create, then get/update by name. Data-plane reports: each replica applies and deletes
 // its own `<lease>-dp-<pod>` Lease (names not known in advance), the leader watches them all.
@@ -57,10 +69,11 @@ function expectNoBroadGrants(role: Manifest): void {
     for (const v of NEVER_VERBS) expect(rule.verbs).not.toContain(v);
     const resources = rule.resources ?? [];
     // No nodes or RBAC objects at all; Pods only listed and watched (their labels, as metadata);
-    // Secrets are read (TLS certificates), never written.
+    // Secrets are read (TLS certificates); the only writes are create and delete (xDS client
+    // certificates, the xDS CA): never update or patch, so no Secret Gantry did not make changes.
     for (const r of ['pods/exec', 'pods/log', 'nodes', 'roles', 'clusterroles', 'rolebindings', 'clusterrolebindings']) expect(resources).not.toContain(r);
     if (resources.includes('pods')) expect([...rule.verbs].sort()).toEqual(['list', 'watch']);
-    if (resources.includes('secrets')) for (const v of WRITE_VERBS) expect(rule.verbs).not.toContain(v);
+    if (resources.includes('secrets')) for (const v of ['update', 'patch', 'deletecollection']) expect(rule.verbs).not.toContain(v);
     // Gateway API objects: written through their status subresource only (and gateways/finalizers).
     if ((rule.apiGroups ?? []).includes('gateway.networking.k8s.io')) {
       for (const r of resources) {
@@ -109,7 +122,9 @@ describe('charts/gantry with default values', () => {
       'Deployment/gantry',
       'GatewayClass/gantry',
       'Role/gantry-leader-election',
+      'Role/gantry-xds-ca',
       'RoleBinding/gantry-leader-election',
+      'RoleBinding/gantry-xds-ca',
       'Service/gantry',
       'ServiceAccount/gantry',
     ]);
@@ -132,10 +147,10 @@ describe('charts/gantry with default values', () => {
   });
 
   it('gives the Leases (election, data-plane reports) the release namespace only, election renewals by name', () => {
-    const role = only(objects, 'Role');
+    const role = named(objects, 'Role', '-leader-election');
     expect(role.metadata.namespace).toBe(NS);
     expect(grants(rulesOf(role))).toEqual(LEASE_GRANTS('gantry-leader'));
-    const binding = only(objects, 'RoleBinding');
+    const binding = named(objects, 'RoleBinding', '-leader-election');
     expect(binding.metadata.namespace).toBe(NS);
     expect(binding['roleRef']).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'gantry-leader-election' });
     expect(binding['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'gantry', namespace: NS }]);
@@ -155,6 +170,7 @@ describe('charts/gantry with default values', () => {
       '--xds-advertise=gantry.gantry-system.svc:18000',
       '--admin-address=0.0.0.0:9091',
       '--log-level=info',
+      '--xds-ca-secret=gantry-xds-ca',
       '--leader-elect',
       `--leader-election-namespace=${NS}`,
       '--leader-election-id=gantry-leader',
@@ -273,7 +289,7 @@ describe('charts/gantry with non-default values', () => {
     const role = only(objects, 'ClusterRole');
     expect(grants(rulesOf(role))).toEqual(merged(TRANSLATOR_GRANTS, DEPLOYER_GRANTS, DISCOVERY_GRANTS));
     expectNoBroadGrants(role);
-    expect(grants(rulesOf(only(objects, 'Role')))).toEqual(LEASE_GRANTS('edge-lock'));
+    expect(grants(rulesOf(named(objects, 'Role', '-leader-election')))).toEqual(LEASE_GRANTS('edge-lock'));
     for (const b of [...ofKind(objects, 'ClusterRoleBinding'), ...ofKind(objects, 'RoleBinding')]) {
       expect(b['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'edge-controller', namespace: 'ops' }]);
     }
@@ -345,6 +361,28 @@ describe('charts/gantry toggles', () => {
     expect(grants(rulesOf(only(objects, 'ClusterRole')))).toEqual(merged(TRANSLATOR_GRANTS));
   });
 
+  it('authenticated xDS by default: --xds-ca-secret, and the CA Secret readable by name in the release namespace only', async () => {
+    const objects = await render(CHARTS.gantry, { release: 'gantry', namespace: NS });
+    expect(container(objects).args).toContain('--xds-ca-secret=gantry-xds-ca');
+    expect(container(objects).args).not.toContain('--xds-insecure');
+    const role = named(objects, 'Role', '-xds-ca');
+    expect(role.metadata.namespace).toBe(NS);
+    expect(grants(rulesOf(role))).toEqual(XDS_CA_GRANTS('gantry-xds-ca'));
+    expectNoBroadGrants(role);
+    expect(named(objects, 'RoleBinding', '-xds-ca')['roleRef']).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'gantry-xds-ca' });
+    const custom = await render(CHARTS.gantry, { release: 'gantry', namespace: NS, values: { xds: { tls: { caSecretName: 'my-ca' } } } });
+    expect(container(custom).args).toContain('--xds-ca-secret=my-ca');
+    expect(grants(rulesOf(named(custom, 'Role', '-xds-ca')))).toEqual(XDS_CA_GRANTS('my-ca'));
+  });
+
+  it('xds.tls.enabled=false passes --xds-insecure and grants no Secret writes', async () => {
+    const objects = await render(CHARTS.gantry, { values: { xds: { tls: { enabled: false } } } });
+    expect(container(objects).args).toContain('--xds-insecure');
+    expect((container(objects).args ?? []).filter((a) => a.startsWith('--xds-ca-secret'))).toEqual([]);
+    expect(ofKind(objects, 'Role').map((r) => r.metadata.name)).toEqual(['release-name-gantry-leader-election'.replace('release-name-gantry', only(objects, 'Deployment').metadata.name)]);
+    expect(grants(rulesOf(only(objects, 'ClusterRole')))).toEqual(merged(TRANSLATOR_GRANTS, DEPLOYER_GRANTS_PLAIN));
+  });
+
   it('gatewayClass.create=false creates no GatewayClass', async () => {
     const objects = await render(CHARTS.gantry, { values: { gatewayClass: { create: false } } });
     expect(ofKind(objects, 'GatewayClass')).toEqual([]);
@@ -352,8 +390,8 @@ describe('charts/gantry toggles', () => {
 
   it('leaderElection.enabled=false: no Role, no --leader-elect; refused with replicas > 1', async () => {
     const single = await render(CHARTS.gantry, { values: { leaderElection: { enabled: false } } });
-    expect(ofKind(single, 'Role')).toEqual([]);
-    expect(ofKind(single, 'RoleBinding')).toEqual([]);
+    expect(ofKind(single, 'Role').map((r) => r.metadata.name).filter((n) => !n.endsWith('-xds-ca'))).toEqual([]);
+    expect(ofKind(single, 'RoleBinding').map((r) => r.metadata.name).filter((n) => !n.endsWith('-xds-ca'))).toEqual([]);
     expect((container(single).args ?? []).filter((a) => a.startsWith('--leader-elect'))).toEqual([]);
     const many = await template(CHARTS.gantry, { values: { replicas: 2, leaderElection: { enabled: false } } });
     expect(many.ok).toBe(false);
