@@ -100,6 +100,7 @@ describe('gantry metrics', () => {
       'gantry_xds_nacks_total counter',
       'gantry_xds_pushes_total counter',
       'gantry_xds_snapshot_resources gauge',
+      'gantry_xds_streams_refused_total counter',
     ]);
     expect(typeLabel(TypeUrl.Secret)).toBe('Secret');
   });

@@ -43,6 +43,11 @@ export interface AdsServerOptions {
    * names (see security/identity.ts). Without it the server speaks plaintext and serves anyone.
    */
   readonly tls?: AdsServerTls;
+  /**
+   * Why plaintext is fine here (e.g. standalone mode on loopback): logged at info instead of the
+   * warning a plaintext server otherwise logs. Ignored when the server listens beyond loopback.
+   */
+  readonly plaintextReason?: string;
 }
 
 export interface AdsServerTls {
@@ -113,6 +118,10 @@ export interface GatewayCounters {
 
 const ADS = AggregatedDiscoveryServiceService;
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 /**
  * The ADS service with a pass-through response serializer: sessions hand grpc-js bytes they
  * encoded from the pre-encoded resources, so nothing is encoded twice.
@@ -149,6 +158,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
   private readonly counters = new Map<string, GatewayCounters>();
   private readonly refusalCounts = new Map<string, number>();
   private readonly tls: AdsServerTls | undefined;
+  private readonly plaintextReason: string | undefined;
   private server: Server | undefined;
   private boundPort: number | undefined;
 
@@ -159,6 +169,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
     this.maxDeltaResponseBytes = options.maxDeltaResponseBytes ?? DEFAULT_MAX_DELTA_RESPONSE_BYTES;
     this.grpcOptions = { ...DEAD_PEER_KEEPALIVE, ...options.grpcOptions };
     this.tls = options.tls;
+    this.plaintextReason = options.plaintextReason;
     this.host = this.makeHost(options.phaseTimeoutMs ?? 5000, options.controlPlaneId ?? 'gantry');
   }
 
@@ -185,6 +196,8 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
     this.boundPort = bound;
     if (this.tls) {
       this.logger.info('ADS server listening (TLS; each Envoy must present the client certificate of the Gateway it names)', { address: host, port: bound });
+    } else if (this.plaintextReason !== undefined && isLoopback(host)) {
+      this.logger.info(`ADS server listening in plaintext without authentication: ${this.plaintextReason}`, { address: host, port: bound });
     } else {
       this.logger.warn('ADS server listening in PLAINTEXT without authentication: any client that reaches this port gets the configuration, TLS keys included, of any Gateway it names', { address: host, port: bound });
     }
