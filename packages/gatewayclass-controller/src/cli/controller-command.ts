@@ -20,6 +20,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
       'xds-address': { type: 'string', default: '0.0.0.0:18000' },
       'xds-advertise': { type: 'string' },
       'admin-address': { type: 'string', default: '0.0.0.0:9091' },
+      'debug-address': { type: 'string', default: '127.0.0.1:9092' },
       'xds-ca-secret': { type: 'string', default: 'gantry-xds-ca' },
       'xds-insecure': { type: 'boolean', default: false },
       'leader-elect': { type: 'boolean', default: false },
@@ -56,6 +57,8 @@ export async function controllerCommand(args: string[]): Promise<number> {
     xdsBind: hostPort(values['xds-address'], '--xds-address'),
     ...(values['xds-advertise'] ? { xdsAdvertise: hostPort(values['xds-advertise'], '--xds-advertise') } : {}),
     admin: hostPort(values['admin-address'], '--admin-address'),
+    // Debug views and the log level: loopback by default; "off" serves none.
+    ...(values['debug-address'] === 'off' ? {} : { debug: hostPort(values['debug-address'], '--debug-address') }),
     // Authenticated xDS unless explicitly turned off (then the ADS server logs a warning).
     ...(values['xds-insecure'] ? {} : { xdsTls: { caSecretName: values['xds-ca-secret'] } }),
     ...(values['leader-elect'] ? {

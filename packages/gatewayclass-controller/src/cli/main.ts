@@ -6,7 +6,8 @@ import { TRANSLATE_OUTPUTS, runTranslate, type TranslateOutput } from './transla
 
 const USAGE = `Usage:
   gantry controller [--kubeconfig PATH] [--xds-address HOST:PORT] [--xds-advertise HOST:PORT]
-                   [--admin-address HOST:PORT] [--leader-elect] [--no-deploy] [--log-level LEVEL]
+                   [--admin-address HOST:PORT] [--debug-address HOST:PORT|off]
+                   [--leader-elect] [--no-deploy] [--log-level LEVEL]
                    [--namespace NS] [--disable-kubernetes-destinations]
                    [--xds-ca-secret NAME | --xds-insecure]
                    [--discovery [--discovery-namespace-selector SEL] [--discovery-service-selector SEL]]
@@ -22,6 +23,8 @@ const USAGE = `Usage:
                    (every mode) refuse backendRefs to Services: routes must name Upstreams
   --discovery      (leader) an Upstream in the install namespace for each port of each Service
                    in scope; SEL: a label selector, \`key=value,...\` or JSON {matchLabels, matchExpressions}
+  --admin-address  (controller) /healthz, /readyz, /metrics (default 0.0.0.0:9091)
+  --debug-address  (controller) /debug/... and PUT /debug/log-level (default 127.0.0.1:9092; off: none)
   --xds-ca-secret NAME
                    (controller) xDS over mTLS with the CA in Secret NS/NAME (tls.crt, tls.key;
                    created if missing; default gantry-xds-ca): each Envoy must present a client

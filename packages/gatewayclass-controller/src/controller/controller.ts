@@ -33,7 +33,10 @@ export interface ControllerOptions {
   readonly xdsBind?: { readonly host: string; readonly port: number };
   /** Where Envoys reach the ADS server (the xDS Service); required for the deployer. */
   readonly xdsAdvertise?: { readonly host: string; readonly port: number };
+  /** Health, readiness and metrics (what the kubelet and Prometheus reach). */
   readonly admin?: { readonly host: string; readonly port: number };
+  /** Debug views and the log level: keep it on loopback. */
+  readonly debug?: { readonly host: string; readonly port: number };
   /**
    * Authenticated xDS: TLS with a CA kept in a Secret of the install namespace (created unless it
    * exists), and a client certificate per Gateway that its Envoys must present. Without it, xDS
@@ -93,6 +96,7 @@ export class Controller {
   private detach: (() => void)[] = [];
   xdsPort = 0;
   adminPort = 0;
+  debugPort = 0;
 
   constructor(private readonly opts: ControllerOptions) {
     const controllerName = opts.controllerName ?? CONTROLLER_NAME;
@@ -187,7 +191,7 @@ export class Controller {
       this.schedulePublish();
       this.reporter?.changed();
     }));
-    if (this.opts.admin) {
+    if (this.opts.admin || this.opts.debug) {
       this.admin = createAdminServer({
         metrics: this.metrics,
         readiness: () => this.readiness(),
@@ -200,12 +204,13 @@ export class Controller {
         logLevel: { get: getLogLevel, set: setLogLevel },
         log: logger('admin'),
       });
-      this.adminPort = await this.admin.start(this.opts.admin.host, this.opts.admin.port);
+      if (this.opts.admin) this.adminPort = await this.admin.start(this.opts.admin.host, this.opts.admin.port);
+      if (this.opts.debug) this.debugPort = await this.admin.startDebug(this.opts.debug.host, this.opts.debug.port);
     }
     this.sources.start();
     this.reporter?.start();
     this.elector?.start();
-    this.log.info('controller started', { xdsPort: this.xdsPort, xdsTls: this.authority !== undefined, adminPort: this.adminPort, leaderElection: this.elector !== undefined });
+    this.log.info('controller started', { xdsPort: this.xdsPort, xdsTls: this.authority !== undefined, adminPort: this.adminPort, debugPort: this.debugPort, leaderElection: this.elector !== undefined });
   }
 
   /**

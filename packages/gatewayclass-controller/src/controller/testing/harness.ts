@@ -50,6 +50,7 @@ export async function startCluster(opts: { controllerManager?: boolean; namespac
         kubeConfig: kc,
         xdsBind: { host: '127.0.0.1', port: 0 },
         admin: { host: '127.0.0.1', port: 0 },
+        debug: { host: '127.0.0.1', port: 0 },
         envoyListenAddress: '127.0.0.1',
         deploy: false,
         debounceMs: 20,
