@@ -148,7 +148,7 @@ export function createAdminServer(opts: AdminServerOptions): AdminServer {
     return reply.code(readiness.ready ? 200 : 503).send({ ready: readiness.ready, reasons: readiness.ready ? [] : readiness.reasons });
   });
 
-  app.get('/metrics', async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(opts.metrics.registry.expose()));
+  app.get('/metrics', async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(await opts.metrics.registry.expose()));
 
   debugApp.get('/debug/gateways', async () => ({ gateways: [...opts.debug.gateways()].sort() }));
 

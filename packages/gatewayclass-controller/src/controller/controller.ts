@@ -9,7 +9,7 @@ import type { DiscoveryScope } from '@gantry/discovery';
 import { KIND_TABLE, REPORTED_KINDS, apiVersionOf, type Gateway, type GatewayClass, type GatewayStatus, type HTTPRouteStatus, type RouteParentKind, type Snapshot } from '@gantry/api';
 import { Deployer } from '../deployer/index.js';
 import { logger, getLogLevel, setLogLevel } from '../log.js';
-import { createGantryMetrics, forgetGateway, instrumentAdsServer, recordSnapshotResources, type GantryMetrics } from '../metrics/index.js';
+import { Registry, createGantryMetrics, forgetGateway, instrumentAdsServer, recordSnapshotResources, type GantryMetrics } from '../metrics/index.js';
 import { Pipeline, type PipelineRun } from '../pipeline.js';
 import { dataPlaneOutcome, reportKey, resolveProgrammed, watchDataPlane, type DataPlaneOutcome, type ObjectStatus } from '../status/index.js';
 import { CONTROLLER_NAME, DEFAULT_INSTALL_NAMESPACE, type StatusReport } from '@gantry/translator';
@@ -71,7 +71,8 @@ const ROUTE_PARENT_KINDS: ReadonlySet<RouteParentKind> = new Set(
 );
 
 export class Controller {
-  readonly metrics: GantryMetrics = createGantryMetrics();
+  // With Node.js's and the process's own metrics (CPU, memory, event-loop lag, GC, heap).
+  readonly metrics: GantryMetrics = createGantryMetrics(new Registry({ defaultMetrics: true }));
   readonly cache = new SnapshotCache();
   readonly server: AdsServer;
   private readonly log = logger('controller');

@@ -32,6 +32,20 @@ export interface XdsAuthorityOptions {
   readonly logger: Logger;
 }
 
+function apiMessage(e: ApiException<unknown>): string {
+  const body = e.body as { message?: unknown } | string | undefined;
+  if (typeof body === 'string') {
+    try {
+      const parsed = JSON.parse(body) as { message?: unknown };
+      if (typeof parsed.message === 'string') return parsed.message;
+    } catch {
+      return body.slice(0, 200);
+    }
+  }
+  if (body && typeof body === 'object' && typeof body.message === 'string') return body.message;
+  return e.message.split('\n')[0] ?? '';
+}
+
 export class XdsAuthority {
   readonly provider = new RotatingCertificateProvider();
   private caPair: CertificateAndKey | undefined;
@@ -52,7 +66,12 @@ export class XdsAuthority {
 
   /** Loads or creates the CA Secret and issues the server certificate. */
   async start(): Promise<void> {
-    this.caPair = await this.loadOrCreateCa();
+    try {
+      this.caPair = await this.loadOrCreateCa();
+    } catch (e) {
+      const reason = e instanceof ApiException ? `HTTP ${e.code}: ${apiMessage(e)}` : e instanceof Error ? e.message : String(e);
+      throw new Error(`xDS CA: cannot load or create Secret ${this.opts.namespace}/${this.secretName} (${reason}); create the namespace, grant get/create on that Secret, or pass --xds-insecure`);
+    }
     await this.renewServerCertificate();
   }
 
