@@ -48,8 +48,8 @@ async function statusesWritten(): Promise<void> {
 
 const emit = (o: Record<string, number>) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
-const counter = (c: Controller, name: string, labels: string): number => {
-  const line = c.metrics.registry.expose().split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
+const counter = async (c: Controller, name: string, labels: string): Promise<number> => {
+  const line = (await c.metrics.registry.expose()).split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
   return line ? Number(line.split(' ').pop()) : 0;
 };
 
@@ -58,7 +58,7 @@ const controller = new Controller({ kubeConfig: kc, deploy: false, xdsBind: { ho
 await controller.start();
 if (discovery) {
   while ((await discoveredCount()) < expected) await sleep(100);
-  emit({ allCreatedMs: performance.now() - t0, created: counter(controller, 'gantry_discovery_applies_total', 'result="created"') });
+  emit({ allCreatedMs: performance.now() - t0, created: await counter(controller, 'gantry_discovery_applies_total', 'result="created"') });
 }
 while (!controller.readiness().ready) await sleep(100);
 await statusesWritten();
@@ -67,14 +67,14 @@ await controller.discoveryLoop?.idle();
 emit({ settledMs: performance.now() - t0, rss: await gcRss(), heapUsed: process.memoryUsage().heapUsed });
 if (discovery) {
   // One Service gains a port: exactly one apply (the new Upstream), nothing else.
-  const applies = () => counter(controller, 'gantry_discovery_applies_total', 'result="created"') + counter(controller, 'gantry_discovery_applies_total', 'result="updated"');
-  const before = applies();
+  const applies = async () => (await counter(controller, 'gantry_discovery_applies_total', 'result="created"')) + (await counter(controller, 'gantry_discovery_applies_total', 'result="updated"'));
+  const before = await applies();
   const path = objectPath(KIND_TABLE.Service, 'app-0', 'svc-0');
   await requestOk(kc, path, { method: 'PATCH', contentType: 'application/merge-patch+json', body: { spec: { ports: [{ name: 'http', port: 80 }, { name: 'grpc', port: 9090 }, { name: 'extra', port: 7000 }] } } });
   while ((await discoveredCount()) < expected + 1) await sleep(20);
   await sleep(1000);
   await controller.discoveryLoop?.idle();
-  emit({ appliesForOneNewPort: applies() - before });
+  emit({ appliesForOneNewPort: (await applies()) - before });
 }
 await controller.stop();
 process.exit(0);
