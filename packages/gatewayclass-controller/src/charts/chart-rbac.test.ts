@@ -178,7 +178,7 @@ describe('charts/gantry RBAC on a real API server', () => {
       return true;
     }, 30_000);
 
-    expect((await getObject(admin, CORE_KINDS.Secret, NS, 'gantry-xds-ca'))['type']).toBe('kubernetes.io/tls');
+    expect((await getObject(admin, CORE_KINDS.Secret, NS, 'gantry-xds-ca'))['type']).toBe('Opaque');
 
     // A real Envoy from gw's objects (over mTLS, with its client certificate) ACKs its config: this replica publishes that in its own
     // report Lease (server-side apply), the leader watches the reports and writes Programmed.

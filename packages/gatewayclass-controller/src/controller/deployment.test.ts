@@ -133,7 +133,7 @@ describe('authenticated xDS', () => {
   it("keeps the CA in a Secret of the controller's namespace and gives each Gateway a client certificate naming it", async () => {
     const kc = cluster.kc;
     const ca = (await getObject(kc, CORE_KINDS.Secret, INFRA, 'gantry-xds-ca')) as SecretView;
-    expect(ca.type).toBe('kubernetes.io/tls');
+    expect(ca.type).toBe('Opaque');
     await waitFor('the client certificate Secret', async () => (await getObject(kc, CORE_KINDS.Secret, NS, 'edge-gantry-xds').catch(() => undefined)) !== undefined);
     const client = (await getObject(kc, CORE_KINDS.Secret, NS, 'edge-gantry-xds')) as SecretView;
     expect(Object.keys(client.data ?? {}).sort()).toEqual(['ca.crt', 'tls.crt', 'tls.key']);

@@ -195,7 +195,7 @@ describe('the gantry controller command', () => {
       expect(metrics).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');
       expect((await fetch(`http://127.0.0.1:${adminPort}/debug/gateways`)).status).toBe(404);
       expect((await fetch(`http://127.0.0.1:${debugPort}/debug/gateways`)).status).toBe(200);
-      expect((await getObject(cluster.kc, CORE_KINDS.Secret, 'default', 'gantry-xds-ca'))['type']).toBe('kubernetes.io/tls');
+      expect((await getObject(cluster.kc, CORE_KINDS.Secret, 'default', 'gantry-xds-ca'))['type']).toBe('Opaque');
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${output}`);
     } finally {

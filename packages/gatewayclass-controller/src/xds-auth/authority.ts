@@ -106,7 +106,9 @@ export class XdsAuthority {
     const secret: V1Secret = {
       apiVersion: 'v1',
       kind: 'Secret',
-      type: 'kubernetes.io/tls',
+      // Opaque, not kubernetes.io/tls: the translator watches TLS Secrets, and a Gateway in this
+      // namespace that named this one as its certificate would hand the CA key to its Envoy.
+      type: 'Opaque',
       metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'gantry', 'app.kubernetes.io/component': 'xds-ca' } },
       stringData: { 'tls.crt': ca.cert, 'tls.key': ca.key },
     };
