@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Controller } from '../controller/controller.js';
 import { logger, setLogLevel } from '../log.js';
-import { UsageError, parsePort, parseSelector } from './args.js';
+import { UsageError, parsePort, parseSelector, parseLogLevel } from './args.js';
 
 function hostPort(value: string, flag: string): { host: string; port: number } {
   const i = value.lastIndexOf(':');
@@ -39,7 +39,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
     },
     strict: true,
   });
-  setLogLevel(values['log-level']);
+  setLogLevel(parseLogLevel(values['log-level']));
   const namespaceSelector = parseSelector(values['discovery-namespace-selector'], '--discovery-namespace-selector');
   const serviceSelector = parseSelector(values['discovery-service-selector'], '--discovery-service-selector');
   if (!values.discovery && (namespaceSelector || serviceSelector)) throw new UsageError('--discovery-namespace-selector and --discovery-service-selector need --discovery');

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError, parsePort } from './args.js';
 import { TRANSLATE_OUTPUTS, runTranslate, type TranslateOutput } from './translate.js';
+import { GANTRY_VERSION } from '../version.js';
 
 const USAGE = `Usage:
   gantry controller [--kubeconfig PATH] [--xds-address HOST:PORT] [--xds-advertise HOST:PORT]
@@ -12,6 +13,8 @@ const USAGE = `Usage:
                    [--xds-ca-secret NAME | --xds-insecure]
                    [--discovery [--discovery-namespace-selector SEL] [--discovery-service-selector SEL]]
   gantry discovery-cleanup [--kubeconfig PATH] [--namespace NS]
+  gantry version
+  gantry COMMAND --help
   gantry translate -f FILE|DIR [-f ...] [--gateway NS/NAME] --output xds|status|bootstrap|ir
                    [--listen-address ADDR] [--admin-port PORT] [--namespace NS]
   gantry standalone --dir DIR [--listen-address ADDR] [--xds-port PORT] [--admin-port PORT]
@@ -36,9 +39,20 @@ const USAGE = `Usage:
 `;
 
 
+const COMMANDS: readonly string[] = ['controller', 'discovery-cleanup', 'translate', 'standalone', 'version'];
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Help of a command: the usage (every command's flags are in it), exit 0.
+  if (command !== undefined && COMMANDS.includes(command) && rest.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   switch (command) {
+    case 'version':
+    case '--version':
+      process.stdout.write(`gantry ${GANTRY_VERSION} (Node.js ${process.version})\n`);
+      return 0;
     case 'translate':
       return translateCommand(rest);
     case 'controller': {

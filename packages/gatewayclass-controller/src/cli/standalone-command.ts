@@ -6,7 +6,7 @@ import { resolveEnvoyPath } from '../envoy/process.js';
 import { logger, setLogLevel } from '../log.js';
 import { DirectorySource } from '../standalone/directory-source.js';
 import { StandaloneRuntime } from '../standalone/runtime.js';
-import { parsePort } from './args.js';
+import { parsePort, parseLogLevel } from './args.js';
 
 /** The bundled example, served when no --dir is given. */
 export const BUNDLED_EXAMPLE = fileURLToPath(new URL('../../examples/quickstart', import.meta.url));
@@ -28,7 +28,7 @@ export async function standaloneCommand(args: string[]): Promise<number> {
     },
     strict: true,
   });
-  setLogLevel(values['log-level']);
+  setLogLevel(parseLogLevel(values['log-level']));
   const log = logger('standalone');
   const runtime = new StandaloneRuntime({
     envoyPath: resolveEnvoyPath(values.envoy),

@@ -91,6 +91,7 @@ describe('gantry metrics', () => {
     const text = (await createGantryMetrics().registry.expose());
     const names = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
     expect(names).toEqual([
+      'gantry_build_info gauge',
       'gantry_discovery_applies_total counter',
       'gantry_discovery_deletes_total counter',
       'gantry_discovery_skipped_clashes_total counter',

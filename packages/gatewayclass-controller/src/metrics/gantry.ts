@@ -1,12 +1,15 @@
 // The metrics Gantry exposes, defined once. Every component gets this object and records into it;
 // the admin server prints its registry.
 import { Counter, Gauge, Histogram, Registry } from './registry.js';
+import { GANTRY_VERSION } from '../version.js';
 
 export type TranslationStage = 'gateway' | 'xds';
 export type StatusWriteOutcome = 'written' | 'unchanged' | 'conflict' | 'notfound' | 'error';
 
 export interface GantryMetrics {
   readonly registry: Registry;
+  /** Always 1; its labels say which build runs (version, Node.js version). */
+  readonly buildInfo: Gauge<'version' | 'node_version'>;
   /** Seconds one translation stage took (stage: gateway | xds). */
   readonly translationDuration: Histogram<'stage'>;
   readonly translations: Counter;
@@ -33,8 +36,11 @@ export interface GantryMetrics {
 }
 
 export function createGantryMetrics(registry = new Registry()): GantryMetrics {
+  const buildInfo = registry.gauge({ name: 'gantry_build_info', help: 'Always 1; labels: the Gantry version and the Node.js version running it.', labelNames: ['version', 'node_version'] });
+  buildInfo.set({ version: GANTRY_VERSION, node_version: process.version }, 1);
   return {
     registry,
+    buildInfo,
     translationDuration: registry.histogram({
       name: 'gantry_translation_duration_seconds',
       help: 'Time one translation stage took (gateway: snapshot to IR; xds: IR to Envoy resources).',
