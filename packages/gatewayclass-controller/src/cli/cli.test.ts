@@ -47,4 +47,11 @@ describe('gantry CLI', () => {
     expect(r.stderr).toContain('gantry: --log-level: "loud" is not a log level (error, warn, info, http, verbose, debug, silly)');
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('controller --kubeconfig /nonexistent: exit 2 with the reason, no stack trace', async () => {
+    const r = await gantry('controller', '--kubeconfig', '/nonexistent', '--xds-advertise', '127.0.0.1:18000');
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe("gantry: --kubeconfig: cannot load /nonexistent: ENOENT: no such file or directory, open '/nonexistent'");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
 });

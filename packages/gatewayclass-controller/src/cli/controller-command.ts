@@ -44,8 +44,12 @@ export async function controllerCommand(args: string[]): Promise<number> {
   const serviceSelector = parseSelector(values['discovery-service-selector'], '--discovery-service-selector');
   if (!values.discovery && (namespaceSelector || serviceSelector)) throw new UsageError('--discovery-namespace-selector and --discovery-service-selector need --discovery');
   const kc = new KubeConfig();
-  if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
-  else kc.loadFromDefault();
+  try {
+    if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (e) {
+    throw new UsageError(`--kubeconfig: cannot load ${values.kubeconfig ?? 'the default kubeconfig'}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const deploy = values.deploy && !values['no-deploy'];
   if (deploy && !values['xds-advertise']) {
     throw new UsageError('--xds-advertise HOST:PORT (where Envoys reach this xDS server, e.g. the xDS Service) is needed unless --no-deploy');

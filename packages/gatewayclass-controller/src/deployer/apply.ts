@@ -99,6 +99,7 @@ export class Deployer {
         namespace: infra.namespace,
         infrastructureName: infra.name,
         labels: infra.serviceAccount.metadata?.labels ?? {},
+        ...(infra.serviceAccount.metadata?.annotations ? { annotations: infra.serviceAccount.metadata.annotations } : {}),
         owner: infra.serviceAccount.metadata?.ownerReferences?.[0] ?? { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: gateway.metadata.name, uid: gateway.metadata.uid ?? '' },
       });
       rendered = renderGatewayResources({ ...input, xdsClientSecret });

@@ -27,6 +27,8 @@ export interface EnsureClientSecretInput {
   readonly namespace: string;
   readonly infrastructureName: string;
   readonly labels: Record<string, string>;
+  /** The Gateway's infrastructure annotations, as its other objects carry them. */
+  readonly annotations?: Record<string, string>;
   readonly owner: V1OwnerReference;
 }
 
@@ -60,7 +62,13 @@ export class XdsClientSecrets {
       apiVersion: 'v1',
       kind: 'Secret',
       type: 'Opaque',
-      metadata: { name, namespace: input.namespace, labels: input.labels, ownerReferences: [input.owner] },
+      metadata: {
+        name,
+        namespace: input.namespace,
+        labels: input.labels,
+        ...(input.annotations && Object.keys(input.annotations).length > 0 ? { annotations: input.annotations } : {}),
+        ownerReferences: [input.owner],
+      },
       stringData: { [XDS_CLIENT_CA_KEY]: ca.cert, [XDS_CLIENT_CERT_KEY]: issued.cert, [XDS_CLIENT_KEY_KEY]: issued.key },
     };
     await this.api.create(secret as KubernetesObject);
