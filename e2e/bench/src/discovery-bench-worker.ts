@@ -25,16 +25,18 @@ const gcRss = async (): Promise<number> => {
   return process.memoryUsage().rss;
 };
 
-/** How many discovered Upstreams exist (0 while the API server is not ready to say). */
-async function count(labelSelector: string): Promise<number> {
-  const page = (await requestOk(kc, collectionPath(KIND_TABLE.Upstream, 'gantry-system'), { query: { labelSelector, limit: 1 } }).catch(() => undefined)) as {
-    items?: unknown[];
-    metadata?: { remainingItemCount?: number };
-  } | undefined;
-  return (page?.items?.length ?? 0) + (page?.metadata?.remainingItemCount ?? 0);
+/**
+ * How many discovered Upstreams exist (0 while the API server is not ready to say). Counted from a
+ * metadata-only list: a list with a label selector does not report remainingItemCount.
+ */
+async function discoveredCount(): Promise<number> {
+  const list = (await requestOk(kc, collectionPath(KIND_TABLE.Upstream, 'gantry-system'), {
+    query: { labelSelector: 'gantry.dev/discovered-by=discovery' },
+    accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1',
+  }).catch(() => undefined)) as { items?: unknown[] } | undefined;
+  return list?.items?.length ?? 0;
 }
 
-const discoveredCount = () => count('gantry.dev/discovered-by=discovery');
 
 /** Waits until every Upstream in gantry-system has a status (Gantry writes status.type). */
 async function statusesWritten(): Promise<void> {
@@ -42,7 +44,7 @@ async function statusesWritten(): Promise<void> {
     const list = (await requestOk(kc, collectionPath(KIND_TABLE.Upstream, 'gantry-system')).catch(() => undefined)) as { items?: { status?: { type?: string } }[] } | undefined;
     const items = list?.items ?? [];
     if (items.length >= expected && items.every((u) => u.status?.type !== undefined)) return;
-    await sleep(2000);
+    await sleep(3000);
   }
 }
 
@@ -57,7 +59,7 @@ const t0 = performance.now();
 const controller = new Controller({ kubeConfig: kc, deploy: false, xdsBind: { host: '127.0.0.1', port: 0 }, ...(discovery ? { discovery: {} } : {}) });
 await controller.start();
 if (discovery) {
-  while ((await discoveredCount()) < expected) await sleep(100);
+  while ((await discoveredCount()) < expected) await sleep(250);
   emit({ allCreatedMs: performance.now() - t0, created: await counter(controller, 'gantry_discovery_applies_total', 'result="created"') });
 }
 while (!controller.readiness().ready) await sleep(100);
@@ -71,7 +73,8 @@ if (discovery) {
   const before = await applies();
   const path = objectPath(KIND_TABLE.Service, 'app-0', 'svc-0');
   await requestOk(kc, path, { method: 'PATCH', contentType: 'application/merge-patch+json', body: { spec: { ports: [{ name: 'http', port: 80 }, { name: 'grpc', port: 9090 }, { name: 'extra', port: 7000 }] } } });
-  while ((await discoveredCount()) < expected + 1) await sleep(20);
+  const added = objectPath(KIND_TABLE.Upstream, 'gantry-system', 'app-0-svc-0-7000');
+  while (!(await requestOk(kc, added).then(() => true, () => false))) await sleep(20);
   await sleep(1000);
   await controller.discoveryLoop?.idle();
   emit({ appliesForOneNewPort: (await applies()) - before });

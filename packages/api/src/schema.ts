@@ -47,43 +47,83 @@ export const OBJECT_META: Schema = objectMeta;
 
 /** Problems with `value` against `schema`, each naming its field path (e.g. `spec.listeners[0].port`). */
 export function checkSchema(value: unknown, schema: Schema, path: string): string[] {
-  if (value === undefined || value === null) return [];
+  const errors: string[] = [];
+  check(value, schema, path, [], errors);
+  return errors;
+}
+
+// The walk keeps the path as a stack of keys and indices and spells it out only for a problem:
+// a valid manifest (the usual case, thousands of them at a cold start) builds no path strings.
+type Segment = string | number;
+
+function spell(root: string, at: readonly Segment[]): string {
+  let out = root;
+  for (const s of at) out += typeof s === 'number' ? `[${s}]` : `.${s}`;
+  return out;
+}
+
+function check(value: unknown, schema: Schema, root: string, at: Segment[], errors: string[]): void {
+  if (value === undefined || value === null) return;
   switch (schema.type) {
     case 'any':
-      return [];
+      return;
     case 'string':
-      if (typeof value !== 'string') return [`${path}: expected a string, got ${describe(value)}`];
-      if (schema.enum && !schema.enum.includes(value)) {
-        return [`${path}: unsupported value "${value}", expected one of ${schema.enum.join(', ')}`];
+      if (typeof value !== 'string') errors.push(`${spell(root, at)}: expected a string, got ${describe(value)}`);
+      else if (schema.enum && !schema.enum.includes(value)) {
+        errors.push(`${spell(root, at)}: unsupported value "${value}", expected one of ${schema.enum.join(', ')}`);
       }
-      return [];
+      return;
     case 'integer':
-      if (typeof value !== 'number' || !Number.isInteger(value)) return [`${path}: expected an integer, got ${describe(value)}`];
-      if (schema.min !== undefined && value < schema.min) return [`${path}: ${value} is below the minimum ${schema.min}`];
-      if (schema.max !== undefined && value > schema.max) return [`${path}: ${value} is above the maximum ${schema.max}`];
-      return [];
+      if (typeof value !== 'number' || !Number.isInteger(value)) errors.push(`${spell(root, at)}: expected an integer, got ${describe(value)}`);
+      else if (schema.min !== undefined && value < schema.min) errors.push(`${spell(root, at)}: ${value} is below the minimum ${schema.min}`);
+      else if (schema.max !== undefined && value > schema.max) errors.push(`${spell(root, at)}: ${value} is above the maximum ${schema.max}`);
+      return;
     case 'number':
-      return typeof value === 'number' ? [] : [`${path}: expected a number, got ${describe(value)}`];
+      if (typeof value !== 'number') errors.push(`${spell(root, at)}: expected a number, got ${describe(value)}`);
+      return;
     case 'boolean':
-      return typeof value === 'boolean' ? [] : [`${path}: expected true or false, got ${describe(value)}`];
+      if (typeof value !== 'boolean') errors.push(`${spell(root, at)}: expected true or false, got ${describe(value)}`);
+      return;
     case 'array':
-      if (!Array.isArray(value)) return [`${path}: expected a list, got ${describe(value)}`];
-      return value.flatMap((item, i) => checkSchema(item, schema.items, `${path}[${i}]`));
+      if (!Array.isArray(value)) {
+        errors.push(`${spell(root, at)}: expected a list, got ${describe(value)}`);
+        return;
+      }
+      for (let i = 0; i < value.length; i++) {
+        at.push(i);
+        check(value[i], schema.items, root, at, errors);
+        at.pop();
+      }
+      return;
     case 'map':
-      if (!isRecord(value)) return [`${path}: expected a mapping, got ${describe(value)}`];
-      return Object.entries(value).flatMap(([k, v]) => checkSchema(v, schema.values, `${path}.${k}`));
+      if (!isRecord(value)) {
+        errors.push(`${spell(root, at)}: expected a mapping, got ${describe(value)}`);
+        return;
+      }
+      for (const k in value) {
+        if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+        at.push(k);
+        check(value[k], schema.values, root, at, errors);
+        at.pop();
+      }
+      return;
     case 'object': {
-      if (!isRecord(value)) return [`${path}: expected a mapping, got ${describe(value)}`];
-      const errors: string[] = [];
+      if (!isRecord(value)) {
+        errors.push(`${spell(root, at)}: expected a mapping, got ${describe(value)}`);
+        return;
+      }
       for (const req of schema.required ?? []) {
-        if (value[req] === undefined || value[req] === null) errors.push(`${path}.${req}: required field is missing`);
+        if (value[req] === undefined || value[req] === null) errors.push(`${spell(root, at)}.${req}: required field is missing`);
       }
-      for (const [k, v] of Object.entries(value)) {
-        const sub = schema.properties[k];
-        if (sub === undefined) errors.push(`${path}.${k}: unknown field`);
-        else errors.push(...checkSchema(v, sub, `${path}.${k}`));
+      for (const k in value) {
+        if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+        const sub = Object.prototype.hasOwnProperty.call(schema.properties, k) ? schema.properties[k] : undefined;
+        at.push(k);
+        if (sub === undefined) errors.push(`${spell(root, at)}: unknown field`);
+        else check(value[k], sub, root, at, errors);
+        at.pop();
       }
-      return errors;
+      return;
     }
   }
 }

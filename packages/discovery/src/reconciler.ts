@@ -41,7 +41,7 @@ export interface DiscoveryOptions {
   readonly reader: DiscoveryReader;
   readonly logger?: Logger;
   readonly events?: DiscoveryEvents;
-  /** Writes in flight at once (default 8). */
+  /** Writes in flight at once (default 16). */
   readonly concurrency?: number;
 }
 
@@ -102,7 +102,7 @@ export class Discovery {
     let applied = 0;
     let deleted = 0;
     let failed = 0;
-    await pool(names, this.opts.concurrency ?? 8, async (name) => {
+    await pool(names, this.opts.concurrency ?? 16, async (name) => {
       const outcome = await this.reconcile(name);
       if (outcome === 'applied') applied++;
       else if (outcome === 'deleted') deleted++;

@@ -1,7 +1,6 @@
 // `gantry standalone --dir DIR`: no Kubernetes. Serves the manifests of a directory to local Envoys.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { KubeObject } from '@gantry/api';
 import { resolveEnvoyPath } from '../envoy/process.js';
 import { logger, setLogLevel } from '../log.js';
 import { DirectorySource } from '../standalone/directory-source.js';
@@ -42,25 +41,15 @@ export async function standaloneCommand(args: string[]): Promise<number> {
   });
   await runtime.start();
 
-  // Applies run one at a time and the latest objects win: a burst of edits costs at most one extra run.
-  let pending: KubeObject[] | undefined;
-  let running: Promise<void> | undefined;
-  const drain = async (): Promise<void> => {
-    while (pending) {
-      const objects = pending;
-      pending = undefined;
-      await runtime.apply(objects).catch((err: unknown) => {
-        log.error('apply failed', { error: err instanceof Error ? err.message : String(err) });
-      });
-    }
-    running = undefined;
-  };
+  // Runs are serialised by the runtime: changes that arrive during one are translated together next.
+  let last: Promise<unknown> = Promise.resolve();
   const source = new DirectorySource({
     dir: values.dir,
     log,
-    onObjects: (objects) => {
-      pending = objects;
-      running ??= drain();
+    onChanges: (changes) => {
+      last = runtime.update(changes).catch((err: unknown) => {
+        log.error('apply failed', { error: err instanceof Error ? err.message : String(err) });
+      });
     },
   });
   await source.start();
@@ -71,7 +60,7 @@ export async function standaloneCommand(args: string[]): Promise<number> {
   });
   log.info('stopping');
   source.stop();
-  await running;
+  await last;
   await runtime.stop();
   return 0;
 }

@@ -1,11 +1,13 @@
 // `gantry translate`: the offline path. Same translators as the controller, printing xDS, status,
 // the IR, or a runnable static Envoy bootstrap.
-import { stringify } from 'yaml';
 import { redactIR, type GatewayIR } from '@gantry/ir';
-import { snapshotToEnvoyJson, staticBootstrap, translateXds } from '@gantry/xds';
+// Subpaths, not the package index: the ADS server (grpc-js) is no part of an offline run.
+import { snapshotToEnvoyJson, translateXds } from '@gantry/xds/translator/index';
+import { staticBootstrap } from '@gantry/xds/bootstrap/index';
 import { buildSnapshot, formatManifestError, loadManifestFiles } from '../manifests/load.js';
 import { translate, type StatusReport } from '@gantry/translator';
 import { expandManifestPaths } from '../manifests/files.js';
+import { yamlModule } from '../manifests/yaml-lazy.js';
 
 // Shared objects (the translator reuses condition lists) print in full, never as YAML aliases.
 const YAML_OPTIONS = { aliasDuplicateObjects: false } as const;
@@ -48,7 +50,7 @@ export async function runTranslate(args: TranslateArgs): Promise<CommandResult> 
 
   switch (args.output) {
     case 'ir':
-      return { ok: true, stdout: gateways.map((ir) => stringify(redactIR(ir), YAML_OPTIONS)).join('---\n') };
+      return { ok: true, stdout: gateways.map((ir) => yamlModule().stringify(redactIR(ir), YAML_OPTIONS)).join('---\n') };
     case 'xds': {
       const docs = gateways.map((ir) => ({
         gateway: ir.key,
@@ -89,7 +91,7 @@ function selectGateways(
 
 function statusYaml(reports: readonly StatusReport[]): string {
   return reports
-    .map((r) => stringify({
+    .map((r) => yamlModule().stringify({
       apiVersion: r.apiVersion,
       kind: r.kind,
       metadata: r.namespace !== undefined ? { name: r.name, namespace: r.namespace } : { name: r.name },

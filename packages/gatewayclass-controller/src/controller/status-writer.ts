@@ -33,6 +33,13 @@ export class StatusWriter {
   private readonly batcher: StatusBatcher<StatusReport>;
   /** Reports handed to the batcher and not yet written, per object. */
   private readonly queued = new Map<string, StatusReport>();
+  /**
+   * Per object, the report and the watch's status last found equal: while both keep their
+   * identity (the translator reuses unchanged reports, the store unchanged objects), the object
+   * is up to date without comparing them again. Every translation submits every report; with tens
+   * of thousands of objects the comparisons, not the writes, would be the cost.
+   */
+  private readonly judged = new Map<string, { readonly report: StatusReport; readonly status: ObjectStatus | undefined }>();
   private readonly now: () => Date;
   /** False after drop() until reset(): a replica that lost the leadership writes nothing more. */
   private active = true;
@@ -65,22 +72,33 @@ export class StatusWriter {
   submit(reports: Iterable<StatusReport>, cached: CachedStatus): void {
     if (!this.active) return;
     const now = this.now().toISOString();
+    let submitted = 0;
     for (const report of reports) {
+      submitted++;
       const key = reportKey(report);
       const queued = this.queued.get(key);
       if (queued !== undefined && (queued === report || jsonEqual(queued, report))) continue;
       const current = cached(report);
+      const judged = this.judged.get(key);
+      if (queued === undefined && judged !== undefined && judged.report === report && judged.status === current) continue;
       const upToDate = current !== NOT_CACHED && mergeReport(current, report, { now, controllerName: this.opts.controllerName }) === undefined;
       // Up to date and nothing else queued: done. Something else queued: this report must replace it.
-      if (upToDate && queued === undefined) continue;
+      if (upToDate && queued === undefined) {
+        this.judged.set(key, { report, status: current as ObjectStatus | undefined });
+        continue;
+      }
+      this.judged.delete(key);
       this.queued.set(key, report);
       this.batcher.submit(key, report);
     }
+    // Objects that went away leave entries behind: start over when they outnumber the live ones.
+    if (this.judged.size > 2 * submitted + 1024) this.judged.clear();
   }
 
   /** Forgets what was queued (a new leader starts here). */
   reset(): void {
     this.queued.clear();
+    this.judged.clear();
     this.active = true;
   }
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildSnapshot, formatManifestError, parseManifests } from './load.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { loadAllFast } from './fast-yaml.js';
+import { buildSnapshot, formatManifestError, parseExact, parseManifests } from './load.js';
 
 const gateway = `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -41,6 +46,11 @@ describe('parseManifests', () => {
       'spec.listeners[0].protocoll: unknown field',
       'spec.rules[0].matches[0].path.type: unsupported value "Glob", expected one of Exact, PathPrefix, RegularExpression',
     ]);
+  });
+
+  it('reports a field named like an Object method as unknown', () => {
+    const { errors } = parseManifests(gateway.replace('  gatewayClassName: gantry\n', '  gatewayClassName: gantry\n  constructor: x\n'), 'c.yaml');
+    expect(errors.map(formatManifestError)).toEqual(['c.yaml:7 (document 1): spec.constructor: unknown field']);
   });
 
   it('reports malformed YAML with its line and keeps the other documents', () => {
@@ -112,3 +122,60 @@ spec:
     expect(parseManifests(text, 'us.yaml').errors.map((e) => e.message)).toEqual(['spec.loadBalancer.roundRobin.hashPolicies: unknown field']);
   });
 });
+
+describe('the fast path', () => {
+  const repo = fileURLToPath(new URL('../../../../', import.meta.url));
+  const manifests = [
+    ...yamlFilesUnder(join(repo, 'packages/translator/src/testdata')),
+    ...yamlFilesUnder(join(repo, 'packages/gatewayclass-controller/examples')),
+  ];
+
+  it('reads every manifest in the repository as the document model does', () => {
+    expect(manifests.length).toBeGreaterThan(20);
+    let fast = 0;
+    for (const file of manifests) {
+      const text = readFileSync(file, 'utf8');
+      const docs = parseAllDocuments(text);
+      const values = loadAllFast(text);
+      if (values === undefined) continue;
+      fast++;
+      // The fast path vouches only for files the document model reads without errors.
+      expect({ file, errors: docs.flatMap((d) => d.errors.map((e) => e.message)) }).toEqual({ file, errors: [] });
+      expect({ file, values }).toEqual({ file, values: docs.map((d) => d.toJS() as unknown) });
+    }
+    expect(fast).toBeGreaterThan(manifests.length * 0.9);
+  });
+
+  it('resolves plain scalars by the YAML 1.2 core schema, as the document model does', () => {
+    const scalars = ['~', 'null', 'Null', 'NULL', '', 'true', 'True', 'TRUE', 'false', 'FALSE', 'yes', 'no', 'on', 'off', 'y', 'n',
+      '0', '-1', '+12', '007', '0o17', '0O17', '0x1F', '0X1F', '0b101', '1_000', '1.5', '-.5', '.5', '1.', '1e3', '-1.5E-3', '1e', '.inf', '-.Inf',
+      '+.INF', '.nan', '.NaN', 'nan', '2026-01-01', '2026-01-01T00:00:00Z', '12:30:00', '1:20', '<<', '=', '0.0.0.0', '10s'];
+    const text = scalars.map((s, i) => `k${i}: ${s}`).join('\n');
+    const exact = parseAllDocuments(text)[0]!.toJS() as Record<string, unknown>;
+    expect(loadAllFast(text)).toEqual([exact]);
+  });
+
+  it('leaves files with anchors, duplicate keys or syntax errors to the document model', () => {
+    expect(loadAllFast('a: &x {b: 1}\nc: *x\n')).toBeUndefined();
+    expect(loadAllFast('a: 1\na: 2\n')).toBeUndefined();
+    expect(loadAllFast('kind: [unclosed\n')).toBeUndefined();
+    expect(parseManifests('a: 1\na: 2\n', 'd.yaml').errors[0]!.message).toMatch(/^malformed YAML/);
+  });
+
+  it('gives the same objects and errors as the document model for a file with problems and one without', () => {
+    const good = `${gateway}---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: x}\nspec: {ports: [{port: 80}]}\n`;
+    expect(parseManifests(good, 'g.yaml')).toEqual(parseExact(good, 'g.yaml'));
+    const bad = `${good}---\n${gateway.replace('port: 80', 'port: eighty')}`;
+    expect(parseManifests(bad, 'b.yaml')).toEqual(parseExact(bad, 'b.yaml'));
+  });
+});
+
+function yamlFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...yamlFilesUnder(path));
+    else if (/\.ya?ml$/.test(entry.name)) out.push(path);
+  }
+  return out.sort();
+}

@@ -1,7 +1,9 @@
 // Reads Gateway API and Gantry manifests from YAML files: the input of `gantry translate` and
 // `gantry standalone`. Every problem names the file, the document and the field.
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
+import { yamlModule } from './yaml-lazy.js';
+import { loadAllFast } from './fast-yaml.js';
 import { OBJECT_META, checkSchema, isRecord, kindSpec, manifestSchemaOfKind as manifestSchema, snapshotOf, type KubeObject, type Snapshot } from '@gantry/api';
 
 export interface ManifestError {
@@ -24,10 +26,32 @@ export interface ParsedManifests {
 
 const TOP_LEVEL = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
 
-/** Parses one file's text. Objects without a namespace land in `default` (namespaced kinds). */
+/**
+ * Parses one file's text. Objects without a namespace land in `default` (namespaced kinds). A file
+ * without problems takes the fast path (fast-yaml.ts); one with any problem is parsed again with
+ * the document model, which reports each problem with its line.
+ */
 export function parseManifests(text: string, file: string): ParsedManifests {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  return parseFast(text) ?? parseExact(text, file);
+}
+
+function parseFast(text: string): ParsedManifests | undefined {
+  const values = loadAllFast(text);
+  if (values === undefined) return undefined;
+  const objects: KubeObject[] = [];
+  for (const value of values) {
+    if (value === null || value === undefined) continue; // an empty document, e.g. a trailing `---`
+    if (checkObject(value).length > 0) return undefined;
+    objects.push(withDefaultNamespace(value as KubeObject));
+  }
+  return { objects, errors: [] };
+}
+
+/** The document model: slower, and every problem with its line. */
+export function parseExact(text: string, file: string): ParsedManifests {
+  const yaml = yamlModule();
+  const lineCounter = new yaml.LineCounter();
+  const docs = yaml.parseAllDocuments(text, { lineCounter, prettyErrors: false });
   const objects: KubeObject[] = [];
   const errors: ManifestError[] = [];
   docs.forEach((doc, i) => {

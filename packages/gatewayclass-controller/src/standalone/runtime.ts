@@ -1,13 +1,16 @@
 // Standalone mode without the file watching: an ADS server, the pipeline, and one local Envoy per
-// accepted Gateway, started when the Gateway appears and stopped when it goes. Tests drive it
-// directly with apply(); the `gantry standalone` command feeds it from a directory.
+// accepted Gateway, started when the Gateway appears and stopped when it goes. The `gantry
+// standalone` command feeds it the objects that changed (update()); tests may hand it every object
+// each time (apply()), which it diffs first. Either way the pipeline gets a snapshot in which only
+// changed objects are new, and translates incrementally, as in controller mode.
 import { AdsServer, SnapshotCache, adsBootstrap } from '@gantry/xds';
-import type { KubeObject } from '@gantry/api';
+import type { KubeObject, Snapshot } from '@gantry/api';
 import { EnvoyProcess } from '../envoy/process.js';
 import { logger, type Logger } from '../log.js';
-import { buildSnapshot } from '../manifests/load.js';
 import { Pipeline, type PipelineRun } from '../pipeline.js';
-import type { StatusReport } from '@gantry/translator';
+import { ManifestSet, type ObjectChange } from './manifest-set.js';
+import { SnapshotStore } from './snapshot-store.js';
+import { CONTROLLER_NAME, type StatusReport } from '@gantry/translator';
 
 export interface StandaloneOptions {
   readonly envoyPath: string;
@@ -39,8 +42,16 @@ export class StandaloneRuntime {
   private readonly envoys = new Map<string, RunningEnvoy>();
   private readonly log: Logger = logger('standalone');
   private xdsPort = 0;
-  private lastStatus = new Map<string, string>();
+  /** The status reports of the last run, and the status last logged per object. */
+  private reportsSeen = new Set<StatusReport>();
+  private readonly statusText = new Map<string, string>();
   private nextAdminPort: number;
+  private readonly store = new SnapshotStore();
+  /** The objects apply() was last given. */
+  private readonly applied = new ManifestSet();
+  private chain: Promise<unknown> = Promise.resolve();
+  private queued: Promise<PipelineRun> | undefined;
+  private readonly stageMs = { gateway: 0, xds: 0 };
 
   constructor(private readonly opts: StandaloneOptions) {
     this.server = new AdsServer({
@@ -53,8 +64,21 @@ export class StandaloneRuntime {
       listenAddress: opts.listenAddress,
       ...(opts.installNamespace !== undefined ? { installNamespace: opts.installNamespace } : {}),
       ...(opts.disableKubernetesDestinations ? { disableKubernetesDestinations: true } : {}),
+      onStage: (stage, ms) => { this.stageMs[stage] = Math.round(ms * 100) / 100; },
     });
     this.nextAdminPort = opts.adminPortBase ?? 19000;
+    // How long each Envoy takes to apply a push (debug level): where a change's time goes.
+    const pushed = new Map<string, number>();
+    this.server.on('push', (gateway: string, nodeId: string, typeUrl: string) => {
+      pushed.set(`${gateway} ${nodeId} ${typeUrl}`, performance.now());
+    });
+    this.server.on('ack', (gateway: string, typeUrl: string, _version: string, nodeId: string) => {
+      const key = `${gateway} ${nodeId} ${typeUrl}`;
+      const at = pushed.get(key);
+      if (at === undefined) return;
+      pushed.delete(key);
+      this.log.debug('envoy applied a push', { gateway, type: typeUrl.slice(typeUrl.lastIndexOf('.') + 1), ms: Math.round((performance.now() - at) * 100) / 100 });
+    });
     this.server.on('nack', (gateway, typeUrl, version, nodeId, message) => {
       this.log.error('envoy rejected configuration; it keeps serving the last good one', { gateway, typeUrl, version, nodeId, message });
     });
@@ -66,17 +90,50 @@ export class StandaloneRuntime {
     return this.xdsPort;
   }
 
-  /** Translates the objects, publishes each Gateway's snapshot and starts/stops Envoys to match. */
-  async apply(objects: readonly KubeObject[]): Promise<PipelineRun> {
+  /**
+   * Makes `objects` the whole input (later duplicates of a kind/namespace/name are dropped) and
+   * translates; only objects that differ from the previous call's count as changed.
+   */
+  apply(objects: readonly KubeObject[]): Promise<PipelineRun> {
+    this.applied.setFile('', objects);
+    return this.update(this.applied.flush());
+  }
+
+  /**
+   * Takes the objects that changed now and translates them: at once, or right after the run in
+   * progress, together with every change that arrives meanwhile (the latest objects win).
+   * Publishes each Gateway's snapshot and starts/stops Envoys to match.
+   */
+  update(changes: readonly ObjectChange[]): Promise<PipelineRun> {
+    this.store.apply(changes);
+    if (!this.queued) {
+      const run = this.chain.then(() => {
+        this.queued = undefined;
+        return this.translate();
+      });
+      this.queued = run;
+      this.chain = run.catch(() => undefined);
+    }
+    return this.queued;
+  }
+
+  private async translate(): Promise<PipelineRun> {
+    const snapshot = this.store.toSnapshot();
+    // Envoys of Gateways of our classes start before the translation, so that their boot (their
+    // own process) overlaps with it; one whose Gateway turns out not accepted is stopped below.
+    for (const key of likelyGateways(snapshot)) if (!this.envoys.has(key)) await this.startEnvoy(key);
     const started = performance.now();
-    const run = this.pipeline.run(buildSnapshot(objects));
+    const run = this.pipeline.run(snapshot);
     this.log.info('translated', {
+      objects: this.store.size,
       gateways: run.result.gateways.size,
       changed: run.changed.length,
       ms: Math.round((performance.now() - started) * 100) / 100,
+      gatewayMs: this.stageMs.gateway,
+      xdsMs: this.stageMs.xds,
     });
     this.logStatusChanges(run.statuses);
-    for (const key of run.removed) await this.stopEnvoy(key);
+    for (const key of [...this.envoys.keys()]) if (!run.result.gateways.has(key)) await this.stopEnvoy(key);
     for (const key of run.result.gateways.keys()) if (!this.envoys.has(key)) await this.startEnvoy(key);
     return run;
   }
@@ -115,6 +172,8 @@ export class StandaloneRuntime {
         xdsPort: this.xdsPort,
         adminPort,
         sotw: this.opts.sotw,
+        // A local Envoy serving a directory is started often and with every cluster at once.
+        deferredClusterStats: true,
       }),
     });
     this.envoys.set(gatewayKey, { process: proc, adminPort });
@@ -132,13 +191,34 @@ export class StandaloneRuntime {
 
   /** Standalone has no API server to write status to: conditions that changed go to the log. */
   private logStatusChanges(reports: readonly StatusReport[]): void {
-    const next = new Map<string, string>();
+    // Reports of unchanged objects keep their identity: only new report objects are compared.
+    const next = new Set(reports);
+    const written = new Set<string>();
     for (const r of reports) {
-      const key = `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+      if (this.reportsSeen.has(r)) continue;
+      const key = reportKey(r);
       const text = JSON.stringify(r.status);
-      next.set(key, text);
-      if (this.lastStatus.get(key) !== text) this.log.info('status', { object: key, status: r.status });
+      written.add(key);
+      if (this.statusText.get(key) !== text) this.log.info('status', { object: key, status: r.status });
+      this.statusText.set(key, text);
     }
-    this.lastStatus = next;
+    for (const r of this.reportsSeen) {
+      if (next.has(r)) continue;
+      const key = reportKey(r);
+      if (!written.has(key)) this.statusText.delete(key);
+    }
+    this.reportsSeen = next;
   }
+}
+
+/** `namespace/name` of the Gateways whose class is ours (the translator decides whether they are accepted). */
+function likelyGateways(snapshot: Snapshot): string[] {
+  const ours = new Set(snapshot.gatewayClasses.filter((c) => c.spec?.controllerName === CONTROLLER_NAME).map((c) => c.metadata.name));
+  return snapshot.gateways
+    .filter((g) => ours.has(g.spec?.gatewayClassName ?? ''))
+    .map((g) => `${g.metadata.namespace ?? 'default'}/${g.metadata.name}`);
+}
+
+function reportKey(r: StatusReport): string {
+  return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 }

@@ -37,6 +37,13 @@ export interface AdsBootstrapOptions extends AdminOptions {
   readonly sotw?: boolean;
   /** Default 5000. */
   readonly xdsConnectTimeoutMs?: number;
+  /**
+   * Create each cluster's traffic stats when the cluster is first used, not when it is created
+   * (Envoy's deferred stat creation). With thousands of clusters that is most of what Envoy spends
+   * on a CDS update: 10,000 clusters took 2.3–2.4 s instead of 5.5–9.3 s on a 2-core machine.
+   * Stats of clusters that never carried traffic are then absent rather than zero.
+   */
+  readonly deferredClusterStats?: boolean;
   /** mTLS to the ADS server (files inside the Envoy's filesystem); plaintext without it. */
   readonly xdsTls?: XdsClientTls;
 }
@@ -151,6 +158,7 @@ export function adsBootstrap(o: AdsBootstrapOptions): JsonObject {
     admin: admin(o),
     layeredRuntime: gantryRuntime(),
     overloadManager: gantryOverloadManager(),
+    ...(o.deferredClusterStats === true ? { deferredStatOptions: { enableDeferredCreationStats: true } } : {}),
   });
   return jsonObject(toEnvoyJson(bootstrap));
 }

@@ -27,6 +27,12 @@ describe('adsBootstrap', () => {
     expect(JSON.stringify(adsBootstrap({ gatewayKey: 'ns/gw', nodeId: 'n', xdsHost: 'x', xdsPort: 1, sotw: true }))).toContain('"apiType":"GRPC"');
   });
 
+  it('creates cluster stats on first use only when asked to', () => {
+    expect(b['deferredStatOptions']).toBeUndefined();
+    const deferred = adsBootstrap({ gatewayKey: 'ns/gw', nodeId: 'n', xdsHost: '127.0.0.1', xdsPort: 1, deferredClusterStats: true });
+    expect(deferred['deferredStatOptions']).toEqual({ enableDeferredCreationStats: true });
+  });
+
   it('caps active downstream connections (Envoy warns at startup without a cap)', () => {
     expect(b['overloadManager']).toEqual({
       resourceMonitors: [
