@@ -34,7 +34,7 @@ export {
   type ParametersProblem,
   type ResolvedParameters,
 } from './parameters.js';
-export { gatewayBootstrap, READINESS_LISTENER_NAME, READINESS_PATH, type GatewayBootstrapOptions } from './bootstrap.js';
+export { gatewayBootstrap, METRICS_LISTENER_NAME, METRICS_PATH, READINESS_LISTENER_NAME, READINESS_PATH, type GatewayBootstrapOptions } from './bootstrap.js';
 export {
   BOOTSTRAP_KEY,
   DEFAULT_DEPLOYER_DEFAULTS,

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { V1ConfigMap, V1ContainerPort, V1Deployment, V1OwnerReference, V1Service, V1ServiceAccount, V1ServicePort } from '@kubernetes/client-node';
 import type { EnvoyLogLevel, Gateway, GatewayClass, GatewayParameters, Listener, Quantity, ServiceType } from '@gantry/api';
-import { gatewayBootstrap, READINESS_PATH } from './bootstrap.js';
+import { gatewayBootstrap, METRICS_PATH, READINESS_PATH } from './bootstrap.js';
 import { BOOTSTRAP_HASH_ANNOTATION, fixedLabels, infrastructureName, selectorLabels } from './naming.js';
 import { mergeParameters, validateGatewayParameters, type ParametersProblem } from './parameters.js';
 import { XDS_CLIENT_CA_KEY, XDS_CLIENT_CERT_KEY, XDS_CLIENT_KEY_KEY, type XdsClientSecretRef } from '../xds-auth/client-secret.js';
@@ -28,6 +28,8 @@ export const XDS_CERTIFICATE_ANNOTATION = 'gateway.gantry.dev/xds-certificate';
 /** Preferred ports of the admin API (loopback) and the readiness listener; see reservedPorts. */
 export const PREFERRED_ADMIN_PORT = 19000;
 export const PREFERRED_READINESS_PORT = 19001;
+/** Preferred port of the metrics listener (Envoy's /stats/prometheus only). */
+export const PREFERRED_METRICS_PORT = 19002;
 
 export interface DeployerDefaults {
   readonly envoyImage: string;
@@ -39,6 +41,8 @@ export interface DeployerDefaults {
   /** Preferred admin (loopback) and readiness ports; see reservedPorts. */
   readonly adminPort: number;
   readonly readinessPort: number;
+  /** Preferred port of the metrics listener (Envoy's Prometheus stats); see reservedPorts. */
+  readonly metricsPort: number;
 }
 
 export const DEFAULT_DEPLOYER_DEFAULTS: DeployerDefaults = {
@@ -49,6 +53,7 @@ export const DEFAULT_DEPLOYER_DEFAULTS: DeployerDefaults = {
   readinessAddress: '0.0.0.0',
   adminPort: PREFERRED_ADMIN_PORT,
   readinessPort: PREFERRED_READINESS_PORT,
+  metricsPort: PREFERRED_METRICS_PORT,
 };
 
 export interface XdsServerAddress {
@@ -126,7 +131,7 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
   };
 
   const ports = listenerPorts(listeners);
-  const { adminPort, readinessPort } = reservedPorts(ports.map((p) => p.port), defaults.adminPort, defaults.readinessPort);
+  const { adminPort, readinessPort, metricsPort } = reservedPorts(ports.map((p) => p.port), defaults.adminPort, defaults.readinessPort, defaults.metricsPort);
   const bootstrap = gatewayBootstrap({
     gatewayKey: `${namespace}/${gateway.metadata.name}`,
     nodeId: name,
@@ -136,6 +141,7 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
     adminPort,
     readinessAddress: defaults.readinessAddress,
     readinessPort,
+    metricsPort,
     ...(input.xdsClientSecret
       ? { xdsTls: { caFile: `${XDS_TLS_DIR}/${XDS_CLIENT_CA_KEY}`, certFile: `${XDS_TLS_DIR}/${XDS_CLIENT_CERT_KEY}`, keyFile: `${XDS_TLS_DIR}/${XDS_CLIENT_KEY_KEY}` } }
       : {}),
@@ -172,6 +178,10 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
         metadata: {
           labels: podMetadata?.labels ?? {},
           annotations: {
+            // Prometheus' conventional scrape annotations (the parameters' annotations may override them).
+            'prometheus.io/scrape': 'true',
+            'prometheus.io/port': String(metricsPort),
+            'prometheus.io/path': METRICS_PATH,
             ...podMetadata?.annotations,
             [BOOTSTRAP_HASH_ANNOTATION]: createHash('sha256').update(bootstrapText).digest('hex').slice(0, 16),
             ...(xdsSecret ? { [XDS_CERTIFICATE_ANNOTATION]: xdsSecret.revision } : {}),
@@ -207,6 +217,7 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
               ports: [
                 ...ports.map((p): V1ContainerPort => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
                 { name: 'readiness', containerPort: readinessPort, protocol: 'TCP' },
+                { name: 'metrics', containerPort: metricsPort, protocol: 'TCP' },
               ],
               readinessProbe: {
                 httpGet: { path: READINESS_PATH, port: readinessPort, scheme: 'HTTP' },
@@ -311,14 +322,15 @@ function portPrefix(protocol: string): string {
 }
 
 /**
- * The admin API (loopback) and readiness listener ports: 19000 and 19001 unless a Gateway
- * listener already uses one of them, then the next free ports above.
+ * The admin API (loopback), readiness and metrics listener ports: 19000, 19001 and 19002 unless a
+ * Gateway listener already uses one of them, then the next free ports above.
  */
 export function reservedPorts(
   listenerPorts: readonly number[],
   preferredAdmin = PREFERRED_ADMIN_PORT,
   preferredReadiness = PREFERRED_READINESS_PORT,
-): { adminPort: number; readinessPort: number } {
+  preferredMetrics = PREFERRED_METRICS_PORT,
+): { adminPort: number; readinessPort: number; metricsPort: number } {
   const taken = new Set(listenerPorts);
   const next = (from: number): number => {
     let p = from;
@@ -328,7 +340,8 @@ export function reservedPorts(
   };
   const adminPort = next(preferredAdmin);
   const readinessPort = next(preferredReadiness);
-  return { adminPort, readinessPort };
+  const metricsPort = next(preferredMetrics);
+  return { adminPort, readinessPort, metricsPort };
 }
 
 function quantities(r: { requests?: Record<string, Quantity>; limits?: Record<string, Quantity> } | undefined): { requests?: Record<string, string>; limits?: Record<string, string> } | undefined {

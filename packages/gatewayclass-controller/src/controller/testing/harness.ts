@@ -12,7 +12,7 @@ import { freePort } from '@gantry/xds/testing/net';
 import { CORE_KINDS, type JsonObject, type KindRef } from '@gantry/kube';
 import { createNamespace, createObject, deleteObject, getObject, mergePatchObject, waitFor } from '@gantry/kube/testing/api-helpers';
 import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
-import { BOOTSTRAP_KEY, READINESS_LISTENER_NAME } from '../../deployer/index.js';
+import { BOOTSTRAP_KEY, METRICS_LISTENER_NAME, READINESS_LISTENER_NAME } from '../../deployer/index.js';
 import { setLogLevel } from '../../log.js';
 import { Controller, type ControllerOptions } from '../controller.js';
 
@@ -235,6 +235,8 @@ export interface LocalEnvoy {
   readonly podName: string;
   readonly adminPort: number;
   readonly readinessPort: number;
+  /** Envoy's /stats/prometheus (the metrics listener, moved to a free loopback port). */
+  readonly metricsPort: number;
   /** Everything Envoy printed so far. */
   output(): string;
   /** SIGTERM, then SIGKILL after 5 s; resolves once it exited. */
@@ -298,6 +300,17 @@ export async function startEnvoyFromDeployment(kc: KubeConfig, namespace: string
   if (!readiness) throw new Error('the bootstrap has no readiness listener');
   readiness.address.socketAddress['address'] = '127.0.0.1';
   readiness.address.socketAddress['portValue'] = readinessPort;
+  // The metrics listener too, and the loopback cluster it proxies to follows the admin port.
+  const metricsPort = await freePort();
+  const metrics = listeners.find((l) => l.name === METRICS_LISTENER_NAME);
+  if (metrics) {
+    metrics.address.socketAddress['address'] = '127.0.0.1';
+    metrics.address.socketAddress['portValue'] = metricsPort;
+  }
+  const clusters = ((bootstrap['staticResources'] as JsonMap)['clusters'] ?? []) as { name: string; loadAssignment?: { endpoints: { lbEndpoints: { endpoint: { address: { socketAddress: JsonMap } } }[] }[] } }[];
+  for (const e of clusters.find((c) => c.name === 'gantry-admin')?.loadAssignment?.endpoints ?? []) {
+    for (const lb of e.lbEndpoints) lb.endpoint.address.socketAddress['portValue'] = adminPort;
+  }
 
   const file = join(dir, 'envoy.json');
   writeFileSync(file, JSON.stringify(bootstrap), { mode: 0o600 });
@@ -314,6 +327,7 @@ export async function startEnvoyFromDeployment(kc: KubeConfig, namespace: string
     podName,
     adminPort,
     readinessPort,
+    metricsPort,
     output: () => out,
     stop: async () => {
       if (proc.exitCode === null && proc.signalCode === null) {
