@@ -33,6 +33,13 @@ const DEPLOYER_GRANTS = [
 const DEPLOYER_GRANTS_PLAIN = DEPLOYER_GRANTS.filter((g) => !g.startsWith('core/secrets'));
 const XDS_CA_GRANTS = (secret: string): string[] => ['core/secrets create', `core/secrets[${secret}] get`];
 
+/** The xDS Service (the other Service of the chart is the metrics one). */
+function xdsService(objects: readonly Manifest[]): Manifest {
+  const found = ofKind(objects, 'Service').filter((o) => !o.metadata.name.endsWith('-metrics'));
+  if (found.length !== 1) throw new Error(`expected one xDS Service, found ${found.length}`);
+  return found[0]!;
+}
+
 /** A Role (or RoleBinding) of the chart by its name's suffix. */
 function named(objects: readonly Manifest[], kind: string, suffix: string): Manifest {
   const found = ofKind(objects, kind).filter((o) => o.metadata.name.endsWith(suffix));
@@ -126,6 +133,7 @@ describe('charts/gantry with default values', () => {
       'RoleBinding/gantry-leader-election',
       'RoleBinding/gantry-xds-ca',
       'Service/gantry',
+      'Service/gantry-metrics',
       'ServiceAccount/gantry',
     ]);
     for (const o of objects) {
@@ -200,7 +208,7 @@ describe('charts/gantry with default values', () => {
   });
 
   it('exposes the xDS server on a ClusterIP Service that selects the controller Pods', () => {
-    const service = only(objects, 'Service');
+    const service = xdsService(objects);
     const spec = service['spec'] as { type: string; selector: Record<string, string> };
     expect(spec.type).toBe('ClusterIP');
     expect(servicePorts(service)).toEqual([{ name: 'grpc-xds', port: 18000, targetPort: 'xds', protocol: 'TCP', appProtocol: 'grpc' }]);
@@ -282,7 +290,7 @@ describe('charts/gantry with non-default values', () => {
       { name: 'xds', containerPort: 18001, protocol: 'TCP' },
       { name: 'admin', containerPort: 9191, protocol: 'TCP' },
     ]);
-    expect(servicePorts(only(objects, 'Service'))).toEqual([{ name: 'grpc-xds', port: 18001, targetPort: 'xds', protocol: 'TCP', appProtocol: 'grpc' }]);
+    expect(servicePorts(xdsService(objects))).toEqual([{ name: 'grpc-xds', port: 18001, targetPort: 'xds', protocol: 'TCP', appProtocol: 'grpc' }]);
   });
 
   it('adds write access to Upstreams with discovery, and nothing else', () => {
@@ -383,6 +391,26 @@ describe('charts/gantry toggles', () => {
     expect(grants(rulesOf(only(objects, 'ClusterRole')))).toEqual(merged(TRANSLATOR_GRANTS, DEPLOYER_GRANTS_PLAIN));
   });
 
+  it('exposes /metrics on a metrics Service with scrape annotations; an optional ServiceMonitor selects it', async () => {
+    const objects = await render(CHARTS.gantry, { release: 'gantry', namespace: NS });
+    const metrics = named(objects, 'Service', '-metrics');
+    expect(metrics.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9091', 'prometheus.io/path': '/metrics' });
+    expect(servicePorts(metrics)).toEqual([{ name: 'metrics', port: 9091, targetPort: 'admin', protocol: 'TCP' }]);
+    expect((metrics['spec'] as { selector: Record<string, string> }).selector).toEqual(deploymentView(only(objects, 'Deployment')).selector);
+    expect(ofKind(objects, 'ServiceMonitor')).toEqual([]);
+
+    const withMonitor = await render(CHARTS.gantry, { release: 'gantry', namespace: NS, values: { metrics: { serviceMonitor: { enabled: true, interval: '15s', labels: { release: 'prom' } } } } });
+    const monitor = only(withMonitor, 'ServiceMonitor');
+    expect(monitor.metadata.labels).toMatchObject({ release: 'prom' });
+    const spec = monitor['spec'] as { selector: { matchLabels: Record<string, string> }; endpoints: unknown[] };
+    expect(spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '15s' }]);
+    expect(named(withMonitor, 'Service', '-metrics').metadata.labels).toMatchObject(spec.selector.matchLabels);
+    expect(xdsService(withMonitor).metadata.labels).not.toMatchObject(spec.selector.matchLabels);
+
+    const without = await render(CHARTS.gantry, { values: { metrics: { service: { enabled: false }, serviceMonitor: { enabled: true } } } });
+    expect([...ofKind(without, 'Service').map((o) => o.metadata.name), ...ofKind(without, 'ServiceMonitor')]).toHaveLength(1);
+  });
+
   it('gatewayClass.create=false creates no GatewayClass', async () => {
     const objects = await render(CHARTS.gantry, { values: { gatewayClass: { create: false } } });
     expect(ofKind(objects, 'GatewayClass')).toEqual([]);
@@ -400,7 +428,7 @@ describe('charts/gantry toggles', () => {
 
   it('rbac.create=false and an existing ServiceAccount: no RBAC objects, no ServiceAccount', async () => {
     const objects = await render(CHARTS.gantry, { values: { rbac: { create: false }, serviceAccount: { create: false, name: 'mine' } } });
-    expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'GatewayClass', 'Service']);
+    expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'GatewayClass', 'Service', 'Service']);
     expect(deploymentView(only(objects, 'Deployment')).pod.serviceAccountName).toBe('mine');
     const unnamed = await template(CHARTS.gantry, { values: { serviceAccount: { create: false } } });
     expect(unnamed.ok).toBe(false);
