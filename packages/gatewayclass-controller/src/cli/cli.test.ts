@@ -54,4 +54,14 @@ describe('gantry CLI', () => {
     expect(r.stderr.split('\n')[0]).toBe("gantry: --kubeconfig: cannot load /nonexistent: ENOENT: no such file or directory, open '/nonexistent'");
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('standalone refuses a missing --dir and a missing Envoy at once: exit 2, no stack trace', async () => {
+    const noDir = await gantry('standalone', '--dir', '/nonexistent', '--envoy', process.execPath);
+    expect(noDir.code).toBe(2);
+    expect(noDir.stderr.split('\n')[0]).toBe('gantry: --dir: /nonexistent is not a directory');
+    const noEnvoy = await gantry('standalone', '--envoy', '/nonexistent/envoy');
+    expect(noEnvoy.code).toBe(2);
+    expect(noEnvoy.stderr.split('\n')[0]).toBe('gantry: no Envoy executable "/nonexistent/envoy": pass --envoy PATH or set GANTRY_ENVOY (bash hack/install-envoy.sh installs one)');
+    for (const r of [noDir, noEnvoy]) expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
 });
