@@ -3,6 +3,10 @@
 // status and no resources; refusals are counted; rotating the server certificate keeps streams.
 import { describe, it, expect, beforeAll, afterEach } from '@jest/globals';
 import { X509Certificate } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { credentials, status, type ChannelCredentials } from '@grpc/grpc-js';
 import { TypeUrl } from '../resources.js';
 import { startHarness, type Harness } from './testing/harness.js';
@@ -15,8 +19,21 @@ import {
   createCertificateAuthority,
   gatewayIdentity,
   issueCertificate,
+  keyMatchesCertificate,
   type CertificateAndKey,
 } from '../security/index.js';
+
+/** A CA made with openssl, as a user would supply one (`rsa:2048` or `ec` P-384). */
+function opensslCa(keyArgs: string[]): CertificateAndKey {
+  const dir = mkdtempSync(join(tmpdir(), 'gantry-xds-ca-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', ...keyArgs, '-nodes', '-keyout', join(dir, 'k'), '-out', join(dir, 'c'), '-days', '2', '-subj', '/CN=user-ca',
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    return { cert: readFileSync(join(dir, 'c'), 'utf8'), key: readFileSync(join(dir, 'k'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const GW_A = 'team-a/web';
 const GW_B = 'team-b/shop';
@@ -173,5 +190,23 @@ describe('the xDS CA', () => {
     expect(checkCertificate(clientA.cert, other.cert)).toEqual({ ok: false, reason: 'not issued by the current CA' });
     expect(checkCertificate(clientA.cert, ca.cert, new Date(), 2 * 86_400_000)).toMatchObject({ ok: false });
     expect(() => gatewayIdentity('not a key')).toThrow();
+  });
+
+  it.each([
+    ['RSA 2048', ['-newkey', 'rsa:2048']],
+    ['ECDSA P-384', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:secp384r1']],
+  ])('issues from a CA the user made with openssl (%s), and the certificates work for mTLS', async (_name, keyArgs) => {
+    const userCa = opensslCa(keyArgs);
+    expect(keyMatchesCertificate(userCa.cert, userCa.key)).toBe(true);
+    expect(keyMatchesCertificate(userCa.cert, ca.key)).toBe(false);
+    expect(checkCertificate(userCa.cert, userCa.cert)).toMatchObject({ ok: true });
+    const srv = await issueCertificate(userCa, { commonName: 'gantry-xds', uris: [CONTROLLER_IDENTITY], usage: 'server', validityDays: 1 });
+    const cli = await issueCertificate(userCa, { commonName: GW_A, uris: [gatewayIdentity(GW_A)], usage: 'client', validityDays: 1 });
+    expect(checkCertificate(cli.cert, userCa.cert)).toMatchObject({ ok: true, uris: [gatewayIdentity(GW_A)] });
+    harness = await startHarness({ tls: { certificates: new RotatingCertificateProvider({ ca: userCa.cert, ...srv }) } });
+    harness.cache.set(GW_A, snapshot(10080));
+    const c = delta(harness, GW_A, tlsCredentials(userCa.cert, cli));
+    c.subscribe(TypeUrl.Cluster);
+    expect((await c.next(TypeUrl.Cluster)).resources.map((r) => r.name)).toEqual(['c1']);
   });
 });
