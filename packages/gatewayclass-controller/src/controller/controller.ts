@@ -42,7 +42,14 @@ export interface ControllerOptions {
    * exists), and a client certificate per Gateway that its Envoys must present. Without it, xDS
    * is plaintext and unauthenticated.
    */
-  readonly xdsTls?: { readonly caSecretName?: string };
+  readonly xdsTls?: {
+    readonly caSecretName?: string;
+    /**
+     * How often the leader reconciles every Gateway again, so that client certificates due within
+     * 30 days are issued again even when nothing else changes (default 24 h).
+     */
+    readonly certificateCheckMs?: number;
+  };
   /** Leader election; without it this replica always leads (a single replica). */
   readonly leaderElection?: {
     readonly namespace: string;
@@ -90,6 +97,7 @@ export class Controller {
   private lastRun: PipelineRun | undefined;
   private readonly snapshotVersions = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  private certificateTimer: NodeJS.Timeout | undefined;
   private publishTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private rerun = false;
@@ -208,6 +216,15 @@ export class Controller {
       if (this.opts.admin) this.adminPort = await this.admin.start(this.opts.admin.host, this.opts.admin.port);
       if (this.opts.debug) this.debugPort = await this.admin.startDebug(this.opts.debug.host, this.opts.debug.port);
     }
+    if (this.authority && this.deployments) {
+      this.certificateTimer = setInterval(() => {
+        if (!this.leading || this.stopped) return;
+        this.log.info('re-checking every Gateway\'s xDS client certificate');
+        this.deployments?.reset();
+        this.schedule();
+      }, this.opts.xdsTls?.certificateCheckMs ?? 86_400_000);
+      this.certificateTimer.unref();
+    }
     this.sources.start();
     this.reporter?.start();
     this.elector?.start();
@@ -221,6 +238,7 @@ export class Controller {
   async stop(opts: { releaseLease?: boolean } = {}): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.certificateTimer);
     clearTimeout(this.publishTimer);
     this.timer = undefined;
     this.publishTimer = undefined;

@@ -13,7 +13,7 @@ import { CONTROLLER_IDENTITY, TypeUrl, checkCertificate, gatewayIdentity } from 
 import { DeltaTestClient } from '@gantry/xds/server/testing/clients';
 import type { Controller } from './controller.js';
 import {
-  GATEWAY_PARAMETERS, CORE_KINDS, cond, createObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, getObject, hasCondition,
+  GATEWAY_PARAMETERS, CORE_KINDS, cond, createObject, deleteObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, getObject, hasCondition,
   mergePatchObject, read, startCluster, startEnvoyFromDeployment, waitFor, type LocalEnvoy, type ObjectWithStatus, type TestCluster,
 } from './testing/harness.js';
 
@@ -51,7 +51,8 @@ beforeAll(async () => {
   controller = await cluster.controller({
     deploy: true,
     installNamespace: INFRA,
-    xdsTls: {},
+    // Every Gateway reconciled again every 2 s: a missing or due client certificate comes back.
+    xdsTls: { certificateCheckMs: 2000 },
     xdsBind: { host: '127.0.0.1', port: xdsPort },
     xdsAdvertise: { host: '127.0.0.1', port: xdsPort },
   });
@@ -151,6 +152,18 @@ describe('authenticated xDS', () => {
     const configMap = (await getObject(kc, CORE_KINDS.ConfigMap, NS, 'edge-gantry')) as { data: Record<string, string> };
     expect(configMap.data['envoy.json']).toContain('/etc/gantry/xds/tls.crt');
     expect(configMap.data['envoy.json']).toContain(CONTROLLER_IDENTITY);
+  });
+
+  it('issues a client certificate again when its Secret is gone, even with nothing else changing', async () => {
+    const kc = cluster.kc;
+    const revision = async () => ((await getObject(kc, CORE_KINDS.Deployment, NS, 'edge-gantry')) as {
+      spec: { template: { metadata: { annotations: Record<string, string> } } };
+    }).spec.template.metadata.annotations['gateway.gantry.dev/xds-certificate'];
+    const before = await revision();
+    await deleteObject(kc, CORE_KINDS.Secret, NS, 'edge-gantry-xds');
+    await waitFor('the Secret back', async () => (await getObject(kc, CORE_KINDS.Secret, NS, 'edge-gantry-xds').catch(() => undefined)) !== undefined, 15_000);
+    // A new certificate: the Pods roll onto it.
+    await waitFor('a new revision on the Pod template', async () => (await revision()) !== before, 15_000);
   });
 
   it("refuses a client holding another Gateway's certificate, and one without a certificate; counts both", async () => {
