@@ -14,14 +14,14 @@
 // and the cycle proceeds.
 
 import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
-
-/** What grpc-js knows of the peer: a verified client certificate, when there is one. */
-export type AuthContext = ReturnType<ServerDuplexStream<unknown, unknown>['getAuthContext']>;
 import type { Node } from '@gantry/envoy-xds-proto';
 import { TypeUrl, type ResourceSet } from '../resources.js';
 import type { CachedSnapshot, SnapshotCache, TypeChanges } from '../cache/snapshot-cache.js';
 import type { AdsLogger, LogFields } from './logger.js';
 import { gatewayKeyOfNode, GATEWAY_METADATA_KEY } from './node-identity.js';
+
+/** What grpc-js knows of the peer: a verified client certificate, when there is one. */
+export type AuthContext = ReturnType<ServerDuplexStream<unknown, unknown>['getAuthContext']>;
 
 export const WARM_TYPES: readonly TypeUrl[] = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Secret];
 export const ROUTE_TYPES: readonly TypeUrl[] = [TypeUrl.Listener, TypeUrl.RouteConfiguration];
