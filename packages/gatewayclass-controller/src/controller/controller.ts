@@ -96,6 +96,10 @@ export class Controller {
   private leading: boolean;
   private lastRun: PipelineRun | undefined;
   private readonly snapshotVersions = new Map<string, number>();
+  /** When the first change not yet translated arrived (for gantry_config_propagation_seconds). */
+  private firstChangeAt: number | undefined;
+  /** Per Gateway: the earliest change whose configuration its Envoys have not ACKed yet. */
+  private readonly unprogrammedSince = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private certificateTimer: NodeJS.Timeout | undefined;
   private publishTimer: NodeJS.Timeout | undefined;
@@ -136,7 +140,10 @@ export class Controller {
       onWatchRestart: (kind) => this.metrics.watchRestarts.inc({ kind }),
       ...(opts.leaderElection ? { dataPlaneReports: { namespace: opts.leaderElection.namespace, electionLease: opts.leaderElection.name } } : {}),
     });
-    this.sources.store.onChange(() => this.schedule());
+    this.sources.store.onChange(() => {
+      this.firstChangeAt ??= Date.now();
+      this.schedule();
+    });
     this.statusWriter = new StatusWriter({
       kubeConfig: opts.kubeConfig,
       controllerName,
@@ -334,17 +341,21 @@ export class Controller {
 
   private translate(): void {
     const store = this.sources.store;
+    const changedAt = this.firstChangeAt ?? Date.now();
+    this.firstChangeAt = undefined;
     const run = this.pipeline.run(store.toSnapshot<Snapshot>());
     this.metrics.translations.inc();
     for (const key of run.changed) {
       const entry = this.cache.get(key);
       if (entry) {
+        if (!this.unprogrammedSince.has(key)) this.unprogrammedSince.set(key, changedAt);
         this.snapshotVersions.set(key, entry.version);
         recordSnapshotResources(this.metrics, key, entry.snapshot);
       }
     }
     for (const key of run.removed) {
       this.snapshotVersions.delete(key);
+      this.unprogrammedSince.delete(key);
       forgetGateway(this.metrics, key);
     }
     this.lastRun = run;
@@ -369,7 +380,13 @@ export class Controller {
       if (r.kind === 'Gateway') {
         const key = `${r.namespace}/${r.name}`;
         const current = store.get<Gateway & KubeObjectLike>('Gateway', r.namespace, r.name)?.status as GatewayStatus | undefined;
-        r = resolveProgrammed(r, this.dataPlaneOutcome(key, others), current);
+        const outcome = this.dataPlaneOutcome(key, others);
+        const since = this.unprogrammedSince.get(key);
+        if (outcome.state === 'acked' && since !== undefined) {
+          this.unprogrammedSince.delete(key);
+          this.metrics.configPropagation.observe(undefined, (Date.now() - since) / 1000);
+        }
+        r = resolveProgrammed(r, outcome, current);
       }
       if (ROUTE_PARENT_KINDS.has(r.kind as RouteParentKind)) reportedRoutes.add(reportKey(r));
       reports.push(r);

@@ -217,6 +217,9 @@ describe('Programmed after the Envoy ACKed', () => {
     expect(controller.server.envoys('apps/edge').map((e) => e.nodeId)).toEqual(['edge-gantry-6f7d9c-abcde']);
     const res = await fetch(`http://127.0.0.1:${edgePort}/`);
     expect(res.headers.get('server')).toBe('envoy');
+    // The time from the change to Programmed was measured.
+    const metrics = await (await fetch(`http://127.0.0.1:${controller.adminPort}/metrics`)).text();
+    expect(Number(/^gantry_config_propagation_seconds_count (\d+)$/m.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
   });
 
   it('flips to False with the NACK message when Envoy rejects the config, and back to True when fixed', async () => {

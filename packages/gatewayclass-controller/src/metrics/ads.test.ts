@@ -92,6 +92,7 @@ describe('gantry metrics', () => {
     const names = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
     expect(names).toEqual([
       'gantry_build_info gauge',
+      'gantry_config_propagation_seconds histogram',
       'gantry_discovery_applies_total counter',
       'gantry_discovery_deletes_total counter',
       'gantry_discovery_skipped_clashes_total counter',

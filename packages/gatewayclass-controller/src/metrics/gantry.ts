@@ -13,6 +13,11 @@ export interface GantryMetrics {
   /** Seconds one translation stage took (stage: gateway | xds). */
   readonly translationDuration: Histogram<'stage'>;
   readonly translations: Counter;
+  /**
+   * Seconds from the first object change a Gateway's new configuration contains to every Envoy of
+   * the Gateway having ACKed it (Programmed=True). Leader only.
+   */
+  readonly configPropagation: Histogram;
   /** xDS responses written, per Gateway and resource type (short name: Listener, Cluster, ...). */
   readonly xdsPushes: Counter<'gateway' | 'type'>;
   readonly xdsAcks: Counter<'gateway' | 'type'>;
@@ -47,6 +52,11 @@ export function createGantryMetrics(registry = new Registry()): GantryMetrics {
       labelNames: ['stage'],
     }),
     translations: registry.counter({ name: 'gantry_translations_total', help: 'Translation runs of the pipeline.' }),
+    configPropagation: registry.histogram({
+      name: 'gantry_config_propagation_seconds',
+      help: "Time from an object change to every Envoy of the affected Gateway having ACKed the configuration that contains it (Programmed).",
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    }),
     xdsPushes: registry.counter({
       name: 'gantry_xds_pushes_total',
       help: 'xDS responses written to Envoys, per Gateway and resource type.',
