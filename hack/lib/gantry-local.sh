@@ -12,10 +12,12 @@
 #      the controller runs with exactly the chart's RBAC (a missing grant fails here too).
 #   3. Starts `gantry controller` with the Deployment's own args (read from the rendered chart)
 #      and local addresses appended (a repeated flag takes the last value): xDS on the host's
-#      address on the node agent's bridge (where Envoy Pods reach it), admin on loopback.
+#      address on the node agent's bridge (where Envoy Pods reach it), admin and debug on loopback.
+#      xDS is authenticated as the chart sets it (--xds-ca-secret): the CA Secret is created in
+#      the release namespace, each Envoy Pod mounts its Gateway's client certificate Secret.
 #
 # In the state dir: gantry-controller.pid, logs/gantry-controller.log, gantry-controller.kubeconfig
-# (mode 0600: holds the token), gantry.env (ADMIN_PORT, XDS address).
+# (mode 0600: holds the token), gantry.env (ADMIN_PORT, DEBUG_PORT, XDS address).
 #
 # Env:
 #   GANTRY_CLUSTER_GANTRY=0|1   start Gantry (default: when the node agent and the CRDs are on, so
@@ -95,11 +97,17 @@ gantry_settings() {
   if [[ -s "$CLUSTER_DIR/gantry.env" ]]; then
     # shellcheck source=/dev/null
     source "$CLUSTER_DIR/gantry.env"
+    # A state dir from before the debug address existed: give it one, once.
+    if [[ -z "${GANTRY_DEBUG_PORT:-}" ]]; then
+      GANTRY_DEBUG_PORT="$(pick_free_port)"
+      printf 'GANTRY_DEBUG_PORT=%s\n' "$GANTRY_DEBUG_PORT" >>"$CLUSTER_DIR/gantry.env"
+    fi
     return 0
   fi
   GANTRY_ADMIN_PORT="$(pick_free_port)"
+  GANTRY_DEBUG_PORT="$(pick_free_port)"
   GANTRY_XDS_PORT="${GANTRY_XDS_PORT:-18000}"
-  printf 'GANTRY_ADMIN_PORT=%s\nGANTRY_XDS_PORT=%s\n' "$GANTRY_ADMIN_PORT" "$GANTRY_XDS_PORT" >"$CLUSTER_DIR/gantry.env"
+  printf 'GANTRY_ADMIN_PORT=%s\nGANTRY_DEBUG_PORT=%s\nGANTRY_XDS_PORT=%s\n' "$GANTRY_ADMIN_PORT" "$GANTRY_DEBUG_PORT" "$GANTRY_XDS_PORT" >"$CLUSTER_DIR/gantry.env"
 }
 
 cluster_start_gantry() {
@@ -134,7 +142,7 @@ cluster_start_gantry() {
   local -a extra=()
   # shellcheck disable=SC2206 # word splitting intended: a list of arguments
   [[ -n "${GANTRY_LOCAL_ARGS:-}" ]] && extra=(${GANTRY_LOCAL_ARGS})
-  log "starting the gantry controller as $GANTRY_NAMESPACE/$sa (xDS $node_ip:$GANTRY_XDS_PORT, admin 127.0.0.1:$GANTRY_ADMIN_PORT)"
+  log "starting the gantry controller as $GANTRY_NAMESPACE/$sa (xDS $node_ip:$GANTRY_XDS_PORT over mTLS, admin 127.0.0.1:$GANTRY_ADMIN_PORT, debug 127.0.0.1:$GANTRY_DEBUG_PORT)"
   # The Pod's downward-API env of the chart: the leader election identity and namespace.
   POD_NAME="gantry-local" POD_NAMESPACE="$GANTRY_NAMESPACE" \
     cluster_spawn gantry-controller node "$GANTRY_CONTROLLER_MAIN" controller "${args[@]}" \
@@ -142,6 +150,7 @@ cluster_start_gantry() {
     --xds-address "$node_ip:$GANTRY_XDS_PORT" \
     --xds-advertise "$node_ip:$GANTRY_XDS_PORT" \
     --admin-address "127.0.0.1:$GANTRY_ADMIN_PORT" \
+    --debug-address "127.0.0.1:$GANTRY_DEBUG_PORT" \
     "${extra[@]}"
 }
 
@@ -157,7 +166,7 @@ cluster_wait_gantry_ready() {
       accepted="$(gantry_kubectl get gatewayclass "$GANTRY_GATEWAY_CLASS" \
         -o 'jsonpath={.status.conditions[?(@.type=="Accepted")].status}' 2>/dev/null || true)"
       if [[ "$accepted" == True ]]; then
-        log "gantry controller ready; GatewayClass $GANTRY_GATEWAY_CLASS Accepted (admin http://127.0.0.1:$GANTRY_ADMIN_PORT)"
+        log "gantry controller ready; GatewayClass $GANTRY_GATEWAY_CLASS Accepted (admin http://127.0.0.1:$GANTRY_ADMIN_PORT, debug http://127.0.0.1:$GANTRY_DEBUG_PORT)"
         return 0
       fi
     fi

@@ -61,3 +61,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 {{- end -}}
+
+{{/* The xDS CA Secret (release namespace). */}}
+{{- define "gantry.xdsCaSecret" -}}
+{{- default (printf "%s-xds-ca" (include "gantry.fullname" .)) .Values.xds.tls.caSecretName -}}
+{{- end }}

@@ -51,8 +51,8 @@ async function statusesWritten(): Promise<void> {
 
 const emit = (o: Record<string, number>) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
-const counter = (c: Controller, name: string, labels: string): number => {
-  const line = c.metrics.registry.expose().split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
+const counter = async (c: Controller, name: string, labels: string): Promise<number> => {
+  const line = (await c.metrics.registry.expose()).split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
   return line ? Number(line.split(' ').pop()) : 0;
 };
 
@@ -61,7 +61,7 @@ const controller = new Controller({ kubeConfig: kc, deploy: false, xdsBind: { ho
 await controller.start();
 if (discovery) {
   while ((await discoveredCount()) < expected) await sleep(250);
-  emit({ allCreatedMs: performance.now() - t0, created: counter(controller, 'gantry_discovery_applies_total', 'result="created"') });
+  emit({ allCreatedMs: performance.now() - t0, created: await counter(controller, 'gantry_discovery_applies_total', 'result="created"') });
 }
 while (!controller.readiness().ready) await sleep(100);
 await statusesWritten();
@@ -73,15 +73,15 @@ const spaces = Object.fromEntries(getHeapSpaceStatistics().map((sp) => [`space_$
 emit({ settledMs: performance.now() - t0, rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers, ...spaces });
 if (discovery) {
   // One Service gains a port: exactly one apply (the new Upstream), nothing else.
-  const applies = () => counter(controller, 'gantry_discovery_applies_total', 'result="created"') + counter(controller, 'gantry_discovery_applies_total', 'result="updated"');
-  const before = applies();
+  const applies = async () => (await counter(controller, 'gantry_discovery_applies_total', 'result="created"')) + (await counter(controller, 'gantry_discovery_applies_total', 'result="updated"'));
+  const before = await applies();
   const path = objectPath(KIND_TABLE.Service, 'app-0', 'svc-0');
   await requestOk(kc, path, { method: 'PATCH', contentType: 'application/merge-patch+json', body: { spec: { ports: [{ name: 'http', port: 80 }, { name: 'grpc', port: 9090 }, { name: 'extra', port: 7000 }] } } });
   const added = objectPath(KIND_TABLE.Upstream, 'gantry-system', 'app-0-svc-0-7000');
   while (!(await requestOk(kc, added).then(() => true, () => false))) await sleep(20);
   await sleep(1000);
   await controller.discoveryLoop?.idle();
-  emit({ appliesForOneNewPort: applies() - before });
+  emit({ appliesForOneNewPort: (await applies()) - before });
 }
 await controller.stop();
 process.exit(0);

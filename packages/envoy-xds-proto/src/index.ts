@@ -162,6 +162,7 @@ export {
   TlsCertificate,
   CertificateValidationContext,
   SubjectAltNameMatcher,
+  SubjectAltNameMatcher_SanType,
 } from './generated/envoy/extensions/transport_sockets/tls/v3/common.js';
 export { Secret, SdsSecretConfig, GenericSecret } from './generated/envoy/extensions/transport_sockets/tls/v3/secret.js';
 export { HttpProtocolOptions } from './generated/envoy/extensions/upstreams/http/v3/http_protocol_options.js';

@@ -13,7 +13,16 @@ export function logger(component: string): Logger {
   return root.child({ component });
 }
 
+/** winston's npm levels, most severe first. */
+export const LOG_LEVEL_NAMES: readonly string[] = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
+
+export function isLogLevel(level: string): boolean {
+  return LOG_LEVEL_NAMES.includes(level);
+}
+
+/** Sets the level; an unknown name throws (winston would silently log nothing). */
 export function setLogLevel(level: string): void {
+  if (!isLogLevel(level)) throw new Error(`unknown log level "${level}": expected one of ${LOG_LEVEL_NAMES.join(', ')}`);
   root.level = level;
 }
 

@@ -116,7 +116,7 @@ describe('admin server (inject)', () => {
 
   it('lists Gateways', async () => {
     const { server } = setup();
-    const res = await server.app.inject({ method: 'GET', url: '/debug/gateways' });
+    const res = await server.debugApp.inject({ method: 'GET', url: '/debug/gateways' });
     expect(res.json()).toEqual({ gateways: ['default/gw'] });
   });
 
@@ -125,14 +125,14 @@ describe('admin server (inject)', () => {
     const keys = privateKeys(pipeline.ir('default/gw')!);
     expect(keys.length).toBeGreaterThan(0);
 
-    const ir = await server.app.inject({ method: 'GET', url: '/debug/gateways/default/gw/ir' });
+    const ir = await server.debugApp.inject({ method: 'GET', url: '/debug/gateways/default/gw/ir' });
     expect(ir.statusCode).toBe(200);
     const irJson = ir.json() as GatewayIR;
     expect(irJson.secrets.length).toBe(keys.length);
     expect(irJson.secrets.every((s) => s.privateKey === '<redacted>')).toBe(true);
     expect(irJson.secrets[0]?.certificateChain).toContain('BEGIN CERTIFICATE');
 
-    const xds = await server.app.inject({ method: 'GET', url: '/debug/gateways/default/gw/xds' });
+    const xds = await server.debugApp.inject({ method: 'GET', url: '/debug/gateways/default/gw/xds' });
     expect(xds.statusCode).toBe(200);
     const xdsJson = xds.json() as { gateway: string; resources: { '@type': string }[] };
     expect(xdsJson.gateway).toBe('default/gw');
@@ -153,7 +153,7 @@ describe('admin server (inject)', () => {
 
   it('lists connected Envoys (all, or of one Gateway) with NACK text redacted', async () => {
     const { server } = setup();
-    const all = await server.app.inject({ method: 'GET', url: '/debug/envoys' });
+    const all = await server.debugApp.inject({ method: 'GET', url: '/debug/envoys' });
     expect(all.json()).toEqual({
       envoys: [
         {
@@ -168,7 +168,7 @@ describe('admin server (inject)', () => {
         },
       ],
     });
-    const other = await server.app.inject({ method: 'GET', url: '/debug/envoys?gateway=other%2Fgw' });
+    const other = await server.debugApp.inject({ method: 'GET', url: '/debug/envoys?gateway=other%2Fgw' });
     expect(other.json()).toEqual({ envoys: [] });
   });
 
@@ -178,10 +178,35 @@ describe('admin server (inject)', () => {
     // A source that forgets to keep keys out of a field redactIR does not know about.
     const leaky = { ...real, name: real.secrets[0]!.privateKey } as GatewayIR;
     const { server } = setup({ ir: () => leaky });
-    const res = await server.app.inject({ method: 'GET', url: '/debug/gateways/default/gw/ir' });
+    const res = await server.debugApp.inject({ method: 'GET', url: '/debug/gateways/default/gw/ir' });
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain(keyBody(real.secrets[0]!.privateKey));
     expect(res.json()).toEqual({ error: 'response withheld: it contained private key material' });
+  });
+
+  it('keeps debug views and the log level off the public port, and lists each port\'s endpoints at GET /', async () => {
+    const { server, level } = setup();
+    for (const url of ['/debug/gateways', '/debug/gateways/default/gw/xds', '/debug/envoys', '/debug/log-level']) {
+      expect((await server.app.inject({ method: 'GET', url })).statusCode).toBe(404);
+    }
+    expect((await server.app.inject({ method: 'PUT', url: '/debug/log-level', payload: { level: 'debug' } })).statusCode).toBe(404);
+    expect(level()).toBe('info');
+    for (const url of ['/healthz', '/readyz', '/metrics']) expect((await server.debugApp.inject({ method: 'GET', url })).statusCode).toBe(404);
+
+    const index = (await server.app.inject({ method: 'GET', url: '/' })).json() as { server: string; endpoints: { method: string; path: string }[]; elsewhere: string };
+    expect(index.server).toBe('gantry admin');
+    expect(index.endpoints.map((e) => `${e.method} ${e.path}`)).toEqual(['GET /healthz', 'GET /readyz', 'GET /metrics']);
+    expect(index.elsewhere).toContain('--debug-address');
+    const debugIndex = (await server.debugApp.inject({ method: 'GET', url: '/' })).json() as typeof index;
+    expect(debugIndex.endpoints.map((e) => `${e.method} ${e.path}`)).toEqual([
+      'GET /debug/gateways', 'GET /debug/gateways/NS/NAME/ir', 'GET /debug/gateways/NS/NAME/xds', 'GET /debug/envoys', 'GET /debug/log-level', 'PUT /debug/log-level',
+    ]);
+    // Every endpoint listed answers something other than 404 (the NS/NAME ones with a real Gateway).
+    for (const e of debugIndex.endpoints) {
+      const url = e.path.replace('NS/NAME', 'default/gw');
+      const res = await server.debugApp.inject({ method: e.method as 'GET' | 'PUT', url, ...(e.method === 'PUT' ? { payload: { level: 'info' } } : {}) });
+      expect({ url, status: res.statusCode }).toEqual({ url, status: 200 });
+    }
   });
 
   describe('log level', () => {
@@ -194,7 +219,7 @@ describe('admin server (inject)', () => {
       { name: 'malformed JSON', payload: '{"level":', headers: { 'content-type': 'application/json' }, code: 400, after: 'info' },
     ])('PUT: $name → $code', async ({ payload, headers, code, after }) => {
       const { server, level } = setup();
-      const res = await server.app.inject({ method: 'PUT', url: '/debug/log-level', payload, headers });
+      const res = await server.debugApp.inject({ method: 'PUT', url: '/debug/log-level', payload, headers });
       expect(res.statusCode).toBe(code);
       expect(level()).toBe(after);
       if (code === 200) expect(res.json()).toEqual({ level: after, previous: 'info' });
@@ -203,20 +228,22 @@ describe('admin server (inject)', () => {
 
     it('GET shows the level and the choices', async () => {
       const { server } = setup();
-      const res = await server.app.inject({ method: 'GET', url: '/debug/log-level' });
+      const res = await server.debugApp.inject({ method: 'GET', url: '/debug/log-level' });
       expect(res.json()).toEqual({ level: 'info', levels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] });
     });
   });
 });
 
-describe('admin server (real socket on 127.0.0.1)', () => {
+describe('admin server (real sockets on 127.0.0.1)', () => {
   let server: AdminServer;
   let base: string;
+  let debugBase: string;
 
   beforeAll(async () => {
     server = setup().server;
     const port = await server.start('127.0.0.1', 0);
     base = `http://127.0.0.1:${port}`;
+    debugBase = `http://127.0.0.1:${await server.startDebug('127.0.0.1', 0)}`;
   });
 
   afterAll(async () => {
@@ -229,8 +256,9 @@ describe('admin server (real socket on 127.0.0.1)', () => {
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.headers.get('content-type')).toBe(PROMETHEUS_CONTENT_TYPE);
     expect(await metrics.text()).toContain('# TYPE gantry_leader gauge');
-    const put = await fetch(`${base}/debug/log-level`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ level: 'debug' }) });
+    expect((await fetch(`${base}/debug/log-level`)).status).toBe(404);
+    const put = await fetch(`${debugBase}/debug/log-level`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ level: 'debug' }) });
     expect(await put.json()).toEqual({ level: 'debug', previous: 'info' });
-    expect(await (await fetch(`${base}/debug/log-level`)).json()).toMatchObject({ level: 'debug' });
+    expect(await (await fetch(`${debugBase}/debug/log-level`)).json()).toMatchObject({ level: 'debug' });
   });
 });

@@ -28,7 +28,8 @@ const APPS = 'apps';
 const SA_USER = `system:serviceaccount:${NS}:gantry`;
 const SA_GROUPS = ['system:serviceaccounts', `system:serviceaccounts:${NS}`, 'system:authenticated'];
 const SERVICE_ACCOUNT: KindRef = { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true };
-const OWNED_KINDS: readonly KindRef[] = [CORE_KINDS.Deployment, CORE_KINDS.Service, CORE_KINDS.ConfigMap, SERVICE_ACCOUNT];
+// With authenticated xDS (the chart's default), each Gateway also gets its client certificate Secret.
+const OWNED_KINDS: readonly KindRef[] = [CORE_KINDS.Deployment, CORE_KINDS.Service, CORE_KINDS.ConfigMap, SERVICE_ACCOUNT, CORE_KINDS.Secret];
 
 interface Condition { type: string; status: string }
 
@@ -107,8 +108,14 @@ describe('charts/gantry RBAC on a real API server', () => {
     // The Envoy runs here, not in a Pod: it reaches the xDS server on loopback instead of the
     // chart's Service name (chart.test.ts checks that one).
     const xdsPort = await freePort();
+    const caSecret = flagValue(args, '--xds-ca-secret') ?? '';
+    expect(caSecret).toBe('gantry-xds-ca');
     controller = new Controller({
       kubeConfig: kc,
+      installNamespace: NS,
+      // The chart's authenticated xDS: the CA Secret created in the release namespace (create,
+      // get by name), a client certificate Secret per Gateway (get, create, delete).
+      xdsTls: { caSecretName: caSecret },
       xdsBind: { host: '127.0.0.1', port: xdsPort },
       xdsAdvertise: { host: '127.0.0.1', port: xdsPort },
       envoyListenAddress: '127.0.0.1',
@@ -171,7 +178,9 @@ describe('charts/gantry RBAC on a real API server', () => {
       return true;
     }, 30_000);
 
-    // A real Envoy from gw's objects ACKs its config: this replica publishes that in its own
+    expect((await getObject(admin, CORE_KINDS.Secret, NS, 'gantry-xds-ca'))['type']).toBe('Opaque');
+
+    // A real Envoy from gw's objects (over mTLS, with its client certificate) ACKs its config: this replica publishes that in its own
     // report Lease (server-side apply), the leader watches the reports and writes Programmed.
     const [deployed = ''] = await listOwned(CORE_KINDS.Deployment);
     envoy = await startEnvoyFromDeployment(admin, APPS, deployed, `${deployed}-pod-0`);
@@ -197,6 +206,11 @@ describe('charts/gantry RBAC on a real API server', () => {
       { group: 'gateway.networking.k8s.io', resource: 'gateways', subresource: 'finalizers', verb: 'update', namespace: APPS, name: 'gw' },
       { group: 'apps', resource: 'deployments', verb: 'create', namespace: APPS },
       { group: '', resource: 'secrets', verb: 'watch', namespace: APPS },
+      // xDS client certificates (created, checked, replaced) and the CA Secret (by name).
+      { group: '', resource: 'secrets', verb: 'create', namespace: APPS },
+      { group: '', resource: 'secrets', verb: 'get', namespace: APPS, name: 'gw-gantry-xds' },
+      { group: '', resource: 'secrets', verb: 'delete', namespace: APPS, name: 'gw-gantry-xds' },
+      { group: '', resource: 'secrets', verb: 'get', namespace: NS, name: 'gantry-xds-ca' },
       // The translator watches Upstreams even without discovery and writes their status;
       // writing them is discovery's.
       { group: 'gateway.gantry.dev', resource: 'upstreams', verb: 'watch', namespace: APPS },
@@ -210,8 +224,11 @@ describe('charts/gantry RBAC on a real API server', () => {
       { group: 'coordination.k8s.io', resource: 'leases', verb: 'create', namespace: APPS },
       { group: 'coordination.k8s.io', resource: 'leases', verb: 'patch', namespace: APPS, name: 'x' },
       { group: 'coordination.k8s.io', resource: 'leases', verb: 'list' },
-      { group: '', resource: 'secrets', verb: 'get', namespace: APPS, name: 'tls' },
-      { group: '', resource: 'secrets', verb: 'create', namespace: APPS },
+      // Never modify a Secret: only create (a name that exists is refused) and delete.
+      { group: '', resource: 'secrets', verb: 'update', namespace: APPS, name: 'tls' },
+      { group: '', resource: 'secrets', verb: 'patch', namespace: APPS, name: 'tls' },
+      { group: '', resource: 'secrets', verb: 'update', namespace: NS, name: 'gantry-xds-ca' },
+      { group: '', resource: 'secrets', verb: 'deletecollection', namespace: APPS },
       { group: '', resource: 'pods', verb: 'get', namespace: APPS, name: 'p' },
       { group: '', resource: 'pods', verb: 'create', namespace: APPS },
       { group: '', resource: 'pods', subresource: 'log', verb: 'get', namespace: APPS, name: 'p' },

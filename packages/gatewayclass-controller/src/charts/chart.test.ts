@@ -26,7 +26,26 @@ const DEPLOYER_GRANTS = [
   'core/serviceaccounts create,delete,list,patch,watch',
   'core/services create,delete,list,patch,watch',
   'gateway.networking.k8s.io/gateways/finalizers update',
+  // Each Gateway's xDS client certificate Secret (xds.tls.enabled): created, read, replaced.
+  'core/secrets create,delete,get',
 ];
+/** The deployer's grants without authenticated xDS (xds.tls.enabled=false). */
+const DEPLOYER_GRANTS_PLAIN = DEPLOYER_GRANTS.filter((g) => !g.startsWith('core/secrets'));
+const XDS_CA_GRANTS = (secret: string): string[] => ['core/secrets create', `core/secrets[${secret}] get`];
+
+/** The xDS Service (the other Service of the chart is the metrics one). */
+function xdsService(objects: readonly Manifest[]): Manifest {
+  const found = ofKind(objects, 'Service').filter((o) => !o.metadata.name.endsWith('-metrics'));
+  if (found.length !== 1) throw new Error(`expected one xDS Service, found ${found.length}`);
+  return found[0]!;
+}
+
+/** A Role (or RoleBinding) of the chart by its name's suffix. */
+function named(objects: readonly Manifest[], kind: string, suffix: string): Manifest {
+  const found = ofKind(objects, kind).filter((o) => o.metadata.name.endsWith(suffix));
+  if (found.length !== 1) throw new Error(`expected one ${kind} named *${suffix}, found ${found.length}`);
+  return found[0]!;
+}
 const DISCOVERY_GRANTS = ['gateway.gantry.dev/upstreams create,delete,list,patch,watch'];
 // Election: create, then get/update by name. Data-plane reports: each replica applies and deletes
 // its own `<lease>-dp-<pod>` Lease (names not known in advance), the leader watches them all.
@@ -57,10 +76,11 @@ function expectNoBroadGrants(role: Manifest): void {
     for (const v of NEVER_VERBS) expect(rule.verbs).not.toContain(v);
     const resources = rule.resources ?? [];
     // No nodes or RBAC objects at all; Pods only listed and watched (their labels, as metadata);
-    // Secrets are read (TLS certificates), never written.
+    // Secrets are read (TLS certificates); the only writes are create and delete (xDS client
+    // certificates, the xDS CA): never update or patch, so no Secret Gantry did not make changes.
     for (const r of ['pods/exec', 'pods/log', 'nodes', 'roles', 'clusterroles', 'rolebindings', 'clusterrolebindings']) expect(resources).not.toContain(r);
     if (resources.includes('pods')) expect([...rule.verbs].sort()).toEqual(['list', 'watch']);
-    if (resources.includes('secrets')) for (const v of WRITE_VERBS) expect(rule.verbs).not.toContain(v);
+    if (resources.includes('secrets')) for (const v of ['update', 'patch', 'deletecollection']) expect(rule.verbs).not.toContain(v);
     // Gateway API objects: written through their status subresource only (and gateways/finalizers).
     if ((rule.apiGroups ?? []).includes('gateway.networking.k8s.io')) {
       for (const r of resources) {
@@ -109,8 +129,11 @@ describe('charts/gantry with default values', () => {
       'Deployment/gantry',
       'GatewayClass/gantry',
       'Role/gantry-leader-election',
+      'Role/gantry-xds-ca',
       'RoleBinding/gantry-leader-election',
+      'RoleBinding/gantry-xds-ca',
       'Service/gantry',
+      'Service/gantry-metrics',
       'ServiceAccount/gantry',
     ]);
     for (const o of objects) {
@@ -132,10 +155,10 @@ describe('charts/gantry with default values', () => {
   });
 
   it('gives the Leases (election, data-plane reports) the release namespace only, election renewals by name', () => {
-    const role = only(objects, 'Role');
+    const role = named(objects, 'Role', '-leader-election');
     expect(role.metadata.namespace).toBe(NS);
     expect(grants(rulesOf(role))).toEqual(LEASE_GRANTS('gantry-leader'));
-    const binding = only(objects, 'RoleBinding');
+    const binding = named(objects, 'RoleBinding', '-leader-election');
     expect(binding.metadata.namespace).toBe(NS);
     expect(binding['roleRef']).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'gantry-leader-election' });
     expect(binding['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'gantry', namespace: NS }]);
@@ -155,6 +178,7 @@ describe('charts/gantry with default values', () => {
       '--xds-advertise=gantry.gantry-system.svc:18000',
       '--admin-address=0.0.0.0:9091',
       '--log-level=info',
+      '--xds-ca-secret=gantry-xds-ca',
       '--leader-elect',
       `--leader-election-namespace=${NS}`,
       '--leader-election-id=gantry-leader',
@@ -184,7 +208,7 @@ describe('charts/gantry with default values', () => {
   });
 
   it('exposes the xDS server on a ClusterIP Service that selects the controller Pods', () => {
-    const service = only(objects, 'Service');
+    const service = xdsService(objects);
     const spec = service['spec'] as { type: string; selector: Record<string, string> };
     expect(spec.type).toBe('ClusterIP');
     expect(servicePorts(service)).toEqual([{ name: 'grpc-xds', port: 18000, targetPort: 'xds', protocol: 'TCP', appProtocol: 'grpc' }]);
@@ -266,14 +290,14 @@ describe('charts/gantry with non-default values', () => {
       { name: 'xds', containerPort: 18001, protocol: 'TCP' },
       { name: 'admin', containerPort: 9191, protocol: 'TCP' },
     ]);
-    expect(servicePorts(only(objects, 'Service'))).toEqual([{ name: 'grpc-xds', port: 18001, targetPort: 'xds', protocol: 'TCP', appProtocol: 'grpc' }]);
+    expect(servicePorts(xdsService(objects))).toEqual([{ name: 'grpc-xds', port: 18001, targetPort: 'xds', protocol: 'TCP', appProtocol: 'grpc' }]);
   });
 
   it('adds write access to Upstreams with discovery, and nothing else', () => {
     const role = only(objects, 'ClusterRole');
     expect(grants(rulesOf(role))).toEqual(merged(TRANSLATOR_GRANTS, DEPLOYER_GRANTS, DISCOVERY_GRANTS));
     expectNoBroadGrants(role);
-    expect(grants(rulesOf(only(objects, 'Role')))).toEqual(LEASE_GRANTS('edge-lock'));
+    expect(grants(rulesOf(named(objects, 'Role', '-leader-election')))).toEqual(LEASE_GRANTS('edge-lock'));
     for (const b of [...ofKind(objects, 'ClusterRoleBinding'), ...ofKind(objects, 'RoleBinding')]) {
       expect(b['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'edge-controller', namespace: 'ops' }]);
     }
@@ -345,6 +369,48 @@ describe('charts/gantry toggles', () => {
     expect(grants(rulesOf(only(objects, 'ClusterRole')))).toEqual(merged(TRANSLATOR_GRANTS));
   });
 
+  it('authenticated xDS by default: --xds-ca-secret, and the CA Secret readable by name in the release namespace only', async () => {
+    const objects = await render(CHARTS.gantry, { release: 'gantry', namespace: NS });
+    expect(container(objects).args).toContain('--xds-ca-secret=gantry-xds-ca');
+    expect(container(objects).args).not.toContain('--xds-insecure');
+    const role = named(objects, 'Role', '-xds-ca');
+    expect(role.metadata.namespace).toBe(NS);
+    expect(grants(rulesOf(role))).toEqual(XDS_CA_GRANTS('gantry-xds-ca'));
+    expectNoBroadGrants(role);
+    expect(named(objects, 'RoleBinding', '-xds-ca')['roleRef']).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'gantry-xds-ca' });
+    const custom = await render(CHARTS.gantry, { release: 'gantry', namespace: NS, values: { xds: { tls: { caSecretName: 'my-ca' } } } });
+    expect(container(custom).args).toContain('--xds-ca-secret=my-ca');
+    expect(grants(rulesOf(named(custom, 'Role', '-xds-ca')))).toEqual(XDS_CA_GRANTS('my-ca'));
+  });
+
+  it('xds.tls.enabled=false passes --xds-insecure and grants no Secret writes', async () => {
+    const objects = await render(CHARTS.gantry, { values: { xds: { tls: { enabled: false } } } });
+    expect(container(objects).args).toContain('--xds-insecure');
+    expect((container(objects).args ?? []).filter((a) => a.startsWith('--xds-ca-secret'))).toEqual([]);
+    expect(ofKind(objects, 'Role').map((r) => r.metadata.name)).toEqual(['release-name-gantry-leader-election'.replace('release-name-gantry', only(objects, 'Deployment').metadata.name)]);
+    expect(grants(rulesOf(only(objects, 'ClusterRole')))).toEqual(merged(TRANSLATOR_GRANTS, DEPLOYER_GRANTS_PLAIN));
+  });
+
+  it('exposes /metrics on a metrics Service with scrape annotations; an optional ServiceMonitor selects it', async () => {
+    const objects = await render(CHARTS.gantry, { release: 'gantry', namespace: NS });
+    const metrics = named(objects, 'Service', '-metrics');
+    expect(metrics.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9091', 'prometheus.io/path': '/metrics' });
+    expect(servicePorts(metrics)).toEqual([{ name: 'metrics', port: 9091, targetPort: 'admin', protocol: 'TCP' }]);
+    expect((metrics['spec'] as { selector: Record<string, string> }).selector).toEqual(deploymentView(only(objects, 'Deployment')).selector);
+    expect(ofKind(objects, 'ServiceMonitor')).toEqual([]);
+
+    const withMonitor = await render(CHARTS.gantry, { release: 'gantry', namespace: NS, values: { metrics: { serviceMonitor: { enabled: true, interval: '15s', labels: { release: 'prom' } } } } });
+    const monitor = only(withMonitor, 'ServiceMonitor');
+    expect(monitor.metadata.labels).toMatchObject({ release: 'prom' });
+    const spec = monitor['spec'] as { selector: { matchLabels: Record<string, string> }; endpoints: unknown[] };
+    expect(spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '15s' }]);
+    expect(named(withMonitor, 'Service', '-metrics').metadata.labels).toMatchObject(spec.selector.matchLabels);
+    expect(xdsService(withMonitor).metadata.labels).not.toMatchObject(spec.selector.matchLabels);
+
+    const without = await render(CHARTS.gantry, { values: { metrics: { service: { enabled: false }, serviceMonitor: { enabled: true } } } });
+    expect([...ofKind(without, 'Service').map((o) => o.metadata.name), ...ofKind(without, 'ServiceMonitor')]).toHaveLength(1);
+  });
+
   it('gatewayClass.create=false creates no GatewayClass', async () => {
     const objects = await render(CHARTS.gantry, { values: { gatewayClass: { create: false } } });
     expect(ofKind(objects, 'GatewayClass')).toEqual([]);
@@ -352,8 +418,8 @@ describe('charts/gantry toggles', () => {
 
   it('leaderElection.enabled=false: no Role, no --leader-elect; refused with replicas > 1', async () => {
     const single = await render(CHARTS.gantry, { values: { leaderElection: { enabled: false } } });
-    expect(ofKind(single, 'Role')).toEqual([]);
-    expect(ofKind(single, 'RoleBinding')).toEqual([]);
+    expect(ofKind(single, 'Role').map((r) => r.metadata.name).filter((n) => !n.endsWith('-xds-ca'))).toEqual([]);
+    expect(ofKind(single, 'RoleBinding').map((r) => r.metadata.name).filter((n) => !n.endsWith('-xds-ca'))).toEqual([]);
     expect((container(single).args ?? []).filter((a) => a.startsWith('--leader-elect'))).toEqual([]);
     const many = await template(CHARTS.gantry, { values: { replicas: 2, leaderElection: { enabled: false } } });
     expect(many.ok).toBe(false);
@@ -362,7 +428,7 @@ describe('charts/gantry toggles', () => {
 
   it('rbac.create=false and an existing ServiceAccount: no RBAC objects, no ServiceAccount', async () => {
     const objects = await render(CHARTS.gantry, { values: { rbac: { create: false }, serviceAccount: { create: false, name: 'mine' } } });
-    expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'GatewayClass', 'Service']);
+    expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'GatewayClass', 'Service', 'Service']);
     expect(deploymentView(only(objects, 'Deployment')).pod.serviceAccountName).toBe('mine');
     const unnamed = await template(CHARTS.gantry, { values: { serviceAccount: { create: false } } });
     expect(unnamed.ok).toBe(false);

@@ -1,3 +1,4 @@
+import { LOG_LEVEL_NAMES, isLogLevel } from '../log.js';
 import { labelSelectorError, type LabelSelector } from '@gantry/api';
 
 /** A mistake in how the command was called: printed with the usage text, exit code 2. */
@@ -35,4 +36,10 @@ export function parseSelector(value: string | undefined, flag: string): LabelSel
   const problem = labelSelectorError(selector);
   if (problem) throw new UsageError(`${flag}: ${problem}`);
   return selector;
+}
+
+/** A winston level name; anything else would silence every log. */
+export function parseLogLevel(value: string, flag = '--log-level'): string {
+  if (!isLogLevel(value)) throw new UsageError(`${flag}: "${value}" is not a log level (${LOG_LEVEL_NAMES.join(', ')})`);
+  return value;
 }

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Controller } from '../controller/controller.js';
 import { logger, setLogLevel } from '../log.js';
-import { UsageError, parsePort, parseSelector } from './args.js';
+import { UsageError, parsePort, parseSelector, parseLogLevel } from './args.js';
 
 function hostPort(value: string, flag: string): { host: string; port: number } {
   const i = value.lastIndexOf(':');
@@ -20,6 +20,9 @@ export async function controllerCommand(args: string[]): Promise<number> {
       'xds-address': { type: 'string', default: '0.0.0.0:18000' },
       'xds-advertise': { type: 'string' },
       'admin-address': { type: 'string', default: '0.0.0.0:9091' },
+      'debug-address': { type: 'string', default: '127.0.0.1:9092' },
+      'xds-ca-secret': { type: 'string', default: 'gantry-xds-ca' },
+      'xds-insecure': { type: 'boolean', default: false },
       'leader-elect': { type: 'boolean', default: false },
       namespace: { type: 'string', default: process.env.POD_NAMESPACE ?? 'gantry-system' },
       'leader-election-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'gantry-system' },
@@ -36,13 +39,17 @@ export async function controllerCommand(args: string[]): Promise<number> {
     },
     strict: true,
   });
-  setLogLevel(values['log-level']);
+  setLogLevel(parseLogLevel(values['log-level']));
   const namespaceSelector = parseSelector(values['discovery-namespace-selector'], '--discovery-namespace-selector');
   const serviceSelector = parseSelector(values['discovery-service-selector'], '--discovery-service-selector');
   if (!values.discovery && (namespaceSelector || serviceSelector)) throw new UsageError('--discovery-namespace-selector and --discovery-service-selector need --discovery');
   const kc = new KubeConfig();
-  if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
-  else kc.loadFromDefault();
+  try {
+    if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (e) {
+    throw new UsageError(`--kubeconfig: cannot load ${values.kubeconfig ?? 'the default kubeconfig'}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const deploy = values.deploy && !values['no-deploy'];
   if (deploy && !values['xds-advertise']) {
     throw new UsageError('--xds-advertise HOST:PORT (where Envoys reach this xDS server, e.g. the xDS Service) is needed unless --no-deploy');
@@ -54,6 +61,10 @@ export async function controllerCommand(args: string[]): Promise<number> {
     xdsBind: hostPort(values['xds-address'], '--xds-address'),
     ...(values['xds-advertise'] ? { xdsAdvertise: hostPort(values['xds-advertise'], '--xds-advertise') } : {}),
     admin: hostPort(values['admin-address'], '--admin-address'),
+    // Debug views and the log level: loopback by default; "off" serves none.
+    ...(values['debug-address'] === 'off' ? {} : { debug: hostPort(values['debug-address'], '--debug-address') }),
+    // Authenticated xDS unless explicitly turned off (then the ADS server logs a warning).
+    ...(values['xds-insecure'] ? {} : { xdsTls: { caSecretName: values['xds-ca-secret'] } }),
     ...(values['leader-elect'] ? {
       leaderElection: { namespace: values['leader-election-namespace'], name: values['leader-election-id'], identity: values.identity },
     } : {}),

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { removeDiscoveredUpstreams } from '@gantry/discovery';
 import { logger, setLogLevel } from '../log.js';
+import { parseLogLevel } from './args.js';
 
 export async function discoveryCleanupCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -16,7 +17,7 @@ export async function discoveryCleanupCommand(args: string[]): Promise<number> {
     },
     strict: true,
   });
-  setLogLevel(values['log-level']);
+  setLogLevel(parseLogLevel(values['log-level']));
   const kc = new KubeConfig();
   if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
   else kc.loadFromDefault();

@@ -3,13 +3,18 @@
 import { parseArgs } from 'node:util';
 import { UsageError, parsePort } from './args.js';
 import { TRANSLATE_OUTPUTS, runTranslate, type TranslateOutput } from './translate.js';
+import { GANTRY_VERSION } from '../version.js';
 
 const USAGE = `Usage:
   gantry controller [--kubeconfig PATH] [--xds-address HOST:PORT] [--xds-advertise HOST:PORT]
-                   [--admin-address HOST:PORT] [--leader-elect] [--no-deploy] [--log-level LEVEL]
+                   [--admin-address HOST:PORT] [--debug-address HOST:PORT|off]
+                   [--leader-elect] [--no-deploy] [--log-level LEVEL]
                    [--namespace NS] [--disable-kubernetes-destinations]
+                   [--xds-ca-secret NAME | --xds-insecure]
                    [--discovery [--discovery-namespace-selector SEL] [--discovery-service-selector SEL]]
   gantry discovery-cleanup [--kubeconfig PATH] [--namespace NS]
+  gantry version
+  gantry COMMAND --help
   gantry translate -f FILE|DIR [-f ...] [--gateway NS/NAME] --output xds|status|bootstrap|ir
                    [--listen-address ADDR] [--admin-port PORT] [--namespace NS]
   gantry standalone --dir DIR [--listen-address ADDR] [--xds-port PORT] [--admin-port PORT]
@@ -21,14 +26,33 @@ const USAGE = `Usage:
                    (every mode) refuse backendRefs to Services: routes must name Upstreams
   --discovery      (leader) an Upstream in the install namespace for each port of each Service
                    in scope; SEL: a label selector, \`key=value,...\` or JSON {matchLabels, matchExpressions}
+  --admin-address  (controller) /healthz, /readyz, /metrics (default 0.0.0.0:9091)
+  --debug-address  (controller) /debug/... and PUT /debug/log-level (default 127.0.0.1:9092; off: none)
+  --xds-ca-secret NAME
+                   (controller) xDS over mTLS with the CA in Secret NS/NAME (tls.crt, tls.key;
+                   created if missing; default gantry-xds-ca): each Envoy must present a client
+                   certificate naming its Gateway (the deployer issues them)
+  --xds-insecure   (controller) plaintext, unauthenticated xDS (anyone reaching the port gets any
+                   Gateway's config, TLS keys included); standalone mode is always plaintext on loopback
   discovery-cleanup
                    delete the Upstreams discovery created in NS (what turning discovery off does)
 `;
 
 
+const COMMANDS: readonly string[] = ['controller', 'discovery-cleanup', 'translate', 'standalone', 'version'];
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Help of a command: the usage (every command's flags are in it), exit 0.
+  if (command !== undefined && COMMANDS.includes(command) && rest.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   switch (command) {
+    case 'version':
+    case '--version':
+      process.stdout.write(`gantry ${GANTRY_VERSION} (Node.js ${process.version})\n`);
+      return 0;
     case 'translate':
       return translateCommand(rest);
     case 'controller': {
@@ -91,7 +115,8 @@ async function translateCommand(args: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    const code = (err as { code?: unknown }).code;
+    if (err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
       process.stderr.write(`gantry: ${(err as Error).message}\n\n${USAGE}`);
       process.exitCode = 2;
     } else {

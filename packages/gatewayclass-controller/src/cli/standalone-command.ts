@@ -1,11 +1,27 @@
 // `gantry standalone --dir DIR`: no Kubernetes. Serves the manifests of a directory to local Envoys.
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveEnvoyPath } from '../envoy/process.js';
 import { logger, setLogLevel } from '../log.js';
 import { DirectorySource } from '../standalone/directory-source.js';
 import { StandaloneRuntime } from '../standalone/runtime.js';
-import { parsePort } from './args.js';
+import { UsageError, parsePort, parseLogLevel } from './args.js';
+
+/** The Envoy executable: a path, or a name looked up on PATH; undefined when there is none. */
+function findExecutable(name: string): string | undefined {
+  const candidates = name.includes('/') ? [name] : (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, name));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      if (statSync(c).isFile()) return c;
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
+}
 
 /** The bundled example, served when no --dir is given. */
 export const BUNDLED_EXAMPLE = fileURLToPath(new URL('../../examples/quickstart', import.meta.url));
@@ -27,10 +43,24 @@ export async function standaloneCommand(args: string[]): Promise<number> {
     },
     strict: true,
   });
-  setLogLevel(values['log-level']);
+  setLogLevel(parseLogLevel(values['log-level']));
+  // Both checked before anything starts: a missing one used to mean a stack trace, or a process
+  // that said "envoy started" and then ran on without any.
+  let isDir = false;
+  try {
+    isDir = statSync(values.dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) throw new UsageError(`--dir: ${values.dir} is not a directory`);
+  const wanted = resolveEnvoyPath(values.envoy);
+  const envoyPath = findExecutable(wanted);
+  if (envoyPath === undefined) {
+    throw new UsageError(`no Envoy executable "${wanted}"${wanted.includes('/') ? '' : ' on PATH'}: pass --envoy PATH or set GANTRY_ENVOY (bash hack/install-envoy.sh installs one)`);
+  }
   const log = logger('standalone');
   const runtime = new StandaloneRuntime({
-    envoyPath: resolveEnvoyPath(values.envoy),
+    envoyPath,
     listenAddress: values['listen-address'],
     xdsPort: parsePort(values['xds-port'], '--xds-port'),
     adminPortBase: parsePort(values['admin-port'], '--admin-port'),

@@ -9,7 +9,7 @@ import type { DiscoveryScope } from '@gantry/discovery';
 import { KIND_TABLE, REPORTED_KINDS, apiVersionOf, type Gateway, type GatewayClass, type GatewayStatus, type HTTPRouteStatus, type RouteParentKind, type Snapshot } from '@gantry/api';
 import { Deployer } from '../deployer/index.js';
 import { logger, getLogLevel, setLogLevel } from '../log.js';
-import { createGantryMetrics, forgetGateway, instrumentAdsServer, recordSnapshotResources, type GantryMetrics } from '../metrics/index.js';
+import { Registry, createGantryMetrics, forgetGateway, instrumentAdsServer, recordSnapshotResources, type GantryMetrics } from '../metrics/index.js';
 import { Pipeline, type PipelineRun } from '../pipeline.js';
 import { dataPlaneOutcome, reportKey, resolveProgrammed, watchDataPlane, type DataPlaneOutcome, type ObjectStatus } from '../status/index.js';
 import { CONTROLLER_NAME, DEFAULT_INSTALL_NAMESPACE, type StatusReport } from '@gantry/translator';
@@ -20,6 +20,7 @@ import { DataPlaneReporter } from './data-plane-reporter.js';
 import { combineDataPlane, localDataPlane, otherReports, snapshotDigest, type DataPlaneReport, type GatewayDataPlane } from './data-plane.js';
 import { NOT_CACHED, StatusWriter } from './status-writer.js';
 import { DiscoveryLoop } from './discovery-loop.js';
+import { XdsAuthority, XdsClientSecrets } from '../xds-auth/index.js';
 
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
@@ -32,7 +33,23 @@ export interface ControllerOptions {
   readonly xdsBind?: { readonly host: string; readonly port: number };
   /** Where Envoys reach the ADS server (the xDS Service); required for the deployer. */
   readonly xdsAdvertise?: { readonly host: string; readonly port: number };
+  /** Health, readiness and metrics (what the kubelet and Prometheus reach). */
   readonly admin?: { readonly host: string; readonly port: number };
+  /** Debug views and the log level: keep it on loopback. */
+  readonly debug?: { readonly host: string; readonly port: number };
+  /**
+   * Authenticated xDS: TLS with a CA kept in a Secret of the install namespace (created unless it
+   * exists), and a client certificate per Gateway that its Envoys must present. Without it, xDS
+   * is plaintext and unauthenticated.
+   */
+  readonly xdsTls?: {
+    readonly caSecretName?: string;
+    /**
+     * How often the leader reconciles every Gateway again, so that client certificates due within
+     * 30 days are issued again even when nothing else changes (default 24 h).
+     */
+    readonly certificateCheckMs?: number;
+  };
   /** Leader election; without it this replica always leads (a single replica). */
   readonly leaderElection?: {
     readonly namespace: string;
@@ -61,7 +78,8 @@ const ROUTE_PARENT_KINDS: ReadonlySet<RouteParentKind> = new Set(
 );
 
 export class Controller {
-  readonly metrics: GantryMetrics = createGantryMetrics();
+  // With Node.js's and the process's own metrics (CPU, memory, event-loop lag, GC, heap).
+  readonly metrics: GantryMetrics = createGantryMetrics(new Registry({ defaultMetrics: true }));
   readonly cache = new SnapshotCache();
   readonly server: AdsServer;
   private readonly log = logger('controller');
@@ -74,10 +92,16 @@ export class Controller {
   private readonly reporter: DataPlaneReporter | undefined;
   private readonly reportStaleMs: number;
   private admin: AdminServer | undefined;
+  private readonly authority: XdsAuthority | undefined;
   private leading: boolean;
   private lastRun: PipelineRun | undefined;
   private readonly snapshotVersions = new Map<string, number>();
+  /** When the first change not yet translated arrived (for gantry_config_propagation_seconds). */
+  private firstChangeAt: number | undefined;
+  /** Per Gateway: the earliest change whose configuration its Envoys have not ACKed yet. */
+  private readonly unprogrammedSince = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  private certificateTimer: NodeJS.Timeout | undefined;
   private publishTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private rerun = false;
@@ -85,11 +109,21 @@ export class Controller {
   private detach: (() => void)[] = [];
   xdsPort = 0;
   adminPort = 0;
+  debugPort = 0;
 
   constructor(private readonly opts: ControllerOptions) {
     const controllerName = opts.controllerName ?? CONTROLLER_NAME;
     const kubeLog = logger('kube');
-    this.server = new AdsServer({ cache: this.cache, logger: logger('ads') });
+    if (opts.xdsTls) {
+      this.authority = new XdsAuthority({
+        kubeConfig: opts.kubeConfig,
+        namespace: opts.installNamespace ?? DEFAULT_INSTALL_NAMESPACE,
+        ...(opts.xdsTls.caSecretName ? { secretName: opts.xdsTls.caSecretName } : {}),
+        serverNames: [...new Set([opts.xdsAdvertise?.host, opts.xdsBind?.host].filter((h): h is string => h !== undefined && h !== '0.0.0.0' && h !== '::'))],
+        logger: logger('xds-auth'),
+      });
+    }
+    this.server = new AdsServer({ cache: this.cache, logger: logger('ads'), ...(this.authority ? { tls: { certificates: this.authority.provider } } : {}) });
     this.pipeline = new Pipeline({
       sink: this.cache,
       listenAddress: opts.envoyListenAddress ?? '0.0.0.0',
@@ -106,7 +140,10 @@ export class Controller {
       onWatchRestart: (kind) => this.metrics.watchRestarts.inc({ kind }),
       ...(opts.leaderElection ? { dataPlaneReports: { namespace: opts.leaderElection.namespace, electionLease: opts.leaderElection.name } } : {}),
     });
-    this.sources.store.onChange(() => this.schedule());
+    this.sources.store.onChange(() => {
+      this.firstChangeAt ??= Date.now();
+      this.schedule();
+    });
     this.statusWriter = new StatusWriter({
       kubeConfig: opts.kubeConfig,
       controllerName,
@@ -114,6 +151,7 @@ export class Controller {
       logger: logger('status'),
       known: (r) => this.sources.store.get<KubeObjectLike & CurrentObject>(r.kind, r.namespace, r.name),
     });
+    const authority = this.authority;
     if (deploy) {
       if (!opts.xdsAdvertise) throw new Error('the deployer needs the address Envoys reach the xDS server at (xdsAdvertise)');
       const deployer = new Deployer({
@@ -121,6 +159,7 @@ export class Controller {
         xds: opts.xdsAdvertise,
         ...(opts.envoyImage ? { defaults: { envoyImage: opts.envoyImage } } : {}),
         parameters: (key) => this.sources.store.get(KIND_TABLE.GatewayParameters.kind, key.namespace, key.name) as never,
+        ...(authority ? { xdsClientSecrets: new XdsClientSecrets(opts.kubeConfig, () => authority.ca) } : {}),
       });
       this.deployments = new Deployments({ deployer, logger: logger('deployer'), onResult: () => this.schedulePublish() });
     }
@@ -158,6 +197,8 @@ export class Controller {
 
   async start(): Promise<void> {
     const bind = this.opts.xdsBind ?? { host: '0.0.0.0', port: 18000 };
+    // The CA first: the ADS server serves nothing until it has its certificate.
+    await this.authority?.start();
     this.xdsPort = await this.server.start(bind.host, bind.port);
     this.detach.push(instrumentAdsServer(this.server, this.metrics));
     // An ACK or a NACK changes a Gateway's Programmed condition. A rollout brings a burst of
@@ -166,7 +207,7 @@ export class Controller {
       this.schedulePublish();
       this.reporter?.changed();
     }));
-    if (this.opts.admin) {
+    if (this.opts.admin || this.opts.debug) {
       this.admin = createAdminServer({
         metrics: this.metrics,
         readiness: () => this.readiness(),
@@ -179,12 +220,22 @@ export class Controller {
         logLevel: { get: getLogLevel, set: setLogLevel },
         log: logger('admin'),
       });
-      this.adminPort = await this.admin.start(this.opts.admin.host, this.opts.admin.port);
+      if (this.opts.admin) this.adminPort = await this.admin.start(this.opts.admin.host, this.opts.admin.port);
+      if (this.opts.debug) this.debugPort = await this.admin.startDebug(this.opts.debug.host, this.opts.debug.port);
+    }
+    if (this.authority && this.deployments) {
+      this.certificateTimer = setInterval(() => {
+        if (!this.leading || this.stopped) return;
+        this.log.info('re-checking every Gateway\'s xDS client certificate');
+        this.deployments?.reset();
+        this.schedule();
+      }, this.opts.xdsTls?.certificateCheckMs ?? 86_400_000);
+      this.certificateTimer.unref();
     }
     this.sources.start();
     this.reporter?.start();
     this.elector?.start();
-    this.log.info('controller started', { xdsPort: this.xdsPort, adminPort: this.adminPort, leaderElection: this.elector !== undefined });
+    this.log.info('controller started', { xdsPort: this.xdsPort, xdsTls: this.authority !== undefined, adminPort: this.adminPort, debugPort: this.debugPort, leaderElection: this.elector !== undefined });
   }
 
   /**
@@ -194,6 +245,7 @@ export class Controller {
   async stop(opts: { releaseLease?: boolean } = {}): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.certificateTimer);
     clearTimeout(this.publishTimer);
     this.timer = undefined;
     this.publishTimer = undefined;
@@ -210,6 +262,7 @@ export class Controller {
     await this.statusWriter.close();
     await this.admin?.stop();
     await this.server.stop();
+    this.authority?.stop();
   }
 
   /** Ready once every watch has synced and the first snapshot has been published. */
@@ -288,17 +341,21 @@ export class Controller {
 
   private translate(): void {
     const store = this.sources.store;
+    const changedAt = this.firstChangeAt ?? Date.now();
+    this.firstChangeAt = undefined;
     const run = this.pipeline.run(store.toSnapshot<Snapshot>());
     this.metrics.translations.inc();
     for (const key of run.changed) {
       const entry = this.cache.get(key);
       if (entry) {
+        if (!this.unprogrammedSince.has(key)) this.unprogrammedSince.set(key, changedAt);
         this.snapshotVersions.set(key, entry.version);
         recordSnapshotResources(this.metrics, key, entry.snapshot);
       }
     }
     for (const key of run.removed) {
       this.snapshotVersions.delete(key);
+      this.unprogrammedSince.delete(key);
       forgetGateway(this.metrics, key);
     }
     this.lastRun = run;
@@ -323,7 +380,13 @@ export class Controller {
       if (r.kind === 'Gateway') {
         const key = `${r.namespace}/${r.name}`;
         const current = store.get<Gateway & KubeObjectLike>('Gateway', r.namespace, r.name)?.status as GatewayStatus | undefined;
-        r = resolveProgrammed(r, this.dataPlaneOutcome(key, others), current);
+        const outcome = this.dataPlaneOutcome(key, others);
+        const since = this.unprogrammedSince.get(key);
+        if (outcome.state === 'acked' && since !== undefined) {
+          this.unprogrammedSince.delete(key);
+          this.metrics.configPropagation.observe(undefined, (Date.now() - since) / 1000);
+        }
+        r = resolveProgrammed(r, outcome, current);
       }
       if (ROUTE_PARENT_KINDS.has(r.kind as RouteParentKind)) reportedRoutes.add(reportKey(r));
       reports.push(r);

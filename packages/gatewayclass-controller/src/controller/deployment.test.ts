@@ -1,14 +1,19 @@
 // The controller with its deployer against a real kube-apiserver, and a real Envoy started from
 // what the deployer created: the four objects per Gateway (owned by it, parameters merged, drift
 // reverted, bad references reported), the Gateway's addresses from its Service, and Programmed
-// following what the Envoy ACKed or NACKed.
+// following what the Envoy ACKed or NACKed. xDS is authenticated (mTLS, as `gantry controller`
+// runs by default): the Envoy connects with the client certificate the deployer issued for its
+// Gateway, and a client that names another Gateway gets nothing.
 import { KIND_TABLE } from '@gantry/api';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:net';
 import { patchStatus } from '@gantry/kube';
+import { credentials, status as grpcStatus } from '@grpc/grpc-js';
+import { CONTROLLER_IDENTITY, TypeUrl, checkCertificate, gatewayIdentity } from '@gantry/xds';
+import { DeltaTestClient } from '@gantry/xds/server/testing/clients';
 import type { Controller } from './controller.js';
 import {
-  GATEWAY_PARAMETERS, CORE_KINDS, cond, createObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, getObject, hasCondition,
+  GATEWAY_PARAMETERS, CORE_KINDS, cond, createObject, deleteObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, getObject, hasCondition,
   mergePatchObject, read, startCluster, startEnvoyFromDeployment, waitFor, type LocalEnvoy, type ObjectWithStatus, type TestCluster,
 } from './testing/harness.js';
 
@@ -45,6 +50,9 @@ beforeAll(async () => {
   await createObject(kc, KIND_TABLE.GatewayClass, undefined, gatewayClass('gantry', { parametersRef: { ...PARAMS_REF, name: 'local', namespace: INFRA } }));
   controller = await cluster.controller({
     deploy: true,
+    installNamespace: INFRA,
+    // Every Gateway reconciled again every 2 s: a missing or due client certificate comes back.
+    xdsTls: { certificateCheckMs: 2000 },
     xdsBind: { host: '127.0.0.1', port: xdsPort },
     xdsAdvertise: { host: '127.0.0.1', port: xdsPort },
   });
@@ -119,6 +127,72 @@ describe('the deployer, driven by the controller', () => {
   });
 });
 
+describe('authenticated xDS', () => {
+  interface SecretView { metadata?: { ownerReferences?: { name: string }[] }; type?: string; data?: Record<string, string> }
+  const text = (s: SecretView, key: string): string => Buffer.from(s.data?.[key] ?? '', 'base64').toString('utf8');
+
+  it("keeps the CA in a Secret of the controller's namespace and gives each Gateway a client certificate naming it", async () => {
+    const kc = cluster.kc;
+    const ca = (await getObject(kc, CORE_KINDS.Secret, INFRA, 'gantry-xds-ca')) as SecretView;
+    expect(ca.type).toBe('Opaque');
+    await waitFor('the client certificate Secret', async () => (await getObject(kc, CORE_KINDS.Secret, NS, 'edge-gantry-xds').catch(() => undefined)) !== undefined);
+    const client = (await getObject(kc, CORE_KINDS.Secret, NS, 'edge-gantry-xds')) as SecretView;
+    expect(Object.keys(client.data ?? {}).sort()).toEqual(['ca.crt', 'tls.crt', 'tls.key']);
+    expect(client.metadata?.ownerReferences?.map((o) => o.name)).toEqual(['edge']);
+    // ca.crt is the CA certificate, never its key.
+    expect(text(client, 'ca.crt')).toBe(text(ca, 'tls.crt'));
+    expect(text(client, 'ca.crt')).not.toContain('PRIVATE KEY');
+    expect(checkCertificate(text(client, 'tls.crt'), text(ca, 'tls.crt'))).toMatchObject({ ok: true, uris: [gatewayIdentity('apps/edge')] });
+    // The Pod mounts it; the bootstrap uses it for the xDS cluster.
+    const deployment = (await getObject(kc, CORE_KINDS.Deployment, NS, 'edge-gantry')) as {
+      spec: { template: { metadata: { annotations: Record<string, string> }; spec: { volumes: { name: string; secret?: { secretName: string } }[] } } };
+    };
+    expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'xds-tls', secret: expect.objectContaining({ secretName: 'edge-gantry-xds' }) });
+    expect(deployment.spec.template.metadata.annotations['gateway.gantry.dev/xds-certificate']).toMatch(/^[0-9a-f]{16}$/);
+    const configMap = (await getObject(kc, CORE_KINDS.ConfigMap, NS, 'edge-gantry')) as { data: Record<string, string> };
+    expect(configMap.data['envoy.json']).toContain('/etc/gantry/xds/tls.crt');
+    expect(configMap.data['envoy.json']).toContain(CONTROLLER_IDENTITY);
+  });
+
+  it('issues a client certificate again when its Secret is gone, even with nothing else changing', async () => {
+    const kc = cluster.kc;
+    const revision = async () => ((await getObject(kc, CORE_KINDS.Deployment, NS, 'edge-gantry')) as {
+      spec: { template: { metadata: { annotations: Record<string, string> } } };
+    }).spec.template.metadata.annotations['gateway.gantry.dev/xds-certificate'];
+    const before = await revision();
+    await deleteObject(kc, CORE_KINDS.Secret, NS, 'edge-gantry-xds');
+    await waitFor('the Secret back', async () => (await getObject(kc, CORE_KINDS.Secret, NS, 'edge-gantry-xds').catch(() => undefined)) !== undefined, 15_000);
+    // A new certificate: the Pods roll onto it.
+    await waitFor('a new revision on the Pod template', async () => (await revision()) !== before, 15_000);
+  });
+
+  it("refuses a client holding another Gateway's certificate, and one without a certificate; counts both", async () => {
+    const kc = cluster.kc;
+    await createObject(kc, KIND_TABLE.Gateway, NS, gateway('other', [{ name: 'http', port: await freePort() }]));
+    await waitFor('the other Gateway\'s certificate', async () => (await getObject(kc, CORE_KINDS.Secret, NS, 'other-gantry-xds').catch(() => undefined)) !== undefined);
+    const stolen = (await getObject(kc, CORE_KINDS.Secret, NS, 'other-gantry-xds')) as SecretView;
+    const creds = (withCert: boolean) => credentials.createSsl(
+      Buffer.from(text(stolen, 'ca.crt')),
+      withCert ? Buffer.from(text(stolen, 'tls.key')) : null,
+      withCert ? Buffer.from(text(stolen, 'tls.crt')) : null,
+      { checkServerIdentity: () => undefined },
+    );
+    for (const [withCert, code] of [[true, grpcStatus.PERMISSION_DENIED], [false, grpcStatus.UNAUTHENTICATED]] as const) {
+      const rogue = new DeltaTestClient({ port: controller.xdsPort, gateway: 'apps/edge', nodeId: 'rogue', credentials: creds(withCert) });
+      rogue.subscribe(TypeUrl.Listener);
+      rogue.subscribe(TypeUrl.Secret);
+      const err = (await rogue.endedPromise) as Error & { code?: number };
+      expect(err.code).toBe(code);
+      expect(rogue.pendingResponses()).toEqual([]);
+      rogue.close();
+    }
+    expect(controller.server.envoys('apps/edge').map((e) => e.nodeId)).not.toContain('rogue');
+    const metrics = await (await fetch(`http://127.0.0.1:${controller.adminPort}/metrics`)).text();
+    expect(metrics).toMatch(/gantry_xds_streams_refused_total\{reason="wrong-gateway"\} 1/);
+    expect(metrics).toMatch(/gantry_xds_streams_refused_total\{reason="no-certificate"\} 1/);
+  });
+});
+
 describe('Programmed after the Envoy ACKed', () => {
   let blocker: Server | undefined;
 
@@ -143,6 +217,9 @@ describe('Programmed after the Envoy ACKed', () => {
     expect(controller.server.envoys('apps/edge').map((e) => e.nodeId)).toEqual(['edge-gantry-6f7d9c-abcde']);
     const res = await fetch(`http://127.0.0.1:${edgePort}/`);
     expect(res.headers.get('server')).toBe('envoy');
+    // The time from the change to Programmed was measured.
+    const metrics = await (await fetch(`http://127.0.0.1:${controller.adminPort}/metrics`)).text();
+    expect(Number(/^gantry_config_propagation_seconds_count (\d+)$/m.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
   });
 
   it('flips to False with the NACK message when Envoy rejects the config, and back to True when fixed', async () => {

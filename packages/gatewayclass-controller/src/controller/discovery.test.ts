@@ -49,8 +49,8 @@ async function eventuallyUpstream(name: string, ok: (u: Upstream | undefined) =>
   return last;
 }
 
-const metric = (name: string, labels = ''): number => {
-  const text = controller.metrics.registry.expose();
+const metric = async (name: string, labels = ''): Promise<number> => {
+  const text = await controller.metrics.registry.expose();
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
   return line ? Number(line.split(' ').pop()) : 0;
 };
@@ -98,14 +98,14 @@ describe('discovery', () => {
 
   it('after a restart nothing unchanged is written again; one Service change is one apply per Upstream', async () => {
     await controller.discoveryLoop?.idle();
-    const before = metric('gantry_discovery_applies_total', 'result="updated"');
+    const before = await metric('gantry_discovery_applies_total', 'result="updated"');
     await mergePatchObject(cluster.kc, CORE_KINDS.Service, SHOP, 'cart', { metadata: { labels: { tier: 'api' } } });
     await eventuallyUpstream('shop-cart-80', (u) => u?.spec?.discoveryMetadata?.labels?.tier === 'api', 'labels copied');
     await controller.settled();
     await controller.discoveryLoop?.idle();
     // Both ports' Upstreams carry the Service's labels: two applies for two Upstreams, nothing more.
-    expect(metric('gantry_discovery_applies_total', 'result="updated"') - before).toBe(2);
-    expect(metric('gantry_discovery_applies_total', 'result="created"')).toBe(0);
+    expect((await metric('gantry_discovery_applies_total', 'result="updated"')) - before).toBe(2);
+    expect(await metric('gantry_discovery_applies_total', 'result="created"')).toBe(0);
   });
 
   it('a removed port and a deleted Service take their Upstreams along', async () => {
@@ -119,9 +119,9 @@ describe('discovery', () => {
     const kc = cluster.kc;
     // A user's Upstream already named like the Service port's.
     await createObject(kc, KIND_TABLE.Upstream, INSTALL, { metadata: { name: 'shop-mine-80' }, spec: { static: { hosts: [{ addr: '10.0.0.1', port: 80 }] } } });
-    const clashes = metric('gantry_discovery_skipped_clashes_total');
+    const clashes = await metric('gantry_discovery_skipped_clashes_total');
     await createObject(kc, CORE_KINDS.Service, SHOP, service('mine', [{ port: 80 }]));
-    await waitFor('the clash is counted', () => metric('gantry_discovery_skipped_clashes_total') > clashes, 5_000);
+    await waitFor('the clash is counted', async () => (await metric('gantry_discovery_skipped_clashes_total')) > clashes, 5_000);
     expect((await upstream('shop-mine-80'))?.spec).toEqual({ static: { hosts: [{ addr: '10.0.0.1', port: 80 }] } });
     await deleteObject(kc, CORE_KINDS.Service, SHOP, 'mine');
     await controller.discoveryLoop?.idle();

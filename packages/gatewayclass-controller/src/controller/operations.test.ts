@@ -14,7 +14,7 @@ import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 import { EnvoyProcess } from '../envoy/process.js';
 import type { Controller } from './controller.js';
 import {
-  CORE_KINDS, createObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, hasCondition, httpRoute, mergePatchObject, ourParent,
+  CORE_KINDS, createObject, eventually, eventuallyCondition, freePort, gateway, gatewayClass, getObject, hasCondition, httpRoute, mergePatchObject, ourParent,
   selfSignedCertificate, service, startCluster, tlsSecret, waitFor, type TestCluster,
 } from './testing/harness.js';
 
@@ -25,7 +25,7 @@ let proxy: TcpProxy;
 let controller: Controller;
 let envoy: EnvoyProcess | undefined;
 
-const admin = (path: string): Promise<Response> => fetch(`http://127.0.0.1:${controller.adminPort}${path}`);
+const admin = (path: string): Promise<Response> => fetch(`http://127.0.0.1:${path.startsWith('/debug') ? controller.debugPort : controller.adminPort}${path}`);
 
 /** The value of one sample of the Prometheus text, 0 when absent. */
 function sample(text: string, name: string, labels: Record<string, string>): number {
@@ -175,10 +175,12 @@ describe('status batching', () => {
 
 describe('the gantry controller command', () => {
   it('runs from the CLI with a kubeconfig, becomes ready, and exits 0 on SIGTERM', async () => {
-    const [xds, adminPort] = [await freePort(), await freePort()];
+    const [xds, adminPort, debugPort] = [await freePort(), await freePort(), await freePort()];
     const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
     const child = spawn(process.execPath, [main, 'controller', '--kubeconfig', cluster.cp.kubeconfigPath,
-      '--xds-address', `127.0.0.1:${xds}`, '--admin-address', `127.0.0.1:${adminPort}`, '--no-deploy',
+      '--xds-address', `127.0.0.1:${xds}`, '--admin-address', `127.0.0.1:${adminPort}`, '--debug-address', `127.0.0.1:${debugPort}`, '--no-deploy',
+      // Authenticated xDS is the default: the CA Secret goes to the controller's namespace.
+      '--namespace', 'default',
       '--leader-elect', '--leader-election-namespace', 'default', '--identity', 'cli', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -188,6 +190,12 @@ describe('the gantry controller command', () => {
       await waitFor('the CLI controller is ready', async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => undefined))?.status === 200, 20_000);
       const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
       expect(metrics).toContain('gantry_translations_total');
+      // prom-client's Node.js and process metrics.
+      expect(metrics).toContain('# TYPE process_resident_memory_bytes gauge');
+      expect(metrics).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');
+      expect((await fetch(`http://127.0.0.1:${adminPort}/debug/gateways`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${debugPort}/debug/gateways`)).status).toBe(200);
+      expect((await getObject(cluster.kc, CORE_KINDS.Secret, 'default', 'gantry-xds-ca'))['type']).toBe('Opaque');
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${output}`);
     } finally {

@@ -79,7 +79,7 @@ describe('an API server restart while the controller runs', () => {
     const restarts = metrics.split('\n').filter((l) => l.startsWith('gantry_watch_restarts_total{')).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
     expect(restarts).toBeGreaterThan(0);
     // The IR has exactly the surviving routes.
-    const routes = await (await fetch(`http://127.0.0.1:${controller.adminPort}/debug/gateways/apps/web/ir`)).text();
+    const routes = await (await fetch(`http://127.0.0.1:${controller.debugPort}/debug/gateways/apps/web/ir`)).text();
     expect(routes).not.toContain('doomed');
     for (const name of ['before', 'after', 'steady']) expect(routes).toContain(name);
   }, 120_000);

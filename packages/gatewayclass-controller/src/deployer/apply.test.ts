@@ -123,7 +123,7 @@ describe('Deployer against a real API server', () => {
     expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 101, sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }], seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod?.containers[0]).toMatchObject({
       command: ['envoy'],
-      ports: [{ name: 'http-80', containerPort: 80 }, { name: 'http-8080', containerPort: 8080 }, { name: 'readiness', containerPort: 19001 }],
+      ports: [{ name: 'http-80', containerPort: 80 }, { name: 'http-8080', containerPort: 8080 }, { name: 'readiness', containerPort: 19001 }, { name: 'metrics', containerPort: 19002 }],
       readinessProbe: { httpGet: { path: '/ready', port: 19001 } },
       securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
     });

@@ -12,11 +12,14 @@ import { serviceAddresses, type ServiceAddresses } from './addresses.js';
 import { GATEWAY_NAME_LABEL, MANAGED_BY, MANAGED_BY_LABEL, gatewayNameLabelValue } from './naming.js';
 import { referencedParameters, resolveParameters, type ParametersKey } from './parameters.js';
 import { renderGatewayResources, type DeployerDefaults, type RenderProblem, type XdsServerAddress } from './render.js';
+import { xdsClientSecretName, type XdsClientSecrets } from '../xds-auth/client-secret.js';
 
 export const FIELD_MANAGER = 'gantry';
 
 /** The kinds the deployer creates, in apply order (the Deployment needs its account and bootstrap). */
 const OWNED_KINDS: readonly { apiVersion: string; kind: string }[] = [
+  // The xDS client certificate (authenticated xDS): created, never applied; see xds-auth/.
+  { apiVersion: 'v1', kind: 'Secret' },
   { apiVersion: 'v1', kind: 'ServiceAccount' },
   { apiVersion: 'v1', kind: 'ConfigMap' },
   { apiVersion: 'apps/v1', kind: 'Deployment' },
@@ -36,6 +39,8 @@ export interface DeployerOptions {
    * a GET per reference.
    */
   readonly parameters?: ParametersSource;
+  /** Authenticated xDS: each Gateway's Envoys get a client certificate Secret from here. */
+  readonly xdsClientSecrets?: XdsClientSecrets;
 }
 
 export type ReconcileResult =
@@ -76,22 +81,37 @@ export class Deployer {
     const resolved = resolveParameters(gatewayClass, gateway, (key) => fetched.get(paramsKey(key)));
     if (resolved.problems.length > 0) return { kind: 'rejected', problems: resolved.problems };
 
-    const rendered = renderGatewayResources({
+    const input = {
       gateway,
       gatewayClass,
       ...(resolved.classParams ? { classParams: resolved.classParams } : {}),
       ...(resolved.gatewayParams ? { gatewayParams: resolved.gatewayParams } : {}),
       xds: this.opts.xds,
       ...(this.opts.defaults ? { defaults: this.opts.defaults } : {}),
-    });
+    };
+    let rendered = renderGatewayResources(input);
     if (!rendered.ok) return { kind: 'rejected', problems: rendered.problems };
+    if (this.opts.xdsClientSecrets) {
+      // Before the Deployment: its Pods mount this Secret.
+      const infra = rendered.infrastructure;
+      const xdsClientSecret = await this.opts.xdsClientSecrets.ensure({
+        gatewayKey: `${infra.namespace}/${gateway.metadata.name}`,
+        namespace: infra.namespace,
+        infrastructureName: infra.name,
+        labels: infra.serviceAccount.metadata?.labels ?? {},
+        ...(infra.serviceAccount.metadata?.annotations ? { annotations: infra.serviceAccount.metadata.annotations } : {}),
+        owner: infra.serviceAccount.metadata?.ownerReferences?.[0] ?? { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: gateway.metadata.name, uid: gateway.metadata.uid ?? '' },
+      });
+      rendered = renderGatewayResources({ ...input, xdsClientSecret });
+      if (!rendered.ok) return { kind: 'rejected', problems: rendered.problems };
+    }
 
     let service: V1Service | undefined;
     for (const object of rendered.objects) {
       const applied = await this.apply(object);
       if (applied.kind === 'Service') service = applied as V1Service;
     }
-    const pruned = await this.deleteOwned(gateway, rendered.infrastructure.name);
+    const pruned = await this.deleteOwned(gateway, new Set([rendered.infrastructure.name, ...(this.opts.xdsClientSecrets ? [xdsClientSecretName(rendered.infrastructure.name)] : [])]));
     const { addresses, pending } = service ? serviceAddresses(service) : { addresses: [], pending: true };
     return { kind: 'deployed', name: rendered.infrastructure.name, addresses, addressesPending: pending, pruned };
   }
@@ -124,7 +144,7 @@ export class Deployer {
    * Deletes objects this Gateway controls (by owner uid) among those labelled for it, except
    * the ones named `keep`. Returns `Kind/name` of each deleted object.
    */
-  private async deleteOwned(gateway: Gateway, keep: string | undefined): Promise<string[]> {
+  private async deleteOwned(gateway: Gateway, keep: ReadonlySet<string> | undefined): Promise<string[]> {
     const uid = gateway.metadata.uid;
     const namespace = gateway.metadata.namespace ?? 'default';
     if (!uid) return [];
@@ -135,7 +155,7 @@ export class Deployer {
       const list = await this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, selector);
       for (const item of list.items) {
         const name = item.metadata?.name;
-        if (!name || name === keep) continue;
+        if (!name || keep?.has(name)) continue;
         const controlled = (item.metadata?.ownerReferences ?? []).some((o) => o.uid === uid && o.controller === true);
         if (!controlled) continue;
         try {

@@ -8,12 +8,16 @@
 // initial fetch timeout), so "ready" also means "has been configured once". Every other path gets
 // a 404: nothing is proxied from this port.
 import type { Json, JsonObject } from '@gantry/kube';
-import { adsBootstrap } from '@gantry/xds';
+import { adsBootstrap, type XdsClientTls } from '@gantry/xds';
 
 export type BootstrapJson = JsonObject;
 
 export const READINESS_LISTENER_NAME = 'gantry-readiness';
 export const READINESS_PATH = '/ready';
+/** Envoy's own stats for Prometheus: only this admin path is reachable, through its own listener. */
+export const METRICS_LISTENER_NAME = 'gantry-metrics';
+export const METRICS_PATH = '/stats/prometheus';
+export const ADMIN_CLUSTER_NAME = 'gantry-admin';
 
 export interface GatewayBootstrapOptions {
   /** `namespace/name` of the Gateway (node metadata, how the ADS server picks the snapshot). */
@@ -26,6 +30,10 @@ export interface GatewayBootstrapOptions {
   readonly adminPort: number;
   readonly readinessAddress: string;
   readonly readinessPort: number;
+  /** Where the metrics listener binds (`readinessAddress` too); none without it. */
+  readonly metricsPort?: number;
+  /** mTLS to the xDS server (paths inside the Pod). */
+  readonly xdsTls?: XdsClientTls;
 }
 
 export function gatewayBootstrap(o: GatewayBootstrapOptions): BootstrapJson {
@@ -36,11 +44,20 @@ export function gatewayBootstrap(o: GatewayBootstrapOptions): BootstrapJson {
     xdsPort: o.xdsPort,
     adminPort: o.adminPort,
     ...(o.sotw !== undefined ? { sotw: o.sotw } : {}),
+    ...(o.xdsTls ? { xdsTls: o.xdsTls } : {}),
   });
   const bootstrap = JSON.parse(JSON.stringify(ads)) as BootstrapJson;
   const staticResources = (bootstrap['staticResources'] ?? {}) as { [key: string]: Json };
   const listeners = Array.isArray(staticResources['listeners']) ? staticResources['listeners'] : [];
-  staticResources['listeners'] = [...listeners, readinessListener(o.readinessAddress, o.readinessPort)];
+  staticResources['listeners'] = [
+    ...listeners,
+    readinessListener(o.readinessAddress, o.readinessPort),
+    ...(o.metricsPort !== undefined ? [metricsListener(o.readinessAddress, o.metricsPort)] : []),
+  ];
+  if (o.metricsPort !== undefined) {
+    const clusters = Array.isArray(staticResources['clusters']) ? staticResources['clusters'] : [];
+    staticResources['clusters'] = [...clusters, adminCluster(o.adminPort)];
+  }
   bootstrap['staticResources'] = staticResources;
   return bootstrap;
 }
@@ -77,5 +94,58 @@ function readinessListener(address: string, port: number): Json {
         ],
       },
     ],
+  };
+}
+
+/**
+ * GET /stats/prometheus on the metrics port, proxied to the admin API on loopback; every other
+ * path is a 404, so the admin API itself (which can reconfigure or stop Envoy) stays unreachable.
+ */
+function metricsListener(address: string, port: number): Json {
+  return {
+    name: METRICS_LISTENER_NAME,
+    address: { socketAddress: { address, portValue: port } },
+    filterChains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typedConfig: {
+              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+              statPrefix: 'gantry_metrics',
+              routeConfig: {
+                name: METRICS_LISTENER_NAME,
+                virtualHosts: [
+                  {
+                    name: METRICS_LISTENER_NAME,
+                    domains: ['*'],
+                    routes: [
+                      {
+                        match: { path: METRICS_PATH, headers: [{ name: ':method', stringMatch: { exact: 'GET' } }] },
+                        route: { cluster: ADMIN_CLUSTER_NAME },
+                      },
+                      { match: { prefix: '/' }, directResponse: { status: 404 } },
+                    ],
+                  },
+                ],
+              },
+              httpFilters: [{ name: 'envoy.filters.http.router', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function adminCluster(adminPort: number): Json {
+  return {
+    name: ADMIN_CLUSTER_NAME,
+    type: 'STATIC',
+    connectTimeout: '1s',
+    loadAssignment: {
+      clusterName: ADMIN_CLUSTER_NAME,
+      endpoints: [{ lbEndpoints: [{ endpoint: { address: { socketAddress: { address: '127.0.0.1', portValue: adminPort } } } }] }],
+    },
   };
 }

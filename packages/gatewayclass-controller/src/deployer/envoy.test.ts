@@ -91,12 +91,13 @@ describe('an Envoy started like the Deployment starts it', () => {
   let output = '';
   let adminPort = 0;
   let readinessPort = 0;
+  let metricsPort = 0;
   let listenerPort = 0;
   const podName = 'web-gantry-5d8f7c9b6-x2x4q';
 
   beforeAll(async () => {
     const xdsPort = await server.start('127.0.0.1', 0);
-    [adminPort, readinessPort, listenerPort] = [await freePort(), await freePort(), await freePort()];
+    [adminPort, readinessPort, metricsPort, listenerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const ir: GatewayIR = {
       key: 'apps/web',
       namespace: 'apps',
@@ -123,7 +124,7 @@ describe('an Envoy started like the Deployment starts it', () => {
       secrets: [],
     };
     cache.set('apps/web', new XdsTranslator().translate(ir, { listenAddress: '127.0.0.1' }));
-    const infra = render([listenerPort], { host: '127.0.0.1', port: xdsPort }, { readinessAddress: '127.0.0.1', adminPort, readinessPort });
+    const infra = render([listenerPort], { host: '127.0.0.1', port: xdsPort }, { readinessAddress: '127.0.0.1', adminPort, readinessPort, metricsPort });
     const file = join(dir, 'running.json');
     writeFileSync(file, infra.configMap.data?.[BOOTSTRAP_KEY] ?? '');
     proc = spawn(envoy, containerArgs(infra, podName, file), { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -148,6 +149,21 @@ describe('an Envoy started like the Deployment starts it', () => {
     expect(server.envoys('apps/web').map((e) => e.nodeId)).toEqual([podName]);
     expect((await pollUntil('listener', () => http(listenerPort, '/x'), (r) => r.status === 200, 20_000)).body).toBe('from xds');
     expect((await http(readinessPort, '/stats')).status).toBe(404);
+  }, 30_000);
+
+  it("serves Envoy's Prometheus stats on the metrics port, and nothing else of the admin API", async () => {
+    const stats = await http(metricsPort, '/stats/prometheus');
+    expect(stats.status).toBe(200);
+    expect(stats.body).toMatch(/^# TYPE envoy_/m);
+    for (const path of ['/stats', '/config_dump', '/clusters', '/stats/prometheus/x', '/']) expect((await http(metricsPort, path)).status).toBe(404);
+    expect((await http(metricsPort, '/quitquitquit', 'POST')).status).toBe(404);
+    expect((await http(metricsPort, '/stats/prometheus', 'POST')).status).toBe(404);
+    // Scrape annotations and the container port point at it.
+    const infra = render([listenerPort], { host: '127.0.0.1', port: 1 }, { readinessAddress: '127.0.0.1', adminPort, readinessPort, metricsPort });
+    expect(infra.deployment.spec?.template.metadata?.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true', 'prometheus.io/port': String(metricsPort), 'prometheus.io/path': '/stats/prometheus',
+    });
+    expect(infra.deployment.spec?.template.spec?.containers[0]?.ports).toContainEqual({ name: 'metrics', containerPort: metricsPort, protocol: 'TCP' });
   }, 30_000);
 
   it('reports not ready once Envoy fails health checks (e.g. draining)', async () => {

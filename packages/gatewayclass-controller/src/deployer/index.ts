@@ -34,12 +34,14 @@ export {
   type ParametersProblem,
   type ResolvedParameters,
 } from './parameters.js';
-export { gatewayBootstrap, READINESS_LISTENER_NAME, READINESS_PATH, type GatewayBootstrapOptions } from './bootstrap.js';
+export { gatewayBootstrap, METRICS_LISTENER_NAME, METRICS_PATH, READINESS_LISTENER_NAME, READINESS_PATH, type GatewayBootstrapOptions } from './bootstrap.js';
 export {
   BOOTSTRAP_KEY,
   DEFAULT_DEPLOYER_DEFAULTS,
   DEFAULT_ENVOY_IMAGE,
   ENVOY_CONTAINER,
+  XDS_CERTIFICATE_ANNOTATION,
+  XDS_TLS_DIR,
   listenerPorts,
   renderGatewayResources,
   reservedPorts,

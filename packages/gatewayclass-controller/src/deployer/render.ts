@@ -9,9 +9,10 @@
 import { createHash } from 'node:crypto';
 import type { V1ConfigMap, V1ContainerPort, V1Deployment, V1OwnerReference, V1Service, V1ServiceAccount, V1ServicePort } from '@kubernetes/client-node';
 import type { EnvoyLogLevel, Gateway, GatewayClass, GatewayParameters, Listener, Quantity, ServiceType } from '@gantry/api';
-import { gatewayBootstrap, READINESS_PATH } from './bootstrap.js';
+import { gatewayBootstrap, METRICS_PATH, READINESS_PATH } from './bootstrap.js';
 import { BOOTSTRAP_HASH_ANNOTATION, fixedLabels, infrastructureName, selectorLabels } from './naming.js';
 import { mergeParameters, validateGatewayParameters, type ParametersProblem } from './parameters.js';
+import { XDS_CLIENT_CA_KEY, XDS_CLIENT_CERT_KEY, XDS_CLIENT_KEY_KEY, type XdsClientSecretRef } from '../xds-auth/client-secret.js';
 
 /** The Envoy release Gantry is tested with (hack/install-envoy.sh pins the same version). */
 export const DEFAULT_ENVOY_IMAGE = 'envoyproxy/envoy:v1.39.3';
@@ -20,9 +21,15 @@ export const ENVOY_UID = 101;
 export const BOOTSTRAP_KEY = 'envoy.json';
 export const BOOTSTRAP_DIR = '/etc/envoy';
 export const ENVOY_CONTAINER = 'envoy';
+/** Where the Gateway's xDS client certificate Secret is mounted. */
+export const XDS_TLS_DIR = '/etc/gantry/xds';
+/** Changes when the client certificate is issued again: the Pods restart onto it. */
+export const XDS_CERTIFICATE_ANNOTATION = 'gateway.gantry.dev/xds-certificate';
 /** Preferred ports of the admin API (loopback) and the readiness listener; see reservedPorts. */
 export const PREFERRED_ADMIN_PORT = 19000;
 export const PREFERRED_READINESS_PORT = 19001;
+/** Preferred port of the metrics listener (Envoy's /stats/prometheus only). */
+export const PREFERRED_METRICS_PORT = 19002;
 
 export interface DeployerDefaults {
   readonly envoyImage: string;
@@ -34,6 +41,8 @@ export interface DeployerDefaults {
   /** Preferred admin (loopback) and readiness ports; see reservedPorts. */
   readonly adminPort: number;
   readonly readinessPort: number;
+  /** Preferred port of the metrics listener (Envoy's Prometheus stats); see reservedPorts. */
+  readonly metricsPort: number;
 }
 
 export const DEFAULT_DEPLOYER_DEFAULTS: DeployerDefaults = {
@@ -44,6 +53,7 @@ export const DEFAULT_DEPLOYER_DEFAULTS: DeployerDefaults = {
   readinessAddress: '0.0.0.0',
   adminPort: PREFERRED_ADMIN_PORT,
   readinessPort: PREFERRED_READINESS_PORT,
+  metricsPort: PREFERRED_METRICS_PORT,
 };
 
 export interface XdsServerAddress {
@@ -60,6 +70,11 @@ export interface RenderInput {
   readonly gatewayParams?: GatewayParameters;
   readonly xds: XdsServerAddress;
   readonly defaults?: Partial<DeployerDefaults>;
+  /**
+   * The Gateway's xDS client certificate Secret (authenticated xDS): mounted into the Pod, and the
+   * bootstrap speaks mTLS to the xDS server with it. Without it, plaintext xDS.
+   */
+  readonly xdsClientSecret?: XdsClientSecretRef;
 }
 
 /** A problem that keeps the Gateway from being deployed. */
@@ -116,7 +131,7 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
   };
 
   const ports = listenerPorts(listeners);
-  const { adminPort, readinessPort } = reservedPorts(ports.map((p) => p.port), defaults.adminPort, defaults.readinessPort);
+  const { adminPort, readinessPort, metricsPort } = reservedPorts(ports.map((p) => p.port), defaults.adminPort, defaults.readinessPort, defaults.metricsPort);
   const bootstrap = gatewayBootstrap({
     gatewayKey: `${namespace}/${gateway.metadata.name}`,
     nodeId: name,
@@ -126,7 +141,12 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
     adminPort,
     readinessAddress: defaults.readinessAddress,
     readinessPort,
+    metricsPort,
+    ...(input.xdsClientSecret
+      ? { xdsTls: { caFile: `${XDS_TLS_DIR}/${XDS_CLIENT_CA_KEY}`, certFile: `${XDS_TLS_DIR}/${XDS_CLIENT_CERT_KEY}`, keyFile: `${XDS_TLS_DIR}/${XDS_CLIENT_KEY_KEY}` } }
+      : {}),
   });
+  const xdsSecret = input.xdsClientSecret;
   const bootstrapText = `${JSON.stringify(bootstrap, null, 2)}\n`;
 
   const serviceAccount: V1ServiceAccount = {
@@ -157,7 +177,15 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
       template: {
         metadata: {
           labels: podMetadata?.labels ?? {},
-          annotations: { ...podMetadata?.annotations, [BOOTSTRAP_HASH_ANNOTATION]: createHash('sha256').update(bootstrapText).digest('hex').slice(0, 16) },
+          annotations: {
+            // Prometheus' conventional scrape annotations (the parameters' annotations may override them).
+            'prometheus.io/scrape': 'true',
+            'prometheus.io/port': String(metricsPort),
+            'prometheus.io/path': METRICS_PATH,
+            ...podMetadata?.annotations,
+            [BOOTSTRAP_HASH_ANNOTATION]: createHash('sha256').update(bootstrapText).digest('hex').slice(0, 16),
+            ...(xdsSecret ? { [XDS_CERTIFICATE_ANNOTATION]: xdsSecret.revision } : {}),
+          },
         },
         spec: {
           serviceAccountName: name,
@@ -189,6 +217,7 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
               ports: [
                 ...ports.map((p): V1ContainerPort => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
                 { name: 'readiness', containerPort: readinessPort, protocol: 'TCP' },
+                { name: 'metrics', containerPort: metricsPort, protocol: 'TCP' },
               ],
               readinessProbe: {
                 httpGet: { path: READINESS_PATH, port: readinessPort, scheme: 'HTTP' },
@@ -207,12 +236,14 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
               volumeMounts: [
                 { name: 'bootstrap', mountPath: BOOTSTRAP_DIR, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
+                ...(xdsSecret ? [{ name: 'xds-tls', mountPath: XDS_TLS_DIR, readOnly: true }] : []),
               ],
             },
           ],
           volumes: [
             { name: 'bootstrap', configMap: { name, items: [{ key: BOOTSTRAP_KEY, path: BOOTSTRAP_KEY }] } },
             { name: 'tmp', emptyDir: {} },
+            ...(xdsSecret ? [{ name: 'xds-tls', secret: { secretName: xdsSecret.secretName } }] : []),
           ],
         },
       },
@@ -291,14 +322,15 @@ function portPrefix(protocol: string): string {
 }
 
 /**
- * The admin API (loopback) and readiness listener ports: 19000 and 19001 unless a Gateway
- * listener already uses one of them, then the next free ports above.
+ * The admin API (loopback), readiness and metrics listener ports: 19000, 19001 and 19002 unless a
+ * Gateway listener already uses one of them, then the next free ports above.
  */
 export function reservedPorts(
   listenerPorts: readonly number[],
   preferredAdmin = PREFERRED_ADMIN_PORT,
   preferredReadiness = PREFERRED_READINESS_PORT,
-): { adminPort: number; readinessPort: number } {
+  preferredMetrics = PREFERRED_METRICS_PORT,
+): { adminPort: number; readinessPort: number; metricsPort: number } {
   const taken = new Set(listenerPorts);
   const next = (from: number): number => {
     let p = from;
@@ -308,7 +340,8 @@ export function reservedPorts(
   };
   const adminPort = next(preferredAdmin);
   const readinessPort = next(preferredReadiness);
-  return { adminPort, readinessPort };
+  const metricsPort = next(preferredMetrics);
+  return { adminPort, readinessPort, metricsPort };
 }
 
 function quantities(r: { requests?: Record<string, Quantity>; limits?: Record<string, Quantity> } | undefined): { requests?: Record<string, string>; limits?: Record<string, string> } | undefined {

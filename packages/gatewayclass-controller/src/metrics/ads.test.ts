@@ -3,12 +3,17 @@ import { AdsServer, SnapshotCache, TypeUrl, type GatewayCounters, type XdsSnapsh
 import { forgetGateway, instrumentAdsServer, recordSnapshotResources, typeLabel } from './ads.js';
 import { createGantryMetrics } from './gantry.js';
 
+/** The sample lines of one metric in the exposition. */
+async function samples(metrics: ReturnType<typeof createGantryMetrics>, name: string): Promise<string[]> {
+  return (await (await metrics.registry.expose())).split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+}
+
 function counters(connected: number): GatewayCounters {
   return { connected, pushes: 0, resourcesPushed: 0, bytesPushed: 0, acks: 0, nacks: 0 };
 }
 
 describe('instrumentAdsServer', () => {
-  it('counts pushes, ACKs and NACKs per Gateway and type from the server events', () => {
+  it('counts pushes, ACKs and NACKs per Gateway and type from the server events', async () => {
     const server = new AdsServer({ cache: new SnapshotCache() });
     const metrics = createGantryMetrics();
     const detach = instrumentAdsServer(server, metrics);
@@ -17,28 +22,28 @@ describe('instrumentAdsServer', () => {
     server.emit('push', 'ns/gw', 'node-1', TypeUrl.Listener, 1, 0, 80);
     server.emit('ack', 'ns/gw', TypeUrl.Cluster, 'v1', 'node-1');
     server.emit('nack', 'ns/gw', TypeUrl.Listener, 'v1', 'node-1', 'bad listener');
-    expect(metrics.xdsPushes.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(2);
-    expect(metrics.xdsPushes.get({ gateway: 'ns/gw', type: 'Listener' })).toBe(1);
-    expect(metrics.xdsAcks.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(1);
-    expect(metrics.xdsNacks.get({ gateway: 'ns/gw', type: 'Listener' })).toBe(1);
-    const text = metrics.registry.expose();
+    expect(await metrics.xdsPushes.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(2);
+    expect(await metrics.xdsPushes.get({ gateway: 'ns/gw', type: 'Listener' })).toBe(1);
+    expect(await metrics.xdsAcks.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(1);
+    expect(await metrics.xdsNacks.get({ gateway: 'ns/gw', type: 'Listener' })).toBe(1);
+    const text = (await metrics.registry.expose());
     expect(text).toContain('gantry_xds_pushes_total{gateway="ns/gw",type="Cluster"} 2\n');
     expect(text).toContain('gantry_xds_nacks_total{gateway="ns/gw",type="Listener"} 1\n');
 
     detach();
     server.emit('push', 'ns/gw', 'node-1', TypeUrl.Cluster, 1, 0, 40);
-    expect(metrics.xdsPushes.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(2);
+    expect(await metrics.xdsPushes.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(2);
   });
 
-  it('reads connected Envoys from the server counters at scrape time', () => {
+  it('reads connected Envoys from the server counters at scrape time', async () => {
     const metrics = createGantryMetrics();
     const state = new Map<string, GatewayCounters>([['a/one', counters(2)]]);
     const source = { on: () => source, off: () => source, gatewayCounters: () => state };
     const detach = instrumentAdsServer(source, metrics);
-    expect(metrics.registry.expose()).toContain('gantry_xds_connected_envoys{gateway="a/one"} 2\n');
+    expect((await metrics.registry.expose())).toContain('gantry_xds_connected_envoys{gateway="a/one"} 2\n');
     state.set('a/one', counters(0));
     state.set('b/two', counters(1));
-    const text = metrics.registry.expose();
+    const text = (await metrics.registry.expose());
     expect(text).toContain('gantry_xds_connected_envoys{gateway="a/one"} 0\n');
     expect(text).toContain('gantry_xds_connected_envoys{gateway="b/two"} 1\n');
     detach();
@@ -57,35 +62,37 @@ describe('snapshot resource gauges', () => {
     };
   };
 
-  it('sets one series per type, replaces them, and drops them with the Gateway', () => {
+  it('sets one series per type, replaces them, and drops them with the Gateway', async () => {
     const metrics = createGantryMetrics();
     recordSnapshotResources(metrics, 'ns/gw', snapshot(3));
-    expect(metrics.snapshotResources.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(3);
-    expect(metrics.snapshotResources.get({ gateway: 'ns/gw', type: 'Secret' })).toBe(0);
+    expect(await metrics.snapshotResources.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(3);
+    expect(await metrics.snapshotResources.get({ gateway: 'ns/gw', type: 'Secret' })).toBe(0);
     recordSnapshotResources(metrics, 'ns/gw', snapshot(5));
-    expect(metrics.snapshotResources.get({ gateway: 'ns/gw', type: 'ClusterLoadAssignment' })).toBe(5);
+    expect(await metrics.snapshotResources.get({ gateway: 'ns/gw', type: 'ClusterLoadAssignment' })).toBe(5);
     recordSnapshotResources(metrics, 'ns/gw', undefined);
-    expect(metrics.snapshotResources.samples()).toEqual([]);
+    expect(await samples(metrics, 'gantry_xds_snapshot_resources')).toEqual([]);
   });
 
-  it('forgetGateway drops every per-Gateway series of that Gateway only', () => {
+  it('forgetGateway drops every per-Gateway series of that Gateway only', async () => {
     const metrics = createGantryMetrics();
     metrics.xdsPushes.inc({ gateway: 'ns/a', type: 'Cluster' });
     metrics.xdsPushes.inc({ gateway: 'ns/b', type: 'Cluster' });
     metrics.xdsNacks.inc({ gateway: 'ns/a', type: 'Cluster' });
     recordSnapshotResources(metrics, 'ns/a', snapshot(1));
     forgetGateway(metrics, 'ns/a');
-    expect(metrics.xdsPushes.samples()).toEqual(['gantry_xds_pushes_total{gateway="ns/b",type="Cluster"} 1']);
-    expect(metrics.xdsNacks.samples()).toEqual([]);
-    expect(metrics.snapshotResources.samples()).toEqual([]);
+    expect(await samples(metrics, 'gantry_xds_pushes_total')).toEqual(['gantry_xds_pushes_total{gateway="ns/b",type="Cluster"} 1']);
+    expect(await samples(metrics, 'gantry_xds_nacks_total')).toEqual([]);
+    expect(await samples(metrics, 'gantry_xds_snapshot_resources')).toEqual([]);
   });
 });
 
 describe('gantry metrics', () => {
-  it('defines every metric with the gantry_ prefix', () => {
-    const text = createGantryMetrics().registry.expose();
-    const names = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
+  it('defines every metric with the gantry_ prefix', async () => {
+    const text = (await createGantryMetrics().registry.expose());
+    const names = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
     expect(names).toEqual([
+      'gantry_build_info gauge',
+      'gantry_config_propagation_seconds histogram',
       'gantry_discovery_applies_total counter',
       'gantry_discovery_deletes_total counter',
       'gantry_discovery_skipped_clashes_total counter',
@@ -100,6 +107,7 @@ describe('gantry metrics', () => {
       'gantry_xds_nacks_total counter',
       'gantry_xds_pushes_total counter',
       'gantry_xds_snapshot_resources gauge',
+      'gantry_xds_streams_refused_total counter',
     ]);
     expect(typeLabel(TypeUrl.Secret)).toBe('Secret');
   });

@@ -26,17 +26,22 @@ export function instrumentAdsServer(server: AdsEventSource, metrics: GantryMetri
   const onNack = (gateway: string, typeUrl: TypeUrl): void => {
     metrics.xdsNacks.inc({ gateway, type: typeLabel(typeUrl) });
   };
+  const onRefused = (_gateway: string | undefined, reason: string): void => {
+    metrics.xdsRefusedStreams.inc({ reason });
+  };
   const collect = (): void => {
     for (const [gateway, c] of server.gatewayCounters()) metrics.connectedEnvoys.set({ gateway }, c.connected);
   };
   server.on('push', onPush);
   server.on('ack', onAck);
   server.on('nack', onNack);
+  server.on('refused', onRefused);
   const stopCollecting = metrics.registry.onCollect(collect);
   return () => {
     server.off('push', onPush);
     server.off('ack', onAck);
     server.off('nack', onNack);
+    server.off('refused', onRefused);
     stopCollecting();
   };
 }

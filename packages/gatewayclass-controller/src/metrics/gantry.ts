@@ -1,20 +1,33 @@
 // The metrics Gantry exposes, defined once. Every component gets this object and records into it;
 // the admin server prints its registry.
 import { Counter, Gauge, Histogram, Registry } from './registry.js';
+import { GANTRY_VERSION } from '../version.js';
 
 export type TranslationStage = 'gateway' | 'xds';
 export type StatusWriteOutcome = 'written' | 'unchanged' | 'conflict' | 'notfound' | 'error';
 
 export interface GantryMetrics {
   readonly registry: Registry;
+  /** Always 1; its labels say which build runs (version, Node.js version). */
+  readonly buildInfo: Gauge<'version' | 'node_version'>;
   /** Seconds one translation stage took (stage: gateway | xds). */
   readonly translationDuration: Histogram<'stage'>;
   readonly translations: Counter;
+  /**
+   * Seconds from the first object change a Gateway's new configuration contains to every Envoy of
+   * the Gateway having ACKed it (Programmed=True). Leader only.
+   */
+  readonly configPropagation: Histogram;
   /** xDS responses written, per Gateway and resource type (short name: Listener, Cluster, ...). */
   readonly xdsPushes: Counter<'gateway' | 'type'>;
   readonly xdsAcks: Counter<'gateway' | 'type'>;
   readonly xdsNacks: Counter<'gateway' | 'type'>;
   readonly connectedEnvoys: Gauge<'gateway'>;
+  /**
+   * xDS streams refused, by reason (no-gateway, no-certificate, wrong-gateway). No Gateway label:
+   * the Gateway a refused client names is whatever it chose to send.
+   */
+  readonly xdsRefusedStreams: Counter<'reason'>;
   readonly snapshotResources: Gauge<'gateway' | 'type'>;
   readonly statusWrites: Counter<'kind' | 'outcome'>;
   readonly watchRestarts: Counter<'kind'>;
@@ -28,14 +41,22 @@ export interface GantryMetrics {
 }
 
 export function createGantryMetrics(registry = new Registry()): GantryMetrics {
+  const buildInfo = registry.gauge({ name: 'gantry_build_info', help: 'Always 1; labels: the Gantry version and the Node.js version running it.', labelNames: ['version', 'node_version'] });
+  buildInfo.set({ version: GANTRY_VERSION, node_version: process.version }, 1);
   return {
     registry,
+    buildInfo,
     translationDuration: registry.histogram({
       name: 'gantry_translation_duration_seconds',
       help: 'Time one translation stage took (gateway: snapshot to IR; xds: IR to Envoy resources).',
       labelNames: ['stage'],
     }),
     translations: registry.counter({ name: 'gantry_translations_total', help: 'Translation runs of the pipeline.' }),
+    configPropagation: registry.histogram({
+      name: 'gantry_config_propagation_seconds',
+      help: "Time from an object change to every Envoy of the affected Gateway having ACKed the configuration that contains it (Programmed).",
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    }),
     xdsPushes: registry.counter({
       name: 'gantry_xds_pushes_total',
       help: 'xDS responses written to Envoys, per Gateway and resource type.',
@@ -50,6 +71,11 @@ export function createGantryMetrics(registry = new Registry()): GantryMetrics {
       name: 'gantry_xds_nacks_total',
       help: 'xDS responses Envoys rejected (NACK), per Gateway and resource type.',
       labelNames: ['gateway', 'type'],
+    }),
+    xdsRefusedStreams: registry.counter({
+      name: 'gantry_xds_streams_refused_total',
+      help: 'xDS streams refused before anything was sent (no Gateway named, no valid client certificate, or a certificate of another Gateway).',
+      labelNames: ['reason'],
     }),
     connectedEnvoys: registry.gauge({
       name: 'gantry_xds_connected_envoys',

@@ -1,15 +1,21 @@
-// A small Prometheus registry: counters, gauges and histograms with labels, exposed in the text
-// format 0.0.4. Our own rather than prom-client because we need a fraction of it, it keeps the
-// dependency tree (shared by every package) unchanged, and the exposition rules are short.
-// Label names are fixed per metric at definition; using other names is a programming error and
-// throws, so tests catch it.
+// Typed metrics on prom-client: the exposition format, escaping, histograms and Node.js's default
+// metrics (process CPU and memory, event-loop lag, GC, heap) are prom-client's. What this module
+// adds: label names checked as a type and at run time (an exact set, so a typo fails loudly),
+// dropping every series that matches some labels (a deleted Gateway), and collectors that run
+// before each scrape.
+import {
+  Counter as PromCounter,
+  Gauge as PromGauge,
+  Histogram as PromHistogram,
+  Registry as PromRegistry,
+  collectDefaultMetrics,
+} from 'prom-client';
 
-/** The Content-Type of the text exposition format this registry writes. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
-/** Label name → value; exactly the metric's label names. */
+/** Label name → value, exactly the metric's label names. */
 export type Labels<L extends string> = Readonly<Record<L, string>>;
 
 export interface MetricOptions<L extends string> {
@@ -19,188 +25,150 @@ export interface MetricOptions<L extends string> {
 }
 
 export interface HistogramOptions<L extends string> extends MetricOptions<L> {
-  /** Upper bounds, ascending; +Inf is implicit. */
+  /** Upper bounds (seconds for durations), ascending; +Inf is implied. */
   readonly buckets?: readonly number[];
 }
 
-/** Seconds, from sub-millisecond translations up to slow multi-second ones. */
 export const DEFAULT_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-/** A metric the registry can print. */
+/** Anything the registry holds. */
 export interface Collectable {
   readonly name: string;
-  readonly help: string;
   readonly type: MetricType;
-  /** Sample lines, without HELP/TYPE. */
-  samples(): string[];
 }
 
-// ---- exposition helpers ------------------------------------------------------------------------
-
-export function escapeHelp(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-export function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-export function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  return String(value);
-}
-
-function formatLabels(pairs: readonly (readonly [string, string])[]): string {
-  if (pairs.length === 0) return '';
-  return `{${pairs.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`;
-}
-
-// ---- the metric base: series keyed by label values ---------------------------------------------
-
-abstract class Metric<L extends string, S> implements Collectable {
+/** Series of one metric, keyed by label values, so that partial matches can be removed. */
+abstract class Metric<L extends string> implements Collectable {
   abstract readonly type: MetricType;
   readonly name: string;
-  readonly help: string;
   readonly labelNames: readonly L[];
-  protected readonly series = new Map<string, { values: readonly string[]; state: S }>();
+  private readonly seen = new Map<string, Labels<L>>();
 
   constructor(opts: MetricOptions<L>, reserved: readonly string[] = []) {
-    if (!METRIC_NAME.test(opts.name)) throw new Error(`invalid metric name ${JSON.stringify(opts.name)}`);
     const names = opts.labelNames ?? [];
-    for (const l of names) {
-      if (!LABEL_NAME.test(l) || l.startsWith('__') || reserved.includes(l)) throw new Error(`invalid label name ${JSON.stringify(l)} on ${opts.name}`);
-    }
+    for (const l of names) if (reserved.includes(l)) throw new Error(`invalid label name ${JSON.stringify(l)} on ${opts.name}`);
     if (new Set(names).size !== names.length) throw new Error(`duplicate label name on ${opts.name}`);
     this.name = opts.name;
-    this.help = opts.help;
     this.labelNames = names;
   }
 
-  protected abstract initial(): S;
-  abstract samples(): string[];
+  protected abstract removeSeries(labels: Labels<L>): void;
+  protected abstract resetAll(): void;
 
-  /** Label values in labelNames order; throws on missing or unknown names. */
-  protected valuesOf(labels: Labels<L> | undefined): string[] {
-    const given = (labels ?? {}) as Record<string, string | undefined>;
+  /** Checks the label set (exactly the metric's names, string values) and remembers the series. */
+  protected track(labels: Labels<L> | undefined): Labels<L> | undefined {
+    const given = (labels ?? {}) as Record<string, unknown>;
     const keys = Object.keys(given);
     if (keys.length !== this.labelNames.length || keys.some((k) => !(this.labelNames as readonly string[]).includes(k))) {
       throw new Error(`${this.name} takes labels [${this.labelNames.join(', ')}], got [${keys.join(', ')}]`);
     }
-    return this.labelNames.map((n) => {
-      const v = given[n];
-      if (typeof v !== 'string') throw new Error(`${this.name}: label ${n} must be a string`);
-      return v;
-    });
+    for (const n of this.labelNames) if (typeof given[n] !== 'string') throw new Error(`${this.name}: label ${n} must be a string`);
+    if (this.labelNames.length === 0) return undefined;
+    const l = labels as Labels<L>;
+    this.seen.set(this.key(l), l);
+    return l;
   }
 
-  protected stateOf(labels: Labels<L> | undefined): S {
-    const values = this.valuesOf(labels);
-    const key = values.join('\u0000');
-    let entry = this.series.get(key);
-    if (!entry) {
-      entry = { values, state: this.initial() };
-      this.series.set(key, entry);
-    }
-    return entry.state;
-  }
-
-  protected peek(labels: Labels<L> | undefined): S | undefined {
-    return this.series.get(this.valuesOf(labels).join('\u0000'))?.state;
-  }
-
-  /** Series sorted by label values, so the output is stable. */
-  protected sortedSeries(): { pairs: [string, string][]; state: S }[] {
-    if (this.labelNames.length === 0 && this.series.size === 0) this.stateOf(undefined);
-    return [...this.series.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, { values, state }]) => ({ pairs: this.labelNames.map((n, i): [string, string] => [n, values[i]!]), state }));
+  private key(labels: Labels<L>): string {
+    return this.labelNames.map((n) => labels[n]).join('\u0000');
   }
 
   /** Drops one series (e.g. a deleted Gateway), so label sets do not pile up. */
   remove(labels: Labels<L>): void {
-    this.series.delete(this.valuesOf(labels).join('\u0000'));
+    this.seen.delete(this.key(labels));
+    this.removeSeries(labels);
   }
 
   /** Drops the series whose labels match every given pair. */
   removeMatching(partial: Partial<Labels<L>>): void {
     const want = Object.entries(partial) as [L, string | undefined][];
-    for (const [key, { values }] of this.series) {
-      if (want.every(([n, v]) => v === undefined || values[this.labelNames.indexOf(n)] === v)) this.series.delete(key);
+    for (const labels of [...this.seen.values()]) {
+      if (want.every(([n, v]) => v === undefined || labels[n] === v)) this.remove(labels);
     }
   }
 
   clear(): void {
-    this.series.clear();
+    this.seen.clear();
+    this.resetAll();
   }
 }
 
-// ---- counter, gauge ----------------------------------------------------------------------------
+type PromLabels<L extends string> = Partial<Record<L, string>>;
 
-interface Scalar {
-  value: number;
+function matches(a: Partial<Record<string, string | number>>, b: Partial<Record<string, string>> | undefined): boolean {
+  const want = b ?? {};
+  const keys = new Set([...Object.keys(a), ...Object.keys(want)]);
+  for (const k of keys) if (String(a[k] ?? '') !== (want[k] ?? '')) return false;
+  return true;
 }
 
-export class Counter<L extends string = never> extends Metric<L, Scalar> {
+export class Counter<L extends string = never> extends Metric<L> {
   readonly type = 'counter' as const;
+  private readonly metric: PromCounter<L>;
 
-  protected initial(): Scalar {
-    return { value: 0 };
+  constructor(registry: PromRegistry, opts: MetricOptions<L>) {
+    super(opts);
+    this.metric = new PromCounter<L>({ name: opts.name, help: opts.help, labelNames: [...this.labelNames], registers: [registry] });
   }
 
   inc(labels?: Labels<L>, by = 1): void {
     if (!(by >= 0)) throw new Error(`${this.name}: counters only go up (got ${by})`);
-    this.stateOf(labels).value += by;
+    const l = this.track(labels);
+    if (l) this.metric.inc(l as PromLabels<L>, by);
+    else this.metric.inc(by);
   }
 
-  get(labels?: Labels<L>): number {
-    return this.peek(labels)?.value ?? 0;
+  async get(labels?: Labels<L>): Promise<number> {
+    const { values } = await this.metric.get();
+    return values.find((v) => matches(v.labels, labels))?.value ?? 0;
   }
 
-  samples(): string[] {
-    return this.sortedSeries().map(({ pairs, state }) => `${this.name}${formatLabels(pairs)} ${formatValue(state.value)}`);
+  protected removeSeries(labels: Labels<L>): void {
+    this.metric.remove(labels as PromLabels<L>);
+  }
+
+  protected resetAll(): void {
+    this.metric.reset();
   }
 }
 
-export class Gauge<L extends string = never> extends Metric<L, Scalar> {
+export class Gauge<L extends string = never> extends Metric<L> {
   readonly type = 'gauge' as const;
+  private readonly metric: PromGauge<L>;
 
-  protected initial(): Scalar {
-    return { value: 0 };
+  constructor(registry: PromRegistry, opts: MetricOptions<L>) {
+    super(opts);
+    this.metric = new PromGauge<L>({ name: opts.name, help: opts.help, labelNames: [...this.labelNames], registers: [registry] });
   }
 
   set(labels: Labels<L> | undefined, value: number): void {
-    this.stateOf(labels).value = value;
+    const l = this.track(labels);
+    if (l) this.metric.set(l as PromLabels<L>, value);
+    else this.metric.set(value);
   }
 
   inc(labels?: Labels<L>, by = 1): void {
-    this.stateOf(labels).value += by;
+    const l = this.track(labels);
+    if (l) this.metric.inc(l as PromLabels<L>, by);
+    else this.metric.inc(by);
   }
 
   dec(labels?: Labels<L>, by = 1): void {
-    this.stateOf(labels).value -= by;
+    this.inc(labels, -by);
   }
 
-  get(labels?: Labels<L>): number {
-    return this.peek(labels)?.value ?? 0;
+  async get(labels?: Labels<L>): Promise<number> {
+    const { values } = await this.metric.get();
+    return values.find((v) => matches(v.labels, labels))?.value ?? 0;
   }
 
-  samples(): string[] {
-    return this.sortedSeries().map(({ pairs, state }) => `${this.name}${formatLabels(pairs)} ${formatValue(state.value)}`);
+  protected removeSeries(labels: Labels<L>): void {
+    this.metric.remove(labels as PromLabels<L>);
   }
-}
 
-// ---- histogram -------------------------------------------------------------------------------
-
-interface Buckets {
-  /** Per bucket (not cumulative); the last slot counts values above every bound. */
-  readonly counts: number[];
-  sum: number;
-  count: number;
+  protected resetAll(): void {
+    this.metric.reset();
+  }
 }
 
 export interface HistogramValue {
@@ -210,106 +178,101 @@ export interface HistogramValue {
   readonly count: number;
 }
 
-export class Histogram<L extends string = never> extends Metric<L, Buckets> {
+export class Histogram<L extends string = never> extends Metric<L> {
   readonly type = 'histogram' as const;
   readonly bounds: readonly number[];
+  private readonly metric: PromHistogram<L>;
 
-  constructor(opts: HistogramOptions<L>) {
+  constructor(registry: PromRegistry, opts: HistogramOptions<L>) {
     super(opts, ['le']);
-    const bounds = [...(opts.buckets ?? DEFAULT_BUCKETS)].filter((b) => b !== Infinity);
-    for (let i = 0; i < bounds.length; i++) {
-      if (!Number.isFinite(bounds[i]!) || (i > 0 && bounds[i]! <= bounds[i - 1]!)) throw new Error(`${opts.name}: buckets must be finite and strictly ascending`);
-    }
-    this.bounds = bounds;
-  }
-
-  protected initial(): Buckets {
-    return { counts: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 };
+    this.bounds = [...(opts.buckets ?? DEFAULT_BUCKETS)].filter((b) => b !== Infinity);
+    this.metric = new PromHistogram<L>({ name: opts.name, help: opts.help, labelNames: [...this.labelNames], buckets: [...this.bounds], registers: [registry] });
   }
 
   observe(labels: Labels<L> | undefined, value: number): void {
-    if (Number.isNaN(value)) return;
-    const s = this.stateOf(labels);
-    let i = 0;
-    while (i < this.bounds.length && value > this.bounds[i]!) i++;
-    s.counts[i]!++;
-    s.sum += value;
-    s.count++;
+    const l = this.track(labels);
+    if (l) this.metric.observe(l as PromLabels<L>, value);
+    else this.metric.observe(value);
   }
 
   /** Starts a timer; calling the result observes the elapsed seconds and returns them. */
   startTimer(labels?: Labels<L>): () => number {
-    const started = performance.now();
+    const start = process.hrtime.bigint();
     return () => {
-      const seconds = (performance.now() - started) / 1000;
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       this.observe(labels, seconds);
       return seconds;
     };
   }
 
-  get(labels?: Labels<L>): HistogramValue {
-    const s = this.peek(labels) ?? this.initial();
-    let cumulative = 0;
-    const buckets = [...this.bounds, Infinity].map((le, i) => ({ le, count: (cumulative += s.counts[i]!) }));
-    return { buckets, sum: s.sum, count: s.count };
+  async get(labels?: Labels<L>): Promise<HistogramValue> {
+    const { values } = await this.metric.get();
+    const own = values.filter((v) => {
+      const { le: _le, ...rest } = v.labels as Record<string, string | number>;
+      return matches(rest, labels);
+    });
+    const of = (suffix: string) => own.filter((v) => v.metricName === `${this.name}${suffix}`);
+    const buckets = of('_bucket').map((v) => {
+      const le = (v.labels as Record<string, string | number>)['le'];
+      return { le: le === '+Inf' ? Infinity : Number(le), count: v.value };
+    });
+    return { buckets, sum: of('_sum')[0]?.value ?? 0, count: of('_count')[0]?.value ?? 0 };
   }
 
-  samples(): string[] {
-    const out: string[] = [];
-    for (const { pairs, state } of this.sortedSeries()) {
-      let cumulative = 0;
-      [...this.bounds, Infinity].forEach((le, i) => {
-        cumulative += state.counts[i]!;
-        out.push(`${this.name}_bucket${formatLabels([...pairs, ['le', formatValue(le)]])} ${cumulative}`);
-      });
-      out.push(`${this.name}_sum${formatLabels(pairs)} ${formatValue(state.sum)}`);
-      out.push(`${this.name}_count${formatLabels(pairs)} ${state.count}`);
-    }
-    return out;
+  protected removeSeries(labels: Labels<L>): void {
+    this.metric.remove(labels as PromLabels<L>);
+  }
+
+  protected resetAll(): void {
+    this.metric.reset();
   }
 }
 
-// ---- registry ----------------------------------------------------------------------------------
+export interface RegistryOptions {
+  /** Node.js and process metrics (prom-client's defaults: CPU, memory, event-loop lag, GC, heap). */
+  readonly defaultMetrics?: boolean;
+}
 
 export class Registry {
+  /** The prom-client registry (for anything this module does not wrap). */
+  readonly prom = new PromRegistry();
   private readonly metrics = new Map<string, Collectable>();
   private readonly collectors = new Set<() => void>();
 
-  register<M extends Collectable>(metric: M): M {
-    if (this.metrics.has(metric.name)) throw new Error(`metric ${metric.name} is already registered`);
+  constructor(opts: RegistryOptions = {}) {
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.prom });
+  }
+
+  private add<M extends Collectable>(metric: M): M {
     this.metrics.set(metric.name, metric);
     return metric;
   }
 
   counter<L extends string = never>(opts: MetricOptions<L>): Counter<L> {
-    return this.register(new Counter<L>(opts));
+    return this.add(new Counter<L>(this.prom, opts));
   }
 
   gauge<L extends string = never>(opts: MetricOptions<L>): Gauge<L> {
-    return this.register(new Gauge<L>(opts));
+    return this.add(new Gauge<L>(this.prom, opts));
   }
 
   histogram<L extends string = never>(opts: HistogramOptions<L>): Histogram<L> {
-    return this.register(new Histogram<L>(opts));
+    return this.add(new Histogram<L>(this.prom, opts));
   }
 
   get(name: string): Collectable | undefined {
     return this.metrics.get(name);
   }
 
-  /** Runs before every exposition: the place to copy values read from elsewhere into gauges. */
+  /** Runs `collect` before each exposition (gauges read at scrape time); returns an unsubscribe. */
   onCollect(collect: () => void): () => void {
     this.collectors.add(collect);
     return () => this.collectors.delete(collect);
   }
 
-  /** Every metric in the text format 0.0.4, sorted by name. */
-  expose(): string {
-    for (const collect of this.collectors) collect();
-    const lines: string[] = [];
-    for (const m of [...this.metrics.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      lines.push(`# HELP ${m.name} ${escapeHelp(m.help)}`, `# TYPE ${m.name} ${m.type}`, ...m.samples());
-    }
-    return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  /** The Prometheus text exposition. */
+  async expose(): Promise<string> {
+    for (const c of this.collectors) c();
+    return this.prom.metrics();
   }
 }

@@ -54,7 +54,11 @@ export class StandaloneRuntime {
   private readonly stageMs = { gateway: 0, xds: 0 };
 
   constructor(private readonly opts: StandaloneOptions) {
-    this.server = new AdsServer({ cache: this.cache, logger: logger('ads') });
+    this.server = new AdsServer({
+      cache: this.cache,
+      logger: logger('ads'),
+      plaintextReason: 'standalone mode on loopback, where only processes on this host (the Envoy it starts) can connect',
+    });
     this.pipeline = new Pipeline({
       sink: this.cache,
       listenAddress: opts.listenAddress,

@@ -8,6 +8,8 @@ import {
   Bootstrap,
   Cluster_DiscoveryType,
   HttpProtocolOptions,
+  SubjectAltNameMatcher_SanType,
+  UpstreamTlsContext,
   packAny,
   toEnvoyJson,
 } from '@gantry/envoy-xds-proto';
@@ -18,6 +20,8 @@ import { admin, type AdminOptions } from './admin.js';
 import { gantryRuntime } from './runtime.js';
 import { gantryOverloadManager } from './overload.js';
 import { envoyNode } from './node.js';
+import { CONTROLLER_IDENTITY } from '../security/identity.js';
+import { TLS_TRANSPORT_SOCKET } from '../translator/upstream-tls.js';
 
 export const XDS_CLUSTER_NAME = 'gantry-xds';
 
@@ -40,15 +44,63 @@ export interface AdsBootstrapOptions extends AdminOptions {
    * Stats of clusters that never carried traffic are then absent rather than zero.
    */
   readonly deferredClusterStats?: boolean;
+  /** mTLS to the ADS server (files inside the Envoy's filesystem); plaintext without it. */
+  readonly xdsTls?: XdsClientTls;
+}
+
+/** Paths of the PEM files an Envoy uses to reach an authenticated ADS server. */
+export interface XdsClientTls {
+  /** The xDS CA: the server's certificate must chain to it. */
+  readonly caFile: string;
+  /** This Envoy's client certificate (names its Gateway) and key, issued by the same CA. */
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/**
+ * The xDS cluster's TLS: present the Gateway's client certificate, trust only the xDS CA, and
+ * accept only a server certificate that carries the controller's identity (a certificate the CA
+ * issued to a Gateway cannot pose as the server). ALPN h2: the gRPC server speaks nothing else.
+ */
+export function xdsTransportSocket(tls: XdsClientTls): DeepPartial<Cluster>['transportSocket'] {
+  return {
+    name: TLS_TRANSPORT_SOCKET,
+    configType: {
+      $case: 'typedConfig',
+      typedConfig: packAny(
+        UpstreamTlsContext.fromPartial({
+          commonTlsContext: {
+            alpnProtocols: ['h2'],
+            tlsCertificates: [
+              {
+                certificateChain: { specifier: { $case: 'filename', filename: tls.certFile } },
+                privateKey: { specifier: { $case: 'filename', filename: tls.keyFile } },
+              },
+            ],
+            validationContextType: {
+              $case: 'validationContext',
+              validationContext: {
+                trustedCa: { specifier: { $case: 'filename', filename: tls.caFile } },
+                matchTypedSubjectAltNames: [
+                  { sanType: SubjectAltNameMatcher_SanType.URI, matcher: { matchPattern: { $case: 'exact', exact: CONTROLLER_IDENTITY } } },
+                ],
+              },
+            },
+          },
+        }),
+      ),
+    },
+  };
 }
 
 /**
  * The static cluster of the ADS server: STATIC when the host is an IP address, STRICT_DNS for a
  * name (a Kubernetes Service), HTTP/2 with keepalive pings so a dead server is noticed.
  */
-export function xdsCluster(host: string, port: number, connectTimeoutMs: number): DeepPartial<Cluster> {
+export function xdsCluster(host: string, port: number, connectTimeoutMs: number, tls?: XdsClientTls): DeepPartial<Cluster> {
   return {
     name: XDS_CLUSTER_NAME,
+    ...(tls !== undefined ? { transportSocket: xdsTransportSocket(tls) } : {}),
     clusterDiscoveryType: { $case: 'type', type: isIP(host) !== 0 ? Cluster_DiscoveryType.STATIC : Cluster_DiscoveryType.STRICT_DNS },
     connectTimeout: durationMs(connectTimeoutMs),
     loadAssignment: {
@@ -102,7 +154,7 @@ export function adsBootstrap(o: AdsBootstrapOptions): JsonObject {
       ldsConfig: ADS_CONFIG_SOURCE,
       cdsConfig: ADS_CONFIG_SOURCE,
     },
-    staticResources: { clusters: [xdsCluster(o.xdsHost, o.xdsPort, o.xdsConnectTimeoutMs ?? 5_000)] },
+    staticResources: { clusters: [xdsCluster(o.xdsHost, o.xdsPort, o.xdsConnectTimeoutMs ?? 5_000, o.xdsTls)] },
     admin: admin(o),
     layeredRuntime: gantryRuntime(),
     overloadManager: gantryOverloadManager(),

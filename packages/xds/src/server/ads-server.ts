@@ -7,6 +7,8 @@ import { EventEmitter } from 'node:events';
 import {
   Server,
   ServerCredentials,
+  experimental,
+  status as GrpcStatus,
   type ChannelOptions,
   type ServerDuplexStream,
   type ServiceDefinition,
@@ -19,7 +21,8 @@ import {
 import type { TypeUrl } from '../resources.js';
 import type { SnapshotCache } from '../cache/snapshot-cache.js';
 import { noopLogger, type AdsLogger } from './logger.js';
-import { AdsSession, shortType, type SessionHost, type Transport } from './session.js';
+import { AdsSession, shortType, type AuthContext, type SessionHost, type StreamRefusal, type Transport } from './session.js';
+import { gatewayKeysOfCertificate } from '../security/identity.js';
 import { DeltaSession, DEFAULT_MAX_DELTA_RESPONSE_BYTES } from './delta-session.js';
 import { SotwSession } from './sotw-session.js';
 
@@ -34,6 +37,22 @@ export interface AdsServerOptions {
   readonly controlPlaneId?: string;
   /** gRPC server options, over DEAD_PEER_KEEPALIVE. */
   readonly grpcOptions?: ChannelOptions;
+  /**
+   * TLS, and Gateway identity from client certificates: a stream is served only when the client
+   * presented a certificate issued by one of `certificates`' CAs that names the Gateway its node
+   * names (see security/identity.ts). Without it the server speaks plaintext and serves anyone.
+   */
+  readonly tls?: AdsServerTls;
+  /**
+   * Why plaintext is fine here (e.g. standalone mode on loopback): logged at info instead of the
+   * warning a plaintext server otherwise logs. Ignored when the server listens beyond loopback.
+   */
+  readonly plaintextReason?: string;
+}
+
+export interface AdsServerTls {
+  /** CA bundle, server certificate and key; updates apply to new connections (open streams stay). */
+  readonly certificates: experimental.CertificateProvider;
 }
 
 /**
@@ -54,6 +73,8 @@ export interface AdsServerEvents {
   nack: [gatewayKey: string, typeUrl: TypeUrl, version: string, nodeId: string, errorMessage: string];
   /** An Envoy ACKed the whole rollout of a snapshot (cache version). */
   synced: [gatewayKey: string, nodeId: string, snapshotVersion: number];
+  /** A stream was refused: it gets no resources. `gatewayKey` is what its node named, if anything. */
+  refused: [gatewayKey: string | undefined, reason: string, message: string];
   /** A response was written (for metrics and benchmarks). */
   push: [gatewayKey: string, nodeId: string, typeUrl: TypeUrl, resources: number, removed: number, bytes: number];
 }
@@ -97,6 +118,10 @@ export interface GatewayCounters {
 
 const ADS = AggregatedDiscoveryServiceService;
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 /**
  * The ADS service with a pass-through response serializer: sessions hand grpc-js bytes they
  * encoded from the pre-encoded resources, so nothing is encoded twice.
@@ -131,6 +156,9 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
   private readonly sessions = new Set<AdsSession>();
   private readonly nacks = new Map<AdsSession, NackInfo>();
   private readonly counters = new Map<string, GatewayCounters>();
+  private readonly refusalCounts = new Map<string, number>();
+  private readonly tls: AdsServerTls | undefined;
+  private readonly plaintextReason: string | undefined;
   private server: Server | undefined;
   private boundPort: number | undefined;
 
@@ -140,6 +168,8 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
     this.logger = options.logger ?? noopLogger;
     this.maxDeltaResponseBytes = options.maxDeltaResponseBytes ?? DEFAULT_MAX_DELTA_RESPONSE_BYTES;
     this.grpcOptions = { ...DEAD_PEER_KEEPALIVE, ...options.grpcOptions };
+    this.tls = options.tls;
+    this.plaintextReason = options.plaintextReason;
     this.host = this.makeHost(options.phaseTimeoutMs ?? 5000, options.controlPlaneId ?? 'gantry');
   }
 
@@ -157,12 +187,61 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
     });
     const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
     const bound = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+      server.bindAsync(address, this.credentials(), (err, p) => (err ? reject(err) : resolve(p)));
     });
+    // A certificate provider delivers its material asynchronously (ours: on the next turn of the
+    // event loop): wait a turn so that no connection is dropped for want of credentials.
+    if (this.tls) await new Promise((resolve) => setImmediate(resolve));
     this.server = server;
     this.boundPort = bound;
-    this.logger.info('ADS server listening', { address: host, port: bound });
+    if (this.tls) {
+      this.logger.info('ADS server listening (TLS; each Envoy must present the client certificate of the Gateway it names)', { address: host, port: bound });
+    } else if (this.plaintextReason !== undefined && isLoopback(host)) {
+      this.logger.info(`ADS server listening in plaintext without authentication: ${this.plaintextReason}`, { address: host, port: bound });
+    } else {
+      this.logger.warn('ADS server listening in PLAINTEXT without authentication: any client that reaches this port gets the configuration, TLS keys included, of any Gateway it names', { address: host, port: bound });
+    }
     return bound;
+  }
+
+  /** Whether streams need a client certificate naming their Gateway. */
+  get authenticated(): boolean {
+    return this.tls !== undefined;
+  }
+
+  /** Refused streams by reason (monotonic). */
+  refusals(): ReadonlyMap<string, number> {
+    return this.refusalCounts;
+  }
+
+  private credentials(): ServerCredentials {
+    if (!this.tls) return ServerCredentials.createInsecure();
+    // Client certificates are requested but not required by the TLS handshake: a client without
+    // one (or with one we do not trust: grpc-js then reports no certificate) reaches the stream
+    // handler, which refuses it with a gRPC status that is logged and counted.
+    return experimental.createCertificateProviderServerCredentials(this.tls.certificates, this.tls.certificates, false);
+  }
+
+  /** The ADS server's authorization: the peer's verified certificate must name the Gateway. */
+  private authorize(gatewayKey: string, peer: AuthContext): StreamRefusal | undefined {
+    if (!this.tls) return undefined;
+    const cert = peer.sslPeerCertificate;
+    if (cert === undefined) {
+      return {
+        code: GrpcStatus.UNAUTHENTICATED,
+        reason: 'no-certificate',
+        message: `a client certificate issued by Gantry's xDS CA is required (the stream names Gateway ${gatewayKey})`,
+      };
+    }
+    const named = gatewayKeysOfCertificate(cert);
+    if (!named.includes(gatewayKey)) {
+      return {
+        code: GrpcStatus.PERMISSION_DENIED,
+        reason: 'wrong-gateway',
+        message: `the client certificate (${named.length > 0 ? `Gateway ${named.join(', ')}` : 'no Gateway identity'}) does not allow Gateway ${gatewayKey}`,
+      };
+    }
+    return undefined;
   }
 
   get port(): number | undefined {
@@ -296,6 +375,13 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
         this.nacks.set(s, { typeUrl, version, message, code, at: Date.now() });
         logger.warn('NACK', { gateway: gw, node: s.nodeId, type: shortType(typeUrl), version, code, error: message });
         this.emit('nack', gw, typeUrl, version, s.nodeId, message);
+      },
+      authorize: (gatewayKey, peer) => this.authorize(gatewayKey, peer),
+      refused: (s, gatewayKey, refusal) => {
+        this.refusalCounts.set(refusal.reason, (this.refusalCounts.get(refusal.reason) ?? 0) + 1);
+        const peer = s.peerAddress;
+        logger.warn('xDS stream refused', { stream: s.id, node: s.requestedNodeId, gateway: gatewayKey, peer, reason: refusal.reason, code: refusal.code, error: refusal.message });
+        this.emit('refused', gatewayKey, refusal.reason, refusal.message);
       },
       synced: (s, snapshotVersion) => {
         const gw = s.gatewayKey!;

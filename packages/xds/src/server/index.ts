@@ -1,6 +1,7 @@
 export {
   AdsServer,
   type AdsServerOptions,
+  type AdsServerTls,
   type AdsServerEvents,
   type AckedTypeState,
   type EnvoyStatus,

@@ -20,6 +20,9 @@ import type { CachedSnapshot, SnapshotCache, TypeChanges } from '../cache/snapsh
 import type { AdsLogger, LogFields } from './logger.js';
 import { gatewayKeyOfNode, GATEWAY_METADATA_KEY } from './node-identity.js';
 
+/** What grpc-js knows of the peer: a verified client certificate, when there is one. */
+export type AuthContext = ReturnType<ServerDuplexStream<unknown, unknown>['getAuthContext']>;
+
 export const WARM_TYPES: readonly TypeUrl[] = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Secret];
 export const ROUTE_TYPES: readonly TypeUrl[] = [TypeUrl.Listener, TypeUrl.RouteConfiguration];
 export const ALL_TYPES: readonly TypeUrl[] = [...WARM_TYPES, ...ROUTE_TYPES];
@@ -56,6 +59,21 @@ export interface SessionHost {
   acked(session: AdsSession, typeUrl: TypeUrl, version: string, snapshotVersion: number): void;
   nacked(session: AdsSession, typeUrl: TypeUrl, version: string, message: string, code: number): void;
   synced(session: AdsSession, snapshotVersion: number): void;
+  /**
+   * Whether the peer (its verified TLS certificate, if any) may receive the Gateway its node
+   * names: undefined allows, a refusal ends the stream with its gRPC status before anything is sent.
+   */
+  authorize(gatewayKey: string, peer: AuthContext): StreamRefusal | undefined;
+  /** A stream was refused (after `authorize` or for naming no Gateway). */
+  refused(session: AdsSession, gatewayKey: string | undefined, refusal: StreamRefusal): void;
+}
+
+/** Why a stream gets nothing: a gRPC status code, a machine-readable reason, and a message. */
+export interface StreamRefusal {
+  readonly code: number;
+  /** Metric label: `no-gateway`, `no-certificate`, `wrong-gateway`. */
+  readonly reason: string;
+  readonly message: string;
 }
 
 /** Where responses of one type come from right now. */
@@ -109,6 +127,11 @@ export abstract class AdsSession {
   private unconfirmedVersion = 0;
   private nonceCounter = 0;
   private readonly ignoredTypes = new Set<string>();
+  private peer: AuthContext = {};
+  /** The client's address, for logs. */
+  peerAddress = '';
+  /** The node id the first request carried (set before authorization, for logs). */
+  requestedNodeId = '';
 
   constructor(protected readonly host: SessionHost) {}
 
@@ -141,6 +164,8 @@ export abstract class AdsSession {
    * requests of the types we serve go to `apply`, and the stream's end closes the session.
    */
   protected serve<Req extends XdsRequest>(call: ServerDuplexStream<Req, Buffer>, apply: (type: TypeUrl, request: Req) => void): void {
+    this.peer = call.getAuthContext() ?? {};
+    this.peerAddress = call.getPeer();
     call.on('data', (request: Req) => {
       try {
         this.handle(request, apply);
@@ -164,8 +189,17 @@ export abstract class AdsSession {
     let gatewayKey: string | undefined;
     if (firstOnStream) {
       gatewayKey = gatewayKeyOfNode(request.node);
+      this.requestedNodeId = request.node?.id ?? '';
       if (gatewayKey === undefined) {
-        this.fail(`node carries no Gateway: set node.metadata["${GATEWAY_METADATA_KEY}"] to "namespace/name"`);
+        const message = `node carries no Gateway: set node.metadata["${GATEWAY_METADATA_KEY}"] to "namespace/name"`;
+        this.host.refused(this, undefined, { code: GrpcStatus.INVALID_ARGUMENT, reason: 'no-gateway', message });
+        this.fail(message);
+        return;
+      }
+      const refusal = this.host.authorize(gatewayKey, this.peer);
+      if (refusal !== undefined) {
+        this.host.refused(this, gatewayKey, refusal);
+        this.fail(refusal.message, refusal.code);
         return;
       }
     }

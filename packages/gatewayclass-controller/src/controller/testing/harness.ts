@@ -3,7 +3,7 @@
 // readers that wait for the status the controller writes.
 import { KIND_TABLE, type Condition } from '@gantry/api';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -12,7 +12,7 @@ import { freePort } from '@gantry/xds/testing/net';
 import { CORE_KINDS, type JsonObject, type KindRef } from '@gantry/kube';
 import { createNamespace, createObject, deleteObject, getObject, mergePatchObject, waitFor } from '@gantry/kube/testing/api-helpers';
 import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
-import { BOOTSTRAP_KEY, READINESS_LISTENER_NAME } from '../../deployer/index.js';
+import { BOOTSTRAP_KEY, METRICS_LISTENER_NAME, READINESS_LISTENER_NAME } from '../../deployer/index.js';
 import { setLogLevel } from '../../log.js';
 import { Controller, type ControllerOptions } from '../controller.js';
 
@@ -50,6 +50,7 @@ export async function startCluster(opts: { controllerManager?: boolean; namespac
         kubeConfig: kc,
         xdsBind: { host: '127.0.0.1', port: 0 },
         admin: { host: '127.0.0.1', port: 0 },
+        debug: { host: '127.0.0.1', port: 0 },
         envoyListenAddress: '127.0.0.1',
         deploy: false,
         debounceMs: 20,
@@ -234,6 +235,8 @@ export interface LocalEnvoy {
   readonly podName: string;
   readonly adminPort: number;
   readonly readinessPort: number;
+  /** Envoy's /stats/prometheus (the metrics listener, moved to a free loopback port). */
+  readonly metricsPort: number;
   /** Everything Envoy printed so far. */
   output(): string;
   /** SIGTERM, then SIGKILL after 5 s; resolves once it exited. */
@@ -241,6 +244,36 @@ export interface LocalEnvoy {
 }
 
 type JsonMap = { [key: string]: unknown };
+
+interface PodSpecView {
+  containers?: { args?: string[]; volumeMounts?: { name: string; mountPath: string }[] }[];
+  volumes?: { name: string; secret?: { secretName?: string } }[];
+}
+
+/** Writes each Secret volume of the Envoy container into `dir`; returns mount path → directory. */
+async function secretVolumes(kc: KubeConfig, namespace: string, spec: PodSpecView, dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const mount of spec.containers?.[0]?.volumeMounts ?? []) {
+    const secretName = spec.volumes?.find((v) => v.name === mount.name)?.secret?.secretName;
+    if (secretName === undefined) continue;
+    const secret = (await getObject(kc, CORE_KINDS.Secret, namespace, secretName)) as { data?: Record<string, string> };
+    const target = join(dir, `volume-${mount.name}`);
+    mkdirSync(target);
+    for (const [key, value] of Object.entries(secret.data ?? {})) writeFileSync(join(target, key), Buffer.from(value, 'base64'), { mode: 0o600 });
+    out.set(mount.mountPath, target);
+  }
+  return out;
+}
+
+function remapPaths(value: unknown, mounts: ReadonlyMap<string, string>): unknown {
+  if (typeof value === 'string') {
+    for (const [from, to] of mounts) if (value.startsWith(`${from}/`)) return `${to}${value.slice(from.length)}`;
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v) => remapPaths(v, mounts));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, remapPaths(v, mounts)]));
+  return value;
+}
 
 /**
  * Starts a real Envoy the way the deployer's Deployment would: the bootstrap from the Gateway's
@@ -251,9 +284,13 @@ type JsonMap = { [key: string]: unknown };
 export async function startEnvoyFromDeployment(kc: KubeConfig, namespace: string, objectName: string, podName: string): Promise<LocalEnvoy> {
   const configMap = (await getObject(kc, CORE_KINDS.ConfigMap, namespace, objectName)) as { data?: Record<string, string> };
   const deployment = (await getObject(kc, CORE_KINDS.Deployment, namespace, objectName)) as {
-    spec?: { template?: { spec?: { containers?: { args?: string[] }[] } } };
+    spec?: { template?: { spec?: PodSpecView } };
   };
-  const bootstrap = JSON.parse(configMap.data?.[BOOTSTRAP_KEY] ?? '{}') as JsonMap;
+  const dir = mkdtempSync(join(tmpdir(), 'gantry-controller-envoy-'));
+  // Secret volumes as the kubelet fills them (the xDS client certificate), and the bootstrap's
+  // file paths under their mount paths pointed at those directories.
+  const mounts = await secretVolumes(kc, namespace, deployment.spec?.template?.spec ?? {}, dir);
+  const bootstrap = remapPaths(JSON.parse(configMap.data?.[BOOTSTRAP_KEY] ?? '{}'), mounts) as JsonMap;
   const adminPort = await freePort();
   const readinessPort = await freePort();
   const admin = bootstrap['admin'] as { address: { socketAddress: JsonMap } };
@@ -263,8 +300,18 @@ export async function startEnvoyFromDeployment(kc: KubeConfig, namespace: string
   if (!readiness) throw new Error('the bootstrap has no readiness listener');
   readiness.address.socketAddress['address'] = '127.0.0.1';
   readiness.address.socketAddress['portValue'] = readinessPort;
+  // The metrics listener too, and the loopback cluster it proxies to follows the admin port.
+  const metricsPort = await freePort();
+  const metrics = listeners.find((l) => l.name === METRICS_LISTENER_NAME);
+  if (metrics) {
+    metrics.address.socketAddress['address'] = '127.0.0.1';
+    metrics.address.socketAddress['portValue'] = metricsPort;
+  }
+  const clusters = ((bootstrap['staticResources'] as JsonMap)['clusters'] ?? []) as { name: string; loadAssignment?: { endpoints: { lbEndpoints: { endpoint: { address: { socketAddress: JsonMap } } }[] }[] } }[];
+  for (const e of clusters.find((c) => c.name === 'gantry-admin')?.loadAssignment?.endpoints ?? []) {
+    for (const lb of e.lbEndpoints) lb.endpoint.address.socketAddress['portValue'] = adminPort;
+  }
 
-  const dir = mkdtempSync(join(tmpdir(), 'gantry-controller-envoy-'));
   const file = join(dir, 'envoy.json');
   writeFileSync(file, JSON.stringify(bootstrap), { mode: 0o600 });
   const args = (deployment.spec?.template?.spec?.containers?.[0]?.args ?? [])
@@ -280,6 +327,7 @@ export async function startEnvoyFromDeployment(kc: KubeConfig, namespace: string
     podName,
     adminPort,
     readinessPort,
+    metricsPort,
     output: () => out,
     stop: async () => {
       if (proc.exitCode === null && proc.signalCode === null) {

@@ -2,7 +2,7 @@
 // ts-proto client, queue what they receive, and can behave like Envoy (ACK everything, subscribe to
 // the endpoints of EDS clusters and to the routes of RDS listeners they receive).
 
-import { credentials, type ClientDuplexStream } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import {
   AggregatedDiscoveryServiceClient,
   Cluster,
@@ -29,6 +29,8 @@ export interface ClientOptions {
   readonly envoyLike?: boolean;
   /** Delay before subscribing to referenced EDS/RDS names (a slow Envoy). */
   readonly followDelayMs?: number;
+  /** Default: plaintext. */
+  readonly credentials?: ChannelCredentials;
 }
 
 /** What arrived, in order, as (type, names sent, names removed). */
@@ -129,7 +131,7 @@ abstract class BaseClient<Req, Res extends { typeUrl: string }> {
     protected readonly options: ClientOptions,
     open: (client: AggregatedDiscoveryServiceClient) => ClientDuplexStream<Req, Res>,
   ) {
-    this.client = new AggregatedDiscoveryServiceClient(`127.0.0.1:${options.port}`, credentials.createInsecure());
+    this.client = new AggregatedDiscoveryServiceClient(`127.0.0.1:${options.port}`, options.credentials ?? credentials.createInsecure());
     this.stream = open(this.client);
     this.endedPromise = new Promise<Error>((resolve) => {
       this.stream.on('error', (err: Error) => {

@@ -18,7 +18,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-const EVENT_NAMES: readonly (keyof AdsServerEvents)[] = ['connect', 'disconnect', 'ack', 'nack', 'synced', 'push'];
+const EVENT_NAMES: readonly (keyof AdsServerEvents)[] = ['connect', 'disconnect', 'ack', 'nack', 'synced', 'push', 'refused'];
 
 export async function startHarness(options: Partial<AdsServerOptions> = {}): Promise<Harness> {
   const cache = options.cache ?? new SnapshotCache();
