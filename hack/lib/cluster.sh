@@ -440,8 +440,13 @@ cluster_install_crds() {
   rm -rf "$out"
   ((failed == 0)) || die "CRD installation failed"
   ((${#names[@]} > 0)) || die "no CRDs applied"
-  "$kubectl" --kubeconfig "$kubeconfig" wait --for=condition=Established --timeout=60s \
-    "${names[@]}" >/dev/null
+  # `kubectl wait` fails at once ("accessor error") on a CRD whose status has no conditions yet,
+  # which a busy API server can take a moment to write: wait again until the deadline.
+  local deadline=$((SECONDS + 60)) err
+  until err="$("$kubectl" --kubeconfig "$kubeconfig" wait --for=condition=Established --timeout=30s "${names[@]}" 2>&1 >/dev/null)"; do
+    ((SECONDS < deadline)) || die "CRDs not established within 60s: $err"
+    sleep 0.5
+  done
   log "${#names[@]} CRDs established"
 }
 
