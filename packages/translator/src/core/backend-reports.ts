@@ -63,7 +63,7 @@ export class BackendReports {
       installNamespace: read.installNamespace,
       endpointCount: (source: ServiceEndpointSource) => {
         if (source.podSelector) podNamespace = source.namespace;
-        return this.clusters.serviceEndpoints('', source.serviceKey, source.portName, source.podSelector).endpoints.length;
+        return this.clusters.countServiceEndpoints(source.serviceKey, source.portName, source.podSelector);
       },
     };
     for (const key of this.dirty) {

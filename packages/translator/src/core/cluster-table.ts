@@ -4,7 +4,7 @@
 // fast path), forgotten when no Gateway uses them any more.
 import type { ClusterEndpointsIR, ClusterIR, UpstreamProtocol } from '@gantry/ir';
 import type { ClusterUse, ServiceEndpointSource } from '../backends/backend.js';
-import { clusterEndpoints, type EndpointFilter } from './endpoint-slices.js';
+import { clusterEndpoints, countEndpoints, type EndpointFilter } from './endpoint-slices.js';
 import { deepEqual, reuse } from './equality.js';
 import { StringMultiMap } from './multimap.js';
 import { selectorMatches, type PodIndex, type PodSelector } from './pod-index.js';
@@ -69,6 +69,11 @@ export class ClusterTable {
     rec.endpoints = reuse(rec.endpoints, this.compute(rec));
     return rec.endpoints;
   };
+
+  /** How many endpoints of a Service port a selector keeps. */
+  countServiceEndpoints(serviceKey: string, portName: string, selector: PodSelector | undefined): number {
+    return countEndpoints(portName, this.services.slicesOf(serviceKey), selector && this.podFilter(selector));
+  }
 
   /** Endpoints of a Service port, kept to the Pods a selector picks. */
   serviceEndpoints(cluster: string, serviceKey: string, portName: string, selector: PodSelector | undefined): ClusterEndpointsIR {

@@ -59,3 +59,28 @@ function compareEndpoints(a: EndpointIR, b: EndpointIR): number {
   if (a.address !== b.address) return a.address < b.address ? -1 : 1;
   return a.port - b.port;
 }
+
+/**
+ * How many endpoints clusterEndpoints would give, without building them (an Upstream's status
+ * counts the endpoints of every Upstream, used by a route or not).
+ */
+export function countEndpoints(portName: string, slices: readonly EndpointSlice[], keep?: EndpointFilter): number {
+  let count = 0;
+  // Duplicates (the same address in two slices) count once; within one slice there are none.
+  const seen = slices.length > 1 ? new Set<string>() : undefined;
+  for (const slice of slices) {
+    const port = slicePort(slice, portName);
+    if (port === undefined) continue;
+    for (const ep of slice.endpoints ?? NO_ENDPOINTS) {
+      const address = ep.addresses?.[0];
+      if (ep.conditions?.ready === false || !address || (keep && !keep(slice, ep))) continue;
+      if (seen) {
+        const k = `${address}:${port}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+      }
+      count++;
+    }
+  }
+  return count;
+}

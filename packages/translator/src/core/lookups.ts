@@ -28,6 +28,11 @@ export interface Lookups {
    * changed policy names (before and after the change), without a dependency per route.
    */
   policiesNaming(policyGroup: string, policyKind: string, route: Target): readonly KubeObject[];
+  /**
+   * `compute()` once per translation for an input object (e.g. judging an Upstream, which its
+   * routes and its own status both need), its reads recorded for every caller.
+   */
+  memo<T>(key: object, compute: () => T): T;
 }
 
 /** Dependency keys, shared by the recorder and the invalidation index. */

@@ -65,6 +65,40 @@ export class RecordingLookups implements Lookups, RecordedDeps {
   /** Forget memoised reads (Gateway contexts change between translation steps). */
   invalidate(): void {
     this.lastGateway = { namespace: '', name: '', value: undefined };
+    this.computed = new WeakMap();
+  }
+
+  /** Results computed during this translation, with what they read (see memo). */
+  private computed = new WeakMap<object, { readonly value: unknown; readonly deps: readonly string[]; readonly services: readonly string[] }>();
+
+  /**
+   * `compute()` once per translation for `key` (an input object: inputs do not change within a
+   * translation), its reads recorded again for every caller, as if each had computed it.
+   */
+  memo<T>(key: object, compute: () => T): T {
+    let hit = this.computed.get(key);
+    if (!hit) {
+      const outerDeps = this.depList;
+      const outerServices = this.serviceList;
+      const outerKeep = this.keep;
+      this.depList = NO_DEPS as string[];
+      this.serviceList = NO_DEPS as string[];
+      this.keep = undefined;
+      try {
+        hit = { value: compute(), deps: this.depList, services: this.serviceList };
+      } finally {
+        this.depList = outerDeps;
+        this.serviceList = outerServices;
+        this.keep = outerKeep;
+      }
+      this.computed.set(key, hit);
+    }
+    for (const d of hit.deps) this.record(d);
+    for (const svc of hit.services) {
+      if (this.serviceList === NO_DEPS) this.serviceList = [svc];
+      else if (!this.serviceList.includes(svc)) this.serviceList.push(svc);
+    }
+    return hit.value as T;
   }
   service(namespace: string, name: string, key = `${namespace}/${name}`): Service | undefined {
     if (this.serviceList === NO_DEPS) this.serviceList = [key];

@@ -33,7 +33,7 @@ export const upstreamResolver: BackendResolver = {
     }
     const upstream = ctx.lookups.object(GANTRY_API_GROUP, UPSTREAM_KIND, ns, ref.name) as Upstream | undefined;
     if (!upstream) return { ok: false, reason: Reason.BackendNotFound, message: `${where} not found` };
-    const verdict = judgeUpstream(upstream, ctx);
+    const verdict = judgedUpstream(upstream, ctx);
     // An Upstream that cannot be used is, to the route, as good as missing.
     if (!verdict.ok) return { ok: false, reason: Reason.BackendNotFound, message: `${where} is not usable: ${verdict.message}` };
     const resolved: Mutable<Extract<BackendResolution, { ok: true }>> = {
@@ -69,6 +69,11 @@ export type UpstreamVerdict =
     };
 
 type Failed = Extract<UpstreamVerdict, { ok: false }>;
+
+/** The verdict on an Upstream, computed once per translation for its routes and its status. */
+export function judgedUpstream(upstream: Upstream, ctx: Pick<BackendContext, 'lookups' | 'installNamespace'>): UpstreamVerdict {
+  return ctx.lookups.memo(upstream, () => judgeUpstream(upstream, ctx));
+}
 
 const specProblem = (message: string): Failed => ({ ok: false, condition: 'Accepted', reason: Reason.Invalid, message });
 

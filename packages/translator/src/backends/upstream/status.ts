@@ -5,11 +5,11 @@ import type { Upstream, UpstreamStatus } from '@gantry/api';
 import { condition, ConditionType, Reason } from '../../status/conditions.js';
 import type { StatusReport } from '../../status/reports.js';
 import type { BackendStatusContext } from '../backend.js';
-import { judgeUpstream } from './resolver.js';
+import { judgedUpstream } from './resolver.js';
 
 export function reportUpstream(upstream: Upstream, ctx: BackendStatusContext): StatusReport {
   const gen = upstream.metadata.generation;
-  const verdict = judgeUpstream(upstream, ctx);
+  const verdict = judgedUpstream(upstream, ctx);
   const acceptedTrue = condition(ConditionType.Accepted, 'True', Reason.Accepted, 'Upstream is valid', gen);
   const conditions = verdict.ok
     ? [acceptedTrue, condition(ConditionType.ResolvedRefs, 'True', Reason.ResolvedRefs, 'All references resolved', gen)]
