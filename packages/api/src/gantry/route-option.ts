@@ -149,7 +149,7 @@ export const RETRY_ON_CONDITIONS: readonly string[] = RETRY_ON;
 
 const OPTIONS: OpenApiSchema = {
   description: 'What the RouteOption does to the rules it applies to. Each field is optional; where several RouteOptions '
-    + 'and the rule itself set the same field, precedence decides (see docs/route-options.md).',
+    + 'and the rule itself set the same field, precedence decides (see docs/routeoption.md).',
   type: 'object',
   properties: {
     prefixRewrite: {
