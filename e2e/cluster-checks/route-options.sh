@@ -30,14 +30,8 @@ k delete namespace "$NS" --ignore-not-found --wait=true --timeout=90s >/dev/null
 k create namespace "$NS" >/dev/null
 {
   echo_app "$NS" echo 1
+  web_gateway "$NS"
   cat <<YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: web, namespace: $NS}
-spec:
-  gatewayClassName: gantry
-  listeners: [{name: http, protocol: HTTP, port: 80}]
----
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: shop, namespace: $NS}

@@ -69,13 +69,9 @@ spec:
   from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: $NS}]
   to: [{group: gateway.gantry.dev, kind: Upstream}]
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: web, namespace: $NS}
-spec:
-  gatewayClassName: gantry
-  listeners: [{name: http, protocol: HTTP, port: 80}]
----
+EOF
+  web_gateway "$NS"
+  cat <<EOF
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: reviews, namespace: $NS}

@@ -138,14 +138,8 @@ log "releases deployed; controller Pod $pod Ready as ServiceAccount gantry (imag
 k create namespace "$NS" >/dev/null
 {
   echo_app "$NS" echo 1
+  web_gateway "$NS"
   cat <<YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: web, namespace: $NS}
-spec:
-  gatewayClassName: gantry
-  listeners: [{name: http, protocol: HTTP, port: 80}]
----
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: one, namespace: $NS}

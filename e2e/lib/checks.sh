@@ -44,6 +44,19 @@ YAML
   fi
 }
 
+# web_gateway NAMESPACE: the YAML of a Gateway `web` of class gantry, one HTTP listener on port 80.
+web_gateway() {
+  cat <<YAML
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: web, namespace: $1}
+spec:
+  gatewayClassName: gantry
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+---
+YAML
+}
+
 # gateway_address NAMESPACE NAME: waits until the Gateway is Programmed and prints its address.
 gateway_address() {
   k wait -n "$1" "gateway/$2" --for=condition=Programmed --timeout=120s >/dev/null || fail "Gateway $1/$2 not Programmed"

@@ -3,48 +3,24 @@
 // Envoy would refuse, CR/LF in values, at most one path and one host rewrite, retry conditions,
 // targetRefs kinds, faults), apply valid ones (the issue's example, every option), and read them
 // back through `kubectl get` (short name rto, category gantry, printer columns).
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
-import { CHARTS } from '../charts/testing/helm.js';
+import { startCrdCluster, type CrdCluster, type KubectlResult } from './testing/crd-cluster.js';
 
-const CRD_FILE = join(CHARTS.crds, 'templates', 'gateway.gantry.dev_routeoptions.yaml');
 const NS = 'default';
 
-interface Result { readonly code: number; readonly stdout: string; readonly stderr: string }
+type Result = KubectlResult;
 
-let cp: ControlPlane;
+let cluster: CrdCluster;
+const kubectl = (args: readonly string[], stdin?: string): Promise<Result> => cluster.kubectl(args, stdin);
 
-function kubectl(args: readonly string[], stdin?: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = execFile(cp.kubectl, ['--kubeconfig', cp.kubeconfigPath, ...args], { maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    if (stdin !== undefined) child.stdin?.end(stdin);
-  });
-}
-
-function apply(name: string, spec: unknown): Promise<Result> {
-  const obj = { apiVersion: 'gateway.gantry.dev/v1alpha1', kind: 'RouteOption', metadata: { name, namespace: NS }, ...(spec === undefined ? {} : { spec }) };
-  return kubectl(['apply', '-f', '-'], JSON.stringify(obj));
-}
+const apply = (name: string, spec: unknown): Promise<Result> => cluster.apply('RouteOption', NS, name, spec);
 
 beforeAll(async () => {
-  cp = await startControlPlane();
-  const installed = await kubectl(['apply', '--server-side', '-f', CRD_FILE]);
-  expect(installed.stderr).toBe('');
-  const established = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/routeoptions.gateway.gantry.dev']);
-  expect(established.stderr).toBe('');
-  for (let i = 0; i < 100; i++) {
-    if ((await kubectl(['get', 'routeoptions', '-n', NS])).code === 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  cluster = await startCrdCluster('gateway.gantry.dev_routeoptions.yaml', 'routeoptions', NS);
 }, 5 * 60_000);
 
 afterAll(async () => {
-  await cp?.stop();
+  await cluster?.stop();
 });
 
 const add = (key: string, value = 'v') => ({ headerManipulation: { requestHeadersToAdd: [{ header: { key, value } }] } });

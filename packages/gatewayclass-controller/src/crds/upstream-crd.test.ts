@@ -3,44 +3,18 @@
 // structural bounds), apply valid ones (the seeds' static json-upstream, a kube Upstream with a
 // selector, every load balancer and health checker kind), and read them back through
 // `kubectl get` (printer columns) and `kubectl explain` (descriptions).
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
-import { CHARTS } from '../charts/testing/helm.js';
+import { startCrdCluster, table, type CrdCluster, type KubectlResult } from './testing/crd-cluster.js';
 
-const CRD_FILE = join(CHARTS.crds, 'templates', 'gateway.gantry.dev_upstreams.yaml');
 const NS = 'default';
 
-interface Result { readonly code: number; readonly stdout: string; readonly stderr: string }
+type Result = KubectlResult;
 
-let cp: ControlPlane;
-
-function kubectl(args: readonly string[], stdin?: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = execFile(cp.kubectl, ['--kubeconfig', cp.kubeconfigPath, ...args], { maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    if (stdin !== undefined) child.stdin?.end(stdin);
-  });
-}
-
-function upstream(name: string, spec: unknown): string {
-  return JSON.stringify({ apiVersion: 'gateway.gantry.dev/v1alpha1', kind: 'Upstream', metadata: { name, namespace: NS }, ...(spec === undefined ? {} : { spec }) });
-}
-
-/** kubectl's table output as cells, split at the header's column starts (empty cells stay empty). */
-function table(stdout: string): string[][] {
-  const lines = stdout.split('\n').filter((l) => l.trim() !== '');
-  const starts = [...(lines[0] ?? '').matchAll(/\S+/g)].map((m) => m.index);
-  return lines.map((l) => starts.map((start, i) => l.slice(start, starts[i + 1]).trim()));
-}
+let cluster: CrdCluster;
+const kubectl = (args: readonly string[], stdin?: string): Promise<Result> => cluster.kubectl(args, stdin);
 
 /** `kubectl apply -f -` of one Upstream: what the user sees. */
-function apply(name: string, spec: unknown): Promise<Result> {
-  return kubectl(['apply', '-f', '-'], upstream(name, spec));
-}
+const apply = (name: string, spec: unknown): Promise<Result> => cluster.apply('Upstream', NS, name, spec);
 
 const kube = { serviceName: 'petstore', servicePort: 8080 };
 const stat = { hosts: [{ addr: 'jsonplaceholder.typicode.com', port: 80 }] };
@@ -49,20 +23,11 @@ const http = { path: '/healthz' };
 const ringHash = (hashPolicies: unknown[]): unknown => ({ kube, loadBalancer: { ringHash: { hashPolicies } } });
 
 beforeAll(async () => {
-  cp = await startControlPlane();
-  const installed = await kubectl(['apply', '--server-side', '-f', CRD_FILE]);
-  expect(installed.stderr).toBe('');
-  const established = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/upstreams.gateway.gantry.dev']);
-  expect(established.stderr).toBe('');
-  // Discovery catches up with a new CRD a moment after it is Established.
-  for (let i = 0; i < 100; i++) {
-    if ((await kubectl(['get', 'upstreams', '-n', NS])).code === 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  cluster = await startCrdCluster('gateway.gantry.dev_upstreams.yaml', 'upstreams', NS);
 }, 5 * 60_000);
 
 afterAll(async () => {
-  await cp?.stop();
+  await cluster?.stop();
 });
 
 /**
