@@ -13,9 +13,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=e2e/lib/checks.sh
 source "$repo/e2e/lib/checks.sh"
-cluster_dir="${GANTRY_CLUSTER_DIR:-$repo/.cache/cluster}"
-export KUBECONFIG="${KUBECONFIG:-$cluster_dir/admin.kubeconfig}"
-kubectl="${KUBECTL:-$(ls -d "${GANTRY_CACHE:-$HOME/.cache/gantry}"/kube/*/bin/kubectl | tail -n 1)}"
+running_cluster
 NS=upstream-check
 start=$SECONDS
 

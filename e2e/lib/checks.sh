@@ -1,6 +1,16 @@
 # Shared by the shell checks that run on a local cluster (e2e/cluster-checks, e2e/helm-install):
 # the echo backend as a Deployment and its Service, and a Gateway's address once Programmed.
-# Source it; callers define k (kubectl) and fail (report and exit).
+# Source it; callers define k (kubectl) and fail (report and exit), or use running_cluster.
+
+# running_cluster: the cluster `npm run cluster:up` started (GANTRY_CLUSTER_DIR picks another):
+# exports its KUBECONFIG (unless set) and sets `kubectl` to the cached one (unless KUBECTL is set).
+running_cluster() {
+  local repo dir
+  repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+  dir="${GANTRY_CLUSTER_DIR:-$repo/.cache/cluster}"
+  export KUBECONFIG="${KUBECONFIG:-$dir/admin.kubeconfig}"
+  kubectl="${KUBECTL:-$(ls -d "${GANTRY_CACHE:-$HOME/.cache/gantry}"/kube/*/bin/kubectl | tail -n 1)}"
+}
 
 # echo_app NAMESPACE NAME REPLICAS [LABEL=VALUE...]: the YAML of a Deployment of the Gateway API
 # echo backend (it answers with its Pod's name and namespace), its Pods labelled with the given

@@ -46,8 +46,6 @@ export interface DiscoveryOptions {
 }
 
 export interface PassResult {
-  readonly applied: number;
-  readonly deleted: number;
   /** Names whose write failed: tried again on the next pass. */
   readonly failed: number;
 }
@@ -78,11 +76,6 @@ export class Discovery {
     this.scope = opts.scope ?? {};
   }
 
-  /** How many Upstreams discovery wants now. */
-  get size(): number {
-    return this.wanted.size;
-  }
-
   /** The name a Service port's Upstream has (tests, logs). */
   nameFor(namespace: string, service: string, port: number): string | undefined {
     return this.nameOf.get(`${namespace}/${service}/${port}`);
@@ -102,24 +95,13 @@ export class Discovery {
     this.opts.events?.desired?.(this.wanted.size);
     const names = [...this.dirty];
     this.dirty.clear();
-    let applied = 0;
-    let deleted = 0;
     let failed = 0;
     await pool(names, this.opts.concurrency ?? 16, async (name) => {
-      const outcome = await this.reconcile(name);
-      if (outcome === 'applied') applied++;
-      else if (outcome === 'deleted') deleted++;
-      else if (outcome === 'failed') {
-        failed++;
-        this.dirty.add(name);
-      }
+      if (await this.reconcile(name)) return;
+      failed++;
+      this.dirty.add(name);
     });
-    return { applied, deleted, failed };
-  }
-
-  /** Whether the last pass left writes to try again. */
-  get pending(): boolean {
-    return this.dirty.size > 0;
+    return { failed };
   }
 
   // ---- what is wanted ------------------------------------------------------------------------------
@@ -241,7 +223,8 @@ export class Discovery {
 
   // ---- writes --------------------------------------------------------------------------------------
 
-  private async reconcile(name: string): Promise<'applied' | 'deleted' | 'failed' | 'none'> {
+  /** One name: apply, delete or leave it; false when the write failed. */
+  private async reconcile(name: string): Promise<boolean> {
     const want = this.wanted.get(name);
     const have = this.upstreams.get(name);
     const ours = have?.metadata.labels?.[DISCOVERED_BY_LABEL] === DISCOVERED_BY;
@@ -254,15 +237,15 @@ export class Discovery {
             this.log.warn('an Upstream that discovery did not create has the name it wants: left alone', { upstream: `${ns}/${name}`, service: `${want.namespace}/${want.service}`, port: want.port });
           }
           this.opts.events?.skippedClash?.(name);
-          return 'none';
+          return true;
         }
-        if (have && upToDate(have, want)) return 'none';
+        if (have && upToDate(have, want)) return true;
         await serverSideApply(this.opts.kubeConfig, KIND_TABLE.Upstream, ns, applyBody(want, name, ns) as JsonObject, { fieldManager: FIELD_MANAGER, force: true });
         this.opts.events?.applied?.(have ? 'updated' : 'created');
         this.log.debug(have ? 'discovered Upstream updated' : 'discovered Upstream created', { upstream: `${ns}/${name}` });
-        return 'applied';
+        return true;
       }
-      if (!have || !ours) return 'none';
+      if (!have || !ours) return true;
       const result = await deleteIfUnchanged(this.opts.kubeConfig, KIND_TABLE.Upstream, ns, name, {
         ...(have.metadata.uid ? { uid: have.metadata.uid } : {}),
         ...(have.metadata.resourceVersion ? { resourceVersion: have.metadata.resourceVersion } : {}),
@@ -270,12 +253,12 @@ export class Discovery {
       this.opts.events?.deleted?.(result);
       this.log.debug('discovered Upstream deleted', { upstream: `${ns}/${name}`, result });
       // `changed`: it was edited meanwhile (maybe adopted); the watch brings the new object.
-      return result === 'deleted' ? 'deleted' : 'none';
+      return true;
     } catch (err) {
       if (want) this.opts.events?.applied?.('failed');
       else this.opts.events?.deleted?.('failed');
       this.log.warn('discovery write failed; trying again', { upstream: `${ns}/${name}`, error: err instanceof Error ? err.message : String(err) });
-      return 'failed';
+      return false;
     }
   }
 }

@@ -75,13 +75,10 @@ export class ClusterTable {
     return countEndpoints(portName, this.services.slicesOf(serviceKey), selector && this.podFilter(selector));
   }
 
-  /** Endpoints of a Service port, kept to the Pods a selector picks. */
-  serviceEndpoints(cluster: string, serviceKey: string, portName: string, selector: PodSelector | undefined): ClusterEndpointsIR {
-    return clusterEndpoints(cluster, portName, this.services.slicesOf(serviceKey), selector && this.podFilter(selector));
-  }
-
+  /** A record's endpoints: its Service port's, kept to the Pods its selector picks. */
   private compute(rec: ClusterRecord): ClusterEndpointsIR {
-    return this.serviceEndpoints(rec.ir.name, rec.serviceKey as string, rec.portName, rec.selector);
+    const selector = rec.selector;
+    return clusterEndpoints(rec.ir.name, rec.portName, this.services.slicesOf(rec.serviceKey as string), selector && this.podFilter(selector));
   }
 
   private podFilter(selector: PodSelector): EndpointFilter {

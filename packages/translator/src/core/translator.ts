@@ -199,12 +199,16 @@ export class GatewayTranslator {
     for (const k of this.namespaces.update(s.namespaces)) changed.add(Dep.namespace(k));
     for (const k of this.secrets.update(s.secrets)) changed.add(Dep.secret(k));
     this.others.updateEach(s.others ?? [], (k, before, after) => {
-      const [group = '', kind = '', ...rest] = k.split('/');
-      changed.add(Dep.object(group, kind, rest.join('/')));
+      // k is `group/kind/namespace/name`.
+      const kindEnd = k.indexOf('/', k.indexOf('/') + 1);
+      const groupKind = k.slice(0, kindEnd);
+      const group = k.slice(0, k.indexOf('/'));
+      const kind = groupKind.slice(group.length + 1);
+      changed.add(Dep.object(group, kind, k.slice(kindEnd + 1)));
       if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
-      if (this.targetRefKinds.has(`${group}/${kind}`)) this.routesNamedBy(before, after, policyTargets);
+      if (this.targetRefKinds.has(groupKind)) this.routesNamedBy(before, after, policyTargets);
       this.queries.changed(group, kind, k, before, after, changed);
-      this.backendReports.objectChanged(`${group}/${kind}`, k);
+      this.backendReports.objectChanged(groupKind, k);
     });
     this.services.updateEach(s.services, (k, before, after) => {
       this.queries.changed('', 'Service', k, before, after, changed);

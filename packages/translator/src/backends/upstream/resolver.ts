@@ -77,7 +77,7 @@ export function judgedUpstream(upstream: Upstream, ctx: Pick<BackendContext, 'lo
 
 const specProblem = (message: string): Failed => ({ ok: false, condition: 'Accepted', reason: Reason.Invalid, message });
 
-export function judgeUpstream(upstream: Upstream, ctx: Pick<BackendContext, 'lookups' | 'installNamespace'>): UpstreamVerdict {
+function judgeUpstream(upstream: Upstream, ctx: Pick<BackendContext, 'lookups' | 'installNamespace'>): UpstreamVerdict {
   const spec = upstream.spec;
   const ns = upstream.metadata.namespace ?? 'default';
   if (!spec || (spec.kube === undefined) === (spec.static === undefined)) return specProblem('exactly one of spec.kube or spec.static must be set');
