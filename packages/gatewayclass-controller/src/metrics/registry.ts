@@ -102,21 +102,9 @@ function matches(a: Partial<Record<string, string | number>>, b: Partial<Record<
   return true;
 }
 
-export class Counter<L extends string = never> extends Metric<L> {
-  readonly type = 'counter' as const;
-  private readonly metric: PromCounter<L>;
-
-  constructor(registry: PromRegistry, opts: MetricOptions<L>) {
-    super(opts);
-    this.metric = new PromCounter<L>({ name: opts.name, help: opts.help, labelNames: [...this.labelNames], registers: [registry] });
-  }
-
-  inc(labels?: Labels<L>, by = 1): void {
-    if (!(by >= 0)) throw new Error(`${this.name}: counters only go up (got ${by})`);
-    const l = this.track(labels);
-    if (l) this.metric.inc(l as PromLabels<L>, by);
-    else this.metric.inc(by);
-  }
+/** A counter or gauge: one number per label set. */
+abstract class ScalarMetric<L extends string> extends Metric<L> {
+  protected abstract readonly metric: PromCounter<L> | PromGauge<L>;
 
   async get(labels?: Labels<L>): Promise<number> {
     const { values } = await this.metric.get();
@@ -132,9 +120,26 @@ export class Counter<L extends string = never> extends Metric<L> {
   }
 }
 
-export class Gauge<L extends string = never> extends Metric<L> {
+export class Counter<L extends string = never> extends ScalarMetric<L> {
+  readonly type = 'counter' as const;
+  protected readonly metric: PromCounter<L>;
+
+  constructor(registry: PromRegistry, opts: MetricOptions<L>) {
+    super(opts);
+    this.metric = new PromCounter<L>({ name: opts.name, help: opts.help, labelNames: [...this.labelNames], registers: [registry] });
+  }
+
+  inc(labels?: Labels<L>, by = 1): void {
+    if (!(by >= 0)) throw new Error(`${this.name}: counters only go up (got ${by})`);
+    const l = this.track(labels);
+    if (l) this.metric.inc(l as PromLabels<L>, by);
+    else this.metric.inc(by);
+  }
+}
+
+export class Gauge<L extends string = never> extends ScalarMetric<L> {
   readonly type = 'gauge' as const;
-  private readonly metric: PromGauge<L>;
+  protected readonly metric: PromGauge<L>;
 
   constructor(registry: PromRegistry, opts: MetricOptions<L>) {
     super(opts);
@@ -155,19 +160,6 @@ export class Gauge<L extends string = never> extends Metric<L> {
 
   dec(labels?: Labels<L>, by = 1): void {
     this.inc(labels, -by);
-  }
-
-  async get(labels?: Labels<L>): Promise<number> {
-    const { values } = await this.metric.get();
-    return values.find((v) => matches(v.labels, labels))?.value ?? 0;
-  }
-
-  protected removeSeries(labels: Labels<L>): void {
-    this.metric.remove(labels as PromLabels<L>);
-  }
-
-  protected resetAll(): void {
-    this.metric.reset();
   }
 }
 
