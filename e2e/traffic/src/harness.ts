@@ -114,6 +114,16 @@ ports: [{name: http, port: ${port}, protocol: TCP}]
   );
 }
 
+/** An Upstream; `spec`: the YAML under `spec:`, each line indented by two spaces. */
+export function upstreamYaml(name: string, spec: string, namespace = 'default'): string {
+  return `
+apiVersion: gateway.gantry.dev/v1alpha1
+kind: Upstream
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+${spec}`;
+}
+
 /** A kubernetes.io/tls Secret; the PEM text goes in as JSON strings (valid YAML scalars). */
 export function tlsSecretYaml(name: string, pem: { cert: string; key: string }, namespace = 'default'): string {
   return `

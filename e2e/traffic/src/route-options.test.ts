@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { EchoServer } from '@gantry/gatewayclass-controller/examples/echo-backend';
 import { echo, send } from './client.js';
-import { GATEWAY_CLASS, TrafficHarness, docs, freePort, gatewayYaml, routeConditions, routeYaml, statusOf, type Applied } from './harness.js';
+import { GATEWAY_CLASS, TrafficHarness, docs, freePort, gatewayYaml, routeConditions, routeYaml, statusOf, upstreamYaml, type Applied } from './harness.js';
 
 let h: TrafficHarness;
 let port: number;
@@ -38,15 +38,6 @@ function rule(path: string, name: string, backend = 'backendRefs: [{name: main, 
     ${backend}`;
 }
 
-function upstream(name: string, spec: string): string {
-  return `
-apiVersion: gateway.gantry.dev/v1alpha1
-kind: Upstream
-metadata: {name: ${name}, namespace: default}
-spec:
-${spec}`;
-}
-
 beforeAll(async () => {
   h = await TrafficHarness.start();
   const set = await h.backendSet(['main', 'slow']);
@@ -61,9 +52,9 @@ beforeAll(async () => {
     GATEWAY_CLASS,
     gatewayYaml(`{name: http, protocol: HTTP, port: ${port}}`),
     set.yaml,
-    upstream('ring', `  static: {hosts: [${ringHosts}]}\n  loadBalancer: {ringHash: {hashPolicies: [{header: {name: x-upstream}}]}}`),
-    upstream('by-name', `  static: {hosts: [{addr: localhost, port: ${dns.port}}]}`),
-    upstream('json-upstream', `  static: {hosts: [{addr: 127.0.0.1, port: ${json.port}}]}`),
+    upstreamYaml('ring', `  static: {hosts: [${ringHosts}]}\n  loadBalancer: {ringHash: {hashPolicies: [{header: {name: x-upstream}}]}}`),
+    upstreamYaml('by-name', `  static: {hosts: [{addr: localhost, port: ${dns.port}}]}`),
+    upstreamYaml('json-upstream', `  static: {hosts: [{addr: 127.0.0.1, port: ${json.port}}]}`),
     option('seed-rewrite', '  options: {prefixRewrite: /posts}'),
     // Seed 002's route, as written there (no matches: every path), in Gantry's groups.
     `

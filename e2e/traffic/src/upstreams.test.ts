@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Agent } from 'node:http';
 import { startEchoServer, type EchoServer } from '@gantry/gatewayclass-controller/examples/echo-backend';
 import { echo, send } from './client.js';
-import { GATEWAY_CLASS, TrafficHarness, docs, freePort, gatewayYaml, routeConditions, statusOf, type Applied } from './harness.js';
+import { GATEWAY_CLASS, TrafficHarness, docs, freePort, gatewayYaml, routeConditions, statusOf, upstreamYaml, type Applied } from './harness.js';
 
 let h: TrafficHarness;
 let port: number;
@@ -46,14 +46,8 @@ metadata: {name: ${name}, namespace: default, labels: {app: reviews, version: ${
   return docs(
     GATEWAY_CLASS,
     gatewayYaml(`{name: http, protocol: HTTP, port: ${port}, allowedRoutes: {namespaces: {from: All}}}`),
+    upstreamYaml('json-upstream', `  static:\n    hosts: [{addr: 127.0.0.1, port: ${json.port}}]`),
     `
-apiVersion: gateway.gantry.dev/v1alpha1
-kind: Upstream
-metadata: {name: json-upstream, namespace: default}
-spec:
-  static:
-    hosts: [{addr: 127.0.0.1, port: ${json.port}}]
----
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: static-upstream, namespace: default}
@@ -85,25 +79,10 @@ ${Object.entries(POD_ADDRESSES)
     pod('reviews-1'),
     pod('reviews-2'),
     pod('reviews-3'),
+    upstreamYaml('reviews-v2', '  kube: {serviceName: reviews, serviceNamespace: default, servicePort: 9080, selector: {version: v2}}', 'gantry-system'),
+    upstreamYaml('heavy', `  static: {hosts: [{addr: 127.0.0.1, port: ${heavy.port}}]}`),
+    upstreamYaml('light', `  static: {hosts: [{addr: 127.0.0.1, port: ${light.port}}]}`),
     `
-apiVersion: gateway.gantry.dev/v1alpha1
-kind: Upstream
-metadata: {name: reviews-v2, namespace: gantry-system}
-spec:
-  kube: {serviceName: reviews, serviceNamespace: default, servicePort: 9080, selector: {version: v2}}
----
-apiVersion: gateway.gantry.dev/v1alpha1
-kind: Upstream
-metadata: {name: heavy, namespace: default}
-spec:
-  static: {hosts: [{addr: 127.0.0.1, port: ${heavy.port}}]}
----
-apiVersion: gateway.gantry.dev/v1alpha1
-kind: Upstream
-metadata: {name: light, namespace: default}
-spec:
-  static: {hosts: [{addr: 127.0.0.1, port: ${light.port}}]}
----
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: kube-upstreams, namespace: gantry-system}
