@@ -62,9 +62,10 @@ export function gatewayBootstrap(o: GatewayBootstrapOptions): BootstrapJson {
   return bootstrap;
 }
 
-function readinessListener(address: string, port: number): Json {
+/** A static listener with one HTTP connection manager: its routes, then its HTTP filters and the router. */
+function httpListener(name: string, statPrefix: string, address: string, port: number, routes: Json[], filters: Json[] = []): Json {
   return {
-    name: READINESS_LISTENER_NAME,
+    name,
     address: { socketAddress: { address, portValue: port } },
     filterChains: [
       {
@@ -73,20 +74,10 @@ function readinessListener(address: string, port: number): Json {
             name: 'envoy.filters.network.http_connection_manager',
             typedConfig: {
               '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-              statPrefix: 'gantry_readiness',
-              routeConfig: {
-                name: READINESS_LISTENER_NAME,
-                virtualHosts: [{ name: READINESS_LISTENER_NAME, domains: ['*'], routes: [{ match: { prefix: '/' }, directResponse: { status: 404 } }] }],
-              },
+              statPrefix,
+              routeConfig: { name, virtualHosts: [{ name, domains: ['*'], routes }] },
               httpFilters: [
-                {
-                  name: 'envoy.filters.http.health_check',
-                  typedConfig: {
-                    '@type': 'type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck',
-                    passThroughMode: false,
-                    headers: [{ name: ':path', stringMatch: { exact: READINESS_PATH } }],
-                  },
-                },
+                ...filters,
                 { name: 'envoy.filters.http.router', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
               ],
             },
@@ -97,45 +88,30 @@ function readinessListener(address: string, port: number): Json {
   };
 }
 
+const NOT_FOUND: Json = { match: { prefix: '/' }, directResponse: { status: 404 } };
+
+function readinessListener(address: string, port: number): Json {
+  return httpListener(READINESS_LISTENER_NAME, 'gantry_readiness', address, port, [NOT_FOUND], [
+    {
+      name: 'envoy.filters.http.health_check',
+      typedConfig: {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck',
+        passThroughMode: false,
+        headers: [{ name: ':path', stringMatch: { exact: READINESS_PATH } }],
+      },
+    },
+  ]);
+}
+
 /**
  * GET /stats/prometheus on the metrics port, proxied to the admin API on loopback; every other
  * path is a 404, so the admin API itself (which can reconfigure or stop Envoy) stays unreachable.
  */
 function metricsListener(address: string, port: number): Json {
-  return {
-    name: METRICS_LISTENER_NAME,
-    address: { socketAddress: { address, portValue: port } },
-    filterChains: [
-      {
-        filters: [
-          {
-            name: 'envoy.filters.network.http_connection_manager',
-            typedConfig: {
-              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-              statPrefix: 'gantry_metrics',
-              routeConfig: {
-                name: METRICS_LISTENER_NAME,
-                virtualHosts: [
-                  {
-                    name: METRICS_LISTENER_NAME,
-                    domains: ['*'],
-                    routes: [
-                      {
-                        match: { path: METRICS_PATH, headers: [{ name: ':method', stringMatch: { exact: 'GET' } }] },
-                        route: { cluster: ADMIN_CLUSTER_NAME },
-                      },
-                      { match: { prefix: '/' }, directResponse: { status: 404 } },
-                    ],
-                  },
-                ],
-              },
-              httpFilters: [{ name: 'envoy.filters.http.router', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return httpListener(METRICS_LISTENER_NAME, 'gantry_metrics', address, port, [
+    { match: { path: METRICS_PATH, headers: [{ name: ':method', stringMatch: { exact: 'GET' } }] }, route: { cluster: ADMIN_CLUSTER_NAME } },
+    NOT_FOUND,
+  ]);
 }
 
 function adminCluster(adminPort: number): Json {
