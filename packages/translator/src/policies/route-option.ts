@@ -2,6 +2,7 @@
 // its CEL rules catch; this checks the same again (manifest files, objects stored before a rule
 // existed), so nothing Envoy would reject reaches it: a bad RouteOption is an error value, shown
 // in its own status and, where an ExtensionRef names it, in the route's ResolvedRefs.
+import { corsIR } from '../core/cors.js';
 import type { CorsIR, FaultIR, HeaderModifierIR, HeaderValueIR, PathModifierIR, RetryIR } from '@gantry/ir';
 import {
   GANTRY_API_GROUP,
@@ -186,14 +187,7 @@ function cors(c: NonNullable<RouteOptions['cors']>): CorsIR | Invalid {
     if (ms instanceof Invalid) return ms;
     maxAgeSeconds = Math.floor(ms / 1000);
   }
-  return {
-    allowOrigins: [...(c.allowOrigins ?? [])],
-    ...(c.allowCredentials !== undefined ? { allowCredentials: c.allowCredentials } : {}),
-    ...(c.allowMethods && c.allowMethods.length > 0 ? { allowMethods: [...c.allowMethods] } : {}),
-    ...(c.allowHeaders && c.allowHeaders.length > 0 ? { allowHeaders: [...c.allowHeaders] } : {}),
-    ...(c.exposeHeaders && c.exposeHeaders.length > 0 ? { exposeHeaders: [...c.exposeHeaders] } : {}),
-    maxAgeSeconds,
-  };
+  return corsIR(c, maxAgeSeconds);
 }
 
 function percent(p: unknown, where: string): number | Invalid {

@@ -2,6 +2,7 @@
 // checked and what it does to its rule (and, for the types the spec allows there, to a
 // backendRef). A new filter type is one entry here. Filters that reference other objects
 // (RequestMirror's backend, ExtensionRef's policy) are resolved afterwards, in rules.ts.
+import { corsIR } from '../../core/cors.js';
 import type { CorsIR, ForwardActionIR, HeaderModifierIR, PathModifierIR } from '@gantry/ir';
 import type { HTTPCORSFilter, HTTPHeaderFilter, HTTPPathModifier, HTTPRouteFilter } from '@gantry/api';
 import { Invalid, invalid } from '../../core/invalid.js';
@@ -163,14 +164,7 @@ function rewrite(r: NonNullable<HTTPRouteFilter['urlRewrite']>, matches: readonl
 
 /** The spec's default Access-Control-Max-Age is 5 seconds. */
 function corsPolicy(c: HTTPCORSFilter): CorsIR {
-  return {
-    allowOrigins: [...(c.allowOrigins ?? [])],
-    ...(c.allowCredentials !== undefined ? { allowCredentials: c.allowCredentials } : {}),
-    ...(c.allowMethods && c.allowMethods.length > 0 ? { allowMethods: [...c.allowMethods] } : {}),
-    ...(c.allowHeaders && c.allowHeaders.length > 0 ? { allowHeaders: [...c.allowHeaders] } : {}),
-    ...(c.exposeHeaders && c.exposeHeaders.length > 0 ? { exposeHeaders: [...c.exposeHeaders] } : {}),
-    maxAgeSeconds: c.maxAge !== undefined && c.maxAge > 0 ? c.maxAge : 5,
-  };
+  return corsIR(c, c.maxAge !== undefined && c.maxAge > 0 ? c.maxAge : 5);
 }
 
 /** Percent of requests mirrored (undefined = all). */
