@@ -3,18 +3,24 @@ import winston from 'winston';
 
 export type Logger = winston.Logger;
 
+/** winston's npm levels, most severe first. */
+export const LOG_LEVEL_NAMES: readonly string[] = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
+
+// An unknown GANTRY_LOG_LEVEL would make winston log nothing at all: info then, and said below.
+const envLevel = process.env.GANTRY_LOG_LEVEL;
+const envLevelValid = envLevel === undefined || LOG_LEVEL_NAMES.includes(envLevel);
+
 const root = winston.createLogger({
-  level: process.env.GANTRY_LOG_LEVEL ?? 'info',
+  level: envLevelValid && envLevel !== undefined ? envLevel : 'info',
   format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
   transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug', 'verbose', 'silly'] })],
 });
 
+if (!envLevelValid) root.warn(`GANTRY_LOG_LEVEL "${envLevel}" is not a log level (${LOG_LEVEL_NAMES.join(', ')}); using info`, { component: 'log' });
+
 export function logger(component: string): Logger {
   return root.child({ component });
 }
-
-/** winston's npm levels, most severe first. */
-export const LOG_LEVEL_NAMES: readonly string[] = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 
 export function isLogLevel(level: string): boolean {
   return LOG_LEVEL_NAMES.includes(level);

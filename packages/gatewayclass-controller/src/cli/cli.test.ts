@@ -4,12 +4,16 @@ import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GANTRY_VERSION } from '../version.js';
+import { COMMANDS } from './commands.js';
 
 const run = promisify(execFile);
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 
-async function gantry(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function gantry(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], { timeout: 20_000 });
     return { code: 0, stdout, stderr };
@@ -20,13 +24,85 @@ async function gantry(...args: string[]): Promise<{ code: number; stdout: string
 }
 
 describe('gantry CLI', () => {
-  it.each(['translate', 'standalone', 'controller', 'discovery-cleanup'])('%s --help prints the usage and exits 0', async (command) => {
-    for (const flag of ['--help', '-h']) {
-      const r = await gantry(command, flag);
+  it.each(COMMANDS.map((c) => c.name))('%s --help prints that command\'s usage, every flag and the exit codes, and exits 0', async (command) => {
+    const spec = COMMANDS.find((c) => c.name === command)!;
+    for (const args of [[command, '--help'], [command, '-h'], ['help', command]]) {
+      const r = await gantry(...args);
       expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
-      expect(r.stdout).toContain(`gantry ${command}`);
-      expect(r.stdout).toContain('--debug-address');
+      expect(r.stdout.split('\n')[0]).toMatch(new RegExp(`^Usage: gantry ${command}( |$)`));
+      for (const [name, o] of Object.entries(spec.options)) {
+        if (o.hidden === true) expect(r.stdout).not.toContain(`--${name} `);
+        else expect(r.stdout).toContain(`--${name}`);
+      }
+      expect(r.stdout).toContain('Exit codes:');
     }
+  });
+
+  it('each command\'s help lists only its own flags (controller flags are not in translate --help)', async () => {
+    const r = await gantry('translate', '--help');
+    expect(r.stdout).not.toContain('--debug-address');
+    expect(r.stdout).not.toContain('--kubeconfig');
+  });
+
+  it('gantry alone prints the commands and exits 2; an unknown command or flag exits 2 pointing at the help', async () => {
+    const bare = await gantry();
+    expect(bare.code).toBe(2);
+    for (const c of COMMANDS) expect(bare.stdout).toContain(`  ${c.name} `);
+    const unknown = await gantry('frob');
+    expect(unknown).toEqual({ code: 2, stdout: '', stderr: 'gantry: unknown command "frob" (commands: controller, discovery-cleanup, translate, standalone, version, completion)\n`gantry --help` lists the commands.\n' });
+    const flag = await gantry('translate', '--frob');
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/^gantry: Unknown option '--frob'.*\n`gantry translate --help` lists its flags.\n$/);
+  });
+
+  it('version -o json|yaml prints structured output', async () => {
+    const json = await gantry('version', '-o', 'json');
+    expect(JSON.parse(json.stdout)).toEqual({ gantry: GANTRY_VERSION, node: process.version });
+    const yaml = await gantry('version', '--output', 'yaml');
+    expect(yaml.stdout).toBe(`gantry: ${GANTRY_VERSION}\nnode: ${process.version}\n`);
+    const bad = await gantry('version', '-o', 'toml');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toBe('gantry: --output: "toml" is not one of text, json, yaml');
+  });
+
+  it('completion bash: a script bash accepts, completing commands, flags and flag values', async () => {
+    const r = await gantry('completion', 'bash');
+    expect(r.code).toBe(0);
+    const complete = async (...words: string[]) => {
+      const script = `${r.stdout}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _gantry; echo "\${COMPREPLY[*]}"`;
+      const { stdout } = await run('bash', ['-c', script]);
+      return stdout.trim();
+    };
+    expect(await complete('gantry', 'tr')).toBe('translate');
+    expect(await complete('gantry', 'translate', '-o', '')).toBe('xds status bootstrap ir json yaml');
+    expect(await complete('gantry', 'controller', '--log-level', 'd')).toBe('debug');
+    expect((await complete('gantry', 'standalone', '--')).split(' ')).toEqual(expect.arrayContaining(['--dir', '--envoy', '--xds-port', '--help']));
+    expect(await complete('gantry', 'completion', '')).toBe('bash zsh --help');
+  });
+
+  it('completion zsh: a script zsh accepts (when zsh is installed); an unknown shell exits 2', async () => {
+    const r = await gantry('completion', 'zsh');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('#compdef gantry');
+    const zsh = await run('zsh', ['--version']).then(() => true, () => false);
+    if (zsh) {
+      const dir = await mkdtemp(join(tmpdir(), 'gantry-zsh-'));
+      await writeFile(join(dir, '_gantry'), r.stdout);
+      await run('zsh', ['-n', join(dir, '_gantry')]);
+      // Loaded by compinit from fpath: defines the completion function for `gantry`.
+      const { stdout } = await run('zsh', ['-fc', `fpath=(${dir} $fpath); autoload -Uz compinit; compinit -u -d ${dir}/.zcompdump; print -r -- \${_comps[gantry]}`]);
+      expect(stdout.trim()).toBe('_gantry');
+    }
+    const fish = await gantry('completion', 'fish');
+    expect(fish.code).toBe(2);
+    expect(fish.stderr.split('\n')[0]).toBe('gantry: completion: "fish" is not a supported shell (bash, zsh)');
+  });
+
+  it('a bad GANTRY_LOG_LEVEL does not silence the logs: info, with a warning', async () => {
+    const code = `const { logger } = await import(${JSON.stringify(new URL('../log.js', import.meta.url).href)}); logger('t').info('still here');`;
+    const { stderr } = await run(process.execPath, ['--input-type=module', '-e', code], { env: { ...process.env, GANTRY_LOG_LEVEL: 'loud' } });
+    expect(stderr).toContain('GANTRY_LOG_LEVEL \\"loud\\" is not a log level');
+    expect(stderr).toContain('still here');
   });
 
   it('version prints the version', async () => {

@@ -1,6 +1,6 @@
 // `gantry controller`: the control plane, in a cluster or with a kubeconfig.
-import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { CONTROLLER } from './commands.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Controller } from '../controller/controller.js';
 import { logger, setLogLevel } from '../log.js';
@@ -13,32 +13,7 @@ function hostPort(value: string, flag: string): { host: string; port: number } {
 }
 
 export async function controllerCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      kubeconfig: { type: 'string' },
-      'xds-address': { type: 'string', default: '0.0.0.0:18000' },
-      'xds-advertise': { type: 'string' },
-      'admin-address': { type: 'string', default: '0.0.0.0:9091' },
-      'debug-address': { type: 'string', default: '127.0.0.1:9092' },
-      'xds-ca-secret': { type: 'string', default: 'gantry-xds-ca' },
-      'xds-insecure': { type: 'boolean', default: false },
-      'leader-elect': { type: 'boolean', default: false },
-      namespace: { type: 'string', default: process.env.POD_NAMESPACE ?? 'gantry-system' },
-      'leader-election-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'gantry-system' },
-      'leader-election-id': { type: 'string', default: 'gantry-controller' },
-      identity: { type: 'string', default: process.env.POD_NAME ?? hostname() },
-      deploy: { type: 'boolean', default: true },
-      'no-deploy': { type: 'boolean', default: false },
-      'envoy-image': { type: 'string' },
-      'log-level': { type: 'string', default: process.env.GANTRY_LOG_LEVEL ?? 'info' },
-      discovery: { type: 'boolean', default: false },
-      'discovery-namespace-selector': { type: 'string' },
-      'discovery-service-selector': { type: 'string' },
-      'disable-kubernetes-destinations': { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  const { values } = parseArgs({ args, options: CONTROLLER.options, strict: true });
   setLogLevel(parseLogLevel(values['log-level']));
   const namespaceSelector = parseSelector(values['discovery-namespace-selector'], '--discovery-namespace-selector');
   const serviceSelector = parseSelector(values['discovery-service-selector'], '--discovery-service-selector');

@@ -3,6 +3,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { STANDALONE } from './commands.js';
 import { resolveEnvoyPath } from '../envoy/process.js';
 import { logger, setLogLevel } from '../log.js';
 import { DirectorySource } from '../standalone/directory-source.js';
@@ -27,32 +28,18 @@ function findExecutable(name: string): string | undefined {
 export const BUNDLED_EXAMPLE = fileURLToPath(new URL('../../examples/quickstart', import.meta.url));
 
 export async function standaloneCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      dir: { type: 'string', default: BUNDLED_EXAMPLE },
-      'listen-address': { type: 'string', default: '127.0.0.1' },
-      'xds-port': { type: 'string', default: '18000' },
-      'admin-port': { type: 'string', default: '19000' },
-      envoy: { type: 'string' },
-      'envoy-log-level': { type: 'string', default: 'warn' },
-      'log-level': { type: 'string', default: 'info' },
-      sotw: { type: 'boolean', default: false },
-      namespace: { type: 'string', default: 'gantry-system' },
-      'disable-kubernetes-destinations': { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  const { values } = parseArgs({ args, options: STANDALONE.options, strict: true });
+  const dir = values.dir ?? BUNDLED_EXAMPLE;
   setLogLevel(parseLogLevel(values['log-level']));
   // Both checked before anything starts: a missing one used to mean a stack trace, or a process
   // that said "envoy started" and then ran on without any.
   let isDir = false;
   try {
-    isDir = statSync(values.dir).isDirectory();
+    isDir = statSync(dir).isDirectory();
   } catch {
     isDir = false;
   }
-  if (!isDir) throw new UsageError(`--dir: ${values.dir} is not a directory`);
+  if (!isDir) throw new UsageError(`--dir: ${dir} is not a directory`);
   const wanted = resolveEnvoyPath(values.envoy);
   const envoyPath = findExecutable(wanted);
   if (envoyPath === undefined) {
@@ -74,7 +61,7 @@ export async function standaloneCommand(args: string[]): Promise<number> {
   // Runs are serialised by the runtime: changes that arrive during one are translated together next.
   let last: Promise<unknown> = Promise.resolve();
   const source = new DirectorySource({
-    dir: values.dir,
+    dir,
     log,
     onChanges: (changes) => {
       last = runtime.update(changes).catch((err: unknown) => {

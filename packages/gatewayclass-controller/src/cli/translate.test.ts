@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 
 const run = promisify(execFile);
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -52,8 +52,103 @@ describe('gantry translate', () => {
     const unknown = await gantry('translate', '-f', EXAMPLE, '--gateway', 'nope', '--output', 'xds');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('--gateway nope: no accepted Gateway default/nope (have: default/quickstart)');
-    const bad = await gantry('translate', '-f', EXAMPLE, '--output', 'yaml');
+    const bad = await gantry('translate', '-f', EXAMPLE, '--output', 'toml');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--output must be one of xds, status, bootstrap, ir');
+    expect(bad.stderr).toBe('gantry: --output must be one of xds, status, bootstrap, ir (what to print) or json, yaml (the format); got "toml"\n`gantry translate --help` lists its flags.\n');
+  });
+});
+
+describe('gantry translate inputs', () => {
+  const QUICKSTART = ['gateway.yaml', 'routes.yaml', 'backends.yaml'];
+
+  async function kinds(stdout: string): Promise<string[]> {
+    return parseAllDocuments(stdout).map((d) => (d.toJS() as { kind: string }).kind);
+  }
+
+  it('a directory with a kustomization reads its resources (not kustomization.yaml itself), recursively', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gantry-kustomize-'));
+    await mkdir(join(dir, 'base'));
+    for (const f of QUICKSTART) await writeFile(join(dir, 'base', f), await readFile(join(EXAMPLE, f), 'utf8'));
+    await writeFile(join(dir, 'base', 'kustomization.yaml'), 'resources:\n- gateway.yaml\n- routes.yaml\n- backends.yaml\n');
+    await writeFile(join(dir, 'unrelated.yaml'), 'not: read\n');
+    await writeFile(join(dir, 'kustomization.yaml'), 'resources:\n- base\nnamePrefix: prod-\n');
+    const r = await gantry('translate', '-f', dir, '-o', 'status');
+    expect(r.code).toBe(0);
+    expect(await kinds(r.stdout)).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute']);
+    expect(r.stderr).toBe(`gantry translate: warning: ${join(dir, 'kustomization.yaml')}: namePrefix not applied (only resources are read); for the built result: kubectl kustomize ${dir} | gantry translate -f -\n`);
+    // The kustomization file named directly is the same; a missing resource exits 2 naming it.
+    expect((await gantry('translate', '-f', join(dir, 'base', 'kustomization.yaml'), '-o', 'status')).stdout).toBe(r.stdout);
+    await writeFile(join(dir, 'base', 'kustomization.yaml'), 'resources:\n- gateway.yaml\n- missing.yaml\n');
+    const missing = await gantry('translate', '-f', dir);
+    expect(missing).toEqual({ code: 2, stdout: '', stderr: `gantry translate: ${join(dir, 'base', 'kustomization.yaml')}: resources: ${join(dir, 'base', 'missing.yaml')} does not exist\n` });
+  });
+
+  it('a kind: List contributes its items; an error in an item names items[i] and its line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gantry-list-'));
+    const items = [];
+    for (const f of QUICKSTART) for (const d of parseAllDocuments(await readFile(join(EXAMPLE, f), 'utf8'))) items.push(d.toJS());
+    const file = join(dir, 'list.yaml');
+    await writeFile(file, stringify({ apiVersion: 'v1', kind: 'List', items }));
+    const r = await gantry('translate', '-f', file, '-o', 'status');
+    expect(r).toEqual({ code: 0, stdout: (await gantry('translate', '-f', EXAMPLE, '-o', 'status')).stdout, stderr: '' });
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(bad, 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: gateway.networking.k8s.io/v1\n  kind: Gateway\n  metadata: {name: g}\n  spec:\n    listeners: [{name: http, port: 80, protocol: HTTP}]\n    gatewayClassName: 7\n');
+    const b = await gantry('translate', '-f', bad);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toBe(`gantry translate: ${bad}:9 (document 1): items[0].spec.gatewayClassName: expected a string, got number 7\n`);
+  });
+
+  it('-f - reads standard input', async () => {
+    const text = (await Promise.all(QUICKSTART.map((f) => readFile(join(EXAMPLE, f), 'utf8')))).join('\n---\n');
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, [MAIN, 'translate', '-f', '-', '-o', 'status'], (err, stdout, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, stdout, stderr }));
+      child.stdin!.end(text);
+    });
+    expect(r).toEqual({ code: 0, stdout: (await gantry('translate', '-f', EXAMPLE, '-o', 'status')).stdout, stderr: '' });
+  });
+
+  it('kinds Gantry does not handle are ignored with a warning naming the file, kind and object; output unchanged', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gantry-kinds-'));
+    const file = join(dir, 'other.yaml');
+    await writeFile(file, [
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoutez\nmetadata: {name: g, namespace: apps}\nspec: {}',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {}',
+    ].join('\n---\n'));
+    const r = await gantry('translate', '-f', EXAMPLE, '-f', file, '-o', 'status');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe((await gantry('translate', '-f', EXAMPLE, '-o', 'status')).stdout);
+    expect(r.stderr).toBe([
+      `gantry translate: warning: ${file}: GRPCRoutez apps/g (gateway.networking.k8s.io/v1): this version of Gantry does not handle GRPCRoutez; ignored`,
+      `gantry translate: warning: ${file}: Deployment web (apps/v1): not a kind Gantry reads; ignored`,
+      '',
+    ].join('\n'));
+  });
+
+  it('never a stack trace: an object without metadata, a missing file, an empty directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gantry-odd-'));
+    const file = join(dir, 'odd.yaml');
+    await writeFile(file, 'apiVersion: x/v1\nkind: Thing\n');
+    const odd = await gantry('translate', '-f', file);
+    expect(odd).toEqual({ code: 1, stdout: '', stderr: `gantry translate: ${file}:1 (document 1): metadata.name: required field is missing or not a string\n` });
+    const missing = await gantry('translate', '-f', join(dir, 'nope.yaml'));
+    expect(missing).toEqual({ code: 2, stdout: '', stderr: `gantry translate: ${join(dir, 'nope.yaml')}: no such file or directory\n` });
+    const empty = await mkdtemp(join(tmpdir(), 'gantry-empty-'));
+    const none = await gantry('translate', '-f', empty);
+    expect(none).toEqual({ code: 2, stdout: '', stderr: `gantry translate: no manifest files (.yaml, .yml, .json) in ${empty}\n` });
+  });
+
+  it('-o json|yaml: the format of any output; -o status -o json is a List', async () => {
+    const json = await gantry('translate', '-f', EXAMPLE, '-o', 'status', '-o', 'json');
+    const list = JSON.parse(json.stdout) as { kind: string; items: { kind: string }[] };
+    expect(list.kind).toBe('List');
+    expect(list.items.map((i) => i.kind)).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute']);
+    const xdsYaml = await gantry('translate', '-f', EXAMPLE, '-o', 'yaml');
+    const xdsJson = await gantry('translate', '-f', EXAMPLE);
+    expect(parseAllDocuments(xdsYaml.stdout).map((d) => d.toJS() as unknown)).toEqual(JSON.parse(xdsJson.stdout));
+    const irJson = await gantry('translate', '-f', EXAMPLE, '-o', 'ir', '-o', 'json', '--gateway', 'default/quickstart');
+    expect((JSON.parse(irJson.stdout) as { key: string }).key).toBe('default/quickstart');
+    const two = await gantry('translate', '-f', EXAMPLE, '-o', 'json', '-o', 'yaml');
+    expect(two.code).toBe(2);
+    expect(two.stderr.split('\n')[0]).toBe('gantry: --output: "json" and "yaml" are both formats; give one');
   });
 });

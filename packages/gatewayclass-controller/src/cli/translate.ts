@@ -6,7 +6,7 @@ import { snapshotToEnvoyJson, translateXds } from '@gantry/xds/translator/index'
 import { staticBootstrap } from '@gantry/xds/bootstrap/index';
 import { buildSnapshot, formatManifestError, loadManifestFiles } from '../manifests/load.js';
 import { translate, type StatusReport } from '@gantry/translator';
-import { expandManifestPaths } from '../manifests/files.js';
+import { ManifestPathError, expandManifestPathsWithWarnings } from '../manifests/files.js';
 import { yamlModule } from '../manifests/yaml-lazy.js';
 
 // Shared objects (the translator reuses condition lists) print in full, never as YAML aliases.
@@ -14,11 +14,17 @@ const YAML_OPTIONS = { aliasDuplicateObjects: false } as const;
 
 export type TranslateOutput = 'xds' | 'status' | 'bootstrap' | 'ir';
 export const TRANSLATE_OUTPUTS: readonly TranslateOutput[] = ['xds', 'status', 'bootstrap', 'ir'];
+export type OutputFormat = 'json' | 'yaml';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['json', 'yaml'];
+/** Each output's format unless `-o json|yaml` says otherwise. */
+const DEFAULT_FORMAT: Readonly<Record<TranslateOutput, OutputFormat>> = { xds: 'json', bootstrap: 'json', status: 'yaml', ir: 'yaml' };
 
 export interface TranslateArgs {
   readonly files: readonly string[];
   readonly gateway?: string;
   readonly output: TranslateOutput;
+  /** Default: json for xds and bootstrap, yaml for status and ir. */
+  readonly format?: OutputFormat;
   readonly listenAddress: string;
   readonly adminPort: number;
   /** The install namespace: its Upstreams may name Services in any namespace (default gantry-system). */
@@ -27,13 +33,34 @@ export interface TranslateArgs {
   readonly disableKubernetesDestinations?: boolean;
 }
 
-/** What the command prints, or the error it exits with. */
-export type CommandResult = { ok: true; stdout: string } | { ok: false; stderr: string };
+/**
+ * What the command prints, or the error it exits with (`usage`: a path that does not exist or
+ * cannot be read as manifests, exit 2); and warnings (ignored kinds, kustomize fields not applied).
+ */
+export type CommandResult = ({ ok: true; stdout: string } | { ok: false; stderr: string; usage?: boolean }) & { warnings: readonly string[] };
 
 export async function runTranslate(args: TranslateArgs): Promise<CommandResult> {
-  const files = await expandManifestPaths(args.files);
-  if (files.length === 0) return { ok: false, stderr: 'no manifest files found' };
-  const { objects, errors } = await loadManifestFiles(files);
+  const warnings: string[] = [];
+  const result = await translateFiles(args, warnings);
+  return { ...result, warnings };
+}
+
+type Printed = { ok: true; stdout: string } | { ok: false; stderr: string; usage?: boolean };
+
+async function translateFiles(args: TranslateArgs, warnings: string[]): Promise<Printed> {
+  let files: string[];
+  try {
+    const expanded = await expandManifestPathsWithWarnings(args.files);
+    files = expanded.files;
+    warnings.push(...expanded.warnings);
+  } catch (err) {
+    if (err instanceof ManifestPathError) return { ok: false, stderr: err.message, usage: true };
+    throw err;
+  }
+  if (files.length === 0) return { ok: false, stderr: `no manifest files (.yaml, .yml, .json) in ${args.files.join(', ')}`, usage: true };
+  const loaded = await loadManifestFiles(files);
+  const { objects, errors } = loaded;
+  warnings.push(...(loaded.warnings ?? []).map((w) => `${w.file}: ${w.message}`));
   if (errors.length > 0) {
     return { ok: false, stderr: errors.map(formatManifestError).join('\n') };
   }
@@ -42,21 +69,24 @@ export async function runTranslate(args: TranslateArgs): Promise<CommandResult> 
     ...(args.disableKubernetesDestinations ? { disableKubernetesDestinations: true } : {}),
   });
 
-  if (args.output === 'status') return { ok: true, stdout: statusYaml(result.statuses) };
+  const format = args.format ?? DEFAULT_FORMAT[args.output];
+  if (args.output === 'status') return { ok: true, stdout: printStatus(result.statuses, format) };
 
   const selected = selectGateways(result.gateways, args.gateway);
   if (!selected.ok) return selected;
   const gateways = selected.gateways;
 
   switch (args.output) {
-    case 'ir':
-      return { ok: true, stdout: gateways.map((ir) => yamlModule().stringify(redactIR(ir), YAML_OPTIONS)).join('---\n') };
+    case 'ir': {
+      const docs = gateways.map((ir) => redactIR(ir));
+      return { ok: true, stdout: format === 'yaml' ? yamlDocs(docs) : jsonOf(args.gateway !== undefined ? docs[0] : docs) };
+    }
     case 'xds': {
       const docs = gateways.map((ir) => ({
         gateway: ir.key,
         resources: snapshotToEnvoyJson(translateXds(ir, { listenAddress: args.listenAddress })),
       }));
-      return { ok: true, stdout: `${JSON.stringify(args.gateway !== undefined ? docs[0] : docs, null, 2)}\n` };
+      return { ok: true, stdout: format === 'yaml' ? yamlDocs(docs) : jsonOf(args.gateway !== undefined ? docs[0] : docs) };
     }
     case 'bootstrap': {
       if (gateways.length !== 1) {
@@ -67,7 +97,7 @@ export async function runTranslate(args: TranslateArgs): Promise<CommandResult> 
         gatewayKey: ir.key,
         adminPort: args.adminPort,
       });
-      return { ok: true, stdout: `${JSON.stringify(bootstrap, null, 2)}\n` };
+      return { ok: true, stdout: format === 'yaml' ? yamlDocs([bootstrap]) : jsonOf(bootstrap) };
     }
   }
 }
@@ -89,13 +119,21 @@ function selectGateways(
   return { ok: true, gateways: [ir] };
 }
 
-function statusYaml(reports: readonly StatusReport[]): string {
-  return reports
-    .map((r) => yamlModule().stringify({
-      apiVersion: r.apiVersion,
-      kind: r.kind,
-      metadata: r.namespace !== undefined ? { name: r.name, namespace: r.namespace } : { name: r.name },
-      status: r.status,
-    }, YAML_OPTIONS))
-    .join('---\n');
+function printStatus(reports: readonly StatusReport[], format: OutputFormat): string {
+  const objects = reports.map((r) => ({
+    apiVersion: r.apiVersion,
+    kind: r.kind,
+    metadata: r.namespace !== undefined ? { name: r.name, namespace: r.namespace } : { name: r.name },
+    status: r.status,
+  }));
+  // JSON: one `kind: List`, what kubectl prints for several objects.
+  return format === 'yaml' ? yamlDocs(objects) : jsonOf({ apiVersion: 'v1', kind: 'List', items: objects });
+}
+
+function yamlDocs(docs: readonly unknown[]): string {
+  return docs.map((d) => yamlModule().stringify(d, YAML_OPTIONS)).join('---\n');
+}
+
+function jsonOf(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
 }

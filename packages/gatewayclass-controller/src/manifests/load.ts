@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Document, LineCounter } from 'yaml';
 import { yamlModule } from './yaml-lazy.js';
 import { loadAllFast } from './fast-yaml.js';
-import { OBJECT_META, checkSchema, isRecord, kindSpec, manifestSchemaOfKind as manifestSchema, snapshotOf, type KubeObject, type Snapshot } from '@gantry/api';
+import { GANTRY_API_GROUP, GATEWAY_API_GROUP, OBJECT_META, checkSchema, isRecord, kindSpec, manifestSchemaOfKind as manifestSchema, snapshotOf, type KubeObject, type Snapshot } from '@gantry/api';
 
 export interface ManifestError {
   readonly file: string;
@@ -22,6 +22,8 @@ export function formatManifestError(e: ManifestError): string {
 export interface ParsedManifests {
   readonly objects: KubeObject[];
   readonly errors: ManifestError[];
+  /** Objects read but not used (kinds Gantry does not handle): `loadManifestFiles` only. */
+  readonly warnings?: ManifestError[];
 }
 
 const TOP_LEVEL = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
@@ -41,8 +43,10 @@ function parseFast(text: string): ParsedManifests | undefined {
   const objects: KubeObject[] = [];
   for (const value of values) {
     if (value === null || value === undefined) continue; // an empty document, e.g. a trailing `---`
-    if (checkObject(value).length > 0) return undefined;
-    objects.push(withDefaultNamespace(value as KubeObject));
+    for (const { value: item } of documentObjects(value)) {
+      if (checkObject(item).length > 0) return undefined;
+      objects.push(withDefaultNamespace(item as KubeObject));
+    }
   }
   return { objects, errors: [] };
 }
@@ -64,12 +68,17 @@ export function parseExact(text: string, file: string): ParsedManifests {
     }
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) return; // an empty document, e.g. a trailing `---`
-    const problems = checkObject(value);
-    if (problems.length > 0) {
-      for (const p of problems) errors.push({ file, document, line: lineOf(doc, p.field, lineCounter), message: p.message });
-      return;
+    for (const { value: item, prefix } of documentObjects(value)) {
+      const problems = checkObject(item);
+      if (problems.length > 0) {
+        for (const p of problems) {
+          const field = `${prefix}${p.field}`;
+          errors.push({ file, document, line: lineOf(doc, field, lineCounter), message: prefix === '' ? p.message : `${prefix}${p.message}` });
+        }
+        continue;
+      }
+      objects.push(withDefaultNamespace(item as KubeObject));
     }
-    objects.push(withDefaultNamespace(value as KubeObject));
   });
   return { objects, errors };
 }
@@ -77,20 +86,60 @@ export function parseExact(text: string, file: string): ParsedManifests {
 export async function loadManifestFiles(files: readonly string[]): Promise<ParsedManifests> {
   const objects: KubeObject[] = [];
   const errors: ManifestError[] = [];
+  const warnings: ManifestError[] = [];
   for (const file of files) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = file === STDIN ? await readStdin() : await readFile(file, 'utf8');
     } catch (err) {
       errors.push({ file, document: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
       continue;
     }
-    const parsed = parseManifests(text, file);
+    const parsed = parseManifests(text, file === STDIN ? STDIN_NAME : file);
     objects.push(...parsed.objects);
     errors.push(...parsed.errors);
+    for (const o of parsed.objects) {
+      const w = unhandledKindWarning(o);
+      if (w !== undefined) warnings.push({ file: file === STDIN ? STDIN_NAME : file, document: 0, message: w });
+    }
   }
   errors.push(...duplicateErrors(objects));
-  return { objects, errors };
+  return { objects, errors, warnings };
+}
+
+/** `-f -`: the manifests come from standard input. */
+export const STDIN = '-';
+const STDIN_NAME = '(stdin)';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * A kind that is not in the kind table is passed through and never read. Said once per object,
+ * so that a route kind Gantry does not handle yet (or a typo in `kind`) is not silently dropped.
+ */
+export function unhandledKindWarning(o: KubeObject): string | undefined {
+  if (kindSpec(o.kind) !== undefined) return undefined;
+  const name = `${o.metadata.namespace !== undefined ? `${o.metadata.namespace}/` : ''}${o.metadata.name ?? ''}`;
+  const group = o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.indexOf('/')) : '';
+  const ours = group === GATEWAY_API_GROUP || group === GANTRY_API_GROUP;
+  return ours
+    ? `${o.kind} ${name} (${o.apiVersion}): this version of Gantry does not handle ${o.kind}; ignored`
+    : `${o.kind} ${name} (${o.apiVersion}): not a kind Gantry reads; ignored`;
+}
+
+/**
+ * The objects of one YAML document: itself, or the items of a `kind: List` (what
+ * `kubectl get -o yaml` prints), each with the field path of where it sits.
+ */
+function documentObjects(value: unknown): { value: unknown; prefix: string }[] {
+  if (isRecord(value) && value.kind === 'List' && value.apiVersion === 'v1' && Array.isArray(value.items)) {
+    return value.items.map((item: unknown, i: number) => ({ value: item, prefix: `items[${i}].` }));
+  }
+  return [{ value, prefix: '' }];
 }
 
 /** Groups objects by kind (see the kind table). Later duplicates of the same kind/namespace/name are dropped. */
@@ -134,7 +183,8 @@ function checkObject(value: unknown): Problem[] {
   if (typeof kind !== 'string') return [{ field: 'kind', message: 'kind: required field is missing or not a string' }];
   if (typeof apiVersion !== 'string') return [{ field: 'apiVersion', message: 'apiVersion: required field is missing or not a string' }];
   const spec = kindSpec(kind);
-  if (spec === undefined) return []; // other kinds are passed through untouched
+  // Other kinds are passed through untouched, but each must name itself.
+  if (spec === undefined) return isRecord(value.metadata) && typeof value.metadata.name === 'string' ? [] : [{ field: 'metadata.name', message: 'metadata.name: required field is missing or not a string' }];
   const problems: string[] = [];
   if (!spec.apiVersions.includes(apiVersion)) {
     problems.push(`apiVersion: ${kind} is not served as "${apiVersion}" (expected ${spec.apiVersions.join(' or ')})`);
