@@ -22,6 +22,9 @@ const TRANSLATOR_GRANTS = ALL_KINDS.flatMap((k) => {
 }).sort();
 const DEPLOYER_GRANTS = [
   'apps/deployments create,delete,list,patch,watch',
+  // GatewayParameters podDisruptionBudget and autoscaling: applied, pruned; never watched or read.
+  'autoscaling/horizontalpodautoscalers create,delete,list,patch',
+  'policy/poddisruptionbudgets create,delete,list,patch',
   'core/configmaps create,delete,list,patch,watch',
   'core/serviceaccounts create,delete,list,patch,watch',
   'core/services create,delete,list,patch,watch',

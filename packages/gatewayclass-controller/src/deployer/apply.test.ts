@@ -237,6 +237,75 @@ describe('Deployer against a real API server', () => {
     expect(deployment.metadata?.labels?.['env']).toBe('prod');
   });
 
+  it('schedules, pulls, protects and autoscales as GatewayParameters say; drops the PDB and HPA when they no longer do', async () => {
+    const affinity = { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'web' } } } }] } };
+    await api.patch(
+      {
+        apiVersion: 'gateway.gantry.dev/v1alpha1', kind: 'GatewayParameters', metadata: { name: 'web-overrides', namespace: NS },
+        spec: {
+          imagePullSecrets: [{ name: 'registry' }],
+          nodeSelector: { 'node-role.example.com/edge': 'true' },
+          tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'edge', effect: 'NoSchedule' }, { operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }],
+          affinity,
+          podDisruptionBudget: { maxUnavailable: 1 },
+          autoscaling: { minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 70 },
+        },
+      } as Obj,
+      undefined, undefined, 'test', undefined, PatchStrategy.MergePatch,
+    );
+    deployed(await deployer.reconcile(await readGateway('web'), await readClass('gantry')));
+    const deployment = await apps.readNamespacedDeployment({ name: 'web-gantry', namespace: NS });
+    const pod = deployment.spec?.template.spec;
+    expect(pod?.imagePullSecrets).toEqual([{ name: 'registry' }]);
+    expect(pod?.nodeSelector).toEqual({ 'node-role.example.com/edge': 'true' });
+    expect(pod?.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'edge', effect: 'NoSchedule' }, { operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }]);
+    expect(pod?.affinity).toEqual(affinity);
+    // The replica count is the autoscaler's: the deployer no longer owns the field.
+    const owned = deployment.metadata?.managedFields?.find((m) => m.manager === FIELD_MANAGER && m.operation === 'Apply');
+    expect(JSON.stringify(owned?.fieldsV1)).not.toContain('"f:replicas"');
+    const pdb = await read<Obj>('policy/v1', 'PodDisruptionBudget', 'web-gantry', NS);
+    expect(pdb['spec']).toEqual({ maxUnavailable: 1, selector: { matchLabels: deployment.spec?.selector.matchLabels } });
+    expect(pdb.metadata?.ownerReferences?.[0]?.kind).toBe('Gateway');
+    const hpa = await read<Obj>('autoscaling/v2', 'HorizontalPodAutoscaler', 'web-gantry', NS);
+    expect(hpa['spec']).toEqual({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web-gantry' },
+      minReplicas: 2,
+      maxReplicas: 5,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+    });
+
+    await api.patch(
+      { apiVersion: 'gateway.gantry.dev/v1alpha1', kind: 'GatewayParameters', metadata: { name: 'web-overrides', namespace: NS }, spec: { podDisruptionBudget: null, autoscaling: null, tolerations: null, affinity: null, nodeSelector: null, imagePullSecrets: null } } as unknown as Obj,
+      undefined, undefined, 'test', undefined, PatchStrategy.MergePatch,
+    );
+    const result = deployed(await deployer.reconcile(await readGateway('web'), await readClass('gantry')));
+    expect([...result.pruned].sort()).toEqual(['HorizontalPodAutoscaler/web-gantry', 'PodDisruptionBudget/web-gantry']);
+    const back = await apps.readNamespacedDeployment({ name: 'web-gantry', namespace: NS });
+    expect(back.spec?.replicas).toBe(3); // the parameters' replicas again
+    expect(back.spec?.template.spec?.tolerations).toBeUndefined();
+    expect(back.spec?.template.spec?.nodeSelector).toBeUndefined();
+  });
+
+  it('the GatewayParameters CRD refuses what cannot work (CEL), and its short name is not kgateway\'s gwp', async () => {
+    const tryCreate = async (spec: object): Promise<string> => {
+      try {
+        await create({ apiVersion: 'gateway.gantry.dev/v1alpha1', kind: 'GatewayParameters', metadata: { generateName: 'bad-', namespace: NS }, spec });
+        return 'created';
+      } catch (e) {
+        return String((e as { body?: unknown }).body ?? e);
+      }
+    };
+    expect(await tryCreate({ podDisruptionBudget: { minAvailable: 1, maxUnavailable: 1 } })).toContain('set exactly one of minAvailable and maxUnavailable');
+    expect(await tryCreate({ podDisruptionBudget: { minAvailable: 'half' } })).toContain('must be a non-negative number or a percentage such as 50%');
+    expect(await tryCreate({ autoscaling: { minReplicas: 4, maxReplicas: 2 } })).toContain('minReplicas must not exceed maxReplicas');
+    expect(await tryCreate({ autoscaling: { minReplicas: 1 } })).toContain('maxReplicas');
+    expect(await tryCreate({ tolerations: [{ key: 'k', operator: 'Exists', value: 'v' }] })).toContain('a toleration with operator Exists takes no value');
+    expect(await tryCreate({ tolerations: [{ key: 'k', effect: 'NoSchedule', tolerationSeconds: 5 }] })).toContain('tolerationSeconds applies to effect NoExecute only');
+    expect(await tryCreate({ podDisruptionBudget: { minAvailable: '50%' }, autoscaling: { maxReplicas: 3 }, tolerations: [{ operator: 'Exists' }] })).toBe('created');
+    const crd = await read<Obj>('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'gatewayparameters.gateway.gantry.dev');
+    expect((crd['spec'] as { names: { shortNames: string[] } }).names.shortNames).toEqual(['gantrygwp']);
+  });
+
   it('reports LoadBalancer ingress addresses once the Service has them', async () => {
     await api.patch(
       { apiVersion: 'gateway.gantry.dev/v1alpha1', kind: 'GatewayParameters', metadata: { name: 'class-defaults', namespace: SYSTEM_NS }, spec: { service: { type: 'LoadBalancer' } } } as Obj,

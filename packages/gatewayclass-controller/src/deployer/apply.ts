@@ -24,6 +24,9 @@ const OWNED_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: 'v1', kind: 'ConfigMap' },
   { apiVersion: 'apps/v1', kind: 'Deployment' },
   { apiVersion: 'v1', kind: 'Service' },
+  // Only when GatewayParameters ask for them; deleted when they no longer do.
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
+  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
 ];
 
 export type ParametersSource = (key: ParametersKey) => Promise<GatewayParameters | undefined> | GatewayParameters | undefined;
@@ -111,7 +114,9 @@ export class Deployer {
       const applied = await this.apply(object);
       if (applied.kind === 'Service') service = applied as V1Service;
     }
-    const pruned = await this.deleteOwned(gateway, new Set([rendered.infrastructure.name, ...(this.opts.xdsClientSecrets ? [xdsClientSecretName(rendered.infrastructure.name)] : [])]));
+    const keep = new Set(rendered.objects.map((o) => `${o.kind}/${o.metadata?.name ?? ''}`));
+    if (this.opts.xdsClientSecrets) keep.add(`Secret/${xdsClientSecretName(rendered.infrastructure.name)}`);
+    const pruned = await this.deleteOwned(gateway, keep);
     const { addresses, pending } = service ? serviceAddresses(service) : { addresses: [], pending: true };
     return { kind: 'deployed', name: rendered.infrastructure.name, addresses, addressesPending: pending, pruned };
   }
@@ -142,7 +147,7 @@ export class Deployer {
 
   /**
    * Deletes objects this Gateway controls (by owner uid) among those labelled for it, except
-   * the ones named `keep`. Returns `Kind/name` of each deleted object.
+   * the ones in `keep` (`Kind/name`). Returns `Kind/name` of each deleted object.
    */
   private async deleteOwned(gateway: Gateway, keep: ReadonlySet<string> | undefined): Promise<string[]> {
     const uid = gateway.metadata.uid;
@@ -155,7 +160,7 @@ export class Deployer {
       const list = await this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, selector);
       for (const item of list.items) {
         const name = item.metadata?.name;
-        if (!name || keep?.has(name)) continue;
+        if (!name || keep?.has(`${kind}/${name}`)) continue;
         const controlled = (item.metadata?.ownerReferences ?? []).some((o) => o.uid === uid && o.controller === true);
         if (!controlled) continue;
         try {

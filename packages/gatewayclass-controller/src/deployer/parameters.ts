@@ -1,7 +1,7 @@
 // GatewayParameters references: which objects a GatewayClass and a Gateway point at, whether
 // those references and objects are usable, and the merge of both (the class gives defaults, the
 // Gateway overrides them). Pure: the caller fetches the referenced objects.
-import { ENVOY_LOG_LEVELS, GANTRY_API_GROUP, GATEWAY_PARAMETERS_KIND, SERVICE_TYPES, type Gateway, type GatewayClass, type GatewayParameters, type GatewayParametersSpec } from '@gantry/api';
+import { ENVOY_LOG_LEVELS, GANTRY_API_GROUP, GATEWAY_PARAMETERS_KIND, SERVICE_TYPES, TAINT_EFFECTS, TOLERATION_OPERATORS, type Gateway, type GatewayClass, type GatewayParameters, type GatewayParametersSpec } from '@gantry/api';
 
 export interface ParametersKey {
   readonly namespace: string;
@@ -131,7 +131,67 @@ export function validateGatewayParameters(params: GatewayParameters): string[] {
     checkLabels(service['labels'], 'spec.service.labels', problems);
     checkAnnotations(service['annotations'], 'spec.service.annotations', problems);
   }
+
+  checkLabels(spec['nodeSelector'], 'spec.nodeSelector', problems);
+  const pullSecrets = spec['imagePullSecrets'];
+  if (pullSecrets !== undefined && !(Array.isArray(pullSecrets) && pullSecrets.every((p) => isRecord(p) && typeof p['name'] === 'string' && DNS_SUBDOMAIN.test(p['name'])))) {
+    problems.push('spec.imagePullSecrets must be a list of {name: <Secret name>}');
+  }
+  const tolerations = spec['tolerations'];
+  if (tolerations !== undefined) {
+    if (!Array.isArray(tolerations)) problems.push('spec.tolerations must be a list');
+    else tolerations.forEach((t: unknown, i) => problems.push(...tolerationProblems(t, `spec.tolerations[${i}]`)));
+  }
+  const affinity = section(spec, 'affinity', problems);
+  if (affinity) {
+    for (const k of Object.keys(affinity)) {
+      if (!['nodeAffinity', 'podAffinity', 'podAntiAffinity'].includes(k)) problems.push(`spec.affinity.${k}: unknown field (nodeAffinity, podAffinity, podAntiAffinity)`);
+      else if (!isRecord(affinity[k])) problems.push(`spec.affinity.${k} must be an object`);
+    }
+  }
+  const pdb = section(spec, 'podDisruptionBudget', problems);
+  if (pdb) {
+    if ((pdb['minAvailable'] !== undefined) === (pdb['maxUnavailable'] !== undefined)) problems.push('spec.podDisruptionBudget: set exactly one of minAvailable and maxUnavailable');
+    for (const k of ['minAvailable', 'maxUnavailable']) {
+      const v = pdb[k];
+      if (v !== undefined && !intOrPercent(v)) problems.push(`spec.podDisruptionBudget.${k} must be a non-negative number or a percentage such as 50%`);
+    }
+  }
+  const autoscaling = section(spec, 'autoscaling', problems);
+  if (autoscaling) {
+    const int = (k: string, required: boolean): number | undefined => {
+      const v = autoscaling[k];
+      if (v === undefined) { if (required) problems.push(`spec.autoscaling.${k} is required`); return undefined; }
+      if (!(Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1000)) { problems.push(`spec.autoscaling.${k} must be an integer from 1 to 1000`); return undefined; }
+      return v as number;
+    };
+    const min = int('minReplicas', false);
+    const max = int('maxReplicas', true);
+    int('targetCPUUtilizationPercentage', false);
+    int('targetMemoryUtilizationPercentage', false);
+    if (min !== undefined && max !== undefined && min > max) problems.push('spec.autoscaling: minReplicas must not exceed maxReplicas');
+  }
   return problems;
+}
+
+function intOrPercent(v: unknown): boolean {
+  return (Number.isInteger(v) && (v as number) >= 0) || (typeof v === 'string' && /^[0-9]+%$/.test(v));
+}
+
+const TOLERATION_FIELDS = ['key', 'operator', 'value', 'effect', 'tolerationSeconds'];
+
+function tolerationProblems(t: unknown, path: string): string[] {
+  if (!isRecord(t)) return [`${path} must be an object`];
+  const out: string[] = [];
+  for (const k of Object.keys(t)) if (!TOLERATION_FIELDS.includes(k)) out.push(`${path}.${k}: unknown field`);
+  oneOf(t['operator'], TOLERATION_OPERATORS, `${path}.operator`, out);
+  oneOf(t['effect'], TAINT_EFFECTS, `${path}.effect`, out);
+  for (const k of ['key', 'value']) if (t[k] !== undefined && typeof t[k] !== 'string') out.push(`${path}.${k} must be a string`);
+  if (t['tolerationSeconds'] !== undefined && !Number.isInteger(t['tolerationSeconds'])) out.push(`${path}.tolerationSeconds must be an integer`);
+  if (t['operator'] === 'Exists' && t['value'] !== undefined && t['value'] !== '') out.push(`${path}: a toleration with operator Exists takes no value`);
+  if ((t['key'] === undefined || t['key'] === '') && t['operator'] !== 'Exists') out.push(`${path}: a toleration without a key needs operator Exists`);
+  if (t['tolerationSeconds'] !== undefined && t['effect'] !== 'NoExecute') out.push(`${path}: tolerationSeconds applies to effect NoExecute only`);
+  return out;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -171,11 +231,14 @@ function checkStringMap(v: unknown, path: string, problems: string[], check: (k:
 
 // ---- merge ------------------------------------------------------------------------------------
 
-/** The class's parameters with the Gateway's on top: maps merge key by key, everything else is replaced. */
+/**
+ * The class's parameters with the Gateway's on top: maps (labels, annotations, nodeSelector) merge
+ * key by key, everything else (lists, affinity, podDisruptionBudget, autoscaling) is replaced whole.
+ */
 export function mergeParameters(base: GatewayParametersSpec | undefined, over: GatewayParametersSpec | undefined): GatewayParametersSpec {
   const b = base ?? {};
   const o = over ?? {};
-  const pick = <K extends 'replicas' | 'image' | 'logLevel' | 'resources'>(k: K): Pick<GatewayParametersSpec, K> => {
+  const pick = <K extends 'replicas' | 'image' | 'logLevel' | 'resources' | 'imagePullSecrets' | 'tolerations' | 'affinity' | 'podDisruptionBudget' | 'autoscaling'>(k: K): Pick<GatewayParametersSpec, K> => {
     const v = o[k] ?? b[k];
     return (v === undefined ? {} : { [k]: v }) as Pick<GatewayParametersSpec, K>;
   };
@@ -185,6 +248,12 @@ export function mergeParameters(base: GatewayParametersSpec | undefined, over: G
     ...pick('image'),
     ...pick('logLevel'),
     ...pick('resources'),
+    ...pick('imagePullSecrets'),
+    ...pick('tolerations'),
+    ...pick('affinity'),
+    ...pick('podDisruptionBudget'),
+    ...pick('autoscaling'),
+    ...(b.nodeSelector !== undefined || o.nodeSelector !== undefined ? { nodeSelector: { ...b.nodeSelector, ...o.nodeSelector } } : {}),
     service: {
       ...(serviceType !== undefined ? { type: serviceType } : {}),
       labels: { ...b.service?.labels, ...o.service?.labels },

@@ -1,5 +1,6 @@
 // Pure rendering: a Gateway (with its class and resolved GatewayParameters) → the ServiceAccount,
-// ConfigMap, Deployment and Service that run its Envoy. No I/O; problems come back as values.
+// ConfigMap, Deployment and Service that run its Envoy (and, when the parameters ask, a
+// PodDisruptionBudget and a HorizontalPodAutoscaler). No I/O; problems come back as values.
 //
 // Ports: the Service and the container use the Gateway's listener ports unchanged, because the
 // xDS translator binds each Envoy listener at the Gateway listener's port. Ports below 1024 are
@@ -7,7 +8,7 @@
 // `net.ipv4.ip_unprivileged_port_start=0` (a "safe" sysctl, allowed by Pod Security "baseline"),
 // set only when such a port exists.
 import { createHash } from 'node:crypto';
-import type { V1ConfigMap, V1ContainerPort, V1Deployment, V1OwnerReference, V1Service, V1ServiceAccount, V1ServicePort } from '@kubernetes/client-node';
+import type { V1Affinity, V1ConfigMap, V1ContainerPort, V1Deployment, V1OwnerReference, V1PodDisruptionBudget, V1Service, V1ServiceAccount, V1ServicePort, V1Toleration, V2HorizontalPodAutoscaler, V2MetricSpec } from '@kubernetes/client-node';
 import type { EnvoyLogLevel, Gateway, GatewayClass, GatewayParameters, Listener, Quantity, ServiceType } from '@gantry/api';
 import { gatewayBootstrap, METRICS_PATH, READINESS_PATH } from './bootstrap.js';
 import { BOOTSTRAP_HASH_ANNOTATION, fixedLabels, infrastructureName, selectorLabels } from './naming.js';
@@ -92,13 +93,16 @@ export interface RenderedInfrastructure {
   readonly configMap: V1ConfigMap;
   readonly deployment: V1Deployment;
   readonly service: V1Service;
+  /** When GatewayParameters ask for one. */
+  readonly podDisruptionBudget?: V1PodDisruptionBudget;
+  readonly horizontalPodAutoscaler?: V2HorizontalPodAutoscaler;
 }
 
 export type RenderResult =
   | { readonly ok: true; readonly infrastructure: RenderedInfrastructure; readonly objects: readonly InfrastructureObject[] }
   | { readonly ok: false; readonly problems: readonly RenderProblem[] };
 
-export type InfrastructureObject = V1ServiceAccount | V1ConfigMap | V1Deployment | V1Service;
+export type InfrastructureObject = V1ServiceAccount | V1ConfigMap | V1Deployment | V1Service | V1PodDisruptionBudget | V2HorizontalPodAutoscaler;
 
 export function renderGatewayResources(input: RenderInput): RenderResult {
   const { gateway, gatewayClass } = input;
@@ -172,7 +176,8 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
     kind: 'Deployment',
     metadata: metadata(),
     spec: {
-      replicas: params.replicas ?? defaults.replicas,
+      // With an autoscaler the replica count is its to set: not applied (so not owned) here.
+      ...(params.autoscaling ? {} : { replicas: params.replicas ?? defaults.replicas }),
       selector: { matchLabels: selectorLabels(gateway.metadata.name) },
       template: {
         metadata: {
@@ -190,6 +195,10 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
         spec: {
           serviceAccountName: name,
           automountServiceAccountToken: false,
+          ...(params.imagePullSecrets?.length ? { imagePullSecrets: params.imagePullSecrets.map((p) => ({ name: p.name })) } : {}),
+          ...(params.nodeSelector && Object.keys(params.nodeSelector).length > 0 ? { nodeSelector: sortedKeys(params.nodeSelector) } : {}),
+          ...(params.tolerations?.length ? { tolerations: params.tolerations as V1Toleration[] } : {}),
+          ...(params.affinity && Object.keys(params.affinity).length > 0 ? { affinity: params.affinity as V1Affinity } : {}),
           securityContext: {
             runAsNonRoot: true,
             runAsUser: ENVOY_UID,
@@ -262,8 +271,57 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
     },
   };
 
-  const infrastructure = { name, namespace, serviceAccount, configMap, deployment, service };
-  return { ok: true, infrastructure, objects: [serviceAccount, configMap, deployment, service] };
+  const pdb = params.podDisruptionBudget;
+  const podDisruptionBudget: V1PodDisruptionBudget | undefined = pdb
+    ? {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: metadata(),
+        spec: {
+          selector: { matchLabels: selectorLabels(gateway.metadata.name) },
+          ...(pdb.minAvailable !== undefined ? { minAvailable: pdb.minAvailable } : {}),
+          ...(pdb.maxUnavailable !== undefined ? { maxUnavailable: pdb.maxUnavailable } : {}),
+        },
+      }
+    : undefined;
+
+  const scaling = params.autoscaling;
+  const horizontalPodAutoscaler: V2HorizontalPodAutoscaler | undefined = scaling
+    ? {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: metadata(),
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+          minReplicas: scaling.minReplicas ?? 1,
+          maxReplicas: scaling.maxReplicas,
+          metrics: autoscalingMetrics(scaling.targetCPUUtilizationPercentage, scaling.targetMemoryUtilizationPercentage),
+        },
+      }
+    : undefined;
+
+  const infrastructure = {
+    name, namespace, serviceAccount, configMap, deployment, service,
+    ...(podDisruptionBudget ? { podDisruptionBudget } : {}),
+    ...(horizontalPodAutoscaler ? { horizontalPodAutoscaler } : {}),
+  };
+  return {
+    ok: true,
+    infrastructure,
+    objects: [serviceAccount, configMap, deployment, service, ...(podDisruptionBudget ? [podDisruptionBudget] : []), ...(horizontalPodAutoscaler ? [horizontalPodAutoscaler] : [])],
+  };
+}
+
+/** Utilisation targets of the autoscaler: CPU at 80% when none is given. */
+function autoscalingMetrics(cpu: number | undefined, memory: number | undefined): V2MetricSpec[] {
+  const resource = (resourceName: string, averageUtilization: number): V2MetricSpec => ({
+    type: 'Resource',
+    resource: { name: resourceName, target: { type: 'Utilization', averageUtilization } },
+  });
+  const metrics: V2MetricSpec[] = [];
+  if (cpu !== undefined || memory === undefined) metrics.push(resource('cpu', cpu ?? 80));
+  if (memory !== undefined) metrics.push(resource('memory', memory));
+  return metrics;
 }
 
 /** Same content, keys in order: stable output for golden files and for readers. */
