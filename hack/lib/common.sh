@@ -41,8 +41,38 @@ take_lock() {
   exec 9>"$GANTRY_CACHE/locks/$name.lock"
   if ! flock -n 9; then
     log "waiting for another install of $name to finish"
-    flock 9
+    # A child's flock on the inherited fd 9 locks it for this script too.
+    run_with_progress "waiting for another install of $name" flock 9
   fi
+}
+
+# Runs "$@" and, while it runs, logs that it still does every GANTRY_PROGRESS_SECONDS (30):
+# a Go build of Kubernetes prints nothing for 5 to 20 minutes, which reads like a hang (and
+# CI systems kill jobs that are silent too long). Returns the command's exit status.
+# Usage: run_with_progress LABEL COMMAND...
+run_with_progress() {
+  local label="$1"
+  shift
+  local every="${GANTRY_PROGRESS_SECONDS:-30}" start pid ticker rc=0
+  start="$(date +%s)"
+  "$@" &
+  pid=$!
+  (
+    # Its sleep ends with it: no stray process after the command is done.
+    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+    while :; do
+      sleep "$every" &
+      nap=$!
+      wait "$nap"
+      kill -0 "$pid" 2>/dev/null || exit 0
+      log "$label: still running, $(($(date +%s) - start))s so far"
+    done
+  ) &
+  ticker=$!
+  wait "$pid" || rc=$?
+  kill "$ticker" 2>/dev/null || true
+  wait "$ticker" 2>/dev/null || true
+  return "$rc"
 }
 
 # A fresh empty staging dir next to the final one, so the final `mv` is a
@@ -75,6 +105,7 @@ go_build_into() {
     cd "$moddir" || exit 1
     # CGO off: static binaries that need no C toolchain or libc headers.
     CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" \
+      run_with_progress "go build $(basename "$moddir")" \
       nice -n 10 go build -trimpath -ldflags="-s -w $ldflags" -o "$outdir/" "$@"
   ) >&2
 }
