@@ -2,7 +2,7 @@
 # Runs `gantry controller` (flags from the Helm chart's Deployment args).
 
 # ---- build: all dependencies, compile every workspace, then keep production dependencies only.
-FROM node:20-bookworm AS build
+FROM node:22-bookworm AS build
 WORKDIR /src
 # The whole context (see .dockerignore): npm ci needs every workspace's manifest anyway.
 COPY . .
@@ -19,7 +19,7 @@ RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 RUN node hack/check-shipped.mjs assemble /out && node hack/check-shipped.mjs check /out
 
 # ---- runtime: slim Node, no npm cache, no compiler, a non-root user.
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /out/ /app/

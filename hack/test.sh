@@ -41,6 +41,14 @@ node -e '
 ' "$results" || true
 rm -f "$results"
 
+# The unit suites again under Node.js 22, the LTS line the image runs (the machine's Node may be
+# another): the suites that need no real binary or cluster (translators, CLI, manifests, deployer
+# rendering, metrics), about 2 minutes. Only for the whole run, like conformance; GANTRY_NODE22=0
+# skips it.
+if (($# == 0)) && [[ "${GANTRY_NODE22:-1}" == 1 ]]; then
+  bash hack/test-node22.sh || status=1
+fi
+
 # Gateway API conformance, core GATEWAY-HTTP profile, on a throwaway local cluster (up, suite,
 # down). Only for the whole run: `npm test -- <jest filter>` skips it, as does GANTRY_CONFORMANCE=0.
 if (($# == 0)) && [[ "${GANTRY_CONFORMANCE:-1}" == 1 ]]; then
