@@ -2,7 +2,8 @@
 // translator → cache. Work follows what changed: an unchanged GatewayIR (same object) is not
 // translated again, and each Gateway's xds translator reuses encodings of unchanged IR parts.
 import type { GatewayIR } from '@gantry/ir';
-import { XdsTranslator, type ChangeHint, type XdsSnapshot } from '@gantry/xds';
+import { XdsTranslator, accessLogKey, type ChangeHint, type XdsSnapshot } from '@gantry/xds';
+import { accessLogsOf } from './deployer/access-log.js';
 import type { Snapshot } from '@gantry/api';
 import { GatewayTranslator, type StatusReport, type TranslationResult } from '@gantry/translator';
 
@@ -37,7 +38,7 @@ export interface PipelineRun {
 
 export class Pipeline {
   private readonly gateways: GatewayTranslator;
-  private readonly xds = new Map<string, { translator: XdsTranslator; ir: GatewayIR }>();
+  private readonly xds = new Map<string, { translator: XdsTranslator; ir: GatewayIR; accessLog: string }>();
 
   constructor(private readonly opts: PipelineOptions) {
     this.gateways = new GatewayTranslator({
@@ -61,15 +62,20 @@ export class Pipeline {
     const result = this.gateways.translate(snapshot);
     const translated = performance.now();
     const changed: string[] = [];
+    // GatewayParameters' accessLog: not part of the IR, so compared here.
+    const accessLogs = accessLogsOf(snapshot);
     for (const [key, ir] of result.gateways) {
       let entry = this.xds.get(key);
-      if (entry?.ir === ir) continue;
+      const accessLog = accessLogs.get(key);
+      const logKey = accessLogKey(accessLog);
+      if (entry?.ir === ir && entry.accessLog === logKey) continue;
       if (!entry) {
-        entry = { translator: new XdsTranslator(), ir };
+        entry = { translator: new XdsTranslator(), ir, accessLog: logKey };
         this.xds.set(key, entry);
       }
       entry.ir = ir;
-      const snapshot = entry.translator.translate(ir, { listenAddress: this.opts.listenAddress });
+      entry.accessLog = logKey;
+      const snapshot = entry.translator.translate(ir, { listenAddress: this.opts.listenAddress, ...(accessLog !== undefined ? { accessLog } : {}) });
       this.opts.sink.set(key, snapshot, entry.translator.lastChanges);
       changed.push(key);
     }

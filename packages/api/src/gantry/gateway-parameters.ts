@@ -56,7 +56,44 @@ export interface GatewayParametersSpec {
   podDisruptionBudget?: PodDisruptionBudgetSettings;
   /** A HorizontalPodAutoscaler for the Envoy Deployment; `replicas` is then the HPA's to set. */
   autoscaling?: AutoscalingSettings;
+  /** Envoy's access log: one line per HTTP request on Envoy's stdout. Off unless set. */
+  accessLog?: AccessLogSettings;
 }
+
+export const ACCESS_LOG_FORMATS = ['json', 'text'] as const;
+
+export interface AccessLogSettings {
+  /** Default true once `accessLog` is set; false turns off a log the class's parameters turned on. */
+  enabled?: boolean;
+  /** Default json. */
+  format?: (typeof ACCESS_LOG_FORMATS)[number];
+  /** With format json: the fields, each an Envoy command operator (default: DEFAULT_ACCESS_LOG_JSON). */
+  json?: Record<string, string>;
+  /** With format text: an Envoy format string (default: Envoy's default line). */
+  text?: string;
+}
+
+/** The JSON access log's fields unless `accessLog.json` names others. */
+export const DEFAULT_ACCESS_LOG_JSON: Readonly<Record<string, string>> = {
+  start_time: '%START_TIME%',
+  method: '%REQ(:METHOD)%',
+  path: '%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%',
+  protocol: '%PROTOCOL%',
+  authority: '%REQ(:AUTHORITY)%',
+  response_code: '%RESPONSE_CODE%',
+  response_flags: '%RESPONSE_FLAGS%',
+  bytes_received: '%BYTES_RECEIVED%',
+  bytes_sent: '%BYTES_SENT%',
+  duration_ms: '%DURATION%',
+  upstream_service_time: '%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)%',
+  upstream_host: '%UPSTREAM_HOST%',
+  upstream_cluster: '%UPSTREAM_CLUSTER%',
+  route_name: '%ROUTE_NAME%',
+  downstream_remote_address: '%DOWNSTREAM_REMOTE_ADDRESS%',
+  x_forwarded_for: '%REQ(X-FORWARDED-FOR)%',
+  user_agent: '%REQ(USER-AGENT)%',
+  request_id: '%REQ(X-REQUEST-ID)%',
+};
 
 /** A core/v1 LocalObjectReference to a Secret. */
 export interface SecretName {
@@ -210,6 +247,23 @@ export const GATEWAY_PARAMETERS_CRD: CrdSource = {
         },
         'x-kubernetes-validations': [
           { rule: 'has(self.minAvailable) != has(self.maxUnavailable)', message: 'set exactly one of minAvailable and maxUnavailable' },
+        ],
+      },
+      accessLog: {
+        description: "Envoy's access log: one line per HTTP request on Envoy's stdout (kubectl logs). Off unless set.",
+        type: 'object',
+        properties: {
+          enabled: { description: 'Default true; false turns off a log that the class\'s parameters turn on.', type: 'boolean' },
+          format: { description: 'json (default) or text.', type: 'string', enum: ACCESS_LOG_FORMATS },
+          json: {
+            description: 'With format json: field name to Envoy command operator, e.g. {status: "%RESPONSE_CODE%"}. Default: start_time, method, path, protocol, authority, response_code, response_flags, bytes, duration_ms, upstream host/cluster, route_name, client address, user_agent, request_id.',
+            type: 'object', maxProperties: 64, additionalProperties: { type: 'string', maxLength: 1024 },
+          },
+          text: { description: 'With format text: an Envoy format string (default: Envoy\'s default line).', type: 'string', minLength: 1, maxLength: 4096 },
+        },
+        'x-kubernetes-validations': [
+          { rule: "!has(self.json) || !has(self.format) || self.format == 'json'", message: 'json fields go with format json' },
+          { rule: "!has(self.text) || has(self.format) && self.format == 'text'", message: 'text goes with format text' },
         ],
       },
       autoscaling: {

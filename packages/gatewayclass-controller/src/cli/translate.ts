@@ -8,6 +8,7 @@ import { buildSnapshot, formatManifestError, loadManifestFiles } from '../manife
 import { translate, type StatusReport } from '@gantry/translator';
 import { ManifestPathError, expandManifestPathsWithWarnings } from '../manifests/files.js';
 import { yamlModule } from '../manifests/yaml-lazy.js';
+import { accessLogsOf } from '../deployer/access-log.js';
 
 // Shared objects (the translator reuses condition lists) print in full, never as YAML aliases.
 const YAML_OPTIONS = { aliasDuplicateObjects: false } as const;
@@ -64,7 +65,13 @@ async function translateFiles(args: TranslateArgs, warnings: string[]): Promise<
   if (errors.length > 0) {
     return { ok: false, stderr: errors.map(formatManifestError).join('\n') };
   }
-  const result = translate(buildSnapshot(objects), {
+  const snapshot = buildSnapshot(objects);
+  const accessLogs = accessLogsOf(snapshot);
+  const xdsOptions = (key: string) => {
+    const accessLog = accessLogs.get(key);
+    return { listenAddress: args.listenAddress, ...(accessLog !== undefined ? { accessLog } : {}) };
+  };
+  const result = translate(snapshot, {
     ...(args.installNamespace !== undefined ? { installNamespace: args.installNamespace } : {}),
     ...(args.disableKubernetesDestinations ? { disableKubernetesDestinations: true } : {}),
   });
@@ -84,7 +91,7 @@ async function translateFiles(args: TranslateArgs, warnings: string[]): Promise<
     case 'xds': {
       const docs = gateways.map((ir) => ({
         gateway: ir.key,
-        resources: snapshotToEnvoyJson(translateXds(ir, { listenAddress: args.listenAddress })),
+        resources: snapshotToEnvoyJson(translateXds(ir, xdsOptions(ir.key))),
       }));
       return { ok: true, stdout: format === 'yaml' ? yamlDocs(docs) : jsonOf(args.gateway !== undefined ? docs[0] : docs) };
     }
@@ -93,7 +100,7 @@ async function translateFiles(args: TranslateArgs, warnings: string[]): Promise<
         return { ok: false, stderr: `--output bootstrap needs one Gateway; choose one with --gateway (${gateways.map((g) => g.key).join(', ')})` };
       }
       const ir = gateways[0]!;
-      const bootstrap = staticBootstrap(translateXds(ir, { listenAddress: args.listenAddress }), {
+      const bootstrap = staticBootstrap(translateXds(ir, xdsOptions(ir.key)), {
         gatewayKey: ir.key,
         adminPort: args.adminPort,
       });

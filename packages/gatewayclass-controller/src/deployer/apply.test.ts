@@ -301,7 +301,9 @@ describe('Deployer against a real API server', () => {
     expect(await tryCreate({ autoscaling: { minReplicas: 1 } })).toContain('maxReplicas');
     expect(await tryCreate({ tolerations: [{ key: 'k', operator: 'Exists', value: 'v' }] })).toContain('a toleration with operator Exists takes no value');
     expect(await tryCreate({ tolerations: [{ key: 'k', effect: 'NoSchedule', tolerationSeconds: 5 }] })).toContain('tolerationSeconds applies to effect NoExecute only');
-    expect(await tryCreate({ podDisruptionBudget: { minAvailable: '50%' }, autoscaling: { maxReplicas: 3 }, tolerations: [{ operator: 'Exists' }] })).toBe('created');
+    expect(await tryCreate({ accessLog: { format: 'text', json: { code: '%RESPONSE_CODE%' } } })).toContain('json fields go with format json');
+    expect(await tryCreate({ accessLog: { text: '%RESPONSE_CODE%' } })).toContain('text goes with format text');
+    expect(await tryCreate({ podDisruptionBudget: { minAvailable: '50%' }, autoscaling: { maxReplicas: 3 }, tolerations: [{ operator: 'Exists' }], accessLog: { format: 'text', text: '%RESPONSE_CODE%' } })).toBe('created');
     const crd = await read<Obj>('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'gatewayparameters.gateway.gantry.dev');
     expect((crd['spec'] as { names: { shortNames: string[] } }).names.shortNames).toEqual(['gantrygwp']);
   });

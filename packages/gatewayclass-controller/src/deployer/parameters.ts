@@ -1,7 +1,7 @@
 // GatewayParameters references: which objects a GatewayClass and a Gateway point at, whether
 // those references and objects are usable, and the merge of both (the class gives defaults, the
 // Gateway overrides them). Pure: the caller fetches the referenced objects.
-import { ENVOY_LOG_LEVELS, GANTRY_API_GROUP, GATEWAY_PARAMETERS_KIND, SERVICE_TYPES, TAINT_EFFECTS, TOLERATION_OPERATORS, type Gateway, type GatewayClass, type GatewayParameters, type GatewayParametersSpec } from '@gantry/api';
+import { ACCESS_LOG_FORMATS, ENVOY_LOG_LEVELS, GANTRY_API_GROUP, GATEWAY_PARAMETERS_KIND, SERVICE_TYPES, TAINT_EFFECTS, TOLERATION_OPERATORS, type Gateway, type GatewayClass, type GatewayParameters, type GatewayParametersSpec } from '@gantry/api';
 
 export interface ParametersKey {
   readonly namespace: string;
@@ -171,6 +171,16 @@ export function validateGatewayParameters(params: GatewayParameters): string[] {
     int('targetMemoryUtilizationPercentage', false);
     if (min !== undefined && max !== undefined && min > max) problems.push('spec.autoscaling: minReplicas must not exceed maxReplicas');
   }
+  const accessLog = section(spec, 'accessLog', problems);
+  if (accessLog) {
+    for (const k of Object.keys(accessLog)) if (!['enabled', 'format', 'json', 'text'].includes(k)) problems.push(`spec.accessLog.${k}: unknown field`);
+    if (accessLog['enabled'] !== undefined && typeof accessLog['enabled'] !== 'boolean') problems.push('spec.accessLog.enabled must be true or false');
+    oneOf(accessLog['format'], ACCESS_LOG_FORMATS, 'spec.accessLog.format', problems);
+    checkStringMap(accessLog['json'], 'spec.accessLog.json', problems, () => undefined);
+    if (accessLog['text'] !== undefined && (typeof accessLog['text'] !== 'string' || accessLog['text'] === '')) problems.push('spec.accessLog.text must be a non-empty string');
+    if (accessLog['json'] !== undefined && accessLog['format'] === 'text') problems.push('spec.accessLog: json fields go with format json');
+    if (accessLog['text'] !== undefined && accessLog['format'] !== 'text') problems.push('spec.accessLog: text goes with format text');
+  }
   return problems;
 }
 
@@ -238,7 +248,7 @@ function checkStringMap(v: unknown, path: string, problems: string[], check: (k:
 export function mergeParameters(base: GatewayParametersSpec | undefined, over: GatewayParametersSpec | undefined): GatewayParametersSpec {
   const b = base ?? {};
   const o = over ?? {};
-  const pick = <K extends 'replicas' | 'image' | 'logLevel' | 'resources' | 'imagePullSecrets' | 'tolerations' | 'affinity' | 'podDisruptionBudget' | 'autoscaling'>(k: K): Pick<GatewayParametersSpec, K> => {
+  const pick = <K extends 'replicas' | 'image' | 'logLevel' | 'resources' | 'imagePullSecrets' | 'tolerations' | 'affinity' | 'podDisruptionBudget' | 'autoscaling' | 'accessLog'>(k: K): Pick<GatewayParametersSpec, K> => {
     const v = o[k] ?? b[k];
     return (v === undefined ? {} : { [k]: v }) as Pick<GatewayParametersSpec, K>;
   };
@@ -253,6 +263,7 @@ export function mergeParameters(base: GatewayParametersSpec | undefined, over: G
     ...pick('affinity'),
     ...pick('podDisruptionBudget'),
     ...pick('autoscaling'),
+    ...pick('accessLog'),
     ...(b.nodeSelector !== undefined || o.nodeSelector !== undefined ? { nodeSelector: { ...b.nodeSelector, ...o.nodeSelector } } : {}),
     service: {
       ...(serviceType !== undefined ? { type: serviceType } : {}),

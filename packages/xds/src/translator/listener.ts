@@ -2,6 +2,7 @@
 // both on the ADS stream, so a listener only changes when ports, SNI names or secret names do.
 import type { FilterChainIR, ListenerIR } from '@gantry/ir';
 import {
+  StdoutAccessLog,
   DownstreamTlsContext,
   HttpConnectionManager,
   HttpConnectionManager_CodecType,
@@ -9,13 +10,26 @@ import {
   TlsInspector,
   packAny,
 } from '@gantry/envoy-xds-proto';
-import type { FilterChain, HttpConnectionManager as Hcm, HttpFilter } from '@gantry/envoy-xds-proto';
+import type { AccessLog, FilterChain, HttpConnectionManager as Hcm, HttpFilter } from '@gantry/envoy-xds-proto';
+import type { AccessLogOptions } from './options.js';
 import { HTTP_FILTERS } from './http-filters.js';
 import { ADS_CONFIG_SOURCE, type DeepPartial } from './proto.js';
 
 export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
 export const TLS_INSPECTOR = 'envoy.filters.listener.tls_inspector';
 export const TLS_TRANSPORT_SOCKET = 'envoy.transport_sockets.tls';
+export const STDOUT_ACCESS_LOG = 'envoy.access_loggers.stdout';
+
+/** The HCM's access log: Envoy's stdout, JSON fields or a text line. */
+export function stdoutAccessLog(options: AccessLogOptions): DeepPartial<AccessLog> {
+  const logFormat = options.format === 'json'
+    ? { format: { $case: 'jsonFormat' as const, jsonFormat: { ...options.json } } }
+    : options.text !== undefined
+      ? { format: { $case: 'textFormat' as const, textFormat: options.text.endsWith('\n') ? options.text : `${options.text}\n` } }
+      : undefined;
+  const log = StdoutAccessLog.fromPartial(logFormat !== undefined ? { accessLogFormat: { $case: 'logFormat', logFormat } } : {});
+  return { name: STDOUT_ACCESS_LOG, configType: { $case: 'typedConfig', typedConfig: packAny(log) } };
+}
 
 /** Stat prefixes become metric names: keep them to characters every stats sink accepts. */
 export function statPrefix(name: string): string {
@@ -27,8 +41,9 @@ function httpFilters(): DeepPartial<HttpFilter>[] {
 }
 
 /** The HCM of one filter chain; `routes` chooses RDS (the default) or an inline table. */
-export function httpConnectionManager(chain: FilterChainIR): DeepPartial<Hcm> {
+export function httpConnectionManager(chain: FilterChainIR, accessLog?: AccessLogOptions): DeepPartial<Hcm> {
   return {
+    ...(accessLog !== undefined ? { accessLog: [stdoutAccessLog(accessLog)] } : {}),
     statPrefix: statPrefix(chain.name),
     codecType: HttpConnectionManager_CodecType.AUTO,
     routeSpecifier: { $case: 'rds', rds: { configSource: ADS_CONFIG_SOURCE, routeConfigName: chain.routeConfig.name } },
@@ -46,13 +61,13 @@ export function httpConnectionManager(chain: FilterChainIR): DeepPartial<Hcm> {
   };
 }
 
-function filterChain(listener: ListenerIR, chain: FilterChainIR): DeepPartial<FilterChain> {
+function filterChain(listener: ListenerIR, chain: FilterChainIR, accessLog: AccessLogOptions | undefined): DeepPartial<FilterChain> {
   const out: DeepPartial<FilterChain> = {
     name: chain.name,
     filters: [
       {
         name: HCM_FILTER,
-        configType: { $case: 'typedConfig', typedConfig: packAny(HttpConnectionManager.fromPartial(httpConnectionManager(chain))) },
+        configType: { $case: 'typedConfig', typedConfig: packAny(HttpConnectionManager.fromPartial(httpConnectionManager(chain, accessLog))) },
       },
     ],
   };
@@ -69,7 +84,7 @@ function filterChain(listener: ListenerIR, chain: FilterChainIR): DeepPartial<Fi
   return out;
 }
 
-export function buildListener(listener: ListenerIR, listenAddress: string): Listener {
+export function buildListener(listener: ListenerIR, listenAddress: string, accessLog?: AccessLogOptions): Listener {
   return Listener.fromPartial({
     name: listener.name,
     address: {
@@ -88,6 +103,6 @@ export function buildListener(listener: ListenerIR, listenAddress: string): List
       listener.protocol === 'HTTPS'
         ? [{ name: TLS_INSPECTOR, configType: { $case: 'typedConfig', typedConfig: packAny(TlsInspector.fromPartial({})) } }]
         : [],
-    filterChains: listener.filterChains.map((c) => filterChain(listener, c)),
+    filterChains: listener.filterChains.map((c) => filterChain(listener, c, accessLog)),
   });
 }

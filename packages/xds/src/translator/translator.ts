@@ -16,7 +16,7 @@ import { usesEds } from './cluster-discovery.js';
 import { encodeLoadAssignment } from './endpoints.js';
 import { hashBytes, versionOf } from './hash.js';
 import { buildListener } from './listener.js';
-import { DEFAULT_LISTEN_ADDRESS, type XdsTranslateOptions } from './options.js';
+import { DEFAULT_LISTEN_ADDRESS, accessLogKey, type AccessLogOptions, type XdsTranslateOptions } from './options.js';
 import { RouteTableEncoder } from './route-config.js';
 import { NO_CHANGES, findSorted, sortedChanges, type SortedChanges } from './sorted-diff.js';
 import { buildSecret } from './secret.js';
@@ -29,6 +29,8 @@ export function encodedResource(name: string, bytes: Uint8Array): EncodedResourc
 interface Previous {
   readonly ir: GatewayIR;
   readonly listenAddress: string;
+  /** accessLogKey of the options' access log. */
+  readonly accessLog: string;
   readonly snapshot: XdsSnapshot;
 }
 
@@ -40,7 +42,7 @@ const endpointsName = (e: ClusterEndpointsIR): string => e.cluster;
 
 export class XdsTranslator {
   private readonly routeTables = new RouteTableEncoder();
-  private readonly listeners = new WeakMap<ListenerIR, { readonly address: string; readonly resource: EncodedResource }>();
+  private readonly listeners = new WeakMap<ListenerIR, { readonly address: string; readonly accessLog: string; readonly resource: EncodedResource }>();
   private readonly clusters = new WeakMap<ClusterIR, EncodedResource>();
   private readonly assignments = new WeakMap<ClusterEndpointsIR, EncodedResource>();
   private readonly emptyAssignments = new WeakMap<ClusterIR, EncodedResource>();
@@ -57,18 +59,19 @@ export class XdsTranslator {
 
   translate(ir: GatewayIR, opts: XdsTranslateOptions = {}): XdsSnapshot {
     const listenAddress = opts.listenAddress ?? DEFAULT_LISTEN_ADDRESS;
+    const accessLog = accessLogKey(opts.accessLog);
     const prev = this.previous;
-    if (prev !== undefined && prev.ir === ir && prev.listenAddress === listenAddress) {
+    if (prev !== undefined && prev.ir === ir && prev.listenAddress === listenAddress && prev.accessLog === accessLog) {
       this.lastChanges = {};
       return prev.snapshot;
     }
 
-    const sameListeners = prev !== undefined && prev.ir.listeners === ir.listeners && prev.listenAddress === listenAddress;
+    const sameListeners = prev !== undefined && prev.ir.listeners === ir.listeners && prev.listenAddress === listenAddress && prev.accessLog === accessLog;
     const sameClusters = prev !== undefined && prev.ir.clusters === ir.clusters;
     // Which clusters changed, walked once for both the cluster and the assignment set.
     const clusterChanges = prev === undefined ? undefined : sameClusters ? NO_CHANGES : sortedChanges(prev.ir.clusters, ir.clusters, clusterName, PATCH_LIMIT);
     const snapshot: XdsSnapshot = {
-      [TypeUrl.Listener]: sameListeners ? prev.snapshot[TypeUrl.Listener] : this.listenerSet(ir.listeners, listenAddress),
+      [TypeUrl.Listener]: sameListeners ? prev.snapshot[TypeUrl.Listener] : this.listenerSet(ir.listeners, listenAddress, opts.accessLog),
       [TypeUrl.RouteConfiguration]: sameListeners ? prev.snapshot[TypeUrl.RouteConfiguration] : this.routeConfigSet(ir.listeners),
       [TypeUrl.Cluster]: sameClusters ? prev.snapshot[TypeUrl.Cluster] : this.clusterSet(ir.clusters, prev, clusterChanges),
       [TypeUrl.ClusterLoadAssignment]:
@@ -78,7 +81,7 @@ export class XdsTranslator {
       [TypeUrl.Secret]: prev !== undefined && prev.ir.secrets === ir.secrets ? prev.snapshot[TypeUrl.Secret] : this.secretSet(ir.secrets),
     };
     this.lastChanges = prev === undefined ? undefined : this.changesSince(prev.snapshot, snapshot);
-    this.previous = { ir, listenAddress, snapshot };
+    this.previous = { ir, listenAddress, accessLog, snapshot };
     return snapshot;
   }
 
@@ -93,14 +96,15 @@ export class XdsTranslator {
 
   // ---- listeners and routes ----
 
-  private listenerSet(listeners: readonly ListenerIR[], address: string): ResourceSet {
+  private listenerSet(listeners: readonly ListenerIR[], address: string, accessLog: AccessLogOptions | undefined): ResourceSet {
     const out = new Map<string, EncodedResource>();
+    const logKey = accessLogKey(accessLog);
     for (const l of listeners) {
       // Envoy rejects a listener without filter chains (and with it the whole LDS update).
       if (l.filterChains.length === 0) continue;
       let cached = this.listeners.get(l);
-      if (cached === undefined || cached.address !== address) {
-        cached = { address, resource: encodedResource(l.name, encodeMessage(Listener.encode, buildListener(l, address))) };
+      if (cached === undefined || cached.address !== address || cached.accessLog !== logKey) {
+        cached = { address, accessLog: logKey, resource: encodedResource(l.name, encodeMessage(Listener.encode, buildListener(l, address, accessLog))) };
         this.listeners.set(l, cached);
       }
       out.set(l.name, cached.resource);
