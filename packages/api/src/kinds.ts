@@ -4,7 +4,7 @@
 // from it; a new kind is one entry here (plus its types and, for ours, its CrdSource).
 import type { EndpointSlice, Namespace, Pod, Secret, Service } from './core.js';
 import { manifestSchemaOf, type CrdSource } from './crd.js';
-import { GATEWAY_PARAMETERS_CRD, GATEWAY_PARAMETERS_KIND, type GatewayParameters } from './gantry/gateway-parameters.js';
+import { GATEWAY_PARAMETERS_CRD, GATEWAY_PARAMETERS_KIND, type GatewayParameters, type GatewayParametersStatus } from './gantry/gateway-parameters.js';
 import { GANTRY_API_GROUP } from './gantry/group.js';
 import { ROUTE_OPTION_CRD, ROUTE_OPTION_KIND, type RouteOption, type RouteOptionStatus } from './gantry/route-option.js';
 import { UPSTREAM_CRD, UPSTREAM_KIND, type Upstream, type UpstreamStatus } from './gantry/upstream.js';
@@ -97,10 +97,12 @@ export const KIND_TABLE = {
     kind: 'Secret', group: '', version: 'v1', apiVersions: ['v1'],
     plural: 'secrets', namespaced: true, snapshot: 'secrets', fieldSelector: 'type=kubernetes.io/tls', schema: SECRET_SCHEMA,
   },
-  // Read by reference only (a GatewayClass or Gateway parametersRef must resolve).
+  // Read by reference only (a GatewayClass or Gateway parametersRef must resolve). Its status
+  // (Accepted, usedBy) is written by the controller, not the translator.
   GatewayParameters: {
     kind: GATEWAY_PARAMETERS_KIND, group: GANTRY_API_GROUP, version: 'v1alpha1', apiVersions: [`${GANTRY_API_GROUP}/v1alpha1`],
     plural: 'gatewayparameters', namespaced: true, snapshot: 'others', crd: GATEWAY_PARAMETERS_CRD,
+    status: { merge: 'owned', order: 5 },
   },
   // Read by reference (an HTTPRoute backendRef of kind Upstream); every one gets a status.
   Upstream: {
@@ -142,6 +144,7 @@ export interface StatusTypes {
   HTTPRoute: HTTPRouteStatus;
   Upstream: UpstreamStatus;
   RouteOption: RouteOptionStatus;
+  GatewayParameters: GatewayParametersStatus;
 }
 
 type Entry<K extends TableKind> = (typeof KIND_TABLE)[K];

@@ -237,7 +237,7 @@ describe('charts/gantry RBAC on a real API server', () => {
       { group: 'gateway.networking.k8s.io', resource: 'gateways', verb: 'delete', namespace: APPS, name: 'gw' },
       { group: 'gateway.networking.k8s.io', resource: 'gateways', subresource: 'status', verb: 'update', namespace: APPS, name: 'gw' },
       { group: 'gateway.networking.k8s.io', resource: 'httproutes', verb: 'patch', namespace: APPS, name: 'route' },
-      { group: 'gateway.gantry.dev', resource: 'gatewayparameters', verb: 'get', namespace: APPS, name: 'p' },
+      { group: 'gateway.gantry.dev', resource: 'gatewayparameters', verb: 'patch', namespace: APPS, name: 'p' },
       { group: 'gateway.gantry.dev', resource: 'upstreams', verb: 'create', namespace: APPS },
       { group: 'gateway.gantry.dev', resource: 'upstreams', verb: 'patch', namespace: APPS, name: 'u' },
       { group: 'gateway.gantry.dev', resource: 'upstreams', subresource: 'status', verb: 'update', namespace: APPS, name: 'u' },

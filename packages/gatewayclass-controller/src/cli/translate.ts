@@ -5,7 +5,9 @@ import { redactIR, type GatewayIR } from '@gantry/ir';
 import { snapshotToEnvoyJson, translateXds } from '@gantry/xds/translator/index';
 import { staticBootstrap } from '@gantry/xds/bootstrap/index';
 import { buildSnapshot, formatManifestError, loadManifestFiles } from '../manifests/load.js';
-import { translate, type StatusReport } from '@gantry/translator';
+import { CONTROLLER_NAME, translate, type StatusReport } from '@gantry/translator';
+import { GATEWAY_PARAMETERS_KIND, type GatewayParameters } from '@gantry/api';
+import { gatewayParametersReports } from '../deployer/parameters-status.js';
 import { ManifestPathError, expandManifestPathsWithWarnings } from '../manifests/files.js';
 import { yamlModule } from '../manifests/yaml-lazy.js';
 import { accessLogsOf } from '../deployer/access-log.js';
@@ -77,7 +79,10 @@ async function translateFiles(args: TranslateArgs, warnings: string[]): Promise<
   });
 
   const format = args.format ?? DEFAULT_FORMAT[args.output];
-  if (args.output === 'status') return { ok: true, stdout: printStatus(result.statuses, format) };
+  if (args.output === 'status') {
+    const params = (snapshot.others ?? []).filter((o): o is GatewayParameters => o.kind === GATEWAY_PARAMETERS_KIND);
+    return { ok: true, stdout: printStatus([...result.statuses, ...gatewayParametersReports(params, snapshot.gatewayClasses, snapshot.gateways, CONTROLLER_NAME)], format) };
+  }
 
   const selected = selectGateways(result.gateways, args.gateway);
   if (!selected.ok) return selected;

@@ -6,7 +6,7 @@ import { LeaderElector, type CurrentObject, type KubeObjectLike } from '@gantry/
 import { AdsServer, SnapshotCache } from '@gantry/xds';
 import { createAdminServer, type AdminServer } from '../admin/index.js';
 import type { DiscoveryScope } from '@gantry/discovery';
-import { KIND_TABLE, REPORTED_KINDS, apiVersionOf, type Gateway, type GatewayClass, type GatewayStatus, type HTTPRouteStatus, type RouteParentKind, type Snapshot } from '@gantry/api';
+import { KIND_TABLE, REPORTED_KINDS, apiVersionOf, type Gateway, type GatewayClass, type GatewayParameters, type GatewayStatus, type HTTPRouteStatus, type RouteParentKind, type Snapshot } from '@gantry/api';
 import { Deployer } from '../deployer/index.js';
 import { logger, getLogLevel, setLogLevel } from '../log.js';
 import { Registry, createGantryMetrics, forgetGateway, instrumentAdsServer, recordSnapshotResources, type GantryMetrics } from '../metrics/index.js';
@@ -19,6 +19,7 @@ import { DATA_PLANE_REPORTS, KubeSources, OWNED_PREFIX } from './sources.js';
 import { DataPlaneReporter } from './data-plane-reporter.js';
 import { combineDataPlane, localDataPlane, otherReports, snapshotDigest, type DataPlaneReport, type GatewayDataPlane } from './data-plane.js';
 import { NOT_CACHED, StatusWriter } from './status-writer.js';
+import { gatewayParametersReports } from '../deployer/parameters-status.js';
 import { DiscoveryLoop } from './discovery-loop.js';
 import { XdsAuthority, XdsClientSecrets } from '../xds-auth/index.js';
 
@@ -391,9 +392,16 @@ export class Controller {
       if (ROUTE_PARENT_KINDS.has(r.kind as RouteParentKind)) reportedRoutes.add(reportKey(r));
       reports.push(r);
     }
+    const controllerName = this.opts.controllerName ?? CONTROLLER_NAME;
+    // GatewayParameters: Accepted and usedBy, from the store (the translator does not report them).
+    reports.push(...gatewayParametersReports(
+      store.list<GatewayParameters & KubeObjectLike>(KIND_TABLE.GatewayParameters.kind),
+      store.list<GatewayClass & KubeObjectLike>('GatewayClass'),
+      store.list<Gateway & KubeObjectLike>('Gateway'),
+      controllerName,
+    ));
     // Routes that still carry an entry of ours but no longer reach one of our Gateways: an empty
     // parents list removes our stale entries (the translator reports nothing for such routes).
-    const controllerName = this.opts.controllerName ?? CONTROLLER_NAME;
     for (const kind of ROUTE_PARENT_KINDS) {
       for (const route of store.list<KubeObjectLike & { status?: HTTPRouteStatus }>(kind)) {
         const parents = route.status?.parents ?? [];

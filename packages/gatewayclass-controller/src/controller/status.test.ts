@@ -284,3 +284,24 @@ describe('Upstream status', () => {
     expect(row('later')).toEqual(['Kube', 'True', 0]);
   });
 });
+
+describe('GatewayParameters', () => {
+  it('Accepted and usedBy (the Gateways and classes referencing it); InvalidParameters with what is wrong', async () => {
+    const kc = cluster.kc;
+    await createObject(kc, KIND_TABLE.GatewayParameters, NS, { metadata: { name: 'edge' }, spec: { replicas: 2, podDisruptionBudget: { maxUnavailable: 1 } } });
+    await createObject(kc, KIND_TABLE.Gateway, NS, gateway('paramed', [{ name: 'http', port: 18090 }], { infrastructure: { parametersRef: { group: 'gateway.gantry.dev', kind: 'GatewayParameters', name: 'edge' } } }));
+    const used = await eventually(kc, KIND_TABLE.GatewayParameters, NS, 'edge', (o) => ((o.status as { usedBy?: string[] } | undefined)?.usedBy ?? []).length > 0);
+    expect(summary(used.status?.conditions)).toEqual(['Accepted=True/Accepted']);
+    expect((used.status as { usedBy?: string[] }).usedBy).toEqual([`Gateway/${NS}/paramed`]);
+    expect(used.status?.conditions?.[0]?.observedGeneration).toBe(1);
+
+    // What the CRD lets through but cannot work: a label key Kubernetes refuses on the Pods.
+    await mergePatchObject(kc, KIND_TABLE.GatewayParameters, NS, 'edge', { spec: { labels: { 'bad key': 'x' } } });
+    const invalid = await eventuallyCondition(kc, KIND_TABLE.GatewayParameters, NS, 'edge', 'Accepted', 'False', 'InvalidParameters');
+    expect(cond(invalid.status?.conditions, 'Accepted')?.message).toBe('spec.labels: invalid key "bad key"');
+    expect(cond(invalid.status?.conditions, 'Accepted')?.observedGeneration).toBe(2);
+
+    await deleteObject(kc, KIND_TABLE.Gateway, NS, 'paramed');
+    await eventually(kc, KIND_TABLE.GatewayParameters, NS, 'edge', (o) => ((o.status as { usedBy?: string[] } | undefined)?.usedBy ?? ['x']).length === 0);
+  });
+});
