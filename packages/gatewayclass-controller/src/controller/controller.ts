@@ -444,8 +444,11 @@ export class Controller {
   private syncDeployments(run: PipelineRun): void {
     if (!this.deployments) return;
     const store = this.sources.store;
-    const shared = [KIND_TABLE.GatewayParameters.kind, ...['Deployment', 'Service', 'ConfigMap', 'ServiceAccount'].map((k) => `${OWNED_PREFIX}${k}`)]
-      .map((k) => store.version(k)).join('.');
+    // GatewayParameters by generation: the leader writes their status, which must not re-apply
+    // every Gateway's objects.
+    const parameters = store.list<GatewayParameters & KubeObjectLike>(KIND_TABLE.GatewayParameters.kind)
+      .map((p) => `${p.metadata.uid ?? ''}:${p.metadata.generation ?? ''}`).sort().join(',');
+    const shared = [parameters, ...['Deployment', 'Service', 'ConfigMap', 'ServiceAccount'].map((k) => store.version(`${OWNED_PREFIX}${k}`))].join('.');
     const wanted = new Map<string, WantedDeployment>();
     for (const key of run.result.gateways.keys()) {
       const [ns, name] = key.split('/') as [string, string];

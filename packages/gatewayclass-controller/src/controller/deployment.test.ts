@@ -95,6 +95,8 @@ describe('the deployer, driven by the controller', () => {
     await waitFor('the merged Deployment', async () => (await owned(CORE_KINDS.Deployment, 'merged-gantry'))?.spec?.replicas === 3);
     const deployment = await owned(CORE_KINDS.Deployment, 'merged-gantry');
     expect(deployment?.metadata.labels).toMatchObject({ team: 'edge', tier: 'front' });
+    // Applied after the Deployment.
+    await waitFor('the merged Service', async () => (await owned(CORE_KINDS.Service, 'merged-gantry')) !== undefined);
     expect((await owned(CORE_KINDS.Service, 'merged-gantry'))?.spec?.type).toBe('ClusterIP');
     // Editing the parameters is followed.
     await mergePatchObject(kc, GATEWAY_PARAMETERS, NS, 'bigger', { spec: { replicas: 4 } });
