@@ -15,6 +15,7 @@ suites=(
   packages/gatewayclass-controller/dist/manifests
   packages/gatewayclass-controller/dist/deployer/render
   packages/gatewayclass-controller/dist/deployer/parameters
+  packages/gatewayclass-controller/dist/deployer/access-log
   packages/gatewayclass-controller/dist/metrics
   packages/gatewayclass-controller/dist/install-progress
 )
