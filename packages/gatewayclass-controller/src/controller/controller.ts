@@ -343,7 +343,7 @@ export class Controller {
     const store = this.sources.store;
     const changedAt = this.firstChangeAt ?? Date.now();
     this.firstChangeAt = undefined;
-    const run = this.pipeline.run(store.toSnapshot<Snapshot>());
+    const run = this.pipeline.run(store.toSnapshot<Omit<Snapshot, 'remoteClusters'>>());
     this.metrics.translations.inc();
     for (const key of run.changed) {
       const entry = this.cache.get(key);
