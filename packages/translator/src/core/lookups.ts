@@ -42,6 +42,8 @@ export const Dep = {
   grants: (namespace: string) => `grant:${namespace}`,
   secret: (key: string) => `secret:${key}`,
   object: (group: string, kind: string, key: string) => `obj:${group}/${kind}/${key}`,
+  /** Dep.object of a `group/kind/namespace/name` key. */
+  objectKey: (groupKindKey: string) => `obj:${groupKindKey}`,
   /** A label-selector query over a kind in a namespace: any object of it there changed. */
   selection: (group: string, kind: string, namespace: string) => `sel:${group}/${kind}/${namespace}`,
   /** A targetRef query: a policy of the kind naming the target (its key) changed. */

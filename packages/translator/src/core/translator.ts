@@ -71,7 +71,8 @@ export interface TranslationResult {
 
 const nsKey = (o: KubeObject) => flat(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`);
 const nameKey = (o: KubeObject) => o.metadata.name;
-const otherKey = (o: KubeObject) => `${groupOf(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+const otherKey = (o: KubeObject) => flat(`${groupOf(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+const SLASH = 0x2f;
 
 interface ContextRecord {
   readonly ctx: GatewayContext;
@@ -175,6 +176,7 @@ export class GatewayTranslator {
       this.policyReports.refresh(this.dirtyPolicies, (k) => this.others.get(k), (p) => this.resolvePolicy(p), reportChanges);
       this.dirtyPolicies.clear();
     }
+    this.recorder.invalidate(); // its memo holds this snapshot's objects: not kept past their use
     const countsChanged = new Set<string>();
     for (const [, prev, next] of routeChanges) this.track(prev, next, countsChanged);
 
@@ -198,13 +200,18 @@ export class GatewayTranslator {
     this.gateways.update(s.gateways); // judged one by one by judgeGateways (few)
     for (const k of this.namespaces.update(s.namespaces)) changed.add(Dep.namespace(k));
     for (const k of this.secrets.update(s.secrets)) changed.add(Dep.secret(k));
+    // Objects of a kind come together: their group and kind are cut from the first key only.
+    let groupKind = '';
+    let group = '';
+    let kind = '';
     this.others.updateEach(s.others ?? [], (k, before, after) => {
       // k is `group/kind/namespace/name`.
-      const kindEnd = k.indexOf('/', k.indexOf('/') + 1);
-      const groupKind = k.slice(0, kindEnd);
-      const group = k.slice(0, k.indexOf('/'));
-      const kind = groupKind.slice(group.length + 1);
-      changed.add(Dep.object(group, kind, k.slice(kindEnd + 1)));
+      if (groupKind === '' || k.charCodeAt(groupKind.length) !== SLASH || !k.startsWith(groupKind)) {
+        groupKind = k.slice(0, k.indexOf('/', k.indexOf('/') + 1));
+        group = groupKind.slice(0, groupKind.indexOf('/'));
+        kind = groupKind.slice(group.length + 1);
+      }
+      changed.add(Dep.objectKey(k));
       if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
       if (this.targetRefKinds.has(groupKind)) this.routesNamedBy(before, after, policyTargets);
       this.queries.changed(group, kind, k, before, after, changed);
