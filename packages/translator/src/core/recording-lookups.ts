@@ -122,9 +122,9 @@ export class RecordingLookups implements Lookups, RecordedDeps {
     return this.read.grants(namespace);
   }
   object(group: string, kind: string, namespace: string, name: string): KubeObject | undefined {
-    const key = `${namespace}/${name}`;
-    this.record(Dep.object(group, kind, key));
-    return this.read.other(`${group}/${kind}/${key}`);
+    const key = `${group}/${kind}/${namespace}/${name}`;
+    this.record(Dep.objectKey(key));
+    return this.read.other(key);
   }
   select(group: string, kind: string, namespace: string, selector: LabelSelector): readonly KubeObject[] {
     this.record(Dep.selection(group, kind, namespace));
