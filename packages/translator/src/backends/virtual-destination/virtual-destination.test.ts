@@ -216,3 +216,50 @@ describe('VirtualDestination across clusters (a synthetic Snapshot.remoteCluster
     expect(toYaml(printable(r5))).toEqual(toYaml(printable(translate(s5))));
   });
 });
+
+describe('VirtualDestination incrementally, over a random sequence of changes', () => {
+  it('always equals a fresh translation', () => {
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+    const names = ['a', 'b', 'c'];
+    const labels = [{ app: 'global-app' }, { app: 'other' }];
+    const state = {
+      services: new Map(names.map((n, i) => [n, service(n, pick(labels), `2026-01-0${i + 1}T00:00:00Z`)])),
+      slices: new Map(names.map((n, i) => [n, slice(n, [`10.50.0.${i + 1}`])])),
+      remotes: new Map<string, RemoteClusterSnapshot>(),
+      vd: vd(),
+    };
+    const t = new GatewayTranslator();
+    for (let step = 0; step < 150; step++) {
+      const r = rand();
+      const n = pick(names);
+      if (r < 0.3) state.services.set(n, service(n, pick(labels), state.services.get(n)?.metadata.creationTimestamp));
+      else if (r < 0.5) state.slices.set(n, slice(n, Array.from({ length: Math.floor(rand() * 3) }, (_, i) => `10.50.${names.indexOf(n)}.${i + 1}`)));
+      else if (r < 0.7) {
+        const name = pick(['east', 'west']);
+        if (rand() < 0.2) state.remotes.delete(name);
+        else {
+          state.remotes.set(name, {
+            name,
+            state: pick(['Synced', 'Stale', 'Unreachable'] as const),
+            services: [service(n, pick(labels))],
+            endpointSlices: [slice(n, [`10.${name === 'east' ? 60 : 70}.0.${Math.floor(rand() * 4) + 1}`])],
+            pods: [],
+          });
+        }
+      } else if (r < 0.85) state.vd = vd({ selection: pick(['Oldest', 'All'] as const), failover: { policy: pick(['LocalFirst', 'Spread'] as const) } });
+      else state.vd = vd({ services: [{ labels: pick(labels), cluster: pick(['', 'local', 'east']) }] });
+      const s = snapshot({
+        services: [...state.services.values()],
+        endpointSlices: [...state.slices.values()],
+        others: [state.vd],
+        remoteClusters: [...state.remotes.values()],
+      });
+      const got = t.translate(s);
+      for (const ir of got.gateways.values()) expect(validate(ir)).toEqual([]);
+      const want = toYaml(printable(translate(s)));
+      if (toYaml(printable(got)) !== want) throw new Error(`step ${step}: the incremental result differs from a fresh translation`);
+    }
+  });
+});
