@@ -118,7 +118,8 @@ function checkBounds(text: string, file: string): ManifestError | undefined {
       lineStart = false;
     }
     if (quote !== '') {
-      if (text[i] === quote) quote = '';
+      if (c === 92 && quote === '"') i++; // an escape inside double quotes
+      else if (text[i] === quote) quote = '';
       continue;
     }
     // Quotes only count inside flow collections (a plain scalar may hold an apostrophe).
