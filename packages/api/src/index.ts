@@ -12,5 +12,5 @@ export * from './gantry/virtual-destination.js';
 export * from './kinds.js';
 export * from './snapshot.js';
 export * from './crd.js';
-export { checkSchema, isRecord, OBJECT_META, type ManifestSchema, type Schema } from './schema.js';
+export { checkSchema, isRecord, quoteValue, OBJECT_META, type ManifestSchema, type Schema } from './schema.js';
 export * from './labels.js';

@@ -1,6 +1,6 @@
 // `gantry translate`: the offline path. Same translators as the controller, printing xDS, status,
 // the IR, or a runnable static Envoy bootstrap.
-import { redactIR, type GatewayIR } from '@gantry/ir';
+import { redactDeep, redactIR, type GatewayIR } from '@gantry/ir';
 // Subpaths, not the package index: the ADS server (grpc-js) is no part of an offline run.
 import { snapshotToEnvoyJson, translateXds } from '@gantry/xds/translator/index';
 import { staticBootstrap } from '@gantry/xds/bootstrap/index';
@@ -42,7 +42,7 @@ export async function runTranslate(args: TranslateArgs): Promise<CommandResult> 
     ...(args.disableKubernetesDestinations ? { disableKubernetesDestinations: true } : {}),
   });
 
-  if (args.output === 'status') return { ok: true, stdout: statusYaml(result.statuses) };
+  if (args.output === 'status') return { ok: true, stdout: statusYaml(redactDeep(result.statuses)) };
 
   const selected = selectGateways(result.gateways, args.gateway);
   if (!selected.ok) return selected;
@@ -54,7 +54,7 @@ export async function runTranslate(args: TranslateArgs): Promise<CommandResult> 
     case 'xds': {
       const docs = gateways.map((ir) => ({
         gateway: ir.key,
-        resources: snapshotToEnvoyJson(translateXds(ir, { listenAddress: args.listenAddress })),
+        resources: redactDeep(snapshotToEnvoyJson(translateXds(ir, { listenAddress: args.listenAddress }))),
       }));
       return { ok: true, stdout: `${JSON.stringify(args.gateway !== undefined ? docs[0] : docs, null, 2)}\n` };
     }

@@ -9,7 +9,7 @@ import type { DiscoveryScope } from '@gantry/discovery';
 import { KIND_TABLE, REPORTED_KINDS, apiVersionOf, type Gateway, type GatewayClass, type GatewayStatus, type HTTPRouteStatus, type RouteParentKind, type Snapshot } from '@gantry/api';
 import { Deployer } from '../deployer/index.js';
 import { logger, getLogLevel, setLogLevel } from '../log.js';
-import { Registry, createGantryMetrics, forgetGateway, instrumentAdsServer, recordSnapshotResources, type GantryMetrics } from '../metrics/index.js';
+import { Registry, createGantryMetrics, forgetGateway, instrumentAdsServer, recordEncodeFailures, recordSnapshotResources, type GantryMetrics } from '../metrics/index.js';
 import { Pipeline, type PipelineRun } from '../pipeline.js';
 import { dataPlaneOutcome, reportKey, resolveProgrammed, watchDataPlane, type DataPlaneOutcome, type ObjectStatus } from '../status/index.js';
 import { CONTROLLER_NAME, DEFAULT_INSTALL_NAMESPACE, type StatusReport } from '@gantry/translator';
@@ -345,6 +345,8 @@ export class Controller {
     this.firstChangeAt = undefined;
     const run = this.pipeline.run(store.toSnapshot<Omit<Snapshot, 'remoteClusters'>>());
     this.metrics.translations.inc();
+    recordEncodeFailures(this.metrics, run.failures);
+    this.logFailures(run);
     for (const key of run.changed) {
       const entry = this.cache.get(key);
       if (entry) {
@@ -365,6 +367,19 @@ export class Controller {
     this.syncDeployments(run);
     // After the first translation, so every watch has synced: discovery never judges a partial view.
     this.discovery?.schedule();
+  }
+
+  private failuresLogged = new Set<string>();
+
+  /** Each object the xds translator could not encode, logged once while it fails. */
+  private logFailures(run: PipelineRun): void {
+    const now = new Set<string>();
+    for (const f of run.failures) {
+      const key = `${f.gateway} ${f.kind} ${f.name} ${f.message}`;
+      now.add(key);
+      if (!this.failuresLogged.has(key)) this.log.warn('not encoded for Envoy; the rest of the Gateway is served', { ...f });
+    }
+    this.failuresLogged = now;
   }
 
   /** Hands every report, with the data plane's verdict folded in, to the status writer. */

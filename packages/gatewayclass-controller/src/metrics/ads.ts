@@ -55,6 +55,19 @@ export function recordSnapshotResources(metrics: GantryMetrics, gateway: string,
   }
 }
 
+/** Sets the encode-failure gauges from a pipeline run's failures (series of fixed Gateways dropped). */
+export function recordEncodeFailures(metrics: GantryMetrics, failures: readonly { readonly gateway: string; readonly kind: string }[]): void {
+  metrics.encodeFailures.clear();
+  const counts = new Map<string, { gateway: string; kind: string; n: number }>();
+  for (const f of failures) {
+    const key = `${f.gateway}\u0000${f.kind}`;
+    const c = counts.get(key) ?? { gateway: f.gateway, kind: f.kind, n: 0 };
+    c.n++;
+    counts.set(key, c);
+  }
+  for (const c of counts.values()) metrics.encodeFailures.set({ gateway: c.gateway, kind: c.kind }, c.n);
+}
+
 /** Drops every per-Gateway series of a deleted Gateway (keeps label sets from piling up). */
 export function forgetGateway(metrics: GantryMetrics, gateway: string): void {
   for (const m of [metrics.xdsPushes, metrics.xdsAcks, metrics.xdsNacks, metrics.snapshotResources]) m.removeMatching({ gateway });

@@ -29,6 +29,8 @@ export interface GantryMetrics {
    */
   readonly xdsRefusedStreams: Counter<'reason'>;
   readonly snapshotResources: Gauge<'gateway' | 'type'>;
+  /** Objects of a Gateway the xds translator could not encode (left out or answered 500), per kind. */
+  readonly encodeFailures: Gauge<'gateway' | 'kind'>;
   readonly statusWrites: Counter<'kind' | 'outcome'>;
   readonly watchRestarts: Counter<'kind'>;
   /** 1 while this replica holds the leader lease. */
@@ -86,6 +88,11 @@ export function createGantryMetrics(registry = new Registry()): GantryMetrics {
       name: 'gantry_xds_snapshot_resources',
       help: 'Resources in the current xDS snapshot, per Gateway and resource type.',
       labelNames: ['gateway', 'type'],
+    }),
+    encodeFailures: registry.gauge({
+      name: 'gantry_xds_encode_failures',
+      help: 'Objects of a Gateway that could not be encoded for Envoy (each left out, or a route answering 500; the rest is served), per kind.',
+      labelNames: ['gateway', 'kind'],
     }),
     statusWrites: registry.counter({
       name: 'gantry_status_writes_total',

@@ -253,10 +253,27 @@ describe('secrets in JSON', () => {
 describe('the shared writer', () => {
   it('starts clean after an encode that threw half-way', () => {
     const bad: RouteIR = { ...route(1), action: { kind: 'forward', backends: [{ cluster: CLUSTER, weight: 1 }], retry: { attempts: -1 } } };
-    expect(() => translateXds(gateway([listenerWith([vhost('a.example.com', [bad])])]))).toThrow();
+    const failing = new XdsTranslator();
+    failing.translate(gateway([listenerWith([vhost('a.example.com', [bad])])]));
+    expect(failing.failures.map((f) => f.kind)).toEqual(['route']);
     const l = listenerWith([vhost('a.example.com', [route(1), route(2)])]);
     const s = translateXds(gateway([l]));
     expect(Buffer.from(s[TypeUrl.RouteConfiguration].get('http-80')!.bytes).equals(Buffer.from(plainRouteTable(l)))).toBe(true);
+  });
+});
+
+describe('an object that cannot be encoded', () => {
+  it('is answered 500 (a route) or left out (a cluster keeps no hosts), the rest served, and forgotten once gone', () => {
+    const bad: RouteIR = { ...route(1), action: { kind: 'forward', backends: [{ cluster: CLUSTER, weight: 1 }], retry: { attempts: 2 ** 32 } } };
+    const t = new XdsTranslator();
+    const s = t.translate(gateway([listenerWith([vhost('a.example.com', [bad, route(2)])])]));
+    const table = RouteConfiguration.decode(s[TypeUrl.RouteConfiguration].get('http-80')!.bytes);
+    const routes = table.virtualHosts[0]!.routes;
+    expect(routes.map((r) => r.name)).toEqual([bad.name, route(2).name]);
+    expect(routes[0]!.action).toMatchObject({ $case: 'directResponse' });
+    expect(t.failures).toEqual([{ kind: 'route', name: bad.name, message: expect.stringContaining('uint32') }]);
+    t.translate(gateway([listenerWith([vhost('a.example.com', [route(2)])])]));
+    expect(t.failures).toEqual([]);
   });
 });
 
