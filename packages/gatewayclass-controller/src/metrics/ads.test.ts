@@ -28,6 +28,7 @@ describe('instrumentAdsServer', () => {
     expect(await metrics.xdsNacks.get({ gateway: 'ns/gw', type: 'Listener' })).toBe(1);
     const text = (await metrics.registry.expose());
     expect(text).toContain('gantry_xds_pushes_total{gateway="ns/gw",type="Cluster"} 2\n');
+    expect(text).toContain('gantry_xds_bytes_total{gateway="ns/gw",type="Cluster"} 160\n');
     expect(text).toContain('gantry_xds_nacks_total{gateway="ns/gw",type="Listener"} 1\n');
 
     detach();
