@@ -258,6 +258,10 @@ export interface TrafficResult {
   readonly non2xx: number;
   readonly byStatus: Record<string, number>;
   readonly changes: { backendSwaps: number; endpointChanges: number; neighbourEdits: number; addsDeletes: number };
+  /** Non-2xx answers by the kind of the change made last before them. */
+  readonly non2xxAfter: Record<string, number>;
+  /** The first non-2xx answers: seconds into the phase, host, status, and the changes made just before. */
+  readonly non2xxFirst: string[];
 }
 
 class Sampler {
@@ -391,7 +395,7 @@ export async function scaleAndChurn(ctx: Context, impl: Implementation, o: Scale
       const svc = `svc-${(c * 13 + 5) % o.perNamespace}`;
       const e = await measureChange(() => ctx.kube.merge(objectPath(endpointSlice(ns, svc, [], 0)), { endpoints: [ctx.hosts.bridge, ctx.hosts.other].map((a) => ({ addresses: [a], conditions: { ready: true } })) }));
       if (e) endpointOnly.push(e);
-      const j = (c * 17 + 3) % o.perNamespace;
+      const j = 1 + ((c * 17 + 3) % (o.perNamespace - 1)); // never route 0 (the traffic targets)
       const r = await measureChange(() => ctx.kube.merge(objectPath(httpRoute({ ns, name: `r-${j}`, hostname: '', path: '', service: '', gateway: gw })), routeRulesPatch(`/r-${j}-edit-${c}`, `svc-${j}`)));
       if (r) routeEdit.push(r);
     }
@@ -445,6 +449,10 @@ async function changeUnderTraffic(ctx: Context, envoy: EnvoyClient, namespaces: 
   const targets = namespaces.slice(0, Math.min(10, namespaces.length)).map((ns, k) => ({ ns, host: `ns-${k}.scale.test` }));
   const client = new EnvoyClient(envoy.address, envoy.port, 4);
   const byStatus: Record<string, number> = {};
+  const non2xxAfter: Record<string, number> = {};
+  let lastChange = 'none';
+  const recent: string[] = [];
+  const non2xxFirst: string[] = [];
   let requests = 0;
   let stop = false;
   const loop = async (w: number): Promise<void> => {
@@ -454,6 +462,8 @@ async function changeUnderTraffic(ctx: Context, envoy: EnvoyClient, namespaces: 
       const status = await client.get(t.host, '/r-0');
       requests++;
       byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
+      if ((status < 200 || status > 299) && non2xxFirst.length < 40) non2xxFirst.push(`${((performance.now() - start) / 1000).toFixed(2)} s ${t.host} ${status} after: ${recent.join(' | ')}`);
+      if (status < 200 || status > 299) non2xxAfter[`${lastChange} (${t.host})`] = (non2xxAfter[`${lastChange} (${t.host})`] ?? 0) + 1;
       await sleep(2);
     }
   };
@@ -464,6 +474,9 @@ async function changeUnderTraffic(ctx: Context, envoy: EnvoyClient, namespaces: 
   try {
     while (performance.now() - start < o.trafficSeconds * 1000) {
       const t = targets[step % targets.length]!;
+      lastChange = `${['backend swap', 'endpoints', 'neighbour edit', 'add/delete'][step % 4]!} on ${t.host}`;
+      recent.push(`${((performance.now() - start) / 1000).toFixed(2)} ${lastChange}`);
+      if (recent.length > 3) recent.shift();
       switch (step % 4) {
         case 0: // route 0 to the other Service (both have ready endpoints)
           await ctx.kube.merge(objectPath(httpRoute({ ns: t.ns, name: 'r-0', hostname: '', path: '', service: '', gateway: gw })), routeRulesPatch('/r-0', step % 8 === 0 ? 'svc-1' : 'svc-0'));
@@ -500,5 +513,5 @@ async function changeUnderTraffic(ctx: Context, envoy: EnvoyClient, namespaces: 
     client.close();
   }
   const non2xx = Object.entries(byStatus).filter(([s]) => !s.startsWith('2')).reduce((n, [, c]) => n + c, 0);
-  return { seconds: round((performance.now() - start) / 1000), requests, non2xx, byStatus, changes };
+  return { seconds: round((performance.now() - start) / 1000), requests, non2xx, byStatus, changes, non2xxAfter, non2xxFirst };
 }
