@@ -62,13 +62,30 @@ log "helm install eg ($EG_VERSION, controller image mapped to $eg_bin)"
 helm upgrade --install eg "$work/chart" --namespace "$EG_NAMESPACE" --create-namespace \
   --set crds.enabled=false --set topologyInjector.enabled=false --wait --timeout 300s >&2
 
+# Its Envoys log no access log (EG's default writes one to /dev/stdout, which a container of the
+# node agent cannot open: its stdout is a socket, ENXIO; Gantry's Envoys log none by default).
 kubectl apply -f - >/dev/null <<YAML
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata:
+  name: bench
+  namespace: $EG_NAMESPACE
+spec:
+  telemetry:
+    accessLog:
+      disable: true
+---
 apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata:
   name: $EG_CLASS
 spec:
   controllerName: gateway.envoyproxy.io/gatewayclass-controller
+  parametersRef:
+    group: gateway.envoyproxy.io
+    kind: EnvoyProxy
+    name: bench
+    namespace: $EG_NAMESPACE
 YAML
 for _ in $(seq 1 120); do
   accepted="$(kubectl get gatewayclass "$EG_CLASS" -o 'jsonpath={.status.conditions[?(@.type=="Accepted")].status}' 2>/dev/null || true)"
