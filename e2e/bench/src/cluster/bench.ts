@@ -9,6 +9,8 @@
 //        --translate-sizes=10000,50000 --only=propagation,attach,scale,translate --runs=1
 //        --peer=auto|off|only --concurrency=16 --settle-ms=20 --max-minutes=30 (per propagation run)
 //        --cluster-dir=.cache/cluster --out=e2e/bench/out
+//        --merge-from=FILE (an earlier results.json: its implementations and translation figures
+//        that this run does not measure are kept, so Gantry and the peer can run one at a time)
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -153,6 +155,17 @@ async function main(): Promise<void> {
     backend.server.close();
   }
   results.meta.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
+  const mergeFrom = args.get('merge-from');
+  if (mergeFrom) {
+    const earlier = JSON.parse(readFileSync(resolve(mergeFrom), 'utf8')) as Results;
+    for (const [name, res] of Object.entries(earlier.implementations)) {
+      const current = results.implementations[name] ?? {};
+      results.implementations[name] = { ...res, ...current };
+    }
+    if (!results.translation && earlier.translation) results.translation = earlier.translation;
+    results.meta.merged = `${mergeFrom} (${earlier.meta.date}, commit ${earlier.meta.commit})`;
+    delete results.meta.peerNote;
+  }
   writeOut(results);
   log('');
   log('figure'.padEnd(64) + 'gantry'.padStart(12) + '   target'.padEnd(16) + ' met' + (results.implementations['envoy-gateway'] ? '   envoy-gateway   ratio' : ''));

@@ -2,7 +2,7 @@
 // installed on the same cluster, the peer (Envoy Gateway, never part of the product). The
 // scenarios only see this interface: a GatewayClass, where a Gateway's Envoy Pods are, the
 // controller's process, and (Gantry) its metrics.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findPids, fetchText } from './probe.js';
 
@@ -30,13 +30,18 @@ export function gantry(clusterDir: string): Implementation {
     envoyPods: (namespace, gateway) => ({ namespace, selector: `gateway.networking.k8s.io/gateway-name=${gateway}` }),
     envoyStatsUrl: (podIP) => `http://${podIP}:19002/stats/prometheus`,
     controllerPid: () => {
+      if (!existsSync(join(clusterDir, 'gantry-controller.pid'))) return undefined;
       try {
         return Number(readFileSync(join(clusterDir, 'gantry-controller.pid'), 'utf8').trim());
       } catch {
         return undefined;
       }
     },
-    controllerMetrics: () => fetchText(`http://127.0.0.1:${env().get('GANTRY_ADMIN_PORT')}/metrics`),
+    controllerMetrics: async () => {
+      // Local install only: a controller run as a Pod (helm install) has no admin port here.
+      if (!existsSync(join(clusterDir, 'gantry-controller.pid'))) return undefined;
+      return fetchText(`http://127.0.0.1:${env().get('GANTRY_ADMIN_PORT')}/metrics`);
+    },
   };
 }
 

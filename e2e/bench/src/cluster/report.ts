@@ -13,7 +13,7 @@ export interface ImplementationResults {
 export interface Results {
   meta: {
     date: string; commit: string; node: string; cpus: number; memGiB: number; runs: number; install: string;
-    loadAverageAtStart: number[]; loadAverageAtEnd?: number[]; args: Record<string, string>; peerNote?: string;
+    loadAverageAtStart: number[]; loadAverageAtEnd?: number[]; args: Record<string, string>; peerNote?: string; merged?: string;
   };
   implementations: Record<string, ImplementationResults>;
   translation?: TranslationResult;
@@ -195,6 +195,7 @@ pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}
 </style></head><body>
 <h1>Gantry cluster bench</h1>
 <p>${esc(m.date)} · commit ${esc(m.commit)} · Node ${esc(m.node)} · ${m.cpus} cores, ${m.memGiB} GiB (shared with other work: load average ${m.loadAverageAtStart.join(' ')} at the start${m.loadAverageAtEnd ? `, ${m.loadAverageAtEnd.join(' ')} at the end` : ''}) · ${m.runs} run(s), medians shown · Gantry install: ${esc(m.install)}</p>
+${m.merged ? `<p>Figures merged with an earlier run: ${esc(m.merged)}.</p>` : ''}
 ${m.peerNote ? `<p>Peer: ${esc(m.peerNote)}</p>` : peer ? '<p>Peer: Envoy Gateway (hack/bench-peer.sh) on the same cluster; ratio = Gantry ÷ peer (below 1: Gantry is faster or smaller).</p>' : ''}
 <table><tr><th>figure</th><th>gantry</th><th>target</th><th>met</th>${peer ? '<th>envoy-gateway</th><th>ratio</th>' : ''}</tr>
 ${table}
