@@ -57,6 +57,11 @@ export function targetRows(r: Results): Row[] {
     add('Propagation', 'p99 over all', p.p99, ' ms', undefined, pp?.p99);
     add('Propagation', 'max', p.max, ' ms', undefined, pp?.max);
     add('Propagation', 'API write (POST) p50', p.writeMs.p50, ' ms', undefined, pp?.writeMs.p50, 2);
+    if (p.controller) {
+      add('Propagation', 'controller: translations per route add', p.controller.translationsPerRoute, '', undefined, undefined, 2);
+      add('Propagation', 'controller: gateway stage per translation (avg over the run)', p.controller.gatewayStageMsPerTranslation, ' ms', undefined, undefined, 2);
+      add('Propagation', 'controller: xds stage per translation (avg over the run)', p.controller.xdsStageMsPerTranslation, ' ms', undefined, undefined, 2);
+    }
     add('Propagation', 'statuses other than 404/200, and timeouts', p.errors + p.timeouts, '', { max: 0, text: '= 0' }, pp ? pp.errors + pp.timeouts : undefined, 0);
   }
   const a = g.attach;

@@ -62,6 +62,33 @@ export interface PropagationResult {
   readonly errorStatuses: Record<string, number>;
   readonly timeouts: number;
   readonly stoppedEarly?: string;
+  /** Gantry only, from its metrics over the whole run: what one route add cost the controller. */
+  readonly controller?: ControllerCost;
+}
+
+export interface ControllerCost {
+  readonly translationsPerRoute: number;
+  readonly gatewayStageMsPerTranslation: number;
+  readonly xdsStageMsPerTranslation: number;
+  readonly statusWritesPerRoute: Record<string, number>;
+}
+
+function controllerCost(before: string | undefined, after: string | undefined, routes: number): ControllerCost | undefined {
+  if (!before || !after || routes === 0) return undefined;
+  const d = (metric: string, labels: Record<string, string> = {}, by?: string): Map<string, number> => {
+    const a = promSum(after, metric, labels, by);
+    const b = promSum(before, metric, labels, by);
+    return new Map([...a].map(([k, v]) => [k, v - (b.get(k) ?? 0)]));
+  };
+  const translations = d('gantry_translations_total').get('') ?? 0;
+  const stages = d('gantry_translation_duration_seconds_sum', {}, 'stage');
+  const writes = d('gantry_status_writes_total', { outcome: 'written' }, 'kind');
+  return {
+    translationsPerRoute: round(translations / routes, 2),
+    gatewayStageMsPerTranslation: round(((stages.get('gateway') ?? 0) * 1000) / Math.max(1, translations), 2),
+    xdsStageMsPerTranslation: round(((stages.get('xds') ?? 0) * 1000) / Math.max(1, translations), 2),
+    statusWritesPerRoute: Object.fromEntries([...writes].filter(([, v]) => v > 0).map(([k, v]) => [k, round(v / routes, 2)])),
+  };
 }
 
 export async function propagation(ctx: Context, impl: Implementation, n: number, maxMinutes: number, settleMs: number): Promise<PropagationResult> {
@@ -80,6 +107,7 @@ export async function propagation(ctx: Context, impl: Implementation, n: number,
     let timeouts = 0;
     let stoppedEarly: string | undefined;
     const deadline = Date.now() + maxMinutes * 60_000;
+    const metricsBefore = await impl.controllerMetrics();
     for (let i = 0; i < n; i++) {
       if (Date.now() > deadline) {
         stoppedEarly = `time budget of ${maxMinutes} min reached after ${i} routes`;
@@ -116,6 +144,7 @@ export async function propagation(ctx: Context, impl: Implementation, n: number,
       }
       if (settleMs > 0) await sleep(settleMs);
     }
+    const controller = controllerCost(metricsBefore, await impl.controllerMetrics(), samples.length + timeouts);
     const all = samples.map((s) => s[1]);
     const first = samples.filter((s) => s[0] <= 100).map((s) => s[1]);
     const completed = samples.length;
@@ -130,7 +159,7 @@ export async function propagation(ctx: Context, impl: Implementation, n: number,
       first100: { p50: round(p50first, 2), p99: round(percentile(first, 0.99), 2) },
       last: { from: lastSamples[0]?.[0] ?? 0, to: lastSamples.at(-1)?.[0] ?? 0, p50: round(percentile(last, 0.5), 2), p99: round(percentile(last, 0.99), 2) },
       flatness: round(percentile(last, 0.5) / p50first, 2),
-      errors, errorStatuses, timeouts, ...(stoppedEarly ? { stoppedEarly } : {}),
+      errors, errorStatuses, timeouts, ...(stoppedEarly ? { stoppedEarly } : {}), ...(controller ? { controller } : {}),
     };
   } finally {
     envoy?.close();
