@@ -28,6 +28,7 @@ describe('instrumentAdsServer', () => {
     expect(await metrics.xdsNacks.get({ gateway: 'ns/gw', type: 'Listener' })).toBe(1);
     const text = (await metrics.registry.expose());
     expect(text).toContain('gantry_xds_pushes_total{gateway="ns/gw",type="Cluster"} 2\n');
+    expect(text).toContain('gantry_xds_bytes_total{gateway="ns/gw",type="Cluster"} 160\n');
     expect(text).toContain('gantry_xds_nacks_total{gateway="ns/gw",type="Listener"} 1\n');
 
     detach();
@@ -103,6 +104,7 @@ describe('gantry metrics', () => {
       'gantry_translations_total counter',
       'gantry_watch_restarts_total counter',
       'gantry_xds_acks_total counter',
+      'gantry_xds_bytes_total counter',
       'gantry_xds_connected_envoys gauge',
       'gantry_xds_nacks_total counter',
       'gantry_xds_pushes_total counter',

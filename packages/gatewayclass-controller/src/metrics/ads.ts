@@ -17,8 +17,9 @@ export function typeLabel(typeUrl: string): string {
 
 /** Subscribes the metrics to the server; returns a function that unsubscribes. */
 export function instrumentAdsServer(server: AdsEventSource, metrics: GantryMetrics): () => void {
-  const onPush = (gateway: string, _node: string, typeUrl: TypeUrl): void => {
+  const onPush = (gateway: string, _node: string, typeUrl: TypeUrl, _resources: number, _removed: number, bytes: number): void => {
     metrics.xdsPushes.inc({ gateway, type: typeLabel(typeUrl) });
+    metrics.xdsBytes.inc({ gateway, type: typeLabel(typeUrl) }, bytes);
   };
   const onAck = (gateway: string, typeUrl: TypeUrl): void => {
     metrics.xdsAcks.inc({ gateway, type: typeLabel(typeUrl) });
@@ -70,6 +71,6 @@ export function recordEncodeFailures(metrics: GantryMetrics, failures: readonly 
 
 /** Drops every per-Gateway series of a deleted Gateway (keeps label sets from piling up). */
 export function forgetGateway(metrics: GantryMetrics, gateway: string): void {
-  for (const m of [metrics.xdsPushes, metrics.xdsAcks, metrics.xdsNacks, metrics.snapshotResources]) m.removeMatching({ gateway });
+  for (const m of [metrics.xdsPushes, metrics.xdsBytes, metrics.xdsAcks, metrics.xdsNacks, metrics.snapshotResources]) m.removeMatching({ gateway });
   metrics.connectedEnvoys.removeMatching({ gateway });
 }

@@ -20,6 +20,7 @@ export interface GantryMetrics {
   readonly configPropagation: Histogram;
   /** xDS responses written, per Gateway and resource type (short name: Listener, Cluster, ...). */
   readonly xdsPushes: Counter<'gateway' | 'type'>;
+  readonly xdsBytes: Counter<'gateway' | 'type'>;
   readonly xdsAcks: Counter<'gateway' | 'type'>;
   readonly xdsNacks: Counter<'gateway' | 'type'>;
   readonly connectedEnvoys: Gauge<'gateway'>;
@@ -62,6 +63,11 @@ export function createGantryMetrics(registry = new Registry()): GantryMetrics {
     xdsPushes: registry.counter({
       name: 'gantry_xds_pushes_total',
       help: 'xDS responses written to Envoys, per Gateway and resource type.',
+      labelNames: ['gateway', 'type'],
+    }),
+    xdsBytes: registry.counter({
+      name: 'gantry_xds_bytes_total',
+      help: 'Bytes of the xDS responses written to Envoys (encoded DiscoveryResponses), per Gateway and resource type.',
       labelNames: ['gateway', 'type'],
     }),
     xdsAcks: registry.counter({
