@@ -32,6 +32,7 @@ import {
 import { parseDurationMs } from '../../core/duration.js';
 import { flat, type Mutable } from '../../core/memory.js';
 import { referenceAllowed } from '../../core/refgrants.js';
+import { olderFirst } from '../../core/sorted.js';
 import { Reason } from '../../status/conditions.js';
 import {
   remoteServiceKey,
@@ -187,15 +188,6 @@ function outlierDetectionIR(od: OutlierDetection): OutlierDetectionIR | string {
 interface Candidate {
   readonly cluster: string;
   readonly service: Service;
-}
-
-function olderFirst(a: KubeObject, b: KubeObject): number {
-  const ta = a.metadata.creationTimestamp ?? '';
-  const tb = b.metadata.creationTimestamp ?? '';
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name}`;
-  const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 function compareStrings(a: string, b: string): number {

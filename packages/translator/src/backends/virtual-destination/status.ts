@@ -8,11 +8,11 @@ import {
   MAX_LISTED_BACKING_SERVICES,
   VIRTUAL_DESTINATION_KIND,
   type Condition,
-  type KubeObject,
   type VirtualDestination,
   type VirtualDestinationStatus,
 } from '@gantry/api';
 import { condition, ConditionType, Reason } from '../../status/conditions.js';
+import { olderFirst } from '../../core/sorted.js';
 import type { StatusReport } from '../../status/reports.js';
 import type { BackendStatusContext } from '../backend.js';
 import { judgedVirtualDestination } from './resolver.js';
@@ -48,15 +48,6 @@ function hostOwners(ctx: BackendStatusContext): ReadonlyMap<string, string> {
     }
     return owners;
   });
-}
-
-function olderFirst(a: KubeObject, b: KubeObject): number {
-  const ta = a.metadata.creationTimestamp ?? '';
-  const tb = b.metadata.creationTimestamp ?? '';
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name}`;
-  const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 export function reportVirtualDestination(vd: VirtualDestination, ctx: BackendStatusContext): StatusReport {
