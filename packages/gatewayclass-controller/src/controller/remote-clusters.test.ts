@@ -156,6 +156,21 @@ describe('a remote cluster, read with list/watch-only credentials', () => {
     expect(states.map((s) => s.state)).toEqual(['Stale', 'Synced']);
     expect(counts(remotes.snapshot()[0])).toBe('Synced 1/1/1');
   }, 30_000);
+
+  it('notices a silent partition (packets dropped, streams open) and relists once it is over', async () => {
+    states.length = 0;
+    proxy.setMode('stall');
+    const cut = Date.now();
+    await waitFor('Stale', () => remotes.state('b') === 'Stale', 10_000, 10);
+    const stale = Date.now();
+    // A change made during the partition: the old stream never delivers it, the relist does.
+    await mergePatchObject(b.kubeConfig, POD, NS, 'global-app-1', { metadata: { labels: { app: 'global-app', version: 'v3' } } });
+    proxy.setMode('forward');
+    await waitFor('Synced again', () => remotes.state('b') === 'Synced', 20_000, 10);
+    await waitFor('the change made during the partition', () => remotes.snapshot()[0]?.pods.find((p) => p.metadata.namespace === NS)?.metadata.labels?.['version'] === 'v3', 10_000);
+    console.log(`remote cluster b, silent partition: Stale ${stale - cut} ms after it began (probe timeout 500 ms)`);
+    expect(states.map((s) => s.state)).toEqual(['Stale', 'Synced']);
+  }, 40_000);
 });
 
 describe('the controller with a remote cluster', () => {

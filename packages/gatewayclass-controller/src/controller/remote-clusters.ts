@@ -90,17 +90,30 @@ function failures(w: ResilientWatch<KubeObjectLike>): number {
 
 class RemoteCluster {
   readonly store = new ObjectStore();
-  readonly watches: WatchHealth[] = [];
+  watches: WatchHealth[] = [];
   state: RemoteClusterState = 'Unreachable';
   /** When it last left Synced (Stale → Unreachable is measured from here). */
   staleSince: number | undefined;
   probeOk = false;
   /** Whether any full list has ever arrived (before that it is Unreachable, not Stale). */
   everSynced = false;
+  /**
+   * The probe failed since the watches last listed. A silently cut stream (packets dropped, no
+   * reset) looks healthy to its watch until the watchdog fires minutes later, so the watches are
+   * made again, and list, before the cluster counts as Synced.
+   */
+  needsRelist = false;
   private snap: RemoteClusterSnapshot | undefined;
   private probing = false;
+  private stopped = false;
 
-  constructor(readonly config: RemoteClusterConfig, private readonly owner: RemoteClusters, opts: RemoteClustersOptions) {
+  constructor(readonly config: RemoteClusterConfig, private readonly owner: RemoteClusters, private readonly opts: RemoteClustersOptions) {
+    this.watches = this.makeWatches();
+  }
+
+  private makeWatches(): WatchHealth[] {
+    const { config, opts } = this;
+    const out: WatchHealth[] = [];
     for (const spec of WATCHED) {
       const watch = new ResilientWatch<KubeObjectLike>(config.kubeConfig, spec.kind, {
         metadataOnly: spec.metadataOnly,
@@ -111,9 +124,9 @@ class RemoteCluster {
       const health: WatchHealth = { watch, failuresAtLastList: 0 };
       let restarts = 0;
       watch.onEvent((event) => {
+        if (!this.watches.includes(health)) return; // a replaced watch, still stopping
         if (event.type === 'RESYNC') health.failuresAtLastList = failures(watch);
-        // Always applied, also while hidden (Unreachable): a watch that never broke (only the probe
-        // failed) does not relist, so what it holds must stay current.
+        // Always applied, also while hidden (Unreachable), so the store follows the watches.
         const changed = this.store.apply(spec.bucket, event);
         if (watch.restarts !== restarts) {
           restarts = watch.restarts;
@@ -123,8 +136,18 @@ class RemoteCluster {
         if (event.type === 'RESYNC') this.owner.evaluate(this);
         else if (changed && this.state !== 'Unreachable') this.owner.changed();
       });
-      this.watches.push(health);
+      out.push(health);
     }
+    return out;
+  }
+
+  /** Replaces the watches with new ones (which list first); the old ones stop in the background. */
+  relist(): void {
+    if (this.stopped) return;
+    const old = this.watches;
+    this.watches = this.makeWatches();
+    for (const h of old) void h.watch.stop();
+    for (const h of this.watches) h.watch.start();
   }
 
   /** Every watch has listed since its last failure. */
@@ -137,6 +160,7 @@ class RemoteCluster {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all(this.watches.map((h) => h.watch.stop()));
   }
 
@@ -149,6 +173,7 @@ class RemoteCluster {
     } catch {
       this.probeOk = false;
     } finally {
+      if (!this.probeOk && this.everSynced) this.needsRelist = true;
       this.probing = false;
     }
   }
@@ -248,6 +273,10 @@ export class RemoteClusters {
   evaluate(c: RemoteCluster): void {
     if (this.stopped) return;
     const now = Date.now();
+    if (c.probeOk && c.needsRelist) {
+      c.needsRelist = false;
+      c.relist();
+    }
     const healthy = c.watchesHealthy && c.probeOk;
     let next: RemoteClusterState;
     let reason: string;
