@@ -4,7 +4,7 @@
 import type { KubeObject, LabelSelector, ReferenceGrant, Secret, Service } from '@gantry/api';
 import type { GatewayAttachment } from '../gateway/model.js';
 import type { RecordedDeps } from '../routes/route-translation.js';
-import { Dep, type Lookups } from './lookups.js';
+import { Dep, type Lookups, type RemoteClusterState } from './lookups.js';
 import { exact } from './memory.js';
 import { targetKey, type ObjectQueries, type Target } from './object-queries.js';
 
@@ -19,6 +19,13 @@ export interface Reads {
   grants(namespace: string): readonly ReferenceGrant[];
   other(key: string): KubeObject | undefined;
   queries: ObjectQueries;
+  remoteClusters(): readonly RemoteClusterState[];
+  objectsOf(groupKind: string): readonly KubeObject[];
+}
+
+/** The query group of a cluster's Services: '' (core) for the local cluster, `@name` for a remote one. */
+export function serviceQueryGroup(cluster: string): string {
+  return cluster === 'local' ? '' : `@${cluster}`;
 }
 
 /**
@@ -126,6 +133,17 @@ export class RecordingLookups implements Lookups, RecordedDeps {
   select(group: string, kind: string, namespace: string, selector: LabelSelector): readonly KubeObject[] {
     this.record(Dep.selection(group, kind, namespace));
     return this.read.queries.select(group, kind, namespace, selector);
+  }
+  selectServices(cluster: string, namespace: string, selector: LabelSelector): readonly Service[] {
+    return this.select(serviceQueryGroup(cluster), 'Service', namespace, selector) as readonly Service[];
+  }
+  remoteClusters(): readonly RemoteClusterState[] {
+    this.record(Dep.remoteClusters());
+    return this.read.remoteClusters();
+  }
+  objectsOf(group: string, kind: string): readonly KubeObject[] {
+    this.record(Dep.kind(group, kind));
+    return this.read.objectsOf(`${group}/${kind}`);
   }
   targeting(policyGroup: string, policyKind: string, target: Target): readonly KubeObject[] {
     this.record(Dep.targeting(policyGroup, policyKind, targetKey(target)));

@@ -191,6 +191,15 @@ describe('direct encoders', () => {
       { cluster: 'upstream/ns/ünïcode', endpoints: Array.from({ length: 300 }, (_, i) => ({ address: `10.0.${i >> 8}.${i & 255}`, port: 8000 + i })) },
       { cluster: 'bad-ports', endpoints: [{ address: '10.0.0.1', port: -1 }, { address: '10.0.0.2', port: 70000 }, { address: '10.0.0.3', port: 1.5 }] },
       { cluster: 'some-bad', endpoints: [{ address: '10.0.0.1', port: 0 }, { address: '10.0.0.2', port: 80 }] },
+      // Localities and priorities (a VirtualDestination across clusters): grouped, priorities made dense.
+      { cluster: 'vd/global/app/8080', endpoints: [
+        { address: '10.0.0.1', port: 9080, locality: 'local' },
+        { address: '10.60.0.1', port: 9080, locality: 'east', priority: 1 },
+        { address: '10.70.0.1', port: 9080, locality: 'west', priority: 1 },
+        { address: '10.0.0.2', port: 9080, locality: 'local' },
+      ] },
+      { cluster: 'remote-only', endpoints: [{ address: '10.60.0.1', port: 9080, locality: 'east', priority: 1 }] },
+      { cluster: 'spread', endpoints: [{ address: '10.60.0.1', port: 9080, locality: 'east' }, { address: '10.0.0.1', port: 9080, locality: '' }] },
     ];
     for (const c of cases) {
       const reference = ClusterLoadAssignment.encode(buildLoadAssignment(c)).finish();

@@ -281,6 +281,7 @@ function resolveRule(
     const wb: Mutable<WeightedBackendIR> = { cluster: res.cluster.name, weight };
     if (f?.requestHeaders) wb.requestHeaders = f.requestHeaders;
     if (f?.responseHeaders) wb.responseHeaders = f.responseHeaders;
+    if (res.hostRewrite !== undefined) wb.hostRewrite = res.hostRewrite;
     backends = append(backends, wb);
     backendClusters = append<ClusterUse>(backendClusters, res);
     websocket = websocket || res.websocket;
