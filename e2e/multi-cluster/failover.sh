@@ -52,6 +52,7 @@ fail() {
   ka get pods -n "$NS" -o wide >&2 || true
   kb get pods -n "$NS" -o wide >&2 || true
   curl -s "http://$ADMIN_A/metrics" | grep '^gantry_remote_cluster' >&2 || true
+  [[ ! -s "$work/load.err" ]] || { log "load generator:"; cat "$work/load.err" >&2; }
   exit 1
 }
 cleanup() {
@@ -143,7 +144,7 @@ done
 log "30 requests, all answered by A ($pods_a)"
 
 # --- steady traffic ---------------------------------------------------------------------------
-node "$here/load.mjs" "http://$addr/" my.app.com 20 >"$work/load.jsonl" &
+node "$here/load.mjs" "http://$addr/" my.app.com 20 >"$work/load.jsonl" 2>"$work/load.err" &
 load_pid=$!
 sleep 3
 now_ms() { date +%s%3N; }
@@ -164,7 +165,7 @@ summary() {
   ' "$work/load.jsonl" "$1" "${2:-}"
 }
 settle() { # seconds: wait, then require zero failures over the last `seconds`
-  local from
+  local from n f errs
   from="$(now_ms)"
   sleep "$1"
   read -r n f _ _ _ _ _ _ _ _ errs < <(summary "$from")
