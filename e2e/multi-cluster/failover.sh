@@ -187,7 +187,8 @@ sleep 5
 read -r n f na nb ff lf fb la _ _ errs < <(summary "$t0")
 settle 5
 ((nb > 0)) || fail "no request reached B after A went to zero"
-report "failover (A scaled to 0, LocalFirst): $n requests in the next $(( ($(now_ms) - t0) / 1000 ))s, $f failed ($errs); first answer from B after ${fb} ms; last failure ${lf} ms after the scale-down (zero failures since); last answer from A at ${la} ms"
+if ((f > 0)); then zero="last failure ${lf} ms after the scale-down (zero failures since)"; else zero="no failure"; fi
+report "failover (A scaled to 0, LocalFirst): $n requests in the next $(( ($(now_ms) - t0) / 1000 ))s, $f failed ($errs); $zero; first answer from B after ${fb} ms; last answer from A at ${la} ms"
 
 log "3. scale A back to 2: traffic returns to A"
 t1="$(now_ms)"
