@@ -215,12 +215,25 @@ if [[ "${GANTRY_FAILOVER_OUTAGE:-1}" == 1 ]]; then
   b_stopped=1
   GANTRY_CLUSTER_DIR="$B_DIR" bash "$repo/hack/cluster-down.sh" --only kube-apiserver >/dev/null 2>&1
   state() { curl -s "http://$ADMIN_A/metrics" | sed -n 's/^gantry_remote_cluster_state{cluster="b"} //p'; }
+  # vd_reason REASON: the VirtualDestination's RemoteClusters condition says so (within 10 s).
+  vd_reason() {
+    local got deadline=$((SECONDS + 10))
+    while :; do
+      got="$(ka get vd -n "$NS" global-app-vd -o 'jsonpath={.status.conditions[?(@.type=="RemoteClusters")].reason}')"
+      [[ "$got" == "$1" ]] && break
+      ((SECONDS < deadline)) || fail "the VirtualDestination's RemoteClusters condition says '$got', expected $1"
+      sleep 0.2
+    done
+    log "VirtualDestination status: RemoteClusters $(ka get vd -n "$NS" global-app-vd -o 'jsonpath={.status.conditions[?(@.type=="RemoteClusters")].status} ({.status.conditions[?(@.type=="RemoteClusters")].message})')"
+  }
   deadline=$((SECONDS + 30))
   until [[ "$(state)" == 1 ]]; do ((SECONDS < deadline)) || fail "remote cluster b is not Stale after its API server stopped"; sleep 0.2; done
   stale_ms="$(( $(now_ms) - t2 ))"
+  vd_reason ClusterStale
   deadline=$((SECONDS + 400))
   until [[ "$(state)" == 2 ]]; do ((SECONDS < deadline)) || fail "remote cluster b is not Unreachable"; sleep 0.5; done
   unreachable_ms="$(( $(now_ms) - t2 ))"
+  vd_reason ClusterUnreachable
   sleep 3
   # The metric is polled every 0.5 s and the new endpoints take a moment to reach Envoy: requests
   # from 1.5 s before Unreachable was seen on may already fail, as they should.
@@ -237,6 +250,7 @@ if [[ "${GANTRY_FAILOVER_OUTAGE:-1}" == 1 ]]; then
   deadline=$((SECONDS + 60))
   until [[ "$(state)" == 0 ]]; do ((SECONDS < deadline)) || fail "remote cluster b is not Synced again"; sleep 0.2; done
   synced_ms="$(( $(now_ms) - t3 ))"
+  vd_reason AllSynced
   deadline=$((SECONDS + 30))
   until [[ "$(cluster_of "$(one)")" == b ]]; do ((SECONDS < deadline)) || fail "traffic does not come back to B"; sleep 0.2; done
   report "B's API server back: Synced ${synced_ms} ms after its restart began, traffic to B $(( $(now_ms) - t3 )) ms after"
