@@ -111,6 +111,7 @@ describe('helm lint', () => {
       'lint', '--strict', CHARTS.gantry, '--namespace', NS,
       '--set', 'replicas=3', '--set', 'discovery.enabled=true', '--set', 'podDisruptionBudget.enabled=true',
       '--set', 'envoy.image=example.com/envoy:v1', '--set', 'image.digest=sha256:0123',
+      '--set', 'remoteClusters.clusters[0].name=west', '--set', 'remoteClusters.clusters[0].secretName=gantry-remote-west',
     ]);
     expect(r.code).toBe(0);
   });
