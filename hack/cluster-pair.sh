@@ -191,7 +191,7 @@ case "$cmd" in
     [[ "$A_BRIDGE" != "$B_BRIDGE" ]] || die "the two clusters need two bridges"
     mkdir -p "$PAIR_DIR"
     log "cluster B ($B_BRIDGE, Pods $B_PODS, LoadBalancers $B_LBS, Services $B_SVCS): no Gantry"
-    cluster_up b GANTRY_CLUSTER_GANTRY=0 GANTRY_CLUSTER_CRDS=0
+    cluster_up b GANTRY_CLUSTER_GANTRY=0 GANTRY_CLUSTER_CRDS=0 GANTRY_CLUSTER_INSTALL=local
     write_reader_kubeconfig
     local_args="--remote-cluster $B_NAME=$READER_KUBECONFIG"
     [[ -n "${GANTRY_PAIR_STALE_AFTER:-}" ]] && local_args+=" --remote-cluster-stale-after $GANTRY_PAIR_STALE_AFTER"
@@ -201,7 +201,9 @@ case "$cmd" in
       # A running controller keeps its old token and flags: restart it with the new ones.
       GANTRY_CLUSTER_DIR="$A_DIR" bash "$HACK_DIR/cluster-down.sh" --only gantry-controller >/dev/null 2>&1 || true
     fi
-    cluster_up a GANTRY_LOCAL_ARGS="$local_args"
+    # Local install: the controller runs on the host, where B's API server (127.0.0.1) is reachable;
+    # a controller Pod (Helm mode) could not reach it.
+    cluster_up a GANTRY_CLUSTER_INSTALL=local GANTRY_LOCAL_ARGS="$local_args"
     routes_up
     log "up in ${SECONDS}s. Use a cluster: KUBECONFIG=<KUBECONFIG_A or _B below> kubectl ...; stop: hack/cluster-pair.sh down --purge"
     print_env
