@@ -10,7 +10,8 @@
 #   4. (GANTRY_FAILOVER_OUTAGE=1, the default) with A at zero, B's API server is stopped: B's
 #      endpoints are kept (Stale) and traffic keeps flowing to B's Pods, which do not need their API
 #      server; after --remote-cluster-stale-after they are dropped (Unreachable) and requests fail;
-#      the API server is started again and traffic to B comes back.
+#      the API server is started again and traffic to B comes back. The VirtualDestination's
+#      RemoteClusters condition follows (ClusterStale, ClusterUnreachable, AllSynced).
 #
 # Everything lives in namespace `global-check` of both clusters, deleted at the end. Exits non-zero,
 # saying what was wrong, on any failure. Figures go to stdout (and GANTRY_FAILOVER_REPORT if set).
