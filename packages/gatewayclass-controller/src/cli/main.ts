@@ -12,6 +12,7 @@ const USAGE = `Usage:
                    [--namespace NS] [--disable-kubernetes-destinations]
                    [--xds-ca-secret NAME | --xds-insecure]
                    [--discovery [--discovery-namespace-selector SEL] [--discovery-service-selector SEL]]
+                   [--remote-cluster NAME=KUBECONFIG ...] [--remote-cluster-stale-after DURATION]
   gantry discovery-cleanup [--kubeconfig PATH] [--namespace NS]
   gantry version
   gantry COMMAND --help
@@ -34,6 +35,12 @@ const USAGE = `Usage:
                    certificate naming its Gateway (the deployer issues them)
   --xds-insecure   (controller) plaintext, unauthenticated xDS (anyone reaching the port gets any
                    Gateway's config, TLS keys included); standalone mode is always plaintext on loopback
+  --remote-cluster NAME=KUBECONFIG
+                   (controller, repeatable) also watch another cluster's Services, EndpointSlices
+                   and Pods (metadata only), read only, for VirtualDestinations; NAME: a DNS label
+  --remote-cluster-stale-after DURATION
+                   (controller) how long a remote cluster whose API server is lost keeps its last
+                   known endpoints before they are dropped (Unreachable); e.g. 90s, 5m (default 5m)
   discovery-cleanup
                    delete the Upstreams discovery created in NS (what turning discovery off does)
 `;

@@ -41,6 +41,14 @@ export interface GantryMetrics {
   readonly discoveryApplies: Counter<'result'>;
   readonly discoveryDeletes: Counter<'result'>;
   readonly discoverySkippedClashes: Counter;
+  /** Remote clusters (--remote-cluster): 0 Synced, 1 Stale, 2 Unreachable. */
+  readonly remoteClusterState: Gauge<'cluster'>;
+  /** State changes of remote clusters, by the state entered. */
+  readonly remoteClusterTransitions: Counter<'cluster' | 'state'>;
+  /** Objects held per remote cluster and kind (Service, EndpointSlice, Pod), read at scrape time. */
+  readonly remoteClusterObjects: Gauge<'cluster' | 'kind'>;
+  /** Watch streams of remote clusters re-established, per cluster and kind. */
+  readonly remoteClusterWatchRestarts: Counter<'cluster' | 'kind'>;
 }
 
 export function createGantryMetrics(registry = new Registry()): GantryMetrics {
@@ -125,6 +133,26 @@ export function createGantryMetrics(registry = new Registry()): GantryMetrics {
     discoverySkippedClashes: registry.counter({
       name: 'gantry_discovery_skipped_clashes_total',
       help: 'Passes in which a name discovery wants was held by an Upstream it did not create (left alone).',
+    }),
+    remoteClusterState: registry.gauge({
+      name: 'gantry_remote_cluster_state',
+      help: 'State of each remote cluster: 0 Synced, 1 Stale (connection lost, last known objects kept), 2 Unreachable (objects dropped).',
+      labelNames: ['cluster'],
+    }),
+    remoteClusterTransitions: registry.counter({
+      name: 'gantry_remote_cluster_transitions_total',
+      help: 'State changes of remote clusters, by the state entered (Synced, Stale, Unreachable).',
+      labelNames: ['cluster', 'state'],
+    }),
+    remoteClusterObjects: registry.gauge({
+      name: 'gantry_remote_cluster_objects',
+      help: 'Objects held per remote cluster and kind (Service, EndpointSlice, Pod).',
+      labelNames: ['cluster', 'kind'],
+    }),
+    remoteClusterWatchRestarts: registry.counter({
+      name: 'gantry_remote_cluster_watch_restarts_total',
+      help: 'Watch streams of remote clusters re-established after an error or a stale stream, per cluster and kind.',
+      labelNames: ['cluster', 'kind'],
     }),
   };
 }
