@@ -7,6 +7,7 @@
 //      and their ratios to the Service-only figures.
 // Prints medians and p99s; the targets it is judged by are printed beside them.
 import { loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SnapshotCache, AdsServer, TypeUrl } from '@gantry/xds';
 import type { KubeObject } from '@gantry/api';
@@ -26,7 +27,7 @@ function line(label: string, samples: number[], target?: string): void {
 const HALF_UPSTREAMS: BenchShape = { halfUpstreams: true };
 const shapeName = (shape: BenchShape): string => (shape.halfUpstreams ? ', half to Upstreams' : '');
 
-function fullTranslation(routes: number, shape: BenchShape = {}): number[] {
+export function fullTranslation(routes: number, shape: BenchShape = {}): number[] {
   const snapshot = benchSnapshot(routes, 80, shape);
   const samples: number[] = [];
   let resources = 0;
@@ -44,7 +45,7 @@ function fullTranslation(routes: number, shape: BenchShape = {}): number[] {
   return samples;
 }
 
-async function changePath(routes: number, shape: BenchShape = {}): Promise<number[]> {
+export async function changePath(routes: number, shape: BenchShape = {}): Promise<number[]> {
   const cache = new SnapshotCache();
   const server = new AdsServer({ cache });
   const port = await server.start('127.0.0.1', 0);
@@ -125,4 +126,5 @@ async function main(): Promise<void> {
   console.log(`memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);
 }
 
-await main();
+// Run as a program (npm run bench:translate); imported, it only lends its measurements (npm run bench).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

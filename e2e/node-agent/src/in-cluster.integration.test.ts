@@ -83,7 +83,7 @@ describe('node agent: in-cluster clients (--api-service, --service-hosts)', () =
       `echo "by-name $(${curl} -o /dev/null -w '%{http_code}' https://kubernetes.default.svc/version)"`,
       // Not allowed to list Secrets: the 403 names who the server thinks the Pod is.
       `echo "whoami $(${curl} https://kubernetes.default.svc/api/v1/namespaces/${NS}/secrets | grep -o 'system:serviceaccount:[a-z0-9:-]*' | head -n 1)"`,
-      `echo "hosts $(grep -c '[[:space:]]web.${NS}.svc web.${NS}.svc.cluster.local$' /etc/hosts)"`,
+      `echo "hosts $(grep -c '[[:space:]]web.${NS}.svc web.${NS}.svc.cluster.local web.${NS}.svc.cluster.local.$' /etc/hosts)"`,
       'echo "resolv $(grep ^nameserver /etc/resolv.conf)"',
     ].join('; ');
     // `$$(` keeps the kubelet's $(VAR) expansion away from the shell's command substitution.
@@ -107,7 +107,7 @@ describe('node agent: in-cluster clients (--api-service, --service-hosts)', () =
     await createObject(kc, CORE_KINDS.Service, NS, { metadata: { name: 'late' }, spec: { selector: { app: 'late' }, ports: [{ port: 8080 }] } });
     const late = (await getObject(kc, CORE_KINDS.Service, NS, 'late')) as { spec: { clusterIP: string } };
     const hosts = `${t.stateDir}/hosts`;
-    await waitFor('late in /etc/hosts', async () => (await readFile(hosts, 'utf8')).includes(`${late.spec.clusterIP}\tlate.${NS}.svc late.${NS}.svc.cluster.local\n`), 10_000, 50);
+    await waitFor('late in /etc/hosts', async () => (await readFile(hosts, 'utf8')).includes(`${late.spec.clusterIP}\tlate.${NS}.svc late.${NS}.svc.cluster.local late.${NS}.svc.cluster.local.\n`), 10_000, 50);
     await requestOk(kc, `/api/v1/namespaces/${NS}/services/late`, { method: 'DELETE' });
     await waitFor('late gone from /etc/hosts', async () => !(await readFile(hosts, 'utf8')).includes(`late.${NS}.svc`), 10_000, 50);
   }, 30_000);

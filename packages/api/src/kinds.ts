@@ -7,6 +7,7 @@ import { manifestSchemaOf, type CrdSource } from './crd.js';
 import { GATEWAY_PARAMETERS_CRD, GATEWAY_PARAMETERS_KIND, type GatewayParameters, type GatewayParametersStatus } from './gantry/gateway-parameters.js';
 import { GANTRY_API_GROUP } from './gantry/group.js';
 import { ROUTE_OPTION_CRD, ROUTE_OPTION_KIND, type RouteOption, type RouteOptionStatus } from './gantry/route-option.js';
+import { VIRTUAL_DESTINATION_CRD, VIRTUAL_DESTINATION_KIND, type VirtualDestination, type VirtualDestinationStatus } from './gantry/virtual-destination.js';
 import { UPSTREAM_CRD, UPSTREAM_KIND, type Upstream, type UpstreamStatus } from './gantry/upstream.js';
 import { GATEWAY_API_GROUP, type Gateway, type GatewayClass, type GatewayClassStatus, type GatewayStatus, type HTTPRoute, type HTTPRouteStatus, type ReferenceGrant } from './gateway-api.js';
 import type { ManifestSchema } from './schema.js';
@@ -102,7 +103,7 @@ export const KIND_TABLE = {
   GatewayParameters: {
     kind: GATEWAY_PARAMETERS_KIND, group: GANTRY_API_GROUP, version: 'v1alpha1', apiVersions: [`${GANTRY_API_GROUP}/v1alpha1`],
     plural: 'gatewayparameters', namespaced: true, snapshot: 'others', crd: GATEWAY_PARAMETERS_CRD,
-    status: { merge: 'owned', order: 5 },
+    status: { merge: 'owned', order: 6 },
   },
   // Read by reference (an HTTPRoute backendRef of kind Upstream); every one gets a status.
   Upstream: {
@@ -116,6 +117,12 @@ export const KIND_TABLE = {
     kind: ROUTE_OPTION_KIND, group: GANTRY_API_GROUP, version: 'v1alpha1', apiVersions: [`${GANTRY_API_GROUP}/v1alpha1`],
     plural: 'routeoptions', namespaced: true, snapshot: 'others', crd: ROUTE_OPTION_CRD,
     status: { merge: 'policy-ancestors', order: 4 },
+  },
+  // Read by reference (an HTTPRoute backendRef of kind VirtualDestination); every one gets a status.
+  VirtualDestination: {
+    kind: VIRTUAL_DESTINATION_KIND, group: GANTRY_API_GROUP, version: 'v1alpha1', apiVersions: [`${GANTRY_API_GROUP}/v1alpha1`],
+    plural: 'virtualdestinations', namespaced: true, snapshot: 'others', crd: VIRTUAL_DESTINATION_CRD,
+    status: { merge: 'owned', order: 5 },
   },
 } as const satisfies Record<string, KindSpec>;
 
@@ -135,6 +142,7 @@ export interface KindTypes {
   GatewayParameters: GatewayParameters;
   Upstream: Upstream;
   RouteOption: RouteOption;
+  VirtualDestination: VirtualDestination;
 }
 
 /** The status the translator reports for each kind whose status Gantry writes. */
@@ -144,6 +152,7 @@ export interface StatusTypes {
   HTTPRoute: HTTPRouteStatus;
   Upstream: UpstreamStatus;
   RouteOption: RouteOptionStatus;
+  VirtualDestination: VirtualDestinationStatus;
   GatewayParameters: GatewayParametersStatus;
 }
 

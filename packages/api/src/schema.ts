@@ -70,7 +70,7 @@ function check(value: unknown, schema: Schema, root: string, at: Segment[], erro
     case 'string':
       if (typeof value !== 'string') errors.push(`${spell(root, at)}: expected a string, got ${describe(value)}`);
       else if (schema.enum && !schema.enum.includes(value)) {
-        errors.push(`${spell(root, at)}: unsupported value "${value}", expected one of ${schema.enum.join(', ')}`);
+        errors.push(`${spell(root, at)}: unsupported value ${quoteValue(value)}, expected one of ${schema.enum.join(', ')}`);
       }
       return;
     case 'integer':
@@ -135,5 +135,19 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (isRecord(value)) return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  if (typeof value === 'string') {
+    return value.length <= 64 && !/[\r\n]/.test(value) ? `string ${quoteValue(value)}` : `a string of ${value.length} characters`;
+  }
+  // String(), not JSON: 1e400 is Infinity, which JSON would print as null.
+  return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * A user's string inside an error message: bounded, and never a private key (the value may be a
+ * Secret's data in the wrong field). Errors name fields; they echo values only when short.
+ */
+export function quoteValue(value: string, limit = 64): string {
+  if (value.includes('PRIVATE KEY')) return '<redacted>';
+  const shown = value.length > limit ? `${value.slice(0, limit)}…` : value;
+  return JSON.stringify(shown);
 }

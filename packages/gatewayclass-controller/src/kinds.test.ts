@@ -3,7 +3,7 @@
 // check, and the status writer's kinds, merges and write order. A kind added to the table shows
 // up in each of them; this test lists what each one knows and compares it with the table.
 import { describe, expect, it } from '@jest/globals';
-import { ALL_KINDS, KIND_TABLE, REPORTED_KINDS, apiVersionOf, emptySnapshot, manifestSchemaOfKind, type KindSpec, type KubeObject } from '@gantry/api';
+import { ALL_KINDS, KIND_TABLE, REPORTED_KINDS, apiVersionOf, emptySnapshot, manifestSchemaOfKind, type KindSpec, type KubeObject, type Snapshot } from '@gantry/api';
 import { ObjectStore } from '@gantry/kube';
 import { TRANSLATOR_STORE, translatorWatches } from './controller/sources.js';
 import { buildSnapshot, parseManifests } from './manifests/load.js';
@@ -17,9 +17,9 @@ function sample(k: KindSpec, name = 'sample'): KubeObject {
 }
 
 /** Where a snapshot put each object: `field` per kind name. */
-function placement(snapshot: Record<string, readonly KubeObject[] | undefined>): Record<string, string> {
+function placement(snapshot: Omit<Snapshot, 'remoteClusters'>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [field, list] of Object.entries(snapshot)) for (const o of list ?? []) out[o.kind] = field;
+  for (const [field, list] of Object.entries(snapshot) as [string, readonly KubeObject[] | undefined][]) for (const o of list ?? []) out[o.kind] = field;
   return out;
 }
 
@@ -73,6 +73,6 @@ describe('the kind table is the one list of kinds', () => {
     expect([...REPORTED_KINDS].sort()).toEqual(ALL_KINDS.filter((k) => k.status).map((k) => k.kind).sort());
     const byPriority = [...REPORTED_KINDS].sort((a, b) => reportKeyPriority(`${a} x`) - reportKeyPriority(`${b} x`));
     expect(byPriority).toEqual(REPORTED_KINDS);
-    expect(REPORTED_KINDS).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute', 'Upstream', 'RouteOption', 'GatewayParameters']);
+    expect(REPORTED_KINDS).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute', 'Upstream', 'RouteOption', 'VirtualDestination', 'GatewayParameters']);
   });
 });

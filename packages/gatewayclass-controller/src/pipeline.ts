@@ -2,7 +2,8 @@
 // translator → cache. Work follows what changed: an unchanged GatewayIR (same object) is not
 // translated again, and each Gateway's xds translator reuses encodings of unchanged IR parts.
 import type { GatewayIR } from '@gantry/ir';
-import { XdsTranslator, accessLogKey, type ChangeHint, type XdsSnapshot } from '@gantry/xds';
+import { XdsTranslator, accessLogKey, type ChangeHint, type XdsFailure, type XdsSnapshot } from '@gantry/xds';
+import { safeErrorMessage } from '@gantry/ir';
 import { accessLogsOf } from './deployer/access-log.js';
 import type { Snapshot } from '@gantry/api';
 import { GatewayTranslator, type StatusReport, type TranslationResult } from '@gantry/translator';
@@ -34,11 +35,25 @@ export interface PipelineRun {
   readonly changed: readonly string[];
   readonly removed: readonly string[];
   readonly statuses: readonly StatusReport[];
+  /**
+   * What the xds translator could not encode, per Gateway (each left out or answered 500; the rest
+   * of the Gateway is served). A Gateway whose translation threw keeps its last snapshot and is
+   * listed with kind 'gateway'. Route failures are also in the route's status.
+   */
+  readonly failures: readonly PipelineFailure[];
+}
+
+export interface PipelineFailure {
+  readonly gateway: string;
+  readonly kind: XdsFailure['kind'] | 'gateway';
+  readonly name: string;
+  readonly message: string;
 }
 
 export class Pipeline {
   private readonly gateways: GatewayTranslator;
-  private readonly xds = new Map<string, { translator: XdsTranslator; ir: GatewayIR; accessLog: string }>();
+  private readonly xds = new Map<string, { translator: XdsTranslator; ir: GatewayIR | undefined; accessLog: string }>();
+  private readonly failedGateways = new Map<string, string>();
 
   constructor(private readonly opts: PipelineOptions) {
     this.gateways = new GatewayTranslator({
@@ -70,15 +85,30 @@ export class Pipeline {
       const logKey = accessLogKey(accessLog);
       if (entry?.ir === ir && entry.accessLog === logKey) continue;
       if (!entry) {
-        entry = { translator: new XdsTranslator(), ir, accessLog: logKey };
+        entry = { translator: new XdsTranslator(), ir: undefined, accessLog: '' };
         this.xds.set(key, entry);
       }
+      let snapshot: XdsSnapshot;
+      try {
+        snapshot = entry.translator.translate(ir, { listenAddress: this.opts.listenAddress, ...(accessLog !== undefined ? { accessLog } : {}) });
+      } catch (err) {
+        // Never expected (each object is isolated inside the xds translator), but one Gateway
+        // must not stop the others: it keeps its last snapshot, and a fresh translator next time.
+        this.failedGateways.set(key, safeErrorMessage(err));
+        this.xds.set(key, { translator: new XdsTranslator(), ir: undefined, accessLog: '' });
+        continue;
+      }
+      this.failedGateways.delete(key);
       entry.ir = ir;
       entry.accessLog = logKey;
-      const snapshot = entry.translator.translate(ir, { listenAddress: this.opts.listenAddress, ...(accessLog !== undefined ? { accessLog } : {}) });
       this.opts.sink.set(key, snapshot, entry.translator.lastChanges);
       changed.push(key);
     }
+    const failures: PipelineFailure[] = [];
+    for (const [key, entry] of this.xds) {
+      for (const f of entry.translator.failures) failures.push({ gateway: key, ...f });
+    }
+    for (const [key, message] of this.failedGateways) failures.push({ gateway: key, kind: 'gateway', name: key, message });
     const removed = [...this.xds.keys()].filter((k) => !result.gateways.has(k));
     for (const key of removed) {
       this.xds.delete(key);
@@ -86,6 +116,45 @@ export class Pipeline {
     }
     this.opts.onStage?.('gateway', translated - started);
     this.opts.onStage?.('xds', performance.now() - translated);
-    return { result, changed, removed, statuses: result.statuses };
+    for (const key of [...this.failedGateways.keys()]) if (!result.gateways.has(key)) this.failedGateways.delete(key);
+    const statuses = failures.length === 0 ? result.statuses : withRouteFailures(result.statuses, failures);
+    return { result, changed, removed, statuses, failures };
   }
+}
+
+/**
+ * Route reports with the rules Envoy could not be given: `httproute/<ns>/<name>/rule/<i>/...`
+ * names lead back to the route, whose parents get PartiallyInvalid (the rule answers 500).
+ */
+function withRouteFailures(statuses: readonly StatusReport[], failures: readonly PipelineFailure[]): StatusReport[] {
+  const byRoute = new Map<string, string[]>();
+  for (const f of failures) {
+    if (f.kind !== 'route') continue;
+    const parts = f.name.split('/');
+    if (parts.length < 4 || parts[3] !== 'rule') continue;
+    const key = `${parts[0]}/${parts[1]}/${parts[2]}`;
+    const list = byRoute.get(key) ?? [];
+    list.push(`rule ${parts[4]} cannot be encoded for Envoy and answers 500: ${f.message}`);
+    byRoute.set(key, list);
+  }
+  if (byRoute.size === 0) return [...statuses];
+  return statuses.map((r) => {
+    const messages = byRoute.get(`${r.kind.toLowerCase()}/${r.namespace ?? ''}/${r.name}`);
+    if (messages === undefined || !('parents' in r.status)) return r;
+    const message = [...new Set(messages)].join('; ');
+    const parents = r.status.parents.map((p) => ({
+      ...p,
+      conditions: [
+        ...p.conditions.filter((c) => c.type !== 'PartiallyInvalid'),
+        {
+          type: 'PartiallyInvalid',
+          status: 'True',
+          reason: 'UnsupportedValue',
+          message,
+          ...(r.generation !== undefined ? { observedGeneration: r.generation } : {}),
+        } as const,
+      ],
+    }));
+    return { ...r, status: { ...r.status, parents } } as StatusReport;
+  });
 }

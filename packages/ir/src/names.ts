@@ -27,6 +27,10 @@ export function upstreamClusterName(namespace: string, upstream: string): string
   return `upstream/${namespace}/${upstream}`;
 }
 
+export function virtualDestinationClusterName(namespace: string, name: string, port: number): string {
+  return `vd/${namespace}/${name}/${port}`;
+}
+
 export function secretName(namespace: string, name: string): string {
   return `secret/${namespace}/${name}`;
 }

@@ -146,6 +146,8 @@ export interface WeightedBackendIR {
   /** Per-backend filters (backendRefs[].filters). */
   readonly requestHeaders?: HeaderModifierIR;
   readonly responseHeaders?: HeaderModifierIR;
+  /** The Host header sent to this backend (a VirtualDestination's host with rewriteHost). */
+  readonly hostRewrite?: string;
 }
 
 export interface RedirectActionIR {
@@ -368,6 +370,16 @@ export interface ClusterEndpointsIR {
 export interface EndpointIR {
   readonly address: string;
   readonly port: number;
+  /**
+   * Where the endpoint runs: the Kubernetes cluster's name (`local` for Gantry's own), sent as
+   * its Envoy Locality's region. Absent: no locality (one cluster).
+   */
+  readonly locality?: string;
+  /**
+   * Envoy's load-balancing priority: 0 (absent) first; Envoy sends to priority 1 only as far as
+   * priority 0 lacks healthy endpoints (failover across clusters).
+   */
+  readonly priority?: number;
 }
 
 /** A certificate with its key. Never printed unredacted: use redactIR(). */

@@ -20,6 +20,10 @@ export function validate(ir: GatewayIR): string[] {
     // Such a cluster carries its hosts itself; the xds translator would ignore these.
     const own = ownHosts.get(e.cluster);
     if (own !== undefined) errors.push(`endpoints for cluster ${e.cluster}, which has ${own} hosts of its own`);
+    for (const ep of e.endpoints) {
+      const p = ep.priority;
+      if (p !== undefined && !(Number.isInteger(p) && p >= 0 && p <= 127)) errors.push(`endpoint ${ep.address}:${ep.port} of cluster ${e.cluster} has priority ${p} (0-127)`);
+    }
   }
   // The xds translator patches its cluster and endpoint sets by walking old and new lists in order.
   sortedByName(ir.clusters.map((c) => c.name), 'clusters', errors);

@@ -35,15 +35,17 @@ function target(file: string, spec: string): string {
 describe('translator import rules', () => {
   it('finds the sources', () => expect(shipped.length).toBeGreaterThan(20));
 
-  it('imports only @gantry/api and @gantry/ir from outside itself (and node:crypto, to parse certificates)', () => {
+  it('imports only @gantry/api and @gantry/ir from outside itself (and node:crypto, to parse certificates; RE2, to check regexes as Envoy does)', () => {
     const outside = shipped.flatMap((f) => importsOf(f).filter((s) => !s.startsWith('.')).map((s) => `${f}: ${s}`));
-    const allowed = (x: string) => /: @gantry\/(api|ir)$/.test(x) || x === 'gateway/certificates.ts: node:crypto';
+    const allowed = (x: string) =>
+      /: @gantry\/(api|ir)$/.test(x) || x === 'gateway/certificates.ts: node:crypto' || x === 'core/envoy-limits.ts: node:module';
     expect(outside.filter((x) => !allowed(x))).toEqual([]);
   });
 
-  it('declares only @gantry/api and @gantry/ir as dependencies', () => {
+  it('declares only @gantry/api, @gantry/ir and re2-wasm (pinned) as dependencies', () => {
     const pkg = JSON.parse(readFileSync(join(PACKAGE, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-    expect(Object.keys(pkg.dependencies ?? {}).sort()).toEqual(['@gantry/api', '@gantry/ir']);
+    expect(Object.keys(pkg.dependencies ?? {}).sort()).toEqual(['@gantry/api', '@gantry/ir', 're2-wasm']);
+    expect(pkg.dependencies?.['re2-wasm']).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it('never imports test code from shipped modules', () => {

@@ -201,7 +201,9 @@ export class ServiceProxier {
       for (const [id, w] of wanted) {
         if (!this.listeners.has(id) || [...this.lbIPs.values()].includes(w.ip)) continue;
         const [ns = '', name = ''] = w.serviceKey.split('/');
-        names.set(w.ip, [`${name}.${ns}.svc`, `${name}.${ns}.svc.cluster.local`]);
+        // The fully qualified form with its root dot too: Envoy's c-ares matches hosts entries
+        // literally, and some control planes (Envoy Gateway) write `….svc.cluster.local.`.
+        names.set(w.ip, [`${name}.${ns}.svc`, `${name}.${ns}.svc.cluster.local`, `${name}.${ns}.svc.cluster.local.`]);
       }
       await this.writeHosts(names);
     }

@@ -437,3 +437,5 @@ export const UPSTREAM_CRD: CrdSource = {
 /** Shared with RouteOption (lbHash.hashPolicies, status conditions). */
 export const HASH_POLICIES_SCHEMA = HASH_POLICIES;
 export const CONDITION_SCHEMA = CONDITION;
+/** Shared with VirtualDestination. */
+export const OUTLIER_DETECTION_SCHEMA = OUTLIER_DETECTION;

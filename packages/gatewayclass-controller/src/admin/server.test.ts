@@ -172,16 +172,16 @@ describe('admin server (inject)', () => {
     expect(other.json()).toEqual({ envoys: [] });
   });
 
-  it('withholds any response that would still carry a private key', async () => {
+  it('redacts a private key by content, wherever in the IR it sits', async () => {
     const { pipeline } = setup();
     const real = pipeline.ir('default/gw')!;
     // A source that forgets to keep keys out of a field redactIR does not know about.
     const leaky = { ...real, name: real.secrets[0]!.privateKey } as GatewayIR;
     const { server } = setup({ ir: () => leaky });
     const res = await server.debugApp.inject({ method: 'GET', url: '/debug/gateways/default/gw/ir' });
-    expect(res.statusCode).toBe(500);
+    expect(res.statusCode).toBe(200);
     expect(res.body).not.toContain(keyBody(real.secrets[0]!.privateKey));
-    expect(res.json()).toEqual({ error: 'response withheld: it contained private key material' });
+    expect(res.body).not.toContain('PRIVATE KEY');
   });
 
   it('keeps debug views and the log level off the public port, and lists each port\'s endpoints at GET /', async () => {

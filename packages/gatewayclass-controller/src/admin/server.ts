@@ -8,7 +8,7 @@
 // last check on every response withholds one that still would.
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { gatewayKey, redactIR, type GatewayIR } from '@gantry/ir';
+import { gatewayKey, redactDeep, redactIR, type GatewayIR } from '@gantry/ir';
 import { snapshotToEnvoyJson, type EnvoyStatus, type XdsSnapshot } from '@gantry/xds';
 import { logger, type Logger } from '../log.js';
 import { PROMETHEUS_CONTENT_TYPE, type Registry } from '../metrics/index.js';
@@ -163,7 +163,7 @@ export function createAdminServer(opts: AdminServerOptions): AdminServer {
     const key = gatewayKey(request.params.ns, request.params.name);
     const snapshot = opts.debug.xds(key);
     if (!snapshot) return reply.code(404).send({ error: `no xDS snapshot for Gateway ${key}` });
-    return reply.send({ gateway: key, resources: snapshotToEnvoyJson(snapshot, { redactSecrets: true }) });
+    return reply.send({ gateway: key, resources: redactDeep(snapshotToEnvoyJson(snapshot, { redactSecrets: true })) });
   });
 
   debugApp.get<{ Querystring: { gateway?: string } }>('/debug/envoys', async (request) => {

@@ -114,6 +114,7 @@ describe('helm lint', () => {
       'lint', '--strict', CHARTS.gantry, '--namespace', NS,
       '--set', 'replicas=3', '--set', 'discovery.enabled=true', '--set', 'podDisruptionBudget.enabled=true',
       '--set', 'envoy.image=example.com/envoy:v1', '--set', 'image.digest=sha256:0123',
+      '--set', 'remoteClusters.clusters[0].name=west', '--set', 'remoteClusters.clusters[0].secretName=gantry-remote-west',
     ]);
     expect(r.code).toBe(0);
   });
@@ -364,6 +365,31 @@ describe('charts/gantry toggles', () => {
     const on = await render(CHARTS.gantry, { values: { settings: { disableKubernetesDestinations: true } } });
     expect(container(on).args).toContain('--disable-kubernetes-destinations');
     expect(container(await render(CHARTS.gantry)).args).not.toContain('--disable-kubernetes-destinations');
+  });
+
+  it('remoteClusters: one --remote-cluster per entry, its kubeconfig Secret mounted read-only, no Secret grant; nothing by default', async () => {
+    const none = await render(CHARTS.gantry);
+    expect((container(none).args as string[]).filter((a) => a.startsWith('--remote-cluster'))).toEqual([]);
+    const objects = await render(CHARTS.gantry, { values: { remoteClusters: { clusters: [{ name: 'west', secretName: 'kc-west' }, { name: 'east', secretName: 'kc-east', key: 'config' }], staleAfter: '90s' } } });
+    const c = container(objects) as unknown as { args: string[]; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] };
+    expect(c.args.filter((a) => a.startsWith('--remote-cluster'))).toEqual([
+      '--remote-cluster=west=/etc/gantry/remote-clusters/west/kubeconfig',
+      '--remote-cluster=east=/etc/gantry/remote-clusters/east/kubeconfig',
+      '--remote-cluster-stale-after=90s',
+    ]);
+    expect(c.volumeMounts.filter((m) => m.name.startsWith('remote-'))).toEqual([
+      { name: 'remote-west', mountPath: '/etc/gantry/remote-clusters/west', readOnly: true },
+      { name: 'remote-east', mountPath: '/etc/gantry/remote-clusters/east', readOnly: true },
+    ]);
+    const volumes = (only(objects, 'Deployment') as Manifest & { spec: { template: { spec: { volumes: { name: string; secret?: unknown }[] } } } }).spec.template.spec.volumes;
+    expect(volumes.filter((v) => v.name.startsWith('remote-'))).toEqual([
+      { name: 'remote-west', secret: { secretName: 'kc-west', items: [{ key: 'kubeconfig', path: 'kubeconfig' }] } },
+      { name: 'remote-east', secret: { secretName: 'kc-east', items: [{ key: 'config', path: 'kubeconfig' }] } },
+    ]);
+    expect(grants(rulesOf(only(objects, 'ClusterRole')))).toEqual(grants(rulesOf(only(none, 'ClusterRole'))));
+    for (const bad of [{ clusters: [{ name: 'local', secretName: 's' }] }, { clusters: [{ name: 'West', secretName: 's' }] }, { clusters: [{ name: 'w' }] }, { staleAfter: 'soon' }, { clusters: [{ name: 'w', secretName: 'a' }, { name: 'w', secretName: 'b' }] }]) {
+      expect((await template(CHARTS.gantry, { values: { remoteClusters: bad } })).ok).toBe(false);
+    }
   });
 
   it('deployer.enabled=false passes --no-deploy and drops every deployer grant', async () => {

@@ -43,3 +43,18 @@ export function parseLogLevel(value: string, flag = '--log-level'): string {
   if (!isLogLevel(value)) throw new UsageError(`${flag}: "${value}" is not a log level (${LOG_LEVEL_NAMES.join(', ')})`);
   return value;
 }
+
+/** A duration: `500ms`, `90s`, `5m`, `1h`, or a bare number of seconds. Milliseconds out. */
+export function parseDuration(value: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!m) throw new UsageError(`${flag}: "${value}" is not a duration (e.g. 500ms, 90s, 5m, 1h)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** `--remote-cluster NAME=KUBECONFIG`: the name and the kubeconfig path. */
+export function parseRemoteCluster(value: string, flag = '--remote-cluster'): { name: string; kubeconfig: string } {
+  const i = value.indexOf('=');
+  if (i <= 0 || i === value.length - 1) throw new UsageError(`${flag}: "${value}" is not NAME=KUBECONFIG`);
+  return { name: value.slice(0, i), kubeconfig: value.slice(i + 1) };
+}

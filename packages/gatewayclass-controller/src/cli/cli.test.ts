@@ -131,6 +131,18 @@ describe('gantry CLI', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it.each([
+    [['--remote-cluster', 'b'], '--remote-cluster: "b" is not NAME=KUBECONFIG'],
+    [['--remote-cluster', 'local=/x'], '--remote-cluster: "local" names the controller\'s own cluster'],
+    [['--remote-cluster', 'B_1=/x'], '--remote-cluster: "B_1" is not a DNS label'],
+    [['--remote-cluster', 'b=/nonexistent'], '--remote-cluster b: cannot load /nonexistent'],
+    [['--remote-cluster-stale-after', 'soon'], '--remote-cluster-stale-after: "soon" is not a duration'],
+  ])('controller %j: exit 2 with the reason', async (flags, message) => {
+    const r = await gantry('controller', '--kubeconfig', '/nonexistent', '--no-deploy', ...flags);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toContain(message);
+  });
+
   it('standalone refuses a missing --dir and a missing Envoy at once: exit 2, no stack trace', async () => {
     const noDir = await gantry('standalone', '--dir', '/nonexistent', '--envoy', process.execPath);
     expect(noDir.code).toBe(2);

@@ -70,6 +70,14 @@ export const CONTROLLER = command({
     'discovery-namespace-selector': { type: 'string', value: 'SEL', help: 'with --discovery: namespaces in scope, `key=value,...` or JSON {matchLabels, matchExpressions}' },
     'discovery-service-selector': { type: 'string', value: 'SEL', help: 'with --discovery: Services in scope, same forms' },
     'disable-kubernetes-destinations': disableKubernetesDestinations,
+    'remote-cluster': {
+      type: 'string', multiple: true, value: 'NAME=KUBECONFIG',
+      help: 'also watch another cluster\'s Services, EndpointSlices and Pods (metadata only), read only, for VirtualDestinations; NAME: a DNS label; repeatable',
+    },
+    'remote-cluster-stale-after': {
+      type: 'string', value: 'DURATION',
+      help: 'how long a remote cluster whose API server is lost keeps its last known endpoints before they are dropped (Unreachable), e.g. 90s, 5m (default 5m)',
+    },
   },
 });
 
@@ -194,7 +202,7 @@ export function commandHelp(spec: CommandSpec): string {
     out.push('Flags:');
     const indent = ' '.repeat(4);
     for (const [name, o] of opts) {
-      const dflt = o.default !== undefined && o.default !== false && o.type === 'string' ? ` (default ${String(o.default)})` : '';
+      const dflt = typeof o.default === 'string' ? ` (default ${o.default})` : '';
       out.push(`  ${flagText(name, o)}`);
       out.push(`${indent}    ${wrap(`${o.help}${dflt}`, 92, `${indent}    `)}`);
     }

@@ -4,7 +4,8 @@ import { CONTROLLER } from './commands.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Controller } from '../controller/controller.js';
 import { logger, setLogLevel } from '../log.js';
-import { UsageError, parsePort, parseSelector, parseLogLevel } from './args.js';
+import { UsageError, parseDuration, parsePort, parseRemoteCluster, parseSelector, parseLogLevel } from './args.js';
+import { DEFAULT_STALE_AFTER_MS, remoteClusterNameError, type RemoteClusterConfig } from '../controller/remote-clusters.js';
 
 function hostPort(value: string, flag: string): { host: string; port: number } {
   const i = value.lastIndexOf(':');
@@ -18,6 +19,11 @@ export async function controllerCommand(args: string[]): Promise<number> {
   const namespaceSelector = parseSelector(values['discovery-namespace-selector'], '--discovery-namespace-selector');
   const serviceSelector = parseSelector(values['discovery-service-selector'], '--discovery-service-selector');
   if (!values.discovery && (namespaceSelector || serviceSelector)) throw new UsageError('--discovery-namespace-selector and --discovery-service-selector need --discovery');
+  // Remote clusters before the local kubeconfig: flag mistakes are reported first.
+  const staleAfter = values['remote-cluster-stale-after'];
+  const staleAfterMs = staleAfter === undefined ? DEFAULT_STALE_AFTER_MS : parseDuration(staleAfter, '--remote-cluster-stale-after');
+  const remoteClusters = loadRemoteClusters(values['remote-cluster'] ?? []);
+  if (staleAfter !== undefined && remoteClusters.length === 0) throw new UsageError('--remote-cluster-stale-after needs --remote-cluster');
   const kc = new KubeConfig();
   try {
     if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
@@ -45,6 +51,7 @@ export async function controllerCommand(args: string[]): Promise<number> {
     } : {}),
     deploy,
     ...(values['envoy-image'] ? { envoyImage: values['envoy-image'] } : {}),
+    ...(remoteClusters.length > 0 ? { remoteClusters: { clusters: remoteClusters, staleAfterMs } } : {}),
     ...(values.discovery ? { discovery: { scope: { ...(namespaceSelector ? { namespaceSelector } : {}), ...(serviceSelector ? { serviceSelector } : {}) } } } : {}),
   });
   await controller.start();
@@ -55,4 +62,24 @@ export async function controllerCommand(args: string[]): Promise<number> {
   logger('controller').info('stopping');
   await controller.stop();
   return 0;
+}
+
+/** Each `--remote-cluster NAME=KUBECONFIG`, its kubeconfig loaded (a bad one is a usage error). */
+function loadRemoteClusters(values: readonly string[]): RemoteClusterConfig[] {
+  const out: RemoteClusterConfig[] = [];
+  for (const value of values) {
+    const { name, kubeconfig } = parseRemoteCluster(value);
+    const problem = remoteClusterNameError(name);
+    if (problem) throw new UsageError(`--remote-cluster: ${problem}`);
+    if (out.some((c) => c.name === name)) throw new UsageError(`--remote-cluster: "${name}" is given twice`);
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromFile(kubeconfig);
+    } catch (e) {
+      throw new UsageError(`--remote-cluster ${name}: cannot load ${kubeconfig}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (!kc.getCurrentCluster()) throw new UsageError(`--remote-cluster ${name}: ${kubeconfig} has no current cluster`);
+    out.push({ name, kubeConfig: kc });
+  }
+  return out;
 }

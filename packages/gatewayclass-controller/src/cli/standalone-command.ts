@@ -76,8 +76,13 @@ export async function standaloneCommand(args: string[]): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   log.info('stopping');
+  // A second signal, or a stop that takes too long, ends at once (Envoys are killed on exit).
+  const force = (): never => process.exit(1);
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  setTimeout(force, 8000).unref();
   source.stop();
-  await last;
+  await Promise.race([last, new Promise((r) => setTimeout(r, 2000).unref())]);
   await runtime.stop();
   return 0;
 }

@@ -151,4 +151,28 @@ describe('gantry translate inputs', () => {
     expect(two.code).toBe(2);
     expect(two.stderr.split('\n')[0]).toBe('gantry: --output: "json" and "yaml" are both formats; give one');
   });
+
+  it('accepts VirtualDestinations (one cluster): the seed example, my.app.com:8080 → Services labelled app=global-app on 9080', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gantry-translate-'));
+    const file = join(dir, 'vd.yaml');
+    await writeFile(file, [
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: gantry}\nspec: {controllerName: gantry.dev/gatewayclass-controller}',
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: global}\nspec: {gatewayClassName: gantry, listeners: [{name: http, port: 80, protocol: HTTP}]}',
+      'apiVersion: v1\nkind: Service\nmetadata: {name: global-app, namespace: global, labels: {app: global-app}}\nspec: {ports: [{name: http, port: 9080, targetPort: 8080}]}',
+      'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: global-app-1, namespace: global, labels: {kubernetes.io/service-name: global-app}}\naddressType: IPv4\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: [10.50.0.11]}]',
+      'apiVersion: gateway.gantry.dev/v1alpha1\nkind: VirtualDestination\nmetadata: {name: global-app-vd, namespace: global}\nspec:\n  hosts: [my.app.com]\n  ports: [{number: 8080, protocol: HTTP, targetPort: {number: 9080}}]\n  services: [{labels: {app: global-app}}]',
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: my-app, namespace: global}\nspec:\n  parentRefs: [{name: gw}]\n  hostnames: [my.app.com]\n  rules: [{backendRefs: [{group: gateway.gantry.dev, kind: VirtualDestination, name: global-app-vd, port: 8080}]}]',
+    ].join('\n---\n'));
+    const status = await gantry('translate', '-f', file, '--output', 'status');
+    expect(status.code).toBe(0);
+    const objects = parseAllDocuments(status.stdout).map((d) => d.toJS() as { kind: string; status: { numSelectedBackingServices?: number; conditions?: { type: string; status: string }[] } });
+    const vd = objects.find((o) => o.kind === 'VirtualDestination');
+    expect(vd?.status.numSelectedBackingServices).toBe(1);
+    expect(vd?.status.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['Accepted=True', 'ResolvedRefs=True']);
+    const xds = await gantry('translate', '-f', file, '--gateway', 'global/gw', '--output', 'xds');
+    expect(xds.code).toBe(0);
+    const doc = JSON.parse(xds.stdout) as { resources: { '@type': string; clusterName?: string; endpoints?: { lbEndpoints: unknown[] }[] }[] };
+    const cla = doc.resources.find((r) => r.clusterName === 'vd/global/global-app-vd/8080');
+    expect(JSON.stringify(cla?.endpoints)).toContain('"address":"10.50.0.11","portValue":8080');
+  });
 });

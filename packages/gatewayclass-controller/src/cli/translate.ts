@@ -1,6 +1,6 @@
 // `gantry translate`: the offline path. Same translators as the controller, printing xDS, status,
 // the IR, or a runnable static Envoy bootstrap.
-import { redactIR, type GatewayIR } from '@gantry/ir';
+import { redactDeep, redactIR, type GatewayIR } from '@gantry/ir';
 // Subpaths, not the package index: the ADS server (grpc-js) is no part of an offline run.
 import { snapshotToEnvoyJson, translateXds } from '@gantry/xds/translator/index';
 import { staticBootstrap } from '@gantry/xds/bootstrap/index';
@@ -81,7 +81,7 @@ async function translateFiles(args: TranslateArgs, warnings: string[]): Promise<
   const format = args.format ?? DEFAULT_FORMAT[args.output];
   if (args.output === 'status') {
     const params = (snapshot.others ?? []).filter((o): o is GatewayParameters => o.kind === GATEWAY_PARAMETERS_KIND);
-    return { ok: true, stdout: printStatus([...result.statuses, ...gatewayParametersReports(params, snapshot.gatewayClasses, snapshot.gateways, CONTROLLER_NAME)], format) };
+    return { ok: true, stdout: printStatus(redactDeep([...result.statuses, ...gatewayParametersReports(params, snapshot.gatewayClasses, snapshot.gateways, CONTROLLER_NAME)]), format) };
   }
 
   const selected = selectGateways(result.gateways, args.gateway);
@@ -96,7 +96,7 @@ async function translateFiles(args: TranslateArgs, warnings: string[]): Promise<
     case 'xds': {
       const docs = gateways.map((ir) => ({
         gateway: ir.key,
-        resources: snapshotToEnvoyJson(translateXds(ir, xdsOptions(ir.key))),
+        resources: redactDeep(snapshotToEnvoyJson(translateXds(ir, xdsOptions(ir.key)))),
       }));
       return { ok: true, stdout: format === 'yaml' ? yamlDocs(docs) : jsonOf(args.gateway !== undefined ? docs[0] : docs) };
     }

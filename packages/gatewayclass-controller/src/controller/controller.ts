@@ -9,7 +9,7 @@ import type { DiscoveryScope } from '@gantry/discovery';
 import { KIND_TABLE, REPORTED_KINDS, apiVersionOf, type Gateway, type GatewayClass, type GatewayParameters, type GatewayStatus, type HTTPRouteStatus, type RouteParentKind, type Snapshot } from '@gantry/api';
 import { Deployer } from '../deployer/index.js';
 import { logger, getLogLevel, setLogLevel } from '../log.js';
-import { Registry, createGantryMetrics, forgetGateway, instrumentAdsServer, recordSnapshotResources, type GantryMetrics } from '../metrics/index.js';
+import { Registry, createGantryMetrics, forgetGateway, instrumentAdsServer, recordEncodeFailures, recordSnapshotResources, type GantryMetrics } from '../metrics/index.js';
 import { Pipeline, type PipelineRun } from '../pipeline.js';
 import { dataPlaneOutcome, reportKey, resolveProgrammed, watchDataPlane, type DataPlaneOutcome, type ObjectStatus } from '../status/index.js';
 import { CONTROLLER_NAME, DEFAULT_INSTALL_NAMESPACE, type StatusReport } from '@gantry/translator';
@@ -21,6 +21,7 @@ import { combineDataPlane, localDataPlane, otherReports, snapshotDigest, type Da
 import { NOT_CACHED, StatusWriter } from './status-writer.js';
 import { gatewayParametersReports } from '../deployer/parameters-status.js';
 import { DiscoveryLoop } from './discovery-loop.js';
+import { REMOTE_STATE_VALUE, RemoteClusters, type RemoteClusterConfig } from './remote-clusters.js';
 import { XdsAuthority, XdsClientSecrets } from '../xds-auth/index.js';
 
 export interface ControllerOptions {
@@ -71,6 +72,17 @@ export interface ControllerOptions {
   readonly debounceMs?: number;
   /** Service discovery (leader only): an Upstream per Service port, in the install namespace. */
   readonly discovery?: { readonly scope?: DiscoveryScope };
+  /**
+   * Other clusters whose Services, EndpointSlices and Pods (metadata) are watched, read only, for
+   * backends that select across clusters (VirtualDestination). They never gate readiness.
+   */
+  readonly remoteClusters?: {
+    readonly clusters: readonly RemoteClusterConfig[];
+    /** How long a cluster whose connection is lost keeps its last known objects (default 5 min). */
+    readonly staleAfterMs?: number;
+    /** How often each remote API server is probed (default 2 s). */
+    readonly probeIntervalMs?: number;
+  };
 }
 
 /** Kinds whose status.parents Gantry shares with other controllers (the route kinds). */
@@ -89,6 +101,9 @@ export class Controller {
   private readonly statusWriter: StatusWriter;
   private readonly deployments: Deployments | undefined;
   private readonly discovery: DiscoveryLoop | undefined;
+  private readonly remotes: RemoteClusters | undefined;
+  /** The last snapshot handed to the pipeline, kept so an unchanged input stays the same object. */
+  private lastInput: { local: Omit<Snapshot, 'remoteClusters'>; remote: Snapshot['remoteClusters']; value: Snapshot } | undefined;
   private readonly elector: LeaderElector | undefined;
   private readonly reporter: DataPlaneReporter | undefined;
   private readonly reportStaleMs: number;
@@ -145,6 +160,34 @@ export class Controller {
       this.firstChangeAt ??= Date.now();
       this.schedule();
     });
+    if (opts.remoteClusters && opts.remoteClusters.clusters.length > 0) {
+      const remoteLog = logger('remote-clusters');
+      const rc = opts.remoteClusters;
+      this.remotes = new RemoteClusters({
+        clusters: rc.clusters,
+        logger: remoteLog,
+        ...(rc.staleAfterMs !== undefined ? { staleAfterMs: rc.staleAfterMs } : {}),
+        ...(rc.probeIntervalMs !== undefined ? { probeIntervalMs: rc.probeIntervalMs } : {}),
+        onChange: () => {
+          this.firstChangeAt ??= Date.now();
+          this.schedule();
+        },
+        onState: (cluster, state, previous, reason) => {
+          this.metrics.remoteClusterState.set({ cluster }, REMOTE_STATE_VALUE[state]);
+          this.metrics.remoteClusterTransitions.inc({ cluster, state });
+          const fields = { cluster, state, previous, reason };
+          if (state === 'Synced') remoteLog.info('remote cluster synced', fields);
+          else if (state === 'Stale') remoteLog.warn('remote cluster connection lost; keeping its last known objects', fields);
+          else remoteLog.warn('remote cluster unreachable; its objects are dropped', fields);
+        },
+        onWatchRestart: (cluster, kind) => this.metrics.remoteClusterWatchRestarts.inc({ cluster, kind }),
+      });
+      for (const cluster of this.remotes.names) this.metrics.remoteClusterState.set({ cluster }, REMOTE_STATE_VALUE.Unreachable);
+      const remotes = this.remotes;
+      this.detach.push(this.metrics.registry.onCollect(() => {
+        for (const { cluster, kind, count } of remotes.counts()) this.metrics.remoteClusterObjects.set({ cluster, kind }, count);
+      }));
+    }
     this.statusWriter = new StatusWriter({
       kubeConfig: opts.kubeConfig,
       controllerName,
@@ -234,6 +277,7 @@ export class Controller {
       this.certificateTimer.unref();
     }
     this.sources.start();
+    this.remotes?.start();
     this.reporter?.start();
     this.elector?.start();
     this.log.info('controller started', { xdsPort: this.xdsPort, xdsTls: this.authority !== undefined, adminPort: this.adminPort, debugPort: this.debugPort, leaderElection: this.elector !== undefined });
@@ -252,6 +296,7 @@ export class Controller {
     this.publishTimer = undefined;
     // Watches first: a loop still waiting for the first lists (API server unreachable) ends then.
     await this.sources.stop();
+    await this.remotes?.stop();
     await this.running;
     for (const d of this.detach) d();
     await this.elector?.stop({ release: opts.releaseLease !== false });
@@ -279,6 +324,23 @@ export class Controller {
       await (this.running ?? new Promise((r) => setTimeout(r, 5)));
     }
     await this.statusWriter.idle();
+  }
+
+  /** Remote clusters, when any is configured (tests look at them). */
+  get remoteClusters(): RemoteClusters | undefined {
+    return this.remotes;
+  }
+
+  /** The translator's input: the local store's snapshot, plus the remote clusters when any. */
+  private input(): Snapshot {
+    const local = this.sources.store.toSnapshot<Omit<Snapshot, 'remoteClusters'>>();
+    if (!this.remotes) return local;
+    const remote = this.remotes.snapshot();
+    const prev = this.lastInput;
+    if (prev && prev.local === local && prev.remote === remote) return prev.value;
+    const value: Snapshot = Object.freeze({ ...local, remoteClusters: remote });
+    this.lastInput = { local, remote, value };
+    return value;
   }
 
   /** Discovery, when enabled (tests and the benchmark look at it). */
@@ -341,11 +403,12 @@ export class Controller {
   }
 
   private translate(): void {
-    const store = this.sources.store;
     const changedAt = this.firstChangeAt ?? Date.now();
     this.firstChangeAt = undefined;
-    const run = this.pipeline.run(store.toSnapshot<Snapshot>());
+    const run = this.pipeline.run(this.input());
     this.metrics.translations.inc();
+    recordEncodeFailures(this.metrics, run.failures);
+    this.logFailures(run);
     for (const key of run.changed) {
       const entry = this.cache.get(key);
       if (entry) {
@@ -366,6 +429,19 @@ export class Controller {
     this.syncDeployments(run);
     // After the first translation, so every watch has synced: discovery never judges a partial view.
     this.discovery?.schedule();
+  }
+
+  private failuresLogged = new Set<string>();
+
+  /** Each object the xds translator could not encode, logged once while it fails. */
+  private logFailures(run: PipelineRun): void {
+    const now = new Set<string>();
+    for (const f of run.failures) {
+      const key = `${f.gateway} ${f.kind} ${f.name} ${f.message}`;
+      now.add(key);
+      if (!this.failuresLogged.has(key)) this.log.warn('not encoded for Envoy; the rest of the Gateway is served', { ...f });
+    }
+    this.failuresLogged = now;
   }
 
   /** Hands every report, with the data plane's verdict folded in, to the status writer. */

@@ -305,3 +305,38 @@ describe('GatewayParameters', () => {
     await eventually(kc, KIND_TABLE.GatewayParameters, NS, 'edge', (o) => ((o.status as { usedBy?: string[] } | undefined)?.usedBy ?? ['x']).length === 0);
   });
 });
+
+describe('VirtualDestination status', () => {
+  const VDS = 'vds';
+  const labelled = (name: string, labels: Record<string, string>) => ({ ...service(name), metadata: { name, labels } });
+  const selected = (o: ObjectWithStatus) => (o.status as { numSelectedBackingServices?: number; selectedBackingServices?: { name: string }[] } | undefined);
+
+  beforeAll(async () => {
+    await createNamespace(cluster.kc, VDS);
+  }, 60_000);
+
+  it('follows Service labels (the seed example): backing Services listed, Oldest warns, a label removed drops a Service; kubectl-style columns', async () => {
+    const kc = cluster.kc;
+    await createObject(kc, CORE_KINDS.Service, VDS, labelled('global-app', { app: 'global-app' }));
+    await createObject(kc, KIND_TABLE.VirtualDestination, VDS, {
+      metadata: { name: 'global-app-vd' },
+      spec: { hosts: ['my.app.com'], ports: [{ number: 8080, protocol: 'HTTP', targetPort: { number: 8080 } }], services: [{ labels: { app: 'global-app' } }] },
+    });
+    const first = await eventually(kc, KIND_TABLE.VirtualDestination, VDS, 'global-app-vd', (o) => selected(o)?.numSelectedBackingServices === 1);
+    expect(summary(first.status?.conditions)).toEqual(['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']);
+    expect(selected(first)?.selectedBackingServices).toEqual([{ cluster: 'local', namespace: VDS, name: 'global-app', port: 8080 }]);
+    // A second labelled Service: Oldest keeps the first and warns.
+    await createObject(kc, CORE_KINDS.Service, VDS, labelled('global-app-2', { app: 'global-app' }));
+    await eventuallyCondition(kc, KIND_TABLE.VirtualDestination, VDS, 'global-app-vd', 'MultipleServicesSelected', 'True', 'OldestSelected');
+    // The first loses its label: the second is selected, the warning goes.
+    await mergePatchObject(kc, CORE_KINDS.Service, VDS, 'global-app', { metadata: { labels: { app: 'retired' } } });
+    const moved = await eventually(kc, KIND_TABLE.VirtualDestination, VDS, 'global-app-vd', (o) => selected(o)?.selectedBackingServices?.[0]?.name === 'global-app-2');
+    expect(summary(moved.status?.conditions)).toEqual(['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']);
+    const table = await requestOk(kc, collectionPath(KIND_TABLE.VirtualDestination, VDS), { accept: 'application/json;as=Table;g=meta.k8s.io;v=v1' }) as {
+      columnDefinitions: { name: string; priority: number }[];
+      rows: { cells: unknown[] }[];
+    };
+    expect(table.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Hosts', 'Backing Services', 'Accepted', 'Age']);
+    expect(table.rows.find((r) => r.cells[0] === 'global-app-vd')?.cells.slice(1, 4)).toEqual(['my.app.com', 1, 'True']);
+  });
+});

@@ -27,6 +27,24 @@ export interface EnvoyProcessOptions {
 const STOP_GRACE_MS = 5000;
 const MAX_BACKOFF_MS = 30000;
 
+/**
+ * Every Envoy this process started and has not seen exit. However this process ends (an error
+ * nobody caught, process.exit on a second signal), they are killed on the way out rather than
+ * left running with nobody to update them.
+ */
+const LIVE = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function track(child: ChildProcess): void {
+  LIVE.add(child);
+  child.once('exit', () => LIVE.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const c of LIVE) c.kill('SIGKILL');
+  });
+}
+
 export class EnvoyProcess {
   private child: ChildProcess | undefined;
   private dir: string | undefined;
@@ -58,6 +76,7 @@ export class EnvoyProcess {
       '--log-format', '%L %n: %v',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    track(child);
     for (const stream of [child.stdout, child.stderr]) {
       if (stream) createInterface({ input: stream }).on('line', (line) => log?.info(line, { envoy: this.opts.name }));
     }

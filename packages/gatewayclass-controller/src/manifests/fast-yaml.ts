@@ -53,3 +53,48 @@ export function loadAllFast(text: string): unknown[] | undefined {
     return undefined;
   }
 }
+
+/** How js-yaml read a file: its values, or its first error with the line (1-based) it names. */
+export type FastOutcome = { readonly values: unknown[] } | { readonly line: number | undefined; readonly message: string };
+
+/**
+ * The fast path for a file too large for the document model (which is slow on big mappings):
+ * js-yaml's values, or its error. Anchors are refused above a few aliases, since js-yaml does not
+ * bound how far they expand.
+ */
+export function loadAllFastOrError(text: string, maxAliases: number): FastOutcome {
+  const aliases = text.match(/(?:^|[\s,[{])[*][^\s,[\]{}]/gm);
+  if (aliases !== null && aliases.length > maxAliases) {
+    const at = text.search(/(?:^|[\s,[{])[*][^\s,[\]{}]/m);
+    return { line: lineAt(text, at + 1), message: `more than ${maxAliases} aliases` };
+  }
+  try {
+    return { values: jsyaml.loadAll(text, null, { schema: CORE_1_2 }) };
+  } catch (err) {
+    if (err instanceof jsyaml.YAMLException) {
+      const mark = (err as { mark?: { line?: number } }).mark;
+      return { line: mark?.line !== undefined ? mark.line + 1 : undefined, message: err.reason ?? 'malformed YAML' };
+    }
+    if (err instanceof RangeError) return { line: undefined, message: 'nesting too deep' };
+    throw err;
+  }
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/** The 1-based line each document of a multi-document file starts on (a `---` line starts one). */
+export function documentStartLines(text: string): number[] {
+  const starts = [1];
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
+    line++;
+    if (text.startsWith('---', i + 1) && (line > 1)) starts.push(line);
+  }
+  // A file that opens with `---` has no document before it.
+  if (text.startsWith('---')) starts.shift();
+  return starts;
+}

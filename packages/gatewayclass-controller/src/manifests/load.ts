@@ -1,10 +1,10 @@
 // Reads Gateway API and Gantry manifests from YAML files: the input of `gantry translate` and
 // `gantry standalone`. Every problem names the file, the document and the field.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Document, LineCounter } from 'yaml';
 import { yamlModule } from './yaml-lazy.js';
-import { loadAllFast } from './fast-yaml.js';
-import { GANTRY_API_GROUP, GATEWAY_API_GROUP, OBJECT_META, checkSchema, isRecord, kindSpec, manifestSchemaOfKind as manifestSchema, snapshotOf, type KubeObject, type Snapshot } from '@gantry/api';
+import { documentStartLines, loadAllFast, loadAllFastOrError } from './fast-yaml.js';
+import { GANTRY_API_GROUP, GATEWAY_API_GROUP, OBJECT_META, checkSchema, isRecord, quoteValue, kindSpec, manifestSchemaOfKind as manifestSchema, snapshotOf, type KubeObject, type Snapshot } from '@gantry/api';
 
 export interface ManifestError {
   readonly file: string;
@@ -12,6 +12,8 @@ export interface ManifestError {
   readonly document: number;
   readonly line?: number;
   readonly message: string;
+  /** The object is a Secret: its values are never echoed. */
+  readonly secret?: boolean;
 }
 
 export function formatManifestError(e: ManifestError): string {
@@ -34,7 +36,117 @@ const TOP_LEVEL = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
  * the document model, which reports each problem with its line.
  */
 export function parseManifests(text: string, file: string): ParsedManifests {
-  return parseFast(text) ?? parseExact(text, file);
+  const refused = checkBounds(text, file);
+  if (refused !== undefined) return { objects: [], errors: [refused] };
+  let parsed: ParsedManifests;
+  try {
+    parsed = text.length > MAX_EXACT_BYTES ? parseLarge(text, file) : (parseFast(text) ?? parseExact(text, file));
+  } catch (err) {
+    // Nothing a file holds may crash the loader: whatever slipped past the bounds is an error of the file.
+    parsed = { objects: [], errors: [{ file, document: 0, message: `cannot be parsed: ${err instanceof RangeError ? 'nesting too deep' : safeMessage(err)}` }] };
+  }
+  return { objects: parsed.objects, errors: parsed.errors.map(hideSecretValues) };
+}
+
+/**
+ * Above this size a file with a problem is not handed to the document model (slow on big
+ * mappings: seconds for 20,000 keys); its problems are placed at js-yaml's line, or at their
+ * document's first line.
+ */
+const MAX_EXACT_BYTES = 64 * 1024;
+
+function parseLarge(text: string, file: string): ParsedManifests {
+  const outcome = loadAllFastOrError(text, MAX_ALIASES);
+  if (!('values' in outcome)) {
+    return { objects: [], errors: [{ file, document: 0, ...(outcome.line !== undefined ? { line: outcome.line } : {}), message: `malformed YAML: ${safeMessage(outcome.message)}` }] };
+  }
+  const starts = documentStartLines(text);
+  const objects: KubeObject[] = [];
+  const errors: ManifestError[] = [];
+  outcome.values.forEach((value, i) => {
+    if (value === null || value === undefined) return;
+    for (const { value: item, prefix } of documentObjects(value)) {
+      const problems = checkObject(item);
+      if (problems.length === 0) {
+        objects.push(withDefaultNamespace(item as KubeObject));
+        continue;
+      }
+      const secret = isRecord(item) && item.kind === 'Secret' ? { secret: true } : {};
+      const line = starts[i];
+      for (const p of problems.slice(0, MAX_ERRORS_PER_FILE)) {
+        errors.push({ file, document: i + 1, ...(line !== undefined ? { line } : {}), message: `${prefix}${p.message}`, ...secret });
+      }
+    }
+  });
+  return { objects, errors: errors.slice(0, MAX_ERRORS_PER_FILE) };
+}
+
+/** Largest manifest file read (a bigger one is refused before parsing). */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+/** Deepest nesting of flow collections (`[`/`{`) accepted, and widest indentation (block nesting). */
+export const MAX_FLOW_DEPTH = 128;
+export const MAX_INDENT = 512;
+/** At most this many aliases per document (a "billion laughs" file expands exponentially). */
+export const MAX_ALIASES = 100;
+/** At most this many problems are listed per file. */
+const MAX_ERRORS_PER_FILE = 20;
+
+/**
+ * Refuses, in one linear pass and before any parser sees it, a file whose size or nesting would
+ * make a parser slow or overflow its stack: the error names the line.
+ */
+function checkBounds(text: string, file: string): ManifestError | undefined {
+  if (text.length > MAX_MANIFEST_BYTES) {
+    return { file, document: 0, message: `file too large: ${text.length} bytes (at most ${MAX_MANIFEST_BYTES})` };
+  }
+  let line = 1;
+  let document = 1;
+  let depth = 0;
+  let lineStart = true;
+  let indent = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      line++;
+      lineStart = true;
+      indent = 0;
+      if (text.startsWith('---', i + 1)) document++;
+      continue;
+    }
+    if (lineStart) {
+      if (c === 32) {
+        if (++indent > MAX_INDENT) return { file, document, line, message: `nesting too deep: indented more than ${MAX_INDENT} columns` };
+        continue;
+      }
+      lineStart = false;
+    }
+    if (quote !== '') {
+      if (c === 92 && quote === '"') i++; // an escape inside double quotes
+      else if (text[i] === quote) quote = '';
+      continue;
+    }
+    // Quotes only count inside flow collections (a plain scalar may hold an apostrophe).
+    if (depth > 0 && (c === 34 || c === 39)) quote = text[i]!;
+    else if (c === 35 && depth === 0 && (i === 0 || text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 10)) {
+      const end = text.indexOf('\n', i);
+      i = (end === -1 ? text.length : end) - 1; // a comment
+    } else if (c === 91 || c === 123) {
+      if (++depth > MAX_FLOW_DEPTH) return { file, document, line, message: `nesting too deep: more than ${MAX_FLOW_DEPTH} nested [ or {` };
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return undefined;
+}
+
+function safeMessage(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const first = firstLine(text);
+  return first.includes('PRIVATE KEY') ? '<redacted>' : first.slice(0, 200);
+}
+
+/** A Secret's values never appear in an error, even short ones in a wrong field. */
+function hideSecretValues(e: ManifestError): ManifestError {
+  return e.message.includes('"') && e.secret === true ? { ...e, message: e.message.replace(/"(?:[^"\\]|\\.)*"?/g, '(value hidden)') } : e;
 }
 
 function parseFast(text: string): ParsedManifests | undefined {
@@ -55,31 +167,53 @@ function parseFast(text: string): ParsedManifests | undefined {
 export function parseExact(text: string, file: string): ParsedManifests {
   const yaml = yamlModule();
   const lineCounter = new yaml.LineCounter();
-  const docs = yaml.parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  // uniqueKeys off: the library compares every key with every other one (a mapping of 100,000 keys
+  // takes minutes); duplicates are found below with a set, in linear time.
+  const docs = yaml.parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const objects: KubeObject[] = [];
   const errors: ManifestError[] = [];
+  let omitted = 0;
+  const add = (e: ManifestError): void => {
+    if (errors.length < MAX_ERRORS_PER_FILE) errors.push(e);
+    else omitted++;
+  };
   docs.forEach((doc, i) => {
     const document = i + 1;
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
-        errors.push({ file, document, line: lineCounter.linePos(e.pos[0]).line, message: `malformed YAML: ${firstLine(e.message)}` });
+        add({ file, document, line: lineCounter.linePos(e.pos[0]).line, message: `malformed YAML: ${firstLine(e.message)}` });
       }
       return;
     }
-    const value: unknown = doc.toJS();
+    const duplicate = firstDuplicateKey(doc.contents);
+    if (duplicate !== undefined) {
+      add({ file, document, line: lineCounter.linePos(duplicate.offset).line, message: `malformed YAML: map keys must be unique (${duplicate.key} repeats)` });
+      return;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+    } catch (err) {
+      // An alias to no anchor, or too many aliases (a "billion laughs" file).
+      const alias = /[*]([^\s,[\]{}]+)/.exec(text.slice(doc.range[0], doc.range[2]));
+      const line = alias ? lineCounter.linePos(doc.range[0] + alias.index).line : lineCounter.linePos(doc.range[0]).line;
+      add({ file, document, line, message: `malformed YAML: ${err instanceof RangeError ? 'nesting too deep' : safeMessage(err)}` });
+      return;
+    }
     if (value === null || value === undefined) return; // an empty document, e.g. a trailing `---`
     for (const { value: item, prefix } of documentObjects(value)) {
       const problems = checkObject(item);
       if (problems.length > 0) {
+        const secret = isRecord(item) && item.kind === 'Secret' ? { secret: true } : {};
         for (const p of problems) {
-          const field = `${prefix}${p.field}`;
-          errors.push({ file, document, line: lineOf(doc, field, lineCounter), message: prefix === '' ? p.message : `${prefix}${p.message}` });
+          add({ file, document, line: lineOf(doc, `${prefix}${p.field}`, lineCounter), message: prefix === '' ? p.message : `${prefix}${p.message}`, ...secret });
         }
         continue;
       }
       objects.push(withDefaultNamespace(item as KubeObject));
     }
   });
+  if (omitted > 0) errors.push({ file, document: 0, message: `and ${omitted} more problem(s)` });
   return { objects, errors };
 }
 
@@ -90,7 +224,16 @@ export async function loadManifestFiles(files: readonly string[]): Promise<Parse
   for (const file of files) {
     let text: string;
     try {
-      text = file === STDIN ? await readStdin() : await readFile(file, 'utf8');
+      if (file === STDIN) {
+        text = await readStdin();
+      } else {
+        const size = (await stat(file)).size;
+        if (size > MAX_MANIFEST_BYTES) {
+          errors.push({ file, document: 0, message: `file too large: ${size} bytes (at most ${MAX_MANIFEST_BYTES})` });
+          continue;
+        }
+        text = await readFile(file, 'utf8');
+      }
     } catch (err) {
       errors.push({ file, document: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
       continue;
@@ -219,6 +362,31 @@ function lineOf(doc: Document, field: string, lc: LineCounter): number | undefin
     const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
     const range = (node as { range?: [number, number, number] } | undefined)?.range;
     if (range) return lc.linePos(range[0]).line;
+  }
+  return undefined;
+}
+
+/** The first key that repeats in a mapping, anywhere in the document (one set per mapping: linear). */
+function firstDuplicateKey(root: unknown): { key: string; offset: number } | undefined {
+  const yaml = yamlModule();
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (yaml.isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const k: unknown = pair.key;
+        const id = yaml.isScalar(k) ? k.value : k;
+        if (seen.has(id)) {
+          const offset = (k as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
+          return { key: typeof id === 'string' ? quoteValue(id) : String(id), offset };
+        }
+        seen.add(id);
+        stack.push(pair.value);
+      }
+    } else if (yaml.isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
   }
   return undefined;
 }

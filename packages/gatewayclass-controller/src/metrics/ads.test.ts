@@ -28,6 +28,7 @@ describe('instrumentAdsServer', () => {
     expect(await metrics.xdsNacks.get({ gateway: 'ns/gw', type: 'Listener' })).toBe(1);
     const text = (await metrics.registry.expose());
     expect(text).toContain('gantry_xds_pushes_total{gateway="ns/gw",type="Cluster"} 2\n');
+    expect(text).toContain('gantry_xds_bytes_total{gateway="ns/gw",type="Cluster"} 160\n');
     expect(text).toContain('gantry_xds_nacks_total{gateway="ns/gw",type="Listener"} 1\n');
 
     detach();
@@ -98,11 +99,16 @@ describe('gantry metrics', () => {
       'gantry_discovery_skipped_clashes_total counter',
       'gantry_discovery_upstreams gauge',
       'gantry_leader gauge',
+      'gantry_remote_cluster_objects gauge',
+      'gantry_remote_cluster_state gauge',
+      'gantry_remote_cluster_transitions_total counter',
+      'gantry_remote_cluster_watch_restarts_total counter',
       'gantry_status_writes_total counter',
       'gantry_translation_duration_seconds histogram',
       'gantry_translations_total counter',
       'gantry_watch_restarts_total counter',
       'gantry_xds_acks_total counter',
+      'gantry_xds_bytes_total counter',
       'gantry_xds_connected_envoys gauge',
       'gantry_xds_nacks_total counter',
       'gantry_xds_pushes_total counter',

@@ -17,8 +17,9 @@ export function typeLabel(typeUrl: string): string {
 
 /** Subscribes the metrics to the server; returns a function that unsubscribes. */
 export function instrumentAdsServer(server: AdsEventSource, metrics: GantryMetrics): () => void {
-  const onPush = (gateway: string, _node: string, typeUrl: TypeUrl): void => {
+  const onPush = (gateway: string, _node: string, typeUrl: TypeUrl, _resources: number, _removed: number, bytes: number): void => {
     metrics.xdsPushes.inc({ gateway, type: typeLabel(typeUrl) });
+    metrics.xdsBytes.inc({ gateway, type: typeLabel(typeUrl) }, bytes);
   };
   const onAck = (gateway: string, typeUrl: TypeUrl): void => {
     metrics.xdsAcks.inc({ gateway, type: typeLabel(typeUrl) });
@@ -55,8 +56,21 @@ export function recordSnapshotResources(metrics: GantryMetrics, gateway: string,
   }
 }
 
+/** Sets the encode-failure gauges from a pipeline run's failures (series of fixed Gateways dropped). */
+export function recordEncodeFailures(metrics: GantryMetrics, failures: readonly { readonly gateway: string; readonly kind: string }[]): void {
+  metrics.encodeFailures.clear();
+  const counts = new Map<string, { gateway: string; kind: string; n: number }>();
+  for (const f of failures) {
+    const key = `${f.gateway}\u0000${f.kind}`;
+    const c = counts.get(key) ?? { gateway: f.gateway, kind: f.kind, n: 0 };
+    c.n++;
+    counts.set(key, c);
+  }
+  for (const c of counts.values()) metrics.encodeFailures.set({ gateway: c.gateway, kind: c.kind }, c.n);
+}
+
 /** Drops every per-Gateway series of a deleted Gateway (keeps label sets from piling up). */
 export function forgetGateway(metrics: GantryMetrics, gateway: string): void {
-  for (const m of [metrics.xdsPushes, metrics.xdsAcks, metrics.xdsNacks, metrics.snapshotResources]) m.removeMatching({ gateway });
+  for (const m of [metrics.xdsPushes, metrics.xdsBytes, metrics.xdsAcks, metrics.xdsNacks, metrics.snapshotResources]) m.removeMatching({ gateway });
   metrics.connectedEnvoys.removeMatching({ gateway });
 }

@@ -20,6 +20,7 @@ export interface GantryMetrics {
   readonly configPropagation: Histogram;
   /** xDS responses written, per Gateway and resource type (short name: Listener, Cluster, ...). */
   readonly xdsPushes: Counter<'gateway' | 'type'>;
+  readonly xdsBytes: Counter<'gateway' | 'type'>;
   readonly xdsAcks: Counter<'gateway' | 'type'>;
   readonly xdsNacks: Counter<'gateway' | 'type'>;
   readonly connectedEnvoys: Gauge<'gateway'>;
@@ -29,6 +30,8 @@ export interface GantryMetrics {
    */
   readonly xdsRefusedStreams: Counter<'reason'>;
   readonly snapshotResources: Gauge<'gateway' | 'type'>;
+  /** Objects of a Gateway the xds translator could not encode (left out or answered 500), per kind. */
+  readonly encodeFailures: Gauge<'gateway' | 'kind'>;
   readonly statusWrites: Counter<'kind' | 'outcome'>;
   readonly watchRestarts: Counter<'kind'>;
   /** 1 while this replica holds the leader lease. */
@@ -38,6 +41,14 @@ export interface GantryMetrics {
   readonly discoveryApplies: Counter<'result'>;
   readonly discoveryDeletes: Counter<'result'>;
   readonly discoverySkippedClashes: Counter;
+  /** Remote clusters (--remote-cluster): 0 Synced, 1 Stale, 2 Unreachable. */
+  readonly remoteClusterState: Gauge<'cluster'>;
+  /** State changes of remote clusters, by the state entered. */
+  readonly remoteClusterTransitions: Counter<'cluster' | 'state'>;
+  /** Objects held per remote cluster and kind (Service, EndpointSlice, Pod), read at scrape time. */
+  readonly remoteClusterObjects: Gauge<'cluster' | 'kind'>;
+  /** Watch streams of remote clusters re-established, per cluster and kind. */
+  readonly remoteClusterWatchRestarts: Counter<'cluster' | 'kind'>;
 }
 
 export function createGantryMetrics(registry = new Registry()): GantryMetrics {
@@ -60,6 +71,11 @@ export function createGantryMetrics(registry = new Registry()): GantryMetrics {
     xdsPushes: registry.counter({
       name: 'gantry_xds_pushes_total',
       help: 'xDS responses written to Envoys, per Gateway and resource type.',
+      labelNames: ['gateway', 'type'],
+    }),
+    xdsBytes: registry.counter({
+      name: 'gantry_xds_bytes_total',
+      help: 'Bytes of the xDS responses written to Envoys (encoded DiscoveryResponses), per Gateway and resource type.',
       labelNames: ['gateway', 'type'],
     }),
     xdsAcks: registry.counter({
@@ -87,6 +103,11 @@ export function createGantryMetrics(registry = new Registry()): GantryMetrics {
       help: 'Resources in the current xDS snapshot, per Gateway and resource type.',
       labelNames: ['gateway', 'type'],
     }),
+    encodeFailures: registry.gauge({
+      name: 'gantry_xds_encode_failures',
+      help: 'Objects of a Gateway that could not be encoded for Envoy (each left out, or a route answering 500; the rest is served), per kind.',
+      labelNames: ['gateway', 'kind'],
+    }),
     statusWrites: registry.counter({
       name: 'gantry_status_writes_total',
       help: 'Status writes, per object kind and outcome (written, unchanged, conflict, notfound, error).',
@@ -112,6 +133,26 @@ export function createGantryMetrics(registry = new Registry()): GantryMetrics {
     discoverySkippedClashes: registry.counter({
       name: 'gantry_discovery_skipped_clashes_total',
       help: 'Passes in which a name discovery wants was held by an Upstream it did not create (left alone).',
+    }),
+    remoteClusterState: registry.gauge({
+      name: 'gantry_remote_cluster_state',
+      help: 'State of each remote cluster: 0 Synced, 1 Stale (connection lost, last known objects kept), 2 Unreachable (objects dropped).',
+      labelNames: ['cluster'],
+    }),
+    remoteClusterTransitions: registry.counter({
+      name: 'gantry_remote_cluster_transitions_total',
+      help: 'State changes of remote clusters, by the state entered (Synced, Stale, Unreachable).',
+      labelNames: ['cluster', 'state'],
+    }),
+    remoteClusterObjects: registry.gauge({
+      name: 'gantry_remote_cluster_objects',
+      help: 'Objects held per remote cluster and kind (Service, EndpointSlice, Pod).',
+      labelNames: ['cluster', 'kind'],
+    }),
+    remoteClusterWatchRestarts: registry.counter({
+      name: 'gantry_remote_cluster_watch_restarts_total',
+      help: 'Watch streams of remote clusters re-established after an error or a stale stream, per cluster and kind.',
+      labelNames: ['cluster', 'kind'],
     }),
   };
 }

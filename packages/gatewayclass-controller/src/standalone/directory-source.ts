@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { watch, type FSWatcher, type Stats } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { formatManifestError, type ManifestError } from '../manifests/load.js';
+import { MAX_MANIFEST_BYTES, formatManifestError, type ManifestError } from '../manifests/load.js';
 import { DocumentCache } from './document-cache.js';
 import { ManifestSet, type ObjectChange } from './manifest-set.js';
 
@@ -219,6 +219,13 @@ export class DirectorySource {
   /** Reads a file whose stat changed (or that an event named); parses it if its content did. */
   private async load(path: string, s: Stats, errors: ManifestError[], named: boolean): Promise<void> {
     this.reads++;
+    if (s.size > MAX_MANIFEST_BYTES) {
+      // Never read: a file this large is refused before it costs memory or time.
+      const e: ManifestError = { file: path, document: 0, message: `file too large: ${s.size} bytes (at most ${MAX_MANIFEST_BYTES})` };
+      errors.push(e);
+      this.opts.log.error(`invalid manifest, keeping the file's last good version: ${formatManifestError(e)}`);
+      return;
+    }
     const text = await readFile(path, 'utf8').catch(() => undefined);
     if (text === undefined) {
       this.forget(path);

@@ -133,6 +133,7 @@ export class StandaloneRuntime {
       xdsMs: this.stageMs.xds,
     });
     this.logStatusChanges(run.statuses);
+    for (const f of run.failures) this.log.warn('not encoded for Envoy; the rest of the Gateway is served', { ...f });
     for (const key of [...this.envoys.keys()]) if (!run.result.gateways.has(key)) await this.stopEnvoy(key);
     for (const key of run.result.gateways.keys()) if (!this.envoys.has(key)) await this.startEnvoy(key);
     return run;

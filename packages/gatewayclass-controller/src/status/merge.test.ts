@@ -205,8 +205,9 @@ describe('reportKeyPriority', () => {
     ['HTTPRoute apps/r', 2],
     ['Upstream gantry-system/u', 3],
     ['RouteOption apps/o', 4],
-    ['GatewayParameters gantry-system/p', 5],
-    ['Other x', 6],
+    ['VirtualDestination global/vd', 5],
+    ['GatewayParameters gantry-system/p', 6],
+    ['Other x', 7],
   ])('%s → %d', (key, want) => {
     expect(reportKeyPriority(key)).toBe(want);
   });

@@ -18,6 +18,7 @@ import {
   type RouteParentStatus,
   type Condition,
   type UpstreamStatus,
+  type VirtualDestinationStatus,
 } from '@gantry/api';
 import { CONTROLLER_NAME, type StatusReport } from '@gantry/translator';
 import { mergeConditions } from './conditions.js';
@@ -205,7 +206,7 @@ export function mergePolicyStatus(current: RouteOptionStatus | undefined, desire
 
 // ---- any report ------------------------------------------------------------------------------------
 
-export type ObjectStatus = GatewayClassStatus | GatewayStatus | HTTPRouteStatus | UpstreamStatus | RouteOptionStatus;
+export type ObjectStatus = GatewayClassStatus | GatewayStatus | HTTPRouteStatus | UpstreamStatus | RouteOptionStatus | VirtualDestinationStatus;
 
 export interface ReportMergeOptions {
   readonly now: string;

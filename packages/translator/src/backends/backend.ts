@@ -36,6 +36,8 @@ export type BackendResolution =
       readonly hashPolicies?: readonly HashPolicyIR[];
       /** Said in the route's ResolvedRefs message although the reference resolved (e.g. an ignored port). */
       readonly note?: string;
+      /** The Host header sent to this backend (a VirtualDestination's host with rewriteHost). */
+      readonly hostRewrite?: string;
     }
   | { readonly ok: false; readonly reason: string; readonly message: string };
 
@@ -69,7 +71,7 @@ export function resolveBackend(ref: BackendObjectReference, ctx: BackendContext,
   const group = ref.group ?? '';
   const kind = ref.kind ?? 'Service';
   // Most refs are to Services: skip building their key.
-  const resolver = resolvers.get(group === '' && kind === 'Service' ? SERVICE_KIND_KEY : backendKindKey(group, kind));
+  const resolver = resolvers.get(group === '' && kind === 'Service' ? SERVICE_KIND_KEY : kindKeyOf(group, kind));
   if (!resolver) {
     return { ok: false, reason: Reason.InvalidKind, message: `backendRef ${group === '' ? 'core' : group}/${kind} ${ref.name}: kind not supported` };
   }
@@ -77,6 +79,22 @@ export function resolveBackend(ref: BackendObjectReference, ctx: BackendContext,
 }
 
 const SERVICE_KIND_KEY = backendKindKey('', 'Service');
+
+// backendKindKey without a new string per backendRef: refs name a few kinds, thousands of times.
+const kindKeys = new Map<string, Map<string, string>>();
+function kindKeyOf(group: string, kind: string): string {
+  let byKind = kindKeys.get(group);
+  if (!byKind) {
+    if (kindKeys.size >= 64) kindKeys.clear(); // refs may name any kind: stay bounded
+    kindKeys.set(group, (byKind = new Map()));
+  }
+  let key = byKind.get(kind);
+  if (key === undefined) {
+    if (byKind.size >= 64) byKind.clear();
+    byKind.set(kind, (key = backendKindKey(group, kind)));
+  }
+  return key;
+}
 
 /** Where a route's endpoints come from (a hook: other backend kinds bring other sources). */
 export interface ServiceEndpointSource {
@@ -97,7 +115,45 @@ export interface OwnHostsSource {
   readonly kind: 'ownHosts';
 }
 
-export type EndpointSource = ServiceEndpointSource | OwnHostsSource;
+/**
+ * The ready endpoints of several Service ports, possibly in several Kubernetes clusters (a
+ * VirtualDestination), each part with its locality and priority.
+ */
+export interface ServicesEndpointSource {
+  readonly kind: 'services';
+  /** Canonical: equal keys, equal parts (the cluster table compares sources by it). */
+  readonly key: string;
+  readonly parts: readonly ServicePart[];
+}
+
+export interface ServicePart {
+  /**
+   * `namespace/name` of a local Service; `@<cluster>/namespace/name` of a remote cluster's (see
+   * remoteServiceKey).
+   */
+  readonly serviceKey: string;
+  /** The Service port's name ('' when unnamed): EndpointSlice ports are matched by name. */
+  readonly portName: string;
+  /** The endpoints' locality (their cluster's name); absent with one cluster. */
+  readonly locality?: string;
+  /** The endpoints' priority (0 when absent). */
+  readonly priority?: number;
+  /** Fixed addresses instead of a Service's endpoints (an Upstream's static IP hosts). */
+  readonly hosts?: readonly { readonly address: string; readonly port: number }[];
+}
+
+/** The key of a remote cluster's Service in the indexes the local ones share. */
+export function remoteServiceKey(cluster: string, namespace: string, name: string): string {
+  return `@${cluster}/${namespace}/${name}`;
+}
+
+export function servicesSourceKey(parts: readonly ServicePart[]): string {
+  return parts
+    .map((p) => `${p.serviceKey}:${p.portName}:${p.priority ?? 0}:${p.locality ?? ''}${p.hosts ? `:${p.hosts.map((h) => `${h.address}/${h.port}`).join(',')}` : ''}`)
+    .join('|');
+}
+
+export type EndpointSource = ServiceEndpointSource | OwnHostsSource | ServicesEndpointSource;
 
 export interface ClusterUse {
   readonly cluster: ClusterIR;

@@ -3,7 +3,8 @@
 import { backendKindKey, type BackendResolver, type BackendResolvers } from './backend.js';
 import { serviceResolver } from './service.js';
 import { upstreamResolver } from './upstream/resolver.js';
+import { virtualDestinationResolver } from './virtual-destination/resolver.js';
 
-const BUILT_IN: readonly BackendResolver[] = [serviceResolver, upstreamResolver];
+const BUILT_IN: readonly BackendResolver[] = [serviceResolver, upstreamResolver, virtualDestinationResolver];
 
 export const DEFAULT_BACKEND_RESOLVERS: BackendResolvers = new Map(BUILT_IN.map((r) => [backendKindKey(r.group, r.kind), r]));

@@ -2,8 +2,8 @@
 // their endpoints: computed when a Gateway first asks, recomputed only when their Service's
 // EndpointSlices (or, for a pod selector, the labels of Pods in its namespace) change (the EDS
 // fast path), forgotten when no Gateway uses them any more.
-import type { ClusterEndpointsIR, ClusterIR, UpstreamProtocol } from '@gantry/ir';
-import type { ClusterUse, ServiceEndpointSource } from '../backends/backend.js';
+import type { ClusterEndpointsIR, ClusterIR, EndpointIR, UpstreamProtocol } from '@gantry/ir';
+import type { ClusterUse, ServiceEndpointSource, ServicePart, ServicesEndpointSource } from '../backends/backend.js';
 import { clusterEndpoints, countEndpoints, type EndpointFilter } from './endpoint-slices.js';
 import { deepEqual, reuse } from './equality.js';
 import { StringMultiMap } from './multimap.js';
@@ -17,6 +17,9 @@ interface ClusterRecord {
   portName: string;
   selector: PodSelector | undefined;
   endpoints: ClusterEndpointsIR | undefined;
+  /** A source of several Service ports (a VirtualDestination): its parts and their key. */
+  parts: readonly ServicePart[] | undefined;
+  partsKey: string | undefined;
 }
 
 export class ClusterTable {
@@ -56,11 +59,13 @@ export class ClusterTable {
   readonly endpointsOf = (use: ClusterUse): ClusterEndpointsIR => {
     const name = use.cluster.name;
     if (use.source.kind === 'ownHosts') return this.ownHosts(use);
+    if (use.source.kind === 'services') return this.servicesEndpoints(use.cluster, use.source);
     const { serviceKey, portName, podSelector } = use.source;
     let rec = this.records.get(name);
     if (rec?.endpoints && rec.serviceKey === serviceKey && rec.portName === portName && rec.selector?.key === podSelector?.key) return rec.endpoints;
     // A pruned record comes back with its cluster.
     if (!rec) this.records.set(name, (rec = emptyRecord(use.cluster)));
+    this.setParts(name, rec, undefined);
     this.services.moveCluster(name, rec.serviceKey, serviceKey);
     this.setSelecting(name, rec, use.source);
     rec.serviceKey = serviceKey;
@@ -70,6 +75,35 @@ export class ClusterTable {
     return rec.endpoints;
   };
 
+  /** The endpoints of several Service ports (a VirtualDestination), linked to each Service. */
+  private servicesEndpoints(cluster: ClusterIR, source: ServicesEndpointSource): ClusterEndpointsIR {
+    const name = cluster.name;
+    let rec = this.records.get(name);
+    if (rec?.endpoints && rec.partsKey === source.key) return rec.endpoints;
+    if (!rec) this.records.set(name, (rec = emptyRecord(cluster)));
+    if (rec.serviceKey !== undefined) this.services.moveCluster(name, rec.serviceKey, undefined);
+    this.setSelecting(name, rec, undefined);
+    rec.serviceKey = undefined;
+    rec.selector = undefined;
+    this.setParts(name, rec, source);
+    rec.endpoints = reuse(rec.endpoints, this.compute(rec));
+    return rec.endpoints;
+  }
+
+  /** Links a record to the Services of its parts (and unlinks those it no longer has). */
+  private setParts(name: string, rec: ClusterRecord, source: ServicesEndpointSource | undefined): void {
+    const before = rec.parts;
+    const after = source?.parts;
+    if (before === undefined && after === undefined) return;
+    const keep = new Set<string>();
+    for (const p of after ?? NO_PARTS) if (!p.hosts) keep.add(p.serviceKey);
+    for (const p of before ?? NO_PARTS) if (!p.hosts && !keep.has(p.serviceKey)) this.services.moveCluster(name, p.serviceKey, undefined);
+    const had = new Set((before ?? NO_PARTS).filter((p) => !p.hosts).map((p) => p.serviceKey));
+    for (const key of keep) if (!had.has(key)) this.services.moveCluster(name, undefined, key);
+    rec.parts = after;
+    rec.partsKey = source?.key;
+  }
+
   /** How many endpoints of a Service port a selector keeps. */
   countServiceEndpoints(serviceKey: string, portName: string, selector: PodSelector | undefined): number {
     return countEndpoints(portName, this.services.slicesOf(serviceKey), selector && this.podFilter(selector));
@@ -77,8 +111,38 @@ export class ClusterTable {
 
   /** A record's endpoints: its Service port's, kept to the Pods its selector picks. */
   private compute(rec: ClusterRecord): ClusterEndpointsIR {
+    if (rec.parts) return this.computeParts(rec.ir.name, rec.parts);
     const selector = rec.selector;
     return clusterEndpoints(rec.ir.name, rec.portName, this.services.slicesOf(rec.serviceKey as string), selector && this.podFilter(selector));
+  }
+
+  /**
+   * The endpoints of every part, each with its part's locality and priority, sorted by address
+   * then port; an address in two parts is kept once, at its better priority.
+   */
+  private computeParts(name: string, parts: readonly ServicePart[]): ClusterEndpointsIR {
+    const all: EndpointIR[] = [];
+    for (const p of parts) {
+      const found: readonly EndpointIR[] = p.hosts ?? clusterEndpoints(name, p.portName, this.services.slicesOf(p.serviceKey)).endpoints;
+      const annotate = p.locality !== undefined || (p.priority ?? 0) !== 0;
+      for (const e of found) {
+        if (!annotate) all.push(e);
+        else {
+          const ep: { address: string; port: number; locality?: string; priority?: number } = { address: e.address, port: e.port };
+          if (p.locality !== undefined) ep.locality = p.locality;
+          if ((p.priority ?? 0) !== 0) ep.priority = p.priority;
+          all.push(ep);
+        }
+      }
+    }
+    all.sort((a, b) => (a.address !== b.address ? (a.address < b.address ? -1 : 1) : a.port - b.port || (a.priority ?? 0) - (b.priority ?? 0)));
+    const out: EndpointIR[] = [];
+    for (const e of all) {
+      const last = out[out.length - 1];
+      if (last && last.address === e.address && last.port === e.port) continue;
+      out.push(e);
+    }
+    return { cluster: name, endpoints: out };
   }
 
   private podFilter(selector: PodSelector): EndpointFilter {
@@ -115,6 +179,7 @@ export class ClusterTable {
     if (!rec) this.records.set(name, (rec = emptyRecord(use.cluster)));
     if (rec.serviceKey !== undefined) this.services.moveCluster(name, rec.serviceKey, undefined);
     this.setSelecting(name, rec, undefined);
+    this.setParts(name, rec, undefined);
     rec.serviceKey = undefined;
     rec.selector = undefined;
     if (!rec.endpoints || rec.endpoints.endpoints.length > 0) rec.endpoints = { cluster: name, endpoints: [] };
@@ -127,7 +192,7 @@ export class ClusterTable {
     for (const svc of dirtyServices) {
       for (const name of this.services.clustersOf(svc)) {
         const rec = this.records.get(name);
-        if (!rec?.endpoints || rec.serviceKey !== svc) continue;
+        if (!rec?.endpoints || (rec.serviceKey !== svc && !rec.parts?.some((p) => p.serviceKey === svc))) continue;
         const endpoints = reuse(rec.endpoints, this.compute(rec));
         if (endpoints !== rec.endpoints) {
           rec.endpoints = endpoints;
@@ -150,13 +215,16 @@ export class ClusterTable {
       this.records.delete(name);
       this.services.moveCluster(name, rec.serviceKey, undefined);
       this.setSelecting(name, rec, undefined);
+      this.setParts(name, rec, undefined);
     }
   }
 }
 
 function emptyRecord(ir: ClusterIR): ClusterRecord {
-  return { ir, serviceKey: undefined, portName: '', selector: undefined, endpoints: undefined };
+  return { ir, serviceKey: undefined, portName: '', selector: undefined, endpoints: undefined, parts: undefined, partsKey: undefined };
 }
+
+const NO_PARTS: readonly ServicePart[] = [];
 
 function namespaceOf(serviceKey: string): string {
   return serviceKey.slice(0, serviceKey.indexOf('/'));

@@ -5,6 +5,7 @@
 // port; duplicates (the same address in two slices) merged. `keep`, when given, also filters
 // endpoints (an Upstream's pod selector).
 import type { ClusterEndpointsIR, EndpointIR } from '@gantry/ir';
+import { isIP } from './envoy-limits.js';
 import type { Endpoint, EndpointSlice } from '@gantry/api';
 
 export type EndpointFilter = (slice: EndpointSlice, endpoint: Endpoint) => boolean;
@@ -16,7 +17,10 @@ export function clusterEndpoints(cluster: string, portName: string, slices: read
   for (let s = 0; s < slices.length; s++) {
     const slice = slices[s] as EndpointSlice;
     if (slicePort(slice, portName) === undefined) continue;
-    for (const ep of slice.endpoints ?? NO_ENDPOINTS) if (ep.conditions?.ready !== false && ep.addresses?.[0] && (!keep || keep(slice, ep))) count++;
+    for (const ep of slice.endpoints ?? NO_ENDPOINTS) {
+      const a = ep.addresses?.[0];
+      if (ep.conditions?.ready !== false && a && isIP(a) && (!keep || keep(slice, ep))) count++;
+    }
   }
   const endpoints = new Array<EndpointIR>(count);
   let n = 0;
@@ -28,7 +32,8 @@ export function clusterEndpoints(cluster: string, portName: string, slices: read
     for (const ep of slice.endpoints ?? NO_ENDPOINTS) {
       if (ep.conditions?.ready === false) continue;
       const address = ep.addresses?.[0];
-      if (!address || (keep && !keep(slice, ep))) continue;
+      // Envoy takes only IP addresses here: anything else would make it refuse the assignment.
+      if (!address || !isIP(address) || (keep && !keep(slice, ep))) continue;
       const e = { address, port };
       if (n > 0 && compareEndpoints(endpoints[n - 1] as EndpointIR, e) >= 0) sorted = false;
       endpoints[n++] = e;
@@ -50,7 +55,7 @@ const NO_ENDPOINTS: NonNullable<EndpointSlice['endpoints']> = [];
 function slicePort(slice: EndpointSlice, portName: string): number | undefined {
   if (slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6') return undefined;
   for (const p of slice.ports ?? []) {
-    if ((p.name ?? '') === portName) return p.port ?? undefined;
+    if ((p.name ?? '') === portName) return typeof p.port === 'number' && Number.isInteger(p.port) && p.port > 0 && p.port < 65536 ? p.port : undefined;
   }
   return undefined;
 }
@@ -73,7 +78,7 @@ export function countEndpoints(portName: string, slices: readonly EndpointSlice[
     if (port === undefined) continue;
     for (const ep of slice.endpoints ?? NO_ENDPOINTS) {
       const address = ep.addresses?.[0];
-      if (ep.conditions?.ready === false || !address || (keep && !keep(slice, ep))) continue;
+      if (ep.conditions?.ready === false || !address || !isIP(address) || (keep && !keep(slice, ep))) continue;
       if (seen) {
         const k = `${address}:${port}`;
         if (seen.has(k)) continue;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { IdentityIndex } from './identity-index.js';
 import { labelSelectorError, selectorMatches } from '@gantry/api';
-import { re2Error } from './regex.js';
+import { re2Error } from './envoy-limits.js';
 import { applySorted, compareStrings } from './sorted.js';
 import { deepEqual } from './equality.js';
 import { markProgrammed, type StatusReport } from '../status/reports.js';

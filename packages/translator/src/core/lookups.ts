@@ -1,5 +1,10 @@
 // Every read a translation makes, recorded as dependency keys (see recording-lookups.ts).
-import type { KubeObject, LabelSelector, ReferenceGrant, Secret, Service } from '@gantry/api';
+import type { KubeObject, LabelSelector, ReferenceGrant, RemoteClusterSnapshot, Secret, Service } from '@gantry/api';
+
+export interface RemoteClusterState {
+  readonly name: string;
+  readonly state: RemoteClusterSnapshot['state'];
+}
 import type { Target } from './object-queries.js';
 import type { GatewayAttachment } from '../gateway/model.js';
 
@@ -20,6 +25,15 @@ export interface Lookups {
   object(group: string, kind: string, namespace: string, name: string): KubeObject | undefined;
   /** Objects of a kind in a namespace whose labels match the selector (Services, or Gantry kinds). */
   select(group: string, kind: string, namespace: string, selector: LabelSelector): readonly KubeObject[];
+  /**
+   * Services in a namespace of a Kubernetes cluster (`local`, or a remote cluster's name) whose
+   * labels match the selector, ordered by name.
+   */
+  selectServices(cluster: string, namespace: string, selector: LabelSelector): readonly Service[];
+  /** The remote clusters Gantry knows and their state (empty: one cluster). */
+  remoteClusters(): readonly RemoteClusterState[];
+  /** Every object of a kind of ours (e.g. every VirtualDestination, for hosts uniqueness). */
+  objectsOf(group: string, kind: string): readonly KubeObject[];
   /** Policies of a kind (a Gantry kind) whose targetRefs name the target. */
   targeting(policyGroup: string, policyKind: string, target: Target): readonly KubeObject[];
   /**
@@ -42,8 +56,14 @@ export const Dep = {
   grants: (namespace: string) => `grant:${namespace}`,
   secret: (key: string) => `secret:${key}`,
   object: (group: string, kind: string, key: string) => `obj:${group}/${kind}/${key}`,
+  /** Dep.object of a `group/kind/namespace/name` key. */
+  objectKey: (groupKindKey: string) => `obj:${groupKindKey}`,
   /** A label-selector query over a kind in a namespace: any object of it there changed. */
   selection: (group: string, kind: string, namespace: string) => `sel:${group}/${kind}/${namespace}`,
+  /** The set of remote clusters or the state of one changed. */
+  remoteClusters: () => 'remote:',
+  /** Any object of a kind of ours changed (objectsOf). */
+  kind: (group: string, kind: string) => `kind:${group}/${kind}`,
   /** A targetRef query: a policy of the kind naming the target (its key) changed. */
   targeting: (group: string, kind: string, target: string) => `tgt:${group}/${kind}/${target}`,
 } as const;

@@ -5,6 +5,7 @@
 // dependencies (see Dep.selection and Dep.targeting), so a change re-translates the readers.
 import { selectorMatches, type KubeObject, type LabelSelector } from '@gantry/api';
 import { Dep } from './lookups.js';
+import { olderFirst } from './sorted.js';
 
 /** What a targetRef names; namespace is the policy's own (policies attach within a namespace). */
 export interface TargetRef {
@@ -121,13 +122,4 @@ function put(index: Map<string, Map<string, KubeObject>>, outer: string, key: st
   let inner = index.get(outer);
   if (!inner) index.set(outer, (inner = new Map()));
   inner.set(key, o);
-}
-
-function olderFirst(a: KubeObject, b: KubeObject): number {
-  const ta = a.metadata.creationTimestamp ?? '';
-  const tb = b.metadata.creationTimestamp ?? '';
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name}`;
-  const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }

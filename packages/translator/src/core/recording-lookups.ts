@@ -4,7 +4,7 @@
 import type { KubeObject, LabelSelector, ReferenceGrant, Secret, Service } from '@gantry/api';
 import type { GatewayAttachment } from '../gateway/model.js';
 import type { RecordedDeps } from '../routes/route-translation.js';
-import { Dep, type Lookups } from './lookups.js';
+import { Dep, type Lookups, type RemoteClusterState } from './lookups.js';
 import { exact } from './memory.js';
 import { targetKey, type ObjectQueries, type Target } from './object-queries.js';
 
@@ -19,6 +19,13 @@ export interface Reads {
   grants(namespace: string): readonly ReferenceGrant[];
   other(key: string): KubeObject | undefined;
   queries: ObjectQueries;
+  remoteClusters(): readonly RemoteClusterState[];
+  objectsOf(groupKind: string): readonly KubeObject[];
+}
+
+/** The query group of a cluster's Services: '' (core) for the local cluster, `@name` for a remote one. */
+export function serviceQueryGroup(cluster: string): string {
+  return cluster === 'local' ? '' : `@${cluster}`;
 }
 
 /**
@@ -65,11 +72,14 @@ export class RecordingLookups implements Lookups, RecordedDeps {
   /** Forget memoised reads (Gateway contexts change between translation steps). */
   invalidate(): void {
     this.lastGateway = { namespace: '', name: '', value: undefined };
-    this.computed = new WeakMap();
+    this.computed = new Map();
   }
 
-  /** Results computed during this translation, with what they read (see memo). */
-  private computed = new WeakMap<object, { readonly value: unknown; readonly deps: readonly string[]; readonly services: readonly string[] }>();
+  /**
+   * Results computed during this translation, with what they read (see memo). A Map, not a
+   * WeakMap: it is dropped whole by invalidate, and a Map's lookups are cheaper.
+   */
+  private computed = new Map<object, { readonly value: unknown; readonly deps: readonly string[]; readonly services: readonly string[] }>();
 
   /**
    * `compute()` once per translation for `key` (an input object: inputs do not change within a
@@ -119,13 +129,24 @@ export class RecordingLookups implements Lookups, RecordedDeps {
     return this.read.grants(namespace);
   }
   object(group: string, kind: string, namespace: string, name: string): KubeObject | undefined {
-    const key = `${namespace}/${name}`;
-    this.record(Dep.object(group, kind, key));
-    return this.read.other(`${group}/${kind}/${key}`);
+    const key = `${group}/${kind}/${namespace}/${name}`;
+    this.record(Dep.objectKey(key));
+    return this.read.other(key);
   }
   select(group: string, kind: string, namespace: string, selector: LabelSelector): readonly KubeObject[] {
     this.record(Dep.selection(group, kind, namespace));
     return this.read.queries.select(group, kind, namespace, selector);
+  }
+  selectServices(cluster: string, namespace: string, selector: LabelSelector): readonly Service[] {
+    return this.select(serviceQueryGroup(cluster), 'Service', namespace, selector) as readonly Service[];
+  }
+  remoteClusters(): readonly RemoteClusterState[] {
+    this.record(Dep.remoteClusters());
+    return this.read.remoteClusters();
+  }
+  objectsOf(group: string, kind: string): readonly KubeObject[] {
+    this.record(Dep.kind(group, kind));
+    return this.read.objectsOf(`${group}/${kind}`);
   }
   targeting(policyGroup: string, policyKind: string, target: Target): readonly KubeObject[] {
     this.record(Dep.targeting(policyGroup, policyKind, targetKey(target)));

@@ -25,7 +25,8 @@ export function referenceAllowed(grants: readonly ReferenceGrant[], from: Refere
     );
     if (!fromOk) continue;
     const toOk = (spec.to ?? []).some(
-      (t) => t.group === to.group && t.kind === to.kind && (t.name === undefined || t.name === '' || t.name === to.name),
+      // An empty name names nothing (the API server refuses it: minLength 1); only an absent one means any.
+      (t) => t.group === to.group && t.kind === to.kind && (t.name === undefined || t.name === null || t.name === to.name),
     );
     if (toOk) return true;
   }

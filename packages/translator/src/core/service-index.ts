@@ -22,6 +22,8 @@ type Readers = 'routes' | 'reports';
 export class ServiceIndex {
   private readonly slices = new IdentityIndex<EndpointSlice>((o) => flat(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`));
   private readonly links = new Map<string, Links>();
+  /** Remote clusters' EndpointSlices, per cluster (keys `@<cluster>/namespace/name`). */
+  private readonly remoteSlices = new Map<string, IdentityIndex<EndpointSlice>>();
 
   /**
    * A Service changed: the routes that read it must be re-translated (`changedServices`), its
@@ -39,25 +41,50 @@ export class ServiceIndex {
    * `dirtyServices`, those whose endpoints a status counts to `dirtyReports`.
    */
   updateSlices(s: Snapshot, dirtyServices: Set<string>, dirtyReports: Set<string>): void {
-    this.slices.updateEach(s.endpointSlices, (k, beforeSlice, afterSlice) => {
-      const before = beforeSlice && serviceOfSlice(beforeSlice);
-      const after = afterSlice && serviceOfSlice(afterSlice);
-      if (before !== undefined) {
-        const links = this.links.get(before);
-        if (links?.clusters !== undefined) dirtyServices.add(before);
-        if (links?.reports !== undefined) dirtyReports.add(before);
-        if (links && before !== after) {
-          links.slices = bagDelete(links.slices, k);
-          this.dropIfUnlinked(before, links);
-        }
+    this.slices.updateEach(s.endpointSlices, (k, before, after) => this.sliceChanged(k, before && serviceOfSlice(before), after && serviceOfSlice(after), dirtyServices, dirtyReports));
+  }
+
+  /**
+   * The same for a remote cluster's EndpointSlices (an empty list when it is gone): their keys and
+   * their Services' keys carry the cluster (`@<cluster>/namespace/name`).
+   */
+  updateRemoteSlices(cluster: string, slices: readonly EndpointSlice[], dirtyServices: Set<string>, dirtyReports: Set<string>): void {
+    let index = this.remoteSlices.get(cluster);
+    if (!index) {
+      if (slices.length === 0) return;
+      const prefix = `@${cluster}/`;
+      this.remoteSlices.set(cluster, (index = new IdentityIndex<EndpointSlice>((o) => flat(`${prefix}${o.metadata.namespace ?? 'default'}/${o.metadata.name}`))));
+    }
+    const prefix = `@${cluster}/`;
+    const serviceOf = (slice: EndpointSlice): string | undefined => {
+      const own = serviceOfSlice(slice);
+      return own === undefined ? undefined : flat(`${prefix}${own}`);
+    };
+    index.updateEach(slices, (k, before, after) => this.sliceChanged(k, before && serviceOf(before), after && serviceOf(after), dirtyServices, dirtyReports));
+    if (slices.length === 0) this.remoteSlices.delete(cluster);
+  }
+
+  private sliceChanged(k: string, before: string | undefined, after: string | undefined, dirtyServices: Set<string>, dirtyReports: Set<string>): void {
+    if (before !== undefined) {
+      const links = this.links.get(before);
+      if (links?.clusters !== undefined) dirtyServices.add(before);
+      if (links?.reports !== undefined) dirtyReports.add(before);
+      if (links && before !== after) {
+        links.slices = bagDelete(links.slices, k);
+        this.dropIfUnlinked(before, links);
       }
-      if (after !== undefined) {
-        const links = this.linksOf(after);
-        if (links.clusters !== undefined) dirtyServices.add(after);
-        if (links.reports !== undefined) dirtyReports.add(after);
-        links.slices = bagAdd(links.slices, k);
-      }
-    });
+    }
+    if (after !== undefined) {
+      const links = this.linksOf(after);
+      if (links.clusters !== undefined) dirtyServices.add(after);
+      if (links.reports !== undefined) dirtyReports.add(after);
+      links.slices = bagAdd(links.slices, k);
+    }
+  }
+
+  private slice(key: string): EndpointSlice | undefined {
+    if (key.charCodeAt(0) !== 64 /* @ */) return this.slices.get(key);
+    return this.remoteSlices.get(key.slice(1, key.indexOf('/')))?.get(key);
   }
 
   /** The EndpointSlices of a Service. */
@@ -65,12 +92,12 @@ export class ServiceIndex {
     const keys = this.links.get(serviceKey)?.slices;
     // The common case, one slice, without a list of keys.
     if (typeof keys === 'string') {
-      const only = this.slices.get(keys);
+      const only = this.slice(keys);
       return only ? [only] : NO_SLICES;
     }
     const out: EndpointSlice[] = [];
     for (const k of bagValues(keys)) {
-      const s = this.slices.get(k);
+      const s = this.slice(k);
       if (s) out.push(s);
     }
     return out;

@@ -1,8 +1,19 @@
 // Copy-on-write updates of arrays kept sorted by a total order. Small batches are applied by
 // binary search (O(n) copy, O(log n) compares each); large batches fall back to filter + sort,
 // which is what a full translation does. Elements are compared by identity for removal.
+import type { KubeObject } from '@gantry/api';
 
 export type Compare<T> = (a: T, b: T) => number;
+
+/** Oldest object first (creationTimestamp), then by `namespace/name`: the spec's tie-break. */
+export function olderFirst(a: KubeObject, b: KubeObject): number {
+  const ta = a.metadata.creationTimestamp ?? '';
+  const tb = b.metadata.creationTimestamp ?? '';
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name}`;
+  const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
 
 /** Returns `items` itself when the batch changes nothing. */
 export function applySorted<T>(

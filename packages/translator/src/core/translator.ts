@@ -37,6 +37,7 @@ import { StringMultiMap } from './multimap.js';
 import { ObjectQueries, targetRefsOf } from './object-queries.js';
 import { PodIndex } from './pod-index.js';
 import { RecordingLookups } from './recording-lookups.js';
+import { RemoteClusters } from './remote-clusters.js';
 import { RouteSet } from './route-set.js';
 import { ServiceIndex } from './service-index.js';
 import { applySorted } from './sorted.js';
@@ -71,7 +72,8 @@ export interface TranslationResult {
 
 const nsKey = (o: KubeObject) => flat(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`);
 const nameKey = (o: KubeObject) => o.metadata.name;
-const otherKey = (o: KubeObject) => `${groupOf(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+const otherKey = (o: KubeObject) => flat(`${groupOf(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+const SLASH = 0x2f;
 
 interface ContextRecord {
   readonly ctx: GatewayContext;
@@ -93,12 +95,16 @@ export class GatewayTranslator {
   private readonly secrets = new IdentityIndex<Secret>(nsKey);
   private readonly others = new IdentityIndex<KubeObject>(otherKey);
   /** Label-selector and targetRef queries over Services and the other kinds. */
-  private readonly queries = new ObjectQueries((groupKind) => (groupKind === '/Service' ? this.services.entries() : this.othersOf(groupKind)));
+  private readonly queries: ObjectQueries = new ObjectQueries((groupKind): Iterable<[string, KubeObject]> =>
+    groupKind === '/Service' ? this.services.entries() : groupKind.startsWith('@') ? this.remotes.servicesOf(groupKind.slice(1, groupKind.indexOf('/'))) : this.othersOf(groupKind),
+  );
 
   private readonly grantsByNamespace = new Map<string, Map<string, ReferenceGrant>>();
   private readonly grantLists = new Map<string, readonly ReferenceGrant[]>();
   /** Per Service: its EndpointSlices, the clusters whose endpoints it feeds, the routes reading it. */
   private readonly serviceIndex = new ServiceIndex();
+  /** Remote clusters' Services and EndpointSlices (in the query and Service indexes, keys `@cluster/...`). */
+  private readonly remotes: RemoteClusters = new RemoteClusters(this.queries, this.serviceIndex);
   /** Pod labels, for pod selectors. */
   private readonly pods = new PodIndex();
   /** Interned ClusterIRs and their endpoints. */
@@ -175,6 +181,7 @@ export class GatewayTranslator {
       this.policyReports.refresh(this.dirtyPolicies, (k) => this.others.get(k), (p) => this.resolvePolicy(p), reportChanges);
       this.dirtyPolicies.clear();
     }
+    this.recorder.invalidate(); // its memo holds this snapshot's objects: not kept past their use
     const countsChanged = new Set<string>();
     for (const [, prev, next] of routeChanges) this.track(prev, next, countsChanged);
 
@@ -198,13 +205,19 @@ export class GatewayTranslator {
     this.gateways.update(s.gateways); // judged one by one by judgeGateways (few)
     for (const k of this.namespaces.update(s.namespaces)) changed.add(Dep.namespace(k));
     for (const k of this.secrets.update(s.secrets)) changed.add(Dep.secret(k));
+    // Objects of a kind come together: their group and kind are cut from the first key only.
+    let groupKind = '';
+    let group = '';
+    let kind = '';
     this.others.updateEach(s.others ?? [], (k, before, after) => {
       // k is `group/kind/namespace/name`.
-      const kindEnd = k.indexOf('/', k.indexOf('/') + 1);
-      const groupKind = k.slice(0, kindEnd);
-      const group = k.slice(0, k.indexOf('/'));
-      const kind = groupKind.slice(group.length + 1);
-      changed.add(Dep.object(group, kind, k.slice(kindEnd + 1)));
+      if (groupKind === '' || k.charCodeAt(groupKind.length) !== SLASH || !k.startsWith(groupKind)) {
+        groupKind = k.slice(0, k.indexOf('/', k.indexOf('/') + 1));
+        group = groupKind.slice(0, groupKind.indexOf('/'));
+        kind = groupKind.slice(group.length + 1);
+        changed.add(Dep.kind(group, kind)); // once per run of a kind: a Set needs no more
+      }
+      changed.add(Dep.objectKey(k));
       if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
       if (this.targetRefKinds.has(groupKind)) this.routesNamedBy(before, after, policyTargets);
       this.queries.changed(group, kind, k, before, after, changed);
@@ -225,6 +238,7 @@ export class GatewayTranslator {
       changed.add(Dep.grants(ns));
     }
     this.serviceIndex.updateSlices(s, dirtyServices, reportServices);
+    this.remotes.update(s.remoteClusters, changed, dirtyServices, reportServices);
     this.pods.update(s, podNamespaces);
     if (podNamespaces.size > 0) this.clusters.podsChanged(podNamespaces, dirtyServices);
     const changedRoutes = this.routes.update(s);
@@ -259,6 +273,8 @@ export class GatewayTranslator {
     grants: (ns) => this.grantLists.get(ns) ?? NO_GRANTS,
     other: (key) => this.others.get(key),
     queries: this.queries,
+    remoteClusters: () => this.remotes.list(),
+    objectsOf: (groupKind) => [...this.othersOf(groupKind)].map((e) => e[1]),
   });
 
   private *othersOf(groupKind: string): IterableIterator<[string, KubeObject]> {

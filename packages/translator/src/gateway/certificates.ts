@@ -2,9 +2,9 @@
 // certificate. Node's crypto parses without I/O or clock (expiry is deliberately not checked:
 // it would make the translation depend on time). Results are memoised per Secret object.
 // Messages never include key material.
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { secretName, type TLSSecretIR } from '@gantry/ir';
-import type { Secret } from '@gantry/api';
+import { quoteValue, type Secret } from '@gantry/api';
 
 export type CertificateResult = { readonly ok: true; readonly secret: TLSSecretIR } | { readonly ok: false; readonly message: string };
 
@@ -24,6 +24,10 @@ const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 function parse(secret: Secret): CertificateResult {
   const ns = secret.metadata.namespace ?? 'default';
   const where = `Secret ${ns}/${secret.metadata.name}`;
+  // The controller watches only TLS Secrets (the kind table's field selector): file modes agree.
+  if (secret.type !== 'kubernetes.io/tls') {
+    return { ok: false, message: `${where} is of type ${secret.type === undefined ? '(none)' : quoteValue(secret.type)}; certificates must be in Secrets of type kubernetes.io/tls` };
+  }
   const cert = value(secret, 'tls.crt');
   const key = value(secret, 'tls.key');
   if (cert === undefined || key === undefined) return { ok: false, message: `${where} lacks tls.crt or tls.key` };
@@ -39,10 +43,35 @@ function parse(secret: Secret): CertificateResult {
   try {
     const privateKey = createPrivateKey({ key, format: 'pem' });
     if (!leaf.checkPrivateKey(privateKey)) return { ok: false, message: `${where}: tls.key does not match the certificate` };
+    const unsupported = keyProblem(privateKey);
+    if (unsupported) return { ok: false, message: `${where}: ${unsupported}` };
   } catch {
     return { ok: false, message: `${where}: tls.key is not a valid PEM private key` };
   }
-  return { ok: true, secret: { name: secretName(ns, secret.metadata.name), certificateChain: cert, privateKey: key } };
+  // Only the certificate blocks: anything else in tls.crt (a private key pasted there, say) is
+  // neither served nor printed.
+  const certificateChain = `${blocks.join('\n')}\n`;
+  return { ok: true, secret: { name: secretName(ns, secret.metadata.name), certificateChain, privateKey: key } };
+}
+
+/** Curves Envoy (BoringSSL) serves ECDSA certificates on. */
+const CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
+
+/** Key types and sizes Envoy refuses (and with them the whole listener). */
+function keyProblem(key: KeyObject): string | undefined {
+  const type = key.asymmetricKeyType;
+  const details = key.asymmetricKeyDetails;
+  if (type === 'rsa') {
+    const bits = details?.modulusLength ?? 0;
+    if (bits < 2048 || bits > 16384) return `RSA keys must have 2048 to 16384 bits (this one has ${bits})`;
+    return undefined;
+  }
+  if (type === 'ec') {
+    const curve = details?.namedCurve ?? 'unknown';
+    if (!CURVES.has(curve)) return `ECDSA keys must be on P-256, P-384 or P-521 (this one is on ${curve})`;
+    return undefined;
+  }
+  return `keys of type ${type ?? 'unknown'} are not supported (RSA or ECDSA only)`;
 }
 
 function value(secret: Secret, k: string): string | undefined {

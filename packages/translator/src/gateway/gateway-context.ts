@@ -4,6 +4,7 @@
 import type { TLSSecretIR } from '@gantry/ir';
 import { GANTRY_API_GROUP, GATEWAY_API_GROUP, GATEWAY_PARAMETERS_KIND, labelSelectorError, type Condition, type Gateway, type Listener, type RouteGroupKind } from '@gantry/api';
 import { tlsSecretOf } from './certificates.js';
+import { hostnameError } from '../core/envoy-limits.js';
 import { condition, ConditionType, PENDING_PROGRAMMED_MESSAGE, Reason } from '../status/conditions.js';
 import { ANY_HOST, intersect } from '../routes/hostnames.js';
 import { defaultRouteKinds, listenerProtocolSupported, routeKindAllowed } from '../routes/registry.js';
@@ -76,12 +77,21 @@ function draftListener(gateway: Gateway, l: Listener, lookups: Lookups): Draft {
     return draft;
   }
   if (ns.error) draft.accepted = { ok: false, reason: Reason.UnsupportedValue, message: ns.error };
+  const hostnameProblem = listenerHostnameError(l);
+  if (hostnameProblem) draft.accepted = { ok: false, reason: Reason.UnsupportedValue, message: hostnameProblem };
   if (kinds.invalid.length > 0) {
     const names = kinds.invalid.map((k) => `${k.group ?? GATEWAY_API_GROUP}/${k.kind}`).join(', ');
     draft.refs = { ok: false, reason: Reason.InvalidRouteKinds, message: `Route kinds not supported: ${names}` };
   }
   if (protocol === 'HTTPS') resolveCertificates(gateway, l, draft, lookups);
   return draft;
+}
+
+/** A listener hostname Envoy would refuse (as a domain, or as an HTTPS server name). */
+function listenerHostnameError(l: Listener): string | undefined {
+  if (l.hostname === undefined || l.hostname === null) return undefined;
+  // `*` alone, or a wildcard anywhere but a leading `*.` label, is no valid Hostname.
+  return hostnameError(l.hostname, 'listener hostname');
 }
 
 function routeKinds(l: Listener, supportedProtocol: boolean): { valid: RouteGroupKind[]; invalid: RouteGroupKind[] } {

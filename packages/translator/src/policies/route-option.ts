@@ -18,7 +18,7 @@ import { parseDurationMs } from '../core/duration.js';
 import { hashPoliciesIR } from '../core/hash-policies.js';
 import { Invalid, invalid } from '../core/invalid.js';
 import type { Mutable } from '../core/memory.js';
-import { re2Error } from '../core/regex.js';
+import { re2Error } from '../core/envoy-limits.js';
 import { Reason } from '../status/conditions.js';
 import type { PolicyResolution, RoutePolicy, RuleOptions } from './policy.js';
 

@@ -5,6 +5,7 @@ import { GATEWAY_API_GROUP, selectorMatches, type ParentReference } from '@gantr
 import { Reason } from '../status/conditions.js';
 import type { RouteKind } from './route-kind.js';
 import { effectiveHostnames } from './hostnames.js';
+import { hostnameError } from '../core/envoy-limits.js';
 import type { Lookups } from '../core/lookups.js';
 import { append, exactList } from '../core/memory.js';
 import type { GatewayAttachment, ListenerInfo } from '../gateway/model.js';
@@ -40,6 +41,10 @@ export function attachToParent(
   const gw = lookups.gateway(ns, ref.name);
   if (!gw) return undefined;
   const parentRef = withDefaults(ref, group, kind);
+  for (const h of hostnames) {
+    const err = hostnameError(h, 'spec.hostnames entry');
+    if (err) return rejected(parentRef, gw, Reason.UnsupportedValue, err);
+  }
 
   let selected = 0;
   let allowed = 0;

@@ -1,7 +1,7 @@
 // One route, translated: its outcome on each parent of ours (status), where it is placed
 // (Gateway listener + effective hostnames), the clusters it uses, and its RouteIR entries per
 // route-table flavour (built lazily, reusing the previous translation's objects when equal).
-import { routeName, type RedirectActionIR, type RouteActionIR, type RouteIR } from '@gantry/ir';
+import { routeName, safeErrorMessage, type RedirectActionIR, type RouteActionIR, type RouteIR } from '@gantry/ir';
 import type { Condition, HTTPRouteStatus, ParentReference, RouteParentStatus } from '@gantry/api';
 import { attachToParent, type ListenerAttachment, type ParentOutcome } from './attachment.js';
 import type { BackendContext } from '../backends/backend.js';
@@ -12,8 +12,9 @@ import { namespaceOf } from '../core/keys.js';
 import type { Lookups } from '../core/lookups.js';
 import { append, exactList, flat, type Mutable } from '../core/memory.js';
 import type { Flavor, RouteEntry } from './model.js';
-import type { CompiledRule, CompileTables, RedirectTemplate, RouteKind, RouteObject } from './route-kind.js';
+import type { CompiledRule, CompiledRules, CompileTables, RedirectTemplate, RouteKind, RouteObject } from './route-kind.js';
 import type { StatusReport } from '../status/reports.js';
+
 import type { PolicyUse } from '../policies/policy.js';
 
 export interface RouteTranslationOptions {
@@ -101,7 +102,7 @@ export class RouteTranslation {
       fromKind: kind.kind, fromNamespace: ns, lookups, cluster: opts.cluster, clusterLike: opts.clusterLike, installNamespace: opts.installNamespace,
       kubernetesDestinations: opts.kubernetesDestinations,
     };
-    const compiled = kind.compile(route, ctx, opts.tables);
+    const compiled = compileIsolated(kind, route, ctx, opts.tables);
     this.rules = compiled.rules;
     this.policyUses = compiled.policyUses;
     const usable = compiled.rules.length > 0;
@@ -316,4 +317,23 @@ function reuseEntry(old: RouteEntry | undefined, next: RouteEntry): RouteEntry {
     return old;
   }
   return route === next.route ? next : { ...next, route };
+}
+
+/**
+ * A route kind's compile, isolated: an exception (a bug, or an input nobody thought of) drops this
+ * route's rules and reports it on the route, instead of stopping the translation of every Gateway.
+ */
+function compileIsolated(kind: RouteKind, route: RouteObject, ctx: BackendContext, tables: CompileTables): CompiledRules {
+  try {
+    return kind.compile(route, ctx, tables);
+  } catch (err) {
+    return {
+      rules: NO_RULES,
+      invalid: [{ rule: 0, reason: Reason.UnsupportedValue, message: `this route could not be translated: ${safeErrorMessage(err)}` }],
+      refProblems: [],
+      notes: [],
+      clusters: NO_CLUSTERS,
+      policyUses: NO_POLICY_USES,
+    };
+  }
 }

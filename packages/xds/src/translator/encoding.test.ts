@@ -191,6 +191,15 @@ describe('direct encoders', () => {
       { cluster: 'upstream/ns/ünïcode', endpoints: Array.from({ length: 300 }, (_, i) => ({ address: `10.0.${i >> 8}.${i & 255}`, port: 8000 + i })) },
       { cluster: 'bad-ports', endpoints: [{ address: '10.0.0.1', port: -1 }, { address: '10.0.0.2', port: 70000 }, { address: '10.0.0.3', port: 1.5 }] },
       { cluster: 'some-bad', endpoints: [{ address: '10.0.0.1', port: 0 }, { address: '10.0.0.2', port: 80 }] },
+      // Localities and priorities (a VirtualDestination across clusters): grouped, priorities made dense.
+      { cluster: 'vd/global/app/8080', endpoints: [
+        { address: '10.0.0.1', port: 9080, locality: 'local' },
+        { address: '10.60.0.1', port: 9080, locality: 'east', priority: 1 },
+        { address: '10.70.0.1', port: 9080, locality: 'west', priority: 1 },
+        { address: '10.0.0.2', port: 9080, locality: 'local' },
+      ] },
+      { cluster: 'remote-only', endpoints: [{ address: '10.60.0.1', port: 9080, locality: 'east', priority: 1 }] },
+      { cluster: 'spread', endpoints: [{ address: '10.60.0.1', port: 9080, locality: 'east' }, { address: '10.0.0.1', port: 9080, locality: '' }] },
     ];
     for (const c of cases) {
       const reference = ClusterLoadAssignment.encode(buildLoadAssignment(c)).finish();
@@ -244,10 +253,27 @@ describe('secrets in JSON', () => {
 describe('the shared writer', () => {
   it('starts clean after an encode that threw half-way', () => {
     const bad: RouteIR = { ...route(1), action: { kind: 'forward', backends: [{ cluster: CLUSTER, weight: 1 }], retry: { attempts: -1 } } };
-    expect(() => translateXds(gateway([listenerWith([vhost('a.example.com', [bad])])]))).toThrow();
+    const failing = new XdsTranslator();
+    failing.translate(gateway([listenerWith([vhost('a.example.com', [bad])])]));
+    expect(failing.failures.map((f) => f.kind)).toEqual(['route']);
     const l = listenerWith([vhost('a.example.com', [route(1), route(2)])]);
     const s = translateXds(gateway([l]));
     expect(Buffer.from(s[TypeUrl.RouteConfiguration].get('http-80')!.bytes).equals(Buffer.from(plainRouteTable(l)))).toBe(true);
+  });
+});
+
+describe('an object that cannot be encoded', () => {
+  it('is answered 500 (a route) or left out (a cluster keeps no hosts), the rest served, and forgotten once gone', () => {
+    const bad: RouteIR = { ...route(1), action: { kind: 'forward', backends: [{ cluster: CLUSTER, weight: 1 }], retry: { attempts: 2 ** 32 } } };
+    const t = new XdsTranslator();
+    const s = t.translate(gateway([listenerWith([vhost('a.example.com', [bad, route(2)])])]));
+    const table = RouteConfiguration.decode(s[TypeUrl.RouteConfiguration].get('http-80')!.bytes);
+    const routes = table.virtualHosts[0]!.routes;
+    expect(routes.map((r) => r.name)).toEqual([bad.name, route(2).name]);
+    expect(routes[0]!.action).toMatchObject({ $case: 'directResponse' });
+    expect(t.failures).toEqual([{ kind: 'route', name: bad.name, message: expect.stringContaining('uint32') }]);
+    t.translate(gateway([listenerWith([vhost('a.example.com', [route(2)])])]));
+    expect(t.failures).toEqual([]);
   });
 });
 

@@ -8,7 +8,8 @@
 // consecutive entries: when a route changes, its route is encoded, its chunk of routes and its
 // chunk of virtual hosts are re-concatenated, and the table is written with one copy of each
 // chunk, whether it has one virtual host with 10,000 routes or 10,000 virtual hosts.
-import type { ListenerIR, RouteConfigIR, RouteIR, VirtualHostIR } from '@gantry/ir';
+import { safeErrorMessage, type ListenerIR, type RouteConfigIR, type RouteIR, type VirtualHostIR } from '@gantry/ir';
+import type { XdsFailure } from './failures.js';
 import { Route } from '@gantry/envoy-xds-proto';
 import type { EncodedResource } from '../resources.js';
 import { hashBytes, hashParts, versionOf, type ContentHash } from './hash.js';
@@ -200,6 +201,8 @@ interface ListenerVariant {
 }
 
 export class RouteTableEncoder {
+  /** Routes whose encoding failed (an input no check caught): what failed, for logs, metrics and status. */
+  readonly failures = new Map<RouteIR, XdsFailure>();
   /** A route that does not depend on its listener (nearly all) has one part, stored as is. */
   private readonly routes = new WeakMap<RouteIR, RoutePart | ListenerVariant[]>();
   private current = new Map<string, RouteTableEntry>();
@@ -241,12 +244,31 @@ export class RouteTableEncoder {
     return { ir: rc, virtualHosts, chunks, resource: routeTableResource(rc.name, chunks) };
   }
 
+  /**
+   * A route that cannot be encoded (a value outside its protobuf field's range, say) must not stop
+   * the whole route table, nor every other Gateway: it is answered 500 instead (as Gateway API asks
+   * for an invalid rule, and so that traffic meant for it does not fall through to a less specific
+   * route), or dropped when even its match cannot be encoded.
+   */
+  private encodeIsolated(r: RouteIR, ctx: ListenerContext): RoutePart {
+    try {
+      return encodeRoutePart(r, ctx);
+    } catch (err) {
+      this.failures.set(r, { kind: 'route', name: r.name, message: safeErrorMessage(err) });
+      try {
+        return encodeRoutePart({ name: r.name, match: r.match, action: { kind: 'directResponse', status: 500 } }, ctx);
+      } catch {
+        return { framed: new Uint8Array(0), hash: hashBytes(new Uint8Array(0)) };
+      }
+    }
+  }
+
   /** A route's encoding: shared by every listener unless it depends on the listener (redirects). */
   private routePart(r: RouteIR, ctx: ListenerContext, key: string): RoutePart {
     const known = this.routes.get(r);
     if (known !== undefined && !Array.isArray(known)) return known;
     if (known !== undefined) for (const v of known) if (v.listener === key) return v.part;
-    const part = encodeRoutePart(r, ctx);
+    const part = this.encodeIsolated(r, ctx);
     if (!dependsOnListener(r)) this.routes.set(r, part);
     else if (known === undefined) this.routes.set(r, [{ listener: key, part }]);
     else known.push({ listener: key, part });

@@ -72,6 +72,7 @@ const BACKEND: Samples<WeightedBackendIR> = {
   weight: [0, 1, 7],
   requestHeaders: [{}, { set: [{ name: 'x-set', value: 'v' }] }, { remove: ['x-r'] }],
   responseHeaders: [{}, { add: [{ name: 'x-add', value: 'v' }] }],
+  hostRewrite: ['my.app.com', ''],
 };
 
 const backend: WeightedBackendIR = { cluster: 'kube/ns/svc/80', weight: 1 };

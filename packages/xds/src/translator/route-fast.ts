@@ -61,6 +61,7 @@ export const SIMPLE_BACKEND: AllowList<WeightedBackendIR> = {
   weight: 'any',
   requestHeaders: 'absent',
   responseHeaders: 'absent',
+  hostRewrite: 'absent',
 };
 
 function empty(list: readonly unknown[] | undefined): boolean {
@@ -72,7 +73,7 @@ function simpleMatch(m: RouteMatchIR): boolean {
 }
 
 function simpleBackend(b: WeightedBackendIR): boolean {
-  return b.requestHeaders === undefined && b.responseHeaders === undefined;
+  return b.requestHeaders === undefined && b.responseHeaders === undefined && b.hostRewrite === undefined;
 }
 
 function simpleForward(a: ForwardActionIR): boolean {

@@ -149,7 +149,7 @@ function routeAction(route: RouteIR, action: ForwardActionIR): DeepPartial<Route
     // for invalid backends (Envoy's default would be 503).
     clusterNotFoundResponseCode: RouteAction_ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR,
   };
-  const perBackendHeaders = action.backends.some((b) => b.requestHeaders !== undefined || b.responseHeaders !== undefined);
+  const perBackendHeaders = action.backends.some((b) => b.requestHeaders !== undefined || b.responseHeaders !== undefined || b.hostRewrite !== undefined);
   const invalidWeight = action.invalidBackendWeight ?? 0;
   if (action.backends.length === 1 && !perBackendHeaders && invalidWeight <= 0) {
     out.clusterSpecifier = { $case: 'cluster', cluster: action.backends[0]!.cluster };
@@ -210,6 +210,7 @@ function clusterWeight(b: WeightedBackendIR): DeepPartial<WeightedCluster_Cluste
     requestHeadersToRemove: req.remove,
     responseHeadersToAdd: res.add,
     responseHeadersToRemove: res.remove,
+    ...(b.hostRewrite !== undefined ? { hostRewriteSpecifier: { $case: 'hostRewriteLiteral' as const, hostRewriteLiteral: b.hostRewrite } } : {}),
   };
 }
 

@@ -21,6 +21,8 @@ import { RouteTableEncoder } from './route-config.js';
 import { NO_CHANGES, findSorted, sortedChanges, type SortedChanges } from './sorted-diff.js';
 import { buildSecret } from './secret.js';
 import { encodeMessage } from './wire.js';
+import type { XdsFailure } from './failures.js';
+import { safeErrorMessage } from '@gantry/ir';
 
 export function encodedResource(name: string, bytes: Uint8Array): EncodedResource {
   return { name, version: versionOf(hashBytes(bytes)), bytes };
@@ -48,6 +50,8 @@ export class XdsTranslator {
   private readonly emptyAssignments = new WeakMap<ClusterIR, EncodedResource>();
   private readonly secrets = new WeakMap<TLSSecretIR, EncodedResource>();
   private readonly clusterEncoder = new ClusterEncoder();
+  /** IR objects whose encoding threw, with what failed (kept while the object is in the IR). */
+  private readonly failed = new Map<object, XdsFailure>();
   private previous: Previous | undefined;
 
   /**
@@ -81,8 +85,38 @@ export class XdsTranslator {
       [TypeUrl.Secret]: prev !== undefined && prev.ir.secrets === ir.secrets ? prev.snapshot[TypeUrl.Secret] : this.secretSet(ir.secrets),
     };
     this.lastChanges = prev === undefined ? undefined : this.changesSince(prev.snapshot, snapshot);
+    this.pruneFailures(ir);
     this.previous = { ir, listenAddress, accessLog, snapshot };
     return snapshot;
+  }
+
+  /**
+   * What could not be encoded in the current snapshot (empty nearly always). Each failing object
+   * was left out, or replaced by a stand-in (a route answering 500, a cluster without hosts).
+   */
+  get failures(): readonly XdsFailure[] {
+    return [...this.failed.values(), ...this.routeTables.failures.values()];
+  }
+
+  private isolated<T>(key: object, kind: XdsFailure['kind'], name: string, encode: () => T): T | undefined {
+    try {
+      return encode();
+    } catch (err) {
+      this.failed.set(key, { kind, name, message: safeErrorMessage(err) });
+      return undefined;
+    }
+  }
+
+  /** Forgets failures of objects no longer in the IR (a walk, only while there are failures). */
+  private pruneFailures(ir: GatewayIR): void {
+    const routeFailures = this.routeTables.failures;
+    if (this.failed.size === 0 && routeFailures.size === 0) return;
+    const present = new Set<object>([...ir.listeners, ...ir.clusters, ...ir.endpoints, ...ir.secrets]);
+    for (const l of ir.listeners) {
+      for (const chain of l.filterChains) for (const vh of chain.routeConfig.virtualHosts) for (const r of vh.routes) present.add(r);
+    }
+    for (const key of this.failed.keys()) if (!present.has(key)) this.failed.delete(key);
+    for (const key of routeFailures.keys()) if (!present.has(key)) routeFailures.delete(key);
   }
 
   /** Sets sorted by name are compared in one walk of mostly identical entries; the rest are small. */
@@ -104,7 +138,10 @@ export class XdsTranslator {
       if (l.filterChains.length === 0) continue;
       let cached = this.listeners.get(l);
       if (cached === undefined || cached.address !== address || cached.accessLog !== logKey) {
-        cached = { address, accessLog: logKey, resource: encodedResource(l.name, encodeMessage(Listener.encode, buildListener(l, address, accessLog))) };
+        const resource = this.isolated(l, 'listener', l.name, () => encodedResource(l.name, encodeMessage(Listener.encode, buildListener(l, address, accessLog))));
+        // A listener that cannot be encoded is left out; the other listeners are served.
+        if (resource === undefined) continue;
+        cached = { address, accessLog: logKey, resource };
         this.listeners.set(l, cached);
       }
       out.set(l.name, cached.resource);
@@ -129,7 +166,11 @@ export class XdsTranslator {
   private clusterResource(c: ClusterIR): EncodedResource {
     let resource = this.clusters.get(c);
     if (resource === undefined) {
-      resource = encodedResource(c.name, this.clusterEncoder.encode(c));
+      // A cluster that cannot be encoded is served without its policies and hosts (requests to it
+      // fail) rather than failing the whole snapshot.
+      resource =
+        this.isolated(c, 'cluster', c.name, () => encodedResource(c.name, this.clusterEncoder.encode(c))) ??
+        encodedResource(c.name, this.clusterEncoder.encode({ name: c.name, protocol: c.protocol, discovery: { type: 'static', hosts: [] } }));
       this.clusters.set(c, resource);
     }
     return resource;
@@ -207,7 +248,9 @@ export class XdsTranslator {
   private assignmentResource(e: ClusterEndpointsIR): EncodedResource {
     let resource = this.assignments.get(e);
     if (resource === undefined) {
-      resource = encodedResource(e.cluster, encodeLoadAssignment(e));
+      resource =
+        this.isolated(e, 'endpoints', e.cluster, () => encodedResource(e.cluster, encodeLoadAssignment(e))) ??
+        encodedResource(e.cluster, encodeLoadAssignment({ cluster: e.cluster, endpoints: [] }));
       this.assignments.set(e, resource);
     }
     return resource;
@@ -227,7 +270,8 @@ export class XdsTranslator {
     for (const s of secrets) {
       let resource = this.secrets.get(s);
       if (resource === undefined) {
-        resource = encodedResource(s.name, encodeMessage(Secret.encode, buildSecret(s)));
+        resource = this.isolated(s, 'secret', s.name, () => encodedResource(s.name, encodeMessage(Secret.encode, buildSecret(s))));
+        if (resource === undefined) continue;
         this.secrets.set(s, resource);
       }
       out.set(s.name, resource);

@@ -2,6 +2,7 @@
 // detection, circuit breakers, connect timeout, protocol) and, for static Upstreams, the hosts.
 // The API server checks the CRD's rules; files (translate, standalone) are checked here, with the
 // same meaning, and a problem makes the Upstream unusable rather than half-applied.
+import { isIP, UINT32_MAX } from '../../core/envoy-limits.js';
 import type {
   CircuitBreakersIR,
   ClusterDiscoveryIR,
@@ -75,7 +76,7 @@ export function staticHosts(s: StaticUpstream): { readonly discovery: ClusterDis
     const addr = typeof h.addr === 'string' ? h.addr.toLowerCase() : '';
     if (!isIP(addr) && !DNS_NAME.test(addr)) return invalid(`${where}.addr ${JSON.stringify(h.addr)} must be an IP address or a DNS name`);
     if (!isCount(h.port, 1) || h.port > 65535) return invalid(`${where}.port ${h.port} must be 1-65535`);
-    if (h.weight !== undefined && !isCount(h.weight, 1)) return invalid(`${where}.weight ${h.weight} must be a whole number ≥ 1`);
+    if (h.weight !== undefined && !(isCount(h.weight, 1) && h.weight <= UINT32_MAX)) return invalid(`${where}.weight ${h.weight} must be a whole number from 1 to ${UINT32_MAX}`);
     if (!isIP(addr)) names = true;
     const host: Mutable<StaticHostIR> = { address: addr, port: h.port };
     if (h.weight !== undefined) host.weight = h.weight;
@@ -194,20 +195,5 @@ function isPrime(n: number): boolean {
 }
 
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
-/** IPv4 dotted quad, or IPv6 (hex groups and colons, at most one `::`, optional embedded IPv4). */
-export function isIP(addr: string): boolean {
-  if (IPV4.test(addr)) return true;
-  if (!addr.includes(':') || !/^[0-9a-f:.]+$/.test(addr)) return false;
-  const halves = addr.split('::');
-  if (halves.length > 2) return false;
-  const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
-  const last = groups[groups.length - 1];
-  const v4 = last !== undefined && last.includes('.');
-  if (v4 && !IPV4.test(last)) return false;
-  const hex = v4 ? groups.slice(0, -1) : groups;
-  if (!hex.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return false;
-  const count = hex.length + (v4 ? 2 : 0);
-  return halves.length === 2 ? count < 8 : count === 8;
-}
+export { isIP };

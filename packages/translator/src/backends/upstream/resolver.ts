@@ -22,20 +22,20 @@ export const upstreamResolver: BackendResolver = {
   kind: UPSTREAM_KIND,
   resolve(ref, ctx) {
     const ns = ref.namespace ?? ctx.fromNamespace;
-    const where = `Upstream ${ns}/${ref.name}`;
+    const where = (): string => `Upstream ${ns}/${ref.name}`;
     if (ns !== ctx.fromNamespace) {
       const allowed = referenceAllowed(
         ctx.lookups.referenceGrants(ns),
         { group: GATEWAY_API_GROUP, kind: ctx.fromKind, namespace: ctx.fromNamespace },
         { group: GANTRY_API_GROUP, kind: UPSTREAM_KIND, name: ref.name },
       );
-      if (!allowed) return { ok: false, reason: Reason.RefNotPermitted, message: `backendRef to ${where} is not permitted by any ReferenceGrant` };
+      if (!allowed) return { ok: false, reason: Reason.RefNotPermitted, message: `backendRef to ${where()} is not permitted by any ReferenceGrant` };
     }
     const upstream = ctx.lookups.object(GANTRY_API_GROUP, UPSTREAM_KIND, ns, ref.name) as Upstream | undefined;
-    if (!upstream) return { ok: false, reason: Reason.BackendNotFound, message: `${where} not found` };
+    if (!upstream) return { ok: false, reason: Reason.BackendNotFound, message: `${where()} not found` };
     const verdict = judgedUpstream(upstream, ctx);
     // An Upstream that cannot be used is, to the route, as good as missing.
-    if (!verdict.ok) return { ok: false, reason: Reason.BackendNotFound, message: `${where} is not usable: ${verdict.message}` };
+    if (!verdict.ok) return { ok: false, reason: Reason.BackendNotFound, message: `${where()} is not usable: ${verdict.message}` };
     const resolved: Mutable<Extract<BackendResolution, { ok: true }>> = {
       ok: true,
       cluster: ctx.clusterLike(verdict.cluster),
@@ -43,7 +43,7 @@ export const upstreamResolver: BackendResolver = {
       websocket: false,
     };
     if (verdict.hashPolicies) resolved.hashPolicies = verdict.hashPolicies;
-    if (ref.port !== undefined) resolved.note = `port ${ref.port} on the backendRef to ${where} is ignored: the Upstream defines its port`;
+    if (ref.port !== undefined) resolved.note = `port ${ref.port} on the backendRef to ${where()} is ignored: the Upstream defines its port`;
     return resolved;
   },
   report: reportUpstream,
@@ -108,6 +108,15 @@ function judgeUpstream(upstream: Upstream, ctx: Pick<BackendContext, 'lookups' |
 
 const OWN_HOSTS: EndpointSource = { kind: 'ownHosts' };
 
+// Built only for a message: every Upstream is judged on every full translation.
+const serviceWhere = (kube: { readonly serviceName: string }, ns: string): string => `Service ${ns}/${kube.serviceName}`;
+const unresolved = (reason: string, message: string): Failed => ({ ok: false, condition: 'ResolvedRefs', reason, message });
+
+function servicePort(ports: readonly ServicePort[] | undefined, port: number): ServicePort | undefined {
+  if (ports) for (const p of ports) if (p.port === port) return p;
+  return undefined;
+}
+
 /** The Service port an Upstream names, and the rule that lets it cross namespaces. */
 function kubeTarget(
   kube: NonNullable<NonNullable<Upstream['spec']>['kube']>,
@@ -115,8 +124,6 @@ function kubeTarget(
   ctx: Pick<BackendContext, 'lookups' | 'installNamespace'>,
 ): { source: EndpointSource; tls: false; healthCheckHost: string } | Failed {
   const svcNs = kube.serviceNamespace || upstreamNs;
-  const svcWhere = `Service ${svcNs}/${kube.serviceName}`;
-  const unresolved = (reason: string, message: string): Failed => ({ ok: false, condition: 'ResolvedRefs', reason, message });
   if (svcNs !== upstreamNs && upstreamNs !== ctx.installNamespace) {
     const allowed = referenceAllowed(
       ctx.lookups.referenceGrants(svcNs),
@@ -126,16 +133,16 @@ function kubeTarget(
     if (!allowed) {
       return unresolved(
         Reason.RefNotPermitted,
-        `${svcWhere} is in another namespace: allowed only to Upstreams in ${ctx.installNamespace} or by a ReferenceGrant in ${svcNs}`,
+        `${serviceWhere(kube, svcNs)} is in another namespace: allowed only to Upstreams in ${ctx.installNamespace} or by a ReferenceGrant in ${svcNs}`,
       );
     }
   }
   const serviceKey = flat(`${svcNs}/${kube.serviceName}`);
   const svc = ctx.lookups.service(svcNs, kube.serviceName, serviceKey);
-  if (!svc) return unresolved(Reason.BackendNotFound, `${svcWhere} not found`);
-  if (svc.spec?.type === 'ExternalName') return unresolved(Reason.BackendNotFound, `${svcWhere} is of type ExternalName, which has no endpoints`);
-  const port: ServicePort | undefined = svc.spec?.ports?.find((p) => p.port === kube.servicePort);
-  if (!port) return unresolved(Reason.BackendNotFound, `${svcWhere} has no port ${kube.servicePort}`);
+  if (!svc) return unresolved(Reason.BackendNotFound, `${serviceWhere(kube, svcNs)} not found`);
+  if (svc.spec?.type === 'ExternalName') return unresolved(Reason.BackendNotFound, `${serviceWhere(kube, svcNs)} is of type ExternalName, which has no endpoints`);
+  const port = servicePort(svc.spec?.ports, kube.servicePort);
+  if (!port) return unresolved(Reason.BackendNotFound, `${serviceWhere(kube, svcNs)} has no port ${kube.servicePort}`);
   const source: Mutable<ServiceEndpointSource> = {
     kind: 'service', serviceKey, namespace: svcNs, service: kube.serviceName, port: kube.servicePort, portName: port.name ?? '',
   };

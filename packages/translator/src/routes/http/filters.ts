@@ -11,6 +11,7 @@ import { Reason } from '../../status/conditions.js';
 import type { RuleOptions } from '../../policies/policy.js';
 import type { CompiledMatch, RedirectTemplate } from '../route-kind.js';
 import { trimTrailingSlash } from './matches.js';
+import { headerNameError, headerValueError, hostnameError, pathError } from '../../core/envoy-limits.js';
 
 /** A rule's matches and filters, checked; references not yet resolved. */
 export interface RuleStructure extends RuleOptions {
@@ -105,7 +106,24 @@ function noConfiguration(f: HTTPRouteFilter): Invalid {
 
 function headers(f: HTTPRouteFilter, config: HTTPHeaderFilter | undefined, set: (h: HeaderModifierIR | undefined) => void): Invalid | undefined {
   if (config === undefined || config === null) return noConfiguration(f);
+  const problem = headerModifierError(config, f.type);
+  if (problem) return invalid(problem);
   set(headerModifier(config));
+  return undefined;
+}
+
+/** Names and values Envoy would refuse (and with them the whole route table). */
+function headerModifierError(f: HTTPHeaderFilter, type: string): string | undefined {
+  for (const [which, list] of [['set', f.set], ['add', f.add]] as const) {
+    for (const [i, h] of (list ?? []).entries()) {
+      const err = headerNameError(h.name, `${type}.${which}[${i}].name`) ?? headerValueError(h.value, `${type}.${which}[${i}].value`);
+      if (err) return err;
+    }
+  }
+  for (const [i, name] of (f.remove ?? []).entries()) {
+    const err = headerNameError(name, `${type}.remove[${i}]`);
+    if (err) return err;
+  }
   return undefined;
 }
 
@@ -123,16 +141,22 @@ function headerModifier(f: HTTPHeaderFilter): HeaderModifierIR | undefined {
 
 function pathModifier(m: HTTPPathModifier, matches: readonly CompiledMatch[]): PathModifierIR | Invalid {
   switch (m.type) {
-    case 'ReplaceFullPath':
+    case 'ReplaceFullPath': {
       if (m.replaceFullPath === undefined) return invalid('ReplaceFullPath needs replaceFullPath');
+      const err = pathError(m.replaceFullPath, 'replaceFullPath');
+      if (err) return invalid(err);
       return { type: 'ReplaceFullPath', value: m.replaceFullPath };
-    case 'ReplacePrefixMatch':
+    }
+    case 'ReplacePrefixMatch': {
       if (m.replacePrefixMatch === undefined) return invalid('ReplacePrefixMatch needs replacePrefixMatch');
+      const err = m.replacePrefixMatch === '' ? undefined : pathError(m.replacePrefixMatch, 'replacePrefixMatch');
+      if (err) return invalid(err);
       if (matches.some((x) => x.match.path.type !== 'PathPrefix')) {
         return invalid('ReplacePrefixMatch can only be used with PathPrefix matches');
       }
       // "/xyz/" and "/xyz" behave the same, as do "/" and "": keep the form without the slash.
       return { type: 'ReplacePrefixMatch', value: trimTrailingSlash(m.replacePrefixMatch) };
+    }
     default:
       return invalid(`path modifier type ${m.type} is not supported`);
   }
@@ -143,6 +167,10 @@ function redirectTemplate(r: NonNullable<HTTPRouteFilter['requestRedirect']>, ma
   const statusCode = r.statusCode ?? 302;
   if (!REDIRECT_CODES.has(statusCode)) return invalid(`redirect status code ${statusCode} is not supported`);
   if (r.port !== undefined && !(Number.isInteger(r.port) && r.port > 0 && r.port < 65536)) return invalid(`redirect port ${r.port} is invalid`);
+  if (r.hostname) {
+    const err = hostnameError(r.hostname, 'redirect hostname', true);
+    if (err) return invalid(err);
+  }
   const path = r.path ? pathModifier(r.path, matches) : undefined;
   if (path instanceof Invalid) return path;
   return {
@@ -156,6 +184,10 @@ function redirectTemplate(r: NonNullable<HTTPRouteFilter['requestRedirect']>, ma
 }
 
 function rewrite(r: NonNullable<HTTPRouteFilter['urlRewrite']>, matches: readonly CompiledMatch[]): ForwardActionIR['urlRewrite'] | Invalid {
+  if (r.hostname) {
+    const err = hostnameError(r.hostname, 'rewrite hostname', true);
+    if (err) return invalid(err);
+  }
   const path = r.path ? pathModifier(r.path, matches) : undefined;
   if (path instanceof Invalid) return path;
   if (!r.hostname && !path) return undefined;

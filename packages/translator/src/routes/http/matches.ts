@@ -3,7 +3,8 @@ import type { RouteMatchIR, StringMatchIR } from '@gantry/ir';
 import type { HTTPRouteMatch } from '@gantry/api';
 import { Invalid, invalid } from '../../core/invalid.js';
 import { exact, type Mutable } from '../../core/memory.js';
-import { re2Error } from '../../core/regex.js';
+import { headerNameError, headerValueError, pathError, re2Error } from '../../core/envoy-limits.js';
+import { quoteValue } from '@gantry/api';
 import type { CompiledMatch } from '../route-kind.js';
 
 const NONE: StringMatchIR[] = [];
@@ -16,8 +17,12 @@ export function compileMatch(m: HTTPRouteMatch, index: number): CompiledMatch | 
   switch (type) {
     case 'Exact':
     case 'PathPrefix':
-      if (!value.startsWith('/')) return invalid(`path ${value} must start with /`);
-      if (value.includes('//')) return invalid(`path ${value} must not contain //`);
+      if (!value.startsWith('/')) return invalid(`path ${quoteValue(value)} must start with /`);
+      if (value.includes('//')) return invalid(`path ${quoteValue(value)} must not contain //`);
+      {
+        const err = pathError(value, 'path');
+        if (err) return invalid(err);
+      }
       if (type === 'PathPrefix') value = trimTrailingSlash(value) || '/';
       pathRank = type === 'Exact' ? 0 : 2;
       break;
@@ -55,6 +60,8 @@ function stringMatches(items: readonly { type?: string; name: string; value: str
   const out: StringMatchIR[] = [];
   const seen = new Set<string>();
   for (const item of items) {
+    const nameErr = headerNameError(item.name, `${what} name`);
+    if (nameErr) return invalid(nameErr);
     const name = lowerCase ? item.name.toLowerCase() : item.name;
     if (seen.has(name)) continue;
     seen.add(name);
@@ -64,6 +71,9 @@ function stringMatches(items: readonly { type?: string; name: string; value: str
       if (err) return invalid(`${what} ${item.name} regular expression: ${err}`);
     } else if (type !== 'Exact') {
       return invalid(`${what} match type ${type} is not supported`);
+    } else {
+      const valueErr = headerValueError(item.value, `${what} ${item.name} value`);
+      if (valueErr) return invalid(valueErr);
     }
     out.push({ name, type, value: item.value });
   }

@@ -3,6 +3,7 @@
 // (backends, mirrors, extensions) that cannot be resolved do not drop the rule: the traffic they
 // would have received gets HTTP 500, as the spec requires.
 import type { DirectResponseActionIR, ForwardActionIR, HashPolicyIR, MirrorIR, RetryIR, TimeoutsIR, URLRewriteIR, WeightedBackendIR } from '@gantry/ir';
+import { intRangeError, uint32Error } from '../../core/envoy-limits.js';
 import { GATEWAY_API_GROUP, type HTTPBackendRef, type HTTPRoute, type HTTPRouteFilter, type HTTPRouteMatch, type HTTPRouteRetry, type HTTPRouteRule, type HTTPRouteTimeouts } from '@gantry/api';
 import { resolveBackend, type BackendContext, type BackendResolvers, type ClusterUse } from '../../backends/backend.js';
 import { parseDurationMs } from '../../core/duration.js';
@@ -115,6 +116,7 @@ interface Collected {
 }
 
 const NO_RULES: readonly CompiledRule[] = [];
+const MAX_BACKEND_WEIGHT = 1_000_000;
 const NO_PROBLEMS: readonly RuleProblem[] = [];
 const NO_REF_PROBLEMS: readonly RefProblem[] = [];
 const NO_NOTES: readonly string[] = [];
@@ -150,6 +152,12 @@ function compileStructure(rule: HTTPRouteRule): RuleStructure | Invalid {
   }
   if (out.redirect && (out.pathRewrite || out.hostRewrite)) return invalid('RequestRedirect and URLRewrite cannot be combined', Reason.IncompatibleFilters);
   const backendRefs = rule.backendRefs ?? NO_BACKEND_REFS;
+  // The CRD's bounds (0 to 1,000,000) keep the sum of a rule's weights within Envoy's uint32.
+  for (const b of backendRefs) {
+    if (b.weight === undefined) continue;
+    const err = intRangeError(b.weight, 0, MAX_BACKEND_WEIGHT, `backendRef ${b.name} weight`);
+    if (err) return invalid(err);
+  }
   if (out.redirect && backendRefs.length > 0) return invalid('RequestRedirect cannot be combined with backendRefs', Reason.IncompatibleFilters);
   if (backendRefs.some(hasFilters)) {
     const perBackend = new Array<BackendFilters>(backendRefs.length);
@@ -197,7 +205,11 @@ function retryOf(r: HTTPRouteRetry): RetryIR | Invalid {
   for (const code of r.codes ?? []) {
     if (!(Number.isInteger(code) && code >= 400 && code <= 599)) return invalid(`retry code ${code} is not supported`);
   }
-  if (r.attempts !== undefined && !(Number.isInteger(r.attempts) && r.attempts >= 0)) return invalid(`retry attempts ${r.attempts} is invalid`);
+  // Envoy's num_retries is a uint32: a larger count would make it refuse the whole route table.
+  if (r.attempts !== undefined) {
+    const err = uint32Error(r.attempts, 'retry attempts');
+    if (err) return invalid(err);
+  }
   const out: Mutable<RetryIR> = {};
   if (r.codes && r.codes.length > 0) out.codes = [...r.codes];
   if (r.attempts !== undefined) out.attempts = r.attempts;
@@ -281,6 +293,7 @@ function resolveRule(
     const wb: Mutable<WeightedBackendIR> = { cluster: res.cluster.name, weight };
     if (f?.requestHeaders) wb.requestHeaders = f.requestHeaders;
     if (f?.responseHeaders) wb.responseHeaders = f.responseHeaders;
+    if (res.hostRewrite !== undefined) wb.hostRewrite = res.hostRewrite;
     backends = append(backends, wb);
     backendClusters = append<ClusterUse>(backendClusters, res);
     websocket = websocket || res.websocket;
