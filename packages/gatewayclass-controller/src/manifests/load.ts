@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Document, LineCounter } from 'yaml';
 import { yamlModule } from './yaml-lazy.js';
 import { documentStartLines, loadAllFast, loadAllFastOrError } from './fast-yaml.js';
+import { crdSchemaProblems } from './crd-schemas.js';
 import { OBJECT_META, checkSchema, isRecord, quoteValue, kindSpec, manifestSchemaOfKind as manifestSchema, snapshotOf, type KubeObject, type Snapshot } from '@gantry/api';
 
 export interface ManifestError {
@@ -291,6 +292,9 @@ function checkObject(value: unknown): Problem[] {
   if (!spec.namespaced && isRecord(value.metadata) && value.metadata.namespace !== undefined) {
     problems.push(`metadata.namespace: ${kind} is cluster-scoped and takes no namespace`);
   }
+  // What the API server would refuse, by the kind's CRD schema: only once the loader's own checks
+  // pass (they say it more plainly), and only for kinds with a CRD.
+  if (problems.length === 0) return crdSchemaProblems(value);
   return problems.map((message) => ({ field: message.slice(0, message.indexOf(':')), message }));
 }
 
