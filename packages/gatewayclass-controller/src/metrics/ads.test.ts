@@ -104,6 +104,7 @@ describe('gantry metrics', () => {
       'gantry_watch_restarts_total counter',
       'gantry_xds_acks_total counter',
       'gantry_xds_connected_envoys gauge',
+      'gantry_xds_encode_failures gauge',
       'gantry_xds_nacks_total counter',
       'gantry_xds_pushes_total counter',
       'gantry_xds_snapshot_resources gauge',
