@@ -339,10 +339,10 @@ describe('a RouteOption created after its route', () => {
     expect(e.path).toBe('/late/x');
     // Applied, translated, pushed to Envoy and ACKed, then served: well within a second here.
     expect(elapsed).toBeLessThan(1000);
-    // The route's ResolvedRefs now names only the invalid RouteOption `bad`.
+    // The route's ResolvedRefs now names only `bad` (refused by the file modes' CRD check, so absent).
     const routeStatus = JSON.stringify(statusOf(later.run, 'HTTPRoute', 'default', 'options')?.status);
     expect(routeStatus).not.toContain('does-not-exist');
-    expect(routeStatus).toContain('RouteOption bad is invalid');
+    expect(routeStatus).toContain('RouteOption bad not found');
     const status = statusOf(later.run, 'RouteOption', 'default', 'does-not-exist')?.status as { ancestors?: { ancestorRef: { name: string } }[] } | undefined;
     expect(status?.ancestors?.map((a) => a.ancestorRef.name)).toEqual(['options']);
   });
