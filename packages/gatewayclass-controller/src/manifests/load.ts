@@ -211,6 +211,7 @@ export function parseExact(text: string, file: string): ParsedManifests {
 export async function loadManifestFiles(files: readonly string[]): Promise<ParsedManifests> {
   const objects: KubeObject[] = [];
   const errors: ManifestError[] = [];
+  const fileOf = new Map<KubeObject, string>();
   for (const file of files) {
     let text: string;
     try {
@@ -225,10 +226,11 @@ export async function loadManifestFiles(files: readonly string[]): Promise<Parse
       continue;
     }
     const parsed = parseManifests(text, file);
+    for (const o of parsed.objects) fileOf.set(o, file);
     objects.push(...parsed.objects);
     errors.push(...parsed.errors);
   }
-  errors.push(...duplicateErrors(objects));
+  errors.push(...duplicateErrors(objects, fileOf));
   return { objects, errors };
 }
 
@@ -249,15 +251,18 @@ function objectKey(o: KubeObject): string {
   return `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
-function duplicateErrors(objects: readonly KubeObject[]): ManifestError[] {
-  const seen = new Set<string>();
+/** Each repeated object, reported in the file of the repeat, naming the file of the first. */
+function duplicateErrors(objects: readonly KubeObject[], fileOf: ReadonlyMap<KubeObject, string>): ManifestError[] {
+  const first = new Map<string, string>();
   const errors: ManifestError[] = [];
   for (const o of objects) {
     const key = objectKey(o);
-    if (seen.has(key)) {
-      errors.push({ file: '(all files)', document: 0, message: `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} is defined more than once` });
-    }
-    seen.add(key);
+    const file = fileOf.get(o) ?? '(unknown file)';
+    const earlier = first.get(key);
+    if (earlier !== undefined) {
+      const name = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+      errors.push({ file, document: 0, message: `${name} is defined more than once (first in ${earlier})` });
+    } else first.set(key, file);
   }
   return errors;
 }
