@@ -12,8 +12,20 @@ import { reportKeyPriority } from './status/index.js';
 const TABLE = ALL_KINDS.map((k) => k.kind).sort();
 const IN_FIELDS = ALL_KINDS.filter((k) => k.snapshot !== 'others');
 
+/** The least spec each kind's CRD schema requires (the loader checks files against it). */
+const SPECS: Readonly<Record<string, Record<string, unknown>>> = {
+  GatewayClass: { controllerName: 'example.com/controller' },
+  Gateway: { gatewayClassName: 'gantry', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+  HTTPRoute: {},
+  ReferenceGrant: { from: [{ group: '', kind: 'Service', namespace: 'other' }], to: [{ group: '', kind: 'Service' }] },
+  Upstream: { static: { hosts: [{ addr: '10.0.0.1', port: 80 }] } },
+  RouteOption: {},
+  VirtualDestination: { hosts: ['my.app.example.com'], ports: [{ number: 8080, protocol: 'HTTP' }], services: [{ labels: { app: 'sample' } }] },
+};
+
 function sample(k: KindSpec, name = 'sample'): KubeObject {
-  return { apiVersion: apiVersionOf(k), kind: k.kind, metadata: { name, ...(k.namespaced ? { namespace: 'ns' } : {}), resourceVersion: '1' } };
+  const spec = SPECS[k.kind];
+  return { apiVersion: apiVersionOf(k), kind: k.kind, metadata: { name, ...(k.namespaced ? { namespace: 'ns' } : {}), resourceVersion: '1' }, ...(spec ? { spec } : {}) } as KubeObject;
 }
 
 /** Where a snapshot put each object: `field` per kind name. */

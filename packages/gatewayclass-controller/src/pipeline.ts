@@ -1,7 +1,7 @@
 // The translation pipeline shared by every mode: snapshot → gateway translator → IR → xds
 // translator → cache. Work follows what changed: an unchanged GatewayIR (same object) is not
 // translated again, and each Gateway's xds translator reuses encodings of unchanged IR parts.
-import type { GatewayIR } from '@gantry/ir';
+import type { GatewayIR, ListenerIR, RouteIR } from '@gantry/ir';
 import { XdsTranslator, accessLogKey, type ChangeHint, type XdsFailure, type XdsSnapshot } from '@gantry/xds';
 import { safeErrorMessage } from '@gantry/ir';
 import { accessLogsOf } from './deployer/access-log.js';
@@ -52,8 +52,22 @@ export interface PipelineFailure {
 
 export class Pipeline {
   private readonly gateways: GatewayTranslator;
-  private readonly xds = new Map<string, { translator: XdsTranslator; ir: GatewayIR | undefined; accessLog: string }>();
+  /**
+   * Per Gateway: its xds translator, the IR it was given (`source`), the IR it translated (withheld
+   * routes replaced), and the access log it was given (GatewayParameters: not part of the IR).
+   */
+  private readonly xds = new Map<string, { translator: XdsTranslator; ir: GatewayIR | undefined; source: GatewayIR | undefined; accessLog: string }>();
   private readonly failedGateways = new Map<string, string>();
+  /** Per Gateway: the last IR with its withheld routes replaced, for which IR and which withheld set. */
+  private readonly withheldMemo = new Map<string, { readonly source: GatewayIR; readonly version: number; readonly out: GatewayIR }>();
+  private withheldVersion = 0;
+  /**
+   * Routes Envoy refused, per Gateway: the RouteIR object it refused and Envoy's message. Each is
+   * answered 500 (its match kept) until its object changes, when it is tried again.
+   */
+  private readonly withheld = new Map<string, Map<string, { readonly route: RouteIR; readonly message: string }>>();
+  /** Gateways whose withheld set changed since their last translation. */
+  private readonly rewithhold = new Set<string>();
 
   constructor(private readonly opts: PipelineOptions) {
     this.gateways = new GatewayTranslator({
@@ -68,6 +82,57 @@ export class Pipeline {
     return this.xds.get(gatewayKey)?.ir;
   }
 
+  /**
+   * The IR with each withheld route answered 500 (the same match, so its traffic does not fall
+   * to another route). A withheld route whose object changed (edited) is tried again. The result
+   * is memoised per IR object, so unchanged runs keep the xds translator's caches.
+   */
+  private withholding(key: string, ir: GatewayIR): GatewayIR {
+    const set = this.withheld.get(key);
+    if (set === undefined || set.size === 0) return ir;
+    for (const [name, w] of set) {
+      if (findRoute(ir.listeners, name) === w.route) continue;
+      set.delete(name);
+      this.withheldVersion++;
+    }
+    if (set.size === 0) {
+      this.withheld.delete(key);
+      this.withheldMemo.delete(key);
+      return ir;
+    }
+    const memo = this.withheldMemo.get(key);
+    if (memo !== undefined && memo.source === ir && memo.version === this.withheldVersion) return memo.out;
+    const replace = (r: RouteIR): RouteIR => (set.get(r.name)?.route === r ? { name: r.name, match: r.match, action: { kind: 'directResponse', status: 500 } } : r);
+    const listeners = ir.listeners.map((l) => ({
+      ...l,
+      filterChains: l.filterChains.map((fc) => ({
+        ...fc,
+        routeConfig: { ...fc.routeConfig, virtualHosts: fc.routeConfig.virtualHosts.map((vh) => ({ ...vh, routes: vh.routes.map(replace) })) },
+      })),
+    }));
+    const out = { ...ir, listeners };
+    this.withheldMemo.set(key, { source: ir, version: this.withheldVersion, out });
+    return out;
+  }
+
+  /**
+   * Withholds a route Envoy rejected (named in its NACK): from the next run on, the Gateway's other
+   * changes are served and only that route answers 500, reported on its route's status. Returns
+   * false when the Gateway has no such route.
+   */
+  withholdRoute(gatewayKey: string, routeName: string, message: string): boolean {
+    const ir = this.xds.get(gatewayKey)?.source;
+    const route = ir === undefined ? undefined : findRoute(ir.listeners, routeName);
+    if (route === undefined) return false;
+    let set = this.withheld.get(gatewayKey);
+    if (set === undefined) this.withheld.set(gatewayKey, (set = new Map()));
+    if (set.get(routeName)?.route === route) return false;
+    set.set(routeName, { route, message });
+    this.withheldVersion++;
+    this.rewithhold.add(gatewayKey);
+    return true;
+  }
+
   gatewayKeys(): string[] {
     return [...this.xds.keys()].sort();
   }
@@ -79,15 +144,18 @@ export class Pipeline {
     const changed: string[] = [];
     // GatewayParameters' accessLog: not part of the IR, so compared here.
     const accessLogs = accessLogsOf(snapshot);
-    for (const [key, ir] of result.gateways) {
+    for (const [key, source] of result.gateways) {
       let entry = this.xds.get(key);
       const accessLog = accessLogs.get(key);
       const logKey = accessLogKey(accessLog);
-      if (entry?.ir === ir && entry.accessLog === logKey) continue;
+      if (entry?.source === source && entry.accessLog === logKey && !this.rewithhold.has(key)) continue;
+      this.rewithhold.delete(key);
       if (!entry) {
-        entry = { translator: new XdsTranslator(), ir: undefined, accessLog: '' };
+        entry = { translator: new XdsTranslator(), ir: undefined, source: undefined, accessLog: '' };
         this.xds.set(key, entry);
       }
+      entry.source = source;
+      const ir = this.withholding(key, source);
       let snapshot: XdsSnapshot;
       try {
         snapshot = entry.translator.translate(ir, { listenAddress: this.opts.listenAddress, ...(accessLog !== undefined ? { accessLog } : {}) });
@@ -95,7 +163,7 @@ export class Pipeline {
         // Never expected (each object is isolated inside the xds translator), but one Gateway
         // must not stop the others: it keeps its last snapshot, and a fresh translator next time.
         this.failedGateways.set(key, safeErrorMessage(err));
-        this.xds.set(key, { translator: new XdsTranslator(), ir: undefined, accessLog: '' });
+        this.xds.set(key, { translator: new XdsTranslator(), ir: undefined, source: undefined, accessLog: '' });
         continue;
       }
       this.failedGateways.delete(key);
@@ -109,8 +177,13 @@ export class Pipeline {
       for (const f of entry.translator.failures) failures.push({ gateway: key, ...f });
     }
     for (const [key, message] of this.failedGateways) failures.push({ gateway: key, kind: 'gateway', name: key, message });
+    for (const [key, set] of this.withheld) {
+      for (const [name, w] of set) failures.push({ gateway: key, kind: 'route', name, message: `Envoy rejected it: ${w.message.slice(-300)}` });
+    }
     const removed = [...this.xds.keys()].filter((k) => !result.gateways.has(k));
     for (const key of removed) {
+      this.withheld.delete(key);
+      this.withheldMemo.delete(key);
       this.xds.delete(key);
       this.opts.sink.delete(key);
     }
@@ -157,4 +230,13 @@ function withRouteFailures(statuses: readonly StatusReport[], failures: readonly
     }));
     return { ...r, status: { ...r.status, parents } } as StatusReport;
   });
+}
+
+function findRoute(listeners: readonly ListenerIR[], name: string): RouteIR | undefined {
+  for (const l of listeners) {
+    for (const fc of l.filterChains) {
+      for (const vh of fc.routeConfig.virtualHosts) for (const r of vh.routes) if (r.name === name) return r;
+    }
+  }
+  return undefined;
 }

@@ -4,6 +4,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { LeaderElector, type CurrentObject, type KubeObjectLike } from '@gantry/kube';
 import { AdsServer, SnapshotCache } from '@gantry/xds';
+import { withholdNackedRoute } from '../nack-withhold.js';
 import { createAdminServer, type AdminServer } from '../admin/index.js';
 import type { DiscoveryScope } from '@gantry/discovery';
 import { KIND_TABLE, REPORTED_KINDS, apiVersionOf, type Gateway, type GatewayClass, type GatewayParameters, type GatewayStatus, type HTTPRouteStatus, type RouteParentKind, type Snapshot } from '@gantry/api';
@@ -245,6 +246,16 @@ export class Controller {
     await this.authority?.start();
     this.xdsPort = await this.server.start(bind.host, bind.port);
     this.detach.push(instrumentAdsServer(this.server, this.metrics));
+    // A route table Envoy refused: the route it names is withheld (answered 500, reported on its
+    // route) and the rest of the Gateway's changes go on being applied.
+    const onNack = (gateway: string, typeUrl: string, _version: string, _node: string, message: string): void => {
+      const route = withholdNackedRoute(this.pipeline, this.cache, gateway, typeUrl, message);
+      if (route === undefined) return;
+      this.log.warn('Envoy rejected a route: withheld (answered 500) until it changes; the rest of the Gateway is served', { gateway, route });
+      this.schedule();
+    };
+    this.server.on('nack', onNack);
+    this.detach.push(() => { this.server.off('nack', onNack); });
     // An ACK or a NACK changes a Gateway's Programmed condition. A rollout brings a burst of
     // them (one per resource type and Envoy): one publish per burst.
     this.detach.push(watchDataPlane(this.server, () => {

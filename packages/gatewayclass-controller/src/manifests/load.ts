@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Document, LineCounter } from 'yaml';
 import { yamlModule } from './yaml-lazy.js';
 import { documentStartLines, loadAllFast, loadAllFastOrError } from './fast-yaml.js';
+import { crdSchemaProblems } from './crd-schemas.js';
 import { GANTRY_API_GROUP, GATEWAY_API_GROUP, OBJECT_META, checkSchema, isRecord, quoteValue, kindSpec, manifestSchemaOfKind as manifestSchema, snapshotOf, type KubeObject, type Snapshot } from '@gantry/api';
 
 export interface ManifestError {
@@ -221,6 +222,7 @@ export async function loadManifestFiles(files: readonly string[]): Promise<Parse
   const objects: KubeObject[] = [];
   const errors: ManifestError[] = [];
   const warnings: ManifestError[] = [];
+  const fileOf = new Map<KubeObject, string>();
   for (const file of files) {
     let text: string;
     try {
@@ -238,7 +240,9 @@ export async function loadManifestFiles(files: readonly string[]): Promise<Parse
       errors.push({ file, document: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
       continue;
     }
-    const parsed = parseManifests(text, file === STDIN ? STDIN_NAME : file);
+    const name = file === STDIN ? STDIN_NAME : file;
+    const parsed = parseManifests(text, name);
+    for (const o of parsed.objects) fileOf.set(o, name);
     objects.push(...parsed.objects);
     errors.push(...parsed.errors);
     for (const o of parsed.objects) {
@@ -246,7 +250,7 @@ export async function loadManifestFiles(files: readonly string[]): Promise<Parse
       if (w !== undefined) warnings.push({ file: file === STDIN ? STDIN_NAME : file, document: 0, message: w });
     }
   }
-  errors.push(...duplicateErrors(objects));
+  errors.push(...duplicateErrors(objects, fileOf));
   return { objects, errors, warnings };
 }
 
@@ -302,15 +306,18 @@ function objectKey(o: KubeObject): string {
   return `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
-function duplicateErrors(objects: readonly KubeObject[]): ManifestError[] {
-  const seen = new Set<string>();
+/** Each repeated object, reported in the file of the repeat, naming the file of the first. */
+function duplicateErrors(objects: readonly KubeObject[], fileOf: ReadonlyMap<KubeObject, string>): ManifestError[] {
+  const first = new Map<string, string>();
   const errors: ManifestError[] = [];
   for (const o of objects) {
     const key = objectKey(o);
-    if (seen.has(key)) {
-      errors.push({ file: '(all files)', document: 0, message: `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} is defined more than once` });
-    }
-    seen.add(key);
+    const file = fileOf.get(o) ?? '(unknown file)';
+    const earlier = first.get(key);
+    if (earlier !== undefined) {
+      const name = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+      errors.push({ file, document: 0, message: `${name} is defined more than once (first in ${earlier})` });
+    } else first.set(key, file);
   }
   return errors;
 }
@@ -346,6 +353,9 @@ function checkObject(value: unknown): Problem[] {
   if (!spec.namespaced && isRecord(value.metadata) && value.metadata.namespace !== undefined) {
     problems.push(`metadata.namespace: ${kind} is cluster-scoped and takes no namespace`);
   }
+  // What the API server would refuse, by the kind's CRD schema: only once the loader's own checks
+  // pass (they say it more plainly), and only for kinds with a CRD.
+  if (problems.length === 0) return crdSchemaProblems(value);
   return problems.map((message) => ({ field: message.slice(0, message.indexOf(':')), message }));
 }
 

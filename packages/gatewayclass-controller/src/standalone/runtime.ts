@@ -4,6 +4,7 @@
 // each time (apply()), which it diffs first. Either way the pipeline gets a snapshot in which only
 // changed objects are new, and translates incrementally, as in controller mode.
 import { AdsServer, SnapshotCache, adsBootstrap } from '@gantry/xds';
+import { withholdNackedRoute } from '../nack-withhold.js';
 import type { KubeObject, Snapshot } from '@gantry/api';
 import { EnvoyProcess } from '../envoy/process.js';
 import { logger, type Logger } from '../log.js';
@@ -81,6 +82,11 @@ export class StandaloneRuntime {
     });
     this.server.on('nack', (gateway, typeUrl, version, nodeId, message) => {
       this.log.error('envoy rejected configuration; it keeps serving the last good one', { gateway, typeUrl, version, nodeId, message });
+      // The route it names is withheld (answered 500) and the rest goes on being applied.
+      const route = withholdNackedRoute(this.pipeline, this.cache, gateway, typeUrl, message);
+      if (route === undefined) return;
+      this.log.warn('Envoy rejected a route: withheld (answered 500) until it changes', { gateway, route });
+      void this.update([]).catch(() => undefined);
     });
   }
 

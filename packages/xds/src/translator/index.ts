@@ -5,3 +5,4 @@ export { snapshotToEnvoyJson, resourceToEnvoyJson, JSON_TYPE_ORDER, type EnvoyJs
 export { HTTP_FILTERS, CORS_FILTER, ROUTER_FILTER, type HttpFilterRow } from './http-filters.js';
 export { INVALID_BACKEND_CLUSTER } from './route.js';
 export type { XdsFailure } from './failures.js';
+export { nackedRouteName } from './nacked-route.js';
