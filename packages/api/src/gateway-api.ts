@@ -278,6 +278,53 @@ export interface HTTPRouteStatus {
 
 export type HTTPRoute = KubeObject<HTTPRouteSpec, HTTPRouteStatus>;
 
+// ---- GRPCRoute ------------------------------------------------------------------------------
+
+export interface GRPCMethodMatch {
+  /** Exact (default) or RegularExpression. */
+  type?: string;
+  service?: string;
+  method?: string;
+}
+
+export interface GRPCRouteMatch {
+  method?: GRPCMethodMatch;
+  headers?: HTTPHeaderMatch[];
+}
+
+export interface GRPCRouteFilter {
+  type: string;
+  requestHeaderModifier?: HTTPHeaderFilter;
+  responseHeaderModifier?: HTTPHeaderFilter;
+  requestMirror?: HTTPRequestMirrorFilter;
+  extensionRef?: LocalObjectReference;
+}
+
+export interface GRPCBackendRef extends BackendObjectReference {
+  weight?: number;
+  filters?: GRPCRouteFilter[];
+}
+
+export interface GRPCRouteRule {
+  name?: string;
+  matches?: GRPCRouteMatch[];
+  filters?: GRPCRouteFilter[];
+  backendRefs?: GRPCBackendRef[];
+  /** Experimental; not supported by Gantry yet (kept so it can be reported). */
+  sessionPersistence?: unknown;
+}
+
+export interface GRPCRouteSpec {
+  parentRefs?: ParentReference[];
+  hostnames?: string[];
+  rules?: GRPCRouteRule[];
+}
+
+/** The status of every route kind: its parents. */
+export type RouteStatus = HTTPRouteStatus;
+
+export type GRPCRoute = KubeObject<GRPCRouteSpec, RouteStatus>;
+
 // ---- ReferenceGrant -------------------------------------------------------------------------
 
 export interface ReferenceGrantFrom {

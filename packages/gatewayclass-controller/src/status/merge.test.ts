@@ -203,9 +203,10 @@ describe('reportKeyPriority', () => {
     ['GatewayClass gantry', 0],
     ['Gateway infra/gw', 1],
     ['HTTPRoute apps/r', 2],
+    ['GRPCRoute apps/r', 2],
     ['Upstream gantry-system/u', 3],
     ['RouteOption apps/o', 4],
-    ['Other x', 5],
+    ['Other x', 6],
   ])('%s → %d', (key, want) => {
     expect(reportKeyPriority(key)).toBe(want);
   });

@@ -8,6 +8,8 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'GatewayHTTPSListenerDetectMisdirectedRequests',
   'GatewayInfrastructurePropagation',
   'GatewayPort8080',
+  'GRPCRoute',
+  'GRPCRouteNamedRouteRule',
   'HTTPRoute',
   'HTTPRoute303RedirectStatusCode',
   'HTTPRoute307RedirectStatusCode',

@@ -1,10 +1,11 @@
 // The route kinds Gantry serves. A new kind: its folder under routes/, one line here, and its
 // entry in @gantry/api's kind table.
 import type { RouteGroupKind } from '@gantry/api';
+import { GRPC_ROUTE_KIND } from './grpc/kind.js';
 import { HTTP_ROUTE_KIND } from './http/kind.js';
 import type { RouteKind } from './route-kind.js';
 
-export const ROUTE_KINDS: readonly RouteKind[] = [HTTP_ROUTE_KIND];
+export const ROUTE_KINDS: readonly RouteKind[] = [HTTP_ROUTE_KIND, GRPC_ROUTE_KIND];
 
 /** The route kinds a listener of this protocol takes when allowedRoutes.kinds is empty. */
 export function defaultRouteKinds(protocol: string): RouteGroupKind[] {
