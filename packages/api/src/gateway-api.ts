@@ -325,6 +325,33 @@ export type RouteStatus = HTTPRouteStatus;
 
 export type GRPCRoute = KubeObject<GRPCRouteSpec, RouteStatus>;
 
+// ---- TLSRoute, TCPRoute, UDPRoute ---------------------------------------------------------------
+
+/** A rule of a TLSRoute, TCPRoute or UDPRoute: where connections (or datagrams) go. */
+export interface L4RouteRule {
+  name?: string;
+  backendRefs?: L4BackendRef[];
+}
+
+export interface L4BackendRef extends BackendObjectReference {
+  weight?: number;
+}
+
+export interface TLSRouteSpec {
+  parentRefs?: ParentReference[];
+  hostnames?: string[];
+  rules?: L4RouteRule[];
+}
+
+export interface L4RouteSpec {
+  parentRefs?: ParentReference[];
+  rules?: L4RouteRule[];
+}
+
+export type TLSRoute = KubeObject<TLSRouteSpec, RouteStatus>;
+export type TCPRoute = KubeObject<L4RouteSpec, RouteStatus>;
+export type UDPRoute = KubeObject<L4RouteSpec, RouteStatus>;
+
 // ---- ReferenceGrant -------------------------------------------------------------------------
 
 export interface ReferenceGrantFrom {

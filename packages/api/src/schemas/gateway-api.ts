@@ -119,6 +119,13 @@ const grpcRoute = obj({
   })),
 }, []);
 
+const l4Rules = arr(obj({
+  name: str,
+  backendRefs: arr(obj({ group: str, kind: str, name: str, namespace: str, port, weight: int(0, 1000000) }, ['name'])),
+}));
+const tlsRoute = obj({ parentRefs: arr(parentRef), hostnames: strings, rules: l4Rules }, []);
+const l4Route = obj({ parentRefs: arr(parentRef), rules: l4Rules }, []);
+
 const referenceGrant = obj({
   from: arr(obj({ group: str, kind: str, namespace: str }, ['group', 'kind', 'namespace'])),
   to: arr(obj({ group: str, kind: str, name: str }, ['group', 'kind'])),
@@ -128,4 +135,6 @@ export const GATEWAY_CLASS_SCHEMA: ManifestSchema = { spec: gatewayClass };
 export const GATEWAY_SCHEMA: ManifestSchema = { spec: gateway };
 export const HTTP_ROUTE_SCHEMA: ManifestSchema = { spec: httpRoute };
 export const GRPC_ROUTE_SCHEMA: ManifestSchema = { spec: grpcRoute };
+export const TLS_ROUTE_SCHEMA: ManifestSchema = { spec: tlsRoute };
+export const L4_ROUTE_SCHEMA: ManifestSchema = { spec: l4Route };
 export const REFERENCE_GRANT_SCHEMA: ManifestSchema = { spec: referenceGrant };

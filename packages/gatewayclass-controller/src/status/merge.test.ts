@@ -206,7 +206,8 @@ describe('reportKeyPriority', () => {
     ['GRPCRoute apps/r', 2],
     ['Upstream gantry-system/u', 3],
     ['RouteOption apps/o', 4],
-    ['Other x', 6],
+    ['TLSRoute apps/r', 2],
+    ['Other x', 9],
   ])('%s → %d', (key, want) => {
     expect(reportKeyPriority(key)).toBe(want);
   });

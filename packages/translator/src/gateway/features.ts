@@ -36,4 +36,8 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'HTTPRouteRetry',
   'HTTPRouteSchemeRedirect',
   'ReferenceGrant',
+  'TCPRoute',
+  'TLSRoute',
+  'TLSRouteModeTerminate',
+  'UDPRoute',
 ].slice().sort();

@@ -81,6 +81,13 @@ function draftListener(gateway: Gateway, l: Listener, lookups: Lookups): Draft {
     draft.refs = { ok: false, reason: Reason.InvalidRouteKinds, message: `Route kinds not supported: ${names}` };
   }
   if (protocol === 'HTTPS') resolveCertificates(gateway, l, draft, lookups);
+  // TLS: Passthrough forwards the connection by SNI as it is; Terminate needs certificates.
+  if (protocol === 'TLS') {
+    const mode = l.tls?.mode ?? 'Terminate';
+    if (mode === 'Passthrough') {
+      if ((l.tls?.certificateRefs ?? []).length > 0) draft.accepted = { ok: false, reason: Reason.UnsupportedValue, message: 'TLS Passthrough listeners take no certificateRefs' };
+    } else resolveCertificates(gateway, l, draft, lookups);
+  }
   return draft;
 }
 
@@ -122,12 +129,12 @@ function resolveCertificates(gateway: Gateway, l: Listener, draft: Draft, lookup
   const tls = l.tls;
   const mode = tls?.mode ?? 'Terminate';
   if (mode !== 'Terminate') {
-    draft.accepted = { ok: false, reason: Reason.UnsupportedValue, message: `TLS mode ${mode} is not supported on HTTPS listeners` };
+    draft.accepted = { ok: false, reason: Reason.UnsupportedValue, message: `TLS mode ${mode} is not supported on ${l.protocol} listeners` };
     return;
   }
   const refs = tls?.certificateRefs ?? [];
   if (refs.length === 0) {
-    draft.refs = { ok: false, reason: Reason.InvalidCertificateRef, message: 'HTTPS listener has no certificateRefs' };
+    draft.refs = { ok: false, reason: Reason.InvalidCertificateRef, message: `${l.protocol} listener has no certificateRefs` };
     return;
   }
   const gwNs = namespaceOf(gateway);
@@ -225,13 +232,18 @@ function finishListener(d: Draft, gen: number | undefined): ListenerState {
       : condition(ConditionType.Conflicted, 'False', Reason.NoConflicts, 'No conflicts', gen),
   );
   const usable = d.accepted.ok && !d.conflict;
-  const ready = usable && (d.info.protocol === 'HTTP' || d.tlsSecrets.length > 0);
+  const ready = usable && (!needsCertificates(d) || d.tlsSecrets.length > 0);
   conditions.push(
     ready
       ? condition(ConditionType.Programmed, 'Unknown', Reason.Pending, PENDING_PROGRAMMED_MESSAGE, gen)
       : condition(ConditionType.Programmed, 'False', Reason.Invalid, notReadyMessage(d), gen),
   );
   return { info: d.info, ready, supportedKinds: d.supportedKinds, conditions, tlsSecrets: d.tlsSecrets };
+}
+
+/** HTTPS listeners and TLS listeners that terminate TLS serve nothing without a certificate. */
+function needsCertificates(d: Draft): boolean {
+  return d.info.protocol === 'HTTPS' || (d.info.protocol === 'TLS' && (d.spec.tls?.mode ?? 'Terminate') === 'Terminate');
 }
 
 function notProgrammed(l: ListenerState, gen: number | undefined): ListenerState {

@@ -21,6 +21,9 @@ describe('route kind registry', () => {
     expect(routeKindAllowed('HTTP', 'gateway.networking.k8s.io', 'HTTPRoute')).toBe(true);
     expect(routeKindAllowed('HTTP', 'gateway.networking.k8s.io', 'GRPCRoute')).toBe(true);
     expect(routeKindAllowed('HTTP', 'gateway.networking.k8s.io', 'TCPRoute')).toBe(false);
-    expect(listenerProtocolSupported('TCP')).toBe(false);
+    expect(routeKindAllowed('TLS', 'gateway.networking.k8s.io', 'TLSRoute')).toBe(true);
+    expect(defaultRouteKinds('TCP')).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'TCPRoute' }]);
+    expect(listenerProtocolSupported('UDP')).toBe(true);
+    expect(listenerProtocolSupported('SCTP')).toBe(false);
   });
 });

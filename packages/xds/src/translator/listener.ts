@@ -1,11 +1,15 @@
 // ListenerIR -> envoy.config.listener.v3.Listener. Routes come over RDS, certificates over SDS,
 // both on the ADS stream, so a listener only changes when ports, SNI names or secret names do.
-import type { FilterChainIR, ListenerIR } from '@gantry/ir';
+import type { FilterChainIR, L4ChainIR, L4ListenerIR, ListenerIR } from '@gantry/ir';
 import {
   DownstreamTlsContext,
+  TcpProxy,
+  UdpProxyConfig,
+  UdpProxyRoute,
   HttpConnectionManager,
   HttpConnectionManager_CodecType,
   Listener,
+  SocketAddress_Protocol,
   TlsInspector,
   packAny,
 } from '@gantry/envoy-xds-proto';
@@ -16,6 +20,10 @@ import { ADS_CONFIG_SOURCE, type DeepPartial } from './proto.js';
 export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
 export const TLS_INSPECTOR = 'envoy.filters.listener.tls_inspector';
 export const TLS_TRANSPORT_SOCKET = 'envoy.transport_sockets.tls';
+export const TCP_PROXY_FILTER = 'envoy.filters.network.tcp_proxy';
+export const UDP_PROXY_FILTER = 'envoy.filters.udp_listener.udp_proxy';
+/** A cluster name no Gateway has: a chain without backends closes its connections. */
+export const NO_BACKEND_CLUSTER = 'gantry/no-backend';
 
 /** Stat prefixes become metric names: keep them to characters every stats sink accepts. */
 export function statPrefix(name: string): string {
@@ -69,20 +77,90 @@ function filterChain(listener: ListenerIR, chain: FilterChainIR): DeepPartial<Fi
   return out;
 }
 
+function socketAddress(port: number, listenAddress: string, udp = false): DeepPartial<Listener>['address'] {
+  return {
+    address: {
+      $case: 'socketAddress',
+      socketAddress: {
+        ...(udp ? { protocol: SocketAddress_Protocol.UDP } : {}),
+        address: listenAddress,
+        portSpecifier: { $case: 'portValue', portValue: port },
+        // `::` accepts IPv4 connections too (dual stack), as `0.0.0.0`-style "everywhere" implies.
+        ...(listenAddress === '::' ? { ipv4Compat: true } : {}),
+      },
+    },
+  };
+}
+
+/** TCP proxy to the chain's backends (weighted when several). */
+function tcpProxy(chain: L4ChainIR): TcpProxy {
+  const b = chain.backends;
+  return TcpProxy.fromPartial({
+    statPrefix: statPrefix(chain.name),
+    clusterSpecifier:
+      b.length === 1
+        ? { $case: 'cluster', cluster: (b[0] as { cluster: string }).cluster }
+        : b.length === 0
+          ? { $case: 'cluster', cluster: NO_BACKEND_CLUSTER }
+          : { $case: 'weightedClusters', weightedClusters: { clusters: b.map((x) => ({ name: x.cluster, weight: x.weight })) } },
+  });
+}
+
+function l4FilterChain(chain: L4ChainIR): DeepPartial<FilterChain> {
+  const out: DeepPartial<FilterChain> = {
+    name: chain.name,
+    filters: [{ name: TCP_PROXY_FILTER, configType: { $case: 'typedConfig', typedConfig: packAny(tcpProxy(chain)) } }],
+  };
+  if (chain.serverNames.length > 0) out.filterChainMatch = { serverNames: [...chain.serverNames] };
+  if (chain.tlsSecrets !== undefined) {
+    const tls = DownstreamTlsContext.fromPartial({
+      commonTlsContext: { tlsCertificateSdsSecretConfigs: chain.tlsSecrets.map((name) => ({ name, sdsConfig: ADS_CONFIG_SOURCE })) },
+    });
+    out.transportSocket = { name: TLS_TRANSPORT_SOCKET, configType: { $case: 'typedConfig', typedConfig: packAny(tls) } };
+  }
+  return out;
+}
+
+/** UDP: a udp_proxy listener filter sending every datagram session to the first backend. */
+function udpProxy(chain: L4ChainIR): UdpProxyConfig {
+  const cluster = chain.backends[0]?.cluster ?? NO_BACKEND_CLUSTER;
+  return UdpProxyConfig.fromPartial({
+    statPrefix: statPrefix(chain.name),
+    routeSpecifier: {
+      $case: 'matcher',
+      matcher: { onNoMatch: { onMatch: { $case: 'action', action: { name: 'route', typedConfig: packAny(UdpProxyRoute.fromPartial({ cluster })) } } } },
+    },
+  });
+}
+
+/** A TLS (SNI-routed), TCP or UDP listener. */
+export function buildL4Listener(listener: L4ListenerIR, listenAddress: string): Listener {
+  if (listener.protocol === 'UDP') {
+    const chain = listener.chains[0] as L4ChainIR;
+    return Listener.fromPartial({
+      name: listener.name,
+      address: socketAddress(listener.port, listenAddress, true),
+      statPrefix: statPrefix(listener.name),
+      udpListenerConfig: {},
+      listenerFilters: [{ name: UDP_PROXY_FILTER, configType: { $case: 'typedConfig', typedConfig: packAny(udpProxy(chain)) } }],
+    });
+  }
+  return Listener.fromPartial({
+    name: listener.name,
+    address: socketAddress(listener.port, listenAddress),
+    statPrefix: statPrefix(listener.name),
+    listenerFilters:
+      listener.protocol === 'TLS'
+        ? [{ name: TLS_INSPECTOR, configType: { $case: 'typedConfig', typedConfig: packAny(TlsInspector.fromPartial({})) } }]
+        : [],
+    filterChains: listener.chains.map(l4FilterChain),
+  });
+}
+
 export function buildListener(listener: ListenerIR, listenAddress: string): Listener {
   return Listener.fromPartial({
     name: listener.name,
-    address: {
-      address: {
-        $case: 'socketAddress',
-        socketAddress: {
-          address: listenAddress,
-          portSpecifier: { $case: 'portValue', portValue: listener.port },
-          // `::` accepts IPv4 connections too (dual stack), as `0.0.0.0`-style "everywhere" implies.
-          ...(listenAddress === '::' ? { ipv4Compat: true } : {}),
-        },
-      },
-    },
+    address: socketAddress(listener.port, listenAddress),
     statPrefix: statPrefix(listener.name),
     listenerFilters:
       listener.protocol === 'HTTPS'
