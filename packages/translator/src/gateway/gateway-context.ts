@@ -197,6 +197,17 @@ function findConflicts(drafts: Draft[]): void {
       for (const d of list) d.conflict = { reason: Reason.ProtocolConflict, message: msg };
       continue;
     }
+    // TLS listeners of one port must share their mode: Gantry does not mix Terminate and
+    // Passthrough on a port (TLSRouteModeMixed); such listeners take no routes.
+    const modes = new Set(list.filter((d) => d.info.protocol === 'TLS').map((d) => d.spec.tls?.mode ?? 'Terminate'));
+    if (modes.size > 1) {
+      const msg = `Port ${port} mixes TLS modes ${[...modes].sort().join(' and ')}, which is not supported`;
+      for (const d of list) {
+        d.conflict = { reason: Reason.ProtocolConflict, message: msg };
+        d.supportedKinds = [];
+      }
+      continue;
+    }
     const byHost = new Map<string, Draft[]>();
     for (const d of list) {
       const h = d.info.hostname ?? '';
