@@ -96,6 +96,7 @@ beforeAll(async () => {
     serviceYaml('plain', await tcpBackend('plain'), { servicePort: 9000 }),
   ];
   const udpPort = await udpBackend('udp');
+  const udpPort2 = await udpBackend('udp-2');
   const world = docs(
     GATEWAY_CLASS,
     gatewayYaml(
@@ -119,6 +120,19 @@ metadata: {name: udp-local, namespace: default, labels: {kubernetes.io/service-n
 addressType: IPv4
 endpoints: [{addresses: [${LOOPBACK}], conditions: {ready: true}}]
 ports: [{name: dns, port: ${udpPort}, protocol: UDP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: udp-2, namespace: default}
+spec:
+  ports: [{name: dns, port: 53, targetPort: ${udpPort2}, protocol: UDP}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: udp-2-local, namespace: default, labels: {kubernetes.io/service-name: udp-2}}
+addressType: IPv4
+endpoints: [{addresses: [${LOOPBACK}], conditions: {ready: true}}]
+ports: [{name: dns, port: ${udpPort2}, protocol: UDP}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: TLSRoute
@@ -155,7 +169,7 @@ kind: UDPRoute
 metadata: {name: udp, namespace: default}
 spec:
   parentRefs: [{name: gw, sectionName: udp}]
-  rules: [{backendRefs: [{name: udp, port: 53}]}]
+  rules: [{backendRefs: [{name: udp, port: 53, weight: 3}, {name: udp-2, port: 53, weight: 1}]}]
 `,
   );
   run = (await h.apply(world)).run;
@@ -197,8 +211,16 @@ describe('TLSRoute, TCPRoute and UDPRoute through Envoy', () => {
     expect(seen['tcp-3'] ?? 0).toBeGreaterThan(seen['tcp-1'] ?? 0);
   });
 
-  it('UDP: datagrams reach the backend and its answers come back', async () => {
-    const answer = await eventually('a UDP answer', () => udpRoundTrip(ports.udp, 'ping'), 10_000);
-    expect(answer).toBe('udp:ping');
+  it('UDP: datagrams reach the backends and their answers come back; sessions split by weight', async () => {
+    await eventually('a UDP answer', () => udpRoundTrip(ports.udp, 'ping'), 10_000);
+    const seen: Record<string, number> = {};
+    for (let i = 0; i < 200; i++) {
+      const a = (await udpRoundTrip(ports.udp, 'ping')) ?? 'none';
+      seen[a] = (seen[a] ?? 0) + 1;
+    }
+    expect(Object.keys(seen).sort()).toEqual(['udp-2:ping', 'udp:ping']);
+    // 3:1 over 200 sessions (each from a new source port): about 150 and 50.
+    expect(seen['udp:ping'] ?? 0).toBeGreaterThan(110);
+    expect(seen['udp-2:ping'] ?? 0).toBeGreaterThan(20);
   });
 });

@@ -154,6 +154,7 @@ export { TlsInspector } from './generated/envoy/extensions/filters/listener/tls_
 export { TcpProxy } from './generated/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.js';
 export { UdpProxyConfig } from './generated/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy.js';
 export { Route as UdpProxyRoute } from './generated/envoy/extensions/filters/udp/udp_proxy/v3/route.js';
+export { SourcePortInput } from './generated/envoy/extensions/matching/common_inputs/network/v3/network_inputs.js';
 export {
   DownstreamTlsContext,
   UpstreamTlsContext,

@@ -53,7 +53,7 @@ export interface L4ChainIR {
   readonly tlsSecrets?: readonly string[];
   /**
    * Weighted backends (weights relative, none 0). Empty: every connection is closed (no backend
-   * could be resolved). UDP uses the first backend only.
+   * could be resolved). UDP applies the weights per session (client address and port).
    */
   readonly backends: readonly { readonly cluster: string; readonly weight: number }[];
 }

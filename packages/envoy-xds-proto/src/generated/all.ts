@@ -51,6 +51,7 @@ import './envoy/extensions/filters/network/http_connection_manager/v3/http_conne
 import './envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.js';
 import './envoy/extensions/filters/udp/udp_proxy/v3/route.js';
 import './envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy.js';
+import './envoy/extensions/matching/common_inputs/network/v3/network_inputs.js';
 import './envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections.js';
 import './envoy/extensions/transport_sockets/tls/v3/cert.js';
 import './envoy/extensions/transport_sockets/tls/v3/common.js';

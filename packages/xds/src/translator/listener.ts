@@ -10,10 +10,12 @@ import {
   HttpConnectionManager_CodecType,
   Listener,
   SocketAddress_Protocol,
+  SourcePortInput,
   TlsInspector,
   packAny,
 } from '@gantry/envoy-xds-proto';
 import type { FilterChain, HttpConnectionManager as Hcm, HttpFilter } from '@gantry/envoy-xds-proto';
+import type { Matcher_MatcherList_FieldMatcher, Matcher_OnMatch } from '@gantry/envoy-xds-proto/generated/xds/type/matcher/v3/matcher';
 import { HTTP_FILTERS } from './http-filters.js';
 import { ADS_CONFIG_SOURCE, type DeepPartial } from './proto.js';
 
@@ -121,16 +123,73 @@ function l4FilterChain(chain: L4ChainIR): DeepPartial<FilterChain> {
   return out;
 }
 
-/** UDP: a udp_proxy listener filter sending every datagram session to the first backend. */
+function udpRoute(cluster: string): DeepPartial<Matcher_OnMatch> {
+  return { onMatch: { $case: 'action', action: { name: 'route', typedConfig: packAny(UdpProxyRoute.fromPartial({ cluster })) } } };
+}
+
+/**
+ * UDP: a udp_proxy listener filter. udp_proxy routes a session (a client address and port) to one
+ * cluster and has no weighted clusters, so weights are applied per session: the last two digits of
+ * the client's source port (ephemeral ports are spread evenly over them; the regex must match
+ * the whole port) pick one of 100 buckets, each backend owning a share of buckets proportional to
+ * its weight.
+ */
 function udpProxy(chain: L4ChainIR): UdpProxyConfig {
-  const cluster = chain.backends[0]?.cluster ?? NO_BACKEND_CLUSTER;
+  const backends = chain.backends;
+  const first = backends[0]?.cluster ?? NO_BACKEND_CLUSTER;
+  const matchers: DeepPartial<Matcher_MatcherList_FieldMatcher>[] = [];
+  if (backends.length > 1) {
+    const buckets = sourcePortBuckets(backends.map((b) => b.weight));
+    for (let i = 0; i < backends.length; i++) {
+      const mine = buckets[i] as readonly string[];
+      if (mine.length === 0) continue;
+      matchers.push({
+        predicate: {
+          matchType: {
+            $case: 'singlePredicate',
+            singlePredicate: {
+              input: { name: 'source-port', typedConfig: packAny(SourcePortInput.fromPartial({})) },
+              matcher: { $case: 'valueMatch', valueMatch: { matchPattern: { $case: 'safeRegex', safeRegex: { engineType: { $case: 'googleRe2', googleRe2: {} }, regex: `[0-9]*(?:${mine.join('|')})` } } } },
+            },
+          },
+        },
+        onMatch: udpRoute((backends[i] as { cluster: string }).cluster),
+      });
+    }
+  }
   return UdpProxyConfig.fromPartial({
     statPrefix: statPrefix(chain.name),
     routeSpecifier: {
       $case: 'matcher',
-      matcher: { onNoMatch: { onMatch: { $case: 'action', action: { name: 'route', typedConfig: packAny(UdpProxyRoute.fromPartial({ cluster })) } } } },
+      matcher: {
+        ...(matchers.length > 0 ? { matcherType: { $case: 'matcherList', matcherList: { matchers } } } : {}),
+        onNoMatch: udpRoute(first),
+      },
     },
   });
+}
+
+/** The two-digit source port suffixes (`00`..`99`) of each weight, in shares of 100 (largest remainder). */
+export function sourcePortBuckets(weights: readonly number[]): string[][] {
+  const total = weights.reduce((a, b) => a + b, 0);
+  const exact = weights.map((w) => (total > 0 ? (w * 100) / total : 0));
+  const counts = exact.map(Math.floor);
+  let left = 100 - counts.reduce((a, b) => a + b, 0);
+  const order = exact.map((x, i) => ({ i, r: x - Math.floor(x) })).sort((a, b) => b.r - a.r || a.i - b.i);
+  for (const { i } of order) {
+    if (left <= 0) break;
+    if ((weights[i] ?? 0) <= 0) continue;
+    counts[i] = (counts[i] ?? 0) + 1;
+    left--;
+  }
+  const out: string[][] = [];
+  let next = 0;
+  for (const c of counts) {
+    const mine: string[] = [];
+    for (let k = 0; k < c; k++, next++) mine.push(String(next).padStart(2, '0'));
+    out.push(mine);
+  }
+  return out;
 }
 
 /** A TLS (SNI-routed), TCP or UDP listener. */

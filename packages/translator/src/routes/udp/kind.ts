@@ -1,5 +1,5 @@
-// UDPRoute as a route kind: a UDP listener forwards datagram sessions to the route's first
-// backend (Envoy's udp_proxy routes a session to one cluster).
+// UDPRoute as a route kind: a UDP listener forwards each datagram session (a client address and
+// port) to one of the route's backends, chosen by weight.
 import { GATEWAY_API_GROUP, type UDPRoute } from '@gantry/api';
 import { compileL4Rules } from '../l4-rules.js';
 import type { RouteKind } from '../route-kind.js';
