@@ -42,7 +42,8 @@ node -e '
 rm -f "$results"
 
 # Gateway API conformance, the core tests of every claimed Gateway profile (HTTP, GRPC, TLS, TCP,
-# UDP), on a throwaway local cluster (up, suite, down). Only for the whole run: `npm test -- <jest filter>` skips it, as does GANTRY_CONFORMANCE=0.
+# UDP), on a throwaway local cluster (up, suite, down). Only for the whole run:
+# `npm test -- <jest filter>` skips it, as does GANTRY_CONFORMANCE=0.
 if (($# == 0)) && [[ "${GANTRY_CONFORMANCE:-1}" == 1 ]]; then
   echo "==> Gateway API conformance (core of GATEWAY-HTTP, -GRPC, -TLS, -TCP, -UDP; local cluster) and cluster checks" >&2
   bash e2e/conformance/ci.sh || status=1
