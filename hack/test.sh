@@ -49,10 +49,11 @@ if (($# == 0)) && [[ "${GANTRY_NODE22:-1}" == 1 ]]; then
   bash hack/test-node22.sh || status=1
 fi
 
-# Gateway API conformance, core GATEWAY-HTTP profile, on a throwaway local cluster (up, suite,
-# down). Only for the whole run: `npm test -- <jest filter>` skips it, as does GANTRY_CONFORMANCE=0.
+# Gateway API conformance, the core tests of every claimed Gateway profile (HTTP, GRPC, TLS, TCP,
+# UDP), on a throwaway local cluster (up, suite, down). Only for the whole run:
+# `npm test -- <jest filter>` skips it, as does GANTRY_CONFORMANCE=0.
 if (($# == 0)) && [[ "${GANTRY_CONFORMANCE:-1}" == 1 ]]; then
-  echo "==> Gateway API conformance (GATEWAY-HTTP core, local cluster) and cluster checks" >&2
+  echo "==> Gateway API conformance (core of GATEWAY-HTTP, -GRPC, -TLS, -TCP, -UDP; local cluster) and cluster checks" >&2
   bash e2e/conformance/ci.sh || status=1
   # Gantry installed and upgraded by Helm on a cluster of its own: rolls, discovery on and off.
   echo "==> helm install / helm upgrade (local cluster in Helm mode)" >&2

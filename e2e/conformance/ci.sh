@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# CI's conformance step (hack/test.sh runs it last): a throwaway local cluster, the core
-# GATEWAY-HTTP profile against it, then the cluster checks (e2e/cluster-checks) on the same
-# cluster, and the cluster torn down and purged whatever happens.
+# CI's conformance step (hack/test.sh runs it last): a throwaway local cluster, the core tests of
+# every Gateway profile Gantry claims (GATEWAY-HTTP, GATEWAY-GRPC, GATEWAY-TLS, GATEWAY-TCP,
+# GATEWAY-UDP) against it, then the cluster checks (e2e/cluster-checks) on the same cluster, and
+# the cluster torn down and purged whatever happens.
 #
 # Usage: e2e/conformance/ci.sh [run.sh OPTIONS]   (default: --core)
 # Env:   GANTRY_CI_CLUSTER_DIR   state dir (default <repo>/.cache/ci-cluster, purged at the end)

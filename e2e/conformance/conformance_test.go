@@ -1,4 +1,4 @@
-// The Gateway API v1.6.1 conformance suite, GATEWAY-HTTP profile, against Gantry on the cluster
+// The Gateway API v1.6.1 conformance suite, Gateway profiles, against Gantry on the cluster
 // of $KUBECONFIG (the local cluster of `npm run cluster:up`, or kind). Run it through run.sh
 // (`npm run test:conformance`), which brings the cluster up and prints the report's summary.
 //
@@ -6,14 +6,15 @@
 // Defaults differ from the suite's where Gantry has an answer:
 //
 //	-gateway-class          gantry
-//	-conformance-profiles   GATEWAY-HTTP
+//	-conformance-profiles   every Gateway profile (GATEWAY-HTTP, GATEWAY-GRPC, GATEWAY-TLS,
+//	                        GATEWAY-TCP, GATEWAY-UDP) whose core features the GatewayClass claims
 //	-supported-features     what the GatewayClass status claims (status.supportedFeatures)
 //	-report-output          out/report.yaml (with -run-test or -core-only: none, a partial
 //	                        run is no report)
 //	implementation          organization/project gantry, url, version (-version), contact
 //
-// and one flag of our own: -core-only keeps only the profile's core features (Gateway, HTTPRoute,
-// ReferenceGrant) of the claimed ones: the 37 core tests, for CI.
+// and one flag of our own: -core-only keeps only the selected profiles' core features (Gateway,
+// ReferenceGrant and each profile's route kind) of the claimed ones: the core tests, for CI.
 package conformance
 
 import (
@@ -24,13 +25,24 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/gateway-api/conformance"
+	"sigs.k8s.io/gateway-api/conformance/tests"
 	"sigs.k8s.io/gateway-api/conformance/utils/suite"
 	"sigs.k8s.io/gateway-api/pkg/features"
 )
 
-var coreOnly = flag.Bool("core-only", false, "test only the GATEWAY-HTTP core features (Gateway, HTTPRoute, ReferenceGrant) of the claimed ones")
+var coreOnly = flag.Bool("core-only", false, "test only the selected profiles' core features (Gateway, ReferenceGrant, their route kinds) of the claimed ones")
+
+// gatewayProfiles: the Gateway conformance profiles, in the order they are reported.
+var gatewayProfiles = []suite.ConformanceProfile{
+	suite.GatewayHTTPConformanceProfile,
+	suite.GatewayGRPCConformanceProfile,
+	suite.GatewayTLSConformanceProfile,
+	suite.GatewayTCPConformanceProfile,
+	suite.GatewayUDPConformanceProfile,
+}
 
 const (
 	gatewayClassName    = "gantry"
@@ -50,9 +62,6 @@ func TestConformance(t *testing.T) {
 
 	if !isSet("gateway-class") {
 		opts.GatewayClassName = gatewayClassName
-	}
-	if !isSet("conformance-profiles") {
-		opts.ConformanceProfiles = []suite.ConformanceProfileName{suite.GatewayHTTPConformanceProfileName}
 	}
 	partial := *coreOnly || opts.RunTest != "" || len(opts.SkipTests) > 0
 	if !isSet("report-output") && !partial {
@@ -80,12 +89,41 @@ func TestConformance(t *testing.T) {
 		opts.SupportedFeatures = claimed
 		t.Logf("GatewayClass %s claims %d features", opts.GatewayClassName, len(claimed))
 	}
+	if !isSet("conformance-profiles") {
+		opts.ConformanceProfiles = claimedProfiles(opts.SupportedFeatures)
+	}
+	t.Logf("conformance profiles: %v", opts.ConformanceProfiles)
 	if *coreOnly {
-		core := suite.GatewayHTTPConformanceProfile.CoreFeatures
-		opts.SupportedFeatures = slices.DeleteFunc(opts.SupportedFeatures, func(f features.FeatureName) bool { return !core.Has(f) })
+		// Skip the tests that need a feature beyond the profiles' core ones, but keep every claimed
+		// feature: some core tests check what happens when a feature is NOT claimed (e.g.
+		// TLSRouteListenerTerminateNotSupported), and must see the real claim.
+		core := sets.New[features.FeatureName]()
+		for _, p := range gatewayProfiles {
+			if slices.Contains(opts.ConformanceProfiles, p.Name) {
+				core = core.Union(p.CoreFeatures)
+			}
+		}
+		for _, ct := range tests.ConformanceTests {
+			if slices.ContainsFunc(ct.Features, func(f features.FeatureName) bool { return !core.Has(f) }) && !slices.Contains(opts.SkipTests, ct.ShortName) {
+				opts.SkipTests = append(opts.SkipTests, ct.ShortName)
+			}
+		}
 	}
 
 	conformance.RunConformanceWithOptions(t, opts)
+}
+
+// claimedProfiles: the Gateway profiles all of whose core features are claimed (a profile whose
+// route kind is not supported is left out rather than failed).
+func claimedProfiles(claimed []features.FeatureName) []suite.ConformanceProfileName {
+	have := sets.New(claimed...)
+	var out []suite.ConformanceProfileName
+	for _, p := range gatewayProfiles {
+		if have.IsSuperset(p.CoreFeatures) {
+			out = append(out, p.Name)
+		}
+	}
+	return out
 }
 
 // claimedFeatures waits for the GatewayClass to be Accepted by Gantry and returns the features its

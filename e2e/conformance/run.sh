@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the Gateway API v1.6.1 conformance suite (GATEWAY-HTTP profile) against Gantry and prints
+# Runs the Gateway API v1.6.1 conformance suite against Gantry (every Gateway profile whose core
+# features the GatewayClass claims: GATEWAY-HTTP, GATEWAY-GRPC, ...) and prints
 # the report's summary. `npm run test:conformance [-- OPTIONS]`.
 #
 # The cluster:
@@ -10,7 +11,7 @@
 #                                installed by hack/kind/up.sh.
 #
 # Options:
-#   --core              only the core features (the 37 core tests), as CI runs it
+#   --core              only the core features of those profiles, as CI runs it
 #   --run-test NAME     only this test (its ShortName, e.g. HTTPRouteSimpleSameNamespace)
 #   --skip-tests A,B    skip these tests
 #   --timeout DURATION  go test -timeout (default 60m, 30m with --core)

@@ -12,11 +12,12 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { cleanUpAfterAgent, DEFAULTS, NodeAgent } from './agent.js';
 import { describeError, isLogLevel, jsonLineLogger } from './log.js';
 import { KUBELET_BACKOFF } from './pods/container-runner.js';
-import { customImage, echoBasicImage, envoyImage, gantryControllerImage, type ImageBinary } from './pods/images.js';
+import { corednsStandInImage, customImage, echoBasicImage, envoyImage, gantryControllerImage, type ImageBinary } from './pods/images.js';
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -71,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
   else log.warn('no echo-basic binary (--echo-basic): its image runs as a placeholder');
   if (envoy) images.push(envoyImage(resolve(envoy)));
   else log.warn('no envoy binary (--envoy): its image runs as a placeholder');
+  images.push(corednsStandInImage(fileURLToPath(new URL('./stand-ins/dns-echo.js', import.meta.url))));
   const gantryMain = values['gantry-controller'];
   if (gantryMain) images.push(gantryControllerImage(resolve(gantryMain)));
 

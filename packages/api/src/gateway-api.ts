@@ -278,6 +278,80 @@ export interface HTTPRouteStatus {
 
 export type HTTPRoute = KubeObject<HTTPRouteSpec, HTTPRouteStatus>;
 
+// ---- GRPCRoute ------------------------------------------------------------------------------
+
+export interface GRPCMethodMatch {
+  /** Exact (default) or RegularExpression. */
+  type?: string;
+  service?: string;
+  method?: string;
+}
+
+export interface GRPCRouteMatch {
+  method?: GRPCMethodMatch;
+  headers?: HTTPHeaderMatch[];
+}
+
+export interface GRPCRouteFilter {
+  type: string;
+  requestHeaderModifier?: HTTPHeaderFilter;
+  responseHeaderModifier?: HTTPHeaderFilter;
+  requestMirror?: HTTPRequestMirrorFilter;
+  extensionRef?: LocalObjectReference;
+}
+
+export interface GRPCBackendRef extends BackendObjectReference {
+  weight?: number;
+  filters?: GRPCRouteFilter[];
+}
+
+export interface GRPCRouteRule {
+  name?: string;
+  matches?: GRPCRouteMatch[];
+  filters?: GRPCRouteFilter[];
+  backendRefs?: GRPCBackendRef[];
+  /** Experimental; not supported by Gantry yet (kept so it can be reported). */
+  sessionPersistence?: unknown;
+}
+
+export interface GRPCRouteSpec {
+  parentRefs?: ParentReference[];
+  hostnames?: string[];
+  rules?: GRPCRouteRule[];
+}
+
+/** The status of every route kind: its parents. */
+export type RouteStatus = HTTPRouteStatus;
+
+export type GRPCRoute = KubeObject<GRPCRouteSpec, RouteStatus>;
+
+// ---- TLSRoute, TCPRoute, UDPRoute ---------------------------------------------------------------
+
+/** A rule of a TLSRoute, TCPRoute or UDPRoute: where connections (or datagrams) go. */
+export interface L4RouteRule {
+  name?: string;
+  backendRefs?: L4BackendRef[];
+}
+
+export interface L4BackendRef extends BackendObjectReference {
+  weight?: number;
+}
+
+export interface TLSRouteSpec {
+  parentRefs?: ParentReference[];
+  hostnames?: string[];
+  rules?: L4RouteRule[];
+}
+
+export interface L4RouteSpec {
+  parentRefs?: ParentReference[];
+  rules?: L4RouteRule[];
+}
+
+export type TLSRoute = KubeObject<TLSRouteSpec, RouteStatus>;
+export type TCPRoute = KubeObject<L4RouteSpec, RouteStatus>;
+export type UDPRoute = KubeObject<L4RouteSpec, RouteStatus>;
+
 // ---- ReferenceGrant -------------------------------------------------------------------------
 
 export interface ReferenceGrantFrom {

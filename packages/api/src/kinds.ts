@@ -9,10 +9,10 @@ import { GANTRY_API_GROUP } from './gantry/group.js';
 import { ROUTE_OPTION_CRD, ROUTE_OPTION_KIND, type RouteOption, type RouteOptionStatus } from './gantry/route-option.js';
 import { VIRTUAL_DESTINATION_CRD, VIRTUAL_DESTINATION_KIND, type VirtualDestination, type VirtualDestinationStatus } from './gantry/virtual-destination.js';
 import { UPSTREAM_CRD, UPSTREAM_KIND, type Upstream, type UpstreamStatus } from './gantry/upstream.js';
-import { GATEWAY_API_GROUP, type Gateway, type GatewayClass, type GatewayClassStatus, type GatewayStatus, type HTTPRoute, type HTTPRouteStatus, type ReferenceGrant } from './gateway-api.js';
+import { GATEWAY_API_GROUP, type Gateway, type GatewayClass, type GatewayClassStatus, type GatewayStatus, type GRPCRoute, type HTTPRoute, type HTTPRouteStatus, type ReferenceGrant, type RouteStatus, type TCPRoute, type TLSRoute, type UDPRoute } from './gateway-api.js';
 import type { ManifestSchema } from './schema.js';
 import { ENDPOINT_SLICE_SCHEMA, NAMESPACE_SCHEMA, POD_SCHEMA, SECRET_SCHEMA, SERVICE_SCHEMA } from './schemas/core.js';
-import { GATEWAY_CLASS_SCHEMA, GATEWAY_SCHEMA, HTTP_ROUTE_SCHEMA, REFERENCE_GRANT_SCHEMA } from './schemas/gateway-api.js';
+import { GATEWAY_CLASS_SCHEMA, GATEWAY_SCHEMA, GRPC_ROUTE_SCHEMA, HTTP_ROUTE_SCHEMA, L4_ROUTE_SCHEMA, TLS_ROUTE_SCHEMA, REFERENCE_GRANT_SCHEMA } from './schemas/gateway-api.js';
 
 /**
  * How a kind's status is written. `gateway-class` and `gateway`: the status is ours as a whole
@@ -71,6 +71,26 @@ export const KIND_TABLE = {
     kind: 'HTTPRoute', group: GATEWAY_API_GROUP, version: 'v1', apiVersions: gatewayApi('v1', 'v1beta1'),
     plural: 'httproutes', namespaced: true, snapshot: 'httpRoutes',
     status: { merge: 'route-parents', order: 2 }, schema: HTTP_ROUTE_SCHEMA,
+  },
+  GRPCRoute: {
+    kind: 'GRPCRoute', group: GATEWAY_API_GROUP, version: 'v1', apiVersions: gatewayApi('v1'),
+    plural: 'grpcroutes', namespaced: true, snapshot: 'grpcRoutes',
+    status: { merge: 'route-parents', order: 2 }, schema: GRPC_ROUTE_SCHEMA,
+  },
+  TLSRoute: {
+    kind: 'TLSRoute', group: GATEWAY_API_GROUP, version: 'v1', apiVersions: gatewayApi('v1'),
+    plural: 'tlsroutes', namespaced: true, snapshot: 'tlsRoutes',
+    status: { merge: 'route-parents', order: 2 }, schema: TLS_ROUTE_SCHEMA,
+  },
+  TCPRoute: {
+    kind: 'TCPRoute', group: GATEWAY_API_GROUP, version: 'v1', apiVersions: gatewayApi('v1'),
+    plural: 'tcproutes', namespaced: true, snapshot: 'tcpRoutes',
+    status: { merge: 'route-parents', order: 2 }, schema: L4_ROUTE_SCHEMA,
+  },
+  UDPRoute: {
+    kind: 'UDPRoute', group: GATEWAY_API_GROUP, version: 'v1', apiVersions: gatewayApi('v1'),
+    plural: 'udproutes', namespaced: true, snapshot: 'udpRoutes',
+    status: { merge: 'route-parents', order: 2 }, schema: L4_ROUTE_SCHEMA,
   },
   // v1beta1 is the storage version in v1.6.1 and the only one older installs serve.
   ReferenceGrant: {
@@ -133,6 +153,10 @@ export interface KindTypes {
   GatewayClass: GatewayClass;
   Gateway: Gateway;
   HTTPRoute: HTTPRoute;
+  GRPCRoute: GRPCRoute;
+  TLSRoute: TLSRoute;
+  TCPRoute: TCPRoute;
+  UDPRoute: UDPRoute;
   ReferenceGrant: ReferenceGrant;
   Namespace: Namespace;
   Service: Service;
@@ -150,6 +174,10 @@ export interface StatusTypes {
   GatewayClass: GatewayClassStatus;
   Gateway: GatewayStatus;
   HTTPRoute: HTTPRouteStatus;
+  GRPCRoute: RouteStatus;
+  TLSRoute: RouteStatus;
+  TCPRoute: RouteStatus;
+  UDPRoute: RouteStatus;
   Upstream: UpstreamStatus;
   RouteOption: RouteOptionStatus;
   VirtualDestination: VirtualDestinationStatus;

@@ -151,6 +151,10 @@ export { Router } from './generated/envoy/extensions/filters/http/router/v3/rout
 export { Cors, CorsPolicy } from './generated/envoy/extensions/filters/http/cors/v3/cors.js';
 export { HTTPFault } from './generated/envoy/extensions/filters/http/fault/v3/fault.js';
 export { TlsInspector } from './generated/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.js';
+export { TcpProxy } from './generated/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.js';
+export { UdpProxyConfig } from './generated/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy.js';
+export { Route as UdpProxyRoute } from './generated/envoy/extensions/filters/udp/udp_proxy/v3/route.js';
+export { SourcePortInput } from './generated/envoy/extensions/matching/common_inputs/network/v3/network_inputs.js';
 export {
   DownstreamTlsContext,
   UpstreamTlsContext,

@@ -17,6 +17,10 @@ const SPECS: Readonly<Record<string, Record<string, unknown>>> = {
   GatewayClass: { controllerName: 'example.com/controller' },
   Gateway: { gatewayClassName: 'gantry', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
   HTTPRoute: {},
+  GRPCRoute: {},
+  TLSRoute: { hostnames: ['tls.example.com'], rules: [{ backendRefs: [{ name: 'svc', port: 443 }] }] },
+  TCPRoute: { rules: [{ backendRefs: [{ name: 'svc', port: 9000 }] }] },
+  UDPRoute: { rules: [{ backendRefs: [{ name: 'svc', port: 9000 }] }] },
   ReferenceGrant: { from: [{ group: '', kind: 'Service', namespace: 'other' }], to: [{ group: '', kind: 'Service' }] },
   Upstream: { static: { hosts: [{ addr: '10.0.0.1', port: 80 }] } },
   RouteOption: {},
@@ -85,6 +89,6 @@ describe('the kind table is the one list of kinds', () => {
     expect([...REPORTED_KINDS].sort()).toEqual(ALL_KINDS.filter((k) => k.status).map((k) => k.kind).sort());
     const byPriority = [...REPORTED_KINDS].sort((a, b) => reportKeyPriority(`${a} x`) - reportKeyPriority(`${b} x`));
     expect(byPriority).toEqual(REPORTED_KINDS);
-    expect(REPORTED_KINDS).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute', 'Upstream', 'RouteOption', 'VirtualDestination', 'GatewayParameters']);
+    expect(REPORTED_KINDS).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'Upstream', 'RouteOption', 'VirtualDestination', 'GatewayParameters']);
   });
 });

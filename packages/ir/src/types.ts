@@ -22,6 +22,40 @@ export interface GatewayIR {
   readonly endpoints: readonly ClusterEndpointsIR[];
   /** TLS certificates referenced by HTTPS listeners, sorted by name. */
   readonly secrets: readonly TLSSecretIR[];
+  /**
+   * Listeners that forward connections (TLS, TCP) or datagrams (UDP) instead of HTTP requests,
+   * sorted by port then protocol. Absent when the Gateway has none.
+   */
+  readonly l4Listeners?: readonly L4ListenerIR[];
+}
+
+export type L4Protocol = 'TLS' | 'TCP' | 'UDP';
+
+/** One Envoy listener that proxies connections (TLS, TCP) or datagrams (UDP) to clusters. */
+export interface L4ListenerIR {
+  /** Stable Envoy listener name, e.g. `tls-443`, `tcp-9000`, `udp-5353`. */
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: L4Protocol;
+  /**
+   * TLS: one chain per SNI hostname (`*` = any SNI: empty serverNames), sorted by name.
+   * TCP and UDP: exactly one chain, without serverNames.
+   */
+  readonly chains: readonly L4ChainIR[];
+}
+
+export interface L4ChainIR {
+  /** Stable name, e.g. `tls-443/foo.example.com`, `tcp-9000`. */
+  readonly name: string;
+  /** SNI names (exact or `*.` wildcard); empty matches any SNI. */
+  readonly serverNames: readonly string[];
+  /** TLS listeners in Terminate mode: the certificates served (absent: passthrough). */
+  readonly tlsSecrets?: readonly string[];
+  /**
+   * Weighted backends (weights relative, none 0). Empty: every connection is closed (no backend
+   * could be resolved). UDP applies the weights per session (client address and port).
+   */
+  readonly backends: readonly { readonly cluster: string; readonly weight: number }[];
 }
 
 export type ListenerProtocol = 'HTTP' | 'HTTPS';

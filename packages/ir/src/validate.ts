@@ -61,6 +61,29 @@ export function validate(ir: GatewayIR): string[] {
       }
     }
   }
+  const l4 = ir.l4Listeners ?? [];
+  if (l4.length > 0) uniqueNames([...ir.listeners, ...l4], 'listener', errors);
+  const udpPorts = new Set<number>();
+  for (const l of l4) {
+    // UDP and TCP sockets of one port do not collide.
+    const used = l.protocol === 'UDP' ? udpPorts : ports;
+    if (used.has(l.port)) errors.push(`port ${l.port} used by two listeners`);
+    used.add(l.port);
+    if (l.chains.length === 0) errors.push(`listener ${l.name} has no chain`);
+    if (l.protocol !== 'TLS' && l.chains.length !== 1) errors.push(`${l.protocol} listener ${l.name} must have exactly one chain`);
+    const sni = new Set<string>();
+    for (const c of l.chains) {
+      const key = [...c.serverNames].sort().join(',');
+      if (sni.has(key)) errors.push(`listener ${l.name}: two chains match server names [${key}]`);
+      sni.add(key);
+      if (l.protocol !== 'TLS' && (c.serverNames.length > 0 || c.tlsSecrets !== undefined)) errors.push(`${l.protocol} chain ${c.name} has server names or certificates`);
+      for (const s of c.tlsSecrets ?? []) if (!secrets.has(s)) errors.push(`chain ${c.name} names unknown secret ${s}`);
+      for (const b of c.backends) {
+        if (!clusters.has(b.cluster)) errors.push(`chain ${c.name} names unknown cluster ${b.cluster}`);
+        if (!(Number.isInteger(b.weight) && b.weight > 0)) errors.push(`chain ${c.name}: backend ${b.cluster} has weight ${b.weight}`);
+      }
+    }
+  }
   return errors;
 }
 

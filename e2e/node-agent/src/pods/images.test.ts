@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { customImage, echoBasicImage, envoyImage, gantryControllerImage, PLACEHOLDER_ARGV, resolveCommand } from './images.js';
+import { corednsStandInImage, customImage, echoBasicImage, envoyImage, gantryControllerImage, PLACEHOLDER_ARGV, resolveCommand } from './images.js';
 
 const binaries = [echoBasicImage('/opt/echo-basic'), envoyImage('/opt/envoy'), customImage('gantry-controller', '/opt/gantry')];
 
@@ -44,5 +44,11 @@ describe('image resolution', () => {
     expect(resolveCommand({ name: 'c', image: 'registry.k8s.io/coredns/coredns:v1.12.2', args: ['-conf', '/root/Corefile'] }, binaries)).toMatchObject({ kind: 'placeholder', argv: PLACEHOLDER_ARGV });
     expect(resolveCommand({ name: 'c', image: 'example.com/busybox-extended:1' }, binaries).kind).toBe('placeholder');
     expect(resolveCommand({ name: 'c', image: 'ghcr.io/x/gantry-controller:dev', args: ['--xds-port=18000'] }, binaries).argv).toEqual(['/opt/gantry', '--xds-port=18000']);
+  });
+
+  it('runs the CoreDNS image as the DNS stand-in, CoreDNS flags after the script', () => {
+    const dns = [corednsStandInImage('/agent/dns-echo.js', '/usr/bin/node')];
+    const r = resolveCommand({ name: 'coredns', image: 'registry.k8s.io/coredns/coredns:v1.12.2', args: ['-conf', '/root/Corefile'] }, dns);
+    expect(r.argv).toEqual(['/usr/bin/node', '/agent/dns-echo.js', '-conf', '/root/Corefile']);
   });
 });

@@ -56,6 +56,20 @@ export function envoyImage(path: string): ImageBinary {
   };
 }
 
+/**
+ * CoreDNS (the conformance suite's UDP backend, registry.k8s.io/coredns/coredns:...) as the node
+ * agent's DNS stand-in (stand-ins/dns-echo.js): every query gets an empty NOERROR answer.
+ */
+export function corednsStandInImage(script: string, node: string = process.execPath): ImageBinary {
+  return {
+    pattern: /(?:^|\/)coredns\/coredns(?::|@|$)/,
+    path: node,
+    entrypointNames: ['/coredns', 'coredns'],
+    defaultArgs: [],
+    entrypointArgs: [script],
+  };
+}
+
 /** Where main.js sits in the working tree, as in the image under its WORKDIR /app. */
 const GANTRY_MAIN = 'packages/gatewayclass-controller/dist/cli/main.js';
 

@@ -36,3 +36,7 @@ export function clusterIPsOf(svc: Service): string[] {
 export function tcpPorts(svc: Service): ServicePort[] {
   return (svc.spec?.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP');
 }
+
+export function udpPorts(svc: Service): ServicePort[] {
+  return (svc.spec?.ports ?? []).filter((p) => p.protocol === 'UDP');
+}

@@ -1,8 +1,8 @@
 // LoadBalancer (and ClusterIP) Services for the local cluster, in the spirit of kube-proxy plus a
 // bare-metal load balancer: each LoadBalancer Service gets its own address from the LB range,
 // published in status.loadBalancer.ingress; every Service address (LB IP and, optionally,
-// ClusterIP) is put on the agent's bridge as a /32 and served by a TcpForwarder to the Service's
-// ready endpoints. The host (tests, the conformance suite) and the Pods (through their default
+// ClusterIP) is put on the agent's bridge as a /32 and served by a TcpForwarder (UDP ports: a
+// UdpForwarder) to the Service's ready endpoints. The host (tests, the conformance suite) and the Pods (through their default
 // route to the bridge) both reach these addresses; nothing outside this machine does.
 import { writeFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -11,8 +11,9 @@ import { CORE_KINDS, endpointSlicesOf, ObjectStore, patchStatus, ResilientWatch,
 import type { EndpointSlice, Service } from '../kube-types.js';
 import { cidrContains, type Ipam } from '../net/cidr.js';
 import type { HostNetwork } from '../net/host-network.js';
-import { clusterIPsOf, isLoadBalancer, readyEndpoints, tcpPorts } from './service-endpoints.js';
+import { clusterIPsOf, isLoadBalancer, readyEndpoints, tcpPorts, udpPorts } from './service-endpoints.js';
 import { TcpForwarder, type Endpoint } from './tcp-forwarder.js';
+import { UdpForwarder } from './udp-forwarder.js';
 
 export interface ServiceProxierOptions {
   readonly network: HostNetwork;
@@ -36,7 +37,7 @@ const KUBERNETES_SERVICE = 'default/kubernetes';
 const HOSTS_HEADER = '# Written by the gantry node agent: Service ClusterIPs by name (there is no cluster DNS).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n';
 
 interface Listener {
-  readonly forwarder: TcpForwarder;
+  readonly forwarder: TcpForwarder | UdpForwarder;
   readonly serviceKey: string;
   readonly portName: string;
 }
@@ -144,7 +145,7 @@ export class ServiceProxier {
   private async reconcile(): Promise<void> {
     const services = this.store.list<Service & KubeObjectLike>(CORE_KINDS.Service);
     this.assignLoadBalancerIPs(services);
-    const wanted = new Map<string, { ip: string; port: number; serviceKey: string; portName: string }>();
+    const wanted = new Map<string, { ip: string; port: number; udp: boolean; serviceKey: string; portName: string }>();
     for (const svc of services) {
       const key = keyOf(svc);
       // A ClusterIP with nothing behind it is not served: `default/kubernetes` (no selector, no
@@ -157,7 +158,8 @@ export class ServiceProxier {
       const lb = this.lbIPs.get(key);
       if (lb) ips.push(lb);
       for (const ip of ips) {
-        for (const p of tcpPorts(svc)) wanted.set(`${ip}:${p.port}`, { ip, port: p.port, serviceKey: key, portName: p.name ?? '' });
+        for (const p of tcpPorts(svc)) wanted.set(`${ip}:${p.port}`, { ip, port: p.port, udp: false, serviceKey: key, portName: p.name ?? '' });
+        for (const p of udpPorts(svc)) wanted.set(`udp:${ip}:${p.port}`, { ip, port: p.port, udp: true, serviceKey: key, portName: p.name ?? '' });
       }
     }
     // Listeners no longer wanted (or now for another Service) go first, then their addresses.
@@ -184,7 +186,8 @@ export class ServiceProxier {
     let failed = false;
     for (const [id, w] of wanted) {
       if (this.listeners.has(id)) continue;
-      const forwarder = new TcpForwarder(w.ip, w.port, () => this.endpoints(w.serviceKey, w.portName));
+      const endpoints = () => this.endpoints(w.serviceKey, w.portName, w.udp);
+      const forwarder = w.udp ? new UdpForwarder(w.ip, w.port, endpoints) : new TcpForwarder(w.ip, w.port, endpoints);
       try {
         await forwarder.listen();
         this.listeners.set(id, { forwarder, serviceKey: w.serviceKey, portName: w.portName });
@@ -225,11 +228,11 @@ export class ServiceProxier {
     this.hostsContent = content;
   }
 
-  private endpoints(serviceKey: string, portName: string): ReturnType<typeof readyEndpoints> {
+  private endpoints(serviceKey: string, portName: string, udp = false): ReturnType<typeof readyEndpoints> {
     if (serviceKey === KUBERNETES_SERVICE && this.opts.apiServer) return [this.opts.apiServer];
     const [ns = '', name = ''] = serviceKey.split('/');
     const svc = this.store.get<Service & KubeObjectLike>(CORE_KINDS.Service, ns, name);
-    const port = svc ? tcpPorts(svc).find((p) => (p.name ?? '') === portName) : undefined;
+    const port = svc ? (udp ? udpPorts(svc) : tcpPorts(svc)).find((p) => (p.name ?? '') === portName) : undefined;
     if (!port) return [];
     return readyEndpoints(endpointSlicesOf<EndpointSlice & KubeObjectLike>(this.store, ns, name), port);
   }

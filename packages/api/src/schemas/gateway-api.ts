@@ -91,6 +91,41 @@ const httpRoute = obj({
   })),
 }, []);
 
+const grpcFilter = obj({
+  type: oneOf('RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'ExtensionRef'),
+  requestHeaderModifier: headerModifier,
+  responseHeaderModifier: headerModifier,
+  requestMirror: obj({
+    backendRef: backendObjectRef, percent: int(0, 100),
+    fraction: obj({ numerator: int(0), denominator: int(1) }, ['numerator']),
+  }, ['backendRef']),
+  extensionRef: obj({ group: str, kind: str, name: str }, ['group', 'kind', 'name']),
+}, ['type']);
+
+const grpcRoute = obj({
+  parentRefs: arr(parentRef),
+  hostnames: strings,
+  rules: arr(obj({
+    name: str,
+    matches: arr(obj({
+      method: obj({ type: oneOf('Exact', 'RegularExpression'), service: str, method: str }),
+      headers: arr(obj({ type: oneOf('Exact', 'RegularExpression'), name: str, value: str }, ['name', 'value'])),
+    })),
+    filters: arr(grpcFilter),
+    backendRefs: arr(obj({
+      group: str, kind: str, name: str, namespace: str, port, weight: int(0, 1000000), filters: arr(grpcFilter),
+    }, ['name'])),
+    sessionPersistence: any,
+  })),
+}, []);
+
+const l4Rules = arr(obj({
+  name: str,
+  backendRefs: arr(obj({ group: str, kind: str, name: str, namespace: str, port, weight: int(0, 1000000) }, ['name'])),
+}));
+const tlsRoute = obj({ parentRefs: arr(parentRef), hostnames: strings, rules: l4Rules }, []);
+const l4Route = obj({ parentRefs: arr(parentRef), rules: l4Rules }, []);
+
 const referenceGrant = obj({
   from: arr(obj({ group: str, kind: str, namespace: str }, ['group', 'kind', 'namespace'])),
   to: arr(obj({ group: str, kind: str, name: str }, ['group', 'kind'])),
@@ -99,4 +134,7 @@ const referenceGrant = obj({
 export const GATEWAY_CLASS_SCHEMA: ManifestSchema = { spec: gatewayClass };
 export const GATEWAY_SCHEMA: ManifestSchema = { spec: gateway };
 export const HTTP_ROUTE_SCHEMA: ManifestSchema = { spec: httpRoute };
+export const GRPC_ROUTE_SCHEMA: ManifestSchema = { spec: grpcRoute };
+export const TLS_ROUTE_SCHEMA: ManifestSchema = { spec: tlsRoute };
+export const L4_ROUTE_SCHEMA: ManifestSchema = { spec: l4Route };
 export const REFERENCE_GRANT_SCHEMA: ManifestSchema = { spec: referenceGrant };

@@ -20,7 +20,8 @@ export function withDeployment(report: StatusReport, result: ReconcileResult | u
   if (result === undefined) return report;
   if (result.kind === 'rejected') {
     const mine = result.problems.filter((p) => p.object === report.kind);
-    if (mine.length === 0 || report.kind === 'HTTPRoute') return report;
+    // Problems concern GatewayClasses and Gateways only.
+    if (mine.length === 0 || (report.kind !== 'GatewayClass' && report.kind !== 'Gateway')) return report;
     const status = report.status;
     const reason = mine.some((p) => p.reason === 'InvalidParameters') ? 'InvalidParameters' : 'Invalid';
     let conditions = setCondition(status.conditions, {

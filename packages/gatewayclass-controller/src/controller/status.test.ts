@@ -63,7 +63,7 @@ describe('a valid Gateway and HTTPRoute', () => {
     expect(summary(gw.status?.conditions)).toEqual(['Accepted=True/Accepted', 'Programmed=Unknown/Pending']);
     const [listener] = gw.status?.listeners ?? [];
     expect(listener?.name).toBe('http');
-    expect(listener?.supportedKinds).toEqual([{ group: GROUP, kind: 'HTTPRoute' }]);
+    expect(listener?.supportedKinds).toEqual([{ group: GROUP, kind: 'HTTPRoute' }, { group: GROUP, kind: 'GRPCRoute' }]);
     expect(summary(listener?.conditions)).toEqual(['Accepted=True/Accepted', 'Conflicted=False/NoConflicts', 'Programmed=Unknown/Pending', 'ResolvedRefs=True/ResolvedRefs']);
     expect(gw.status?.conditions?.every((c) => c.observedGeneration === 1)).toBe(true);
   });

@@ -203,11 +203,13 @@ describe('reportKeyPriority', () => {
     ['GatewayClass gantry', 0],
     ['Gateway infra/gw', 1],
     ['HTTPRoute apps/r', 2],
+    ['GRPCRoute apps/r', 2],
     ['Upstream gantry-system/u', 3],
     ['RouteOption apps/o', 4],
+    ['TLSRoute apps/r', 2],
     ['VirtualDestination global/vd', 5],
     ['GatewayParameters gantry-system/p', 6],
-    ['Other x', 7],
+    ['Other x', 11],
   ])('%s → %d', (key, want) => {
     expect(reportKeyPriority(key)).toBe(want);
   });

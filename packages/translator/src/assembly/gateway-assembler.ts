@@ -20,6 +20,7 @@ import {
   type ClusterIR,
   type FilterChainIR,
   type GatewayIR,
+  type L4ListenerIR,
   type ListenerIR,
   type RouteConfigIR,
   type RouteIR,
@@ -35,6 +36,7 @@ import { flavor, type Flavor, type RouteEntry } from '../routes/model.js';
 import { comparePrecedence } from '../routes/precedence.js';
 import type { RouteTranslation } from '../routes/route-translation.js';
 import { applySorted, compareStrings, lowerBound } from '../core/sorted.js';
+import { buildL4Listeners, l4ListenerNames } from './l4-listeners.js';
 
 export type EndpointsOf = (use: ClusterUse) => ClusterEndpointsIR;
 
@@ -149,6 +151,11 @@ export class GatewayAssembler {
   private endpointsRebuild = true;
   private readonly previousVhosts = new Map<string, VirtualHostIR>();
   private readonly previousRouteConfigs = new Map<string, RouteConfigIR>();
+  /** Listeners that forward connections or datagrams (TLS, TCP, UDP), and the routes on them. */
+  private l4Names: ReadonlySet<string> = new Set();
+  private readonly l4Routes = new Map<string, RouteTranslation>();
+  private l4List: readonly L4ListenerIR[] | undefined;
+  private l4Stale = true;
 
   constructor(
     ctx: GatewayContext,
@@ -181,6 +188,9 @@ export class GatewayAssembler {
     this.listenersStale = true;
     this.endpointsRebuild = true;
     this.buildRouteConfigs();
+    this.l4Names = l4ListenerNames(ctx.listeners);
+    this.l4Routes.clear();
+    this.l4Stale = true;
     this.secretList = reuseSecrets(this.secretList, collectSecrets(ctx.listeners));
 
     // Bulk placement: push entries unsorted, sort each list once. (What contributionsOf() would
@@ -192,7 +202,13 @@ export class GatewayAssembler {
       let placedHere = false;
       for (const p of placements) {
         const rc = this.listenerRc.get(p.listener);
-        if (!rc) continue;
+        if (!rc) {
+          if (this.l4Names.has(p.listener)) {
+            placedHere = true;
+            this.l4Routes.set(t.key, t);
+          }
+          continue;
+        }
         placedHere = true;
         const entries = t.entriesFor(rc.flavor);
         if (entries.length === 0) continue;
@@ -239,9 +255,17 @@ export class GatewayAssembler {
     if (old === t) return;
     const oldContributions = old ? this.contributionsOf(old) : NO_CONTRIBUTIONS;
     const contributions = t ? this.contributionsOf(t) : NO_CONTRIBUTIONS;
+    // Routes on TLS, TCP and UDP listeners: their listeners are rebuilt (they are few).
+    const oldL4 = this.l4Routes.has(key);
+    const newL4 = t !== undefined && this.onL4(t);
+    if (oldL4 || newL4) {
+      this.l4Stale = true;
+      if (newL4) this.l4Routes.set(key, t);
+      else this.l4Routes.delete(key);
+    }
     const oldClusters = old ? old.clusters : NO_CLUSTERS;
-    const clusters = contributions.length > 0 && t ? t.clusters : NO_CLUSTERS;
-    if (old && sameContributions(oldContributions, contributions) && sameElements(oldClusters, clusters)) {
+    const clusters = (contributions.length > 0 || newL4) && t ? t.clusters : NO_CLUSTERS;
+    if (old && !oldL4 && !newL4 && sameContributions(oldContributions, contributions) && sameElements(oldClusters, clusters)) {
       if (t) this.placed.set(key, t);
       return;
     }
@@ -256,8 +280,14 @@ export class GatewayAssembler {
     }
     for (const u of oldClusters) this.unrefCluster(u);
     for (const u of clusters) this.refCluster(u);
-    if (contributions.length === 0 || !t) this.placed.delete(key);
+    if ((contributions.length === 0 && !newL4) || !t) this.placed.delete(key);
     else this.placed.set(key, t);
+  }
+
+  private onL4(t: RouteTranslation): boolean {
+    if (this.l4Names.size === 0) return false;
+    for (const p of t.placementsOn(this.ctx.key) ?? []) if (this.l4Names.has(p.listener)) return true;
+    return false;
   }
 
   /** Whether any placed route uses this cluster. */
@@ -305,7 +335,7 @@ export class GatewayAssembler {
     const http = new Map<number, ListenerState[]>();
     const https = new Map<number, ListenerState[]>();
     for (const l of this.ctx.listeners) {
-      if (!l.ready) continue;
+      if (!l.ready || (l.info.protocol !== 'HTTP' && l.info.protocol !== 'HTTPS')) continue;
       const byPort = l.info.protocol === 'HTTPS' ? https : http;
       const list = byPort.get(l.info.port) ?? [];
       list.push(l);
@@ -407,6 +437,10 @@ export class GatewayAssembler {
       this.listenersStale = false;
       this.listenerList = this.buildListeners();
     }
+    if (this.l4Stale) {
+      this.l4Stale = false;
+      this.l4List = buildL4Listeners(this.ctx.key, this.ctx.listeners, this.l4Routes.values(), this.l4List);
+    }
     if (this.clustersRebuild || this.clusterDirty.size > 0) this.rebuildClusters();
     if (this.endpointsRebuild) this.rebuildEndpoints();
     else if (this.endpointDirty.size > 0) this.patchEndpoints();
@@ -416,6 +450,7 @@ export class GatewayAssembler {
     if (
       !prev ||
       prev.listeners !== this.listenerList ||
+      prev.l4Listeners !== this.l4List ||
       prev.clusters !== this.clusterList ||
       prev.endpoints !== endpoints ||
       prev.secrets !== this.secretList
@@ -428,6 +463,7 @@ export class GatewayAssembler {
         clusters: this.clusterList,
         endpoints,
         secrets: this.secretList,
+        ...(this.l4List ? { l4Listeners: this.l4List } : {}),
       };
     }
   }

@@ -84,6 +84,13 @@ function draftListener(gateway: Gateway, l: Listener, lookups: Lookups): Draft {
     draft.refs = { ok: false, reason: Reason.InvalidRouteKinds, message: `Route kinds not supported: ${names}` };
   }
   if (protocol === 'HTTPS') resolveCertificates(gateway, l, draft, lookups);
+  // TLS: Passthrough forwards the connection by SNI as it is; Terminate needs certificates.
+  if (protocol === 'TLS') {
+    const mode = l.tls?.mode ?? 'Terminate';
+    if (mode === 'Passthrough') {
+      if ((l.tls?.certificateRefs ?? []).length > 0) draft.accepted = { ok: false, reason: Reason.UnsupportedValue, message: 'TLS Passthrough listeners take no certificateRefs' };
+    } else resolveCertificates(gateway, l, draft, lookups);
+  }
   return draft;
 }
 
@@ -132,12 +139,12 @@ function resolveCertificates(gateway: Gateway, l: Listener, draft: Draft, lookup
   const tls = l.tls;
   const mode = tls?.mode ?? 'Terminate';
   if (mode !== 'Terminate') {
-    draft.accepted = { ok: false, reason: Reason.UnsupportedValue, message: `TLS mode ${mode} is not supported on HTTPS listeners` };
+    draft.accepted = { ok: false, reason: Reason.UnsupportedValue, message: `TLS mode ${mode} is not supported on ${l.protocol} listeners` };
     return;
   }
   const refs = tls?.certificateRefs ?? [];
   if (refs.length === 0) {
-    draft.refs = { ok: false, reason: Reason.InvalidCertificateRef, message: 'HTTPS listener has no certificateRefs' };
+    draft.refs = { ok: false, reason: Reason.InvalidCertificateRef, message: `${l.protocol} listener has no certificateRefs` };
     return;
   }
   const gwNs = namespaceOf(gateway);
@@ -200,6 +207,17 @@ function findConflicts(drafts: Draft[]): void {
       for (const d of list) d.conflict = { reason: Reason.ProtocolConflict, message: msg };
       continue;
     }
+    // TLS listeners of one port must share their mode: Gantry does not mix Terminate and
+    // Passthrough on a port (TLSRouteModeMixed); such listeners take no routes.
+    const modes = new Set(list.filter((d) => d.info.protocol === 'TLS').map((d) => d.spec.tls?.mode ?? 'Terminate'));
+    if (modes.size > 1) {
+      const msg = `Port ${port} mixes TLS modes ${[...modes].sort().join(' and ')}, which is not supported`;
+      for (const d of list) {
+        d.conflict = { reason: Reason.ProtocolConflict, message: msg };
+        d.supportedKinds = [];
+      }
+      continue;
+    }
     const byHost = new Map<string, Draft[]>();
     for (const d of list) {
       const h = d.info.hostname ?? '';
@@ -235,13 +253,18 @@ function finishListener(d: Draft, gen: number | undefined): ListenerState {
       : condition(ConditionType.Conflicted, 'False', Reason.NoConflicts, 'No conflicts', gen),
   );
   const usable = d.accepted.ok && !d.conflict;
-  const ready = usable && (d.info.protocol === 'HTTP' || d.tlsSecrets.length > 0);
+  const ready = usable && (!needsCertificates(d) || d.tlsSecrets.length > 0);
   conditions.push(
     ready
       ? condition(ConditionType.Programmed, 'Unknown', Reason.Pending, PENDING_PROGRAMMED_MESSAGE, gen)
       : condition(ConditionType.Programmed, 'False', Reason.Invalid, notReadyMessage(d), gen),
   );
   return { info: d.info, ready, supportedKinds: d.supportedKinds, conditions, tlsSecrets: d.tlsSecrets };
+}
+
+/** HTTPS listeners and TLS listeners that terminate TLS serve nothing without a certificate. */
+function needsCertificates(d: Draft): boolean {
+  return d.info.protocol === 'HTTPS' || (d.info.protocol === 'TLS' && (d.spec.tls?.mode ?? 'Terminate') === 'Terminate');
 }
 
 function notProgrammed(l: ListenerState, gen: number | undefined): ListenerState {

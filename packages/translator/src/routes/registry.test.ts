@@ -14,9 +14,16 @@ describe('route kind registry', () => {
   });
 
   it('derives what listeners take from the kinds', () => {
-    expect(defaultRouteKinds('HTTPS')).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }]);
+    expect(defaultRouteKinds('HTTPS')).toEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' },
+      { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' },
+    ]);
     expect(routeKindAllowed('HTTP', 'gateway.networking.k8s.io', 'HTTPRoute')).toBe(true);
-    expect(routeKindAllowed('HTTP', 'gateway.networking.k8s.io', 'GRPCRoute')).toBe(false);
-    expect(listenerProtocolSupported('TCP')).toBe(false);
+    expect(routeKindAllowed('HTTP', 'gateway.networking.k8s.io', 'GRPCRoute')).toBe(true);
+    expect(routeKindAllowed('HTTP', 'gateway.networking.k8s.io', 'TCPRoute')).toBe(false);
+    expect(routeKindAllowed('TLS', 'gateway.networking.k8s.io', 'TLSRoute')).toBe(true);
+    expect(defaultRouteKinds('TCP')).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'TCPRoute' }]);
+    expect(listenerProtocolSupported('UDP')).toBe(true);
+    expect(listenerProtocolSupported('SCTP')).toBe(false);
   });
 });

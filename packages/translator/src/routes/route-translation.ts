@@ -1,7 +1,7 @@
 // One route, translated: its outcome on each parent of ours (status), where it is placed
 // (Gateway listener + effective hostnames), the clusters it uses, and its RouteIR entries per
 // route-table flavour (built lazily, reusing the previous translation's objects when equal).
-import { routeName, safeErrorMessage, type RedirectActionIR, type RouteActionIR, type RouteIR } from '@gantry/ir';
+import { routeName, safeErrorMessage, type RedirectActionIR, type RouteActionIR, type RouteIR, type WeightedBackendIR } from '@gantry/ir';
 import type { Condition, HTTPRouteStatus, ParentReference, RouteParentStatus } from '@gantry/api';
 import { attachToParent, type ListenerAttachment, type ParentOutcome } from './attachment.js';
 import type { BackendContext } from '../backends/backend.js';
@@ -44,6 +44,7 @@ const NO_RULES: readonly CompiledRule[] = [];
 const NO_STRINGS: readonly string[] = [];
 const NO_PARENT_REFS: readonly ParentReference[] = [];
 const NO_POLICY_USES: readonly PolicyUse[] = [];
+const NO_BACKENDS: readonly WeightedBackendIR[] = [];
 
 export class RouteTranslation {
   /** Undefined when no parentRef names a Gateway of ours. */
@@ -158,6 +159,12 @@ export class RouteTranslation {
       gen !== undefined
         ? { apiVersion: route.apiVersion, kind: kind.kind, namespace: ns, name: route.metadata.name, generation: gen, status }
         : { apiVersion: route.apiVersion, kind: kind.kind, namespace: ns, name: route.metadata.name, status };
+  }
+
+  /** Kinds that forward connections (TLSRoute, ...): the backends of the rule served; empty: none. */
+  l4Backends(): readonly WeightedBackendIR[] {
+    const a = this.rules[0]?.action;
+    return a !== undefined && a.kind === 'forward' ? a.backends : NO_BACKENDS;
   }
 
   /** This route's listeners (with hostnames) on one Gateway. */

@@ -1,17 +1,23 @@
 // ListenerIR -> envoy.config.listener.v3.Listener. Routes come over RDS, certificates over SDS,
 // both on the ADS stream, so a listener only changes when ports, SNI names or secret names do.
-import type { FilterChainIR, ListenerIR } from '@gantry/ir';
+import type { FilterChainIR, L4ChainIR, L4ListenerIR, ListenerIR } from '@gantry/ir';
 import {
   StdoutAccessLog,
   DownstreamTlsContext,
+  TcpProxy,
+  UdpProxyConfig,
+  UdpProxyRoute,
   HttpConnectionManager,
   HttpConnectionManager_CodecType,
   Listener,
+  SocketAddress_Protocol,
+  SourcePortInput,
   TlsInspector,
   packAny,
 } from '@gantry/envoy-xds-proto';
 import type { AccessLog, FilterChain, HttpConnectionManager as Hcm, HttpFilter } from '@gantry/envoy-xds-proto';
 import type { AccessLogOptions } from './options.js';
+import type { Matcher_MatcherList_FieldMatcher, Matcher_OnMatch } from '@gantry/envoy-xds-proto/generated/xds/type/matcher/v3/matcher';
 import { HTTP_FILTERS } from './http-filters.js';
 import { ADS_CONFIG_SOURCE, type DeepPartial } from './proto.js';
 
@@ -30,6 +36,10 @@ export function stdoutAccessLog(options: AccessLogOptions): DeepPartial<AccessLo
   const log = StdoutAccessLog.fromPartial(logFormat !== undefined ? { accessLogFormat: { $case: 'logFormat', logFormat } } : {});
   return { name: STDOUT_ACCESS_LOG, configType: { $case: 'typedConfig', typedConfig: packAny(log) } };
 }
+export const TCP_PROXY_FILTER = 'envoy.filters.network.tcp_proxy';
+export const UDP_PROXY_FILTER = 'envoy.filters.udp_listener.udp_proxy';
+/** A cluster name no Gateway has: a chain without backends closes its connections. */
+export const NO_BACKEND_CLUSTER = 'gantry/no-backend';
 
 /** Stat prefixes become metric names: keep them to characters every stats sink accepts. */
 export function statPrefix(name: string): string {
@@ -84,20 +94,147 @@ function filterChain(listener: ListenerIR, chain: FilterChainIR, accessLog: Acce
   return out;
 }
 
+function socketAddress(port: number, listenAddress: string, udp = false): DeepPartial<Listener>['address'] {
+  return {
+    address: {
+      $case: 'socketAddress',
+      socketAddress: {
+        ...(udp ? { protocol: SocketAddress_Protocol.UDP } : {}),
+        address: listenAddress,
+        portSpecifier: { $case: 'portValue', portValue: port },
+        // `::` accepts IPv4 connections too (dual stack), as `0.0.0.0`-style "everywhere" implies.
+        ...(listenAddress === '::' ? { ipv4Compat: true } : {}),
+      },
+    },
+  };
+}
+
+/** TCP proxy to the chain's backends (weighted when several). */
+function tcpProxy(chain: L4ChainIR): TcpProxy {
+  const b = chain.backends;
+  return TcpProxy.fromPartial({
+    statPrefix: statPrefix(chain.name),
+    clusterSpecifier:
+      b.length === 1
+        ? { $case: 'cluster', cluster: (b[0] as { cluster: string }).cluster }
+        : b.length === 0
+          ? { $case: 'cluster', cluster: NO_BACKEND_CLUSTER }
+          : { $case: 'weightedClusters', weightedClusters: { clusters: b.map((x) => ({ name: x.cluster, weight: x.weight })) } },
+  });
+}
+
+function l4FilterChain(chain: L4ChainIR): DeepPartial<FilterChain> {
+  const out: DeepPartial<FilterChain> = {
+    name: chain.name,
+    filters: [{ name: TCP_PROXY_FILTER, configType: { $case: 'typedConfig', typedConfig: packAny(tcpProxy(chain)) } }],
+  };
+  if (chain.serverNames.length > 0) out.filterChainMatch = { serverNames: [...chain.serverNames] };
+  if (chain.tlsSecrets !== undefined) {
+    const tls = DownstreamTlsContext.fromPartial({
+      commonTlsContext: { tlsCertificateSdsSecretConfigs: chain.tlsSecrets.map((name) => ({ name, sdsConfig: ADS_CONFIG_SOURCE })) },
+    });
+    out.transportSocket = { name: TLS_TRANSPORT_SOCKET, configType: { $case: 'typedConfig', typedConfig: packAny(tls) } };
+  }
+  return out;
+}
+
+function udpRoute(cluster: string): DeepPartial<Matcher_OnMatch> {
+  return { onMatch: { $case: 'action', action: { name: 'route', typedConfig: packAny(UdpProxyRoute.fromPartial({ cluster })) } } };
+}
+
+/**
+ * UDP: a udp_proxy listener filter. udp_proxy routes a session (a client address and port) to one
+ * cluster and has no weighted clusters, so weights are applied per session: the last two digits of
+ * the client's source port (ephemeral ports are spread evenly over them; the regex must match
+ * the whole port) pick one of 100 buckets, each backend owning a share of buckets proportional to
+ * its weight.
+ */
+function udpProxy(chain: L4ChainIR): UdpProxyConfig {
+  const backends = chain.backends;
+  const first = backends[0]?.cluster ?? NO_BACKEND_CLUSTER;
+  const matchers: DeepPartial<Matcher_MatcherList_FieldMatcher>[] = [];
+  if (backends.length > 1) {
+    const buckets = sourcePortBuckets(backends.map((b) => b.weight));
+    for (let i = 0; i < backends.length; i++) {
+      const mine = buckets[i] as readonly string[];
+      if (mine.length === 0) continue;
+      matchers.push({
+        predicate: {
+          matchType: {
+            $case: 'singlePredicate',
+            singlePredicate: {
+              input: { name: 'source-port', typedConfig: packAny(SourcePortInput.fromPartial({})) },
+              matcher: { $case: 'valueMatch', valueMatch: { matchPattern: { $case: 'safeRegex', safeRegex: { engineType: { $case: 'googleRe2', googleRe2: {} }, regex: `[0-9]*(?:${mine.join('|')})` } } } },
+            },
+          },
+        },
+        onMatch: udpRoute((backends[i] as { cluster: string }).cluster),
+      });
+    }
+  }
+  return UdpProxyConfig.fromPartial({
+    statPrefix: statPrefix(chain.name),
+    routeSpecifier: {
+      $case: 'matcher',
+      matcher: {
+        ...(matchers.length > 0 ? { matcherType: { $case: 'matcherList', matcherList: { matchers } } } : {}),
+        onNoMatch: udpRoute(first),
+      },
+    },
+  });
+}
+
+/** The two-digit source port suffixes (`00`..`99`) of each weight, in shares of 100 (largest remainder). */
+export function sourcePortBuckets(weights: readonly number[]): string[][] {
+  const total = weights.reduce((a, b) => a + b, 0);
+  const exact = weights.map((w) => (total > 0 ? (w * 100) / total : 0));
+  const counts = exact.map(Math.floor);
+  let left = 100 - counts.reduce((a, b) => a + b, 0);
+  const order = exact.map((x, i) => ({ i, r: x - Math.floor(x) })).sort((a, b) => b.r - a.r || a.i - b.i);
+  for (const { i } of order) {
+    if (left <= 0) break;
+    if ((weights[i] ?? 0) <= 0) continue;
+    counts[i] = (counts[i] ?? 0) + 1;
+    left--;
+  }
+  const out: string[][] = [];
+  let next = 0;
+  for (const c of counts) {
+    const mine: string[] = [];
+    for (let k = 0; k < c; k++, next++) mine.push(String(next).padStart(2, '0'));
+    out.push(mine);
+  }
+  return out;
+}
+
+/** A TLS (SNI-routed), TCP or UDP listener. */
+export function buildL4Listener(listener: L4ListenerIR, listenAddress: string): Listener {
+  if (listener.protocol === 'UDP') {
+    const chain = listener.chains[0] as L4ChainIR;
+    return Listener.fromPartial({
+      name: listener.name,
+      address: socketAddress(listener.port, listenAddress, true),
+      statPrefix: statPrefix(listener.name),
+      udpListenerConfig: {},
+      listenerFilters: [{ name: UDP_PROXY_FILTER, configType: { $case: 'typedConfig', typedConfig: packAny(udpProxy(chain)) } }],
+    });
+  }
+  return Listener.fromPartial({
+    name: listener.name,
+    address: socketAddress(listener.port, listenAddress),
+    statPrefix: statPrefix(listener.name),
+    listenerFilters:
+      listener.protocol === 'TLS'
+        ? [{ name: TLS_INSPECTOR, configType: { $case: 'typedConfig', typedConfig: packAny(TlsInspector.fromPartial({})) } }]
+        : [],
+    filterChains: listener.chains.map(l4FilterChain),
+  });
+}
+
 export function buildListener(listener: ListenerIR, listenAddress: string, accessLog?: AccessLogOptions): Listener {
   return Listener.fromPartial({
     name: listener.name,
-    address: {
-      address: {
-        $case: 'socketAddress',
-        socketAddress: {
-          address: listenAddress,
-          portSpecifier: { $case: 'portValue', portValue: listener.port },
-          // `::` accepts IPv4 connections too (dual stack), as `0.0.0.0`-style "everywhere" implies.
-          ...(listenAddress === '::' ? { ipv4Compat: true } : {}),
-        },
-      },
-    },
+    address: socketAddress(listener.port, listenAddress),
     statPrefix: statPrefix(listener.name),
     listenerFilters:
       listener.protocol === 'HTTPS'

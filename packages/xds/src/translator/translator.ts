@@ -6,7 +6,7 @@
 // bytes of everything else (route-config.ts); clusters, endpoints, secrets and listeners are
 // reused as they are, resource sets whose IR array did not change are reused whole, and the
 // cluster and endpoint sets (sorted by name) are patched where a few entries changed.
-import type { ClusterEndpointsIR, ClusterIR, GatewayIR, ListenerIR, TLSSecretIR } from '@gantry/ir';
+import type { ClusterEndpointsIR, ClusterIR, GatewayIR, L4ListenerIR, ListenerIR, TLSSecretIR } from '@gantry/ir';
 import { Listener, Secret } from '@gantry/envoy-xds-proto';
 import { TypeUrl, type EncodedResource, type ResourceSet, type XdsSnapshot } from '../resources.js';
 import { diffResourceSets, type ChangeHint } from '../cache/changes.js';
@@ -15,7 +15,7 @@ import { ClusterEncoder } from './cluster.js';
 import { usesEds } from './cluster-discovery.js';
 import { encodeLoadAssignment } from './endpoints.js';
 import { hashBytes, versionOf } from './hash.js';
-import { buildListener } from './listener.js';
+import { buildL4Listener, buildListener } from './listener.js';
 import { DEFAULT_LISTEN_ADDRESS, accessLogKey, type AccessLogOptions, type XdsTranslateOptions } from './options.js';
 import { RouteTableEncoder } from './route-config.js';
 import { NO_CHANGES, findSorted, sortedChanges, type SortedChanges } from './sorted-diff.js';
@@ -44,7 +44,7 @@ const endpointsName = (e: ClusterEndpointsIR): string => e.cluster;
 
 export class XdsTranslator {
   private readonly routeTables = new RouteTableEncoder();
-  private readonly listeners = new WeakMap<ListenerIR, { readonly address: string; readonly accessLog: string; readonly resource: EncodedResource }>();
+  private readonly listeners = new WeakMap<ListenerIR | L4ListenerIR, { readonly address: string; readonly accessLog: string; readonly resource: EncodedResource }>();
   private readonly clusters = new WeakMap<ClusterIR, EncodedResource>();
   private readonly assignments = new WeakMap<ClusterEndpointsIR, EncodedResource>();
   private readonly emptyAssignments = new WeakMap<ClusterIR, EncodedResource>();
@@ -70,12 +70,13 @@ export class XdsTranslator {
       return prev.snapshot;
     }
 
-    const sameListeners = prev !== undefined && prev.ir.listeners === ir.listeners && prev.listenAddress === listenAddress && prev.accessLog === accessLog;
+    const sameListeners =
+      prev !== undefined && prev.ir.listeners === ir.listeners && prev.ir.l4Listeners === ir.l4Listeners && prev.listenAddress === listenAddress && prev.accessLog === accessLog;
     const sameClusters = prev !== undefined && prev.ir.clusters === ir.clusters;
     // Which clusters changed, walked once for both the cluster and the assignment set.
     const clusterChanges = prev === undefined ? undefined : sameClusters ? NO_CHANGES : sortedChanges(prev.ir.clusters, ir.clusters, clusterName, PATCH_LIMIT);
     const snapshot: XdsSnapshot = {
-      [TypeUrl.Listener]: sameListeners ? prev.snapshot[TypeUrl.Listener] : this.listenerSet(ir.listeners, listenAddress, opts.accessLog),
+      [TypeUrl.Listener]: sameListeners ? prev.snapshot[TypeUrl.Listener] : this.listenerSet(ir.listeners, ir.l4Listeners, listenAddress, opts.accessLog),
       [TypeUrl.RouteConfiguration]: sameListeners ? prev.snapshot[TypeUrl.RouteConfiguration] : this.routeConfigSet(ir.listeners),
       [TypeUrl.Cluster]: sameClusters ? prev.snapshot[TypeUrl.Cluster] : this.clusterSet(ir.clusters, prev, clusterChanges),
       [TypeUrl.ClusterLoadAssignment]:
@@ -130,9 +131,18 @@ export class XdsTranslator {
 
   // ---- listeners and routes ----
 
-  private listenerSet(listeners: readonly ListenerIR[], address: string, accessLog: AccessLogOptions | undefined): ResourceSet {
+  private listenerSet(listeners: readonly ListenerIR[], l4: readonly L4ListenerIR[] | undefined, address: string, accessLog: AccessLogOptions | undefined): ResourceSet {
     const out = new Map<string, EncodedResource>();
     const logKey = accessLogKey(accessLog);
+    for (const l of l4 ?? []) {
+      if (l.chains.length === 0) continue;
+      let cached = this.listeners.get(l);
+      if (cached === undefined || cached.address !== address) {
+        cached = { address, accessLog: logKey, resource: encodedResource(l.name, encodeMessage(Listener.encode, buildL4Listener(l, address))) };
+        this.listeners.set(l, cached);
+      }
+      out.set(l.name, cached.resource);
+    }
     for (const l of listeners) {
       // Envoy rejects a listener without filter chains (and with it the whole LDS update).
       if (l.filterChains.length === 0) continue;

@@ -1,0 +1,85 @@
+// The listeners of a Gateway that forward connections or datagrams (protocols TLS, TCP, UDP),
+// built from the routes placed on them. They are few, so they are rebuilt whole when one of their
+// routes changes; equal results keep the previous objects (identity is what the xds translator
+// caches on).
+//
+// TLS: one chain per SNI hostname (the route's effective hostnames on the listener); TCP and UDP:
+// one chain per listener. When several routes claim the same chain, the oldest route wins
+// (creationTimestamp, then namespace/name), as for conflicting HTTP routes.
+import type { L4ChainIR, L4ListenerIR, L4Protocol } from '@gantry/ir';
+import { deepEqual } from '../core/equality.js';
+import { compareStrings } from '../core/sorted.js';
+import type { ListenerState } from '../gateway/model.js';
+import { ANY_HOST } from '../routes/hostnames.js';
+import type { RouteTranslation } from '../routes/route-translation.js';
+
+export function isL4Protocol(protocol: string): protocol is L4Protocol {
+  return protocol === 'TLS' || protocol === 'TCP' || protocol === 'UDP';
+}
+
+/** The ready listeners of these protocols, by name. */
+export function l4ListenerNames(listeners: readonly ListenerState[]): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const l of listeners) if (l.ready && isL4Protocol(l.info.protocol)) out.add(l.info.name);
+  return out;
+}
+
+export function buildL4Listeners(
+  gatewayKey: string,
+  listeners: readonly ListenerState[],
+  routes: Iterable<RouteTranslation>,
+  previous: readonly L4ListenerIR[] | undefined,
+): readonly L4ListenerIR[] | undefined {
+  const byName = new Map<string, ListenerState>();
+  for (const l of listeners) if (l.ready && isL4Protocol(l.info.protocol)) byName.set(l.info.name, l);
+  if (byName.size === 0) return undefined;
+
+  // The oldest route first: it wins the chains it shares with others.
+  const ordered = [...routes].sort((a, b) => compareAge(a, b));
+  /** Per listener port and protocol: chains by name. */
+  const ports = new Map<string, { port: number; protocol: L4Protocol; chains: Map<string, L4ChainIR> }>();
+  for (const t of ordered) {
+    const backends = t.l4Backends();
+    for (const p of t.placementsOn(gatewayKey) ?? []) {
+      const l = byName.get(p.listener);
+      if (!l) continue;
+      const protocol = l.info.protocol as L4Protocol;
+      const key = `${protocol}/${l.info.port}`;
+      let entry = ports.get(key);
+      if (!entry) ports.set(key, (entry = { port: l.info.port, protocol, chains: new Map() }));
+      const base = `${protocol.toLowerCase()}-${l.info.port}`;
+      if (protocol !== 'TLS') {
+        if (!entry.chains.has(base)) entry.chains.set(base, { name: base, serverNames: [], backends });
+        continue;
+      }
+      for (const domain of p.domains) {
+        const name = `${base}/${domain}`;
+        if (entry.chains.has(name)) continue;
+        const chain: { -readonly [K in keyof L4ChainIR]: L4ChainIR[K] } = { name, serverNames: domain === ANY_HOST ? [] : [domain], backends };
+        if (l.tlsSecrets.length > 0) chain.tlsSecrets = l.tlsSecrets.map((s) => s.name);
+        entry.chains.set(name, chain);
+      }
+    }
+  }
+  const out: L4ListenerIR[] = [];
+  for (const e of [...ports.values()].sort((a, b) => a.port - b.port || compareStrings(a.protocol, b.protocol))) {
+    const chains = [...e.chains.values()].sort((a, b) => compareStrings(a.name, b.name));
+    const next: L4ListenerIR = { name: `${e.protocol.toLowerCase()}-${e.port}`, port: e.port, protocol: e.protocol, chains };
+    const prev = previous?.find((x) => x.name === next.name);
+    out.push(prev && deepEqual(prev, next) ? prev : next);
+  }
+  if (out.length === 0) return undefined;
+  if (previous && previous.length === out.length && out.every((l, i) => l === previous[i])) return previous;
+  return out;
+}
+
+function compareAge(a: RouteTranslation, b: RouteTranslation): number {
+  const ca = a.route.metadata.creationTimestamp ?? '';
+  const cb = b.route.metadata.creationTimestamp ?? '';
+  if (ca !== cb) {
+    if (ca === '') return 1;
+    if (cb === '') return -1;
+    return ca < cb ? -1 : 1;
+  }
+  return compareStrings(a.key, b.key);
+}
