@@ -325,10 +325,9 @@ function gatewayConditions(
     invalid.length > 0
       ? condition(ConditionType.Accepted, 'True', Reason.ListenersNotValid, `Invalid listeners: ${invalid.map((d) => d.info.name).join(', ')}`, gen)
       : condition(ConditionType.Accepted, 'True', Reason.Accepted, 'Gateway is valid', gen);
-  const staticAddress = addresses.find((a) => a.value !== undefined && a.value !== '');
-  const programmed = staticAddress
-    ? condition(ConditionType.Programmed, 'False', Reason.AddressNotUsable, `Static address ${staticAddress.value} cannot be assigned: static addresses are not supported yet`, gen)
-    : condition(ConditionType.Programmed, 'Unknown', Reason.Pending, PENDING_PROGRAMMED_MESSAGE, gen);
+  // Static addresses (spec.addresses) are the deployer's to request and judge: it reports
+  // AddressNotUsable for one the load balancer cannot give (controller/deploy-status.ts).
+  const programmed = condition(ConditionType.Programmed, 'Unknown', Reason.Pending, PENDING_PROGRAMMED_MESSAGE, gen);
   return { accepted: true, conditions: [accepted, programmed] };
 }
 
