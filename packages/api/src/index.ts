@@ -8,6 +8,7 @@ export * from './gantry/group.js';
 export * from './gantry/gateway-parameters.js';
 export * from './gantry/upstream.js';
 export * from './gantry/route-option.js';
+export * from './backend-tls-policy.js';
 export * from './kinds.js';
 export * from './snapshot.js';
 export * from './crd.js';

@@ -2,7 +2,8 @@
 // about it. The snapshot's fields, the store's snapshot mapping, the controller's watches, the
 // manifest loader's schemas, the status writer's kinds and order, and Gantry's CRDs all derive
 // from it; a new kind is one entry here (plus its types and, for ours, its CrdSource).
-import type { EndpointSlice, Namespace, Pod, Secret, Service } from './core.js';
+import type { ConfigMap, EndpointSlice, Namespace, Pod, Secret, Service } from './core.js';
+import { BACKEND_TLS_POLICY_KIND, type BackendTLSPolicy, type BackendTLSPolicyStatus } from './backend-tls-policy.js';
 import { manifestSchemaOf, type CrdSource } from './crd.js';
 import { GATEWAY_PARAMETERS_CRD, GATEWAY_PARAMETERS_KIND, type GatewayParameters } from './gantry/gateway-parameters.js';
 import { GANTRY_API_GROUP } from './gantry/group.js';
@@ -10,8 +11,8 @@ import { ROUTE_OPTION_CRD, ROUTE_OPTION_KIND, type RouteOption, type RouteOption
 import { UPSTREAM_CRD, UPSTREAM_KIND, type Upstream, type UpstreamStatus } from './gantry/upstream.js';
 import { GATEWAY_API_GROUP, type Gateway, type GatewayClass, type GatewayClassStatus, type GatewayStatus, type HTTPRoute, type HTTPRouteStatus, type ReferenceGrant } from './gateway-api.js';
 import type { ManifestSchema } from './schema.js';
-import { ENDPOINT_SLICE_SCHEMA, NAMESPACE_SCHEMA, POD_SCHEMA, SECRET_SCHEMA, SERVICE_SCHEMA } from './schemas/core.js';
-import { GATEWAY_CLASS_SCHEMA, GATEWAY_SCHEMA, HTTP_ROUTE_SCHEMA, REFERENCE_GRANT_SCHEMA } from './schemas/gateway-api.js';
+import { CONFIG_MAP_SCHEMA, ENDPOINT_SLICE_SCHEMA, NAMESPACE_SCHEMA, POD_SCHEMA, SECRET_SCHEMA, SERVICE_SCHEMA } from './schemas/core.js';
+import { BACKEND_TLS_POLICY_SCHEMA, GATEWAY_CLASS_SCHEMA, GATEWAY_SCHEMA, HTTP_ROUTE_SCHEMA, REFERENCE_GRANT_SCHEMA } from './schemas/gateway-api.js';
 
 /**
  * How a kind's status is written. `gateway-class` and `gateway`: the status is ours as a whole
@@ -115,6 +116,18 @@ export const KIND_TABLE = {
     plural: 'routeoptions', namespaced: true, snapshot: 'others', crd: ROUTE_OPTION_CRD,
     status: { merge: 'policy-ancestors', order: 4 },
   },
+  // Targets Services (by port name) and Upstreams: TLS from Envoy to them. Its status lists the
+  // Gateways whose routes reach a target.
+  BackendTLSPolicy: {
+    kind: BACKEND_TLS_POLICY_KIND, group: GATEWAY_API_GROUP, version: 'v1', apiVersions: gatewayApi('v1', 'v1alpha3'),
+    plural: 'backendtlspolicies', namespaced: true, snapshot: 'others',
+    status: { merge: 'policy-ancestors', order: 5 }, schema: BACKEND_TLS_POLICY_SCHEMA,
+  },
+  // Read by reference only (a BackendTLSPolicy's caCertificateRefs).
+  ConfigMap: {
+    kind: 'ConfigMap', group: '', version: 'v1', apiVersions: ['v1'],
+    plural: 'configmaps', namespaced: true, snapshot: 'others', schema: CONFIG_MAP_SCHEMA,
+  },
 } as const satisfies Record<string, KindSpec>;
 
 export type TableKind = keyof typeof KIND_TABLE;
@@ -133,6 +146,8 @@ export interface KindTypes {
   GatewayParameters: GatewayParameters;
   Upstream: Upstream;
   RouteOption: RouteOption;
+  BackendTLSPolicy: BackendTLSPolicy;
+  ConfigMap: ConfigMap;
 }
 
 /** The status the translator reports for each kind whose status Gantry writes. */
@@ -142,6 +157,7 @@ export interface StatusTypes {
   HTTPRoute: HTTPRouteStatus;
   Upstream: UpstreamStatus;
   RouteOption: RouteOptionStatus;
+  BackendTLSPolicy: BackendTLSPolicyStatus;
 }
 
 type Entry<K extends TableKind> = (typeof KIND_TABLE)[K];

@@ -73,6 +73,6 @@ describe('the kind table is the one list of kinds', () => {
     expect([...REPORTED_KINDS].sort()).toEqual(ALL_KINDS.filter((k) => k.status).map((k) => k.kind).sort());
     const byPriority = [...REPORTED_KINDS].sort((a, b) => reportKeyPriority(`${a} x`) - reportKeyPriority(`${b} x`));
     expect(byPriority).toEqual(REPORTED_KINDS);
-    expect(REPORTED_KINDS).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute', 'Upstream', 'RouteOption']);
+    expect(REPORTED_KINDS).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute', 'Upstream', 'RouteOption', 'BackendTLSPolicy']);
   });
 });

@@ -346,6 +346,24 @@ export interface CircuitBreakersIR {
 export interface UpstreamTlsIR {
   /** SNI sent to every host that does not name its own. */
   readonly sni?: string;
+  /**
+   * Verify the backend's certificate (BackendTLSPolicy): it must chain to `trustedCA` (PEM, one or
+   * more certificates) or, with `systemCA`, to the system's trust bundle, and carry one of
+   * `subjectAltNames`. Absent: the certificate is not checked (an Upstream's own `tls`).
+   */
+  readonly verify?: UpstreamTlsVerifyIR;
+}
+
+export interface UpstreamTlsVerifyIR {
+  readonly trustedCA?: string;
+  readonly systemCA?: boolean;
+  /** The certificate must carry one of these (DNS names and URIs); at least one. */
+  readonly subjectAltNames: readonly SubjectAltNameIR[];
+}
+
+export interface SubjectAltNameIR {
+  readonly type: 'dns' | 'uri';
+  readonly value: string;
 }
 
 /**

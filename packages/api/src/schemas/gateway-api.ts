@@ -96,7 +96,19 @@ const referenceGrant = obj({
   to: arr(obj({ group: str, kind: str, name: str }, ['group', 'kind'])),
 }, ['from', 'to']);
 
+const backendTlsPolicy = obj({
+  targetRefs: arr(obj({ group: str, kind: str, name: str, sectionName: str }, ['group', 'kind', 'name'])),
+  validation: obj({
+    caCertificateRefs: arr(obj({ group: str, kind: str, name: str }, ['group', 'kind', 'name'])),
+    wellKnownCACertificates: str,
+    hostname: str,
+    subjectAltNames: arr(obj({ type: oneOf('Hostname', 'URI'), hostname: str, uri: str }, ['type'])),
+  }, ['hostname']),
+  options: strMap,
+}, ['targetRefs', 'validation']);
+
 export const GATEWAY_CLASS_SCHEMA: ManifestSchema = { spec: gatewayClass };
+export const BACKEND_TLS_POLICY_SCHEMA: ManifestSchema = { spec: backendTlsPolicy };
 export const GATEWAY_SCHEMA: ManifestSchema = { spec: gateway };
 export const HTTP_ROUTE_SCHEMA: ManifestSchema = { spec: httpRoute };
 export const REFERENCE_GRANT_SCHEMA: ManifestSchema = { spec: referenceGrant };

@@ -205,7 +205,8 @@ describe('reportKeyPriority', () => {
     ['HTTPRoute apps/r', 2],
     ['Upstream gantry-system/u', 3],
     ['RouteOption apps/o', 4],
-    ['Other x', 5],
+    ['BackendTLSPolicy apps/p', 5],
+    ['Other x', 6],
   ])('%s → %d', (key, want) => {
     expect(reportKeyPriority(key)).toBe(want);
   });

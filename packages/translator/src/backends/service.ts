@@ -1,6 +1,6 @@
 // Kubernetes Services as backends: a port of the Service, its endpoints from EndpointSlices
-// (service-endpoints.ts), the protocol from the port's appProtocol. Cross-namespace refs need a
-// ReferenceGrant.
+// (service-endpoints.ts), the protocol from the port's appProtocol, TLS from a BackendTLSPolicy
+// naming the Service (ctx.backendTls). Cross-namespace refs need a ReferenceGrant.
 import { serviceClusterName, type UpstreamProtocol } from '@gantry/ir';
 import { GATEWAY_API_GROUP, type ServicePort } from '@gantry/api';
 import { flat } from '../core/memory.js';
@@ -57,9 +57,12 @@ export const serviceResolver: BackendResolver = {
     if (!app) {
       return { ok: false, reason: Reason.UnsupportedProtocol, message: `${serviceWhere(ns, ref.name)} port ${ref.port}: appProtocol ${port.appProtocol} is not supported` };
     }
+    const name = flat(serviceClusterName(ns, ref.name, ref.port));
+    const tls = ctx.backendTls?.({ group: '', kind: 'Service', namespace: ns, name: ref.name, sectionName: port.name ?? '' }, ctx.lookups);
+    if (tls !== undefined && !tls.ok) return { ok: false, reason: Reason.InvalidBackendTLS, message: tls.message };
     return {
       ok: true,
-      cluster: ctx.cluster(flat(serviceClusterName(ns, ref.name, ref.port)), app.protocol),
+      cluster: tls === undefined ? ctx.cluster(name, app.protocol) : ctx.clusterLike({ name, protocol: app.protocol, tls: tls.tls }),
       source: { kind: 'service', serviceKey, namespace: ns, service: ref.name, port: ref.port, portName: port.name ?? '' },
       websocket: app.websocket,
     };

@@ -2,6 +2,8 @@
 // (sorted by name, as the spec requires) and used by the conformance runner.
 
 export const SUPPORTED_FEATURES: readonly string[] = [
+  'BackendTLSPolicy',
+  'BackendTLSPolicySANValidation',
   'Gateway',
   'GatewayAddressEmpty',
   'GatewayHTTPListenerIsolation',

@@ -48,11 +48,17 @@ export const Reason = {
   IncompatibleFilters: 'IncompatibleFilters',
   InvalidKind: 'InvalidKind',
   BackendNotFound: 'BackendNotFound',
+  /** A backendRef whose BackendTLSPolicy cannot be used (its requests fail, never plaintext). */
+  InvalidBackendTLS: 'InvalidBackendTLSPolicy',
   // Policies (Gateway API PolicyConditionReason; Attached reasons as kgateway writes them)
   TargetNotFound: 'TargetNotFound',
   Attached: 'Attached',
   Merged: 'Merged',
   Overridden: 'Overridden',
+  Conflicted: 'Conflicted',
+  // BackendTLSPolicy
+  NoValidCACertificate: 'NoValidCACertificate',
+  InvalidCACertificateRef: 'InvalidCACertificateRef',
 } as const;
 
 export const ConditionType = {
