@@ -212,6 +212,7 @@ export class GatewayTranslator {
       const group = k.slice(0, k.indexOf('/'));
       const kind = groupKind.slice(group.length + 1);
       changed.add(Dep.object(group, kind, k.slice(kindEnd + 1)));
+      if (groupKind === BACKEND_TLS_GROUP_KIND) this.routesReadingTargets(before, after, policyTargets);
       if (groupKind === BACKEND_TLS_GROUP_KIND || groupKind === '/ConfigMap') this.backendTlsDirty = true;
       else if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
       if (this.targetRefKinds.has(groupKind)) this.routesNamedBy(before, after, policyTargets);
@@ -268,6 +269,21 @@ export class GatewayTranslator {
       if (seen.has(key)) continue;
       this.backendTlsReports.delete(key);
       reportChanges.push([prev, undefined]);
+    }
+  }
+
+  /**
+   * The keys of the routes that read a Service a backend policy (BackendTLSPolicy) targets, before
+   * and after a change: which policy applies to a backend is decided in the route's translation.
+   */
+  private routesReadingTargets(before: KubeObject | undefined, after: KubeObject | undefined, out: Set<string>): void {
+    for (const o of [before, after]) {
+      if (!o) continue;
+      const ns = o.metadata.namespace ?? 'default';
+      for (const ref of targetRefsOf(o)) {
+        if ((ref.group ?? '') !== '' || ref.kind !== 'Service') continue;
+        for (const r of this.serviceIndex.routesReading(`${ns}/${ref.name}`)) out.add(r);
+      }
     }
   }
 
