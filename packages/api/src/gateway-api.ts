@@ -87,10 +87,14 @@ export interface GatewayInfrastructure {
   parametersRef?: LocalParametersReference;
 }
 
-/** Gateway-wide TLS (client certificate validation, backend client certificates): not supported yet. */
+/** Gateway-wide TLS: the client certificate Envoy presents to TLS backends; frontend validation. */
 export interface GatewayTLSConfig {
   frontend?: unknown;
-  backend?: unknown;
+  backend?: GatewayBackendTLS;
+}
+
+export interface GatewayBackendTLS {
+  clientCertificateRef?: SecretObjectReference;
 }
 
 export interface GatewaySpec {

@@ -352,6 +352,8 @@ export interface UpstreamTlsIR {
    * `subjectAltNames`. Absent: the certificate is not checked (an Upstream's own `tls`).
    */
   readonly verify?: UpstreamTlsVerifyIR;
+  /** The client certificate Envoy presents (a TLSSecretIR of the Gateway; its spec.tls.backend). */
+  readonly clientCertificate?: string;
 }
 
 export interface UpstreamTlsVerifyIR {

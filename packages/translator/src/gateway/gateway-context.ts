@@ -43,7 +43,41 @@ export function buildGatewayContext(gateway: Gateway, classProblem: ClassProblem
   const { accepted, conditions } = gatewayConditions(gateway, drafts, classProblem, lookups);
   // Nothing of a Gateway that is not accepted gets programmed.
   const final = accepted ? listeners : listeners.map((l) => notProgrammed(l, gen));
-  return { gateway, key, attachment, accepted, listeners: final, conditions };
+  const backend = gateway.spec?.tls?.backend;
+  if (backend === undefined) return { gateway, key, attachment, accepted, listeners: final, conditions };
+  // spec.tls.backend: ResolvedRefs says whether the client certificate can be used; without it
+  // TLS backends are still reached, without a client certificate.
+  const client = backendClientCertificate(gateway, lookups);
+  const resolved = client.ok
+    ? condition(ConditionType.ResolvedRefs, 'True', Reason.ResolvedRefs, 'All references resolved', gen)
+    : condition(ConditionType.ResolvedRefs, 'False', client.reason, client.message, gen);
+  return {
+    gateway, key, attachment, accepted, listeners: final, conditions: [...conditions, resolved],
+    ...(client.ok && client.secret ? { backendClientCertificate: client.secret } : {}),
+  };
+}
+
+/** spec.tls.backend.clientCertificateRef: a kubernetes.io/tls Secret (cross-namespace: with a ReferenceGrant). */
+function backendClientCertificate(gateway: Gateway, lookups: Lookups): { ok: true; secret?: TLSSecretIR } | { ok: false; reason: string; message: string } {
+  const ref = gateway.spec?.tls?.backend?.clientCertificateRef;
+  if (!ref) return { ok: true };
+  const gwNs = namespaceOf(gateway);
+  const ns = ref.namespace ?? gwNs;
+  const group = ref.group ?? '';
+  const kind = ref.kind ?? 'Secret';
+  const where = `${ns}/${ref.name}`;
+  if (group !== '' || kind !== 'Secret') {
+    return { ok: false, reason: Reason.InvalidClientCertificateRef, message: `tls.backend.clientCertificateRef ${group === '' ? 'core' : group}/${kind} ${where}: only core Secrets are supported` };
+  }
+  if (ns !== gwNs) {
+    const allowed = referenceAllowed(lookups.referenceGrants(ns), { group: GATEWAY_API_GROUP, kind: 'Gateway', namespace: gwNs }, { group: '', kind: 'Secret', name: ref.name });
+    if (!allowed) return { ok: false, reason: Reason.RefNotPermitted, message: `tls.backend.clientCertificateRef to Secret ${where} is not permitted by any ReferenceGrant` };
+  }
+  const secret = lookups.secret(ns, ref.name);
+  if (!secret) return { ok: false, reason: Reason.InvalidClientCertificateRef, message: `tls.backend.clientCertificateRef: Secret ${where} not found (a kubernetes.io/tls Secret)` };
+  const cert = tlsSecretOf(secret);
+  if (!cert.ok) return { ok: false, reason: Reason.InvalidClientCertificateRef, message: `tls.backend.clientCertificateRef: ${cert.message}` };
+  return { ok: true, secret: cert.secret };
 }
 
 // ---- listeners -------------------------------------------------------------------------------

@@ -47,4 +47,6 @@ export interface GatewayContext {
   readonly accepted: boolean;
   readonly listeners: readonly ListenerState[];
   readonly conditions: readonly Condition[];
+  /** spec.tls.backend.clientCertificateRef, resolved: presented to every TLS backend. */
+  readonly backendClientCertificate?: TLSSecretIR;
 }

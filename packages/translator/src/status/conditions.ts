@@ -36,6 +36,7 @@ export const Reason = {
   // Listener
   UnsupportedProtocol: 'UnsupportedProtocol',
   InvalidCertificateRef: 'InvalidCertificateRef',
+  InvalidClientCertificateRef: 'InvalidClientCertificateRef',
   InvalidRouteKinds: 'InvalidRouteKinds',
   NoConflicts: 'NoConflicts',
   HostnameConflict: 'HostnameConflict',

@@ -7,7 +7,7 @@
 import type { ClusterIR, StaticHostIR, UpstreamProtocol, UpstreamTlsIR, UpstreamTlsVerifyIR } from '@gantry/ir';
 import { SubjectAltNameMatcher_SanType, UpstreamTlsContext, packAny } from '@gantry/envoy-xds-proto';
 import type { CertificateValidationContext, Cluster, CommonTlsContext, TransportSocket } from '@gantry/envoy-xds-proto';
-import type { DeepPartial } from './proto.js';
+import { ADS_CONFIG_SOURCE, type DeepPartial } from './proto.js';
 
 export const TLS_TRANSPORT_SOCKET = 'envoy.transport_sockets.tls';
 
@@ -28,8 +28,10 @@ function validationContext(v: UpstreamTlsVerifyIR): DeepPartial<CertificateValid
 /** The key of a host's metadata (under `envoy.transport_socket_match`) that selects its SNI. */
 export const SNI_MATCH_KEY = 'sni';
 
-function tlsSocket(sni: string | undefined, protocol: UpstreamProtocol, verify: UpstreamTlsVerifyIR | undefined): DeepPartial<TransportSocket> {
+function tlsSocket(sni: string | undefined, protocol: UpstreamProtocol, verify: UpstreamTlsVerifyIR | undefined, clientCertificate?: string): DeepPartial<TransportSocket> {
   const common: DeepPartial<CommonTlsContext> = {};
+  // The Gateway's backend client certificate (spec.tls.backend), served over ADS like listener certificates.
+  if (clientCertificate !== undefined) common.tlsCertificateSdsSecretConfigs = [{ name: clientCertificate, sdsConfig: ADS_CONFIG_SOURCE }];
   // HTTP/2 over TLS is negotiated by ALPN: servers that offer both speak HTTP/1.1 without it.
   if (protocol === 'h2c') common.alpnProtocols = ['h2'];
   if (verify !== undefined) common.validationContextType = { $case: 'validationContext', validationContext: validationContext(verify) };
@@ -56,7 +58,7 @@ export function hostSocketMatch(host: StaticHostIR, tls: UpstreamTlsIR | undefin
 /** transport_socket and transport_socket_matches; nothing without TLS (plaintext is Envoy's default). */
 export function tlsFields(c: ClusterIR): DeepPartial<Cluster> {
   if (c.tls === undefined) return {};
-  const out: DeepPartial<Cluster> = { transportSocket: tlsSocket(c.tls.sni, c.protocol, c.tls.verify) };
+  const out: DeepPartial<Cluster> = { transportSocket: tlsSocket(c.tls.sni, c.protocol, c.tls.verify, c.tls.clientCertificate) };
   const hostSnis = new Set<string>();
   for (const h of c.discovery?.hosts ?? []) {
     const sni = ownSni(h, c.tls);
@@ -67,7 +69,7 @@ export function tlsFields(c: ClusterIR): DeepPartial<Cluster> {
       // Match names appear in stats (cluster.<name>.<match>.*); the SNI keeps them readable.
       name: `sni:${sni}`,
       match: { [SNI_MATCH_KEY]: sni },
-      transportSocket: tlsSocket(sni, c.protocol, c.tls?.verify),
+      transportSocket: tlsSocket(sni, c.protocol, c.tls?.verify, c.tls?.clientCertificate),
     }));
   }
   return out;
