@@ -47,8 +47,17 @@ export interface FilterChainIR {
   readonly serverNames: readonly string[];
   /** Names of TLSSecretIR entries served on this chain (several: e.g. RSA + ECDSA). */
   readonly tlsSecrets?: readonly string[];
+  /** Client certificates are checked against this CA (Gateway spec.tls.frontend). */
+  readonly clientValidation?: ClientValidationIR;
   /** The RouteConfiguration this chain's HTTP connection manager uses over RDS. */
   readonly routeConfig: RouteConfigIR;
+}
+
+export interface ClientValidationIR {
+  /** PEM: the CA certificates a client certificate must chain to. */
+  readonly trustedCA: string;
+  /** AllowInsecureFallback: clients without a (valid) certificate are let in too. */
+  readonly insecureFallback?: boolean;
 }
 
 export interface RouteConfigIR {

@@ -551,6 +551,7 @@ export class GatewayAssembler {
           name: rc.name,
           serverNames: l.info.hostname ? [l.info.hostname] : [],
           tlsSecrets: l.tlsSecrets.map((s) => s.name),
+          ...(l.clientValidation ? { clientValidation: l.clientValidation } : {}),
           routeConfig: rc.ir,
         });
       }
@@ -564,7 +565,7 @@ export class GatewayAssembler {
       const prev = previous.get(name);
       const reusedChains = chains.map((c) => {
         const p = prev?.filterChains.find((x) => x.name === c.name);
-        return p && p.routeConfig === c.routeConfig && sameElements(p.serverNames, c.serverNames) && sameElements(p.tlsSecrets, c.tlsSecrets)
+        return p && p.routeConfig === c.routeConfig && sameElements(p.serverNames, c.serverNames) && sameElements(p.tlsSecrets, c.tlsSecrets) && p.clientValidation === c.clientValidation
           ? p
           : c;
       });

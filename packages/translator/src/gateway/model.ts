@@ -1,5 +1,5 @@
 // What the translator knows of a Gateway: what it offers routes (attachment) and its judged listeners.
-import type { TLSSecretIR } from '@gantry/ir';
+import type { ClientValidationIR, TLSSecretIR } from '@gantry/ir';
 import type { Condition, Gateway, LabelSelector, RouteGroupKind } from '@gantry/api';
 
 export type HTTPProtocol = 'HTTP' | 'HTTPS';
@@ -37,6 +37,8 @@ export interface ListenerState {
   readonly conditions: readonly Condition[];
   /** HTTPS: the valid certificates, in certificateRefs order. */
   readonly tlsSecrets: readonly TLSSecretIR[];
+  /** HTTPS with spec.tls.frontend: how client certificates are checked. */
+  readonly clientValidation?: ClientValidationIR;
 }
 
 export interface GatewayContext {

@@ -60,6 +60,8 @@ export const Reason = {
   // BackendTLSPolicy
   NoValidCACertificate: 'NoValidCACertificate',
   InvalidCACertificateRef: 'InvalidCACertificateRef',
+  InvalidCACertificateKind: 'InvalidCACertificateKind',
+  ConfigurationChanged: 'ConfigurationChanged',
 } as const;
 
 export const ConditionType = {
@@ -70,6 +72,8 @@ export const ConditionType = {
   Conflicted: 'Conflicted',
   OverlappingTLSConfig: 'OverlappingTLSConfig',
   PartiallyInvalid: 'PartiallyInvalid',
+  /** Gateway: some listener lets clients in without a valid certificate (AllowInsecureFallback). */
+  InsecureFrontendValidationMode: 'InsecureFrontendValidationMode',
   /** Policies: whether the options it sets are applied (Attached), in part (Merged), or not (Overridden). */
   Attached: 'Attached',
 } as const;
