@@ -38,6 +38,10 @@ const gateway = obj({
   }),
   backendTLS: any,
   allowedListeners: any,
+  tls: obj({
+    frontend: obj({ default: any, perPort: arr(obj({ port, tls: any }, ['port', 'tls'])) }),
+    backend: obj({ clientCertificateRef: secretObjectRef }),
+  }),
 }, ['gatewayClassName', 'listeners']);
 
 const parentRef = obj({ group: str, kind: str, namespace: str, name: str, sectionName: str, port }, ['name']);
