@@ -52,12 +52,28 @@ done
 
 log() { printf '[conformance] %s\n' "$*" >&2; }
 
+# GatewayStaticAddresses needs an address the cluster's load balancer can give (-usable-address)
+# and one it cannot (-unusable-address). On the local cluster: near the top of the node agent's
+# LoadBalancer range (it hands out addresses from the bottom) and just past its end. Elsewhere
+# (kind), pass them after `--`; without them the suite skips nothing but the test fails.
+static_args=()
+static_addresses() {
+  local cidr="$1" a b c d bits base size
+  [[ "$cidr" =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)\.([0-9]+)/([0-9]+)$ ]] || return 0
+  a=${BASH_REMATCH[1]} b=${BASH_REMATCH[2]} c=${BASH_REMATCH[3]} d=${BASH_REMATCH[4]} bits=${BASH_REMATCH[5]}
+  size=$((1 << (32 - bits)))
+  base=$((((a << 24) | (b << 16) | (c << 8) | d) & ~(size - 1) & 0xffffffff))
+  ip() { printf '%d.%d.%d.%d' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)); }
+  static_args=(-usable-address="$(ip $((base + size - 3)))" -unusable-address="$(ip $((base + size + 1)))")
+}
+
 case "${E2E_CLUSTER:-local}" in
   local)
     log "local cluster: npm run cluster:up"
     kubeconfig="$(bash "$repo/hack/cluster-up.sh" | tail -n 1)"
     [[ "$kubeconfig" == KUBECONFIG=* ]] || { log "cluster-up printed no KUBECONFIG"; exit 1; }
     export KUBECONFIG="${kubeconfig#KUBECONFIG=}"
+    static_addresses "$(sed -n 's/^NODE_LB_CIDR=//p' "${GANTRY_CLUSTER_DIR:-$repo/.cache/cluster}/node-agent.env" 2>/dev/null)"
     ;;
   kind)
     context="$(kubectl config current-context 2>/dev/null || true)"
@@ -84,7 +100,8 @@ fi
 if ((core)) || [[ -n "$run_test$skip_tests" ]]; then
   report="$out/partial-report.yaml"
 fi
-args+=(-report-output="$report" "${extra[@]}")
+# Ours first: a repeated flag takes the last value, so `-- -usable-address=...` wins.
+args+=(-report-output="$report" "${static_args[@]}" "${extra[@]}")
 
 mkdir -p "$out"
 rm -f "$report"

@@ -209,7 +209,16 @@ export interface Service {
     readonly loadBalancerIP?: string;
     readonly loadBalancerClass?: string;
   };
-  readonly status?: { readonly loadBalancer?: { readonly ingress?: readonly LoadBalancerIngress[] } };
+  readonly status?: { readonly loadBalancer?: { readonly ingress?: readonly LoadBalancerIngress[] }; readonly conditions?: readonly ServiceCondition[] };
+}
+
+export interface ServiceCondition {
+  readonly type: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly message?: string;
+  readonly lastTransitionTime?: string;
+  readonly observedGeneration?: number;
 }
 
 export interface EndpointSlice {

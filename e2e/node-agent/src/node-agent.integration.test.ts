@@ -9,11 +9,12 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CORE_KINDS, requestOk, type JsonObject } from '@gantry/kube';
-import { createNamespace, createObject, deleteObject, getObject, recordingLogger, waitFor } from '@gantry/kube/testing/api-helpers';
+import { createNamespace, createObject, deleteObject, getObject, mergePatchObject, recordingLogger, waitFor } from '@gantry/kube/testing/api-helpers';
 import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
 import { run } from './exec.js';
 import { POD, NODE } from './kube-types.js';
-import { cidrContains, parseCidr } from './net/cidr.js';
+import { cidrContains, numberToIp, parseCidr } from './net/cidr.js';
+import { IPAM_CONDITION } from './services/service-proxier.js';
 import { canRunAgent, startTestAgent, type TestAgent } from './testing/test-agent.js';
 
 const can = await canRunAgent();
@@ -230,6 +231,37 @@ suite('node agent against a real control plane', () => {
     });
     // The range stays on this machine: an unassigned address fails at once.
     await expect(httpGet(ip, 8080)).rejects.toThrow(/EHOSTUNREACH|ECONNREFUSED/);
+  });
+
+  it('gives a Service the LoadBalancer address it asks for, or refuses it with a condition and no other address', async () => {
+    type SvcJson = { status?: { loadBalancer?: { ingress?: { ip?: string }[] }; conditions?: { type: string; status: string; message?: string }[] } };
+    const lb = parseCidr(t.lbCidr);
+    const wanted = numberToIp(lb.base + lb.size - 10);
+    const outside = numberToIp(lb.base + lb.size + 10);
+    const read = async (name: string): Promise<SvcJson> => (await getObject(kc, CORE_KINDS.Service, NS, name)) as SvcJson;
+    const refusal = (svc: SvcJson) => svc.status?.conditions?.find((c) => c.type === IPAM_CONDITION && c.status === 'False')?.message;
+    const spec = (ip: string) => ({ type: 'LoadBalancer', loadBalancerIP: ip, selector: { app: 'echo' }, ports: [{ name: 'http', port: 8080, targetPort: 3000 }] });
+
+    await createObject(kc, CORE_KINDS.Service, NS, { metadata: { name: 'static-a' }, spec: spec(wanted) });
+    await waitFor('the requested address', async () => (await read('static-a')).status?.loadBalancer?.ingress?.[0]?.ip === wanted);
+    await waitFor('the requested address on the bridge', async () => (await run('ip', ['-o', 'addr', 'show', 'dev', t.bridge])).includes(` ${wanted}/32`));
+
+    // Taken by static-a, or outside the range: refused, and no other address instead.
+    await createObject(kc, CORE_KINDS.Service, NS, { metadata: { name: 'static-b' }, spec: spec(wanted) });
+    await waitFor('static-b refused: held by static-a', async () => /held by Service/.test(refusal(await read('static-b')) ?? ''));
+    await mergePatchObject(kc, CORE_KINDS.Service, NS, 'static-b', { spec: { loadBalancerIP: outside } });
+    await waitFor('static-b refused: outside the range', async () => /not in the LoadBalancer range/.test(refusal(await read('static-b')) ?? ''));
+    expect((await read('static-b')).status?.loadBalancer?.ingress ?? []).toEqual([]);
+
+    // A usable request: assigned, the refusal withdrawn.
+    const free = numberToIp(lb.base + lb.size - 11);
+    await mergePatchObject(kc, CORE_KINDS.Service, NS, 'static-b', { spec: { loadBalancerIP: free } });
+    await waitFor('static-b moves to its new request', async () => {
+      const svc = await read('static-b');
+      return svc.status?.loadBalancer?.ingress?.[0]?.ip === free && refusal(svc) === undefined;
+    });
+    await deleteObject(kc, CORE_KINDS.Service, NS, 'static-a');
+    await deleteObject(kc, CORE_KINDS.Service, NS, 'static-b');
   });
 
   it('builds env (downward API, ConfigMap/Secret refs, $(VAR) expansion) and mounts ConfigMaps and Secrets where the host has no such directory', async () => {

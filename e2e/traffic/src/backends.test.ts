@@ -1,5 +1,7 @@
 // Traffic through a real Envoy: how requests reach backends. Weighted splits, the request and
-// backendRequest timeouts, retries (counting attempts), h2c backends, websocket backends.
+// backendRequest timeouts, retries (counting attempts; on listed codes, on a backend timeout
+// (HTTPRouteRetryBackendTimeout) and on a connection error (HTTPRouteRetryConnectionError)), h2c
+// backends, websocket backends.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Agent } from 'node:http';
 import type { EchoServer } from '@gantry/gatewayclass-controller/examples/echo-backend';
@@ -20,6 +22,8 @@ beforeAll(async () => {
   port = await freePort();
   const set = await h.backendSet(['w1', 'w2', 'w3', 'w0', 'slow', 'flaky', 'plain', 'ep-a', 'ep-b']);
   servers = set.servers;
+  const live = await h.backend('live');
+  const deadPort = await freePort(); // free: nothing listens there
   h2c = await h.backend('h2c', { h2c: true });
   ws = await h.backend('ws');
   world = docs(
@@ -28,6 +32,7 @@ beforeAll(async () => {
     set.yaml,
     serviceYaml('h2c', h2c.port, { appProtocol: 'kubernetes.io/h2c' }),
     serviceYaml('ws', ws.port, { appProtocol: 'kubernetes.io/ws' }),
+    halfDead(live, deadPort),
     `
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -57,6 +62,15 @@ spec:
     backendRefs: [{name: flaky, port: 80}]
   - matches: [{path: {value: /no-retry}}]
     backendRefs: [{name: flaky, port: 80}]
+  - matches: [{path: {value: /retry-timeout}}]
+    timeouts: {backendRequest: 300ms}
+    retry: {attempts: 2, backoff: 10ms}
+    backendRefs: [{name: flaky, port: 80}]
+  - matches: [{path: {value: /retry-connect}}]
+    retry: {attempts: 2, backoff: 10ms}
+    backendRefs: [{name: half-dead, port: 80}]
+  - matches: [{path: {value: /no-retry-connect}}]
+    backendRefs: [{name: half-dead, port: 80}]
   - matches: [{path: {value: /h2c}}]
     backendRefs: [{name: h2c, port: 80}]
   - matches: [{path: {value: /ws}}]
@@ -69,6 +83,31 @@ spec:
   );
   await h.apply(docs(world, multiEndpoints(true, false)));
 });
+
+/**
+ * Service `half-dead`: one endpoint is an echo server, the other a loopback port nobody listens
+ * on (connections to it are refused), so about every other attempt is a connection error.
+ */
+function halfDead(live: EchoServer, deadPort: number): string {
+  const slice = (name: string, port: number): string => `
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: half-dead-${name}, namespace: default, labels: {kubernetes.io/service-name: half-dead}}
+addressType: IPv4
+endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
+ports: [{name: http, port: ${port}, protocol: TCP}]
+`;
+  return docs(
+    `
+apiVersion: v1
+kind: Service
+metadata: {name: half-dead, namespace: default}
+spec: {ports: [{name: http, port: 80, targetPort: 8080}]}
+`,
+    slice('live', live.port),
+    slice('dead', deadPort),
+  );
+}
 
 /** Service `multi` with one EndpointSlice per echo server (each its own port), readiness as given. */
 function multiEndpoints(aReady: boolean, bReady: boolean): string {
@@ -194,6 +233,42 @@ describe('retry', () => {
     const r = await send({ port, host: HOST, path: '/retry', headers: { 'x-echo-fail-times': '1', 'x-echo-fail-status': '500', 'x-echo-attempt-key': key } });
     expect(r.status).toBe(500);
     expect(attemptsOf(key)).toBe(1);
+  });
+
+  it('backend timeout: an attempt cut by backendRequest is retried (HTTPRouteRetryBackendTimeout)', async () => {
+    const key = `timeout-${Date.now()}`;
+    const start = performance.now();
+    const r = await send({
+      port, host: HOST, path: '/retry-timeout',
+      headers: { 'x-echo-fail-times': '1', 'x-echo-fail-status': '200', 'x-echo-fail-delay-ms': '3000', 'x-echo-attempt-key': key },
+    });
+    const ms = performance.now() - start;
+    expect(r.status).toBe(200);
+    expect(attemptsOf(key)).toBe(2);
+    // The first attempt was given up at 300 ms, long before its 3 s answer.
+    expect(ms).toBeGreaterThanOrEqual(250);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('backend timeout: every attempt timed out gives 504 after attempts + 1 tries', async () => {
+    const key = `timeout-all-${Date.now()}`;
+    const r = await send({
+      port, host: HOST, path: '/retry-timeout',
+      headers: { 'x-echo-fail-times': '5', 'x-echo-fail-delay-ms': '3000', 'x-echo-attempt-key': key },
+    });
+    expect(r.status).toBe(504);
+    expect(attemptsOf(key)).toBe(3);
+  });
+
+  it('connection error: a refused connection is retried on another endpoint (HTTPRouteRetryConnectionError)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await send({ port, host: HOST, path: '/retry-connect' })).status);
+    expect(statuses).toEqual(Array.from({ length: 20 }, () => 200));
+    // Without a retry policy the same Service fails whenever the dead endpoint is picked.
+    const without: number[] = [];
+    for (let i = 0; i < 20; i++) without.push((await send({ port, host: HOST, path: '/no-retry-connect' })).status);
+    expect(without.filter((s) => s === 503).length).toBeGreaterThan(0);
+    expect(without.filter((s) => s === 200).length).toBeGreaterThan(0);
   });
 
   it('does not retry without a retry policy', async () => {

@@ -172,8 +172,8 @@ export class TrafficHarness {
   }
 
   /** An echo backend on 127.0.0.1 (a free port), stopped with the harness. */
-  async backend(name: string, opts: { h2c?: boolean } = {}): Promise<EchoServer> {
-    const b = await startEchoServer({ name, host: LOOPBACK, ...(opts.h2c ? { h2c: true } : {}) });
+  async backend(name: string, opts: { h2c?: boolean; tls?: { cert: string; key: string; clientCA?: string } } = {}): Promise<EchoServer> {
+    const b = await startEchoServer({ name, host: LOOPBACK, ...(opts.h2c ? { h2c: true } : {}), ...(opts.tls ? { tls: opts.tls } : {}) });
     this.backends.push(b);
     return b;
   }

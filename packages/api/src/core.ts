@@ -61,6 +61,11 @@ export interface EndpointSlice extends KubeObject {
 /** The label that ties an EndpointSlice to its Service. */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
+/** Read by reference (a BackendTLSPolicy's CA certificates, key `ca.crt`). */
+export interface ConfigMap extends KubeObject {
+  data?: Record<string, string>;
+}
+
 /** Values are base64 in `data`; files may use plain-text `stringData` instead. */
 export interface Secret extends KubeObject {
   type?: string;

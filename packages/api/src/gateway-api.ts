@@ -87,10 +87,30 @@ export interface GatewayInfrastructure {
   parametersRef?: LocalParametersReference;
 }
 
-/** Gateway-wide TLS (client certificate validation, backend client certificates): not supported yet. */
+/** Gateway-wide TLS: the client certificate Envoy presents to TLS backends; frontend validation. */
 export interface GatewayTLSConfig {
-  frontend?: unknown;
-  backend?: unknown;
+  frontend?: FrontendTLSConfig;
+  backend?: GatewayBackendTLS;
+}
+
+/** Client certificate validation on HTTPS listeners: a default, and per port. */
+export interface FrontendTLSConfig {
+  default?: TLSConfig;
+  perPort?: { port: number; tls: TLSConfig }[];
+}
+
+export interface TLSConfig {
+  validation?: FrontendTLSValidation;
+}
+
+export interface FrontendTLSValidation {
+  caCertificateRefs?: { group?: string; kind?: string; name: string; namespace?: string }[];
+  /** AllowValidOnly (default): a client must present a valid certificate; AllowInsecureFallback: any client is let in. */
+  mode?: 'AllowValidOnly' | 'AllowInsecureFallback' | string;
+}
+
+export interface GatewayBackendTLS {
+  clientCertificateRef?: SecretObjectReference;
 }
 
 export interface GatewaySpec {

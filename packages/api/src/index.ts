@@ -9,6 +9,7 @@ export * from './gantry/gateway-parameters.js';
 export * from './gantry/upstream.js';
 export * from './gantry/route-option.js';
 export * from './gantry/virtual-destination.js';
+export * from './backend-tls-policy.js';
 export * from './kinds.js';
 export * from './snapshot.js';
 export * from './crd.js';

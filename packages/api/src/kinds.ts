@@ -2,7 +2,8 @@
 // about it. The snapshot's fields, the store's snapshot mapping, the controller's watches, the
 // manifest loader's schemas, the status writer's kinds and order, and Gantry's CRDs all derive
 // from it; a new kind is one entry here (plus its types and, for ours, its CrdSource).
-import type { EndpointSlice, Namespace, Pod, Secret, Service } from './core.js';
+import type { ConfigMap, EndpointSlice, Namespace, Pod, Secret, Service } from './core.js';
+import { BACKEND_TLS_POLICY_KIND, type BackendTLSPolicy, type BackendTLSPolicyStatus } from './backend-tls-policy.js';
 import { manifestSchemaOf, type CrdSource } from './crd.js';
 import { GATEWAY_PARAMETERS_CRD, GATEWAY_PARAMETERS_KIND, type GatewayParameters, type GatewayParametersStatus } from './gantry/gateway-parameters.js';
 import { GANTRY_API_GROUP } from './gantry/group.js';
@@ -11,8 +12,8 @@ import { VIRTUAL_DESTINATION_CRD, VIRTUAL_DESTINATION_KIND, type VirtualDestinat
 import { UPSTREAM_CRD, UPSTREAM_KIND, type Upstream, type UpstreamStatus } from './gantry/upstream.js';
 import { GATEWAY_API_GROUP, type Gateway, type GatewayClass, type GatewayClassStatus, type GatewayStatus, type GRPCRoute, type HTTPRoute, type HTTPRouteStatus, type ReferenceGrant, type RouteStatus, type TCPRoute, type TLSRoute, type UDPRoute } from './gateway-api.js';
 import type { ManifestSchema } from './schema.js';
-import { ENDPOINT_SLICE_SCHEMA, NAMESPACE_SCHEMA, POD_SCHEMA, SECRET_SCHEMA, SERVICE_SCHEMA } from './schemas/core.js';
-import { GATEWAY_CLASS_SCHEMA, GATEWAY_SCHEMA, GRPC_ROUTE_SCHEMA, HTTP_ROUTE_SCHEMA, L4_ROUTE_SCHEMA, TLS_ROUTE_SCHEMA, REFERENCE_GRANT_SCHEMA } from './schemas/gateway-api.js';
+import { CONFIG_MAP_SCHEMA, ENDPOINT_SLICE_SCHEMA, NAMESPACE_SCHEMA, POD_SCHEMA, SECRET_SCHEMA, SERVICE_SCHEMA } from './schemas/core.js';
+import { BACKEND_TLS_POLICY_SCHEMA, GATEWAY_CLASS_SCHEMA, GATEWAY_SCHEMA, GRPC_ROUTE_SCHEMA, HTTP_ROUTE_SCHEMA, L4_ROUTE_SCHEMA, TLS_ROUTE_SCHEMA, REFERENCE_GRANT_SCHEMA } from './schemas/gateway-api.js';
 
 /**
  * How a kind's status is written. `gateway-class` and `gateway`: the status is ours as a whole
@@ -144,6 +145,18 @@ export const KIND_TABLE = {
     plural: 'virtualdestinations', namespaced: true, snapshot: 'others', crd: VIRTUAL_DESTINATION_CRD,
     status: { merge: 'owned', order: 5 },
   },
+  // Targets Services (by port name) and Upstreams: TLS from Envoy to them. Its status lists the
+  // Gateways whose routes reach a target.
+  BackendTLSPolicy: {
+    kind: BACKEND_TLS_POLICY_KIND, group: GATEWAY_API_GROUP, version: 'v1', apiVersions: gatewayApi('v1', 'v1alpha3'),
+    plural: 'backendtlspolicies', namespaced: true, snapshot: 'others',
+    status: { merge: 'policy-ancestors', order: 5 }, schema: BACKEND_TLS_POLICY_SCHEMA,
+  },
+  // Read by reference only (a BackendTLSPolicy's caCertificateRefs).
+  ConfigMap: {
+    kind: 'ConfigMap', group: '', version: 'v1', apiVersions: ['v1'],
+    plural: 'configmaps', namespaced: true, snapshot: 'others', schema: CONFIG_MAP_SCHEMA,
+  },
 } as const satisfies Record<string, KindSpec>;
 
 export type TableKind = keyof typeof KIND_TABLE;
@@ -167,6 +180,8 @@ export interface KindTypes {
   Upstream: Upstream;
   RouteOption: RouteOption;
   VirtualDestination: VirtualDestination;
+  BackendTLSPolicy: BackendTLSPolicy;
+  ConfigMap: ConfigMap;
 }
 
 /** The status the translator reports for each kind whose status Gantry writes. */
@@ -182,6 +197,7 @@ export interface StatusTypes {
   RouteOption: RouteOptionStatus;
   VirtualDestination: VirtualDestinationStatus;
   GatewayParameters: GatewayParametersStatus;
+  BackendTLSPolicy: BackendTLSPolicyStatus;
 }
 
 type Entry<K extends TableKind> = (typeof KIND_TABLE)[K];

@@ -81,8 +81,17 @@ export interface FilterChainIR {
   readonly serverNames: readonly string[];
   /** Names of TLSSecretIR entries served on this chain (several: e.g. RSA + ECDSA). */
   readonly tlsSecrets?: readonly string[];
+  /** Client certificates are checked against this CA (Gateway spec.tls.frontend). */
+  readonly clientValidation?: ClientValidationIR;
   /** The RouteConfiguration this chain's HTTP connection manager uses over RDS. */
   readonly routeConfig: RouteConfigIR;
+}
+
+export interface ClientValidationIR {
+  /** PEM: the CA certificates a client certificate must chain to. */
+  readonly trustedCA: string;
+  /** AllowInsecureFallback: clients without a (valid) certificate are let in too. */
+  readonly insecureFallback?: boolean;
 }
 
 export interface RouteConfigIR {
@@ -382,6 +391,26 @@ export interface CircuitBreakersIR {
 export interface UpstreamTlsIR {
   /** SNI sent to every host that does not name its own. */
   readonly sni?: string;
+  /**
+   * Verify the backend's certificate (BackendTLSPolicy): it must chain to `trustedCA` (PEM, one or
+   * more certificates) or, with `systemCA`, to the system's trust bundle, and carry one of
+   * `subjectAltNames`. Absent: the certificate is not checked (an Upstream's own `tls`).
+   */
+  readonly verify?: UpstreamTlsVerifyIR;
+  /** The client certificate Envoy presents (a TLSSecretIR of the Gateway; its spec.tls.backend). */
+  readonly clientCertificate?: string;
+}
+
+export interface UpstreamTlsVerifyIR {
+  readonly trustedCA?: string;
+  readonly systemCA?: boolean;
+  /** The certificate must carry one of these (DNS names and URIs); at least one. */
+  readonly subjectAltNames: readonly SubjectAltNameIR[];
+}
+
+export interface SubjectAltNameIR {
+  readonly type: 'dns' | 'uri';
+  readonly value: string;
 }
 
 /**

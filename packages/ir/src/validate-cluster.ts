@@ -124,6 +124,11 @@ function checkPolicies(c: ClusterIR, errors: string[]): void {
     }
   }
   if (c.tls?.sni !== undefined && !sniOk(c.tls.sni)) errors.push(`cluster ${c.name}: tls sni must have 1 to 255 bytes`);
+  const verify = c.tls?.verify;
+  if (verify !== undefined) {
+    if ((verify.trustedCA === undefined || verify.trustedCA === '') === (verify.systemCA !== true)) errors.push(`cluster ${c.name}: tls verify needs exactly one of trustedCA and systemCA`);
+    if (verify.subjectAltNames.length === 0) errors.push(`cluster ${c.name}: tls verify needs at least one subjectAltName`);
+  }
 }
 
 export function checkCluster(c: ClusterIR, errors: string[]): void {

@@ -13,6 +13,7 @@ export function validate(ir: GatewayIR): string[] {
   const ownHosts = new Map<string, string>();
   for (const c of ir.clusters) {
     checkCluster(c, errors);
+    if (c.tls?.clientCertificate !== undefined && !secrets.has(c.tls.clientCertificate)) errors.push(`cluster ${c.name} names unknown client certificate secret ${c.tls.clientCertificate}`);
     if (c.discovery !== undefined) ownHosts.set(c.name, c.discovery.type);
   }
   for (const e of ir.endpoints) {

@@ -4,11 +4,16 @@
 // ClusterIP) is put on the agent's bridge as a /32 and served by a TcpForwarder (UDP ports: a
 // UdpForwarder) to the Service's ready endpoints. The host (tests, the conformance suite) and the Pods (through their default
 // route to the bridge) both reach these addresses; nothing outside this machine does.
+//
+// A Service that asks for an address (spec.loadBalancerIP, as Gantry's deployer does for a
+// Gateway's static address) gets exactly that one or none: an address outside the range or held by
+// another Service is refused with the condition IPAM_CONDITION False (the way Cilium's LB-IPAM
+// reports it), never swapped for another, so the Gateway's status can say AddressNotUsable.
 import { writeFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { describeError } from '../log.js';
 import { CORE_KINDS, endpointSlicesOf, ObjectStore, patchStatus, ResilientWatch, type KubeObjectLike, type Logger } from '../kube.js';
-import type { EndpointSlice, Service } from '../kube-types.js';
+import type { EndpointSlice, Service, ServiceCondition } from '../kube-types.js';
 import { cidrContains, type Ipam } from '../net/cidr.js';
 import type { HostNetwork } from '../net/host-network.js';
 import { clusterIPsOf, isLoadBalancer, readyEndpoints, tcpPorts, udpPorts } from './service-endpoints.js';
@@ -44,6 +49,9 @@ interface Listener {
 
 const RETRY_MS = 5000;
 
+/** The Service condition that says whether a requested LoadBalancer address was given. */
+export const IPAM_CONDITION = 'e2e.gantry.dev/IPAMRequestSatisfied';
+
 function keyOf(o: KubeObjectLike): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
@@ -55,6 +63,8 @@ export class ServiceProxier {
   private readonly addresses = new Set<string>();
   /** LoadBalancer IP by Service key. */
   private readonly lbIPs = new Map<string, string>();
+  /** Why a Service's requested address (spec.loadBalancerIP) was refused, by Service key. */
+  private readonly refused = new Map<string, string>();
   private running: Promise<void> | undefined;
   private dirty = false;
   private stopped = false;
@@ -237,15 +247,38 @@ export class ServiceProxier {
     return readyEndpoints(endpointSlicesOf<EndpointSlice & KubeObjectLike>(this.store, ns, name), port);
   }
 
-  /** Keeps addresses stable: the one in status (or spec.loadBalancerIP) if it is ours to give. */
+  /**
+   * Keeps addresses stable: the one in status if it is ours to give. A requested address
+   * (spec.loadBalancerIP) is given exactly or refused; a changed request moves the Service.
+   */
   private assignLoadBalancerIPs(services: readonly Service[]): void {
     const present = new Set<string>();
     for (const svc of services) {
       if (!isLoadBalancer(svc)) continue;
       const key = keyOf(svc);
       present.add(key);
-      if (this.lbIPs.has(key)) continue;
-      const preferred = [svc.spec?.loadBalancerIP, ...(svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip)];
+      const requested = svc.spec?.loadBalancerIP || undefined;
+      const held = this.lbIPs.get(key);
+      if (held !== undefined && (requested === undefined || requested === held)) continue;
+      if (held !== undefined) {
+        this.lbIPs.delete(key);
+        this.opts.lbIpam.release(held);
+      }
+      if (requested !== undefined) {
+        if (this.opts.lbIpam.claim(requested, key)) {
+          this.refused.delete(key);
+          this.lbIPs.set(key, requested);
+          this.opts.log.info('assigned the requested LoadBalancer address', { service: key, ip: requested });
+        } else {
+          const holder = this.opts.lbIpam.ownerOf(requested);
+          const why = holder !== undefined ? `held by Service ${holder}` : `not in the LoadBalancer range ${this.opts.lbIpam.cidr.text}`;
+          if (this.refused.get(key) === undefined) this.opts.log.warn('requested LoadBalancer address refused', { service: key, ip: requested, why });
+          this.refused.set(key, `requested address ${requested} is ${why}`);
+        }
+        continue;
+      }
+      this.refused.delete(key);
+      const preferred = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip);
       let ip = preferred.find((candidate) => candidate !== undefined && this.opts.lbIpam.claim(candidate, key));
       ip ??= this.opts.lbIpam.allocate(key);
       if (!ip) {
@@ -260,6 +293,17 @@ export class ServiceProxier {
       this.lbIPs.delete(key);
       this.opts.lbIpam.release(ip);
     }
+    for (const key of this.refused.keys()) if (!present.has(key)) this.refused.delete(key);
+  }
+
+  /** The Service's conditions with ours set (refused) or removed; undefined when unchanged. */
+  private ipamConditions(svc: Service, refusal: string | undefined): ServiceCondition[] | undefined {
+    const current = svc.status?.conditions ?? [];
+    const ours = current.find((c) => c.type === IPAM_CONDITION);
+    const others = current.filter((c) => c.type !== IPAM_CONDITION);
+    if (refusal === undefined) return ours === undefined ? undefined : others;
+    if (ours?.status === 'False' && ours.message === refusal) return undefined;
+    return [...others, { type: IPAM_CONDITION, status: 'False', reason: 'AddressNotUsable', message: refusal, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }];
   }
 
   /** Returns false when a write failed (the caller retries). */
@@ -268,13 +312,18 @@ export class ServiceProxier {
     for (const svc of services) {
       const ip = this.lbIPs.get(keyOf(svc));
       const ingress = svc.status?.loadBalancer?.ingress ?? [];
-      let status: object | undefined;
+      const refusal = isLoadBalancer(svc) ? this.refused.get(keyOf(svc)) : undefined;
+      const ours = ingress.some((i) => i.ip !== undefined && cidrContains(this.opts.lbIpam.cidr, i.ip));
+      let status: Record<string, unknown> | undefined;
       if (ip) {
         const current = ingress.length === 1 && ingress[0]?.ip === ip && ingress[0]?.ipMode === 'VIP' && !ingress[0]?.hostname;
         if (!current) status = { loadBalancer: { ingress: [{ ip, ipMode: 'VIP' }] } };
-      } else if (!isLoadBalancer(svc) && ingress.some((i) => i.ip !== undefined && cidrContains(this.opts.lbIpam.cidr, i.ip))) {
-        status = { loadBalancer: { ingress: null } }; // no longer a LoadBalancer: withdraw our address
+      } else if ((!isLoadBalancer(svc) || refusal !== undefined) && ours) {
+        // No longer a LoadBalancer, or it asks for an address it cannot have: withdraw ours.
+        status = { loadBalancer: { ingress: null } };
       }
+      const conditions = this.ipamConditions(svc, refusal);
+      if (conditions !== undefined) status = { ...status, conditions };
       if (!status) continue;
       try {
         await patchStatus(this.kc, CORE_KINDS.Service, svc.metadata.namespace, svc.metadata.name, status, { fieldManager: 'gantry-node-agent' });

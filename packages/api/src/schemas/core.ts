@@ -29,5 +29,6 @@ export const NAMESPACE_SCHEMA: ManifestSchema = { spec: any };
 export const SERVICE_SCHEMA: ManifestSchema = { spec: service };
 export const ENDPOINT_SLICE_SCHEMA: ManifestSchema = { top: endpointSliceTop };
 export const SECRET_SCHEMA: ManifestSchema = { top: secretTop };
+export const CONFIG_MAP_SCHEMA: ManifestSchema = { top: { data: strMap, binaryData: strMap, immutable: bool } };
 /** Pods are read for metadata.labels and status.podIP; their spec is not looked at. */
 export const POD_SCHEMA: ManifestSchema = { spec: any };

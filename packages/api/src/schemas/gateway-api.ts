@@ -38,6 +38,10 @@ const gateway = obj({
   }),
   backendTLS: any,
   allowedListeners: any,
+  tls: obj({
+    frontend: obj({ default: any, perPort: arr(obj({ port, tls: any }, ['port', 'tls'])) }),
+    backend: obj({ clientCertificateRef: secretObjectRef }),
+  }),
 }, ['gatewayClassName', 'listeners']);
 
 const parentRef = obj({ group: str, kind: str, namespace: str, name: str, sectionName: str, port }, ['name']);
@@ -131,7 +135,19 @@ const referenceGrant = obj({
   to: arr(obj({ group: str, kind: str, name: str }, ['group', 'kind'])),
 }, ['from', 'to']);
 
+const backendTlsPolicy = obj({
+  targetRefs: arr(obj({ group: str, kind: str, name: str, sectionName: str }, ['group', 'kind', 'name'])),
+  validation: obj({
+    caCertificateRefs: arr(obj({ group: str, kind: str, name: str }, ['group', 'kind', 'name'])),
+    wellKnownCACertificates: str,
+    hostname: str,
+    subjectAltNames: arr(obj({ type: oneOf('Hostname', 'URI'), hostname: str, uri: str }, ['type'])),
+  }, ['hostname']),
+  options: strMap,
+}, ['targetRefs', 'validation']);
+
 export const GATEWAY_CLASS_SCHEMA: ManifestSchema = { spec: gatewayClass };
+export const BACKEND_TLS_POLICY_SCHEMA: ManifestSchema = { spec: backendTlsPolicy };
 export const GATEWAY_SCHEMA: ManifestSchema = { spec: gateway };
 export const HTTP_ROUTE_SCHEMA: ManifestSchema = { spec: httpRoute };
 export const GRPC_ROUTE_SCHEMA: ManifestSchema = { spec: grpcRoute };

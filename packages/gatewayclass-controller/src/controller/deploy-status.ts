@@ -1,7 +1,8 @@
 // What the deployer learned, folded into the translator's reports: bad GatewayParameters make the
 // GatewayClass or Gateway not Accepted (InvalidParameters), and a LoadBalancer Service still
 // waiting for an address keeps the Gateway from being Programmed (AddressNotAssigned), and the
-// Service's addresses become the Gateway's status.addresses.
+// Service's addresses become the Gateway's status.addresses; a requested static address that
+// cannot be had keeps it from being Programmed too (AddressNotUsable).
 import type { Condition, GatewayStatus } from '@gantry/api';
 import type { ReconcileResult, RenderProblem } from '../deployer/index.js';
 import type { StatusReport } from '@gantry/translator';
@@ -40,7 +41,11 @@ export function withDeployment(report: StatusReport, result: ReconcileResult | u
   // The addresses travel in the report: a report that differs only in them is still a change
   // the status writer must not skip.
   const status: GatewayStatus = { ...report.status, addresses: [...result.addresses] };
-  if (result.addressesPending) {
+  if (result.addressNotUsable !== undefined) {
+    status.conditions = setCondition(status.conditions, {
+      type: 'Programmed', status: 'False', reason: 'AddressNotUsable', message: result.addressNotUsable, observedGeneration: report.generation,
+    });
+  } else if (result.addressesPending) {
     status.conditions = setCondition(status.conditions, {
       type: 'Programmed', status: 'False', reason: 'AddressNotAssigned',
       message: 'Waiting for the Gateway Service to get a load-balancer address', observedGeneration: report.generation,

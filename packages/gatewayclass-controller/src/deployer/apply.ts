@@ -54,6 +54,8 @@ export type ReconcileResult =
       readonly addresses: ServiceAddresses['addresses'];
       /** A LoadBalancer Service without an address yet (Programmed=False, AddressNotAssigned). */
       readonly addressesPending: boolean;
+      /** A requested static address cannot be had (Programmed=False, AddressNotUsable). */
+      readonly addressNotUsable?: string;
       /** Objects under an earlier name that were deleted. */
       readonly pruned: readonly string[];
     }
@@ -117,8 +119,8 @@ export class Deployer {
     const keep = new Set(rendered.objects.map((o) => `${o.kind}/${o.metadata?.name ?? ''}`));
     if (this.opts.xdsClientSecrets) keep.add(`Secret/${xdsClientSecretName(rendered.infrastructure.name)}`);
     const pruned = await this.deleteOwned(gateway, keep);
-    const { addresses, pending } = service ? serviceAddresses(service) : { addresses: [], pending: true };
-    return { kind: 'deployed', name: rendered.infrastructure.name, addresses, addressesPending: pending, pruned };
+    const { addresses, pending, notUsable } = service ? serviceAddresses(service, gateway.spec?.addresses) : { addresses: [], pending: true };
+    return { kind: 'deployed', name: rendered.infrastructure.name, addresses, addressesPending: pending, ...(notUsable !== undefined ? { addressNotUsable: notUsable } : {}), pruned };
   }
 
   /** Deletes every object the deployer made for this Gateway (it is no longer ours). */

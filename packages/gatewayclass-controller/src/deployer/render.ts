@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { V1Affinity, V1ConfigMap, V1ContainerPort, V1Deployment, V1OwnerReference, V1PodDisruptionBudget, V1Service, V1ServiceAccount, V1ServicePort, V1Toleration, V2HorizontalPodAutoscaler, V2MetricSpec } from '@kubernetes/client-node';
 import type { EnvoyLogLevel, Gateway, GatewayClass, GatewayParameters, Listener, Quantity, ServiceType } from '@gantry/api';
+import { requestedLoadBalancerIP } from './addresses.js';
 import { gatewayBootstrap, METRICS_PATH, READINESS_PATH } from './bootstrap.js';
 import { BOOTSTRAP_HASH_ANNOTATION, fixedLabels, infrastructureName, selectorLabels } from './naming.js';
 import { mergeParameters, validateGatewayParameters, type ParametersProblem } from './parameters.js';
@@ -260,12 +261,15 @@ export function renderGatewayResources(input: RenderInput): RenderResult {
   };
 
   const serviceType = params.service?.type ?? defaults.serviceType;
+  const staticIP = requestedLoadBalancerIP(gateway.spec?.addresses);
   const service: V1Service = {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: metadata({ ...(params.service?.labels ? { labels: params.service.labels } : {}), ...(params.service?.annotations ? { annotations: params.service.annotations } : {}) }),
     spec: {
       type: serviceType,
+      // A static address (spec.addresses): asked of the load balancer; see addresses.ts.
+      ...(serviceType === 'LoadBalancer' && staticIP !== undefined ? { loadBalancerIP: staticIP } : {}),
       selector: selectorLabels(gateway.metadata.name),
       ports: ports.map((p): V1ServicePort => ({ name: p.name, port: p.port, targetPort: p.port, protocol: p.protocol })),
     },

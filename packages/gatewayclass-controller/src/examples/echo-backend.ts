@@ -12,6 +12,8 @@
 // A websocket upgrade (HTTP/1.1) is accepted and every text or binary message is echoed back.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { createServer as createH2cServer, type Http2Server, type Http2ServerRequest } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +28,9 @@ export interface EchoReply {
   readonly headers: Record<string, string | string[] | undefined>;
   /** The request body, when there was one. */
   readonly body?: string;
+  /** HTTPS: the SNI the client sent, and the CN of its certificate if the client CA signed it. */
+  readonly sni?: string;
+  readonly clientCertificate?: string;
 }
 
 export interface EchoServer {
@@ -41,6 +46,11 @@ export interface EchoOptions {
   readonly host?: string;
   /** Serve HTTP/2 without TLS (prior knowledge), for appProtocol kubernetes.io/h2c. */
   readonly h2c?: boolean;
+  /**
+   * Serve HTTPS (HTTP/1.1) with this certificate; with `clientCA`, ask clients for a certificate
+   * (not required) and report the subject of one that CA signed.
+   */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly clientCA?: string };
 }
 
 interface Reply {
@@ -78,6 +88,7 @@ export async function startEchoServer(opts: EchoOptions): Promise<EchoServer> {
     protocol: `HTTP/${req.httpVersion}`,
     headers: { ...req.headers },
     ...(body !== '' ? { body } : {}),
+    ...tlsFacts(req),
   });
 
   /** The status and delay this attempt gets: a failure while the request still has some to go. */
@@ -120,7 +131,11 @@ export async function startEchoServer(opts: EchoOptions): Promise<EchoServer> {
     });
   };
 
-  const server: Server | Http2Server = opts.h2c ? createH2cServer(handle) : createServer(handle);
+  const server: Server | Http2Server = opts.tls
+    ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, ...(opts.tls.clientCA ? { ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}) }, handle)
+    : opts.h2c
+      ? createH2cServer(handle)
+      : createServer(handle);
   if (!opts.h2c) {
     server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
       requests.push(describe(req, ''));
@@ -145,6 +160,15 @@ export async function startEchoServer(opts: EchoOptions): Promise<EchoServer> {
       server.close(() => resolve());
     }),
   };
+}
+
+function tlsFacts(req: IncomingMessage | Http2ServerRequest): { sni?: string; clientCertificate?: string } {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (typeof socket.getPeerCertificate !== 'function') return {};
+  const sni = (socket as { servername?: string | false }).servername;
+  const peer = socket.authorized === true ? socket.getPeerCertificate() : undefined;
+  const cn = peer?.subject?.CN;
+  return { ...(typeof sni === 'string' ? { sni } : {}), ...(typeof cn === 'string' ? { clientCertificate: cn } : {}) };
 }
 
 // ---- websocket (RFC 6455), just enough to echo messages ----------------------------------------

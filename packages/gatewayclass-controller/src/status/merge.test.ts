@@ -208,8 +208,9 @@ describe('reportKeyPriority', () => {
     ['RouteOption apps/o', 4],
     ['TLSRoute apps/r', 2],
     ['VirtualDestination global/vd', 5],
+    ['BackendTLSPolicy apps/p', 5],
     ['GatewayParameters gantry-system/p', 6],
-    ['Other x', 11],
+    ['Other x', 12],
   ])('%s → %d', (key, want) => {
     expect(reportKeyPriority(key)).toBe(want);
   });

@@ -196,10 +196,12 @@ export function mergePolicyStatus(current: RouteOptionStatus | undefined, desire
     placed.add(key);
   }
   for (const [key, a] of wanted) if (!placed.has(key)) ancestors.push(merged(a, undefined));
+  // Kinds whose status has no conditions (Gateway API PolicyStatus: BackendTLSPolicy) get none.
+  const conditions = desired.conditions === undefined && current?.conditions === undefined ? undefined : mergeConditions(current?.conditions, list(desired.conditions), cond);
   const next: RouteOptionStatus = {
     ...(current ?? {}),
     ancestors,
-    conditions: mergeConditions(current?.conditions, list(desired.conditions), cond),
+    ...(conditions !== undefined ? { conditions } : {}),
   };
   return jsonEqual(current ?? {}, next) ? undefined : next;
 }

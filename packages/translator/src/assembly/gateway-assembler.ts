@@ -191,7 +191,7 @@ export class GatewayAssembler {
     this.l4Names = l4ListenerNames(ctx.listeners);
     this.l4Routes.clear();
     this.l4Stale = true;
-    this.secretList = reuseSecrets(this.secretList, collectSecrets(ctx.listeners));
+    this.secretList = reuseSecrets(this.secretList, collectSecrets(ctx.listeners, ctx.backendClientCertificate));
 
     // Bulk placement: push entries unsorted, sort each list once. (What contributionsOf() would
     // list, walked directly: no Contribution objects for ten thousand routes.)
@@ -431,6 +431,23 @@ export class GatewayAssembler {
     this.finish(rcChanged);
   }
 
+  /** Clusters as the Gateway serves them: TLS ones carry its backend client certificate (spec.tls.backend). */
+  private withClientCertificate(list: readonly ClusterIR[]): readonly ClusterIR[] {
+    const secret = this.ctx.backendClientCertificate?.name;
+    if (secret === undefined) return list;
+    if (this.clientCerts?.list === list && this.clientCerts.secret === secret) return this.clientCerts.out;
+    const memo = this.clientCerts?.secret === secret ? this.clientCerts.clusters : new WeakMap<ClusterIR, ClusterIR>();
+    const out = list.map((c) => {
+      if (c.tls === undefined) return c;
+      let withCert = memo.get(c);
+      if (!withCert) memo.set(c, (withCert = { ...c, tls: { ...c.tls, clientCertificate: secret } }));
+      return withCert;
+    });
+    this.clientCerts = { list, secret, out, clusters: memo };
+    return out;
+  }
+  private clientCerts: { list: readonly ClusterIR[]; secret: string; out: readonly ClusterIR[]; clusters: WeakMap<ClusterIR, ClusterIR> } | undefined;
+
   /** Rebuilds what sits above the route tables, keeping whatever did not change. */
   private finish(rcChanged: boolean): void {
     if (rcChanged || this.listenersStale) {
@@ -451,7 +468,7 @@ export class GatewayAssembler {
       !prev ||
       prev.listeners !== this.listenerList ||
       prev.l4Listeners !== this.l4List ||
-      prev.clusters !== this.clusterList ||
+      prev.clusters !== this.withClientCertificate(this.clusterList) ||
       prev.endpoints !== endpoints ||
       prev.secrets !== this.secretList
     ) {
@@ -460,7 +477,7 @@ export class GatewayAssembler {
         namespace: this.ctx.attachment.namespace,
         name: this.ctx.attachment.name,
         listeners: this.listenerList,
-        clusters: this.clusterList,
+        clusters: this.withClientCertificate(this.clusterList),
         endpoints,
         secrets: this.secretList,
         ...(this.l4List ? { l4Listeners: this.l4List } : {}),
@@ -570,6 +587,7 @@ export class GatewayAssembler {
           name: rc.name,
           serverNames: l.info.hostname ? [l.info.hostname] : [],
           tlsSecrets: l.tlsSecrets.map((s) => s.name),
+          ...(l.clientValidation ? { clientValidation: l.clientValidation } : {}),
           routeConfig: rc.ir,
         });
       }
@@ -583,7 +601,7 @@ export class GatewayAssembler {
       const prev = previous.get(name);
       const reusedChains = chains.map((c) => {
         const p = prev?.filterChains.find((x) => x.name === c.name);
-        return p && p.routeConfig === c.routeConfig && sameElements(p.serverNames, c.serverNames) && sameElements(p.tlsSecrets, c.tlsSecrets)
+        return p && p.routeConfig === c.routeConfig && sameElements(p.serverNames, c.serverNames) && sameElements(p.tlsSecrets, c.tlsSecrets) && p.clientValidation === c.clientValidation
           ? p
           : c;
       });
@@ -739,8 +757,9 @@ function sameContributions(a: readonly Contribution[], b: readonly Contribution[
   return true;
 }
 
-function collectSecrets(listeners: readonly ListenerState[]): readonly TLSSecretIR[] {
+function collectSecrets(listeners: readonly ListenerState[], backendClient: TLSSecretIR | undefined): readonly TLSSecretIR[] {
   const byName = new Map<string, TLSSecretIR>();
+  if (backendClient) byName.set(backendClient.name, backendClient);
   for (const l of listeners) {
     if (!l.ready) continue;
     for (const s of l.tlsSecrets) if (!byName.has(s.name)) byName.set(s.name, s);

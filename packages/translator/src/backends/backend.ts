@@ -1,7 +1,7 @@
 // What a backend kind is to the translator: a resolver from a backendRef to a cluster and where
 // its endpoints come from, looked up by `group/kind`. Each kind is one module (service.ts, ...)
 // listed in registry.ts.
-import type { ClusterIR, HashPolicyIR, UpstreamProtocol } from '@gantry/ir';
+import type { ClusterIR, HashPolicyIR, UpstreamProtocol, UpstreamTlsIR } from '@gantry/ir';
 import type { BackendObjectReference, KubeObject } from '@gantry/api';
 import { Reason } from '../status/conditions.js';
 import type { Lookups } from '../core/lookups.js';
@@ -24,7 +24,23 @@ export interface BackendContext {
   readonly installNamespace: string;
   /** Routes may name Services directly (false: only Upstreams; the switch of the same name). */
   readonly kubernetesDestinations: boolean;
+  /** TLS to a backend from a policy that targets it (BackendTLSPolicy); undefined: none. */
+  readonly backendTls?: (target: BackendTlsTarget, lookups: Lookups) => BackendTlsChoice | undefined;
 }
+
+/** A backend object a TLS policy may target: a Service (sectionName: its port's name), an Upstream. */
+export interface BackendTlsTarget {
+  readonly group: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly sectionName?: string;
+}
+
+/** TLS settings for a backend, or why requests to it must fail (never plaintext instead). */
+export type BackendTlsChoice =
+  | { readonly ok: true; readonly tls: UpstreamTlsIR; readonly policy: string }
+  | { readonly ok: false; readonly policy: string; readonly message: string };
 
 export type BackendResolution =
   | {

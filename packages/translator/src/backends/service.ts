@@ -1,6 +1,6 @@
 // Kubernetes Services as backends: a port of the Service, its endpoints from EndpointSlices
-// (service-endpoints.ts), the protocol from the port's appProtocol. Cross-namespace refs need a
-// ReferenceGrant.
+// (service-endpoints.ts), the protocol from the port's appProtocol, TLS from a BackendTLSPolicy
+// naming the Service (ctx.backendTls). Cross-namespace refs need a ReferenceGrant.
 import { serviceClusterName, type UpstreamProtocol } from '@gantry/ir';
 import { GATEWAY_API_GROUP, type ServicePort } from '@gantry/api';
 import { flat } from '../core/memory.js';
@@ -9,11 +9,13 @@ import { Reason } from '../status/conditions.js';
 import type { BackendResolver } from './backend.js';
 
 /** Service port appProtocol → how Envoy talks to it. Unknown protocols cannot be served. */
-function appProtocolOf(port: ServicePort): { protocol: UpstreamProtocol; websocket: boolean } | undefined {
+function appProtocolOf(port: ServicePort): { protocol: UpstreamProtocol; websocket: boolean; tls?: true } | undefined {
   const p = port.appProtocol;
   if (p === undefined || p === '' || p.toLowerCase() === 'http') return HTTP1;
   if (p === 'kubernetes.io/h2c' || p.toLowerCase() === 'h2c') return H2C;
   if (p === 'kubernetes.io/ws') return WS;
+  // TLS to the backend: only with a BackendTLSPolicy to say what to trust (resolve checks it).
+  if (p.toLowerCase() === 'https' || p === 'kubernetes.io/https') return HTTPS;
   return undefined;
 }
 
@@ -57,9 +59,15 @@ export const serviceResolver: BackendResolver = {
     if (!app) {
       return { ok: false, reason: Reason.UnsupportedProtocol, message: `${serviceWhere(ns, ref.name)} port ${ref.port}: appProtocol ${port.appProtocol} is not supported` };
     }
+    const name = flat(serviceClusterName(ns, ref.name, ref.port));
+    const tls = ctx.backendTls?.({ group: '', kind: 'Service', namespace: ns, name: ref.name, sectionName: port.name ?? '' }, ctx.lookups);
+    if (tls !== undefined && !tls.ok) return { ok: false, reason: Reason.InvalidBackendTLS, message: tls.message };
+    if (tls === undefined && 'tls' in app) {
+      return { ok: false, reason: Reason.UnsupportedProtocol, message: `${serviceWhere(ns, ref.name)} port ${ref.port}: appProtocol ${port.appProtocol} needs a BackendTLSPolicy (what to trust)` };
+    }
     return {
       ok: true,
-      cluster: ctx.cluster(flat(serviceClusterName(ns, ref.name, ref.port)), app.protocol),
+      cluster: tls === undefined ? ctx.cluster(name, app.protocol) : ctx.clusterLike({ name, protocol: app.protocol, tls: tls.tls }),
       source: { kind: 'service', serviceKey, namespace: ns, service: ref.name, port: ref.port, portName: port.name ?? '' },
       websocket: app.websocket,
     };
@@ -73,3 +81,4 @@ function serviceWhere(namespace: string, name: string): string {
 const HTTP1 = { protocol: 'http1', websocket: false } as const;
 const H2C = { protocol: 'h2c', websocket: false } as const;
 const WS = { protocol: 'http1', websocket: true } as const;
+const HTTPS = { protocol: 'http1', websocket: false, tls: true } as const;

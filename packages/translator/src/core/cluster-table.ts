@@ -39,7 +39,8 @@ export class ClusterTable {
   /** The cluster of this name and protocol, the same object while they stay the same. */
   readonly intern = (name: string, protocol: UpstreamProtocol): ClusterIR => {
     const rec = this.records.get(name);
-    if (rec && rec.ir.protocol === protocol) return rec.ir;
+    // A plain cluster: one that had TLS (a BackendTLSPolicy that went away) is not reused.
+    if (rec && rec.ir.protocol === protocol && rec.ir.tls === undefined) return rec.ir;
     const ir: ClusterIR = { name, protocol };
     if (rec) rec.ir = ir;
     else this.records.set(name, emptyRecord(ir));

@@ -2,7 +2,7 @@
 // fresh translation, and the IR objects a change did not touch keep their identity.
 import { describe, expect, it } from '@jest/globals';
 import { validate, type GatewayIR, type VirtualHostIR } from '@gantry/ir';
-import type { EndpointSlice, Gateway, GatewayClass, HTTPRoute, Namespace, Pod, ReferenceGrant, Secret, Service, Snapshot, Upstream } from '@gantry/api';
+import type { EndpointSlice, Gateway, GatewayClass, HTTPRoute, KubeObject, Namespace, Pod, ReferenceGrant, Secret, Service, Snapshot, Upstream } from '@gantry/api';
 import { emptySnapshot } from '@gantry/api';
 import { TypeUrl, XdsTranslator, diffResourceSets, translateXds, type XdsSnapshot } from '@gantry/xds';
 import { GatewayTranslator, translate } from '../index.js';
@@ -264,6 +264,48 @@ describe('Upstreams with a pod selector, and Upstream status', () => {
     expect(granted?.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['Accepted=True', 'ResolvedRefs=True']);
     expect(granted?.endpoints).toBe(3);
     expect(upstreamStatus(t.translate({ ...s1, referenceGrants: [grant], others: [] }), 'x')).toBeUndefined();
+  });
+});
+
+describe('BackendTLSPolicy', () => {
+  const CA = "-----BEGIN CERTIFICATE-----\nMIIBfjCCASWgAwIBAgIUDFDzNmSnWRTzzlm8oHfCd3yQuvMwCgYIKoZIzj0EAwIw\nFDESMBAGA1UEAwwJZ29sZGVuLWNhMCAXDTI2MTIwNDIxMjgwMFoYDzIxMjYxMTEw\nMjEyODAwWjAUMRIwEAYDVQQDDAlnb2xkZW4tY2EwWTATBgcqhkjOPQIBBggqhkjO\nPQMBBwNCAASOgb2GalaO09EKDV4irNb5mxwtoqnQj9S9d5wBfX8OOUzCmX1uI4nJ\nlyLEBhAfA5ovdVlQSpqoSJItiNFbMo+Uo1MwUTAdBgNVHQ4EFgQUDvyblS73vnBf\nGgLpvY5XMvqYEtMwHwYDVR0jBBgwFoAUDvyblS73vnBfGgLpvY5XMvqYEtMwDwYD\nVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNHADBEAiB+I2vbBFPGk9oPd6hsXuG1\noQYd8Aancaxj0OYlvem2FwIgeUci4KUHh4EebBEjIhnhtTTb42BHjBSue6pRlug0\nbCY=\n-----END CERTIFICATE-----\n";
+  const base = snapshot({
+    gateways: [gateway([{ name: 'http', port: 80, protocol: 'HTTP' }])],
+    httpRoutes: [route('a'), route('b')],
+    services: [service('a'), service('b')],
+    endpointSlices: [slice('a', ['10.0.0.1']), slice('b', ['10.0.0.2'])],
+  });
+  const configMap = (data: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ca', namespace: 'default' }, data } as KubeObject);
+  const policy: KubeObject = {
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'BackendTLSPolicy', metadata: { name: 'tls-a', namespace: 'default', generation: 1 },
+    spec: { targetRefs: [{ group: '', kind: 'Service', name: 'a', sectionName: 'http' }], validation: { hostname: 'a.example.com', caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'ca' }] } },
+  } as KubeObject;
+  const clusterA = (ir: GatewayIR | undefined) => ir?.clusters.find((c) => c.name === 'kube/default/a/80');
+  const fresh = (s: Snapshot) => toYaml(printable(translate(s)));
+
+  it('a policy (and its CA) that comes, changes and goes re-translates the routes of its Service', () => {
+    const t = new GatewayTranslator();
+    const r1 = t.translate(base);
+    expect(clusterA(r1.gateways.get('default/gw'))?.tls).toBeUndefined();
+    const withPolicy = { ...base, others: [policy, { ...configMap(CA) } as KubeObject] };
+    // Shaped like a ConfigMap from the API server: data at the top.
+    (withPolicy.others[1] as unknown as { data: Record<string, string> }).data = { 'ca.crt': CA };
+    const r2 = t.translate(withPolicy);
+    expect(clusterA(r2.gateways.get('default/gw'))?.tls).toMatchObject({ sni: 'a.example.com', verify: { subjectAltNames: [{ type: 'dns', value: 'a.example.com' }] } });
+    expect(toYaml(printable(r2))).toEqual(fresh(withPolicy));
+    const bRoute = (r: typeof r1) => r.statuses.find((x) => x.name === 'b');
+    expect(bRoute(r2)).toBe(bRoute(r1));
+
+    const badCA = { ...base, others: [policy, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ca', namespace: 'default' }, data: { 'ca.crt': 'garbage' } } as KubeObject] };
+    const r3 = t.translate(badCA);
+    expect(clusterA(r3.gateways.get('default/gw'))).toBeUndefined();
+    expect(JSON.stringify(r3.statuses.find((x) => x.kind === 'BackendTLSPolicy'))).toContain('NoValidCACertificate');
+    expect(toYaml(printable(r3))).toEqual(fresh(badCA));
+
+    const r4 = t.translate(base);
+    expect(clusterA(r4.gateways.get('default/gw'))?.tls).toBeUndefined();
+    expect(r4.statuses.some((x) => x.kind === 'BackendTLSPolicy')).toBe(false);
+    expect(toYaml(printable(r4))).toEqual(fresh(base));
   });
 });
 

@@ -21,7 +21,9 @@ import { judgeGatewayClass, type GatewayClassVerdict } from '../gateway/gatewayc
 import type { GatewayContext } from '../gateway/model.js';
 import { policyKindKey, type ExtensionRefPolicies, type PolicyResolution, type PolicyUse, type TargetRefPolicy } from '../policies/policy.js';
 import { PolicyReports, reportsPolicyStatus } from '../status/policy-reports.js';
-import { DEFAULT_EXTENSION_REF_POLICIES, DEFAULT_TARGET_REF_POLICIES } from '../policies/registry.js';
+import { BACKEND_TLS, DEFAULT_EXTENSION_REF_POLICIES, DEFAULT_TARGET_REF_POLICIES } from '../policies/registry.js';
+import { BACKEND_TLS_POLICY_GROUP, BACKEND_TLS_POLICY_KIND, conflictOf, judgeBackendTlsPolicy } from '../policies/backend-tls-policy.js';
+import { backendTlsPolicyReport } from '../status/backend-tls-reports.js';
 import { ROUTE_KINDS } from '../routes/registry.js';
 import type { CompileTables, RouteKind } from '../routes/route-kind.js';
 import { CommonConditions, RouteTranslation, type GatewayPlacement } from '../routes/route-translation.js';
@@ -120,6 +122,9 @@ export class GatewayTranslator {
   /** Status of policy objects (RouteOptions), from what the route translations did with them. */
   private readonly policyReports: PolicyReports;
   private readonly dirtyPolicies = new Set<string>();
+  /** BackendTLSPolicy reports by policy key; redone when a policy, ConfigMap or route changed. */
+  private readonly backendTlsReports = new Map<string, StatusReport>();
+  private backendTlsDirty = false;
   /** `group/kind` of the targetRef policy kinds. */
   private readonly targetRefKinds: ReadonlySet<string>;
   /** Dependency key → routes that read it (Services are in serviceIndex: they are the bulk). */
@@ -181,6 +186,8 @@ export class GatewayTranslator {
       this.policyReports.refresh(this.dirtyPolicies, (k) => this.others.get(k), (p) => this.resolvePolicy(p), reportChanges);
       this.dirtyPolicies.clear();
     }
+    if (this.backendTlsDirty || routeChanges.length > 0) this.refreshBackendTls(reportChanges);
+    this.backendTlsDirty = false;
     this.recorder.invalidate(); // its memo holds this snapshot's objects: not kept past their use
     const countsChanged = new Set<string>();
     for (const [, prev, next] of routeChanges) this.track(prev, next, countsChanged);
@@ -218,7 +225,9 @@ export class GatewayTranslator {
         changed.add(Dep.kind(group, kind)); // once per run of a kind: a Set needs no more
       }
       changed.add(Dep.objectKey(k));
-      if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
+      if (groupKind === BACKEND_TLS_GROUP_KIND) this.routesReadingTargets(before, after, policyTargets);
+      if (groupKind === BACKEND_TLS_GROUP_KIND || groupKind === '/ConfigMap') this.backendTlsDirty = true;
+      else if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
       if (this.targetRefKinds.has(groupKind)) this.routesNamedBy(before, after, policyTargets);
       this.queries.changed(group, kind, k, before, after, changed);
       this.backendReports.objectChanged(groupKind, k);
@@ -244,6 +253,52 @@ export class GatewayTranslator {
     const changedRoutes = this.routes.update(s);
     for (const k of policyTargets) changedRoutes.add(k);
     return changedRoutes;
+  }
+
+  /**
+   * Every BackendTLSPolicy's report: its verdict, its conflicts, and as ancestors the Gateways
+   * whose routes read a Service it targets. Policies are few; this runs only when a policy, a
+   * ConfigMap or a route changed.
+   */
+  private refreshBackendTls(reportChanges: [StatusReport | undefined, StatusReport | undefined][]): void {
+    const lookups = this.lookups([]);
+    const seen = new Set<string>();
+    for (const [key, policy] of this.othersOf(BACKEND_TLS_GROUP_KIND)) {
+      seen.add(key);
+      const ns = policy.metadata.namespace ?? 'default';
+      const gateways = new Set<string>();
+      for (const t of targetRefsOf(policy)) {
+        if ((t.group ?? '') !== '' || t.kind !== 'Service') continue;
+        for (const routeKey of this.serviceIndex.routesReading(`${ns}/${t.name}`)) {
+          for (const p of this.translations.get(routeKey)?.placements ?? []) gateways.add(p.gatewayKey);
+        }
+      }
+      const next = backendTlsPolicyReport(policy, judgeBackendTlsPolicy(policy, lookups), conflictOf(policy, lookups), [...gateways].sort(), this.controllerName);
+      const prev = this.backendTlsReports.get(key);
+      if (prev && JSON.stringify(prev) === JSON.stringify(next)) continue;
+      this.backendTlsReports.set(key, next);
+      reportChanges.push([prev, next]);
+    }
+    for (const [key, prev] of [...this.backendTlsReports]) {
+      if (seen.has(key)) continue;
+      this.backendTlsReports.delete(key);
+      reportChanges.push([prev, undefined]);
+    }
+  }
+
+  /**
+   * The keys of the routes that read a Service a backend policy (BackendTLSPolicy) targets, before
+   * and after a change: which policy applies to a backend is decided in the route's translation.
+   */
+  private routesReadingTargets(before: KubeObject | undefined, after: KubeObject | undefined, out: Set<string>): void {
+    for (const o of [before, after]) {
+      if (!o) continue;
+      const ns = o.metadata.namespace ?? 'default';
+      for (const ref of targetRefsOf(o)) {
+        if ((ref.group ?? '') !== '' || ref.kind !== 'Service') continue;
+        for (const r of this.serviceIndex.routesReading(`${ns}/${ref.name}`)) out.add(r);
+      }
+    }
   }
 
   /** The keys of the routes a targetRef policy names, before and after a change (see Lookups.policiesNaming). */
@@ -381,6 +436,7 @@ export class GatewayTranslator {
       clusterLike: this.clusters.internLike,
       installNamespace: this.installNamespace,
       kubernetesDestinations: this.kubernetesDestinations,
+      backendTls: BACKEND_TLS,
       common: this.commonConditions,
     };
     for (const key of dirty) {
@@ -593,6 +649,7 @@ const NO_PLACEMENTS: readonly GatewayPlacement[] = [];
 
 const NO_DEPS: readonly string[] = [];
 const NO_USES: readonly PolicyUse[] = [];
+const BACKEND_TLS_GROUP_KIND = `${BACKEND_TLS_POLICY_GROUP}/${BACKEND_TLS_POLICY_KIND}`;
 
 function intersects(a: readonly string[], b: ReadonlySet<string>): boolean {
   for (const x of a) if (b.has(x)) return true;

@@ -81,3 +81,15 @@ function value(secret: Secret, k: string): string | undefined {
   if (b64 === undefined) return undefined;
   return Buffer.from(b64, 'base64').toString('utf8');
 }
+
+/** A CA bundle (PEM): every certificate in it must parse; at least one. Normalised to its blocks. */
+export function caBundleOf(pem: string): { readonly ok: true; readonly pem: string } | { readonly ok: false; readonly message: string } {
+  const blocks = pem.match(PEM_CERT) ?? [];
+  if (blocks.length === 0) return { ok: false, message: 'holds no PEM certificate' };
+  try {
+    for (const b of blocks) new X509Certificate(b);
+  } catch {
+    return { ok: false, message: 'is not a valid PEM certificate bundle' };
+  }
+  return { ok: true, pem: `${blocks.join('\n')}\n` };
+}

@@ -1,5 +1,5 @@
 // What the translator knows of a Gateway: what it offers routes (attachment) and its judged listeners.
-import type { TLSSecretIR } from '@gantry/ir';
+import type { ClientValidationIR, TLSSecretIR } from '@gantry/ir';
 import type { Condition, Gateway, LabelSelector, RouteGroupKind } from '@gantry/api';
 
 export type HTTPProtocol = 'HTTP' | 'HTTPS';
@@ -37,6 +37,8 @@ export interface ListenerState {
   readonly conditions: readonly Condition[];
   /** HTTPS: the valid certificates, in certificateRefs order. */
   readonly tlsSecrets: readonly TLSSecretIR[];
+  /** HTTPS with spec.tls.frontend: how client certificates are checked. */
+  readonly clientValidation?: ClientValidationIR;
 }
 
 export interface GatewayContext {
@@ -47,4 +49,6 @@ export interface GatewayContext {
   readonly accepted: boolean;
   readonly listeners: readonly ListenerState[];
   readonly conditions: readonly Condition[];
+  /** spec.tls.backend.clientCertificateRef, resolved: presented to every TLS backend. */
+  readonly backendClientCertificate?: TLSSecretIR;
 }

@@ -24,6 +24,7 @@ export interface RouteTranslationOptions {
   readonly clusterLike: BackendContext['clusterLike'];
   readonly installNamespace: string;
   readonly kubernetesDestinations: boolean;
+  readonly backendTls?: BackendContext['backendTls'];
   /** The translator's interned all-good conditions (see CommonConditions). */
   readonly common: CommonConditions;
 }
@@ -102,6 +103,7 @@ export class RouteTranslation {
     const ctx: BackendContext = {
       fromKind: kind.kind, fromNamespace: ns, lookups, cluster: opts.cluster, clusterLike: opts.clusterLike, installNamespace: opts.installNamespace,
       kubernetesDestinations: opts.kubernetesDestinations,
+      ...(opts.backendTls ? { backendTls: opts.backendTls } : {}),
     };
     const compiled = compileIsolated(kind, route, ctx, opts.tables);
     this.rules = compiled.rules;

@@ -36,6 +36,7 @@ export const Reason = {
   // Listener
   UnsupportedProtocol: 'UnsupportedProtocol',
   InvalidCertificateRef: 'InvalidCertificateRef',
+  InvalidClientCertificateRef: 'InvalidClientCertificateRef',
   InvalidRouteKinds: 'InvalidRouteKinds',
   NoConflicts: 'NoConflicts',
   HostnameConflict: 'HostnameConflict',
@@ -48,11 +49,19 @@ export const Reason = {
   IncompatibleFilters: 'IncompatibleFilters',
   InvalidKind: 'InvalidKind',
   BackendNotFound: 'BackendNotFound',
+  /** A backendRef whose BackendTLSPolicy cannot be used (its requests fail, never plaintext). */
+  InvalidBackendTLS: 'InvalidBackendTLSPolicy',
   // Policies (Gateway API PolicyConditionReason; Attached reasons as kgateway writes them)
   TargetNotFound: 'TargetNotFound',
   Attached: 'Attached',
   Merged: 'Merged',
   Overridden: 'Overridden',
+  Conflicted: 'Conflicted',
+  // BackendTLSPolicy
+  NoValidCACertificate: 'NoValidCACertificate',
+  InvalidCACertificateRef: 'InvalidCACertificateRef',
+  InvalidCACertificateKind: 'InvalidCACertificateKind',
+  ConfigurationChanged: 'ConfigurationChanged',
 } as const;
 
 export const ConditionType = {
@@ -63,6 +72,8 @@ export const ConditionType = {
   Conflicted: 'Conflicted',
   OverlappingTLSConfig: 'OverlappingTLSConfig',
   PartiallyInvalid: 'PartiallyInvalid',
+  /** Gateway: some listener lets clients in without a valid certificate (AllowInsecureFallback). */
+  InsecureFrontendValidationMode: 'InsecureFrontendValidationMode',
   /** Policies: whether the options it sets are applied (Attached), in part (Merged), or not (Overridden). */
   Attached: 'Attached',
 } as const;

@@ -18,6 +18,7 @@ import {
   Listener,
   RouteConfiguration,
   Secret,
+  UpstreamTlsContext,
   packAny,
   toEnvoyJson,
   unpackAnyAs,
@@ -73,7 +74,20 @@ function staticListener(listener: Listener, routes: ReadonlyMap<string, RouteCon
   return listener;
 }
 
+/** A backend client certificate (spec.tls.backend) is a static secret too. */
+function staticClientCertificates(cluster: Cluster): void {
+  for (const socket of [cluster.transportSocket, ...cluster.transportSocketMatches.map((m) => m.transportSocket)]) {
+    if (socket?.configType?.$case !== 'typedConfig' || socket.configType.typedConfig.typeUrl !== `type.googleapis.com/${UpstreamTlsContext.$type}`) continue;
+    const tls = unpackAnyAs(socket.configType.typedConfig, UpstreamTlsContext);
+    const configs = tls.commonTlsContext?.tlsCertificateSdsSecretConfigs ?? [];
+    if (configs.length === 0) continue;
+    for (const sds of configs) delete sds.sdsConfig;
+    socket.configType.typedConfig = packAny(tls);
+  }
+}
+
 function staticCluster(cluster: Cluster, assignments: ReadonlyMap<string, ClusterLoadAssignment>): Cluster {
+  staticClientCertificates(cluster);
   if (cluster.clusterDiscoveryType?.$case !== 'type' || cluster.clusterDiscoveryType.type !== Cluster_DiscoveryType.EDS) return cluster;
   const assignment = assignments.get(cluster.name) ?? ClusterLoadAssignment.fromPartial({ clusterName: cluster.name });
   const allIps = assignment.endpoints.every((l) =>

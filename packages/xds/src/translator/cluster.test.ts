@@ -49,7 +49,14 @@ const SAMPLES: { readonly [K in keyof Required<ClusterIR>]: readonly ClusterIR[K
   ],
   outlierDetection: [undefined, {}, { consecutive5xx: 3 }, { consecutive5xx: 5, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 50 }],
   circuitBreakers: [undefined, {}, { maxRequests: 1 }, { maxConnections: 1024, maxPendingRequests: 10, maxRequests: 100, maxRetries: 3 }],
-  tls: [undefined, {}, { sni: 'a.example.com' }, { sni: 'other.example.com' }],
+  tls: [
+    undefined,
+    {},
+    { sni: 'a.example.com' },
+    { sni: 'other.example.com' },
+    { sni: 'a.example.com', verify: { trustedCA: 'CA-PEM', subjectAltNames: [{ type: 'dns', value: 'a.example.com' }] } },
+    { sni: 'a.example.com', verify: { systemCA: true, subjectAltNames: [{ type: 'uri', value: 'spiffe://a/b' }, { type: 'dns', value: 'b.example.com' }] } },
+  ],
 };
 
 /** The fields that existed before Upstreams: every combination of them is tried. */

@@ -1,5 +1,6 @@
 // ListenerIR -> envoy.config.listener.v3.Listener. Routes come over RDS, certificates over SDS,
 // both on the ADS stream, so a listener only changes when ports, SNI names or secret names do.
+import { CertificateValidationContext_TrustChainVerification } from '@gantry/envoy-xds-proto/generated/envoy/extensions/transport_sockets/tls/v3/common';
 import type { FilterChainIR, L4ChainIR, L4ListenerIR, ListenerIR } from '@gantry/ir';
 import {
   StdoutAccessLog,
@@ -83,11 +84,26 @@ function filterChain(listener: ListenerIR, chain: FilterChainIR, accessLog: Acce
   };
   if (chain.serverNames.length > 0) out.filterChainMatch = { serverNames: [...chain.serverNames] };
   if (listener.protocol === 'HTTPS') {
+    const v = chain.clientValidation;
     const tls = DownstreamTlsContext.fromPartial({
       commonTlsContext: {
         tlsCertificateSdsSecretConfigs: (chain.tlsSecrets ?? []).map((name) => ({ name, sdsConfig: ADS_CONFIG_SOURCE })),
         alpnProtocols: ['h2', 'http/1.1'],
+        // Client certificates (spec.tls.frontend): checked against the CA; with the insecure
+        // fallback, asked for but neither required nor verified to the end.
+        ...(v !== undefined
+          ? {
+              validationContextType: {
+                $case: 'validationContext' as const,
+                validationContext: {
+                  trustedCa: { specifier: { $case: 'inlineString' as const, inlineString: v.trustedCA } },
+                  ...(v.insecureFallback === true ? { trustChainVerification: CertificateValidationContext_TrustChainVerification.ACCEPT_UNTRUSTED } : {}),
+                },
+              },
+            }
+          : {}),
       },
+      ...(v !== undefined && v.insecureFallback !== true ? { requireClientCertificate: true } : {}),
     });
     out.transportSocket = { name: TLS_TRANSPORT_SOCKET, configType: { $case: 'typedConfig', typedConfig: packAny(tls) } };
   }

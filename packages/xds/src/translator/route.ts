@@ -222,7 +222,9 @@ function clusterWeight(b: WeightedBackendIR): DeepPartial<WeightedCluster_Cluste
  *   so that every attempt gets its full budget (attempts and backoff still bound the total).
  * - `retry.attempts` is the number of retries (Gateway API: "times ... should be retried"), so it
  *   maps to num_retries unchanged; unset leaves Envoy's default (1). Connection failures, resets
- *   and refused streams are retried whenever a retry is configured (the spec says SHOULD), and
+ *   and refused streams are retried whenever a retry is configured (the spec says SHOULD:
+ *   HTTPRouteRetryConnectionError), as is an attempt cut by the per-try timeout (Envoy's `reset`
+ *   covers it: HTTPRouteRetryBackendTimeout), and
  *   `codes` add retriable status codes. `backoff` is the base interval of Envoy's exponential
  *   backoff (its cap defaults to 10x).
  */
