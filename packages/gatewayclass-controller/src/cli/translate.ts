@@ -63,7 +63,8 @@ export async function runTranslate(args: TranslateArgs): Promise<CommandResult> 
         return { ok: false, stderr: `--output bootstrap needs one Gateway; choose one with --gateway (${gateways.map((g) => g.key).join(', ')})` };
       }
       const ir = gateways[0]!;
-      const bootstrap = staticBootstrap(translateXds(ir, { listenAddress: args.listenAddress }), {
+      // Static resources carry each route table inline: served whole, not in scopes.
+      const bootstrap = staticBootstrap(translateXds(ir, { listenAddress: args.listenAddress, routeLayout: 'single' }), {
         gatewayKey: ir.key,
         adminPort: args.adminPort,
       });

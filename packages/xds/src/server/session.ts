@@ -24,7 +24,7 @@ import { gatewayKeyOfNode, GATEWAY_METADATA_KEY } from './node-identity.js';
 export type AuthContext = ReturnType<ServerDuplexStream<unknown, unknown>['getAuthContext']>;
 
 export const WARM_TYPES: readonly TypeUrl[] = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Secret];
-export const ROUTE_TYPES: readonly TypeUrl[] = [TypeUrl.Listener, TypeUrl.RouteConfiguration];
+export const ROUTE_TYPES: readonly TypeUrl[] = [TypeUrl.Listener, TypeUrl.RouteConfiguration, TypeUrl.ScopedRouteConfiguration];
 export const ALL_TYPES: readonly TypeUrl[] = [...WARM_TYPES, ...ROUTE_TYPES];
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set<string>(ALL_TYPES);
@@ -35,6 +35,7 @@ export function isServedType(typeUrl: string): typeUrl is TypeUrl {
 const SHORT: Record<TypeUrl, string> = {
   [TypeUrl.Listener]: 'LDS',
   [TypeUrl.RouteConfiguration]: 'RDS',
+  [TypeUrl.ScopedRouteConfiguration]: 'SRDS',
   [TypeUrl.Cluster]: 'CDS',
   [TypeUrl.ClusterLoadAssignment]: 'EDS',
   [TypeUrl.Secret]: 'SDS',
@@ -363,6 +364,7 @@ export abstract class AdsSession {
     }
     this.advance(TypeUrl.Listener, target, false);
     this.advance(TypeUrl.RouteConfiguration, target, false);
+    this.advance(TypeUrl.ScopedRouteConfiguration, target, false);
     // Envoy warms a new listener (serving with the old one meanwhile) until it has its routes and
     // secrets: wait until it asked for them and ACKed the answers before pruning.
     result = await this.waitPhase([...ROUTE_TYPES, TypeUrl.Secret], () => {

@@ -75,7 +75,7 @@ describe('route tables assembled from cached parts', () => {
   for (const [shape, virtualHosts] of Object.entries(shapes)) {
     it(`equal a plain encode byte for byte: ${shape}`, () => {
       const l = listenerWith(virtualHosts);
-      const assembled = new RouteTableEncoder().encode([l]).get('http-80')!;
+      const assembled = new RouteTableEncoder().encode([l], 'single').routes.get('http-80')!;
       expect(Buffer.from(assembled.bytes).equals(Buffer.from(plainRouteTable(l)))).toBe(true);
       expect(toEnvoyJson(RouteConfiguration.decode(assembled.bytes))).toEqual(toEnvoyJson(RouteConfiguration.decode(plainRouteTable(l))));
     });
@@ -93,9 +93,9 @@ describe('route tables assembled from cached parts', () => {
     ];
     for (const virtualHosts of edits) {
       const l = listenerWith(virtualHosts);
-      const assembled = encoder.encode([l]).get('http-80')!;
+      const assembled = encoder.encode([l], 'single').routes.get('http-80')!;
       expect(Buffer.from(assembled.bytes).equals(Buffer.from(plainRouteTable(l)))).toBe(true);
-      expect(assembled.version).toEqual(new RouteTableEncoder().encode([l]).get('http-80')!.version);
+      expect(assembled.version).toEqual(new RouteTableEncoder().encode([l], 'single').routes.get('http-80')!.version);
     }
   });
 

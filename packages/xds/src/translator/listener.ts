@@ -10,7 +10,10 @@ import {
   packAny,
 } from '@gantry/envoy-xds-proto';
 import type { FilterChain, HttpConnectionManager as Hcm, HttpFilter } from '@gantry/envoy-xds-proto';
+import { Rds, ScopedRoutes } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager';
 import { HTTP_FILTERS } from './http-filters.js';
+import { DEFAULT_ROUTE_LAYOUT, type RouteLayout } from './route-config.js';
+import { LUA_FILTER, SCOPE_HEADER, scopeLuaConfig } from './route-scopes.js';
 import { ADS_CONFIG_SOURCE, type DeepPartial } from './proto.js';
 
 export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
@@ -26,13 +29,35 @@ function httpFilters(): DeepPartial<HttpFilter>[] {
   return HTTP_FILTERS.map((f) => ({ name: f.name, configType: { $case: 'typedConfig', typedConfig: f.typedConfig() } }));
 }
 
-/** The HCM of one filter chain; `routes` chooses RDS (the default) or an inline table. */
-export function httpConnectionManager(chain: FilterChainIR): DeepPartial<Hcm> {
+/**
+ * Where the HCM takes its routes from: one RouteConfiguration over RDS, or (scoped) the table's
+ * scopes over SRDS, each naming a shard fetched over RDS (route-scopes.ts).
+ */
+function routeSpecifier(table: string, layout: RouteLayout): Hcm['routeSpecifier'] & DeepPartial<Hcm['routeSpecifier']> {
+  if (layout === 'single') return { $case: 'rds', rds: Rds.fromPartial({ configSource: ADS_CONFIG_SOURCE, routeConfigName: table }) };
+  return {
+    $case: 'scopedRoutes',
+    scopedRoutes: ScopedRoutes.fromPartial({
+      name: table,
+      scopeKeyBuilder: {
+        fragments: [{ type: { $case: 'headerValueExtractor', headerValueExtractor: { name: SCOPE_HEADER, extractType: { $case: 'index', index: 0 } } } }],
+      },
+      rdsConfigSource: ADS_CONFIG_SOURCE,
+      configSpecifier: { $case: 'scopedRds', scopedRds: { scopedRdsConfigSource: ADS_CONFIG_SOURCE } },
+    }),
+  };
+}
+
+/** The HCM of one filter chain: routes over RDS, or scoped (the scope-picking Lua filter first). */
+export function httpConnectionManager(chain: FilterChainIR, layout: RouteLayout = DEFAULT_ROUTE_LAYOUT): DeepPartial<Hcm> {
+  const table = chain.routeConfig.name;
+  const scopeFilter: DeepPartial<HttpFilter>[] =
+    layout === 'scoped' ? [{ name: LUA_FILTER, configType: { $case: 'typedConfig', typedConfig: scopeLuaConfig(table) } }] : [];
   return {
     statPrefix: statPrefix(chain.name),
     codecType: HttpConnectionManager_CodecType.AUTO,
-    routeSpecifier: { $case: 'rds', rds: { configSource: ADS_CONFIG_SOURCE, routeConfigName: chain.routeConfig.name } },
-    httpFilters: httpFilters(),
+    routeSpecifier: routeSpecifier(table, layout),
+    httpFilters: [...scopeFilter, ...httpFilters()],
     // Envoy is the edge: it sets X-Forwarded-For from the peer address and trusts no client XFF.
     useRemoteAddress: true,
     // Normalise `.`/`..` segments so route rules cannot be bypassed; leave slashes and escapes as
@@ -46,13 +71,13 @@ export function httpConnectionManager(chain: FilterChainIR): DeepPartial<Hcm> {
   };
 }
 
-function filterChain(listener: ListenerIR, chain: FilterChainIR): DeepPartial<FilterChain> {
+function filterChain(listener: ListenerIR, chain: FilterChainIR, layout: RouteLayout): DeepPartial<FilterChain> {
   const out: DeepPartial<FilterChain> = {
     name: chain.name,
     filters: [
       {
         name: HCM_FILTER,
-        configType: { $case: 'typedConfig', typedConfig: packAny(HttpConnectionManager.fromPartial(httpConnectionManager(chain))) },
+        configType: { $case: 'typedConfig', typedConfig: packAny(HttpConnectionManager.fromPartial(httpConnectionManager(chain, layout))) },
       },
     ],
   };
@@ -69,7 +94,7 @@ function filterChain(listener: ListenerIR, chain: FilterChainIR): DeepPartial<Fi
   return out;
 }
 
-export function buildListener(listener: ListenerIR, listenAddress: string): Listener {
+export function buildListener(listener: ListenerIR, listenAddress: string, layout: RouteLayout = DEFAULT_ROUTE_LAYOUT): Listener {
   return Listener.fromPartial({
     name: listener.name,
     address: {
@@ -88,6 +113,6 @@ export function buildListener(listener: ListenerIR, listenAddress: string): List
       listener.protocol === 'HTTPS'
         ? [{ name: TLS_INSPECTOR, configType: { $case: 'typedConfig', typedConfig: packAny(TlsInspector.fromPartial({})) } }]
         : [],
-    filterChains: listener.filterChains.map((c) => filterChain(listener, c)),
+    filterChains: listener.filterChains.map((c) => filterChain(listener, c, layout)),
   });
 }

@@ -17,7 +17,7 @@ import { encodeLoadAssignment } from './endpoints.js';
 import { hashBytes, versionOf } from './hash.js';
 import { buildListener } from './listener.js';
 import { DEFAULT_LISTEN_ADDRESS, type XdsTranslateOptions } from './options.js';
-import { RouteTableEncoder } from './route-config.js';
+import { DEFAULT_ROUTE_LAYOUT, RouteTableEncoder, type RouteLayout } from './route-config.js';
 import { NO_CHANGES, findSorted, sortedChanges, type SortedChanges } from './sorted-diff.js';
 import { buildSecret } from './secret.js';
 import { encodeMessage } from './wire.js';
@@ -29,6 +29,7 @@ export function encodedResource(name: string, bytes: Uint8Array): EncodedResourc
 interface Previous {
   readonly ir: GatewayIR;
   readonly listenAddress: string;
+  readonly layout: RouteLayout;
   readonly snapshot: XdsSnapshot;
 }
 
@@ -40,7 +41,7 @@ const endpointsName = (e: ClusterEndpointsIR): string => e.cluster;
 
 export class XdsTranslator {
   private readonly routeTables = new RouteTableEncoder();
-  private readonly listeners = new WeakMap<ListenerIR, { readonly address: string; readonly resource: EncodedResource }>();
+  private readonly listeners = new WeakMap<ListenerIR, { readonly address: string; readonly layout: RouteLayout; readonly resource: EncodedResource }>();
   private readonly clusters = new WeakMap<ClusterIR, EncodedResource>();
   private readonly assignments = new WeakMap<ClusterEndpointsIR, EncodedResource>();
   private readonly emptyAssignments = new WeakMap<ClusterIR, EncodedResource>();
@@ -57,19 +58,22 @@ export class XdsTranslator {
 
   translate(ir: GatewayIR, opts: XdsTranslateOptions = {}): XdsSnapshot {
     const listenAddress = opts.listenAddress ?? DEFAULT_LISTEN_ADDRESS;
+    const layout = opts.routeLayout ?? DEFAULT_ROUTE_LAYOUT;
     const prev = this.previous;
-    if (prev !== undefined && prev.ir === ir && prev.listenAddress === listenAddress) {
+    if (prev !== undefined && prev.ir === ir && prev.listenAddress === listenAddress && prev.layout === layout) {
       this.lastChanges = {};
       return prev.snapshot;
     }
 
-    const sameListeners = prev !== undefined && prev.ir.listeners === ir.listeners && prev.listenAddress === listenAddress;
+    const sameListeners = prev !== undefined && prev.ir.listeners === ir.listeners && prev.listenAddress === listenAddress && prev.layout === layout;
+    const routeTables = sameListeners ? undefined : this.routeTables.encode(ir.listeners, layout);
     const sameClusters = prev !== undefined && prev.ir.clusters === ir.clusters;
     // Which clusters changed, walked once for both the cluster and the assignment set.
     const clusterChanges = prev === undefined ? undefined : sameClusters ? NO_CHANGES : sortedChanges(prev.ir.clusters, ir.clusters, clusterName, PATCH_LIMIT);
     const snapshot: XdsSnapshot = {
-      [TypeUrl.Listener]: sameListeners ? prev.snapshot[TypeUrl.Listener] : this.listenerSet(ir.listeners, listenAddress),
-      [TypeUrl.RouteConfiguration]: sameListeners ? prev.snapshot[TypeUrl.RouteConfiguration] : this.routeConfigSet(ir.listeners),
+      [TypeUrl.Listener]: sameListeners ? prev.snapshot[TypeUrl.Listener] : this.listenerSet(ir.listeners, listenAddress, layout),
+      [TypeUrl.RouteConfiguration]: routeTables === undefined ? prev!.snapshot[TypeUrl.RouteConfiguration] : routeTables.routes,
+      [TypeUrl.ScopedRouteConfiguration]: routeTables === undefined ? prev!.snapshot[TypeUrl.ScopedRouteConfiguration] : this.sameOr(prev?.snapshot[TypeUrl.ScopedRouteConfiguration], routeTables.scopes),
       [TypeUrl.Cluster]: sameClusters ? prev.snapshot[TypeUrl.Cluster] : this.clusterSet(ir.clusters, prev, clusterChanges),
       [TypeUrl.ClusterLoadAssignment]:
         sameClusters && prev.ir.endpoints === ir.endpoints
@@ -78,7 +82,7 @@ export class XdsTranslator {
       [TypeUrl.Secret]: prev !== undefined && prev.ir.secrets === ir.secrets ? prev.snapshot[TypeUrl.Secret] : this.secretSet(ir.secrets),
     };
     this.lastChanges = prev === undefined ? undefined : this.changesSince(prev.snapshot, snapshot);
-    this.previous = { ir, listenAddress, snapshot };
+    this.previous = { ir, listenAddress, layout, snapshot };
     return snapshot;
   }
 
@@ -93,14 +97,14 @@ export class XdsTranslator {
 
   // ---- listeners and routes ----
 
-  private listenerSet(listeners: readonly ListenerIR[], address: string): ResourceSet {
+  private listenerSet(listeners: readonly ListenerIR[], address: string, layout: RouteLayout): ResourceSet {
     const out = new Map<string, EncodedResource>();
     for (const l of listeners) {
       // Envoy rejects a listener without filter chains (and with it the whole LDS update).
       if (l.filterChains.length === 0) continue;
       let cached = this.listeners.get(l);
-      if (cached === undefined || cached.address !== address) {
-        cached = { address, resource: encodedResource(l.name, encodeMessage(Listener.encode, buildListener(l, address))) };
+      if (cached === undefined || cached.address !== address || cached.layout !== layout) {
+        cached = { address, layout, resource: encodedResource(l.name, encodeMessage(Listener.encode, buildListener(l, address, layout))) };
         this.listeners.set(l, cached);
       }
       out.set(l.name, cached.resource);
@@ -108,8 +112,11 @@ export class XdsTranslator {
     return out;
   }
 
-  private routeConfigSet(listeners: readonly ListenerIR[]): ResourceSet {
-    return this.routeTables.encode(listeners);
+  /** The scopes only change with a table's shard count: keep the previous set when they did not. */
+  private sameOr(before: ResourceSet | undefined, after: Map<string, EncodedResource>): ResourceSet {
+    if (before === undefined || before.size !== after.size) return after;
+    for (const [name, resource] of after) if (before.get(name) !== resource) return after;
+    return before;
   }
 
   // ---- clusters, endpoints, secrets ----
