@@ -2,7 +2,7 @@
 // translator → cache. Work follows what changed: an unchanged GatewayIR (same object) is not
 // translated again, and each Gateway's xds translator reuses encodings of unchanged IR parts.
 import type { GatewayIR } from '@gantry/ir';
-import { XdsTranslator, type ChangeHint, type XdsSnapshot } from '@gantry/xds';
+import { XdsTranslator, type ChangeHint, type RouteLayout, type XdsSnapshot } from '@gantry/xds';
 import type { Snapshot } from '@gantry/api';
 import { GatewayTranslator, type StatusReport, type TranslationResult } from '@gantry/translator';
 
@@ -17,6 +17,8 @@ export interface PipelineOptions {
   readonly sink: SnapshotSink;
   /** Address Envoy listeners bind to (0.0.0.0 in a cluster, loopback for local runs). */
   readonly listenAddress?: string;
+  /** How route tables are served (default: scoped); 'single' is one RouteConfiguration per table. */
+  readonly routeLayout?: RouteLayout;
   /** GatewayClasses with this spec.controllerName are ours (default gantry.dev/gatewayclass-controller). */
   readonly controllerName?: string;
   /** The install namespace: Upstreams there may name Services in any namespace (default gantry-system). */
@@ -69,7 +71,7 @@ export class Pipeline {
         this.xds.set(key, entry);
       }
       entry.ir = ir;
-      const snapshot = entry.translator.translate(ir, { listenAddress: this.opts.listenAddress });
+      const snapshot = entry.translator.translate(ir, { listenAddress: this.opts.listenAddress, ...(this.opts.routeLayout !== undefined ? { routeLayout: this.opts.routeLayout } : {}) });
       this.opts.sink.set(key, snapshot, entry.translator.lastChanges);
       changed.push(key);
     }

@@ -19,10 +19,10 @@
 //   - The number of shards follows the table: one (the table itself, under its own name) until its
 //     exact hosts hold enough routes to be worth splitting, then a power of two up to SCOPE_COUNT;
 //     scope i reads shard i mod K. A change re-sends and Envoy rebuilds one shard.
-import { Any } from '@gantry/envoy-xds-proto';
+import { Lua, packAny, type Any } from '@gantry/envoy-xds-proto';
 import { ScopedRouteConfiguration } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/scoped_route';
 import type { RouteConfigIR, VirtualHostIR } from '@gantry/ir';
-import { encodeMessage, frameField, stringField, utf8Bytes } from './wire.js';
+import { encodeMessage, utf8Bytes } from './wire.js';
 
 /** Scope keys per route table; the Lua filter hashes hosts into this many. */
 export const SCOPE_COUNT = 64;
@@ -32,7 +32,6 @@ export const SCOPE_HEADER = 'x-gantry-route-scope';
 export const SHARD_ROUTES = 64;
 
 export const LUA_FILTER = 'envoy.filters.http.lua';
-const LUA_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua';
 
 /**
  * The scope a host falls in: a string hash the Lua filter computes the same way (31·h + byte,
@@ -129,8 +128,7 @@ end
 `;
 }
 
-/** The Lua filter's config (envoy.extensions.filters.http.lua.v3.Lua: default_source_code.inline_string). */
+/** The Lua filter's config. */
 export function scopeLuaConfig(table: string): Any {
-  const dataSource = stringField(3, scopeLua(table));
-  return Any.fromPartial({ typeUrl: LUA_TYPE_URL, value: Buffer.from(frameField(3, dataSource)) });
+  return packAny(Lua.fromPartial({ defaultSourceCode: { specifier: { $case: 'inlineString', inlineString: scopeLua(table) } } }));
 }
