@@ -13,7 +13,7 @@ import type { FilterChain, HttpConnectionManager as Hcm, HttpFilter } from '@gan
 import { Rds, ScopedRoutes } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager';
 import { HTTP_FILTERS } from './http-filters.js';
 import { DEFAULT_ROUTE_LAYOUT, type RouteLayout } from './route-config.js';
-import { LUA_FILTER, SCOPE_HEADER, scopeLuaConfig } from './route-scopes.js';
+import { LUA_FILTER, SCOPE_HEADER, UPGRADE_GUARD_FILTER, scopeLuaConfig, upgradeGuardConfig } from './route-scopes.js';
 import { ADS_CONFIG_SOURCE, type DeepPartial } from './proto.js';
 
 export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
@@ -52,7 +52,12 @@ function routeSpecifier(table: string, layout: RouteLayout): Hcm['routeSpecifier
 export function httpConnectionManager(chain: FilterChainIR, layout: RouteLayout = DEFAULT_ROUTE_LAYOUT): DeepPartial<Hcm> {
   const table = chain.routeConfig.name;
   const scopeFilter: DeepPartial<HttpFilter>[] =
-    layout === 'scoped' ? [{ name: LUA_FILTER, configType: { $case: 'typedConfig', typedConfig: scopeLuaConfig(table) } }] : [];
+    layout === 'scoped'
+      ? [
+          { name: LUA_FILTER, configType: { $case: 'typedConfig', typedConfig: scopeLuaConfig(table) } },
+          { name: UPGRADE_GUARD_FILTER, configType: { $case: 'typedConfig', typedConfig: upgradeGuardConfig() } },
+        ]
+      : [];
   return {
     statPrefix: statPrefix(chain.name),
     codecType: HttpConnectionManager_CodecType.AUTO,

@@ -12,7 +12,7 @@ import type { ListenerIR, RouteConfigIR, RouteIR, VirtualHostIR } from '@gantry/
 import { Route } from '@gantry/envoy-xds-proto';
 import type { EncodedResource } from '../resources.js';
 import { hashBytes, hashParts, versionOf, type ContentHash } from './hash.js';
-import { buildRoute, dependsOnListener, type ListenerContext } from './route.js';
+import { buildRoute, dependsOnLayout, dependsOnListener, type ListenerContext } from './route.js';
 import { isSimpleRoute, writeSimpleRoute } from './route-fast.js';
 import { SCOPE_COUNT, SCOPE_HEADER, encodeScope, scopeName, shardCount, shardName, virtualHostScopes } from './route-scopes.js';
 import { allocBytes, concatBytes, encodeFramed, fieldPrefix, frameField, sharedWriter, stringField, utf8Bytes } from './wire.js';
@@ -236,8 +236,8 @@ export class RouteTableEncoder {
     const scopes = new Map<string, EncodedResource>();
     const next = new Map<string, TableEntry>();
     for (const l of listeners) {
-      const ctx: ListenerContext = { protocol: l.protocol, port: l.port };
-      const key = `${l.protocol}:${l.port}`;
+      const ctx: ListenerContext = { protocol: l.protocol, port: l.port, scoped: layout === 'scoped' };
+      const key = `${l.protocol}:${l.port}:${layout}`;
       for (const chain of l.filterChains) {
         const rc = chain.routeConfig;
         const id = `${key}\u0000${rc.name}`;
@@ -343,7 +343,7 @@ export class RouteTableEncoder {
     if (known !== undefined && !Array.isArray(known)) return known;
     if (known !== undefined) for (const v of known) if (v.listener === key) return v.part;
     const part = encodeRoutePart(r, ctx);
-    if (!dependsOnListener(r)) this.routes.set(r, part);
+    if (!dependsOnListener(r) && !dependsOnLayout(r)) this.routes.set(r, part);
     else if (known === undefined) this.routes.set(r, [{ listener: key, part }]);
     else known.push({ listener: key, part });
     return part;

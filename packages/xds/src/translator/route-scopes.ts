@@ -20,6 +20,7 @@
 //     exact hosts hold enough routes to be worth splitting, then a power of two up to SCOPE_COUNT;
 //     scope i reads shard i mod K. A change re-sends and Envoy rebuilds one shard.
 import { Lua, packAny, type Any } from '@gantry/envoy-xds-proto';
+import { LuaPerRoute } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/http/lua/v3/lua';
 import { ScopedRouteConfiguration } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/scoped_route';
 import type { RouteConfigIR, VirtualHostIR } from '@gantry/ir';
 import { encodeMessage, utf8Bytes } from './wire.js';
@@ -32,6 +33,14 @@ export const SCOPE_HEADER = 'x-gantry-route-scope';
 export const SHARD_ROUTES = 64;
 
 export const LUA_FILTER = 'envoy.filters.http.lua';
+/**
+ * Envoy decides whether a request may upgrade (websocket, CONNECT) when it creates the filter
+ * chain, from the route it has then: none yet under scoped routes (the scope filter has not run),
+ * and with no route Envoy lets the upgrade through. This second Lua filter, after the scope
+ * filter, answers 403 to an upgrade (as Envoy does for a route that does not allow it) unless the
+ * route now chosen turns it off (LuaPerRoute disabled: routes whose backend speaks websocket).
+ */
+export const UPGRADE_GUARD_FILTER = 'gantry.upgrade-guard';
 
 /**
  * The scope a host falls in: a string hash the Lua filter computes the same way (31·h + byte,
@@ -126,6 +135,24 @@ function envoy_on_request(handle)
   handle:clearRouteCache()
 end
 `;
+}
+
+const UPGRADE_GUARD_LUA = `-- Gantry: upgrades only where the route allows them (the route turns this filter off).
+function envoy_on_request(handle)
+  local headers = handle:headers()
+  if headers:get("upgrade") ~= nil or headers:get(":method") == "CONNECT" then
+    handle:respond({[":status"] = "403"}, "")
+  end
+end
+`;
+
+export function upgradeGuardConfig(): Any {
+  return packAny(Lua.fromPartial({ defaultSourceCode: { specifier: { $case: 'inlineString', inlineString: UPGRADE_GUARD_LUA } } }));
+}
+
+/** A route's typed_per_filter_config entry that lets its upgrades through. */
+export function upgradeGuardOff(): Any {
+  return packAny(LuaPerRoute.fromPartial({ override: { $case: 'disabled', disabled: true } }));
 }
 
 /** The Lua filter's config. */
