@@ -6,9 +6,11 @@
 //   1. warm:   clusters, endpoints and secrets of T are added/updated; nothing is removed (old
 //              listeners/routes may still use what T drops). Wait (bounded) until those responses
 //              are ACKed and Envoy has subscribed to the endpoints of new clusters.
-//   2. route:  listeners and routes of T (with their removals). Wait (bounded) for the ACKs and
-//              for Envoy to subscribe to new route configurations and new secrets.
-//   3. prune:  clusters, endpoints and secrets T no longer has are removed. Wait for the ACK.
+//   2. route:  listeners, route tables and scopes of T (with the removals of listeners and
+//              scopes). Wait (bounded) for the ACKs and for Envoy to subscribe to new route
+//              configurations and new secrets.
+//   3. prune:  clusters, endpoints, secrets and route tables T no longer has are removed. Wait
+//              for the ACK.
 // A NACK aborts the cycle: nothing further is sent for T, nothing is removed, Envoy keeps its
 // last good config, and the next snapshot starts a new cycle. A wait that times out is logged
 // and the cycle proceeds.
@@ -26,6 +28,8 @@ export type AuthContext = ReturnType<ServerDuplexStream<unknown, unknown>['getAu
 export const WARM_TYPES: readonly TypeUrl[] = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Secret];
 export const ROUTE_TYPES: readonly TypeUrl[] = [TypeUrl.Listener, TypeUrl.RouteConfiguration, TypeUrl.ScopedRouteConfiguration];
 export const ALL_TYPES: readonly TypeUrl[] = [...WARM_TYPES, ...ROUTE_TYPES];
+/** Types whose removals wait for the prune phase. */
+const PRUNED_TYPES: readonly TypeUrl[] = [...WARM_TYPES, TypeUrl.RouteConfiguration];
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set<string>(ALL_TYPES);
 export function isServedType(typeUrl: string): typeUrl is TypeUrl {
@@ -363,7 +367,9 @@ export abstract class AdsSession {
       if (routes.has(name) && this.clientVersion(TypeUrl.RouteConfiguration, name) === undefined) expectedRoutes.push(name);
     }
     this.advance(TypeUrl.Listener, target, false);
-    this.advance(TypeUrl.RouteConfiguration, target, false);
+    // Route tables are removed in the prune phase: a scope (SRDS) may name a table T dropped until
+    // Envoy has applied the scopes of T.
+    this.advance(TypeUrl.RouteConfiguration, target, true);
     this.advance(TypeUrl.ScopedRouteConfiguration, target, false);
     // Envoy warms a new listener (serving with the old one meanwhile) until it has its routes and
     // secrets: wait until it asked for them and ACKed the answers before pruning.
@@ -379,11 +385,11 @@ export abstract class AdsSession {
     confirmed &&= result === 'ok';
 
     // 3. prune: what T no longer has.
-    for (const type of WARM_TYPES) {
+    for (const type of PRUNED_TYPES) {
       this.view(type).holdRemovals = false;
       this.releaseHeldRemovals(type);
     }
-    result = await this.waitPhase(WARM_TYPES, () => true);
+    result = await this.waitPhase(PRUNED_TYPES, () => true);
     if (!this.continueAfter('prune', result, target, {})) return;
     confirmed &&= result === 'ok';
 
