@@ -273,13 +273,9 @@ export class RouteTableEncoder {
         for (const m of members) m.push(vh);
         continue;
       }
-      let last = -1;
-      // Few domains per host: a host in two shards is listed in both, once each.
-      const shards = scopes.length === 1 ? [scopes[0]! % count] : [...new Set(scopes.map((s) => s % count))].sort((a, b) => a - b);
-      for (const k of shards) {
-        if (k !== last) members[k]!.push(vh);
-        last = k;
-      }
+      // A host whose domains fall in two shards is listed in both, once each.
+      const shards = scopes.length === 1 ? [scopes[0]! % count] : new Set(scopes.map((s) => s % count));
+      for (const k of shards) members[k]!.push(vh);
     }
     const sameCount = previous !== undefined && previous.shards.length === count;
     // A wildcard host is in every shard: encoded once for all of them.

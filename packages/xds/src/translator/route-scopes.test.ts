@@ -4,7 +4,7 @@ import { HttpConnectionManager, Listener, RouteConfiguration, unpackAny } from '
 import { ScopedRouteConfiguration } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/scoped_route';
 import { buildRoute } from './route.js';
 import { RouteTableEncoder } from './route-config.js';
-import { SCOPE_COUNT, SCOPE_HEADER, SHARD_ROUTES, hostScope, scopeKey, scopeLua, shardName, virtualHostScopes } from './route-scopes.js';
+import { SCOPE_COUNT, SCOPE_HEADER, SHARD_ROUTES, UPGRADE_GUARD_FILTER, hostScope, scopeKey, scopeLua, shardName, virtualHostScopes } from './route-scopes.js';
 import { buildListener } from './listener.js';
 
 const CLUSTER = 'kube/default/echo/8080';
@@ -109,10 +109,33 @@ describe('scoped route tables', () => {
     const typed = listener.filterChains[0]!.filters[0]!.configType;
     if (typed?.$case !== 'typedConfig') throw new Error('no HCM');
     const hcm = unpackAny(typed.typedConfig) as HttpConnectionManager;
-    expect(hcm.httpFilters[0]!.name).toBe('envoy.filters.http.lua');
+    expect(hcm.httpFilters.map((f) => f.name).slice(0, 2)).toEqual(['envoy.filters.http.lua', UPGRADE_GUARD_FILTER]);
     expect(hcm.httpFilters[hcm.httpFilters.length - 1]!.name).toBe('envoy.filters.http.router');
     expect(hcm.routeSpecifier?.$case).toBe('scopedRoutes');
     const single = Listener.toJSON(buildListener(listenerWith([vhost('a.example.com', [route(1)])]), '0.0.0.0', 'single')) as { filterChains: unknown[] };
     expect(JSON.stringify(single)).not.toContain('lua');
+  });
+
+  it('re-shard under new names when the table grows past a power of two, re-pointing every scope', () => {
+    const encoder = new RouteTableEncoder();
+    const small = encoder.encode([listenerWith(bigTable(100, 2))], 'scoped');
+    const large = encoder.encode([listenerWith(bigTable(100, 40))], 'scoped');
+    expect(small.routes.size).toBeLessThan(large.routes.size);
+    for (const name of large.routes.keys()) expect(small.routes.has(name)).toBe(false);
+    for (const [name, scope] of large.scopes) {
+      expect(scope.version).not.toBe(small.scopes.get(name)!.version);
+      expect(large.routes.has(ScopedRouteConfiguration.decode(scope.bytes).routeConfigurationName)).toBe(true);
+    }
+  });
+
+  it('lets upgrades through (guard off) only on routes that allow websocket, and only when scoped', () => {
+    const ws: RouteIR = { ...route(1), action: { kind: 'forward', backends: [{ cluster: CLUSTER, weight: 1 }], websocket: true } };
+    const table = [vhost('a.example.com', [ws, route(2)])];
+    const scoped = RouteConfiguration.decode(new RouteTableEncoder().encode([listenerWith(table)], 'scoped').routes.get('http-80')!.bytes);
+    const [wsRoute, plainRoute] = scoped.virtualHosts[0]!.routes;
+    expect(Object.keys(wsRoute!.typedPerFilterConfig)).toEqual([UPGRADE_GUARD_FILTER]);
+    expect(Object.keys(plainRoute!.typedPerFilterConfig)).toEqual([]);
+    const single = RouteConfiguration.decode(new RouteTableEncoder().encode([listenerWith(table)], 'single').routes.get('http-80')!.bytes);
+    expect(Object.keys(single.virtualHosts[0]!.routes[0]!.typedPerFilterConfig)).toEqual([]);
   });
 });
