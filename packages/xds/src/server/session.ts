@@ -370,6 +370,9 @@ export abstract class AdsSession {
     // Route tables are removed in the prune phase: a scope (SRDS) may name a table T dropped until
     // Envoy has applied the scopes of T.
     this.advance(TypeUrl.RouteConfiguration, target, true);
+    // New scopes before changed ones: Envoy applies a changed scope at once, even when the route
+    // table it now names has not arrived; new scopes make it fetch new tables first.
+    if (!(await this.addScopesFirst(target, expectedRoutes))) return;
     this.advance(TypeUrl.ScopedRouteConfiguration, target, false);
     // Envoy warms a new listener (serving with the old one meanwhile) until it has its routes and
     // secrets: wait until it asked for them and ACKed the answers before pruning.
@@ -401,6 +404,30 @@ export abstract class AdsSession {
       this.unconfirmedVersion = target.version;
       this.checkLateSync();
     }
+  }
+
+  /**
+   * When the scopes of T both add names and change existing ones, sends the added ones first
+   * (with the scopes the client has) and waits until Envoy holds the route tables they name.
+   * False when the cycle must stop.
+   */
+  private async addScopesFirst(target: CachedSnapshot, expectedRoutes: readonly string[]): Promise<boolean> {
+    const view = this.view(TypeUrl.ScopedRouteConfiguration);
+    const before = view.source;
+    if (before === undefined || expectedRoutes.length === 0) return true;
+    const changes = this.changesFor(TypeUrl.ScopedRouteConfiguration, target);
+    if (changes === 'all') return true;
+    const after = target.snapshot[TypeUrl.ScopedRouteConfiguration];
+    const added = [...changes].filter((n) => after.has(n) && !before.has(n));
+    if (added.length === 0 || added.length === changes.size) return true;
+    const interim = new Map(before);
+    for (const name of added) interim.set(name, after.get(name)!);
+    view.source = interim;
+    this.reconcile(TypeUrl.ScopedRouteConfiguration, new Set(added));
+    const result = await this.waitPhase([TypeUrl.RouteConfiguration, TypeUrl.ScopedRouteConfiguration], () =>
+      expectedRoutes.every((n) => this.isSubscribed(TypeUrl.RouteConfiguration, n)),
+    );
+    return this.continueAfter('scopes', result, target, { addedScopes: added.length });
   }
 
   /** Logs the outcome of a phase; false when the cycle must stop. */

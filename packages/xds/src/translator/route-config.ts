@@ -14,7 +14,7 @@ import type { EncodedResource } from '../resources.js';
 import { hashBytes, hashParts, versionOf, type ContentHash } from './hash.js';
 import { buildRoute, dependsOnLayout, dependsOnListener, type ListenerContext } from './route.js';
 import { isSimpleRoute, writeSimpleRoute } from './route-fast.js';
-import { SCOPE_COUNT, SCOPE_HEADER, encodeScope, scopeName, shardCount, shardName, virtualHostScopes } from './route-scopes.js';
+import { SCOPE_COUNT, SCOPE_HEADER, encodeScope, scopeKey, scopeName, shardCount, shardName, virtualHostScopes } from './route-scopes.js';
 import { allocBytes, concatBytes, encodeFramed, fieldPrefix, frameField, sharedWriter, stringField, utf8Bytes } from './wire.js';
 
 /** Entries per chunk: small enough that re-concatenating one is cheap, large enough to be few. */
@@ -214,6 +214,24 @@ interface TableEntry {
   readonly scopes: readonly EncodedResource[];
 }
 
+/**
+ * The scopes of a table in K shards: SCOPE_COUNT scopes the Lua filter picks from, and (K > 1)
+ * one warm scope per shard, under a key the filter never writes. A warm scope makes Envoy load its
+ * shard when the shard is new; the ADS rollout sends new scopes before changed ones, so a
+ * re-shard has Envoy hold the new shards before any picked scope is re-pointed to them.
+ */
+function tableScopes(table: string, count: number): EncodedResource[] {
+  const scope = (name: string, key: string, shard: string): EncodedResource => {
+    const bytes = encodeScope(name, key, shard);
+    return { name, version: versionOf(hashBytes(bytes)), bytes };
+  };
+  const out = Array.from({ length: SCOPE_COUNT }, (_, i) => scope(scopeName(table, i), scopeKey(table, i), shardName(table, i % count, count)));
+  if (count > 1) {
+    for (let k = 0; k < count; k++) out.push(scope(`${scopeName(table, k)}/warm-${count}`, `${scopeKey(table, k)}/warm-${count}`, shardName(table, k, count)));
+  }
+  return out;
+}
+
 /** A route's encoding for the listeners it depends on (redirects: scheme and port). */
 interface ListenerVariant {
   readonly listener: string;
@@ -286,10 +304,7 @@ export class RouteTableEncoder {
       const shard: RouteConfigIR = count === 1 ? rc : { name: shardName(rc.name, k, count), virtualHosts };
       return this.routeTable(shard, old, ctx, key, true, built);
     });
-    const scopes = sameCount ? previous.scopes : Array.from({ length: SCOPE_COUNT }, (_, i) => {
-      const bytes = encodeScope(rc.name, i, shardName(rc.name, i % count, count));
-      return { name: scopeName(rc.name, i), version: versionOf(hashBytes(bytes)), bytes };
-    });
+    const scopes = sameCount ? previous.scopes : tableScopes(rc.name, count);
     return { ir: rc, layout, shards, scopes };
   }
 

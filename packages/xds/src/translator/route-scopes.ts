@@ -94,15 +94,11 @@ export function scopeKey(table: string, scope: number): string {
   return `${table}|${scope}`;
 }
 
-/** A scope's resource bytes: its key and the shard it reads. */
-export function encodeScope(table: string, scope: number, routeConfigurationName: string): Uint8Array {
+/** A scope's resource bytes: its name, its key and the shard it reads. */
+export function encodeScope(name: string, key: string, routeConfigurationName: string): Uint8Array {
   return encodeMessage(
     ScopedRouteConfiguration.encode,
-    ScopedRouteConfiguration.fromPartial({
-      name: scopeName(table, scope),
-      routeConfigurationName,
-      key: { fragments: [{ type: { $case: 'stringKey', stringKey: scopeKey(table, scope) } }] },
-    }),
+    ScopedRouteConfiguration.fromPartial({ name, routeConfigurationName, key: { fragments: [{ type: { $case: 'stringKey', stringKey: key } }] } }),
   );
 }
 
