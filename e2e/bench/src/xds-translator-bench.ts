@@ -91,7 +91,7 @@ function main(): void {
     const t0 = performance.now();
     const snapshot = translator.translate(next);
     change.push(performance.now() - t0);
-    if (snapshot[TypeUrl.RouteConfiguration].get('http-80') === undefined) throw new Error('route table missing');
+    if (snapshot[TypeUrl.RouteConfiguration].size === 0) throw new Error('route table missing');
     current = next;
   }
 

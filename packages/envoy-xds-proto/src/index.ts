@@ -150,6 +150,7 @@ export {
 export { Router } from './generated/envoy/extensions/filters/http/router/v3/router.js';
 export { Cors, CorsPolicy } from './generated/envoy/extensions/filters/http/cors/v3/cors.js';
 export { HTTPFault } from './generated/envoy/extensions/filters/http/fault/v3/fault.js';
+export { Lua } from './generated/envoy/extensions/filters/http/lua/v3/lua.js';
 export { TlsInspector } from './generated/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.js';
 export { TcpProxy } from './generated/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.js';
 export { UdpProxyConfig } from './generated/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy.js';

@@ -2,7 +2,7 @@
 // translator → cache. Work follows what changed: an unchanged GatewayIR (same object) is not
 // translated again, and each Gateway's xds translator reuses encodings of unchanged IR parts.
 import type { GatewayIR, ListenerIR, RouteIR } from '@gantry/ir';
-import { XdsTranslator, accessLogKey, type ChangeHint, type XdsFailure, type XdsSnapshot } from '@gantry/xds';
+import { XdsTranslator, accessLogKey, type ChangeHint, type RouteLayout, type XdsFailure, type XdsSnapshot } from '@gantry/xds';
 import { safeErrorMessage } from '@gantry/ir';
 import { accessLogsOf } from './deployer/access-log.js';
 import type { Snapshot } from '@gantry/api';
@@ -19,6 +19,8 @@ export interface PipelineOptions {
   readonly sink: SnapshotSink;
   /** Address Envoy listeners bind to (0.0.0.0 in a cluster, loopback for local runs). */
   readonly listenAddress?: string;
+  /** How route tables are served (default: scoped); 'single' is one RouteConfiguration per table. */
+  readonly routeLayout?: RouteLayout;
   /** GatewayClasses with this spec.controllerName are ours (default gantry.dev/gatewayclass-controller). */
   readonly controllerName?: string;
   /** The install namespace: Upstreams there may name Services in any namespace (default gantry-system). */
@@ -158,7 +160,11 @@ export class Pipeline {
       const ir = this.withholding(key, source);
       let snapshot: XdsSnapshot;
       try {
-        snapshot = entry.translator.translate(ir, { listenAddress: this.opts.listenAddress, ...(accessLog !== undefined ? { accessLog } : {}) });
+        snapshot = entry.translator.translate(ir, {
+          listenAddress: this.opts.listenAddress,
+          ...(this.opts.routeLayout !== undefined ? { routeLayout: this.opts.routeLayout } : {}),
+          ...(accessLog !== undefined ? { accessLog } : {}),
+        });
       } catch (err) {
         // Never expected (each object is isolated inside the xds translator), but one Gateway
         // must not stop the others: it keeps its last snapshot, and a fresh translator next time.

@@ -4,6 +4,7 @@
 export const TypeUrl = {
   Listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
   RouteConfiguration: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+  ScopedRouteConfiguration: 'type.googleapis.com/envoy.config.route.v3.ScopedRouteConfiguration',
   Cluster: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
   ClusterLoadAssignment: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
   Secret: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
@@ -20,6 +21,8 @@ export const PUSH_ORDER: readonly TypeUrl[] = [
   TypeUrl.Secret,
   TypeUrl.Listener,
   TypeUrl.RouteConfiguration,
+  // After the shards they name (Envoy applies a scope once its RouteConfiguration arrived).
+  TypeUrl.ScopedRouteConfiguration,
 ];
 
 export interface EncodedResource {

@@ -45,6 +45,7 @@ import './envoy/extensions/access_loggers/stream/v3/stream.js';
 import './envoy/extensions/filters/common/fault/v3/fault.js';
 import './envoy/extensions/filters/http/cors/v3/cors.js';
 import './envoy/extensions/filters/http/fault/v3/fault.js';
+import './envoy/extensions/filters/http/lua/v3/lua.js';
 import './envoy/extensions/filters/http/router/v3/router.js';
 import './envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.js';
 import './envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.js';

@@ -57,6 +57,7 @@ describe('snapshot resource gauges', () => {
     return {
       [TypeUrl.Listener]: set(1),
       [TypeUrl.RouteConfiguration]: set(1),
+      [TypeUrl.ScopedRouteConfiguration]: set(0),
       [TypeUrl.Cluster]: set(clusters),
       [TypeUrl.ClusterLoadAssignment]: set(clusters),
       [TypeUrl.Secret]: set(0),

@@ -61,11 +61,16 @@ describe('adsBootstrap', () => {
 describe('staticBootstrap', () => {
   it('inlines routes, endpoints and secrets (with the real key)', () => {
     const tls = goldenCases().find((c) => c.ir.secrets.length > 0)!;
-    const json = JSON.stringify(staticBootstrap(translateXds(tls.ir), { gatewayKey: tls.ir.key }));
+    const json = JSON.stringify(staticBootstrap(translateXds(tls.ir, { routeLayout: 'single' }), { gatewayKey: tls.ir.key }));
     expect(json).not.toContain('"rds"');
     expect(json).not.toContain('"edsClusterConfig"');
     expect(json).not.toContain('"sdsConfig"');
     expect(json).toContain('"routeConfig"');
+    // Scoped: each HCM lists its own table's scopes, each with its shard inline.
+    const scoped = JSON.stringify(staticBootstrap(translateXds(tls.ir), { gatewayKey: tls.ir.key }));
+    expect(scoped).toContain('"scopedRouteConfigurationsList"');
+    expect(scoped).not.toContain('"scopedRds"');
+    expect(scoped).not.toContain('"rds"');
     expect(json).toContain('"loadAssignment"');
     expect(json).toContain('PRIVATE KEY');
     expect(json).not.toContain('<redacted>');

@@ -1,9 +1,10 @@
 // A self-contained bootstrap: every resource of a snapshot as static_resources, so that
 // `envoy -c bootstrap.json` serves exactly what the ADS server would, without a control plane.
 // Differences from the dynamic form, all mechanical:
-//   - HTTP connection managers carry their route table inline (route_config instead of rds);
-//     validate_clusters is off as it is for RDS, so a route naming a missing cluster answers
-//     instead of failing the whole bootstrap;
+//   - HTTP connection managers carry their route table inline (route_config instead of rds; a
+//     scoped table lists its scopes inline, each with its shard inline); validate_clusters is
+//     off as it is for RDS, so a route naming a missing cluster answers instead of failing the
+//     whole bootstrap;
 //   - clusters carry their endpoints inline (load_assignment; STATIC, or STRICT_DNS when an
 //     endpoint is a name) instead of EDS;
 //   - certificates are static secrets referenced by name instead of SDS over ADS.
@@ -24,6 +25,8 @@ import {
   unpackAnyAs,
 } from '@gantry/envoy-xds-proto';
 import type { Any, JsonObject } from '@gantry/envoy-xds-proto';
+import { ScopedRouteConfiguration } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/scoped_route';
+import { ScopedRouteConfigurationsList } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager';
 import { TypeUrl, type XdsSnapshot } from '../resources.js';
 import { admin, type AdminOptions } from './admin.js';
 import { gantryRuntime } from './runtime.js';
@@ -46,13 +49,30 @@ function decodeAll<M>(snapshot: XdsSnapshot, typeUrl: TypeUrl, decode: (b: Uint8
   return byName([...snapshot[typeUrl].values()]).map((r) => decode(r.bytes));
 }
 
-function inlineRoutes(any: Any, routes: ReadonlyMap<string, RouteConfiguration>): Any {
+function inlineRoutes(any: Any, routes: ReadonlyMap<string, RouteConfiguration>, scopes: readonly ScopedRouteConfiguration[]): Any {
   if (any.typeUrl !== `type.googleapis.com/${HttpConnectionManager.$type}`) return any;
   const hcm = unpackAnyAs(any, HttpConnectionManager);
-  if (hcm.routeSpecifier?.$case !== 'rds') return any;
-  const name = hcm.routeSpecifier.rds.routeConfigName;
-  const routeConfig = routes.get(name) ?? RouteConfiguration.fromPartial({ name });
-  hcm.routeSpecifier = { $case: 'routeConfig', routeConfig: { ...routeConfig, validateClusters: false } };
+  const inline = (name: string): RouteConfiguration => ({ ...(routes.get(name) ?? RouteConfiguration.fromPartial({ name })), validateClusters: false });
+  if (hcm.routeSpecifier?.$case === 'rds') {
+    hcm.routeSpecifier = { $case: 'routeConfig', routeConfig: inline(hcm.routeSpecifier.rds.routeConfigName) };
+  } else if (hcm.routeSpecifier?.$case === 'scopedRoutes') {
+    // The Lua filter only writes keys of this HCM's table: its scopes are the ones named after it.
+    const scoped = hcm.routeSpecifier.scopedRoutes;
+    const own = scopes.filter((s) => s.name.startsWith(`${scoped.name}@`));
+    delete scoped.rdsConfigSource;
+    scoped.configSpecifier = {
+      $case: 'scopedRouteConfigurationsList',
+      scopedRouteConfigurationsList: ScopedRouteConfigurationsList.fromPartial({
+        scopedRouteConfigurations: own.map((s) => ({
+          name: s.name,
+          ...(s.key !== undefined ? { key: s.key } : {}),
+          routeConfiguration: inline(s.routeConfigurationName),
+        })),
+      }),
+    };
+  } else {
+    return any;
+  }
   return packAny(hcm);
 }
 
@@ -63,10 +83,10 @@ function staticCertificates(any: Any): Any {
   return packAny(tls);
 }
 
-function staticListener(listener: Listener, routes: ReadonlyMap<string, RouteConfiguration>): Listener {
+function staticListener(listener: Listener, routes: ReadonlyMap<string, RouteConfiguration>, scopes: readonly ScopedRouteConfiguration[]): Listener {
   for (const chain of listener.filterChains) {
     for (const filter of chain.filters) {
-      if (filter.configType?.$case === 'typedConfig') filter.configType.typedConfig = inlineRoutes(filter.configType.typedConfig, routes);
+      if (filter.configType?.$case === 'typedConfig') filter.configType.typedConfig = inlineRoutes(filter.configType.typedConfig, routes, scopes);
     }
     const socket = chain.transportSocket;
     if (socket?.configType?.$case === 'typedConfig') socket.configType.typedConfig = staticCertificates(socket.configType.typedConfig);
@@ -105,13 +125,14 @@ function staticCluster(cluster: Cluster, assignments: ReadonlyMap<string, Cluste
 /** Envoy bootstrap JSON with the real private keys: write it with mode 0600, never log it. */
 export function staticBootstrap(snapshot: XdsSnapshot, o: StaticBootstrapOptions = {}): JsonObject {
   const routes = new Map(decodeAll(snapshot, TypeUrl.RouteConfiguration, (b) => RouteConfiguration.decode(b)).map((r) => [r.name, r]));
+  const scopes = decodeAll(snapshot, TypeUrl.ScopedRouteConfiguration, (b) => ScopedRouteConfiguration.decode(b));
   const assignments = new Map(
     decodeAll(snapshot, TypeUrl.ClusterLoadAssignment, (b) => ClusterLoadAssignment.decode(b)).map((a) => [a.clusterName, a]),
   );
   const bootstrap = Bootstrap.fromPartial({
     node: envoyNode(o.nodeId ?? 'gantry-static', o.gatewayKey),
     staticResources: {
-      listeners: decodeAll(snapshot, TypeUrl.Listener, (b) => Listener.decode(b)).map((l) => staticListener(l, routes)),
+      listeners: decodeAll(snapshot, TypeUrl.Listener, (b) => Listener.decode(b)).map((l) => staticListener(l, routes, scopes)),
       clusters: decodeAll(snapshot, TypeUrl.Cluster, (b) => Cluster.decode(b)).map((c) => staticCluster(c, assignments)),
       secrets: decodeAll(snapshot, TypeUrl.Secret, (b) => Secret.decode(b)),
     },

@@ -138,6 +138,7 @@ export function emptySnapshot(): XdsSnapshot {
   return {
     [TypeUrl.Listener]: empty,
     [TypeUrl.RouteConfiguration]: empty,
+    [TypeUrl.ScopedRouteConfiguration]: empty,
     [TypeUrl.Cluster]: empty,
     [TypeUrl.ClusterLoadAssignment]: empty,
     [TypeUrl.Secret]: empty,

@@ -6,9 +6,11 @@
 //   1. warm:   clusters, endpoints and secrets of T are added/updated; nothing is removed (old
 //              listeners/routes may still use what T drops). Wait (bounded) until those responses
 //              are ACKed and Envoy has subscribed to the endpoints of new clusters.
-//   2. route:  listeners and routes of T (with their removals). Wait (bounded) for the ACKs and
-//              for Envoy to subscribe to new route configurations and new secrets.
-//   3. prune:  clusters, endpoints and secrets T no longer has are removed. Wait for the ACK.
+//   2. route:  listeners, route tables and scopes of T (with the removals of listeners and
+//              scopes). Wait (bounded) for the ACKs and for Envoy to subscribe to new route
+//              configurations and new secrets.
+//   3. prune:  clusters, endpoints, secrets and route tables T no longer has are removed. Wait
+//              for the ACK.
 // A NACK aborts the cycle: nothing further is sent for T, nothing is removed, Envoy keeps its
 // last good config, and the next snapshot starts a new cycle. A wait that times out is logged
 // and the cycle proceeds.
@@ -24,8 +26,10 @@ import { gatewayKeyOfNode, GATEWAY_METADATA_KEY } from './node-identity.js';
 export type AuthContext = ReturnType<ServerDuplexStream<unknown, unknown>['getAuthContext']>;
 
 export const WARM_TYPES: readonly TypeUrl[] = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Secret];
-export const ROUTE_TYPES: readonly TypeUrl[] = [TypeUrl.Listener, TypeUrl.RouteConfiguration];
+export const ROUTE_TYPES: readonly TypeUrl[] = [TypeUrl.Listener, TypeUrl.RouteConfiguration, TypeUrl.ScopedRouteConfiguration];
 export const ALL_TYPES: readonly TypeUrl[] = [...WARM_TYPES, ...ROUTE_TYPES];
+/** Types whose removals wait for the prune phase. */
+const PRUNED_TYPES: readonly TypeUrl[] = [...WARM_TYPES, TypeUrl.RouteConfiguration];
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set<string>(ALL_TYPES);
 export function isServedType(typeUrl: string): typeUrl is TypeUrl {
@@ -35,6 +39,7 @@ export function isServedType(typeUrl: string): typeUrl is TypeUrl {
 const SHORT: Record<TypeUrl, string> = {
   [TypeUrl.Listener]: 'LDS',
   [TypeUrl.RouteConfiguration]: 'RDS',
+  [TypeUrl.ScopedRouteConfiguration]: 'SRDS',
   [TypeUrl.Cluster]: 'CDS',
   [TypeUrl.ClusterLoadAssignment]: 'EDS',
   [TypeUrl.Secret]: 'SDS',
@@ -362,7 +367,13 @@ export abstract class AdsSession {
       if (routes.has(name) && this.clientVersion(TypeUrl.RouteConfiguration, name) === undefined) expectedRoutes.push(name);
     }
     this.advance(TypeUrl.Listener, target, false);
-    this.advance(TypeUrl.RouteConfiguration, target, false);
+    // Route tables are removed in the prune phase: a scope (SRDS) may name a table T dropped until
+    // Envoy has applied the scopes of T.
+    this.advance(TypeUrl.RouteConfiguration, target, true);
+    // New scopes before changed ones: Envoy applies a changed scope at once, even when the route
+    // table it now names has not arrived; new scopes make it fetch new tables first.
+    if (!(await this.addScopesFirst(target, expectedRoutes))) return;
+    this.advance(TypeUrl.ScopedRouteConfiguration, target, false);
     // Envoy warms a new listener (serving with the old one meanwhile) until it has its routes and
     // secrets: wait until it asked for them and ACKed the answers before pruning.
     result = await this.waitPhase([...ROUTE_TYPES, TypeUrl.Secret], () => {
@@ -377,11 +388,11 @@ export abstract class AdsSession {
     confirmed &&= result === 'ok';
 
     // 3. prune: what T no longer has.
-    for (const type of WARM_TYPES) {
+    for (const type of PRUNED_TYPES) {
       this.view(type).holdRemovals = false;
       this.releaseHeldRemovals(type);
     }
-    result = await this.waitPhase(WARM_TYPES, () => true);
+    result = await this.waitPhase(PRUNED_TYPES, () => true);
     if (!this.continueAfter('prune', result, target, {})) return;
     confirmed &&= result === 'ok';
 
@@ -393,6 +404,30 @@ export abstract class AdsSession {
       this.unconfirmedVersion = target.version;
       this.checkLateSync();
     }
+  }
+
+  /**
+   * When the scopes of T both add names and change existing ones, sends the added ones first
+   * (with the scopes the client has) and waits until Envoy holds the route tables they name.
+   * False when the cycle must stop.
+   */
+  private async addScopesFirst(target: CachedSnapshot, expectedRoutes: readonly string[]): Promise<boolean> {
+    const view = this.view(TypeUrl.ScopedRouteConfiguration);
+    const before = view.source;
+    if (before === undefined || expectedRoutes.length === 0) return true;
+    const changes = this.changesFor(TypeUrl.ScopedRouteConfiguration, target);
+    if (changes === 'all') return true;
+    const after = target.snapshot[TypeUrl.ScopedRouteConfiguration];
+    const added = [...changes].filter((n) => after.has(n) && !before.has(n));
+    if (added.length === 0 || added.length === changes.size) return true;
+    const interim = new Map(before);
+    for (const name of added) interim.set(name, after.get(name)!);
+    view.source = interim;
+    this.reconcile(TypeUrl.ScopedRouteConfiguration, new Set(added));
+    const result = await this.waitPhase([TypeUrl.RouteConfiguration, TypeUrl.ScopedRouteConfiguration], () =>
+      expectedRoutes.every((n) => this.isSubscribed(TypeUrl.RouteConfiguration, n)),
+    );
+    return this.continueAfter('scopes', result, target, { addedScopes: added.length });
   }
 
   /** Logs the outcome of a phase; false when the cycle must stop. */

@@ -1,6 +1,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { ClusterIR, GatewayIR, ListenerIR, RouteIR, VirtualHostIR } from '@gantry/ir';
 import { Cluster, ClusterLoadAssignment, Listener, Route, RouteConfiguration, Secret, toEnvoyJson } from '@gantry/envoy-xds-proto';
+import { ScopedRouteConfiguration } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/scoped_route';
 import { TypeUrl } from '../resources.js';
 import { ClusterEncoder, buildCluster } from './cluster.js';
 import { buildLoadAssignment, encodeLoadAssignment } from './endpoints.js';
@@ -75,7 +76,7 @@ describe('route tables assembled from cached parts', () => {
   for (const [shape, virtualHosts] of Object.entries(shapes)) {
     it(`equal a plain encode byte for byte: ${shape}`, () => {
       const l = listenerWith(virtualHosts);
-      const assembled = new RouteTableEncoder().encode([l]).get('http-80')!;
+      const assembled = new RouteTableEncoder().encode([l], 'single').routes.get('http-80')!;
       expect(Buffer.from(assembled.bytes).equals(Buffer.from(plainRouteTable(l)))).toBe(true);
       expect(toEnvoyJson(RouteConfiguration.decode(assembled.bytes))).toEqual(toEnvoyJson(RouteConfiguration.decode(plainRouteTable(l))));
     });
@@ -93,9 +94,9 @@ describe('route tables assembled from cached parts', () => {
     ];
     for (const virtualHosts of edits) {
       const l = listenerWith(virtualHosts);
-      const assembled = encoder.encode([l]).get('http-80')!;
+      const assembled = encoder.encode([l], 'single').routes.get('http-80')!;
       expect(Buffer.from(assembled.bytes).equals(Buffer.from(plainRouteTable(l)))).toBe(true);
-      expect(assembled.version).toEqual(new RouteTableEncoder().encode([l]).get('http-80')!.version);
+      expect(assembled.version).toEqual(new RouteTableEncoder().encode([l], 'single').routes.get('http-80')!.version);
     }
   });
 
@@ -230,6 +231,7 @@ describe('every golden resource', () => {
       const s = translateXds(c.ir);
       for (const r of s[TypeUrl.Listener].values()) roundTrip(Listener, r.bytes);
       for (const r of s[TypeUrl.RouteConfiguration].values()) roundTrip(RouteConfiguration, r.bytes);
+      for (const r of s[TypeUrl.ScopedRouteConfiguration].values()) roundTrip(ScopedRouteConfiguration, r.bytes);
       for (const r of s[TypeUrl.Cluster].values()) roundTrip(Cluster, r.bytes);
       for (const r of s[TypeUrl.ClusterLoadAssignment].values()) roundTrip(ClusterLoadAssignment, r.bytes);
       for (const r of s[TypeUrl.Secret].values()) roundTrip(Secret, r.bytes);
@@ -254,10 +256,10 @@ describe('the shared writer', () => {
   it('starts clean after an encode that threw half-way', () => {
     const bad: RouteIR = { ...route(1), action: { kind: 'forward', backends: [{ cluster: CLUSTER, weight: 1 }], retry: { attempts: -1 } } };
     const failing = new XdsTranslator();
-    failing.translate(gateway([listenerWith([vhost('a.example.com', [bad])])]));
+    failing.translate(gateway([listenerWith([vhost('a.example.com', [bad])])]), { routeLayout: 'single' });
     expect(failing.failures.map((f) => f.kind)).toEqual(['route']);
     const l = listenerWith([vhost('a.example.com', [route(1), route(2)])]);
-    const s = translateXds(gateway([l]));
+    const s = translateXds(gateway([l]), { routeLayout: 'single' });
     expect(Buffer.from(s[TypeUrl.RouteConfiguration].get('http-80')!.bytes).equals(Buffer.from(plainRouteTable(l)))).toBe(true);
   });
 });

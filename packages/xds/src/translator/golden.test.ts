@@ -13,18 +13,20 @@ describe('golden: GatewayIR -> Envoy resources', () => {
   for (const c of goldenCases()) {
     it(c.name, () => {
       expect(validate(c.ir)).toEqual([]);
-      const out = stringify(snapshotToEnvoyJson(translateXds(c.ir)), { lineWidth: 0 });
+      // The single layout: one RouteConfiguration per table, readable; the scoped layout serves
+      // the same virtual hosts in shards (route-scopes.test.ts, and the tests below).
+      const out = stringify(snapshotToEnvoyJson(translateXds(c.ir, { routeLayout: 'single' })), { lineWidth: 0 });
       if (update) writeFileSync(c.outputPath, out);
       expect(out).toEqual(readFileSync(c.outputPath, 'utf8'));
     });
 
-    it(`${c.name}: a memoised translator and a fresh one agree, byte for byte`, () => {
+    it.each(['single', 'scoped'] as const)(`${c.name}: a memoised translator and a fresh one agree, byte for byte (%s)`, (routeLayout) => {
       const warm = new XdsTranslator();
-      warm.translate(c.ir);
+      warm.translate(c.ir, { routeLayout });
       // A structurally equal IR made of new objects: nothing can be reused by identity.
       const copy = JSON.parse(JSON.stringify(c.ir)) as GatewayIR;
-      const a = warm.translate(copy);
-      const b = translateXds(c.ir);
+      const a = warm.translate(copy, { routeLayout });
+      const b = translateXds(c.ir, { routeLayout });
       for (const type of Object.values(TypeUrl)) {
         expect([...a[type].keys()]).toEqual([...b[type].keys()]);
         for (const [name, r] of a[type]) {

@@ -6,3 +6,5 @@ export { HTTP_FILTERS, CORS_FILTER, ROUTER_FILTER, type HttpFilterRow } from './
 export { INVALID_BACKEND_CLUSTER } from './route.js';
 export type { XdsFailure } from './failures.js';
 export { nackedRouteName } from './nacked-route.js';
+export { DEFAULT_ROUTE_LAYOUT, type RouteLayout } from './route-config.js';
+export { SCOPE_COUNT, SCOPE_HEADER, hostScope } from './route-scopes.js';

@@ -2,6 +2,7 @@
 import { REDACTED } from '@gantry/ir';
 import { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret, toEnvoyJson } from '@gantry/envoy-xds-proto';
 import type { JsonObject, JsonValue } from '@gantry/envoy-xds-proto';
+import { ScopedRouteConfiguration } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/scoped_route';
 import { TypeUrl, type XdsSnapshot } from '../resources.js';
 
 export interface EnvoyJsonOptions {
@@ -13,6 +14,7 @@ export interface EnvoyJsonOptions {
 export const JSON_TYPE_ORDER: readonly TypeUrl[] = [
   TypeUrl.Listener,
   TypeUrl.RouteConfiguration,
+  TypeUrl.ScopedRouteConfiguration,
   TypeUrl.Cluster,
   TypeUrl.ClusterLoadAssignment,
   TypeUrl.Secret,
@@ -32,6 +34,9 @@ export function resourceToEnvoyJson(typeUrl: TypeUrl, bytes: Uint8Array, opts: E
       break;
     case TypeUrl.RouteConfiguration:
       json = toEnvoyJson(RouteConfiguration.decode(bytes));
+      break;
+    case TypeUrl.ScopedRouteConfiguration:
+      json = toEnvoyJson(ScopedRouteConfiguration.decode(bytes));
       break;
     case TypeUrl.Cluster:
       json = toEnvoyJson(Cluster.decode(bytes));

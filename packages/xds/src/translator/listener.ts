@@ -19,7 +19,10 @@ import {
 import type { AccessLog, FilterChain, HttpConnectionManager as Hcm, HttpFilter } from '@gantry/envoy-xds-proto';
 import type { AccessLogOptions } from './options.js';
 import type { Matcher_MatcherList_FieldMatcher, Matcher_OnMatch } from '@gantry/envoy-xds-proto/generated/xds/type/matcher/v3/matcher';
+import { Rds, ScopedRoutes } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager';
 import { HTTP_FILTERS } from './http-filters.js';
+import { DEFAULT_ROUTE_LAYOUT, type RouteLayout } from './route-config.js';
+import { LUA_FILTER, SCOPE_HEADER, UPGRADE_GUARD_FILTER, scopeLuaConfig, upgradeGuardConfig } from './route-scopes.js';
 import { ADS_CONFIG_SOURCE, type DeepPartial } from './proto.js';
 
 export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
@@ -51,14 +54,48 @@ function httpFilters(): DeepPartial<HttpFilter>[] {
   return HTTP_FILTERS.map((f) => ({ name: f.name, configType: { $case: 'typedConfig', typedConfig: f.typedConfig() } }));
 }
 
-/** The HCM of one filter chain; `routes` chooses RDS (the default) or an inline table. */
-export function httpConnectionManager(chain: FilterChainIR, accessLog?: AccessLogOptions): DeepPartial<Hcm> {
+/**
+ * Where the HCM takes its routes from: one RouteConfiguration over RDS, or (scoped) the table's
+ * scopes over SRDS, each naming a shard fetched over RDS (route-scopes.ts).
+ */
+function routeSpecifier(table: string, layout: RouteLayout): Hcm['routeSpecifier'] & DeepPartial<Hcm['routeSpecifier']> {
+  if (layout === 'single') return { $case: 'rds', rds: Rds.fromPartial({ configSource: ADS_CONFIG_SOURCE, routeConfigName: table }) };
+  return {
+    $case: 'scopedRoutes',
+    scopedRoutes: ScopedRoutes.fromPartial({
+      name: table,
+      scopeKeyBuilder: {
+        fragments: [{ type: { $case: 'headerValueExtractor', headerValueExtractor: { name: SCOPE_HEADER, extractType: { $case: 'index', index: 0 } } } }],
+      },
+      rdsConfigSource: ADS_CONFIG_SOURCE,
+      configSpecifier: { $case: 'scopedRds', scopedRds: { scopedRdsConfigSource: ADS_CONFIG_SOURCE } },
+    }),
+  };
+}
+
+/** How the HCMs of a listener are built: where routes come from, and the access log. */
+export interface HcmOptions {
+  readonly layout?: RouteLayout;
+  readonly accessLog?: AccessLogOptions;
+}
+
+/** The HCM of one filter chain: routes over RDS, or scoped (the scope-picking Lua filter first). */
+export function httpConnectionManager(chain: FilterChainIR, opts: HcmOptions = {}): DeepPartial<Hcm> {
+  const { layout = DEFAULT_ROUTE_LAYOUT, accessLog } = opts;
+  const table = chain.routeConfig.name;
+  const scopeFilter: DeepPartial<HttpFilter>[] =
+    layout === 'scoped'
+      ? [
+          { name: LUA_FILTER, configType: { $case: 'typedConfig', typedConfig: scopeLuaConfig(table) } },
+          { name: UPGRADE_GUARD_FILTER, configType: { $case: 'typedConfig', typedConfig: upgradeGuardConfig() } },
+        ]
+      : [];
   return {
     ...(accessLog !== undefined ? { accessLog: [stdoutAccessLog(accessLog)] } : {}),
     statPrefix: statPrefix(chain.name),
     codecType: HttpConnectionManager_CodecType.AUTO,
-    routeSpecifier: { $case: 'rds', rds: { configSource: ADS_CONFIG_SOURCE, routeConfigName: chain.routeConfig.name } },
-    httpFilters: httpFilters(),
+    routeSpecifier: routeSpecifier(table, layout),
+    httpFilters: [...scopeFilter, ...httpFilters()],
     // Envoy is the edge: it sets X-Forwarded-For from the peer address and trusts no client XFF.
     useRemoteAddress: true,
     // Normalise `.`/`..` segments so route rules cannot be bypassed; leave slashes and escapes as
@@ -72,13 +109,13 @@ export function httpConnectionManager(chain: FilterChainIR, accessLog?: AccessLo
   };
 }
 
-function filterChain(listener: ListenerIR, chain: FilterChainIR, accessLog: AccessLogOptions | undefined): DeepPartial<FilterChain> {
+function filterChain(listener: ListenerIR, chain: FilterChainIR, opts: HcmOptions): DeepPartial<FilterChain> {
   const out: DeepPartial<FilterChain> = {
     name: chain.name,
     filters: [
       {
         name: HCM_FILTER,
-        configType: { $case: 'typedConfig', typedConfig: packAny(HttpConnectionManager.fromPartial(httpConnectionManager(chain, accessLog))) },
+        configType: { $case: 'typedConfig', typedConfig: packAny(HttpConnectionManager.fromPartial(httpConnectionManager(chain, opts))) },
       },
     ],
   };
@@ -247,7 +284,7 @@ export function buildL4Listener(listener: L4ListenerIR, listenAddress: string): 
   });
 }
 
-export function buildListener(listener: ListenerIR, listenAddress: string, accessLog?: AccessLogOptions): Listener {
+export function buildListener(listener: ListenerIR, listenAddress: string, opts: HcmOptions = {}): Listener {
   return Listener.fromPartial({
     name: listener.name,
     address: socketAddress(listener.port, listenAddress),
@@ -256,6 +293,6 @@ export function buildListener(listener: ListenerIR, listenAddress: string, acces
       listener.protocol === 'HTTPS'
         ? [{ name: TLS_INSPECTOR, configType: { $case: 'typedConfig', typedConfig: packAny(TlsInspector.fromPartial({})) } }]
         : [],
-    filterChains: listener.filterChains.map((c) => filterChain(listener, c, accessLog)),
+    filterChains: listener.filterChains.map((c) => filterChain(listener, c, opts)),
   });
 }

@@ -1,6 +1,10 @@
+import type { RouteLayout } from './route-config.js';
+
 export interface XdsTranslateOptions {
   /** Address every Envoy listener binds to. Default `0.0.0.0`. */
   readonly listenAddress?: string;
+  /** How route tables are served: 'scoped' (the default: sharded over SRDS) or 'single'. */
+  readonly routeLayout?: RouteLayout;
   /** An access log on every HTTP connection manager of the Gateway (Envoy's stdout). Default none. */
   readonly accessLog?: AccessLogOptions;
 }

@@ -13,8 +13,9 @@ import type { XdsFailure } from './failures.js';
 import { Route } from '@gantry/envoy-xds-proto';
 import type { EncodedResource } from '../resources.js';
 import { hashBytes, hashParts, versionOf, type ContentHash } from './hash.js';
-import { buildRoute, dependsOnListener, type ListenerContext } from './route.js';
+import { buildRoute, dependsOnLayout, dependsOnListener, type ListenerContext } from './route.js';
 import { isSimpleRoute, writeSimpleRoute } from './route-fast.js';
+import { SCOPE_COUNT, SCOPE_HEADER, encodeScope, scopeKey, scopeName, shardCount, shardName, virtualHostScopes } from './route-scopes.js';
 import { allocBytes, concatBytes, encodeFramed, fieldPrefix, frameField, sharedWriter, stringField, utf8Bytes } from './wire.js';
 
 /** Entries per chunk: small enough that re-concatenating one is cheap, large enough to be few. */
@@ -172,9 +173,13 @@ function virtualHostChunks(entries: readonly VirtualHostEntry[], previous: reado
  */
 const IGNORE_PORT_IN_HOST_MATCHING = Uint8Array.of((14 << 3) | 0, 1);
 
-function routeTableResource(name: string, chunks: readonly Chunk<VirtualHostEntry>[]): EncodedResource {
+/** RouteConfiguration.request_headers_to_remove (field 8): the scope key stays inside Envoy. */
+const REMOVE_SCOPE_HEADER = stringField(8, SCOPE_HEADER);
+
+function routeTableResource(name: string, chunks: readonly Chunk<VirtualHostEntry>[], scoped: boolean): EncodedResource {
   const nameField = stringField(1, name);
-  let length = nameField.length + IGNORE_PORT_IN_HOST_MATCHING.length;
+  const trailer = scoped ? concatBytes([REMOVE_SCOPE_HEADER, IGNORE_PORT_IN_HOST_MATCHING]) : IGNORE_PORT_IN_HOST_MATCHING;
+  let length = nameField.length + trailer.length;
   for (const c of chunks) length += sumLength(c.pieces);
   const bytes = allocBytes(length);
   bytes.set(nameField, 0);
@@ -185,63 +190,165 @@ function routeTableResource(name: string, chunks: readonly Chunk<VirtualHostEntr
       at += p.length;
     }
   }
-  bytes.set(IGNORE_PORT_IN_HOST_MATCHING, at);
-  const hash = hashParts([hashBytes(nameField), ...chunks.map((c) => c.hash), hashBytes(IGNORE_PORT_IN_HOST_MATCHING)], ROUTE_CONFIGURATION_VIRTUAL_HOSTS);
+  bytes.set(trailer, at);
+  const hash = hashParts([hashBytes(nameField), ...chunks.map((c) => c.hash), hashBytes(trailer)], ROUTE_CONFIGURATION_VIRTUAL_HOSTS);
   return { name, version: versionOf(hash), bytes };
 }
 
+/** How route tables are served: scoped (sharded over SRDS, see route-scopes.ts) or one RouteConfiguration each. */
+export type RouteLayout = 'scoped' | 'single';
+export const DEFAULT_ROUTE_LAYOUT: RouteLayout = 'scoped';
+
+/** What the route tables of a Gateway are served as. */
+export interface RouteTables {
+  /** RouteConfigurations by name (a table's shards, or the table itself). */
+  readonly routes: Map<string, EncodedResource>;
+  /** ScopedRouteConfigurations by name (empty for the single layout). */
+  readonly scopes: Map<string, EncodedResource>;
+}
+
+/** One route table as served: its shards (one when whole) and its scopes. */
+interface TableEntry {
+  readonly ir: RouteConfigIR;
+  readonly layout: RouteLayout;
+  readonly shards: readonly RouteTableEntry[];
+  readonly scopes: readonly EncodedResource[];
+}
+
 /**
- * Encodes the route tables of a Gateway, remembering the current ones: a table whose IR object is
- * unchanged is reused as is; a changed one reuses every virtual host and chunk that did not change.
+ * The scopes of a table in K shards: SCOPE_COUNT scopes the Lua filter picks from, and (K > 1)
+ * one warm scope per shard, under a key the filter never writes. A warm scope makes Envoy load its
+ * shard when the shard is new; the ADS rollout sends new scopes before changed ones, so a
+ * re-shard has Envoy hold the new shards before any picked scope is re-pointed to them.
  */
+function tableScopes(table: string, count: number): EncodedResource[] {
+  const scope = (name: string, key: string, shard: string): EncodedResource => {
+    const bytes = encodeScope(name, key, shard);
+    return { name, version: versionOf(hashBytes(bytes)), bytes };
+  };
+  const out = Array.from({ length: SCOPE_COUNT }, (_, i) => scope(scopeName(table, i), scopeKey(table, i), shardName(table, i % count, count)));
+  if (count > 1) {
+    for (let k = 0; k < count; k++) out.push(scope(`${scopeName(table, k)}/warm-${count}`, `${scopeKey(table, k)}/warm-${count}`, shardName(table, k, count)));
+  }
+  return out;
+}
+
 /** A route's encoding for the listeners it depends on (redirects: scheme and port). */
 interface ListenerVariant {
   readonly listener: string;
   readonly part: RoutePart;
 }
 
+/**
+ * Encodes the route tables of a Gateway, remembering the current ones: a table whose IR object is
+ * unchanged is reused as is; a changed one reuses every shard, virtual host and chunk that did not
+ * change, so a one-route change re-assembles one shard.
+ */
 export class RouteTableEncoder {
   /** Routes whose encoding failed (an input no check caught): what failed, for logs, metrics and status. */
   readonly failures = new Map<RouteIR, XdsFailure>();
   /** A route that does not depend on its listener (nearly all) has one part, stored as is. */
   private readonly routes = new WeakMap<RouteIR, RoutePart | ListenerVariant[]>();
-  private current = new Map<string, RouteTableEntry>();
+  private readonly hostScopes = new WeakMap<VirtualHostIR, readonly number[] | 'all'>();
+  private current = new Map<string, TableEntry>();
 
-  encode(listeners: readonly ListenerIR[]): Map<string, EncodedResource> {
-    const out = new Map<string, EncodedResource>();
-    const next = new Map<string, RouteTableEntry>();
+  encode(listeners: readonly ListenerIR[], layout: RouteLayout = DEFAULT_ROUTE_LAYOUT): RouteTables {
+    const routes = new Map<string, EncodedResource>();
+    const scopes = new Map<string, EncodedResource>();
+    const next = new Map<string, TableEntry>();
     for (const l of listeners) {
-      const ctx: ListenerContext = { protocol: l.protocol, port: l.port };
-      const key = `${l.protocol}:${l.port}`;
+      const ctx: ListenerContext = { protocol: l.protocol, port: l.port, scoped: layout === 'scoped' };
+      const key = `${l.protocol}:${l.port}:${layout}`;
       for (const chain of l.filterChains) {
         const rc = chain.routeConfig;
         const id = `${key}\u0000${rc.name}`;
         let entry = this.current.get(id);
-        if (entry?.ir !== rc) entry = this.routeTable(rc, entry, ctx, key);
+        if (entry?.ir !== rc || entry.layout !== layout) entry = this.table(rc, entry?.layout === layout ? entry : undefined, ctx, key, layout);
         next.set(id, entry);
-        out.set(rc.name, entry.resource);
+        for (const shard of entry.shards) routes.set(shard.ir.name, shard.resource);
+        for (const scope of entry.scopes) scopes.set(scope.name, scope);
       }
     }
     this.current = next;
-    return out;
+    return { routes, scopes };
   }
 
-  private routeTable(rc: RouteConfigIR, previous: RouteTableEntry | undefined, ctx: ListenerContext, key: string): RouteTableEntry {
+  private scopesOf = (vh: VirtualHostIR): readonly number[] | 'all' => {
+    let scopes = this.hostScopes.get(vh);
+    if (scopes === undefined) {
+      scopes = virtualHostScopes(vh);
+      this.hostScopes.set(vh, scopes);
+    }
+    return scopes;
+  };
+
+  private table(rc: RouteConfigIR, previous: TableEntry | undefined, ctx: ListenerContext, key: string, layout: RouteLayout): TableEntry {
+    if (layout === 'single') {
+      return { ir: rc, layout, shards: [this.routeTable(rc, previous?.shards[0], ctx, key, false, new Map())], scopes: [] };
+    }
+    const count = shardCount(rc, this.scopesOf);
+    const members: VirtualHostIR[][] = Array.from({ length: count }, () => []);
+    for (const vh of rc.virtualHosts) {
+      const scopes = this.scopesOf(vh);
+      if (scopes === 'all' || count === 1) {
+        for (const m of members) m.push(vh);
+        continue;
+      }
+      // A host whose domains fall in two shards is listed in both, once each.
+      const shards = scopes.length === 1 ? [scopes[0]! % count] : new Set(scopes.map((s) => s % count));
+      for (const k of shards) members[k]!.push(vh);
+    }
+    const sameCount = previous !== undefined && previous.shards.length === count;
+    // A wildcard host is in every shard: encoded once for all of them.
+    const built = new Map<VirtualHostIR, VirtualHostEntry>();
+    const shards = members.map((virtualHosts, k) => {
+      const old = sameCount ? previous.shards[k] : undefined;
+      if (old !== undefined && sameItems(old.ir.virtualHosts, virtualHosts)) return old;
+      const shard: RouteConfigIR = count === 1 ? rc : { name: shardName(rc.name, k, count), virtualHosts };
+      return this.routeTable(shard, old, ctx, key, true, built);
+    });
+    const scopes = sameCount ? previous.scopes : tableScopes(rc.name, count);
+    return { ir: rc, layout, shards, scopes };
+  }
+
+  private routeTable(
+    rc: RouteConfigIR,
+    previous: RouteTableEntry | undefined,
+    ctx: ListenerContext,
+    key: string,
+    scoped: boolean,
+    built: Map<VirtualHostIR, VirtualHostEntry>,
+  ): RouteTableEntry {
     let byName: Map<string, VirtualHostEntry> | undefined;
     const virtualHosts = rc.virtualHosts.map((vh, i) => {
-      // The same host at the same position (the common edit), else the same host anywhere.
-      let old = previous?.virtualHosts[i];
-      if (old?.ir === vh) return old;
-      if (old !== undefined && old.ir.name !== vh.name) {
-        byName ??= new Map(previous!.virtualHosts.map((e) => [e.ir.name, e]));
-        old = byName.get(vh.name);
-      }
-      const part = (r: RouteIR): RoutePart => this.routePart(r, ctx, key);
-      if (vh.routes.length <= CHUNK_SIZE) return smallVirtualHost(vh, vh.routes.map(part));
-      return largeVirtualHost(vh, routeChunks(vh.routes, old?.kind === 'large' ? old.routeChunks : undefined, part));
+      const done = built.get(vh);
+      if (done !== undefined) return done;
+      const entry = this.virtualHost(vh, i, previous, () => (byName ??= new Map(previous!.virtualHosts.map((e) => [e.ir.name, e]))), ctx, key);
+      built.set(vh, entry);
+      return entry;
     });
     const chunks = virtualHostChunks(virtualHosts, previous?.chunks);
-    return { ir: rc, virtualHosts, chunks, resource: routeTableResource(rc.name, chunks) };
+    return { ir: rc, virtualHosts, chunks, resource: routeTableResource(rc.name, chunks, scoped) };
+  }
+
+  private virtualHost(
+    vh: VirtualHostIR,
+    i: number,
+    previous: RouteTableEntry | undefined,
+    byName: () => Map<string, VirtualHostEntry>,
+    ctx: ListenerContext,
+    key: string,
+  ): VirtualHostEntry {
+    // The same host at the same position (the common edit), else the same host anywhere.
+    let old = previous?.virtualHosts[i];
+    if (old?.ir === vh) return old;
+    if (previous !== undefined && old?.ir.name !== vh.name) {
+      old = byName().get(vh.name);
+      if (old?.ir === vh) return old;
+    }
+    const part = (r: RouteIR): RoutePart => this.routePart(r, ctx, key);
+    if (vh.routes.length <= CHUNK_SIZE) return smallVirtualHost(vh, vh.routes.map(part));
+    return largeVirtualHost(vh, routeChunks(vh.routes, old?.kind === 'large' ? old.routeChunks : undefined, part));
   }
 
   /**
@@ -269,7 +376,7 @@ export class RouteTableEncoder {
     if (known !== undefined && !Array.isArray(known)) return known;
     if (known !== undefined) for (const v of known) if (v.listener === key) return v.part;
     const part = this.encodeIsolated(r, ctx);
-    if (!dependsOnListener(r)) this.routes.set(r, part);
+    if (!dependsOnListener(r) && !dependsOnLayout(r)) this.routes.set(r, part);
     else if (known === undefined) this.routes.set(r, [{ listener: key, part }]);
     else known.push({ listener: key, part });
     return part;

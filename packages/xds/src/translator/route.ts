@@ -37,6 +37,7 @@ import { corsPolicy } from './cors.js';
 import { hashPolicies } from './hash-policy.js';
 import { headerMutations, hostHeaderSet } from './headers.js';
 import { CORS_FILTER, FAULT_FILTER } from './http-filters.js';
+import { UPGRADE_GUARD_FILTER, upgradeGuardOff } from './route-scopes.js';
 import { envoyPathMatch, fullPathRegex, pathRewrite } from './path.js';
 import { durationMs, type DeepPartial } from './proto.js';
 
@@ -44,6 +45,13 @@ import { durationMs, type DeepPartial } from './proto.js';
 export interface ListenerContext {
   readonly protocol: ListenerProtocol;
   readonly port: number;
+  /** The table is served scoped: a route allowing upgrades turns the upgrade guard off (route-scopes.ts). */
+  readonly scoped?: boolean;
+}
+
+/** Whether a route's encoding differs between the scoped and the single layout. */
+export function dependsOnLayout(route: RouteIR): boolean {
+  return route.action.kind === 'forward' && route.action.websocket === true;
 }
 
 /**
@@ -87,10 +95,12 @@ export function buildRoute(route: RouteIR, listener: ListenerContext): Route {
       msg.action = { $case: 'directResponse', directResponse: directResponse(action) };
       break;
   }
-  if (route.cors !== undefined || route.faults !== undefined) {
+  const guard = listener.scoped === true && dependsOnLayout(route);
+  if (route.cors !== undefined || route.faults !== undefined || guard) {
     const perFilter: Record<string, ReturnType<typeof packAny>> = {};
     if (route.cors !== undefined) perFilter[CORS_FILTER] = packAny(CorsPolicy.fromPartial(corsPolicy(route.cors)));
     if (route.faults !== undefined) perFilter[FAULT_FILTER] = packAny(HTTPFault.fromPartial(httpFault(route.faults)));
+    if (guard) perFilter[UPGRADE_GUARD_FILTER] = upgradeGuardOff();
     msg.typedPerFilterConfig = perFilter;
   }
   return Route.fromPartial(msg);

@@ -15,9 +15,9 @@ import { ClusterEncoder } from './cluster.js';
 import { usesEds } from './cluster-discovery.js';
 import { encodeLoadAssignment } from './endpoints.js';
 import { hashBytes, versionOf } from './hash.js';
-import { buildL4Listener, buildListener } from './listener.js';
-import { DEFAULT_LISTEN_ADDRESS, accessLogKey, type AccessLogOptions, type XdsTranslateOptions } from './options.js';
-import { RouteTableEncoder } from './route-config.js';
+import { buildL4Listener, buildListener, type HcmOptions } from './listener.js';
+import { DEFAULT_LISTEN_ADDRESS, accessLogKey, type XdsTranslateOptions } from './options.js';
+import { DEFAULT_ROUTE_LAYOUT, RouteTableEncoder, type RouteLayout } from './route-config.js';
 import { NO_CHANGES, findSorted, sortedChanges, type SortedChanges } from './sorted-diff.js';
 import { buildSecret } from './secret.js';
 import { encodeMessage } from './wire.js';
@@ -33,6 +33,7 @@ interface Previous {
   readonly listenAddress: string;
   /** accessLogKey of the options' access log. */
   readonly accessLog: string;
+  readonly layout: RouteLayout;
   readonly snapshot: XdsSnapshot;
 }
 
@@ -44,7 +45,7 @@ const endpointsName = (e: ClusterEndpointsIR): string => e.cluster;
 
 export class XdsTranslator {
   private readonly routeTables = new RouteTableEncoder();
-  private readonly listeners = new WeakMap<ListenerIR | L4ListenerIR, { readonly address: string; readonly accessLog: string; readonly resource: EncodedResource }>();
+  private readonly listeners = new WeakMap<ListenerIR | L4ListenerIR, { readonly address: string; readonly accessLog: string; readonly layout: RouteLayout; readonly resource: EncodedResource }>();
   private readonly clusters = new WeakMap<ClusterIR, EncodedResource>();
   private readonly assignments = new WeakMap<ClusterEndpointsIR, EncodedResource>();
   private readonly emptyAssignments = new WeakMap<ClusterIR, EncodedResource>();
@@ -64,20 +65,28 @@ export class XdsTranslator {
   translate(ir: GatewayIR, opts: XdsTranslateOptions = {}): XdsSnapshot {
     const listenAddress = opts.listenAddress ?? DEFAULT_LISTEN_ADDRESS;
     const accessLog = accessLogKey(opts.accessLog);
+    const layout = opts.routeLayout ?? DEFAULT_ROUTE_LAYOUT;
     const prev = this.previous;
-    if (prev !== undefined && prev.ir === ir && prev.listenAddress === listenAddress && prev.accessLog === accessLog) {
+    if (prev !== undefined && prev.ir === ir && prev.listenAddress === listenAddress && prev.accessLog === accessLog && prev.layout === layout) {
       this.lastChanges = {};
       return prev.snapshot;
     }
 
     const sameListeners =
-      prev !== undefined && prev.ir.listeners === ir.listeners && prev.ir.l4Listeners === ir.l4Listeners && prev.listenAddress === listenAddress && prev.accessLog === accessLog;
+      prev !== undefined &&
+      prev.ir.listeners === ir.listeners &&
+      prev.ir.l4Listeners === ir.l4Listeners &&
+      prev.listenAddress === listenAddress &&
+      prev.accessLog === accessLog &&
+      prev.layout === layout;
+    const routeTables = sameListeners ? undefined : this.routeTables.encode(ir.listeners, layout);
     const sameClusters = prev !== undefined && prev.ir.clusters === ir.clusters;
     // Which clusters changed, walked once for both the cluster and the assignment set.
     const clusterChanges = prev === undefined ? undefined : sameClusters ? NO_CHANGES : sortedChanges(prev.ir.clusters, ir.clusters, clusterName, PATCH_LIMIT);
     const snapshot: XdsSnapshot = {
-      [TypeUrl.Listener]: sameListeners ? prev.snapshot[TypeUrl.Listener] : this.listenerSet(ir.listeners, ir.l4Listeners, listenAddress, opts.accessLog),
-      [TypeUrl.RouteConfiguration]: sameListeners ? prev.snapshot[TypeUrl.RouteConfiguration] : this.routeConfigSet(ir.listeners),
+      [TypeUrl.Listener]: sameListeners ? prev.snapshot[TypeUrl.Listener] : this.listenerSet(ir.listeners, ir.l4Listeners, listenAddress, { layout, ...(opts.accessLog !== undefined ? { accessLog: opts.accessLog } : {}) }),
+      [TypeUrl.RouteConfiguration]: routeTables === undefined ? prev!.snapshot[TypeUrl.RouteConfiguration] : routeTables.routes,
+      [TypeUrl.ScopedRouteConfiguration]: routeTables === undefined ? prev!.snapshot[TypeUrl.ScopedRouteConfiguration] : this.sameOr(prev?.snapshot[TypeUrl.ScopedRouteConfiguration], routeTables.scopes),
       [TypeUrl.Cluster]: sameClusters ? prev.snapshot[TypeUrl.Cluster] : this.clusterSet(ir.clusters, prev, clusterChanges),
       [TypeUrl.ClusterLoadAssignment]:
         sameClusters && prev.ir.endpoints === ir.endpoints
@@ -87,7 +96,7 @@ export class XdsTranslator {
     };
     this.lastChanges = prev === undefined ? undefined : this.changesSince(prev.snapshot, snapshot);
     this.pruneFailures(ir);
-    this.previous = { ir, listenAddress, accessLog, snapshot };
+    this.previous = { ir, listenAddress, accessLog, layout, snapshot };
     return snapshot;
   }
 
@@ -131,14 +140,15 @@ export class XdsTranslator {
 
   // ---- listeners and routes ----
 
-  private listenerSet(listeners: readonly ListenerIR[], l4: readonly L4ListenerIR[] | undefined, address: string, accessLog: AccessLogOptions | undefined): ResourceSet {
+  private listenerSet(listeners: readonly ListenerIR[], l4: readonly L4ListenerIR[] | undefined, address: string, opts: HcmOptions): ResourceSet {
     const out = new Map<string, EncodedResource>();
-    const logKey = accessLogKey(accessLog);
+    const logKey = accessLogKey(opts.accessLog);
+    const layout = opts.layout ?? DEFAULT_ROUTE_LAYOUT;
     for (const l of l4 ?? []) {
       if (l.chains.length === 0) continue;
       let cached = this.listeners.get(l);
       if (cached === undefined || cached.address !== address) {
-        cached = { address, accessLog: logKey, resource: encodedResource(l.name, encodeMessage(Listener.encode, buildL4Listener(l, address))) };
+        cached = { address, accessLog: logKey, layout, resource: encodedResource(l.name, encodeMessage(Listener.encode, buildL4Listener(l, address))) };
         this.listeners.set(l, cached);
       }
       out.set(l.name, cached.resource);
@@ -147,11 +157,11 @@ export class XdsTranslator {
       // Envoy rejects a listener without filter chains (and with it the whole LDS update).
       if (l.filterChains.length === 0) continue;
       let cached = this.listeners.get(l);
-      if (cached === undefined || cached.address !== address || cached.accessLog !== logKey) {
-        const resource = this.isolated(l, 'listener', l.name, () => encodedResource(l.name, encodeMessage(Listener.encode, buildListener(l, address, accessLog))));
+      if (cached === undefined || cached.address !== address || cached.accessLog !== logKey || cached.layout !== layout) {
+        const resource = this.isolated(l, 'listener', l.name, () => encodedResource(l.name, encodeMessage(Listener.encode, buildListener(l, address, opts))));
         // A listener that cannot be encoded is left out; the other listeners are served.
         if (resource === undefined) continue;
-        cached = { address, accessLog: logKey, resource };
+        cached = { address, accessLog: logKey, layout, resource };
         this.listeners.set(l, cached);
       }
       out.set(l.name, cached.resource);
@@ -159,8 +169,11 @@ export class XdsTranslator {
     return out;
   }
 
-  private routeConfigSet(listeners: readonly ListenerIR[]): ResourceSet {
-    return this.routeTables.encode(listeners);
+  /** The scopes only change with a table's shard count: keep the previous set when they did not. */
+  private sameOr(before: ResourceSet | undefined, after: Map<string, EncodedResource>): ResourceSet {
+    if (before === undefined || before.size !== after.size) return after;
+    for (const [name, resource] of after) if (before.get(name) !== resource) return after;
+    return before;
   }
 
   // ---- clusters, endpoints, secrets ----

@@ -110,6 +110,7 @@ describe('VirtualDestination in one cluster', () => {
     expect(changed).toEqual({
       [TypeUrl.Listener]: [],
       [TypeUrl.RouteConfiguration]: [],
+      [TypeUrl.ScopedRouteConfiguration]: [],
       [TypeUrl.Cluster]: [],
       [TypeUrl.ClusterLoadAssignment]: [CLUSTER],
       [TypeUrl.Secret]: [],

@@ -125,6 +125,7 @@ export interface SnapshotParts {
   clusters?: readonly EncodedResource[];
   endpoints?: readonly EncodedResource[];
   secrets?: readonly EncodedResource[];
+  scopes?: readonly EncodedResource[];
 }
 
 function setOf(resources: readonly EncodedResource[] | undefined): ResourceSet {
@@ -135,6 +136,7 @@ export function snapshotOf(parts: SnapshotParts): XdsSnapshot {
   return {
     [TypeUrl.Listener]: setOf(parts.listeners),
     [TypeUrl.RouteConfiguration]: setOf(parts.routes),
+    [TypeUrl.ScopedRouteConfiguration]: setOf(parts.scopes),
     [TypeUrl.Cluster]: setOf(parts.clusters),
     [TypeUrl.ClusterLoadAssignment]: setOf(parts.endpoints),
     [TypeUrl.Secret]: setOf(parts.secrets),
