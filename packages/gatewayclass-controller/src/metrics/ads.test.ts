@@ -110,6 +110,7 @@ describe('gantry metrics', () => {
       'gantry_xds_acks_total counter',
       'gantry_xds_bytes_total counter',
       'gantry_xds_connected_envoys gauge',
+      'gantry_xds_encode_failures gauge',
       'gantry_xds_nacks_total counter',
       'gantry_xds_pushes_total counter',
       'gantry_xds_snapshot_resources gauge',
