@@ -9,7 +9,7 @@
 //        --translate-sizes=10000,50000 --only=propagation,attach,scale,translate --runs=1
 //        --peer=auto|off|only --concurrency=16 --settle-ms=20 --max-minutes=30 (per propagation run)
 //        --cluster-dir=.cache/cluster --out=e2e/bench/out
-//        --merge-from=FILE (an earlier results.json: its implementations and translation figures
+//        --merge-from=FILE[,FILE] (earlier results.json files: its implementations and translation figures
 //        that this run does not measure are kept, so Gantry and the peer can run one at a time)
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -155,16 +155,19 @@ async function main(): Promise<void> {
     backend.server.close();
   }
   results.meta.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
-  const mergeFrom = args.get('merge-from');
-  if (mergeFrom) {
-    const earlier = JSON.parse(readFileSync(resolve(mergeFrom), 'utf8')) as Results;
+  const merged: string[] = [];
+  for (const file of (args.get('merge-from') ?? '').split(',').filter(Boolean)) {
+    const earlier = JSON.parse(readFileSync(resolve(file), 'utf8')) as Results;
     for (const [name, res] of Object.entries(earlier.implementations)) {
       const current = results.implementations[name] ?? {};
       results.implementations[name] = { ...res, ...current };
     }
     if (!results.translation && earlier.translation) results.translation = earlier.translation;
-    results.meta.merged = `${mergeFrom} (${earlier.meta.date}, commit ${earlier.meta.commit})`;
-    delete results.meta.peerNote;
+    merged.push(`${file} (${earlier.meta.date}, commit ${earlier.meta.commit})`);
+  }
+  if (merged.length) {
+    results.meta.merged = merged.join('; ');
+    if (results.implementations['envoy-gateway']) delete results.meta.peerNote;
   }
   writeOut(results);
   log('');
