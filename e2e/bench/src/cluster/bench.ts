@@ -120,14 +120,25 @@ async function main(): Promise<void> {
       const prop: PropagationResult[] = [];
       const storm: AttachResult[] = [];
       const scale: ScaleResult[] = [];
+      // Written after every scenario, so a later failure loses nothing measured.
+      const record = (): void => {
+        results.implementations[impl.name] = {
+          ...(prop.length ? { propagation: { ...medianOf(prop.map((p) => ({ ...p, samples: [] }))), samples: prop[0]!.samples, runs: prop.map(({ samples: _s, ...rest }) => rest) } } : {}),
+          ...(storm.length ? { attach: { ...medianOf(storm), runs: storm } } : {}),
+          ...(scale.length ? { scale: scale[0]! } : {}),
+        };
+        writeOut(results);
+      };
       for (let run = 0; run < runs; run++) {
         if (only.has('propagation')) {
           log(`${impl.name}: propagation, ${num('routes', 3000)} routes one at a time (run ${run + 1}/${runs})`);
           prop.push(await propagation(ctx, impl, num('routes', 3000), num('max-minutes', 30), num('settle-ms', 20)));
+          record();
         }
         if (only.has('attach')) {
           log(`${impl.name}: attach storm, ${num('storm', 1000)} routes at once (run ${run + 1}/${runs})`);
           storm.push(await attachStorm(ctx, impl, num('storm', 1000)));
+          record();
         }
         if (only.has('scale') && impl.name === 'gantry' && run === 0) {
           log(`${impl.name}: scale and churn, ${num('namespaces', 50)} namespaces × ${num('per-namespace', 100)} routes and Services`);
@@ -135,14 +146,10 @@ async function main(): Promise<void> {
             namespaces: num('namespaces', 50), perNamespace: num('per-namespace', 100), restSeconds: num('rest-seconds', 15),
             churnSeconds: num('churn-seconds', 60), churnChanges: num('churn-changes', 300), trafficSeconds: num('traffic-seconds', 30),
           }));
+          record();
         }
       }
-      results.implementations[impl.name] = {
-        ...(prop.length ? { propagation: { ...medianOf(prop.map((p) => ({ ...p, samples: [] }))), samples: prop[0]!.samples, runs: prop.map(({ samples: _s, ...rest }) => rest) } } : {}),
-        ...(storm.length ? { attach: { ...medianOf(storm), runs: storm } } : {}),
-        ...(scale.length ? { scale: scale[0]! } : {}),
-      };
-      writeOut(results);
+      record();
     }
     if (only.has('translate')) {
       log(`translation in process (${args.get('translate-sizes') ?? '10000,50000'} routes)`);
