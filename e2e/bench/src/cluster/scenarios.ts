@@ -305,6 +305,7 @@ class Sampler {
   private lastCpu: { at: number; cpu: number } | undefined;
   private readonly t0 = performance.now();
   envoyStats: string | undefined;
+  private envoyBusy = false;
 
   constructor(private readonly pid: number | undefined) {}
 
@@ -323,8 +324,12 @@ class Sampler {
     if (p && this.lastCpu) cpuPct = round(((p.cpuSeconds - this.lastCpu.cpu) / ((now - this.lastCpu.at) / 1000)) * 100);
     if (p) this.lastCpu = { at: now, cpu: p.cpuSeconds };
     let envoyMiB: number | undefined;
-    if (this.envoyStats) {
-      const text = await fetchText(`${this.envoyStats}?filter=server.memory_physical_size`, 3000);
+    // Envoy walks every stat to filter them (5,000 clusters: slow on a busy machine): every 5 s,
+    // one request at a time, a generous timeout.
+    if (this.envoyStats && !this.envoyBusy && this.points.length % 5 === 0) {
+      this.envoyBusy = true;
+      const text = await fetchText(`${this.envoyStats}?filter=^server%5C.memory_physical_size$`, 20_000);
+      this.envoyBusy = false;
       const v = text ? promSum(text, 'envoy_server_memory_physical_size', {}).get('') : undefined;
       if (v !== undefined) envoyMiB = round(v / 2 ** 20);
     }
