@@ -52,6 +52,16 @@ export function targetRows(r: Results): Row[] {
     add('Propagation', `p50, routes ${at} (API write → first 200)`, p.last.p50, ' ms', { max: 20, text: '≤ 20 ms' }, pp?.last.p50);
     add('Propagation', `p99, routes ${at}`, p.last.p99, ' ms', { max: 50, text: '≤ 50 ms' }, pp?.last.p99);
     add('Propagation', 'p50, routes 1–100', p.first100.p50, ' ms', undefined, pp?.first100.p50);
+    // When the peer stopped early (time budget), compare both at the highest route count both reached.
+    if (pp && pp.completed < p.completed && pp.completed >= 200) {
+      const to = Math.floor(pp.completed / 100) * 100;
+      const window = (xs: readonly [number, number][]): number[] => xs.filter(([n]) => n > to - 100 && n <= to).map(([, ms]) => ms).sort((x, y) => x - y);
+      const pct = (xs: number[], q: number): number => xs[Math.min(xs.length - 1, Math.max(0, Math.ceil(q * xs.length) - 1))] ?? NaN;
+      const gw = window(p.samples);
+      const pw = window(pp.samples);
+      add('Propagation', `p50, routes ${to - 99}–${to} (the peer's last full hundred)`, pct(gw, 0.5), ' ms', undefined, pct(pw, 0.5));
+      add('Propagation', `p99, routes ${to - 99}–${to}`, pct(gw, 0.99), ' ms', undefined, pct(pw, 0.99));
+    }
     add('Propagation', 'p50(last) ÷ p50(first 100)', p.flatness, '', { max: 1.5, text: '≤ 1.5' }, pp?.flatness, 2);
     add('Propagation', `p50 over all ${p.completed} routes`, p.p50, ' ms', undefined, pp?.p50);
     add('Propagation', 'p99 over all', p.p99, ' ms', undefined, pp?.p99);
