@@ -52,7 +52,8 @@ export async function changePath(routes: number, shape: BenchShape = {}): Promis
   const pipeline = new Pipeline({ sink: cache });
   let snapshot = benchSnapshot(routes, 80, shape);
   pipeline.run(snapshot);
-  const initialSync = syncedTo(server, cache.get(BENCH_GATEWAY)!.version);
+  // The first snapshot to a fresh client: 50,000 clusters take a while on a busy machine.
+  const initialSync = syncedTo(server, cache.get(BENCH_GATEWAY)!.version, Math.max(10_000, routes * 2));
   const workerData: XdsClientWorkerData = { port, gateway: BENCH_GATEWAY };
   const envoy = new Worker(new URL('./xds-client-worker.js', import.meta.url), { workerData });
   await initialSync;

@@ -9,7 +9,7 @@
 //        --translate-sizes=10000,50000 --only=propagation,attach,scale,translate --runs=1
 //        --peer=auto|off|only --concurrency=16 --settle-ms=20 --max-minutes=30 (per propagation run)
 //        --cluster-dir=.cache/cluster --out=e2e/bench/out
-//        --merge-from=FILE (an earlier results.json: its implementations and translation figures
+//        --merge-from=FILE[,FILE] (earlier results.json files: its implementations and translation figures
 //        that this run does not measure are kept, so Gantry and the peer can run one at a time)
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -120,14 +120,25 @@ async function main(): Promise<void> {
       const prop: PropagationResult[] = [];
       const storm: AttachResult[] = [];
       const scale: ScaleResult[] = [];
+      // Written after every scenario, so a later failure loses nothing measured.
+      const record = (): void => {
+        results.implementations[impl.name] = {
+          ...(prop.length ? { propagation: { ...medianOf(prop.map((p) => ({ ...p, samples: [] }))), samples: prop[0]!.samples, runs: prop.map(({ samples: _s, ...rest }) => rest) } } : {}),
+          ...(storm.length ? { attach: { ...medianOf(storm), runs: storm } } : {}),
+          ...(scale.length ? { scale: scale[0]! } : {}),
+        };
+        writeOut(results);
+      };
       for (let run = 0; run < runs; run++) {
         if (only.has('propagation')) {
           log(`${impl.name}: propagation, ${num('routes', 3000)} routes one at a time (run ${run + 1}/${runs})`);
           prop.push(await propagation(ctx, impl, num('routes', 3000), num('max-minutes', 30), num('settle-ms', 20)));
+          record();
         }
         if (only.has('attach')) {
           log(`${impl.name}: attach storm, ${num('storm', 1000)} routes at once (run ${run + 1}/${runs})`);
           storm.push(await attachStorm(ctx, impl, num('storm', 1000)));
+          record();
         }
         if (only.has('scale') && impl.name === 'gantry' && run === 0) {
           log(`${impl.name}: scale and churn, ${num('namespaces', 50)} namespaces × ${num('per-namespace', 100)} routes and Services`);
@@ -135,14 +146,10 @@ async function main(): Promise<void> {
             namespaces: num('namespaces', 50), perNamespace: num('per-namespace', 100), restSeconds: num('rest-seconds', 15),
             churnSeconds: num('churn-seconds', 60), churnChanges: num('churn-changes', 300), trafficSeconds: num('traffic-seconds', 30),
           }));
+          record();
         }
       }
-      results.implementations[impl.name] = {
-        ...(prop.length ? { propagation: { ...medianOf(prop.map((p) => ({ ...p, samples: [] }))), samples: prop[0]!.samples, runs: prop.map(({ samples: _s, ...rest }) => rest) } } : {}),
-        ...(storm.length ? { attach: { ...medianOf(storm), runs: storm } } : {}),
-        ...(scale.length ? { scale: scale[0]! } : {}),
-      };
-      writeOut(results);
+      record();
     }
     if (only.has('translate')) {
       log(`translation in process (${args.get('translate-sizes') ?? '10000,50000'} routes)`);
@@ -155,16 +162,19 @@ async function main(): Promise<void> {
     backend.server.close();
   }
   results.meta.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
-  const mergeFrom = args.get('merge-from');
-  if (mergeFrom) {
-    const earlier = JSON.parse(readFileSync(resolve(mergeFrom), 'utf8')) as Results;
+  const merged: string[] = [];
+  for (const file of (args.get('merge-from') ?? '').split(',').filter(Boolean)) {
+    const earlier = JSON.parse(readFileSync(resolve(file), 'utf8')) as Results;
     for (const [name, res] of Object.entries(earlier.implementations)) {
       const current = results.implementations[name] ?? {};
       results.implementations[name] = { ...res, ...current };
     }
     if (!results.translation && earlier.translation) results.translation = earlier.translation;
-    results.meta.merged = `${mergeFrom} (${earlier.meta.date}, commit ${earlier.meta.commit})`;
-    delete results.meta.peerNote;
+    merged.push(`${file} (${earlier.meta.date}, commit ${earlier.meta.commit})`);
+  }
+  if (merged.length) {
+    results.meta.merged = merged.join('; ');
+    if (results.implementations['envoy-gateway']) delete results.meta.peerNote;
   }
   writeOut(results);
   log('');

@@ -15,5 +15,5 @@ for (const size of sizes) {
     change: { p50: change.median, p99: change.p99 },
     rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
   };
+  console.log(`RESULT ${JSON.stringify(out)}`); // after each size: a later failure keeps these
 }
-console.log(`RESULT ${JSON.stringify(out)}`);

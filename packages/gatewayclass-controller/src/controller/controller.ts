@@ -69,7 +69,11 @@ export interface ControllerOptions {
   readonly envoyImage?: string;
   /** Address the Envoy listeners bind to (default 0.0.0.0: in a Pod; loopback for local runs). */
   readonly envoyListenAddress?: string;
-  /** Holdoff between a change and the translation it triggers. */
+  /**
+   * Least time between two translations (default 30 ms). A change after a quiet period is
+   * translated at once; changes that follow within this window (a burst, our own status writes
+   * coming back) wait for its end and are translated together.
+   */
   readonly debounceMs?: number;
   /** Service discovery (leader only): an Upstream per Service port, in the install namespace. */
   readonly discovery?: { readonly scope?: DiscoveryScope };
@@ -122,6 +126,8 @@ export class Controller {
   private publishTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private rerun = false;
+  /** When the last translation loop ended (performance.now()), for the debounce window. */
+  private lastLoopEnd = -Infinity;
   private stopped = false;
   private detach: (() => void)[] = [];
   xdsPort = 0;
@@ -389,10 +395,16 @@ export class Controller {
       return;
     }
     if (this.timer !== undefined) return;
+    // Leading edge: a change after a quiet period does not wait; within the window it waits for
+    // the window's end (so a burst costs one translation per window, not one per event).
+    const wait = Math.max(0, this.lastLoopEnd + (this.opts.debounceMs ?? 30) - performance.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.running = this.runLoop().finally(() => { this.running = undefined; });
-    }, this.opts.debounceMs ?? 30);
+      this.running = this.runLoop().finally(() => {
+        this.running = undefined;
+        this.lastLoopEnd = performance.now();
+      });
+    }, wait);
   }
 
   private async runLoop(): Promise<void> {

@@ -93,6 +93,8 @@ describe('the deployer, driven by the controller', () => {
     await createObject(kc, GATEWAY_PARAMETERS, NS, { metadata: { name: 'bigger' }, spec: { replicas: 3, labels: { tier: 'front' } } });
     await createObject(kc, KIND_TABLE.Gateway, NS, gateway('merged', [{ name: 'http', port: await freePort() }], { infrastructure: { parametersRef: { ...PARAMS_REF, name: 'bigger' } } }));
     await waitFor('the merged Deployment', async () => (await owned(CORE_KINDS.Deployment, 'merged-gantry'))?.spec?.replicas === 3);
+    // The Service is applied after the Deployment (apply order): wait for it too.
+    await waitFor('the merged Service', async () => (await owned(CORE_KINDS.Service, 'merged-gantry')) !== undefined);
     const deployment = await owned(CORE_KINDS.Deployment, 'merged-gantry');
     expect(deployment?.metadata.labels).toMatchObject({ team: 'edge', tier: 'front' });
     // Applied after the Deployment.
