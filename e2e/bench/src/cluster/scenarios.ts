@@ -405,10 +405,9 @@ export async function scaleAndChurn(ctx: Context, impl: Implementation, o: Scale
     await sleep(o.restSeconds * 1000);
 
     // xDS bytes of single changes (Gantry's gantry_xds_bytes_total).
-    const gatewayKey = `${gw.ns}/${gw.name}`;
     const bytesNow = async (): Promise<Map<string, number> | undefined> => {
       const text = await impl.controllerMetrics();
-      return text ? promSum(text, 'gantry_xds_bytes_total', { gateway: gatewayKey }, 'type') : undefined;
+      return text ? promSum(text, 'gantry_xds_bytes_total', { namespace: gw.ns, name: gw.name }, 'type') : undefined;
     };
     const measureChange = async (change: () => Promise<void>): Promise<Record<string, number> | undefined> => {
       const before = await bytesNow();

@@ -106,12 +106,12 @@ describe('admin server (inject)', () => {
 
   it('metrics in the Prometheus text format', async () => {
     const { server, metrics } = setup();
-    metrics.xdsPushes.inc({ gateway: 'default/gw', type: 'Cluster' }, 2);
+    metrics.xdsPushes.inc({ namespace: 'default', name: 'gw', type: 'Cluster' }, 2);
     const res = await server.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe(PROMETHEUS_CONTENT_TYPE);
     expect(res.body).toContain('# TYPE gantry_xds_pushes_total counter\n');
-    expect(res.body).toContain('gantry_xds_pushes_total{gateway="default/gw",type="Cluster"} 2\n');
+    expect(res.body).toContain('gantry_xds_pushes_total{namespace="default",name="gw",type="Cluster"} 2\n');
   });
 
   it('lists Gateways', async () => {

@@ -419,6 +419,7 @@ export class Controller {
       try {
         this.translate();
       } catch (err) {
+        this.metrics.translations.inc({ result: 'error' });
         this.log.error('translation failed; the last good configuration keeps serving', { error: err instanceof Error ? err.stack : String(err) });
       }
       await new Promise((r) => setImmediate(r));
@@ -429,7 +430,7 @@ export class Controller {
     const changedAt = this.firstChangeAt ?? Date.now();
     this.firstChangeAt = undefined;
     const run = this.pipeline.run(this.input());
-    this.metrics.translations.inc();
+    this.metrics.translations.inc({ result: 'ok' });
     recordEncodeFailures(this.metrics, run.failures);
     this.logFailures(run);
     for (const key of run.changed) {

@@ -22,18 +22,18 @@ describe('instrumentAdsServer', () => {
     server.emit('push', 'ns/gw', 'node-1', TypeUrl.Listener, 1, 0, 80);
     server.emit('ack', 'ns/gw', TypeUrl.Cluster, 'v1', 'node-1');
     server.emit('nack', 'ns/gw', TypeUrl.Listener, 'v1', 'node-1', 'bad listener');
-    expect(await metrics.xdsPushes.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(2);
-    expect(await metrics.xdsPushes.get({ gateway: 'ns/gw', type: 'Listener' })).toBe(1);
-    expect(await metrics.xdsAcks.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(1);
-    expect(await metrics.xdsNacks.get({ gateway: 'ns/gw', type: 'Listener' })).toBe(1);
+    expect(await metrics.xdsPushes.get({ namespace: 'ns', name: 'gw', type: 'Cluster' })).toBe(2);
+    expect(await metrics.xdsPushes.get({ namespace: 'ns', name: 'gw', type: 'Listener' })).toBe(1);
+    expect(await metrics.xdsAcks.get({ namespace: 'ns', name: 'gw', type: 'Cluster' })).toBe(1);
+    expect(await metrics.xdsNacks.get({ namespace: 'ns', name: 'gw', type: 'Listener' })).toBe(1);
     const text = (await metrics.registry.expose());
-    expect(text).toContain('gantry_xds_pushes_total{gateway="ns/gw",type="Cluster"} 2\n');
-    expect(text).toContain('gantry_xds_bytes_total{gateway="ns/gw",type="Cluster"} 160\n');
-    expect(text).toContain('gantry_xds_nacks_total{gateway="ns/gw",type="Listener"} 1\n');
+    expect(text).toContain('gantry_xds_pushes_total{namespace="ns",name="gw",type="Cluster"} 2\n');
+    expect(text).toContain('gantry_xds_bytes_total{namespace="ns",name="gw",type="Cluster"} 160\n');
+    expect(text).toContain('gantry_xds_nacks_total{namespace="ns",name="gw",type="Listener"} 1\n');
 
     detach();
     server.emit('push', 'ns/gw', 'node-1', TypeUrl.Cluster, 1, 0, 40);
-    expect(await metrics.xdsPushes.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(2);
+    expect(await metrics.xdsPushes.get({ namespace: 'ns', name: 'gw', type: 'Cluster' })).toBe(2);
   });
 
   it('reads connected Envoys from the server counters at scrape time', async () => {
@@ -41,12 +41,12 @@ describe('instrumentAdsServer', () => {
     const state = new Map<string, GatewayCounters>([['a/one', counters(2)]]);
     const source = { on: () => source, off: () => source, gatewayCounters: () => state };
     const detach = instrumentAdsServer(source, metrics);
-    expect((await metrics.registry.expose())).toContain('gantry_xds_connected_envoys{gateway="a/one"} 2\n');
+    expect((await metrics.registry.expose())).toContain('gantry_xds_connected_envoys{namespace="a",name="one"} 2\n');
     state.set('a/one', counters(0));
     state.set('b/two', counters(1));
     const text = (await metrics.registry.expose());
-    expect(text).toContain('gantry_xds_connected_envoys{gateway="a/one"} 0\n');
-    expect(text).toContain('gantry_xds_connected_envoys{gateway="b/two"} 1\n');
+    expect(text).toContain('gantry_xds_connected_envoys{namespace="a",name="one"} 0\n');
+    expect(text).toContain('gantry_xds_connected_envoys{namespace="b",name="two"} 1\n');
     detach();
   });
 });
@@ -67,22 +67,22 @@ describe('snapshot resource gauges', () => {
   it('sets one series per type, replaces them, and drops them with the Gateway', async () => {
     const metrics = createGantryMetrics();
     recordSnapshotResources(metrics, 'ns/gw', snapshot(3));
-    expect(await metrics.snapshotResources.get({ gateway: 'ns/gw', type: 'Cluster' })).toBe(3);
-    expect(await metrics.snapshotResources.get({ gateway: 'ns/gw', type: 'Secret' })).toBe(0);
+    expect(await metrics.snapshotResources.get({ namespace: 'ns', name: 'gw', type: 'Cluster' })).toBe(3);
+    expect(await metrics.snapshotResources.get({ namespace: 'ns', name: 'gw', type: 'Secret' })).toBe(0);
     recordSnapshotResources(metrics, 'ns/gw', snapshot(5));
-    expect(await metrics.snapshotResources.get({ gateway: 'ns/gw', type: 'ClusterLoadAssignment' })).toBe(5);
+    expect(await metrics.snapshotResources.get({ namespace: 'ns', name: 'gw', type: 'ClusterLoadAssignment' })).toBe(5);
     recordSnapshotResources(metrics, 'ns/gw', undefined);
     expect(await samples(metrics, 'gantry_xds_snapshot_resources')).toEqual([]);
   });
 
   it('forgetGateway drops every per-Gateway series of that Gateway only', async () => {
     const metrics = createGantryMetrics();
-    metrics.xdsPushes.inc({ gateway: 'ns/a', type: 'Cluster' });
-    metrics.xdsPushes.inc({ gateway: 'ns/b', type: 'Cluster' });
-    metrics.xdsNacks.inc({ gateway: 'ns/a', type: 'Cluster' });
+    metrics.xdsPushes.inc({ namespace: 'ns', name: 'a', type: 'Cluster' });
+    metrics.xdsPushes.inc({ namespace: 'ns', name: 'b', type: 'Cluster' });
+    metrics.xdsNacks.inc({ namespace: 'ns', name: 'a', type: 'Cluster' });
     recordSnapshotResources(metrics, 'ns/a', snapshot(1));
     forgetGateway(metrics, 'ns/a');
-    expect(await samples(metrics, 'gantry_xds_pushes_total')).toEqual(['gantry_xds_pushes_total{gateway="ns/b",type="Cluster"} 1']);
+    expect(await samples(metrics, 'gantry_xds_pushes_total')).toEqual(['gantry_xds_pushes_total{namespace="ns",name="b",type="Cluster"} 1']);
     expect(await samples(metrics, 'gantry_xds_nacks_total')).toEqual([]);
     expect(await samples(metrics, 'gantry_xds_snapshot_resources')).toEqual([]);
   });

@@ -15,23 +15,29 @@ export function typeLabel(typeUrl: string): string {
   return typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
 }
 
+/** A Gateway's key (`namespace/name`) as the labels of its series. */
+export function gatewayLabels(gateway: string): { namespace: string; name: string } {
+  const slash = gateway.indexOf('/');
+  return slash < 0 ? { namespace: '', name: gateway } : { namespace: gateway.slice(0, slash), name: gateway.slice(slash + 1) };
+}
+
 /** Subscribes the metrics to the server; returns a function that unsubscribes. */
 export function instrumentAdsServer(server: AdsEventSource, metrics: GantryMetrics): () => void {
   const onPush = (gateway: string, _node: string, typeUrl: TypeUrl, _resources: number, _removed: number, bytes: number): void => {
-    metrics.xdsPushes.inc({ gateway, type: typeLabel(typeUrl) });
-    metrics.xdsBytes.inc({ gateway, type: typeLabel(typeUrl) }, bytes);
+    metrics.xdsPushes.inc({ ...gatewayLabels(gateway), type: typeLabel(typeUrl) });
+    metrics.xdsBytes.inc({ ...gatewayLabels(gateway), type: typeLabel(typeUrl) }, bytes);
   };
   const onAck = (gateway: string, typeUrl: TypeUrl): void => {
-    metrics.xdsAcks.inc({ gateway, type: typeLabel(typeUrl) });
+    metrics.xdsAcks.inc({ ...gatewayLabels(gateway), type: typeLabel(typeUrl) });
   };
   const onNack = (gateway: string, typeUrl: TypeUrl): void => {
-    metrics.xdsNacks.inc({ gateway, type: typeLabel(typeUrl) });
+    metrics.xdsNacks.inc({ ...gatewayLabels(gateway), type: typeLabel(typeUrl) });
   };
   const onRefused = (_gateway: string | undefined, reason: string): void => {
     metrics.xdsRefusedStreams.inc({ reason });
   };
   const collect = (): void => {
-    for (const [gateway, c] of server.gatewayCounters()) metrics.connectedEnvoys.set({ gateway }, c.connected);
+    for (const [gateway, c] of server.gatewayCounters()) metrics.connectedEnvoys.set(gatewayLabels(gateway), c.connected);
   };
   server.on('push', onPush);
   server.on('ack', onAck);
@@ -49,10 +55,11 @@ export function instrumentAdsServer(server: AdsEventSource, metrics: GantryMetri
 
 /** Sets the snapshot-size gauges of a Gateway; `undefined` (Gateway gone) drops its series. */
 export function recordSnapshotResources(metrics: GantryMetrics, gateway: string, snapshot: XdsSnapshot | undefined): void {
-  metrics.snapshotResources.removeMatching({ gateway });
+  const labels = gatewayLabels(gateway);
+  metrics.snapshotResources.removeMatching(labels);
   if (!snapshot) return;
   for (const [typeUrl, resources] of Object.entries(snapshot) as [TypeUrl, XdsSnapshot[TypeUrl]][]) {
-    metrics.snapshotResources.set({ gateway, type: typeLabel(typeUrl) }, resources.size);
+    metrics.snapshotResources.set({ ...labels, type: typeLabel(typeUrl) }, resources.size);
   }
 }
 
@@ -66,11 +73,12 @@ export function recordEncodeFailures(metrics: GantryMetrics, failures: readonly 
     c.n++;
     counts.set(key, c);
   }
-  for (const c of counts.values()) metrics.encodeFailures.set({ gateway: c.gateway, kind: c.kind }, c.n);
+  for (const c of counts.values()) metrics.encodeFailures.set({ ...gatewayLabels(c.gateway), kind: c.kind }, c.n);
 }
 
 /** Drops every per-Gateway series of a deleted Gateway (keeps label sets from piling up). */
 export function forgetGateway(metrics: GantryMetrics, gateway: string): void {
-  for (const m of [metrics.xdsPushes, metrics.xdsBytes, metrics.xdsAcks, metrics.xdsNacks, metrics.snapshotResources]) m.removeMatching({ gateway });
-  metrics.connectedEnvoys.removeMatching({ gateway });
+  const labels = gatewayLabels(gateway);
+  for (const m of [metrics.xdsPushes, metrics.xdsBytes, metrics.xdsAcks, metrics.xdsNacks, metrics.snapshotResources]) m.removeMatching(labels);
+  metrics.connectedEnvoys.removeMatching(labels);
 }

@@ -12,26 +12,26 @@ export interface GantryMetrics {
   readonly buildInfo: Gauge<'version' | 'node_version'>;
   /** Seconds one translation stage took (stage: gateway | xds). */
   readonly translationDuration: Histogram<'stage'>;
-  readonly translations: Counter;
+  readonly translations: Counter<'result'>;
   /**
    * Seconds from the first object change a Gateway's new configuration contains to every Envoy of
    * the Gateway having ACKed it (Programmed=True). Leader only.
    */
   readonly configPropagation: Histogram;
   /** xDS responses written, per Gateway and resource type (short name: Listener, Cluster, ...). */
-  readonly xdsPushes: Counter<'gateway' | 'type'>;
-  readonly xdsBytes: Counter<'gateway' | 'type'>;
-  readonly xdsAcks: Counter<'gateway' | 'type'>;
-  readonly xdsNacks: Counter<'gateway' | 'type'>;
-  readonly connectedEnvoys: Gauge<'gateway'>;
+  readonly xdsPushes: Counter<'namespace' | 'name' | 'type'>;
+  readonly xdsBytes: Counter<'namespace' | 'name' | 'type'>;
+  readonly xdsAcks: Counter<'namespace' | 'name' | 'type'>;
+  readonly xdsNacks: Counter<'namespace' | 'name' | 'type'>;
+  readonly connectedEnvoys: Gauge<'namespace' | 'name'>;
   /**
    * xDS streams refused, by reason (no-gateway, no-certificate, wrong-gateway). No Gateway label:
    * the Gateway a refused client names is whatever it chose to send.
    */
   readonly xdsRefusedStreams: Counter<'reason'>;
-  readonly snapshotResources: Gauge<'gateway' | 'type'>;
+  readonly snapshotResources: Gauge<'namespace' | 'name' | 'type'>;
   /** Objects of a Gateway the xds translator could not encode (left out or answered 500), per kind. */
-  readonly encodeFailures: Gauge<'gateway' | 'kind'>;
+  readonly encodeFailures: Gauge<'namespace' | 'name' | 'kind'>;
   readonly statusWrites: Counter<'kind' | 'outcome'>;
   readonly watchRestarts: Counter<'kind'>;
   /** 1 while this replica holds the leader lease. */
@@ -62,7 +62,7 @@ export function createGantryMetrics(registry = new Registry()): GantryMetrics {
       help: 'Time one translation stage took (gateway: snapshot to IR; xds: IR to Envoy resources).',
       labelNames: ['stage'],
     }),
-    translations: registry.counter({ name: 'gantry_translations_total', help: 'Translation runs of the pipeline.' }),
+    translations: registry.counter({ name: 'gantry_translations_total', help: 'Translation runs of the pipeline; result: ok, or error (the last good configuration kept serving).', labelNames: ['result'] }),
     configPropagation: registry.histogram({
       name: 'gantry_config_propagation_seconds',
       help: "Time from an object change to every Envoy of the affected Gateway having ACKed the configuration that contains it (Programmed).",
@@ -71,22 +71,22 @@ export function createGantryMetrics(registry = new Registry()): GantryMetrics {
     xdsPushes: registry.counter({
       name: 'gantry_xds_pushes_total',
       help: 'xDS responses written to Envoys, per Gateway and resource type.',
-      labelNames: ['gateway', 'type'],
+      labelNames: ['namespace', 'name', 'type'],
     }),
     xdsBytes: registry.counter({
       name: 'gantry_xds_bytes_total',
       help: 'Bytes of the xDS responses written to Envoys (encoded DiscoveryResponses), per Gateway and resource type.',
-      labelNames: ['gateway', 'type'],
+      labelNames: ['namespace', 'name', 'type'],
     }),
     xdsAcks: registry.counter({
       name: 'gantry_xds_acks_total',
       help: 'xDS responses Envoys acknowledged, per Gateway and resource type.',
-      labelNames: ['gateway', 'type'],
+      labelNames: ['namespace', 'name', 'type'],
     }),
     xdsNacks: registry.counter({
       name: 'gantry_xds_nacks_total',
       help: 'xDS responses Envoys rejected (NACK), per Gateway and resource type.',
-      labelNames: ['gateway', 'type'],
+      labelNames: ['namespace', 'name', 'type'],
     }),
     xdsRefusedStreams: registry.counter({
       name: 'gantry_xds_streams_refused_total',
@@ -96,17 +96,17 @@ export function createGantryMetrics(registry = new Registry()): GantryMetrics {
     connectedEnvoys: registry.gauge({
       name: 'gantry_xds_connected_envoys',
       help: 'Envoys connected over ADS, per Gateway.',
-      labelNames: ['gateway'],
+      labelNames: ['namespace', 'name'],
     }),
     snapshotResources: registry.gauge({
       name: 'gantry_xds_snapshot_resources',
       help: 'Resources in the current xDS snapshot, per Gateway and resource type.',
-      labelNames: ['gateway', 'type'],
+      labelNames: ['namespace', 'name', 'type'],
     }),
     encodeFailures: registry.gauge({
       name: 'gantry_xds_encode_failures',
       help: 'Objects of a Gateway that could not be encoded for Envoy (each left out, or a route answering 500; the rest is served), per kind.',
-      labelNames: ['gateway', 'kind'],
+      labelNames: ['namespace', 'name', 'kind'],
     }),
     statusWrites: registry.counter({
       name: 'gantry_status_writes_total',
