@@ -155,6 +155,7 @@ kind: TLSRoute
 metadata: {name: secure, namespace: default}
 spec:
   parentRefs: [{name: gw, sectionName: terminate}]
+  hostnames: [secure.example.com]
   rules: [{backendRefs: [{name: plain, port: 9000}]}]
 ---
 apiVersion: gateway.networking.k8s.io/v1

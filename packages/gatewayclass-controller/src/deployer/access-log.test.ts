@@ -44,7 +44,7 @@ function objects(yaml: string): KubeObject[] {
 type Json = Record<string, unknown>;
 
 function accessLogsIn(snapshot: XdsSnapshot | undefined): unknown[] {
-  const listeners = snapshotToEnvoyJson({ ...snapshot!, [TypeUrl.RouteConfiguration]: new Map(), [TypeUrl.Cluster]: new Map(), [TypeUrl.ClusterLoadAssignment]: new Map(), [TypeUrl.Secret]: new Map() }) as Json[];
+  const listeners = snapshotToEnvoyJson({ ...snapshot!, [TypeUrl.RouteConfiguration]: new Map(), [TypeUrl.ScopedRouteConfiguration]: new Map(), [TypeUrl.Cluster]: new Map(), [TypeUrl.ClusterLoadAssignment]: new Map(), [TypeUrl.Secret]: new Map() }) as Json[];
   return listeners.flatMap((l) => (l['filterChains'] as Json[]).map((c) => ((c['filters'] as Json[])[0]!['typedConfig'] as Json)['accessLog']));
 }
 
