@@ -73,7 +73,11 @@ export interface BackendStatusContext {
   readonly lookups: Lookups;
   readonly installNamespace: string;
   /** The ready endpoints a Service source selects now (after its pod selector). */
-  endpointCount(source: ServiceEndpointSource): number;
+  /**
+   * How many endpoints the source gives; `cluster`: the cluster they feed, whose endpoints, once
+   * computed for a Gateway, are counted instead of reading the EndpointSlices again.
+   */
+  endpointCount(source: ServiceEndpointSource, cluster?: string): number;
 }
 
 export type BackendResolvers = ReadonlyMap<string, BackendResolver>;

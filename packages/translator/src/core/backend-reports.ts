@@ -61,9 +61,9 @@ export class BackendReports {
     const ctx: BackendStatusContext = {
       lookups: read.lookups,
       installNamespace: read.installNamespace,
-      endpointCount: (source: ServiceEndpointSource) => {
+      endpointCount: (source: ServiceEndpointSource, cluster?: string) => {
         if (source.podSelector) podNamespace = source.namespace;
-        return this.clusters.countServiceEndpoints(source.serviceKey, source.portName, source.podSelector);
+        return this.clusters.countServiceEndpoints(source.serviceKey, source.portName, source.podSelector, cluster);
       },
     };
     for (const key of this.dirty) {

@@ -105,8 +105,13 @@ export class ClusterTable {
     rec.partsKey = source?.key;
   }
 
-  /** How many endpoints of a Service port a selector keeps. */
-  countServiceEndpoints(serviceKey: string, portName: string, selector: PodSelector | undefined): number {
+  /**
+   * How many endpoints of a Service port a selector keeps: those of `cluster` when a Gateway uses
+   * it (computed, and refreshed before statuses are judged), else counted from the slices.
+   */
+  countServiceEndpoints(serviceKey: string, portName: string, selector: PodSelector | undefined, cluster?: string): number {
+    const rec = cluster !== undefined ? this.records.get(cluster) : undefined;
+    if (rec?.endpoints && rec.serviceKey === serviceKey && rec.portName === portName && rec.selector?.key === selector?.key) return rec.endpoints.endpoints.length;
     return countEndpoints(portName, this.services.slicesOf(serviceKey), selector && this.podFilter(selector));
   }
 

@@ -175,7 +175,6 @@ export class GatewayTranslator {
     for (const svc of changedServices) for (const r of this.serviceIndex.routesReading(svc)) changedRoutes.add(r);
     this.recorder.invalidate();
     const routeChanges = this.translateRoutes(changedRoutes, changed, reportChanges);
-    this.backendReports.judge(changed, reportServices, podNamespaces, this.backendReads, reportChanges);
     for (const [key, prev, next] of routeChanges) {
       const route = (next ?? prev)?.route;
       if (!route) continue;
@@ -188,11 +187,13 @@ export class GatewayTranslator {
     }
     if (this.backendTlsDirty || routeChanges.length > 0) this.refreshBackendTls(reportChanges);
     this.backendTlsDirty = false;
-    this.recorder.invalidate(); // its memo holds this snapshot's objects: not kept past their use
     const countsChanged = new Set<string>();
     for (const [, prev, next] of routeChanges) this.track(prev, next, countsChanged);
 
     this.assemble(contextsChanged, routeChanges, dirtyServices);
+    // After assembly: statuses that count endpoints read the clusters' fresh endpoints.
+    this.backendReports.judge(changed, reportServices, podNamespaces, this.backendReads, reportChanges);
+    this.recorder.invalidate(); // its memo holds this snapshot's objects: not kept past their use
     for (const key of new Set([...contextsChanged, ...countsChanged])) this.reportGateway(key, reportChanges);
     this.applyReports(reportChanges);
     return { gateways: this.gatewayIRs, statuses: this.statuses };

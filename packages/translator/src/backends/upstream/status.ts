@@ -14,7 +14,7 @@ export function reportUpstream(upstream: Upstream, ctx: BackendStatusContext): S
   if (upstream.spec?.kube) status.type = 'Kube';
   else if (upstream.spec?.static) status.type = 'Static';
   status.conditions = verdict.ok ? usableConditions(gen) : unusableConditions(verdict, gen);
-  status.endpoints = !verdict.ok ? 0 : verdict.source.kind === 'service' ? ctx.endpointCount(verdict.source) : (verdict.hostCount ?? 0);
+  status.endpoints = !verdict.ok ? 0 : verdict.source.kind === 'service' ? ctx.endpointCount(verdict.source, verdict.cluster.name) : (verdict.hostCount ?? 0);
   const { apiVersion, metadata } = upstream;
   const namespace = metadata.namespace ?? 'default';
   return gen === undefined
