@@ -83,6 +83,11 @@ interface ContextRecord {
 }
 
 export class GatewayTranslator {
+  /**
+   * Whether a translation ran: before the first, nothing depends on anything (every route, Gateway
+   * and status is new), so the other kinds' objects need no dependency keys (thousands of them).
+   */
+  private translated = false;
   private readonly controllerName: string;
   private readonly installNamespace: string;
   private readonly kubernetesDestinations: boolean;
@@ -166,6 +171,7 @@ export class GatewayTranslator {
     const reportServices = new Set<string>();
     const podNamespaces = new Set<string>();
     const changedRoutes = this.diffInputs(snapshot, { changed, changedServices, dirtyServices, reportServices, podNamespaces });
+    this.translated = true;
 
     const reportChanges: [StatusReport | undefined, StatusReport | undefined][] = [];
     this.judgeClasses(changed, reportChanges);
@@ -223,9 +229,9 @@ export class GatewayTranslator {
         groupKind = k.slice(0, k.indexOf('/', k.indexOf('/') + 1));
         group = groupKind.slice(0, groupKind.indexOf('/'));
         kind = groupKind.slice(group.length + 1);
-        changed.add(Dep.kind(group, kind)); // once per run of a kind: a Set needs no more
+        if (this.translated) changed.add(Dep.kind(group, kind)); // once per run of a kind: a Set needs no more
       }
-      changed.add(Dep.objectKey(k));
+      if (this.translated) changed.add(Dep.objectKey(k));
       if (groupKind === BACKEND_TLS_GROUP_KIND) this.routesReadingTargets(before, after, policyTargets);
       if (groupKind === BACKEND_TLS_GROUP_KIND || groupKind === '/ConfigMap') this.backendTlsDirty = true;
       else if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
