@@ -103,6 +103,11 @@ async function translateCommand(args: string[]): Promise<number> {
     return result.usage === true ? 2 : 1;
   }
   process.stdout.write(result.stdout);
+  // Refused objects: said, and the exit code says so, though the rest was translated.
+  if (result.refused !== undefined) {
+    process.stderr.write(`gantry translate: ${result.refused}\n`);
+    return 1;
+  }
   return 0;
 }
 

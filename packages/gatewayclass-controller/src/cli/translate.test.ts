@@ -39,13 +39,33 @@ describe('gantry translate', () => {
     expect(types).toEqual(new Set(['Listener', 'RouteConfiguration', 'Cluster', 'ClusterLoadAssignment']));
   });
 
+  it('one refused object does not stop the others in the file: they are translated, the refusal said, exit 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gantry-translate-'));
+    const file = join(dir, 'mixed.yaml');
+    await writeFile(
+      file,
+      [
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: gantry}\nspec: {controllerName: gantry.dev/gatewayclass-controller}',
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: default}\nspec:\n  gatewayClassName: gantry\n  listeners: [{name: http, protocol: HTTP, port: 80}]',
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: bad, namespace: default}\nspec:\n  parentRefs: [{name: gw}]\n  rules: [{filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: "bad:header", value: x}]}}]}]',
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: good, namespace: default}\nspec:\n  parentRefs: [{name: gw}]\n  rules: [{backendRefs: [{name: svc, port: 80}]}]',
+      ].join('\n---\n'),
+    );
+    const { code, stdout, stderr } = await gantry('translate', '-f', file, '-o', 'status', '-o', 'json');
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${file}:18 (document 3): spec.rules[0].filters[0].requestHeaderModifier.set[0].name: does not match the pattern`);
+    const reports = (JSON.parse(stdout) as { items: { kind: string; metadata: { name: string } }[] }).items;
+    expect(reports.filter((r) => r.kind === 'HTTPRoute').map((r) => r.metadata.name)).toEqual(['good']);
+    expect(reports.some((r) => r.kind === 'Gateway')).toBe(true);
+  });
+
   it('names the file, line, document and field of malformed input and exits non-zero', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gantry-translate-'));
     const file = join(dir, 'bad.yaml');
     await writeFile(file, 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n  rules:\n  - backendRefs:\n    - {name: s, port: http}\n');
     const { code, stderr } = await gantry('translate', '-f', file, '--output', 'xds');
     expect(code).toBe(1);
-    expect(stderr).toBe(`gantry translate: ${file}:7 (document 1): spec.rules[0].backendRefs[0].port: expected an integer, got string "http"\n`);
+    expect(stderr).toBe(`gantry translate: ${file}:7 (document 1): spec.rules[0].backendRefs[0].port: expected an integer, got string "http"\nno Gateway of a GatewayClass handled by Gantry was accepted; see --output status\n`);
   });
 
   it('rejects an unknown Gateway and a bad --output with a clear message', async () => {
@@ -95,7 +115,7 @@ describe('gantry translate inputs', () => {
     await writeFile(bad, 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: gateway.networking.k8s.io/v1\n  kind: Gateway\n  metadata: {name: g}\n  spec:\n    listeners: [{name: http, port: 80, protocol: HTTP}]\n    gatewayClassName: 7\n');
     const b = await gantry('translate', '-f', bad);
     expect(b.code).toBe(1);
-    expect(b.stderr).toBe(`gantry translate: ${bad}:9 (document 1): items[0].spec.gatewayClassName: expected a string, got number 7\n`);
+    expect(b.stderr).toBe(`gantry translate: ${bad}:9 (document 1): items[0].spec.gatewayClassName: expected a string, got number 7\nno Gateway of a GatewayClass handled by Gantry was accepted; see --output status\n`);
   });
 
   it('-f - reads standard input', async () => {
@@ -129,7 +149,7 @@ describe('gantry translate inputs', () => {
     const file = join(dir, 'odd.yaml');
     await writeFile(file, 'apiVersion: x/v1\nkind: Thing\n');
     const odd = await gantry('translate', '-f', file);
-    expect(odd).toEqual({ code: 1, stdout: '', stderr: `gantry translate: ${file}:1 (document 1): metadata.name: required field is missing or not a string\n` });
+    expect(odd).toEqual({ code: 1, stdout: '', stderr: `gantry translate: ${file}:1 (document 1): metadata.name: required field is missing or not a string\nno Gateway of a GatewayClass handled by Gantry was accepted; see --output status\n` });
     const missing = await gantry('translate', '-f', join(dir, 'nope.yaml'));
     expect(missing).toEqual({ code: 2, stdout: '', stderr: `gantry translate: ${join(dir, 'nope.yaml')}: no such file or directory\n` });
     const empty = await mkdtemp(join(tmpdir(), 'gantry-empty-'));

@@ -6,7 +6,7 @@ import { snapshotToEnvoyJson, translateXds } from '@gantry/xds/translator/index'
 import { staticBootstrap } from '@gantry/xds/bootstrap/index';
 import { buildSnapshot, formatManifestError, loadManifestFiles } from '../manifests/load.js';
 import { CONTROLLER_NAME, translate, type StatusReport } from '@gantry/translator';
-import { GATEWAY_PARAMETERS_KIND, type GatewayParameters } from '@gantry/api';
+import { GATEWAY_PARAMETERS_KIND, type GatewayParameters, type KubeObject } from '@gantry/api';
 import { gatewayParametersReports } from '../deployer/parameters-status.js';
 import { ManifestPathError, expandManifestPathsWithWarnings } from '../manifests/files.js';
 import { yamlModule } from '../manifests/yaml-lazy.js';
@@ -40,7 +40,7 @@ export interface TranslateArgs {
  * What the command prints, or the error it exits with (`usage`: a path that does not exist or
  * cannot be read as manifests, exit 2); and warnings (ignored kinds, kustomize fields not applied).
  */
-export type CommandResult = ({ ok: true; stdout: string } | { ok: false; stderr: string; usage?: boolean }) & { warnings: readonly string[] };
+export type CommandResult = Printed & { warnings: readonly string[] };
 
 export async function runTranslate(args: TranslateArgs): Promise<CommandResult> {
   const warnings: string[] = [];
@@ -48,7 +48,11 @@ export async function runTranslate(args: TranslateArgs): Promise<CommandResult> 
   return { ...result, warnings };
 }
 
-type Printed = { ok: true; stdout: string } | { ok: false; stderr: string; usage?: boolean };
+/**
+ * `refused`: objects refused as the API server would refuse them (file:line:field each). The others
+ * are translated and printed all the same: one invalid object never stops the rest of a file.
+ */
+type Printed = { ok: true; stdout: string; refused?: string } | { ok: false; stderr: string; usage?: boolean };
 
 async function translateFiles(args: TranslateArgs, warnings: string[]): Promise<Printed> {
   let files: string[];
@@ -64,9 +68,13 @@ async function translateFiles(args: TranslateArgs, warnings: string[]): Promise<
   const loaded = await loadManifestFiles(files);
   const { objects, errors } = loaded;
   warnings.push(...(loaded.warnings ?? []).map((w) => `${w.file}: ${w.message}`));
-  if (errors.length > 0) {
-    return { ok: false, stderr: errors.map(formatManifestError).join('\n') };
-  }
+  const printed = translateObjects(args, objects);
+  if (errors.length === 0) return printed;
+  const refused = errors.map(formatManifestError).join('\n');
+  return printed.ok ? { ...printed, refused } : { ok: false, stderr: `${refused}\n${printed.stderr}` };
+}
+
+function translateObjects(args: TranslateArgs, objects: readonly KubeObject[]): Printed {
   const snapshot = buildSnapshot(objects);
   const accessLogs = accessLogsOf(snapshot);
   const xdsOptions = (key: string) => {
