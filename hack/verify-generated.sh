@@ -40,3 +40,13 @@ if ! diff -r -q "$ROOT/charts/gantry-crds/templates/gateway-api" "$TMP/gateway-a
   exit 1
 fi
 echo "vendored Gateway API CRDs are up to date (charts/gantry-crds/templates/gateway-api)"
+
+# The CRD validators compiled at build time (hack/generate-crd-validators.mjs), from the chart above.
+GEN_VALIDATORS="$ROOT/packages/gatewayclass-controller/generated/crd-validators"
+node "$ROOT/hack/generate-crd-validators.mjs" --out "$TMP/crd-validators" >/dev/null
+if ! diff -r -q "$GEN_VALIDATORS" "$TMP/crd-validators" >"$TMP/validators-diff.txt"; then
+  echo "error: packages/gatewayclass-controller/generated/crd-validators is stale; run 'node hack/generate-crd-validators.mjs' and commit the result." >&2
+  sed -e "s|$TMP/crd-validators|<fresh>|g" -e "s|$ROOT/||g" "$TMP/validators-diff.txt" | head -50 >&2
+  exit 1
+fi
+echo "compiled CRD validators are up to date (packages/gatewayclass-controller/generated/crd-validators)"

@@ -3,7 +3,6 @@
 import { redactDeep, redactIR, type GatewayIR } from '@gantry/ir';
 // Subpaths, not the package index: the ADS server (grpc-js) is no part of an offline run.
 import { snapshotToEnvoyJson, translateXds } from '@gantry/xds/translator/index';
-import { staticBootstrap } from '@gantry/xds/bootstrap/index';
 import { buildSnapshot, formatManifestError, loadManifestFiles } from '../manifests/load.js';
 import { CONTROLLER_NAME, translate, type StatusReport } from '@gantry/translator';
 import { GATEWAY_PARAMETERS_KIND, type GatewayParameters, type KubeObject } from '@gantry/api';
@@ -115,7 +114,9 @@ function translateObjects(args: TranslateArgs, objects: readonly KubeObject[]): 
         return { ok: false, stderr: `--output bootstrap needs one Gateway; choose one with --gateway (${gateways.map((g) => g.key).join(', ')})` };
       }
       const ir = gateways[0]!;
-      // Static resources carry each route table inline: served whole, not in scopes.
+      // Static resources carry each route table inline: served whole, not in scopes. Loaded here
+      // only: the bootstrap protos are large and the other outputs do not need them.
+      const { staticBootstrap } = await import('@gantry/xds/bootstrap/index');
       const bootstrap = staticBootstrap(translateXds(ir, xdsOptions(ir.key)), {
         gatewayKey: ir.key,
         adminPort: args.adminPort,

@@ -5,6 +5,10 @@
 // validations) are not evaluated here; the translator checks the ones that matter (paths,
 // hostnames, header names and values, RE2). Where the chart is not beside the code (a trimmed
 // image), this check is skipped and the loader's own schemas and the translator's checks remain.
+// The validators are compiled at build time (hack/generate-crd-validators.mjs, committed under
+// packages/gatewayclass-controller/generated/crd-validators, checked by `npm run verify:generated`)
+// and loaded per CRD file when an object of its kind is first checked; a kind without a compiled
+// module falls back to compiling its schema here, with the same ajv options.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -34,6 +38,15 @@ const schemas = new Map<string, object>();
 const filesRead = new Set<string>();
 const compiled = new Map<string, ValidateFunction>();
 let ajv: AjvInstance | undefined;
+let requireHere: NodeJS.Require | undefined;
+
+/** The validators generated for one CRD file (`<group>_<plural>`), by `apiVersion kind`. */
+function generatedValidators(file: string): Record<string, ValidateFunction> | undefined {
+  const path = fileURLToPath(new URL(`../../generated/crd-validators/${file}.cjs`, import.meta.url));
+  if (!existsSync(path)) return undefined;
+  requireHere ??= createRequire(import.meta.url);
+  return requireHere(path) as Record<string, ValidateFunction>;
+}
 
 function chartTemplates(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -81,12 +94,19 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction | unde
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
   if (spec === undefined || group === '') return undefined;
   const file = `${group}_${spec.plural}`;
-  if (!filesRead.has(file)) {
-    filesRead.add(file);
-    loadSchemas(group, spec.plural);
-  }
   let fn = compiled.get(key);
   if (fn !== undefined) return fn;
+  if (!filesRead.has(file)) {
+    filesRead.add(file);
+    // Same condition as before: no chart beside the code, no CRD check.
+    if (chartTemplates() === undefined) return undefined;
+    const generated = generatedValidators(file);
+    if (generated !== undefined) {
+      for (const [k, v] of Object.entries(generated)) if (typeof v === 'function') compiled.set(k, v);
+      return compiled.get(key);
+    }
+    loadSchemas(group, spec.plural);
+  }
   const schema = schemas.get(key);
   if (schema === undefined) return undefined;
   if (ajv === undefined) {
