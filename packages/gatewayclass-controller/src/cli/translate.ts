@@ -67,13 +67,13 @@ async function translateFiles(args: TranslateArgs, warnings: string[]): Promise<
   const loaded = await loadManifestFiles(files);
   const { objects, errors } = loaded;
   warnings.push(...(loaded.warnings ?? []).map((w) => `${w.file}: ${w.message}`));
-  const printed = translateObjects(args, objects);
+  const printed = await translateObjects(args, objects);
   if (errors.length === 0) return printed;
   const refused = errors.map(formatManifestError).join('\n');
   return printed.ok ? { ...printed, refused } : { ok: false, stderr: `${refused}\n${printed.stderr}` };
 }
 
-function translateObjects(args: TranslateArgs, objects: readonly KubeObject[]): Printed {
+async function translateObjects(args: TranslateArgs, objects: readonly KubeObject[]): Promise<Printed> {
   const snapshot = buildSnapshot(objects);
   const accessLogs = accessLogsOf(snapshot);
   const xdsOptions = (key: string) => {
