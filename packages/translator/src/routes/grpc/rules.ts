@@ -3,13 +3,14 @@
 // a Service port without appProtocol h2c gets an h2c cluster of its own. References that cannot
 // be resolved do not drop the rule: the share of traffic they would have received gets an error.
 import type { ClusterIR, DirectResponseActionIR, ForwardActionIR, HeaderModifierIR, MirrorIR, WeightedBackendIR } from '@gantry/ir';
-import type { GRPCBackendRef, GRPCRoute, GRPCRouteFilter, GRPCRouteMatch, GRPCRouteRule, HTTPHeaderFilter } from '@gantry/api';
+import type { GRPCBackendRef, GRPCRoute, GRPCRouteFilter, GRPCRouteMatch, GRPCRouteRule } from '@gantry/api';
 import { resolveBackend, type BackendContext, type BackendResolution, type ClusterUse } from '../../backends/backend.js';
 import { Invalid, invalid } from '../../core/invalid.js';
 import { append, exactList, flat, type Mutable } from '../../core/memory.js';
 import { Reason } from '../../status/conditions.js';
 import type { CompiledMatch, CompiledRule, CompiledRules, CompileTables, RefProblem, RuleProblem } from '../route-kind.js';
 import { compileGRPCMatch } from './matches.js';
+import { headerModifier, headerModifierError } from '../header-modifier.js';
 
 const INTERNAL_ERROR: DirectResponseActionIR = { kind: 'directResponse', status: 500 };
 const DEFAULT_MATCHES: readonly GRPCRouteMatch[] = [{}];
@@ -167,6 +168,8 @@ function applyFilters(filters: readonly GRPCRouteFilter[], out: HeaderFilters, w
         seen.add(f.type);
         const config = f.type === 'RequestHeaderModifier' ? f.requestHeaderModifier : f.responseHeaderModifier;
         if (!config) return invalid(`${where}: filter ${f.type} has no configuration`);
+        const problem = headerModifierError(config, f.type);
+        if (problem) return invalid(`${where}: ${problem}`);
         const h = headerModifier(config);
         if (!h) break;
         if (f.type === 'RequestHeaderModifier') out.requestHeaders = h;
@@ -191,13 +194,6 @@ function applyFilters(filters: readonly GRPCRouteFilter[], out: HeaderFilters, w
   return mirrors;
 }
 
-function headerModifier(f: HTTPHeaderFilter): HeaderModifierIR | undefined {
-  const set = (f.set ?? []).map((h) => ({ name: h.name, value: h.value }));
-  const add = (f.add ?? []).map((h) => ({ name: h.name, value: h.value }));
-  const remove = [...(f.remove ?? [])];
-  if (set.length + add.length + remove.length === 0) return undefined;
-  return { ...(set.length > 0 ? { set } : {}), ...(add.length > 0 ? { add } : {}), ...(remove.length > 0 ? { remove } : {}) };
-}
 
 function mirrorPercent(m: NonNullable<GRPCRouteFilter['requestMirror']>): number | undefined | Invalid {
   if (m.percent !== undefined && m.fraction !== undefined) return invalid('RequestMirror takes percent or fraction, not both');

@@ -11,7 +11,8 @@ import { Reason } from '../../status/conditions.js';
 import type { RuleOptions } from '../../policies/policy.js';
 import type { CompiledMatch, RedirectTemplate } from '../route-kind.js';
 import { trimTrailingSlash } from './matches.js';
-import { headerNameError, headerValueError, hostnameError, pathError } from '../../core/envoy-limits.js';
+import { hostnameError, pathError } from '../../core/envoy-limits.js';
+import { headerModifier, headerModifierError } from '../header-modifier.js';
 
 /** A rule's matches and filters, checked; references not yet resolved. */
 export interface RuleStructure extends RuleOptions {
@@ -112,32 +113,6 @@ function headers(f: HTTPRouteFilter, config: HTTPHeaderFilter | undefined, set: 
   return undefined;
 }
 
-/** Names and values Envoy would refuse (and with them the whole route table). */
-function headerModifierError(f: HTTPHeaderFilter, type: string): string | undefined {
-  for (const [which, list] of [['set', f.set], ['add', f.add]] as const) {
-    for (const [i, h] of (list ?? []).entries()) {
-      const err = headerNameError(h.name, `${type}.${which}[${i}].name`) ?? headerValueError(h.value, `${type}.${which}[${i}].value`);
-      if (err) return err;
-    }
-  }
-  for (const [i, name] of (f.remove ?? []).entries()) {
-    const err = headerNameError(name, `${type}.remove[${i}]`);
-    if (err) return err;
-  }
-  return undefined;
-}
-
-function headerModifier(f: HTTPHeaderFilter): HeaderModifierIR | undefined {
-  const set = (f.set ?? []).map((h) => ({ name: h.name, value: h.value }));
-  const add = (f.add ?? []).map((h) => ({ name: h.name, value: h.value }));
-  const remove = [...(f.remove ?? [])];
-  if (set.length + add.length + remove.length === 0) return undefined;
-  return {
-    ...(set.length > 0 ? { set } : {}),
-    ...(add.length > 0 ? { add } : {}),
-    ...(remove.length > 0 ? { remove } : {}),
-  };
-}
 
 function pathModifier(m: HTTPPathModifier, matches: readonly CompiledMatch[]): PathModifierIR | Invalid {
   switch (m.type) {
