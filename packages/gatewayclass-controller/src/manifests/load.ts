@@ -15,6 +15,8 @@ export interface ManifestError {
   readonly message: string;
   /** The object is a Secret: its values are never echoed. */
   readonly secret?: boolean;
+  /** The refused object's `kind/namespace/name`, when it names itself (standalone keeps its last good version). */
+  readonly object?: string;
 }
 
 export function formatManifestError(e: ManifestError): string {
@@ -72,10 +74,10 @@ function parseLarge(text: string, file: string): ParsedManifests {
         objects.push(withDefaultNamespace(item as KubeObject));
         continue;
       }
-      const secret = isRecord(item) && item.kind === 'Secret' ? { secret: true } : {};
+      const about = refusedObject(item);
       const line = starts[i];
       for (const p of problems.slice(0, MAX_ERRORS_PER_FILE)) {
-        errors.push({ file, document: i + 1, ...(line !== undefined ? { line } : {}), message: `${prefix}${p.message}`, ...secret });
+        errors.push({ file, document: i + 1, ...(line !== undefined ? { line } : {}), message: `${prefix}${p.message}`, ...about });
       }
     }
   });
@@ -205,9 +207,9 @@ export function parseExact(text: string, file: string): ParsedManifests {
     for (const { value: item, prefix } of documentObjects(value)) {
       const problems = checkObject(item);
       if (problems.length > 0) {
-        const secret = isRecord(item) && item.kind === 'Secret' ? { secret: true } : {};
+        const about = refusedObject(item);
         for (const p of problems) {
-          add({ file, document, line: lineOf(doc, `${prefix}${p.field}`, lineCounter), message: prefix === '' ? p.message : `${prefix}${p.message}`, ...secret });
+          add({ file, document, line: lineOf(doc, `${prefix}${p.field}`, lineCounter), message: prefix === '' ? p.message : `${prefix}${p.message}`, ...about });
         }
         continue;
       }
@@ -357,6 +359,15 @@ function checkObject(value: unknown): Problem[] {
   // pass (they say it more plainly), and only for kinds with a CRD.
   if (problems.length === 0) return crdSchemaProblems(value);
   return problems.map((message) => ({ field: message.slice(0, message.indexOf(':')), message }));
+}
+
+/** What an error says of the object it refuses: whether it is a Secret, and its key when it names itself. */
+function refusedObject(item: unknown): { secret?: true; object?: string } {
+  if (!isRecord(item)) return {};
+  const secret = item.kind === 'Secret' ? { secret: true as const } : {};
+  if (typeof item.kind !== 'string' || !isRecord(item.metadata) || typeof item.metadata.name !== 'string') return secret;
+  const o = withDefaultNamespace(item as unknown as KubeObject);
+  return { ...secret, object: `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}` };
 }
 
 function withDefaultNamespace(o: KubeObject): KubeObject {

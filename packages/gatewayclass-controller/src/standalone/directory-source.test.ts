@@ -54,6 +54,22 @@ describe('DirectorySource without events', () => {
     expect(batches.flat()).toHaveLength(3);
   });
 
+  it('a refused object keeps its last good version while the other objects of its file apply', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gantry-dirsource-'));
+    const file = join(dir, 'two.yaml');
+    await writeFile(file, `${svc('a')}---\n${svc('b')}`);
+    const batches: ObjectChange[][] = [];
+    source = new DirectorySource({ dir, log: quiet, watch: false, rescanMs: 30, onChanges: (c) => batches.push([...c]) });
+    await source.start();
+    expect(batches.splice(0).flat().map(short).sort()).toEqual(['+Service/default/a', '+Service/default/b']);
+
+    // b gets a port the API server would refuse; a changes: a's change applies, b stays as it was.
+    await writeFile(file, `${svc('a', 81)}---\n${svc('b', 70000)}`);
+    await until('the change to a', () => batches.flat().length >= 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(batches.flat().map(short)).toEqual(['~Service/default/a']);
+  });
+
   it('gives a file that became empty a moment before removing its objects (a write in place truncates first)', async () => {
     dir = await mkdtemp(join(tmpdir(), 'gantry-dirsource-'));
     await writeFile(join(dir, 'a.yaml'), svc('a'));

@@ -253,9 +253,15 @@ export class DirectorySource {
     const parsed = this.documents.parse(path, text);
     if (parsed.errors.length > 0) {
       errors.push(...parsed.errors);
-      for (const e of parsed.errors) {
-        this.opts.log.error(`invalid manifest, keeping the file's last good version: ${formatManifestError(e)}`);
+      const refused = new Set(parsed.errors.map((e) => e.object));
+      if (refused.has(undefined)) {
+        // Not tied to one object (malformed YAML, say): the whole file keeps its last good version.
+        for (const e of parsed.errors) this.opts.log.error(`invalid manifest, keeping the file's last good version: ${formatManifestError(e)}`);
+        return;
       }
+      // As the API server would: a refused object keeps its last good version, the others apply.
+      for (const e of parsed.errors) this.opts.log.error(`invalid object, keeping its last good version: ${formatManifestError(e)}`);
+      this.set.setFile(path, [...parsed.objects, ...this.set.heldIn(path, refused as Set<string>)]);
       return;
     }
     if (named) this.opts.log.info('manifest changed', { file: path, objects: parsed.objects.length });

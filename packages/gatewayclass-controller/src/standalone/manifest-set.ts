@@ -42,6 +42,12 @@ export class ManifestSet {
     return this.owners.get(key)?.slice(1) ?? [];
   }
 
+  /** The objects a file holds now under these keys. */
+  heldIn(file: string, keys: ReadonlySet<string>): KubeObject[] {
+    const held = this.files.get(file);
+    return held ? [...keys].flatMap((k) => held.get(k) ?? []) : [];
+  }
+
   /** Replaces a file's objects (undefined: the file is gone). Later duplicates in a file are dropped. */
   setFile(file: string, objects: readonly KubeObject[] | undefined): void {
     const old = this.files.get(file);
