@@ -13,7 +13,7 @@ import { UPSTREAM_CRD, UPSTREAM_KIND, type Upstream, type UpstreamStatus } from 
 import { GATEWAY_API_GROUP, type Gateway, type GatewayClass, type GatewayClassStatus, type GatewayStatus, type GRPCRoute, type ListenerSet, type ListenerSetStatus, type HTTPRoute, type HTTPRouteStatus, type ReferenceGrant, type RouteStatus, type TCPRoute, type TLSRoute, type UDPRoute } from './gateway-api.js';
 import type { ManifestSchema } from './schema.js';
 import { CONFIG_MAP_SCHEMA, ENDPOINT_SLICE_SCHEMA, NAMESPACE_SCHEMA, POD_SCHEMA, SECRET_SCHEMA, SERVICE_SCHEMA } from './schemas/core.js';
-import { BACKEND_TLS_POLICY_SCHEMA, GATEWAY_CLASS_SCHEMA, GATEWAY_SCHEMA, GRPC_ROUTE_SCHEMA, HTTP_ROUTE_SCHEMA, L4_ROUTE_SCHEMA, TLS_ROUTE_SCHEMA, REFERENCE_GRANT_SCHEMA } from './schemas/gateway-api.js';
+import { BACKEND_TLS_POLICY_SCHEMA, GATEWAY_CLASS_SCHEMA, GATEWAY_SCHEMA, LISTENER_SET_SCHEMA, GRPC_ROUTE_SCHEMA, HTTP_ROUTE_SCHEMA, L4_ROUTE_SCHEMA, TLS_ROUTE_SCHEMA, REFERENCE_GRANT_SCHEMA } from './schemas/gateway-api.js';
 
 /**
  * How a kind's status is written. `gateway-class` and `gateway`: the status is ours as a whole
@@ -157,7 +157,7 @@ export const KIND_TABLE = {
   ListenerSet: {
     kind: 'ListenerSet', group: GATEWAY_API_GROUP, version: 'v1', apiVersions: gatewayApi('v1'),
     plural: 'listenersets', namespaced: true, snapshot: 'others',
-    status: { merge: 'gateway', order: 1 },
+    status: { merge: 'gateway', order: 1 }, schema: LISTENER_SET_SCHEMA,
   },
   // Read by reference only (a BackendTLSPolicy's caCertificateRefs).
   ConfigMap: {
