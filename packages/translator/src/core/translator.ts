@@ -600,7 +600,8 @@ export class GatewayTranslator {
     const counts = this.attachedCounts.get(key);
     const status: GatewayStatus = {
       conditions: [...ctx.conditions],
-      listeners: ctx.listeners.map((l) => ({
+      // A ListenerSet's listeners are in its own status, not the Gateway's.
+      listeners: ctx.listeners.filter((l) => l.info.listenerSet === undefined).map((l) => ({
         name: l.info.name,
         supportedKinds: l.supportedKinds.map((k) => ({ ...k })),
         attachedRoutes: counts?.get(l.info.name) ?? 0,
