@@ -51,7 +51,8 @@ export function buildGatewayContext(gateway: Gateway, classProblem: ClassProblem
     for (const d of list) {
       if (!d.accepted.ok && d.accepted.reason === Reason.UnsupportedProtocol) continue;
       conflictWithEarlier(d, earlier);
-      earlier.push(d);
+      // A rejected listener takes nothing from the listeners after it.
+      if (!d.conflict) earlier.push(d);
     }
     setDrafts.push(list);
   }
@@ -170,8 +171,14 @@ function conflictWithEarlier(d: Draft, earlier: readonly Draft[]): void {
   }
 }
 
-function judgeListenerSet(set: ListenerSet, allowed: boolean, gatewayAccepted: boolean, drafts: readonly Draft[], states: readonly ListenerState[]): ListenerSetState {
+function judgeListenerSet(set: ListenerSet, allowed: boolean, gatewayAccepted: boolean, drafts: readonly Draft[], judged: readonly ListenerState[]): ListenerSetState {
   const gen = set.metadata.generation;
+  // A conflicted set listener says why it is not programmed: the conflict's reason.
+  const states = judged.map((l, i) => {
+    const conflict = drafts[i]?.conflict;
+    if (!conflict) return l;
+    return { ...l, conditions: l.conditions.map((c) => (c.type === ConditionType.Programmed ? condition(ConditionType.Programmed, 'False', conflict.reason, conflict.message, gen) : c)) };
+  });
   const key = `${namespaceOf(set)}/${set.metadata.name}`;
   const no = (reason: string, message: string, programmedReason: string, listeners: readonly ListenerState[]): ListenerSetState => ({
     listenerSet: set,
