@@ -192,7 +192,8 @@ function judgeListenerSet(set: ListenerSet, allowed: boolean, gatewayAccepted: b
   });
   if (!allowed) return no(Reason.NotAllowed, 'The parent Gateway does not allow ListenerSets from this namespace (spec.allowedListeners)', Reason.NotAllowed, []);
   if (!gatewayAccepted) return no(Reason.ParentNotAccepted, 'The parent Gateway is not accepted', Reason.ParentNotProgrammed, states);
-  const usable = drafts.filter((d) => d.accepted.ok && !d.conflict);
+  // Valid: accepted, not conflicted, and with what it needs to serve (e.g. a permitted certificate).
+  const usable = states.filter((l) => l.ready);
   if (usable.length === 0) return no(Reason.ListenersNotValid, drafts.length === 0 ? 'ListenerSet has no listeners' : 'No listener is valid', Reason.ListenersNotValid, states);
   const invalid = drafts.filter((d) => !d.accepted.ok || d.conflict || !d.refs.ok);
   // The Gateway's Programmed follows the data plane's ACK; a set's listeners are programmed
