@@ -119,6 +119,12 @@ export interface GatewaySpec {
   addresses?: GatewaySpecAddress[];
   infrastructure?: GatewayInfrastructure;
   tls?: GatewayTLSConfig;
+  /** Which ListenerSets may add listeners to this Gateway (default: none). */
+  allowedListeners?: AllowedListeners;
+}
+
+export interface AllowedListeners {
+  namespaces?: { from?: string; selector?: LabelSelector };
 }
 
 export interface GatewayStatusAddress {
@@ -137,9 +143,33 @@ export interface GatewayStatus {
   addresses?: GatewayStatusAddress[];
   conditions?: Condition[];
   listeners?: ListenerStatus[];
+  /** ListenerSets attached to the Gateway (allowed, and Accepted). */
+  attachedListenerSets?: number;
 }
 
 export type Gateway = KubeObject<GatewaySpec, GatewayStatus>;
+
+// ---- ListenerSet (experimental) ---------------------------------------------------------------
+
+export interface ListenerSetParentReference {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface ListenerSetSpec {
+  parentRef: ListenerSetParentReference;
+  listeners?: Listener[];
+}
+
+export interface ListenerSetStatus {
+  conditions?: Condition[];
+  listeners?: ListenerStatus[];
+}
+
+export type ListenerSet = KubeObject<ListenerSetSpec, ListenerSetStatus>;
+export const LISTENER_SET_KIND = 'ListenerSet';
 
 // ---- HTTPRoute ------------------------------------------------------------------------------
 

@@ -10,10 +10,10 @@ import { GANTRY_API_GROUP } from './gantry/group.js';
 import { ROUTE_OPTION_CRD, ROUTE_OPTION_KIND, type RouteOption, type RouteOptionStatus } from './gantry/route-option.js';
 import { VIRTUAL_DESTINATION_CRD, VIRTUAL_DESTINATION_KIND, type VirtualDestination, type VirtualDestinationStatus } from './gantry/virtual-destination.js';
 import { UPSTREAM_CRD, UPSTREAM_KIND, type Upstream, type UpstreamStatus } from './gantry/upstream.js';
-import { GATEWAY_API_GROUP, type Gateway, type GatewayClass, type GatewayClassStatus, type GatewayStatus, type GRPCRoute, type HTTPRoute, type HTTPRouteStatus, type ReferenceGrant, type RouteStatus, type TCPRoute, type TLSRoute, type UDPRoute } from './gateway-api.js';
+import { GATEWAY_API_GROUP, type Gateway, type GatewayClass, type GatewayClassStatus, type GatewayStatus, type GRPCRoute, type ListenerSet, type ListenerSetStatus, type HTTPRoute, type HTTPRouteStatus, type ReferenceGrant, type RouteStatus, type TCPRoute, type TLSRoute, type UDPRoute } from './gateway-api.js';
 import type { ManifestSchema } from './schema.js';
 import { CONFIG_MAP_SCHEMA, ENDPOINT_SLICE_SCHEMA, NAMESPACE_SCHEMA, POD_SCHEMA, SECRET_SCHEMA, SERVICE_SCHEMA } from './schemas/core.js';
-import { BACKEND_TLS_POLICY_SCHEMA, GATEWAY_CLASS_SCHEMA, GATEWAY_SCHEMA, GRPC_ROUTE_SCHEMA, HTTP_ROUTE_SCHEMA, L4_ROUTE_SCHEMA, TLS_ROUTE_SCHEMA, REFERENCE_GRANT_SCHEMA } from './schemas/gateway-api.js';
+import { BACKEND_TLS_POLICY_SCHEMA, GATEWAY_CLASS_SCHEMA, GATEWAY_SCHEMA, LISTENER_SET_SCHEMA, GRPC_ROUTE_SCHEMA, HTTP_ROUTE_SCHEMA, L4_ROUTE_SCHEMA, TLS_ROUTE_SCHEMA, REFERENCE_GRANT_SCHEMA } from './schemas/gateway-api.js';
 
 /**
  * How a kind's status is written. `gateway-class` and `gateway`: the status is ours as a whole
@@ -152,6 +152,13 @@ export const KIND_TABLE = {
     plural: 'backendtlspolicies', namespaced: true, snapshot: 'others',
     status: { merge: 'policy-ancestors', order: 5 }, schema: BACKEND_TLS_POLICY_SCHEMA,
   },
+  // Experimental: listeners added to a Gateway from other objects (and namespaces its
+  // spec.allowedListeners admits); their status is ours as a whole, like a Gateway's.
+  ListenerSet: {
+    kind: 'ListenerSet', group: GATEWAY_API_GROUP, version: 'v1', apiVersions: gatewayApi('v1'),
+    plural: 'listenersets', namespaced: true, snapshot: 'others',
+    status: { merge: 'gateway', order: 1 }, schema: LISTENER_SET_SCHEMA,
+  },
   // Read by reference only (a BackendTLSPolicy's caCertificateRefs).
   ConfigMap: {
     kind: 'ConfigMap', group: '', version: 'v1', apiVersions: ['v1'],
@@ -182,6 +189,7 @@ export interface KindTypes {
   VirtualDestination: VirtualDestination;
   BackendTLSPolicy: BackendTLSPolicy;
   ConfigMap: ConfigMap;
+  ListenerSet: ListenerSet;
 }
 
 /** The status the translator reports for each kind whose status Gantry writes. */
@@ -198,6 +206,7 @@ export interface StatusTypes {
   VirtualDestination: VirtualDestinationStatus;
   GatewayParameters: GatewayParametersStatus;
   BackendTLSPolicy: BackendTLSPolicyStatus;
+  ListenerSet: ListenerSetStatus;
 }
 
 type Entry<K extends TableKind> = (typeof KIND_TABLE)[K];

@@ -25,6 +25,7 @@ const SPECS: Readonly<Record<string, Record<string, unknown>>> = {
   Upstream: { static: { hosts: [{ addr: '10.0.0.1', port: 80 }] } },
   RouteOption: {},
   VirtualDestination: { hosts: ['my.app.example.com'], ports: [{ number: 8080, protocol: 'HTTP' }], services: [{ labels: { app: 'sample' } }] },
+  ListenerSet: { parentRef: { name: 'gw' }, listeners: [{ name: 'extra', port: 8081, protocol: 'HTTP' }] },
   BackendTLSPolicy: { targetRefs: [{ group: '', kind: 'Service', name: 'svc' }], validation: { hostname: 'svc.example.com', wellKnownCACertificates: 'System' } },
 };
 
@@ -90,6 +91,6 @@ describe('the kind table is the one list of kinds', () => {
     expect([...REPORTED_KINDS].sort()).toEqual(ALL_KINDS.filter((k) => k.status).map((k) => k.kind).sort());
     const byPriority = [...REPORTED_KINDS].sort((a, b) => reportKeyPriority(`${a} x`) - reportKeyPriority(`${b} x`));
     expect(byPriority).toEqual(REPORTED_KINDS);
-    expect(REPORTED_KINDS).toEqual(['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'Upstream', 'RouteOption', 'VirtualDestination', 'BackendTLSPolicy', 'GatewayParameters']);
+    expect(REPORTED_KINDS).toEqual(['GatewayClass', 'Gateway', 'ListenerSet', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'Upstream', 'RouteOption', 'VirtualDestination', 'BackendTLSPolicy', 'GatewayParameters']);
   });
 });

@@ -149,6 +149,9 @@ const backendTlsPolicy = obj({
 export const GATEWAY_CLASS_SCHEMA: ManifestSchema = { spec: gatewayClass };
 export const BACKEND_TLS_POLICY_SCHEMA: ManifestSchema = { spec: backendTlsPolicy };
 export const GATEWAY_SCHEMA: ManifestSchema = { spec: gateway };
+export const LISTENER_SET_SCHEMA: ManifestSchema = {
+  spec: obj({ parentRef: obj({ group: str, kind: str, namespace: str, name: str }, ['name']), listeners: arr(listener) }, ['parentRef']),
+};
 export const HTTP_ROUTE_SCHEMA: ManifestSchema = { spec: httpRoute };
 export const GRPC_ROUTE_SCHEMA: ManifestSchema = { spec: grpcRoute };
 export const TLS_ROUTE_SCHEMA: ManifestSchema = { spec: tlsRoute };

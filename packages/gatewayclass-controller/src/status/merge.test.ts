@@ -210,7 +210,7 @@ describe('reportKeyPriority', () => {
     ['VirtualDestination global/vd', 5],
     ['BackendTLSPolicy apps/p', 5],
     ['GatewayParameters gantry-system/p', 6],
-    ['Other x', 12],
+    ['Other x', 13],
   ])('%s → %d', (key, want) => {
     expect(reportKeyPriority(key)).toBe(want);
   });

@@ -83,6 +83,7 @@ export function mergeGatewayStatus(current: GatewayStatus | undefined, desired: 
     ...(addresses !== undefined && addresses.length > 0 ? { addresses: withAddressDefaults(addresses) } : {}),
     conditions: mergeConditions(current?.conditions, list(desired.conditions), { now: opts.now, observedGeneration: opts.generation }),
     ...(desired.listeners !== undefined ? { listeners: mergeListeners(current?.listeners, desired.listeners, opts) } : {}),
+    ...(desired.attachedListenerSets !== undefined ? { attachedListenerSets: desired.attachedListenerSets } : {}),
   };
   return jsonEqual(current ?? {}, next) ? undefined : next;
 }

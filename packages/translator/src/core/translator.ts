@@ -136,6 +136,8 @@ export class GatewayTranslator {
   private readonly dependents = new StringMultiMap();
   private readonly attachedCounts = new Map<string, Map<string, number>>();
   private readonly gatewayReports = new Map<string, StatusReport>();
+  /** The status reports of the ListenerSets naming each Gateway (by the Gateway's key). */
+  private readonly listenerSetReports = new Map<string, readonly StatusReport[]>();
 
   private readonly labelsMemo = new WeakMap<Namespace, Readonly<Record<string, string>>>();
   private readonly labelsOfMissing = new Map<string, Readonly<Record<string, string>>>();
@@ -481,7 +483,8 @@ export class GatewayTranslator {
       if (out.has(key)) continue;
       const ns = route.metadata.namespace ?? 'default';
       for (const ref of route.spec?.parentRefs ?? []) {
-        if (names.has(ref.name) && gateways.has(`${ref.namespace ?? ns}/${ref.name}`)) {
+        // A ListenerSet parent: its Gateway is not named here; any Gateway change may move it.
+        if (ref.kind === 'ListenerSet' || (names.has(ref.name) && gateways.has(`${ref.namespace ?? ns}/${ref.name}`))) {
           out.add(key);
           break;
         }
@@ -591,6 +594,7 @@ export class GatewayTranslator {
   }
 
   private reportGateway(key: string, reportChanges: [StatusReport | undefined, StatusReport | undefined][]): void {
+    this.reportListenerSets(key, reportChanges);
     const prev = this.gatewayReports.get(key);
     const ctx = this.contexts.get(key)?.ctx;
     if (!ctx) {
@@ -603,12 +607,14 @@ export class GatewayTranslator {
     const counts = this.attachedCounts.get(key);
     const status: GatewayStatus = {
       conditions: [...ctx.conditions],
-      listeners: ctx.listeners.map((l) => ({
+      // A ListenerSet's listeners are in its own status, not the Gateway's.
+      listeners: ctx.listeners.filter((l) => l.info.listenerSet === undefined).map((l) => ({
         name: l.info.name,
         supportedKinds: l.supportedKinds.map((k) => ({ ...k })),
         attachedRoutes: counts?.get(l.info.name) ?? 0,
         conditions: [...l.conditions],
       })),
+      ...(ctx.listenerSets ? { attachedListenerSets: ctx.listenerSets.filter((s) => s.attached).length } : {}),
     };
     const gw = ctx.gateway;
     const gen = gw.metadata.generation;
@@ -623,6 +629,42 @@ export class GatewayTranslator {
     if (report === prev) return;
     this.gatewayReports.set(key, report);
     reportChanges.push([prev, report]);
+  }
+
+  /** The ListenerSets naming a Gateway: their conditions and listeners (with attached routes). */
+  private reportListenerSets(key: string, reportChanges: [StatusReport | undefined, StatusReport | undefined][]): void {
+    const prev = this.listenerSetReports.get(key) ?? [];
+    const ctx = this.contexts.get(key)?.ctx;
+    const counts = this.attachedCounts.get(key);
+    const next: StatusReport[] = [];
+    for (const s of ctx?.listenerSets ?? []) {
+      const set = s.listenerSet;
+      const gen = set.metadata.generation;
+      const namespace = set.metadata.namespace ?? 'default';
+      const old = prev.find((r) => r.namespace === namespace && r.name === set.metadata.name);
+      next.push(
+        reuse<StatusReport>(old, {
+          apiVersion: set.apiVersion,
+          kind: 'ListenerSet',
+          namespace,
+          name: set.metadata.name,
+          ...(gen !== undefined ? { generation: gen } : {}),
+          status: {
+            conditions: [...s.conditions],
+            listeners: s.listeners.map((l) => ({
+              name: l.info.listenerSet?.listener ?? l.info.name,
+              supportedKinds: l.supportedKinds.map((k) => ({ ...k })),
+              attachedRoutes: counts?.get(l.info.name) ?? 0,
+              conditions: [...l.conditions],
+            })),
+          },
+        }),
+      );
+    }
+    for (const r of prev) if (!next.includes(r)) reportChanges.push([r, undefined]);
+    for (const r of next) if (!prev.includes(r)) reportChanges.push([undefined, r]);
+    if (next.length > 0) this.listenerSetReports.set(key, next);
+    else this.listenerSetReports.delete(key);
   }
 
   private applyReports(changes: readonly [StatusReport | undefined, StatusReport | undefined][]): void {

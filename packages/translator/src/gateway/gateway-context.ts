@@ -2,7 +2,7 @@
 // namespaces policy), conflicts between listeners found, and the Gateway's own conditions
 // (addresses, parameters, overall acceptance). Pure: reads only through Lookups.
 import type { ClientValidationIR, TLSSecretIR } from '@gantry/ir';
-import { GANTRY_API_GROUP, GATEWAY_API_GROUP, GATEWAY_PARAMETERS_KIND, labelSelectorError, type Condition, type Gateway, type Listener, type RouteGroupKind } from '@gantry/api';
+import { GANTRY_API_GROUP, GATEWAY_API_GROUP, GATEWAY_PARAMETERS_KIND, labelSelectorError, LISTENER_SET_KIND, selectorMatches, type Condition, type Gateway, type Listener, type ListenerSet, type RouteGroupKind } from '@gantry/api';
 import { caBundleOf, tlsSecretOf } from './certificates.js';
 import { hostnameError } from '../core/envoy-limits.js';
 import { condition, ConditionType, PENDING_PROGRAMMED_MESSAGE, Reason } from '../status/conditions.js';
@@ -10,7 +10,7 @@ import { ANY_HOST, intersect } from '../routes/hostnames.js';
 import { defaultRouteKinds, listenerProtocolSupported, routeKindAllowed } from '../routes/registry.js';
 import { namespaceOf } from '../core/keys.js';
 import type { Lookups } from '../core/lookups.js';
-import type { GatewayAttachment, GatewayContext, ListenerInfo, ListenerState } from './model.js';
+import type { GatewayAttachment, GatewayContext, ListenerInfo, ListenerSetState, ListenerState } from './model.js';
 import { referenceAllowed } from '../core/refgrants.js';
 
 const SUPPORTED_ADDRESS_TYPES = new Set(['IPAddress', 'Hostname']);
@@ -34,19 +34,54 @@ export function buildGatewayContext(gateway: Gateway, classProblem: ClassProblem
   const ns = namespaceOf(gateway);
   const key = `${ns}/${gateway.metadata.name}`;
   const gen = gateway.metadata.generation;
-  const drafts = (gateway.spec?.listeners ?? []).map((l) => draftListener(gateway, l, lookups));
-  findConflicts(drafts);
+  const own = (gateway.spec?.listeners ?? []).map((l) => draftListener(gateway, l, lookups));
+  findConflicts(own);
 
-  const listeners: ListenerState[] = [];
-  for (const d of drafts) listeners.push(finishListener(d, gen));
-  findOverlappingTLS(drafts, listeners, gen);
+  // ListenerSets: the Gateway's own listeners first, then the sets (creationTimestamp, then
+  // namespace/name); a set listener conflicting with an earlier listener is the one rejected.
+  const sets = listenerSetsOf(gateway, lookups);
+  const earlier = own.filter((d) => d.accepted.ok || d.accepted.reason !== Reason.UnsupportedProtocol);
+  const setDrafts: Draft[][] = [];
+  for (const s of sets) {
+    const setNs = namespaceOf(s.set);
+    const setKey = `${setNs}/${s.set.metadata.name}`;
+    const list = s.allowed
+      ? (s.set.spec?.listeners ?? []).map((l) => draftListener(gateway, l, lookups, { key: setKey, namespace: setNs, listener: l.name }))
+      : [];
+    for (const d of list) {
+      if (!d.accepted.ok && d.accepted.reason === Reason.UnsupportedProtocol) continue;
+      conflictWithEarlier(d, earlier);
+      // A rejected listener takes nothing from the listeners after it.
+      if (!d.conflict) earlier.push(d);
+    }
+    setDrafts.push(list);
+  }
+  const drafts = [...own, ...setDrafts.flat()];
 
-  const attachment: GatewayAttachment = { key, namespace: ns, name: gateway.metadata.name, listeners: drafts.map((d) => d.info) };
-  const { accepted, conditions } = gatewayConditions(gateway, drafts, classProblem, lookups);
+  const all: ListenerState[] = [];
+  for (const d of drafts) all.push(finishListener(d, gen));
+  findOverlappingTLS(drafts, all, gen);
+  const listeners = all.slice(0, own.length);
+
+  const setUsable = setDrafts.flat().filter((d) => d.accepted.ok && !d.conflict).length;
+  const { accepted, conditions } = gatewayConditions(gateway, own, classProblem, lookups, setUsable);
+  const setStates: ListenerSetState[] = [];
+  let offset = own.length;
+  sets.forEach((s, i) => {
+    const list = setDrafts[i] ?? [];
+    const states = all.slice(offset, offset + list.length);
+    offset += list.length;
+    setStates.push(judgeListenerSet(s.set, s.allowed, accepted, list, states));
+  });
+  const attachedSets = setStates.filter((s) => s.attached);
+  const attachedInfos = attachedSets.flatMap((s) => s.listeners.map((l) => l.info));
+  const attachment: GatewayAttachment = { key, namespace: ns, name: gateway.metadata.name, listeners: [...own.map((d) => d.info), ...attachedInfos] };
   // Nothing of a Gateway that is not accepted gets programmed.
-  const final = accepted ? listeners : listeners.map((l) => notProgrammed(l, gen));
+  const served = [...listeners, ...attachedSets.flatMap((s) => s.listeners)];
+  const final = accepted ? served : served.map((l) => notProgrammed(l, gen));
+  const extra = sets.length > 0 || gateway.spec?.allowedListeners !== undefined ? { listenerSets: setStates } : {};
   const backend = gateway.spec?.tls?.backend;
-  if (backend === undefined) return { gateway, key, attachment, accepted, listeners: final, conditions };
+  if (backend === undefined) return { gateway, key, attachment, accepted, listeners: final, conditions, ...extra };
   // spec.tls.backend: ResolvedRefs says whether the client certificate can be used; without it
   // TLS backends are still reached, without a client certificate.
   const client = backendClientCertificate(gateway, lookups);
@@ -54,7 +89,7 @@ export function buildGatewayContext(gateway: Gateway, classProblem: ClassProblem
     ? condition(ConditionType.ResolvedRefs, 'True', Reason.ResolvedRefs, 'All references resolved', gen)
     : condition(ConditionType.ResolvedRefs, 'False', client.reason, client.message, gen);
   return {
-    gateway, key, attachment, accepted, listeners: final, conditions: [...conditions, resolved],
+    gateway, key, attachment, accepted, listeners: final, conditions: [...conditions, resolved], ...extra,
     ...(client.ok && client.secret ? { backendClientCertificate: client.secret } : {}),
   };
 }
@@ -82,21 +117,123 @@ function backendClientCertificate(gateway: Gateway, lookups: Lookups): { ok: tru
   return { ok: true, secret: cert.secret };
 }
 
+// ---- ListenerSets ----------------------------------------------------------------------------
+
+/** The ListenerSets whose parentRef names this Gateway, in precedence order, and whether it admits each. */
+function listenerSetsOf(gateway: Gateway, lookups: Lookups): { set: ListenerSet; allowed: boolean }[] {
+  const gwNs = namespaceOf(gateway);
+  const out: { set: ListenerSet; allowed: boolean }[] = [];
+  for (const o of lookups.objectsOf(GATEWAY_API_GROUP, LISTENER_SET_KIND)) {
+    const set = o as ListenerSet;
+    const ref = set.spec?.parentRef;
+    if (!ref) continue;
+    const setNs = namespaceOf(set);
+    if ((ref.group ?? GATEWAY_API_GROUP) !== GATEWAY_API_GROUP || (ref.kind ?? 'Gateway') !== 'Gateway') continue;
+    if (ref.name !== gateway.metadata.name || (ref.namespace ?? setNs) !== gwNs) continue;
+    out.push({ set, allowed: listenerSetAllowed(gateway, setNs, lookups) });
+  }
+  const ts = (s: ListenerSet) => s.metadata.creationTimestamp ?? '';
+  const id = (s: ListenerSet) => `${namespaceOf(s)}/${s.metadata.name}`;
+  return out.sort((a, b) => (ts(a.set) !== ts(b.set) ? (ts(a.set) < ts(b.set) ? -1 : 1) : id(a.set) < id(b.set) ? -1 : id(a.set) > id(b.set) ? 1 : 0));
+}
+
+function listenerSetAllowed(gateway: Gateway, setNs: string, lookups: Lookups): boolean {
+  const n = gateway.spec?.allowedListeners?.namespaces;
+  switch (n?.from ?? 'None') {
+    case 'All':
+      return true;
+    case 'Same':
+      return setNs === namespaceOf(gateway);
+    case 'Selector':
+      return n?.selector !== undefined && labelSelectorError(n.selector) === undefined && selectorMatches(n.selector, lookups.namespaceLabels(setNs));
+    default:
+      return false;
+  }
+}
+
+/** A set listener after the listeners before it: same port, other protocol or same hostname. */
+function conflictWithEarlier(d: Draft, earlier: readonly Draft[]): void {
+  for (const e of earlier) {
+    if (e.info.port !== d.info.port) continue;
+    if (e.info.protocol !== d.info.protocol) {
+      d.conflict = { reason: Reason.ProtocolConflict, message: `Port ${d.info.port} is already used with protocol ${e.info.protocol}` };
+      return;
+    }
+    if (d.info.protocol === 'TLS' && (e.spec.tls?.mode ?? 'Terminate') !== (d.spec.tls?.mode ?? 'Terminate')) {
+      d.conflict = { reason: Reason.ProtocolConflict, message: `Port ${d.info.port} is already used with another TLS mode` };
+      d.supportedKinds = [];
+      return;
+    }
+    if ((e.info.hostname ?? '') === (d.info.hostname ?? '')) {
+      d.conflict = { reason: Reason.HostnameConflict, message: `Port ${d.info.port} and hostname ${d.info.hostname ?? '(none)'} are already used by listener ${e.info.listenerSet?.listener ?? e.info.name}` };
+      return;
+    }
+  }
+}
+
+function judgeListenerSet(set: ListenerSet, allowed: boolean, gatewayAccepted: boolean, drafts: readonly Draft[], judged: readonly ListenerState[]): ListenerSetState {
+  const gen = set.metadata.generation;
+  // A conflicted set listener says why it is not programmed: the conflict's reason.
+  const states = judged.map((l, i) => {
+    const conflict = drafts[i]?.conflict;
+    if (!conflict) return l;
+    return { ...l, conditions: l.conditions.map((c) => (c.type === ConditionType.Programmed ? condition(ConditionType.Programmed, 'False', conflict.reason, conflict.message, gen) : c)) };
+  });
+  const key = `${namespaceOf(set)}/${set.metadata.name}`;
+  const no = (reason: string, message: string, programmedReason: string, listeners: readonly ListenerState[]): ListenerSetState => ({
+    listenerSet: set,
+    key,
+    attached: false,
+    conditions: [
+      condition(ConditionType.Accepted, 'False', reason, message, gen),
+      condition(ConditionType.Programmed, 'False', programmedReason, message, gen),
+    ],
+    listeners: listeners.map((l) => notProgrammed(l, gen)),
+  });
+  if (!allowed) return no(Reason.NotAllowed, 'The parent Gateway does not allow ListenerSets from this namespace (spec.allowedListeners)', Reason.NotAllowed, []);
+  if (!gatewayAccepted) return no(Reason.ParentNotAccepted, 'The parent Gateway is not accepted', Reason.ParentNotProgrammed, states);
+  // Valid: accepted, not conflicted, and with what it needs to serve (e.g. a permitted certificate).
+  const usable = states.filter((l) => l.ready);
+  if (usable.length === 0) return no(Reason.ListenersNotValid, drafts.length === 0 ? 'ListenerSet has no listeners' : 'No listener is valid', Reason.ListenersNotValid, states);
+  const invalid = drafts.filter((d) => !d.accepted.ok || d.conflict || !d.refs.ok);
+  // The Gateway's Programmed follows the data plane's ACK; a set's listeners are programmed
+  // with their Gateway's configuration, reported here as soon as they are ready.
+  const listeners = states.map((l) => ({
+    ...l,
+    conditions: l.conditions.map((c) => (c.type === ConditionType.Programmed && c.reason === Reason.Pending ? condition(ConditionType.Programmed, 'True', Reason.Programmed, 'Listener is programmed', gen) : c)),
+  }));
+  return {
+    listenerSet: set,
+    key,
+    attached: true,
+    conditions: [
+      invalid.length > 0
+        ? condition(ConditionType.Accepted, 'True', Reason.ListenersNotValid, `Invalid listeners: ${invalid.map((d) => d.info.listenerSet?.listener ?? d.info.name).join(', ')}`, gen)
+        : condition(ConditionType.Accepted, 'True', Reason.Accepted, 'ListenerSet is accepted', gen),
+      listeners.some((l) => l.ready)
+        ? condition(ConditionType.Programmed, 'True', Reason.Programmed, 'ListenerSet is programmed', gen)
+        : condition(ConditionType.Programmed, 'False', Reason.Invalid, 'No listener is ready', gen),
+    ],
+    listeners,
+  };
+}
+
 // ---- listeners -------------------------------------------------------------------------------
 
-function draftListener(gateway: Gateway, l: Listener, lookups: Lookups): Draft {
+function draftListener(gateway: Gateway, l: Listener, lookups: Lookups, set?: ListenerInfo['listenerSet']): Draft {
   const protocol = l.protocol;
   const supportedProtocol = listenerProtocolSupported(protocol);
   const kinds = routeKinds(l, supportedProtocol);
   const ns = namespacePolicy(l);
   const info: ListenerInfo = {
-    name: l.name,
+    name: set ? `${set.key}/${l.name}` : l.name,
     port: l.port,
     protocol,
     ...(l.hostname ? { hostname: l.hostname.toLowerCase() } : {}),
     routeKinds: kinds.valid.map((k) => `${k.group ?? GATEWAY_API_GROUP}/${k.kind}`),
     namespacesFrom: ns.from,
     ...(ns.selector ? { selector: ns.selector } : {}),
+    ...(set ? { listenerSet: set } : {}),
   };
   const draft: Draft = {
     spec: l,
@@ -234,7 +371,8 @@ function resolveCertificates(gateway: Gateway, l: Listener, draft: Draft, lookup
     draft.refs = { ok: false, reason: Reason.InvalidCertificateRef, message: `${l.protocol} listener has no certificateRefs` };
     return;
   }
-  const gwNs = namespaceOf(gateway);
+  const gwNs = draft.info.listenerSet?.namespace ?? namespaceOf(gateway);
+  const fromKind = draft.info.listenerSet ? LISTENER_SET_KIND : 'Gateway';
   const problems: { reason: string; message: string }[] = [];
   for (const ref of refs) {
     const group = ref.group ?? '';
@@ -248,7 +386,7 @@ function resolveCertificates(gateway: Gateway, l: Listener, draft: Draft, lookup
     if (ns !== gwNs) {
       const allowed = referenceAllowed(
         lookups.referenceGrants(ns),
-        { group: GATEWAY_API_GROUP, kind: 'Gateway', namespace: gwNs },
+        { group: GATEWAY_API_GROUP, kind: fromKind, namespace: gwNs },
         { group: '', kind: 'Secret', name: ref.name },
       );
       if (!allowed) {
@@ -412,6 +550,7 @@ function gatewayConditions(
   drafts: Draft[],
   classProblem: ClassProblem,
   lookups: Lookups,
+  setUsable = 0,
 ): { accepted: boolean; conditions: Condition[] } {
   const gen = gateway.metadata.generation;
   const notAccepted = (reason: string, message: string) => ({
@@ -433,7 +572,7 @@ function gatewayConditions(
 
   const usable = drafts.filter((d) => d.accepted.ok && !d.conflict);
   const invalid = drafts.filter((d) => !d.accepted.ok || d.conflict || !d.refs.ok);
-  if (usable.length === 0) {
+  if (usable.length === 0 && setUsable === 0) {
     return notAccepted(Reason.ListenersNotValid, drafts.length === 0 ? 'Gateway has no listeners' : 'No listener is valid');
   }
   const accepted =

@@ -1,6 +1,6 @@
 // What the translator knows of a Gateway: what it offers routes (attachment) and its judged listeners.
 import type { ClientValidationIR, TLSSecretIR } from '@gantry/ir';
-import type { Condition, Gateway, LabelSelector, RouteGroupKind } from '@gantry/api';
+import type { Condition, Gateway, LabelSelector, ListenerSet, RouteGroupKind } from '@gantry/api';
 
 export type HTTPProtocol = 'HTTP' | 'HTTPS';
 
@@ -15,6 +15,11 @@ export interface ListenerInfo {
   readonly routeKinds: readonly string[];
   readonly namespacesFrom: 'All' | 'Same' | 'Selector' | 'None';
   readonly selector?: LabelSelector;
+  /**
+   * A listener a ListenerSet adds: `name` is then unique in the Gateway (`ns/set/listener`), this
+   * says which set and which of its listeners. Routes reach it only through the ListenerSet.
+   */
+  readonly listenerSet?: { readonly key: string; readonly namespace: string; readonly listener: string };
 }
 
 /**
@@ -51,4 +56,17 @@ export interface GatewayContext {
   readonly conditions: readonly Condition[];
   /** spec.tls.backend.clientCertificateRef, resolved: presented to every TLS backend. */
   readonly backendClientCertificate?: TLSSecretIR;
+  /** The ListenerSets naming this Gateway (allowed or not), for their status. */
+  readonly listenerSets?: readonly ListenerSetState[];
+}
+
+/** A ListenerSet naming a Gateway of ours, judged (its listeners are in the Gateway's list). */
+export interface ListenerSetState {
+  readonly listenerSet: ListenerSet;
+  readonly key: string;
+  /** Allowed and accepted: its listeners serve (counts in status.attachedListenerSets). */
+  readonly attached: boolean;
+  readonly conditions: readonly Condition[];
+  /** Its listeners' states, `info.name` being the Gateway-unique name. */
+  readonly listeners: readonly ListenerState[];
 }

@@ -1,7 +1,7 @@
 // parentRefs → listeners. A route attaches to the listeners its parentRef selects (sectionName,
 // port), that allow it (kind, namespace) and whose hostname intersects its hostnames. The first
 // check that leaves no listener gives the reason the parent rejects the route.
-import { GATEWAY_API_GROUP, selectorMatches, type ParentReference } from '@gantry/api';
+import { GATEWAY_API_GROUP, LISTENER_SET_KIND, selectorMatches, type ListenerSet, type ParentReference } from '@gantry/api';
 import { Reason } from '../status/conditions.js';
 import type { RouteKind } from './route-kind.js';
 import { effectiveHostnames } from './hostnames.js';
@@ -36,9 +36,18 @@ export function attachToParent(
 ): ParentOutcome | undefined {
   const group = ref.group ?? GATEWAY_API_GROUP;
   const kind = ref.kind ?? 'Gateway';
-  if (group !== GATEWAY_API_GROUP || kind !== 'Gateway') return undefined;
+  if (group !== GATEWAY_API_GROUP || (kind !== 'Gateway' && kind !== LISTENER_SET_KIND)) return undefined;
   const ns = ref.namespace ?? routeNamespace;
-  const gw = lookups.gateway(ns, ref.name);
+  // A ListenerSet parent: its Gateway's listeners that came from this set (none unless attached).
+  let setKey: string | undefined;
+  let gw: GatewayAttachment | undefined;
+  if (kind === LISTENER_SET_KIND) {
+    const set = lookups.object(GATEWAY_API_GROUP, LISTENER_SET_KIND, ns, ref.name) as ListenerSet | undefined;
+    const parent = set?.spec?.parentRef;
+    if (!parent || (parent.group ?? GATEWAY_API_GROUP) !== GATEWAY_API_GROUP || (parent.kind ?? 'Gateway') !== 'Gateway') return undefined;
+    gw = lookups.gateway(parent.namespace ?? ns, parent.name);
+    setKey = `${ns}/${ref.name}`;
+  } else gw = lookups.gateway(ns, ref.name);
   if (!gw) return undefined;
   const parentRef = withDefaults(ref, group, kind);
   for (const h of hostnames) {
@@ -51,7 +60,8 @@ export function attachToParent(
   // Most routes attach to one listener: that list is made at its exact size.
   let listeners: ListenerAttachment[] | undefined;
   for (const l of gw.listeners) {
-    if (ref.sectionName !== undefined && l.name !== ref.sectionName) continue;
+    if (l.listenerSet?.key !== setKey) continue;
+    if (ref.sectionName !== undefined && (l.listenerSet?.listener ?? l.name) !== ref.sectionName) continue;
     if (ref.port !== undefined && l.port !== ref.port) continue;
     selected++;
     if (!l.routeKinds.includes(routeKind.key) || !namespaceAllowed(l, gw, routeNamespace, lookups)) continue;
@@ -93,7 +103,8 @@ function noParentMessage(gw: GatewayAttachment, ref: ParentReference): string {
   const parts: string[] = [];
   if (ref.sectionName !== undefined) parts.push(`named ${ref.sectionName}`);
   if (ref.port !== undefined) parts.push(`on port ${ref.port}`);
-  return `Gateway ${gw.key} has no listener ${parts.join(' ')}`;
+  const set = ref.kind === LISTENER_SET_KIND ? ` from ListenerSet ${ref.name}` : '';
+  return `Gateway ${gw.key} has no listener${set} ${parts.join(' ')}`;
 }
 
 function namespaceAllowed(l: ListenerInfo, gw: GatewayAttachment, routeNamespace: string, lookups: Lookups): boolean {
@@ -101,7 +112,7 @@ function namespaceAllowed(l: ListenerInfo, gw: GatewayAttachment, routeNamespace
     case 'All':
       return true;
     case 'Same':
-      return routeNamespace === gw.namespace;
+      return routeNamespace === (l.listenerSet?.namespace ?? gw.namespace);
     case 'Selector':
       return l.selector !== undefined && selectorMatches(l.selector, lookups.namespaceLabels(routeNamespace));
     case 'None':

@@ -31,6 +31,9 @@ export const Reason = {
   SupportedVersion: 'SupportedVersion',
   // Gateway
   ListenersNotValid: 'ListenersNotValid',
+  NotAllowed: 'NotAllowed',
+  ParentNotAccepted: 'ParentNotAccepted',
+  ParentNotProgrammed: 'ParentNotProgrammed',
   UnsupportedAddress: 'UnsupportedAddress',
   AddressNotUsable: 'AddressNotUsable',
   // Listener
