@@ -242,7 +242,7 @@ describe('Programmed after the Envoy ACKed', () => {
     expect(message).toMatch(/bind/);
     expect(listenerCondition(rejected, 'http', 'Programmed')?.status).toBe('False');
     const metrics = await (await fetch(`http://127.0.0.1:${controller.adminPort}/metrics`)).text();
-    expect(metrics).toMatch(/gantry_xds_nacks_total\{[^}]*gateway="apps\/edge"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/gantry_xds_nacks_total\{namespace="apps",name="edge",[^}]*\} [1-9]/);
 
     await mergePatchObject(kc, KIND_TABLE.Gateway, NS, 'edge', { spec: { listeners: [{ name: 'http', port: edgePort, protocol: 'HTTP' }] } });
     const fixed = await eventually(kc, KIND_TABLE.Gateway, NS, 'edge', (o) =>

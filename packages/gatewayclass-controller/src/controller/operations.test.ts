@@ -89,10 +89,10 @@ describe('the admin server', () => {
     const text = await (await admin('/metrics')).text();
     expect(sample(text, 'gantry_translation_duration_seconds_count', { stage: 'gateway' })).toBeGreaterThan(0);
     expect(sample(text, 'gantry_translation_duration_seconds_count', { stage: 'xds' })).toBeGreaterThan(0);
-    expect(sample(text, 'gantry_translations_total', {})).toBeGreaterThan(0);
-    expect(sample(text, 'gantry_xds_pushes_total', { gateway: 'apps/web', type: 'Listener' })).toBeGreaterThan(0);
-    expect(sample(text, 'gantry_xds_acks_total', { gateway: 'apps/web' })).toBeGreaterThan(0);
-    expect(sample(text, 'gantry_xds_connected_envoys', { gateway: 'apps/web' })).toBe(1);
+    expect(sample(text, 'gantry_translations_total', { result: 'ok' })).toBeGreaterThan(0);
+    expect(sample(text, 'gantry_xds_pushes_total', { namespace: 'apps', name: 'web', type: 'Listener' })).toBeGreaterThan(0);
+    expect(sample(text, 'gantry_xds_acks_total', { namespace: 'apps', name: 'web' })).toBeGreaterThan(0);
+    expect(sample(text, 'gantry_xds_connected_envoys', { namespace: 'apps', name: 'web' })).toBe(1);
     expect(sample(text, 'gantry_status_writes_total', { kind: 'Gateway', outcome: 'written' })).toBeGreaterThan(0);
     expect(sample(text, 'gantry_status_writes_total', { kind: 'GatewayClass', outcome: 'written' })).toBeGreaterThan(0);
     // The watches that failed while the cable was cut count as restarts... or not, if their

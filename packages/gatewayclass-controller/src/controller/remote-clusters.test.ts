@@ -188,7 +188,7 @@ describe('the controller with a remote cluster', () => {
       'gantry_remote_cluster_objects{cluster="b",kind="Pod"} 1',
     ]));
     await controller.settled();
-    const translations = async (): Promise<number> => Number((await metric('gantry_translations_total '))[0]?.split(' ')[1] ?? 0);
+    const translations = async (): Promise<number> => Number((await metric('gantry_translations_total{result="ok"} '))[0]?.split(' ')[1] ?? 0);
     const before = await translations();
     await mergePatchObject(b.kubeConfig, CORE_KINDS.Service, NS, 'global-app', { metadata: { labels: { app: 'global-app', touched: 'yes' } } });
     await waitFor('a translation after the remote change', async () => (await translations()) > before, 10_000);
