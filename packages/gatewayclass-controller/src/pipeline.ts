@@ -2,7 +2,7 @@
 // translator → cache. Work follows what changed: an unchanged GatewayIR (same object) is not
 // translated again, and each Gateway's xds translator reuses encodings of unchanged IR parts.
 import type { GatewayIR, ListenerIR, RouteIR } from '@gantry/ir';
-import { XdsTranslator, accessLogKey, type ChangeHint, type RouteLayout, type XdsFailure, type XdsSnapshot } from '@gantry/xds';
+import { XdsTranslator, accessLogKey, type AccessLogOptions, type ChangeHint, type RouteLayout, type XdsFailure, type XdsSnapshot } from '@gantry/xds';
 import { safeErrorMessage } from '@gantry/ir';
 import { accessLogsOf } from './deployer/access-log.js';
 import type { Snapshot } from '@gantry/api';
@@ -51,6 +51,8 @@ export interface PipelineFailure {
   readonly name: string;
   readonly message: string;
 }
+
+const NO_OBJECTS: readonly unknown[] = [];
 
 export class Pipeline {
   private readonly gateways: GatewayTranslator;
@@ -139,13 +141,28 @@ export class Pipeline {
     return [...this.xds.keys()].sort();
   }
 
+  /** The last access-log resolution and the arrays it read (the store keeps unchanged arrays' identity). */
+  private accessLogMemo: { readonly from: readonly unknown[]; readonly logs: ReadonlyMap<string, AccessLogOptions> } | undefined;
+
+  /**
+   * GatewayParameters' accessLog per Gateway: not part of the IR, so compared here; resolved again
+   * only when the objects it reads changed, not on every translation (it walks every other object).
+   */
+  private accessLogs(snapshot: Snapshot): ReadonlyMap<string, AccessLogOptions> {
+    const from = [snapshot.others ?? NO_OBJECTS, snapshot.gateways, snapshot.gatewayClasses];
+    const memo = this.accessLogMemo;
+    if (memo && memo.from.every((list, i) => list === from[i])) return memo.logs;
+    const logs = accessLogsOf(snapshot);
+    this.accessLogMemo = { from, logs };
+    return logs;
+  }
+
   run(snapshot: Snapshot): PipelineRun {
     const started = performance.now();
     const result = this.gateways.translate(snapshot);
     const translated = performance.now();
     const changed: string[] = [];
-    // GatewayParameters' accessLog: not part of the IR, so compared here.
-    const accessLogs = accessLogsOf(snapshot);
+    const accessLogs = this.accessLogs(snapshot);
     for (const [key, source] of result.gateways) {
       let entry = this.xds.get(key);
       const accessLog = accessLogs.get(key);

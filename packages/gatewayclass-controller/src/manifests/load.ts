@@ -304,7 +304,8 @@ export function buildSnapshot(objects: readonly KubeObject[]): Snapshot {
   return snapshotOf(unique);
 }
 
-function objectKey(o: KubeObject): string {
+/** `kind/namespace/name`: the key a snapshot is unique by. */
+export function objectKey(o: KubeObject): string {
   return `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
@@ -366,8 +367,7 @@ function refusedObject(item: unknown): { secret?: true; object?: string } {
   if (!isRecord(item)) return {};
   const secret = item.kind === 'Secret' ? { secret: true as const } : {};
   if (typeof item.kind !== 'string' || !isRecord(item.metadata) || typeof item.metadata.name !== 'string') return secret;
-  const o = withDefaultNamespace(item as unknown as KubeObject);
-  return { ...secret, object: `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}` };
+  return { ...secret, object: objectKey(withDefaultNamespace(item as unknown as KubeObject)) };
 }
 
 function withDefaultNamespace(o: KubeObject): KubeObject {

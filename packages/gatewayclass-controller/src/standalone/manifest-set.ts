@@ -5,6 +5,7 @@
 // to another, changes nothing.
 import { deepEqual } from '@gantry/kube';
 import type { KubeObject } from '@gantry/api';
+import { objectKey } from '../manifests/load.js';
 
 /** One object added (before undefined), replaced, or removed (after undefined). */
 export interface ObjectChange {
@@ -14,9 +15,6 @@ export interface ObjectChange {
   readonly after: KubeObject | undefined;
 }
 
-export function objectKey(o: KubeObject): string {
-  return `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-}
 
 export class ManifestSet {
   /** Per file: its objects by key, in document order. */

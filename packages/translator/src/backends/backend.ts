@@ -91,7 +91,7 @@ export function resolveBackend(ref: BackendObjectReference, ctx: BackendContext,
   const group = ref.group ?? '';
   const kind = ref.kind ?? 'Service';
   // Most refs are to Services: skip building their key.
-  const resolver = resolvers.get(group === '' && kind === 'Service' ? SERVICE_KIND_KEY : kindKeyOf(group, kind));
+  const resolver = resolvers.get(group === '' && kind === 'Service' ? SERVICE_KIND_KEY : backendKindKey(group, kind));
   if (!resolver) {
     return { ok: false, reason: Reason.InvalidKind, message: `backendRef ${group === '' ? 'core' : group}/${kind} ${ref.name}: kind not supported` };
   }
@@ -99,22 +99,6 @@ export function resolveBackend(ref: BackendObjectReference, ctx: BackendContext,
 }
 
 const SERVICE_KIND_KEY = backendKindKey('', 'Service');
-
-// backendKindKey without a new string per backendRef: refs name a few kinds, thousands of times.
-const kindKeys = new Map<string, Map<string, string>>();
-function kindKeyOf(group: string, kind: string): string {
-  let byKind = kindKeys.get(group);
-  if (!byKind) {
-    if (kindKeys.size >= 64) kindKeys.clear(); // refs may name any kind: stay bounded
-    kindKeys.set(group, (byKind = new Map()));
-  }
-  let key = byKind.get(kind);
-  if (key === undefined) {
-    if (byKind.size >= 64) byKind.clear();
-    byKind.set(kind, (key = backendKindKey(group, kind)));
-  }
-  return key;
-}
 
 /** Where a route's endpoints come from (a hook: other backend kinds bring other sources). */
 export interface ServiceEndpointSource {

@@ -129,6 +129,8 @@ export class GatewayTranslator {
   private readonly dirtyPolicies = new Set<string>();
   /** BackendTLSPolicy reports by policy key; redone when a policy, ConfigMap or route changed. */
   private readonly backendTlsReports = new Map<string, StatusReport>();
+  /** Keys of the BackendTLSPolicies: refreshing their statuses walks these, not every other object. */
+  private readonly backendTlsPolicies = new Set<string>();
   private backendTlsDirty = false;
   /** `group/kind` of the targetRef policy kinds. */
   private readonly targetRefKinds: ReadonlySet<string>;
@@ -234,7 +236,11 @@ export class GatewayTranslator {
         if (this.translated) changed.add(Dep.kind(group, kind)); // once per run of a kind: a Set needs no more
       }
       if (this.translated) changed.add(Dep.objectKey(k));
-      if (groupKind === BACKEND_TLS_GROUP_KIND) this.routesReadingTargets(before, after, policyTargets);
+      if (groupKind === BACKEND_TLS_GROUP_KIND) {
+        this.routesReadingTargets(before, after, policyTargets);
+        if (after) this.backendTlsPolicies.add(k);
+        else this.backendTlsPolicies.delete(k);
+      }
       if (groupKind === BACKEND_TLS_GROUP_KIND || groupKind === '/ConfigMap') this.backendTlsDirty = true;
       else if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
       if (this.targetRefKinds.has(groupKind)) this.routesNamedBy(before, after, policyTargets);
@@ -272,7 +278,9 @@ export class GatewayTranslator {
   private refreshBackendTls(reportChanges: [StatusReport | undefined, StatusReport | undefined][]): void {
     const lookups = this.lookups([]);
     const seen = new Set<string>();
-    for (const [key, policy] of this.othersOf(BACKEND_TLS_GROUP_KIND)) {
+    for (const key of this.backendTlsPolicies) {
+      const policy = this.others.get(key);
+      if (!policy) continue;
       seen.add(key);
       const ns = policy.metadata.namespace ?? 'default';
       const gateways = new Set<string>();
@@ -284,9 +292,10 @@ export class GatewayTranslator {
       }
       const next = backendTlsPolicyReport(policy, judgeBackendTlsPolicy(policy, lookups), conflictOf(policy, lookups), [...gateways].sort(), this.controllerName);
       const prev = this.backendTlsReports.get(key);
-      if (prev && JSON.stringify(prev) === JSON.stringify(next)) continue;
-      this.backendTlsReports.set(key, next);
-      reportChanges.push([prev, next]);
+      const report = reuse(prev, next);
+      if (report === prev) continue;
+      this.backendTlsReports.set(key, report);
+      reportChanges.push([prev, report]);
     }
     for (const [key, prev] of [...this.backendTlsReports]) {
       if (seen.has(key)) continue;
