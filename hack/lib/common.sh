@@ -59,7 +59,7 @@ run_with_progress() {
   pid=$!
   (
     # Its sleep ends with it: no stray process after the command is done.
-    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+    trap 'kill "${nap:-}" 2>/dev/null; exit 0' TERM
     while :; do
       sleep "$every" &
       nap=$!
