@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import {
   Any,
   ApiVersion,
@@ -153,5 +155,35 @@ describe('toEnvoyJson', () => {
 
   it('rejects Envoy JSON without "@type"', () => {
     expect(() => anyFromEnvoyJson({ name: 'x' })).toThrow(/@type/);
+  });
+});
+
+describe('a process that imports only what it encodes', () => {
+  it('loads no other generated file until a type URL it has not loaded is looked up, then resolves it', async () => {
+    // A real Node.js process: jest's module runtime cannot `require` an ES module.
+    const url = (path: string): string => JSON.stringify(new URL(path, import.meta.url).href);
+    const code = [
+      `const { packAny, toEnvoyJson, unpackAny } = await import(${url('./any.js')});`,
+      `const { Listener } = await import(${url('./generated/envoy/config/listener/v3/listener.js')});`,
+      `const { Router } = await import(${url('./generated/envoy/extensions/filters/http/router/v3/router.js')});`,
+      `const { messageTypeRegistry } = await import(${url('./generated/typeRegistry.js')});`,
+      `const before = messageTypeRegistry.size;`,
+      `const json = toEnvoyJson(packAny(Listener.fromPartial({ name: 'l' })));`,
+      `const sizeAfterKnown = messageTypeRegistry.size;`,
+      // Router's bytes under the Lua type URL: a type no module imported so far.
+      `const lua = toEnvoyJson(packAny('type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua', Router.encode(Router.fromPartial({})).finish()));`,
+      `let unknown = 'resolved';`,
+      `try { unpackAny(packAny('type.googleapis.com/example.v1.Nope', new Uint8Array())); } catch (err) { unknown = err.name; }`,
+      `console.log(JSON.stringify({ knownLoadedNothing: sizeAfterKnown === before, all: messageTypeRegistry.size > before + 100, json, lua, unknown }));`,
+    ].join('\n');
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code]);
+    expect(stderr).toBe('');
+    expect(JSON.parse(stdout)).toEqual({
+      knownLoadedNothing: true,
+      all: true,
+      json: { '@type': LISTENER_TYPE_URL, name: 'l' },
+      lua: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua' },
+      unknown: 'UnknownTypeUrlError',
+    });
   });
 });

@@ -1,9 +1,12 @@
 // Packing and unpacking google.protobuf.Any through ts-proto's type registry, and printing any
 // message as Envoy JSON (canonical proto3 JSON, where an Any carries "@type").
-// Importing the "all" module registers every generated message, so every type URL resolves.
-import './generated/all.js';
+// Every type URL resolves: a generated file registers its messages when it is loaded, and the first
+// lookup of a name not registered yet loads every generated file (synchronously, once). So a
+// process that only encodes the messages it imports (`gantry translate`) never loads the other
+// ~3 MB of generated code, and decoding any Any still works.
+import { createRequire } from 'node:module';
 import { Any } from './generated/google/protobuf/any.js';
-import { messageTypeRegistry, type UnknownMessage } from './generated/typeRegistry.js';
+import { messageTypeRegistry, type MessageType, type UnknownMessage } from './generated/typeRegistry.js';
 import { messageNameOfTypeUrl, typeUrlForName } from './type-urls.js';
 
 /** JSON as Envoy reads it (what `JSON.parse` returns). */
@@ -36,6 +39,39 @@ export class UnknownTypeUrlError extends Error {
 export function typeUrlOf(messageOrCodec: { readonly $type: string }): string {
   return typeUrlForName(messageOrCodec.$type);
 }
+
+let everyTypeLoaded = false;
+
+/**
+ * Loads every generated file, so the type registry holds every message. Synchronous (`require` of
+ * an ES module, Node.js ≥ 20.19 / 22.12): `Any.toJSON`/`fromJSON` of the generated code look types
+ * up synchronously. Called by the registry itself on a miss; callers never need to. Where modules
+ * cannot be required (jest's VM modules), the package entry (index.ts) has imported them all.
+ */
+export function loadAllMessageTypes(): void {
+  if (everyTypeLoaded) return;
+  everyTypeLoaded = true;
+  try {
+    createRequire(import.meta.url)('./generated/all.js');
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'ERR_REQUIRE_ESM') throw err;
+  }
+}
+
+/** Said by a module that imported `./generated/all.js` itself: no lookup needs to load anything. */
+export function markAllMessageTypesLoaded(): void {
+  everyTypeLoaded = true;
+}
+
+// The generated Any (and every message holding one) asks the registry directly: a miss loads
+// everything once, then answers.
+const registeredOnly = messageTypeRegistry.get.bind(messageTypeRegistry);
+messageTypeRegistry.get = (name: string): MessageType | undefined => {
+  const found = registeredOnly(name);
+  if (found !== undefined || everyTypeLoaded) return found;
+  loadAllMessageTypes();
+  return registeredOnly(name);
+};
 
 function codecForName(fullName: string, typeUrl: string): Pick<MessageCodec<UnknownMessage>, 'encode' | 'decode' | 'toJSON'> {
   const codec = messageTypeRegistry.get(fullName);

@@ -2,6 +2,14 @@
 // import: `@gantry/envoy-xds-proto/generated/<proto path without .proto>`.
 // Names that exist in two Envoy packages get a prefix here (see the aliases below).
 
+// The package entry registers every generated message, as it always did (its exports below load
+// most of them anyway). A process that wants less imports subpaths: `@gantry/envoy-xds-proto/any`
+// and `@gantry/envoy-xds-proto/generated/<proto path>`; its registry then fills on first miss.
+import './generated/all.js';
+import { markAllMessageTypesLoaded } from './any.js';
+
+markAllMessageTypesLoaded();
+
 // Helpers: Any by type URL, Envoy JSON, resource type URLs.
 export {
   packAny,
@@ -11,6 +19,7 @@ export {
   anyFromEnvoyJson,
   typeUrlOf,
   UnknownTypeUrlError,
+  loadAllMessageTypes,
   type JsonValue,
   type JsonObject,
   type MessageCodec,

@@ -1,11 +1,11 @@
 // JSON logs through winston, one child logger per component. The level can change at run time.
 import winston from 'winston';
 import { redactDeep } from '@gantry/ir';
+import { LOG_LEVEL_NAMES, isLogLevel } from './log-levels.js';
+
+export { LOG_LEVEL_NAMES, isLogLevel };
 
 export type Logger = winston.Logger;
-
-/** winston's npm levels, most severe first. */
-export const LOG_LEVEL_NAMES: readonly string[] = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 
 // An unknown GANTRY_LOG_LEVEL would make winston log nothing at all: info then, and said below.
 const envLevel = process.env.GANTRY_LOG_LEVEL;
@@ -34,10 +34,6 @@ if (!envLevelValid) root.warn(`GANTRY_LOG_LEVEL "${envLevel}" is not a log level
 
 export function logger(component: string): Logger {
   return root.child({ component });
-}
-
-export function isLogLevel(level: string): boolean {
-  return LOG_LEVEL_NAMES.includes(level);
 }
 
 /** Sets the level; an unknown name throws (winston would silently log nothing). */

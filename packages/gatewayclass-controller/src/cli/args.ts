@@ -1,4 +1,4 @@
-import { LOG_LEVEL_NAMES, isLogLevel } from '../log.js';
+import { LOG_LEVEL_NAMES, isLogLevel } from '../log-levels.js';
 import { labelSelectorError, type LabelSelector } from '@gantry/api';
 
 /** A mistake in how the command was called: printed with the usage text, exit code 2. */

@@ -1,6 +1,6 @@
 // `gantry translate`: the offline path. Same translators as the controller, printing xDS, status,
 // the IR, or a runnable static Envoy bootstrap.
-import { redactDeep, redactIR, type GatewayIR } from '@gantry/ir';
+import { containsPrivateKey, redactDeep, redactIR, type GatewayIR } from '@gantry/ir';
 // Subpaths, not the package index: the ADS server (grpc-js) is no part of an offline run.
 import { snapshotToEnvoyJson, translateXds } from '@gantry/xds/translator/index';
 import { buildSnapshot, formatManifestError, loadManifestFiles } from '../manifests/load.js';
@@ -105,9 +105,14 @@ async function translateObjects(args: TranslateArgs, objects: readonly KubeObjec
         gateway: ir.key,
         // One readable table per port (as the goldens print it); served, a large table is split
         // in scoped shards (docs/architecture.md), with the same virtual hosts and routes.
-        resources: redactDeep(snapshotToEnvoyJson(translateXds(ir, xdsOptions(ir.key)))),
+        resources: snapshotToEnvoyJson(translateXds(ir, xdsOptions(ir.key))),
       }));
-      return { ok: true, stdout: format === 'yaml' ? yamlDocs(docs) : jsonOf(args.gateway !== undefined ? docs[0] : docs) };
+      if (format === 'yaml') return { ok: true, stdout: yamlDocs(redactDeep(docs)) };
+      const print = (d: typeof docs): string => jsonOf(args.gateway !== undefined ? d[0] : d);
+      // Private keys outside a Secret's own field (a header value, a Lua body): JSON never splits
+      // a string, so the deep walk over every resource runs only when the printed text holds one.
+      const text = print(docs);
+      return { ok: true, stdout: containsPrivateKey(text) ? print(redactDeep(docs)) : text };
     }
     case 'bootstrap': {
       if (gateways.length !== 1) {

@@ -1,7 +1,7 @@
 // ClusterIR.discovery -> how the cluster learns its endpoints: EDS over ADS (absent), or hosts the
 // cluster carries itself (STATIC for IP addresses, STRICT_DNS for names Envoy resolves).
 import type { ClusterDiscoveryIR, ClusterIR, StaticHostIR } from '@gantry/ir';
-import { Cluster_DiscoveryType, Cluster_DnsLookupFamily } from '@gantry/envoy-xds-proto';
+import { Cluster_DiscoveryType, Cluster_DnsLookupFamily } from '@gantry/envoy-xds-proto/generated/envoy/config/cluster/v3/cluster';
 import type { Cluster, LbEndpoint } from '@gantry/envoy-xds-proto';
 import { ADS_CONFIG_SOURCE, type DeepPartial } from './proto.js';
 import { hostSocketMatch } from './upstream-tls.js';

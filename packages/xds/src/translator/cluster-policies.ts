@@ -1,7 +1,7 @@
 // ClusterIR load balancer, outlier detection and circuit breakers -> their Cluster fields.
 // Absent IR fields write nothing, so Envoy's defaults apply.
 import type { CircuitBreakersIR, LoadBalancerIR, OutlierDetectionIR } from '@gantry/ir';
-import { Cluster_LbPolicy } from '@gantry/envoy-xds-proto';
+import { Cluster_LbPolicy } from '@gantry/envoy-xds-proto/generated/envoy/config/cluster/v3/cluster';
 import type { CircuitBreakers, Cluster, OutlierDetection } from '@gantry/envoy-xds-proto';
 import { RoutingPriority } from '@gantry/envoy-xds-proto/generated/envoy/config/core/v3/base';
 import { durationMs, type DeepPartial } from './proto.js';

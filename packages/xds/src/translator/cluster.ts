@@ -2,7 +2,9 @@
 // outlier detection and circuit breakers (cluster-policies.ts), the health check (health-check.ts),
 // TLS (upstream-tls.ts); encoded through shared templates (ClusterEncoder).
 import type { ClusterIR } from '@gantry/ir';
-import { Cluster, HttpProtocolOptions, packAny } from '@gantry/envoy-xds-proto';
+import { Cluster } from '@gantry/envoy-xds-proto/generated/envoy/config/cluster/v3/cluster';
+import { HttpProtocolOptions } from '@gantry/envoy-xds-proto/generated/envoy/extensions/upstreams/http/v3/http_protocol_options';
+import { packAny } from '@gantry/envoy-xds-proto/any';
 import { discoveryFields } from './cluster-discovery.js';
 import { circuitBreakers, loadBalancerFields, outlierDetection } from './cluster-policies.js';
 import { healthCheck } from './health-check.js';

@@ -1,6 +1,6 @@
 // ClusterEndpointsIR -> envoy.config.endpoint.v3.ClusterLoadAssignment.
 import type { ClusterEndpointsIR, EndpointIR } from '@gantry/ir';
-import { ClusterLoadAssignment } from '@gantry/envoy-xds-proto';
+import { ClusterLoadAssignment } from '@gantry/envoy-xds-proto/generated/envoy/config/endpoint/v3/endpoint';
 import { sharedWriter } from './wire.js';
 
 /** A port Envoy accepts for an upstream endpoint; others are left out rather than failing the update. */

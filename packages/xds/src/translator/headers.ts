@@ -1,6 +1,6 @@
 // Gateway API header modifiers as Envoy header mutations.
 import type { HeaderModifierIR, HeaderValueIR } from '@gantry/ir';
-import { HeaderValueOption_HeaderAppendAction } from '@gantry/envoy-xds-proto';
+import { HeaderValueOption_HeaderAppendAction } from '@gantry/envoy-xds-proto/generated/envoy/config/core/v3/base';
 import type { HeaderValueOption } from '@gantry/envoy-xds-proto';
 import type { DeepPartial } from './proto.js';
 

@@ -1,7 +1,10 @@
 // The ONE table that orders HTTP filters in every HTTP connection manager. A feature that needs an
 // HTTP filter adds a row here; the order of rows is the order of the filter chain. The router
 // terminates the chain and is always last.
-import { Cors, HTTPFault, Router, packAny } from '@gantry/envoy-xds-proto';
+import { Cors } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/http/cors/v3/cors';
+import { HTTPFault } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/http/fault/v3/fault';
+import { Router } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/http/router/v3/router';
+import { packAny } from '@gantry/envoy-xds-proto/any';
 import type { Any } from '@gantry/envoy-xds-proto';
 
 export const CORS_FILTER = 'envoy.filters.http.cors';

@@ -1,6 +1,11 @@
 // Envoy JSON of a snapshot, for people (`gantry translate --output xds`) and golden files.
 import { REDACTED } from '@gantry/ir';
-import { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret, toEnvoyJson } from '@gantry/envoy-xds-proto';
+import { Cluster } from '@gantry/envoy-xds-proto/generated/envoy/config/cluster/v3/cluster';
+import { ClusterLoadAssignment } from '@gantry/envoy-xds-proto/generated/envoy/config/endpoint/v3/endpoint';
+import { Listener } from '@gantry/envoy-xds-proto/generated/envoy/config/listener/v3/listener';
+import { RouteConfiguration } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/route';
+import { Secret } from '@gantry/envoy-xds-proto/generated/envoy/extensions/transport_sockets/tls/v3/secret';
+import { toEnvoyJson } from '@gantry/envoy-xds-proto/any';
 import type { JsonObject, JsonValue } from '@gantry/envoy-xds-proto';
 import { ScopedRouteConfiguration } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/scoped_route';
 import { TypeUrl, type XdsSnapshot } from '../resources.js';

@@ -2,20 +2,17 @@
 // both on the ADS stream, so a listener only changes when ports, SNI names or secret names do.
 import { CertificateValidationContext_TrustChainVerification } from '@gantry/envoy-xds-proto/generated/envoy/extensions/transport_sockets/tls/v3/common';
 import type { FilterChainIR, L4ChainIR, L4ListenerIR, ListenerIR } from '@gantry/ir';
-import {
-  StdoutAccessLog,
-  DownstreamTlsContext,
-  TcpProxy,
-  UdpProxyConfig,
-  UdpProxyRoute,
-  HttpConnectionManager,
-  HttpConnectionManager_CodecType,
-  Listener,
-  SocketAddress_Protocol,
-  SourcePortInput,
-  TlsInspector,
-  packAny,
-} from '@gantry/envoy-xds-proto';
+import { StdoutAccessLog } from '@gantry/envoy-xds-proto/generated/envoy/extensions/access_loggers/stream/v3/stream';
+import { DownstreamTlsContext } from '@gantry/envoy-xds-proto/generated/envoy/extensions/transport_sockets/tls/v3/tls';
+import { TcpProxy } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy';
+import { UdpProxyConfig } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy';
+import { Route as UdpProxyRoute } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/udp/udp_proxy/v3/route';
+import { HttpConnectionManager, HttpConnectionManager_CodecType } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager';
+import { Listener } from '@gantry/envoy-xds-proto/generated/envoy/config/listener/v3/listener';
+import { SocketAddress_Protocol } from '@gantry/envoy-xds-proto/generated/envoy/config/core/v3/address';
+import { SourcePortInput } from '@gantry/envoy-xds-proto/generated/envoy/extensions/matching/common_inputs/network/v3/network_inputs';
+import { TlsInspector } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector';
+import { packAny } from '@gantry/envoy-xds-proto/any';
 import type { AccessLog, FilterChain, HttpConnectionManager as Hcm, HttpFilter } from '@gantry/envoy-xds-proto';
 import type { AccessLogOptions } from './options.js';
 import type { Matcher_MatcherList_FieldMatcher, Matcher_OnMatch } from '@gantry/envoy-xds-proto/generated/xds/type/matcher/v3/matcher';

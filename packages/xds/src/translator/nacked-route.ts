@@ -1,7 +1,7 @@
 // Which route Envoy refused. Envoy's NACK of a RouteConfiguration names the offending entry by
 // position ("…VirtualHosts[2]… Routes[5]…", from its proto validation); the route's name (which
 // leads back to its HTTPRoute rule) is read from the table that was served.
-import { RouteConfiguration } from '@gantry/envoy-xds-proto';
+import { RouteConfiguration } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/route';
 import type { ResourceSet } from '../resources.js';
 
 const POSITION = /VirtualHosts\[(\d+)\][\s\S]*?Routes\[(\d+)\]/;

@@ -1,6 +1,6 @@
 // Shorthands for building Envoy messages as partial literals (ts-proto's fromPartial fills
 // defaults, so literals only name what differs from them).
-import { ApiVersion } from '@gantry/envoy-xds-proto';
+import { ApiVersion } from '@gantry/envoy-xds-proto/generated/envoy/config/core/v3/config_source';
 import type { ConfigSource, Duration } from '@gantry/envoy-xds-proto';
 import type { DeepPartial } from '@gantry/envoy-xds-proto/generated/typeRegistry';
 

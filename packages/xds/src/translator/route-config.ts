@@ -10,7 +10,7 @@
 // chunk, whether it has one virtual host with 10,000 routes or 10,000 virtual hosts.
 import { safeErrorMessage, type ListenerIR, type RouteConfigIR, type RouteIR, type VirtualHostIR } from '@gantry/ir';
 import type { XdsFailure } from './failures.js';
-import { Route } from '@gantry/envoy-xds-proto';
+import { Route } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/route_components';
 import type { EncodedResource } from '../resources.js';
 import { hashBytes, hashParts, versionOf, type ContentHash } from './hash.js';
 import { buildRoute, dependsOnLayout, dependsOnListener, type ListenerContext } from './route.js';

@@ -19,7 +19,9 @@
 //   - The number of shards follows the table: one (the table itself, under its own name) until its
 //     exact hosts hold enough routes to be worth splitting, then a power of two up to SCOPE_COUNT;
 //     scope i reads shard i mod K. A change re-sends and Envoy rebuilds one shard.
-import { Lua, packAny, type Any } from '@gantry/envoy-xds-proto';
+import type { Any } from '@gantry/envoy-xds-proto';
+import { Lua } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/http/lua/v3/lua';
+import { packAny } from '@gantry/envoy-xds-proto/any';
 import { LuaPerRoute } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/http/lua/v3/lua';
 import { ScopedRouteConfiguration } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/scoped_route';
 import type { RouteConfigIR, VirtualHostIR } from '@gantry/ir';

@@ -12,14 +12,11 @@ import type {
   TimeoutsIR,
   WeightedBackendIR,
 } from '@gantry/ir';
-import {
-  CorsPolicy,
-  FractionalPercent_DenominatorType,
-  HTTPFault,
-  RedirectAction_RedirectResponseCode,
-  Route,
-  packAny,
-} from '@gantry/envoy-xds-proto';
+import { CorsPolicy } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/http/cors/v3/cors';
+import { FractionalPercent_DenominatorType } from '@gantry/envoy-xds-proto/generated/envoy/type/v3/percent';
+import { HTTPFault } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/http/fault/v3/fault';
+import { RedirectAction_RedirectResponseCode, Route } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/route_components';
+import { packAny } from '@gantry/envoy-xds-proto/any';
 import { RouteAction_ClusterNotFoundResponseCode } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/route_components';
 import type {
   DirectResponseAction,

@@ -7,7 +7,8 @@
 // reused as they are, resource sets whose IR array did not change are reused whole, and the
 // cluster and endpoint sets (sorted by name) are patched where a few entries changed.
 import type { ClusterEndpointsIR, ClusterIR, GatewayIR, L4ListenerIR, ListenerIR, TLSSecretIR } from '@gantry/ir';
-import { Listener, Secret } from '@gantry/envoy-xds-proto';
+import { Listener } from '@gantry/envoy-xds-proto/generated/envoy/config/listener/v3/listener';
+import { Secret } from '@gantry/envoy-xds-proto/generated/envoy/extensions/transport_sockets/tls/v3/secret';
 import { TypeUrl, type EncodedResource, type ResourceSet, type XdsSnapshot } from '../resources.js';
 import { diffResourceSets, type ChangeHint } from '../cache/changes.js';
 import { SortedResourceSet } from '../sorted-resource-set.js';

@@ -5,7 +5,9 @@
 // Envoy picks a host's socket by matching the host's `envoy.transport_socket_match` metadata
 // against each entry's `match`; hosts that match none use the cluster's transport_socket.
 import type { ClusterIR, StaticHostIR, UpstreamProtocol, UpstreamTlsIR, UpstreamTlsVerifyIR } from '@gantry/ir';
-import { SubjectAltNameMatcher_SanType, UpstreamTlsContext, packAny } from '@gantry/envoy-xds-proto';
+import { SubjectAltNameMatcher_SanType } from '@gantry/envoy-xds-proto/generated/envoy/extensions/transport_sockets/tls/v3/common';
+import { UpstreamTlsContext } from '@gantry/envoy-xds-proto/generated/envoy/extensions/transport_sockets/tls/v3/tls';
+import { packAny } from '@gantry/envoy-xds-proto/any';
 import type { CertificateValidationContext, Cluster, CommonTlsContext, TransportSocket } from '@gantry/envoy-xds-proto';
 import { ADS_CONFIG_SOURCE, type DeepPartial } from './proto.js';
 
