@@ -12,6 +12,7 @@ import { Pipeline, type PipelineRun } from '../pipeline.js';
 import { ManifestSet, type ObjectChange } from './manifest-set.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { CONTROLLER_NAME, type StatusReport } from '@gantry/translator';
+import { safeErrorMessage } from '@gantry/ir';
 
 export interface StandaloneOptions {
   readonly envoyPath: string;
@@ -53,6 +54,8 @@ export class StandaloneRuntime {
   private chain: Promise<unknown> = Promise.resolve();
   private queued: Promise<PipelineRun> | undefined;
   private readonly stageMs = { gateway: 0, xds: 0 };
+  /** Status lines of earlier runs still being written (in order, after each run's push). */
+  private statusLog: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: StandaloneOptions) {
     this.server = new AdsServer({
@@ -138,7 +141,14 @@ export class StandaloneRuntime {
       gatewayMs: this.stageMs.gateway,
       xdsMs: this.stageMs.xds,
     });
-    this.logStatusChanges(run.statuses);
+    // After the push: the session sends the new snapshot from a microtask, and writing the status
+    // of 10,000 routes takes longer than translating them (it held the first push by seconds).
+    const statuses = run.statuses;
+    this.statusLog = this.statusLog
+      .then(() => this.logStatusChanges(statuses))
+      .catch((err: unknown) => {
+        this.log.warn('status not logged', { error: safeErrorMessage(err) });
+      });
     for (const f of run.failures) this.log.warn('not encoded for Envoy; the rest of the Gateway is served', { ...f });
     for (const key of [...this.envoys.keys()]) if (!run.result.gateways.has(key)) await this.stopEnvoy(key);
     for (const key of run.result.gateways.keys()) if (!this.envoys.has(key)) await this.startEnvoy(key);
@@ -161,6 +171,7 @@ export class StandaloneRuntime {
   }
 
   async stop(): Promise<void> {
+    await this.statusLog;
     await Promise.all([...this.envoys.keys()].map((k) => this.stopEnvoy(k)));
     await this.server.stop();
   }
@@ -196,11 +207,22 @@ export class StandaloneRuntime {
     this.log.info('envoy stopped', { gateway: gatewayKey });
   }
 
-  /** Standalone has no API server to write status to: conditions that changed go to the log. */
-  private logStatusChanges(reports: readonly StatusReport[]): void {
+  /** Resolves once the status lines of every run so far are written. */
+  statusLogged(): Promise<void> {
+    return this.statusLog;
+  }
+
+  /**
+   * Standalone has no API server to write status to: conditions that changed go to the log. Runs
+   * outside the change's path, yielding to the event loop every STATUS_LOG_SLICE reports so that
+   * xDS requests and ACKs are answered meanwhile.
+   */
+  private async logStatusChanges(reports: readonly StatusReport[]): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
     // Reports of unchanged objects keep their identity: only new report objects are compared.
     const next = new Set(reports);
     const written = new Set<string>();
+    let sinceYield = 0;
     for (const r of reports) {
       if (this.reportsSeen.has(r)) continue;
       const key = reportKey(r);
@@ -208,6 +230,10 @@ export class StandaloneRuntime {
       written.add(key);
       if (this.statusText.get(key) !== text) this.log.info('status', { object: key, status: r.status });
       this.statusText.set(key, text);
+      if (++sinceYield === STATUS_LOG_SLICE) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     for (const r of this.reportsSeen) {
       if (next.has(r)) continue;
@@ -217,6 +243,9 @@ export class StandaloneRuntime {
     this.reportsSeen = next;
   }
 }
+
+/** Status reports compared (and logged when changed) between two turns of the event loop. */
+const STATUS_LOG_SLICE = 500;
 
 /** `namespace/name` of the Gateways whose class is ours (the translator decides whether they are accepted). */
 function likelyGateways(snapshot: Snapshot): string[] {
