@@ -218,6 +218,9 @@ export class StandaloneRuntime {
    * xDS requests and ACKs are answered meanwhile.
    */
   private async logStatusChanges(reports: readonly StatusReport[]): Promise<void> {
+    // winston formats every line before its transport drops it by level: below info (the
+    // default of `--log-level warn`), comparing and formatting 10,000 statuses would be for nothing.
+    if (!this.log.isInfoEnabled()) return;
     await new Promise((resolve) => setImmediate(resolve));
     // Reports of unchanged objects keep their identity: only new report objects are compared.
     const next = new Set(reports);
