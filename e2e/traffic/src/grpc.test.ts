@@ -1,12 +1,13 @@
 // Traffic through a real Envoy: GRPCRoute. Real gRPC (grpc-js) clients and servers: method
 // matches (exact, service only, method only, regular expression), header matches, weights,
 // request and response header modifiers, a Service port without appProtocol (Gantry speaks
-// HTTP/2 to GRPCRoute backends anyway), an unmatched method, and a GRPCRoute beside an HTTPRoute
-// on one hostname.
+// HTTP/2 to GRPCRoute backends anyway), an unmatched method, a GRPCRoute beside an HTTPRoute
+// on another hostname of the listener, and a later HTTPRoute on the GRPCRoute's hostname (the
+// spec accepts only the older of the two).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
 import type { PipelineRun } from '@gantry/gatewayclass-controller/pipeline';
-import { echo } from './client.js';
+import { echo, send } from './client.js';
 import { GATEWAY_CLASS, LOOPBACK, TrafficHarness, docs, freePort, gatewayYaml, serviceYaml, statusOf } from './harness.js';
 
 const HOST = 'grpc.test';
@@ -94,7 +95,7 @@ beforeAll(async () => {
         `
 apiVersion: gateway.networking.k8s.io/v1
 kind: GRPCRoute
-metadata: {name: grpc, namespace: default}
+metadata: {name: grpc, namespace: default, creationTimestamp: "2026-01-01T00:00:00Z"}
 spec:
   parentRefs: [{name: gw}]
   hostnames: [${HOST}]
@@ -123,10 +124,21 @@ spec:
         `
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
-metadata: {name: web, namespace: default}
+metadata: {name: web, namespace: default, creationTimestamp: "2026-02-01T00:00:00Z"}
 spec:
   parentRefs: [{name: gw}]
-  hostnames: [${HOST}]
+  hostnames: [web.${HOST}]
+  rules:
+  - matches: [{path: {value: /web}}]
+    backendRefs: [{name: web, port: 80}]
+`,
+        `
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web-same-host, namespace: default, creationTimestamp: "2026-02-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: ["*.test"]
   rules:
   - matches: [{path: {value: /web}}]
     backendRefs: [{name: web, port: 80}]
@@ -193,8 +205,18 @@ describe('GRPCRoute through Envoy', () => {
     expect((await call('/gantry.unknown.Service/Echo')).code).toBe(grpc.status.UNIMPLEMENTED);
   });
 
-  it('an HTTPRoute on the same hostname keeps working beside it', async () => {
-    const e = await echo({ port, host: HOST, path: '/web/x' });
+  it('an HTTPRoute on another hostname of the listener works beside it', async () => {
+    const e = await echo({ port, host: `web.${HOST}`, path: '/web/x' });
     expect(e.backend).toBe('web');
+  });
+
+  it('a later HTTPRoute whose hostnames intersect the GRPCRoute\'s is not accepted, and serves nothing', async () => {
+    const report = statusOf(run, 'HTTPRoute', 'default', 'web-same-host');
+    const conditions = (report?.status as { parents: { conditions: { type: string; status: string; reason: string; message: string }[] }[] }).parents[0]?.conditions ?? [];
+    expect(conditions.map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual(['Accepted=False/HostnameConflict', 'ResolvedRefs=True/ResolvedRefs']);
+    expect(conditions[0]?.message).toContain('GRPCRoute default/grpc');
+    // *.test would have matched another.test: it is not served at all (no route for that host).
+    expect((await send({ port, host: 'another.test', path: '/web/x' })).status).toBe(404);
+    expect((await send({ port, host: HOST, path: '/web/x' })).status).toBe(404);
   });
 });

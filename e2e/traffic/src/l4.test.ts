@@ -1,9 +1,12 @@
 // Traffic through a real Envoy: TLSRoute (Passthrough by SNI, and Terminate), TCPRoute (with
-// weights) and UDPRoute. Backends are plain node servers that answer with their name: TLS
+// weights) and UDPRoute; HTTPS, TLS Passthrough and TLS Terminate listeners on one port
+// (TLSRouteModeMixed). Backends are plain node servers that answer with their name: TLS
 // servers with their own certificates (passthrough: the client sees the backend's certificate),
 // TCP servers, a UDP server.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer as createHttpServer } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer, connect, type Server } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import type { PipelineRun } from '@gantry/gatewayclass-controller/pipeline';
@@ -27,6 +30,29 @@ async function tlsBackend(name: string, host: string): Promise<number> {
   await new Promise<void>((r) => server.listen(0, LOOPBACK, r));
   closers.push(() => server.close());
   return (server.address() as { port: number }).port;
+}
+
+/** An HTTP server that answers `name` to every request. */
+async function httpBackend(name: string): Promise<number> {
+  const server = createHttpServer((_req, res) => res.end(name));
+  await new Promise<void>((r) => server.listen(0, LOOPBACK, r));
+  closers.push(() => server.close());
+  return (server.address() as { port: number }).port;
+}
+
+/** An HTTPS GET with this SNI and Host: the status, body and the certificate's CN. */
+function httpsGet(port: number, servername: string): Promise<{ status?: number; body: string; cn?: string; error?: string }> {
+  return new Promise((resolve) => {
+    const req = httpsRequest({ host: LOOPBACK, port, servername, path: '/', headers: { host: servername }, rejectUnauthorized: false, agent: false, timeout: 3000 }, (res) => {
+      const cn = (res.socket as unknown as { getPeerCertificate(): { subject?: { CN?: string } } }).getPeerCertificate().subject?.CN;
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode, body, ...(cn !== undefined ? { cn } : {}) }));
+    });
+    req.on('error', (e) => resolve({ body: '', error: e.message }));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
 }
 
 /** A UDP server answering each datagram with `name:<datagram>`. */
@@ -82,8 +108,10 @@ function udpRoundTrip(port: number, text: string): Promise<string | undefined> {
 
 let h: TrafficHarness;
 let run: PipelineRun;
-const ports = { tls: 0, terminate: 0, tcp: 0, udp: 0 };
+const ports = { tls: 0, terminate: 0, tcp: 0, udp: 0, mixed: 0 };
 const frontCert = selfSignedCertificate('secure.example.com');
+const wwwCert = selfSignedCertificate('www.mixed.example.com');
+const termCert = selfSignedCertificate('term.mixed.example.com');
 
 beforeAll(async () => {
   h = await TrafficHarness.start();
@@ -94,6 +122,9 @@ beforeAll(async () => {
     serviceYaml('tcp-1', await tcpBackend('tcp-1'), { servicePort: 9000 }),
     serviceYaml('tcp-3', await tcpBackend('tcp-3'), { servicePort: 9000 }),
     serviceYaml('plain', await tcpBackend('plain'), { servicePort: 9000 }),
+    serviceYaml('tls-mixed', await tlsBackend('tls-mixed', 'a.mixed.example.com'), { servicePort: 443 }),
+    serviceYaml('plain-mixed', await tcpBackend('plain-mixed'), { servicePort: 9000 }),
+    serviceYaml('web', await httpBackend('web'), { servicePort: 80 }),
   ];
   const udpPort = await udpBackend('udp');
   const udpPort2 = await udpBackend('udp-2');
@@ -104,8 +135,14 @@ beforeAll(async () => {
       `{name: terminate, protocol: TLS, port: ${ports.terminate}, hostname: secure.example.com, tls: {mode: Terminate, certificateRefs: [{name: front}]}}`,
       `{name: tcp, protocol: TCP, port: ${ports.tcp}}`,
       `{name: udp, protocol: UDP, port: ${ports.udp}}`,
+      // One port, three listeners: HTTPS, TLS Passthrough and TLS Terminate (TLSRouteModeMixed).
+      `{name: mixed-https, protocol: HTTPS, port: ${ports.mixed}, hostname: www.mixed.example.com, tls: {certificateRefs: [{name: www}]}}`,
+      `{name: mixed-pass, protocol: TLS, port: ${ports.mixed}, hostname: "*.mixed.example.com", tls: {mode: Passthrough}}`,
+      `{name: mixed-term, protocol: TLS, port: ${ports.mixed}, hostname: term.mixed.example.com, tls: {mode: Terminate, certificateRefs: [{name: term}]}}`,
     ),
     tlsSecretYaml('front', frontCert),
+    tlsSecretYaml('www', wwwCert),
+    tlsSecretYaml('term', termCert),
     ...services,
     `
 apiVersion: v1
@@ -171,6 +208,30 @@ metadata: {name: udp, namespace: default}
 spec:
   parentRefs: [{name: gw, sectionName: udp}]
   rules: [{backendRefs: [{name: udp, port: 53, weight: 3}, {name: udp-2, port: 53, weight: 1}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: mixed-web, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: mixed-https}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+---
+# Names the HTTPS and the Terminate listener's hostnames too: those more specific listeners win them.
+apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: mixed-pass, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: mixed-pass}]
+  hostnames: [a.mixed.example.com, www.mixed.example.com, term.mixed.example.com]
+  rules: [{backendRefs: [{name: tls-mixed, port: 443}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: mixed-term, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: mixed-term}]
+  hostnames: [term.mixed.example.com]
+  rules: [{backendRefs: [{name: plain-mixed, port: 9000}]}]
 `,
   );
   run = (await h.apply(world)).run;
@@ -200,6 +261,23 @@ describe('TLSRoute, TCPRoute and UDPRoute through Envoy', () => {
 
   it('TLS terminate: Envoy shows the listener certificate and forwards the plaintext stream', async () => {
     expect(await readTls(ports.terminate, 'secure.example.com')).toMatchObject({ data: 'plain', cn: 'secure.example.com' });
+  });
+
+  it('HTTPS, TLS Passthrough and TLS Terminate on one port: each SNI reaches its own backend', async () => {
+    for (const [kind, name] of [['TLSRoute', 'mixed-pass'], ['TLSRoute', 'mixed-term'], ['HTTPRoute', 'mixed-web']] as const) {
+      const report = statusOf(run, kind, 'default', name);
+      const conditions = (report?.status as { parents: { conditions: { type: string; status: string }[] }[] }).parents[0]?.conditions ?? [];
+      expect({ kind, name, conditions: conditions.map((c) => `${c.type}=${c.status}`) }).toEqual({ kind, name, conditions: ['Accepted=True', 'ResolvedRefs=True'] });
+    }
+    // Passthrough: the client talks TLS to the backend itself (its certificate).
+    expect(await readTls(ports.mixed, 'a.mixed.example.com')).toMatchObject({ data: 'tls-mixed', cn: 'a.mixed.example.com' });
+    // Terminate: Envoy's certificate for the listener, the plaintext stream to the TCP backend
+    // (the Passthrough route also names this host: the exact listener wins).
+    expect(await readTls(ports.mixed, 'term.mixed.example.com')).toMatchObject({ data: 'plain-mixed', cn: 'term.mixed.example.com' });
+    // HTTPS: Envoy's certificate, HTTP routing (the Passthrough route's www name loses to it).
+    expect(await httpsGet(ports.mixed, 'www.mixed.example.com')).toMatchObject({ status: 200, body: 'web', cn: 'www.mixed.example.com' });
+    // A name no listener of the port offers: no chain, the connection is closed.
+    expect((await readTls(ports.mixed, 'other.example.com')).data).toBe('');
   });
 
   it('TCP: weighted backends', async () => {

@@ -72,6 +72,13 @@ export interface ListenerIR {
    * Sorted so that the order is deterministic (by name).
    */
   readonly filterChains: readonly FilterChainIR[];
+  /**
+   * HTTPS only: the chains of TLS listeners (TLSRoutes, Passthrough or Terminate) on the same port
+   * (TLSRouteModeMixed), chosen by SNI beside the HTTPS chains; sorted by name. No server name is
+   * in both lists (an HTTPS chain's names win: its listener hostname is the more specific one).
+   * The port then has no `l4Listeners` entry. Absent when there are none.
+   */
+  readonly tlsChains?: readonly L4ChainIR[];
 }
 
 export interface FilterChainIR {

@@ -136,3 +136,50 @@ describe('address kinds', () => {
     }
   });
 });
+
+describe('TLS chains beside HTTPS chains (TLSRouteModeMixed)', () => {
+  const https = (tlsChains: NonNullable<GatewayIR['listeners'][number]['tlsChains']>, protocol: 'HTTP' | 'HTTPS' = 'HTTPS'): GatewayIR => ({
+    key: 'ns/gw',
+    namespace: 'ns',
+    name: 'gw',
+    listeners: [
+      {
+        name: 'https-443',
+        port: 443,
+        protocol,
+        filterChains: [{ name: 'https-443/a', serverNames: ['a.example.com'], ...(protocol === 'HTTPS' ? { tlsSecrets: ['secret/ns/c'] } : {}), routeConfig: { name: 'https-443/a', virtualHosts: [] } }],
+        tlsChains,
+      },
+    ],
+    clusters: [{ name: NAME, protocol: 'http1' }],
+    endpoints: [],
+    secrets: [{ name: 'secret/ns/c', certificateChain: 'x', privateKey: 'y' }],
+  });
+
+  it('accepts passthrough and terminate chains with their own server names', () => {
+    expect(
+      validate(
+        https([
+          { name: 'tls-443/*', serverNames: [], backends: [{ cluster: NAME, weight: 1 }] },
+          { name: 'tls-443/b.example.com', serverNames: ['b.example.com'], tlsSecrets: ['secret/ns/c'], backends: [{ cluster: NAME, weight: 1 }] },
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
+  it('reports a server name in both lists, an unknown cluster, TLS chains on HTTP, and unsorted chains', () => {
+    expect(validate(https([{ name: 'tls-443/a.example.com', serverNames: ['a.example.com'], backends: [{ cluster: 'nope', weight: 1 }] }]))).toEqual([
+      'listener https-443: two chains match server names [a.example.com]',
+      'chain tls-443/a.example.com names unknown cluster nope',
+    ]);
+    expect(validate(https([{ name: 'tls-443/b', serverNames: ['b'], backends: [] }], 'HTTP'))).toContain('listener https-443: TLS chains on an HTTP listener');
+    expect(
+      validate(
+        https([
+          { name: 'tls-443/c', serverNames: ['c'], backends: [] },
+          { name: 'tls-443/b', serverNames: ['b'], backends: [] },
+        ]),
+      ),
+    ).toEqual(['TLS chains of https-443 not sorted by name: tls-443/c before tls-443/b']);
+  });
+});

@@ -1,4 +1,4 @@
-import type { GatewayIR, RouteIR } from './types.js';
+import type { GatewayIR, L4ChainIR, RouteIR } from './types.js';
 import { checkCluster, checkHashPolicies } from './validate-cluster.js';
 
 /**
@@ -62,6 +62,22 @@ export function validate(ir: GatewayIR): string[] {
       }
     }
   }
+  for (const l of ir.listeners) {
+    if (l.tlsChains === undefined) continue;
+    if (l.protocol !== 'HTTPS') errors.push(`listener ${l.name}: TLS chains on an ${l.protocol} listener`);
+    if (l.tlsChains.length === 0) errors.push(`listener ${l.name}: empty TLS chain list`);
+    sortedByName(l.tlsChains.map((c) => c.name), `TLS chains of ${l.name}`, errors);
+    const sni = new Set(l.filterChains.map((fc) => [...fc.serverNames].sort().join(',')));
+    const names = new Set(l.filterChains.map((fc) => fc.name));
+    for (const c of l.tlsChains) {
+      const key = [...c.serverNames].sort().join(',');
+      if (sni.has(key)) errors.push(`listener ${l.name}: two chains match server names [${key}]`);
+      sni.add(key);
+      if (names.has(c.name)) errors.push(`listener ${l.name}: two chains named ${c.name}`);
+      names.add(c.name);
+      checkL4Chain(c, secrets, clusters, errors);
+    }
+  }
   const l4 = ir.l4Listeners ?? [];
   if (l4.length > 0) uniqueNames([...ir.listeners, ...l4], 'listener', errors);
   const udpPorts = new Set<number>();
@@ -78,14 +94,18 @@ export function validate(ir: GatewayIR): string[] {
       if (sni.has(key)) errors.push(`listener ${l.name}: two chains match server names [${key}]`);
       sni.add(key);
       if (l.protocol !== 'TLS' && (c.serverNames.length > 0 || c.tlsSecrets !== undefined)) errors.push(`${l.protocol} chain ${c.name} has server names or certificates`);
-      for (const s of c.tlsSecrets ?? []) if (!secrets.has(s)) errors.push(`chain ${c.name} names unknown secret ${s}`);
-      for (const b of c.backends) {
-        if (!clusters.has(b.cluster)) errors.push(`chain ${c.name} names unknown cluster ${b.cluster}`);
-        if (!(Number.isInteger(b.weight) && b.weight > 0)) errors.push(`chain ${c.name}: backend ${b.cluster} has weight ${b.weight}`);
-      }
+      checkL4Chain(c, secrets, clusters, errors);
     }
   }
   return errors;
+}
+
+function checkL4Chain(c: L4ChainIR, secrets: ReadonlySet<string>, clusters: ReadonlySet<string>, errors: string[]): void {
+  for (const s of c.tlsSecrets ?? []) if (!secrets.has(s)) errors.push(`chain ${c.name} names unknown secret ${s}`);
+  for (const b of c.backends) {
+    if (!clusters.has(b.cluster)) errors.push(`chain ${c.name} names unknown cluster ${b.cluster}`);
+    if (!(Number.isInteger(b.weight) && b.weight > 0)) errors.push(`chain ${c.name}: backend ${b.cluster} has weight ${b.weight}`);
+  }
 }
 
 function checkRoute(r: RouteIR, clusters: Set<string>, errors: string[]): void {

@@ -37,6 +37,7 @@ import { comparePrecedence } from '../routes/precedence.js';
 import type { RouteTranslation } from '../routes/route-translation.js';
 import { applySorted, compareStrings, lowerBound } from '../core/sorted.js';
 import { buildL4Listeners, l4ListenerNames } from './l4-listeners.js';
+import { MixedPortMemo } from './mixed-ports.js';
 
 export type EndpointsOf = (use: ClusterUse) => ClusterEndpointsIR;
 
@@ -156,6 +157,7 @@ export class GatewayAssembler {
   private readonly l4Routes = new Map<string, RouteTranslation>();
   private l4List: readonly L4ListenerIR[] | undefined;
   private l4Stale = true;
+  private readonly mixedPorts = new MixedPortMemo();
 
   constructor(
     ctx: GatewayContext,
@@ -463,11 +465,13 @@ export class GatewayAssembler {
     else if (this.endpointDirty.size > 0) this.patchEndpoints();
 
     const endpoints = this.publishedEndpoints();
+    // HTTPS and TLS listeners of one port become one listener (TLSRouteModeMixed).
+    const ports = this.mixedPorts.merge(this.listenerList, this.l4List);
     const prev = this.ir;
     if (
       !prev ||
-      prev.listeners !== this.listenerList ||
-      prev.l4Listeners !== this.l4List ||
+      prev.listeners !== ports.listeners ||
+      prev.l4Listeners !== ports.l4Listeners ||
       prev.clusters !== this.withClientCertificate(this.clusterList) ||
       prev.endpoints !== endpoints ||
       prev.secrets !== this.secretList
@@ -476,11 +480,11 @@ export class GatewayAssembler {
         key: this.ctx.key,
         namespace: this.ctx.attachment.namespace,
         name: this.ctx.attachment.name,
-        listeners: this.listenerList,
+        listeners: ports.listeners,
         clusters: this.withClientCertificate(this.clusterList),
         endpoints,
         secrets: this.secretList,
-        ...(this.l4List ? { l4Listeners: this.l4List } : {}),
+        ...(ports.l4Listeners ? { l4Listeners: ports.l4Listeners } : {}),
       };
     }
   }

@@ -34,31 +34,37 @@ export function buildL4Listeners(
   for (const l of listeners) if (l.ready && isL4Protocol(l.info.protocol)) byName.set(l.info.name, l);
   if (byName.size === 0) return undefined;
 
-  // The oldest route first: it wins the chains it shares with others.
-  const ordered = [...routes].sort((a, b) => compareAge(a, b));
-  /** Per listener port and protocol: chains by name. */
-  const ports = new Map<string, { port: number; protocol: L4Protocol; chains: Map<string, L4ChainIR> }>();
-  for (const t of ordered) {
-    const backends = t.l4Backends();
+  // A chain (an SNI name of a port) goes to the most specific listener that offers it (exact
+  // hostname, then the wildcard with the most labels, then no hostname: what the spec asks of
+  // listeners distinct only by hostname, e.g. a Passthrough `a.example.com` beside a Terminate
+  // `*.example.com`), and among that listener's routes to the oldest.
+  const placed: { t: RouteTranslation; l: ListenerState; domains: readonly string[] }[] = [];
+  for (const t of routes) {
     for (const p of t.placementsOn(gatewayKey) ?? []) {
       const l = byName.get(p.listener);
-      if (!l) continue;
-      const protocol = l.info.protocol as L4Protocol;
-      const key = `${protocol}/${l.info.port}`;
-      let entry = ports.get(key);
-      if (!entry) ports.set(key, (entry = { port: l.info.port, protocol, chains: new Map() }));
-      const base = `${protocol.toLowerCase()}-${l.info.port}`;
-      if (protocol !== 'TLS') {
-        if (!entry.chains.has(base)) entry.chains.set(base, { name: base, serverNames: [], backends });
-        continue;
-      }
-      for (const domain of p.domains) {
-        const name = `${base}/${domain}`;
-        if (entry.chains.has(name)) continue;
-        const chain: { -readonly [K in keyof L4ChainIR]: L4ChainIR[K] } = { name, serverNames: domain === ANY_HOST ? [] : [domain], backends };
-        if (l.tlsSecrets.length > 0) chain.tlsSecrets = l.tlsSecrets.map((s) => s.name);
-        entry.chains.set(name, chain);
-      }
+      if (l) placed.push({ t, l, domains: p.domains });
+    }
+  }
+  placed.sort((a, b) => compareSpecificity(a.l.info.hostname, b.l.info.hostname) || compareAge(a.t, b.t) || compareStrings(a.l.info.name, b.l.info.name));
+  /** Per listener port and protocol: chains by name. */
+  const ports = new Map<string, { port: number; protocol: L4Protocol; chains: Map<string, L4ChainIR> }>();
+  for (const { t, l, domains } of placed) {
+    const backends = t.l4Backends();
+    const protocol = l.info.protocol as L4Protocol;
+    const key = `${protocol}/${l.info.port}`;
+    let entry = ports.get(key);
+    if (!entry) ports.set(key, (entry = { port: l.info.port, protocol, chains: new Map() }));
+    const base = `${protocol.toLowerCase()}-${l.info.port}`;
+    if (protocol !== 'TLS') {
+      if (!entry.chains.has(base)) entry.chains.set(base, { name: base, serverNames: [], backends });
+      continue;
+    }
+    for (const domain of domains) {
+      const name = `${base}/${domain}`;
+      if (entry.chains.has(name)) continue;
+      const chain: { -readonly [K in keyof L4ChainIR]: L4ChainIR[K] } = { name, serverNames: domain === ANY_HOST ? [] : [domain], backends };
+      if (l.tlsSecrets.length > 0) chain.tlsSecrets = l.tlsSecrets.map((s) => s.name);
+      entry.chains.set(name, chain);
     }
   }
   const out: L4ListenerIR[] = [];
@@ -71,6 +77,18 @@ export function buildL4Listeners(
   if (out.length === 0) return undefined;
   if (previous && previous.length === out.length && out.every((l, i) => l === previous[i])) return previous;
   return out;
+}
+
+/** Listener hostnames, the most specific first: exact, wildcards by label count, none. */
+export function compareSpecificity(a: string | undefined, b: string | undefined): number {
+  return specificity(a) - specificity(b);
+}
+
+function specificity(hostname: string | undefined): number {
+  if (hostname === undefined || hostname === '' || hostname === ANY_HOST) return 2000;
+  if (!hostname.startsWith('*.')) return 0;
+  // More labels after the wildcard: more specific (smaller).
+  return 1000 - hostname.split('.').length;
 }
 
 function compareAge(a: RouteTranslation, b: RouteTranslation): number {

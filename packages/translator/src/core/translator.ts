@@ -27,6 +27,7 @@ import { backendTlsPolicyReport } from '../status/backend-tls-reports.js';
 import { ROUTE_KINDS } from '../routes/registry.js';
 import type { CompileTables, RouteKind } from '../routes/route-kind.js';
 import { CommonConditions, RouteTranslation, type GatewayPlacement } from '../routes/route-translation.js';
+import { KindConflicts } from '../routes/kind-conflicts.js';
 import { compareReports, type StatusReport } from '../status/reports.js';
 import { BackendReports } from './backend-reports.js';
 import { ClusterTable } from './cluster-table.js';
@@ -124,6 +125,9 @@ export class GatewayTranslator {
   private readonly contexts = new Map<string, ContextRecord>();
   private readonly assemblers = new Map<string, GatewayAssembler>();
   private readonly translations = new Map<string, RouteTranslation>();
+  /** Routes whose translation the pass across routes changed: the translation before it. */
+  private readonly rawTranslations = new Map<string, RouteTranslation>();
+  private readonly kindConflicts = new KindConflicts();
   /** Status of policy objects (RouteOptions), from what the route translations did with them. */
   private readonly policyReports: PolicyReports;
   private readonly dirtyPolicies = new Set<string>();
@@ -457,22 +461,57 @@ export class GatewayTranslator {
       backendTls: BACKEND_TLS,
       common: this.commonConditions,
     };
+    const rawChanges: [string, RouteTranslation | undefined, RouteTranslation | undefined][] = [];
     for (const key of dirty) {
       const route = this.routes.route(key);
-      const prev = this.translations.get(key);
+      const prev = this.rawTranslation(key);
       let next: RouteTranslation | undefined;
       if (route) {
         const recorder = this.recorder.start();
         next = new RouteTranslation(key, route, this.routes.kindOf(key) as RouteKind, recorder, opts, prev, recorder);
         if (prev?.report && next.report && deepEqual(prev.report, next.report)) (next as { report: StatusReport }).report = prev.report;
-        this.translations.set(key, next);
-      } else this.translations.delete(key);
+      }
       this.setDeps(this.dependents, key, prev?.deps ?? NO_DEPS, next?.deps ?? NO_DEPS);
       this.serviceIndex.setRouteServices(key, prev?.serviceDeps ?? NO_DEPS, next?.serviceDeps ?? NO_DEPS);
+      rawChanges.push([key, prev, next]);
+    }
+    // HTTPRoutes and GRPCRoutes sharing hostnames on a listener: one of each pair is not accepted
+    // (kind-conflicts.ts); routes whose verdict changed take their effective translation again.
+    const touched = this.kindConflicts.update(rawChanges);
+    const nextRaw = new Map<string, RouteTranslation | undefined>();
+    for (const [key, , next] of rawChanges) {
+      nextRaw.set(key, next);
+      touched.delete(key);
+    }
+    for (const key of touched) nextRaw.set(key, this.rawTranslation(key));
+    for (const [key, raw] of nextRaw) {
+      const prev = this.translations.get(key);
+      const next = raw && this.effective(key, raw, prev);
+      if (next) this.translations.set(key, next);
+      else this.translations.delete(key);
+      if (next && next !== raw && raw) this.rawTranslations.set(key, raw);
+      else this.rawTranslations.delete(key);
+      if (prev === next) continue;
       if (prev?.report !== next?.report) reportChanges.push([prev?.report, next?.report]);
       out.push([key, prev, next]);
     }
     return out;
+  }
+
+  /** A route's translation before the pass across routes (kind-conflicts.ts). */
+  private rawTranslation(key: string): RouteTranslation | undefined {
+    return this.rawTranslations.get(key) ?? this.translations.get(key);
+  }
+
+  /** The translation the rest of the translator sees: `raw`, less the parentRefs the pass across routes rejects. */
+  private effective(key: string, raw: RouteTranslation, prev: RouteTranslation | undefined): RouteTranslation {
+    const rejected = this.kindConflicts.rejectionsOf(key);
+    if (!rejected) return raw;
+    const next = raw.withRejectedParents(rejected);
+    // Same verdict as before: keep the previous objects (identity is what later stages compare).
+    if (prev && prev !== raw && prev.report && next.report && deepEqual(prev.report, next.report) && this.rawTranslations.get(key) === raw) return prev;
+    if (prev?.report && next.report && deepEqual(prev.report, next.report)) (next as { report: StatusReport }).report = prev.report;
+    return next;
   }
 
   private setDeps(index: StringMultiMap, route: string, before: readonly string[], after: readonly string[]): void {

@@ -47,6 +47,7 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'ReferenceGrant',
   'TCPRoute',
   'TLSRoute',
+  'TLSRouteModeMixed',
   'TLSRouteModeTerminate',
   'UDPRoute',
 ].slice().sort();

@@ -155,13 +155,8 @@ function listenerSetAllowed(gateway: Gateway, setNs: string, lookups: Lookups): 
 function conflictWithEarlier(d: Draft, earlier: readonly Draft[]): void {
   for (const e of earlier) {
     if (e.info.port !== d.info.port) continue;
-    if (e.info.protocol !== d.info.protocol) {
+    if (!sharePort(new Set([e.info.protocol, d.info.protocol]))) {
       d.conflict = { reason: Reason.ProtocolConflict, message: `Port ${d.info.port} is already used with protocol ${e.info.protocol}` };
-      return;
-    }
-    if (d.info.protocol === 'TLS' && (e.spec.tls?.mode ?? 'Terminate') !== (d.spec.tls?.mode ?? 'Terminate')) {
-      d.conflict = { reason: Reason.ProtocolConflict, message: `Port ${d.info.port} is already used with another TLS mode` };
-      d.supportedKinds = [];
       return;
     }
     if ((e.info.hostname ?? '') === (d.info.hostname ?? '')) {
@@ -413,9 +408,20 @@ function resolveCertificates(gateway: Gateway, l: Listener, draft: Draft, lookup
 }
 
 /**
- * Listeners sharing a port must be distinct: one protocol per port (else ProtocolConflict), and
- * for HTTP/HTTPS one hostname per port (else HostnameConflict). Listeners already rejected for
- * an unsupported protocol take no part (the spec: they SHOULD NOT be accepted, and do not conflict).
+ * Protocols that may share a port: one protocol, or HTTPS beside TLS (TLSRouteModeMixed: one
+ * Envoy listener whose filter chains are chosen by SNI; TLS listeners may also mix Terminate and
+ * Passthrough). HTTP cannot share (no SNI to tell the flows apart), nor can TCP or UDP.
+ */
+function sharePort(protocols: ReadonlySet<string>): boolean {
+  if (protocols.size <= 1) return true;
+  return protocols.size === 2 && protocols.has('HTTPS') && protocols.has('TLS');
+}
+
+/**
+ * Listeners sharing a port must be distinct: protocols that can share it (else ProtocolConflict),
+ * and one hostname per port among them (else HostnameConflict: HTTPS and TLS listeners of one port
+ * are told apart by SNI alone, whatever their TLS mode). Listeners already rejected for an
+ * unsupported protocol take no part (the spec: they SHOULD NOT be accepted, and do not conflict).
  */
 function findConflicts(drafts: Draft[]): void {
   const byPort = new Map<number, Draft[]>();
@@ -427,20 +433,9 @@ function findConflicts(drafts: Draft[]): void {
   }
   for (const [port, list] of byPort) {
     const protocols = new Set(list.map((d) => d.info.protocol));
-    if (protocols.size > 1) {
+    if (!sharePort(protocols)) {
       const msg = `Port ${port} is used with several protocols: ${[...protocols].sort().join(', ')}`;
       for (const d of list) d.conflict = { reason: Reason.ProtocolConflict, message: msg };
-      continue;
-    }
-    // TLS listeners of one port must share their mode: Gantry does not mix Terminate and
-    // Passthrough on a port (TLSRouteModeMixed); such listeners take no routes.
-    const modes = new Set(list.filter((d) => d.info.protocol === 'TLS').map((d) => d.spec.tls?.mode ?? 'Terminate'));
-    if (modes.size > 1) {
-      const msg = `Port ${port} mixes TLS modes ${[...modes].sort().join(' and ')}, which is not supported`;
-      for (const d of list) {
-        d.conflict = { reason: Reason.ProtocolConflict, message: msg };
-        d.supportedKinds = [];
-      }
       continue;
     }
     const byHost = new Map<string, Draft[]>();

@@ -1,6 +1,6 @@
 // The rules of the route kinds that forward connections or datagrams (TLSRoute, TCPRoute,
-// UDPRoute): no matches, just weighted backends. Only the first rule is served; more rules are
-// reported as dropped. Backends that cannot be resolved are reported; their share of the weight
+// UDPRoute): no matches, just weighted backends. One rule: the v1 CRDs of Gateway API v1.6.1 give
+// `rules` `maxItems: 1`; a list that bypassed the schema has its other rules reported as dropped. Backends that cannot be resolved are reported; their share of the weight
 // is dropped (there is no error response to give a connection), and a rule with no backend left
 // closes every connection.
 import type { DirectResponseActionIR, WeightedBackendIR } from '@gantry/ir';
@@ -16,7 +16,7 @@ export function compileL4Rules(kind: string, rules: readonly L4RouteRule[] | und
   const list = rules ?? [];
   const invalid: RuleProblem[] = [];
   for (let i = 1; i < list.length; i++) {
-    invalid.push({ rule: i, reason: Reason.UnsupportedValue, message: `rule ${i}: a ${kind} is served by its first rule only` });
+    invalid.push({ rule: i, reason: Reason.UnsupportedValue, message: `rule ${i}: a ${kind} has at most one rule (Gateway API v1: rules maxItems 1)` });
   }
   const first = list[0];
   if (!first) return { rules: [], invalid: [{ rule: 0, reason: Reason.UnsupportedValue, message: `a ${kind} needs a rule` }], refProblems: [], notes: [], clusters: [], policyUses: [] };

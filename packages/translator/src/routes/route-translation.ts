@@ -46,6 +46,7 @@ const NO_STRINGS: readonly string[] = [];
 const NO_PARENT_REFS: readonly ParentReference[] = [];
 const NO_POLICY_USES: readonly PolicyUse[] = [];
 const NO_BACKENDS: readonly WeightedBackendIR[] = [];
+const NO_PARENT_PLACEMENTS: readonly (GatewayPlacement | undefined)[] = [];
 
 export class RouteTranslation {
   /** Undefined when no parentRef names a Gateway of ours. */
@@ -59,6 +60,12 @@ export class RouteTranslation {
   readonly clusters: readonly ClusterUse[];
   /** What policies (RouteOptions, ...) did to its rules: for their status. */
   readonly policyUses: readonly PolicyUse[];
+  /**
+   * Per entry of the report's `status.parents` (same index): where that parentRef attached the
+   * route, or undefined when it did not. Lets a pass across routes reject one parentRef
+   * (`withRejectedParents`).
+   */
+  readonly parentPlacements: readonly (GatewayPlacement | undefined)[];
   private readonly rules: readonly CompiledRule[];
   private readonly created: string;
   private readonly namespace: string;
@@ -98,6 +105,7 @@ export class RouteTranslation {
       this.clusters = NO_CLUSTERS;
       this.rules = NO_RULES;
       this.policyUses = NO_POLICY_USES;
+      this.parentPlacements = NO_PARENT_PLACEMENTS;
       return;
     }
     const ctx: BackendContext = {
@@ -128,6 +136,7 @@ export class RouteTranslation {
     const firstInvalid = compiled.invalid[0];
     const dropped = firstInvalid ? compiled.invalid.map((p) => p.message).join('; ') : '';
     const statusParents = new Array<RouteParentStatus>(parents.length);
+    const parentPlacements = new Array<GatewayPlacement | undefined>(parents.length);
     let placements: { gatewayKey: string; listeners: readonly ListenerAttachment[] }[] | undefined;
     for (let i = 0; i < parents.length; i++) {
       const p = parents[i] as ParentOutcome;
@@ -148,11 +157,13 @@ export class RouteTranslation {
       else conditions = [accepted, resolved];
       statusParents[i] = { parentRef: p.ref, controllerName: opts.controllerName, conditions };
       if (!attached) continue;
+      parentPlacements[i] = { gatewayKey: p.gatewayKey, listeners: p.listeners };
       const existing = placements?.find((x) => x.gatewayKey === p.gatewayKey);
       if (!existing) placements = append(placements, { gatewayKey: p.gatewayKey, listeners: p.listeners });
       else existing.listeners = mergeAttachments(existing.listeners, p.listeners);
     }
     this.placements = placements ? exactList(placements) : NO_PLACEMENTS;
+    this.parentPlacements = parentPlacements;
     this.deps = recorded.deps;
     this.serviceDeps = recorded.serviceDeps;
     const status: HTTPRouteStatus = { parents: statusParents };
@@ -161,6 +172,37 @@ export class RouteTranslation {
       gen !== undefined
         ? { apiVersion: route.apiVersion, kind: kind.kind, namespace: ns, name: route.metadata.name, generation: gen, status }
         : { apiVersion: route.apiVersion, kind: kind.kind, namespace: ns, name: route.metadata.name, status };
+  }
+
+  /**
+   * This translation with some parentRefs (by index in `status.parents`) not accepted: their
+   * condition says why (`Accepted=False`, reason, message) and the route leaves their listeners.
+   * Everything else (rules, clusters, route entries) is shared with this one.
+   */
+  withRejectedParents(rejected: ReadonlyMap<number, { readonly reason: string; readonly message: string }>): RouteTranslation {
+    const report = this.report;
+    if (!report || rejected.size === 0) return this;
+    const gen = this.route.metadata.generation;
+    const status = report.status as HTTPRouteStatus;
+    const parents = status.parents.map((p, i) => {
+      const r = rejected.get(i);
+      if (!r) return p;
+      // The Accepted condition replaced, ResolvedRefs kept; PartiallyInvalid only says what an accepted route dropped.
+      const rest = p.conditions.filter((c) => c.type !== ConditionType.Accepted && c.type !== ConditionType.PartiallyInvalid);
+      return { ...p, conditions: [condition(ConditionType.Accepted, 'False', r.reason, r.message, gen), ...rest] };
+    });
+    let placements: { gatewayKey: string; listeners: readonly ListenerAttachment[] }[] | undefined;
+    for (const [i, pp] of this.parentPlacements.entries()) {
+      if (!pp || rejected.has(i)) continue;
+      const existing = placements?.find((x) => x.gatewayKey === pp.gatewayKey);
+      if (!existing) placements = append(placements, { gatewayKey: pp.gatewayKey, listeners: pp.listeners });
+      else existing.listeners = mergeAttachments(existing.listeners, pp.listeners);
+    }
+    const derived = Object.assign(Object.create(RouteTranslation.prototype) as RouteTranslation, this);
+    const fields = derived as unknown as { report: StatusReport; placements: readonly GatewayPlacement[] };
+    fields.report = { ...report, status: { ...status, parents } } as StatusReport;
+    fields.placements = placements ? exactList(placements) : NO_PLACEMENTS;
+    return derived;
   }
 
   /** Kinds that forward connections (TLSRoute, ...): the backends of the rule served; empty: none. */

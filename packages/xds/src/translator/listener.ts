@@ -290,6 +290,8 @@ export function buildListener(listener: ListenerIR, listenAddress: string, opts:
       listener.protocol === 'HTTPS'
         ? [{ name: TLS_INSPECTOR, configType: { $case: 'typedConfig', typedConfig: packAny(TlsInspector.fromPartial({})) } }]
         : [],
-    filterChains: listener.filterChains.map((c) => filterChain(listener, c, opts)),
+    // TLS listeners of the same port (TLSRouteModeMixed): their chains beside the HTTPS ones,
+    // Envoy choosing among all of them by SNI.
+    filterChains: [...listener.filterChains.map((c) => filterChain(listener, c, opts)), ...(listener.tlsChains ?? []).map(l4FilterChain)],
   });
 }
