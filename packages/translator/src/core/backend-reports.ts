@@ -66,10 +66,18 @@ export class BackendReports {
         return this.clusters.countServiceEndpoints(source.serviceKey, source.portName, source.podSelector, cluster);
       },
     };
+    // Keys of a kind come together: its reporter is looked up once per run of them.
+    let prefix = '';
+    let kindReporter: Reporter | undefined;
     for (const key of this.dirty) {
       const prev = this.records.get(key);
       const obj = read.object(key);
-      const reporter = obj && this.reporters.get(key.slice(0, key.indexOf('/', key.indexOf('/') + 1)));
+      if (prefix === '' || !key.startsWith(prefix)) {
+        const groupKind = key.slice(0, key.indexOf('/', key.indexOf('/') + 1));
+        prefix = `${groupKind}/`;
+        kindReporter = this.reporters.get(groupKind);
+      }
+      const reporter = obj && kindReporter;
       let next: ReportRecord | undefined;
       if (obj && reporter) {
         podNamespace = undefined;

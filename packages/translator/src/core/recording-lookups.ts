@@ -85,7 +85,9 @@ export class RecordingLookups implements Lookups, RecordedDeps {
    * `compute()` once per translation for `key` (an input object: inputs do not change within a
    * translation), its reads recorded again for every caller, as if each had computed it.
    */
-  memo<T>(key: object, compute: () => T): T {
+  memo<T>(key: object, compute: () => T): T;
+  memo<K extends object, A, T>(key: K, compute: (key: K, arg: A) => T, arg: A): T;
+  memo<K extends object, A, T>(key: K, compute: (key: K, arg: A) => T, arg?: A): T {
     let hit = this.computed.get(key);
     if (!hit) {
       const outerDeps = this.depList;
@@ -95,7 +97,7 @@ export class RecordingLookups implements Lookups, RecordedDeps {
       this.serviceList = NO_DEPS as string[];
       this.keep = undefined;
       try {
-        hit = { value: compute(), deps: this.depList, services: this.serviceList };
+        hit = { value: compute(key, arg as A), deps: this.depList, services: this.serviceList };
       } finally {
         this.depList = outerDeps;
         this.serviceList = outerServices;

@@ -229,6 +229,7 @@ export class GatewayTranslator {
     let kind = '';
     this.others.updateEach(s.others ?? [], (k, before, after) => {
       // k is `group/kind/namespace/name`.
+      this.othersKinds = undefined;
       if (groupKind === '' || k.charCodeAt(groupKind.length) !== SLASH || !k.startsWith(groupKind)) {
         groupKind = k.slice(0, k.indexOf('/', k.indexOf('/') + 1));
         group = groupKind.slice(0, groupKind.indexOf('/'));
@@ -351,8 +352,38 @@ export class GatewayTranslator {
   });
 
   private *othersOf(groupKind: string): IterableIterator<[string, KubeObject]> {
-    const prefix = `${groupKind}/`;
-    for (const entry of this.others.entries()) if (entry[0].startsWith(prefix)) yield entry;
+    for (const k of this.otherKeysOf(groupKind)) {
+      const o = this.others.get(k);
+      if (o) yield [k, o];
+    }
+  }
+
+  /**
+   * The keys of the other objects by `group/kind`, sorted out in one pass on the first ask after
+   * a change: a kind's queries (ListenerSets, targetRef policies) then walk that kind's objects,
+   * not every object of every kind (thousands of Upstreams) once per kind asked.
+   */
+  private othersKinds: Map<string, string[]> | undefined;
+
+  private otherKeysOf(groupKind: string): readonly string[] {
+    let kinds = this.othersKinds;
+    if (kinds === undefined) {
+      kinds = new Map();
+      let prefix = '';
+      let list: string[] | undefined;
+      for (const k of this.others.keys()) {
+        // Objects of a kind mostly come together: the kind is cut from the first key of a run only.
+        if (list === undefined || !k.startsWith(prefix)) {
+          const gk = k.slice(0, k.indexOf('/', k.indexOf('/') + 1));
+          prefix = `${gk}/`;
+          list = kinds.get(gk);
+          if (list === undefined) kinds.set(gk, (list = []));
+        }
+        list.push(k);
+      }
+      this.othersKinds = kinds;
+    }
+    return kinds.get(groupKind) ?? NO_DEPS;
   }
 
   private labelsOf(name: string): Readonly<Record<string, string>> {
