@@ -74,7 +74,14 @@ export interface TranslationResult {
 
 const nsKey = (o: KubeObject) => flat(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`);
 const nameKey = (o: KubeObject) => o.metadata.name;
-const otherKey = (o: KubeObject) => flat(`${groupOf(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+/** `group/kind/` of the last object keyed: objects of a kind come together, by the thousand. */
+let otherPrefix = { apiVersion: '', kind: '', prefix: '' };
+const otherKey = (o: KubeObject) => {
+  if (o.apiVersion !== otherPrefix.apiVersion || o.kind !== otherPrefix.kind) {
+    otherPrefix = { apiVersion: o.apiVersion, kind: o.kind, prefix: flat(`${groupOf(o.apiVersion)}/${o.kind}/`) };
+  }
+  return flat(`${otherPrefix.prefix}${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+};
 const SLASH = 0x2f;
 
 interface ContextRecord {
