@@ -253,7 +253,7 @@ export class GatewayTranslator {
       else if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
       if (this.targetRefKinds.has(groupKind)) this.routesNamedBy(before, after, policyTargets);
       this.queries.changed(group, kind, k, before, after, changed);
-      this.backendReports.objectChanged(groupKind, k);
+      this.backendReports.objectChanged(groupKind, k, after);
     });
     this.services.updateEach(s.services, (k, before, after) => {
       this.queries.changed('', 'Service', k, before, after, changed);
