@@ -27,8 +27,11 @@ export class BackendReports {
   private readonly records = new Map<string, ReportRecord>();
   private readonly byDep = new StringMultiMap();
   private readonly byPodNamespace = new StringMultiMap();
-  /** Object keys (`group/kind/namespace/name`) to judge in the next pass. */
-  private readonly dirty = new Set<string>();
+  /**
+   * Object keys (`group/kind/namespace/name`) to judge in the next pass, with the object when the
+   * input diff handed it over (undefined: look it up), which spares a keyed lookup per object.
+   */
+  private readonly dirty = new Map<string, KubeObject | undefined>();
 
   /** `reporters`: keyed `group/kind`, the backend kinds that report a status. */
   constructor(
@@ -38,8 +41,8 @@ export class BackendReports {
   ) {}
 
   /** An object of another kind changed (`groupKind`: `group/kind`; `key`: its full key). */
-  objectChanged(groupKind: string, key: string): void {
-    if (this.reporters.has(groupKind)) this.dirty.add(key);
+  objectChanged(groupKind: string, key: string, after: KubeObject | undefined): void {
+    if (this.reporters.has(groupKind)) this.dirty.set(key, after);
   }
 
   /**
@@ -53,9 +56,12 @@ export class BackendReports {
     read: { readonly object: (key: string) => KubeObject | undefined; readonly lookups: RecordingLookups; readonly installNamespace: string },
     reportChanges: [StatusReport | undefined, StatusReport | undefined][],
   ): void {
-    for (const dep of changed) this.byDep.forEach(dep, (k) => this.dirty.add(k));
-    for (const svc of services) for (const k of this.services.reportsReading(svc)) this.dirty.add(k);
-    for (const ns of podNamespaces) this.byPodNamespace.forEach(ns, (k) => this.dirty.add(k));
+    const mark = (k: string): void => {
+      if (!this.dirty.has(k)) this.dirty.set(k, undefined);
+    };
+    for (const dep of changed) this.byDep.forEach(dep, mark);
+    for (const svc of services) for (const k of this.services.reportsReading(svc)) mark(k);
+    for (const ns of podNamespaces) this.byPodNamespace.forEach(ns, mark);
     if (this.dirty.size === 0) return;
     let podNamespace: string | undefined;
     const ctx: BackendStatusContext = {
@@ -66,10 +72,18 @@ export class BackendReports {
         return this.clusters.countServiceEndpoints(source.serviceKey, source.portName, source.podSelector, cluster);
       },
     };
-    for (const key of this.dirty) {
+    // Keys of a kind come together: its reporter is looked up once per run of them.
+    let prefix = '';
+    let kindReporter: Reporter | undefined;
+    for (const [key, known] of this.dirty) {
       const prev = this.records.get(key);
-      const obj = read.object(key);
-      const reporter = obj && this.reporters.get(key.slice(0, key.indexOf('/', key.indexOf('/') + 1)));
+      const obj = known ?? read.object(key);
+      if (prefix === '' || !key.startsWith(prefix)) {
+        const groupKind = key.slice(0, key.indexOf('/', key.indexOf('/') + 1));
+        prefix = `${groupKind}/`;
+        kindReporter = this.reporters.get(groupKind);
+      }
+      const reporter = obj && kindReporter;
       let next: ReportRecord | undefined;
       if (obj && reporter) {
         podNamespace = undefined;

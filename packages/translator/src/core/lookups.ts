@@ -47,6 +47,8 @@ export interface Lookups {
    * routes and its own status both need), its reads recorded for every caller.
    */
   memo<T>(key: object, compute: () => T): T;
+  /** The same, `compute(key, arg)` without a closure per call (callers asking by the thousand). */
+  memo<K extends object, A, T>(key: K, compute: (key: K, arg: A) => T, arg: A): T;
 }
 
 /** Dependency keys, shared by the recorder and the invalidation index. */

@@ -5,7 +5,7 @@ import type { KubeObject, LabelSelector, ReferenceGrant, Secret, Service } from 
 import type { GatewayAttachment } from '../gateway/model.js';
 import type { RecordedDeps } from '../routes/route-translation.js';
 import { Dep, type Lookups, type RemoteClusterState } from './lookups.js';
-import { exact } from './memory.js';
+import { exact, flat } from './memory.js';
 import { targetKey, type ObjectQueries, type Target } from './object-queries.js';
 
 const NO_DEPS: readonly string[] = [];
@@ -56,10 +56,25 @@ export class RecordingLookups implements Lookups, RecordedDeps {
     return this.serviceList.length <= 1 ? this.serviceList : exact(this.serviceList);
   }
 
+  // A one-element list is never pushed to (a second element makes a new list), so memo hits can
+  // hand theirs to every caller instead of each caller building its own: see memo.
   private record(dep: string): void {
-    if (this.depList === NO_DEPS) this.depList = [dep];
-    else if (!this.depList.includes(dep)) this.depList.push(dep);
+    const list = this.depList;
+    if (list === NO_DEPS) this.depList = [dep];
+    else if (!list.includes(dep)) {
+      if (list.length === 1) this.depList = [list[0] as string, dep];
+      else list.push(dep);
+    }
     if (this.keep && !this.keep.includes(dep)) this.keep.push(dep);
+  }
+
+  private recordService(key: string): void {
+    const list = this.serviceList;
+    if (list === NO_DEPS) this.serviceList = [key];
+    else if (!list.includes(key)) {
+      if (list.length === 1) this.serviceList = [list[0] as string, key];
+      else list.push(key);
+    }
   }
   gateway(namespace: string, name: string): GatewayAttachment | undefined {
     // Most routes name the same few Gateways: skip building the key for a repeat.
@@ -85,7 +100,9 @@ export class RecordingLookups implements Lookups, RecordedDeps {
    * `compute()` once per translation for `key` (an input object: inputs do not change within a
    * translation), its reads recorded again for every caller, as if each had computed it.
    */
-  memo<T>(key: object, compute: () => T): T {
+  memo<T>(key: object, compute: () => T): T;
+  memo<K extends object, A, T>(key: K, compute: (key: K, arg: A) => T, arg: A): T;
+  memo<K extends object, A, T>(key: K, compute: (key: K, arg: A) => T, arg?: A): T {
     let hit = this.computed.get(key);
     if (!hit) {
       const outerDeps = this.depList;
@@ -95,7 +112,7 @@ export class RecordingLookups implements Lookups, RecordedDeps {
       this.serviceList = NO_DEPS as string[];
       this.keep = undefined;
       try {
-        hit = { value: compute(), deps: this.depList, services: this.serviceList };
+        hit = { value: compute(key, arg as A), deps: this.depList, services: this.serviceList };
       } finally {
         this.depList = outerDeps;
         this.serviceList = outerServices;
@@ -103,16 +120,16 @@ export class RecordingLookups implements Lookups, RecordedDeps {
       }
       this.computed.set(key, hit);
     }
-    for (const d of hit.deps) this.record(d);
-    for (const svc of hit.services) {
-      if (this.serviceList === NO_DEPS) this.serviceList = [svc];
-      else if (!this.serviceList.includes(svc)) this.serviceList.push(svc);
-    }
+    // Into empty lists (the usual case: an Upstream's status, a route's only backend) a hit's
+    // one-element lists are shared rather than copied.
+    if (hit.deps.length === 1 && this.depList === NO_DEPS && this.keep === undefined) this.depList = hit.deps as string[];
+    else for (const d of hit.deps) this.record(d);
+    if (hit.services.length === 1 && this.serviceList === NO_DEPS) this.serviceList = hit.services as string[];
+    else for (const svc of hit.services) this.recordService(svc);
     return hit.value as T;
   }
   service(namespace: string, name: string, key = `${namespace}/${name}`): Service | undefined {
-    if (this.serviceList === NO_DEPS) this.serviceList = [key];
-    else if (!this.serviceList.includes(key)) this.serviceList.push(key);
+    this.recordService(key);
     return this.read.service(key);
   }
   secret(namespace: string, name: string): Secret | undefined {
@@ -129,10 +146,17 @@ export class RecordingLookups implements Lookups, RecordedDeps {
     return this.read.grants(namespace);
   }
   object(group: string, kind: string, namespace: string, name: string): KubeObject | undefined {
-    const key = `${group}/${kind}/${namespace}/${name}`;
-    this.record(Dep.objectKey(key));
-    return this.read.other(key);
+    // The `group/kind/` prefix and its dependency form are built once per kind, not per lookup.
+    let prefix = this.kindPrefix;
+    if (prefix.group !== group || prefix.kind !== kind) {
+      const key = `${group}/${kind}/`;
+      prefix = this.kindPrefix = { group, kind, key, dep: flat(Dep.objectKey(key)) };
+    }
+    const rest = `${namespace}/${name}`;
+    this.record(flat(prefix.dep + rest));
+    return this.read.other(prefix.key + rest);
   }
+  private kindPrefix = { group: '', kind: '', key: '', dep: '' };
   select(group: string, kind: string, namespace: string, selector: LabelSelector): readonly KubeObject[] {
     this.record(Dep.selection(group, kind, namespace));
     return this.read.queries.select(group, kind, namespace, selector);

@@ -75,7 +75,14 @@ export interface TranslationResult {
 
 const nsKey = (o: KubeObject) => flat(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`);
 const nameKey = (o: KubeObject) => o.metadata.name;
-const otherKey = (o: KubeObject) => flat(`${groupOf(o.apiVersion)}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+/** `group/kind/` of the last object keyed: objects of a kind come together, by the thousand. */
+let otherPrefix = { apiVersion: '', kind: '', prefix: '' };
+const otherKey = (o: KubeObject) => {
+  if (o.apiVersion !== otherPrefix.apiVersion || o.kind !== otherPrefix.kind) {
+    otherPrefix = { apiVersion: o.apiVersion, kind: o.kind, prefix: flat(`${groupOf(o.apiVersion)}/${o.kind}/`) };
+  }
+  return flat(`${otherPrefix.prefix}${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+};
 const SLASH = 0x2f;
 
 interface ContextRecord {
@@ -233,6 +240,7 @@ export class GatewayTranslator {
     let kind = '';
     this.others.updateEach(s.others ?? [], (k, before, after) => {
       // k is `group/kind/namespace/name`.
+      this.othersKinds = undefined;
       if (groupKind === '' || k.charCodeAt(groupKind.length) !== SLASH || !k.startsWith(groupKind)) {
         groupKind = k.slice(0, k.indexOf('/', k.indexOf('/') + 1));
         group = groupKind.slice(0, groupKind.indexOf('/'));
@@ -249,7 +257,7 @@ export class GatewayTranslator {
       else if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
       if (this.targetRefKinds.has(groupKind)) this.routesNamedBy(before, after, policyTargets);
       this.queries.changed(group, kind, k, before, after, changed);
-      this.backendReports.objectChanged(groupKind, k);
+      this.backendReports.objectChanged(groupKind, k, after);
     });
     this.services.updateEach(s.services, (k, before, after) => {
       this.queries.changed('', 'Service', k, before, after, changed);
@@ -355,8 +363,38 @@ export class GatewayTranslator {
   });
 
   private *othersOf(groupKind: string): IterableIterator<[string, KubeObject]> {
-    const prefix = `${groupKind}/`;
-    for (const entry of this.others.entries()) if (entry[0].startsWith(prefix)) yield entry;
+    for (const k of this.otherKeysOf(groupKind)) {
+      const o = this.others.get(k);
+      if (o) yield [k, o];
+    }
+  }
+
+  /**
+   * The keys of the other objects by `group/kind`, sorted out in one pass on the first ask after
+   * a change: a kind's queries (ListenerSets, targetRef policies) then walk that kind's objects,
+   * not every object of every kind (thousands of Upstreams) once per kind asked.
+   */
+  private othersKinds: Map<string, string[]> | undefined;
+
+  private otherKeysOf(groupKind: string): readonly string[] {
+    let kinds = this.othersKinds;
+    if (kinds === undefined) {
+      kinds = new Map();
+      let prefix = '';
+      let list: string[] | undefined;
+      for (const k of this.others.keys()) {
+        // Objects of a kind mostly come together: the kind is cut from the first key of a run only.
+        if (list === undefined || !k.startsWith(prefix)) {
+          const gk = k.slice(0, k.indexOf('/', k.indexOf('/') + 1));
+          prefix = `${gk}/`;
+          list = kinds.get(gk);
+          if (list === undefined) kinds.set(gk, (list = []));
+        }
+        list.push(k);
+      }
+      this.othersKinds = kinds;
+    }
+    return kinds.get(groupKind) ?? NO_DEPS;
   }
 
   private labelsOf(name: string): Readonly<Record<string, string>> {

@@ -17,25 +17,27 @@ import type { BackendContext, BackendResolution, BackendResolver, EndpointSource
 import { clusterPolicies, staticHosts } from './cluster.js';
 import { reportUpstream } from './status.js';
 
+const upstreamWhere = (ns: string, name: string): string => `Upstream ${ns}/${name}`;
+
 export const upstreamResolver: BackendResolver = {
   group: GANTRY_API_GROUP,
   kind: UPSTREAM_KIND,
   resolve(ref, ctx) {
     const ns = ref.namespace ?? ctx.fromNamespace;
-    const where = (): string => `Upstream ${ns}/${ref.name}`;
+    // Messages are built only on failure: every route to an Upstream resolves it on a full translation.
     if (ns !== ctx.fromNamespace) {
       const allowed = referenceAllowed(
         ctx.lookups.referenceGrants(ns),
         { group: GATEWAY_API_GROUP, kind: ctx.fromKind, namespace: ctx.fromNamespace },
         { group: GANTRY_API_GROUP, kind: UPSTREAM_KIND, name: ref.name },
       );
-      if (!allowed) return { ok: false, reason: Reason.RefNotPermitted, message: `backendRef to ${where()} is not permitted by any ReferenceGrant` };
+      if (!allowed) return { ok: false, reason: Reason.RefNotPermitted, message: `backendRef to ${upstreamWhere(ns, ref.name)} is not permitted by any ReferenceGrant` };
     }
     const upstream = ctx.lookups.object(GANTRY_API_GROUP, UPSTREAM_KIND, ns, ref.name) as Upstream | undefined;
-    if (!upstream) return { ok: false, reason: Reason.BackendNotFound, message: `${where()} not found` };
+    if (!upstream) return { ok: false, reason: Reason.BackendNotFound, message: `${upstreamWhere(ns, ref.name)} not found` };
     const verdict = judgedUpstream(upstream, ctx);
     // An Upstream that cannot be used is, to the route, as good as missing.
-    if (!verdict.ok) return { ok: false, reason: Reason.BackendNotFound, message: `${where()} is not usable: ${verdict.message}` };
+    if (!verdict.ok) return { ok: false, reason: Reason.BackendNotFound, message: `${upstreamWhere(ns, ref.name)} is not usable: ${verdict.message}` };
     const resolved: Mutable<Extract<BackendResolution, { ok: true }>> = {
       ok: true,
       cluster: ctx.clusterLike(verdict.cluster),
@@ -43,7 +45,7 @@ export const upstreamResolver: BackendResolver = {
       websocket: false,
     };
     if (verdict.hashPolicies) resolved.hashPolicies = verdict.hashPolicies;
-    if (ref.port !== undefined) resolved.note = `port ${ref.port} on the backendRef to ${where()} is ignored: the Upstream defines its port`;
+    if (ref.port !== undefined) resolved.note = `port ${ref.port} on the backendRef to ${upstreamWhere(ns, ref.name)} is ignored: the Upstream defines its port`;
     return resolved;
   },
   report: reportUpstream,
@@ -72,7 +74,8 @@ type Failed = Extract<UpstreamVerdict, { ok: false }>;
 
 /** The verdict on an Upstream, computed once per translation for its routes and its status. */
 export function judgedUpstream(upstream: Upstream, ctx: Pick<BackendContext, 'lookups' | 'installNamespace'>): UpstreamVerdict {
-  return ctx.lookups.memo(upstream, () => judgeUpstream(upstream, ctx));
+  // No closure per call: every route to an Upstream and its status ask, by the thousand.
+  return ctx.lookups.memo(upstream, judgeUpstream, ctx);
 }
 
 const specProblem = (message: string): Failed => ({ ok: false, condition: 'Accepted', reason: Reason.Invalid, message });
@@ -82,7 +85,9 @@ function judgeUpstream(upstream: Upstream, ctx: Pick<BackendContext, 'lookups' |
   const ns = upstream.metadata.namespace ?? 'default';
   if (!spec || (spec.kube === undefined) === (spec.static === undefined)) return specProblem('exactly one of spec.kube or spec.static must be set');
   let target: { source: EndpointSource; tls: boolean; discovery?: ClusterIR['discovery']; healthCheckHost: string; hostCount?: number } | Failed;
-  if (spec.kube) target = kubeTarget(spec.kube, ns, ctx);
+  // The Host an HTTP health check sends by default: built only when the Upstream has a check.
+  const wantsHost = spec.healthCheck !== undefined;
+  if (spec.kube) target = kubeTarget(spec.kube, ns, ctx, wantsHost);
   else {
     const hosts = staticHosts(spec.static as NonNullable<typeof spec.static>);
     if (hosts instanceof Invalid) return specProblem(hosts.message);
@@ -93,15 +98,17 @@ function judgeUpstream(upstream: Upstream, ctx: Pick<BackendContext, 'lookups' |
   const policies = clusterPolicies(spec, 'ok' in target ? '' : target.healthCheckHost);
   if (policies instanceof Invalid) return specProblem(policies.message);
   if ('ok' in target) return target;
-  const { hashPolicies, protocol, connectTimeoutMs, ...rest } = policies;
   // Fields in the IR's order: where the endpoints come from first, then how they are used.
-  const cluster: Mutable<ClusterIR> = { name: flat(upstreamClusterName(ns, upstream.metadata.name)), protocol };
-  if (connectTimeoutMs !== undefined) cluster.connectTimeoutMs = connectTimeoutMs;
+  const cluster: Mutable<ClusterIR> = { name: flat(upstreamClusterName(ns, upstream.metadata.name)), protocol: policies.protocol };
+  if (policies.connectTimeoutMs !== undefined) cluster.connectTimeoutMs = policies.connectTimeoutMs;
   if (target.discovery) cluster.discovery = target.discovery;
-  Object.assign(cluster, rest);
+  if (policies.loadBalancer !== undefined) cluster.loadBalancer = policies.loadBalancer;
+  if (policies.healthCheck !== undefined) cluster.healthCheck = policies.healthCheck;
+  if (policies.outlierDetection !== undefined) cluster.outlierDetection = policies.outlierDetection;
+  if (policies.circuitBreakers !== undefined) cluster.circuitBreakers = policies.circuitBreakers;
   if (target.tls) cluster.tls = spec.static?.sni ? { sni: spec.static.sni } : {};
   const verdict: Mutable<Extract<UpstreamVerdict, { ok: true }>> = { ok: true, cluster, source: target.source };
-  if (hashPolicies) verdict.hashPolicies = hashPolicies;
+  if (policies.hashPolicies) verdict.hashPolicies = policies.hashPolicies;
   if (target.hostCount !== undefined) verdict.hostCount = target.hostCount;
   return verdict;
 }
@@ -122,6 +129,7 @@ function kubeTarget(
   kube: NonNullable<NonNullable<Upstream['spec']>['kube']>,
   upstreamNs: string,
   ctx: Pick<BackendContext, 'lookups' | 'installNamespace'>,
+  wantsHost: boolean,
 ): { source: EndpointSource; tls: false; healthCheckHost: string } | Failed {
   const svcNs = kube.serviceNamespace || upstreamNs;
   if (svcNs !== upstreamNs && upstreamNs !== ctx.installNamespace) {
@@ -148,5 +156,5 @@ function kubeTarget(
   };
   const selector = podSelector(kube.selector);
   if (selector) source.podSelector = selector;
-  return { source, tls: false, healthCheckHost: `${kube.serviceName}.${svcNs}.svc` };
+  return { source, tls: false, healthCheckHost: wantsHost ? `${kube.serviceName}.${svcNs}.svc` : '' };
 }
