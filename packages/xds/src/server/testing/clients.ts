@@ -17,6 +17,7 @@ import {
   Status,
   unpackAnyAs,
 } from '@gantry/envoy-xds-proto';
+import { ScopedRouteConfiguration } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/scoped_route';
 import { TypeUrl } from '../../resources.js';
 import { GATEWAY_METADATA_KEY } from '../node-identity.js';
 
@@ -68,6 +69,19 @@ export function rdsNamesOf(listenerBytes: Uint8Array): string[] {
     }
   }
   return out;
+}
+
+/** Whether a listener's HTTP connection managers take their routes from scopes (SRDS). */
+export function usesScopedRoutes(listenerBytes: Uint8Array): boolean {
+  const l = Listener.decode(listenerBytes);
+  return l.filterChains.some((chain) =>
+    chain.filters.some(
+      (f) =>
+        f.configType?.$case === 'typedConfig' &&
+        f.configType.typedConfig.typeUrl.endsWith('HttpConnectionManager') &&
+        unpackAnyAs(f.configType.typedConfig, HttpConnectionManager).routeSpecifier?.$case === 'scopedRoutes',
+    ),
+  );
 }
 
 class Inbox<T> {
@@ -193,9 +207,11 @@ export class DeltaTestClient extends BaseClient<DeltaDiscoveryRequest, DeltaDisc
   /** Bytes of what the client holds: type → name → bytes. */
   readonly bytes = new Map<string, Map<string, Uint8Array>>();
   private readonly edsRefs = new Map<string, string[]>();
+  /** Route table names by the listener or scope (SRDS) that names them. */
   private readonly rdsRefs = new Map<string, string[]>();
   private readonly subscribedEds = new Set<string>();
   private readonly subscribedRds = new Set<string>();
+  private subscribedSrds = false;
   /** Called for every response before the automatic ACK (envoyLike); return an error message to NACK. */
   validate: ((res: DeltaDiscoveryResponse) => string | undefined) | undefined;
 
@@ -268,6 +284,18 @@ export class DeltaTestClient extends BaseClient<DeltaDiscoveryRequest, DeltaDisc
     } else if (res.typeUrl === TypeUrl.Listener) {
       for (const r of res.resources) this.rdsRefs.set(r.name, rdsNamesOf(r.resource?.value ?? new Uint8Array()));
       for (const name of res.removedResources) this.rdsRefs.delete(name);
+      this.follow(TypeUrl.RouteConfiguration, this.rdsRefs, this.subscribedRds);
+      // Like Envoy: scoped route configurations are a wildcard subscription, made once a listener needs them.
+      if (!this.subscribedSrds && res.resources.some((r) => usesScopedRoutes(r.resource?.value ?? new Uint8Array()))) {
+        this.subscribedSrds = true;
+        this.subscribe(TypeUrl.ScopedRouteConfiguration);
+      }
+    } else if (res.typeUrl === TypeUrl.ScopedRouteConfiguration) {
+      for (const r of res.resources) {
+        const scope = ScopedRouteConfiguration.decode(r.resource?.value ?? new Uint8Array());
+        this.rdsRefs.set(`scope:${r.name}`, [scope.routeConfigurationName]);
+      }
+      for (const name of res.removedResources) this.rdsRefs.delete(`scope:${name}`);
       this.follow(TypeUrl.RouteConfiguration, this.rdsRefs, this.subscribedRds);
     }
     this.inbox.push(res);
