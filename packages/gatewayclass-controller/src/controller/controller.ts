@@ -3,7 +3,7 @@
 // bursts of watch events into one translation.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { LeaderElector, type CurrentObject, type KubeObjectLike } from '@gantry/kube';
-import { AdsServer, SnapshotCache, shortType, type TypeUrl } from '@gantry/xds';
+import { AdsServer, SnapshotCache, shortType, type TypeUrl, type XdsSnapshot } from '@gantry/xds';
 import { NackGuard, withholdNackedRoute } from '../nack-withhold.js';
 import { createAdminServer, type AdminServer } from '../admin/index.js';
 import type { DiscoveryScope } from '@gantry/discovery';
@@ -27,6 +27,11 @@ import { XdsAuthority, XdsClientSecrets } from '../xds-auth/index.js';
 
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
+  /**
+   * Test-only: every snapshot the xds translator emits passes through this before it is served
+   * (to make one Envoy refuses, which the translator never emits). Not a CLI flag.
+   */
+  readonly snapshotHook?: (gatewayKey: string, snapshot: XdsSnapshot) => XdsSnapshot;
   readonly controllerName?: string;
   /** The controller's namespace: its Upstreams may name Services in any namespace. */
   readonly installNamespace?: string;
@@ -151,7 +156,11 @@ export class Controller {
     this.server = new AdsServer({ cache: this.cache, logger: logger('ads'), ...(this.authority ? { tls: { certificates: this.authority.provider } } : {}) });
     this.guard = new NackGuard(this.cache, () => this.schedule());
     this.pipeline = new Pipeline({
-      sink: this.guard,
+      sink: opts.snapshotHook === undefined ? this.guard : {
+        // No change hint: the pipeline's does not know what the hook changed (the cache diffs).
+        set: (key, snapshot) => { this.guard.set(key, opts.snapshotHook!(key, snapshot)); },
+        delete: (key) => { this.guard.delete(key); },
+      },
       withheldResources: () => this.guard.failures(),
       listenAddress: opts.envoyListenAddress ?? '0.0.0.0',
       controllerName,
