@@ -18,7 +18,7 @@ import { freePort, pollUntil } from '@gantry/xds/testing/net';
 import { EnvoyProcess } from './envoy/process.js';
 import { logger } from './log.js';
 import { buildSnapshot, parseManifests } from './manifests/load.js';
-import { NackGuard, withholdNackedRoute } from './nack-withhold.js';
+import { NackGuard, handleNack } from './nack-withhold.js';
 import { Pipeline, type PipelineRun } from './pipeline.js';
 
 const GW = 'default/gw';
@@ -174,8 +174,7 @@ describe.each(Object.keys(CASES))('a %s Envoy rejects', (type) => {
     server.on('ack', (gateway, typeUrl, _v, _n, snapshotVersion) => guard.ack(gateway, typeUrl, snapshotVersion));
     server.on('nack', (gateway, typeUrl, _v, _n, message) => {
       nacks.push(typeUrl);
-      if (withholdNackedRoute(pipeline, cache, gateway, typeUrl, message) !== undefined) apply(current);
-      else guard.nack(gateway, typeUrl, message);
+      if (handleNack(pipeline, guard, cache, gateway, typeUrl, message).route !== undefined) apply(current);
     });
     const xdsPort = await server.start('127.0.0.1', 0);
     pa = await freePort();

@@ -23,6 +23,22 @@ export function withholdNackedRoute(pipeline: Pipeline, cache: SnapshotCache, ga
   return route;
 }
 
+/**
+ * What the controller and standalone do with a NACK: a route table's NACK that names a route goes
+ * to the route-level withholding (`route`: newly withheld, else undefined: already withheld, or
+ * the table has moved on); any other NACK to the guard (`resources`: what it withheld now).
+ */
+export function handleNack(pipeline: Pipeline, guard: NackGuard, cache: SnapshotCache, gateway: string, typeUrl: TypeUrl, message: string): { route?: string; resources?: string[] } {
+  if (typeUrl === TypeUrl.RouteConfiguration) {
+    const tables = cache.get(gateway)?.snapshot[TypeUrl.RouteConfiguration];
+    if (tables !== undefined && nackedRouteName(tables, message) !== undefined) {
+      const route = withholdNackedRoute(pipeline, cache, gateway, typeUrl, message);
+      return route === undefined ? {} : { route };
+    }
+  }
+  return { resources: guard.nack(gateway, typeUrl, message) };
+}
+
 /** The failure kind a withheld resource of each type is reported as (metrics label, status). */
 export const WITHHELD_KIND: Readonly<Record<TypeUrl, PipelineFailure['kind']>> = {
   [TypeUrl.Listener]: 'listener',

@@ -4,7 +4,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { LeaderElector, type CurrentObject, type KubeObjectLike } from '@gantry/kube';
 import { AdsServer, SnapshotCache, shortType, type TypeUrl, type XdsSnapshot } from '@gantry/xds';
-import { NackGuard, withholdNackedRoute } from '../nack-withhold.js';
+import { NackGuard, handleNack } from '../nack-withhold.js';
 import { createAdminServer, type AdminServer } from '../admin/index.js';
 import type { DiscoveryScope } from '@gantry/discovery';
 import { KIND_TABLE, REPORTED_KINDS, apiVersionOf, type Gateway, type GatewayClass, type GatewayParameters, type GatewayStatus, type HTTPRouteStatus, type RouteParentKind, type Snapshot } from '@gantry/api';
@@ -270,13 +270,12 @@ export class Controller {
     // Any other resource it refused is withheld by the guard (its last ACKed version served, or
     // left out) until it changes.
     const onNack = (gateway: string, typeUrl: TypeUrl, _version: string, _node: string, message: string): void => {
-      const route = withholdNackedRoute(this.pipeline, this.cache, gateway, typeUrl, message);
+      const { route, resources: names = [] } = handleNack(this.pipeline, this.guard, this.cache, gateway, typeUrl, message);
       if (route !== undefined) {
         this.log.warn('Envoy rejected a route: withheld (answered 500) until it changes; the rest of the Gateway is served', { gateway, route });
         this.schedule();
         return;
       }
-      const names = this.guard.nack(gateway, typeUrl, message);
       if (names.length > 0) this.log.warn('Envoy rejected a resource: withheld (its last accepted version served, or left out) until it changes; the rest of the Gateway is served', { gateway, type: shortType(typeUrl), names });
     };
     const onAck = (gateway: string, typeUrl: TypeUrl, _version: string, _node: string, snapshotVersion: number): void => {

@@ -4,7 +4,7 @@
 // each time (apply()), which it diffs first. Either way the pipeline gets a snapshot in which only
 // changed objects are new, and translates incrementally, as in controller mode.
 import { AdsServer, SnapshotCache, adsBootstrap } from '@gantry/xds';
-import { NackGuard, withholdNackedRoute } from '../nack-withhold.js';
+import { NackGuard, handleNack } from '../nack-withhold.js';
 import type { KubeObject, Snapshot } from '@gantry/api';
 import { EnvoyProcess } from '../envoy/process.js';
 import { logger, type Logger } from '../log.js';
@@ -88,10 +88,9 @@ export class StandaloneRuntime {
     this.server.on('nack', (gateway, typeUrl, version, nodeId, message) => {
       this.log.error('envoy rejected configuration; it keeps serving the last good one', { gateway, typeUrl, version, nodeId, message });
       // The route it names is withheld (answered 500) and the rest goes on being applied.
-      const route = withholdNackedRoute(this.pipeline, this.cache, gateway, typeUrl, message);
+      const { route, resources: names = [] } = handleNack(this.pipeline, this.guard, this.cache, gateway, typeUrl, message);
       if (route === undefined) {
         // Anything else it refused: withheld by the guard (last ACKed version served, or left out).
-        const names = this.guard.nack(gateway, typeUrl, message);
         if (names.length > 0) this.log.warn('Envoy rejected a resource: withheld until it changes', { gateway, typeUrl, names });
         return;
       }
