@@ -101,9 +101,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The value as CEL sees it: the node's defaults applied, integers as ints (bigint). */
+/**
+ * The value as CEL sees it: the node's defaults applied, integers as ints (bigint). Values outside
+ * the generated nodes are left as they are: no rule reads them (a rule's whole subtree is kept).
+ */
 function celValue(node: CelNode | undefined, value: unknown): unknown {
-  if (node === undefined) return plain(value);
+  if (node === undefined) return value;
   if (typeof value === 'number' && (node.t === 'integer' || node.n === 1) && Number.isSafeInteger(value)) return BigInt(value);
   if (Array.isArray(value)) return value.map((v) => celValue(node.i, v));
   if (isObject(value)) {
@@ -115,13 +118,6 @@ function celValue(node: CelNode | undefined, value: unknown): unknown {
     }
     return out;
   }
-  return value;
-}
-
-/** Outside the described nodes: integers stay ints where they are whole (CEL compares int and double). */
-function plain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plain);
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
   return value;
 }
 
