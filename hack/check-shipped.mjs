@@ -5,7 +5,7 @@
 //   node hack/check-shipped.mjs assemble OUT [--without-node-modules]
 //       copies, from the repository this script sits in (after `tsc -b` and, in the image, after
 //       `npm prune --omit=dev`): the root package.json and node_modules, and for each packages/*
-//       its package.json, node_modules and dist, leaving out tests (`*.test.*`), test-only
+//       its package.json, node_modules, generated/ (build-time code the runtime loads) and dist, leaving out tests (`*.test.*`), test-only
 //       modules (`testing/` directories), build info, and outputs whose source no longer exists
 //       (stale files of a developer's dist; the image builds from a clean tree anyway).
 //   node hack/check-shipped.mjs check OUT
@@ -88,6 +88,9 @@ function assemble(out, withNodeModules) {
       filter: (src) => !src.endsWith('.tsbuildinfo') && !isTestByLayout(relative(pkgDir, src)) && hasSource(pkgDir, src),
     });
     removeEmptyDirs(join(dest, 'dist'));
+    // Code generated at build time that the runtime loads (the CRDs' validators and CEL rules:
+    // the image has no charts/ to read them from).
+    if (existsSync(join(pkgDir, 'generated'))) cpSync(join(pkgDir, 'generated'), join(dest, 'generated'), { recursive: true });
     if (existsSync(join(pkgDir, 'node_modules'))) {
       cpSync(join(pkgDir, 'node_modules'), join(dest, 'node_modules'), { recursive: true, verbatimSymlinks: true });
     }

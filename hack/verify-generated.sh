@@ -43,10 +43,19 @@ echo "vendored Gateway API CRDs are up to date (charts/gantry-crds/templates/gat
 
 # The CRD validators compiled at build time (hack/generate-crd-validators.mjs), from the chart above.
 GEN_VALIDATORS="$ROOT/packages/gatewayclass-controller/generated/crd-validators"
-node "$ROOT/hack/generate-crd-validators.mjs" --out "$TMP/crd-validators" >/dev/null
+node "$ROOT/hack/generate-crd-validators.mjs" --out "$TMP/crd-validators" --cel-out "$TMP/crd-cel" >/dev/null
 if ! diff -r -q "$GEN_VALIDATORS" "$TMP/crd-validators" >"$TMP/validators-diff.txt"; then
   echo "error: packages/gatewayclass-controller/generated/crd-validators is stale; run 'node hack/generate-crd-validators.mjs' and commit the result." >&2
   sed -e "s|$TMP/crd-validators|<fresh>|g" -e "s|$ROOT/||g" "$TMP/validators-diff.txt" | head -50 >&2
   exit 1
 fi
 echo "compiled CRD validators are up to date (packages/gatewayclass-controller/generated/crd-validators)"
+
+# The CRDs' CEL rules, generated beside the validators (read by manifests/crd-cel.ts at runtime).
+GEN_CEL="$ROOT/packages/gatewayclass-controller/generated/crd-cel"
+if ! diff -r -q "$GEN_CEL" "$TMP/crd-cel" >"$TMP/cel-diff.txt"; then
+  echo "error: packages/gatewayclass-controller/generated/crd-cel is stale; run 'node hack/generate-crd-validators.mjs' and commit the result." >&2
+  sed -e "s|$TMP/crd-cel|<fresh>|g" -e "s|$ROOT/||g" "$TMP/cel-diff.txt" | head -50 >&2
+  exit 1
+fi
+echo "generated CRD CEL rules are up to date (packages/gatewayclass-controller/generated/crd-cel)"

@@ -29,6 +29,11 @@ export interface PipelineOptions {
   readonly disableKubernetesDestinations?: boolean;
   /** Told how long each stage of a run took (metrics). */
   readonly onStage?: (stage: 'gateway' | 'xds', ms: number) => void;
+  /**
+   * Resources Envoy refused that are withheld after the pipeline (NackGuard): reported with the
+   * run's failures, in metrics and on the owning objects' statuses.
+   */
+  readonly withheldResources?: () => readonly PipelineFailure[];
 }
 
 export interface PipelineRun {
@@ -47,7 +52,8 @@ export interface PipelineRun {
 
 export interface PipelineFailure {
   readonly gateway: string;
-  readonly kind: XdsFailure['kind'] | 'gateway';
+  /** `scope` and `routeTable`: a ScopedRouteConfiguration or a whole RouteConfiguration Envoy refused. */
+  readonly kind: XdsFailure['kind'] | 'gateway' | 'scope' | 'routeTable';
   readonly name: string;
   readonly message: string;
 }
@@ -203,6 +209,7 @@ export class Pipeline {
     for (const [key, set] of this.withheld) {
       for (const [name, w] of set) failures.push({ gateway: key, kind: 'route', name, message: `Envoy rejected it: ${w.message.slice(-300)}` });
     }
+    for (const f of this.opts.withheldResources?.() ?? []) if (result.gateways.has(f.gateway)) failures.push(f);
     const removed = [...this.xds.keys()].filter((k) => !result.gateways.has(k));
     for (const key of removed) {
       this.withheld.delete(key);
@@ -213,7 +220,7 @@ export class Pipeline {
     this.opts.onStage?.('gateway', translated - started);
     this.opts.onStage?.('xds', performance.now() - translated);
     for (const key of [...this.failedGateways.keys()]) if (!result.gateways.has(key)) this.failedGateways.delete(key);
-    const statuses = failures.length === 0 ? result.statuses : withRouteFailures(result.statuses, failures);
+    const statuses = failures.length === 0 ? result.statuses : withRouteFailures(withOwnerFailures(result.statuses, failures, (k) => this.xds.get(k)?.source, snapshot), failures);
     return { result, changed, removed, statuses, failures };
   }
 }
@@ -249,6 +256,95 @@ function withRouteFailures(statuses: readonly StatusReport[], failures: readonly
           message,
           ...(r.generation !== undefined ? { observedGeneration: r.generation } : {}),
         } as const,
+      ],
+    }));
+    return { ...r, status: { ...r.status, parents } } as StatusReport;
+  });
+}
+
+/** Listener ports of a Gateway's IR an Envoy listener, secret, scope or route table belongs to. */
+function portsOf(ir: GatewayIR, f: PipelineFailure): number[] {
+  const ports = new Set<number>();
+  for (const l of ir.listeners) {
+    for (const fc of l.filterChains) {
+      const hit =
+        f.kind === 'listener' ? l.name === f.name
+        : f.kind === 'secret' ? (fc.tlsSecrets ?? []).includes(f.name)
+        : fc.routeConfig.name === f.name || f.name.startsWith(`${fc.routeConfig.name}/`) || f.name.startsWith(`${fc.routeConfig.name}@`);
+      if (hit) ports.add(l.port);
+    }
+  }
+  for (const l of ir.l4Listeners ?? []) if (f.kind === 'listener' && l.name === f.name) ports.add(l.port);
+  return [...ports];
+}
+
+/**
+ * Reports of the objects owning a resource Envoy refused (withheld) or that could not be encoded:
+ * a cluster or its endpoints on every route rule that sends traffic to it (PartiallyInvalid); a
+ * listener, secret, scope or route table on the Gateway listeners it serves (Programmed=False).
+ */
+function withOwnerFailures(statuses: readonly StatusReport[], failures: readonly PipelineFailure[], irOf: (gateway: string) => GatewayIR | undefined, snapshot: Snapshot): StatusReport[] {
+  const owned = failures.filter((f) => f.kind !== 'route' && f.kind !== 'gateway');
+  if (owned.length === 0) return [...statuses];
+  const routeMessages = new Map<string, string[]>();
+  const listenerMessages = new Map<string, Map<string, string[]>>();
+  for (const f of owned) {
+    const ir = irOf(f.gateway);
+    if (ir === undefined) continue;
+    if (f.kind === 'cluster' || f.kind === 'endpoints') {
+      for (const l of ir.listeners) {
+        for (const fc of l.filterChains) {
+          for (const vh of fc.routeConfig.virtualHosts) {
+            for (const r of vh.routes) {
+              if (r.action.kind !== 'forward' || !r.action.backends.some((b) => b.cluster === f.name)) continue;
+              const parts = r.name.split('/');
+              if (parts.length < 5 || parts[3] !== 'rule') continue;
+              const key = `${parts[0]}/${parts[1]}/${parts[2]}`;
+              const list = routeMessages.get(key) ?? [];
+              list.push(`rule ${parts[4]}: the ${f.kind === 'cluster' ? 'cluster' : 'endpoints'} of its backend ${f.name}: ${f.message}`);
+              routeMessages.set(key, list);
+            }
+          }
+        }
+      }
+      continue;
+    }
+    const ports = portsOf(ir, f);
+    const gw = snapshot.gateways.find((g) => `${g.metadata.namespace ?? ''}/${g.metadata.name}` === f.gateway);
+    const byListener = listenerMessages.get(f.gateway) ?? new Map<string, string[]>();
+    for (const l of gw?.spec?.listeners ?? []) {
+      if (!ports.includes(l.port)) continue;
+      const list = byListener.get(l.name) ?? [];
+      list.push(`${f.kind} ${f.name}: ${f.message}`);
+      byListener.set(l.name, list);
+    }
+    listenerMessages.set(f.gateway, byListener);
+  }
+  return statuses.map((r) => {
+    if (r.kind === 'Gateway') {
+      const byListener = listenerMessages.get(`${r.namespace ?? ''}/${r.name}`);
+      if (byListener === undefined || byListener.size === 0 || r.status.listeners === undefined) return r;
+      const listeners = r.status.listeners.map((l) => {
+        const messages = byListener.get(l.name);
+        if (messages === undefined) return l;
+        return {
+          ...l,
+          conditions: [
+            ...l.conditions.filter((c) => c.type !== 'Programmed'),
+            { type: 'Programmed', status: 'False', reason: 'Invalid', message: [...new Set(messages)].join('; '), ...(r.generation !== undefined ? { observedGeneration: r.generation } : {}) } as const,
+          ],
+        };
+      });
+      return { ...r, status: { ...r.status, listeners } } as StatusReport;
+    }
+    const messages = routeMessages.get(`${r.kind.toLowerCase()}/${r.namespace ?? ''}/${r.name}`);
+    if (messages === undefined || !('parents' in r.status)) return r;
+    const message = [...new Set(messages)].join('; ');
+    const parents = r.status.parents.map((p) => ({
+      ...p,
+      conditions: [
+        ...p.conditions.filter((c) => c.type !== 'PartiallyInvalid'),
+        { type: 'PartiallyInvalid', status: 'True', reason: 'UnsupportedValue', message, ...(r.generation !== undefined ? { observedGeneration: r.generation } : {}) } as const,
       ],
     }));
     return { ...r, status: { ...r.status, parents } } as StatusReport;

@@ -3,8 +3,8 @@
 // bursts of watch events into one translation.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { LeaderElector, type CurrentObject, type KubeObjectLike } from '@gantry/kube';
-import { AdsServer, SnapshotCache } from '@gantry/xds';
-import { withholdNackedRoute } from '../nack-withhold.js';
+import { AdsServer, SnapshotCache, shortType, type TypeUrl, type XdsSnapshot } from '@gantry/xds';
+import { NackGuard, handleNack } from '../nack-withhold.js';
 import { createAdminServer, type AdminServer } from '../admin/index.js';
 import type { DiscoveryScope } from '@gantry/discovery';
 import { KIND_TABLE, REPORTED_KINDS, apiVersionOf, type Gateway, type GatewayClass, type GatewayParameters, type GatewayStatus, type HTTPRouteStatus, type RouteParentKind, type Snapshot } from '@gantry/api';
@@ -27,6 +27,11 @@ import { XdsAuthority, XdsClientSecrets } from '../xds-auth/index.js';
 
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
+  /**
+   * Test-only: every snapshot the xds translator emits passes through this before it is served
+   * (to make one Envoy refuses, which the translator never emits). Not a CLI flag.
+   */
+  readonly snapshotHook?: (gatewayKey: string, snapshot: XdsSnapshot) => XdsSnapshot;
   readonly controllerName?: string;
   /** The controller's namespace: its Upstreams may name Services in any namespace. */
   readonly installNamespace?: string;
@@ -99,6 +104,8 @@ export class Controller {
   // With Node.js's and the process's own metrics (CPU, memory, event-loop lag, GC, heap).
   readonly metrics: GantryMetrics = createGantryMetrics(new Registry({ defaultMetrics: true }));
   readonly cache = new SnapshotCache();
+  /** Between the pipeline and the cache: withholds the resources Envoy refused (NACKs). */
+  readonly guard: NackGuard;
   readonly server: AdsServer;
   private readonly log = logger('controller');
   private readonly sources: KubeSources;
@@ -147,8 +154,14 @@ export class Controller {
       });
     }
     this.server = new AdsServer({ cache: this.cache, logger: logger('ads'), ...(this.authority ? { tls: { certificates: this.authority.provider } } : {}) });
+    this.guard = new NackGuard(this.cache, () => this.schedule());
     this.pipeline = new Pipeline({
-      sink: this.cache,
+      sink: opts.snapshotHook === undefined ? this.guard : {
+        // No change hint: the pipeline's does not know what the hook changed (the cache diffs).
+        set: (key, snapshot) => { this.guard.set(key, opts.snapshotHook!(key, snapshot)); },
+        delete: (key) => { this.guard.delete(key); },
+      },
+      withheldResources: () => this.guard.failures(),
       listenAddress: opts.envoyListenAddress ?? '0.0.0.0',
       controllerName,
       ...(opts.installNamespace !== undefined ? { installNamespace: opts.installNamespace } : {}),
@@ -254,14 +267,23 @@ export class Controller {
     this.detach.push(instrumentAdsServer(this.server, this.metrics));
     // A route table Envoy refused: the route it names is withheld (answered 500, reported on its
     // route) and the rest of the Gateway's changes go on being applied.
-    const onNack = (gateway: string, typeUrl: string, _version: string, _node: string, message: string): void => {
-      const route = withholdNackedRoute(this.pipeline, this.cache, gateway, typeUrl, message);
-      if (route === undefined) return;
-      this.log.warn('Envoy rejected a route: withheld (answered 500) until it changes; the rest of the Gateway is served', { gateway, route });
-      this.schedule();
+    // Any other resource it refused is withheld by the guard (its last ACKed version served, or
+    // left out) until it changes.
+    const onNack = (gateway: string, typeUrl: TypeUrl, _version: string, _node: string, message: string): void => {
+      const { route, resources: names = [] } = handleNack(this.pipeline, this.guard, this.cache, gateway, typeUrl, message);
+      if (route !== undefined) {
+        this.log.warn('Envoy rejected a route: withheld (answered 500) until it changes; the rest of the Gateway is served', { gateway, route });
+        this.schedule();
+        return;
+      }
+      if (names.length > 0) this.log.warn('Envoy rejected a resource: withheld (its last accepted version served, or left out) until it changes; the rest of the Gateway is served', { gateway, type: shortType(typeUrl), names });
+    };
+    const onAck = (gateway: string, typeUrl: TypeUrl, _version: string, _node: string, snapshotVersion: number): void => {
+      this.guard.ack(gateway, typeUrl, snapshotVersion);
     };
     this.server.on('nack', onNack);
-    this.detach.push(() => { this.server.off('nack', onNack); });
+    this.server.on('ack', onAck);
+    this.detach.push(() => { this.server.off('nack', onNack); this.server.off('ack', onAck); });
     // An ACK or a NACK changes a Gateway's Programmed condition. A rollout brings a burst of
     // them (one per resource type and Envoy): one publish per burst.
     this.detach.push(watchDataPlane(this.server, () => {

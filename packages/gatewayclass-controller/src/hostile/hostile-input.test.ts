@@ -253,7 +253,7 @@ describe(`hostile input (${counts.total} cases: ${counts.load} refused files, ${
   }
 
   it('file modes refuse, by the CRD schemas, part of what the translator also refuses', () => {
-    console.log(`hostile input: ${counts.total} cases (${counts.load} refused files, ${counts.condition} refused objects, ${counts.accepted} accepted); of the refused objects, ${refusedByFileModes.length} are already refused by the file modes' CRD schema check, all ${counts.condition} by the translator; ${bootstraps.length} Gateway bootstraps validated by Envoy`);
+    console.log(`hostile input: ${counts.total} cases (${counts.load} refused files, ${counts.condition} refused objects, ${counts.accepted} accepted); of the refused objects, ${refusedByFileModes.length} are already refused by the file modes' CRD schema and CEL checks, all ${counts.condition} by the translator; ${bootstraps.length} Gateway bootstraps validated by Envoy`);
     expect(refusedByFileModes.length).toBeGreaterThan(100);
   });
 

@@ -84,6 +84,26 @@ describe('the shipped tree (Dockerfile build stage)', () => {
     expect(readdirSync(join(out, 'packages')).sort()).toEqual(readdirSync(join(REPO, 'packages')).sort());
   });
 
+  it("holds the CRDs' generated validators and CEL rules, which refuse what the API server refuses without any charts/", () => {
+    const files = filesUnder(out);
+    expect(files).toContain('packages/gatewayclass-controller/generated/crd-validators/gateway.networking.k8s.io_httproutes.cjs');
+    expect(files).toContain('packages/gatewayclass-controller/generated/crd-cel/gateway.networking.k8s.io_httproutes.cjs');
+    // The shipped loader, run from the assembled tree (no charts/ anywhere above it), with the
+    // repository's node_modules standing in for the image's.
+    const tree = join(tmp, 'no-charts');
+    cpSync(out, tree, { recursive: true, verbatimSymlinks: true });
+    symlinkSync(join(REPO, 'node_modules'), join(tree, 'node_modules'));
+    const text = [
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: cel}\nspec: {parentRefs: [{name: gw}], rules: [{name: x}, {name: x}]}',
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: schema}\nspec: {parentRefs: [{name: gw}], hostnames: [Bad_Host]}',
+    ].join('\n---\n');
+    const loader = join(tree, CONTROLLER, 'manifests', 'load.js');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const { parseManifests } = await import(${JSON.stringify(loader)}); for (const e of parseManifests(process.argv[1], 'f.yaml').errors) console.log(e.line, e.message);`, text], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('spec.rules: Rule name must be unique within the route (CEL rule)');
+    expect(r.stdout).toMatch(/spec\.hostnames\[0\]: does not match the pattern .* \(CRD schema\)/);
+  });
+
   it('fails on a test, a testing/ module, test data or a bench harness left in dist', () => {
     const r = leak((tree) => {
       const dist = join(tree, CONTROLLER);

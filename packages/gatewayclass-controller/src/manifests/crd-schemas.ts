@@ -2,13 +2,11 @@
 // API v1.6.1 CRDs and Gantry's own, as the repository vendors them (charts/gantry-crds), with a
 // JSON-schema validator (ajv, pinned). Patterns, lengths, enums, required fields and item counts
 // then agree between `gantry translate`/`standalone` and the cluster. CEL rules (x-kubernetes-
-// validations) are not evaluated here; the translator checks the ones that matter (paths,
-// hostnames, header names and values, RE2). Where the chart is not beside the code (a trimmed
-// image), this check is skipped and the loader's own schemas and the translator's checks remain.
-// The validators are compiled at build time (hack/generate-crd-validators.mjs, committed under
-// packages/gatewayclass-controller/generated/crd-validators, checked by `npm run verify:generated`)
-// and loaded per CRD file when an object of its kind is first checked; a kind without a compiled
-// module falls back to compiling its schema here, with the same ajv options.
+// validations) are evaluated by crd-cel.ts. The validators are compiled at build time
+// (hack/generate-crd-validators.mjs, committed under packages/gatewayclass-controller/generated/
+// crd-validators, checked by `npm run verify:generated`, shipped in the image, which has no
+// charts/) and loaded per CRD file when an object of its kind is first checked; only a kind
+// without a compiled module falls back to compiling its schema from charts/ (when there is one).
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -98,8 +96,7 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction | unde
   if (fn !== undefined) return fn;
   if (!filesRead.has(file)) {
     filesRead.add(file);
-    // Same condition as before: no chart beside the code, no CRD check.
-    if (chartTemplates() === undefined) return undefined;
+    // The generated validators first: they need no charts/ (the image has none).
     const generated = generatedValidators(file);
     if (generated !== undefined) {
       for (const [k, v] of Object.entries(generated)) if (typeof v === 'function') compiled.set(k, v);

@@ -5,6 +5,7 @@ import type { Document, LineCounter } from 'yaml';
 import { yamlModule } from './yaml-lazy.js';
 import { documentStartLines, loadAllFast, loadAllFastOrError } from './fast-yaml.js';
 import { crdSchemaProblems } from './crd-schemas.js';
+import { crdCelProblems } from './crd-cel.js';
 import { GANTRY_API_GROUP, GATEWAY_API_GROUP, OBJECT_META, checkSchema, isRecord, quoteValue, kindSpec, manifestSchemaOfKind as manifestSchema, snapshotOf, type KubeObject, type Snapshot } from '@gantry/api';
 
 export interface ManifestError {
@@ -358,7 +359,11 @@ function checkObject(value: unknown): Problem[] {
   }
   // What the API server would refuse, by the kind's CRD schema: only once the loader's own checks
   // pass (they say it more plainly), and only for kinds with a CRD.
-  if (problems.length === 0) return crdSchemaProblems(value);
+  // Then the CRD's CEL rules, on an object the schema admits (as their guards expect).
+  if (problems.length === 0) {
+    const schema = crdSchemaProblems(value);
+    return schema.length > 0 ? schema : crdCelProblems(value);
+  }
   return problems.map((message) => ({ field: message.slice(0, message.indexOf(':')), message }));
 }
 

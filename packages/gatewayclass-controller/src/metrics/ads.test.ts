@@ -20,7 +20,7 @@ describe('instrumentAdsServer', () => {
     server.emit('push', 'ns/gw', 'node-1', TypeUrl.Cluster, 3, 0, 120);
     server.emit('push', 'ns/gw', 'node-1', TypeUrl.Cluster, 1, 0, 40);
     server.emit('push', 'ns/gw', 'node-1', TypeUrl.Listener, 1, 0, 80);
-    server.emit('ack', 'ns/gw', TypeUrl.Cluster, 'v1', 'node-1');
+    server.emit('ack', 'ns/gw', TypeUrl.Cluster, 'v1', 'node-1', 1);
     server.emit('nack', 'ns/gw', TypeUrl.Listener, 'v1', 'node-1', 'bad listener');
     expect(await metrics.xdsPushes.get({ namespace: 'ns', name: 'gw', type: 'Cluster' })).toBe(2);
     expect(await metrics.xdsPushes.get({ namespace: 'ns', name: 'gw', type: 'Listener' })).toBe(1);

@@ -4,7 +4,7 @@
 // each time (apply()), which it diffs first. Either way the pipeline gets a snapshot in which only
 // changed objects are new, and translates incrementally, as in controller mode.
 import { AdsServer, SnapshotCache, adsBootstrap } from '@gantry/xds';
-import { withholdNackedRoute } from '../nack-withhold.js';
+import { NackGuard, handleNack } from '../nack-withhold.js';
 import type { KubeObject, Snapshot } from '@gantry/api';
 import { EnvoyProcess } from '../envoy/process.js';
 import { logger, type Logger } from '../log.js';
@@ -39,6 +39,8 @@ interface RunningEnvoy {
 
 export class StandaloneRuntime {
   readonly cache = new SnapshotCache();
+  /** Between the pipeline and the cache: withholds the resources Envoy refused (NACKs). */
+  readonly guard: NackGuard;
   readonly server: AdsServer;
   private readonly pipeline: Pipeline;
   private readonly envoys = new Map<string, RunningEnvoy>();
@@ -63,8 +65,10 @@ export class StandaloneRuntime {
       logger: logger('ads'),
       plaintextReason: 'standalone mode on loopback, where only processes on this host (the Envoy it starts) can connect',
     });
+    this.guard = new NackGuard(this.cache, () => { void this.update([]).catch(() => undefined); });
     this.pipeline = new Pipeline({
-      sink: this.cache,
+      sink: this.guard,
+      withheldResources: () => this.guard.failures(),
       listenAddress: opts.listenAddress,
       ...(opts.installNamespace !== undefined ? { installNamespace: opts.installNamespace } : {}),
       ...(opts.disableKubernetesDestinations ? { disableKubernetesDestinations: true } : {}),
@@ -76,7 +80,8 @@ export class StandaloneRuntime {
     this.server.on('push', (gateway: string, nodeId: string, typeUrl: string) => {
       pushed.set(`${gateway} ${nodeId} ${typeUrl}`, performance.now());
     });
-    this.server.on('ack', (gateway: string, typeUrl: string, _version: string, nodeId: string) => {
+    this.server.on('ack', (gateway, typeUrl, _version, nodeId, snapshotVersion) => {
+      this.guard.ack(gateway, typeUrl, snapshotVersion);
       const key = `${gateway} ${nodeId} ${typeUrl}`;
       const at = pushed.get(key);
       if (at === undefined) return;
@@ -86,8 +91,12 @@ export class StandaloneRuntime {
     this.server.on('nack', (gateway, typeUrl, version, nodeId, message) => {
       this.log.error('envoy rejected configuration; it keeps serving the last good one', { gateway, typeUrl, version, nodeId, message });
       // The route it names is withheld (answered 500) and the rest goes on being applied.
-      const route = withholdNackedRoute(this.pipeline, this.cache, gateway, typeUrl, message);
-      if (route === undefined) return;
+      const { route, resources: names = [] } = handleNack(this.pipeline, this.guard, this.cache, gateway, typeUrl, message);
+      if (route === undefined) {
+        // Anything else it refused: withheld by the guard (last ACKed version served, or left out).
+        if (names.length > 0) this.log.warn('Envoy rejected a resource: withheld until it changes', { gateway, typeUrl, names });
+        return;
+      }
       this.log.warn('Envoy rejected a route: withheld (answered 500) until it changes', { gateway, route });
       void this.update([]).catch(() => undefined);
     });

@@ -126,7 +126,7 @@ describe('watchDataPlane', () => {
     server.emit('nack', 'b/gw', TypeUrl.Listener, 'v1', 'n1', 'bad');
     server.emit('connect', 'c/gw', 'n2');
     server.emit('disconnect', 'd/gw', 'n2');
-    server.emit('ack', 'e/gw', TypeUrl.Listener, 'v1', 'n1');
+    server.emit('ack', 'e/gw', TypeUrl.Listener, 'v1', 'n1', 1);
     stop();
     server.emit('synced', 'a/gw', 'n1', 5);
     expect(seen).toEqual(['a/gw', 'b/gw', 'c/gw', 'd/gw']);

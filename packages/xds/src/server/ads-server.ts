@@ -69,7 +69,8 @@ export const DEAD_PEER_KEEPALIVE: ChannelOptions = {
 export interface AdsServerEvents {
   connect: [gatewayKey: string, nodeId: string];
   disconnect: [gatewayKey: string, nodeId: string];
-  ack: [gatewayKey: string, typeUrl: TypeUrl, version: string, nodeId: string];
+  /** `snapshotVersion`: the cache version of the snapshot the ACKed response came from. */
+  ack: [gatewayKey: string, typeUrl: TypeUrl, version: string, nodeId: string, snapshotVersion: number];
   nack: [gatewayKey: string, typeUrl: TypeUrl, version: string, nodeId: string, errorMessage: string];
   /** An Envoy ACKed the whole rollout of a snapshot (cache version). */
   synced: [gatewayKey: string, nodeId: string, snapshotVersion: number];
@@ -362,12 +363,12 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
         logger.debug('pushed', { gateway: gw, node: s.nodeId, type: shortType(typeUrl), resources, removed, bytes });
         this.emit('push', gw, s.nodeId, typeUrl, resources, removed, bytes);
       },
-      acked: (s, typeUrl, version) => {
+      acked: (s, typeUrl, version, snapshotVersion) => {
         const gw = s.gatewayKey!;
         this.counter(gw).acks++;
         if (this.nacks.get(s)?.typeUrl === typeUrl) this.nacks.delete(s);
         logger.debug('ACK', { gateway: gw, node: s.nodeId, type: shortType(typeUrl), version });
-        this.emit('ack', gw, typeUrl, version, s.nodeId);
+        this.emit('ack', gw, typeUrl, version, s.nodeId, snapshotVersion);
       },
       nacked: (s, typeUrl, version, message, code) => {
         const gw = s.gatewayKey!;

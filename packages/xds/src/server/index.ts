@@ -14,3 +14,4 @@ export { redactSecrets } from './redact.js';
 export { contentVersion } from './versions.js';
 export { encodeDiscoveryResponse, encodeDeltaDiscoveryResponse } from './wire.js';
 export type { Transport } from './session.js';
+export { shortType } from './session.js';
