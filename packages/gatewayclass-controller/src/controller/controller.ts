@@ -467,10 +467,13 @@ export class Controller {
       await this.sources.synced.catch(() => undefined); // rejects when stopped before syncing
       if (this.stopped) return;
     }
+    const waited = this.pendingSince === undefined ? 0 : performance.now() - this.pendingSince;
     this.pendingSince = undefined;
     this.rerun = false;
     try {
+      const started = performance.now();
       this.translate();
+      this.log.debug('translated', { waitedMs: Math.round(waited), ms: Math.round(performance.now() - started), burstLevel: this.burstLevel });
     } catch (err) {
       this.metrics.translations.inc({ result: 'error' });
       this.log.error('translation failed; the last good configuration keeps serving', { error: err instanceof Error ? err.stack : String(err) });

@@ -155,6 +155,7 @@ export class StatusWriter {
 
   private async writeOne(report: StatusReport): Promise<void> {
     const kind = KIND_TABLE[report.kind];
+    const started = performance.now();
     let result: UpdateStatusResult;
     try {
       result = await updateStatusWithRetry(this.opts.kubeConfig, kind, report.namespace, report.name, (current) => {
@@ -169,6 +170,7 @@ export class StatusWriter {
       throw err;
     }
     this.count(report, result === 'written' ? 'written' : result === 'unchanged' ? 'unchanged' : result === 'notfound' ? 'notfound' : 'conflict');
+    if (result !== 'unchanged') this.opts.logger.debug('status write', { object: reportKey(report), result, ms: Math.round(performance.now() - started) });
     if (result === 'gave-up') throw new Error(`status of ${reportKey(report)}: conflicts on every attempt`);
   }
 
