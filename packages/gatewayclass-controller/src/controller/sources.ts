@@ -140,8 +140,13 @@ export class KubeSources {
     return () => this.listeners.delete(listener);
   }
 
-  /** A MODIFIED event of a kind whose status translation does not read, changing nothing else. */
+  /**
+   * A MODIFIED event of a kind whose status translation does not read, changing nothing else; or
+   * any change of the replicas' data-plane reports (Leases this controller writes after its own
+   * translations): only the status writer reads them (Programmed), never the translator.
+   */
   private statusOnly(bucket: string, event: WatchEvent<KubeObjectLike>): boolean {
+    if (bucket === DATA_PLANE_REPORTS) return true;
     if (event.type !== 'MODIFIED' || event.object === undefined || !STATUS_UNREAD.has(bucket)) return false;
     const prev = this.store.get(bucket, event.object.metadata.namespace, event.object.metadata.name);
     return prev !== undefined && translationUnchanged(prev, event.object);
