@@ -87,6 +87,8 @@ export function targetRows(r: Results): Row[] {
     add('Attach storm', '  attachedRoutes complete after the last write', a.attachedMs - a.writesDoneMs, ' ms', undefined, pa ? pa.attachedMs - pa.writesDoneMs : undefined, 0);
     add('Attach storm', 'Gateway status writes (API watch)', a.gatewayWrites, '', { max: 20, text: '≤ 20' }, pa?.gatewayWrites, 0);
     add('Attach storm', 'HTTPRoute status writes (API watch)', a.routeWrites, '', undefined, pa?.routeWrites, 0);
+    if (a.acceptedP50Ms !== undefined) add('Attach storm', '  routes Accepted, p50 / p90 after the first write', a.acceptedP50Ms, ' ms', undefined, pa?.acceptedP50Ms, 0);
+    if (a.controller) add('Attach storm', 'controller: translations per route add', a.controller.translationsPerRoute, '', undefined, undefined, 3);
   }
   const s = g.scale;
   if (s) {

@@ -89,7 +89,7 @@ function controllerCost(before: string | undefined, after: string | undefined, r
   const stages = d('gantry_translation_duration_seconds_sum', {}, 'stage');
   const writes = d('gantry_status_writes_total', { outcome: 'written' }, 'kind');
   return {
-    translationsPerRoute: round(translations / routes, 2),
+    translationsPerRoute: round(translations / routes, 3),
     gatewayStageMsPerTranslation: round(((stages.get('gateway') ?? 0) * 1000) / Math.max(1, translations), 2),
     xdsStageMsPerTranslation: round(((stages.get('xds') ?? 0) * 1000) / Math.max(1, translations), 2),
     statusWritesPerRoute: Object.fromEntries([...writes].filter(([, v]) => v > 0).map(([k, v]) => [k, round(v / routes, 2)])),
@@ -186,6 +186,13 @@ export interface AttachResult {
   readonly routeWrites: number;
   /** Gantry only: gantry_status_writes_total{outcome="written"} over the same period, per kind. */
   readonly controllerStatusWrites?: Record<string, number>;
+  /** Gantry only: translations (and stage times) over the same period, per route created. */
+  readonly controller?: ControllerCost;
+  /** When each route was first seen Accepted (ms after the first write): p50, p90. */
+  readonly acceptedP50Ms: number;
+  readonly acceptedP90Ms: number;
+  /** Each Gateway status change seen: [ms after the first write, attachedRoutes]. */
+  readonly gatewayTimeline: readonly (readonly [number, number])[];
   readonly timedOut: boolean;
 }
 
@@ -204,6 +211,8 @@ export async function attachStorm(ctx: Context, impl: Implementation, n: number)
 
     let gatewayWrites = 0;
     let routeWrites = 0;
+    const gatewayTimeline: [number, number][] = [];
+    const acceptedTimes: number[] = [];
     let attached = 0;
     const accepted = new Set<string>();
     let attachedAt = 0;
@@ -215,12 +224,16 @@ export async function attachStorm(ctx: Context, impl: Implementation, n: number)
       if (e.type !== 'MODIFIED' || e.object.metadata.name !== gw.name) return;
       gatewayWrites++;
       attached = attachedRoutes(e.object);
+      gatewayTimeline.push([performance.now() - t0, attached]);
       if (attached >= n + 1 && !attachedAt) attachedAt = performance.now() - t0;
     }));
     stops.push(ctx.kube.watch(`/apis/gateway.networking.k8s.io/v1/namespaces/${ns}/httproutes`, routes.metadata.resourceVersion, (e: WatchEvent) => {
       if (e.object.metadata.name === 'warm-up') return;
       if (e.type === 'MODIFIED') routeWrites++;
-      if (routeAccepted(e.object, gw)) accepted.add(e.object.metadata.name);
+      if (routeAccepted(e.object, gw) && !accepted.has(e.object.metadata.name)) {
+        accepted.add(e.object.metadata.name);
+        acceptedTimes.push(performance.now() - t0);
+      }
       if (accepted.size >= n && !acceptedAt) acceptedAt = performance.now() - t0;
     }));
     await sleep(300); // the watches are open
@@ -244,7 +257,13 @@ export async function attachStorm(ctx: Context, impl: Implementation, n: number)
       controllerStatusWrites = Object.fromEntries([...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)]));
     }
     const shift = start - t0;
+    const sortedAccepted = acceptedTimes.map((t) => t - shift).sort((x, y) => x - y);
+    const at = (q: number): number => sortedAccepted[Math.min(sortedAccepted.length - 1, Math.max(0, Math.ceil(q * sortedAccepted.length) - 1))] ?? NaN;
+    const controller = controllerCost(metricsBefore, metricsAfter, n);
     return {
+      acceptedP50Ms: round(at(0.5)), acceptedP90Ms: round(at(0.9)),
+      gatewayTimeline: gatewayTimeline.map(([t, a]) => [round(t - shift), a] as const),
+      ...(controller ? { controller } : {}),
       routes: n, writesDoneMs: round(writesDoneMs), attachedMs: round(attachedAt - shift), acceptedMs: round(acceptedAt - shift),
       totalMs: round(Math.max(attachedAt, acceptedAt) - shift), gatewayWrites, routeWrites,
       ...(controllerStatusWrites ? { controllerStatusWrites } : {}), timedOut,

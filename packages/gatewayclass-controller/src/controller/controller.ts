@@ -76,10 +76,17 @@ export interface ControllerOptions {
   readonly envoyListenAddress?: string;
   /**
    * Least time between two translations (default 30 ms). A change after a quiet period is
-   * translated at once; changes that follow within this window (a burst, our own status writes
-   * coming back) wait for its end and are translated together.
+   * translated at once; changes that follow within this window (a burst) wait and are translated
+   * together: when none came for this long, or `burstMaxWaitMs` after the first of them.
    */
   readonly debounceMs?: number;
+  /**
+   * In a burst of changes that keeps coming (a storm of creates), a translation still happens
+   * 2 × debounceMs after the burst's first untranslated change, then twice as long each time the
+   * burst goes on, up to this (default 1000 ms): 1,000 routes applied at once cost a handful of
+   * translations, not one per window.
+   */
+  readonly burstMaxWaitMs?: number;
   /** Service discovery (leader only): an Upstream per Service port, in the install namespace. */
   readonly discovery?: { readonly scope?: DiscoveryScope };
   /**
@@ -135,6 +142,13 @@ export class Controller {
   private rerun = false;
   /** When the last translation loop ended (performance.now()), for the debounce window. */
   private lastLoopEnd = -Infinity;
+  /** When the first change not yet translated arrived, and the last one (performance.now()). */
+  private pendingSince: number | undefined;
+  private lastChangeAt = -Infinity;
+  /** When the armed timer fires (performance.now()). */
+  private timerDue = Infinity;
+  /** Translations in a row that changes kept arriving for (the burst's length so far). */
+  private burstLevel = 0;
   private stopped = false;
   private detach: (() => void)[] = [];
   xdsPort = 0;
@@ -176,9 +190,15 @@ export class Controller {
       onWatchRestart: (kind) => this.metrics.watchRestarts.inc({ kind }),
       ...(opts.leaderElection ? { dataPlaneReports: { namespace: opts.leaderElection.namespace, electionLease: opts.leaderElection.name } } : {}),
     });
-    this.sources.store.onChange(() => {
-      this.firstChangeAt ??= Date.now();
-      this.schedule();
+    this.sources.onChange(({ translate }) => {
+      if (translate) {
+        this.firstChangeAt ??= Date.now();
+        this.schedule();
+      } else {
+        // Only a status changed (mostly our own writes coming back): nothing to translate, but the
+        // status writer judges the object again (a status someone else changed is rewritten).
+        this.schedulePublish();
+      }
     });
     if (opts.remoteClusters && opts.remoteClusters.clusters.length > 0) {
       const remoteLog = logger('remote-clusters');
@@ -412,40 +432,75 @@ export class Controller {
 
   private schedule(): void {
     if (this.stopped) return;
+    const now = performance.now();
+    this.pendingSince ??= now;
+    this.lastChangeAt = now;
     if (this.running) {
       this.rerun = true;
       return;
     }
-    if (this.timer !== undefined) return;
-    // Leading edge: a change after a quiet period does not wait; within the window it waits for
-    // the window's end (so a burst costs one translation per window, not one per event).
-    const wait = Math.max(0, this.lastLoopEnd + (this.opts.debounceMs ?? 30) - performance.now());
+    this.arm();
+  }
+
+  /**
+   * Arms (or moves) the translation timer. Leading edge: a change after a quiet period (no
+   * translation for `debounceMs`) is translated at once. In a burst, translation waits until no
+   * change came for `debounceMs`, or a growing wait after the burst's first untranslated change
+   * (see burstMaxWaitMs), and never sooner than `debounceMs` after the previous translation.
+   */
+  private arm(): void {
+    const pendingSince = this.pendingSince;
+    if (pendingSince === undefined || this.stopped) return;
+    const window = this.opts.debounceMs ?? 30;
+    const maxWait = Math.min(Math.max(2 * window, this.opts.burstMaxWaitMs ?? 1000), 2 * window * 2 ** this.burstLevel);
+    // A burst that goes on is also one whose changes come a little further apart (a storm of
+    // creates the API server takes in clumps): the quiet that ends it grows to 4 × debounceMs.
+    const quiet = window * 2 ** Math.min(this.burstLevel, 2);
+    const leading = pendingSince >= this.lastLoopEnd + window;
+    const due = leading
+      ? pendingSince
+      : Math.max(this.lastLoopEnd + window, Math.min(this.lastChangeAt + quiet, pendingSince + maxWait));
+    if (this.timer !== undefined) {
+      if (due === this.timerDue) return;
+      clearTimeout(this.timer);
+    }
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.timerDue = Infinity;
+      // Changes still arriving: the burst goes on, and the next wait is longer.
+      this.burstLevel = !leading && performance.now() < this.lastChangeAt + quiet ? Math.min(this.burstLevel + 1, 16) : 0;
       this.running = this.runLoop().finally(() => {
         this.running = undefined;
         this.lastLoopEnd = performance.now();
+        if (this.rerun) {
+          this.rerun = false;
+          this.arm();
+        }
       });
-    }, wait);
+    }, Math.max(0, due - performance.now()));
   }
 
   private async runLoop(): Promise<void> {
-    do {
-      this.rerun = false;
-      // Nothing is translated before every watch has delivered its first list: a partial
-      // snapshot would publish a config with routes missing.
-      if (this.sources.unsynced().length > 0) {
-        await this.sources.synced.catch(() => undefined); // rejects when stopped before syncing
-        if (this.stopped) return;
-      }
-      try {
-        this.translate();
-      } catch (err) {
-        this.metrics.translations.inc({ result: 'error' });
-        this.log.error('translation failed; the last good configuration keeps serving', { error: err instanceof Error ? err.stack : String(err) });
-      }
-      await new Promise((r) => setImmediate(r));
-    } while (this.rerun && !this.stopped);
+    this.rerun = false;
+    // Nothing is translated before every watch has delivered its first list: a partial
+    // snapshot would publish a config with routes missing.
+    if (this.sources.unsynced().length > 0) {
+      await this.sources.synced.catch(() => undefined); // rejects when stopped before syncing
+      if (this.stopped) return;
+    }
+    const waited = this.pendingSince === undefined ? 0 : performance.now() - this.pendingSince;
+    this.pendingSince = undefined;
+    this.rerun = false;
+    try {
+      const started = performance.now();
+      this.translate();
+      this.log.debug('translated', { waitedMs: Math.round(waited), ms: Math.round(performance.now() - started), burstLevel: this.burstLevel });
+    } catch (err) {
+      this.metrics.translations.inc({ result: 'error' });
+      this.log.error('translation failed; the last good configuration keeps serving', { error: err instanceof Error ? err.stack : String(err) });
+    }
+    await new Promise((r) => setImmediate(r));
   }
 
   private translate(): void {

@@ -7,10 +7,29 @@ import { KIND_TABLE } from '@gantry/api';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { updateStatusWithRetry, type CurrentObject, type Logger, type UpdateStatusResult } from '@gantry/kube';
 import type { GantryMetrics, StatusWriteOutcome } from '../metrics/index.js';
-import { StatusBatcher, jsonEqual, mergeReport, reportKey, reportKeyPriority, type ObjectStatus } from '../status/index.js';
+import { StatusBatcher, jsonEqual, mergeReport, reportKey, reportKeyPriority, type HoldPolicy, type ObjectStatus } from '../status/index.js';
 import type { StatusReport } from '@gantry/translator';
 
 const RETRY_DELAY_MS = 1000;
+
+/**
+ * Status writes in flight at most. Each is one small PATCH over a kept-alive connection; a storm
+ * of new routes (1,000 applied at once) is written 16 at a time instead of one API round trip
+ * after the other.
+ */
+export const STATUS_WRITE_CONCURRENCY = 16;
+
+/**
+ * Gateways (and ListenerSets) change with every route that attaches: in a storm of route creates
+ * each translation has a new attachedRoutes. The first change after a quiet spell is written as
+ * usual; later ones wait until the storm's translations stop (no newer value for quietMs), or at
+ * most maxMs; after 8 such writes in one storm (a slow one: the API server takes the creates at a
+ * few per second) they are spaced 2, 4, then at most 4 s apart. So 1,000 routes cost a few
+ * Gateway writes, not one per translation, and the final attachedRoutes follows the storm's last
+ * translation by quietMs (after a long storm, by up to maxGapMs).
+ */
+export const GATEWAY_STATUS_HOLD: HoldPolicy = { quietMs: 300, maxMs: 1000, freeWrites: 8, maxGapMs: 4000 };
+const HELD_ORDER = KIND_TABLE.Gateway.status.order;
 
 export interface StatusWriterOptions {
   readonly kubeConfig: KubeConfig;
@@ -23,6 +42,10 @@ export interface StatusWriterOptions {
    * reading the object first (a stale copy costs a 409 and a read, as before).
    */
   readonly known?: (report: StatusReport) => CurrentObject | undefined;
+  /** Writes in flight at most (default STATUS_WRITE_CONCURRENCY). */
+  readonly concurrency?: number;
+  /** Spacing of Gateway and ListenerSet writes (default GATEWAY_STATUS_HOLD; null: none). */
+  readonly gatewayHold?: HoldPolicy | null;
 }
 
 /** An object's status as the watch last delivered it; NOT_CACHED when the object is not in the store. */
@@ -49,6 +72,11 @@ export class StatusWriter {
     this.batcher = new StatusBatcher<StatusReport>({
       write: (key, report) => this.write(key, report),
       priority: reportKeyPriority,
+      concurrency: opts.concurrency ?? STATUS_WRITE_CONCURRENCY,
+      hold: (key) => {
+        const policy = opts.gatewayHold === undefined ? GATEWAY_STATUS_HOLD : opts.gatewayHold;
+        return policy !== null && reportKeyPriority(key) === HELD_ORDER ? policy : undefined;
+      },
       onError: (key, report, err) => {
         opts.logger.warn('status write failed; will retry', { object: key, error: String(err) });
         // A later window; a newer report for the object, if any, wins instead.
@@ -127,6 +155,7 @@ export class StatusWriter {
 
   private async writeOne(report: StatusReport): Promise<void> {
     const kind = KIND_TABLE[report.kind];
+    const started = performance.now();
     let result: UpdateStatusResult;
     try {
       result = await updateStatusWithRetry(this.opts.kubeConfig, kind, report.namespace, report.name, (current) => {
@@ -134,13 +163,14 @@ export class StatusWriter {
         // A Gateway report carries status.addresses only when the deployer knows them; without,
         // the addresses on the object stay.
         const merged = mergeReport(currentStatus, report, { now: this.now().toISOString(), controllerName: this.opts.controllerName });
-        return merged === undefined ? undefined : withRemovedFields(currentStatus, merged as Record<string, unknown>);
+        return merged === undefined ? undefined : changedFields(currentStatus, merged as Record<string, unknown>);
       }, { known: this.opts.known?.(report) });
     } catch (err) {
       this.count(report, 'error');
       throw err;
     }
     this.count(report, result === 'written' ? 'written' : result === 'unchanged' ? 'unchanged' : result === 'notfound' ? 'notfound' : 'conflict');
+    if (result !== 'unchanged') this.opts.logger.debug('status write', { object: reportKey(report), result, ms: Math.round(performance.now() - started) });
     if (result === 'gave-up') throw new Error(`status of ${reportKey(report)}: conflicts on every attempt`);
   }
 
@@ -150,11 +180,17 @@ export class StatusWriter {
 }
 
 /**
- * A JSON merge patch keeps fields it does not mention: top-level status fields we no longer
- * want (e.g. addresses of a Gateway that lost its Service) are written as null to remove them.
+ * The merge patch from `current` to `next`: the top-level status fields that changed (a field is
+ * sent whole: arrays such as conditions, listeners and parents are replaced whole by a merge
+ * patch), and null for fields we no longer want (e.g. addresses of a Gateway that lost its
+ * Service). Fields already equal are left out: the patch carries only what changed.
  */
-function withRemovedFields(current: Record<string, unknown> | undefined, next: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...next };
-  for (const key of Object.keys(current ?? {})) if (!(key in next)) out[key] = null;
+export function changedFields(current: Record<string, unknown> | undefined, next: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(next)) {
+    if (value === undefined) continue;
+    if (current === undefined || !jsonEqual(current[key], value)) out[key] = value;
+  }
+  for (const key of Object.keys(current ?? {})) if (!(key in next) || next[key] === undefined) out[key] = null;
   return out;
 }

@@ -70,7 +70,67 @@ describe('StatusBatcher', () => {
     expect(written).toEqual([]);
     await clock.advance(1);
     expect(written).toEqual([['Gateway infra/gw', 1000]]);
-    expect(b.stats()).toEqual({ submitted: 1000, coalesced: 999, written: 1, failed: 0, batches: 1 });
+    expect(b.stats()).toEqual({ submitted: 1000, coalesced: 999, written: 1, failed: 0, batches: 1, released: 0 });
+  });
+
+  it('a held object: the first change is written at once, a storm of later ones a few times, the last value after the storm', async () => {
+    const clock = new FakeScheduler();
+    const written: [number, number][] = [];
+    const policy = { quietMs: 300, maxMs: 1000, freeWrites: 8, maxGapMs: 4000 };
+    const b = new StatusBatcher<number>({
+      scheduler: clock, clock: () => clock.now, hold: (k) => (k.startsWith('Gateway') ? policy : undefined),
+      write: async (_k, v) => void written.push([clock.now, v]),
+    });
+    // A fast storm: a new value every 50 ms for 6 s.
+    let v = 0;
+    for (; clock.now < 6000; v++) {
+      b.submit('Gateway infra/gw', v);
+      await clock.advance(50);
+    }
+    await clock.advance(5000);
+    expect(written[0]).toEqual([100, 1]); // the usual window: the value at 50 ms replaced the first
+    expect(written.length).toBeLessThanOrEqual(8);
+    // The last value goes out at most quietMs after the storm's last change.
+    expect(written[written.length - 1]![1]).toBe(v - 1);
+    expect(written[written.length - 1]![0]).toBeLessThanOrEqual(5950 + 300);
+    for (let i = 1; i < written.length - 1; i++) expect(written[i]![0] - written[i - 1]![0]).toBeGreaterThanOrEqual(1000);
+    expect(b.stats().released).toBe(written.length - 1);
+
+    // A slow storm: a value every 500 ms for 60 s: after 8 writes they are spaced up to 4 s.
+    written.length = 0;
+    const start = clock.now;
+    for (; clock.now < start + 60_000; v++) {
+      b.submit('Gateway infra/gw', v);
+      await clock.advance(500);
+    }
+    await clock.advance(10_000);
+    expect(written.length).toBeLessThanOrEqual(24); // 8 in the first 8 s, then one per 2–4 s (not 120)
+    expect(written[written.length - 1]![1]).toBe(v - 1);
+    // Other objects are not held.
+    b.submit('HTTPRoute apps/r', 1);
+    b.submit('HTTPRoute apps/r', 2);
+    await clock.advance(100);
+    expect(written[written.length - 1]).toEqual([clock.now, 2]);
+    await b.idle();
+  });
+
+  it('flush() and cancel() end a hold', async () => {
+    const clock = new FakeScheduler();
+    const written: number[] = [];
+    const policy = { quietMs: 300, maxMs: 1000, freeWrites: 8, maxGapMs: 4000 };
+    const b = new StatusBatcher<number>({ scheduler: clock, clock: () => clock.now, hold: () => policy, write: async (_k, v) => void written.push(v) });
+    b.submit('gw', 1);
+    await clock.advance(100);
+    b.submit('gw', 2);
+    expect(b.size).toBe(1);
+    await b.flush();
+    expect(written).toEqual([1, 2]);
+    b.submit('gw', 3);
+    b.cancel('gw');
+    expect(b.size).toBe(0);
+    await clock.advance(5000);
+    expect(written).toEqual([1, 2]);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('a steady stream still gets written every window (the window does not restart on each update)', async () => {

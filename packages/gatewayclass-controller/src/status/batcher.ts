@@ -3,7 +3,12 @@
 // attaching to one Gateway) costs one write of that Gateway, not 1,000. Writes run through an
 // injected writer, a few at a time, never two at once for the same object (a newer value waits
 // for the write in flight, then goes out). An optional priority lets Gateways go before a long
-// queue of routes. Time comes from an injected scheduler.
+// queue of routes. An optional hold policy spaces the writes of busy objects (a Gateway whose
+// attachedRoutes changes on every translation of a storm): the first change after a quiet spell
+// goes out as usual, later ones are held until no newer value came for `quietMs` or `maxMs` after
+// the first held one, the latest value winning; a storm that goes on past `freeWrites` writes has
+// its writes spaced further apart (doubling up to `maxGapMs`), so even a slow storm costs a
+// bounded number of writes. Time comes from an injected scheduler and clock.
 
 export interface Scheduler {
   setTimeout(callback: () => void, ms: number): unknown;
@@ -27,6 +32,24 @@ export interface StatusBatcherOptions<T> {
   readonly onError?: (key: string, value: T, error: unknown) => void;
   /** Lower goes first among due writes (small integers, e.g. by kind); default all 0. */
   readonly priority?: (key: string) => number;
+  /** Objects whose writes are spaced (see the header); undefined: written as usual. */
+  readonly hold?: (key: string) => HoldPolicy | undefined;
+  /** Milliseconds, for the hold policy (default performance.now). */
+  readonly clock?: () => number;
+}
+
+export interface HoldPolicy {
+  /** A held value goes out when no newer value came for this long... */
+  readonly quietMs: number;
+  /** ...or this long after it was first held. */
+  readonly maxMs: number;
+  /**
+   * Writes of a busy spell (writes less than `maxGapMs` apart) before they are spaced: write k
+   * after these waits at least maxMs × 2^(k − freeWrites + 1) after the previous one, at most
+   * `maxGapMs`. A value coming `maxGapMs` after the last write starts a new spell and is not held.
+   */
+  readonly freeWrites: number;
+  readonly maxGapMs: number;
 }
 
 export interface BatcherStats {
@@ -37,6 +60,8 @@ export interface BatcherStats {
   readonly failed: number;
   /** Windows that handed at least one value to the writer. */
   readonly batches: number;
+  /** Held values released to the writer (see HoldPolicy). */
+  readonly released: number;
 }
 
 export class StatusBatcher<T> {
@@ -46,6 +71,12 @@ export class StatusBatcher<T> {
   private readonly scheduler: Scheduler;
   private readonly onError: (key: string, value: T, error: unknown) => void;
   private readonly priority: (key: string) => number;
+  private readonly hold: (key: string) => HoldPolicy | undefined;
+  private readonly clock: () => number;
+  /** Values held by the hold policy: the latest, when the first was held, the release timer. */
+  private readonly held = new Map<string, { value: T; readonly since: number; readonly policy: HoldPolicy; timer: unknown }>();
+  /** Per object with a hold policy: when its last value went to the writer, and the writes of its busy spell. */
+  private readonly lastRelease = new Map<string, { at: number; spell: number }>();
   /** Collected in the current window. */
   private readonly pending = new Map<string, T>();
   /** Due for writing: per priority level, oldest first. */
@@ -54,7 +85,7 @@ export class StatusBatcher<T> {
   private timer: { handle: unknown } | undefined;
   private closed = false;
   private waiters: (() => void)[] = [];
-  private counts = { submitted: 0, coalesced: 0, written: 0, failed: 0, batches: 0 };
+  private counts = { submitted: 0, coalesced: 0, written: 0, failed: 0, batches: 0, released: 0 };
 
   constructor(opts: StatusBatcherOptions<T>) {
     this.write = opts.write;
@@ -63,6 +94,8 @@ export class StatusBatcher<T> {
     this.scheduler = opts.scheduler ?? realScheduler;
     this.onError = opts.onError ?? (() => {});
     this.priority = opts.priority ?? (() => 0);
+    this.hold = opts.hold ?? (() => undefined);
+    this.clock = opts.clock ?? (() => performance.now());
   }
 
   /** Queues the object's desired status; a value not yet written is replaced. */
@@ -74,6 +107,23 @@ export class StatusBatcher<T> {
       this.ready.set(key, value, this.priority(key));
       this.counts.coalesced++;
       return;
+    }
+    const held = this.held.get(key);
+    if (held !== undefined) {
+      held.value = value;
+      this.counts.coalesced++;
+      this.armHold(key);
+      return;
+    }
+    const policy = this.pending.has(key) ? undefined : this.hold(key);
+    if (policy !== undefined) {
+      const last = this.lastRelease.get(key);
+      const now = this.clock();
+      if (last !== undefined && now - last.at < policy.maxGapMs) {
+        this.held.set(key, { value, since: now, policy, timer: undefined });
+        this.armHold(key);
+        return;
+      }
     }
     if (this.pending.has(key)) this.counts.coalesced++;
     this.pending.set(key, value);
@@ -88,12 +138,16 @@ export class StatusBatcher<T> {
 
   /** Requeues a failed value in a later window, unless a newer value for the object is queued. */
   retry(key: string, value: T): void {
-    if (this.pending.has(key) || this.ready.has(key)) return;
+    if (this.pending.has(key) || this.ready.has(key) || this.held.has(key)) return;
     this.submit(key, value);
   }
 
   /** Forgets a queued value (the object was deleted). A write in flight finishes. */
   cancel(key: string): void {
+    const held = this.held.get(key);
+    if (held !== undefined) this.scheduler.clearTimeout(held.timer);
+    this.held.delete(key);
+    this.lastRelease.delete(key);
     this.pending.delete(key);
     this.ready.delete(key);
     this.settle();
@@ -101,6 +155,7 @@ export class StatusBatcher<T> {
 
   /** Ends the window now; resolves when everything queued has been written. */
   flush(): Promise<void> {
+    for (const key of [...this.held.keys()]) this.release(key);
     this.endWindow();
     return this.idle();
   }
@@ -119,7 +174,7 @@ export class StatusBatcher<T> {
 
   /** Objects queued or being written. */
   get size(): number {
-    const keys = new Set([...this.pending.keys(), ...this.ready.keys(), ...this.inFlight]);
+    const keys = new Set([...this.pending.keys(), ...this.ready.keys(), ...this.inFlight, ...this.held.keys()]);
     return keys.size;
   }
 
@@ -133,8 +188,51 @@ export class StatusBatcher<T> {
       this.timer = undefined;
     }
     if (this.pending.size > 0) this.counts.batches++;
-    for (const [key, value] of this.pending) this.ready.set(key, value, this.priority(key));
+    const now = this.clock();
+    for (const [key, value] of this.pending) {
+      this.ready.set(key, value, this.priority(key));
+      if (this.hold(key) !== undefined) this.released(key, now, false);
+    }
     this.pending.clear();
+    this.pump();
+    this.settle();
+  }
+
+  /** (Re)arms a held value's timer: `quietMs` from now, at most `maxMs` after it was first held. */
+  private armHold(key: string): void {
+    const held = this.held.get(key);
+    if (held === undefined) return;
+    if (held.timer !== undefined) this.scheduler.clearTimeout(held.timer);
+    const now = this.clock();
+    const p = held.policy;
+    const last = this.lastRelease.get(key);
+    const over = last === undefined ? -1 : last.spell - p.freeWrites;
+    const gap = last === undefined || over < 0 ? 0 : Math.min(p.maxGapMs, p.maxMs * 2 ** (over + 1));
+    const due = Math.max((last?.at ?? -Infinity) + gap, Math.min(now + p.quietMs, held.since + p.maxMs));
+    const timer = this.scheduler.setTimeout(() => {
+      if (this.held.get(key)?.timer === timer) this.release(key);
+    }, Math.max(0, due - now));
+    held.timer = timer;
+  }
+
+  /**
+   * Records a write of an object with a hold policy: a held value continues the busy spell, one
+   * that was not held (the first after a quiet spell) starts a new one.
+   */
+  private released(key: string, now: number, held: boolean): void {
+    const last = this.lastRelease.get(key);
+    this.lastRelease.set(key, { at: now, spell: held && last !== undefined ? last.spell + 1 : 1 });
+  }
+
+  /** A held value goes to the writer (after any write of the object in flight). */
+  private release(key: string): void {
+    const held = this.held.get(key);
+    if (held === undefined) return;
+    this.scheduler.clearTimeout(held.timer);
+    this.held.delete(key);
+    this.counts.released++;
+    this.released(key, this.clock(), true);
+    this.ready.set(key, held.value, this.priority(key));
     this.pump();
     this.settle();
   }
@@ -165,7 +263,7 @@ export class StatusBatcher<T> {
   }
 
   private isIdle(): boolean {
-    return this.pending.size === 0 && this.ready.size === 0 && this.inFlight.size === 0;
+    return this.pending.size === 0 && this.ready.size === 0 && this.inFlight.size === 0 && this.held.size === 0;
   }
 
   private settle(): void {

@@ -15,4 +15,4 @@ export type { GatewayMergeOptions, MergeOptions, ObjectStatus, ReportMergeOption
 export { dataPlaneOutcome, resolveProgrammed, watchDataPlane } from './programmed.js';
 export type { DataPlaneEvents, DataPlaneOutcome, DataPlaneView } from './programmed.js';
 export { StatusBatcher, realScheduler } from './batcher.js';
-export type { BatcherStats, Scheduler, StatusBatcherOptions } from './batcher.js';
+export type { BatcherStats, HoldPolicy, Scheduler, StatusBatcherOptions } from './batcher.js';
