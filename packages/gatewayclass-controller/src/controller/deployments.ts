@@ -24,7 +24,8 @@ interface Wanted {
 export class Deployments {
   private readonly results = new Map<string, ReconcileResult>();
   private readonly done = new Map<string, string>();
-  private readonly failures = new Map<string, number>();
+  /** Failed reconciles: how many in a row, and until when the same wanted state is not retried. */
+  private readonly failures = new Map<string, { readonly count: number; readonly fingerprint: string; readonly retryAt: number }>();
   private wanted = new Map<string, Wanted>();
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -52,6 +53,10 @@ export class Deployments {
       for (const [key, w] of this.wanted) {
         if (this.stopped) return;
         if (this.done.get(key) === w.fingerprint) continue;
+        // Other events do not cut a backoff short (a namespace being deleted refuses every write,
+        // and each route deleted with it would otherwise retry at once); a changed Gateway does.
+        const failed = this.failures.get(key);
+        if (failed !== undefined && failed.fingerprint === w.fingerprint && Date.now() < failed.retryAt) continue;
         await this.reconcileOne(key, w);
       }
     });
@@ -77,9 +82,9 @@ export class Deployments {
       this.results.set(key, result);
       if (JSON.stringify(result) !== before) this.opts.onResult(key);
     } catch (err) {
-      const n = (this.failures.get(key) ?? 0) + 1;
-      this.failures.set(key, n);
+      const n = (this.failures.get(key)?.count ?? 0) + 1;
       const delay = RETRY_MS[Math.min(n, RETRY_MS.length) - 1]!;
+      this.failures.set(key, { count: n, fingerprint: w.fingerprint, retryAt: Date.now() + delay - 10 }); // the timer below may fire a hair early
       this.opts.logger.warn('deploying the Gateway failed; retrying', { gateway: key, attempt: n, retryInMs: delay, error: String(err) });
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => this.sync(this.wanted, []), delay);
