@@ -51,6 +51,15 @@ describe('stripObject', () => {
     }).toThrow(TypeError);
   });
 
+  it('keeps the metadata fields in their order, and accepts parts already frozen (a stored object stripped again)', () => {
+    const r = raw();
+    const once = stripObject(CORE_KINDS.Service, r) as unknown as JsonObject;
+    expect(Object.keys(once['metadata'] as JsonObject)).toEqual(['name', 'namespace', 'resourceVersion', 'annotations', 'labels']);
+    const again = stripObject(CORE_KINDS.Service, once);
+    expect(again).toEqual(once);
+    expect(Object.isFrozen(again.metadata)).toBe(true);
+  });
+
   it('does not touch the input metadata', () => {
     const r = raw();
     stripObject(CORE_KINDS.Service, r);
