@@ -91,6 +91,7 @@ function changes(b: Bench, n: number, record: boolean): void {
 console.log(`node ${process.version}, routes ${SIZES.join(', ')}, ${ROUNDS} rounds of ${CHANGES} changes each, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const benches = SIZES.map(setup);
 for (const b of benches) changes(b, 20, false); // JIT warm-up
+console.log('--- measured changes start'); // (for --trace-gc: GC lines after this one are the changes')
 for (let r = 0; r < ROUNDS; r++) for (const b of benches) changes(b, CHANGES, true);
 const stages = [...benches[0]!.samples.keys()];
 const base = benches[0]!;
@@ -104,4 +105,5 @@ for (const stage of stages) {
   });
   console.log(`${stage.padEnd(28)} ${cells.join('   ')}`);
 }
+console.log('--- measured changes end');
 console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -648,7 +648,7 @@ export class GatewayAssembler {
       if (!this.endpointsRebuild && this.endpointList.length === this.clusterList.length) {
         this.endpointList =
           removed.length + added.length <= PATCH_CLUSTERS
-            ? this.spliceEndpoints(this.clusterList, removed, added)
+            ? this.spliceEndpoints(this.clusterList, next, removed, added)
             : this.alignEndpoints(this.clusterList, next);
       } else this.endpointsRebuild = true;
       this.clusterList = next;
@@ -658,24 +658,28 @@ export class GatewayAssembler {
   /**
    * The endpoint list after a few clusters were removed from and added to the cluster list
    * `before`: the same splices, found by binary search (a change costs what changed, not a walk
-   * of every cluster with a name comparison each). Added clusters get their entries computed.
+   * of every cluster with a name comparison each, and no copy of the cluster list). Added
+   * clusters get their entries computed.
    */
-  private spliceEndpoints(before: readonly ClusterIR[], removed: readonly ClusterIR[], added: readonly ClusterIR[]): readonly ClusterEndpointsIR[] {
-    const clusters = before.slice();
+  private spliceEndpoints(before: readonly ClusterIR[], after: readonly ClusterIR[], removed: readonly ClusterIR[], added: readonly ClusterIR[]): readonly ClusterEndpointsIR[] {
     const out = this.endpointList.slice();
+    // Removals at their places in `before`, last first (earlier places stay valid); then the
+    // additions at their places in `after`, first first: `after` is `before` without the removed
+    // clusters and with the added ones, in one order.
+    const gone: number[] = [];
     for (const c of removed) {
-      const i = indexOf(clusters, compareClusters, c);
-      if (i < 0) continue;
-      clusters.splice(i, 1);
-      out.splice(i, 1);
+      const i = indexOf(before, compareClusters, c);
+      if (i >= 0) gone.push(i);
     }
-    for (const c of added) {
-      const i = lowerBound(clusters, compareClusters, c);
-      clusters.splice(i, 0, c);
-      out.splice(i, 0, this.endpointsOf(this.useOf(c.name) as ClusterUse));
-    }
+    gone.sort((a, b) => b - a);
+    for (const i of gone) out.splice(i, 1);
+    const placed: [number, ClusterIR][] = [];
+    for (const c of added) placed.push([indexOf(after, compareClusters, c), c]);
+    placed.sort((a, b) => a[0] - b[0]);
+    for (const [i, c] of placed) out.splice(i, 0, this.endpointsOf(this.useOf(c.name) as ClusterUse));
     return out;
   }
+
 
   /**
    * The endpoint list for a cluster list that differs from the previous one by a few clusters:
