@@ -18,7 +18,7 @@ import { Session } from 'node:inspector/promises';
 import { AdsServer, DEFAULT_ROUTE_LAYOUT, SnapshotCache, TypeUrl, adsBootstrap, type RouteLayout } from '@gantry/xds';
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 import { freePort } from '@gantry/xds/testing/net';
-import type { KubeObject } from '@gantry/api';
+import type { KubeObject, Snapshot } from '@gantry/api';
 import { EnvoyProcess } from '@gantry/gatewayclass-controller/envoy/process';
 import { buildSnapshot } from '@gantry/gatewayclass-controller/manifests/load';
 import { Pipeline } from '@gantry/gatewayclass-controller/pipeline';
@@ -36,6 +36,14 @@ const LOCAL_SERVICE = 'local-backend';
 const STAGES = args.has('stages');
 /** Diagnostic: the moved route keeps its own Service as a second backend at weight 0, so no cluster is removed. */
 const KEEP_CLUSTER = args.has('keep-cluster');
+/**
+ * Each change moves its route to a Service of its own, new in that change (so every change adds a
+ * cluster and its endpoints, as a new route to a new Service does), instead of the shared local
+ * backend.
+ */
+const NEW_BACKEND = args.has('new-backend');
+/** Wait this long after Envoy ACKed the initial snapshot (it goes on settling 10,000 clusters). */
+const SETTLE_INITIAL_MS = Number(args.get('settle-initial-ms') ?? 0);
 const CPU_PROFILE = args.get('cpu-profile');
 const LAYOUT = (args.get('layout') ?? DEFAULT_ROUTE_LAYOUT) as RouteLayout;
 if (LAYOUT !== 'scoped' && LAYOUT !== 'single') throw new Error(`--layout: scoped or single, not ${String(LAYOUT)}`);
@@ -48,7 +56,7 @@ async function listen(server: Server): Promise<number> {
 
 /** Route `index` moved to a new path, served by the local backend. */
 function movedRoute(index: number, run: number): KubeObject {
-  const route = routeToService(index, LOCAL_SERVICE);
+  const route = routeToService(index, NEW_BACKEND ? `${LOCAL_SERVICE}-${run}` : LOCAL_SERVICE);
   const rule = (route['spec'] as { rules: { matches: { path: { value: string } }[] }[] }).rules[0]!;
   rule.matches[0]!.path.value = `/svc-${index}-moved-${run}`;
   if (KEEP_CLUSTER) {
@@ -110,6 +118,7 @@ async function main(): Promise<void> {
     await envoy.start();
     await initial;
     console.log(`initial ${ROUTES} routes: Envoy ACKed everything ${(performance.now() - started).toFixed(0)} ms after the first translation began (Envoy start included)`);
+    if (SETTLE_INITIAL_MS > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_INITIAL_MS));
 
     const pushes: number[] = [];
     let t0 = 0;
@@ -142,6 +151,10 @@ async function main(): Promise<void> {
       const path = `/svc-${index}-moved-${run}`;
       if ((await get(agent, gatewayPort, host, path)) !== 404) throw new Error(`${path} answered before the change`);
       snapshot = withRoute(snapshot, index, movedRoute(index, run));
+      if (NEW_BACKEND) {
+        const [svc, slice] = serviceObjects(`${LOCAL_SERVICE}-${run}`, ['127.0.0.1'], backendPort) as [Snapshot['services'][number], Snapshot['endpointSlices'][number]];
+        snapshot = { ...snapshot, services: [...snapshot.services, svc], endpointSlices: [...snapshot.endpointSlices, slice] };
+      }
       pushes.length = 0;
       stage.clear();
       t0 = performance.now();
