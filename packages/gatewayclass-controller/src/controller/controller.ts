@@ -145,6 +145,11 @@ export class Controller {
   /** When the first change not yet translated arrived, and the last one (performance.now()). */
   private pendingSince: number | undefined;
   private lastChangeAt = -Infinity;
+  /**
+   * The changes waiting are dense (a burst): more than one, or one that came within the window
+   * after the change before it. A lone change that merely lands soon after a translation is not.
+   */
+  private pendingDense = false;
   /** When the armed timer fires (performance.now()). */
   private timerDue = Infinity;
   /** Translations in a row that changes kept arriving for (the burst's length so far). */
@@ -433,6 +438,7 @@ export class Controller {
   private schedule(): void {
     if (this.stopped) return;
     const now = performance.now();
+    this.pendingDense = this.pendingSince !== undefined || now < this.lastChangeAt + (this.opts.debounceMs ?? 30);
     this.pendingSince ??= now;
     this.lastChangeAt = now;
     if (this.running) {
@@ -457,9 +463,14 @@ export class Controller {
     // creates the API server takes in clumps): the quiet that ends it grows to 4 × debounceMs.
     const quiet = window * 2 ** Math.min(this.burstLevel, 2);
     const leading = pendingSince >= this.lastLoopEnd + window;
+    // A lone change soon after a translation waits only for the window to pass (one change every
+    // ~100 ms, each landing just after the last one's translation, is no storm).
+    const dense = this.pendingDense;
     const due = leading
       ? pendingSince
-      : Math.max(this.lastLoopEnd + window, Math.min(this.lastChangeAt + quiet, pendingSince + maxWait));
+      : !dense
+        ? this.lastLoopEnd + window
+        : Math.max(this.lastLoopEnd + window, Math.min(this.lastChangeAt + quiet, pendingSince + maxWait));
     if (this.timer !== undefined) {
       if (due === this.timerDue) return;
       clearTimeout(this.timer);
@@ -469,7 +480,7 @@ export class Controller {
       this.timer = undefined;
       this.timerDue = Infinity;
       // Changes still arriving: the burst goes on, and the next wait is longer.
-      this.burstLevel = !leading && performance.now() < this.lastChangeAt + quiet ? Math.min(this.burstLevel + 1, 16) : 0;
+      this.burstLevel = dense && !leading && performance.now() < this.lastChangeAt + quiet ? Math.min(this.burstLevel + 1, 16) : 0;
       this.running = this.runLoop().finally(() => {
         this.running = undefined;
         this.lastLoopEnd = performance.now();
@@ -491,6 +502,7 @@ export class Controller {
     }
     const waited = this.pendingSince === undefined ? 0 : performance.now() - this.pendingSince;
     this.pendingSince = undefined;
+    this.pendingDense = false;
     this.rerun = false;
     try {
       const started = performance.now();
