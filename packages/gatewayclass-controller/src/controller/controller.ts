@@ -24,6 +24,7 @@ import { gatewayParametersReports } from '../deployer/parameters-status.js';
 import { DiscoveryLoop } from './discovery-loop.js';
 import { REMOTE_STATE_VALUE, RemoteClusters, type RemoteClusterConfig } from './remote-clusters.js';
 import { XdsAuthority, XdsClientSecrets } from '../xds-auth/index.js';
+import { nextBurstLevel, translationDue } from './translation-timing.js';
 
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
@@ -448,39 +449,23 @@ export class Controller {
     this.arm();
   }
 
-  /**
-   * Arms (or moves) the translation timer. Leading edge: a change after a quiet period (no
-   * translation for `debounceMs`) is translated at once. In a burst, translation waits until no
-   * change came for `debounceMs`, or a growing wait after the burst's first untranslated change
-   * (see burstMaxWaitMs), and never sooner than `debounceMs` after the previous translation.
-   */
+  /** Arms (or moves) the translation timer for when `translationDue` says. */
   private arm(): void {
-    const pendingSince = this.pendingSince;
-    if (pendingSince === undefined || this.stopped) return;
-    const window = this.opts.debounceMs ?? 30;
-    const maxWait = Math.min(Math.max(2 * window, this.opts.burstMaxWaitMs ?? 1000), 2 * window * 2 ** this.burstLevel);
-    // A burst that goes on is also one whose changes come a little further apart (a storm of
-    // creates the API server takes in clumps): the quiet that ends it grows to 4 × debounceMs.
-    const quiet = window * 2 ** Math.min(this.burstLevel, 2);
-    const leading = pendingSince >= this.lastLoopEnd + window;
-    // A lone change soon after a translation waits only for the window to pass (one change every
-    // ~100 ms, each landing just after the last one's translation, is no storm).
-    const dense = this.pendingDense;
-    const due = leading
-      ? pendingSince
-      : !dense
-        ? this.lastLoopEnd + window
-        : Math.max(this.lastLoopEnd + window, Math.min(this.lastChangeAt + quiet, pendingSince + maxWait));
+    const since = this.pendingSince;
+    if (since === undefined || this.stopped) return;
+    const pending = { since, lastAt: this.lastChangeAt, dense: this.pendingDense };
+    const timing = { windowMs: this.opts.debounceMs ?? 30, burstMaxWaitMs: this.opts.burstMaxWaitMs ?? 1000 };
+    const due = translationDue(pending, this.lastLoopEnd, this.burstLevel, timing);
     if (this.timer !== undefined) {
-      if (due === this.timerDue) return;
+      if (due.at === this.timerDue) return;
       clearTimeout(this.timer);
     }
-    this.timerDue = due;
+    this.timerDue = due.at;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.timerDue = Infinity;
       // Changes still arriving: the burst goes on, and the next wait is longer.
-      this.burstLevel = dense && !leading && performance.now() < this.lastChangeAt + quiet ? Math.min(this.burstLevel + 1, 16) : 0;
+      this.burstLevel = nextBurstLevel({ ...pending, lastAt: this.lastChangeAt }, due, this.burstLevel, performance.now());
       this.running = this.runLoop().finally(() => {
         this.running = undefined;
         this.lastLoopEnd = performance.now();
@@ -489,7 +474,7 @@ export class Controller {
           this.arm();
         }
       });
-    }, Math.max(0, due - performance.now()));
+    }, Math.max(0, due.at - performance.now()));
   }
 
   private async runLoop(): Promise<void> {
