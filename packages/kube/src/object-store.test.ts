@@ -83,6 +83,9 @@ describe('ObjectStore identity rules', () => {
     expect(s.list('Service').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['ns1/z', 'ns2/a', 'ns2/b']);
     expect(s.list('Nothing')).toEqual([]);
     expect(s.size('Service')).toBe(3);
+    // values(): the same objects, unsorted.
+    expect([...s.values('Service')].map((o) => o.metadata.name).sort()).toEqual(['a', 'b', 'z']);
+    expect([...s.values('Nothing')]).toEqual([]);
   });
 });
 

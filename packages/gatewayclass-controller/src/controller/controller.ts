@@ -577,7 +577,8 @@ export class Controller {
     // Routes that still carry an entry of ours but no longer reach one of our Gateways: an empty
     // parents list removes our stale entries (the translator reports nothing for such routes).
     for (const kind of ROUTE_PARENT_KINDS) {
-      for (const route of store.list<KubeObjectLike & { status?: HTTPRouteStatus }>(kind)) {
+      // Unsorted: a publish follows each status event, and route statuses change all the time.
+      for (const route of store.values<KubeObjectLike & { status?: HTTPRouteStatus }>(kind)) {
         const parents = route.status?.parents ?? [];
         if (!parents.some((p) => p.controllerName === controllerName)) continue;
         const stale = {
