@@ -523,7 +523,9 @@ export class Controller {
     this.lastRun = run;
     if (run.changed.length > 0 || run.removed.length > 0) this.reporter?.changed();
     if (!this.leading) return;
-    this.publish();
+    // Not now: publishing walks every status report (milliseconds with thousands of routes), and
+    // the new snapshot's push to Envoy goes out first.
+    this.schedulePublish();
     this.syncDeployments(run);
     // After the first translation, so every watch has synced: discovery never judges a partial view.
     this.discovery?.schedule();
