@@ -583,17 +583,28 @@ export class Controller {
       for (const route of store.values<KubeObjectLike & { status?: HTTPRouteStatus }>(kind)) {
         const parents = route.status?.parents ?? [];
         if (!parents.some((p) => p.controllerName === controllerName)) continue;
-        const stale = {
+        if (reportedRoutes.has(this.routeReportKey(kind, route))) continue;
+        reports.push({
           apiVersion: route.apiVersion ?? apiVersionOf(KIND_TABLE[kind]), kind, namespace: route.metadata.namespace, name: route.metadata.name,
           generation: route.metadata.generation, status: { parents: [] },
-        };
-        if (!reportedRoutes.has(reportKey(stale))) reports.push(stale);
+        });
       }
     }
     this.statusWriter.submit(reports, (r) => {
       const o = store.get<KubeObjectLike & { status?: ObjectStatus }>(r.kind, r.namespace, r.name);
       return o === undefined ? NOT_CACHED : o.status;
     });
+  }
+
+  /** A stored route's reportKey, remembered while the store keeps the object (identity). */
+  private readonly routeKeys = new WeakMap<KubeObjectLike, string>();
+  private routeReportKey(kind: RouteParentKind, route: KubeObjectLike): string {
+    let key = this.routeKeys.get(route);
+    if (key === undefined) {
+      key = reportKey({ kind, namespace: route.metadata.namespace, name: route.metadata.name });
+      this.routeKeys.set(route, key);
+    }
+    return key;
   }
 
   /** What the Gateway's Envoys, on this replica and the others, made of its current snapshot. */

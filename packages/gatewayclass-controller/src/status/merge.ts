@@ -245,8 +245,16 @@ export function mergeReport(current: ObjectStatus | undefined, report: StatusRep
 }
 
 /** "Kind namespace/name": one key per object, for batching and logs. */
+const reportKeys = new WeakMap<object, string>();
+
+/** `Kind namespace/name`; remembered per report object (the translator reuses unchanged reports). */
 export function reportKey(report: Pick<StatusReport, 'kind' | 'namespace' | 'name'>): string {
-  return `${report.kind} ${report.namespace !== undefined ? `${report.namespace}/` : ''}${report.name}`;
+  let key = reportKeys.get(report);
+  if (key === undefined) {
+    key = `${report.kind} ${report.namespace !== undefined ? `${report.namespace}/` : ''}${report.name}`;
+    reportKeys.set(report, key);
+  }
+  return key;
 }
 
 const KIND_PRIORITY = new Map<string, number>(REPORTED_KINDS.map((k) => [k, KIND_TABLE[k].status.order]));
