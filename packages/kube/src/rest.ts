@@ -1,10 +1,11 @@
-// The one HTTP edge of this package: requests to the API server with the credentials, CA and
-// proxy of a client-node KubeConfig (`applyToHTTPSOptions`), over node's http/https. Raw requests
+// The one HTTP edge of this package: requests to the API server with the credentials and CA of a
+// KubeAccess (`applyToHTTPSOptions`: our kubeconfig loader, or a client-node KubeConfig in
+// tests), over node's http/https. Raw requests
 // rather than the generated clients because watches need a stream we can abort and time out at
 // will, and every kind here is addressed the same way through a KindRef.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from './kubeconfig.js';
 import { isJsonObject, type Json } from './objects.js';
 
 /** An API server answer that is not a success, or a request that failed on the way. */
@@ -71,15 +72,15 @@ function networkError(err: unknown, what: string): KubeApiError {
   return new KubeApiError(`${what}: ${e.message ?? String(err)}`, undefined, undefined, e.code);
 }
 
-const agents = new WeakMap<KubeConfig, { readonly tls: string; readonly agent: https.Agent }>();
+const agents = new WeakMap<KubeAccess, { readonly tls: string; readonly agent: https.Agent }>();
 
 /**
- * One keep-alive agent per KubeConfig and TLS identity: a request reuses an open connection
+ * One keep-alive agent per KubeAccess and TLS identity: a request reuses an open connection
  * instead of a new TLS handshake and secure context each time (which was most of a busy
  * controller's CPU). Credentials that change (rotated client certificates) get a new agent;
  * bearer tokens travel in each request's headers and need none.
  */
-function keepAliveAgent(kc: KubeConfig, tls: https.RequestOptions): https.Agent {
+function keepAliveAgent(kc: KubeAccess, tls: https.RequestOptions): https.Agent {
   const id = JSON.stringify([tls.ca, tls.cert, tls.key, tls.pfx, tls.passphrase, tls.rejectUnauthorized, tls.servername].map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v)));
   const known = agents.get(kc);
   if (known?.tls === id) return known.agent;
@@ -99,7 +100,7 @@ function keepAliveAgent(kc: KubeConfig, tls: https.RequestOptions): https.Agent 
 }
 
 /** Opens a request and resolves with the response once its headers arrive. */
-async function open(kc: KubeConfig, path: string, opts: RequestOptions, accept: string): Promise<{
+async function open(kc: KubeAccess, path: string, opts: RequestOptions, accept: string): Promise<{
   res: http.IncomingMessage;
   req: http.ClientRequest;
 }> {
@@ -151,7 +152,7 @@ function parseJson(text: string): Json | undefined {
  * One request with a JSON answer. Resolves with any HTTP status (the caller decides what 404 or
  * 409 mean); rejects with a KubeApiError on network errors, abort and timeout.
  */
-export async function requestJson(kc: KubeConfig, path: string, opts: RequestOptions = {}): Promise<JsonResponse> {
+export async function requestJson(kc: KubeAccess, path: string, opts: RequestOptions = {}): Promise<JsonResponse> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   // One controller per request, aborted by the timeout or the caller's signal. (Not
   // AbortSignal.any: callers pass long-lived signals, and each request would hang a dependent
@@ -167,9 +168,13 @@ export async function requestJson(kc: KubeConfig, path: string, opts: RequestOpt
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const what = `${opts.method ?? 'GET'} ${path}`;
   try {
-    const { res } = await open(kc, path, { ...opts, signal: local.signal }, opts.accept ?? 'application/json');
-    const text = await readBody(res);
-    return { status: res.statusCode ?? 0, body: parseJson(text) };
+    for (let attempt = 0; ; attempt++) {
+      const { res } = await open(kc, path, { ...opts, signal: local.signal }, opts.accept ?? 'application/json');
+      const text = await readBody(res);
+      // Expired exec credential or rotated token: fetch it again and retry once.
+      if (res.statusCode === 401 && attempt === 0 && kc.onUnauthorized && (await kc.onUnauthorized())) continue;
+      return { status: res.statusCode ?? 0, body: parseJson(text) };
+    }
   } catch (err) {
     if (timedOut) throw new KubeApiError(`${what}: timed out after ${timeoutMs}ms`, undefined, undefined, 'ETIMEDOUT');
     throw networkError(err, what);
@@ -180,7 +185,7 @@ export async function requestJson(kc: KubeConfig, path: string, opts: RequestOpt
 }
 
 /** A JSON request that must succeed (2xx): resolves with the decoded body. */
-export async function requestOk(kc: KubeConfig, path: string, opts: RequestOptions = {}): Promise<Json | undefined> {
+export async function requestOk(kc: KubeAccess, path: string, opts: RequestOptions = {}): Promise<Json | undefined> {
   const r = await requestJson(kc, path, opts);
   if (r.status < 200 || r.status >= 300) throw errorFromResponse(r.status, r.body, `${opts.method ?? 'GET'} ${path}`);
   return r.body;
@@ -199,7 +204,7 @@ export interface LineStreamHandlers {
  * `signal` tears the connection down (onEnd then reports an ABORT_ERR).
  */
 export async function openLineStream(
-  kc: KubeConfig,
+  kc: KubeAccess,
   path: string,
   query: Query,
   signal: AbortSignal,
@@ -210,6 +215,8 @@ export async function openLineStream(
   const { res, req } = await open(kc, path, { query, signal }, accept);
   if (res.statusCode !== 200) {
     const text = await readBody(res).catch(() => '');
+    // The watch is reopened by its owner; let that attempt fetch the credential again.
+    if (res.statusCode === 401) await kc.onUnauthorized?.();
     throw errorFromResponse(res.statusCode ?? 0, parseJson(text), what);
   }
   let ended = false;
