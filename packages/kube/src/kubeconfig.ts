@@ -362,8 +362,9 @@ export class KubeClientConfig implements KubeAccess {
     readonly resolved: ResolvedKubeconfig,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    if (resolved.cluster.proxyUrl !== undefined) {
-      throw new KubeconfigError(`clusters[].cluster.proxy-url (${resolved.cluster.proxyUrl}) is not supported by this client`);
+    const proxy = resolved.cluster.proxyUrl;
+    if (proxy !== undefined && !proxy.startsWith('http://')) {
+      throw new KubeconfigError(`clusters[].cluster.proxy-url ${proxy.replace(/\/\/[^@/]*@/, '//…@')}: only http:// proxies (HTTP CONNECT) are supported`);
     }
   }
 
@@ -372,8 +373,9 @@ export class KubeClientConfig implements KubeAccess {
     return new KubeClientConfig(loadKubeconfig(opts), opts.env ?? process.env);
   }
 
-  getCurrentCluster(): { readonly server: string } {
-    return { server: this.resolved.cluster.server };
+  getCurrentCluster(): { readonly server: string; readonly proxyUrl?: string } {
+    const { server, proxyUrl } = this.resolved.cluster;
+    return { server, ...(proxyUrl !== undefined ? { proxyUrl } : {}) };
   }
 
   async applyToHTTPSOptions(opts: https.RequestOptions): Promise<void> {

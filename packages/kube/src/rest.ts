@@ -5,6 +5,8 @@
 // will, and every kind here is addressed the same way through a KindRef.
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
 import type { KubeAccess } from './kubeconfig.js';
 import { isJsonObject, type Json } from './objects.js';
 
@@ -72,6 +74,52 @@ function networkError(err: unknown, what: string): KubeApiError {
   return new KubeApiError(`${what}: ${e.message ?? String(err)}`, undefined, undefined, e.code);
 }
 
+/**
+ * A keep-alive agent whose connections go through an HTTP proxy (kubeconfig `proxy-url`): an
+ * HTTP CONNECT tunnel to the API server, TLS inside it.
+ */
+class TunnelAgent extends https.Agent {
+  constructor(private readonly proxy: URL, options: https.AgentOptions) {
+    super(options);
+  }
+
+  override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+    const target = `${options.host ?? options.hostname ?? ''}:${String(options.port ?? 443)}`;
+    const headers: http.OutgoingHttpHeaders = { Host: target };
+    if (this.proxy.username !== '') {
+      headers['Proxy-Authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(this.proxy.username)}:${decodeURIComponent(this.proxy.password)}`).toString('base64')}`;
+    }
+    const fail = (err: Error): void => (callback as ((e: Error) => void) | undefined)?.(err);
+    const connect = http.request({ host: this.proxy.hostname.replace(/^\[(.*)\]$/, '$1'), port: this.proxy.port || 80, method: 'CONNECT', path: target, headers });
+    connect.once('connect', (res, socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        fail(new Error(`proxy ${this.proxy.host} refused CONNECT ${target}: HTTP ${res.statusCode ?? 0}`));
+        return;
+      }
+      const servername = options.servername ?? (options.host ?? '').replace(/^\[(.*)\]$/, '$1');
+      const secure = tls.connect({
+        socket,
+        ...(servername !== '' && !/^[\d.]+$|:/.test(servername) ? { servername } : {}),
+        ...(options.ca !== undefined ? { ca: options.ca } : {}),
+        ...(options.cert !== undefined ? { cert: options.cert } : {}),
+        ...(options.key !== undefined ? { key: options.key } : {}),
+        ...(options.rejectUnauthorized !== undefined ? { rejectUnauthorized: options.rejectUnauthorized } : {}),
+      });
+      callback?.(null, secure);
+    });
+    connect.once('error', fail);
+    connect.end();
+    return undefined;
+  }
+}
+
+function proxyOf(proxyUrl: string): URL {
+  const proxy = new URL(proxyUrl);
+  if (proxy.protocol !== 'http:') throw new KubeApiError(`proxy-url ${proxy.protocol}//…: only http:// proxies are supported`);
+  return proxy;
+}
+
 const agents = new WeakMap<KubeAccess, { readonly tls: string; readonly agent: https.Agent }>();
 
 /**
@@ -80,12 +128,12 @@ const agents = new WeakMap<KubeAccess, { readonly tls: string; readonly agent: h
  * controller's CPU). Credentials that change (rotated client certificates) get a new agent;
  * bearer tokens travel in each request's headers and need none.
  */
-function keepAliveAgent(kc: KubeAccess, tls: https.RequestOptions): https.Agent {
-  const id = JSON.stringify([tls.ca, tls.cert, tls.key, tls.pfx, tls.passphrase, tls.rejectUnauthorized, tls.servername].map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v)));
+function keepAliveAgent(kc: KubeAccess, tls: https.RequestOptions, proxyUrl: string | undefined): https.Agent {
+  const id = JSON.stringify([proxyUrl, tls.ca, tls.cert, tls.key, tls.pfx, tls.passphrase, tls.rejectUnauthorized, tls.servername].map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v)));
   const known = agents.get(kc);
   if (known?.tls === id) return known.agent;
   known?.agent.destroy();
-  const agent = new https.Agent({
+  const agentOptions: https.AgentOptions = {
     keepAlive: true,
     ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
     ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
@@ -94,7 +142,8 @@ function keepAliveAgent(kc: KubeAccess, tls: https.RequestOptions): https.Agent 
     ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
     ...(tls.rejectUnauthorized !== undefined ? { rejectUnauthorized: tls.rejectUnauthorized } : {}),
     ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
-  });
+  };
+  const agent = proxyUrl !== undefined ? new TunnelAgent(proxyOf(proxyUrl), agentOptions) : new https.Agent(agentOptions);
   agents.set(kc, { tls: id, agent });
   return agent;
 }
@@ -116,8 +165,9 @@ async function open(kc: KubeAccess, path: string, opts: RequestOptions, accept: 
   }
   const reqOpts: https.RequestOptions = { method: opts.method ?? 'GET', headers };
   await kc.applyToHTTPSOptions(reqOpts);
-  // client-node hands each call a new agent (so, a new connection); reuse ours unless it set up a proxy.
-  if (url.protocol === 'https:' && !cluster.proxyUrl) reqOpts.agent = keepAliveAgent(kc, reqOpts);
+  // client-node (tests) hands each call a new agent (so, a new connection), its own for a proxy:
+  // reuse ours unless it set one up.
+  if (url.protocol === 'https:' && reqOpts.agent === undefined) reqOpts.agent = keepAliveAgent(kc, reqOpts, cluster.proxyUrl);
   const what = `${reqOpts.method} ${url.pathname}`;
   if (opts.signal?.aborted) throw new KubeApiError(`${what}: aborted`, undefined, undefined, 'ABORT_ERR');
   const send = url.protocol === 'http:' ? http.request : https.request;
