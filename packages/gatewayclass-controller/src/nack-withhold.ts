@@ -118,6 +118,18 @@ export class NackGuard implements SnapshotSink {
     this.cache.delete(gatewayKey);
   }
 
+  /**
+   * One Gateway as the guard holds it: the pipeline's latest snapshot (what every replica computes
+   * from the same objects), what is withheld from it now, and whether a bisection is still trying
+   * halves (the outcome is not known yet).
+   */
+  gatewayState(gatewayKey: string): { readonly latest: XdsSnapshot; readonly withheld: readonly WithheldResource[]; readonly probing: boolean } | undefined {
+    const st = this.gateways.get(gatewayKey);
+    if (st === undefined) return undefined;
+    const withheld = this.withheld().filter((w) => w.gateway === gatewayKey);
+    return { latest: st.latest, withheld, probing: [...st.probation.values()].some((m) => m.size > 0) };
+  }
+
   /** Every resource withheld now (probation not included). */
   withheld(): WithheldResource[] {
     const out: WithheldResource[] = [];

@@ -324,18 +324,28 @@ function withOwnerFailures(statuses: readonly StatusReport[], failures: readonly
     if (r.kind === 'Gateway') {
       const byListener = listenerMessages.get(`${r.namespace ?? ''}/${r.name}`);
       if (byListener === undefined || byListener.size === 0 || r.status.listeners === undefined) return r;
+      const observed = r.generation !== undefined ? { observedGeneration: r.generation } : {};
+      const refused: string[] = [];
       const listeners = r.status.listeners.map((l) => {
         const messages = byListener.get(l.name);
         if (messages === undefined) return l;
+        const message = [...new Set(messages)].join('; ');
+        refused.push(`listener ${l.name}: ${message}`);
         return {
           ...l,
-          conditions: [
-            ...l.conditions.filter((c) => c.type !== 'Programmed'),
-            { type: 'Programmed', status: 'False', reason: 'Invalid', message: [...new Set(messages)].join('; '), ...(r.generation !== undefined ? { observedGeneration: r.generation } : {}) } as const,
-          ],
+          conditions: [...l.conditions.filter((c) => c.type !== 'Programmed'), { type: 'Programmed', status: 'False', reason: 'Invalid', message, ...observed } as const],
         };
       });
-      return { ...r, status: { ...r.status, listeners } } as StatusReport;
+      if (refused.length === 0) return r;
+      // The Gateway as specified is not what Envoy runs: say so where `kubectl get gateway` looks,
+      // although the rest of it is served. (Not Pending, so the data plane's ACK does not overwrite it.)
+      const gatewayProgrammed = {
+        type: 'Programmed', status: 'False', reason: 'Invalid',
+        message: `Envoy rejected part of this Gateway's configuration (the rest is served): ${refused.join('; ')}`.slice(0, 32_000),
+        ...observed,
+      } as const;
+      const conditions = [...(r.status.conditions ?? []).filter((c) => c.type !== 'Programmed'), gatewayProgrammed];
+      return { ...r, status: { ...r.status, conditions, listeners } } as StatusReport;
     }
     const messages = routeMessages.get(`${r.kind.toLowerCase()}/${r.namespace ?? ''}/${r.name}`);
     if (messages === undefined || !('parents' in r.status)) return r;

@@ -43,4 +43,18 @@ describe('SortedResourceSet', () => {
     expect([...SortedResourceSet.changedNames(SortedResourceSet.of([]), before)]).toEqual(['a', 'b', 'c', 'd']);
     expect([...SortedResourceSet.changedNames(before, SortedResourceSet.of([]))]).toEqual(['a', 'b', 'c', 'd']);
   });
+
+  it('changedNames of a set made by with() looks only at what with() touched, with the answer of a full walk', () => {
+    const base = SortedResourceSet.of(Array.from({ length: 50 }, (_, i) => r(`n${String(i).padStart(2, '0')}`)));
+    const same = r('n10'); // replaced by an equal version: not a change
+    const next = base.with(['n03', 'n40', 'absent'], [r('n07', '2'), same, r('n99'), r('a')]);
+    const walked = SortedResourceSet.changedNames(SortedResourceSet.of([...base.values()]), SortedResourceSet.of([...next.values()]));
+    expect(SortedResourceSet.changedNames(base, next)).toEqual(walked);
+    expect([...walked].sort()).toEqual(['a', 'n03', 'n07', 'n40', 'n99']);
+    // Two steps on: not derived from `base` in one step, so walked in full (same answer).
+    const later = next.with([], [r('n20', '3')]);
+    expect(SortedResourceSet.changedNames(base, later)).toEqual(new Set([...walked, 'n20']));
+    expect(SortedResourceSet.changedNames(next, later)).toEqual(new Set(['n20']));
+    expect(SortedResourceSet.changedNames(later, later).size).toBe(0);
+  });
 });

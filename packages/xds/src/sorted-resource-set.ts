@@ -5,8 +5,16 @@
 import type { EncodedResource, ResourceSet } from './resources.js';
 
 export class SortedResourceSet implements ResourceSet {
-  /** `items` must be sorted by name, without duplicates; it is kept, not copied. */
-  private constructor(private readonly items: readonly EncodedResource[]) {}
+  /**
+   * `items` must be sorted by name, without duplicates; it is kept, not copied. A set made by
+   * `with` remembers the set it was made from and the names it touched, so that comparing the two
+   * (changedNames) costs what changed, not a walk of every entry.
+   */
+  private constructor(
+    private readonly items: readonly EncodedResource[],
+    private readonly base?: SortedResourceSet,
+    private readonly touched?: readonly string[],
+  ) {}
 
   /** From resources in any order; a later resource of the same name replaces an earlier one. */
   static of(resources: readonly EncodedResource[]): SortedResourceSet {
@@ -35,12 +43,14 @@ export class SortedResourceSet implements ResourceSet {
    */
   with(removed: Iterable<string>, upserts: Iterable<EncodedResource>): SortedResourceSet {
     let out: EncodedResource[] | undefined;
+    const touched: string[] = [];
     for (const name of removed) {
       const list = out ?? this.items;
       const i = search(list, name);
       if (i < 0) continue;
       out ??= this.items.slice();
       out.splice(i, 1);
+      touched.push(name);
     }
     for (const r of upserts) {
       const list = out ?? this.items;
@@ -49,13 +59,26 @@ export class SortedResourceSet implements ResourceSet {
       out ??= this.items.slice();
       if (i >= 0) out[i] = r;
       else out.splice(-i - 1, 0, r);
+      touched.push(r.name);
     }
-    return out === undefined ? this : new SortedResourceSet(out);
+    // Only the step from `this` is remembered (not a chain): `this` is released with the next step.
+    return out === undefined ? this : new SortedResourceSet(out, this.base === undefined ? this : new SortedResourceSet(this.items), touched);
   }
 
   /** Names whose resource differs between two sorted sets (added, removed or replaced), in one walk. */
   static changedNames(before: SortedResourceSet, after: SortedResourceSet): Set<string> {
     const changed = new Set<string>();
+    if (before === after) return changed;
+    if (after.base !== undefined && after.touched !== undefined && after.base.items === before.items) {
+      // `after` was made from `before` by `with`: only the names it touched can differ.
+      for (const name of after.touched) {
+        const x = before.get(name);
+        const y = after.get(name);
+        if (x === y) continue;
+        if (x === undefined || y === undefined || x.version !== y.version) changed.add(name);
+      }
+      return changed;
+    }
     const a = before.items;
     const b = after.items;
     let i = 0;

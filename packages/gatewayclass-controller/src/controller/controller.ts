@@ -263,7 +263,7 @@ export class Controller {
       const le = opts.leaderElection;
       this.reporter = new DataPlaneReporter({
         kubeConfig: opts.kubeConfig, namespace: le.namespace, electionLease: le.name, identity: le.identity, refreshMs: reportMs,
-        logger: logger('data-plane'), local: () => localDataPlane(this.server, this.cache),
+        logger: logger('data-plane'), local: () => localDataPlane(this.server, this.cache, this.guard),
       });
       this.elector = new LeaderElector(opts.kubeConfig, { ...opts.leaderElection, logger: logger('leader') });
       this.leading = false;
@@ -600,8 +600,10 @@ export class Controller {
   private dataPlaneOutcome(key: string, others: readonly DataPlaneReport[]): DataPlaneOutcome {
     const local = dataPlaneOutcome(this.server, key, this.snapshotVersions.get(key));
     if (this.reporter === undefined) return local;
-    const entry = this.cache.get(key);
-    const digest = entry === undefined ? undefined : snapshotDigest(entry.snapshot);
+    // Of the pipeline's snapshot, as the other replicas report it (not of what is served when
+    // something is withheld: this replica's own status already names what is withheld).
+    const snapshot = this.guard.gatewayState(key)?.latest ?? this.cache.get(key)?.snapshot;
+    const digest = snapshot === undefined ? undefined : snapshotDigest(snapshot);
     const views: GatewayDataPlane[] = [];
     const envoys = this.server.envoys(key).length;
     if (digest !== undefined && envoys > 0) views.push({ digest, state: local.state, ...(local.state === 'rejected' ? { message: local.message } : {}), envoys });

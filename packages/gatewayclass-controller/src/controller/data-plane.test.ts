@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { TypeUrl, type EncodedResource, type XdsSnapshot } from '@gantry/xds';
-import { REPORT_ANNOTATION, combineDataPlane, otherReports, reportLeaseName, snapshotDigest, type GatewayDataPlane } from './data-plane.js';
+import { REPORT_ANNOTATION, combineDataPlane, localDataPlane, otherReports, reportLeaseName, snapshotDigest, type GatewayDataPlane } from './data-plane.js';
 
 function snapshot(listeners: Record<string, string>): XdsSnapshot {
   const set = (entries: Record<string, string>) => new Map<string, EncodedResource>(Object.entries(entries).map(([name, version]) => [name, { name, version, bytes: new Uint8Array() }]));
@@ -34,6 +34,24 @@ describe('combineDataPlane', () => {
   it('is rejected by a NACK of this snapshot, not of another one', () => {
     expect(combineDataPlane('d', [view('d', 'acked'), view('d', 'rejected', 'Envoy x rejected')])).toEqual({ state: 'rejected', message: 'Envoy x rejected' });
     expect(combineDataPlane('d', [view('old', 'rejected', 'stale')])).toEqual({ state: 'pending' });
+  });
+});
+
+describe('localDataPlane with a NACK guard', () => {
+  const latest = snapshot({ a: '1', b: '2' });
+  const served = snapshot({ a: '1' });
+  const server = { envoys: () => [{ gatewayKey: 'ns/gw' }], isSynced: () => true } as unknown as Parameters<typeof localDataPlane>[0];
+  const cache = { get: () => ({ version: 3, snapshot: served }) } as unknown as Parameters<typeof localDataPlane>[1];
+  it('reports the digest of the pipeline snapshot, and an ACK of what was served with a listener withheld as a rejection naming it', () => {
+    const guard = { gatewayState: () => ({ latest, probing: false, withheld: [{ gateway: 'ns/gw', typeUrl: TypeUrl.Listener, name: 'b', message: 'cannot bind', lastGood: false }] }) };
+    const view = localDataPlane(server, cache, guard)['ns/gw'];
+    expect(view?.digest).toBe(snapshotDigest(latest));
+    expect(view?.state).toBe('rejected');
+    expect(view?.message).toBe("Envoy rejected part of this Gateway's configuration (the rest is served): Listener b: cannot bind");
+  });
+  it('is pending while a bisection is still trying halves, and acked when nothing is withheld', () => {
+    expect(localDataPlane(server, cache, { gatewayState: () => ({ latest, probing: true, withheld: [] }) })['ns/gw']?.state).toBe('pending');
+    expect(localDataPlane(server, cache, { gatewayState: () => ({ latest: served, probing: false, withheld: [] }) })['ns/gw']?.state).toBe('acked');
   });
 });
 

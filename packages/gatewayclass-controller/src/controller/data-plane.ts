@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { AdsServer, SnapshotCache, XdsSnapshot } from '@gantry/xds';
 import { dataPlaneOutcome, type DataPlaneOutcome } from '../status/index.js';
+import type { WithheldResource } from '../nack-withhold.js';
 
 /** What one replica's Envoys of one Gateway say about the snapshot with `digest`. */
 export interface GatewayDataPlane {
@@ -36,18 +37,38 @@ export function snapshotDigest(snapshot: XdsSnapshot): string {
   return d;
 }
 
-/** This replica's own Envoys, per Gateway they serve. */
-export function localDataPlane(server: Pick<AdsServer, 'envoys' | 'isSynced'>, cache: Pick<SnapshotCache, 'get'>): DataPlaneReport {
+/** The part of the NACK guard a report reads. */
+export interface GuardView {
+  gatewayState(gatewayKey: string): { readonly latest: XdsSnapshot; readonly withheld: readonly WithheldResource[]; readonly probing: boolean } | undefined;
+}
+
+/**
+ * This replica's own Envoys, per Gateway they serve. With a NACK guard, the digest is of the
+ * pipeline's snapshot (the one every replica computes), not of what is served after withholding,
+ * and an ACK of a snapshot with something withheld is reported as a rejection naming it.
+ */
+export function localDataPlane(server: Pick<AdsServer, 'envoys' | 'isSynced'>, cache: Pick<SnapshotCache, 'get'>, guard?: GuardView): DataPlaneReport {
   const counts = new Map<string, number>();
   for (const e of server.envoys()) counts.set(e.gatewayKey, (counts.get(e.gatewayKey) ?? 0) + 1);
   const out: Record<string, GatewayDataPlane> = {};
   for (const key of [...counts.keys()].sort()) {
     const entry = cache.get(key);
     if (entry === undefined) continue;
-    const o = dataPlaneOutcome(server, key, entry.version);
-    out[key] = { digest: snapshotDigest(entry.snapshot), state: o.state, ...(o.state === 'rejected' ? { message: o.message } : {}), envoys: counts.get(key)! };
+    const guarded = guard?.gatewayState(key);
+    let o = dataPlaneOutcome(server, key, entry.version);
+    if (guarded !== undefined && o.state === 'acked') {
+      if (guarded.withheld.length > 0) o = { state: 'rejected', message: withheldMessage(guarded.withheld) };
+      else if (guarded.probing) o = { state: 'pending' };
+    }
+    const digest = snapshotDigest(guarded?.latest ?? entry.snapshot);
+    out[key] = { digest, state: o.state, ...(o.state === 'rejected' ? { message: o.message } : {}), envoys: counts.get(key)! };
   }
   return out;
+}
+
+function withheldMessage(withheld: readonly WithheldResource[]): string {
+  const what = withheld.map((w) => `${w.typeUrl.slice(w.typeUrl.lastIndexOf('.') + 1)} ${w.name}: ${w.message.slice(-300)}`);
+  return `Envoy rejected part of this Gateway's configuration (the rest is served): ${what.join('; ')}`;
 }
 
 /**

@@ -35,7 +35,7 @@ import type { GatewayContext, ListenerState } from '../gateway/model.js';
 import { flavor, type Flavor, type RouteEntry } from '../routes/model.js';
 import { comparePrecedence } from '../routes/precedence.js';
 import type { RouteTranslation } from '../routes/route-translation.js';
-import { applySorted, compareStrings, lowerBound } from '../core/sorted.js';
+import { applySorted, compareStrings, indexOf, lowerBound } from '../core/sorted.js';
 import { buildL4Listeners, l4ListenerNames } from './l4-listeners.js';
 import { MixedPortMemo } from './mixed-ports.js';
 
@@ -497,7 +497,8 @@ export class GatewayAssembler {
     const internal = this.endpointList;
     if (this.published.from === internal) return this.published.list;
     if (this.ownHosts.clusters !== this.clusterList) {
-      this.ownHosts = { clusters: this.clusterList, any: this.clusterList.some((c) => c.discovery !== undefined) };
+      // Counted as the list changes (rebuildClusters), not by a walk of every cluster per change.
+      this.ownHosts = { clusters: this.clusterList, any: this.ownHostClusters > 0 };
     }
     const list = this.ownHosts.any ? internal.filter((_, i) => this.clusterList[i]?.discovery === undefined) : internal;
     this.published = { from: internal, list };
@@ -505,6 +506,8 @@ export class GatewayAssembler {
   }
 
   private published: { from: readonly ClusterEndpointsIR[] | undefined; list: readonly ClusterEndpointsIR[] } = { from: undefined, list: [] };
+  /** How many listed clusters have hosts of their own (discovery set), kept by rebuildClusters. */
+  private ownHostClusters = 0;
   /** Whether the cluster list has clusters with hosts of their own (computed once per list). */
   private ownHosts: { clusters: readonly ClusterIR[] | undefined; any: boolean } = { clusters: undefined, any: false };
 
@@ -625,6 +628,8 @@ export class GatewayAssembler {
       for (const r of this.clusterRefs.values()) next[n++] = (r instanceof SharedCluster ? r.use : r).cluster;
       next.sort(compareClusters);
       if (!sameElements(next, this.clusterList)) this.clusterList = next;
+      this.ownHostClusters = 0;
+      for (const c of this.clusterList) if (c.discovery !== undefined) this.ownHostClusters++;
       return;
     }
     const removed: ClusterIR[] = [];
@@ -641,12 +646,44 @@ export class GatewayAssembler {
     this.clusterDirty.clear();
     const next = applySorted(this.clusterList, compareClusters, removed, added);
     if (next !== this.clusterList) {
+      for (const c of removed) if (c.discovery !== undefined) this.ownHostClusters--;
+      for (const c of added) if (c.discovery !== undefined) this.ownHostClusters++;
       // The endpoint list follows the cluster list entry for entry, unless it is redone whole anyway.
-      if (!this.endpointsRebuild && this.endpointList.length === this.clusterList.length) this.endpointList = this.alignEndpoints(this.clusterList, next);
-      else this.endpointsRebuild = true;
+      if (!this.endpointsRebuild && this.endpointList.length === this.clusterList.length) {
+        this.endpointList =
+          removed.length + added.length <= PATCH_CLUSTERS
+            ? this.spliceEndpoints(this.clusterList, next, removed, added)
+            : this.alignEndpoints(this.clusterList, next);
+      } else this.endpointsRebuild = true;
       this.clusterList = next;
     }
   }
+
+  /**
+   * The endpoint list after a few clusters were removed from and added to the cluster list
+   * `before`: the same splices, found by binary search (a change costs what changed, not a walk
+   * of every cluster with a name comparison each, and no copy of the cluster list). Added
+   * clusters get their entries computed.
+   */
+  private spliceEndpoints(before: readonly ClusterIR[], after: readonly ClusterIR[], removed: readonly ClusterIR[], added: readonly ClusterIR[]): readonly ClusterEndpointsIR[] {
+    const out = this.endpointList.slice();
+    // Removals at their places in `before`, last first (earlier places stay valid); then the
+    // additions at their places in `after`, first first: `after` is `before` without the removed
+    // clusters and with the added ones, in one order.
+    const gone: number[] = [];
+    for (const c of removed) {
+      const i = indexOf(before, compareClusters, c);
+      if (i >= 0) gone.push(i);
+    }
+    gone.sort((a, b) => b - a);
+    for (const i of gone) out.splice(i, 1);
+    const placed: [number, ClusterIR][] = [];
+    for (const c of added) placed.push([indexOf(after, compareClusters, c), c]);
+    placed.sort((a, b) => a[0] - b[0]);
+    for (const [i, c] of placed) out.splice(i, 0, this.endpointsOf(this.useOf(c.name) as ClusterUse));
+    return out;
+  }
+
 
   /**
    * The endpoint list for a cluster list that differs from the previous one by a few clusters:
@@ -690,6 +727,8 @@ export class GatewayAssembler {
 }
 
 const MISDIRECTED_ROUTES: readonly RouteIR[] = [MISDIRECTED];
+/** Up to this many cluster changes, the endpoint list is spliced where they are; beyond, re-aligned in one walk. */
+const PATCH_CLUSTERS = 64;
 
 function tableOf(rc: RouteConfigState, listener: string): DomainTable {
   let t = rc.tables.get(listener);

@@ -68,10 +68,16 @@ export class IdentityIndex<T extends object> {
     // Objects of the previous array not found at their place, and objects found elsewhere.
     let gone: T[] | undefined;
     let moved: Set<T> | undefined;
-    const n = items.length;
-    const m = last.length;
+    // The common head and tail (unchanged objects in unchanged places) in tight loops first; the
+    // walk below then covers only the stretch where something changed.
     let i = 0;
-    let j = 0;
+    const shorter = Math.min(items.length, last.length);
+    while (i < shorter && items[i] === last[i]) i++;
+    let tail = 0;
+    while (tail < shorter - i && items[items.length - 1 - tail] === last[last.length - 1 - tail]) tail++;
+    const n = items.length - tail;
+    const m = last.length - tail;
+    let j = i;
     if (m === 0 && this.byKey.size === 0) {
       // A first update: every object is new (a repeated key shows in the size check below).
       for (; i < n; i++) {
@@ -90,14 +96,14 @@ export class IdentityIndex<T extends object> {
           j++;
           continue;
         }
-        const removed = aheadOf(last, j, a);
+        const removed = aheadOf(last, j, a, m);
         if (removed > 0) {
           for (let k = 0; k < removed; k++) (gone ??= []).push(last[j + k] as T);
           j += removed;
           continue;
         }
         // a is new here: inserted before b (b comes later), or b's replacement.
-        if (aheadOf(items, i, b) === 0) {
+        if (aheadOf(items, i, b, n) === 0) {
           (gone ??= []).push(b);
           j++;
         }
@@ -122,7 +128,7 @@ export class IdentityIndex<T extends object> {
         changes.push(key, b, undefined);
       }
     }
-    if (this.byKey.size === n) {
+    if (this.byKey.size === items.length) {
       // Keys are unique: each was touched once.
       for (let c = 0; c < changes.length; c += 3) onChange(changes[c] as string, changes[c + 1] as T | undefined, changes[c + 2] as T | undefined);
       return;
@@ -160,8 +166,8 @@ export class IdentityIndex<T extends object> {
 }
 
 /** How many places after `from` the object `x` sits in `list` (within LOOKAHEAD), or 0. */
-function aheadOf<T>(list: readonly T[], from: number, x: T): number {
-  const end = Math.min(list.length, from + 1 + LOOKAHEAD);
+function aheadOf<T>(list: readonly T[], from: number, x: T, limit: number): number {
+  const end = Math.min(limit, from + 1 + LOOKAHEAD);
   for (let k = from + 1; k < end; k++) if (list[k] === x) return k - from;
   return 0;
 }

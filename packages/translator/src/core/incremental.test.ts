@@ -107,6 +107,33 @@ describe('structural sharing', () => {
     expect(r2.statuses).toBe(r1.statuses);
   });
 
+  it('routes moving between Services (clusters added and dropped several at a time) give a fresh translation\'s clusters and endpoints', () => {
+    const services = Array.from({ length: 40 }, (_, i) => `s${String(i).padStart(2, '0')}`);
+    const fixed = {
+      gateways: [gateway([{ name: 'http', port: 80, protocol: 'HTTP' as const }])],
+      services: services.map((n) => service(n)),
+      endpointSlices: services.map((n, i) => slice(n, [`10.0.${i}.1`, `10.0.${i}.2`])),
+    };
+    // Unchanged routes stay the same objects, so the assembler patches rather than rebuilds.
+    let routes = Array.from({ length: 30 }, (_, i) => route(`r${i}`, { hostnames: [`h${i % 5}.example.com`], backend: services[i % 20]! }));
+    const t = new GatewayTranslator();
+    t.translate(snapshot({ ...fixed, httpRoutes: routes }));
+    let seed = 7;
+    const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    for (let step = 0; step < 40; step++) {
+      routes = routes.slice();
+      for (let k = 0, moves = 1 + next(4); k < moves; k++) {
+        const i = next(routes.length);
+        routes[i] = route(`r${i}`, { hostnames: [`h${i % 5}.example.com`], backend: services[next(services.length)]! });
+      }
+      const s = snapshot({ ...fixed, httpRoutes: routes });
+      const ir = t.translate(s).gateways.get('default/gw') as GatewayIR;
+      const fresh = translate(s).gateways.get('default/gw') as GatewayIR;
+      expect(ir.clusters.map((c) => c.name)).toEqual(fresh.clusters.map((c) => c.name));
+      expect(ir.endpoints).toEqual(fresh.endpoints);
+    }
+  });
+
   it('a route change replaces only that route, its virtual host and what contains them', () => {
     const t = new GatewayTranslator();
     const r1 = t.translate(base);

@@ -156,6 +156,27 @@ describe('incremental translation', () => {
     }
   });
 
+  it('does not encode a listener again when only its routes changed, and does when its chains did', () => {
+    const translator = new XdsTranslator();
+    const before = translator.translate(base);
+    const spy = jest.spyOn(Listener, 'encode');
+    try {
+      const after = translator.translate(withRoute(base, route(250, '/edited')));
+      expect(spy).not.toHaveBeenCalled();
+      expect(after[TypeUrl.Listener].get('http-80')).toBe(before[TypeUrl.Listener].get('http-80'));
+      // The same routes behind another table name: the listener names that table, so it changes.
+      const [first, second] = base.listeners;
+      const chain = first!.filterChains[0]!;
+      const renamed = { ...base, listeners: [{ ...first!, filterChains: [{ ...chain, routeConfig: { ...chain.routeConfig, name: 'renamed' } }] }, second!] };
+      const third = translator.translate(renamed);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(third[TypeUrl.Listener].get('http-80')!.version).not.toEqual(before[TypeUrl.Listener].get('http-80')!.version);
+      expect(Buffer.from(third[TypeUrl.Listener].get('http-80')!.bytes).equals(Buffer.from(translateXds(renamed)[TypeUrl.Listener].get('http-80')!.bytes))).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('returns the same snapshot for the same IR, and replaces only assignments on an endpoint change', () => {
     const translator = new XdsTranslator();
     const s1 = translator.translate(base);

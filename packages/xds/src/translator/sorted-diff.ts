@@ -18,21 +18,26 @@ export const NO_CHANGES: SortedChanges<never> = { removed: [], added: [] };
 export function sortedChanges<T>(before: readonly T[], after: readonly T[], key: (t: T) => string, limit: number): SortedChanges<T> | undefined {
   const removed: T[] = [];
   const added: T[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < before.length || j < after.length) {
+  // The common head and tail (the same objects at the same places) in tight loops first: a change
+  // of a few elements leaves the keyed walk only the stretch between them.
+  const [head, tail] = commonEnds(before, after);
+  let i = head;
+  let j = head;
+  const endBefore = before.length - tail;
+  const endAfter = after.length - tail;
+  while (i < endBefore || j < endAfter) {
     const x = before[i];
     const y = after[j];
-    if (i < before.length && j < after.length && x === y) {
+    if (i < endBefore && j < endAfter && x === y) {
       i++;
       j++;
       continue;
     }
     if (removed.length + added.length >= limit) return undefined;
-    if (j >= after.length || (i < before.length && key(x as T) < key(y as T))) {
+    if (j >= endAfter || (i < endBefore && key(x as T) < key(y as T))) {
       removed.push(x as T);
       i++;
-    } else if (i >= before.length || key(y as T) < key(x as T)) {
+    } else if (i >= endBefore || key(y as T) < key(x as T)) {
       added.push(y as T);
       j++;
     } else {
@@ -43,6 +48,18 @@ export function sortedChanges<T>(before: readonly T[], after: readonly T[], key:
     }
   }
   return { removed, added };
+}
+
+/** How many leading and trailing elements two arrays share (the same objects at the same places). */
+export function commonEnds<T>(a: readonly T[], b: readonly T[]): [number, number] {
+  const n = Math.min(a.length, b.length);
+  let head = 0;
+  while (head < n && a[head] === b[head]) head++;
+  let tail = 0;
+  const la = a.length - 1;
+  const lb = b.length - 1;
+  while (tail < n - head && a[la - tail] === b[lb - tail]) tail++;
+  return [head, tail];
 }
 
 /** The element whose key is `name` in an array sorted by key, if any. */

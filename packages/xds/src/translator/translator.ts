@@ -47,6 +47,8 @@ const endpointsName = (e: ClusterEndpointsIR): string => e.cluster;
 export class XdsTranslator {
   private readonly routeTables = new RouteTableEncoder();
   private readonly listeners = new WeakMap<ListenerIR | L4ListenerIR, { readonly address: string; readonly accessLog: string; readonly layout: RouteLayout; readonly resource: EncodedResource }>();
+  /** The last HTTP listener encoded under each name, with the IR it was encoded from. */
+  private readonly listenerByName = new Map<string, { readonly ir: ListenerIR; readonly address: string; readonly accessLog: string; readonly layout: RouteLayout; readonly resource: EncodedResource }>();
   private readonly clusters = new WeakMap<ClusterIR, EncodedResource>();
   private readonly assignments = new WeakMap<ClusterEndpointsIR, EncodedResource>();
   private readonly emptyAssignments = new WeakMap<ClusterIR, EncodedResource>();
@@ -159,14 +161,26 @@ export class XdsTranslator {
       if (l.filterChains.length === 0) continue;
       let cached = this.listeners.get(l);
       if (cached === undefined || cached.address !== address || cached.accessLog !== logKey || cached.layout !== layout) {
+        // A route change makes a new ListenerIR (its route table changed), but the listener's
+        // bytes name its route tables, not their contents: the last encoding of this listener
+        // name is reused when everything it is made of is the same.
+        const last = this.listenerByName.get(l.name);
+        if (last !== undefined && last.address === address && last.accessLog === logKey && last.layout === layout && sameListenerShape(last.ir, l)) {
+          this.listeners.set(l, { address, accessLog: logKey, layout, resource: last.resource });
+          this.listenerByName.set(l.name, { ...last, ir: l });
+          out.set(l.name, last.resource);
+          continue;
+        }
         const resource = this.isolated(l, 'listener', l.name, () => encodedResource(l.name, encodeMessage(Listener.encode, buildListener(l, address, opts))));
         // A listener that cannot be encoded is left out; the other listeners are served.
         if (resource === undefined) continue;
         cached = { address, accessLog: logKey, layout, resource };
         this.listeners.set(l, cached);
+        this.listenerByName.set(l.name, { ...cached, ir: l });
       }
       out.set(l.name, cached.resource);
     }
+    if (this.listenerByName.size > listeners.length) for (const name of this.listenerByName.keys()) if (!out.has(name)) this.listenerByName.delete(name);
     return out;
   }
 
@@ -302,6 +316,30 @@ export class XdsTranslator {
     }
     return out;
   }
+}
+
+function sameStrings(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Whether two HTTP listeners encode to the same bytes: everything buildListener reads (name, port,
+ * protocol, and per chain its name, SNI names, secrets, client validation and route table name),
+ * never the routes, which come over RDS.
+ */
+function sameListenerShape(a: ListenerIR, b: ListenerIR): boolean {
+  if (a.name !== b.name || a.port !== b.port || a.protocol !== b.protocol || a.filterChains.length !== b.filterChains.length) return false;
+  for (let i = 0; i < a.filterChains.length; i++) {
+    const x = a.filterChains[i]!;
+    const y = b.filterChains[i]!;
+    if (x === y) continue;
+    if (x.name !== y.name || x.routeConfig.name !== y.routeConfig.name || x.clientValidation !== y.clientValidation) return false;
+    if (!sameStrings(x.serverNames, y.serverNames) || !sameStrings(x.tlsSecrets, y.tlsSecrets)) return false;
+  }
+  return true;
 }
 
 /** One-shot translation (no memo kept): `gantry translate`, tests. */
