@@ -10,7 +10,7 @@ import { KIND_TABLE } from '@gantry/api';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { CORE_KINDS, KubeClientConfig, collectionPath, inClusterConfig, objectPath, requestJson, requestOk, type JsonObject, type KindRef } from '@gantry/kube';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNamespace, createObject, getObject, mergePatchObject, waitFor } from '@gantry/kube/testing/api-helpers';
@@ -41,6 +41,7 @@ let admin: KubeConfig;
 let objects: Manifest[];
 let controller: Controller | undefined;
 let envoy: LocalEnvoy | undefined;
+const tempDirs: string[] = [];
 
 /**
  * The controller's configuration as in its Pod (in-cluster: the service host and port, the
@@ -54,6 +55,7 @@ async function serviceAccountKubeConfig(namespace: string, name: string): Promis
   const cluster = admin.getCurrentCluster();
   if (!cluster?.caData) throw new Error('no current cluster with an embedded CA');
   const dir = await mkdtemp(join(tmpdir(), `sa-${name}-`));
+  tempDirs.push(dir);
   await writeFile(join(dir, 'ca.crt'), Buffer.from(cluster.caData, 'base64'));
   await writeFile(join(dir, 'token'), review.status.token);
   const server = new URL(cluster.server);
@@ -99,6 +101,7 @@ afterAll(async () => {
   await envoy?.stop();
   await controller?.stop().catch(() => undefined);
   await cp?.stop();
+  await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
 describe('charts/gantry RBAC on a real API server', () => {
