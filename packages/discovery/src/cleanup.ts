@@ -4,7 +4,7 @@
 // `gantry discovery-cleanup --namespace gantry-system`.
 import { KIND_TABLE } from '@gantry/api';
 import { collectionPath, deleteIfUnchanged, requestOk, type Logger } from '@gantry/kube';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '@gantry/kube';
 import { DISCOVERED_SELECTOR } from './desired.js';
 
 interface Listed {
@@ -13,7 +13,7 @@ interface Listed {
 }
 
 /** Deletes discovery's Upstreams in `namespace`; resolves with how many were deleted. */
-export async function removeDiscoveredUpstreams(kc: KubeConfig, namespace: string, log: Logger): Promise<number> {
+export async function removeDiscoveredUpstreams(kc: KubeAccess, namespace: string, log: Logger): Promise<number> {
   let deleted = 0;
   let cont: string | undefined;
   do {

@@ -7,7 +7,7 @@
 // deletes its own Upstreams when their Service port goes away or leaves scope.
 import { KIND_TABLE, type Namespace, type Service, type Upstream } from '@gantry/api';
 import { deleteIfUnchanged, serverSideApply, silentLogger, type JsonObject, type Logger } from '@gantry/kube';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '@gantry/kube';
 import { applyBody, desiredUpstreams, DISCOVERED_BY, DISCOVERED_BY_LABEL, FIELD_MANAGER, sameStringMap, upToDate, type DesiredUpstream } from './desired.js';
 import { alternateName } from './naming.js';
 import { inScope, type DiscoveryScope } from './scope.js';
@@ -34,7 +34,7 @@ export interface DiscoveryEvents {
 }
 
 export interface DiscoveryOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeAccess;
   /** Where discovered Upstreams live (the controller's namespace). */
   readonly installNamespace: string;
   readonly scope?: DiscoveryScope;

@@ -1,6 +1,6 @@
 // Server-side apply and guarded deletes: how a controller that owns some objects (discovery's
 // Upstreams) writes them without ever clobbering fields or objects that are not its own.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from './kubeconfig.js';
 import { objectPath, type KindRef } from './kinds.js';
 import { isJsonObject, type JsonObject } from './objects.js';
 import { errorFromResponse, requestJson } from './rest.js';
@@ -17,7 +17,7 @@ export interface ApplyOptions {
 }
 
 /** Applies `body` (a full object with apiVersion, kind, metadata.name) server-side; resolves with the stored object. */
-export async function serverSideApply(kc: KubeConfig, kind: KindRef, namespace: string | undefined, body: JsonObject, opts: ApplyOptions): Promise<JsonObject> {
+export async function serverSideApply(kc: KubeAccess, kind: KindRef, namespace: string | undefined, body: JsonObject, opts: ApplyOptions): Promise<JsonObject> {
   const meta = isJsonObject(body['metadata']) ? body['metadata'] : {};
   const name = typeof meta['name'] === 'string' ? meta['name'] : '';
   const path = objectPath(kind, namespace, name);
@@ -39,16 +39,17 @@ export type GuardedDeleteResult = 'deleted' | 'gone' | 'changed';
  * resourceVersion): an object replaced or edited meanwhile is left alone (`changed`).
  */
 export async function deleteIfUnchanged(
-  kc: KubeConfig,
+  kc: KubeAccess,
   kind: KindRef,
   namespace: string | undefined,
   name: string,
   preconditions: { readonly uid?: string; readonly resourceVersion?: string },
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan',
 ): Promise<GuardedDeleteResult> {
   const path = objectPath(kind, namespace, name);
   const r = await requestJson(kc, path, {
     method: 'DELETE',
-    body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { ...preconditions } },
+    body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { ...preconditions }, ...(propagationPolicy ? { propagationPolicy } : {}) },
   });
   if (r.status === 404) return 'gone';
   if (r.status === 409) return 'changed';

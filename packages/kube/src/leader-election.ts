@@ -8,7 +8,7 @@
 // so on 'stopped-leading'.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from './kubeconfig.js';
 import { jittered } from './backoff.js';
 import { apiVersionOf, collectionPath, CORE_KINDS, objectPath } from './kinds.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -95,7 +95,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   private readonly abort = new AbortController();
 
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly kc: KubeAccess,
     private readonly opts: LeaderElectorOptions,
   ) {
     super();

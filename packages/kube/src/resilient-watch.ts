@@ -10,7 +10,7 @@
 // Every list is delivered as one RESYNC carrying the whole set, so whatever happened while the
 // watch was down (deletions included) reaches the consumer; the store keeps the identity of
 // objects whose resourceVersion did not change.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from './kubeconfig.js';
 import { Backoff, DEFAULT_BACKOFF, jittered, type BackoffOptions } from './backoff.js';
 import { collectionPath, type KindRef } from './kinds.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -121,7 +121,7 @@ export class ResilientWatch<T extends KubeObjectLike = KubeObjectLike> {
   private lastResourceVersion: string | undefined;
 
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly kc: KubeAccess,
     readonly kind: KindRef,
     private readonly opts: ResilientWatchOptions<T> = {},
   ) {

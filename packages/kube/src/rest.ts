@@ -1,10 +1,13 @@
-// The one HTTP edge of this package: requests to the API server with the credentials, CA and
-// proxy of a client-node KubeConfig (`applyToHTTPSOptions`), over node's http/https. Raw requests
+// The one HTTP edge of this package: requests to the API server with the credentials and CA of a
+// KubeAccess (`applyToHTTPSOptions`: our kubeconfig loader, or a client-node KubeConfig in
+// tests), over node's http/https. Raw requests
 // rather than the generated clients because watches need a stream we can abort and time out at
 // will, and every kind here is addressed the same way through a KindRef.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
+import type { KubeAccess } from './kubeconfig.js';
 import { isJsonObject, type Json } from './objects.js';
 
 /** An API server answer that is not a success, or a request that failed on the way. */
@@ -71,20 +74,66 @@ function networkError(err: unknown, what: string): KubeApiError {
   return new KubeApiError(`${what}: ${e.message ?? String(err)}`, undefined, undefined, e.code);
 }
 
-const agents = new WeakMap<KubeConfig, { readonly tls: string; readonly agent: https.Agent }>();
+/**
+ * A keep-alive agent whose connections go through an HTTP proxy (kubeconfig `proxy-url`): an
+ * HTTP CONNECT tunnel to the API server, TLS inside it.
+ */
+class TunnelAgent extends https.Agent {
+  constructor(private readonly proxy: URL, options: https.AgentOptions) {
+    super(options);
+  }
+
+  override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+    const target = `${options.host ?? options.hostname ?? ''}:${String(options.port ?? 443)}`;
+    const headers: http.OutgoingHttpHeaders = { Host: target };
+    if (this.proxy.username !== '') {
+      headers['Proxy-Authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(this.proxy.username)}:${decodeURIComponent(this.proxy.password)}`).toString('base64')}`;
+    }
+    const fail = (err: Error): void => (callback as ((e: Error) => void) | undefined)?.(err);
+    const connect = http.request({ host: this.proxy.hostname.replace(/^\[(.*)\]$/, '$1'), port: this.proxy.port || 80, method: 'CONNECT', path: target, headers });
+    connect.once('connect', (res, socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        fail(new Error(`proxy ${this.proxy.host} refused CONNECT ${target}: HTTP ${res.statusCode ?? 0}`));
+        return;
+      }
+      const servername = options.servername ?? (options.host ?? '').replace(/^\[(.*)\]$/, '$1');
+      const secure = tls.connect({
+        socket,
+        ...(servername !== '' && !/^[\d.]+$|:/.test(servername) ? { servername } : {}),
+        ...(options.ca !== undefined ? { ca: options.ca } : {}),
+        ...(options.cert !== undefined ? { cert: options.cert } : {}),
+        ...(options.key !== undefined ? { key: options.key } : {}),
+        ...(options.rejectUnauthorized !== undefined ? { rejectUnauthorized: options.rejectUnauthorized } : {}),
+      });
+      callback?.(null, secure);
+    });
+    connect.once('error', fail);
+    connect.end();
+    return undefined;
+  }
+}
+
+function proxyOf(proxyUrl: string): URL {
+  const proxy = new URL(proxyUrl);
+  if (proxy.protocol !== 'http:') throw new KubeApiError(`proxy-url ${proxy.protocol}//…: only http:// proxies are supported`);
+  return proxy;
+}
+
+const agents = new WeakMap<KubeAccess, { readonly tls: string; readonly agent: https.Agent }>();
 
 /**
- * One keep-alive agent per KubeConfig and TLS identity: a request reuses an open connection
+ * One keep-alive agent per KubeAccess and TLS identity: a request reuses an open connection
  * instead of a new TLS handshake and secure context each time (which was most of a busy
  * controller's CPU). Credentials that change (rotated client certificates) get a new agent;
  * bearer tokens travel in each request's headers and need none.
  */
-function keepAliveAgent(kc: KubeConfig, tls: https.RequestOptions): https.Agent {
-  const id = JSON.stringify([tls.ca, tls.cert, tls.key, tls.pfx, tls.passphrase, tls.rejectUnauthorized, tls.servername].map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v)));
+function keepAliveAgent(kc: KubeAccess, tls: https.RequestOptions, proxyUrl: string | undefined): https.Agent {
+  const id = JSON.stringify([proxyUrl, tls.ca, tls.cert, tls.key, tls.pfx, tls.passphrase, tls.rejectUnauthorized, tls.servername].map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v)));
   const known = agents.get(kc);
   if (known?.tls === id) return known.agent;
   known?.agent.destroy();
-  const agent = new https.Agent({
+  const agentOptions: https.AgentOptions = {
     keepAlive: true,
     ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
     ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
@@ -93,13 +142,14 @@ function keepAliveAgent(kc: KubeConfig, tls: https.RequestOptions): https.Agent 
     ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
     ...(tls.rejectUnauthorized !== undefined ? { rejectUnauthorized: tls.rejectUnauthorized } : {}),
     ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
-  });
+  };
+  const agent = proxyUrl !== undefined ? new TunnelAgent(proxyOf(proxyUrl), agentOptions) : new https.Agent(agentOptions);
   agents.set(kc, { tls: id, agent });
   return agent;
 }
 
 /** Opens a request and resolves with the response once its headers arrive. */
-async function open(kc: KubeConfig, path: string, opts: RequestOptions, accept: string): Promise<{
+async function open(kc: KubeAccess, path: string, opts: RequestOptions, accept: string): Promise<{
   res: http.IncomingMessage;
   req: http.ClientRequest;
 }> {
@@ -115,8 +165,9 @@ async function open(kc: KubeConfig, path: string, opts: RequestOptions, accept: 
   }
   const reqOpts: https.RequestOptions = { method: opts.method ?? 'GET', headers };
   await kc.applyToHTTPSOptions(reqOpts);
-  // client-node hands each call a new agent (so, a new connection); reuse ours unless it set up a proxy.
-  if (url.protocol === 'https:' && !cluster.proxyUrl) reqOpts.agent = keepAliveAgent(kc, reqOpts);
+  // client-node (tests) hands each call a new agent (so, a new connection), its own for a proxy:
+  // reuse ours unless it set one up.
+  if (url.protocol === 'https:' && reqOpts.agent === undefined) reqOpts.agent = keepAliveAgent(kc, reqOpts, cluster.proxyUrl);
   const what = `${reqOpts.method} ${url.pathname}`;
   if (opts.signal?.aborted) throw new KubeApiError(`${what}: aborted`, undefined, undefined, 'ABORT_ERR');
   const send = url.protocol === 'http:' ? http.request : https.request;
@@ -151,7 +202,7 @@ function parseJson(text: string): Json | undefined {
  * One request with a JSON answer. Resolves with any HTTP status (the caller decides what 404 or
  * 409 mean); rejects with a KubeApiError on network errors, abort and timeout.
  */
-export async function requestJson(kc: KubeConfig, path: string, opts: RequestOptions = {}): Promise<JsonResponse> {
+export async function requestJson(kc: KubeAccess, path: string, opts: RequestOptions = {}): Promise<JsonResponse> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   // One controller per request, aborted by the timeout or the caller's signal. (Not
   // AbortSignal.any: callers pass long-lived signals, and each request would hang a dependent
@@ -167,9 +218,13 @@ export async function requestJson(kc: KubeConfig, path: string, opts: RequestOpt
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const what = `${opts.method ?? 'GET'} ${path}`;
   try {
-    const { res } = await open(kc, path, { ...opts, signal: local.signal }, opts.accept ?? 'application/json');
-    const text = await readBody(res);
-    return { status: res.statusCode ?? 0, body: parseJson(text) };
+    for (let attempt = 0; ; attempt++) {
+      const { res } = await open(kc, path, { ...opts, signal: local.signal }, opts.accept ?? 'application/json');
+      const text = await readBody(res);
+      // Expired exec credential or rotated token: fetch it again and retry once.
+      if (res.statusCode === 401 && attempt === 0 && kc.onUnauthorized && (await kc.onUnauthorized())) continue;
+      return { status: res.statusCode ?? 0, body: parseJson(text) };
+    }
   } catch (err) {
     if (timedOut) throw new KubeApiError(`${what}: timed out after ${timeoutMs}ms`, undefined, undefined, 'ETIMEDOUT');
     throw networkError(err, what);
@@ -180,7 +235,7 @@ export async function requestJson(kc: KubeConfig, path: string, opts: RequestOpt
 }
 
 /** A JSON request that must succeed (2xx): resolves with the decoded body. */
-export async function requestOk(kc: KubeConfig, path: string, opts: RequestOptions = {}): Promise<Json | undefined> {
+export async function requestOk(kc: KubeAccess, path: string, opts: RequestOptions = {}): Promise<Json | undefined> {
   const r = await requestJson(kc, path, opts);
   if (r.status < 200 || r.status >= 300) throw errorFromResponse(r.status, r.body, `${opts.method ?? 'GET'} ${path}`);
   return r.body;
@@ -199,7 +254,7 @@ export interface LineStreamHandlers {
  * `signal` tears the connection down (onEnd then reports an ABORT_ERR).
  */
 export async function openLineStream(
-  kc: KubeConfig,
+  kc: KubeAccess,
   path: string,
   query: Query,
   signal: AbortSignal,
@@ -210,6 +265,8 @@ export async function openLineStream(
   const { res, req } = await open(kc, path, { query, signal }, accept);
   if (res.statusCode !== 200) {
     const text = await readBody(res).catch(() => '');
+    // The watch is reopened by its owner; let that attempt fetch the credential again.
+    if (res.statusCode === 401) await kc.onUnauthorized?.();
     throw errorFromResponse(res.statusCode ?? 0, parseJson(text), what);
   }
   let ended = false;

@@ -6,7 +6,7 @@
 // parents, listeners) are replaced whole and `null` deletes. So the caller sends the complete
 // array it wants, having kept other controllers' entries itself (updateStatusWithRetry gives it
 // the current object to merge with).
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from './kubeconfig.js';
 import { objectPath, type KindRef } from './kinds.js';
 import { mergePatchChanges } from './merge-patch.js';
 import { isJsonObject, type Json } from './objects.js';
@@ -33,7 +33,7 @@ export interface PatchStatusOptions {
  * the kind is gone), 409 → 'conflict'; anything else unexpected throws a KubeApiError.
  */
 export async function patchStatus(
-  kc: KubeConfig,
+  kc: KubeAccess,
   kind: KindRef,
   namespace: string | undefined,
   name: string,
@@ -86,7 +86,7 @@ export interface CurrentObject {
  * not sent ('unchanged'); with `known`, "nothing" is judged against the known copy.
  */
 export async function updateStatusWithRetry(
-  kc: KubeConfig,
+  kc: KubeAccess,
   kind: KindRef,
   namespace: string | undefined,
   name: string,

@@ -9,7 +9,10 @@
 import { KIND_TABLE } from '@gantry/api';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
-import { CORE_KINDS, collectionPath, objectPath, requestJson, requestOk, type JsonObject, type KindRef } from '@gantry/kube';
+import { CORE_KINDS, KubeClientConfig, collectionPath, inClusterConfig, objectPath, requestJson, requestOk, type JsonObject, type KindRef } from '@gantry/kube';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createNamespace, createObject, getObject, mergePatchObject, waitFor } from '@gantry/kube/testing/api-helpers';
 import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
 import { Controller } from '../controller/controller.js';
@@ -38,23 +41,25 @@ let admin: KubeConfig;
 let objects: Manifest[];
 let controller: Controller | undefined;
 let envoy: LocalEnvoy | undefined;
+const tempDirs: string[] = [];
 
-/** A kubeconfig that authenticates with a freshly requested token of a ServiceAccount. */
-async function serviceAccountKubeConfig(namespace: string, name: string): Promise<KubeConfig> {
+/**
+ * The controller's configuration as in its Pod (in-cluster: the service host and port, the
+ * service account's ca.crt and token files), with a freshly requested token of a ServiceAccount.
+ */
+async function serviceAccountKubeConfig(namespace: string, name: string): Promise<KubeClientConfig> {
   const review = (await requestOk(admin, `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, {
     method: 'POST',
     body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
   })) as { status: { token: string } };
   const cluster = admin.getCurrentCluster();
-  if (!cluster) throw new Error('no current cluster');
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name, token: review.status.token }],
-    contexts: [{ name, cluster: cluster.name, user: name }],
-    currentContext: name,
-  });
-  return kc;
+  if (!cluster?.caData) throw new Error('no current cluster with an embedded CA');
+  const dir = await mkdtemp(join(tmpdir(), `sa-${name}-`));
+  tempDirs.push(dir);
+  await writeFile(join(dir, 'ca.crt'), Buffer.from(cluster.caData, 'base64'));
+  await writeFile(join(dir, 'token'), review.status.token);
+  const server = new URL(cluster.server);
+  return new KubeClientConfig(inClusterConfig({ KUBERNETES_SERVICE_HOST: server.hostname.replace(/^\[(.*)\]$/, '$1'), KUBERNETES_SERVICE_PORT: server.port || '443' }, dir));
 }
 
 interface Access { group: string; resource: string; verb: string; namespace?: string; name?: string; subresource?: string }
@@ -96,6 +101,7 @@ afterAll(async () => {
   await envoy?.stop();
   await controller?.stop().catch(() => undefined);
   await cp?.stop();
+  await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
 describe('charts/gantry RBAC on a real API server', () => {

@@ -1,7 +1,7 @@
 // `gantry controller`: the control plane, in a cluster or with a kubeconfig.
 import { parseArgs } from 'node:util';
 import { CONTROLLER } from './commands.js';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClientConfig } from '@gantry/kube';
 import { Controller } from '../controller/controller.js';
 import { logger, setLogLevel } from '../log.js';
 import { UsageError, parseDuration, parsePort, parseRemoteCluster, parseSelector, parseLogLevel } from './args.js';
@@ -24,10 +24,9 @@ export async function controllerCommand(args: string[]): Promise<number> {
   const staleAfterMs = staleAfter === undefined ? DEFAULT_STALE_AFTER_MS : parseDuration(staleAfter, '--remote-cluster-stale-after');
   const remoteClusters = loadRemoteClusters(values['remote-cluster'] ?? []);
   if (staleAfter !== undefined && remoteClusters.length === 0) throw new UsageError('--remote-cluster-stale-after needs --remote-cluster');
-  const kc = new KubeConfig();
+  let kc: KubeClientConfig;
   try {
-    if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
-    else kc.loadFromDefault();
+    kc = KubeClientConfig.load(values.kubeconfig ? { file: values.kubeconfig } : {});
   } catch (e) {
     throw new UsageError(`--kubeconfig: cannot load ${values.kubeconfig ?? 'the default kubeconfig'}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -72,13 +71,12 @@ function loadRemoteClusters(values: readonly string[]): RemoteClusterConfig[] {
     const problem = remoteClusterNameError(name);
     if (problem) throw new UsageError(`--remote-cluster: ${problem}`);
     if (out.some((c) => c.name === name)) throw new UsageError(`--remote-cluster: "${name}" is given twice`);
-    const kc = new KubeConfig();
+    let kc: KubeClientConfig;
     try {
-      kc.loadFromFile(kubeconfig);
+      kc = KubeClientConfig.load({ file: kubeconfig });
     } catch (e) {
       throw new UsageError(`--remote-cluster ${name}: cannot load ${kubeconfig}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    if (!kc.getCurrentCluster()) throw new UsageError(`--remote-cluster ${name}: ${kubeconfig} has no current cluster`);
     out.push({ name, kubeConfig: kc });
   }
   return out;

@@ -3,7 +3,7 @@
 // turned off; the controller's own ServiceAccount cannot delete Upstreams then.
 import { parseArgs } from 'node:util';
 import { DISCOVERY_CLEANUP } from './commands.js';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClientConfig } from '@gantry/kube';
 import { removeDiscoveredUpstreams } from '@gantry/discovery';
 import { logger, setLogLevel } from '../log.js';
 import { UsageError, parseLogLevel } from './args.js';
@@ -11,10 +11,9 @@ import { UsageError, parseLogLevel } from './args.js';
 export async function discoveryCleanupCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: DISCOVERY_CLEANUP.options, strict: true });
   setLogLevel(parseLogLevel(values['log-level']));
-  const kc = new KubeConfig();
+  let kc: KubeClientConfig;
   try {
-    if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
-    else kc.loadFromDefault();
+    kc = KubeClientConfig.load(values.kubeconfig ? { file: values.kubeconfig } : {});
   } catch (e) {
     throw new UsageError(`--kubeconfig: cannot load ${values.kubeconfig ?? 'the default kubeconfig'}: ${e instanceof Error ? e.message : String(e)}`);
   }

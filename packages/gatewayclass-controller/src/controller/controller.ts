@@ -1,7 +1,7 @@
 // `gantry controller`: watches → store → pipeline → ADS server on every replica; the leader also
 // writes status and deploys each Gateway's Envoy. One serialized loop with a short holdoff turns
 // bursts of watch events into one translation.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '@gantry/kube';
 import { LeaderElector, type CurrentObject, type KubeObjectLike } from '@gantry/kube';
 import { AdsServer, SnapshotCache, shortType, type TypeUrl, type XdsSnapshot } from '@gantry/xds';
 import { NackGuard, handleNack } from '../nack-withhold.js';
@@ -27,7 +27,7 @@ import { XdsAuthority, XdsClientSecrets } from '../xds-auth/index.js';
 import { nextBurstLevel, translationDue } from './translation-timing.js';
 
 export interface ControllerOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeAccess;
   /**
    * Test-only: every snapshot the xds translator emits passes through this before it is served
    * (to make one Envoy refuses, which the translator never emits). Not a CLI flag.

@@ -1,7 +1,7 @@
 // Publishes this replica's data-plane report (see data-plane.ts) in its own Lease: written when
 // it changes (debounced) and renewed periodically while it says anything, so the leader can tell
 // a live replica's report from one a dead replica left behind. Deleted on a clean stop.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '@gantry/kube';
 import { CORE_KINDS, microTime, objectPath, requestJson, type Logger } from '@gantry/kube';
 import { REPORT_ANNOTATION, REPORT_LABEL, reportLeaseName, type DataPlaneReport } from './data-plane.js';
 
@@ -10,7 +10,7 @@ const FIELD_MANAGER = 'gantry-data-plane';
 const DEBOUNCE_MS = 100;
 
 export interface DataPlaneReporterOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeAccess;
   readonly namespace: string;
   /** The election Lease's name: reports are labelled with it. */
   readonly electionLease: string;

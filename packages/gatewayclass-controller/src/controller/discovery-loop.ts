@@ -4,11 +4,11 @@
 import { KIND_TABLE, type Namespace, type Service, type Upstream } from '@gantry/api';
 import { Discovery, type DiscoveryScope } from '@gantry/discovery';
 import { Backoff, type Logger, type ObjectStore } from '@gantry/kube';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '@gantry/kube';
 import type { GantryMetrics } from '../metrics/index.js';
 
 export interface DiscoveryLoopOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeAccess;
   readonly installNamespace: string;
   readonly scope?: DiscoveryScope;
   readonly store: ObjectStore;

@@ -12,7 +12,7 @@
 // it holds is current, whether the watches relisted or their streams survived.)
 // Nothing is ever written to a remote cluster: it is read with list and watch only (plus GET
 // /version as the health probe, which every authenticated client may do).
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '@gantry/kube';
 import { KIND_TABLE, type EndpointSlice, type Pod, type RemoteClusterSnapshot, type Service } from '@gantry/api';
 import { ObjectStore, ResilientWatch, requestJson, type BackoffOptions, type KindRef, type KubeObjectLike, type Logger } from '@gantry/kube';
 
@@ -24,7 +24,7 @@ export const REMOTE_STATE_VALUE: Readonly<Record<RemoteClusterState, number>> = 
 export interface RemoteClusterConfig {
   /** Unique, DNS-label-like, never `local`. */
   readonly name: string;
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeAccess;
 }
 
 export interface RemoteClusterEvents {

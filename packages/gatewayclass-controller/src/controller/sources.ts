@@ -3,7 +3,7 @@
 // parametersRef resolves to nothing is not accepted); the deployer's own objects are watched too,
 // so drift triggers a reconcile.
 import { ALL_KINDS, OTHER_KINDS, REPORTED_KINDS, SNAPSHOT_FIELDS } from '@gantry/api';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '@gantry/kube';
 import { CORE_KINDS, ObjectStore, ResilientWatch, deepEqual, type KindRef, type KubeObjectLike, type Logger, type WatchEvent } from '@gantry/kube';
 import { OWNED_OBJECT_SELECTOR } from '../deployer/index.js';
 import { REPORT_LABEL } from './data-plane.js';
@@ -29,7 +29,7 @@ export interface WatchSpec {
 }
 
 export interface SourcesOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeAccess;
   readonly logger: Logger;
   /** Also watch the deployer's objects. */
   readonly deployer: boolean;

@@ -4,7 +4,7 @@
 // when nothing would change against the watch's copy of the object. The patch is guarded by the
 // resourceVersion of that copy; only when the copy turns out stale (409) is the object read.
 import { KIND_TABLE } from '@gantry/api';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '@gantry/kube';
 import { updateStatusWithRetry, type CurrentObject, type Logger, type UpdateStatusResult } from '@gantry/kube';
 import type { GantryMetrics, StatusWriteOutcome } from '../metrics/index.js';
 import { StatusBatcher, jsonEqual, mergeReport, reportKey, reportKeyPriority, type HoldPolicy, type ObjectStatus } from '../status/index.js';
@@ -32,7 +32,7 @@ export const GATEWAY_STATUS_HOLD: HoldPolicy = { quietMs: 300, maxMs: 1000, free
 const HELD_ORDER = KIND_TABLE.Gateway.status.order;
 
 export interface StatusWriterOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeAccess;
   readonly controllerName: string;
   readonly metrics: GantryMetrics;
   readonly logger: Logger;

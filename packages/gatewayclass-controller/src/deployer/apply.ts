@@ -6,8 +6,9 @@
 // it. What the garbage collector cannot know about is removed here: objects left under an old
 // name (the Gateway moved to another class of ours) and, through remove(), everything when a
 // Gateway stops being ours.
-import { ApiException, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject, type V1Service } from '@kubernetes/client-node';
-import { GANTRY_API_VERSION, GATEWAY_PARAMETERS_KIND, type Gateway, type GatewayClass, type GatewayParameters } from '@gantry/api';
+import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
+import { KIND_TABLE, type Gateway, type GatewayClass, type GatewayParameters } from '@gantry/api';
+import { CORE_KINDS, collectionPath, objectPath, deleteIfUnchanged, errorFromResponse, isJsonObject, requestJson, requestOk, serverSideApply, type JsonObject, type KindRef, type KubeAccess } from '@gantry/kube';
 import { serviceAddresses, type ServiceAddresses } from './addresses.js';
 import { GATEWAY_NAME_LABEL, MANAGED_BY, MANAGED_BY_LABEL, gatewayNameLabelValue } from './naming.js';
 import { referencedParameters, resolveParameters, type ParametersKey } from './parameters.js';
@@ -17,22 +18,29 @@ import { xdsClientSecretName, type XdsClientSecrets } from '../xds-auth/client-s
 export const FIELD_MANAGER = 'gantry';
 
 /** The kinds the deployer creates, in apply order (the Deployment needs its account and bootstrap). */
-const OWNED_KINDS: readonly { apiVersion: string; kind: string }[] = [
+const OWNED_KINDS: readonly KindRef[] = [
   // The xDS client certificate (authenticated xDS): created, never applied; see xds-auth/.
-  { apiVersion: 'v1', kind: 'Secret' },
-  { apiVersion: 'v1', kind: 'ServiceAccount' },
-  { apiVersion: 'v1', kind: 'ConfigMap' },
-  { apiVersion: 'apps/v1', kind: 'Deployment' },
-  { apiVersion: 'v1', kind: 'Service' },
+  CORE_KINDS.Secret,
+  CORE_KINDS.ServiceAccount,
+  CORE_KINDS.ConfigMap,
+  CORE_KINDS.Deployment,
+  CORE_KINDS.Service,
   // Only when GatewayParameters ask for them; deleted when they no longer do.
-  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
-  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
+  { group: 'policy', version: 'v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true },
+  { group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', namespaced: true },
 ];
+
+/** The kind of a rendered object (only the kinds the deployer renders). */
+function ownedKind(object: KubernetesObject): KindRef {
+  const found = OWNED_KINDS.find((k) => k.kind === object.kind && (k.group === '' ? k.version : `${k.group}/${k.version}`) === object.apiVersion);
+  if (!found) throw new Error(`the deployer does not apply ${object.apiVersion ?? '?'} ${object.kind ?? '?'}`);
+  return found;
+}
 
 export type ParametersSource = (key: ParametersKey) => Promise<GatewayParameters | undefined> | GatewayParameters | undefined;
 
 export interface DeployerOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeAccess;
   readonly xds: XdsServerAddress;
   readonly defaults?: Partial<DeployerDefaults>;
   /** Default `gantry`. */
@@ -66,11 +74,9 @@ export type ReconcileResult =
     };
 
 export class Deployer {
-  private readonly api: KubernetesObjectApi;
   private readonly fieldManager: string;
 
   constructor(private readonly opts: DeployerOptions) {
-    this.api = KubernetesObjectApi.makeApiClient(opts.kubeConfig);
     this.fieldManager = opts.fieldManager ?? FIELD_MANAGER;
   }
 
@@ -130,21 +136,18 @@ export class Deployer {
 
   /** Server-side apply of one object; returns what the API server stored. */
   async apply<T extends KubernetesObject>(object: T): Promise<T> {
-    return this.api.patch(object, undefined, undefined, this.fieldManager, true, PatchStrategy.ServerSideApply);
+    const kind = ownedKind(object);
+    const applied = await serverSideApply(this.opts.kubeConfig, kind, object.metadata?.namespace, object as unknown as JsonObject, { fieldManager: this.fieldManager, force: true });
+    return applied as unknown as T;
   }
 
   private async fetchParameters(key: ParametersKey): Promise<GatewayParameters | undefined> {
     if (this.opts.parameters) return this.opts.parameters(key);
-    try {
-      return await this.api.read<GatewayParameters & KubernetesObject>({
-        apiVersion: GANTRY_API_VERSION,
-        kind: GATEWAY_PARAMETERS_KIND,
-        metadata: { name: key.name, namespace: key.namespace },
-      });
-    } catch (e) {
-      if (e instanceof ApiException && e.code === 404) return undefined;
-      throw e;
-    }
+    const path = objectPath(KIND_TABLE.GatewayParameters, key.namespace, key.name);
+    const r = await requestJson(this.opts.kubeConfig, path);
+    if (r.status === 404) return undefined;
+    if (r.status < 200 || r.status >= 300 || !isJsonObject(r.body)) throw errorFromResponse(r.status, r.body, `GET ${path}`);
+    return r.body as unknown as GatewayParameters;
   }
 
   /**
@@ -158,21 +161,19 @@ export class Deployer {
     const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${GATEWAY_NAME_LABEL}=${gatewayNameLabelValue(gateway.metadata.name)}`;
     const deleted: string[] = [];
     // Reverse order: the Service stops sending traffic before its Pods go.
-    for (const { apiVersion, kind } of [...OWNED_KINDS].reverse()) {
-      const list = await this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, selector);
-      for (const item of list.items) {
+    for (const kindRef of [...OWNED_KINDS].reverse()) {
+      const { kind } = kindRef;
+      const list = await requestOk(this.opts.kubeConfig, collectionPath(kindRef, namespace), { query: { labelSelector: selector } });
+      const items = isJsonObject(list) && Array.isArray(list['items']) ? (list['items'] as unknown as KubernetesObject[]) : [];
+      for (const item of items) {
         const name = item.metadata?.name;
         if (!name || keep?.has(`${kind}/${name}`)) continue;
         const controlled = (item.metadata?.ownerReferences ?? []).some((o) => o.uid === uid && o.controller === true);
         if (!controlled) continue;
-        try {
-          await this.api.delete({ apiVersion, kind, metadata: { name, namespace } }, undefined, undefined, undefined, undefined, 'Background', {
-            preconditions: { uid: item.metadata?.uid },
-          });
-          deleted.push(`${kind}/${name}`);
-        } catch (e) {
-          if (!(e instanceof ApiException && (e.code === 404 || e.code === 409))) throw e;
-        }
+        const itemUid = item.metadata?.uid;
+        // Gone or replaced meanwhile: not ours to delete.
+        const result = await deleteIfUnchanged(this.opts.kubeConfig, kindRef, namespace, name, itemUid !== undefined ? { uid: itemUid } : {}, 'Background');
+        if (result === 'deleted') deleted.push(`${kind}/${name}`);
       }
     }
     return deleted;

@@ -2,7 +2,8 @@
 // namespace, created on first start unless the user put one there), the ADS server's own
 // certificate (issued at start by each replica, renewed in place: open streams stay up), and
 // client certificates for each Gateway's Envoys (see client-secret.ts).
-import { ApiException, KubernetesObjectApi, type KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
+import type { V1Secret } from '@kubernetes/client-node';
+import { CORE_KINDS, KubeApiError, collectionPath, errorFromResponse, isJsonObject, objectPath, requestJson, type KubeAccess } from '@gantry/kube';
 import {
   CONTROLLER_IDENTITY,
   RotatingCertificateProvider,
@@ -23,7 +24,7 @@ export const CLIENT_VALIDITY_DAYS = 365;
 export const CLIENT_RENEW_BEFORE_MS = 30 * 86_400_000;
 
 export interface XdsAuthorityOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeAccess;
   readonly namespace: string;
   /** Default gantry-xds-ca. */
   readonly secretName?: string;
@@ -32,29 +33,29 @@ export interface XdsAuthorityOptions {
   readonly logger: Logger;
 }
 
-function apiMessage(e: ApiException<unknown>): string {
-  const body = e.body as { message?: unknown } | string | undefined;
-  if (typeof body === 'string') {
-    try {
-      const parsed = JSON.parse(body) as { message?: unknown };
-      if (typeof parsed.message === 'string') return parsed.message;
-    } catch {
-      return body.slice(0, 200);
-    }
-  }
-  if (body && typeof body === 'object' && typeof body.message === 'string') return body.message;
-  return e.message.split('\n')[0] ?? '';
+/** A Secret, or undefined when there is none (404); other answers are KubeApiErrors. */
+export async function readSecret(kc: KubeAccess, namespace: string, name: string): Promise<V1Secret | undefined> {
+  const path = objectPath(CORE_KINDS.Secret, namespace, name);
+  const r = await requestJson(kc, path);
+  if (r.status === 404) return undefined;
+  if (r.status < 200 || r.status >= 300 || !isJsonObject(r.body)) throw errorFromResponse(r.status, r.body, `GET ${path}`);
+  return r.body as unknown as V1Secret;
+}
+
+/** Creates a Secret; a KubeApiError with statusCode 409 when it exists. */
+export async function createSecret(kc: KubeAccess, secret: V1Secret): Promise<void> {
+  const path = collectionPath(CORE_KINDS.Secret, secret.metadata?.namespace ?? 'default');
+  const r = await requestJson(kc, path, { method: 'POST', body: secret });
+  if (r.status < 200 || r.status >= 300) throw errorFromResponse(r.status, r.body, `POST ${path}`);
 }
 
 export class XdsAuthority {
   readonly provider = new RotatingCertificateProvider();
   private caPair: CertificateAndKey | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
-  private readonly api: KubernetesObjectApi;
   readonly secretName: string;
 
   constructor(private readonly opts: XdsAuthorityOptions) {
-    this.api = KubernetesObjectApi.makeApiClient(opts.kubeConfig);
     this.secretName = opts.secretName ?? DEFAULT_XDS_CA_SECRET;
   }
 
@@ -69,7 +70,7 @@ export class XdsAuthority {
     try {
       this.caPair = await this.loadOrCreateCa();
     } catch (e) {
-      const reason = e instanceof ApiException ? `HTTP ${e.code}: ${apiMessage(e)}` : e instanceof Error ? e.message : String(e);
+      const reason = e instanceof KubeApiError && e.statusCode !== undefined ? `HTTP ${e.statusCode}: ${e.message}` : e instanceof Error ? e.message : String(e);
       throw new Error(`xDS CA: cannot load or create Secret ${this.opts.namespace}/${this.secretName} (${reason}); create the namespace, grant get/create on that Secret, or pass --xds-insecure`);
     }
     await this.renewServerCertificate();
@@ -113,12 +114,12 @@ export class XdsAuthority {
       stringData: { 'tls.crt': ca.cert, 'tls.key': ca.key },
     };
     try {
-      await this.api.create(secret as KubernetesObject);
+      await createSecret(this.opts.kubeConfig, secret);
       this.opts.logger.info('created the xDS CA', { secret: `${namespace}/${name}` });
       return ca;
     } catch (e) {
       // Another replica created it first: use theirs.
-      if (e instanceof ApiException && e.code === 409) {
+      if (e instanceof KubeApiError && e.statusCode === 409) {
         const theirs = await this.readSecret();
         if (theirs) return this.caFromSecret(theirs);
       }
@@ -139,12 +140,7 @@ export class XdsAuthority {
     return { cert, key };
   }
 
-  private async readSecret(): Promise<V1Secret | undefined> {
-    try {
-      return await this.api.read<V1Secret & KubernetesObject>({ apiVersion: 'v1', kind: 'Secret', metadata: { name: this.secretName, namespace: this.opts.namespace } });
-    } catch (e) {
-      if (e instanceof ApiException && e.code === 404) return undefined;
-      throw e;
-    }
+  private readSecret(): Promise<V1Secret | undefined> {
+    return readSecret(this.opts.kubeConfig, this.opts.namespace, this.secretName);
   }
 }

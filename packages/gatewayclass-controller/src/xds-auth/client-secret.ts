@@ -4,9 +4,10 @@
 // Gateway and has more than 30 days left; otherwise replaced (delete, then create: the
 // controller may create Secrets but never modify one, so it cannot alter a Secret it did not make).
 import { createHash } from 'node:crypto';
-import { ApiException, KubernetesObjectApi, type KubeConfig, type KubernetesObject, type V1OwnerReference, type V1Secret } from '@kubernetes/client-node';
+import type { V1OwnerReference, V1Secret } from '@kubernetes/client-node';
+import { CORE_KINDS, deleteIfUnchanged, type KubeAccess } from '@gantry/kube';
 import { checkCertificate, gatewayIdentity, issueCertificate, type CertificateAndKey } from '@gantry/xds';
-import { CLIENT_RENEW_BEFORE_MS, CLIENT_VALIDITY_DAYS } from './authority.js';
+import { CLIENT_RENEW_BEFORE_MS, CLIENT_VALIDITY_DAYS, createSecret, readSecret } from './authority.js';
 
 export const XDS_CLIENT_CA_KEY = 'ca.crt';
 export const XDS_CLIENT_CERT_KEY = 'tls.crt';
@@ -34,28 +35,22 @@ export interface EnsureClientSecretInput {
 
 /** Issues and stores client certificates; `ca` is read at each call (the CA may be replaced). */
 export class XdsClientSecrets {
-  private readonly api: KubernetesObjectApi;
-
-  constructor(kubeConfig: KubeConfig, private readonly ca: () => CertificateAndKey) {
-    this.api = KubernetesObjectApi.makeApiClient(kubeConfig);
-  }
+  constructor(private readonly kubeConfig: KubeAccess, private readonly ca: () => CertificateAndKey) {}
 
   async ensure(input: EnsureClientSecretInput, now = new Date()): Promise<XdsClientSecretRef> {
     const name = xdsClientSecretName(input.infrastructureName);
     const ca = this.ca();
     const identity = gatewayIdentity(input.gatewayKey);
-    const existing = await this.read(input.namespace, name);
+    const existing = await readSecret(this.kubeConfig, input.namespace, name);
     if (existing) {
       const data = decode(existing);
       const check = checkCertificate(data[XDS_CLIENT_CERT_KEY] ?? '', ca.cert, now, CLIENT_RENEW_BEFORE_MS);
       if (check.ok && check.uris.includes(identity) && data[XDS_CLIENT_CA_KEY] === ca.cert && data[XDS_CLIENT_KEY_KEY]) {
         return { secretName: name, revision: revision(data[XDS_CLIENT_CERT_KEY] ?? '') };
       }
-      await this.api.delete(existing as KubernetesObject, undefined, undefined, undefined, undefined, 'Background', {
-        preconditions: { uid: existing.metadata?.uid },
-      }).catch((e: unknown) => {
-        if (!(e instanceof ApiException && (e.code === 404 || e.code === 409))) throw e;
-      });
+      // Gone or replaced meanwhile (404, 409): create ours below all the same.
+      const uid = existing.metadata?.uid;
+      await deleteIfUnchanged(this.kubeConfig, CORE_KINDS.Secret, input.namespace, name, uid !== undefined ? { uid } : {}, 'Background');
     }
     const issued = await issueCertificate(ca, { commonName: input.gatewayKey, uris: [identity], usage: 'client', validityDays: CLIENT_VALIDITY_DAYS, now });
     const secret: V1Secret = {
@@ -71,17 +66,8 @@ export class XdsClientSecrets {
       },
       stringData: { [XDS_CLIENT_CA_KEY]: ca.cert, [XDS_CLIENT_CERT_KEY]: issued.cert, [XDS_CLIENT_KEY_KEY]: issued.key },
     };
-    await this.api.create(secret as KubernetesObject);
+    await createSecret(this.kubeConfig, secret);
     return { secretName: name, revision: revision(issued.cert) };
-  }
-
-  private async read(namespace: string, name: string): Promise<V1Secret | undefined> {
-    try {
-      return await this.api.read<V1Secret & KubernetesObject>({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace } });
-    } catch (e) {
-      if (e instanceof ApiException && e.code === 404) return undefined;
-      throw e;
-    }
   }
 }
 

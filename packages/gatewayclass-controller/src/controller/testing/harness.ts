@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 import { freePort } from '@gantry/xds/testing/net';
-import { CORE_KINDS, type JsonObject, type KindRef } from '@gantry/kube';
+import { CORE_KINDS, KubeClientConfig, type JsonObject, type KindRef } from '@gantry/kube';
 import { createNamespace, createObject, deleteObject, getObject, mergePatchObject, waitFor } from '@gantry/kube/testing/api-helpers';
 import { startControlPlane, type ControlPlane } from '@gantry/kube/testing/control-plane';
 import { BOOTSTRAP_KEY, METRICS_LISTENER_NAME, READINESS_LISTENER_NAME } from '../../deployer/index.js';
@@ -47,7 +47,9 @@ export async function startCluster(opts: { controllerManager?: boolean; namespac
     controllers,
     controller: async (o = {}) => {
       const c = new Controller({
-        kubeConfig: kc,
+        // The controller's own kubeconfig loader (client certificates against the real API
+        // server), as `gantry controller --kubeconfig` loads it; the tests' kc is client-node's.
+        kubeConfig: KubeClientConfig.load({ file: cp.kubeconfigPath }),
         xdsBind: { host: '127.0.0.1', port: 0 },
         admin: { host: '127.0.0.1', port: 0 },
         debug: { host: '127.0.0.1', port: 0 },
