@@ -241,25 +241,21 @@ function withRouteFailures(statuses: readonly StatusReport[], failures: readonly
     byRoute.set(key, list);
   }
   if (byRoute.size === 0) return [...statuses];
-  return statuses.map((r) => {
-    const messages = byRoute.get(`${r.kind.toLowerCase()}/${r.namespace ?? ''}/${r.name}`);
-    if (messages === undefined || !('parents' in r.status)) return r;
-    const message = [...new Set(messages)].join('; ');
-    const parents = r.status.parents.map((p) => ({
-      ...p,
-      conditions: [
-        ...p.conditions.filter((c) => c.type !== 'PartiallyInvalid'),
-        {
-          type: 'PartiallyInvalid',
-          status: 'True',
-          reason: 'UnsupportedValue',
-          message,
-          ...(r.generation !== undefined ? { observedGeneration: r.generation } : {}),
-        } as const,
-      ],
-    }));
-    return { ...r, status: { ...r.status, parents } } as StatusReport;
-  });
+  return statuses.map((r) => withPartiallyInvalid(r, byRoute.get(`${r.kind.toLowerCase()}/${r.namespace ?? ''}/${r.name}`)));
+}
+
+/** A route's report with `PartiallyInvalid=True/UnsupportedValue` on each parent, saying `messages`. */
+function withPartiallyInvalid(r: StatusReport, messages: readonly string[] | undefined): StatusReport {
+  if (messages === undefined || !('parents' in r.status)) return r;
+  const message = [...new Set(messages)].join('; ');
+  const parents = r.status.parents.map((p) => ({
+    ...p,
+    conditions: [
+      ...p.conditions.filter((c) => c.type !== 'PartiallyInvalid'),
+      { type: 'PartiallyInvalid', status: 'True', reason: 'UnsupportedValue', message, ...(r.generation !== undefined ? { observedGeneration: r.generation } : {}) } as const,
+    ],
+  }));
+  return { ...r, status: { ...r.status, parents } } as StatusReport;
 }
 
 /** Listener ports of a Gateway's IR an Envoy listener, secret, scope or route table belongs to. */
@@ -347,17 +343,7 @@ function withOwnerFailures(statuses: readonly StatusReport[], failures: readonly
       const conditions = [...(r.status.conditions ?? []).filter((c) => c.type !== 'Programmed'), gatewayProgrammed];
       return { ...r, status: { ...r.status, conditions, listeners } } as StatusReport;
     }
-    const messages = routeMessages.get(`${r.kind.toLowerCase()}/${r.namespace ?? ''}/${r.name}`);
-    if (messages === undefined || !('parents' in r.status)) return r;
-    const message = [...new Set(messages)].join('; ');
-    const parents = r.status.parents.map((p) => ({
-      ...p,
-      conditions: [
-        ...p.conditions.filter((c) => c.type !== 'PartiallyInvalid'),
-        { type: 'PartiallyInvalid', status: 'True', reason: 'UnsupportedValue', message, ...(r.generation !== undefined ? { observedGeneration: r.generation } : {}) } as const,
-      ],
-    }));
-    return { ...r, status: { ...r.status, parents } } as StatusReport;
+    return withPartiallyInvalid(r, routeMessages.get(`${r.kind.toLowerCase()}/${r.namespace ?? ''}/${r.name}`));
   });
 }
 

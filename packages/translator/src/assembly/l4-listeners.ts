@@ -8,7 +8,7 @@
 // (creationTimestamp, then namespace/name), as for conflicting HTTP routes.
 import type { L4ChainIR, L4ListenerIR, L4Protocol } from '@gantry/ir';
 import { deepEqual } from '../core/equality.js';
-import { compareStrings } from '../core/sorted.js';
+import { compareCreated, compareStrings } from '../core/sorted.js';
 import type { ListenerState } from '../gateway/model.js';
 import { ANY_HOST } from '../routes/hostnames.js';
 import type { RouteTranslation } from '../routes/route-translation.js';
@@ -92,12 +92,5 @@ function specificity(hostname: string | undefined): number {
 }
 
 function compareAge(a: RouteTranslation, b: RouteTranslation): number {
-  const ca = a.route.metadata.creationTimestamp ?? '';
-  const cb = b.route.metadata.creationTimestamp ?? '';
-  if (ca !== cb) {
-    if (ca === '') return 1;
-    if (cb === '') return -1;
-    return ca < cb ? -1 : 1;
-  }
-  return compareStrings(a.key, b.key);
+  return compareCreated(a.route, b.route) || compareStrings(a.key, b.key);
 }

@@ -15,6 +15,16 @@ export function olderFirst(a: KubeObject, b: KubeObject): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
+/** Older creationTimestamp first, objects without one (from files) after the others; 0 when equal. */
+export function compareCreated(a: { readonly metadata: { readonly creationTimestamp?: string } }, b: { readonly metadata: { readonly creationTimestamp?: string } }): number {
+  const ca = a.metadata.creationTimestamp ?? '';
+  const cb = b.metadata.creationTimestamp ?? '';
+  if (ca === cb) return 0;
+  if (ca === '') return 1;
+  if (cb === '') return -1;
+  return ca < cb ? -1 : 1;
+}
+
 /** Returns `items` itself when the batch changes nothing. */
 export function applySorted<T>(
   items: readonly T[],

@@ -10,7 +10,7 @@
 // accepted) and blocks no later route. The work is per Gateway, and only for Gateways with a
 // listener carrying routes of both kinds (others cost an index update).
 import { Reason } from '../status/conditions.js';
-import { compareStrings } from '../core/sorted.js';
+import { compareCreated, compareStrings } from '../core/sorted.js';
 import { intersect } from './hostnames.js';
 import type { RouteTranslation } from './route-translation.js';
 
@@ -187,14 +187,7 @@ function sameRejections(a: ReadonlyMap<number, ParentRejection>, b: ReadonlyMap<
 
 /** The oldest first (no timestamp: last), then by `namespace/name`, then kind. */
 function compareRoutes(a: RouteTranslation, b: RouteTranslation): number {
-  const ca = a.route.metadata.creationTimestamp ?? '';
-  const cb = b.route.metadata.creationTimestamp ?? '';
-  if (ca !== cb) {
-    if (ca === '') return 1;
-    if (cb === '') return -1;
-    return ca < cb ? -1 : 1;
-  }
-  return compareStrings(nsName(a.key), nsName(b.key)) || compareStrings(a.kind.kind, b.kind.kind);
+  return compareCreated(a.route, b.route) || compareStrings(nsName(a.key), nsName(b.key)) || compareStrings(a.kind.kind, b.kind.kind);
 }
 
 /** Route keys are `Kind/namespace/name`. */
