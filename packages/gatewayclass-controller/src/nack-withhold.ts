@@ -74,7 +74,7 @@ interface GuardState {
   /** The `latest` that `lastServed` was made from (they differ when something was withheld). */
   latestAtLastServe: XdsSnapshot | undefined;
   /** Per type, per name: the content Envoy last ACKed. */
-  readonly good: Map<TypeUrl, Map<string, EncodedResource>>;
+  readonly good: Map<TypeUrl, ReadonlyMap<string, EncodedResource>>;
   /** Per type: refused resources (reported) and resources on probation during a bisection. */
   readonly withheld: Map<TypeUrl, Map<string, Held>>;
   readonly probation: Map<TypeUrl, Map<string, Held>>;
@@ -92,6 +92,19 @@ function names(message: string, name: string): boolean {
     at = message.indexOf(name, at + 1);
   }
   return false;
+}
+
+/** The Programmed message of a Gateway some of whose resources Envoy refused (each part names one). */
+export function partlyRejectedMessage(parts: readonly string[]): string {
+  return `Envoy rejected part of this Gateway's configuration (the rest is served): ${parts.join('; ')}`;
+}
+
+function withheldOf(gateway: string, st: GuardState): WithheldResource[] {
+  const out: WithheldResource[] = [];
+  for (const [typeUrl, held] of st.withheld) {
+    for (const [name, h] of held) out.push({ gateway, typeUrl, name, message: h.message, lastGood: st.good.get(typeUrl)?.has(name) === true });
+  }
+  return out;
 }
 
 export class NackGuard implements SnapshotSink {
@@ -126,18 +139,12 @@ export class NackGuard implements SnapshotSink {
   gatewayState(gatewayKey: string): { readonly latest: XdsSnapshot; readonly withheld: readonly WithheldResource[]; readonly probing: boolean } | undefined {
     const st = this.gateways.get(gatewayKey);
     if (st === undefined) return undefined;
-    const withheld = this.withheld().filter((w) => w.gateway === gatewayKey);
-    return { latest: st.latest, withheld, probing: [...st.probation.values()].some((m) => m.size > 0) };
+    return { latest: st.latest, withheld: withheldOf(gatewayKey, st), probing: [...st.probation.values()].some((m) => m.size > 0) };
   }
 
   /** Every resource withheld now (probation not included). */
   withheld(): WithheldResource[] {
-    const out: WithheldResource[] = [];
-    for (const [gateway, st] of this.gateways) {
-      for (const [typeUrl, held] of st.withheld) {
-        for (const [name, h] of held) out.push({ gateway, typeUrl, name, message: h.message, lastGood: st.good.get(typeUrl)?.has(name) === true });
-      }
-    }
+    const out = [...this.gateways].flatMap(([gateway, st]) => withheldOf(gateway, st));
     return out.sort((a, b) => (a.gateway + a.typeUrl + a.name < b.gateway + b.typeUrl + b.name ? -1 : 1));
   }
 
@@ -156,9 +163,9 @@ export class NackGuard implements SnapshotSink {
     const st = this.gateways.get(gatewayKey);
     const served = st?.served.get(snapshotVersion);
     if (st === undefined || served === undefined) return;
-    let good = st.good.get(typeUrl);
-    if (good === undefined) st.good.set(typeUrl, (good = new Map()));
-    for (const [name, r] of served[typeUrl]) good.set(name, r);
+    // What Envoy holds of the type now is exactly that snapshot's set (kept by reference: an ACK
+    // costs no copy of thousands of clusters).
+    st.good.set(typeUrl, served[typeUrl]);
     // A bisection step passed: what was served is good; the half on probation is tried next.
     const probation = st.probation.get(typeUrl);
     if (probation !== undefined && probation.size > 0 && served === st.lastServed) {

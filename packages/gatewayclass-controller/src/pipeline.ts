@@ -5,6 +5,7 @@ import type { GatewayIR, ListenerIR, RouteIR } from '@gantry/ir';
 import { XdsTranslator, accessLogKey, type AccessLogOptions, type ChangeHint, type RouteLayout, type XdsFailure, type XdsSnapshot } from '@gantry/xds';
 import { safeErrorMessage } from '@gantry/ir';
 import { accessLogsOf } from './deployer/access-log.js';
+import { partlyRejectedMessage } from './nack-withhold.js';
 import type { Snapshot } from '@gantry/api';
 import { GatewayTranslator, type StatusReport, type TranslationResult } from '@gantry/translator';
 
@@ -337,7 +338,7 @@ function withOwnerFailures(statuses: readonly StatusReport[], failures: readonly
       // although the rest of it is served. (Not Pending, so the data plane's ACK does not overwrite it.)
       const gatewayProgrammed = {
         type: 'Programmed', status: 'False', reason: 'Invalid',
-        message: `Envoy rejected part of this Gateway's configuration (the rest is served): ${refused.join('; ')}`.slice(0, 32_000),
+        message: partlyRejectedMessage(refused).slice(0, 32_000),
         ...observed,
       } as const;
       const conditions = [...(r.status.conditions ?? []).filter((c) => c.type !== 'Programmed'), gatewayProgrammed];

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { AdsServer, SnapshotCache, XdsSnapshot } from '@gantry/xds';
 import { dataPlaneOutcome, type DataPlaneOutcome } from '../status/index.js';
-import type { WithheldResource } from '../nack-withhold.js';
+import { partlyRejectedMessage, type WithheldResource } from '../nack-withhold.js';
 
 /** What one replica's Envoys of one Gateway say about the snapshot with `digest`. */
 export interface GatewayDataPlane {
@@ -67,8 +67,7 @@ export function localDataPlane(server: Pick<AdsServer, 'envoys' | 'isSynced'>, c
 }
 
 function withheldMessage(withheld: readonly WithheldResource[]): string {
-  const what = withheld.map((w) => `${w.typeUrl.slice(w.typeUrl.lastIndexOf('.') + 1)} ${w.name}: ${w.message.slice(-300)}`);
-  return `Envoy rejected part of this Gateway's configuration (the rest is served): ${what.join('; ')}`;
+  return partlyRejectedMessage(withheld.map((w) => `${w.typeUrl.slice(w.typeUrl.lastIndexOf('.') + 1)} ${w.name}: ${w.message.slice(-300)}`));
 }
 
 /**
