@@ -9,6 +9,15 @@
 // are CEL ints, and a rule that is false refuses the object with the rule's message at the field
 // path of its node. Transition rules (oldSelf) do not apply to files; rules the evaluator cannot
 // run (a function it does not have) are skipped (listed by `celRulesNotEvaluated`).
+//
+// Each rule is also compiled to a plain JavaScript function at generate time (hack/cel-to-js.mjs,
+// emitted into the same generated module): evaluating it is what file modes do, on the object as
+// parsed, the defaults applied as the function reads them (no copy of the object, no bigints).
+// The function gives the evaluator's verdict: it throws a CelError where the evaluator raises one
+// (no such key, ...), and FALLBACK for whatever it does not model exactly, where the evaluator
+// then evaluates that rule on that value; a rule the compiler does not support (none of the
+// current ones but the `format.*` one the evaluator cannot run either) is evaluated by the
+// evaluator. crd-cel-differential.test.ts compares both on every rule.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
@@ -25,9 +34,22 @@ interface CelNode {
   readonly i?: CelNode;
   readonly a?: CelNode;
   readonly n?: 1;
+  readonly c?: readonly number[];
 }
 
 type Program = (context: Record<string, unknown>) => unknown;
+
+/** A rule compiled to JavaScript (generated): its verdict on `self`, or throws (CelError, FALLBACK). */
+type CompiledRule = (self: unknown) => boolean;
+
+/** A generated module (generated/crd-cel/<group>_<plural>.cjs). */
+interface CelModule {
+  /** The schema node per `<group>/<version> Kind`; `c` gives each rule's compiled function (-1: none). */
+  readonly kinds: Readonly<Record<string, CelNode>>;
+  /** The evaluator's form of the rule each function was compiled from (crd-cel-differential.test.ts). */
+  readonly sources: readonly string[];
+  readonly compile: (h: CelHelpers) => readonly CompiledRule[];
+}
 
 /** At most this many CEL problems are reported per object. */
 const MAX_PROBLEMS = 10;
@@ -81,20 +103,203 @@ export function celRulesNotEvaluated(): string[] {
   return [...notEvaluated].sort();
 }
 
-const modules = new Map<string, Record<string, CelNode> | undefined>();
+/** A CEL evaluation error raised by a compiled rule, worded as the evaluator words it. */
+export class CelError extends Error {}
+
+/** Thrown by a compiled rule for what it does not model exactly: the evaluator decides. */
+export const FALLBACK: unique symbol = Symbol('cel-fallback');
+
+function fallback(): never {
+  throw FALLBACK;
+}
+
+/** A map to CEL: a plain object (or one without a prototype, as a parser may make). */
+function isMap(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+const DURATION = /^(?:[0-9]{1,5}(?:ms|h|m|s)){1,4}$/;
+const DURATION_PART = /([0-9]+)(ms|h|m|s)/g;
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** The helpers the generated functions call (`h`): each checks what the evaluator would, or falls back. */
+export const celHelpers = {
+  S: (v: unknown): string => (typeof v === 'string' ? v : fallback()),
+  I: (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) ? v : fallback()),
+  B: (v: unknown): boolean => (typeof v === 'boolean' ? v : fallback()),
+  obj: (o: unknown): true => (isMap(o) ? true : fallback()),
+  get(o: unknown, k: string): unknown {
+    if (!isMap(o)) return fallback();
+    const v = o[k];
+    if (v === undefined) throw new CelError(`No such key: ${k}`);
+    return v;
+  },
+  getd(o: unknown, k: string, d: unknown): unknown {
+    if (!isMap(o)) return fallback();
+    const v = o[k];
+    return v === undefined ? d : v;
+  },
+  has(o: unknown, k: string): boolean {
+    if (!isMap(o)) return fallback();
+    return o[k] !== undefined;
+  },
+  index(l: unknown, i: number): unknown {
+    if (!Array.isArray(l)) return fallback();
+    if (i < 0 || i >= l.length) throw new CelError(`No such key: index out of bounds, index ${i} ${i < 0 ? '< 0' : `>= size ${l.length}`}`);
+    return l[i] as unknown;
+  },
+  list: (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : fallback()),
+  keys: (v: unknown): string[] => (isMap(v) ? Object.keys(v) : fallback()),
+  size(v: unknown): number {
+    if (typeof v === 'string') return codePoints(v);
+    if (Array.isArray(v)) return v.length;
+    if (isMap(v)) return Object.keys(v).length;
+    return fallback();
+  },
+  add(a: number, b: number): number {
+    const r = a + b;
+    return Number.isSafeInteger(r) ? r : fallback();
+  },
+  eq(a: unknown, b: unknown): boolean {
+    const t = typeof a;
+    if (t !== typeof b || (t !== 'string' && t !== 'boolean' && !(t === 'number' && Number.isSafeInteger(a) && Number.isSafeInteger(b)))) return fallback();
+    return a === b;
+  },
+  inList: (x: string, l: unknown): boolean => (Array.isArray(l) ? l.includes(x) : fallback()),
+  isInt(v: unknown): boolean {
+    if (typeof v === 'number') return Number.isSafeInteger(v) ? true : fallback();
+    return typeof v === 'string' ? false : fallback();
+  },
+  isIP: (s: string): boolean => isIP(s) !== 0,
+  substring(s: string, n: number): string {
+    if (n < 0 || n > s.length) throw new CelError('string.substring(start, end): start index out of range');
+    return s.substring(n);
+  },
+  /** A duration in milliseconds: only digits-and-unit groups (h, m, s, ms), else FALLBACK. */
+  duration(s: string): number {
+    if (!DURATION.test(s)) return fallback();
+    let ms = 0;
+    for (const m of s.matchAll(DURATION_PART)) ms += Number(m[1]) * (UNIT_MS[m[2]!] ?? fallback());
+    return ms;
+  },
+  /** `l && r` as the evaluator: an error on one side is absorbed when the other is false. */
+  and(l: () => boolean, r: () => boolean): boolean {
+    let err: unknown;
+    try {
+      if (!l()) return false;
+    } catch (e) {
+      if (!(e instanceof CelError)) throw e;
+      err = e;
+    }
+    const right = r();
+    if (err === undefined || !right) return right;
+    throw err;
+  },
+  /** `l || r` as the evaluator: an error on one side is absorbed when the other is true. */
+  or(l: () => boolean, r: () => boolean): boolean {
+    let err: unknown;
+    try {
+      if (l()) return true;
+    } catch (e) {
+      if (!(e instanceof CelError)) throw e;
+      err = e;
+    }
+    const right = r();
+    if (err === undefined || right) return right;
+    throw err;
+  },
+  /** all(): false as soon as one is false; else the first error, if any. */
+  all(items: readonly unknown[], p: (v: unknown) => boolean): boolean {
+    let err: unknown;
+    for (const v of items) {
+      try {
+        if (!p(v)) return false;
+      } catch (e) {
+        if (!(e instanceof CelError)) throw e;
+        err ??= e;
+      }
+    }
+    if (err !== undefined) throw err;
+    return true;
+  },
+  /** exists(): true as soon as one is true; else the first error, if any. */
+  exists(items: readonly unknown[], p: (v: unknown) => boolean): boolean {
+    let err: unknown;
+    for (const v of items) {
+      try {
+        if (p(v)) return true;
+      } catch (e) {
+        if (!(e instanceof CelError)) throw e;
+        err ??= e;
+      }
+    }
+    if (err !== undefined) throw err;
+    return false;
+  },
+  /** exists_one(): every item evaluated, an error is the rule's. */
+  one(items: readonly unknown[], p: (v: unknown) => boolean): boolean {
+    let n = 0;
+    for (const v of items) if (p(v)) n++;
+    return n === 1;
+  },
+};
+export type CelHelpers = typeof celHelpers;
+
+/** A kind's rules: its schema node and the compiled functions of its module. */
+interface KindRules {
+  readonly node: CelNode;
+  readonly fns: readonly CompiledRule[];
+}
+
+interface LoadedModule {
+  readonly module: CelModule;
+  fns?: readonly CompiledRule[];
+}
+
+const modules = new Map<string, LoadedModule | undefined>();
 let requireHere: NodeJS.Require | undefined;
 
-function rulesOf(apiVersion: string, kind: string): CelNode | undefined {
-  const spec = kindSpec(kind);
-  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-  if (spec === undefined || group === '') return undefined;
-  const file = `${group}_${spec.plural}`;
+function loadModule(file: string): LoadedModule | undefined {
   if (!modules.has(file)) {
     const path = fileURLToPath(new URL(`../../generated/crd-cel/${file}.cjs`, import.meta.url));
     requireHere ??= createRequire(import.meta.url);
-    modules.set(file, existsSync(path) ? (requireHere(path) as Record<string, CelNode>) : undefined);
+    modules.set(file, existsSync(path) ? { module: requireHere(path) as CelModule } : undefined);
   }
-  return modules.get(file)?.[`${apiVersion} ${kind}`];
+  return modules.get(file);
+}
+
+const kindRules = new Map<string, KindRules | undefined>();
+function rulesOf(apiVersion: string, kind: string): KindRules | undefined {
+  const key = `${apiVersion} ${kind}`;
+  if (!kindRules.has(key)) kindRules.set(key, loadRules(apiVersion, kind));
+  return kindRules.get(key);
+}
+
+function loadRules(apiVersion: string, kind: string): KindRules | undefined {
+  const spec = kindSpec(kind);
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  if (spec === undefined || group === '') return undefined;
+  const loaded = loadModule(`${group}_${spec.plural}`);
+  const node = loaded?.module.kinds[`${apiVersion} ${kind}`];
+  if (loaded === undefined || node === undefined) return undefined;
+  loaded.fns ??= loaded.module.compile(celHelpers);
+  return { node, fns: loaded.fns };
+}
+
+/** The generated modules' compiled rules, for crd-cel-differential.test.ts: each kind's node tree, the sources and functions. */
+export function celModuleFor(group: string, plural: string): { kinds: Readonly<Record<string, CelNode>>; sources: readonly string[]; fns: readonly CompiledRule[] } | undefined {
+  const loaded = loadModule(`${group}_${plural}`);
+  if (loaded === undefined) return undefined;
+  loaded.fns ??= loaded.module.compile(celHelpers);
+  return { kinds: loaded.module.kinds, sources: loaded.module.sources, fns: loaded.fns };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -121,60 +326,171 @@ function celValue(node: CelNode | undefined, value: unknown): unknown {
   return value;
 }
 
-function fieldPath(parts: readonly (string | number)[]): string {
+/** A field path, built only when a problem names it. */
+interface Path {
+  readonly up: Path | undefined;
+  readonly key: string | number;
+}
+
+function fieldPath(path: Path | undefined): string {
+  const parts: (string | number)[] = [];
+  for (let p = path; p !== undefined; p = p.up) parts.push(p.key);
   let out = '';
-  for (const p of parts) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const p = parts[i]!;
+    out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
+  }
   return out;
 }
 
-function evaluate(node: CelNode, value: unknown, path: (string | number)[], out: { field: string; message: string }[]): void {
-  if (value === undefined || value === null || out.length >= MAX_PROBLEMS) return;
-  for (const [rule, message] of node.r ?? []) {
-    if (rule.includes('oldSelf')) continue;
-    const p = program(rule);
-    if (p === null) continue;
-    let ok: unknown;
-    try {
-      ok = p({ self: value });
-    } catch (err) {
-      // (Not `instanceof Error`: the evaluator may run in another realm, as under jest.)
-      const why = String((err as { message?: unknown } | null)?.message ?? err).split('\n')[0] ?? '';
-      // A missing field the rule reads: the API server refuses the object too ("no such key").
-      if (/no such key/i.test(why)) {
-        const field = fieldPath(path);
-        out.push({ field, message: `${field === '' ? '<object>' : field}: ${why.replace(/[^\w :.-]/g, '').slice(0, 80)} evaluating rule: ${message ?? rule} (CEL rule)` });
-        if (out.length >= MAX_PROBLEMS) return;
-        continue;
-      }
-      // Anything else (a function or overload the evaluator lacks): not held against the object.
-      notEvaluated.add(rule);
-      continue;
-    }
-    if (ok === false) {
-      const field = fieldPath(path);
-      out.push({ field, message: `${field === '' ? '<object>' : field}: ${message ?? `failed rule: ${rule}`} (CEL rule)` });
-      if (out.length >= MAX_PROBLEMS) return;
-    }
+/** How rules are evaluated: by their compiled functions (file modes), or by the evaluator alone (the differential test). */
+export type CelMode = 'compiled' | 'evaluator';
+
+/** What evaluating one object counts (crd-cel-differential.test.ts): rules by compiled function, rules the evaluator took. */
+export const celCounts = { compiled: 0, fallback: 0, evaluator: 0 };
+
+const defaults = new Map<CelNode, unknown>();
+/** A child's default as the evaluator sees it (its own defaults applied): made once, never mutated. */
+function defaultOf(node: CelNode): unknown {
+  if (!defaults.has(node)) defaults.set(node, defaultedValue(node, node.d));
+  return defaults.get(node);
+}
+function defaultedValue(node: CelNode | undefined, value: unknown): unknown {
+  if (node === undefined) return value;
+  if (Array.isArray(value)) return value.map((v) => defaultedValue(node.i, v));
+  if (isObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = defaultedValue(node.p?.[k] ?? node.a, v);
+    for (const [k, child] of Object.entries(node.p ?? {})) if (out[k] === undefined && child.d !== undefined) out[k] = defaultOf(child);
+    return out;
   }
-  if (node.p !== undefined && isObject(value)) {
-    for (const [k, child] of Object.entries(node.p)) evaluate(child, value[k], [...path, k], out);
-  }
-  if (node.i !== undefined && Array.isArray(value)) value.forEach((v, i) => evaluate(node.i!, v, [...path, i], out));
-  if (node.a !== undefined && isObject(value)) {
-    for (const [k, v] of Object.entries(value)) if (node.p?.[k] === undefined) evaluate(node.a, v, [...path, k], out);
+  return value;
+}
+
+interface Walk {
+  readonly fns: readonly CompiledRule[];
+  readonly mode: CelMode;
+  readonly out: { field: string; message: string }[];
+}
+
+/** What the evaluator says of one rule on a value: true, false, or an error's first line. */
+function runEvaluator(rule: string, value: unknown): { ok: unknown } | { error: string } | null {
+  const p = program(rule);
+  if (p === null) return null;
+  try {
+    return { ok: p({ self: value }) };
+  } catch (err) {
+    // (Not `instanceof Error`: the evaluator may run in another realm, as under jest.)
+    return { error: String((err as { message?: unknown } | null)?.message ?? err).split('\n')[0] ?? '' };
   }
 }
 
 /**
- * What the CRD's CEL rules refuse in an object of a kind with a CRD (none for other kinds): each
- * problem names the field path of the rule's node and says the rule's message.
+ * Evaluates the rules of `node` on `value`, then those below. In compiled mode the value is as
+ * parsed, a missing child with a default is walked as that default (as the evaluator sees it); in
+ * evaluator mode it is the evaluator's value (celValue, defaults already applied).
  */
-export function crdCelProblems(object: Record<string, unknown>): { field: string; message: string }[] {
+function evaluate(node: CelNode, value: unknown, path: Path | undefined, w: Walk): void {
+  if (value === undefined || value === null || w.out.length >= MAX_PROBLEMS) return;
+  const rules = node.r;
+  if (rules !== undefined) {
+    let celView: unknown;
+    for (let i = 0; i < rules.length; i++) {
+      const [rule, message] = rules[i]!;
+      if (rule.includes('oldSelf')) continue;
+      let verdict: { ok: unknown } | { error: string } | null = null;
+      const fn = w.mode === 'compiled' ? w.fns[node.c?.[i] ?? -1] : undefined;
+      if (fn !== undefined) {
+        try {
+          verdict = { ok: fn(value) };
+          celCounts.compiled++;
+        } catch (err) {
+          if (err instanceof CelError) {
+            verdict = { error: err.message };
+            celCounts.compiled++;
+          } else {
+            // FALLBACK (or anything unforeseen): the evaluator decides, on its view of the value.
+            celCounts.fallback++;
+            celView ??= celValue(node, value);
+            verdict = runEvaluator(rule, celView);
+          }
+        }
+      } else {
+        celCounts.evaluator++;
+        celView ??= w.mode === 'compiled' ? celValue(node, value) : value;
+        verdict = runEvaluator(rule, celView);
+      }
+      if (verdict === null) continue;
+      if ('error' in verdict) {
+        const why = verdict.error;
+        // A missing field the rule reads: the API server refuses the object too ("no such key").
+        if (/no such key/i.test(why)) {
+          const field = fieldPath(path);
+          w.out.push({ field, message: `${field === '' ? '<object>' : field}: ${why.replace(/[^\w :.-]/g, '').slice(0, 80)} evaluating rule: ${message ?? rule} (CEL rule)` });
+          if (w.out.length >= MAX_PROBLEMS) return;
+          continue;
+        }
+        // Anything else (a function or overload the evaluator lacks): not held against the object.
+        notEvaluated.add(rule);
+        continue;
+      }
+      if (verdict.ok === false) {
+        const field = fieldPath(path);
+        w.out.push({ field, message: `${field === '' ? '<object>' : field}: ${message ?? `failed rule: ${rule}`} (CEL rule)` });
+        if (w.out.length >= MAX_PROBLEMS) return;
+      }
+    }
+  }
+  // Only the children with a rule somewhere below (the others are in the tree for the rules' types).
+  const below = plan(node);
+  if (below.p.length > 0 && isObject(value)) {
+    const compiled = w.mode === 'compiled';
+    for (const [k, child] of below.p) {
+      let v = value[k];
+      if (v === undefined && compiled && child.d !== undefined) v = defaultOf(child);
+      if (v !== undefined && v !== null) evaluate(child, v, { up: path, key: k }, w);
+    }
+  }
+  if (below.i !== undefined && Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) evaluate(below.i, value[i], { up: path, key: i }, w);
+  }
+  if (below.a !== undefined && isObject(value)) {
+    for (const k of Object.keys(value)) if (node.p?.[k] === undefined) evaluate(below.a, value[k], { up: path, key: k }, w);
+  }
+}
+
+interface Plan {
+  readonly rules: boolean;
+  readonly p: readonly (readonly [string, CelNode])[];
+  readonly i: CelNode | undefined;
+  readonly a: CelNode | undefined;
+}
+const plans = new Map<CelNode, Plan>();
+/** Which children of a node lead to a rule (made once per node). */
+function plan(node: CelNode): Plan {
+  let pl = plans.get(node);
+  if (pl === undefined) {
+    const withRules = (c: CelNode | undefined): CelNode | undefined => (c !== undefined && plan(c).rules ? c : undefined);
+    const p = Object.entries(node.p ?? {}).filter(([, c]) => withRules(c) !== undefined);
+    const i = withRules(node.i);
+    const a = withRules(node.a);
+    pl = { rules: (node.r?.length ?? 0) > 0 || p.length > 0 || i !== undefined || a !== undefined, p, i, a };
+    plans.set(node, pl);
+  }
+  return pl;
+}
+
+/**
+ * What the CRD's CEL rules refuse in an object of a kind with a CRD (none for other kinds): each
+ * problem names the field path of the rule's node and says the rule's message. `mode` is for the
+ * differential test: file modes use the compiled rules.
+ */
+export function crdCelProblems(object: Record<string, unknown>, mode: CelMode = 'compiled'): { field: string; message: string }[] {
   const { apiVersion, kind } = object;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return [];
-  const node = rulesOf(apiVersion, kind);
-  if (node === undefined) return [];
+  const rules = rulesOf(apiVersion, kind);
+  if (rules === undefined) return [];
   const out: { field: string; message: string }[] = [];
-  evaluate(node, celValue(node, object), [], out);
+  evaluate(rules.node, mode === 'compiled' ? object : celValue(rules.node, object), undefined, { fns: rules.fns, mode, out });
   return out;
 }
