@@ -267,9 +267,9 @@ export function defaultedValue(node, value) {
 const RESERVED_FIELD = (f) => f in Object.prototype || f === '__proto__';
 
 /**
- * Compiles `rule` (the evaluator's form) for the node holding it. Returns the source of an
- * expression `function (self) { ... }` using the helpers `h.*` and the constants it pushes on
- * `consts` (their index in the module's constant table), or throws CelUnsupported.
+ * Compiles `rule` (the evaluator's form) for the node holding it. Returns the source of a
+ * JavaScript expression of `self` (its verdict) using the helpers `h.*` and the constants it
+ * pushes on `consts` (`K[i]`, the module's constant table), or throws CelUnsupported.
  */
 export function compileRule(rule, node, consts) {
   const ast = parse(rule);
@@ -527,28 +527,111 @@ export function compileRule(rule, node, consts) {
     }
   }
 
-  const body = gen(ast);
-  return `function (self) { return ${asBool(body)}; }`;
+  return asBool(gen(ast));
 }
 
 function unsupported(what) {
   throw new CelUnsupported(what);
 }
 
+/** Whether a node has a rule, or a node with one below it. */
+function leadsToRule(node) {
+  if (node === undefined) return false;
+  return (node.r?.length ?? 0) > 0 || Object.values(node.p ?? {}).some(leadsToRule) || leadsToRule(node.i) || leadsToRule(node.a);
+}
+
+/**
+ * The walker of one kind: evaluates every rule of the tree on an object, in the order of
+ * crd-cel.ts's `evaluate` (a node's rules, then its properties in schema order, its items, the
+ * values of its other keys), a missing property with a default walked as that default. It reports
+ * to `c` (crd-cel.ts): `no` a rule that is false, `err` what a rule threw, `ev` a rule the
+ * evaluator runs; each with the field path (made only then), the node (`N` is the kind's tree) and
+ * the rule's index. `exprOf(node, i)` is the compiled expression of a rule, or undefined.
+ */
+function walkerSource(root, exprOf, consts) {
+  let fresh = 0;
+  const lines = [];
+  const emit = (depth, text) => lines.push(`${'  '.repeat(depth + 2)}${text}`);
+  const constIndex = (src) => {
+    let i = consts.indexOf(src);
+    if (i < 0) i = consts.push(src) - 1;
+    return `K[${i}]`;
+  };
+  // path: a JS expression of the field path ('' at the root); nodeRef: a JS expression of the node from N.
+  const visit = (node, v, path, nodeRef, depth) => {
+    for (let i = 0; i < (node.r?.length ?? 0); i++) {
+      const [rule] = node.r[i];
+      if (rule.includes('oldSelf')) continue;
+      const expr = exprOf(node, i);
+      if (expr === undefined) {
+        emit(depth, `c.ev(${path}, ${nodeRef}, ${i}, ${v});`);
+        continue;
+      }
+      emit(depth, `try { const self = ${v}; if (!(${expr})) c.no(${path}, ${nodeRef}, ${i}); } catch (e) { c.err(e, ${path}, ${nodeRef}, ${i}, ${v}); }`);
+    }
+    const props = Object.entries(node.p ?? {}).filter(([, child]) => leadsToRule(child));
+    const others = leadsToRule(node.a);
+    if (props.length > 0 || others) {
+      emit(depth, `if (h.isObject(${v})) {`);
+      for (const [k, child] of props) {
+        const w = `w${fresh++}`;
+        const key = JSON.stringify(k);
+        const childPath = path === "''" ? key : `${path} + ${JSON.stringify(`.${k}`)}`;
+        emit(depth + 1, `{`);
+        if (child.d !== undefined) emit(depth + 2, `let ${w} = ${v}[${key}]; if (${w} === undefined) ${w} = ${constIndex(JSON.stringify(defaultedValue(child, child.d)))};`);
+        else emit(depth + 2, `const ${w} = ${v}[${key}];`);
+        emit(depth + 2, `if (${w} !== undefined && ${w} !== null) {`);
+        visit(child, w, childPath, `${nodeRef}.p[${key}]`, depth + 3);
+        emit(depth + 2, `}`);
+        emit(depth + 1, `}`);
+      }
+      if (others) {
+        const k = `k${fresh++}`;
+        const w = `w${fresh++}`;
+        const known = Object.keys(node.p ?? {});
+        const skip = known.length === 0 ? '' : `if (${constIndex(`new Set(${JSON.stringify(known)})`)}.has(${k})) continue; `;
+        emit(depth + 1, `for (const ${k} of Object.keys(${v})) {`);
+        emit(depth + 2, `${skip}const ${w} = ${v}[${k}];`);
+        emit(depth + 2, `if (${w} !== undefined && ${w} !== null) {`);
+        visit(node.a, w, `h.pathKey(${path}, ${k})`, `${nodeRef}.a`, depth + 3);
+        emit(depth + 2, `}`);
+        emit(depth + 1, `}`);
+      }
+      emit(depth, `}`);
+    }
+    if (leadsToRule(node.i)) {
+      const i = `i${fresh++}`;
+      const w = `w${fresh++}`;
+      emit(depth, `if (Array.isArray(${v})) {`);
+      emit(depth + 1, `for (let ${i} = 0; ${i} < ${v}.length; ${i}++) {`);
+      emit(depth + 2, `const ${w} = ${v}[${i}];`);
+      emit(depth + 2, `if (${w} !== undefined && ${w} !== null) {`);
+      visit(node.i, w, `${path} + "[" + ${i} + "]"`, `${nodeRef}.i`, depth + 3);
+      emit(depth + 2, `}`);
+      emit(depth + 1, `}`);
+      emit(depth, `}`);
+    }
+  };
+  visit(root, 'w', "''", 'N', 0);
+  return `function (w, c, N) {\n${lines.join('\n')}\n    }`;
+}
+
 /**
  * The module text of one CRD file's rules: `kinds` (the CelNode tree per `<group>/<version> Kind`,
  * each node's `c` the index of each rule's compiled function, -1 where the evaluator runs it),
  * `sources` (the evaluator's form each function was compiled from) and `compile(h)` returning the
- * functions. `unsupported` collects [rule, reason] for the rules left to the evaluator.
+ * functions (`fns`) and one walker per kind (`walkers`, the rules' expressions inlined). `unsupported` collects [rule, reason] for the rules left to the evaluator.
  */
 export function celModule(header, celByKey, unsupported) {
   const consts = [];
   const fns = [];
   const sources = [];
   const byCode = new Map();
+  const exprs = new Map();
   const walk = (node) => {
     if (node.r !== undefined) {
-      node.c = node.r.map(([rule]) => {
+      const nodeExprs = [];
+      node.c = node.r.map(([rule], index) => {
         if (rule.includes('oldSelf')) return -1;
         const source = celRuleForEvaluator(rule);
         let code;
@@ -562,12 +645,14 @@ export function celModule(header, celByKey, unsupported) {
         const key = `${source}\n${code}`;
         let i = byCode.get(key);
         if (i === undefined) {
-          i = fns.push(code) - 1;
+          i = fns.push(`function (self) { return ${code}; }`) - 1;
           sources.push(source);
           byCode.set(key, i);
         }
+        nodeExprs[index] = code;
         return i;
       });
+      exprs.set(node, nodeExprs);
     }
     for (const c of Object.values(node.p ?? {})) walk(c);
     if (node.i !== undefined) walk(node.i);
@@ -575,13 +660,16 @@ export function celModule(header, celByKey, unsupported) {
   };
   // The nodes are typed from the tree before `c` is added (c is not read by the compiler).
   for (const node of Object.values(celByKey)) walk(node);
+  const walkers = Object.entries(celByKey).map(([key, node]) => `    ${JSON.stringify(key)}: ${walkerSource(node, (n, i) => (n.c[i] >= 0 ? exprs.get(n)[i] : undefined), consts)},\n`);
   return (
     `${header}'use strict';\n` +
     `exports.kinds = ${JSON.stringify(celByKey)};\n` +
     `exports.sources = ${JSON.stringify(sources)};\n` +
     `exports.compile = function (h) {\n` +
     `  const K = [\n${consts.map((c) => `    ${c},\n`).join('')}  ];\n` +
-    `  return [\n${fns.map((f, i) => `    // ${sources[i].replace(/\n/g, ' ')}\n    ${f},\n`).join('')}  ];\n` +
+    `  const fns = [\n${fns.map((f, i) => `    // ${sources[i].replace(/\n/g, ' ')}\n    ${f},\n`).join('')}  ];\n` +
+    `  const walkers = {\n${walkers.join('')}  };\n` +
+    `  return { fns, walkers };\n` +
     `};\n`
   );
 }

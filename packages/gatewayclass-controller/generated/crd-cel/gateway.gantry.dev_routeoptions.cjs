@@ -9,7 +9,7 @@ exports.compile = function (h) {
     new Set(["5xx","gateway-error","reset","reset-before-request","connect-failure","envoy-ratelimited","retriable-4xx","refused-stream","retriable-status-codes","retriable-headers","http3-post-connect-failure","cancelled","deadline-exceeded","internal","resource-exhausted","unavailable"]),
     new RegExp("[\r\n\u0000]"),
   ];
-  return [
+  const fns = [
     // self.group == 'gateway.networking.k8s.io' && self.kind == 'HTTPRoute'
     function (self) { return h.and(() => (h.S(h.get(self, "group")) === "gateway.networking.k8s.io"), () => (h.S(h.get(self, "kind")) === "HTTPRoute")); },
     // !(has(self.prefixRewrite) && has(self.regexRewrite))
@@ -29,4 +29,186 @@ exports.compile = function (h) {
     // [has(self.header), has(self.cookie), has(self.sourceIP), has(self.queryParameter)].filter(x, x).size() == 1
     function (self) { return (h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))) === 1); },
   ];
+  const walkers = {
+    "gateway.gantry.dev/v1alpha1 RouteOption": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["targetRefs"];
+              if (w1 !== undefined && w1 !== null) {
+                if (Array.isArray(w1)) {
+                  for (let i2 = 0; i2 < w1.length; i2++) {
+                    const w3 = w1[i2];
+                    if (w3 !== undefined && w3 !== null) {
+                      try { const self = w3; if (!(h.and(() => (h.S(h.get(self, "group")) === "gateway.networking.k8s.io"), () => (h.S(h.get(self, "kind")) === "HTTPRoute")))) c.no("spec" + ".targetRefs" + "[" + i2 + "]", N.p["spec"].p["targetRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".targetRefs" + "[" + i2 + "]", N.p["spec"].p["targetRefs"].i, 0, w3); }
+                    }
+                  }
+                }
+              }
+            }
+            {
+              const w4 = w0["options"];
+              if (w4 !== undefined && w4 !== null) {
+                try { const self = w4; if (!(!(h.has(self, "prefixRewrite") && h.has(self, "regexRewrite")))) c.no("spec" + ".options", N.p["spec"].p["options"], 0); } catch (e) { c.err(e, "spec" + ".options", N.p["spec"].p["options"], 0, w4); }
+                try { const self = w4; if (!(!((h.has(self, "hostRewrite") && h.has(self, "autoHostRewrite")) && h.B(h.get(self, "autoHostRewrite"))))) c.no("spec" + ".options", N.p["spec"].p["options"], 1); } catch (e) { c.err(e, "spec" + ".options", N.p["spec"].p["options"], 1, w4); }
+                if (h.isObject(w4)) {
+                  {
+                    const w5 = w4["idleTimeout"];
+                    if (w5 !== undefined && w5 !== null) {
+                      try { const self = w5; if (!((!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])))) c.no("spec" + ".options" + ".idleTimeout", N.p["spec"].p["options"].p["idleTimeout"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".idleTimeout", N.p["spec"].p["options"].p["idleTimeout"], 0, w5); }
+                    }
+                  }
+                  {
+                    const w6 = w4["retries"];
+                    if (w6 !== undefined && w6 !== null) {
+                      if (h.isObject(w6)) {
+                        {
+                          const w7 = w6["retryOn"];
+                          if (w7 !== undefined && w7 !== null) {
+                            try { const self = w7; if (!(h.list(h.S(self).split(",")).every((v0_c) => K[2].has(h.S(v0_c).trim())))) c.no("spec" + ".options" + ".retries" + ".retryOn", N.p["spec"].p["options"].p["retries"].p["retryOn"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".retries" + ".retryOn", N.p["spec"].p["options"].p["retries"].p["retryOn"], 0, w7); }
+                          }
+                        }
+                        {
+                          const w8 = w6["perTryTimeout"];
+                          if (w8 !== undefined && w8 !== null) {
+                            try { const self = w8; if (!((!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])))) c.no("spec" + ".options" + ".retries" + ".perTryTimeout", N.p["spec"].p["options"].p["retries"].p["perTryTimeout"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".retries" + ".perTryTimeout", N.p["spec"].p["options"].p["retries"].p["perTryTimeout"], 0, w8); }
+                          }
+                        }
+                      }
+                    }
+                  }
+                  {
+                    const w9 = w4["headerManipulation"];
+                    if (w9 !== undefined && w9 !== null) {
+                      if (h.isObject(w9)) {
+                        {
+                          const w10 = w9["requestHeadersToAdd"];
+                          if (w10 !== undefined && w10 !== null) {
+                            if (Array.isArray(w10)) {
+                              for (let i11 = 0; i11 < w10.length; i11++) {
+                                const w12 = w10[i11];
+                                if (w12 !== undefined && w12 !== null) {
+                                  if (h.isObject(w12)) {
+                                    {
+                                      const w13 = w12["header"];
+                                      if (w13 !== undefined && w13 !== null) {
+                                        if (h.isObject(w13)) {
+                                          {
+                                            const w14 = w13["key"];
+                                            if (w14 !== undefined && w14 !== null) {
+                                              try { const self = w14; if (!((h.S(self).toLowerCase() !== "host"))) c.no("spec" + ".options" + ".headerManipulation" + ".requestHeadersToAdd" + "[" + i11 + "]" + ".header" + ".key", N.p["spec"].p["options"].p["headerManipulation"].p["requestHeadersToAdd"].i.p["header"].p["key"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".headerManipulation" + ".requestHeadersToAdd" + "[" + i11 + "]" + ".header" + ".key", N.p["spec"].p["options"].p["headerManipulation"].p["requestHeadersToAdd"].i.p["header"].p["key"], 0, w14); }
+                                            }
+                                          }
+                                          {
+                                            const w15 = w13["value"];
+                                            if (w15 !== undefined && w15 !== null) {
+                                              try { const self = w15; if (!(!K[3].test(h.S(self)))) c.no("spec" + ".options" + ".headerManipulation" + ".requestHeadersToAdd" + "[" + i11 + "]" + ".header" + ".value", N.p["spec"].p["options"].p["headerManipulation"].p["requestHeadersToAdd"].i.p["header"].p["value"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".headerManipulation" + ".requestHeadersToAdd" + "[" + i11 + "]" + ".header" + ".value", N.p["spec"].p["options"].p["headerManipulation"].p["requestHeadersToAdd"].i.p["header"].p["value"], 0, w15); }
+                                            }
+                                          }
+                                        }
+                                      }
+                                    }
+                                  }
+                                }
+                              }
+                            }
+                          }
+                        }
+                        {
+                          const w16 = w9["requestHeadersToRemove"];
+                          if (w16 !== undefined && w16 !== null) {
+                            if (Array.isArray(w16)) {
+                              for (let i17 = 0; i17 < w16.length; i17++) {
+                                const w18 = w16[i17];
+                                if (w18 !== undefined && w18 !== null) {
+                                  try { const self = w18; if (!((h.S(self).toLowerCase() !== "host"))) c.no("spec" + ".options" + ".headerManipulation" + ".requestHeadersToRemove" + "[" + i17 + "]", N.p["spec"].p["options"].p["headerManipulation"].p["requestHeadersToRemove"].i, 0); } catch (e) { c.err(e, "spec" + ".options" + ".headerManipulation" + ".requestHeadersToRemove" + "[" + i17 + "]", N.p["spec"].p["options"].p["headerManipulation"].p["requestHeadersToRemove"].i, 0, w18); }
+                                }
+                              }
+                            }
+                          }
+                        }
+                        {
+                          const w19 = w9["responseHeadersToAdd"];
+                          if (w19 !== undefined && w19 !== null) {
+                            if (Array.isArray(w19)) {
+                              for (let i20 = 0; i20 < w19.length; i20++) {
+                                const w21 = w19[i20];
+                                if (w21 !== undefined && w21 !== null) {
+                                  if (h.isObject(w21)) {
+                                    {
+                                      const w22 = w21["header"];
+                                      if (w22 !== undefined && w22 !== null) {
+                                        if (h.isObject(w22)) {
+                                          {
+                                            const w23 = w22["value"];
+                                            if (w23 !== undefined && w23 !== null) {
+                                              try { const self = w23; if (!(!K[3].test(h.S(self)))) c.no("spec" + ".options" + ".headerManipulation" + ".responseHeadersToAdd" + "[" + i20 + "]" + ".header" + ".value", N.p["spec"].p["options"].p["headerManipulation"].p["responseHeadersToAdd"].i.p["header"].p["value"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".headerManipulation" + ".responseHeadersToAdd" + "[" + i20 + "]" + ".header" + ".value", N.p["spec"].p["options"].p["headerManipulation"].p["responseHeadersToAdd"].i.p["header"].p["value"], 0, w23); }
+                                            }
+                                          }
+                                        }
+                                      }
+                                    }
+                                  }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                  {
+                    const w24 = w4["faults"];
+                    if (w24 !== undefined && w24 !== null) {
+                      try { const self = w24; if (!((h.has(self, "abort") || h.has(self, "delay")))) c.no("spec" + ".options" + ".faults", N.p["spec"].p["options"].p["faults"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".faults", N.p["spec"].p["options"].p["faults"], 0, w24); }
+                      if (h.isObject(w24)) {
+                        {
+                          const w25 = w24["delay"];
+                          if (w25 !== undefined && w25 !== null) {
+                            if (h.isObject(w25)) {
+                              {
+                                const w26 = w25["fixedDelay"];
+                                if (w26 !== undefined && w26 !== null) {
+                                  try { const self = w26; if (!((!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])))) c.no("spec" + ".options" + ".faults" + ".delay" + ".fixedDelay", N.p["spec"].p["options"].p["faults"].p["delay"].p["fixedDelay"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".faults" + ".delay" + ".fixedDelay", N.p["spec"].p["options"].p["faults"].p["delay"].p["fixedDelay"], 0, w26); }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                  {
+                    const w27 = w4["lbHash"];
+                    if (w27 !== undefined && w27 !== null) {
+                      if (h.isObject(w27)) {
+                        {
+                          const w28 = w27["hashPolicies"];
+                          if (w28 !== undefined && w28 !== null) {
+                            if (Array.isArray(w28)) {
+                              for (let i29 = 0; i29 < w28.length; i29++) {
+                                const w30 = w28[i29];
+                                if (w30 !== undefined && w30 !== null) {
+                                  try { const self = w30; if (!((h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))) === 1))) c.no("spec" + ".options" + ".lbHash" + ".hashPolicies" + "[" + i29 + "]", N.p["spec"].p["options"].p["lbHash"].p["hashPolicies"].i, 0); } catch (e) { c.err(e, "spec" + ".options" + ".lbHash" + ".hashPolicies" + "[" + i29 + "]", N.p["spec"].p["options"].p["lbHash"].p["hashPolicies"].i, 0, w30); }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+  };
+  return { fns, walkers };
 };

@@ -7,7 +7,7 @@ exports.compile = function (h) {
     new RegExp("^([0-9]{1,5}(h|m|s|ms)){1,4}$"),
     h.duration("0s"),
   ];
-  return [
+  const fns = [
     // (has(self.services) && size(self.services) > 0) || (has(self.upstreams) && size(self.upstreams) > 0)
     function (self) { return h.or(() => (h.has(self, "services") && (h.size(h.get(self, "services")) > 0)), () => (h.has(self, "upstreams") && (h.size(h.get(self, "upstreams")) > 0))); },
     // (has(self.services) && size(self.services) > 0) || self.ports.all(p, !has(p.targetPort))
@@ -27,4 +27,94 @@ exports.compile = function (h) {
     // !self.matches(r'^([0-9]{1,5}(h|m|s|ms)){1,4}$') || duration(self) > duration('0s')
     function (self) { return (!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])); },
   ];
+  const walkers = {
+    "gateway.gantry.dev/v1alpha1 VirtualDestination": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          try { const self = w0; if (!(h.or(() => (h.has(self, "services") && (h.size(h.get(self, "services")) > 0)), () => (h.has(self, "upstreams") && (h.size(h.get(self, "upstreams")) > 0))))) c.no("spec", N.p["spec"], 0); } catch (e) { c.err(e, "spec", N.p["spec"], 0, w0); }
+          try { const self = w0; if (!(h.or(() => (h.has(self, "services") && (h.size(h.get(self, "services")) > 0)), () => h.list(h.get(self, "ports")).every((v0_p) => !h.has(v0_p, "targetPort"))))) c.no("spec", N.p["spec"], 1); } catch (e) { c.err(e, "spec", N.p["spec"], 1, w0); }
+          try { const self = w0; if (!(h.or(() => (!h.has(self, "rewriteHost") || !h.B(h.get(self, "rewriteHost"))), () => (h.has(self, "hosts") && (h.size(h.get(self, "hosts")) > 0))))) c.no("spec", N.p["spec"], 2); } catch (e) { c.err(e, "spec", N.p["spec"], 2, w0); }
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["hosts"];
+              if (w1 !== undefined && w1 !== null) {
+                try { const self = w1; if (!(h.list(self).every((v0_h) => !h.S(v0_h).includes("*")))) c.no("spec" + ".hosts", N.p["spec"].p["hosts"], 0); } catch (e) { c.err(e, "spec" + ".hosts", N.p["spec"].p["hosts"], 0, w1); }
+                try { const self = w1; if (!(h.list(self).every((v0_h) => h.one(h.list(self), (v1_x) => (h.S(v1_x) === h.S(v0_h)))))) c.no("spec" + ".hosts", N.p["spec"].p["hosts"], 1); } catch (e) { c.err(e, "spec" + ".hosts", N.p["spec"].p["hosts"], 1, w1); }
+              }
+            }
+            {
+              const w2 = w0["ports"];
+              if (w2 !== undefined && w2 !== null) {
+                try { const self = w2; if (!(h.all(h.list(self), (v0_p) => h.one(h.list(self), (v1_x) => (h.I(h.get(v1_x, "number")) === h.I(h.get(v0_p, "number"))))))) c.no("spec" + ".ports", N.p["spec"].p["ports"], 0); } catch (e) { c.err(e, "spec" + ".ports", N.p["spec"].p["ports"], 0, w2); }
+                if (Array.isArray(w2)) {
+                  for (let i3 = 0; i3 < w2.length; i3++) {
+                    const w4 = w2[i3];
+                    if (w4 !== undefined && w4 !== null) {
+                      if (h.isObject(w4)) {
+                        {
+                          const w5 = w4["targetPort"];
+                          if (w5 !== undefined && w5 !== null) {
+                            try { const self = w5; if (!((h.has(self, "number") !== h.has(self, "name")))) c.no("spec" + ".ports" + "[" + i3 + "]" + ".targetPort", N.p["spec"].p["ports"].i.p["targetPort"], 0); } catch (e) { c.err(e, "spec" + ".ports" + "[" + i3 + "]" + ".targetPort", N.p["spec"].p["ports"].i.p["targetPort"], 0, w5); }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+            {
+              const w6 = w0["services"];
+              if (w6 !== undefined && w6 !== null) {
+                if (Array.isArray(w6)) {
+                  for (let i7 = 0; i7 < w6.length; i7++) {
+                    const w8 = w6[i7];
+                    if (w8 !== undefined && w8 !== null) {
+                      try { const self = w8; if (!((h.has(self, "labels") || h.has(self, "name")))) c.no("spec" + ".services" + "[" + i7 + "]", N.p["spec"].p["services"].i, 0); } catch (e) { c.err(e, "spec" + ".services" + "[" + i7 + "]", N.p["spec"].p["services"].i, 0, w8); }
+                    }
+                  }
+                }
+              }
+            }
+            {
+              const w9 = w0["upstreams"];
+              if (w9 !== undefined && w9 !== null) {
+                if (Array.isArray(w9)) {
+                  for (let i10 = 0; i10 < w9.length; i10++) {
+                    const w11 = w9[i10];
+                    if (w11 !== undefined && w11 !== null) {
+                      try { const self = w11; if (!((h.has(self, "labels") || h.has(self, "name")))) c.no("spec" + ".upstreams" + "[" + i10 + "]", N.p["spec"].p["upstreams"].i, 0); } catch (e) { c.err(e, "spec" + ".upstreams" + "[" + i10 + "]", N.p["spec"].p["upstreams"].i, 0, w11); }
+                    }
+                  }
+                }
+              }
+            }
+            {
+              const w12 = w0["outlierDetection"];
+              if (w12 !== undefined && w12 !== null) {
+                if (h.isObject(w12)) {
+                  {
+                    const w13 = w12["interval"];
+                    if (w13 !== undefined && w13 !== null) {
+                      try { const self = w13; if (!((!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])))) c.no("spec" + ".outlierDetection" + ".interval", N.p["spec"].p["outlierDetection"].p["interval"], 0); } catch (e) { c.err(e, "spec" + ".outlierDetection" + ".interval", N.p["spec"].p["outlierDetection"].p["interval"], 0, w13); }
+                    }
+                  }
+                  {
+                    const w14 = w12["baseEjectionTime"];
+                    if (w14 !== undefined && w14 !== null) {
+                      try { const self = w14; if (!((!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])))) c.no("spec" + ".outlierDetection" + ".baseEjectionTime", N.p["spec"].p["outlierDetection"].p["baseEjectionTime"], 0); } catch (e) { c.err(e, "spec" + ".outlierDetection" + ".baseEjectionTime", N.p["spec"].p["outlierDetection"].p["baseEjectionTime"], 0, w14); }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+  };
+  return { fns, walkers };
 };

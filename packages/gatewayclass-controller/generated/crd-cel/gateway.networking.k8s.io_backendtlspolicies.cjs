@@ -5,7 +5,7 @@ exports.sources = ["self.all(p1, self.all(p2, p1.group == p2.group && p1.kind ==
 exports.compile = function (h) {
   const K = [
   ];
-  return [
+  const fns = [
     // self.all(p1, self.all(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name ? ((!has(p1.sectionName) || p1.sectionName == '') == (!has(p2.sectionName) || p2.sectionName == '')) : true))
     function (self) { return h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => h.and(() => (h.S(h.get(v0_p1, "group")) === h.S(h.get(v1_p2, "group"))), () => (h.S(h.get(v0_p1, "kind")) === h.S(h.get(v1_p2, "kind")))), () => (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))) ? ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) : true))); },
     // self.all(p1, self.exists_one(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.sectionName) || p1.sectionName == '') && (!has(p2.sectionName) || p2.sectionName == '')) || (has(p1.sectionName) && has(p2.sectionName) && p1.sectionName == p2.sectionName))))
@@ -23,4 +23,93 @@ exports.compile = function (h) {
     // !(self.type != "URI" && has(self.uri) && self.uri != "")
     function (self) { return !h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "URI"), () => h.has(self, "uri")), () => (h.S(h.get(self, "uri")) !== "")); },
   ];
+  const walkers = {
+    "gateway.networking.k8s.io/v1 BackendTLSPolicy": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["targetRefs"];
+              if (w1 !== undefined && w1 !== null) {
+                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => h.and(() => (h.S(h.get(v0_p1, "group")) === h.S(h.get(v1_p2, "group"))), () => (h.S(h.get(v0_p1, "kind")) === h.S(h.get(v1_p2, "kind")))), () => (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))) ? ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) : true))))) c.no("spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 0); } catch (e) { c.err(e, "spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 0, w1); }
+                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (h.S(h.get(v0_p1, "group")) === h.S(h.get(v1_p2, "group"))), () => (h.S(h.get(v0_p1, "kind")) === h.S(h.get(v1_p2, "kind")))), () => (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")), () => (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))))))) c.no("spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 1); } catch (e) { c.err(e, "spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 1, w1); }
+              }
+            }
+            {
+              const w2 = w0["validation"];
+              if (w2 !== undefined && w2 !== null) {
+                try { const self = w2; if (!(!h.and(() => h.and(() => (h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)), () => h.has(self, "wellKnownCACertificates")), () => (h.S(h.get(self, "wellKnownCACertificates")) !== "")))) c.no("spec" + ".validation", N.p["spec"].p["validation"], 0); } catch (e) { c.err(e, "spec" + ".validation", N.p["spec"].p["validation"], 0, w2); }
+                try { const self = w2; if (!(h.or(() => (h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)), () => (h.has(self, "wellKnownCACertificates") && (h.S(h.get(self, "wellKnownCACertificates")) !== ""))))) c.no("spec" + ".validation", N.p["spec"].p["validation"], 1); } catch (e) { c.err(e, "spec" + ".validation", N.p["spec"].p["validation"], 1, w2); }
+                if (h.isObject(w2)) {
+                  {
+                    const w3 = w2["subjectAltNames"];
+                    if (w3 !== undefined && w3 !== null) {
+                      if (Array.isArray(w3)) {
+                        for (let i4 = 0; i4 < w3.length; i4++) {
+                          const w5 = w3[i4];
+                          if (w5 !== undefined && w5 !== null) {
+                            try { const self = w5; if (!(!h.and(() => (h.S(h.get(self, "type")) === "Hostname"), () => (!h.has(self, "hostname") || (h.S(h.get(self, "hostname")) === ""))))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 0); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 0, w5); }
+                            try { const self = w5; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "Hostname"), () => h.has(self, "hostname")), () => (h.S(h.get(self, "hostname")) !== "")))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 1); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 1, w5); }
+                            try { const self = w5; if (!(!h.and(() => (h.S(h.get(self, "type")) === "URI"), () => (!h.has(self, "uri") || (h.S(h.get(self, "uri")) === ""))))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 2); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 2, w5); }
+                            try { const self = w5; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "URI"), () => h.has(self, "uri")), () => (h.S(h.get(self, "uri")) !== "")))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 3); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 3, w5); }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+    "gateway.networking.k8s.io/v1alpha3 BackendTLSPolicy": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["targetRefs"];
+              if (w1 !== undefined && w1 !== null) {
+                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => h.and(() => (h.S(h.get(v0_p1, "group")) === h.S(h.get(v1_p2, "group"))), () => (h.S(h.get(v0_p1, "kind")) === h.S(h.get(v1_p2, "kind")))), () => (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))) ? ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) : true))))) c.no("spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 0); } catch (e) { c.err(e, "spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 0, w1); }
+                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (h.S(h.get(v0_p1, "group")) === h.S(h.get(v1_p2, "group"))), () => (h.S(h.get(v0_p1, "kind")) === h.S(h.get(v1_p2, "kind")))), () => (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")), () => (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))))))) c.no("spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 1); } catch (e) { c.err(e, "spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 1, w1); }
+              }
+            }
+            {
+              const w2 = w0["validation"];
+              if (w2 !== undefined && w2 !== null) {
+                try { const self = w2; if (!(!h.and(() => h.and(() => (h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)), () => h.has(self, "wellKnownCACertificates")), () => (h.S(h.get(self, "wellKnownCACertificates")) !== "")))) c.no("spec" + ".validation", N.p["spec"].p["validation"], 0); } catch (e) { c.err(e, "spec" + ".validation", N.p["spec"].p["validation"], 0, w2); }
+                try { const self = w2; if (!(h.or(() => (h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)), () => (h.has(self, "wellKnownCACertificates") && (h.S(h.get(self, "wellKnownCACertificates")) !== ""))))) c.no("spec" + ".validation", N.p["spec"].p["validation"], 1); } catch (e) { c.err(e, "spec" + ".validation", N.p["spec"].p["validation"], 1, w2); }
+                if (h.isObject(w2)) {
+                  {
+                    const w3 = w2["subjectAltNames"];
+                    if (w3 !== undefined && w3 !== null) {
+                      if (Array.isArray(w3)) {
+                        for (let i4 = 0; i4 < w3.length; i4++) {
+                          const w5 = w3[i4];
+                          if (w5 !== undefined && w5 !== null) {
+                            try { const self = w5; if (!(!h.and(() => (h.S(h.get(self, "type")) === "Hostname"), () => (!h.has(self, "hostname") || (h.S(h.get(self, "hostname")) === ""))))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 0); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 0, w5); }
+                            try { const self = w5; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "Hostname"), () => h.has(self, "hostname")), () => (h.S(h.get(self, "hostname")) !== "")))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 1); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 1, w5); }
+                            try { const self = w5; if (!(!h.and(() => (h.S(h.get(self, "type")) === "URI"), () => (!h.has(self, "uri") || (h.S(h.get(self, "uri")) === ""))))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 2); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 2, w5); }
+                            try { const self = w5; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "URI"), () => h.has(self, "uri")), () => (h.S(h.get(self, "uri")) !== "")))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 3); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 3, w5); }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+  };
+  return { fns, walkers };
 };

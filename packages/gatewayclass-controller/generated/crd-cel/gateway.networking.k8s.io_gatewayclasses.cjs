@@ -5,6 +5,41 @@ exports.sources = [];
 exports.compile = function (h) {
   const K = [
   ];
-  return [
+  const fns = [
   ];
+  const walkers = {
+    "gateway.networking.k8s.io/v1 GatewayClass": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["controllerName"];
+              if (w1 !== undefined && w1 !== null) {
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+    "gateway.networking.k8s.io/v1beta1 GatewayClass": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["controllerName"];
+              if (w1 !== undefined && w1 !== null) {
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+  };
+  return { fns, walkers };
 };

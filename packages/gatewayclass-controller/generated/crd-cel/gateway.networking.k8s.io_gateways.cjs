@@ -10,8 +10,9 @@ exports.compile = function (h) {
     new Set(["HTTP","TCP","UDP"]),
     "Terminate",
     new Set(["TCP","UDP"]),
+    {"conditions":[{"lastTransitionTime":"1970-01-01T00:00:00Z","message":"Waiting for controller","reason":"Pending","status":"Unknown","type":"Accepted"},{"lastTransitionTime":"1970-01-01T00:00:00Z","message":"Waiting for controller","reason":"Pending","status":"Unknown","type":"Programmed"}]},
   ];
-  return [
+  const fns = [
     // self.all(a1, a1.type == 'IPAddress' && has(a1.value) ? self.exists_one(a2, a2.type == a1.type && has(a2.value) && a2.value == a1.value) : true )
     function (self) { return h.all(h.list(self), (v0_a1) => (((h.S(h.getd(v0_a1, "type", K[0])) === "IPAddress") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.S(h.getd(v1_a2, "type", K[0])) === h.S(h.getd(v0_a1, "type", K[0]))) && h.has(v1_a2, "value")) && (h.S(h.get(v1_a2, "value")) === h.S(h.get(v0_a1, "value"))))) : true)); },
     // self.all(a1, a1.type == 'Hostname'  && has(a1.value) ? self.exists_one(a2, a2.type == a1.type && has(a2.value) && a2.value == a1.value) : true )
@@ -41,4 +42,233 @@ exports.compile = function (h) {
     // self.type == 'Hostname' ? self.value.matches(r"""^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"""): true
     function (self) { return ((h.S(h.getd(self, "type", K[0])) === "Hostname") ? K[1].test(h.S(h.get(self, "value"))) : true); },
   ];
+  const walkers = {
+    "gateway.networking.k8s.io/v1 Gateway": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["addresses"];
+              if (w1 !== undefined && w1 !== null) {
+                try { const self = w1; if (!(h.all(h.list(self), (v0_a1) => (((h.S(h.getd(v0_a1, "type", K[0])) === "IPAddress") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.S(h.getd(v1_a2, "type", K[0])) === h.S(h.getd(v0_a1, "type", K[0]))) && h.has(v1_a2, "value")) && (h.S(h.get(v1_a2, "value")) === h.S(h.get(v0_a1, "value"))))) : true)))) c.no("spec" + ".addresses", N.p["spec"].p["addresses"], 0); } catch (e) { c.err(e, "spec" + ".addresses", N.p["spec"].p["addresses"], 0, w1); }
+                try { const self = w1; if (!(h.all(h.list(self), (v0_a1) => (((h.S(h.getd(v0_a1, "type", K[0])) === "Hostname") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.S(h.getd(v1_a2, "type", K[0])) === h.S(h.getd(v0_a1, "type", K[0]))) && h.has(v1_a2, "value")) && (h.S(h.get(v1_a2, "value")) === h.S(h.get(v0_a1, "value"))))) : true)))) c.no("spec" + ".addresses", N.p["spec"].p["addresses"], 1); } catch (e) { c.err(e, "spec" + ".addresses", N.p["spec"].p["addresses"], 1, w1); }
+                if (Array.isArray(w1)) {
+                  for (let i2 = 0; i2 < w1.length; i2++) {
+                    const w3 = w1[i2];
+                    if (w3 !== undefined && w3 !== null) {
+                      try { const self = w3; if (!(((h.S(h.getd(self, "type", K[0])) === "Hostname") ? (!h.has(self, "value") || K[1].test(h.S(h.get(self, "value")))) : true))) c.no("spec" + ".addresses" + "[" + i2 + "]", N.p["spec"].p["addresses"].i, 0); } catch (e) { c.err(e, "spec" + ".addresses" + "[" + i2 + "]", N.p["spec"].p["addresses"].i, 0, w3); }
+                    }
+                  }
+                }
+              }
+            }
+            {
+              const w4 = w0["infrastructure"];
+              if (w4 !== undefined && w4 !== null) {
+                if (h.isObject(w4)) {
+                  {
+                    const w5 = w4["annotations"];
+                    if (w5 !== undefined && w5 !== null) {
+                      try { const self = w5; if (!(h.keys(self).every((v0_key) => K[2].test(h.S(v0_key))))) c.no("spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 0); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 0, w5); }
+                      try { const self = w5; if (!(h.all(h.keys(self), (v0_key) => (h.size(h.S(h.index(h.S(v0_key).split("/"), 0))) < 253)))) c.no("spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 1); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 1, w5); }
+                    }
+                  }
+                  {
+                    const w6 = w4["labels"];
+                    if (w6 !== undefined && w6 !== null) {
+                      try { const self = w6; if (!(h.keys(self).every((v0_key) => K[2].test(h.S(v0_key))))) c.no("spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 0); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 0, w6); }
+                      try { const self = w6; if (!(h.all(h.keys(self), (v0_key) => (h.size(h.S(h.index(h.S(v0_key).split("/"), 0))) < 253)))) c.no("spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 1); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 1, w6); }
+                    }
+                  }
+                }
+              }
+            }
+            {
+              const w7 = w0["listeners"];
+              if (w7 !== undefined && w7 !== null) {
+                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => (K[3].has(h.S(h.get(v0_l, "protocol"))) ? !h.has(v0_l, "tls") : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 0); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 0, w7); }
+                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => (h.and(() => (h.S(h.get(v0_l, "protocol")) === "HTTPS"), () => h.has(v0_l, "tls")) ? h.or(() => (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) === ""), () => (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) === "Terminate")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 1); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 1, w7); }
+                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => ((h.S(h.get(v0_l, "protocol")) === "TLS") ? h.and(() => (h.has(v0_l, "tls") && h.obj(h.get(v0_l, "tls"))), () => (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) !== "")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 2); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 2, w7); }
+                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => (K[5].has(h.S(h.get(v0_l, "protocol"))) ? (!h.has(v0_l, "hostname") || (h.S(h.get(v0_l, "hostname")) === "")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 3); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 3, w7); }
+                try { const self = w7; if (!(h.all(h.list(self), (v0_l1) => h.one(h.list(self), (v1_l2) => (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 4); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 4, w7); }
+                try { const self = w7; if (!(h.all(h.list(self), (v0_l1) => h.one(h.list(self), (v1_l2) => h.and(() => h.and(() => (h.I(h.get(v0_l1, "port")) === h.I(h.get(v1_l2, "port"))), () => (h.S(h.get(v0_l1, "protocol")) === h.S(h.get(v1_l2, "protocol")))), () => ((h.has(v0_l1, "hostname") && h.has(v1_l2, "hostname")) ? (h.S(h.get(v0_l1, "hostname")) === h.S(h.get(v1_l2, "hostname"))) : (!h.has(v0_l1, "hostname") && !h.has(v1_l2, "hostname")))))))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 5); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 5, w7); }
+                if (Array.isArray(w7)) {
+                  for (let i8 = 0; i8 < w7.length; i8++) {
+                    const w9 = w7[i8];
+                    if (w9 !== undefined && w9 !== null) {
+                      if (h.isObject(w9)) {
+                        {
+                          const w10 = w9["tls"];
+                          if (w10 !== undefined && w10 !== null) {
+                            try { const self = w10; if (!(((h.S(h.getd(self, "mode", K[4])) === "Terminate") ? h.or(() => (h.size(h.get(self, "certificateRefs")) > 0), () => (h.size(h.get(self, "options")) > 0)) : true))) c.no("spec" + ".listeners" + "[" + i8 + "]" + ".tls", N.p["spec"].p["listeners"].i.p["tls"], 0); } catch (e) { c.err(e, "spec" + ".listeners" + "[" + i8 + "]" + ".tls", N.p["spec"].p["listeners"].i.p["tls"], 0, w10); }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+            {
+              const w11 = w0["tls"];
+              if (w11 !== undefined && w11 !== null) {
+                if (h.isObject(w11)) {
+                  {
+                    const w12 = w11["frontend"];
+                    if (w12 !== undefined && w12 !== null) {
+                      if (h.isObject(w12)) {
+                        {
+                          const w13 = w12["perPort"];
+                          if (w13 !== undefined && w13 !== null) {
+                            try { const self = w13; if (!(h.all(h.list(self), (v0_t1) => h.one(h.list(self), (v1_t2) => (h.I(h.get(v0_t1, "port")) === h.I(h.get(v1_t2, "port"))))))) c.no("spec" + ".tls" + ".frontend" + ".perPort", N.p["spec"].p["tls"].p["frontend"].p["perPort"], 0); } catch (e) { c.err(e, "spec" + ".tls" + ".frontend" + ".perPort", N.p["spec"].p["tls"].p["frontend"].p["perPort"], 0, w13); }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      {
+        let w14 = w["status"]; if (w14 === undefined) w14 = K[6];
+        if (w14 !== undefined && w14 !== null) {
+          if (h.isObject(w14)) {
+            {
+              const w15 = w14["addresses"];
+              if (w15 !== undefined && w15 !== null) {
+                if (Array.isArray(w15)) {
+                  for (let i16 = 0; i16 < w15.length; i16++) {
+                    const w17 = w15[i16];
+                    if (w17 !== undefined && w17 !== null) {
+                      try { const self = w17; if (!(((h.S(h.getd(self, "type", K[0])) === "Hostname") ? K[1].test(h.S(h.get(self, "value"))) : true))) c.no("status" + ".addresses" + "[" + i16 + "]", N.p["status"].p["addresses"].i, 0); } catch (e) { c.err(e, "status" + ".addresses" + "[" + i16 + "]", N.p["status"].p["addresses"].i, 0, w17); }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+    "gateway.networking.k8s.io/v1beta1 Gateway": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["addresses"];
+              if (w1 !== undefined && w1 !== null) {
+                try { const self = w1; if (!(h.all(h.list(self), (v0_a1) => (((h.S(h.getd(v0_a1, "type", K[0])) === "IPAddress") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.S(h.getd(v1_a2, "type", K[0])) === h.S(h.getd(v0_a1, "type", K[0]))) && h.has(v1_a2, "value")) && (h.S(h.get(v1_a2, "value")) === h.S(h.get(v0_a1, "value"))))) : true)))) c.no("spec" + ".addresses", N.p["spec"].p["addresses"], 0); } catch (e) { c.err(e, "spec" + ".addresses", N.p["spec"].p["addresses"], 0, w1); }
+                try { const self = w1; if (!(h.all(h.list(self), (v0_a1) => (((h.S(h.getd(v0_a1, "type", K[0])) === "Hostname") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.S(h.getd(v1_a2, "type", K[0])) === h.S(h.getd(v0_a1, "type", K[0]))) && h.has(v1_a2, "value")) && (h.S(h.get(v1_a2, "value")) === h.S(h.get(v0_a1, "value"))))) : true)))) c.no("spec" + ".addresses", N.p["spec"].p["addresses"], 1); } catch (e) { c.err(e, "spec" + ".addresses", N.p["spec"].p["addresses"], 1, w1); }
+                if (Array.isArray(w1)) {
+                  for (let i2 = 0; i2 < w1.length; i2++) {
+                    const w3 = w1[i2];
+                    if (w3 !== undefined && w3 !== null) {
+                      try { const self = w3; if (!(((h.S(h.getd(self, "type", K[0])) === "Hostname") ? (!h.has(self, "value") || K[1].test(h.S(h.get(self, "value")))) : true))) c.no("spec" + ".addresses" + "[" + i2 + "]", N.p["spec"].p["addresses"].i, 0); } catch (e) { c.err(e, "spec" + ".addresses" + "[" + i2 + "]", N.p["spec"].p["addresses"].i, 0, w3); }
+                    }
+                  }
+                }
+              }
+            }
+            {
+              const w4 = w0["infrastructure"];
+              if (w4 !== undefined && w4 !== null) {
+                if (h.isObject(w4)) {
+                  {
+                    const w5 = w4["annotations"];
+                    if (w5 !== undefined && w5 !== null) {
+                      try { const self = w5; if (!(h.keys(self).every((v0_key) => K[2].test(h.S(v0_key))))) c.no("spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 0); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 0, w5); }
+                      try { const self = w5; if (!(h.all(h.keys(self), (v0_key) => (h.size(h.S(h.index(h.S(v0_key).split("/"), 0))) < 253)))) c.no("spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 1); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 1, w5); }
+                    }
+                  }
+                  {
+                    const w6 = w4["labels"];
+                    if (w6 !== undefined && w6 !== null) {
+                      try { const self = w6; if (!(h.keys(self).every((v0_key) => K[2].test(h.S(v0_key))))) c.no("spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 0); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 0, w6); }
+                      try { const self = w6; if (!(h.all(h.keys(self), (v0_key) => (h.size(h.S(h.index(h.S(v0_key).split("/"), 0))) < 253)))) c.no("spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 1); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 1, w6); }
+                    }
+                  }
+                }
+              }
+            }
+            {
+              const w7 = w0["listeners"];
+              if (w7 !== undefined && w7 !== null) {
+                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => (K[3].has(h.S(h.get(v0_l, "protocol"))) ? !h.has(v0_l, "tls") : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 0); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 0, w7); }
+                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => (h.and(() => (h.S(h.get(v0_l, "protocol")) === "HTTPS"), () => h.has(v0_l, "tls")) ? h.or(() => (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) === ""), () => (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) === "Terminate")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 1); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 1, w7); }
+                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => ((h.S(h.get(v0_l, "protocol")) === "TLS") ? h.and(() => (h.has(v0_l, "tls") && h.obj(h.get(v0_l, "tls"))), () => (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) !== "")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 2); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 2, w7); }
+                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => (K[5].has(h.S(h.get(v0_l, "protocol"))) ? (!h.has(v0_l, "hostname") || (h.S(h.get(v0_l, "hostname")) === "")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 3); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 3, w7); }
+                try { const self = w7; if (!(h.all(h.list(self), (v0_l1) => h.one(h.list(self), (v1_l2) => (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 4); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 4, w7); }
+                try { const self = w7; if (!(h.all(h.list(self), (v0_l1) => h.one(h.list(self), (v1_l2) => h.and(() => h.and(() => (h.I(h.get(v0_l1, "port")) === h.I(h.get(v1_l2, "port"))), () => (h.S(h.get(v0_l1, "protocol")) === h.S(h.get(v1_l2, "protocol")))), () => ((h.has(v0_l1, "hostname") && h.has(v1_l2, "hostname")) ? (h.S(h.get(v0_l1, "hostname")) === h.S(h.get(v1_l2, "hostname"))) : (!h.has(v0_l1, "hostname") && !h.has(v1_l2, "hostname")))))))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 5); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 5, w7); }
+                if (Array.isArray(w7)) {
+                  for (let i8 = 0; i8 < w7.length; i8++) {
+                    const w9 = w7[i8];
+                    if (w9 !== undefined && w9 !== null) {
+                      if (h.isObject(w9)) {
+                        {
+                          const w10 = w9["tls"];
+                          if (w10 !== undefined && w10 !== null) {
+                            try { const self = w10; if (!(((h.S(h.getd(self, "mode", K[4])) === "Terminate") ? h.or(() => (h.size(h.get(self, "certificateRefs")) > 0), () => (h.size(h.get(self, "options")) > 0)) : true))) c.no("spec" + ".listeners" + "[" + i8 + "]" + ".tls", N.p["spec"].p["listeners"].i.p["tls"], 0); } catch (e) { c.err(e, "spec" + ".listeners" + "[" + i8 + "]" + ".tls", N.p["spec"].p["listeners"].i.p["tls"], 0, w10); }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+            {
+              const w11 = w0["tls"];
+              if (w11 !== undefined && w11 !== null) {
+                if (h.isObject(w11)) {
+                  {
+                    const w12 = w11["frontend"];
+                    if (w12 !== undefined && w12 !== null) {
+                      if (h.isObject(w12)) {
+                        {
+                          const w13 = w12["perPort"];
+                          if (w13 !== undefined && w13 !== null) {
+                            try { const self = w13; if (!(h.all(h.list(self), (v0_t1) => h.one(h.list(self), (v1_t2) => (h.I(h.get(v0_t1, "port")) === h.I(h.get(v1_t2, "port"))))))) c.no("spec" + ".tls" + ".frontend" + ".perPort", N.p["spec"].p["tls"].p["frontend"].p["perPort"], 0); } catch (e) { c.err(e, "spec" + ".tls" + ".frontend" + ".perPort", N.p["spec"].p["tls"].p["frontend"].p["perPort"], 0, w13); }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      {
+        let w14 = w["status"]; if (w14 === undefined) w14 = K[6];
+        if (w14 !== undefined && w14 !== null) {
+          if (h.isObject(w14)) {
+            {
+              const w15 = w14["addresses"];
+              if (w15 !== undefined && w15 !== null) {
+                if (Array.isArray(w15)) {
+                  for (let i16 = 0; i16 < w15.length; i16++) {
+                    const w17 = w15[i16];
+                    if (w17 !== undefined && w17 !== null) {
+                      try { const self = w17; if (!(((h.S(h.getd(self, "type", K[0])) === "Hostname") ? K[1].test(h.S(h.get(self, "value"))) : true))) c.no("status" + ".addresses" + "[" + i16 + "]", N.p["status"].p["addresses"].i, 0); } catch (e) { c.err(e, "status" + ".addresses" + "[" + i16 + "]", N.p["status"].p["addresses"].i, 0, w17); }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+  };
+  return { fns, walkers };
 };

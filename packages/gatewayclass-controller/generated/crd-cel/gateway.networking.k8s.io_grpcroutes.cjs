@@ -15,7 +15,7 @@ exports.compile = function (h) {
     "Session",
     "Cookie",
   ];
-  return [
+  const fns = [
     // self.all(p1, self.all(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__)) ? ((!has(p1.sectionName) || p1.sectionName == '') == (!has(p2.sectionName) || p2.sectionName == '') && (!has(p1.port) || p1.port == 0) == (!has(p2.port) || p2.port == 0)): true))
     function (self) { return h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")), () => (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))), () => ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? h.and(() => ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))); },
     // self.all(p1, self.exists_one(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__ )) && (((!has(p1.sectionName) || p1.sectionName == '') && (!has(p2.sectionName) || p2.sectionName == '')) || ( has(p1.sectionName) && has(p2.sectionName) && p1.sectionName == p2.sectionName)) && (((!has(p1.port) || p1.port == 0) && (!has(p2.port) || p2.port == 0)) || (has(p1.port) && has(p2.port) && p1.port == p2.port))))
@@ -61,4 +61,173 @@ exports.compile = function (h) {
     // !has(self.cookieConfig) || self.type == 'Cookie'
     function (self) { return (!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[9])) === "Cookie")); },
   ];
+  const walkers = {
+    "gateway.networking.k8s.io/v1 GRPCRoute": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["parentRefs"];
+              if (w1 !== undefined && w1 !== null) {
+                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")), () => (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))), () => ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? h.and(() => ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0, w1); }
+                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")), () => (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))), () => ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => h.or(() => h.and(() => (!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")), () => (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => h.or(() => h.and(() => (!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)), () => (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))), () => ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1, w1); }
+              }
+            }
+            {
+              const w2 = w0["rules"];
+              if (w2 !== undefined && w2 !== null) {
+                try { const self = w2; if (!((h.add(h.add(h.add(h.add(h.add(h.add(h.add(h.add(h.add(h.add(h.add(h.add(h.add(h.add(h.add(((h.size(self) > 0) ? (h.has(h.index(self, 0), "matches") ? h.size(h.get(h.index(self, 0), "matches")) : 0) : 0), ((h.size(self) > 1) ? (h.has(h.index(self, 1), "matches") ? h.size(h.get(h.index(self, 1), "matches")) : 0) : 0)), ((h.size(self) > 2) ? (h.has(h.index(self, 2), "matches") ? h.size(h.get(h.index(self, 2), "matches")) : 0) : 0)), ((h.size(self) > 3) ? (h.has(h.index(self, 3), "matches") ? h.size(h.get(h.index(self, 3), "matches")) : 0) : 0)), ((h.size(self) > 4) ? (h.has(h.index(self, 4), "matches") ? h.size(h.get(h.index(self, 4), "matches")) : 0) : 0)), ((h.size(self) > 5) ? (h.has(h.index(self, 5), "matches") ? h.size(h.get(h.index(self, 5), "matches")) : 0) : 0)), ((h.size(self) > 6) ? (h.has(h.index(self, 6), "matches") ? h.size(h.get(h.index(self, 6), "matches")) : 0) : 0)), ((h.size(self) > 7) ? (h.has(h.index(self, 7), "matches") ? h.size(h.get(h.index(self, 7), "matches")) : 0) : 0)), ((h.size(self) > 8) ? (h.has(h.index(self, 8), "matches") ? h.size(h.get(h.index(self, 8), "matches")) : 0) : 0)), ((h.size(self) > 9) ? (h.has(h.index(self, 9), "matches") ? h.size(h.get(h.index(self, 9), "matches")) : 0) : 0)), ((h.size(self) > 10) ? (h.has(h.index(self, 10), "matches") ? h.size(h.get(h.index(self, 10), "matches")) : 0) : 0)), ((h.size(self) > 11) ? (h.has(h.index(self, 11), "matches") ? h.size(h.get(h.index(self, 11), "matches")) : 0) : 0)), ((h.size(self) > 12) ? (h.has(h.index(self, 12), "matches") ? h.size(h.get(h.index(self, 12), "matches")) : 0) : 0)), ((h.size(self) > 13) ? (h.has(h.index(self, 13), "matches") ? h.size(h.get(h.index(self, 13), "matches")) : 0) : 0)), ((h.size(self) > 14) ? (h.has(h.index(self, 14), "matches") ? h.size(h.get(h.index(self, 14), "matches")) : 0) : 0)), ((h.size(self) > 15) ? (h.has(h.index(self, 15), "matches") ? h.size(h.get(h.index(self, 15), "matches")) : 0) : 0)) <= 128))) c.no("spec" + ".rules", N.p["spec"].p["rules"], 0); } catch (e) { c.err(e, "spec" + ".rules", N.p["spec"].p["rules"], 0, w2); }
+                try { const self = w2; if (!(h.all(h.list(self), (v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))))) c.no("spec" + ".rules", N.p["spec"].p["rules"], 1); } catch (e) { c.err(e, "spec" + ".rules", N.p["spec"].p["rules"], 1, w2); }
+                if (Array.isArray(w2)) {
+                  for (let i3 = 0; i3 < w2.length; i3++) {
+                    const w4 = w2[i3];
+                    if (w4 !== undefined && w4 !== null) {
+                      if (h.isObject(w4)) {
+                        {
+                          const w5 = w4["backendRefs"];
+                          if (w5 !== undefined && w5 !== null) {
+                            if (Array.isArray(w5)) {
+                              for (let i6 = 0; i6 < w5.length; i6++) {
+                                const w7 = w5[i6];
+                                if (w7 !== undefined && w7 !== null) {
+                                  try { const self = w7; if (!((((h.size(h.S(h.getd(self, "group", K[2]))) === 0) && (h.S(h.getd(self, "kind", K[3])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0, w7); }
+                                  if (h.isObject(w7)) {
+                                    {
+                                      const w8 = w7["filters"];
+                                      if (w8 !== undefined && w8 !== null) {
+                                        try { const self = w8; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 0, w8); }
+                                        try { const self = w8; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "ResponseHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 1, w8); }
+                                        if (Array.isArray(w8)) {
+                                          for (let i9 = 0; i9 < w8.length; i9++) {
+                                            const w10 = w8[i9];
+                                            if (w10 !== undefined && w10 !== null) {
+                                              try { const self = w10; if (!(!(h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) !== "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 0, w10); }
+                                              try { const self = w10; if (!(!(!h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) === "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 1, w10); }
+                                              try { const self = w10; if (!(!(h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) !== "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 2, w10); }
+                                              try { const self = w10; if (!(!(!h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) === "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 3, w10); }
+                                              try { const self = w10; if (!(!(h.has(self, "requestMirror") && (h.S(h.get(self, "type")) !== "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 4, w10); }
+                                              try { const self = w10; if (!(!(!h.has(self, "requestMirror") && (h.S(h.get(self, "type")) === "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 5); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 5, w10); }
+                                              try { const self = w10; if (!(!(h.has(self, "extensionRef") && (h.S(h.get(self, "type")) !== "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 6); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 6, w10); }
+                                              try { const self = w10; if (!(!(!h.has(self, "extensionRef") && (h.S(h.get(self, "type")) === "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 7); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 7, w10); }
+                                              if (h.isObject(w10)) {
+                                                {
+                                                  const w11 = w10["requestMirror"];
+                                                  if (w11 !== undefined && w11 !== null) {
+                                                    try { const self = w11; if (!(!(h.has(self, "percent") && h.has(self, "fraction")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"], 0, w11); }
+                                                    if (h.isObject(w11)) {
+                                                      {
+                                                        const w12 = w11["backendRef"];
+                                                        if (w12 !== undefined && w12 !== null) {
+                                                          try { const self = w12; if (!((((h.size(h.S(h.getd(self, "group", K[2]))) === 0) && (h.S(h.getd(self, "kind", K[3])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0, w12); }
+                                                        }
+                                                      }
+                                                      {
+                                                        const w13 = w11["fraction"];
+                                                        if (w13 !== undefined && w13 !== null) {
+                                                          try { const self = w13; if (!((h.I(h.get(self, "numerator")) <= h.I(h.getd(self, "denominator", K[4]))))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0, w13); }
+                                                        }
+                                                      }
+                                                    }
+                                                  }
+                                                }
+                                              }
+                                            }
+                                          }
+                                        }
+                                      }
+                                    }
+                                  }
+                                }
+                              }
+                            }
+                          }
+                        }
+                        {
+                          const w14 = w4["filters"];
+                          if (w14 !== undefined && w14 !== null) {
+                            try { const self = w14; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 0, w14); }
+                            try { const self = w14; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "ResponseHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 1, w14); }
+                            if (Array.isArray(w14)) {
+                              for (let i15 = 0; i15 < w14.length; i15++) {
+                                const w16 = w14[i15];
+                                if (w16 !== undefined && w16 !== null) {
+                                  try { const self = w16; if (!(!(h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) !== "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 0, w16); }
+                                  try { const self = w16; if (!(!(!h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) === "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 1, w16); }
+                                  try { const self = w16; if (!(!(h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) !== "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 2, w16); }
+                                  try { const self = w16; if (!(!(!h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) === "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 3, w16); }
+                                  try { const self = w16; if (!(!(h.has(self, "requestMirror") && (h.S(h.get(self, "type")) !== "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 4, w16); }
+                                  try { const self = w16; if (!(!(!h.has(self, "requestMirror") && (h.S(h.get(self, "type")) === "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 5); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 5, w16); }
+                                  try { const self = w16; if (!(!(h.has(self, "extensionRef") && (h.S(h.get(self, "type")) !== "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 6); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 6, w16); }
+                                  try { const self = w16; if (!(!(!h.has(self, "extensionRef") && (h.S(h.get(self, "type")) === "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 7); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 7, w16); }
+                                  if (h.isObject(w16)) {
+                                    {
+                                      const w17 = w16["requestMirror"];
+                                      if (w17 !== undefined && w17 !== null) {
+                                        try { const self = w17; if (!(!(h.has(self, "percent") && h.has(self, "fraction")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"], 0, w17); }
+                                        if (h.isObject(w17)) {
+                                          {
+                                            const w18 = w17["backendRef"];
+                                            if (w18 !== undefined && w18 !== null) {
+                                              try { const self = w18; if (!((((h.size(h.S(h.getd(self, "group", K[2]))) === 0) && (h.S(h.getd(self, "kind", K[3])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0, w18); }
+                                            }
+                                          }
+                                          {
+                                            const w19 = w17["fraction"];
+                                            if (w19 !== undefined && w19 !== null) {
+                                              try { const self = w19; if (!((h.I(h.get(self, "numerator")) <= h.I(h.getd(self, "denominator", K[4]))))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0, w19); }
+                                            }
+                                          }
+                                        }
+                                      }
+                                    }
+                                  }
+                                }
+                              }
+                            }
+                          }
+                        }
+                        {
+                          const w20 = w4["matches"];
+                          if (w20 !== undefined && w20 !== null) {
+                            if (Array.isArray(w20)) {
+                              for (let i21 = 0; i21 < w20.length; i21++) {
+                                const w22 = w20[i21];
+                                if (w22 !== undefined && w22 !== null) {
+                                  if (h.isObject(w22)) {
+                                    {
+                                      const w23 = w22["method"];
+                                      if (w23 !== undefined && w23 !== null) {
+                                        try { const self = w23; if (!((h.obj(self) ? (h.has(self, "service") || h.has(self, "method")) : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i21 + "]" + ".method", N.p["spec"].p["rules"].i.p["matches"].i.p["method"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i21 + "]" + ".method", N.p["spec"].p["rules"].i.p["matches"].i.p["method"], 0, w23); }
+                                        try { const self = w23; if (!((((!h.obj(self) || (h.S(h.getd(self, "type", K[5])) === "Exact")) && h.has(self, "service")) ? K[6].test(h.S(h.get(self, "service")).toLowerCase()) : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i21 + "]" + ".method", N.p["spec"].p["rules"].i.p["matches"].i.p["method"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i21 + "]" + ".method", N.p["spec"].p["rules"].i.p["matches"].i.p["method"], 1, w23); }
+                                        try { const self = w23; if (!((((!h.obj(self) || (h.S(h.getd(self, "type", K[5])) === "Exact")) && h.has(self, "method")) ? K[7].test(h.S(h.get(self, "method"))) : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i21 + "]" + ".method", N.p["spec"].p["rules"].i.p["matches"].i.p["method"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i21 + "]" + ".method", N.p["spec"].p["rules"].i.p["matches"].i.p["method"], 2, w23); }
+                                      }
+                                    }
+                                  }
+                                }
+                              }
+                            }
+                          }
+                        }
+                        {
+                          const w24 = w4["sessionPersistence"];
+                          if (w24 !== undefined && w24 !== null) {
+                            try { const self = w24; if (!(h.or(() => h.or(() => (!h.has(self, "cookieConfig") || !h.obj(h.get(self, "cookieConfig"))), () => (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[8])) !== "Permanent")), () => h.has(self, "absoluteTimeout")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 0, w24); }
+                            try { const self = w24; if (!((!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[9])) === "Cookie")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 1, w24); }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+  };
+  return { fns, walkers };
 };

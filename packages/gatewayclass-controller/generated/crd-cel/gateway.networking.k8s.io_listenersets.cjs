@@ -8,7 +8,7 @@ exports.compile = function (h) {
     "Terminate",
     new Set(["TCP","UDP"]),
   ];
-  return [
+  const fns = [
     // self.all(l, l.protocol in ['HTTP', 'TCP', 'UDP'] ? !has(l.tls) : true)
     function (self) { return h.all(h.list(self), (v0_l) => (K[0].has(h.S(h.get(v0_l, "protocol"))) ? !h.has(v0_l, "tls") : true)); },
     // self.all(l, (l.protocol == 'HTTPS' && has(l.tls)) ? (l.tls.mode == '' || l.tls.mode == 'Terminate') : true)
@@ -24,4 +24,44 @@ exports.compile = function (h) {
     // self.mode == 'Terminate' ? size(self.certificateRefs) > 0 || size(self.options) > 0 : true
     function (self) { return ((h.S(h.getd(self, "mode", K[1])) === "Terminate") ? h.or(() => (h.size(h.get(self, "certificateRefs")) > 0), () => (h.size(h.get(self, "options")) > 0)) : true); },
   ];
+  const walkers = {
+    "gateway.networking.k8s.io/v1 ListenerSet": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["listeners"];
+              if (w1 !== undefined && w1 !== null) {
+                try { const self = w1; if (!(h.all(h.list(self), (v0_l) => (K[0].has(h.S(h.get(v0_l, "protocol"))) ? !h.has(v0_l, "tls") : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 0); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 0, w1); }
+                try { const self = w1; if (!(h.all(h.list(self), (v0_l) => (h.and(() => (h.S(h.get(v0_l, "protocol")) === "HTTPS"), () => h.has(v0_l, "tls")) ? h.or(() => (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[1])) === ""), () => (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[1])) === "Terminate")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 1); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 1, w1); }
+                try { const self = w1; if (!(h.all(h.list(self), (v0_l) => ((h.S(h.get(v0_l, "protocol")) === "TLS") ? h.and(() => (h.has(v0_l, "tls") && h.obj(h.get(v0_l, "tls"))), () => (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[1])) !== "")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 2); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 2, w1); }
+                try { const self = w1; if (!(h.all(h.list(self), (v0_l) => (K[2].has(h.S(h.get(v0_l, "protocol"))) ? (!h.has(v0_l, "hostname") || (h.S(h.get(v0_l, "hostname")) === "")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 3); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 3, w1); }
+                try { const self = w1; if (!(h.all(h.list(self), (v0_l1) => h.one(h.list(self), (v1_l2) => (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 4); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 4, w1); }
+                try { const self = w1; if (!(h.all(h.list(self), (v0_l1) => (!h.has(v0_l1, "port") || h.one(h.list(self), (v1_l2) => h.and(() => h.and(() => (h.has(v1_l2, "port") && (h.I(h.get(v0_l1, "port")) === h.I(h.get(v1_l2, "port")))), () => (h.S(h.get(v0_l1, "protocol")) === h.S(h.get(v1_l2, "protocol")))), () => ((h.has(v0_l1, "hostname") && h.has(v1_l2, "hostname")) ? (h.S(h.get(v0_l1, "hostname")) === h.S(h.get(v1_l2, "hostname"))) : (!h.has(v0_l1, "hostname") && !h.has(v1_l2, "hostname"))))))))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 5); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 5, w1); }
+                if (Array.isArray(w1)) {
+                  for (let i2 = 0; i2 < w1.length; i2++) {
+                    const w3 = w1[i2];
+                    if (w3 !== undefined && w3 !== null) {
+                      if (h.isObject(w3)) {
+                        {
+                          const w4 = w3["tls"];
+                          if (w4 !== undefined && w4 !== null) {
+                            try { const self = w4; if (!(((h.S(h.getd(self, "mode", K[1])) === "Terminate") ? h.or(() => (h.size(h.get(self, "certificateRefs")) > 0), () => (h.size(h.get(self, "options")) > 0)) : true))) c.no("spec" + ".listeners" + "[" + i2 + "]" + ".tls", N.p["spec"].p["listeners"].i.p["tls"], 0); } catch (e) { c.err(e, "spec" + ".listeners" + "[" + i2 + "]" + ".tls", N.p["spec"].p["listeners"].i.p["tls"], 0, w4); }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+  };
+  return { fns, walkers };
 };

@@ -9,7 +9,7 @@ exports.compile = function (h) {
     "",
     "Service",
   ];
-  return [
+  const fns = [
     // self.all(p1, self.all(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__)) ? ((!has(p1.sectionName) || p1.sectionName == '') == (!has(p2.sectionName) || p2.sectionName == '') && (!has(p1.port) || p1.port == 0) == (!has(p2.port) || p2.port == 0)): true))
     function (self) { return h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")), () => (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))), () => ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? h.and(() => ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))); },
     // self.all(p1, self.exists_one(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__ )) && (((!has(p1.sectionName) || p1.sectionName == '') && (!has(p2.sectionName) || p2.sectionName == '')) || ( has(p1.sectionName) && has(p2.sectionName) && p1.sectionName == p2.sectionName)) && (((!has(p1.port) || p1.port == 0) && (!has(p2.port) || p2.port == 0)) || (has(p1.port) && has(p2.port) && p1.port == p2.port))))
@@ -19,4 +19,98 @@ exports.compile = function (h) {
     // self.all(l1, !has(l1.name) || self.exists_one(l2, has(l2.name) && l1.name == l2.name))
     function (self) { return h.all(h.list(self), (v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))); },
   ];
+  const walkers = {
+    "gateway.networking.k8s.io/v1 TCPRoute": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["parentRefs"];
+              if (w1 !== undefined && w1 !== null) {
+                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")), () => (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))), () => ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? h.and(() => ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0, w1); }
+                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")), () => (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))), () => ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => h.or(() => h.and(() => (!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")), () => (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => h.or(() => h.and(() => (!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)), () => (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))), () => ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1, w1); }
+              }
+            }
+            {
+              const w2 = w0["rules"];
+              if (w2 !== undefined && w2 !== null) {
+                if (Array.isArray(w2)) {
+                  for (let i3 = 0; i3 < w2.length; i3++) {
+                    const w4 = w2[i3];
+                    if (w4 !== undefined && w4 !== null) {
+                      if (h.isObject(w4)) {
+                        {
+                          const w5 = w4["backendRefs"];
+                          if (w5 !== undefined && w5 !== null) {
+                            if (Array.isArray(w5)) {
+                              for (let i6 = 0; i6 < w5.length; i6++) {
+                                const w7 = w5[i6];
+                                if (w7 !== undefined && w7 !== null) {
+                                  try { const self = w7; if (!((((h.size(h.S(h.getd(self, "group", K[2]))) === 0) && (h.S(h.getd(self, "kind", K[3])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0, w7); }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+    "gateway.networking.k8s.io/v1alpha2 TCPRoute": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["parentRefs"];
+              if (w1 !== undefined && w1 !== null) {
+                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")), () => (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))), () => ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? h.and(() => ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0, w1); }
+                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")), () => (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))), () => ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => h.or(() => h.and(() => (!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")), () => (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => h.or(() => h.and(() => (!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)), () => (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))), () => ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1, w1); }
+              }
+            }
+            {
+              const w2 = w0["rules"];
+              if (w2 !== undefined && w2 !== null) {
+                try { const self = w2; if (!(h.all(h.list(self), (v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))))) c.no("spec" + ".rules", N.p["spec"].p["rules"], 0); } catch (e) { c.err(e, "spec" + ".rules", N.p["spec"].p["rules"], 0, w2); }
+                if (Array.isArray(w2)) {
+                  for (let i3 = 0; i3 < w2.length; i3++) {
+                    const w4 = w2[i3];
+                    if (w4 !== undefined && w4 !== null) {
+                      if (h.isObject(w4)) {
+                        {
+                          const w5 = w4["backendRefs"];
+                          if (w5 !== undefined && w5 !== null) {
+                            if (Array.isArray(w5)) {
+                              for (let i6 = 0; i6 < w5.length; i6++) {
+                                const w7 = w5[i6];
+                                if (w7 !== undefined && w7 !== null) {
+                                  try { const self = w7; if (!((((h.size(h.S(h.getd(self, "group", K[2]))) === 0) && (h.S(h.getd(self, "kind", K[3])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0, w7); }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+  };
+  return { fns, walkers };
 };

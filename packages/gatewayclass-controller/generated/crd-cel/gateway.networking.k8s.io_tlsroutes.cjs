@@ -10,7 +10,7 @@ exports.compile = function (h) {
     "",
     "Service",
   ];
-  return [
+  const fns = [
     // self.all(h, !isIP(h))
     function (self) { return h.list(self).every((v0_h) => !h.isIP(h.S(v0_h))); },
     // self.all(h, !h.contains('*') ? h.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$') : true)
@@ -26,4 +26,159 @@ exports.compile = function (h) {
     // self.all(l1, !has(l1.name) || self.exists_one(l2, has(l2.name) && l1.name == l2.name))
     function (self) { return h.all(h.list(self), (v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))); },
   ];
+  const walkers = {
+    "gateway.networking.k8s.io/v1 TLSRoute": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["hostnames"];
+              if (w1 !== undefined && w1 !== null) {
+                try { const self = w1; if (!(h.list(self).every((v0_h) => !h.isIP(h.S(v0_h))))) c.no("spec" + ".hostnames", N.p["spec"].p["hostnames"], 0); } catch (e) { c.err(e, "spec" + ".hostnames", N.p["spec"].p["hostnames"], 0, w1); }
+                try { const self = w1; if (!(h.list(self).every((v0_h) => (!h.S(v0_h).includes("*") ? K[0].test(h.S(v0_h)) : true)))) c.no("spec" + ".hostnames", N.p["spec"].p["hostnames"], 1); } catch (e) { c.err(e, "spec" + ".hostnames", N.p["spec"].p["hostnames"], 1, w1); }
+                try { const self = w1; if (!(h.all(h.list(self), (v0_h) => (h.S(v0_h).includes("*") ? (h.S(v0_h).startsWith("*.") && K[0].test(h.substring(h.S(v0_h), 2))) : true)))) c.no("spec" + ".hostnames", N.p["spec"].p["hostnames"], 2); } catch (e) { c.err(e, "spec" + ".hostnames", N.p["spec"].p["hostnames"], 2, w1); }
+              }
+            }
+            {
+              const w2 = w0["parentRefs"];
+              if (w2 !== undefined && w2 !== null) {
+                try { const self = w2; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")), () => (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))), () => ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? h.and(() => ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0, w2); }
+                try { const self = w2; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")), () => (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))), () => ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => h.or(() => h.and(() => (!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")), () => (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => h.or(() => h.and(() => (!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)), () => (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))), () => ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1, w2); }
+              }
+            }
+            {
+              const w3 = w0["rules"];
+              if (w3 !== undefined && w3 !== null) {
+                if (Array.isArray(w3)) {
+                  for (let i4 = 0; i4 < w3.length; i4++) {
+                    const w5 = w3[i4];
+                    if (w5 !== undefined && w5 !== null) {
+                      if (h.isObject(w5)) {
+                        {
+                          const w6 = w5["backendRefs"];
+                          if (w6 !== undefined && w6 !== null) {
+                            if (Array.isArray(w6)) {
+                              for (let i7 = 0; i7 < w6.length; i7++) {
+                                const w8 = w6[i7];
+                                if (w8 !== undefined && w8 !== null) {
+                                  try { const self = w8; if (!((((h.size(h.S(h.getd(self, "group", K[3]))) === 0) && (h.S(h.getd(self, "kind", K[4])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i4 + "]" + ".backendRefs" + "[" + i7 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i4 + "]" + ".backendRefs" + "[" + i7 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0, w8); }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+    "gateway.networking.k8s.io/v1alpha2 TLSRoute": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["parentRefs"];
+              if (w1 !== undefined && w1 !== null) {
+                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")), () => (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))), () => ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? h.and(() => ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0, w1); }
+                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")), () => (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))), () => ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => h.or(() => h.and(() => (!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")), () => (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => h.or(() => h.and(() => (!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)), () => (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))), () => ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1, w1); }
+              }
+            }
+            {
+              const w2 = w0["rules"];
+              if (w2 !== undefined && w2 !== null) {
+                try { const self = w2; if (!(h.all(h.list(self), (v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))))) c.no("spec" + ".rules", N.p["spec"].p["rules"], 0); } catch (e) { c.err(e, "spec" + ".rules", N.p["spec"].p["rules"], 0, w2); }
+                if (Array.isArray(w2)) {
+                  for (let i3 = 0; i3 < w2.length; i3++) {
+                    const w4 = w2[i3];
+                    if (w4 !== undefined && w4 !== null) {
+                      if (h.isObject(w4)) {
+                        {
+                          const w5 = w4["backendRefs"];
+                          if (w5 !== undefined && w5 !== null) {
+                            if (Array.isArray(w5)) {
+                              for (let i6 = 0; i6 < w5.length; i6++) {
+                                const w7 = w5[i6];
+                                if (w7 !== undefined && w7 !== null) {
+                                  try { const self = w7; if (!((((h.size(h.S(h.getd(self, "group", K[3]))) === 0) && (h.S(h.getd(self, "kind", K[4])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0, w7); }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+    "gateway.networking.k8s.io/v1alpha3 TLSRoute": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["hostnames"];
+              if (w1 !== undefined && w1 !== null) {
+                try { const self = w1; if (!(h.list(self).every((v0_h) => !h.isIP(h.S(v0_h))))) c.no("spec" + ".hostnames", N.p["spec"].p["hostnames"], 0); } catch (e) { c.err(e, "spec" + ".hostnames", N.p["spec"].p["hostnames"], 0, w1); }
+                try { const self = w1; if (!(h.list(self).every((v0_h) => (!h.S(v0_h).includes("*") ? K[0].test(h.S(v0_h)) : true)))) c.no("spec" + ".hostnames", N.p["spec"].p["hostnames"], 1); } catch (e) { c.err(e, "spec" + ".hostnames", N.p["spec"].p["hostnames"], 1, w1); }
+                try { const self = w1; if (!(h.all(h.list(self), (v0_h) => (h.S(v0_h).includes("*") ? (h.S(v0_h).startsWith("*.") && K[0].test(h.substring(h.S(v0_h), 2))) : true)))) c.no("spec" + ".hostnames", N.p["spec"].p["hostnames"], 2); } catch (e) { c.err(e, "spec" + ".hostnames", N.p["spec"].p["hostnames"], 2, w1); }
+              }
+            }
+            {
+              const w2 = w0["parentRefs"];
+              if (w2 !== undefined && w2 !== null) {
+                try { const self = w2; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")), () => (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))), () => ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? h.and(() => ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0, w2); }
+                try { const self = w2; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => h.or(() => h.and(() => (!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")), () => (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))), () => ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => h.or(() => h.and(() => (!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")), () => (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))), () => ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => h.or(() => h.and(() => (!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)), () => (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))), () => ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1, w2); }
+              }
+            }
+            {
+              const w3 = w0["rules"];
+              if (w3 !== undefined && w3 !== null) {
+                if (Array.isArray(w3)) {
+                  for (let i4 = 0; i4 < w3.length; i4++) {
+                    const w5 = w3[i4];
+                    if (w5 !== undefined && w5 !== null) {
+                      if (h.isObject(w5)) {
+                        {
+                          const w6 = w5["backendRefs"];
+                          if (w6 !== undefined && w6 !== null) {
+                            if (Array.isArray(w6)) {
+                              for (let i7 = 0; i7 < w6.length; i7++) {
+                                const w8 = w6[i7];
+                                if (w8 !== undefined && w8 !== null) {
+                                  try { const self = w8; if (!((((h.size(h.S(h.getd(self, "group", K[3]))) === 0) && (h.S(h.getd(self, "kind", K[4])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i4 + "]" + ".backendRefs" + "[" + i7 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i4 + "]" + ".backendRefs" + "[" + i7 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0, w8); }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+  };
+  return { fns, walkers };
 };

@@ -5,6 +5,25 @@ exports.sources = [];
 exports.compile = function (h) {
   const K = [
   ];
-  return [
+  const fns = [
   ];
+  const walkers = {
+    "gateway.networking.x-k8s.io/v1alpha1 XMesh": function (w, c, N) {
+    if (h.isObject(w)) {
+      {
+        const w0 = w["spec"];
+        if (w0 !== undefined && w0 !== null) {
+          if (h.isObject(w0)) {
+            {
+              const w1 = w0["controllerName"];
+              if (w1 !== undefined && w1 !== null) {
+              }
+            }
+          }
+        }
+      }
+    }
+    },
+  };
+  return { fns, walkers };
 };

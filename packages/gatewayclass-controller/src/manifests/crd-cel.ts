@@ -22,7 +22,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { Environment } from '@marcbachmann/cel-js';
+import type { Environment } from '@marcbachmann/cel-js';
 import { kindSpec } from '@gantry/api';
 
 /** A schema node as generated: type, default, rules, properties, items, additionalProperties, int-or-string. */
@@ -48,15 +48,39 @@ interface CelModule {
   readonly kinds: Readonly<Record<string, CelNode>>;
   /** The evaluator's form of the rule each function was compiled from (crd-cel-differential.test.ts). */
   readonly sources: readonly string[];
-  readonly compile: (h: CelHelpers) => readonly CompiledRule[];
+  readonly compile: (h: CelHelpers) => Compiled;
+}
+
+/** What a generated module's `compile` returns: the rules' functions (`c` indexes them) and one walker per kind. */
+interface Compiled {
+  readonly fns: readonly CompiledRule[];
+  readonly walkers: Readonly<Record<string, Walker>>;
+}
+
+/** A kind's generated walker: every rule of its tree on the object, reported to `c` (`N` is the kind's tree). */
+type Walker = (object: unknown, c: WalkReport, tree: CelNode) => void;
+
+/** What a walker reports (the field path is made only for these). */
+interface WalkReport {
+  /** The rule `i` of `node` is false. */
+  no(path: string, node: CelNode, i: number): void;
+  /** The rule threw: a CelError as the evaluator's, anything else (FALLBACK) for the evaluator to decide. */
+  err(e: unknown, path: string, node: CelNode, i: number, value: unknown): void;
+  /** A rule with no compiled form: the evaluator's. */
+  ev(path: string, node: CelNode, i: number, value: unknown): void;
 }
 
 /** At most this many CEL problems are reported per object. */
 const MAX_PROBLEMS = 10;
 
+let requireHere: NodeJS.Require | undefined;
 let env: Environment | undefined;
 function environment(): Environment {
   if (env === undefined) {
+    // Loaded on first use (~25 ms of CPU): the compiled rules rarely need it. (require of an ES
+    // module: Node.js >= 20.19 / 22.12, as package.json's engines say.)
+    requireHere ??= createRequire(import.meta.url);
+    const { Environment } = requireHere('@marcbachmann/cel-js') as typeof import('@marcbachmann/cel-js');
     env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
     // Kubernetes' IP library: isIP(string) is true for an IPv4 or IPv6 address (no zone, no CIDR).
     env.registerFunction('isIP(string): bool', (s: string) => isIP(s) !== 0);
@@ -115,7 +139,7 @@ function fallback(): never {
 
 /** A map to CEL: a plain object (or one without a prototype, as a parser may make). */
 function isMap(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  if (typeof v !== 'object' || v === null) return false;
   const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
@@ -132,6 +156,9 @@ const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h
 
 /** The helpers the generated functions call (`h`): each checks what the evaluator would, or falls back. */
 export const celHelpers = {
+  isObject: (v: unknown): v is Record<string, unknown> => isObject(v),
+  /** A field path and a map key: as fieldPath makes it. */
+  pathKey: (path: string, key: string): string => (path === '' ? key : `${path}.${key}`),
   S: (v: unknown): string => (typeof v === 'string' ? v : fallback()),
   I: (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) ? v : fallback()),
   B: (v: unknown): boolean => (typeof v === 'boolean' ? v : fallback()),
@@ -253,19 +280,19 @@ export const celHelpers = {
 };
 export type CelHelpers = typeof celHelpers;
 
-/** A kind's rules: its schema node and the compiled functions of its module. */
+/** A kind's rules: its schema node, the compiled functions of its module, its walker. */
 interface KindRules {
   readonly node: CelNode;
   readonly fns: readonly CompiledRule[];
+  readonly walker: Walker | undefined;
 }
 
 interface LoadedModule {
   readonly module: CelModule;
-  fns?: readonly CompiledRule[];
+  compiled?: Compiled;
 }
 
 const modules = new Map<string, LoadedModule | undefined>();
-let requireHere: NodeJS.Require | undefined;
 
 function loadModule(file: string): LoadedModule | undefined {
   if (!modules.has(file)) {
@@ -276,11 +303,13 @@ function loadModule(file: string): LoadedModule | undefined {
   return modules.get(file);
 }
 
-const kindRules = new Map<string, KindRules | undefined>();
+const kindRules = new Map<string, Map<string, KindRules | null>>();
 function rulesOf(apiVersion: string, kind: string): KindRules | undefined {
-  const key = `${apiVersion} ${kind}`;
-  if (!kindRules.has(key)) kindRules.set(key, loadRules(apiVersion, kind));
-  return kindRules.get(key);
+  let byKind = kindRules.get(apiVersion);
+  if (byKind === undefined) kindRules.set(apiVersion, (byKind = new Map()));
+  let rules = byKind.get(kind);
+  if (rules === undefined) byKind.set(kind, (rules = loadRules(apiVersion, kind) ?? null));
+  return rules ?? undefined;
 }
 
 function loadRules(apiVersion: string, kind: string): KindRules | undefined {
@@ -290,16 +319,16 @@ function loadRules(apiVersion: string, kind: string): KindRules | undefined {
   const loaded = loadModule(`${group}_${spec.plural}`);
   const node = loaded?.module.kinds[`${apiVersion} ${kind}`];
   if (loaded === undefined || node === undefined) return undefined;
-  loaded.fns ??= loaded.module.compile(celHelpers);
-  return { node, fns: loaded.fns };
+  loaded.compiled ??= loaded.module.compile(celHelpers);
+  return { node, fns: loaded.compiled.fns, walker: loaded.compiled.walkers[`${apiVersion} ${kind}`] };
 }
 
 /** The generated modules' compiled rules, for crd-cel-differential.test.ts: each kind's node tree, the sources and functions. */
 export function celModuleFor(group: string, plural: string): { kinds: Readonly<Record<string, CelNode>>; sources: readonly string[]; fns: readonly CompiledRule[] } | undefined {
   const loaded = loadModule(`${group}_${plural}`);
   if (loaded === undefined) return undefined;
-  loaded.fns ??= loaded.module.compile(celHelpers);
-  return { kinds: loaded.module.kinds, sources: loaded.module.sources, fns: loaded.fns };
+  loaded.compiled ??= loaded.module.compile(celHelpers);
+  return { kinds: loaded.module.kinds, sources: loaded.module.sources, fns: loaded.compiled.fns };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -343,11 +372,14 @@ function fieldPath(path: Path | undefined): string {
   return out;
 }
 
-/** How rules are evaluated: by their compiled functions (file modes), or by the evaluator alone (the differential test). */
-export type CelMode = 'compiled' | 'evaluator';
+/**
+ * How rules are evaluated: by the kind's generated walker (file modes), by each rule's compiled
+ * function in a generic walk, or by the evaluator alone (the last two for the differential test).
+ */
+export type CelMode = 'walker' | 'functions' | 'evaluator';
 
-/** What evaluating one object counts (crd-cel-differential.test.ts): rules by compiled function, rules the evaluator took. */
-export const celCounts = { compiled: 0, fallback: 0, evaluator: 0 };
+/** How many rules the evaluator took instead of a compiled function: on FALLBACK, or having none (crd-cel-differential.test.ts). */
+export const celCounts = { fallback: 0, evaluator: 0 };
 
 const defaults = new Map<CelNode, unknown>();
 /** A child's default as the evaluator sees it (its own defaults applied): made once, never mutated. */
@@ -370,11 +402,14 @@ function defaultedValue(node: CelNode | undefined, value: unknown): unknown {
 interface Walk {
   readonly fns: readonly CompiledRule[];
   readonly mode: CelMode;
-  readonly out: { field: string; message: string }[];
+  readonly out: Problem[];
 }
 
-/** What the evaluator says of one rule on a value: true, false, or an error's first line. */
-function runEvaluator(rule: string, value: unknown): { ok: unknown } | { error: string } | null {
+type Problem = { field: string; message: string };
+type Verdict = { ok: unknown } | { error: string } | null;
+
+/** What the evaluator says of one rule on a value: true, false, or an error's first line; null when it cannot run it. */
+function runEvaluator(rule: string, value: unknown): Verdict {
   const p = program(rule);
   if (p === null) return null;
   try {
@@ -385,10 +420,33 @@ function runEvaluator(rule: string, value: unknown): { ok: unknown } | { error: 
   }
 }
 
+/** Adds what a verdict refuses to `out`; true once `out` holds MAX_PROBLEMS (nothing more is evaluated). */
+function judge(verdict: Verdict, rule: string, message: string | undefined, path: () => string, out: Problem[]): boolean {
+  if (verdict === null) return false;
+  if ('error' in verdict) {
+    const why = verdict.error;
+    // A missing field the rule reads: the API server refuses the object too ("no such key").
+    if (/no such key/i.test(why)) {
+      const field = path();
+      out.push({ field, message: `${field === '' ? '<object>' : field}: ${why.replace(/[^\w :.-]/g, '').slice(0, 80)} evaluating rule: ${message ?? rule} (CEL rule)` });
+      return out.length >= MAX_PROBLEMS;
+    }
+    // Anything else (a function or overload the evaluator lacks): not held against the object.
+    notEvaluated.add(rule);
+    return false;
+  }
+  if (verdict.ok === false) {
+    const field = path();
+    out.push({ field, message: `${field === '' ? '<object>' : field}: ${message ?? `failed rule: ${rule}`} (CEL rule)` });
+    return out.length >= MAX_PROBLEMS;
+  }
+  return false;
+}
+
 /**
- * Evaluates the rules of `node` on `value`, then those below. In compiled mode the value is as
- * parsed, a missing child with a default is walked as that default (as the evaluator sees it); in
- * evaluator mode it is the evaluator's value (celValue, defaults already applied).
+ * Evaluates the rules of `node` on `value`, then those below: the evaluator on its view of the
+ * value (evaluator mode: celValue, defaults applied), or each rule's compiled function on the
+ * value as parsed, a missing child with a default walked as that default (functions mode).
  */
 function evaluate(node: CelNode, value: unknown, path: Path | undefined, w: Walk): void {
   if (value === undefined || value === null || w.out.length >= MAX_PROBLEMS) return;
@@ -398,17 +456,14 @@ function evaluate(node: CelNode, value: unknown, path: Path | undefined, w: Walk
     for (let i = 0; i < rules.length; i++) {
       const [rule, message] = rules[i]!;
       if (rule.includes('oldSelf')) continue;
-      let verdict: { ok: unknown } | { error: string } | null = null;
-      const fn = w.mode === 'compiled' ? w.fns[node.c?.[i] ?? -1] : undefined;
+      let verdict: Verdict;
+      const fn = w.mode === 'functions' ? w.fns[node.c?.[i] ?? -1] : undefined;
       if (fn !== undefined) {
         try {
           verdict = { ok: fn(value) };
-          celCounts.compiled++;
         } catch (err) {
-          if (err instanceof CelError) {
-            verdict = { error: err.message };
-            celCounts.compiled++;
-          } else {
+          if (err instanceof CelError) verdict = { error: err.message };
+          else {
             // FALLBACK (or anything unforeseen): the evaluator decides, on its view of the value.
             celCounts.fallback++;
             celView ??= celValue(node, value);
@@ -416,35 +471,17 @@ function evaluate(node: CelNode, value: unknown, path: Path | undefined, w: Walk
           }
         }
       } else {
-        celCounts.evaluator++;
-        celView ??= w.mode === 'compiled' ? celValue(node, value) : value;
+        if (w.mode === 'functions') celCounts.evaluator++;
+        celView ??= w.mode === 'functions' ? celValue(node, value) : value;
         verdict = runEvaluator(rule, celView);
       }
-      if (verdict === null) continue;
-      if ('error' in verdict) {
-        const why = verdict.error;
-        // A missing field the rule reads: the API server refuses the object too ("no such key").
-        if (/no such key/i.test(why)) {
-          const field = fieldPath(path);
-          w.out.push({ field, message: `${field === '' ? '<object>' : field}: ${why.replace(/[^\w :.-]/g, '').slice(0, 80)} evaluating rule: ${message ?? rule} (CEL rule)` });
-          if (w.out.length >= MAX_PROBLEMS) return;
-          continue;
-        }
-        // Anything else (a function or overload the evaluator lacks): not held against the object.
-        notEvaluated.add(rule);
-        continue;
-      }
-      if (verdict.ok === false) {
-        const field = fieldPath(path);
-        w.out.push({ field, message: `${field === '' ? '<object>' : field}: ${message ?? `failed rule: ${rule}`} (CEL rule)` });
-        if (w.out.length >= MAX_PROBLEMS) return;
-      }
+      if (judge(verdict, rule, message, () => fieldPath(path), w.out)) return;
     }
   }
   // Only the children with a rule somewhere below (the others are in the tree for the rules' types).
   const below = plan(node);
   if (below.p.length > 0 && isObject(value)) {
-    const compiled = w.mode === 'compiled';
+    const compiled = w.mode === 'functions';
     for (const [k, child] of below.p) {
       let v = value[k];
       if (v === undefined && compiled && child.d !== undefined) v = defaultOf(child);
@@ -456,6 +493,32 @@ function evaluate(node: CelNode, value: unknown, path: Path | undefined, w: Walk
   }
   if (below.a !== undefined && isObject(value)) {
     for (const k of Object.keys(value)) if (node.p?.[k] === undefined) evaluate(below.a, value[k], { up: path, key: k }, w);
+  }
+}
+
+/** Thrown by the walker's report once MAX_PROBLEMS are found: nothing more is evaluated. */
+const STOP: unique symbol = Symbol('cel-stop');
+
+/** The report a generated walker makes its verdicts to (file modes). */
+class Report implements WalkReport {
+  constructor(private readonly out: Problem[]) {}
+  private report(verdict: Verdict, path: string, node: CelNode, i: number): void {
+    const [rule, message] = node.r![i]!;
+    if (judge(verdict, rule, message, () => path, this.out)) throw STOP;
+  }
+  no(path: string, node: CelNode, i: number): void {
+    this.report({ ok: false }, path, node, i);
+  }
+  err(e: unknown, path: string, node: CelNode, i: number, value: unknown): void {
+    if (e === STOP) throw e;
+    if (e instanceof CelError) return this.report({ error: e.message }, path, node, i);
+    // FALLBACK (or anything unforeseen): the evaluator decides, on its view of the value.
+    celCounts.fallback++;
+    this.report(runEvaluator(node.r![i]![0], celValue(node, value)), path, node, i);
+  }
+  ev(path: string, node: CelNode, i: number, value: unknown): void {
+    celCounts.evaluator++;
+    this.report(runEvaluator(node.r![i]![0], celValue(node, value)), path, node, i);
   }
 }
 
@@ -485,12 +548,20 @@ function plan(node: CelNode): Plan {
  * problem names the field path of the rule's node and says the rule's message. `mode` is for the
  * differential test: file modes use the compiled rules.
  */
-export function crdCelProblems(object: Record<string, unknown>, mode: CelMode = 'compiled'): { field: string; message: string }[] {
+export function crdCelProblems(object: Record<string, unknown>, mode: CelMode = 'walker'): { field: string; message: string }[] {
   const { apiVersion, kind } = object;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return [];
   const rules = rulesOf(apiVersion, kind);
   if (rules === undefined) return [];
-  const out: { field: string; message: string }[] = [];
-  evaluate(rules.node, mode === 'compiled' ? object : celValue(rules.node, object), undefined, { fns: rules.fns, mode, out });
+  const out: Problem[] = [];
+  if (mode === 'walker' && rules.walker !== undefined) {
+    try {
+      rules.walker(object, new Report(out), rules.node);
+    } catch (e) {
+      if (e !== STOP) throw e;
+    }
+    return out;
+  }
+  evaluate(rules.node, mode === 'evaluator' ? celValue(rules.node, object) : object, undefined, { fns: rules.fns, mode: mode === 'evaluator' ? 'evaluator' : 'functions', out });
   return out;
 }
