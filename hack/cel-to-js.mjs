@@ -268,8 +268,9 @@ const RESERVED_FIELD = (f) => f in Object.prototype || f === '__proto__';
 
 /**
  * Compiles `rule` (the evaluator's form) for the node holding it. Returns the source of a
- * JavaScript expression of `self` (its verdict) using the helpers `h.*` and the constants it
- * pushes on `consts` (`K[i]`, the module's constant table), or throws CelUnsupported.
+ * JavaScript expression of `self` (its verdict) and of the declarations it needs before it
+ * (`decls`), using the helpers `h.*` and the constants it pushes on `consts` (`K[i]`, the
+ * module's constant table), or throws CelUnsupported.
  */
 export function compileRule(rule, node, consts) {
   const ast = parse(rule);
@@ -279,6 +280,14 @@ export function compileRule(rule, node, consts) {
     return `K[${i}]`;
   };
   let fresh = 0;
+  // Facts that hold where code is being generated: `${object code}\0${field}` present (right of
+  // `has(x.f) &&`, of `!has(x.f) ||`, in a ternary's branch): reading that field cannot raise an error.
+  const present = [];
+  // Inside a macro's body (its variable in scope): nothing there is hoisted.
+  let macroDepth = 0;
+  // Hoisted reads (`const mN = ...` before the expression): a size() of the same value read once.
+  const decls = [];
+  const hoisted = new Map();
 
   /** Reads a value of static type ty: checked to be of that type at runtime (else FALLBACK). */
   const checked = (code, ty) => {
@@ -306,7 +315,7 @@ export function compileRule(rule, node, consts) {
   function gen(n) {
     switch (n.t) {
       case 'lit':
-        return { code: JSON.stringify(n.v), ty: { k: n.ty }, thr: false, lit: n.v };
+        return { code: JSON.stringify(n.v), ty: n.ty === 'int' ? { k: 'int', bound: Math.abs(n.v) } : { k: n.ty }, thr: false, lit: n.v };
       case 'id': {
         const v = scope.get(n.name);
         if (v === undefined) throw new CelUnsupported(`identifier ${n.name}`);
@@ -326,10 +335,11 @@ export function compileRule(rule, node, consts) {
       }
       case 'cond': {
         const c = gen(n.c);
-        const a = gen(n.a);
-        const b = gen(n.b);
+        const a = genWith(n.a, facts(n.c, true));
+        const b = genWith(n.b, facts(n.c, false));
         if (a.ty.k !== b.ty.k || !['bool', 'int', 'string'].includes(a.ty.k)) throw new CelUnsupported('ternary branch types');
-        return { code: `(${asBool(c)} ? ${a.code} : ${b.code})`, ty: { k: a.ty.k }, thr: c.thr || a.thr || b.thr };
+        const bound = a.ty.k === 'int' ? Math.max(a.ty.bound ?? Infinity, b.ty.bound ?? Infinity) : undefined;
+        return { code: `(${asBool(c)} ? ${a.code} : ${b.code})`, ty: { k: a.ty.k, bound }, thr: c.thr || a.thr || b.thr };
       }
       case 'list': {
         const items = n.items.map(gen);
@@ -356,9 +366,31 @@ export function compileRule(rule, node, consts) {
         const d = constIndex(JSON.stringify(defaultedValue(child, child.d)));
         return { code: checked(`h.getd(${x.code}, ${JSON.stringify(f)}, ${d})`, ty), ty, thr: x.thr };
       }
-      return { code: checked(`h.get(${x.code}, ${JSON.stringify(f)})`, ty), ty, thr: true };
+      const known = !x.thr && present.includes(`${x.code}\0${f}`);
+      return { code: checked(`h.get(${x.code}, ${JSON.stringify(f)})`, ty), ty, thr: !known };
     }
     throw new CelUnsupported(`field of ${x.ty.k}`);
+  }
+
+  /** The fields an expression being true (or false) proves present: has(x.f), through && (||) and !. */
+  function facts(n, when) {
+    if (when && n.t === 'call' && n.fn === 'has' && n.target === undefined && n.args.length === 1 && n.args[0].t === 'sel') {
+      const x = gen(n.args[0].x);
+      return x.thr ? [] : [`${x.code}\0${n.args[0].f}`];
+    }
+    if (n.t === 'not') return facts(n.x, !when);
+    if (n.t === 'bin' && n.op === (when ? '&&' : '||')) return [...facts(n.l, when), ...facts(n.r, when)];
+    return [];
+  }
+
+  /** Generates `n` with `known` facts holding. */
+  function genWith(n, known) {
+    present.push(...known);
+    try {
+      return gen(n);
+    } finally {
+      present.length -= known.length;
+    }
   }
 
   function has(arg) {
@@ -375,7 +407,9 @@ export function compileRule(rule, node, consts) {
     const { op } = n;
     if (op === '&&' || op === '||') {
       const l = gen(n.l);
-      const r = gen(n.r);
+      // The right side runs only when the left decides nothing (true for &&, false for ||) when the
+      // left cannot raise an error: what the left proves then holds there.
+      const r = l.thr ? gen(n.r) : genWith(n.r, facts(n.l, op === '&&'));
       const lc = asBool(l);
       const rc = asBool(r);
       // When the left side cannot raise a CEL error, JavaScript's operator is the evaluator's: the
@@ -408,7 +442,12 @@ export function compileRule(rule, node, consts) {
     if (op === '+') {
       const l = gen(n.l);
       const r = gen(n.r);
-      if (l.ty.k === 'int' && r.ty.k === 'int') return { code: `h.add(${l.code}, ${r.code})`, ty: { k: 'int' }, thr: l.thr || r.thr };
+      if (l.ty.k === 'int' && r.ty.k === 'int') {
+        // Ints whose bound is known (sizes, literals, their sums) add without leaving 2^53.
+        const bound = (l.ty.bound ?? Infinity) + (r.ty.bound ?? Infinity);
+        if (bound < Number.MAX_SAFE_INTEGER) return { code: `(${l.code} + ${r.code})`, ty: { k: 'int', bound }, thr: l.thr || r.thr };
+        return { code: `h.add(${l.code}, ${r.code})`, ty: { k: 'int' }, thr: l.thr || r.thr };
+      }
       throw new CelUnsupported(`+ of ${l.ty.k} and ${r.ty.k}`);
     }
     if (op === 'in') {
@@ -451,7 +490,9 @@ export function compileRule(rule, node, consts) {
     const name = `v${fresh++}_${v.name}`;
     const outer = scope.get(v.name);
     scope.set(v.name, { code: checked(name, el), ty: el });
+    macroDepth++;
     const p = gen(body);
+    macroDepth--;
     if (outer === undefined) scope.delete(v.name);
     else scope.set(v.name, outer);
     const items = range.ty.k === 'list' ? `h.list(${range.code})` : `h.keys(${range.code})`;
@@ -491,7 +532,18 @@ export function compileRule(rule, node, consts) {
       case 'x.size/0': {
         const x = target ?? args[0];
         if (!['string', 'list', 'obj', 'dyn'].includes(x.ty.k)) throw new CelUnsupported(`size of ${x.ty.k}`);
-        return { code: `h.size(${x.code})`, ty: { k: 'int' }, thr };
+        const code = `h.size(${x.code})`;
+        const ty = { k: 'int', bound: 2 ** 32 };
+        if (thr || macroDepth > 0 || present.length > 0) return { code, ty, thr };
+        // Read once, first: a size() that cannot raise a CEL error wherever it is read (no fact
+        // needed); FALLBACK, earlier, gives the same verdict.
+        let name = hoisted.get(code);
+        if (name === undefined) {
+          name = `m${hoisted.size}`;
+          hoisted.set(code, name);
+          decls.push(`const ${name} = ${code};`);
+        }
+        return { code: name, ty, thr: false };
       }
       case 'x.startsWith/1':
       case 'x.endsWith/1':
@@ -527,7 +579,8 @@ export function compileRule(rule, node, consts) {
     }
   }
 
-  return asBool(gen(ast));
+  const expr = asBool(gen(ast));
+  return { decls: decls.join(' '), expr };
 }
 
 function unsupported(what) {
@@ -550,6 +603,14 @@ function leadsToRule(node) {
  */
 function walkerSource(root, exprOf, consts) {
   let fresh = 0;
+  // Facts that hold where code is being generated: `${object code}\0${field}` present (right of
+  // `has(x.f) &&`, of `!has(x.f) ||`, in a ternary's branch): reading that field cannot raise an error.
+  const present = [];
+  // Inside a macro's body (its variable in scope): nothing there is hoisted.
+  let macroDepth = 0;
+  // Hoisted reads (`const mN = ...` before the expression): a size() of the same value read once.
+  const decls = [];
+  const hoisted = new Map();
   const lines = [];
   const emit = (depth, text) => lines.push(`${'  '.repeat(depth + 2)}${text}`);
   const constIndex = (src) => {
@@ -567,7 +628,7 @@ function walkerSource(root, exprOf, consts) {
         emit(depth, `c.ev(${path}, ${nodeRef}, ${i}, ${v});`);
         continue;
       }
-      emit(depth, `try { const self = ${v}; if (!(${expr})) c.no(${path}, ${nodeRef}, ${i}); } catch (e) { c.err(e, ${path}, ${nodeRef}, ${i}, ${v}); }`);
+      emit(depth, `try { const self = ${v}; ${expr.decls}${expr.decls === '' ? '' : ' '}if (!(${expr.expr})) c.no(${path}, ${nodeRef}, ${i}); } catch (e) { c.err(e, ${path}, ${nodeRef}, ${i}, ${v}); }`);
     }
     const props = Object.entries(node.p ?? {}).filter(([, child]) => leadsToRule(child));
     const others = leadsToRule(node.a);
@@ -642,10 +703,11 @@ export function celModule(header, celByKey, unsupported) {
           unsupported.push([rule, err.message]);
           return -1;
         }
-        const key = `${source}\n${code}`;
+        const fn = `function (self) { ${code.decls}${code.decls === '' ? '' : ' '}return ${code.expr}; }`;
+        const key = `${source}\n${fn}`;
         let i = byCode.get(key);
         if (i === undefined) {
-          i = fns.push(`function (self) { return ${code}; }`) - 1;
+          i = fns.push(fn) - 1;
           sources.push(source);
           byCode.set(key, i);
         }

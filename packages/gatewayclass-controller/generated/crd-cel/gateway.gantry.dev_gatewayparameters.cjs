@@ -8,9 +8,9 @@ exports.compile = function (h) {
   ];
   const fns = [
     // !has(self.operator) || self.operator != 'Exists' || !has(self.value) || self.value == ''
-    function (self) { return h.or(() => h.or(() => (!h.has(self, "operator") || (h.S(h.get(self, "operator")) !== "Exists")), () => !h.has(self, "value")), () => (h.S(h.get(self, "value")) === "")); },
+    function (self) { return (((!h.has(self, "operator") || (h.S(h.get(self, "operator")) !== "Exists")) || !h.has(self, "value")) || (h.S(h.get(self, "value")) === "")); },
     // has(self.key) && self.key != '' || has(self.operator) && self.operator == 'Exists'
-    function (self) { return h.or(() => (h.has(self, "key") && (h.S(h.get(self, "key")) !== "")), () => (h.has(self, "operator") && (h.S(h.get(self, "operator")) === "Exists"))); },
+    function (self) { return ((h.has(self, "key") && (h.S(h.get(self, "key")) !== "")) || (h.has(self, "operator") && (h.S(h.get(self, "operator")) === "Exists"))); },
     // !has(self.tolerationSeconds) || has(self.effect) && self.effect == 'NoExecute'
     function (self) { return (!h.has(self, "tolerationSeconds") || (h.has(self, "effect") && (h.S(h.get(self, "effect")) === "NoExecute"))); },
     // has(self.minAvailable) != has(self.maxUnavailable)
@@ -38,8 +38,8 @@ exports.compile = function (h) {
                   for (let i2 = 0; i2 < w1.length; i2++) {
                     const w3 = w1[i2];
                     if (w3 !== undefined && w3 !== null) {
-                      try { const self = w3; if (!(h.or(() => h.or(() => (!h.has(self, "operator") || (h.S(h.get(self, "operator")) !== "Exists")), () => !h.has(self, "value")), () => (h.S(h.get(self, "value")) === "")))) c.no("spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 0); } catch (e) { c.err(e, "spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 0, w3); }
-                      try { const self = w3; if (!(h.or(() => (h.has(self, "key") && (h.S(h.get(self, "key")) !== "")), () => (h.has(self, "operator") && (h.S(h.get(self, "operator")) === "Exists"))))) c.no("spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 1); } catch (e) { c.err(e, "spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 1, w3); }
+                      try { const self = w3; if (!((((!h.has(self, "operator") || (h.S(h.get(self, "operator")) !== "Exists")) || !h.has(self, "value")) || (h.S(h.get(self, "value")) === "")))) c.no("spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 0); } catch (e) { c.err(e, "spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 0, w3); }
+                      try { const self = w3; if (!(((h.has(self, "key") && (h.S(h.get(self, "key")) !== "")) || (h.has(self, "operator") && (h.S(h.get(self, "operator")) === "Exists"))))) c.no("spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 1); } catch (e) { c.err(e, "spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 1, w3); }
                       try { const self = w3; if (!((!h.has(self, "tolerationSeconds") || (h.has(self, "effect") && (h.S(h.get(self, "effect")) === "NoExecute"))))) c.no("spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 2); } catch (e) { c.err(e, "spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 2, w3); }
                     }
                   }

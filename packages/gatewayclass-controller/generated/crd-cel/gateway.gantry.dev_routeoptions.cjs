@@ -27,7 +27,7 @@ exports.compile = function (h) {
     // has(self.abort) || has(self.delay)
     function (self) { return (h.has(self, "abort") || h.has(self, "delay")); },
     // [has(self.header), has(self.cookie), has(self.sourceIP), has(self.queryParameter)].filter(x, x).size() == 1
-    function (self) { return (h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))) === 1); },
+    function (self) { const m0 = h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))); return (m0 === 1); },
   ];
   const walkers = {
     "gateway.gantry.dev/v1alpha1 RouteOption": function (w, c, N) {
@@ -192,7 +192,7 @@ exports.compile = function (h) {
                               for (let i29 = 0; i29 < w28.length; i29++) {
                                 const w30 = w28[i29];
                                 if (w30 !== undefined && w30 !== null) {
-                                  try { const self = w30; if (!((h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))) === 1))) c.no("spec" + ".options" + ".lbHash" + ".hashPolicies" + "[" + i29 + "]", N.p["spec"].p["options"].p["lbHash"].p["hashPolicies"].i, 0); } catch (e) { c.err(e, "spec" + ".options" + ".lbHash" + ".hashPolicies" + "[" + i29 + "]", N.p["spec"].p["options"].p["lbHash"].p["hashPolicies"].i, 0, w30); }
+                                  try { const self = w30; const m0 = h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))); if (!((m0 === 1))) c.no("spec" + ".options" + ".lbHash" + ".hashPolicies" + "[" + i29 + "]", N.p["spec"].p["options"].p["lbHash"].p["hashPolicies"].i, 0); } catch (e) { c.err(e, "spec" + ".options" + ".lbHash" + ".hashPolicies" + "[" + i29 + "]", N.p["spec"].p["options"].p["lbHash"].p["hashPolicies"].i, 0, w30); }
                                 }
                               }
                             }

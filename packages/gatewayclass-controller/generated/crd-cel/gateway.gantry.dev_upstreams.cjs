@@ -12,21 +12,21 @@ exports.compile = function (h) {
     // has(self.kube) != has(self.static)
     function (self) { return (h.has(self, "kube") !== h.has(self, "static")); },
     // !has(self.useTls) || self.useTls || (!has(self.sni) && self.hosts.all(h, !has(h.sniAddr)))
-    function (self) { return h.or(() => (!h.has(self, "useTls") || h.B(h.get(self, "useTls"))), () => (!h.has(self, "sni") && h.list(h.get(self, "hosts")).every((v0_h) => !h.has(v0_h, "sniAddr")))); },
+    function (self) { return ((!h.has(self, "useTls") || h.B(h.get(self, "useTls"))) || (!h.has(self, "sni") && h.list(h.get(self, "hosts")).every((v0_h) => !h.has(v0_h, "sniAddr")))); },
     // size(self) >= 1
-    function (self) { return (h.size(self) >= 1); },
+    function (self) { const m0 = h.size(self); return (m0 >= 1); },
     // isIP(self.addr) || self.addr.matches(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
     function (self) { return h.or(() => h.isIP(h.S(h.get(self, "addr"))), () => K[0].test(h.S(h.get(self, "addr")))); },
     // !self.matches(r'^([0-9]{1,5}(h|m|s|ms)){1,4}$') || duration(self) > duration('0s')
     function (self) { return (!K[1].test(h.S(self)) || (h.duration(h.S(self)) > K[2])); },
     // [has(self.roundRobin), has(self.leastRequest), has(self.random), has(self.ringHash), has(self.maglev)].filter(x, x).size() <= 1
-    function (self) { return (h.size(h.list([h.has(self, "roundRobin"), h.has(self, "leastRequest"), h.has(self, "random"), h.has(self, "ringHash"), h.has(self, "maglev")]).filter((v0_x) => h.B(v0_x))) <= 1); },
+    function (self) { const m0 = h.size(h.list([h.has(self, "roundRobin"), h.has(self, "leastRequest"), h.has(self, "random"), h.has(self, "ringHash"), h.has(self, "maglev")]).filter((v0_x) => h.B(v0_x))); return (m0 <= 1); },
     // !has(self.minimumRingSize) || !has(self.maximumRingSize) || self.minimumRingSize <= self.maximumRingSize
     function (self) { return ((!h.has(self, "minimumRingSize") || !h.has(self, "maximumRingSize")) || (h.I(h.get(self, "minimumRingSize")) <= h.I(h.get(self, "maximumRingSize")))); },
     // [has(self.header), has(self.cookie), has(self.sourceIP), has(self.queryParameter)].filter(x, x).size() == 1
-    function (self) { return (h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))) === 1); },
+    function (self) { const m0 = h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))); return (m0 === 1); },
     // [has(self.http), has(self.tcp), has(self.grpc)].filter(x, x).size() == 1
-    function (self) { return (h.size(h.list([h.has(self, "http"), h.has(self, "tcp"), h.has(self, "grpc")]).filter((v0_x) => h.B(v0_x))) === 1); },
+    function (self) { const m0 = h.size(h.list([h.has(self, "http"), h.has(self, "tcp"), h.has(self, "grpc")]).filter((v0_x) => h.B(v0_x))); return (m0 === 1); },
     // self.start <= self.end
     function (self) { return (h.I(h.get(self, "start")) <= h.I(h.get(self, "end"))); },
   ];
@@ -41,12 +41,12 @@ exports.compile = function (h) {
             {
               const w1 = w0["static"];
               if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(h.or(() => (!h.has(self, "useTls") || h.B(h.get(self, "useTls"))), () => (!h.has(self, "sni") && h.list(h.get(self, "hosts")).every((v0_h) => !h.has(v0_h, "sniAddr")))))) c.no("spec" + ".static", N.p["spec"].p["static"], 0); } catch (e) { c.err(e, "spec" + ".static", N.p["spec"].p["static"], 0, w1); }
+                try { const self = w1; if (!(((!h.has(self, "useTls") || h.B(h.get(self, "useTls"))) || (!h.has(self, "sni") && h.list(h.get(self, "hosts")).every((v0_h) => !h.has(v0_h, "sniAddr")))))) c.no("spec" + ".static", N.p["spec"].p["static"], 0); } catch (e) { c.err(e, "spec" + ".static", N.p["spec"].p["static"], 0, w1); }
                 if (h.isObject(w1)) {
                   {
                     const w2 = w1["hosts"];
                     if (w2 !== undefined && w2 !== null) {
-                      try { const self = w2; if (!((h.size(self) >= 1))) c.no("spec" + ".static" + ".hosts", N.p["spec"].p["static"].p["hosts"], 0); } catch (e) { c.err(e, "spec" + ".static" + ".hosts", N.p["spec"].p["static"].p["hosts"], 0, w2); }
+                      try { const self = w2; const m0 = h.size(self); if (!((m0 >= 1))) c.no("spec" + ".static" + ".hosts", N.p["spec"].p["static"].p["hosts"], 0); } catch (e) { c.err(e, "spec" + ".static" + ".hosts", N.p["spec"].p["static"].p["hosts"], 0, w2); }
                       if (Array.isArray(w2)) {
                         for (let i3 = 0; i3 < w2.length; i3++) {
                           const w4 = w2[i3];
@@ -69,7 +69,7 @@ exports.compile = function (h) {
             {
               const w6 = w0["loadBalancer"];
               if (w6 !== undefined && w6 !== null) {
-                try { const self = w6; if (!((h.size(h.list([h.has(self, "roundRobin"), h.has(self, "leastRequest"), h.has(self, "random"), h.has(self, "ringHash"), h.has(self, "maglev")]).filter((v0_x) => h.B(v0_x))) <= 1))) c.no("spec" + ".loadBalancer", N.p["spec"].p["loadBalancer"], 0); } catch (e) { c.err(e, "spec" + ".loadBalancer", N.p["spec"].p["loadBalancer"], 0, w6); }
+                try { const self = w6; const m0 = h.size(h.list([h.has(self, "roundRobin"), h.has(self, "leastRequest"), h.has(self, "random"), h.has(self, "ringHash"), h.has(self, "maglev")]).filter((v0_x) => h.B(v0_x))); if (!((m0 <= 1))) c.no("spec" + ".loadBalancer", N.p["spec"].p["loadBalancer"], 0); } catch (e) { c.err(e, "spec" + ".loadBalancer", N.p["spec"].p["loadBalancer"], 0, w6); }
                 if (h.isObject(w6)) {
                   {
                     const w7 = w6["ringHash"];
@@ -83,7 +83,7 @@ exports.compile = function (h) {
                               for (let i9 = 0; i9 < w8.length; i9++) {
                                 const w10 = w8[i9];
                                 if (w10 !== undefined && w10 !== null) {
-                                  try { const self = w10; if (!((h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))) === 1))) c.no("spec" + ".loadBalancer" + ".ringHash" + ".hashPolicies" + "[" + i9 + "]", N.p["spec"].p["loadBalancer"].p["ringHash"].p["hashPolicies"].i, 0); } catch (e) { c.err(e, "spec" + ".loadBalancer" + ".ringHash" + ".hashPolicies" + "[" + i9 + "]", N.p["spec"].p["loadBalancer"].p["ringHash"].p["hashPolicies"].i, 0, w10); }
+                                  try { const self = w10; const m0 = h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))); if (!((m0 === 1))) c.no("spec" + ".loadBalancer" + ".ringHash" + ".hashPolicies" + "[" + i9 + "]", N.p["spec"].p["loadBalancer"].p["ringHash"].p["hashPolicies"].i, 0); } catch (e) { c.err(e, "spec" + ".loadBalancer" + ".ringHash" + ".hashPolicies" + "[" + i9 + "]", N.p["spec"].p["loadBalancer"].p["ringHash"].p["hashPolicies"].i, 0, w10); }
                                 }
                               }
                             }
@@ -103,7 +103,7 @@ exports.compile = function (h) {
                               for (let i13 = 0; i13 < w12.length; i13++) {
                                 const w14 = w12[i13];
                                 if (w14 !== undefined && w14 !== null) {
-                                  try { const self = w14; if (!((h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))) === 1))) c.no("spec" + ".loadBalancer" + ".maglev" + ".hashPolicies" + "[" + i13 + "]", N.p["spec"].p["loadBalancer"].p["maglev"].p["hashPolicies"].i, 0); } catch (e) { c.err(e, "spec" + ".loadBalancer" + ".maglev" + ".hashPolicies" + "[" + i13 + "]", N.p["spec"].p["loadBalancer"].p["maglev"].p["hashPolicies"].i, 0, w14); }
+                                  try { const self = w14; const m0 = h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))); if (!((m0 === 1))) c.no("spec" + ".loadBalancer" + ".maglev" + ".hashPolicies" + "[" + i13 + "]", N.p["spec"].p["loadBalancer"].p["maglev"].p["hashPolicies"].i, 0); } catch (e) { c.err(e, "spec" + ".loadBalancer" + ".maglev" + ".hashPolicies" + "[" + i13 + "]", N.p["spec"].p["loadBalancer"].p["maglev"].p["hashPolicies"].i, 0, w14); }
                                 }
                               }
                             }
@@ -118,7 +118,7 @@ exports.compile = function (h) {
             {
               const w15 = w0["healthCheck"];
               if (w15 !== undefined && w15 !== null) {
-                try { const self = w15; if (!((h.size(h.list([h.has(self, "http"), h.has(self, "tcp"), h.has(self, "grpc")]).filter((v0_x) => h.B(v0_x))) === 1))) c.no("spec" + ".healthCheck", N.p["spec"].p["healthCheck"], 0); } catch (e) { c.err(e, "spec" + ".healthCheck", N.p["spec"].p["healthCheck"], 0, w15); }
+                try { const self = w15; const m0 = h.size(h.list([h.has(self, "http"), h.has(self, "tcp"), h.has(self, "grpc")]).filter((v0_x) => h.B(v0_x))); if (!((m0 === 1))) c.no("spec" + ".healthCheck", N.p["spec"].p["healthCheck"], 0); } catch (e) { c.err(e, "spec" + ".healthCheck", N.p["spec"].p["healthCheck"], 0, w15); }
                 if (h.isObject(w15)) {
                   {
                     const w16 = w15["interval"];

@@ -9,11 +9,11 @@ exports.compile = function (h) {
   ];
   const fns = [
     // (has(self.services) && size(self.services) > 0) || (has(self.upstreams) && size(self.upstreams) > 0)
-    function (self) { return h.or(() => (h.has(self, "services") && (h.size(h.get(self, "services")) > 0)), () => (h.has(self, "upstreams") && (h.size(h.get(self, "upstreams")) > 0))); },
+    function (self) { return ((h.has(self, "services") && (h.size(h.get(self, "services")) > 0)) || (h.has(self, "upstreams") && (h.size(h.get(self, "upstreams")) > 0))); },
     // (has(self.services) && size(self.services) > 0) || self.ports.all(p, !has(p.targetPort))
-    function (self) { return h.or(() => (h.has(self, "services") && (h.size(h.get(self, "services")) > 0)), () => h.list(h.get(self, "ports")).every((v0_p) => !h.has(v0_p, "targetPort"))); },
+    function (self) { return ((h.has(self, "services") && (h.size(h.get(self, "services")) > 0)) || h.list(h.get(self, "ports")).every((v0_p) => !h.has(v0_p, "targetPort"))); },
     // !has(self.rewriteHost) || !self.rewriteHost || (has(self.hosts) && size(self.hosts) > 0)
-    function (self) { return h.or(() => (!h.has(self, "rewriteHost") || !h.B(h.get(self, "rewriteHost"))), () => (h.has(self, "hosts") && (h.size(h.get(self, "hosts")) > 0))); },
+    function (self) { return ((!h.has(self, "rewriteHost") || !h.B(h.get(self, "rewriteHost"))) || (h.has(self, "hosts") && (h.size(h.get(self, "hosts")) > 0))); },
     // self.all(h, !h.contains("*"))
     function (self) { return h.list(self).every((v0_h) => !h.S(v0_h).includes("*")); },
     // self.all(h, self.exists_one(x, x == h))
@@ -33,9 +33,9 @@ exports.compile = function (h) {
       {
         const w0 = w["spec"];
         if (w0 !== undefined && w0 !== null) {
-          try { const self = w0; if (!(h.or(() => (h.has(self, "services") && (h.size(h.get(self, "services")) > 0)), () => (h.has(self, "upstreams") && (h.size(h.get(self, "upstreams")) > 0))))) c.no("spec", N.p["spec"], 0); } catch (e) { c.err(e, "spec", N.p["spec"], 0, w0); }
-          try { const self = w0; if (!(h.or(() => (h.has(self, "services") && (h.size(h.get(self, "services")) > 0)), () => h.list(h.get(self, "ports")).every((v0_p) => !h.has(v0_p, "targetPort"))))) c.no("spec", N.p["spec"], 1); } catch (e) { c.err(e, "spec", N.p["spec"], 1, w0); }
-          try { const self = w0; if (!(h.or(() => (!h.has(self, "rewriteHost") || !h.B(h.get(self, "rewriteHost"))), () => (h.has(self, "hosts") && (h.size(h.get(self, "hosts")) > 0))))) c.no("spec", N.p["spec"], 2); } catch (e) { c.err(e, "spec", N.p["spec"], 2, w0); }
+          try { const self = w0; if (!(((h.has(self, "services") && (h.size(h.get(self, "services")) > 0)) || (h.has(self, "upstreams") && (h.size(h.get(self, "upstreams")) > 0))))) c.no("spec", N.p["spec"], 0); } catch (e) { c.err(e, "spec", N.p["spec"], 0, w0); }
+          try { const self = w0; if (!(((h.has(self, "services") && (h.size(h.get(self, "services")) > 0)) || h.list(h.get(self, "ports")).every((v0_p) => !h.has(v0_p, "targetPort"))))) c.no("spec", N.p["spec"], 1); } catch (e) { c.err(e, "spec", N.p["spec"], 1, w0); }
+          try { const self = w0; if (!(((!h.has(self, "rewriteHost") || !h.B(h.get(self, "rewriteHost"))) || (h.has(self, "hosts") && (h.size(h.get(self, "hosts")) > 0))))) c.no("spec", N.p["spec"], 2); } catch (e) { c.err(e, "spec", N.p["spec"], 2, w0); }
           if (h.isObject(w0)) {
             {
               const w1 = w0["hosts"];

@@ -13,9 +13,9 @@ exports.compile = function (h) {
     // self.mode == 'ClientAndServer' ? has(self.clientCertificateRef) : !has(self.clientCertificateRef)
     function (self) { return ((h.S(h.get(self, "mode")) === "ClientAndServer") ? h.has(self, "clientCertificateRef") : !h.has(self, "clientCertificateRef")); },
     // !(has(self.caCertificateRefs) && size(self.caCertificateRefs) > 0 && has(self.wellKnownCACertificates) && self.wellKnownCACertificates != "")
-    function (self) { return !h.and(() => h.and(() => (h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)), () => h.has(self, "wellKnownCACertificates")), () => (h.S(h.get(self, "wellKnownCACertificates")) !== "")); },
+    function (self) { return !(((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) && h.has(self, "wellKnownCACertificates")) && (h.S(h.get(self, "wellKnownCACertificates")) !== "")); },
     // (has(self.caCertificateRefs) && size(self.caCertificateRefs) > 0 || has(self.wellKnownCACertificates) && self.wellKnownCACertificates != "")
-    function (self) { return h.or(() => (h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)), () => (h.has(self, "wellKnownCACertificates") && (h.S(h.get(self, "wellKnownCACertificates")) !== ""))); },
+    function (self) { return ((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) || (h.has(self, "wellKnownCACertificates") && (h.S(h.get(self, "wellKnownCACertificates")) !== ""))); },
     // !(self.type == "Hostname" && (!has(self.hostname) || self.hostname == ""))
     function (self) { return !h.and(() => (h.S(h.get(self, "type")) === "Hostname"), () => (!h.has(self, "hostname") || (h.S(h.get(self, "hostname")) === ""))); },
     // !(self.type != "Hostname" && has(self.hostname) && self.hostname != "")
@@ -67,8 +67,8 @@ exports.compile = function (h) {
                   {
                     const w6 = w5["validation"];
                     if (w6 !== undefined && w6 !== null) {
-                      try { const self = w6; if (!(!h.and(() => h.and(() => (h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)), () => h.has(self, "wellKnownCACertificates")), () => (h.S(h.get(self, "wellKnownCACertificates")) !== "")))) c.no("spec" + ".tls" + ".validation", N.p["spec"].p["tls"].p["validation"], 0); } catch (e) { c.err(e, "spec" + ".tls" + ".validation", N.p["spec"].p["tls"].p["validation"], 0, w6); }
-                      try { const self = w6; if (!(h.or(() => (h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)), () => (h.has(self, "wellKnownCACertificates") && (h.S(h.get(self, "wellKnownCACertificates")) !== ""))))) c.no("spec" + ".tls" + ".validation", N.p["spec"].p["tls"].p["validation"], 1); } catch (e) { c.err(e, "spec" + ".tls" + ".validation", N.p["spec"].p["tls"].p["validation"], 1, w6); }
+                      try { const self = w6; if (!(!(((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) && h.has(self, "wellKnownCACertificates")) && (h.S(h.get(self, "wellKnownCACertificates")) !== "")))) c.no("spec" + ".tls" + ".validation", N.p["spec"].p["tls"].p["validation"], 0); } catch (e) { c.err(e, "spec" + ".tls" + ".validation", N.p["spec"].p["tls"].p["validation"], 0, w6); }
+                      try { const self = w6; if (!(((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) || (h.has(self, "wellKnownCACertificates") && (h.S(h.get(self, "wellKnownCACertificates")) !== ""))))) c.no("spec" + ".tls" + ".validation", N.p["spec"].p["tls"].p["validation"], 1); } catch (e) { c.err(e, "spec" + ".tls" + ".validation", N.p["spec"].p["tls"].p["validation"], 1, w6); }
                       if (h.isObject(w6)) {
                         {
                           const w7 = w6["subjectAltNames"];

@@ -19,7 +19,7 @@ exports.compile = function (h) {
     // !(duration(self) == duration('0s') || duration(self) > duration('1h'))
     function (self) { return !((h.duration(h.S(self)) === K[2]) || (h.duration(h.S(self)) > K[1])); },
     // !has(self.cookieConfig) || !has(self.cookieConfig.lifetimeType) || self.cookieConfig.lifetimeType != 'Permanent' || has(self.absoluteTimeout)
-    function (self) { return h.or(() => h.or(() => (!h.has(self, "cookieConfig") || !h.obj(h.get(self, "cookieConfig"))), () => (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[3])) !== "Permanent")), () => h.has(self, "absoluteTimeout")); },
+    function (self) { return (((!h.has(self, "cookieConfig") || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[3])) !== "Permanent")) || h.has(self, "absoluteTimeout")); },
     // !has(self.cookieConfig) || self.type == 'Cookie'
     function (self) { return (!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[4])) === "Cookie")); },
   ];
@@ -66,7 +66,7 @@ exports.compile = function (h) {
             {
               const w6 = w0["sessionPersistence"];
               if (w6 !== undefined && w6 !== null) {
-                try { const self = w6; if (!(h.or(() => h.or(() => (!h.has(self, "cookieConfig") || !h.obj(h.get(self, "cookieConfig"))), () => (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[3])) !== "Permanent")), () => h.has(self, "absoluteTimeout")))) c.no("spec" + ".sessionPersistence", N.p["spec"].p["sessionPersistence"], 0); } catch (e) { c.err(e, "spec" + ".sessionPersistence", N.p["spec"].p["sessionPersistence"], 0, w6); }
+                try { const self = w6; if (!((((!h.has(self, "cookieConfig") || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[3])) !== "Permanent")) || h.has(self, "absoluteTimeout")))) c.no("spec" + ".sessionPersistence", N.p["spec"].p["sessionPersistence"], 0); } catch (e) { c.err(e, "spec" + ".sessionPersistence", N.p["spec"].p["sessionPersistence"], 0, w6); }
                 try { const self = w6; if (!((!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[4])) === "Cookie")))) c.no("spec" + ".sessionPersistence", N.p["spec"].p["sessionPersistence"], 1); } catch (e) { c.err(e, "spec" + ".sessionPersistence", N.p["spec"].p["sessionPersistence"], 1, w6); }
               }
             }

@@ -26,7 +26,7 @@ import type { Environment } from '@marcbachmann/cel-js';
 import { kindSpec } from '@gantry/api';
 
 /** A schema node as generated: type, default, rules, properties, items, additionalProperties, int-or-string. */
-interface CelNode {
+export interface CelNode {
   readonly t?: string;
   readonly d?: unknown;
   readonly r?: readonly (readonly [string, string?])[];
@@ -77,16 +77,24 @@ let requireHere: NodeJS.Require | undefined;
 let env: Environment | undefined;
 function environment(): Environment {
   if (env === undefined) {
-    // Loaded on first use (~25 ms of CPU): the compiled rules rarely need it. (require of an ES
-    // module: Node.js >= 20.19 / 22.12, as package.json's engines say.)
-    requireHere ??= createRequire(import.meta.url);
-    const { Environment } = requireHere('@marcbachmann/cel-js') as typeof import('@marcbachmann/cel-js');
+    // Loaded on first use (~25 ms of CPU): the compiled rules rarely need it. A require of an ES
+    // module (Node.js >= 20.19 / 22.12, as package.json's engines say), by Node's own loader
+    // (process.getBuiltinModule: under jest, the `node:module` import is jest's, which cannot).
+    const nodeModule = process.getBuiltinModule('node:module') as typeof import('node:module');
+    const { Environment } = nodeModule.createRequire(import.meta.url)('@marcbachmann/cel-js') as typeof import('@marcbachmann/cel-js');
     env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
     // Kubernetes' IP library: isIP(string) is true for an IPv4 or IPv6 address (no zone, no CIDR).
     env.registerFunction('isIP(string): bool', (s: string) => isIP(s) !== 0);
+    // The evaluator's realm: under jest it is Node's, not the tests' (whose objects it would not
+    // take for maps), and celValue builds its values there.
+    const probe = env.evaluate('{"a": []}') as { a: unknown[] };
+    realm = { objectProto: Object.getPrototypeOf(probe) as object, array: probe.a.constructor as ArrayConstructor };
   }
   return env;
 }
+
+/** Where celValue makes its objects and arrays: the evaluator's realm. */
+let realm: { readonly objectProto: object; readonly array: ArrayConstructor } | undefined;
 
 const programs = new Map<string, Program | null>();
 const notEvaluated = new Set<string>();
@@ -340,15 +348,32 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * the generated nodes are left as they are: no rule reads them (a rule's whole subtree is kept).
  */
 function celValue(node: CelNode | undefined, value: unknown): unknown {
+  environment();
+  if (realm !== undefined && realm.objectProto !== Object.prototype) return inRealm(realm, celValueHere(node, value));
+  return celValueHere(node, value);
+}
+
+/** A copy of a value made of the given realm's objects and arrays. */
+function inRealm(r: { readonly objectProto: object; readonly array: ArrayConstructor }, value: unknown): unknown {
+  if (Array.isArray(value)) return r.array.from(value, (v) => inRealm(r, v));
+  if (isObject(value)) {
+    const out = Object.create(r.objectProto) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(value)) out[k] = inRealm(r, v);
+    return out;
+  }
+  return value;
+}
+
+function celValueHere(node: CelNode | undefined, value: unknown): unknown {
   if (node === undefined) return value;
   if (typeof value === 'number' && (node.t === 'integer' || node.n === 1) && Number.isSafeInteger(value)) return BigInt(value);
-  if (Array.isArray(value)) return value.map((v) => celValue(node.i, v));
+  if (Array.isArray(value)) return value.map((v) => celValueHere(node.i, v));
   if (isObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = celValue(node.p?.[k] ?? node.a, v);
+    for (const [k, v] of Object.entries(value)) out[k] = celValueHere(node.p?.[k] ?? node.a, v);
     for (const [k, child] of Object.entries(node.p ?? {})) {
       // celValue copies the default (fresh arrays and objects of this realm: not structuredClone's).
-      if (out[k] === undefined && child.d !== undefined) out[k] = celValue(child, child.d);
+      if (out[k] === undefined && child.d !== undefined) out[k] = celValueHere(child, child.d);
     }
     return out;
   }
@@ -413,7 +438,9 @@ function runEvaluator(rule: string, value: unknown): Verdict {
   const p = program(rule);
   if (p === null) return null;
   try {
-    return { ok: p({ self: value }) };
+    const context = Object.create(realm?.objectProto ?? Object.prototype) as Record<string, unknown>;
+    context.self = value;
+    return { ok: p(context) };
   } catch (err) {
     // (Not `instanceof Error`: the evaluator may run in another realm, as under jest.)
     return { error: String((err as { message?: unknown } | null)?.message ?? err).split('\n')[0] ?? '' };
@@ -493,6 +520,35 @@ function evaluate(node: CelNode, value: unknown, path: Path | undefined, w: Walk
   }
   if (below.a !== undefined && isObject(value)) {
     for (const k of Object.keys(value)) if (node.p?.[k] === undefined) evaluate(below.a, value[k], { up: path, key: k }, w);
+  }
+}
+
+/**
+ * One rule's outcome on one value, for crd-cel-differential.test.ts: by the evaluator (on its view
+ * of the value) or by the rule's compiled function (on the value as parsed): true, false, a
+ * "no such key" error with its words (what refuses an object), `other` (an error that is not held
+ * against the object), `fallback` (the compiled function defers to the evaluator), `skipped`
+ * (the evaluator cannot run the rule).
+ */
+export type CelOutcome = boolean | { noSuchKey: string } | 'other' | 'fallback' | 'skipped';
+
+function outcomeOf(verdict: Verdict): CelOutcome {
+  if (verdict === null) return 'skipped';
+  if ('error' in verdict) return /no such key/i.test(verdict.error) ? { noSuchKey: verdict.error } : 'other';
+  return typeof verdict.ok === 'boolean' ? verdict.ok : 'other';
+}
+
+export function celEvaluatorOutcome(node: CelNode, i: number, value: unknown): CelOutcome {
+  return outcomeOf(runEvaluator(node.r![i]![0], celValue(node, value)));
+}
+
+export function celCompiledOutcome(fn: CompiledRule, value: unknown): CelOutcome {
+  try {
+    return outcomeOf({ ok: fn(value) });
+  } catch (e) {
+    if (e instanceof CelError) return outcomeOf({ error: e.message });
+    if (e === FALLBACK) return 'fallback';
+    throw e;
   }
 }
 
