@@ -596,85 +596,66 @@ function leadsToRule(node) {
 /**
  * The walker of one kind: evaluates every rule of the tree on an object, in the order of
  * crd-cel.ts's `evaluate` (a node's rules, then its properties in schema order, its items, the
- * values of its other keys), a missing property with a default walked as that default. It reports
- * to `c` (crd-cel.ts): `no` a rule that is false, `err` what a rule threw, `ev` a rule the
- * evaluator runs; each with the field path (made only then), the node (`N` is the kind's tree) and
- * the rule's index. `exprOf(node, i)` is the compiled expression of a rule, or undefined.
+ * values of its other keys), a missing property with a default walked as that default. One
+ * function per node that leads to a rule (`(value, path, c)`: V8 compiles only those a document
+ * reaches). It reports to `c` (crd-cel.ts): `no` a rule that is false, `err` what a rule threw,
+ * `ev` a rule the evaluator runs; each with the field path, the node and the rule's index.
+ * `exprOf(node, i)` is the compiled expression of a rule, or undefined. Returns the functions'
+ * sources (`fns`, pushed in order) and the name of the root's.
  */
-function walkerSource(root, exprOf, consts) {
-  let fresh = 0;
-  // Facts that hold where code is being generated: `${object code}\0${field}` present (right of
-  // `has(x.f) &&`, of `!has(x.f) ||`, in a ternary's branch): reading that field cannot raise an error.
-  const present = [];
-  // Inside a macro's body (its variable in scope): nothing there is hoisted.
-  let macroDepth = 0;
-  // Hoisted reads (`const mN = ...` before the expression): a size() of the same value read once.
-  const decls = [];
-  const hoisted = new Map();
-  const lines = [];
-  const emit = (depth, text) => lines.push(`${'  '.repeat(depth + 2)}${text}`);
+function walkerSource(root, rootRef, exprOf, consts, fns) {
   const constIndex = (src) => {
     let i = consts.indexOf(src);
     if (i < 0) i = consts.push(src) - 1;
     return `K[${i}]`;
   };
-  // path: a JS expression of the field path ('' at the root); nodeRef: a JS expression of the node from N.
-  const visit = (node, v, path, nodeRef, depth) => {
+  const visit = (node, nodeRef) => {
+    const name = `n${fns.length}`;
+    const slot = fns.push('') - 1;
+    const body = [];
+    const nodeConst = `${name}_node`;
+    let usesNode = false;
     for (let i = 0; i < (node.r?.length ?? 0); i++) {
       const [rule] = node.r[i];
       if (rule.includes('oldSelf')) continue;
+      usesNode = true;
       const expr = exprOf(node, i);
       if (expr === undefined) {
-        emit(depth, `c.ev(${path}, ${nodeRef}, ${i}, ${v});`);
+        body.push(`c.ev(p, ${nodeConst}, ${i}, w);`);
         continue;
       }
-      emit(depth, `try { const self = ${v}; ${expr.decls}${expr.decls === '' ? '' : ' '}if (!(${expr.expr})) c.no(${path}, ${nodeRef}, ${i}); } catch (e) { c.err(e, ${path}, ${nodeRef}, ${i}, ${v}); }`);
+      body.push(`try { const self = w; ${expr.decls}${expr.decls === '' ? '' : ' '}if (!(${expr.expr})) c.no(p, ${nodeConst}, ${i}); } catch (e) { c.err(e, p, ${nodeConst}, ${i}, w); }`);
     }
     const props = Object.entries(node.p ?? {}).filter(([, child]) => leadsToRule(child));
     const others = leadsToRule(node.a);
     if (props.length > 0 || others) {
-      emit(depth, `if (h.isObject(${v})) {`);
-      for (const [k, child] of props) {
-        const w = `w${fresh++}`;
+      body.push(`if (h.isObject(w)) {`);
+      props.forEach(([k, child], j) => {
         const key = JSON.stringify(k);
-        const childPath = path === "''" ? key : `${path} + ${JSON.stringify(`.${k}`)}`;
-        emit(depth + 1, `{`);
-        if (child.d !== undefined) emit(depth + 2, `let ${w} = ${v}[${key}]; if (${w} === undefined) ${w} = ${constIndex(JSON.stringify(defaultedValue(child, child.d)))};`);
-        else emit(depth + 2, `const ${w} = ${v}[${key}];`);
-        emit(depth + 2, `if (${w} !== undefined && ${w} !== null) {`);
-        visit(child, w, childPath, `${nodeRef}.p[${key}]`, depth + 3);
-        emit(depth + 2, `}`);
-        emit(depth + 1, `}`);
-      }
+        const fn = visit(child, `${nodeRef}.p[${key}]`);
+        const childPath = `p === '' ? ${key} : p + ${JSON.stringify(`.${k}`)}`;
+        if (child.d !== undefined) body.push(`  let w${j} = w[${key}]; if (w${j} === undefined) w${j} = ${constIndex(JSON.stringify(defaultedValue(child, child.d)))};`);
+        else body.push(`  const w${j} = w[${key}];`);
+        body.push(`  if (w${j} !== undefined && w${j} !== null) ${fn}(w${j}, ${childPath}, c);`);
+      });
       if (others) {
-        const k = `k${fresh++}`;
-        const w = `w${fresh++}`;
+        const fn = visit(node.a, `${nodeRef}.a`);
         const known = Object.keys(node.p ?? {});
-        const skip = known.length === 0 ? '' : `if (${constIndex(`new Set(${JSON.stringify(known)})`)}.has(${k})) continue; `;
-        emit(depth + 1, `for (const ${k} of Object.keys(${v})) {`);
-        emit(depth + 2, `${skip}const ${w} = ${v}[${k}];`);
-        emit(depth + 2, `if (${w} !== undefined && ${w} !== null) {`);
-        visit(node.a, w, `h.pathKey(${path}, ${k})`, `${nodeRef}.a`, depth + 3);
-        emit(depth + 2, `}`);
-        emit(depth + 1, `}`);
+        const skip = known.length === 0 ? '' : `if (${constIndex(`new Set(${JSON.stringify(known)})`)}.has(k)) continue; `;
+        body.push(`  for (const k of Object.keys(w)) { ${skip}const v = w[k]; if (v !== undefined && v !== null) ${fn}(v, h.pathKey(p, k), c); }`);
       }
-      emit(depth, `}`);
+      body.push(`}`);
     }
     if (leadsToRule(node.i)) {
-      const i = `i${fresh++}`;
-      const w = `w${fresh++}`;
-      emit(depth, `if (Array.isArray(${v})) {`);
-      emit(depth + 1, `for (let ${i} = 0; ${i} < ${v}.length; ${i}++) {`);
-      emit(depth + 2, `const ${w} = ${v}[${i}];`);
-      emit(depth + 2, `if (${w} !== undefined && ${w} !== null) {`);
-      visit(node.i, w, `${path} + "[" + ${i} + "]"`, `${nodeRef}.i`, depth + 3);
-      emit(depth + 2, `}`);
-      emit(depth + 1, `}`);
-      emit(depth, `}`);
+      const fn = visit(node.i, `${nodeRef}.i`);
+      body.push(`if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) ${fn}(v, p + "[" + i + "]", c); }`);
     }
+    fns[slot] =
+      (usesNode ? `  const ${nodeConst} = ${nodeRef};\n` : '') +
+      `  function ${name}(w, p, c) {\n${body.map((l) => `    ${l}\n`).join('')}  }\n`;
+    return name;
   };
-  visit(root, 'w', "''", 'N', 0);
-  return `function (w, c, N) {\n${lines.join('\n')}\n    }`;
+  return visit(root, rootRef);
 }
 
 /**
@@ -722,7 +703,11 @@ export function celModule(header, celByKey, unsupported) {
   };
   // The nodes are typed from the tree before `c` is added (c is not read by the compiler).
   for (const node of Object.values(celByKey)) walk(node);
-  const walkers = Object.entries(celByKey).map(([key, node]) => `    ${JSON.stringify(key)}: ${walkerSource(node, (n, i) => (n.c[i] >= 0 ? exprs.get(n)[i] : undefined), consts)},\n`);
+  const walkerFns = [];
+  const walkers = Object.entries(celByKey).map(([key, node]) => {
+    const root = walkerSource(node, `exports.kinds[${JSON.stringify(key)}]`, (n, i) => (n.c[i] >= 0 ? exprs.get(n)[i] : undefined), consts, walkerFns);
+    return `    ${JSON.stringify(key)}: (w, c) => ${root}(w, '', c),\n`;
+  });
   return (
     `${header}'use strict';\n` +
     `exports.kinds = ${JSON.stringify(celByKey)};\n` +
@@ -730,6 +715,7 @@ export function celModule(header, celByKey, unsupported) {
     `exports.compile = function (h) {\n` +
     `  const K = [\n${consts.map((c) => `    ${c},\n`).join('')}  ];\n` +
     `  const fns = [\n${fns.map((f, i) => `    // ${sources[i].replace(/\n/g, ' ')}\n    ${f},\n`).join('')}  ];\n` +
+    walkerFns.join('') +
     `  const walkers = {\n${walkers.join('')}  };\n` +
     `  return { fns, walkers };\n` +
     `};\n`

@@ -24,66 +24,62 @@ exports.compile = function (h) {
     // !has(self.minReplicas) || self.minReplicas <= self.maxReplicas
     function (self) { return (!h.has(self, "minReplicas") || (h.I(h.get(self, "minReplicas")) <= h.I(h.get(self, "maxReplicas")))); },
   ];
-  const walkers = {
-    "gateway.gantry.dev/v1alpha1 GatewayParameters": function (w, c, N) {
+  function n0(w, p, c) {
     if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["tolerations"];
-              if (w1 !== undefined && w1 !== null) {
-                if (Array.isArray(w1)) {
-                  for (let i2 = 0; i2 < w1.length; i2++) {
-                    const w3 = w1[i2];
-                    if (w3 !== undefined && w3 !== null) {
-                      try { const self = w3; if (!((((!h.has(self, "operator") || (h.S(h.get(self, "operator")) !== "Exists")) || !h.has(self, "value")) || (h.S(h.get(self, "value")) === "")))) c.no("spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 0); } catch (e) { c.err(e, "spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 0, w3); }
-                      try { const self = w3; if (!(((h.has(self, "key") && (h.S(h.get(self, "key")) !== "")) || (h.has(self, "operator") && (h.S(h.get(self, "operator")) === "Exists"))))) c.no("spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 1); } catch (e) { c.err(e, "spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 1, w3); }
-                      try { const self = w3; if (!((!h.has(self, "tolerationSeconds") || (h.has(self, "effect") && (h.S(h.get(self, "effect")) === "NoExecute"))))) c.no("spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 2); } catch (e) { c.err(e, "spec" + ".tolerations" + "[" + i2 + "]", N.p["spec"].p["tolerations"].i, 2, w3); }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w4 = w0["podDisruptionBudget"];
-              if (w4 !== undefined && w4 !== null) {
-                try { const self = w4; if (!((h.has(self, "minAvailable") !== h.has(self, "maxUnavailable")))) c.no("spec" + ".podDisruptionBudget", N.p["spec"].p["podDisruptionBudget"], 0); } catch (e) { c.err(e, "spec" + ".podDisruptionBudget", N.p["spec"].p["podDisruptionBudget"], 0, w4); }
-                if (h.isObject(w4)) {
-                  {
-                    const w5 = w4["minAvailable"];
-                    if (w5 !== undefined && w5 !== null) {
-                      try { const self = w5; if (!((h.isInt(self) ? (h.I(self) >= 0) : K[0].test(h.S(self))))) c.no("spec" + ".podDisruptionBudget" + ".minAvailable", N.p["spec"].p["podDisruptionBudget"].p["minAvailable"], 0); } catch (e) { c.err(e, "spec" + ".podDisruptionBudget" + ".minAvailable", N.p["spec"].p["podDisruptionBudget"].p["minAvailable"], 0, w5); }
-                    }
-                  }
-                  {
-                    const w6 = w4["maxUnavailable"];
-                    if (w6 !== undefined && w6 !== null) {
-                      try { const self = w6; if (!((h.isInt(self) ? (h.I(self) >= 0) : K[0].test(h.S(self))))) c.no("spec" + ".podDisruptionBudget" + ".maxUnavailable", N.p["spec"].p["podDisruptionBudget"].p["maxUnavailable"], 0); } catch (e) { c.err(e, "spec" + ".podDisruptionBudget" + ".maxUnavailable", N.p["spec"].p["podDisruptionBudget"].p["maxUnavailable"], 0, w6); }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w7 = w0["accessLog"];
-              if (w7 !== undefined && w7 !== null) {
-                try { const self = w7; if (!(((!h.has(self, "json") || !h.has(self, "format")) || (h.S(h.get(self, "format")) === "json")))) c.no("spec" + ".accessLog", N.p["spec"].p["accessLog"], 0); } catch (e) { c.err(e, "spec" + ".accessLog", N.p["spec"].p["accessLog"], 0, w7); }
-                try { const self = w7; if (!((!h.has(self, "text") || (h.has(self, "format") && (h.S(h.get(self, "format")) === "text"))))) c.no("spec" + ".accessLog", N.p["spec"].p["accessLog"], 1); } catch (e) { c.err(e, "spec" + ".accessLog", N.p["spec"].p["accessLog"], 1, w7); }
-              }
-            }
-            {
-              const w8 = w0["autoscaling"];
-              if (w8 !== undefined && w8 !== null) {
-                try { const self = w8; if (!((!h.has(self, "minReplicas") || (h.I(h.get(self, "minReplicas")) <= h.I(h.get(self, "maxReplicas")))))) c.no("spec" + ".autoscaling", N.p["spec"].p["autoscaling"], 0); } catch (e) { c.err(e, "spec" + ".autoscaling", N.p["spec"].p["autoscaling"], 0, w8); }
-              }
-            }
-          }
-        }
-      }
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n1(w0, p === '' ? "spec" : p + ".spec", c);
     }
-    },
+  }
+  function n1(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["tolerations"];
+      if (w0 !== undefined && w0 !== null) n2(w0, p === '' ? "tolerations" : p + ".tolerations", c);
+      const w1 = w["podDisruptionBudget"];
+      if (w1 !== undefined && w1 !== null) n4(w1, p === '' ? "podDisruptionBudget" : p + ".podDisruptionBudget", c);
+      const w2 = w["accessLog"];
+      if (w2 !== undefined && w2 !== null) n7(w2, p === '' ? "accessLog" : p + ".accessLog", c);
+      const w3 = w["autoscaling"];
+      if (w3 !== undefined && w3 !== null) n8(w3, p === '' ? "autoscaling" : p + ".autoscaling", c);
+    }
+  }
+  function n2(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n3(v, p + "[" + i + "]", c); }
+  }
+  const n3_node = exports.kinds["gateway.gantry.dev/v1alpha1 GatewayParameters"].p["spec"].p["tolerations"].i;
+  function n3(w, p, c) {
+    try { const self = w; if (!((((!h.has(self, "operator") || (h.S(h.get(self, "operator")) !== "Exists")) || !h.has(self, "value")) || (h.S(h.get(self, "value")) === "")))) c.no(p, n3_node, 0); } catch (e) { c.err(e, p, n3_node, 0, w); }
+    try { const self = w; if (!(((h.has(self, "key") && (h.S(h.get(self, "key")) !== "")) || (h.has(self, "operator") && (h.S(h.get(self, "operator")) === "Exists"))))) c.no(p, n3_node, 1); } catch (e) { c.err(e, p, n3_node, 1, w); }
+    try { const self = w; if (!((!h.has(self, "tolerationSeconds") || (h.has(self, "effect") && (h.S(h.get(self, "effect")) === "NoExecute"))))) c.no(p, n3_node, 2); } catch (e) { c.err(e, p, n3_node, 2, w); }
+  }
+  const n4_node = exports.kinds["gateway.gantry.dev/v1alpha1 GatewayParameters"].p["spec"].p["podDisruptionBudget"];
+  function n4(w, p, c) {
+    try { const self = w; if (!((h.has(self, "minAvailable") !== h.has(self, "maxUnavailable")))) c.no(p, n4_node, 0); } catch (e) { c.err(e, p, n4_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["minAvailable"];
+      if (w0 !== undefined && w0 !== null) n5(w0, p === '' ? "minAvailable" : p + ".minAvailable", c);
+      const w1 = w["maxUnavailable"];
+      if (w1 !== undefined && w1 !== null) n6(w1, p === '' ? "maxUnavailable" : p + ".maxUnavailable", c);
+    }
+  }
+  const n5_node = exports.kinds["gateway.gantry.dev/v1alpha1 GatewayParameters"].p["spec"].p["podDisruptionBudget"].p["minAvailable"];
+  function n5(w, p, c) {
+    try { const self = w; if (!((h.isInt(self) ? (h.I(self) >= 0) : K[0].test(h.S(self))))) c.no(p, n5_node, 0); } catch (e) { c.err(e, p, n5_node, 0, w); }
+  }
+  const n6_node = exports.kinds["gateway.gantry.dev/v1alpha1 GatewayParameters"].p["spec"].p["podDisruptionBudget"].p["maxUnavailable"];
+  function n6(w, p, c) {
+    try { const self = w; if (!((h.isInt(self) ? (h.I(self) >= 0) : K[0].test(h.S(self))))) c.no(p, n6_node, 0); } catch (e) { c.err(e, p, n6_node, 0, w); }
+  }
+  const n7_node = exports.kinds["gateway.gantry.dev/v1alpha1 GatewayParameters"].p["spec"].p["accessLog"];
+  function n7(w, p, c) {
+    try { const self = w; if (!(((!h.has(self, "json") || !h.has(self, "format")) || (h.S(h.get(self, "format")) === "json")))) c.no(p, n7_node, 0); } catch (e) { c.err(e, p, n7_node, 0, w); }
+    try { const self = w; if (!((!h.has(self, "text") || (h.has(self, "format") && (h.S(h.get(self, "format")) === "text"))))) c.no(p, n7_node, 1); } catch (e) { c.err(e, p, n7_node, 1, w); }
+  }
+  const n8_node = exports.kinds["gateway.gantry.dev/v1alpha1 GatewayParameters"].p["spec"].p["autoscaling"];
+  function n8(w, p, c) {
+    try { const self = w; if (!((!h.has(self, "minReplicas") || (h.I(h.get(self, "minReplicas")) <= h.I(h.get(self, "maxReplicas")))))) c.no(p, n8_node, 0); } catch (e) { c.err(e, p, n8_node, 0, w); }
+  }
+  const walkers = {
+    "gateway.gantry.dev/v1alpha1 GatewayParameters": (w, c) => n0(w, '', c),
   };
   return { fns, walkers };
 };

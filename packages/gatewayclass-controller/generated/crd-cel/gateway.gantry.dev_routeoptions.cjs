@@ -29,186 +29,158 @@ exports.compile = function (h) {
     // [has(self.header), has(self.cookie), has(self.sourceIP), has(self.queryParameter)].filter(x, x).size() == 1
     function (self) { const m0 = h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))); return (m0 === 1); },
   ];
-  const walkers = {
-    "gateway.gantry.dev/v1alpha1 RouteOption": function (w, c, N) {
+  function n0(w, p, c) {
     if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["targetRefs"];
-              if (w1 !== undefined && w1 !== null) {
-                if (Array.isArray(w1)) {
-                  for (let i2 = 0; i2 < w1.length; i2++) {
-                    const w3 = w1[i2];
-                    if (w3 !== undefined && w3 !== null) {
-                      try { const self = w3; if (!(h.and(() => (h.S(h.get(self, "group")) === "gateway.networking.k8s.io"), () => (h.S(h.get(self, "kind")) === "HTTPRoute")))) c.no("spec" + ".targetRefs" + "[" + i2 + "]", N.p["spec"].p["targetRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".targetRefs" + "[" + i2 + "]", N.p["spec"].p["targetRefs"].i, 0, w3); }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w4 = w0["options"];
-              if (w4 !== undefined && w4 !== null) {
-                try { const self = w4; if (!(!(h.has(self, "prefixRewrite") && h.has(self, "regexRewrite")))) c.no("spec" + ".options", N.p["spec"].p["options"], 0); } catch (e) { c.err(e, "spec" + ".options", N.p["spec"].p["options"], 0, w4); }
-                try { const self = w4; if (!(!((h.has(self, "hostRewrite") && h.has(self, "autoHostRewrite")) && h.B(h.get(self, "autoHostRewrite"))))) c.no("spec" + ".options", N.p["spec"].p["options"], 1); } catch (e) { c.err(e, "spec" + ".options", N.p["spec"].p["options"], 1, w4); }
-                if (h.isObject(w4)) {
-                  {
-                    const w5 = w4["idleTimeout"];
-                    if (w5 !== undefined && w5 !== null) {
-                      try { const self = w5; if (!((!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])))) c.no("spec" + ".options" + ".idleTimeout", N.p["spec"].p["options"].p["idleTimeout"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".idleTimeout", N.p["spec"].p["options"].p["idleTimeout"], 0, w5); }
-                    }
-                  }
-                  {
-                    const w6 = w4["retries"];
-                    if (w6 !== undefined && w6 !== null) {
-                      if (h.isObject(w6)) {
-                        {
-                          const w7 = w6["retryOn"];
-                          if (w7 !== undefined && w7 !== null) {
-                            try { const self = w7; if (!(h.list(h.S(self).split(",")).every((v0_c) => K[2].has(h.S(v0_c).trim())))) c.no("spec" + ".options" + ".retries" + ".retryOn", N.p["spec"].p["options"].p["retries"].p["retryOn"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".retries" + ".retryOn", N.p["spec"].p["options"].p["retries"].p["retryOn"], 0, w7); }
-                          }
-                        }
-                        {
-                          const w8 = w6["perTryTimeout"];
-                          if (w8 !== undefined && w8 !== null) {
-                            try { const self = w8; if (!((!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])))) c.no("spec" + ".options" + ".retries" + ".perTryTimeout", N.p["spec"].p["options"].p["retries"].p["perTryTimeout"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".retries" + ".perTryTimeout", N.p["spec"].p["options"].p["retries"].p["perTryTimeout"], 0, w8); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                  {
-                    const w9 = w4["headerManipulation"];
-                    if (w9 !== undefined && w9 !== null) {
-                      if (h.isObject(w9)) {
-                        {
-                          const w10 = w9["requestHeadersToAdd"];
-                          if (w10 !== undefined && w10 !== null) {
-                            if (Array.isArray(w10)) {
-                              for (let i11 = 0; i11 < w10.length; i11++) {
-                                const w12 = w10[i11];
-                                if (w12 !== undefined && w12 !== null) {
-                                  if (h.isObject(w12)) {
-                                    {
-                                      const w13 = w12["header"];
-                                      if (w13 !== undefined && w13 !== null) {
-                                        if (h.isObject(w13)) {
-                                          {
-                                            const w14 = w13["key"];
-                                            if (w14 !== undefined && w14 !== null) {
-                                              try { const self = w14; if (!((h.S(self).toLowerCase() !== "host"))) c.no("spec" + ".options" + ".headerManipulation" + ".requestHeadersToAdd" + "[" + i11 + "]" + ".header" + ".key", N.p["spec"].p["options"].p["headerManipulation"].p["requestHeadersToAdd"].i.p["header"].p["key"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".headerManipulation" + ".requestHeadersToAdd" + "[" + i11 + "]" + ".header" + ".key", N.p["spec"].p["options"].p["headerManipulation"].p["requestHeadersToAdd"].i.p["header"].p["key"], 0, w14); }
-                                            }
-                                          }
-                                          {
-                                            const w15 = w13["value"];
-                                            if (w15 !== undefined && w15 !== null) {
-                                              try { const self = w15; if (!(!K[3].test(h.S(self)))) c.no("spec" + ".options" + ".headerManipulation" + ".requestHeadersToAdd" + "[" + i11 + "]" + ".header" + ".value", N.p["spec"].p["options"].p["headerManipulation"].p["requestHeadersToAdd"].i.p["header"].p["value"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".headerManipulation" + ".requestHeadersToAdd" + "[" + i11 + "]" + ".header" + ".value", N.p["spec"].p["options"].p["headerManipulation"].p["requestHeadersToAdd"].i.p["header"].p["value"], 0, w15); }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                        {
-                          const w16 = w9["requestHeadersToRemove"];
-                          if (w16 !== undefined && w16 !== null) {
-                            if (Array.isArray(w16)) {
-                              for (let i17 = 0; i17 < w16.length; i17++) {
-                                const w18 = w16[i17];
-                                if (w18 !== undefined && w18 !== null) {
-                                  try { const self = w18; if (!((h.S(self).toLowerCase() !== "host"))) c.no("spec" + ".options" + ".headerManipulation" + ".requestHeadersToRemove" + "[" + i17 + "]", N.p["spec"].p["options"].p["headerManipulation"].p["requestHeadersToRemove"].i, 0); } catch (e) { c.err(e, "spec" + ".options" + ".headerManipulation" + ".requestHeadersToRemove" + "[" + i17 + "]", N.p["spec"].p["options"].p["headerManipulation"].p["requestHeadersToRemove"].i, 0, w18); }
-                                }
-                              }
-                            }
-                          }
-                        }
-                        {
-                          const w19 = w9["responseHeadersToAdd"];
-                          if (w19 !== undefined && w19 !== null) {
-                            if (Array.isArray(w19)) {
-                              for (let i20 = 0; i20 < w19.length; i20++) {
-                                const w21 = w19[i20];
-                                if (w21 !== undefined && w21 !== null) {
-                                  if (h.isObject(w21)) {
-                                    {
-                                      const w22 = w21["header"];
-                                      if (w22 !== undefined && w22 !== null) {
-                                        if (h.isObject(w22)) {
-                                          {
-                                            const w23 = w22["value"];
-                                            if (w23 !== undefined && w23 !== null) {
-                                              try { const self = w23; if (!(!K[3].test(h.S(self)))) c.no("spec" + ".options" + ".headerManipulation" + ".responseHeadersToAdd" + "[" + i20 + "]" + ".header" + ".value", N.p["spec"].p["options"].p["headerManipulation"].p["responseHeadersToAdd"].i.p["header"].p["value"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".headerManipulation" + ".responseHeadersToAdd" + "[" + i20 + "]" + ".header" + ".value", N.p["spec"].p["options"].p["headerManipulation"].p["responseHeadersToAdd"].i.p["header"].p["value"], 0, w23); }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                  {
-                    const w24 = w4["faults"];
-                    if (w24 !== undefined && w24 !== null) {
-                      try { const self = w24; if (!((h.has(self, "abort") || h.has(self, "delay")))) c.no("spec" + ".options" + ".faults", N.p["spec"].p["options"].p["faults"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".faults", N.p["spec"].p["options"].p["faults"], 0, w24); }
-                      if (h.isObject(w24)) {
-                        {
-                          const w25 = w24["delay"];
-                          if (w25 !== undefined && w25 !== null) {
-                            if (h.isObject(w25)) {
-                              {
-                                const w26 = w25["fixedDelay"];
-                                if (w26 !== undefined && w26 !== null) {
-                                  try { const self = w26; if (!((!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])))) c.no("spec" + ".options" + ".faults" + ".delay" + ".fixedDelay", N.p["spec"].p["options"].p["faults"].p["delay"].p["fixedDelay"], 0); } catch (e) { c.err(e, "spec" + ".options" + ".faults" + ".delay" + ".fixedDelay", N.p["spec"].p["options"].p["faults"].p["delay"].p["fixedDelay"], 0, w26); }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                  {
-                    const w27 = w4["lbHash"];
-                    if (w27 !== undefined && w27 !== null) {
-                      if (h.isObject(w27)) {
-                        {
-                          const w28 = w27["hashPolicies"];
-                          if (w28 !== undefined && w28 !== null) {
-                            if (Array.isArray(w28)) {
-                              for (let i29 = 0; i29 < w28.length; i29++) {
-                                const w30 = w28[i29];
-                                if (w30 !== undefined && w30 !== null) {
-                                  try { const self = w30; const m0 = h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))); if (!((m0 === 1))) c.no("spec" + ".options" + ".lbHash" + ".hashPolicies" + "[" + i29 + "]", N.p["spec"].p["options"].p["lbHash"].p["hashPolicies"].i, 0); } catch (e) { c.err(e, "spec" + ".options" + ".lbHash" + ".hashPolicies" + "[" + i29 + "]", N.p["spec"].p["options"].p["lbHash"].p["hashPolicies"].i, 0, w30); }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n1(w0, p === '' ? "spec" : p + ".spec", c);
     }
-    },
+  }
+  function n1(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["targetRefs"];
+      if (w0 !== undefined && w0 !== null) n2(w0, p === '' ? "targetRefs" : p + ".targetRefs", c);
+      const w1 = w["options"];
+      if (w1 !== undefined && w1 !== null) n4(w1, p === '' ? "options" : p + ".options", c);
+    }
+  }
+  function n2(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n3(v, p + "[" + i + "]", c); }
+  }
+  const n3_node = exports.kinds["gateway.gantry.dev/v1alpha1 RouteOption"].p["spec"].p["targetRefs"].i;
+  function n3(w, p, c) {
+    try { const self = w; if (!(h.and(() => (h.S(h.get(self, "group")) === "gateway.networking.k8s.io"), () => (h.S(h.get(self, "kind")) === "HTTPRoute")))) c.no(p, n3_node, 0); } catch (e) { c.err(e, p, n3_node, 0, w); }
+  }
+  const n4_node = exports.kinds["gateway.gantry.dev/v1alpha1 RouteOption"].p["spec"].p["options"];
+  function n4(w, p, c) {
+    try { const self = w; if (!(!(h.has(self, "prefixRewrite") && h.has(self, "regexRewrite")))) c.no(p, n4_node, 0); } catch (e) { c.err(e, p, n4_node, 0, w); }
+    try { const self = w; if (!(!((h.has(self, "hostRewrite") && h.has(self, "autoHostRewrite")) && h.B(h.get(self, "autoHostRewrite"))))) c.no(p, n4_node, 1); } catch (e) { c.err(e, p, n4_node, 1, w); }
+    if (h.isObject(w)) {
+      const w0 = w["idleTimeout"];
+      if (w0 !== undefined && w0 !== null) n5(w0, p === '' ? "idleTimeout" : p + ".idleTimeout", c);
+      const w1 = w["retries"];
+      if (w1 !== undefined && w1 !== null) n6(w1, p === '' ? "retries" : p + ".retries", c);
+      const w2 = w["headerManipulation"];
+      if (w2 !== undefined && w2 !== null) n9(w2, p === '' ? "headerManipulation" : p + ".headerManipulation", c);
+      const w3 = w["faults"];
+      if (w3 !== undefined && w3 !== null) n21(w3, p === '' ? "faults" : p + ".faults", c);
+      const w4 = w["lbHash"];
+      if (w4 !== undefined && w4 !== null) n24(w4, p === '' ? "lbHash" : p + ".lbHash", c);
+    }
+  }
+  const n5_node = exports.kinds["gateway.gantry.dev/v1alpha1 RouteOption"].p["spec"].p["options"].p["idleTimeout"];
+  function n5(w, p, c) {
+    try { const self = w; if (!((!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])))) c.no(p, n5_node, 0); } catch (e) { c.err(e, p, n5_node, 0, w); }
+  }
+  function n6(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["retryOn"];
+      if (w0 !== undefined && w0 !== null) n7(w0, p === '' ? "retryOn" : p + ".retryOn", c);
+      const w1 = w["perTryTimeout"];
+      if (w1 !== undefined && w1 !== null) n8(w1, p === '' ? "perTryTimeout" : p + ".perTryTimeout", c);
+    }
+  }
+  const n7_node = exports.kinds["gateway.gantry.dev/v1alpha1 RouteOption"].p["spec"].p["options"].p["retries"].p["retryOn"];
+  function n7(w, p, c) {
+    try { const self = w; if (!(h.list(h.S(self).split(",")).every((v0_c) => K[2].has(h.S(v0_c).trim())))) c.no(p, n7_node, 0); } catch (e) { c.err(e, p, n7_node, 0, w); }
+  }
+  const n8_node = exports.kinds["gateway.gantry.dev/v1alpha1 RouteOption"].p["spec"].p["options"].p["retries"].p["perTryTimeout"];
+  function n8(w, p, c) {
+    try { const self = w; if (!((!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])))) c.no(p, n8_node, 0); } catch (e) { c.err(e, p, n8_node, 0, w); }
+  }
+  function n9(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["requestHeadersToAdd"];
+      if (w0 !== undefined && w0 !== null) n10(w0, p === '' ? "requestHeadersToAdd" : p + ".requestHeadersToAdd", c);
+      const w1 = w["requestHeadersToRemove"];
+      if (w1 !== undefined && w1 !== null) n15(w1, p === '' ? "requestHeadersToRemove" : p + ".requestHeadersToRemove", c);
+      const w2 = w["responseHeadersToAdd"];
+      if (w2 !== undefined && w2 !== null) n17(w2, p === '' ? "responseHeadersToAdd" : p + ".responseHeadersToAdd", c);
+    }
+  }
+  function n10(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n11(v, p + "[" + i + "]", c); }
+  }
+  function n11(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["header"];
+      if (w0 !== undefined && w0 !== null) n12(w0, p === '' ? "header" : p + ".header", c);
+    }
+  }
+  function n12(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["key"];
+      if (w0 !== undefined && w0 !== null) n13(w0, p === '' ? "key" : p + ".key", c);
+      const w1 = w["value"];
+      if (w1 !== undefined && w1 !== null) n14(w1, p === '' ? "value" : p + ".value", c);
+    }
+  }
+  const n13_node = exports.kinds["gateway.gantry.dev/v1alpha1 RouteOption"].p["spec"].p["options"].p["headerManipulation"].p["requestHeadersToAdd"].i.p["header"].p["key"];
+  function n13(w, p, c) {
+    try { const self = w; if (!((h.S(self).toLowerCase() !== "host"))) c.no(p, n13_node, 0); } catch (e) { c.err(e, p, n13_node, 0, w); }
+  }
+  const n14_node = exports.kinds["gateway.gantry.dev/v1alpha1 RouteOption"].p["spec"].p["options"].p["headerManipulation"].p["requestHeadersToAdd"].i.p["header"].p["value"];
+  function n14(w, p, c) {
+    try { const self = w; if (!(!K[3].test(h.S(self)))) c.no(p, n14_node, 0); } catch (e) { c.err(e, p, n14_node, 0, w); }
+  }
+  function n15(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n16(v, p + "[" + i + "]", c); }
+  }
+  const n16_node = exports.kinds["gateway.gantry.dev/v1alpha1 RouteOption"].p["spec"].p["options"].p["headerManipulation"].p["requestHeadersToRemove"].i;
+  function n16(w, p, c) {
+    try { const self = w; if (!((h.S(self).toLowerCase() !== "host"))) c.no(p, n16_node, 0); } catch (e) { c.err(e, p, n16_node, 0, w); }
+  }
+  function n17(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n18(v, p + "[" + i + "]", c); }
+  }
+  function n18(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["header"];
+      if (w0 !== undefined && w0 !== null) n19(w0, p === '' ? "header" : p + ".header", c);
+    }
+  }
+  function n19(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["value"];
+      if (w0 !== undefined && w0 !== null) n20(w0, p === '' ? "value" : p + ".value", c);
+    }
+  }
+  const n20_node = exports.kinds["gateway.gantry.dev/v1alpha1 RouteOption"].p["spec"].p["options"].p["headerManipulation"].p["responseHeadersToAdd"].i.p["header"].p["value"];
+  function n20(w, p, c) {
+    try { const self = w; if (!(!K[3].test(h.S(self)))) c.no(p, n20_node, 0); } catch (e) { c.err(e, p, n20_node, 0, w); }
+  }
+  const n21_node = exports.kinds["gateway.gantry.dev/v1alpha1 RouteOption"].p["spec"].p["options"].p["faults"];
+  function n21(w, p, c) {
+    try { const self = w; if (!((h.has(self, "abort") || h.has(self, "delay")))) c.no(p, n21_node, 0); } catch (e) { c.err(e, p, n21_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["delay"];
+      if (w0 !== undefined && w0 !== null) n22(w0, p === '' ? "delay" : p + ".delay", c);
+    }
+  }
+  function n22(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["fixedDelay"];
+      if (w0 !== undefined && w0 !== null) n23(w0, p === '' ? "fixedDelay" : p + ".fixedDelay", c);
+    }
+  }
+  const n23_node = exports.kinds["gateway.gantry.dev/v1alpha1 RouteOption"].p["spec"].p["options"].p["faults"].p["delay"].p["fixedDelay"];
+  function n23(w, p, c) {
+    try { const self = w; if (!((!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])))) c.no(p, n23_node, 0); } catch (e) { c.err(e, p, n23_node, 0, w); }
+  }
+  function n24(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["hashPolicies"];
+      if (w0 !== undefined && w0 !== null) n25(w0, p === '' ? "hashPolicies" : p + ".hashPolicies", c);
+    }
+  }
+  function n25(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n26(v, p + "[" + i + "]", c); }
+  }
+  const n26_node = exports.kinds["gateway.gantry.dev/v1alpha1 RouteOption"].p["spec"].p["options"].p["lbHash"].p["hashPolicies"].i;
+  function n26(w, p, c) {
+    try { const self = w; const m0 = h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))); if (!((m0 === 1))) c.no(p, n26_node, 0); } catch (e) { c.err(e, p, n26_node, 0, w); }
+  }
+  const walkers = {
+    "gateway.gantry.dev/v1alpha1 RouteOption": (w, c) => n0(w, '', c),
   };
   return { fns, walkers };
 };

@@ -30,155 +30,138 @@ exports.compile = function (h) {
     // self.start <= self.end
     function (self) { return (h.I(h.get(self, "start")) <= h.I(h.get(self, "end"))); },
   ];
-  const walkers = {
-    "gateway.gantry.dev/v1alpha1 Upstream": function (w, c, N) {
+  function n0(w, p, c) {
     if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          try { const self = w0; if (!((h.has(self, "kube") !== h.has(self, "static")))) c.no("spec", N.p["spec"], 0); } catch (e) { c.err(e, "spec", N.p["spec"], 0, w0); }
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["static"];
-              if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(((!h.has(self, "useTls") || h.B(h.get(self, "useTls"))) || (!h.has(self, "sni") && h.list(h.get(self, "hosts")).every((v0_h) => !h.has(v0_h, "sniAddr")))))) c.no("spec" + ".static", N.p["spec"].p["static"], 0); } catch (e) { c.err(e, "spec" + ".static", N.p["spec"].p["static"], 0, w1); }
-                if (h.isObject(w1)) {
-                  {
-                    const w2 = w1["hosts"];
-                    if (w2 !== undefined && w2 !== null) {
-                      try { const self = w2; const m0 = h.size(self); if (!((m0 >= 1))) c.no("spec" + ".static" + ".hosts", N.p["spec"].p["static"].p["hosts"], 0); } catch (e) { c.err(e, "spec" + ".static" + ".hosts", N.p["spec"].p["static"].p["hosts"], 0, w2); }
-                      if (Array.isArray(w2)) {
-                        for (let i3 = 0; i3 < w2.length; i3++) {
-                          const w4 = w2[i3];
-                          if (w4 !== undefined && w4 !== null) {
-                            try { const self = w4; if (!(h.or(() => h.isIP(h.S(h.get(self, "addr"))), () => K[0].test(h.S(h.get(self, "addr")))))) c.no("spec" + ".static" + ".hosts" + "[" + i3 + "]", N.p["spec"].p["static"].p["hosts"].i, 0); } catch (e) { c.err(e, "spec" + ".static" + ".hosts" + "[" + i3 + "]", N.p["spec"].p["static"].p["hosts"].i, 0, w4); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w5 = w0["connectTimeout"];
-              if (w5 !== undefined && w5 !== null) {
-                try { const self = w5; if (!((!K[1].test(h.S(self)) || (h.duration(h.S(self)) > K[2])))) c.no("spec" + ".connectTimeout", N.p["spec"].p["connectTimeout"], 0); } catch (e) { c.err(e, "spec" + ".connectTimeout", N.p["spec"].p["connectTimeout"], 0, w5); }
-              }
-            }
-            {
-              const w6 = w0["loadBalancer"];
-              if (w6 !== undefined && w6 !== null) {
-                try { const self = w6; const m0 = h.size(h.list([h.has(self, "roundRobin"), h.has(self, "leastRequest"), h.has(self, "random"), h.has(self, "ringHash"), h.has(self, "maglev")]).filter((v0_x) => h.B(v0_x))); if (!((m0 <= 1))) c.no("spec" + ".loadBalancer", N.p["spec"].p["loadBalancer"], 0); } catch (e) { c.err(e, "spec" + ".loadBalancer", N.p["spec"].p["loadBalancer"], 0, w6); }
-                if (h.isObject(w6)) {
-                  {
-                    const w7 = w6["ringHash"];
-                    if (w7 !== undefined && w7 !== null) {
-                      try { const self = w7; if (!(((!h.has(self, "minimumRingSize") || !h.has(self, "maximumRingSize")) || (h.I(h.get(self, "minimumRingSize")) <= h.I(h.get(self, "maximumRingSize")))))) c.no("spec" + ".loadBalancer" + ".ringHash", N.p["spec"].p["loadBalancer"].p["ringHash"], 0); } catch (e) { c.err(e, "spec" + ".loadBalancer" + ".ringHash", N.p["spec"].p["loadBalancer"].p["ringHash"], 0, w7); }
-                      if (h.isObject(w7)) {
-                        {
-                          const w8 = w7["hashPolicies"];
-                          if (w8 !== undefined && w8 !== null) {
-                            if (Array.isArray(w8)) {
-                              for (let i9 = 0; i9 < w8.length; i9++) {
-                                const w10 = w8[i9];
-                                if (w10 !== undefined && w10 !== null) {
-                                  try { const self = w10; const m0 = h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))); if (!((m0 === 1))) c.no("spec" + ".loadBalancer" + ".ringHash" + ".hashPolicies" + "[" + i9 + "]", N.p["spec"].p["loadBalancer"].p["ringHash"].p["hashPolicies"].i, 0); } catch (e) { c.err(e, "spec" + ".loadBalancer" + ".ringHash" + ".hashPolicies" + "[" + i9 + "]", N.p["spec"].p["loadBalancer"].p["ringHash"].p["hashPolicies"].i, 0, w10); }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                  {
-                    const w11 = w6["maglev"];
-                    if (w11 !== undefined && w11 !== null) {
-                      if (h.isObject(w11)) {
-                        {
-                          const w12 = w11["hashPolicies"];
-                          if (w12 !== undefined && w12 !== null) {
-                            if (Array.isArray(w12)) {
-                              for (let i13 = 0; i13 < w12.length; i13++) {
-                                const w14 = w12[i13];
-                                if (w14 !== undefined && w14 !== null) {
-                                  try { const self = w14; const m0 = h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))); if (!((m0 === 1))) c.no("spec" + ".loadBalancer" + ".maglev" + ".hashPolicies" + "[" + i13 + "]", N.p["spec"].p["loadBalancer"].p["maglev"].p["hashPolicies"].i, 0); } catch (e) { c.err(e, "spec" + ".loadBalancer" + ".maglev" + ".hashPolicies" + "[" + i13 + "]", N.p["spec"].p["loadBalancer"].p["maglev"].p["hashPolicies"].i, 0, w14); }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w15 = w0["healthCheck"];
-              if (w15 !== undefined && w15 !== null) {
-                try { const self = w15; const m0 = h.size(h.list([h.has(self, "http"), h.has(self, "tcp"), h.has(self, "grpc")]).filter((v0_x) => h.B(v0_x))); if (!((m0 === 1))) c.no("spec" + ".healthCheck", N.p["spec"].p["healthCheck"], 0); } catch (e) { c.err(e, "spec" + ".healthCheck", N.p["spec"].p["healthCheck"], 0, w15); }
-                if (h.isObject(w15)) {
-                  {
-                    const w16 = w15["interval"];
-                    if (w16 !== undefined && w16 !== null) {
-                      try { const self = w16; if (!((!K[1].test(h.S(self)) || (h.duration(h.S(self)) > K[2])))) c.no("spec" + ".healthCheck" + ".interval", N.p["spec"].p["healthCheck"].p["interval"], 0); } catch (e) { c.err(e, "spec" + ".healthCheck" + ".interval", N.p["spec"].p["healthCheck"].p["interval"], 0, w16); }
-                    }
-                  }
-                  {
-                    const w17 = w15["timeout"];
-                    if (w17 !== undefined && w17 !== null) {
-                      try { const self = w17; if (!((!K[1].test(h.S(self)) || (h.duration(h.S(self)) > K[2])))) c.no("spec" + ".healthCheck" + ".timeout", N.p["spec"].p["healthCheck"].p["timeout"], 0); } catch (e) { c.err(e, "spec" + ".healthCheck" + ".timeout", N.p["spec"].p["healthCheck"].p["timeout"], 0, w17); }
-                    }
-                  }
-                  {
-                    const w18 = w15["http"];
-                    if (w18 !== undefined && w18 !== null) {
-                      if (h.isObject(w18)) {
-                        {
-                          const w19 = w18["expectedStatuses"];
-                          if (w19 !== undefined && w19 !== null) {
-                            if (Array.isArray(w19)) {
-                              for (let i20 = 0; i20 < w19.length; i20++) {
-                                const w21 = w19[i20];
-                                if (w21 !== undefined && w21 !== null) {
-                                  try { const self = w21; if (!((h.I(h.get(self, "start")) <= h.I(h.get(self, "end"))))) c.no("spec" + ".healthCheck" + ".http" + ".expectedStatuses" + "[" + i20 + "]", N.p["spec"].p["healthCheck"].p["http"].p["expectedStatuses"].i, 0); } catch (e) { c.err(e, "spec" + ".healthCheck" + ".http" + ".expectedStatuses" + "[" + i20 + "]", N.p["spec"].p["healthCheck"].p["http"].p["expectedStatuses"].i, 0, w21); }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w22 = w0["outlierDetection"];
-              if (w22 !== undefined && w22 !== null) {
-                if (h.isObject(w22)) {
-                  {
-                    const w23 = w22["interval"];
-                    if (w23 !== undefined && w23 !== null) {
-                      try { const self = w23; if (!((!K[1].test(h.S(self)) || (h.duration(h.S(self)) > K[2])))) c.no("spec" + ".outlierDetection" + ".interval", N.p["spec"].p["outlierDetection"].p["interval"], 0); } catch (e) { c.err(e, "spec" + ".outlierDetection" + ".interval", N.p["spec"].p["outlierDetection"].p["interval"], 0, w23); }
-                    }
-                  }
-                  {
-                    const w24 = w22["baseEjectionTime"];
-                    if (w24 !== undefined && w24 !== null) {
-                      try { const self = w24; if (!((!K[1].test(h.S(self)) || (h.duration(h.S(self)) > K[2])))) c.no("spec" + ".outlierDetection" + ".baseEjectionTime", N.p["spec"].p["outlierDetection"].p["baseEjectionTime"], 0); } catch (e) { c.err(e, "spec" + ".outlierDetection" + ".baseEjectionTime", N.p["spec"].p["outlierDetection"].p["baseEjectionTime"], 0, w24); }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n1(w0, p === '' ? "spec" : p + ".spec", c);
     }
-    },
+  }
+  const n1_node = exports.kinds["gateway.gantry.dev/v1alpha1 Upstream"].p["spec"];
+  function n1(w, p, c) {
+    try { const self = w; if (!((h.has(self, "kube") !== h.has(self, "static")))) c.no(p, n1_node, 0); } catch (e) { c.err(e, p, n1_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["static"];
+      if (w0 !== undefined && w0 !== null) n2(w0, p === '' ? "static" : p + ".static", c);
+      const w1 = w["connectTimeout"];
+      if (w1 !== undefined && w1 !== null) n5(w1, p === '' ? "connectTimeout" : p + ".connectTimeout", c);
+      const w2 = w["loadBalancer"];
+      if (w2 !== undefined && w2 !== null) n6(w2, p === '' ? "loadBalancer" : p + ".loadBalancer", c);
+      const w3 = w["healthCheck"];
+      if (w3 !== undefined && w3 !== null) n13(w3, p === '' ? "healthCheck" : p + ".healthCheck", c);
+      const w4 = w["outlierDetection"];
+      if (w4 !== undefined && w4 !== null) n19(w4, p === '' ? "outlierDetection" : p + ".outlierDetection", c);
+    }
+  }
+  const n2_node = exports.kinds["gateway.gantry.dev/v1alpha1 Upstream"].p["spec"].p["static"];
+  function n2(w, p, c) {
+    try { const self = w; if (!(((!h.has(self, "useTls") || h.B(h.get(self, "useTls"))) || (!h.has(self, "sni") && h.list(h.get(self, "hosts")).every((v0_h) => !h.has(v0_h, "sniAddr")))))) c.no(p, n2_node, 0); } catch (e) { c.err(e, p, n2_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["hosts"];
+      if (w0 !== undefined && w0 !== null) n3(w0, p === '' ? "hosts" : p + ".hosts", c);
+    }
+  }
+  const n3_node = exports.kinds["gateway.gantry.dev/v1alpha1 Upstream"].p["spec"].p["static"].p["hosts"];
+  function n3(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!((m0 >= 1))) c.no(p, n3_node, 0); } catch (e) { c.err(e, p, n3_node, 0, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n4(v, p + "[" + i + "]", c); }
+  }
+  const n4_node = exports.kinds["gateway.gantry.dev/v1alpha1 Upstream"].p["spec"].p["static"].p["hosts"].i;
+  function n4(w, p, c) {
+    try { const self = w; if (!(h.or(() => h.isIP(h.S(h.get(self, "addr"))), () => K[0].test(h.S(h.get(self, "addr")))))) c.no(p, n4_node, 0); } catch (e) { c.err(e, p, n4_node, 0, w); }
+  }
+  const n5_node = exports.kinds["gateway.gantry.dev/v1alpha1 Upstream"].p["spec"].p["connectTimeout"];
+  function n5(w, p, c) {
+    try { const self = w; if (!((!K[1].test(h.S(self)) || (h.duration(h.S(self)) > K[2])))) c.no(p, n5_node, 0); } catch (e) { c.err(e, p, n5_node, 0, w); }
+  }
+  const n6_node = exports.kinds["gateway.gantry.dev/v1alpha1 Upstream"].p["spec"].p["loadBalancer"];
+  function n6(w, p, c) {
+    try { const self = w; const m0 = h.size(h.list([h.has(self, "roundRobin"), h.has(self, "leastRequest"), h.has(self, "random"), h.has(self, "ringHash"), h.has(self, "maglev")]).filter((v0_x) => h.B(v0_x))); if (!((m0 <= 1))) c.no(p, n6_node, 0); } catch (e) { c.err(e, p, n6_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["ringHash"];
+      if (w0 !== undefined && w0 !== null) n7(w0, p === '' ? "ringHash" : p + ".ringHash", c);
+      const w1 = w["maglev"];
+      if (w1 !== undefined && w1 !== null) n10(w1, p === '' ? "maglev" : p + ".maglev", c);
+    }
+  }
+  const n7_node = exports.kinds["gateway.gantry.dev/v1alpha1 Upstream"].p["spec"].p["loadBalancer"].p["ringHash"];
+  function n7(w, p, c) {
+    try { const self = w; if (!(((!h.has(self, "minimumRingSize") || !h.has(self, "maximumRingSize")) || (h.I(h.get(self, "minimumRingSize")) <= h.I(h.get(self, "maximumRingSize")))))) c.no(p, n7_node, 0); } catch (e) { c.err(e, p, n7_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["hashPolicies"];
+      if (w0 !== undefined && w0 !== null) n8(w0, p === '' ? "hashPolicies" : p + ".hashPolicies", c);
+    }
+  }
+  function n8(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n9(v, p + "[" + i + "]", c); }
+  }
+  const n9_node = exports.kinds["gateway.gantry.dev/v1alpha1 Upstream"].p["spec"].p["loadBalancer"].p["ringHash"].p["hashPolicies"].i;
+  function n9(w, p, c) {
+    try { const self = w; const m0 = h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))); if (!((m0 === 1))) c.no(p, n9_node, 0); } catch (e) { c.err(e, p, n9_node, 0, w); }
+  }
+  function n10(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["hashPolicies"];
+      if (w0 !== undefined && w0 !== null) n11(w0, p === '' ? "hashPolicies" : p + ".hashPolicies", c);
+    }
+  }
+  function n11(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n12(v, p + "[" + i + "]", c); }
+  }
+  const n12_node = exports.kinds["gateway.gantry.dev/v1alpha1 Upstream"].p["spec"].p["loadBalancer"].p["maglev"].p["hashPolicies"].i;
+  function n12(w, p, c) {
+    try { const self = w; const m0 = h.size(h.list([h.has(self, "header"), h.has(self, "cookie"), h.has(self, "sourceIP"), h.has(self, "queryParameter")]).filter((v0_x) => h.B(v0_x))); if (!((m0 === 1))) c.no(p, n12_node, 0); } catch (e) { c.err(e, p, n12_node, 0, w); }
+  }
+  const n13_node = exports.kinds["gateway.gantry.dev/v1alpha1 Upstream"].p["spec"].p["healthCheck"];
+  function n13(w, p, c) {
+    try { const self = w; const m0 = h.size(h.list([h.has(self, "http"), h.has(self, "tcp"), h.has(self, "grpc")]).filter((v0_x) => h.B(v0_x))); if (!((m0 === 1))) c.no(p, n13_node, 0); } catch (e) { c.err(e, p, n13_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["interval"];
+      if (w0 !== undefined && w0 !== null) n14(w0, p === '' ? "interval" : p + ".interval", c);
+      const w1 = w["timeout"];
+      if (w1 !== undefined && w1 !== null) n15(w1, p === '' ? "timeout" : p + ".timeout", c);
+      const w2 = w["http"];
+      if (w2 !== undefined && w2 !== null) n16(w2, p === '' ? "http" : p + ".http", c);
+    }
+  }
+  const n14_node = exports.kinds["gateway.gantry.dev/v1alpha1 Upstream"].p["spec"].p["healthCheck"].p["interval"];
+  function n14(w, p, c) {
+    try { const self = w; if (!((!K[1].test(h.S(self)) || (h.duration(h.S(self)) > K[2])))) c.no(p, n14_node, 0); } catch (e) { c.err(e, p, n14_node, 0, w); }
+  }
+  const n15_node = exports.kinds["gateway.gantry.dev/v1alpha1 Upstream"].p["spec"].p["healthCheck"].p["timeout"];
+  function n15(w, p, c) {
+    try { const self = w; if (!((!K[1].test(h.S(self)) || (h.duration(h.S(self)) > K[2])))) c.no(p, n15_node, 0); } catch (e) { c.err(e, p, n15_node, 0, w); }
+  }
+  function n16(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["expectedStatuses"];
+      if (w0 !== undefined && w0 !== null) n17(w0, p === '' ? "expectedStatuses" : p + ".expectedStatuses", c);
+    }
+  }
+  function n17(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n18(v, p + "[" + i + "]", c); }
+  }
+  const n18_node = exports.kinds["gateway.gantry.dev/v1alpha1 Upstream"].p["spec"].p["healthCheck"].p["http"].p["expectedStatuses"].i;
+  function n18(w, p, c) {
+    try { const self = w; if (!((h.I(h.get(self, "start")) <= h.I(h.get(self, "end"))))) c.no(p, n18_node, 0); } catch (e) { c.err(e, p, n18_node, 0, w); }
+  }
+  function n19(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["interval"];
+      if (w0 !== undefined && w0 !== null) n20(w0, p === '' ? "interval" : p + ".interval", c);
+      const w1 = w["baseEjectionTime"];
+      if (w1 !== undefined && w1 !== null) n21(w1, p === '' ? "baseEjectionTime" : p + ".baseEjectionTime", c);
+    }
+  }
+  const n20_node = exports.kinds["gateway.gantry.dev/v1alpha1 Upstream"].p["spec"].p["outlierDetection"].p["interval"];
+  function n20(w, p, c) {
+    try { const self = w; if (!((!K[1].test(h.S(self)) || (h.duration(h.S(self)) > K[2])))) c.no(p, n20_node, 0); } catch (e) { c.err(e, p, n20_node, 0, w); }
+  }
+  const n21_node = exports.kinds["gateway.gantry.dev/v1alpha1 Upstream"].p["spec"].p["outlierDetection"].p["baseEjectionTime"];
+  function n21(w, p, c) {
+    try { const self = w; if (!((!K[1].test(h.S(self)) || (h.duration(h.S(self)) > K[2])))) c.no(p, n21_node, 0); } catch (e) { c.err(e, p, n21_node, 0, w); }
+  }
+  const walkers = {
+    "gateway.gantry.dev/v1alpha1 Upstream": (w, c) => n0(w, '', c),
   };
   return { fns, walkers };
 };

@@ -27,94 +27,82 @@ exports.compile = function (h) {
     // !self.matches(r'^([0-9]{1,5}(h|m|s|ms)){1,4}$') || duration(self) > duration('0s')
     function (self) { return (!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])); },
   ];
-  const walkers = {
-    "gateway.gantry.dev/v1alpha1 VirtualDestination": function (w, c, N) {
+  function n0(w, p, c) {
     if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          try { const self = w0; if (!(((h.has(self, "services") && (h.size(h.get(self, "services")) > 0)) || (h.has(self, "upstreams") && (h.size(h.get(self, "upstreams")) > 0))))) c.no("spec", N.p["spec"], 0); } catch (e) { c.err(e, "spec", N.p["spec"], 0, w0); }
-          try { const self = w0; if (!(((h.has(self, "services") && (h.size(h.get(self, "services")) > 0)) || h.list(h.get(self, "ports")).every((v0_p) => !h.has(v0_p, "targetPort"))))) c.no("spec", N.p["spec"], 1); } catch (e) { c.err(e, "spec", N.p["spec"], 1, w0); }
-          try { const self = w0; if (!(((!h.has(self, "rewriteHost") || !h.B(h.get(self, "rewriteHost"))) || (h.has(self, "hosts") && (h.size(h.get(self, "hosts")) > 0))))) c.no("spec", N.p["spec"], 2); } catch (e) { c.err(e, "spec", N.p["spec"], 2, w0); }
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["hosts"];
-              if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(h.list(self).every((v0_h) => !h.S(v0_h).includes("*")))) c.no("spec" + ".hosts", N.p["spec"].p["hosts"], 0); } catch (e) { c.err(e, "spec" + ".hosts", N.p["spec"].p["hosts"], 0, w1); }
-                try { const self = w1; if (!(h.list(self).every((v0_h) => h.one(h.list(self), (v1_x) => (h.S(v1_x) === h.S(v0_h)))))) c.no("spec" + ".hosts", N.p["spec"].p["hosts"], 1); } catch (e) { c.err(e, "spec" + ".hosts", N.p["spec"].p["hosts"], 1, w1); }
-              }
-            }
-            {
-              const w2 = w0["ports"];
-              if (w2 !== undefined && w2 !== null) {
-                try { const self = w2; if (!(h.all(h.list(self), (v0_p) => h.one(h.list(self), (v1_x) => (h.I(h.get(v1_x, "number")) === h.I(h.get(v0_p, "number"))))))) c.no("spec" + ".ports", N.p["spec"].p["ports"], 0); } catch (e) { c.err(e, "spec" + ".ports", N.p["spec"].p["ports"], 0, w2); }
-                if (Array.isArray(w2)) {
-                  for (let i3 = 0; i3 < w2.length; i3++) {
-                    const w4 = w2[i3];
-                    if (w4 !== undefined && w4 !== null) {
-                      if (h.isObject(w4)) {
-                        {
-                          const w5 = w4["targetPort"];
-                          if (w5 !== undefined && w5 !== null) {
-                            try { const self = w5; if (!((h.has(self, "number") !== h.has(self, "name")))) c.no("spec" + ".ports" + "[" + i3 + "]" + ".targetPort", N.p["spec"].p["ports"].i.p["targetPort"], 0); } catch (e) { c.err(e, "spec" + ".ports" + "[" + i3 + "]" + ".targetPort", N.p["spec"].p["ports"].i.p["targetPort"], 0, w5); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w6 = w0["services"];
-              if (w6 !== undefined && w6 !== null) {
-                if (Array.isArray(w6)) {
-                  for (let i7 = 0; i7 < w6.length; i7++) {
-                    const w8 = w6[i7];
-                    if (w8 !== undefined && w8 !== null) {
-                      try { const self = w8; if (!((h.has(self, "labels") || h.has(self, "name")))) c.no("spec" + ".services" + "[" + i7 + "]", N.p["spec"].p["services"].i, 0); } catch (e) { c.err(e, "spec" + ".services" + "[" + i7 + "]", N.p["spec"].p["services"].i, 0, w8); }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w9 = w0["upstreams"];
-              if (w9 !== undefined && w9 !== null) {
-                if (Array.isArray(w9)) {
-                  for (let i10 = 0; i10 < w9.length; i10++) {
-                    const w11 = w9[i10];
-                    if (w11 !== undefined && w11 !== null) {
-                      try { const self = w11; if (!((h.has(self, "labels") || h.has(self, "name")))) c.no("spec" + ".upstreams" + "[" + i10 + "]", N.p["spec"].p["upstreams"].i, 0); } catch (e) { c.err(e, "spec" + ".upstreams" + "[" + i10 + "]", N.p["spec"].p["upstreams"].i, 0, w11); }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w12 = w0["outlierDetection"];
-              if (w12 !== undefined && w12 !== null) {
-                if (h.isObject(w12)) {
-                  {
-                    const w13 = w12["interval"];
-                    if (w13 !== undefined && w13 !== null) {
-                      try { const self = w13; if (!((!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])))) c.no("spec" + ".outlierDetection" + ".interval", N.p["spec"].p["outlierDetection"].p["interval"], 0); } catch (e) { c.err(e, "spec" + ".outlierDetection" + ".interval", N.p["spec"].p["outlierDetection"].p["interval"], 0, w13); }
-                    }
-                  }
-                  {
-                    const w14 = w12["baseEjectionTime"];
-                    if (w14 !== undefined && w14 !== null) {
-                      try { const self = w14; if (!((!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])))) c.no("spec" + ".outlierDetection" + ".baseEjectionTime", N.p["spec"].p["outlierDetection"].p["baseEjectionTime"], 0); } catch (e) { c.err(e, "spec" + ".outlierDetection" + ".baseEjectionTime", N.p["spec"].p["outlierDetection"].p["baseEjectionTime"], 0, w14); }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n1(w0, p === '' ? "spec" : p + ".spec", c);
     }
-    },
+  }
+  const n1_node = exports.kinds["gateway.gantry.dev/v1alpha1 VirtualDestination"].p["spec"];
+  function n1(w, p, c) {
+    try { const self = w; if (!(((h.has(self, "services") && (h.size(h.get(self, "services")) > 0)) || (h.has(self, "upstreams") && (h.size(h.get(self, "upstreams")) > 0))))) c.no(p, n1_node, 0); } catch (e) { c.err(e, p, n1_node, 0, w); }
+    try { const self = w; if (!(((h.has(self, "services") && (h.size(h.get(self, "services")) > 0)) || h.list(h.get(self, "ports")).every((v0_p) => !h.has(v0_p, "targetPort"))))) c.no(p, n1_node, 1); } catch (e) { c.err(e, p, n1_node, 1, w); }
+    try { const self = w; if (!(((!h.has(self, "rewriteHost") || !h.B(h.get(self, "rewriteHost"))) || (h.has(self, "hosts") && (h.size(h.get(self, "hosts")) > 0))))) c.no(p, n1_node, 2); } catch (e) { c.err(e, p, n1_node, 2, w); }
+    if (h.isObject(w)) {
+      const w0 = w["hosts"];
+      if (w0 !== undefined && w0 !== null) n2(w0, p === '' ? "hosts" : p + ".hosts", c);
+      const w1 = w["ports"];
+      if (w1 !== undefined && w1 !== null) n3(w1, p === '' ? "ports" : p + ".ports", c);
+      const w2 = w["services"];
+      if (w2 !== undefined && w2 !== null) n6(w2, p === '' ? "services" : p + ".services", c);
+      const w3 = w["upstreams"];
+      if (w3 !== undefined && w3 !== null) n8(w3, p === '' ? "upstreams" : p + ".upstreams", c);
+      const w4 = w["outlierDetection"];
+      if (w4 !== undefined && w4 !== null) n10(w4, p === '' ? "outlierDetection" : p + ".outlierDetection", c);
+    }
+  }
+  const n2_node = exports.kinds["gateway.gantry.dev/v1alpha1 VirtualDestination"].p["spec"].p["hosts"];
+  function n2(w, p, c) {
+    try { const self = w; if (!(h.list(self).every((v0_h) => !h.S(v0_h).includes("*")))) c.no(p, n2_node, 0); } catch (e) { c.err(e, p, n2_node, 0, w); }
+    try { const self = w; if (!(h.list(self).every((v0_h) => h.one(h.list(self), (v1_x) => (h.S(v1_x) === h.S(v0_h)))))) c.no(p, n2_node, 1); } catch (e) { c.err(e, p, n2_node, 1, w); }
+  }
+  const n3_node = exports.kinds["gateway.gantry.dev/v1alpha1 VirtualDestination"].p["spec"].p["ports"];
+  function n3(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_p) => h.one(h.list(self), (v1_x) => (h.I(h.get(v1_x, "number")) === h.I(h.get(v0_p, "number"))))))) c.no(p, n3_node, 0); } catch (e) { c.err(e, p, n3_node, 0, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n4(v, p + "[" + i + "]", c); }
+  }
+  function n4(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["targetPort"];
+      if (w0 !== undefined && w0 !== null) n5(w0, p === '' ? "targetPort" : p + ".targetPort", c);
+    }
+  }
+  const n5_node = exports.kinds["gateway.gantry.dev/v1alpha1 VirtualDestination"].p["spec"].p["ports"].i.p["targetPort"];
+  function n5(w, p, c) {
+    try { const self = w; if (!((h.has(self, "number") !== h.has(self, "name")))) c.no(p, n5_node, 0); } catch (e) { c.err(e, p, n5_node, 0, w); }
+  }
+  function n6(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n7(v, p + "[" + i + "]", c); }
+  }
+  const n7_node = exports.kinds["gateway.gantry.dev/v1alpha1 VirtualDestination"].p["spec"].p["services"].i;
+  function n7(w, p, c) {
+    try { const self = w; if (!((h.has(self, "labels") || h.has(self, "name")))) c.no(p, n7_node, 0); } catch (e) { c.err(e, p, n7_node, 0, w); }
+  }
+  function n8(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n9(v, p + "[" + i + "]", c); }
+  }
+  const n9_node = exports.kinds["gateway.gantry.dev/v1alpha1 VirtualDestination"].p["spec"].p["upstreams"].i;
+  function n9(w, p, c) {
+    try { const self = w; if (!((h.has(self, "labels") || h.has(self, "name")))) c.no(p, n9_node, 0); } catch (e) { c.err(e, p, n9_node, 0, w); }
+  }
+  function n10(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["interval"];
+      if (w0 !== undefined && w0 !== null) n11(w0, p === '' ? "interval" : p + ".interval", c);
+      const w1 = w["baseEjectionTime"];
+      if (w1 !== undefined && w1 !== null) n12(w1, p === '' ? "baseEjectionTime" : p + ".baseEjectionTime", c);
+    }
+  }
+  const n11_node = exports.kinds["gateway.gantry.dev/v1alpha1 VirtualDestination"].p["spec"].p["outlierDetection"].p["interval"];
+  function n11(w, p, c) {
+    try { const self = w; if (!((!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])))) c.no(p, n11_node, 0); } catch (e) { c.err(e, p, n11_node, 0, w); }
+  }
+  const n12_node = exports.kinds["gateway.gantry.dev/v1alpha1 VirtualDestination"].p["spec"].p["outlierDetection"].p["baseEjectionTime"];
+  function n12(w, p, c) {
+    try { const self = w; if (!((!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])))) c.no(p, n12_node, 0); } catch (e) { c.err(e, p, n12_node, 0, w); }
+  }
+  const walkers = {
+    "gateway.gantry.dev/v1alpha1 VirtualDestination": (w, c) => n0(w, '', c),
   };
   return { fns, walkers };
 };

@@ -23,93 +23,85 @@ exports.compile = function (h) {
     // !(self.type != "URI" && has(self.uri) && self.uri != "")
     function (self) { return !h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "URI"), () => h.has(self, "uri")), () => (h.S(h.get(self, "uri")) !== "")); },
   ];
+  function n0(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n1(w0, p === '' ? "spec" : p + ".spec", c);
+    }
+  }
+  function n1(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["targetRefs"];
+      if (w0 !== undefined && w0 !== null) n2(w0, p === '' ? "targetRefs" : p + ".targetRefs", c);
+      const w1 = w["validation"];
+      if (w1 !== undefined && w1 !== null) n3(w1, p === '' ? "validation" : p + ".validation", c);
+    }
+  }
+  const n2_node = exports.kinds["gateway.networking.k8s.io/v1 BackendTLSPolicy"].p["spec"].p["targetRefs"];
+  function n2(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => h.and(() => (h.S(h.get(v0_p1, "group")) === h.S(h.get(v1_p2, "group"))), () => (h.S(h.get(v0_p1, "kind")) === h.S(h.get(v1_p2, "kind")))), () => (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))) ? ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) : true))))) c.no(p, n2_node, 0); } catch (e) { c.err(e, p, n2_node, 0, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (h.S(h.get(v0_p1, "group")) === h.S(h.get(v1_p2, "group"))), () => (h.S(h.get(v0_p1, "kind")) === h.S(h.get(v1_p2, "kind")))), () => (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))))))) c.no(p, n2_node, 1); } catch (e) { c.err(e, p, n2_node, 1, w); }
+  }
+  const n3_node = exports.kinds["gateway.networking.k8s.io/v1 BackendTLSPolicy"].p["spec"].p["validation"];
+  function n3(w, p, c) {
+    try { const self = w; if (!(!(((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) && h.has(self, "wellKnownCACertificates")) && (h.S(h.get(self, "wellKnownCACertificates")) !== "")))) c.no(p, n3_node, 0); } catch (e) { c.err(e, p, n3_node, 0, w); }
+    try { const self = w; if (!(((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) || (h.has(self, "wellKnownCACertificates") && (h.S(h.get(self, "wellKnownCACertificates")) !== ""))))) c.no(p, n3_node, 1); } catch (e) { c.err(e, p, n3_node, 1, w); }
+    if (h.isObject(w)) {
+      const w0 = w["subjectAltNames"];
+      if (w0 !== undefined && w0 !== null) n4(w0, p === '' ? "subjectAltNames" : p + ".subjectAltNames", c);
+    }
+  }
+  function n4(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n5(v, p + "[" + i + "]", c); }
+  }
+  const n5_node = exports.kinds["gateway.networking.k8s.io/v1 BackendTLSPolicy"].p["spec"].p["validation"].p["subjectAltNames"].i;
+  function n5(w, p, c) {
+    try { const self = w; if (!(!h.and(() => (h.S(h.get(self, "type")) === "Hostname"), () => (!h.has(self, "hostname") || (h.S(h.get(self, "hostname")) === ""))))) c.no(p, n5_node, 0); } catch (e) { c.err(e, p, n5_node, 0, w); }
+    try { const self = w; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "Hostname"), () => h.has(self, "hostname")), () => (h.S(h.get(self, "hostname")) !== "")))) c.no(p, n5_node, 1); } catch (e) { c.err(e, p, n5_node, 1, w); }
+    try { const self = w; if (!(!h.and(() => (h.S(h.get(self, "type")) === "URI"), () => (!h.has(self, "uri") || (h.S(h.get(self, "uri")) === ""))))) c.no(p, n5_node, 2); } catch (e) { c.err(e, p, n5_node, 2, w); }
+    try { const self = w; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "URI"), () => h.has(self, "uri")), () => (h.S(h.get(self, "uri")) !== "")))) c.no(p, n5_node, 3); } catch (e) { c.err(e, p, n5_node, 3, w); }
+  }
+  function n6(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n7(w0, p === '' ? "spec" : p + ".spec", c);
+    }
+  }
+  function n7(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["targetRefs"];
+      if (w0 !== undefined && w0 !== null) n8(w0, p === '' ? "targetRefs" : p + ".targetRefs", c);
+      const w1 = w["validation"];
+      if (w1 !== undefined && w1 !== null) n9(w1, p === '' ? "validation" : p + ".validation", c);
+    }
+  }
+  const n8_node = exports.kinds["gateway.networking.k8s.io/v1alpha3 BackendTLSPolicy"].p["spec"].p["targetRefs"];
+  function n8(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => h.and(() => (h.S(h.get(v0_p1, "group")) === h.S(h.get(v1_p2, "group"))), () => (h.S(h.get(v0_p1, "kind")) === h.S(h.get(v1_p2, "kind")))), () => (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))) ? ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) : true))))) c.no(p, n8_node, 0); } catch (e) { c.err(e, p, n8_node, 0, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (h.S(h.get(v0_p1, "group")) === h.S(h.get(v1_p2, "group"))), () => (h.S(h.get(v0_p1, "kind")) === h.S(h.get(v1_p2, "kind")))), () => (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))))))) c.no(p, n8_node, 1); } catch (e) { c.err(e, p, n8_node, 1, w); }
+  }
+  const n9_node = exports.kinds["gateway.networking.k8s.io/v1alpha3 BackendTLSPolicy"].p["spec"].p["validation"];
+  function n9(w, p, c) {
+    try { const self = w; if (!(!(((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) && h.has(self, "wellKnownCACertificates")) && (h.S(h.get(self, "wellKnownCACertificates")) !== "")))) c.no(p, n9_node, 0); } catch (e) { c.err(e, p, n9_node, 0, w); }
+    try { const self = w; if (!(((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) || (h.has(self, "wellKnownCACertificates") && (h.S(h.get(self, "wellKnownCACertificates")) !== ""))))) c.no(p, n9_node, 1); } catch (e) { c.err(e, p, n9_node, 1, w); }
+    if (h.isObject(w)) {
+      const w0 = w["subjectAltNames"];
+      if (w0 !== undefined && w0 !== null) n10(w0, p === '' ? "subjectAltNames" : p + ".subjectAltNames", c);
+    }
+  }
+  function n10(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n11(v, p + "[" + i + "]", c); }
+  }
+  const n11_node = exports.kinds["gateway.networking.k8s.io/v1alpha3 BackendTLSPolicy"].p["spec"].p["validation"].p["subjectAltNames"].i;
+  function n11(w, p, c) {
+    try { const self = w; if (!(!h.and(() => (h.S(h.get(self, "type")) === "Hostname"), () => (!h.has(self, "hostname") || (h.S(h.get(self, "hostname")) === ""))))) c.no(p, n11_node, 0); } catch (e) { c.err(e, p, n11_node, 0, w); }
+    try { const self = w; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "Hostname"), () => h.has(self, "hostname")), () => (h.S(h.get(self, "hostname")) !== "")))) c.no(p, n11_node, 1); } catch (e) { c.err(e, p, n11_node, 1, w); }
+    try { const self = w; if (!(!h.and(() => (h.S(h.get(self, "type")) === "URI"), () => (!h.has(self, "uri") || (h.S(h.get(self, "uri")) === ""))))) c.no(p, n11_node, 2); } catch (e) { c.err(e, p, n11_node, 2, w); }
+    try { const self = w; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "URI"), () => h.has(self, "uri")), () => (h.S(h.get(self, "uri")) !== "")))) c.no(p, n11_node, 3); } catch (e) { c.err(e, p, n11_node, 3, w); }
+  }
   const walkers = {
-    "gateway.networking.k8s.io/v1 BackendTLSPolicy": function (w, c, N) {
-    if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["targetRefs"];
-              if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => h.and(() => (h.S(h.get(v0_p1, "group")) === h.S(h.get(v1_p2, "group"))), () => (h.S(h.get(v0_p1, "kind")) === h.S(h.get(v1_p2, "kind")))), () => (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))) ? ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) : true))))) c.no("spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 0); } catch (e) { c.err(e, "spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 0, w1); }
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (h.S(h.get(v0_p1, "group")) === h.S(h.get(v1_p2, "group"))), () => (h.S(h.get(v0_p1, "kind")) === h.S(h.get(v1_p2, "kind")))), () => (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))))))) c.no("spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 1); } catch (e) { c.err(e, "spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 1, w1); }
-              }
-            }
-            {
-              const w2 = w0["validation"];
-              if (w2 !== undefined && w2 !== null) {
-                try { const self = w2; if (!(!(((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) && h.has(self, "wellKnownCACertificates")) && (h.S(h.get(self, "wellKnownCACertificates")) !== "")))) c.no("spec" + ".validation", N.p["spec"].p["validation"], 0); } catch (e) { c.err(e, "spec" + ".validation", N.p["spec"].p["validation"], 0, w2); }
-                try { const self = w2; if (!(((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) || (h.has(self, "wellKnownCACertificates") && (h.S(h.get(self, "wellKnownCACertificates")) !== ""))))) c.no("spec" + ".validation", N.p["spec"].p["validation"], 1); } catch (e) { c.err(e, "spec" + ".validation", N.p["spec"].p["validation"], 1, w2); }
-                if (h.isObject(w2)) {
-                  {
-                    const w3 = w2["subjectAltNames"];
-                    if (w3 !== undefined && w3 !== null) {
-                      if (Array.isArray(w3)) {
-                        for (let i4 = 0; i4 < w3.length; i4++) {
-                          const w5 = w3[i4];
-                          if (w5 !== undefined && w5 !== null) {
-                            try { const self = w5; if (!(!h.and(() => (h.S(h.get(self, "type")) === "Hostname"), () => (!h.has(self, "hostname") || (h.S(h.get(self, "hostname")) === ""))))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 0); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 0, w5); }
-                            try { const self = w5; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "Hostname"), () => h.has(self, "hostname")), () => (h.S(h.get(self, "hostname")) !== "")))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 1); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 1, w5); }
-                            try { const self = w5; if (!(!h.and(() => (h.S(h.get(self, "type")) === "URI"), () => (!h.has(self, "uri") || (h.S(h.get(self, "uri")) === ""))))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 2); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 2, w5); }
-                            try { const self = w5; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "URI"), () => h.has(self, "uri")), () => (h.S(h.get(self, "uri")) !== "")))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 3); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 3, w5); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    },
-    "gateway.networking.k8s.io/v1alpha3 BackendTLSPolicy": function (w, c, N) {
-    if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["targetRefs"];
-              if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => h.and(() => (h.S(h.get(v0_p1, "group")) === h.S(h.get(v1_p2, "group"))), () => (h.S(h.get(v0_p1, "kind")) === h.S(h.get(v1_p2, "kind")))), () => (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))) ? ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) : true))))) c.no("spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 0); } catch (e) { c.err(e, "spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 0, w1); }
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (h.S(h.get(v0_p1, "group")) === h.S(h.get(v1_p2, "group"))), () => (h.S(h.get(v0_p1, "kind")) === h.S(h.get(v1_p2, "kind")))), () => (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))))))) c.no("spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 1); } catch (e) { c.err(e, "spec" + ".targetRefs", N.p["spec"].p["targetRefs"], 1, w1); }
-              }
-            }
-            {
-              const w2 = w0["validation"];
-              if (w2 !== undefined && w2 !== null) {
-                try { const self = w2; if (!(!(((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) && h.has(self, "wellKnownCACertificates")) && (h.S(h.get(self, "wellKnownCACertificates")) !== "")))) c.no("spec" + ".validation", N.p["spec"].p["validation"], 0); } catch (e) { c.err(e, "spec" + ".validation", N.p["spec"].p["validation"], 0, w2); }
-                try { const self = w2; if (!(((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) || (h.has(self, "wellKnownCACertificates") && (h.S(h.get(self, "wellKnownCACertificates")) !== ""))))) c.no("spec" + ".validation", N.p["spec"].p["validation"], 1); } catch (e) { c.err(e, "spec" + ".validation", N.p["spec"].p["validation"], 1, w2); }
-                if (h.isObject(w2)) {
-                  {
-                    const w3 = w2["subjectAltNames"];
-                    if (w3 !== undefined && w3 !== null) {
-                      if (Array.isArray(w3)) {
-                        for (let i4 = 0; i4 < w3.length; i4++) {
-                          const w5 = w3[i4];
-                          if (w5 !== undefined && w5 !== null) {
-                            try { const self = w5; if (!(!h.and(() => (h.S(h.get(self, "type")) === "Hostname"), () => (!h.has(self, "hostname") || (h.S(h.get(self, "hostname")) === ""))))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 0); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 0, w5); }
-                            try { const self = w5; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "Hostname"), () => h.has(self, "hostname")), () => (h.S(h.get(self, "hostname")) !== "")))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 1); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 1, w5); }
-                            try { const self = w5; if (!(!h.and(() => (h.S(h.get(self, "type")) === "URI"), () => (!h.has(self, "uri") || (h.S(h.get(self, "uri")) === ""))))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 2); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 2, w5); }
-                            try { const self = w5; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "URI"), () => h.has(self, "uri")), () => (h.S(h.get(self, "uri")) !== "")))) c.no("spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 3); } catch (e) { c.err(e, "spec" + ".validation" + ".subjectAltNames" + "[" + i4 + "]", N.p["spec"].p["validation"].p["subjectAltNames"].i, 3, w5); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    },
+    "gateway.networking.k8s.io/v1 BackendTLSPolicy": (w, c) => n0(w, '', c),
+    "gateway.networking.k8s.io/v1alpha3 BackendTLSPolicy": (w, c) => n6(w, '', c),
   };
   return { fns, walkers };
 };

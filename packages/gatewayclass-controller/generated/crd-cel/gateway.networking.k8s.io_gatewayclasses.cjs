@@ -7,39 +7,37 @@ exports.compile = function (h) {
   ];
   const fns = [
   ];
+  function n0(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n1(w0, p === '' ? "spec" : p + ".spec", c);
+    }
+  }
+  function n1(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["controllerName"];
+      if (w0 !== undefined && w0 !== null) n2(w0, p === '' ? "controllerName" : p + ".controllerName", c);
+    }
+  }
+  function n2(w, p, c) {
+  }
+  function n3(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n4(w0, p === '' ? "spec" : p + ".spec", c);
+    }
+  }
+  function n4(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["controllerName"];
+      if (w0 !== undefined && w0 !== null) n5(w0, p === '' ? "controllerName" : p + ".controllerName", c);
+    }
+  }
+  function n5(w, p, c) {
+  }
   const walkers = {
-    "gateway.networking.k8s.io/v1 GatewayClass": function (w, c, N) {
-    if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["controllerName"];
-              if (w1 !== undefined && w1 !== null) {
-              }
-            }
-          }
-        }
-      }
-    }
-    },
-    "gateway.networking.k8s.io/v1beta1 GatewayClass": function (w, c, N) {
-    if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["controllerName"];
-              if (w1 !== undefined && w1 !== null) {
-              }
-            }
-          }
-        }
-      }
-    }
-    },
+    "gateway.networking.k8s.io/v1 GatewayClass": (w, c) => n0(w, '', c),
+    "gateway.networking.k8s.io/v1beta1 GatewayClass": (w, c) => n3(w, '', c),
   };
   return { fns, walkers };
 };

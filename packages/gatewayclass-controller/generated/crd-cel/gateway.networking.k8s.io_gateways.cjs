@@ -42,233 +42,203 @@ exports.compile = function (h) {
     // self.type == 'Hostname' ? self.value.matches(r"""^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"""): true
     function (self) { return ((h.S(h.getd(self, "type", K[0])) === "Hostname") ? K[1].test(h.S(h.get(self, "value"))) : true); },
   ];
+  function n0(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n1(w0, p === '' ? "spec" : p + ".spec", c);
+      let w1 = w["status"]; if (w1 === undefined) w1 = K[6];
+      if (w1 !== undefined && w1 !== null) n13(w1, p === '' ? "status" : p + ".status", c);
+    }
+  }
+  function n1(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["addresses"];
+      if (w0 !== undefined && w0 !== null) n2(w0, p === '' ? "addresses" : p + ".addresses", c);
+      const w1 = w["infrastructure"];
+      if (w1 !== undefined && w1 !== null) n4(w1, p === '' ? "infrastructure" : p + ".infrastructure", c);
+      const w2 = w["listeners"];
+      if (w2 !== undefined && w2 !== null) n7(w2, p === '' ? "listeners" : p + ".listeners", c);
+      const w3 = w["tls"];
+      if (w3 !== undefined && w3 !== null) n10(w3, p === '' ? "tls" : p + ".tls", c);
+    }
+  }
+  const n2_node = exports.kinds["gateway.networking.k8s.io/v1 Gateway"].p["spec"].p["addresses"];
+  function n2(w, p, c) {
+    try { const self = w; if (!(h.list(self).every((v0_a1) => (((h.S(h.getd(v0_a1, "type", K[0])) === "IPAddress") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.S(h.getd(v1_a2, "type", K[0])) === h.S(h.getd(v0_a1, "type", K[0]))) && h.has(v1_a2, "value")) && (h.S(h.get(v1_a2, "value")) === h.S(h.get(v0_a1, "value"))))) : true)))) c.no(p, n2_node, 0); } catch (e) { c.err(e, p, n2_node, 0, w); }
+    try { const self = w; if (!(h.list(self).every((v0_a1) => (((h.S(h.getd(v0_a1, "type", K[0])) === "Hostname") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.S(h.getd(v1_a2, "type", K[0])) === h.S(h.getd(v0_a1, "type", K[0]))) && h.has(v1_a2, "value")) && (h.S(h.get(v1_a2, "value")) === h.S(h.get(v0_a1, "value"))))) : true)))) c.no(p, n2_node, 1); } catch (e) { c.err(e, p, n2_node, 1, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n3(v, p + "[" + i + "]", c); }
+  }
+  const n3_node = exports.kinds["gateway.networking.k8s.io/v1 Gateway"].p["spec"].p["addresses"].i;
+  function n3(w, p, c) {
+    try { const self = w; if (!(((h.S(h.getd(self, "type", K[0])) === "Hostname") ? (!h.has(self, "value") || K[1].test(h.S(h.get(self, "value")))) : true))) c.no(p, n3_node, 0); } catch (e) { c.err(e, p, n3_node, 0, w); }
+  }
+  function n4(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["annotations"];
+      if (w0 !== undefined && w0 !== null) n5(w0, p === '' ? "annotations" : p + ".annotations", c);
+      const w1 = w["labels"];
+      if (w1 !== undefined && w1 !== null) n6(w1, p === '' ? "labels" : p + ".labels", c);
+    }
+  }
+  const n5_node = exports.kinds["gateway.networking.k8s.io/v1 Gateway"].p["spec"].p["infrastructure"].p["annotations"];
+  function n5(w, p, c) {
+    try { const self = w; if (!(h.keys(self).every((v0_key) => K[2].test(h.S(v0_key))))) c.no(p, n5_node, 0); } catch (e) { c.err(e, p, n5_node, 0, w); }
+    try { const self = w; if (!(h.all(h.keys(self), (v0_key) => (h.size(h.S(h.index(h.S(v0_key).split("/"), 0))) < 253)))) c.no(p, n5_node, 1); } catch (e) { c.err(e, p, n5_node, 1, w); }
+  }
+  const n6_node = exports.kinds["gateway.networking.k8s.io/v1 Gateway"].p["spec"].p["infrastructure"].p["labels"];
+  function n6(w, p, c) {
+    try { const self = w; if (!(h.keys(self).every((v0_key) => K[2].test(h.S(v0_key))))) c.no(p, n6_node, 0); } catch (e) { c.err(e, p, n6_node, 0, w); }
+    try { const self = w; if (!(h.all(h.keys(self), (v0_key) => (h.size(h.S(h.index(h.S(v0_key).split("/"), 0))) < 253)))) c.no(p, n6_node, 1); } catch (e) { c.err(e, p, n6_node, 1, w); }
+  }
+  const n7_node = exports.kinds["gateway.networking.k8s.io/v1 Gateway"].p["spec"].p["listeners"];
+  function n7(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_l) => (K[3].has(h.S(h.get(v0_l, "protocol"))) ? !h.has(v0_l, "tls") : true)))) c.no(p, n7_node, 0); } catch (e) { c.err(e, p, n7_node, 0, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_l) => (h.and(() => (h.S(h.get(v0_l, "protocol")) === "HTTPS"), () => h.has(v0_l, "tls")) ? ((h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) === "") || (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) === "Terminate")) : true)))) c.no(p, n7_node, 1); } catch (e) { c.err(e, p, n7_node, 1, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_l) => ((h.S(h.get(v0_l, "protocol")) === "TLS") ? ((h.has(v0_l, "tls") && h.obj(h.get(v0_l, "tls"))) && (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) !== "")) : true)))) c.no(p, n7_node, 2); } catch (e) { c.err(e, p, n7_node, 2, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_l) => (K[5].has(h.S(h.get(v0_l, "protocol"))) ? (!h.has(v0_l, "hostname") || (h.S(h.get(v0_l, "hostname")) === "")) : true)))) c.no(p, n7_node, 3); } catch (e) { c.err(e, p, n7_node, 3, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_l1) => h.one(h.list(self), (v1_l2) => (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))) c.no(p, n7_node, 4); } catch (e) { c.err(e, p, n7_node, 4, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_l1) => h.one(h.list(self), (v1_l2) => h.and(() => h.and(() => (h.I(h.get(v0_l1, "port")) === h.I(h.get(v1_l2, "port"))), () => (h.S(h.get(v0_l1, "protocol")) === h.S(h.get(v1_l2, "protocol")))), () => ((h.has(v0_l1, "hostname") && h.has(v1_l2, "hostname")) ? (h.S(h.get(v0_l1, "hostname")) === h.S(h.get(v1_l2, "hostname"))) : (!h.has(v0_l1, "hostname") && !h.has(v1_l2, "hostname")))))))) c.no(p, n7_node, 5); } catch (e) { c.err(e, p, n7_node, 5, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n8(v, p + "[" + i + "]", c); }
+  }
+  function n8(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["tls"];
+      if (w0 !== undefined && w0 !== null) n9(w0, p === '' ? "tls" : p + ".tls", c);
+    }
+  }
+  const n9_node = exports.kinds["gateway.networking.k8s.io/v1 Gateway"].p["spec"].p["listeners"].i.p["tls"];
+  function n9(w, p, c) {
+    try { const self = w; if (!(((h.S(h.getd(self, "mode", K[4])) === "Terminate") ? h.or(() => (h.size(h.get(self, "certificateRefs")) > 0), () => (h.size(h.get(self, "options")) > 0)) : true))) c.no(p, n9_node, 0); } catch (e) { c.err(e, p, n9_node, 0, w); }
+  }
+  function n10(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["frontend"];
+      if (w0 !== undefined && w0 !== null) n11(w0, p === '' ? "frontend" : p + ".frontend", c);
+    }
+  }
+  function n11(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["perPort"];
+      if (w0 !== undefined && w0 !== null) n12(w0, p === '' ? "perPort" : p + ".perPort", c);
+    }
+  }
+  const n12_node = exports.kinds["gateway.networking.k8s.io/v1 Gateway"].p["spec"].p["tls"].p["frontend"].p["perPort"];
+  function n12(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_t1) => h.one(h.list(self), (v1_t2) => (h.I(h.get(v0_t1, "port")) === h.I(h.get(v1_t2, "port"))))))) c.no(p, n12_node, 0); } catch (e) { c.err(e, p, n12_node, 0, w); }
+  }
+  function n13(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["addresses"];
+      if (w0 !== undefined && w0 !== null) n14(w0, p === '' ? "addresses" : p + ".addresses", c);
+    }
+  }
+  function n14(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n15(v, p + "[" + i + "]", c); }
+  }
+  const n15_node = exports.kinds["gateway.networking.k8s.io/v1 Gateway"].p["status"].p["addresses"].i;
+  function n15(w, p, c) {
+    try { const self = w; if (!(((h.S(h.getd(self, "type", K[0])) === "Hostname") ? K[1].test(h.S(h.get(self, "value"))) : true))) c.no(p, n15_node, 0); } catch (e) { c.err(e, p, n15_node, 0, w); }
+  }
+  function n16(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n17(w0, p === '' ? "spec" : p + ".spec", c);
+      let w1 = w["status"]; if (w1 === undefined) w1 = K[6];
+      if (w1 !== undefined && w1 !== null) n29(w1, p === '' ? "status" : p + ".status", c);
+    }
+  }
+  function n17(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["addresses"];
+      if (w0 !== undefined && w0 !== null) n18(w0, p === '' ? "addresses" : p + ".addresses", c);
+      const w1 = w["infrastructure"];
+      if (w1 !== undefined && w1 !== null) n20(w1, p === '' ? "infrastructure" : p + ".infrastructure", c);
+      const w2 = w["listeners"];
+      if (w2 !== undefined && w2 !== null) n23(w2, p === '' ? "listeners" : p + ".listeners", c);
+      const w3 = w["tls"];
+      if (w3 !== undefined && w3 !== null) n26(w3, p === '' ? "tls" : p + ".tls", c);
+    }
+  }
+  const n18_node = exports.kinds["gateway.networking.k8s.io/v1beta1 Gateway"].p["spec"].p["addresses"];
+  function n18(w, p, c) {
+    try { const self = w; if (!(h.list(self).every((v0_a1) => (((h.S(h.getd(v0_a1, "type", K[0])) === "IPAddress") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.S(h.getd(v1_a2, "type", K[0])) === h.S(h.getd(v0_a1, "type", K[0]))) && h.has(v1_a2, "value")) && (h.S(h.get(v1_a2, "value")) === h.S(h.get(v0_a1, "value"))))) : true)))) c.no(p, n18_node, 0); } catch (e) { c.err(e, p, n18_node, 0, w); }
+    try { const self = w; if (!(h.list(self).every((v0_a1) => (((h.S(h.getd(v0_a1, "type", K[0])) === "Hostname") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.S(h.getd(v1_a2, "type", K[0])) === h.S(h.getd(v0_a1, "type", K[0]))) && h.has(v1_a2, "value")) && (h.S(h.get(v1_a2, "value")) === h.S(h.get(v0_a1, "value"))))) : true)))) c.no(p, n18_node, 1); } catch (e) { c.err(e, p, n18_node, 1, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n19(v, p + "[" + i + "]", c); }
+  }
+  const n19_node = exports.kinds["gateway.networking.k8s.io/v1beta1 Gateway"].p["spec"].p["addresses"].i;
+  function n19(w, p, c) {
+    try { const self = w; if (!(((h.S(h.getd(self, "type", K[0])) === "Hostname") ? (!h.has(self, "value") || K[1].test(h.S(h.get(self, "value")))) : true))) c.no(p, n19_node, 0); } catch (e) { c.err(e, p, n19_node, 0, w); }
+  }
+  function n20(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["annotations"];
+      if (w0 !== undefined && w0 !== null) n21(w0, p === '' ? "annotations" : p + ".annotations", c);
+      const w1 = w["labels"];
+      if (w1 !== undefined && w1 !== null) n22(w1, p === '' ? "labels" : p + ".labels", c);
+    }
+  }
+  const n21_node = exports.kinds["gateway.networking.k8s.io/v1beta1 Gateway"].p["spec"].p["infrastructure"].p["annotations"];
+  function n21(w, p, c) {
+    try { const self = w; if (!(h.keys(self).every((v0_key) => K[2].test(h.S(v0_key))))) c.no(p, n21_node, 0); } catch (e) { c.err(e, p, n21_node, 0, w); }
+    try { const self = w; if (!(h.all(h.keys(self), (v0_key) => (h.size(h.S(h.index(h.S(v0_key).split("/"), 0))) < 253)))) c.no(p, n21_node, 1); } catch (e) { c.err(e, p, n21_node, 1, w); }
+  }
+  const n22_node = exports.kinds["gateway.networking.k8s.io/v1beta1 Gateway"].p["spec"].p["infrastructure"].p["labels"];
+  function n22(w, p, c) {
+    try { const self = w; if (!(h.keys(self).every((v0_key) => K[2].test(h.S(v0_key))))) c.no(p, n22_node, 0); } catch (e) { c.err(e, p, n22_node, 0, w); }
+    try { const self = w; if (!(h.all(h.keys(self), (v0_key) => (h.size(h.S(h.index(h.S(v0_key).split("/"), 0))) < 253)))) c.no(p, n22_node, 1); } catch (e) { c.err(e, p, n22_node, 1, w); }
+  }
+  const n23_node = exports.kinds["gateway.networking.k8s.io/v1beta1 Gateway"].p["spec"].p["listeners"];
+  function n23(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_l) => (K[3].has(h.S(h.get(v0_l, "protocol"))) ? !h.has(v0_l, "tls") : true)))) c.no(p, n23_node, 0); } catch (e) { c.err(e, p, n23_node, 0, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_l) => (h.and(() => (h.S(h.get(v0_l, "protocol")) === "HTTPS"), () => h.has(v0_l, "tls")) ? ((h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) === "") || (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) === "Terminate")) : true)))) c.no(p, n23_node, 1); } catch (e) { c.err(e, p, n23_node, 1, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_l) => ((h.S(h.get(v0_l, "protocol")) === "TLS") ? ((h.has(v0_l, "tls") && h.obj(h.get(v0_l, "tls"))) && (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) !== "")) : true)))) c.no(p, n23_node, 2); } catch (e) { c.err(e, p, n23_node, 2, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_l) => (K[5].has(h.S(h.get(v0_l, "protocol"))) ? (!h.has(v0_l, "hostname") || (h.S(h.get(v0_l, "hostname")) === "")) : true)))) c.no(p, n23_node, 3); } catch (e) { c.err(e, p, n23_node, 3, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_l1) => h.one(h.list(self), (v1_l2) => (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))) c.no(p, n23_node, 4); } catch (e) { c.err(e, p, n23_node, 4, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_l1) => h.one(h.list(self), (v1_l2) => h.and(() => h.and(() => (h.I(h.get(v0_l1, "port")) === h.I(h.get(v1_l2, "port"))), () => (h.S(h.get(v0_l1, "protocol")) === h.S(h.get(v1_l2, "protocol")))), () => ((h.has(v0_l1, "hostname") && h.has(v1_l2, "hostname")) ? (h.S(h.get(v0_l1, "hostname")) === h.S(h.get(v1_l2, "hostname"))) : (!h.has(v0_l1, "hostname") && !h.has(v1_l2, "hostname")))))))) c.no(p, n23_node, 5); } catch (e) { c.err(e, p, n23_node, 5, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n24(v, p + "[" + i + "]", c); }
+  }
+  function n24(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["tls"];
+      if (w0 !== undefined && w0 !== null) n25(w0, p === '' ? "tls" : p + ".tls", c);
+    }
+  }
+  const n25_node = exports.kinds["gateway.networking.k8s.io/v1beta1 Gateway"].p["spec"].p["listeners"].i.p["tls"];
+  function n25(w, p, c) {
+    try { const self = w; if (!(((h.S(h.getd(self, "mode", K[4])) === "Terminate") ? h.or(() => (h.size(h.get(self, "certificateRefs")) > 0), () => (h.size(h.get(self, "options")) > 0)) : true))) c.no(p, n25_node, 0); } catch (e) { c.err(e, p, n25_node, 0, w); }
+  }
+  function n26(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["frontend"];
+      if (w0 !== undefined && w0 !== null) n27(w0, p === '' ? "frontend" : p + ".frontend", c);
+    }
+  }
+  function n27(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["perPort"];
+      if (w0 !== undefined && w0 !== null) n28(w0, p === '' ? "perPort" : p + ".perPort", c);
+    }
+  }
+  const n28_node = exports.kinds["gateway.networking.k8s.io/v1beta1 Gateway"].p["spec"].p["tls"].p["frontend"].p["perPort"];
+  function n28(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_t1) => h.one(h.list(self), (v1_t2) => (h.I(h.get(v0_t1, "port")) === h.I(h.get(v1_t2, "port"))))))) c.no(p, n28_node, 0); } catch (e) { c.err(e, p, n28_node, 0, w); }
+  }
+  function n29(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["addresses"];
+      if (w0 !== undefined && w0 !== null) n30(w0, p === '' ? "addresses" : p + ".addresses", c);
+    }
+  }
+  function n30(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n31(v, p + "[" + i + "]", c); }
+  }
+  const n31_node = exports.kinds["gateway.networking.k8s.io/v1beta1 Gateway"].p["status"].p["addresses"].i;
+  function n31(w, p, c) {
+    try { const self = w; if (!(((h.S(h.getd(self, "type", K[0])) === "Hostname") ? K[1].test(h.S(h.get(self, "value"))) : true))) c.no(p, n31_node, 0); } catch (e) { c.err(e, p, n31_node, 0, w); }
+  }
   const walkers = {
-    "gateway.networking.k8s.io/v1 Gateway": function (w, c, N) {
-    if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["addresses"];
-              if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(h.list(self).every((v0_a1) => (((h.S(h.getd(v0_a1, "type", K[0])) === "IPAddress") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.S(h.getd(v1_a2, "type", K[0])) === h.S(h.getd(v0_a1, "type", K[0]))) && h.has(v1_a2, "value")) && (h.S(h.get(v1_a2, "value")) === h.S(h.get(v0_a1, "value"))))) : true)))) c.no("spec" + ".addresses", N.p["spec"].p["addresses"], 0); } catch (e) { c.err(e, "spec" + ".addresses", N.p["spec"].p["addresses"], 0, w1); }
-                try { const self = w1; if (!(h.list(self).every((v0_a1) => (((h.S(h.getd(v0_a1, "type", K[0])) === "Hostname") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.S(h.getd(v1_a2, "type", K[0])) === h.S(h.getd(v0_a1, "type", K[0]))) && h.has(v1_a2, "value")) && (h.S(h.get(v1_a2, "value")) === h.S(h.get(v0_a1, "value"))))) : true)))) c.no("spec" + ".addresses", N.p["spec"].p["addresses"], 1); } catch (e) { c.err(e, "spec" + ".addresses", N.p["spec"].p["addresses"], 1, w1); }
-                if (Array.isArray(w1)) {
-                  for (let i2 = 0; i2 < w1.length; i2++) {
-                    const w3 = w1[i2];
-                    if (w3 !== undefined && w3 !== null) {
-                      try { const self = w3; if (!(((h.S(h.getd(self, "type", K[0])) === "Hostname") ? (!h.has(self, "value") || K[1].test(h.S(h.get(self, "value")))) : true))) c.no("spec" + ".addresses" + "[" + i2 + "]", N.p["spec"].p["addresses"].i, 0); } catch (e) { c.err(e, "spec" + ".addresses" + "[" + i2 + "]", N.p["spec"].p["addresses"].i, 0, w3); }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w4 = w0["infrastructure"];
-              if (w4 !== undefined && w4 !== null) {
-                if (h.isObject(w4)) {
-                  {
-                    const w5 = w4["annotations"];
-                    if (w5 !== undefined && w5 !== null) {
-                      try { const self = w5; if (!(h.keys(self).every((v0_key) => K[2].test(h.S(v0_key))))) c.no("spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 0); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 0, w5); }
-                      try { const self = w5; if (!(h.all(h.keys(self), (v0_key) => (h.size(h.S(h.index(h.S(v0_key).split("/"), 0))) < 253)))) c.no("spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 1); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 1, w5); }
-                    }
-                  }
-                  {
-                    const w6 = w4["labels"];
-                    if (w6 !== undefined && w6 !== null) {
-                      try { const self = w6; if (!(h.keys(self).every((v0_key) => K[2].test(h.S(v0_key))))) c.no("spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 0); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 0, w6); }
-                      try { const self = w6; if (!(h.all(h.keys(self), (v0_key) => (h.size(h.S(h.index(h.S(v0_key).split("/"), 0))) < 253)))) c.no("spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 1); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 1, w6); }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w7 = w0["listeners"];
-              if (w7 !== undefined && w7 !== null) {
-                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => (K[3].has(h.S(h.get(v0_l, "protocol"))) ? !h.has(v0_l, "tls") : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 0); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 0, w7); }
-                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => (h.and(() => (h.S(h.get(v0_l, "protocol")) === "HTTPS"), () => h.has(v0_l, "tls")) ? ((h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) === "") || (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) === "Terminate")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 1); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 1, w7); }
-                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => ((h.S(h.get(v0_l, "protocol")) === "TLS") ? ((h.has(v0_l, "tls") && h.obj(h.get(v0_l, "tls"))) && (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) !== "")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 2); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 2, w7); }
-                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => (K[5].has(h.S(h.get(v0_l, "protocol"))) ? (!h.has(v0_l, "hostname") || (h.S(h.get(v0_l, "hostname")) === "")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 3); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 3, w7); }
-                try { const self = w7; if (!(h.all(h.list(self), (v0_l1) => h.one(h.list(self), (v1_l2) => (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 4); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 4, w7); }
-                try { const self = w7; if (!(h.all(h.list(self), (v0_l1) => h.one(h.list(self), (v1_l2) => h.and(() => h.and(() => (h.I(h.get(v0_l1, "port")) === h.I(h.get(v1_l2, "port"))), () => (h.S(h.get(v0_l1, "protocol")) === h.S(h.get(v1_l2, "protocol")))), () => ((h.has(v0_l1, "hostname") && h.has(v1_l2, "hostname")) ? (h.S(h.get(v0_l1, "hostname")) === h.S(h.get(v1_l2, "hostname"))) : (!h.has(v0_l1, "hostname") && !h.has(v1_l2, "hostname")))))))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 5); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 5, w7); }
-                if (Array.isArray(w7)) {
-                  for (let i8 = 0; i8 < w7.length; i8++) {
-                    const w9 = w7[i8];
-                    if (w9 !== undefined && w9 !== null) {
-                      if (h.isObject(w9)) {
-                        {
-                          const w10 = w9["tls"];
-                          if (w10 !== undefined && w10 !== null) {
-                            try { const self = w10; if (!(((h.S(h.getd(self, "mode", K[4])) === "Terminate") ? h.or(() => (h.size(h.get(self, "certificateRefs")) > 0), () => (h.size(h.get(self, "options")) > 0)) : true))) c.no("spec" + ".listeners" + "[" + i8 + "]" + ".tls", N.p["spec"].p["listeners"].i.p["tls"], 0); } catch (e) { c.err(e, "spec" + ".listeners" + "[" + i8 + "]" + ".tls", N.p["spec"].p["listeners"].i.p["tls"], 0, w10); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w11 = w0["tls"];
-              if (w11 !== undefined && w11 !== null) {
-                if (h.isObject(w11)) {
-                  {
-                    const w12 = w11["frontend"];
-                    if (w12 !== undefined && w12 !== null) {
-                      if (h.isObject(w12)) {
-                        {
-                          const w13 = w12["perPort"];
-                          if (w13 !== undefined && w13 !== null) {
-                            try { const self = w13; if (!(h.all(h.list(self), (v0_t1) => h.one(h.list(self), (v1_t2) => (h.I(h.get(v0_t1, "port")) === h.I(h.get(v1_t2, "port"))))))) c.no("spec" + ".tls" + ".frontend" + ".perPort", N.p["spec"].p["tls"].p["frontend"].p["perPort"], 0); } catch (e) { c.err(e, "spec" + ".tls" + ".frontend" + ".perPort", N.p["spec"].p["tls"].p["frontend"].p["perPort"], 0, w13); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-      {
-        let w14 = w["status"]; if (w14 === undefined) w14 = K[6];
-        if (w14 !== undefined && w14 !== null) {
-          if (h.isObject(w14)) {
-            {
-              const w15 = w14["addresses"];
-              if (w15 !== undefined && w15 !== null) {
-                if (Array.isArray(w15)) {
-                  for (let i16 = 0; i16 < w15.length; i16++) {
-                    const w17 = w15[i16];
-                    if (w17 !== undefined && w17 !== null) {
-                      try { const self = w17; if (!(((h.S(h.getd(self, "type", K[0])) === "Hostname") ? K[1].test(h.S(h.get(self, "value"))) : true))) c.no("status" + ".addresses" + "[" + i16 + "]", N.p["status"].p["addresses"].i, 0); } catch (e) { c.err(e, "status" + ".addresses" + "[" + i16 + "]", N.p["status"].p["addresses"].i, 0, w17); }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    },
-    "gateway.networking.k8s.io/v1beta1 Gateway": function (w, c, N) {
-    if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["addresses"];
-              if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(h.list(self).every((v0_a1) => (((h.S(h.getd(v0_a1, "type", K[0])) === "IPAddress") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.S(h.getd(v1_a2, "type", K[0])) === h.S(h.getd(v0_a1, "type", K[0]))) && h.has(v1_a2, "value")) && (h.S(h.get(v1_a2, "value")) === h.S(h.get(v0_a1, "value"))))) : true)))) c.no("spec" + ".addresses", N.p["spec"].p["addresses"], 0); } catch (e) { c.err(e, "spec" + ".addresses", N.p["spec"].p["addresses"], 0, w1); }
-                try { const self = w1; if (!(h.list(self).every((v0_a1) => (((h.S(h.getd(v0_a1, "type", K[0])) === "Hostname") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.S(h.getd(v1_a2, "type", K[0])) === h.S(h.getd(v0_a1, "type", K[0]))) && h.has(v1_a2, "value")) && (h.S(h.get(v1_a2, "value")) === h.S(h.get(v0_a1, "value"))))) : true)))) c.no("spec" + ".addresses", N.p["spec"].p["addresses"], 1); } catch (e) { c.err(e, "spec" + ".addresses", N.p["spec"].p["addresses"], 1, w1); }
-                if (Array.isArray(w1)) {
-                  for (let i2 = 0; i2 < w1.length; i2++) {
-                    const w3 = w1[i2];
-                    if (w3 !== undefined && w3 !== null) {
-                      try { const self = w3; if (!(((h.S(h.getd(self, "type", K[0])) === "Hostname") ? (!h.has(self, "value") || K[1].test(h.S(h.get(self, "value")))) : true))) c.no("spec" + ".addresses" + "[" + i2 + "]", N.p["spec"].p["addresses"].i, 0); } catch (e) { c.err(e, "spec" + ".addresses" + "[" + i2 + "]", N.p["spec"].p["addresses"].i, 0, w3); }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w4 = w0["infrastructure"];
-              if (w4 !== undefined && w4 !== null) {
-                if (h.isObject(w4)) {
-                  {
-                    const w5 = w4["annotations"];
-                    if (w5 !== undefined && w5 !== null) {
-                      try { const self = w5; if (!(h.keys(self).every((v0_key) => K[2].test(h.S(v0_key))))) c.no("spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 0); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 0, w5); }
-                      try { const self = w5; if (!(h.all(h.keys(self), (v0_key) => (h.size(h.S(h.index(h.S(v0_key).split("/"), 0))) < 253)))) c.no("spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 1); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".annotations", N.p["spec"].p["infrastructure"].p["annotations"], 1, w5); }
-                    }
-                  }
-                  {
-                    const w6 = w4["labels"];
-                    if (w6 !== undefined && w6 !== null) {
-                      try { const self = w6; if (!(h.keys(self).every((v0_key) => K[2].test(h.S(v0_key))))) c.no("spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 0); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 0, w6); }
-                      try { const self = w6; if (!(h.all(h.keys(self), (v0_key) => (h.size(h.S(h.index(h.S(v0_key).split("/"), 0))) < 253)))) c.no("spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 1); } catch (e) { c.err(e, "spec" + ".infrastructure" + ".labels", N.p["spec"].p["infrastructure"].p["labels"], 1, w6); }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w7 = w0["listeners"];
-              if (w7 !== undefined && w7 !== null) {
-                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => (K[3].has(h.S(h.get(v0_l, "protocol"))) ? !h.has(v0_l, "tls") : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 0); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 0, w7); }
-                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => (h.and(() => (h.S(h.get(v0_l, "protocol")) === "HTTPS"), () => h.has(v0_l, "tls")) ? ((h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) === "") || (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) === "Terminate")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 1); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 1, w7); }
-                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => ((h.S(h.get(v0_l, "protocol")) === "TLS") ? ((h.has(v0_l, "tls") && h.obj(h.get(v0_l, "tls"))) && (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) !== "")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 2); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 2, w7); }
-                try { const self = w7; if (!(h.all(h.list(self), (v0_l) => (K[5].has(h.S(h.get(v0_l, "protocol"))) ? (!h.has(v0_l, "hostname") || (h.S(h.get(v0_l, "hostname")) === "")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 3); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 3, w7); }
-                try { const self = w7; if (!(h.all(h.list(self), (v0_l1) => h.one(h.list(self), (v1_l2) => (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 4); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 4, w7); }
-                try { const self = w7; if (!(h.all(h.list(self), (v0_l1) => h.one(h.list(self), (v1_l2) => h.and(() => h.and(() => (h.I(h.get(v0_l1, "port")) === h.I(h.get(v1_l2, "port"))), () => (h.S(h.get(v0_l1, "protocol")) === h.S(h.get(v1_l2, "protocol")))), () => ((h.has(v0_l1, "hostname") && h.has(v1_l2, "hostname")) ? (h.S(h.get(v0_l1, "hostname")) === h.S(h.get(v1_l2, "hostname"))) : (!h.has(v0_l1, "hostname") && !h.has(v1_l2, "hostname")))))))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 5); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 5, w7); }
-                if (Array.isArray(w7)) {
-                  for (let i8 = 0; i8 < w7.length; i8++) {
-                    const w9 = w7[i8];
-                    if (w9 !== undefined && w9 !== null) {
-                      if (h.isObject(w9)) {
-                        {
-                          const w10 = w9["tls"];
-                          if (w10 !== undefined && w10 !== null) {
-                            try { const self = w10; if (!(((h.S(h.getd(self, "mode", K[4])) === "Terminate") ? h.or(() => (h.size(h.get(self, "certificateRefs")) > 0), () => (h.size(h.get(self, "options")) > 0)) : true))) c.no("spec" + ".listeners" + "[" + i8 + "]" + ".tls", N.p["spec"].p["listeners"].i.p["tls"], 0); } catch (e) { c.err(e, "spec" + ".listeners" + "[" + i8 + "]" + ".tls", N.p["spec"].p["listeners"].i.p["tls"], 0, w10); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w11 = w0["tls"];
-              if (w11 !== undefined && w11 !== null) {
-                if (h.isObject(w11)) {
-                  {
-                    const w12 = w11["frontend"];
-                    if (w12 !== undefined && w12 !== null) {
-                      if (h.isObject(w12)) {
-                        {
-                          const w13 = w12["perPort"];
-                          if (w13 !== undefined && w13 !== null) {
-                            try { const self = w13; if (!(h.all(h.list(self), (v0_t1) => h.one(h.list(self), (v1_t2) => (h.I(h.get(v0_t1, "port")) === h.I(h.get(v1_t2, "port"))))))) c.no("spec" + ".tls" + ".frontend" + ".perPort", N.p["spec"].p["tls"].p["frontend"].p["perPort"], 0); } catch (e) { c.err(e, "spec" + ".tls" + ".frontend" + ".perPort", N.p["spec"].p["tls"].p["frontend"].p["perPort"], 0, w13); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-      {
-        let w14 = w["status"]; if (w14 === undefined) w14 = K[6];
-        if (w14 !== undefined && w14 !== null) {
-          if (h.isObject(w14)) {
-            {
-              const w15 = w14["addresses"];
-              if (w15 !== undefined && w15 !== null) {
-                if (Array.isArray(w15)) {
-                  for (let i16 = 0; i16 < w15.length; i16++) {
-                    const w17 = w15[i16];
-                    if (w17 !== undefined && w17 !== null) {
-                      try { const self = w17; if (!(((h.S(h.getd(self, "type", K[0])) === "Hostname") ? K[1].test(h.S(h.get(self, "value"))) : true))) c.no("status" + ".addresses" + "[" + i16 + "]", N.p["status"].p["addresses"].i, 0); } catch (e) { c.err(e, "status" + ".addresses" + "[" + i16 + "]", N.p["status"].p["addresses"].i, 0, w17); }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    },
+    "gateway.networking.k8s.io/v1 Gateway": (w, c) => n0(w, '', c),
+    "gateway.networking.k8s.io/v1beta1 Gateway": (w, c) => n16(w, '', c),
   };
   return { fns, walkers };
 };

@@ -61,173 +61,154 @@ exports.compile = function (h) {
     // !has(self.cookieConfig) || self.type == 'Cookie'
     function (self) { return (!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[9])) === "Cookie")); },
   ];
-  const walkers = {
-    "gateway.networking.k8s.io/v1 GRPCRoute": function (w, c, N) {
+  function n0(w, p, c) {
     if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["parentRefs"];
-              if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0, w1); }
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1, w1); }
-              }
-            }
-            {
-              const w2 = w0["rules"];
-              if (w2 !== undefined && w2 !== null) {
-                try { const self = w2; const m0 = h.size(self); if (!(((((((((((((((((((m0 > 0) ? (h.has(h.index(self, 0), "matches") ? h.size(h.get(h.index(self, 0), "matches")) : 0) : 0) + ((m0 > 1) ? (h.has(h.index(self, 1), "matches") ? h.size(h.get(h.index(self, 1), "matches")) : 0) : 0)) + ((m0 > 2) ? (h.has(h.index(self, 2), "matches") ? h.size(h.get(h.index(self, 2), "matches")) : 0) : 0)) + ((m0 > 3) ? (h.has(h.index(self, 3), "matches") ? h.size(h.get(h.index(self, 3), "matches")) : 0) : 0)) + ((m0 > 4) ? (h.has(h.index(self, 4), "matches") ? h.size(h.get(h.index(self, 4), "matches")) : 0) : 0)) + ((m0 > 5) ? (h.has(h.index(self, 5), "matches") ? h.size(h.get(h.index(self, 5), "matches")) : 0) : 0)) + ((m0 > 6) ? (h.has(h.index(self, 6), "matches") ? h.size(h.get(h.index(self, 6), "matches")) : 0) : 0)) + ((m0 > 7) ? (h.has(h.index(self, 7), "matches") ? h.size(h.get(h.index(self, 7), "matches")) : 0) : 0)) + ((m0 > 8) ? (h.has(h.index(self, 8), "matches") ? h.size(h.get(h.index(self, 8), "matches")) : 0) : 0)) + ((m0 > 9) ? (h.has(h.index(self, 9), "matches") ? h.size(h.get(h.index(self, 9), "matches")) : 0) : 0)) + ((m0 > 10) ? (h.has(h.index(self, 10), "matches") ? h.size(h.get(h.index(self, 10), "matches")) : 0) : 0)) + ((m0 > 11) ? (h.has(h.index(self, 11), "matches") ? h.size(h.get(h.index(self, 11), "matches")) : 0) : 0)) + ((m0 > 12) ? (h.has(h.index(self, 12), "matches") ? h.size(h.get(h.index(self, 12), "matches")) : 0) : 0)) + ((m0 > 13) ? (h.has(h.index(self, 13), "matches") ? h.size(h.get(h.index(self, 13), "matches")) : 0) : 0)) + ((m0 > 14) ? (h.has(h.index(self, 14), "matches") ? h.size(h.get(h.index(self, 14), "matches")) : 0) : 0)) + ((m0 > 15) ? (h.has(h.index(self, 15), "matches") ? h.size(h.get(h.index(self, 15), "matches")) : 0) : 0)) <= 128))) c.no("spec" + ".rules", N.p["spec"].p["rules"], 0); } catch (e) { c.err(e, "spec" + ".rules", N.p["spec"].p["rules"], 0, w2); }
-                try { const self = w2; if (!(h.list(self).every((v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))))) c.no("spec" + ".rules", N.p["spec"].p["rules"], 1); } catch (e) { c.err(e, "spec" + ".rules", N.p["spec"].p["rules"], 1, w2); }
-                if (Array.isArray(w2)) {
-                  for (let i3 = 0; i3 < w2.length; i3++) {
-                    const w4 = w2[i3];
-                    if (w4 !== undefined && w4 !== null) {
-                      if (h.isObject(w4)) {
-                        {
-                          const w5 = w4["backendRefs"];
-                          if (w5 !== undefined && w5 !== null) {
-                            if (Array.isArray(w5)) {
-                              for (let i6 = 0; i6 < w5.length; i6++) {
-                                const w7 = w5[i6];
-                                if (w7 !== undefined && w7 !== null) {
-                                  try { const self = w7; const m0 = h.size(h.S(h.getd(self, "group", K[2]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[3])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0, w7); }
-                                  if (h.isObject(w7)) {
-                                    {
-                                      const w8 = w7["filters"];
-                                      if (w8 !== undefined && w8 !== null) {
-                                        try { const self = w8; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 0, w8); }
-                                        try { const self = w8; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "ResponseHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 1, w8); }
-                                        if (Array.isArray(w8)) {
-                                          for (let i9 = 0; i9 < w8.length; i9++) {
-                                            const w10 = w8[i9];
-                                            if (w10 !== undefined && w10 !== null) {
-                                              try { const self = w10; if (!(!(h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) !== "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 0, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) === "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 1, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) !== "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 2, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) === "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 3, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "requestMirror") && (h.S(h.get(self, "type")) !== "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 4, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "requestMirror") && (h.S(h.get(self, "type")) === "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 5); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 5, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "extensionRef") && (h.S(h.get(self, "type")) !== "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 6); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 6, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "extensionRef") && (h.S(h.get(self, "type")) === "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 7); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 7, w10); }
-                                              if (h.isObject(w10)) {
-                                                {
-                                                  const w11 = w10["requestMirror"];
-                                                  if (w11 !== undefined && w11 !== null) {
-                                                    try { const self = w11; if (!(!(h.has(self, "percent") && h.has(self, "fraction")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"], 0, w11); }
-                                                    if (h.isObject(w11)) {
-                                                      {
-                                                        const w12 = w11["backendRef"];
-                                                        if (w12 !== undefined && w12 !== null) {
-                                                          try { const self = w12; const m0 = h.size(h.S(h.getd(self, "group", K[2]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[3])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0, w12); }
-                                                        }
-                                                      }
-                                                      {
-                                                        const w13 = w11["fraction"];
-                                                        if (w13 !== undefined && w13 !== null) {
-                                                          try { const self = w13; if (!((h.I(h.get(self, "numerator")) <= h.I(h.getd(self, "denominator", K[4]))))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0, w13); }
-                                                        }
-                                                      }
-                                                    }
-                                                  }
-                                                }
-                                              }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                        {
-                          const w14 = w4["filters"];
-                          if (w14 !== undefined && w14 !== null) {
-                            try { const self = w14; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 0, w14); }
-                            try { const self = w14; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "ResponseHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 1, w14); }
-                            if (Array.isArray(w14)) {
-                              for (let i15 = 0; i15 < w14.length; i15++) {
-                                const w16 = w14[i15];
-                                if (w16 !== undefined && w16 !== null) {
-                                  try { const self = w16; if (!(!(h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) !== "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 0, w16); }
-                                  try { const self = w16; if (!(!(!h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) === "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 1, w16); }
-                                  try { const self = w16; if (!(!(h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) !== "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 2, w16); }
-                                  try { const self = w16; if (!(!(!h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) === "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 3, w16); }
-                                  try { const self = w16; if (!(!(h.has(self, "requestMirror") && (h.S(h.get(self, "type")) !== "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 4, w16); }
-                                  try { const self = w16; if (!(!(!h.has(self, "requestMirror") && (h.S(h.get(self, "type")) === "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 5); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 5, w16); }
-                                  try { const self = w16; if (!(!(h.has(self, "extensionRef") && (h.S(h.get(self, "type")) !== "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 6); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 6, w16); }
-                                  try { const self = w16; if (!(!(!h.has(self, "extensionRef") && (h.S(h.get(self, "type")) === "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 7); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 7, w16); }
-                                  if (h.isObject(w16)) {
-                                    {
-                                      const w17 = w16["requestMirror"];
-                                      if (w17 !== undefined && w17 !== null) {
-                                        try { const self = w17; if (!(!(h.has(self, "percent") && h.has(self, "fraction")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"], 0, w17); }
-                                        if (h.isObject(w17)) {
-                                          {
-                                            const w18 = w17["backendRef"];
-                                            if (w18 !== undefined && w18 !== null) {
-                                              try { const self = w18; const m0 = h.size(h.S(h.getd(self, "group", K[2]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[3])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0, w18); }
-                                            }
-                                          }
-                                          {
-                                            const w19 = w17["fraction"];
-                                            if (w19 !== undefined && w19 !== null) {
-                                              try { const self = w19; if (!((h.I(h.get(self, "numerator")) <= h.I(h.getd(self, "denominator", K[4]))))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i15 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0, w19); }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                        {
-                          const w20 = w4["matches"];
-                          if (w20 !== undefined && w20 !== null) {
-                            if (Array.isArray(w20)) {
-                              for (let i21 = 0; i21 < w20.length; i21++) {
-                                const w22 = w20[i21];
-                                if (w22 !== undefined && w22 !== null) {
-                                  if (h.isObject(w22)) {
-                                    {
-                                      const w23 = w22["method"];
-                                      if (w23 !== undefined && w23 !== null) {
-                                        try { const self = w23; if (!((h.obj(self) ? (h.has(self, "service") || h.has(self, "method")) : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i21 + "]" + ".method", N.p["spec"].p["rules"].i.p["matches"].i.p["method"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i21 + "]" + ".method", N.p["spec"].p["rules"].i.p["matches"].i.p["method"], 0, w23); }
-                                        try { const self = w23; if (!((((!h.obj(self) || (h.S(h.getd(self, "type", K[5])) === "Exact")) && h.has(self, "service")) ? K[6].test(h.S(h.get(self, "service")).toLowerCase()) : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i21 + "]" + ".method", N.p["spec"].p["rules"].i.p["matches"].i.p["method"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i21 + "]" + ".method", N.p["spec"].p["rules"].i.p["matches"].i.p["method"], 1, w23); }
-                                        try { const self = w23; if (!((((!h.obj(self) || (h.S(h.getd(self, "type", K[5])) === "Exact")) && h.has(self, "method")) ? K[7].test(h.S(h.get(self, "method"))) : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i21 + "]" + ".method", N.p["spec"].p["rules"].i.p["matches"].i.p["method"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i21 + "]" + ".method", N.p["spec"].p["rules"].i.p["matches"].i.p["method"], 2, w23); }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                        {
-                          const w24 = w4["sessionPersistence"];
-                          if (w24 !== undefined && w24 !== null) {
-                            try { const self = w24; if (!((((!h.has(self, "cookieConfig") || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[8])) !== "Permanent")) || h.has(self, "absoluteTimeout")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 0, w24); }
-                            try { const self = w24; if (!((!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[9])) === "Cookie")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 1, w24); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n1(w0, p === '' ? "spec" : p + ".spec", c);
     }
-    },
+  }
+  function n1(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["parentRefs"];
+      if (w0 !== undefined && w0 !== null) n2(w0, p === '' ? "parentRefs" : p + ".parentRefs", c);
+      const w1 = w["rules"];
+      if (w1 !== undefined && w1 !== null) n3(w1, p === '' ? "rules" : p + ".rules", c);
+    }
+  }
+  const n2_node = exports.kinds["gateway.networking.k8s.io/v1 GRPCRoute"].p["spec"].p["parentRefs"];
+  function n2(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no(p, n2_node, 0); } catch (e) { c.err(e, p, n2_node, 0, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no(p, n2_node, 1); } catch (e) { c.err(e, p, n2_node, 1, w); }
+  }
+  const n3_node = exports.kinds["gateway.networking.k8s.io/v1 GRPCRoute"].p["spec"].p["rules"];
+  function n3(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!(((((((((((((((((((m0 > 0) ? (h.has(h.index(self, 0), "matches") ? h.size(h.get(h.index(self, 0), "matches")) : 0) : 0) + ((m0 > 1) ? (h.has(h.index(self, 1), "matches") ? h.size(h.get(h.index(self, 1), "matches")) : 0) : 0)) + ((m0 > 2) ? (h.has(h.index(self, 2), "matches") ? h.size(h.get(h.index(self, 2), "matches")) : 0) : 0)) + ((m0 > 3) ? (h.has(h.index(self, 3), "matches") ? h.size(h.get(h.index(self, 3), "matches")) : 0) : 0)) + ((m0 > 4) ? (h.has(h.index(self, 4), "matches") ? h.size(h.get(h.index(self, 4), "matches")) : 0) : 0)) + ((m0 > 5) ? (h.has(h.index(self, 5), "matches") ? h.size(h.get(h.index(self, 5), "matches")) : 0) : 0)) + ((m0 > 6) ? (h.has(h.index(self, 6), "matches") ? h.size(h.get(h.index(self, 6), "matches")) : 0) : 0)) + ((m0 > 7) ? (h.has(h.index(self, 7), "matches") ? h.size(h.get(h.index(self, 7), "matches")) : 0) : 0)) + ((m0 > 8) ? (h.has(h.index(self, 8), "matches") ? h.size(h.get(h.index(self, 8), "matches")) : 0) : 0)) + ((m0 > 9) ? (h.has(h.index(self, 9), "matches") ? h.size(h.get(h.index(self, 9), "matches")) : 0) : 0)) + ((m0 > 10) ? (h.has(h.index(self, 10), "matches") ? h.size(h.get(h.index(self, 10), "matches")) : 0) : 0)) + ((m0 > 11) ? (h.has(h.index(self, 11), "matches") ? h.size(h.get(h.index(self, 11), "matches")) : 0) : 0)) + ((m0 > 12) ? (h.has(h.index(self, 12), "matches") ? h.size(h.get(h.index(self, 12), "matches")) : 0) : 0)) + ((m0 > 13) ? (h.has(h.index(self, 13), "matches") ? h.size(h.get(h.index(self, 13), "matches")) : 0) : 0)) + ((m0 > 14) ? (h.has(h.index(self, 14), "matches") ? h.size(h.get(h.index(self, 14), "matches")) : 0) : 0)) + ((m0 > 15) ? (h.has(h.index(self, 15), "matches") ? h.size(h.get(h.index(self, 15), "matches")) : 0) : 0)) <= 128))) c.no(p, n3_node, 0); } catch (e) { c.err(e, p, n3_node, 0, w); }
+    try { const self = w; if (!(h.list(self).every((v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))))) c.no(p, n3_node, 1); } catch (e) { c.err(e, p, n3_node, 1, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n4(v, p + "[" + i + "]", c); }
+  }
+  function n4(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["backendRefs"];
+      if (w0 !== undefined && w0 !== null) n5(w0, p === '' ? "backendRefs" : p + ".backendRefs", c);
+      const w1 = w["filters"];
+      if (w1 !== undefined && w1 !== null) n12(w1, p === '' ? "filters" : p + ".filters", c);
+      const w2 = w["matches"];
+      if (w2 !== undefined && w2 !== null) n17(w2, p === '' ? "matches" : p + ".matches", c);
+      const w3 = w["sessionPersistence"];
+      if (w3 !== undefined && w3 !== null) n20(w3, p === '' ? "sessionPersistence" : p + ".sessionPersistence", c);
+    }
+  }
+  function n5(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n6(v, p + "[" + i + "]", c); }
+  }
+  const n6_node = exports.kinds["gateway.networking.k8s.io/v1 GRPCRoute"].p["spec"].p["rules"].i.p["backendRefs"].i;
+  function n6(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[2]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[3])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n6_node, 0); } catch (e) { c.err(e, p, n6_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["filters"];
+      if (w0 !== undefined && w0 !== null) n7(w0, p === '' ? "filters" : p + ".filters", c);
+    }
+  }
+  const n7_node = exports.kinds["gateway.networking.k8s.io/v1 GRPCRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"];
+  function n7(w, p, c) {
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestHeaderModifier"))) <= 1))) c.no(p, n7_node, 0); } catch (e) { c.err(e, p, n7_node, 0, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "ResponseHeaderModifier"))) <= 1))) c.no(p, n7_node, 1); } catch (e) { c.err(e, p, n7_node, 1, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n8(v, p + "[" + i + "]", c); }
+  }
+  const n8_node = exports.kinds["gateway.networking.k8s.io/v1 GRPCRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i;
+  function n8(w, p, c) {
+    try { const self = w; if (!(!(h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) !== "RequestHeaderModifier")))) c.no(p, n8_node, 0); } catch (e) { c.err(e, p, n8_node, 0, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) === "RequestHeaderModifier")))) c.no(p, n8_node, 1); } catch (e) { c.err(e, p, n8_node, 1, w); }
+    try { const self = w; if (!(!(h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) !== "ResponseHeaderModifier")))) c.no(p, n8_node, 2); } catch (e) { c.err(e, p, n8_node, 2, w); }
+    try { const self = w; if (!(!(!h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) === "ResponseHeaderModifier")))) c.no(p, n8_node, 3); } catch (e) { c.err(e, p, n8_node, 3, w); }
+    try { const self = w; if (!(!(h.has(self, "requestMirror") && (h.S(h.get(self, "type")) !== "RequestMirror")))) c.no(p, n8_node, 4); } catch (e) { c.err(e, p, n8_node, 4, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestMirror") && (h.S(h.get(self, "type")) === "RequestMirror")))) c.no(p, n8_node, 5); } catch (e) { c.err(e, p, n8_node, 5, w); }
+    try { const self = w; if (!(!(h.has(self, "extensionRef") && (h.S(h.get(self, "type")) !== "ExtensionRef")))) c.no(p, n8_node, 6); } catch (e) { c.err(e, p, n8_node, 6, w); }
+    try { const self = w; if (!(!(!h.has(self, "extensionRef") && (h.S(h.get(self, "type")) === "ExtensionRef")))) c.no(p, n8_node, 7); } catch (e) { c.err(e, p, n8_node, 7, w); }
+    if (h.isObject(w)) {
+      const w0 = w["requestMirror"];
+      if (w0 !== undefined && w0 !== null) n9(w0, p === '' ? "requestMirror" : p + ".requestMirror", c);
+    }
+  }
+  const n9_node = exports.kinds["gateway.networking.k8s.io/v1 GRPCRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"];
+  function n9(w, p, c) {
+    try { const self = w; if (!(!(h.has(self, "percent") && h.has(self, "fraction")))) c.no(p, n9_node, 0); } catch (e) { c.err(e, p, n9_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["backendRef"];
+      if (w0 !== undefined && w0 !== null) n10(w0, p === '' ? "backendRef" : p + ".backendRef", c);
+      const w1 = w["fraction"];
+      if (w1 !== undefined && w1 !== null) n11(w1, p === '' ? "fraction" : p + ".fraction", c);
+    }
+  }
+  const n10_node = exports.kinds["gateway.networking.k8s.io/v1 GRPCRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["backendRef"];
+  function n10(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[2]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[3])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n10_node, 0); } catch (e) { c.err(e, p, n10_node, 0, w); }
+  }
+  const n11_node = exports.kinds["gateway.networking.k8s.io/v1 GRPCRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["fraction"];
+  function n11(w, p, c) {
+    try { const self = w; if (!((h.I(h.get(self, "numerator")) <= h.I(h.getd(self, "denominator", K[4]))))) c.no(p, n11_node, 0); } catch (e) { c.err(e, p, n11_node, 0, w); }
+  }
+  const n12_node = exports.kinds["gateway.networking.k8s.io/v1 GRPCRoute"].p["spec"].p["rules"].i.p["filters"];
+  function n12(w, p, c) {
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestHeaderModifier"))) <= 1))) c.no(p, n12_node, 0); } catch (e) { c.err(e, p, n12_node, 0, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "ResponseHeaderModifier"))) <= 1))) c.no(p, n12_node, 1); } catch (e) { c.err(e, p, n12_node, 1, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n13(v, p + "[" + i + "]", c); }
+  }
+  const n13_node = exports.kinds["gateway.networking.k8s.io/v1 GRPCRoute"].p["spec"].p["rules"].i.p["filters"].i;
+  function n13(w, p, c) {
+    try { const self = w; if (!(!(h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) !== "RequestHeaderModifier")))) c.no(p, n13_node, 0); } catch (e) { c.err(e, p, n13_node, 0, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) === "RequestHeaderModifier")))) c.no(p, n13_node, 1); } catch (e) { c.err(e, p, n13_node, 1, w); }
+    try { const self = w; if (!(!(h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) !== "ResponseHeaderModifier")))) c.no(p, n13_node, 2); } catch (e) { c.err(e, p, n13_node, 2, w); }
+    try { const self = w; if (!(!(!h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) === "ResponseHeaderModifier")))) c.no(p, n13_node, 3); } catch (e) { c.err(e, p, n13_node, 3, w); }
+    try { const self = w; if (!(!(h.has(self, "requestMirror") && (h.S(h.get(self, "type")) !== "RequestMirror")))) c.no(p, n13_node, 4); } catch (e) { c.err(e, p, n13_node, 4, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestMirror") && (h.S(h.get(self, "type")) === "RequestMirror")))) c.no(p, n13_node, 5); } catch (e) { c.err(e, p, n13_node, 5, w); }
+    try { const self = w; if (!(!(h.has(self, "extensionRef") && (h.S(h.get(self, "type")) !== "ExtensionRef")))) c.no(p, n13_node, 6); } catch (e) { c.err(e, p, n13_node, 6, w); }
+    try { const self = w; if (!(!(!h.has(self, "extensionRef") && (h.S(h.get(self, "type")) === "ExtensionRef")))) c.no(p, n13_node, 7); } catch (e) { c.err(e, p, n13_node, 7, w); }
+    if (h.isObject(w)) {
+      const w0 = w["requestMirror"];
+      if (w0 !== undefined && w0 !== null) n14(w0, p === '' ? "requestMirror" : p + ".requestMirror", c);
+    }
+  }
+  const n14_node = exports.kinds["gateway.networking.k8s.io/v1 GRPCRoute"].p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"];
+  function n14(w, p, c) {
+    try { const self = w; if (!(!(h.has(self, "percent") && h.has(self, "fraction")))) c.no(p, n14_node, 0); } catch (e) { c.err(e, p, n14_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["backendRef"];
+      if (w0 !== undefined && w0 !== null) n15(w0, p === '' ? "backendRef" : p + ".backendRef", c);
+      const w1 = w["fraction"];
+      if (w1 !== undefined && w1 !== null) n16(w1, p === '' ? "fraction" : p + ".fraction", c);
+    }
+  }
+  const n15_node = exports.kinds["gateway.networking.k8s.io/v1 GRPCRoute"].p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["backendRef"];
+  function n15(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[2]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[3])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n15_node, 0); } catch (e) { c.err(e, p, n15_node, 0, w); }
+  }
+  const n16_node = exports.kinds["gateway.networking.k8s.io/v1 GRPCRoute"].p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["fraction"];
+  function n16(w, p, c) {
+    try { const self = w; if (!((h.I(h.get(self, "numerator")) <= h.I(h.getd(self, "denominator", K[4]))))) c.no(p, n16_node, 0); } catch (e) { c.err(e, p, n16_node, 0, w); }
+  }
+  function n17(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n18(v, p + "[" + i + "]", c); }
+  }
+  function n18(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["method"];
+      if (w0 !== undefined && w0 !== null) n19(w0, p === '' ? "method" : p + ".method", c);
+    }
+  }
+  const n19_node = exports.kinds["gateway.networking.k8s.io/v1 GRPCRoute"].p["spec"].p["rules"].i.p["matches"].i.p["method"];
+  function n19(w, p, c) {
+    try { const self = w; if (!((h.obj(self) ? (h.has(self, "service") || h.has(self, "method")) : true))) c.no(p, n19_node, 0); } catch (e) { c.err(e, p, n19_node, 0, w); }
+    try { const self = w; if (!((((!h.obj(self) || (h.S(h.getd(self, "type", K[5])) === "Exact")) && h.has(self, "service")) ? K[6].test(h.S(h.get(self, "service")).toLowerCase()) : true))) c.no(p, n19_node, 1); } catch (e) { c.err(e, p, n19_node, 1, w); }
+    try { const self = w; if (!((((!h.obj(self) || (h.S(h.getd(self, "type", K[5])) === "Exact")) && h.has(self, "method")) ? K[7].test(h.S(h.get(self, "method"))) : true))) c.no(p, n19_node, 2); } catch (e) { c.err(e, p, n19_node, 2, w); }
+  }
+  const n20_node = exports.kinds["gateway.networking.k8s.io/v1 GRPCRoute"].p["spec"].p["rules"].i.p["sessionPersistence"];
+  function n20(w, p, c) {
+    try { const self = w; if (!((((!h.has(self, "cookieConfig") || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[8])) !== "Permanent")) || h.has(self, "absoluteTimeout")))) c.no(p, n20_node, 0); } catch (e) { c.err(e, p, n20_node, 0, w); }
+    try { const self = w; if (!((!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[9])) === "Cookie")))) c.no(p, n20_node, 1); } catch (e) { c.err(e, p, n20_node, 1, w); }
+  }
+  const walkers = {
+    "gateway.networking.k8s.io/v1 GRPCRoute": (w, c) => n0(w, '', c),
   };
   return { fns, walkers };
 };

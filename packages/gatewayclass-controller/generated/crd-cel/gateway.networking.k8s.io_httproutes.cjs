@@ -136,721 +136,673 @@ exports.compile = function (h) {
     // !(has(self.request) && has(self.backendRequest) && duration(self.request) != duration('0s') && duration(self.backendRequest) > duration(self.request))
     function (self) { return !(((h.has(self, "request") && h.has(self, "backendRequest")) && (h.duration(h.S(h.get(self, "request"))) !== K[13])) && (h.duration(h.S(h.get(self, "backendRequest"))) > h.duration(h.S(h.get(self, "request"))))); },
   ];
+  function n0(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n1(w0, p === '' ? "spec" : p + ".spec", c);
+    }
+  }
+  function n1(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["parentRefs"];
+      if (w0 !== undefined && w0 !== null) n2(w0, p === '' ? "parentRefs" : p + ".parentRefs", c);
+      let w1 = w["rules"]; if (w1 === undefined) w1 = K[14];
+      if (w1 !== undefined && w1 !== null) n3(w1, p === '' ? "rules" : p + ".rules", c);
+    }
+  }
+  const n2_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["parentRefs"];
+  function n2(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no(p, n2_node, 0); } catch (e) { c.err(e, p, n2_node, 0, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no(p, n2_node, 1); } catch (e) { c.err(e, p, n2_node, 1, w); }
+  }
+  const n3_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"];
+  function n3(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!(((((((((((((((((((m0 > 0) ? h.size(h.getd(h.index(self, 0), "matches", K[2])) : 0) + ((m0 > 1) ? h.size(h.getd(h.index(self, 1), "matches", K[2])) : 0)) + ((m0 > 2) ? h.size(h.getd(h.index(self, 2), "matches", K[2])) : 0)) + ((m0 > 3) ? h.size(h.getd(h.index(self, 3), "matches", K[2])) : 0)) + ((m0 > 4) ? h.size(h.getd(h.index(self, 4), "matches", K[2])) : 0)) + ((m0 > 5) ? h.size(h.getd(h.index(self, 5), "matches", K[2])) : 0)) + ((m0 > 6) ? h.size(h.getd(h.index(self, 6), "matches", K[2])) : 0)) + ((m0 > 7) ? h.size(h.getd(h.index(self, 7), "matches", K[2])) : 0)) + ((m0 > 8) ? h.size(h.getd(h.index(self, 8), "matches", K[2])) : 0)) + ((m0 > 9) ? h.size(h.getd(h.index(self, 9), "matches", K[2])) : 0)) + ((m0 > 10) ? h.size(h.getd(h.index(self, 10), "matches", K[2])) : 0)) + ((m0 > 11) ? h.size(h.getd(h.index(self, 11), "matches", K[2])) : 0)) + ((m0 > 12) ? h.size(h.getd(h.index(self, 12), "matches", K[2])) : 0)) + ((m0 > 13) ? h.size(h.getd(h.index(self, 13), "matches", K[2])) : 0)) + ((m0 > 14) ? h.size(h.getd(h.index(self, 14), "matches", K[2])) : 0)) + ((m0 > 15) ? h.size(h.getd(h.index(self, 15), "matches", K[2])) : 0)) <= 128))) c.no(p, n3_node, 0); } catch (e) { c.err(e, p, n3_node, 0, w); }
+    try { const self = w; if (!(h.list(self).every((v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))))) c.no(p, n3_node, 1); } catch (e) { c.err(e, p, n3_node, 1, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n4(v, p + "[" + i + "]", c); }
+  }
+  const n4_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i;
+  function n4(w, p, c) {
+    try { const self = w; if (!(((h.has(self, "backendRefs") && (h.size(h.get(self, "backendRefs")) > 0)) ? (!h.has(self, "filters") || h.list(h.get(self, "filters")).every((v0_f) => !h.has(v0_f, "requestRedirect"))) : true))) c.no(p, n4_node, 0); } catch (e) { c.err(e, p, n4_node, 0, w); }
+    try { const self = w; if (!(((h.has(self, "filters") && h.one(h.list(h.get(self, "filters")), (v0_f) => h.and(() => ((h.has(v0_f, "requestRedirect") && h.has(h.get(v0_f, "requestRedirect"), "path")) && (h.S(h.get(h.get(h.get(v0_f, "requestRedirect"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v0_f, "requestRedirect"), "path"), "replacePrefixMatch")))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no(p, n4_node, 1); } catch (e) { c.err(e, p, n4_node, 1, w); }
+    try { const self = w; if (!(((h.has(self, "filters") && h.one(h.list(h.get(self, "filters")), (v0_f) => h.and(() => ((h.has(v0_f, "urlRewrite") && h.has(h.get(v0_f, "urlRewrite"), "path")) && (h.S(h.get(h.get(h.get(v0_f, "urlRewrite"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v0_f, "urlRewrite"), "path"), "replacePrefixMatch")))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no(p, n4_node, 2); } catch (e) { c.err(e, p, n4_node, 2, w); }
+    try { const self = w; if (!(((h.has(self, "backendRefs") && h.one(h.list(h.get(self, "backendRefs")), (v0_b) => (h.has(v0_b, "filters") && h.one(h.list(h.get(v0_b, "filters")), (v1_f) => h.and(() => ((h.has(v1_f, "requestRedirect") && h.has(h.get(v1_f, "requestRedirect"), "path")) && (h.S(h.get(h.get(h.get(v1_f, "requestRedirect"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v1_f, "requestRedirect"), "path"), "replacePrefixMatch")))))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no(p, n4_node, 3); } catch (e) { c.err(e, p, n4_node, 3, w); }
+    try { const self = w; if (!(((h.has(self, "backendRefs") && h.one(h.list(h.get(self, "backendRefs")), (v0_b) => (h.has(v0_b, "filters") && h.one(h.list(h.get(v0_b, "filters")), (v1_f) => h.and(() => ((h.has(v1_f, "urlRewrite") && h.has(h.get(v1_f, "urlRewrite"), "path")) && (h.S(h.get(h.get(h.get(v1_f, "urlRewrite"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v1_f, "urlRewrite"), "path"), "replacePrefixMatch")))))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no(p, n4_node, 4); } catch (e) { c.err(e, p, n4_node, 4, w); }
+    if (h.isObject(w)) {
+      const w0 = w["backendRefs"];
+      if (w0 !== undefined && w0 !== null) n5(w0, p === '' ? "backendRefs" : p + ".backendRefs", c);
+      const w1 = w["filters"];
+      if (w1 !== undefined && w1 !== null) n22(w1, p === '' ? "filters" : p + ".filters", c);
+      let w2 = w["matches"]; if (w2 === undefined) w2 = K[2];
+      if (w2 !== undefined && w2 !== null) n37(w2, p === '' ? "matches" : p + ".matches", c);
+      const w3 = w["sessionPersistence"];
+      if (w3 !== undefined && w3 !== null) n40(w3, p === '' ? "sessionPersistence" : p + ".sessionPersistence", c);
+      const w4 = w["timeouts"];
+      if (w4 !== undefined && w4 !== null) n41(w4, p === '' ? "timeouts" : p + ".timeouts", c);
+    }
+  }
+  function n5(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n6(v, p + "[" + i + "]", c); }
+  }
+  const n6_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i;
+  function n6(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n6_node, 0); } catch (e) { c.err(e, p, n6_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["filters"];
+      if (w0 !== undefined && w0 !== null) n7(w0, p === '' ? "filters" : p + ".filters", c);
+    }
+  }
+  const n7_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"];
+  function n7(w, p, c) {
+    try { const self = w; if (!(!h.and(() => h.exists(h.list(self), (v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect")), () => h.exists(h.list(self), (v1_f) => (h.S(h.get(v1_f, "type")) === "URLRewrite"))))) c.no(p, n7_node, 0); } catch (e) { c.err(e, p, n7_node, 0, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "CORS"))) <= 1))) c.no(p, n7_node, 1); } catch (e) { c.err(e, p, n7_node, 1, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestHeaderModifier"))) <= 1))) c.no(p, n7_node, 2); } catch (e) { c.err(e, p, n7_node, 2, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "ResponseHeaderModifier"))) <= 1))) c.no(p, n7_node, 3); } catch (e) { c.err(e, p, n7_node, 3, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect"))) <= 1))) c.no(p, n7_node, 4); } catch (e) { c.err(e, p, n7_node, 4, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "URLRewrite"))) <= 1))) c.no(p, n7_node, 5); } catch (e) { c.err(e, p, n7_node, 5, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n8(v, p + "[" + i + "]", c); }
+  }
+  const n8_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i;
+  function n8(w, p, c) {
+    try { const self = w; if (!(!(h.has(self, "cors") && (h.S(h.get(self, "type")) !== "CORS")))) c.no(p, n8_node, 0); } catch (e) { c.err(e, p, n8_node, 0, w); }
+    try { const self = w; if (!(!(!h.has(self, "cors") && (h.S(h.get(self, "type")) === "CORS")))) c.no(p, n8_node, 1); } catch (e) { c.err(e, p, n8_node, 1, w); }
+    try { const self = w; if (!(!(h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) !== "RequestHeaderModifier")))) c.no(p, n8_node, 2); } catch (e) { c.err(e, p, n8_node, 2, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) === "RequestHeaderModifier")))) c.no(p, n8_node, 3); } catch (e) { c.err(e, p, n8_node, 3, w); }
+    try { const self = w; if (!(!(h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) !== "ResponseHeaderModifier")))) c.no(p, n8_node, 4); } catch (e) { c.err(e, p, n8_node, 4, w); }
+    try { const self = w; if (!(!(!h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) === "ResponseHeaderModifier")))) c.no(p, n8_node, 5); } catch (e) { c.err(e, p, n8_node, 5, w); }
+    try { const self = w; if (!(!(h.has(self, "requestMirror") && (h.S(h.get(self, "type")) !== "RequestMirror")))) c.no(p, n8_node, 6); } catch (e) { c.err(e, p, n8_node, 6, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestMirror") && (h.S(h.get(self, "type")) === "RequestMirror")))) c.no(p, n8_node, 7); } catch (e) { c.err(e, p, n8_node, 7, w); }
+    try { const self = w; if (!(!(h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) !== "RequestRedirect")))) c.no(p, n8_node, 8); } catch (e) { c.err(e, p, n8_node, 8, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) === "RequestRedirect")))) c.no(p, n8_node, 9); } catch (e) { c.err(e, p, n8_node, 9, w); }
+    try { const self = w; if (!(!(h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) !== "URLRewrite")))) c.no(p, n8_node, 10); } catch (e) { c.err(e, p, n8_node, 10, w); }
+    try { const self = w; if (!(!(!h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) === "URLRewrite")))) c.no(p, n8_node, 11); } catch (e) { c.err(e, p, n8_node, 11, w); }
+    try { const self = w; if (!(!(h.has(self, "extensionRef") && (h.S(h.get(self, "type")) !== "ExtensionRef")))) c.no(p, n8_node, 12); } catch (e) { c.err(e, p, n8_node, 12, w); }
+    try { const self = w; if (!(!(!h.has(self, "extensionRef") && (h.S(h.get(self, "type")) === "ExtensionRef")))) c.no(p, n8_node, 13); } catch (e) { c.err(e, p, n8_node, 13, w); }
+    try { const self = w; if (!(!(h.has(self, "externalAuth") && (h.S(h.get(self, "type")) !== "ExternalAuth")))) c.no(p, n8_node, 14); } catch (e) { c.err(e, p, n8_node, 14, w); }
+    try { const self = w; if (!(!(!h.has(self, "externalAuth") && (h.S(h.get(self, "type")) === "ExternalAuth")))) c.no(p, n8_node, 15); } catch (e) { c.err(e, p, n8_node, 15, w); }
+    if (h.isObject(w)) {
+      const w0 = w["cors"];
+      if (w0 !== undefined && w0 !== null) n9(w0, p === '' ? "cors" : p + ".cors", c);
+      const w1 = w["externalAuth"];
+      if (w1 !== undefined && w1 !== null) n13(w1, p === '' ? "externalAuth" : p + ".externalAuth", c);
+      const w2 = w["requestMirror"];
+      if (w2 !== undefined && w2 !== null) n15(w2, p === '' ? "requestMirror" : p + ".requestMirror", c);
+      const w3 = w["requestRedirect"];
+      if (w3 !== undefined && w3 !== null) n18(w3, p === '' ? "requestRedirect" : p + ".requestRedirect", c);
+      const w4 = w["urlRewrite"];
+      if (w4 !== undefined && w4 !== null) n20(w4, p === '' ? "urlRewrite" : p + ".urlRewrite", c);
+    }
+  }
+  function n9(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["allowHeaders"];
+      if (w0 !== undefined && w0 !== null) n10(w0, p === '' ? "allowHeaders" : p + ".allowHeaders", c);
+      const w1 = w["allowMethods"];
+      if (w1 !== undefined && w1 !== null) n11(w1, p === '' ? "allowMethods" : p + ".allowMethods", c);
+      const w2 = w["allowOrigins"];
+      if (w2 !== undefined && w2 !== null) n12(w2, p === '' ? "allowOrigins" : p + ".allowOrigins", c);
+    }
+  }
+  const n10_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowHeaders"];
+  function n10(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no(p, n10_node, 0); } catch (e) { c.err(e, p, n10_node, 0, w); }
+  }
+  const n11_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowMethods"];
+  function n11(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no(p, n11_node, 0); } catch (e) { c.err(e, p, n11_node, 0, w); }
+  }
+  const n12_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowOrigins"];
+  function n12(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no(p, n12_node, 0); } catch (e) { c.err(e, p, n12_node, 0, w); }
+  }
+  const n13_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"];
+  function n13(w, p, c) {
+    try { const self = w; if (!(((h.S(h.get(self, "protocol")) === "GRPC") ? h.has(self, "grpc") : true))) c.no(p, n13_node, 0); } catch (e) { c.err(e, p, n13_node, 0, w); }
+    try { const self = w; if (!((h.has(self, "grpc") ? (h.S(h.get(self, "protocol")) === "GRPC") : true))) c.no(p, n13_node, 1); } catch (e) { c.err(e, p, n13_node, 1, w); }
+    try { const self = w; if (!(((h.S(h.get(self, "protocol")) === "HTTP") ? h.has(self, "http") : true))) c.no(p, n13_node, 2); } catch (e) { c.err(e, p, n13_node, 2, w); }
+    try { const self = w; if (!((h.has(self, "http") ? (h.S(h.get(self, "protocol")) === "HTTP") : true))) c.no(p, n13_node, 3); } catch (e) { c.err(e, p, n13_node, 3, w); }
+    if (h.isObject(w)) {
+      const w0 = w["backendRef"];
+      if (w0 !== undefined && w0 !== null) n14(w0, p === '' ? "backendRef" : p + ".backendRef", c);
+    }
+  }
+  const n14_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"].p["backendRef"];
+  function n14(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n14_node, 0); } catch (e) { c.err(e, p, n14_node, 0, w); }
+  }
+  const n15_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"];
+  function n15(w, p, c) {
+    try { const self = w; if (!(!(h.has(self, "percent") && h.has(self, "fraction")))) c.no(p, n15_node, 0); } catch (e) { c.err(e, p, n15_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["backendRef"];
+      if (w0 !== undefined && w0 !== null) n16(w0, p === '' ? "backendRef" : p + ".backendRef", c);
+      const w1 = w["fraction"];
+      if (w1 !== undefined && w1 !== null) n17(w1, p === '' ? "fraction" : p + ".fraction", c);
+    }
+  }
+  const n16_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["backendRef"];
+  function n16(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n16_node, 0); } catch (e) { c.err(e, p, n16_node, 0, w); }
+  }
+  const n17_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["fraction"];
+  function n17(w, p, c) {
+    try { const self = w; if (!((h.I(h.get(self, "numerator")) <= h.I(h.getd(self, "denominator", K[7]))))) c.no(p, n17_node, 0); } catch (e) { c.err(e, p, n17_node, 0, w); }
+  }
+  function n18(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["path"];
+      if (w0 !== undefined && w0 !== null) n19(w0, p === '' ? "path" : p + ".path", c);
+    }
+  }
+  const n19_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"];
+  function n19(w, p, c) {
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no(p, n19_node, 0); } catch (e) { c.err(e, p, n19_node, 0, w); }
+    try { const self = w; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no(p, n19_node, 1); } catch (e) { c.err(e, p, n19_node, 1, w); }
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no(p, n19_node, 2); } catch (e) { c.err(e, p, n19_node, 2, w); }
+    try { const self = w; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no(p, n19_node, 3); } catch (e) { c.err(e, p, n19_node, 3, w); }
+  }
+  function n20(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["path"];
+      if (w0 !== undefined && w0 !== null) n21(w0, p === '' ? "path" : p + ".path", c);
+    }
+  }
+  const n21_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"];
+  function n21(w, p, c) {
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no(p, n21_node, 0); } catch (e) { c.err(e, p, n21_node, 0, w); }
+    try { const self = w; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no(p, n21_node, 1); } catch (e) { c.err(e, p, n21_node, 1, w); }
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no(p, n21_node, 2); } catch (e) { c.err(e, p, n21_node, 2, w); }
+    try { const self = w; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no(p, n21_node, 3); } catch (e) { c.err(e, p, n21_node, 3, w); }
+  }
+  const n22_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"];
+  function n22(w, p, c) {
+    try { const self = w; if (!(!h.and(() => h.exists(h.list(self), (v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect")), () => h.exists(h.list(self), (v1_f) => (h.S(h.get(v1_f, "type")) === "URLRewrite"))))) c.no(p, n22_node, 0); } catch (e) { c.err(e, p, n22_node, 0, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "CORS"))) <= 1))) c.no(p, n22_node, 1); } catch (e) { c.err(e, p, n22_node, 1, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestHeaderModifier"))) <= 1))) c.no(p, n22_node, 2); } catch (e) { c.err(e, p, n22_node, 2, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "ResponseHeaderModifier"))) <= 1))) c.no(p, n22_node, 3); } catch (e) { c.err(e, p, n22_node, 3, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect"))) <= 1))) c.no(p, n22_node, 4); } catch (e) { c.err(e, p, n22_node, 4, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "URLRewrite"))) <= 1))) c.no(p, n22_node, 5); } catch (e) { c.err(e, p, n22_node, 5, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n23(v, p + "[" + i + "]", c); }
+  }
+  const n23_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i;
+  function n23(w, p, c) {
+    try { const self = w; if (!(!(h.has(self, "cors") && (h.S(h.get(self, "type")) !== "CORS")))) c.no(p, n23_node, 0); } catch (e) { c.err(e, p, n23_node, 0, w); }
+    try { const self = w; if (!(!(!h.has(self, "cors") && (h.S(h.get(self, "type")) === "CORS")))) c.no(p, n23_node, 1); } catch (e) { c.err(e, p, n23_node, 1, w); }
+    try { const self = w; if (!(!(h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) !== "RequestHeaderModifier")))) c.no(p, n23_node, 2); } catch (e) { c.err(e, p, n23_node, 2, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) === "RequestHeaderModifier")))) c.no(p, n23_node, 3); } catch (e) { c.err(e, p, n23_node, 3, w); }
+    try { const self = w; if (!(!(h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) !== "ResponseHeaderModifier")))) c.no(p, n23_node, 4); } catch (e) { c.err(e, p, n23_node, 4, w); }
+    try { const self = w; if (!(!(!h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) === "ResponseHeaderModifier")))) c.no(p, n23_node, 5); } catch (e) { c.err(e, p, n23_node, 5, w); }
+    try { const self = w; if (!(!(h.has(self, "requestMirror") && (h.S(h.get(self, "type")) !== "RequestMirror")))) c.no(p, n23_node, 6); } catch (e) { c.err(e, p, n23_node, 6, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestMirror") && (h.S(h.get(self, "type")) === "RequestMirror")))) c.no(p, n23_node, 7); } catch (e) { c.err(e, p, n23_node, 7, w); }
+    try { const self = w; if (!(!(h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) !== "RequestRedirect")))) c.no(p, n23_node, 8); } catch (e) { c.err(e, p, n23_node, 8, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) === "RequestRedirect")))) c.no(p, n23_node, 9); } catch (e) { c.err(e, p, n23_node, 9, w); }
+    try { const self = w; if (!(!(h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) !== "URLRewrite")))) c.no(p, n23_node, 10); } catch (e) { c.err(e, p, n23_node, 10, w); }
+    try { const self = w; if (!(!(!h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) === "URLRewrite")))) c.no(p, n23_node, 11); } catch (e) { c.err(e, p, n23_node, 11, w); }
+    try { const self = w; if (!(!(h.has(self, "extensionRef") && (h.S(h.get(self, "type")) !== "ExtensionRef")))) c.no(p, n23_node, 12); } catch (e) { c.err(e, p, n23_node, 12, w); }
+    try { const self = w; if (!(!(!h.has(self, "extensionRef") && (h.S(h.get(self, "type")) === "ExtensionRef")))) c.no(p, n23_node, 13); } catch (e) { c.err(e, p, n23_node, 13, w); }
+    try { const self = w; if (!(!(h.has(self, "externalAuth") && (h.S(h.get(self, "type")) !== "ExternalAuth")))) c.no(p, n23_node, 14); } catch (e) { c.err(e, p, n23_node, 14, w); }
+    try { const self = w; if (!(!(!h.has(self, "externalAuth") && (h.S(h.get(self, "type")) === "ExternalAuth")))) c.no(p, n23_node, 15); } catch (e) { c.err(e, p, n23_node, 15, w); }
+    if (h.isObject(w)) {
+      const w0 = w["cors"];
+      if (w0 !== undefined && w0 !== null) n24(w0, p === '' ? "cors" : p + ".cors", c);
+      const w1 = w["externalAuth"];
+      if (w1 !== undefined && w1 !== null) n28(w1, p === '' ? "externalAuth" : p + ".externalAuth", c);
+      const w2 = w["requestMirror"];
+      if (w2 !== undefined && w2 !== null) n30(w2, p === '' ? "requestMirror" : p + ".requestMirror", c);
+      const w3 = w["requestRedirect"];
+      if (w3 !== undefined && w3 !== null) n33(w3, p === '' ? "requestRedirect" : p + ".requestRedirect", c);
+      const w4 = w["urlRewrite"];
+      if (w4 !== undefined && w4 !== null) n35(w4, p === '' ? "urlRewrite" : p + ".urlRewrite", c);
+    }
+  }
+  function n24(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["allowHeaders"];
+      if (w0 !== undefined && w0 !== null) n25(w0, p === '' ? "allowHeaders" : p + ".allowHeaders", c);
+      const w1 = w["allowMethods"];
+      if (w1 !== undefined && w1 !== null) n26(w1, p === '' ? "allowMethods" : p + ".allowMethods", c);
+      const w2 = w["allowOrigins"];
+      if (w2 !== undefined && w2 !== null) n27(w2, p === '' ? "allowOrigins" : p + ".allowOrigins", c);
+    }
+  }
+  const n25_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowHeaders"];
+  function n25(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no(p, n25_node, 0); } catch (e) { c.err(e, p, n25_node, 0, w); }
+  }
+  const n26_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowMethods"];
+  function n26(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no(p, n26_node, 0); } catch (e) { c.err(e, p, n26_node, 0, w); }
+  }
+  const n27_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowOrigins"];
+  function n27(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no(p, n27_node, 0); } catch (e) { c.err(e, p, n27_node, 0, w); }
+  }
+  const n28_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"];
+  function n28(w, p, c) {
+    try { const self = w; if (!(((h.S(h.get(self, "protocol")) === "GRPC") ? h.has(self, "grpc") : true))) c.no(p, n28_node, 0); } catch (e) { c.err(e, p, n28_node, 0, w); }
+    try { const self = w; if (!((h.has(self, "grpc") ? (h.S(h.get(self, "protocol")) === "GRPC") : true))) c.no(p, n28_node, 1); } catch (e) { c.err(e, p, n28_node, 1, w); }
+    try { const self = w; if (!(((h.S(h.get(self, "protocol")) === "HTTP") ? h.has(self, "http") : true))) c.no(p, n28_node, 2); } catch (e) { c.err(e, p, n28_node, 2, w); }
+    try { const self = w; if (!((h.has(self, "http") ? (h.S(h.get(self, "protocol")) === "HTTP") : true))) c.no(p, n28_node, 3); } catch (e) { c.err(e, p, n28_node, 3, w); }
+    if (h.isObject(w)) {
+      const w0 = w["backendRef"];
+      if (w0 !== undefined && w0 !== null) n29(w0, p === '' ? "backendRef" : p + ".backendRef", c);
+    }
+  }
+  const n29_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"].p["backendRef"];
+  function n29(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n29_node, 0); } catch (e) { c.err(e, p, n29_node, 0, w); }
+  }
+  const n30_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"];
+  function n30(w, p, c) {
+    try { const self = w; if (!(!(h.has(self, "percent") && h.has(self, "fraction")))) c.no(p, n30_node, 0); } catch (e) { c.err(e, p, n30_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["backendRef"];
+      if (w0 !== undefined && w0 !== null) n31(w0, p === '' ? "backendRef" : p + ".backendRef", c);
+      const w1 = w["fraction"];
+      if (w1 !== undefined && w1 !== null) n32(w1, p === '' ? "fraction" : p + ".fraction", c);
+    }
+  }
+  const n31_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["backendRef"];
+  function n31(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n31_node, 0); } catch (e) { c.err(e, p, n31_node, 0, w); }
+  }
+  const n32_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["fraction"];
+  function n32(w, p, c) {
+    try { const self = w; if (!((h.I(h.get(self, "numerator")) <= h.I(h.getd(self, "denominator", K[7]))))) c.no(p, n32_node, 0); } catch (e) { c.err(e, p, n32_node, 0, w); }
+  }
+  function n33(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["path"];
+      if (w0 !== undefined && w0 !== null) n34(w0, p === '' ? "path" : p + ".path", c);
+    }
+  }
+  const n34_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"];
+  function n34(w, p, c) {
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no(p, n34_node, 0); } catch (e) { c.err(e, p, n34_node, 0, w); }
+    try { const self = w; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no(p, n34_node, 1); } catch (e) { c.err(e, p, n34_node, 1, w); }
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no(p, n34_node, 2); } catch (e) { c.err(e, p, n34_node, 2, w); }
+    try { const self = w; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no(p, n34_node, 3); } catch (e) { c.err(e, p, n34_node, 3, w); }
+  }
+  function n35(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["path"];
+      if (w0 !== undefined && w0 !== null) n36(w0, p === '' ? "path" : p + ".path", c);
+    }
+  }
+  const n36_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"];
+  function n36(w, p, c) {
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no(p, n36_node, 0); } catch (e) { c.err(e, p, n36_node, 0, w); }
+    try { const self = w; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no(p, n36_node, 1); } catch (e) { c.err(e, p, n36_node, 1, w); }
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no(p, n36_node, 2); } catch (e) { c.err(e, p, n36_node, 2, w); }
+    try { const self = w; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no(p, n36_node, 3); } catch (e) { c.err(e, p, n36_node, 3, w); }
+  }
+  function n37(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n38(v, p + "[" + i + "]", c); }
+  }
+  function n38(w, p, c) {
+    if (h.isObject(w)) {
+      let w0 = w["path"]; if (w0 === undefined) w0 = K[3];
+      if (w0 !== undefined && w0 !== null) n39(w0, p === '' ? "path" : p + ".path", c);
+    }
+  }
+  const n39_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["matches"].i.p["path"];
+  function n39(w, p, c) {
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? h.S(h.getd(self, "value", K[9])).startsWith("/") : true))) c.no(p, n39_node, 0); } catch (e) { c.err(e, p, n39_node, 0, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("//") : true))) c.no(p, n39_node, 1); } catch (e) { c.err(e, p, n39_node, 1, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("/./") : true))) c.no(p, n39_node, 2); } catch (e) { c.err(e, p, n39_node, 2, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("/../") : true))) c.no(p, n39_node, 3); } catch (e) { c.err(e, p, n39_node, 3, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("%2f") : true))) c.no(p, n39_node, 4); } catch (e) { c.err(e, p, n39_node, 4, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("%2F") : true))) c.no(p, n39_node, 5); } catch (e) { c.err(e, p, n39_node, 5, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("#") : true))) c.no(p, n39_node, 6); } catch (e) { c.err(e, p, n39_node, 6, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).endsWith("/..") : true))) c.no(p, n39_node, 7); } catch (e) { c.err(e, p, n39_node, 7, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).endsWith("/.") : true))) c.no(p, n39_node, 8); } catch (e) { c.err(e, p, n39_node, 8, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) || (h.S(h.getd(self, "type", K[4])) === "RegularExpression")))) c.no(p, n39_node, 9); } catch (e) { c.err(e, p, n39_node, 9, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? K[10].test(h.S(h.getd(self, "value", K[9]))) : true))) c.no(p, n39_node, 10); } catch (e) { c.err(e, p, n39_node, 10, w); }
+  }
+  const n40_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["sessionPersistence"];
+  function n40(w, p, c) {
+    try { const self = w; if (!((((!h.has(self, "cookieConfig") || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[11])) !== "Permanent")) || h.has(self, "absoluteTimeout")))) c.no(p, n40_node, 0); } catch (e) { c.err(e, p, n40_node, 0, w); }
+    try { const self = w; if (!((!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[12])) === "Cookie")))) c.no(p, n40_node, 1); } catch (e) { c.err(e, p, n40_node, 1, w); }
+  }
+  const n41_node = exports.kinds["gateway.networking.k8s.io/v1 HTTPRoute"].p["spec"].p["rules"].i.p["timeouts"];
+  function n41(w, p, c) {
+    try { const self = w; if (!(!(((h.has(self, "request") && h.has(self, "backendRequest")) && (h.duration(h.S(h.get(self, "request"))) !== K[13])) && (h.duration(h.S(h.get(self, "backendRequest"))) > h.duration(h.S(h.get(self, "request"))))))) c.no(p, n41_node, 0); } catch (e) { c.err(e, p, n41_node, 0, w); }
+  }
+  function n42(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n43(w0, p === '' ? "spec" : p + ".spec", c);
+    }
+  }
+  function n43(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["parentRefs"];
+      if (w0 !== undefined && w0 !== null) n44(w0, p === '' ? "parentRefs" : p + ".parentRefs", c);
+      let w1 = w["rules"]; if (w1 === undefined) w1 = K[14];
+      if (w1 !== undefined && w1 !== null) n45(w1, p === '' ? "rules" : p + ".rules", c);
+    }
+  }
+  const n44_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["parentRefs"];
+  function n44(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no(p, n44_node, 0); } catch (e) { c.err(e, p, n44_node, 0, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no(p, n44_node, 1); } catch (e) { c.err(e, p, n44_node, 1, w); }
+  }
+  const n45_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"];
+  function n45(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!(((((((((((((((((((m0 > 0) ? h.size(h.getd(h.index(self, 0), "matches", K[2])) : 0) + ((m0 > 1) ? h.size(h.getd(h.index(self, 1), "matches", K[2])) : 0)) + ((m0 > 2) ? h.size(h.getd(h.index(self, 2), "matches", K[2])) : 0)) + ((m0 > 3) ? h.size(h.getd(h.index(self, 3), "matches", K[2])) : 0)) + ((m0 > 4) ? h.size(h.getd(h.index(self, 4), "matches", K[2])) : 0)) + ((m0 > 5) ? h.size(h.getd(h.index(self, 5), "matches", K[2])) : 0)) + ((m0 > 6) ? h.size(h.getd(h.index(self, 6), "matches", K[2])) : 0)) + ((m0 > 7) ? h.size(h.getd(h.index(self, 7), "matches", K[2])) : 0)) + ((m0 > 8) ? h.size(h.getd(h.index(self, 8), "matches", K[2])) : 0)) + ((m0 > 9) ? h.size(h.getd(h.index(self, 9), "matches", K[2])) : 0)) + ((m0 > 10) ? h.size(h.getd(h.index(self, 10), "matches", K[2])) : 0)) + ((m0 > 11) ? h.size(h.getd(h.index(self, 11), "matches", K[2])) : 0)) + ((m0 > 12) ? h.size(h.getd(h.index(self, 12), "matches", K[2])) : 0)) + ((m0 > 13) ? h.size(h.getd(h.index(self, 13), "matches", K[2])) : 0)) + ((m0 > 14) ? h.size(h.getd(h.index(self, 14), "matches", K[2])) : 0)) + ((m0 > 15) ? h.size(h.getd(h.index(self, 15), "matches", K[2])) : 0)) <= 128))) c.no(p, n45_node, 0); } catch (e) { c.err(e, p, n45_node, 0, w); }
+    try { const self = w; if (!(h.list(self).every((v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))))) c.no(p, n45_node, 1); } catch (e) { c.err(e, p, n45_node, 1, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n46(v, p + "[" + i + "]", c); }
+  }
+  const n46_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i;
+  function n46(w, p, c) {
+    try { const self = w; if (!(((h.has(self, "backendRefs") && (h.size(h.get(self, "backendRefs")) > 0)) ? (!h.has(self, "filters") || h.list(h.get(self, "filters")).every((v0_f) => !h.has(v0_f, "requestRedirect"))) : true))) c.no(p, n46_node, 0); } catch (e) { c.err(e, p, n46_node, 0, w); }
+    try { const self = w; if (!(((h.has(self, "filters") && h.one(h.list(h.get(self, "filters")), (v0_f) => h.and(() => ((h.has(v0_f, "requestRedirect") && h.has(h.get(v0_f, "requestRedirect"), "path")) && (h.S(h.get(h.get(h.get(v0_f, "requestRedirect"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v0_f, "requestRedirect"), "path"), "replacePrefixMatch")))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no(p, n46_node, 1); } catch (e) { c.err(e, p, n46_node, 1, w); }
+    try { const self = w; if (!(((h.has(self, "filters") && h.one(h.list(h.get(self, "filters")), (v0_f) => h.and(() => ((h.has(v0_f, "urlRewrite") && h.has(h.get(v0_f, "urlRewrite"), "path")) && (h.S(h.get(h.get(h.get(v0_f, "urlRewrite"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v0_f, "urlRewrite"), "path"), "replacePrefixMatch")))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no(p, n46_node, 2); } catch (e) { c.err(e, p, n46_node, 2, w); }
+    try { const self = w; if (!(((h.has(self, "backendRefs") && h.one(h.list(h.get(self, "backendRefs")), (v0_b) => (h.has(v0_b, "filters") && h.one(h.list(h.get(v0_b, "filters")), (v1_f) => h.and(() => ((h.has(v1_f, "requestRedirect") && h.has(h.get(v1_f, "requestRedirect"), "path")) && (h.S(h.get(h.get(h.get(v1_f, "requestRedirect"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v1_f, "requestRedirect"), "path"), "replacePrefixMatch")))))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no(p, n46_node, 3); } catch (e) { c.err(e, p, n46_node, 3, w); }
+    try { const self = w; if (!(((h.has(self, "backendRefs") && h.one(h.list(h.get(self, "backendRefs")), (v0_b) => (h.has(v0_b, "filters") && h.one(h.list(h.get(v0_b, "filters")), (v1_f) => h.and(() => ((h.has(v1_f, "urlRewrite") && h.has(h.get(v1_f, "urlRewrite"), "path")) && (h.S(h.get(h.get(h.get(v1_f, "urlRewrite"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v1_f, "urlRewrite"), "path"), "replacePrefixMatch")))))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no(p, n46_node, 4); } catch (e) { c.err(e, p, n46_node, 4, w); }
+    if (h.isObject(w)) {
+      const w0 = w["backendRefs"];
+      if (w0 !== undefined && w0 !== null) n47(w0, p === '' ? "backendRefs" : p + ".backendRefs", c);
+      const w1 = w["filters"];
+      if (w1 !== undefined && w1 !== null) n64(w1, p === '' ? "filters" : p + ".filters", c);
+      let w2 = w["matches"]; if (w2 === undefined) w2 = K[2];
+      if (w2 !== undefined && w2 !== null) n79(w2, p === '' ? "matches" : p + ".matches", c);
+      const w3 = w["sessionPersistence"];
+      if (w3 !== undefined && w3 !== null) n82(w3, p === '' ? "sessionPersistence" : p + ".sessionPersistence", c);
+      const w4 = w["timeouts"];
+      if (w4 !== undefined && w4 !== null) n83(w4, p === '' ? "timeouts" : p + ".timeouts", c);
+    }
+  }
+  function n47(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n48(v, p + "[" + i + "]", c); }
+  }
+  const n48_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i;
+  function n48(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n48_node, 0); } catch (e) { c.err(e, p, n48_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["filters"];
+      if (w0 !== undefined && w0 !== null) n49(w0, p === '' ? "filters" : p + ".filters", c);
+    }
+  }
+  const n49_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"];
+  function n49(w, p, c) {
+    try { const self = w; if (!(!h.and(() => h.exists(h.list(self), (v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect")), () => h.exists(h.list(self), (v1_f) => (h.S(h.get(v1_f, "type")) === "URLRewrite"))))) c.no(p, n49_node, 0); } catch (e) { c.err(e, p, n49_node, 0, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "CORS"))) <= 1))) c.no(p, n49_node, 1); } catch (e) { c.err(e, p, n49_node, 1, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestHeaderModifier"))) <= 1))) c.no(p, n49_node, 2); } catch (e) { c.err(e, p, n49_node, 2, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "ResponseHeaderModifier"))) <= 1))) c.no(p, n49_node, 3); } catch (e) { c.err(e, p, n49_node, 3, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect"))) <= 1))) c.no(p, n49_node, 4); } catch (e) { c.err(e, p, n49_node, 4, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "URLRewrite"))) <= 1))) c.no(p, n49_node, 5); } catch (e) { c.err(e, p, n49_node, 5, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n50(v, p + "[" + i + "]", c); }
+  }
+  const n50_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i;
+  function n50(w, p, c) {
+    try { const self = w; if (!(!(h.has(self, "cors") && (h.S(h.get(self, "type")) !== "CORS")))) c.no(p, n50_node, 0); } catch (e) { c.err(e, p, n50_node, 0, w); }
+    try { const self = w; if (!(!(!h.has(self, "cors") && (h.S(h.get(self, "type")) === "CORS")))) c.no(p, n50_node, 1); } catch (e) { c.err(e, p, n50_node, 1, w); }
+    try { const self = w; if (!(!(h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) !== "RequestHeaderModifier")))) c.no(p, n50_node, 2); } catch (e) { c.err(e, p, n50_node, 2, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) === "RequestHeaderModifier")))) c.no(p, n50_node, 3); } catch (e) { c.err(e, p, n50_node, 3, w); }
+    try { const self = w; if (!(!(h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) !== "ResponseHeaderModifier")))) c.no(p, n50_node, 4); } catch (e) { c.err(e, p, n50_node, 4, w); }
+    try { const self = w; if (!(!(!h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) === "ResponseHeaderModifier")))) c.no(p, n50_node, 5); } catch (e) { c.err(e, p, n50_node, 5, w); }
+    try { const self = w; if (!(!(h.has(self, "requestMirror") && (h.S(h.get(self, "type")) !== "RequestMirror")))) c.no(p, n50_node, 6); } catch (e) { c.err(e, p, n50_node, 6, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestMirror") && (h.S(h.get(self, "type")) === "RequestMirror")))) c.no(p, n50_node, 7); } catch (e) { c.err(e, p, n50_node, 7, w); }
+    try { const self = w; if (!(!(h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) !== "RequestRedirect")))) c.no(p, n50_node, 8); } catch (e) { c.err(e, p, n50_node, 8, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) === "RequestRedirect")))) c.no(p, n50_node, 9); } catch (e) { c.err(e, p, n50_node, 9, w); }
+    try { const self = w; if (!(!(h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) !== "URLRewrite")))) c.no(p, n50_node, 10); } catch (e) { c.err(e, p, n50_node, 10, w); }
+    try { const self = w; if (!(!(!h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) === "URLRewrite")))) c.no(p, n50_node, 11); } catch (e) { c.err(e, p, n50_node, 11, w); }
+    try { const self = w; if (!(!(h.has(self, "extensionRef") && (h.S(h.get(self, "type")) !== "ExtensionRef")))) c.no(p, n50_node, 12); } catch (e) { c.err(e, p, n50_node, 12, w); }
+    try { const self = w; if (!(!(!h.has(self, "extensionRef") && (h.S(h.get(self, "type")) === "ExtensionRef")))) c.no(p, n50_node, 13); } catch (e) { c.err(e, p, n50_node, 13, w); }
+    try { const self = w; if (!(!(h.has(self, "externalAuth") && (h.S(h.get(self, "type")) !== "ExternalAuth")))) c.no(p, n50_node, 14); } catch (e) { c.err(e, p, n50_node, 14, w); }
+    try { const self = w; if (!(!(!h.has(self, "externalAuth") && (h.S(h.get(self, "type")) === "ExternalAuth")))) c.no(p, n50_node, 15); } catch (e) { c.err(e, p, n50_node, 15, w); }
+    if (h.isObject(w)) {
+      const w0 = w["cors"];
+      if (w0 !== undefined && w0 !== null) n51(w0, p === '' ? "cors" : p + ".cors", c);
+      const w1 = w["externalAuth"];
+      if (w1 !== undefined && w1 !== null) n55(w1, p === '' ? "externalAuth" : p + ".externalAuth", c);
+      const w2 = w["requestMirror"];
+      if (w2 !== undefined && w2 !== null) n57(w2, p === '' ? "requestMirror" : p + ".requestMirror", c);
+      const w3 = w["requestRedirect"];
+      if (w3 !== undefined && w3 !== null) n60(w3, p === '' ? "requestRedirect" : p + ".requestRedirect", c);
+      const w4 = w["urlRewrite"];
+      if (w4 !== undefined && w4 !== null) n62(w4, p === '' ? "urlRewrite" : p + ".urlRewrite", c);
+    }
+  }
+  function n51(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["allowHeaders"];
+      if (w0 !== undefined && w0 !== null) n52(w0, p === '' ? "allowHeaders" : p + ".allowHeaders", c);
+      const w1 = w["allowMethods"];
+      if (w1 !== undefined && w1 !== null) n53(w1, p === '' ? "allowMethods" : p + ".allowMethods", c);
+      const w2 = w["allowOrigins"];
+      if (w2 !== undefined && w2 !== null) n54(w2, p === '' ? "allowOrigins" : p + ".allowOrigins", c);
+    }
+  }
+  const n52_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowHeaders"];
+  function n52(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no(p, n52_node, 0); } catch (e) { c.err(e, p, n52_node, 0, w); }
+  }
+  const n53_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowMethods"];
+  function n53(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no(p, n53_node, 0); } catch (e) { c.err(e, p, n53_node, 0, w); }
+  }
+  const n54_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowOrigins"];
+  function n54(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no(p, n54_node, 0); } catch (e) { c.err(e, p, n54_node, 0, w); }
+  }
+  const n55_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"];
+  function n55(w, p, c) {
+    try { const self = w; if (!(((h.S(h.get(self, "protocol")) === "GRPC") ? h.has(self, "grpc") : true))) c.no(p, n55_node, 0); } catch (e) { c.err(e, p, n55_node, 0, w); }
+    try { const self = w; if (!((h.has(self, "grpc") ? (h.S(h.get(self, "protocol")) === "GRPC") : true))) c.no(p, n55_node, 1); } catch (e) { c.err(e, p, n55_node, 1, w); }
+    try { const self = w; if (!(((h.S(h.get(self, "protocol")) === "HTTP") ? h.has(self, "http") : true))) c.no(p, n55_node, 2); } catch (e) { c.err(e, p, n55_node, 2, w); }
+    try { const self = w; if (!((h.has(self, "http") ? (h.S(h.get(self, "protocol")) === "HTTP") : true))) c.no(p, n55_node, 3); } catch (e) { c.err(e, p, n55_node, 3, w); }
+    if (h.isObject(w)) {
+      const w0 = w["backendRef"];
+      if (w0 !== undefined && w0 !== null) n56(w0, p === '' ? "backendRef" : p + ".backendRef", c);
+    }
+  }
+  const n56_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"].p["backendRef"];
+  function n56(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n56_node, 0); } catch (e) { c.err(e, p, n56_node, 0, w); }
+  }
+  const n57_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"];
+  function n57(w, p, c) {
+    try { const self = w; if (!(!(h.has(self, "percent") && h.has(self, "fraction")))) c.no(p, n57_node, 0); } catch (e) { c.err(e, p, n57_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["backendRef"];
+      if (w0 !== undefined && w0 !== null) n58(w0, p === '' ? "backendRef" : p + ".backendRef", c);
+      const w1 = w["fraction"];
+      if (w1 !== undefined && w1 !== null) n59(w1, p === '' ? "fraction" : p + ".fraction", c);
+    }
+  }
+  const n58_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["backendRef"];
+  function n58(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n58_node, 0); } catch (e) { c.err(e, p, n58_node, 0, w); }
+  }
+  const n59_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["fraction"];
+  function n59(w, p, c) {
+    try { const self = w; if (!((h.I(h.get(self, "numerator")) <= h.I(h.getd(self, "denominator", K[7]))))) c.no(p, n59_node, 0); } catch (e) { c.err(e, p, n59_node, 0, w); }
+  }
+  function n60(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["path"];
+      if (w0 !== undefined && w0 !== null) n61(w0, p === '' ? "path" : p + ".path", c);
+    }
+  }
+  const n61_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"];
+  function n61(w, p, c) {
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no(p, n61_node, 0); } catch (e) { c.err(e, p, n61_node, 0, w); }
+    try { const self = w; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no(p, n61_node, 1); } catch (e) { c.err(e, p, n61_node, 1, w); }
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no(p, n61_node, 2); } catch (e) { c.err(e, p, n61_node, 2, w); }
+    try { const self = w; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no(p, n61_node, 3); } catch (e) { c.err(e, p, n61_node, 3, w); }
+  }
+  function n62(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["path"];
+      if (w0 !== undefined && w0 !== null) n63(w0, p === '' ? "path" : p + ".path", c);
+    }
+  }
+  const n63_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"];
+  function n63(w, p, c) {
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no(p, n63_node, 0); } catch (e) { c.err(e, p, n63_node, 0, w); }
+    try { const self = w; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no(p, n63_node, 1); } catch (e) { c.err(e, p, n63_node, 1, w); }
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no(p, n63_node, 2); } catch (e) { c.err(e, p, n63_node, 2, w); }
+    try { const self = w; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no(p, n63_node, 3); } catch (e) { c.err(e, p, n63_node, 3, w); }
+  }
+  const n64_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"];
+  function n64(w, p, c) {
+    try { const self = w; if (!(!h.and(() => h.exists(h.list(self), (v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect")), () => h.exists(h.list(self), (v1_f) => (h.S(h.get(v1_f, "type")) === "URLRewrite"))))) c.no(p, n64_node, 0); } catch (e) { c.err(e, p, n64_node, 0, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "CORS"))) <= 1))) c.no(p, n64_node, 1); } catch (e) { c.err(e, p, n64_node, 1, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestHeaderModifier"))) <= 1))) c.no(p, n64_node, 2); } catch (e) { c.err(e, p, n64_node, 2, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "ResponseHeaderModifier"))) <= 1))) c.no(p, n64_node, 3); } catch (e) { c.err(e, p, n64_node, 3, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect"))) <= 1))) c.no(p, n64_node, 4); } catch (e) { c.err(e, p, n64_node, 4, w); }
+    try { const self = w; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "URLRewrite"))) <= 1))) c.no(p, n64_node, 5); } catch (e) { c.err(e, p, n64_node, 5, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n65(v, p + "[" + i + "]", c); }
+  }
+  const n65_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i;
+  function n65(w, p, c) {
+    try { const self = w; if (!(!(h.has(self, "cors") && (h.S(h.get(self, "type")) !== "CORS")))) c.no(p, n65_node, 0); } catch (e) { c.err(e, p, n65_node, 0, w); }
+    try { const self = w; if (!(!(!h.has(self, "cors") && (h.S(h.get(self, "type")) === "CORS")))) c.no(p, n65_node, 1); } catch (e) { c.err(e, p, n65_node, 1, w); }
+    try { const self = w; if (!(!(h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) !== "RequestHeaderModifier")))) c.no(p, n65_node, 2); } catch (e) { c.err(e, p, n65_node, 2, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) === "RequestHeaderModifier")))) c.no(p, n65_node, 3); } catch (e) { c.err(e, p, n65_node, 3, w); }
+    try { const self = w; if (!(!(h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) !== "ResponseHeaderModifier")))) c.no(p, n65_node, 4); } catch (e) { c.err(e, p, n65_node, 4, w); }
+    try { const self = w; if (!(!(!h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) === "ResponseHeaderModifier")))) c.no(p, n65_node, 5); } catch (e) { c.err(e, p, n65_node, 5, w); }
+    try { const self = w; if (!(!(h.has(self, "requestMirror") && (h.S(h.get(self, "type")) !== "RequestMirror")))) c.no(p, n65_node, 6); } catch (e) { c.err(e, p, n65_node, 6, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestMirror") && (h.S(h.get(self, "type")) === "RequestMirror")))) c.no(p, n65_node, 7); } catch (e) { c.err(e, p, n65_node, 7, w); }
+    try { const self = w; if (!(!(h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) !== "RequestRedirect")))) c.no(p, n65_node, 8); } catch (e) { c.err(e, p, n65_node, 8, w); }
+    try { const self = w; if (!(!(!h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) === "RequestRedirect")))) c.no(p, n65_node, 9); } catch (e) { c.err(e, p, n65_node, 9, w); }
+    try { const self = w; if (!(!(h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) !== "URLRewrite")))) c.no(p, n65_node, 10); } catch (e) { c.err(e, p, n65_node, 10, w); }
+    try { const self = w; if (!(!(!h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) === "URLRewrite")))) c.no(p, n65_node, 11); } catch (e) { c.err(e, p, n65_node, 11, w); }
+    try { const self = w; if (!(!(h.has(self, "extensionRef") && (h.S(h.get(self, "type")) !== "ExtensionRef")))) c.no(p, n65_node, 12); } catch (e) { c.err(e, p, n65_node, 12, w); }
+    try { const self = w; if (!(!(!h.has(self, "extensionRef") && (h.S(h.get(self, "type")) === "ExtensionRef")))) c.no(p, n65_node, 13); } catch (e) { c.err(e, p, n65_node, 13, w); }
+    try { const self = w; if (!(!(h.has(self, "externalAuth") && (h.S(h.get(self, "type")) !== "ExternalAuth")))) c.no(p, n65_node, 14); } catch (e) { c.err(e, p, n65_node, 14, w); }
+    try { const self = w; if (!(!(!h.has(self, "externalAuth") && (h.S(h.get(self, "type")) === "ExternalAuth")))) c.no(p, n65_node, 15); } catch (e) { c.err(e, p, n65_node, 15, w); }
+    if (h.isObject(w)) {
+      const w0 = w["cors"];
+      if (w0 !== undefined && w0 !== null) n66(w0, p === '' ? "cors" : p + ".cors", c);
+      const w1 = w["externalAuth"];
+      if (w1 !== undefined && w1 !== null) n70(w1, p === '' ? "externalAuth" : p + ".externalAuth", c);
+      const w2 = w["requestMirror"];
+      if (w2 !== undefined && w2 !== null) n72(w2, p === '' ? "requestMirror" : p + ".requestMirror", c);
+      const w3 = w["requestRedirect"];
+      if (w3 !== undefined && w3 !== null) n75(w3, p === '' ? "requestRedirect" : p + ".requestRedirect", c);
+      const w4 = w["urlRewrite"];
+      if (w4 !== undefined && w4 !== null) n77(w4, p === '' ? "urlRewrite" : p + ".urlRewrite", c);
+    }
+  }
+  function n66(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["allowHeaders"];
+      if (w0 !== undefined && w0 !== null) n67(w0, p === '' ? "allowHeaders" : p + ".allowHeaders", c);
+      const w1 = w["allowMethods"];
+      if (w1 !== undefined && w1 !== null) n68(w1, p === '' ? "allowMethods" : p + ".allowMethods", c);
+      const w2 = w["allowOrigins"];
+      if (w2 !== undefined && w2 !== null) n69(w2, p === '' ? "allowOrigins" : p + ".allowOrigins", c);
+    }
+  }
+  const n67_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowHeaders"];
+  function n67(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no(p, n67_node, 0); } catch (e) { c.err(e, p, n67_node, 0, w); }
+  }
+  const n68_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowMethods"];
+  function n68(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no(p, n68_node, 0); } catch (e) { c.err(e, p, n68_node, 0, w); }
+  }
+  const n69_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowOrigins"];
+  function n69(w, p, c) {
+    try { const self = w; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no(p, n69_node, 0); } catch (e) { c.err(e, p, n69_node, 0, w); }
+  }
+  const n70_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"];
+  function n70(w, p, c) {
+    try { const self = w; if (!(((h.S(h.get(self, "protocol")) === "GRPC") ? h.has(self, "grpc") : true))) c.no(p, n70_node, 0); } catch (e) { c.err(e, p, n70_node, 0, w); }
+    try { const self = w; if (!((h.has(self, "grpc") ? (h.S(h.get(self, "protocol")) === "GRPC") : true))) c.no(p, n70_node, 1); } catch (e) { c.err(e, p, n70_node, 1, w); }
+    try { const self = w; if (!(((h.S(h.get(self, "protocol")) === "HTTP") ? h.has(self, "http") : true))) c.no(p, n70_node, 2); } catch (e) { c.err(e, p, n70_node, 2, w); }
+    try { const self = w; if (!((h.has(self, "http") ? (h.S(h.get(self, "protocol")) === "HTTP") : true))) c.no(p, n70_node, 3); } catch (e) { c.err(e, p, n70_node, 3, w); }
+    if (h.isObject(w)) {
+      const w0 = w["backendRef"];
+      if (w0 !== undefined && w0 !== null) n71(w0, p === '' ? "backendRef" : p + ".backendRef", c);
+    }
+  }
+  const n71_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"].p["backendRef"];
+  function n71(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n71_node, 0); } catch (e) { c.err(e, p, n71_node, 0, w); }
+  }
+  const n72_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"];
+  function n72(w, p, c) {
+    try { const self = w; if (!(!(h.has(self, "percent") && h.has(self, "fraction")))) c.no(p, n72_node, 0); } catch (e) { c.err(e, p, n72_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["backendRef"];
+      if (w0 !== undefined && w0 !== null) n73(w0, p === '' ? "backendRef" : p + ".backendRef", c);
+      const w1 = w["fraction"];
+      if (w1 !== undefined && w1 !== null) n74(w1, p === '' ? "fraction" : p + ".fraction", c);
+    }
+  }
+  const n73_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["backendRef"];
+  function n73(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n73_node, 0); } catch (e) { c.err(e, p, n73_node, 0, w); }
+  }
+  const n74_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["fraction"];
+  function n74(w, p, c) {
+    try { const self = w; if (!((h.I(h.get(self, "numerator")) <= h.I(h.getd(self, "denominator", K[7]))))) c.no(p, n74_node, 0); } catch (e) { c.err(e, p, n74_node, 0, w); }
+  }
+  function n75(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["path"];
+      if (w0 !== undefined && w0 !== null) n76(w0, p === '' ? "path" : p + ".path", c);
+    }
+  }
+  const n76_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"];
+  function n76(w, p, c) {
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no(p, n76_node, 0); } catch (e) { c.err(e, p, n76_node, 0, w); }
+    try { const self = w; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no(p, n76_node, 1); } catch (e) { c.err(e, p, n76_node, 1, w); }
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no(p, n76_node, 2); } catch (e) { c.err(e, p, n76_node, 2, w); }
+    try { const self = w; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no(p, n76_node, 3); } catch (e) { c.err(e, p, n76_node, 3, w); }
+  }
+  function n77(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["path"];
+      if (w0 !== undefined && w0 !== null) n78(w0, p === '' ? "path" : p + ".path", c);
+    }
+  }
+  const n78_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"];
+  function n78(w, p, c) {
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no(p, n78_node, 0); } catch (e) { c.err(e, p, n78_node, 0, w); }
+    try { const self = w; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no(p, n78_node, 1); } catch (e) { c.err(e, p, n78_node, 1, w); }
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no(p, n78_node, 2); } catch (e) { c.err(e, p, n78_node, 2, w); }
+    try { const self = w; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no(p, n78_node, 3); } catch (e) { c.err(e, p, n78_node, 3, w); }
+  }
+  function n79(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n80(v, p + "[" + i + "]", c); }
+  }
+  function n80(w, p, c) {
+    if (h.isObject(w)) {
+      let w0 = w["path"]; if (w0 === undefined) w0 = K[3];
+      if (w0 !== undefined && w0 !== null) n81(w0, p === '' ? "path" : p + ".path", c);
+    }
+  }
+  const n81_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["matches"].i.p["path"];
+  function n81(w, p, c) {
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? h.S(h.getd(self, "value", K[9])).startsWith("/") : true))) c.no(p, n81_node, 0); } catch (e) { c.err(e, p, n81_node, 0, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("//") : true))) c.no(p, n81_node, 1); } catch (e) { c.err(e, p, n81_node, 1, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("/./") : true))) c.no(p, n81_node, 2); } catch (e) { c.err(e, p, n81_node, 2, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("/../") : true))) c.no(p, n81_node, 3); } catch (e) { c.err(e, p, n81_node, 3, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("%2f") : true))) c.no(p, n81_node, 4); } catch (e) { c.err(e, p, n81_node, 4, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("%2F") : true))) c.no(p, n81_node, 5); } catch (e) { c.err(e, p, n81_node, 5, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("#") : true))) c.no(p, n81_node, 6); } catch (e) { c.err(e, p, n81_node, 6, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).endsWith("/..") : true))) c.no(p, n81_node, 7); } catch (e) { c.err(e, p, n81_node, 7, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).endsWith("/.") : true))) c.no(p, n81_node, 8); } catch (e) { c.err(e, p, n81_node, 8, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) || (h.S(h.getd(self, "type", K[4])) === "RegularExpression")))) c.no(p, n81_node, 9); } catch (e) { c.err(e, p, n81_node, 9, w); }
+    try { const self = w; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? K[10].test(h.S(h.getd(self, "value", K[9]))) : true))) c.no(p, n81_node, 10); } catch (e) { c.err(e, p, n81_node, 10, w); }
+  }
+  const n82_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["sessionPersistence"];
+  function n82(w, p, c) {
+    try { const self = w; if (!((((!h.has(self, "cookieConfig") || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[11])) !== "Permanent")) || h.has(self, "absoluteTimeout")))) c.no(p, n82_node, 0); } catch (e) { c.err(e, p, n82_node, 0, w); }
+    try { const self = w; if (!((!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[12])) === "Cookie")))) c.no(p, n82_node, 1); } catch (e) { c.err(e, p, n82_node, 1, w); }
+  }
+  const n83_node = exports.kinds["gateway.networking.k8s.io/v1beta1 HTTPRoute"].p["spec"].p["rules"].i.p["timeouts"];
+  function n83(w, p, c) {
+    try { const self = w; if (!(!(((h.has(self, "request") && h.has(self, "backendRequest")) && (h.duration(h.S(h.get(self, "request"))) !== K[13])) && (h.duration(h.S(h.get(self, "backendRequest"))) > h.duration(h.S(h.get(self, "request"))))))) c.no(p, n83_node, 0); } catch (e) { c.err(e, p, n83_node, 0, w); }
+  }
   const walkers = {
-    "gateway.networking.k8s.io/v1 HTTPRoute": function (w, c, N) {
-    if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["parentRefs"];
-              if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0, w1); }
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1, w1); }
-              }
-            }
-            {
-              let w2 = w0["rules"]; if (w2 === undefined) w2 = K[14];
-              if (w2 !== undefined && w2 !== null) {
-                try { const self = w2; const m0 = h.size(self); if (!(((((((((((((((((((m0 > 0) ? h.size(h.getd(h.index(self, 0), "matches", K[2])) : 0) + ((m0 > 1) ? h.size(h.getd(h.index(self, 1), "matches", K[2])) : 0)) + ((m0 > 2) ? h.size(h.getd(h.index(self, 2), "matches", K[2])) : 0)) + ((m0 > 3) ? h.size(h.getd(h.index(self, 3), "matches", K[2])) : 0)) + ((m0 > 4) ? h.size(h.getd(h.index(self, 4), "matches", K[2])) : 0)) + ((m0 > 5) ? h.size(h.getd(h.index(self, 5), "matches", K[2])) : 0)) + ((m0 > 6) ? h.size(h.getd(h.index(self, 6), "matches", K[2])) : 0)) + ((m0 > 7) ? h.size(h.getd(h.index(self, 7), "matches", K[2])) : 0)) + ((m0 > 8) ? h.size(h.getd(h.index(self, 8), "matches", K[2])) : 0)) + ((m0 > 9) ? h.size(h.getd(h.index(self, 9), "matches", K[2])) : 0)) + ((m0 > 10) ? h.size(h.getd(h.index(self, 10), "matches", K[2])) : 0)) + ((m0 > 11) ? h.size(h.getd(h.index(self, 11), "matches", K[2])) : 0)) + ((m0 > 12) ? h.size(h.getd(h.index(self, 12), "matches", K[2])) : 0)) + ((m0 > 13) ? h.size(h.getd(h.index(self, 13), "matches", K[2])) : 0)) + ((m0 > 14) ? h.size(h.getd(h.index(self, 14), "matches", K[2])) : 0)) + ((m0 > 15) ? h.size(h.getd(h.index(self, 15), "matches", K[2])) : 0)) <= 128))) c.no("spec" + ".rules", N.p["spec"].p["rules"], 0); } catch (e) { c.err(e, "spec" + ".rules", N.p["spec"].p["rules"], 0, w2); }
-                try { const self = w2; if (!(h.list(self).every((v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))))) c.no("spec" + ".rules", N.p["spec"].p["rules"], 1); } catch (e) { c.err(e, "spec" + ".rules", N.p["spec"].p["rules"], 1, w2); }
-                if (Array.isArray(w2)) {
-                  for (let i3 = 0; i3 < w2.length; i3++) {
-                    const w4 = w2[i3];
-                    if (w4 !== undefined && w4 !== null) {
-                      try { const self = w4; if (!(((h.has(self, "backendRefs") && (h.size(h.get(self, "backendRefs")) > 0)) ? (!h.has(self, "filters") || h.list(h.get(self, "filters")).every((v0_f) => !h.has(v0_f, "requestRedirect"))) : true))) c.no("spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 0, w4); }
-                      try { const self = w4; if (!(((h.has(self, "filters") && h.one(h.list(h.get(self, "filters")), (v0_f) => h.and(() => ((h.has(v0_f, "requestRedirect") && h.has(h.get(v0_f, "requestRedirect"), "path")) && (h.S(h.get(h.get(h.get(v0_f, "requestRedirect"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v0_f, "requestRedirect"), "path"), "replacePrefixMatch")))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no("spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 1, w4); }
-                      try { const self = w4; if (!(((h.has(self, "filters") && h.one(h.list(h.get(self, "filters")), (v0_f) => h.and(() => ((h.has(v0_f, "urlRewrite") && h.has(h.get(v0_f, "urlRewrite"), "path")) && (h.S(h.get(h.get(h.get(v0_f, "urlRewrite"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v0_f, "urlRewrite"), "path"), "replacePrefixMatch")))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no("spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 2, w4); }
-                      try { const self = w4; if (!(((h.has(self, "backendRefs") && h.one(h.list(h.get(self, "backendRefs")), (v0_b) => (h.has(v0_b, "filters") && h.one(h.list(h.get(v0_b, "filters")), (v1_f) => h.and(() => ((h.has(v1_f, "requestRedirect") && h.has(h.get(v1_f, "requestRedirect"), "path")) && (h.S(h.get(h.get(h.get(v1_f, "requestRedirect"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v1_f, "requestRedirect"), "path"), "replacePrefixMatch")))))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no("spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 3, w4); }
-                      try { const self = w4; if (!(((h.has(self, "backendRefs") && h.one(h.list(h.get(self, "backendRefs")), (v0_b) => (h.has(v0_b, "filters") && h.one(h.list(h.get(v0_b, "filters")), (v1_f) => h.and(() => ((h.has(v1_f, "urlRewrite") && h.has(h.get(v1_f, "urlRewrite"), "path")) && (h.S(h.get(h.get(h.get(v1_f, "urlRewrite"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v1_f, "urlRewrite"), "path"), "replacePrefixMatch")))))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no("spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 4, w4); }
-                      if (h.isObject(w4)) {
-                        {
-                          const w5 = w4["backendRefs"];
-                          if (w5 !== undefined && w5 !== null) {
-                            if (Array.isArray(w5)) {
-                              for (let i6 = 0; i6 < w5.length; i6++) {
-                                const w7 = w5[i6];
-                                if (w7 !== undefined && w7 !== null) {
-                                  try { const self = w7; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0, w7); }
-                                  if (h.isObject(w7)) {
-                                    {
-                                      const w8 = w7["filters"];
-                                      if (w8 !== undefined && w8 !== null) {
-                                        try { const self = w8; if (!(!h.and(() => h.exists(h.list(self), (v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect")), () => h.exists(h.list(self), (v1_f) => (h.S(h.get(v1_f, "type")) === "URLRewrite"))))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 0, w8); }
-                                        try { const self = w8; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "CORS"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 1, w8); }
-                                        try { const self = w8; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 2, w8); }
-                                        try { const self = w8; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "ResponseHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 3, w8); }
-                                        try { const self = w8; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 4, w8); }
-                                        try { const self = w8; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "URLRewrite"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 5); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 5, w8); }
-                                        if (Array.isArray(w8)) {
-                                          for (let i9 = 0; i9 < w8.length; i9++) {
-                                            const w10 = w8[i9];
-                                            if (w10 !== undefined && w10 !== null) {
-                                              try { const self = w10; if (!(!(h.has(self, "cors") && (h.S(h.get(self, "type")) !== "CORS")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 0, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "cors") && (h.S(h.get(self, "type")) === "CORS")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 1, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) !== "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 2, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) === "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 3, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) !== "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 4, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) === "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 5); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 5, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "requestMirror") && (h.S(h.get(self, "type")) !== "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 6); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 6, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "requestMirror") && (h.S(h.get(self, "type")) === "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 7); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 7, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) !== "RequestRedirect")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 8); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 8, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) === "RequestRedirect")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 9); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 9, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) !== "URLRewrite")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 10); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 10, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) === "URLRewrite")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 11); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 11, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "extensionRef") && (h.S(h.get(self, "type")) !== "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 12); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 12, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "extensionRef") && (h.S(h.get(self, "type")) === "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 13); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 13, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "externalAuth") && (h.S(h.get(self, "type")) !== "ExternalAuth")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 14); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 14, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "externalAuth") && (h.S(h.get(self, "type")) === "ExternalAuth")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 15); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 15, w10); }
-                                              if (h.isObject(w10)) {
-                                                {
-                                                  const w11 = w10["cors"];
-                                                  if (w11 !== undefined && w11 !== null) {
-                                                    if (h.isObject(w11)) {
-                                                      {
-                                                        const w12 = w11["allowHeaders"];
-                                                        if (w12 !== undefined && w12 !== null) {
-                                                          try { const self = w12; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".cors" + ".allowHeaders", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowHeaders"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".cors" + ".allowHeaders", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowHeaders"], 0, w12); }
-                                                        }
-                                                      }
-                                                      {
-                                                        const w13 = w11["allowMethods"];
-                                                        if (w13 !== undefined && w13 !== null) {
-                                                          try { const self = w13; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".cors" + ".allowMethods", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowMethods"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".cors" + ".allowMethods", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowMethods"], 0, w13); }
-                                                        }
-                                                      }
-                                                      {
-                                                        const w14 = w11["allowOrigins"];
-                                                        if (w14 !== undefined && w14 !== null) {
-                                                          try { const self = w14; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".cors" + ".allowOrigins", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowOrigins"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".cors" + ".allowOrigins", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowOrigins"], 0, w14); }
-                                                        }
-                                                      }
-                                                    }
-                                                  }
-                                                }
-                                                {
-                                                  const w15 = w10["externalAuth"];
-                                                  if (w15 !== undefined && w15 !== null) {
-                                                    try { const self = w15; if (!(((h.S(h.get(self, "protocol")) === "GRPC") ? h.has(self, "grpc") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 0, w15); }
-                                                    try { const self = w15; if (!((h.has(self, "grpc") ? (h.S(h.get(self, "protocol")) === "GRPC") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 1, w15); }
-                                                    try { const self = w15; if (!(((h.S(h.get(self, "protocol")) === "HTTP") ? h.has(self, "http") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 2, w15); }
-                                                    try { const self = w15; if (!((h.has(self, "http") ? (h.S(h.get(self, "protocol")) === "HTTP") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 3, w15); }
-                                                    if (h.isObject(w15)) {
-                                                      {
-                                                        const w16 = w15["backendRef"];
-                                                        if (w16 !== undefined && w16 !== null) {
-                                                          try { const self = w16; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth" + ".backendRef", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"].p["backendRef"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth" + ".backendRef", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"].p["backendRef"], 0, w16); }
-                                                        }
-                                                      }
-                                                    }
-                                                  }
-                                                }
-                                                {
-                                                  const w17 = w10["requestMirror"];
-                                                  if (w17 !== undefined && w17 !== null) {
-                                                    try { const self = w17; if (!(!(h.has(self, "percent") && h.has(self, "fraction")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"], 0, w17); }
-                                                    if (h.isObject(w17)) {
-                                                      {
-                                                        const w18 = w17["backendRef"];
-                                                        if (w18 !== undefined && w18 !== null) {
-                                                          try { const self = w18; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0, w18); }
-                                                        }
-                                                      }
-                                                      {
-                                                        const w19 = w17["fraction"];
-                                                        if (w19 !== undefined && w19 !== null) {
-                                                          try { const self = w19; if (!((h.I(h.get(self, "numerator")) <= h.I(h.getd(self, "denominator", K[7]))))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0, w19); }
-                                                        }
-                                                      }
-                                                    }
-                                                  }
-                                                }
-                                                {
-                                                  const w20 = w10["requestRedirect"];
-                                                  if (w20 !== undefined && w20 !== null) {
-                                                    if (h.isObject(w20)) {
-                                                      {
-                                                        const w21 = w20["path"];
-                                                        if (w21 !== undefined && w21 !== null) {
-                                                          try { const self = w21; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 0, w21); }
-                                                          try { const self = w21; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 1, w21); }
-                                                          try { const self = w21; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 2, w21); }
-                                                          try { const self = w21; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 3, w21); }
-                                                        }
-                                                      }
-                                                    }
-                                                  }
-                                                }
-                                                {
-                                                  const w22 = w10["urlRewrite"];
-                                                  if (w22 !== undefined && w22 !== null) {
-                                                    if (h.isObject(w22)) {
-                                                      {
-                                                        const w23 = w22["path"];
-                                                        if (w23 !== undefined && w23 !== null) {
-                                                          try { const self = w23; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 0, w23); }
-                                                          try { const self = w23; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 1, w23); }
-                                                          try { const self = w23; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 2, w23); }
-                                                          try { const self = w23; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 3, w23); }
-                                                        }
-                                                      }
-                                                    }
-                                                  }
-                                                }
-                                              }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                        {
-                          const w24 = w4["filters"];
-                          if (w24 !== undefined && w24 !== null) {
-                            try { const self = w24; if (!(!h.and(() => h.exists(h.list(self), (v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect")), () => h.exists(h.list(self), (v1_f) => (h.S(h.get(v1_f, "type")) === "URLRewrite"))))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 0, w24); }
-                            try { const self = w24; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "CORS"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 1, w24); }
-                            try { const self = w24; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 2, w24); }
-                            try { const self = w24; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "ResponseHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 3, w24); }
-                            try { const self = w24; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 4, w24); }
-                            try { const self = w24; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "URLRewrite"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 5); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 5, w24); }
-                            if (Array.isArray(w24)) {
-                              for (let i25 = 0; i25 < w24.length; i25++) {
-                                const w26 = w24[i25];
-                                if (w26 !== undefined && w26 !== null) {
-                                  try { const self = w26; if (!(!(h.has(self, "cors") && (h.S(h.get(self, "type")) !== "CORS")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 0, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "cors") && (h.S(h.get(self, "type")) === "CORS")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 1, w26); }
-                                  try { const self = w26; if (!(!(h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) !== "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 2, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) === "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 3, w26); }
-                                  try { const self = w26; if (!(!(h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) !== "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 4, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) === "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 5); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 5, w26); }
-                                  try { const self = w26; if (!(!(h.has(self, "requestMirror") && (h.S(h.get(self, "type")) !== "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 6); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 6, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "requestMirror") && (h.S(h.get(self, "type")) === "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 7); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 7, w26); }
-                                  try { const self = w26; if (!(!(h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) !== "RequestRedirect")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 8); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 8, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) === "RequestRedirect")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 9); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 9, w26); }
-                                  try { const self = w26; if (!(!(h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) !== "URLRewrite")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 10); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 10, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) === "URLRewrite")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 11); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 11, w26); }
-                                  try { const self = w26; if (!(!(h.has(self, "extensionRef") && (h.S(h.get(self, "type")) !== "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 12); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 12, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "extensionRef") && (h.S(h.get(self, "type")) === "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 13); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 13, w26); }
-                                  try { const self = w26; if (!(!(h.has(self, "externalAuth") && (h.S(h.get(self, "type")) !== "ExternalAuth")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 14); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 14, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "externalAuth") && (h.S(h.get(self, "type")) === "ExternalAuth")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 15); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 15, w26); }
-                                  if (h.isObject(w26)) {
-                                    {
-                                      const w27 = w26["cors"];
-                                      if (w27 !== undefined && w27 !== null) {
-                                        if (h.isObject(w27)) {
-                                          {
-                                            const w28 = w27["allowHeaders"];
-                                            if (w28 !== undefined && w28 !== null) {
-                                              try { const self = w28; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".cors" + ".allowHeaders", N.p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowHeaders"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".cors" + ".allowHeaders", N.p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowHeaders"], 0, w28); }
-                                            }
-                                          }
-                                          {
-                                            const w29 = w27["allowMethods"];
-                                            if (w29 !== undefined && w29 !== null) {
-                                              try { const self = w29; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".cors" + ".allowMethods", N.p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowMethods"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".cors" + ".allowMethods", N.p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowMethods"], 0, w29); }
-                                            }
-                                          }
-                                          {
-                                            const w30 = w27["allowOrigins"];
-                                            if (w30 !== undefined && w30 !== null) {
-                                              try { const self = w30; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".cors" + ".allowOrigins", N.p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowOrigins"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".cors" + ".allowOrigins", N.p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowOrigins"], 0, w30); }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                    {
-                                      const w31 = w26["externalAuth"];
-                                      if (w31 !== undefined && w31 !== null) {
-                                        try { const self = w31; if (!(((h.S(h.get(self, "protocol")) === "GRPC") ? h.has(self, "grpc") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 0, w31); }
-                                        try { const self = w31; if (!((h.has(self, "grpc") ? (h.S(h.get(self, "protocol")) === "GRPC") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 1, w31); }
-                                        try { const self = w31; if (!(((h.S(h.get(self, "protocol")) === "HTTP") ? h.has(self, "http") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 2, w31); }
-                                        try { const self = w31; if (!((h.has(self, "http") ? (h.S(h.get(self, "protocol")) === "HTTP") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 3, w31); }
-                                        if (h.isObject(w31)) {
-                                          {
-                                            const w32 = w31["backendRef"];
-                                            if (w32 !== undefined && w32 !== null) {
-                                              try { const self = w32; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth" + ".backendRef", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"].p["backendRef"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth" + ".backendRef", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"].p["backendRef"], 0, w32); }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                    {
-                                      const w33 = w26["requestMirror"];
-                                      if (w33 !== undefined && w33 !== null) {
-                                        try { const self = w33; if (!(!(h.has(self, "percent") && h.has(self, "fraction")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"], 0, w33); }
-                                        if (h.isObject(w33)) {
-                                          {
-                                            const w34 = w33["backendRef"];
-                                            if (w34 !== undefined && w34 !== null) {
-                                              try { const self = w34; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0, w34); }
-                                            }
-                                          }
-                                          {
-                                            const w35 = w33["fraction"];
-                                            if (w35 !== undefined && w35 !== null) {
-                                              try { const self = w35; if (!((h.I(h.get(self, "numerator")) <= h.I(h.getd(self, "denominator", K[7]))))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0, w35); }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                    {
-                                      const w36 = w26["requestRedirect"];
-                                      if (w36 !== undefined && w36 !== null) {
-                                        if (h.isObject(w36)) {
-                                          {
-                                            const w37 = w36["path"];
-                                            if (w37 !== undefined && w37 !== null) {
-                                              try { const self = w37; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 0, w37); }
-                                              try { const self = w37; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 1, w37); }
-                                              try { const self = w37; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 2, w37); }
-                                              try { const self = w37; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 3, w37); }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                    {
-                                      const w38 = w26["urlRewrite"];
-                                      if (w38 !== undefined && w38 !== null) {
-                                        if (h.isObject(w38)) {
-                                          {
-                                            const w39 = w38["path"];
-                                            if (w39 !== undefined && w39 !== null) {
-                                              try { const self = w39; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 0, w39); }
-                                              try { const self = w39; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 1, w39); }
-                                              try { const self = w39; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 2, w39); }
-                                              try { const self = w39; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 3, w39); }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                        {
-                          let w40 = w4["matches"]; if (w40 === undefined) w40 = K[2];
-                          if (w40 !== undefined && w40 !== null) {
-                            if (Array.isArray(w40)) {
-                              for (let i41 = 0; i41 < w40.length; i41++) {
-                                const w42 = w40[i41];
-                                if (w42 !== undefined && w42 !== null) {
-                                  if (h.isObject(w42)) {
-                                    {
-                                      let w43 = w42["path"]; if (w43 === undefined) w43 = K[3];
-                                      if (w43 !== undefined && w43 !== null) {
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? h.S(h.getd(self, "value", K[9])).startsWith("/") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 0, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("//") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 1, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("/./") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 2, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("/../") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 3, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("%2f") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 4, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("%2F") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 5); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 5, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("#") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 6); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 6, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).endsWith("/..") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 7); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 7, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).endsWith("/.") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 8); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 8, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) || (h.S(h.getd(self, "type", K[4])) === "RegularExpression")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 9); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 9, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? K[10].test(h.S(h.getd(self, "value", K[9]))) : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 10); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 10, w43); }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                        {
-                          const w44 = w4["sessionPersistence"];
-                          if (w44 !== undefined && w44 !== null) {
-                            try { const self = w44; if (!((((!h.has(self, "cookieConfig") || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[11])) !== "Permanent")) || h.has(self, "absoluteTimeout")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 0, w44); }
-                            try { const self = w44; if (!((!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[12])) === "Cookie")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 1, w44); }
-                          }
-                        }
-                        {
-                          const w45 = w4["timeouts"];
-                          if (w45 !== undefined && w45 !== null) {
-                            try { const self = w45; if (!(!(((h.has(self, "request") && h.has(self, "backendRequest")) && (h.duration(h.S(h.get(self, "request"))) !== K[13])) && (h.duration(h.S(h.get(self, "backendRequest"))) > h.duration(h.S(h.get(self, "request"))))))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".timeouts", N.p["spec"].p["rules"].i.p["timeouts"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".timeouts", N.p["spec"].p["rules"].i.p["timeouts"], 0, w45); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    },
-    "gateway.networking.k8s.io/v1beta1 HTTPRoute": function (w, c, N) {
-    if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["parentRefs"];
-              if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0, w1); }
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1, w1); }
-              }
-            }
-            {
-              let w2 = w0["rules"]; if (w2 === undefined) w2 = K[14];
-              if (w2 !== undefined && w2 !== null) {
-                try { const self = w2; const m0 = h.size(self); if (!(((((((((((((((((((m0 > 0) ? h.size(h.getd(h.index(self, 0), "matches", K[2])) : 0) + ((m0 > 1) ? h.size(h.getd(h.index(self, 1), "matches", K[2])) : 0)) + ((m0 > 2) ? h.size(h.getd(h.index(self, 2), "matches", K[2])) : 0)) + ((m0 > 3) ? h.size(h.getd(h.index(self, 3), "matches", K[2])) : 0)) + ((m0 > 4) ? h.size(h.getd(h.index(self, 4), "matches", K[2])) : 0)) + ((m0 > 5) ? h.size(h.getd(h.index(self, 5), "matches", K[2])) : 0)) + ((m0 > 6) ? h.size(h.getd(h.index(self, 6), "matches", K[2])) : 0)) + ((m0 > 7) ? h.size(h.getd(h.index(self, 7), "matches", K[2])) : 0)) + ((m0 > 8) ? h.size(h.getd(h.index(self, 8), "matches", K[2])) : 0)) + ((m0 > 9) ? h.size(h.getd(h.index(self, 9), "matches", K[2])) : 0)) + ((m0 > 10) ? h.size(h.getd(h.index(self, 10), "matches", K[2])) : 0)) + ((m0 > 11) ? h.size(h.getd(h.index(self, 11), "matches", K[2])) : 0)) + ((m0 > 12) ? h.size(h.getd(h.index(self, 12), "matches", K[2])) : 0)) + ((m0 > 13) ? h.size(h.getd(h.index(self, 13), "matches", K[2])) : 0)) + ((m0 > 14) ? h.size(h.getd(h.index(self, 14), "matches", K[2])) : 0)) + ((m0 > 15) ? h.size(h.getd(h.index(self, 15), "matches", K[2])) : 0)) <= 128))) c.no("spec" + ".rules", N.p["spec"].p["rules"], 0); } catch (e) { c.err(e, "spec" + ".rules", N.p["spec"].p["rules"], 0, w2); }
-                try { const self = w2; if (!(h.list(self).every((v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))))) c.no("spec" + ".rules", N.p["spec"].p["rules"], 1); } catch (e) { c.err(e, "spec" + ".rules", N.p["spec"].p["rules"], 1, w2); }
-                if (Array.isArray(w2)) {
-                  for (let i3 = 0; i3 < w2.length; i3++) {
-                    const w4 = w2[i3];
-                    if (w4 !== undefined && w4 !== null) {
-                      try { const self = w4; if (!(((h.has(self, "backendRefs") && (h.size(h.get(self, "backendRefs")) > 0)) ? (!h.has(self, "filters") || h.list(h.get(self, "filters")).every((v0_f) => !h.has(v0_f, "requestRedirect"))) : true))) c.no("spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 0, w4); }
-                      try { const self = w4; if (!(((h.has(self, "filters") && h.one(h.list(h.get(self, "filters")), (v0_f) => h.and(() => ((h.has(v0_f, "requestRedirect") && h.has(h.get(v0_f, "requestRedirect"), "path")) && (h.S(h.get(h.get(h.get(v0_f, "requestRedirect"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v0_f, "requestRedirect"), "path"), "replacePrefixMatch")))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no("spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 1, w4); }
-                      try { const self = w4; if (!(((h.has(self, "filters") && h.one(h.list(h.get(self, "filters")), (v0_f) => h.and(() => ((h.has(v0_f, "urlRewrite") && h.has(h.get(v0_f, "urlRewrite"), "path")) && (h.S(h.get(h.get(h.get(v0_f, "urlRewrite"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v0_f, "urlRewrite"), "path"), "replacePrefixMatch")))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no("spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 2, w4); }
-                      try { const self = w4; if (!(((h.has(self, "backendRefs") && h.one(h.list(h.get(self, "backendRefs")), (v0_b) => (h.has(v0_b, "filters") && h.one(h.list(h.get(v0_b, "filters")), (v1_f) => h.and(() => ((h.has(v1_f, "requestRedirect") && h.has(h.get(v1_f, "requestRedirect"), "path")) && (h.S(h.get(h.get(h.get(v1_f, "requestRedirect"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v1_f, "requestRedirect"), "path"), "replacePrefixMatch")))))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no("spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 3, w4); }
-                      try { const self = w4; if (!(((h.has(self, "backendRefs") && h.one(h.list(h.get(self, "backendRefs")), (v0_b) => (h.has(v0_b, "filters") && h.one(h.list(h.get(v0_b, "filters")), (v1_f) => h.and(() => ((h.has(v1_f, "urlRewrite") && h.has(h.get(v1_f, "urlRewrite"), "path")) && (h.S(h.get(h.get(h.get(v1_f, "urlRewrite"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v1_f, "urlRewrite"), "path"), "replacePrefixMatch")))))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true))) c.no("spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]", N.p["spec"].p["rules"].i, 4, w4); }
-                      if (h.isObject(w4)) {
-                        {
-                          const w5 = w4["backendRefs"];
-                          if (w5 !== undefined && w5 !== null) {
-                            if (Array.isArray(w5)) {
-                              for (let i6 = 0; i6 < w5.length; i6++) {
-                                const w7 = w5[i6];
-                                if (w7 !== undefined && w7 !== null) {
-                                  try { const self = w7; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0, w7); }
-                                  if (h.isObject(w7)) {
-                                    {
-                                      const w8 = w7["filters"];
-                                      if (w8 !== undefined && w8 !== null) {
-                                        try { const self = w8; if (!(!h.and(() => h.exists(h.list(self), (v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect")), () => h.exists(h.list(self), (v1_f) => (h.S(h.get(v1_f, "type")) === "URLRewrite"))))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 0, w8); }
-                                        try { const self = w8; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "CORS"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 1, w8); }
-                                        try { const self = w8; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 2, w8); }
-                                        try { const self = w8; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "ResponseHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 3, w8); }
-                                        try { const self = w8; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 4, w8); }
-                                        try { const self = w8; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "URLRewrite"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 5); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"], 5, w8); }
-                                        if (Array.isArray(w8)) {
-                                          for (let i9 = 0; i9 < w8.length; i9++) {
-                                            const w10 = w8[i9];
-                                            if (w10 !== undefined && w10 !== null) {
-                                              try { const self = w10; if (!(!(h.has(self, "cors") && (h.S(h.get(self, "type")) !== "CORS")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 0, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "cors") && (h.S(h.get(self, "type")) === "CORS")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 1, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) !== "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 2, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) === "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 3, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) !== "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 4, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) === "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 5); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 5, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "requestMirror") && (h.S(h.get(self, "type")) !== "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 6); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 6, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "requestMirror") && (h.S(h.get(self, "type")) === "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 7); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 7, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) !== "RequestRedirect")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 8); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 8, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) === "RequestRedirect")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 9); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 9, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) !== "URLRewrite")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 10); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 10, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) === "URLRewrite")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 11); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 11, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "extensionRef") && (h.S(h.get(self, "type")) !== "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 12); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 12, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "extensionRef") && (h.S(h.get(self, "type")) === "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 13); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 13, w10); }
-                                              try { const self = w10; if (!(!(h.has(self, "externalAuth") && (h.S(h.get(self, "type")) !== "ExternalAuth")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 14); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 14, w10); }
-                                              try { const self = w10; if (!(!(!h.has(self, "externalAuth") && (h.S(h.get(self, "type")) === "ExternalAuth")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 15); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i, 15, w10); }
-                                              if (h.isObject(w10)) {
-                                                {
-                                                  const w11 = w10["cors"];
-                                                  if (w11 !== undefined && w11 !== null) {
-                                                    if (h.isObject(w11)) {
-                                                      {
-                                                        const w12 = w11["allowHeaders"];
-                                                        if (w12 !== undefined && w12 !== null) {
-                                                          try { const self = w12; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".cors" + ".allowHeaders", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowHeaders"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".cors" + ".allowHeaders", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowHeaders"], 0, w12); }
-                                                        }
-                                                      }
-                                                      {
-                                                        const w13 = w11["allowMethods"];
-                                                        if (w13 !== undefined && w13 !== null) {
-                                                          try { const self = w13; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".cors" + ".allowMethods", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowMethods"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".cors" + ".allowMethods", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowMethods"], 0, w13); }
-                                                        }
-                                                      }
-                                                      {
-                                                        const w14 = w11["allowOrigins"];
-                                                        if (w14 !== undefined && w14 !== null) {
-                                                          try { const self = w14; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".cors" + ".allowOrigins", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowOrigins"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".cors" + ".allowOrigins", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["cors"].p["allowOrigins"], 0, w14); }
-                                                        }
-                                                      }
-                                                    }
-                                                  }
-                                                }
-                                                {
-                                                  const w15 = w10["externalAuth"];
-                                                  if (w15 !== undefined && w15 !== null) {
-                                                    try { const self = w15; if (!(((h.S(h.get(self, "protocol")) === "GRPC") ? h.has(self, "grpc") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 0, w15); }
-                                                    try { const self = w15; if (!((h.has(self, "grpc") ? (h.S(h.get(self, "protocol")) === "GRPC") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 1, w15); }
-                                                    try { const self = w15; if (!(((h.S(h.get(self, "protocol")) === "HTTP") ? h.has(self, "http") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 2, w15); }
-                                                    try { const self = w15; if (!((h.has(self, "http") ? (h.S(h.get(self, "protocol")) === "HTTP") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"], 3, w15); }
-                                                    if (h.isObject(w15)) {
-                                                      {
-                                                        const w16 = w15["backendRef"];
-                                                        if (w16 !== undefined && w16 !== null) {
-                                                          try { const self = w16; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth" + ".backendRef", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"].p["backendRef"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".externalAuth" + ".backendRef", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["externalAuth"].p["backendRef"], 0, w16); }
-                                                        }
-                                                      }
-                                                    }
-                                                  }
-                                                }
-                                                {
-                                                  const w17 = w10["requestMirror"];
-                                                  if (w17 !== undefined && w17 !== null) {
-                                                    try { const self = w17; if (!(!(h.has(self, "percent") && h.has(self, "fraction")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"], 0, w17); }
-                                                    if (h.isObject(w17)) {
-                                                      {
-                                                        const w18 = w17["backendRef"];
-                                                        if (w18 !== undefined && w18 !== null) {
-                                                          try { const self = w18; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0, w18); }
-                                                        }
-                                                      }
-                                                      {
-                                                        const w19 = w17["fraction"];
-                                                        if (w19 !== undefined && w19 !== null) {
-                                                          try { const self = w19; if (!((h.I(h.get(self, "numerator")) <= h.I(h.getd(self, "denominator", K[7]))))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0, w19); }
-                                                        }
-                                                      }
-                                                    }
-                                                  }
-                                                }
-                                                {
-                                                  const w20 = w10["requestRedirect"];
-                                                  if (w20 !== undefined && w20 !== null) {
-                                                    if (h.isObject(w20)) {
-                                                      {
-                                                        const w21 = w20["path"];
-                                                        if (w21 !== undefined && w21 !== null) {
-                                                          try { const self = w21; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 0, w21); }
-                                                          try { const self = w21; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 1, w21); }
-                                                          try { const self = w21; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 2, w21); }
-                                                          try { const self = w21; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["requestRedirect"].p["path"], 3, w21); }
-                                                        }
-                                                      }
-                                                    }
-                                                  }
-                                                }
-                                                {
-                                                  const w22 = w10["urlRewrite"];
-                                                  if (w22 !== undefined && w22 !== null) {
-                                                    if (h.isObject(w22)) {
-                                                      {
-                                                        const w23 = w22["path"];
-                                                        if (w23 !== undefined && w23 !== null) {
-                                                          try { const self = w23; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 0, w23); }
-                                                          try { const self = w23; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 1, w23); }
-                                                          try { const self = w23; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 2, w23); }
-                                                          try { const self = w23; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]" + ".filters" + "[" + i9 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["backendRefs"].i.p["filters"].i.p["urlRewrite"].p["path"], 3, w23); }
-                                                        }
-                                                      }
-                                                    }
-                                                  }
-                                                }
-                                              }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                        {
-                          const w24 = w4["filters"];
-                          if (w24 !== undefined && w24 !== null) {
-                            try { const self = w24; if (!(!h.and(() => h.exists(h.list(self), (v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect")), () => h.exists(h.list(self), (v1_f) => (h.S(h.get(v1_f, "type")) === "URLRewrite"))))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 0, w24); }
-                            try { const self = w24; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "CORS"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 1, w24); }
-                            try { const self = w24; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 2, w24); }
-                            try { const self = w24; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "ResponseHeaderModifier"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 3, w24); }
-                            try { const self = w24; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "RequestRedirect"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 4, w24); }
-                            try { const self = w24; if (!((h.size(h.list(self).filter((v0_f) => (h.S(h.get(v0_f, "type")) === "URLRewrite"))) <= 1))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 5); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters", N.p["spec"].p["rules"].i.p["filters"], 5, w24); }
-                            if (Array.isArray(w24)) {
-                              for (let i25 = 0; i25 < w24.length; i25++) {
-                                const w26 = w24[i25];
-                                if (w26 !== undefined && w26 !== null) {
-                                  try { const self = w26; if (!(!(h.has(self, "cors") && (h.S(h.get(self, "type")) !== "CORS")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 0, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "cors") && (h.S(h.get(self, "type")) === "CORS")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 1, w26); }
-                                  try { const self = w26; if (!(!(h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) !== "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 2, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "requestHeaderModifier") && (h.S(h.get(self, "type")) === "RequestHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 3, w26); }
-                                  try { const self = w26; if (!(!(h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) !== "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 4, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "responseHeaderModifier") && (h.S(h.get(self, "type")) === "ResponseHeaderModifier")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 5); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 5, w26); }
-                                  try { const self = w26; if (!(!(h.has(self, "requestMirror") && (h.S(h.get(self, "type")) !== "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 6); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 6, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "requestMirror") && (h.S(h.get(self, "type")) === "RequestMirror")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 7); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 7, w26); }
-                                  try { const self = w26; if (!(!(h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) !== "RequestRedirect")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 8); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 8, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "requestRedirect") && (h.S(h.get(self, "type")) === "RequestRedirect")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 9); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 9, w26); }
-                                  try { const self = w26; if (!(!(h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) !== "URLRewrite")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 10); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 10, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "urlRewrite") && (h.S(h.get(self, "type")) === "URLRewrite")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 11); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 11, w26); }
-                                  try { const self = w26; if (!(!(h.has(self, "extensionRef") && (h.S(h.get(self, "type")) !== "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 12); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 12, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "extensionRef") && (h.S(h.get(self, "type")) === "ExtensionRef")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 13); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 13, w26); }
-                                  try { const self = w26; if (!(!(h.has(self, "externalAuth") && (h.S(h.get(self, "type")) !== "ExternalAuth")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 14); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 14, w26); }
-                                  try { const self = w26; if (!(!(!h.has(self, "externalAuth") && (h.S(h.get(self, "type")) === "ExternalAuth")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 15); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]", N.p["spec"].p["rules"].i.p["filters"].i, 15, w26); }
-                                  if (h.isObject(w26)) {
-                                    {
-                                      const w27 = w26["cors"];
-                                      if (w27 !== undefined && w27 !== null) {
-                                        if (h.isObject(w27)) {
-                                          {
-                                            const w28 = w27["allowHeaders"];
-                                            if (w28 !== undefined && w28 !== null) {
-                                              try { const self = w28; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".cors" + ".allowHeaders", N.p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowHeaders"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".cors" + ".allowHeaders", N.p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowHeaders"], 0, w28); }
-                                            }
-                                          }
-                                          {
-                                            const w29 = w27["allowMethods"];
-                                            if (w29 !== undefined && w29 !== null) {
-                                              try { const self = w29; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".cors" + ".allowMethods", N.p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowMethods"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".cors" + ".allowMethods", N.p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowMethods"], 0, w29); }
-                                            }
-                                          }
-                                          {
-                                            const w30 = w27["allowOrigins"];
-                                            if (w30 !== undefined && w30 !== null) {
-                                              try { const self = w30; const m0 = h.size(self); if (!(!(h.inList("*", self) && (m0 > 1)))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".cors" + ".allowOrigins", N.p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowOrigins"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".cors" + ".allowOrigins", N.p["spec"].p["rules"].i.p["filters"].i.p["cors"].p["allowOrigins"], 0, w30); }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                    {
-                                      const w31 = w26["externalAuth"];
-                                      if (w31 !== undefined && w31 !== null) {
-                                        try { const self = w31; if (!(((h.S(h.get(self, "protocol")) === "GRPC") ? h.has(self, "grpc") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 0, w31); }
-                                        try { const self = w31; if (!((h.has(self, "grpc") ? (h.S(h.get(self, "protocol")) === "GRPC") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 1, w31); }
-                                        try { const self = w31; if (!(((h.S(h.get(self, "protocol")) === "HTTP") ? h.has(self, "http") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 2, w31); }
-                                        try { const self = w31; if (!((h.has(self, "http") ? (h.S(h.get(self, "protocol")) === "HTTP") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"], 3, w31); }
-                                        if (h.isObject(w31)) {
-                                          {
-                                            const w32 = w31["backendRef"];
-                                            if (w32 !== undefined && w32 !== null) {
-                                              try { const self = w32; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth" + ".backendRef", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"].p["backendRef"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".externalAuth" + ".backendRef", N.p["spec"].p["rules"].i.p["filters"].i.p["externalAuth"].p["backendRef"], 0, w32); }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                    {
-                                      const w33 = w26["requestMirror"];
-                                      if (w33 !== undefined && w33 !== null) {
-                                        try { const self = w33; if (!(!(h.has(self, "percent") && h.has(self, "fraction")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestMirror", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"], 0, w33); }
-                                        if (h.isObject(w33)) {
-                                          {
-                                            const w34 = w33["backendRef"];
-                                            if (w34 !== undefined && w34 !== null) {
-                                              try { const self = w34; const m0 = h.size(h.S(h.getd(self, "group", K[5]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[6])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestMirror" + ".backendRef", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["backendRef"], 0, w34); }
-                                            }
-                                          }
-                                          {
-                                            const w35 = w33["fraction"];
-                                            if (w35 !== undefined && w35 !== null) {
-                                              try { const self = w35; if (!((h.I(h.get(self, "numerator")) <= h.I(h.getd(self, "denominator", K[7]))))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestMirror" + ".fraction", N.p["spec"].p["rules"].i.p["filters"].i.p["requestMirror"].p["fraction"], 0, w35); }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                    {
-                                      const w36 = w26["requestRedirect"];
-                                      if (w36 !== undefined && w36 !== null) {
-                                        if (h.isObject(w36)) {
-                                          {
-                                            const w37 = w36["path"];
-                                            if (w37 !== undefined && w37 !== null) {
-                                              try { const self = w37; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 0, w37); }
-                                              try { const self = w37; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 1, w37); }
-                                              try { const self = w37; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 2, w37); }
-                                              try { const self = w37; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".requestRedirect" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["requestRedirect"].p["path"], 3, w37); }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                    {
-                                      const w38 = w26["urlRewrite"];
-                                      if (w38 !== undefined && w38 !== null) {
-                                        if (h.isObject(w38)) {
-                                          {
-                                            const w39 = w38["path"];
-                                            if (w39 !== undefined && w39 !== null) {
-                                              try { const self = w39; if (!(((h.S(h.get(self, "type")) === "ReplaceFullPath") ? h.has(self, "replaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 0, w39); }
-                                              try { const self = w39; if (!((h.has(self, "replaceFullPath") ? (h.S(h.get(self, "type")) === "ReplaceFullPath") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 1, w39); }
-                                              try { const self = w39; if (!(((h.S(h.get(self, "type")) === "ReplacePrefixMatch") ? h.has(self, "replacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 2, w39); }
-                                              try { const self = w39; if (!((h.has(self, "replacePrefixMatch") ? (h.S(h.get(self, "type")) === "ReplacePrefixMatch") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".filters" + "[" + i25 + "]" + ".urlRewrite" + ".path", N.p["spec"].p["rules"].i.p["filters"].i.p["urlRewrite"].p["path"], 3, w39); }
-                                            }
-                                          }
-                                        }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                        {
-                          let w40 = w4["matches"]; if (w40 === undefined) w40 = K[2];
-                          if (w40 !== undefined && w40 !== null) {
-                            if (Array.isArray(w40)) {
-                              for (let i41 = 0; i41 < w40.length; i41++) {
-                                const w42 = w40[i41];
-                                if (w42 !== undefined && w42 !== null) {
-                                  if (h.isObject(w42)) {
-                                    {
-                                      let w43 = w42["path"]; if (w43 === undefined) w43 = K[3];
-                                      if (w43 !== undefined && w43 !== null) {
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? h.S(h.getd(self, "value", K[9])).startsWith("/") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 0, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("//") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 1, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("/./") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 2); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 2, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("/../") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 3); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 3, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("%2f") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 4); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 4, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("%2F") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 5); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 5, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).includes("#") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 6); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 6, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).endsWith("/..") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 7); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 7, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? !h.S(h.getd(self, "value", K[9])).endsWith("/.") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 8); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 8, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) || (h.S(h.getd(self, "type", K[4])) === "RegularExpression")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 9); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 9, w43); }
-                                        try { const self = w43; if (!((K[8].has(h.S(h.getd(self, "type", K[4]))) ? K[10].test(h.S(h.getd(self, "value", K[9]))) : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 10); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".matches" + "[" + i41 + "]" + ".path", N.p["spec"].p["rules"].i.p["matches"].i.p["path"], 10, w43); }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                        {
-                          const w44 = w4["sessionPersistence"];
-                          if (w44 !== undefined && w44 !== null) {
-                            try { const self = w44; if (!((((!h.has(self, "cookieConfig") || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[11])) !== "Permanent")) || h.has(self, "absoluteTimeout")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 0, w44); }
-                            try { const self = w44; if (!((!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[12])) === "Cookie")))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 1); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".sessionPersistence", N.p["spec"].p["rules"].i.p["sessionPersistence"], 1, w44); }
-                          }
-                        }
-                        {
-                          const w45 = w4["timeouts"];
-                          if (w45 !== undefined && w45 !== null) {
-                            try { const self = w45; if (!(!(((h.has(self, "request") && h.has(self, "backendRequest")) && (h.duration(h.S(h.get(self, "request"))) !== K[13])) && (h.duration(h.S(h.get(self, "backendRequest"))) > h.duration(h.S(h.get(self, "request"))))))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".timeouts", N.p["spec"].p["rules"].i.p["timeouts"], 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".timeouts", N.p["spec"].p["rules"].i.p["timeouts"], 0, w45); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    },
+    "gateway.networking.k8s.io/v1 HTTPRoute": (w, c) => n0(w, '', c),
+    "gateway.networking.k8s.io/v1beta1 HTTPRoute": (w, c) => n42(w, '', c),
   };
   return { fns, walkers };
 };

@@ -24,44 +24,40 @@ exports.compile = function (h) {
     // self.mode == 'Terminate' ? size(self.certificateRefs) > 0 || size(self.options) > 0 : true
     function (self) { return ((h.S(h.getd(self, "mode", K[1])) === "Terminate") ? h.or(() => (h.size(h.get(self, "certificateRefs")) > 0), () => (h.size(h.get(self, "options")) > 0)) : true); },
   ];
-  const walkers = {
-    "gateway.networking.k8s.io/v1 ListenerSet": function (w, c, N) {
+  function n0(w, p, c) {
     if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["listeners"];
-              if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(h.all(h.list(self), (v0_l) => (K[0].has(h.S(h.get(v0_l, "protocol"))) ? !h.has(v0_l, "tls") : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 0); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 0, w1); }
-                try { const self = w1; if (!(h.all(h.list(self), (v0_l) => (h.and(() => (h.S(h.get(v0_l, "protocol")) === "HTTPS"), () => h.has(v0_l, "tls")) ? ((h.S(h.getd(h.get(v0_l, "tls"), "mode", K[1])) === "") || (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[1])) === "Terminate")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 1); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 1, w1); }
-                try { const self = w1; if (!(h.all(h.list(self), (v0_l) => ((h.S(h.get(v0_l, "protocol")) === "TLS") ? ((h.has(v0_l, "tls") && h.obj(h.get(v0_l, "tls"))) && (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[1])) !== "")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 2); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 2, w1); }
-                try { const self = w1; if (!(h.all(h.list(self), (v0_l) => (K[2].has(h.S(h.get(v0_l, "protocol"))) ? (!h.has(v0_l, "hostname") || (h.S(h.get(v0_l, "hostname")) === "")) : true)))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 3); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 3, w1); }
-                try { const self = w1; if (!(h.all(h.list(self), (v0_l1) => h.one(h.list(self), (v1_l2) => (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 4); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 4, w1); }
-                try { const self = w1; if (!(h.all(h.list(self), (v0_l1) => (!h.has(v0_l1, "port") || h.one(h.list(self), (v1_l2) => h.and(() => ((h.has(v1_l2, "port") && (h.I(h.get(v0_l1, "port")) === h.I(h.get(v1_l2, "port")))) && (h.S(h.get(v0_l1, "protocol")) === h.S(h.get(v1_l2, "protocol")))), () => ((h.has(v0_l1, "hostname") && h.has(v1_l2, "hostname")) ? (h.S(h.get(v0_l1, "hostname")) === h.S(h.get(v1_l2, "hostname"))) : (!h.has(v0_l1, "hostname") && !h.has(v1_l2, "hostname"))))))))) c.no("spec" + ".listeners", N.p["spec"].p["listeners"], 5); } catch (e) { c.err(e, "spec" + ".listeners", N.p["spec"].p["listeners"], 5, w1); }
-                if (Array.isArray(w1)) {
-                  for (let i2 = 0; i2 < w1.length; i2++) {
-                    const w3 = w1[i2];
-                    if (w3 !== undefined && w3 !== null) {
-                      if (h.isObject(w3)) {
-                        {
-                          const w4 = w3["tls"];
-                          if (w4 !== undefined && w4 !== null) {
-                            try { const self = w4; if (!(((h.S(h.getd(self, "mode", K[1])) === "Terminate") ? h.or(() => (h.size(h.get(self, "certificateRefs")) > 0), () => (h.size(h.get(self, "options")) > 0)) : true))) c.no("spec" + ".listeners" + "[" + i2 + "]" + ".tls", N.p["spec"].p["listeners"].i.p["tls"], 0); } catch (e) { c.err(e, "spec" + ".listeners" + "[" + i2 + "]" + ".tls", N.p["spec"].p["listeners"].i.p["tls"], 0, w4); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n1(w0, p === '' ? "spec" : p + ".spec", c);
     }
-    },
+  }
+  function n1(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["listeners"];
+      if (w0 !== undefined && w0 !== null) n2(w0, p === '' ? "listeners" : p + ".listeners", c);
+    }
+  }
+  const n2_node = exports.kinds["gateway.networking.k8s.io/v1 ListenerSet"].p["spec"].p["listeners"];
+  function n2(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_l) => (K[0].has(h.S(h.get(v0_l, "protocol"))) ? !h.has(v0_l, "tls") : true)))) c.no(p, n2_node, 0); } catch (e) { c.err(e, p, n2_node, 0, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_l) => (h.and(() => (h.S(h.get(v0_l, "protocol")) === "HTTPS"), () => h.has(v0_l, "tls")) ? ((h.S(h.getd(h.get(v0_l, "tls"), "mode", K[1])) === "") || (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[1])) === "Terminate")) : true)))) c.no(p, n2_node, 1); } catch (e) { c.err(e, p, n2_node, 1, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_l) => ((h.S(h.get(v0_l, "protocol")) === "TLS") ? ((h.has(v0_l, "tls") && h.obj(h.get(v0_l, "tls"))) && (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[1])) !== "")) : true)))) c.no(p, n2_node, 2); } catch (e) { c.err(e, p, n2_node, 2, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_l) => (K[2].has(h.S(h.get(v0_l, "protocol"))) ? (!h.has(v0_l, "hostname") || (h.S(h.get(v0_l, "hostname")) === "")) : true)))) c.no(p, n2_node, 3); } catch (e) { c.err(e, p, n2_node, 3, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_l1) => h.one(h.list(self), (v1_l2) => (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))) c.no(p, n2_node, 4); } catch (e) { c.err(e, p, n2_node, 4, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_l1) => (!h.has(v0_l1, "port") || h.one(h.list(self), (v1_l2) => h.and(() => ((h.has(v1_l2, "port") && (h.I(h.get(v0_l1, "port")) === h.I(h.get(v1_l2, "port")))) && (h.S(h.get(v0_l1, "protocol")) === h.S(h.get(v1_l2, "protocol")))), () => ((h.has(v0_l1, "hostname") && h.has(v1_l2, "hostname")) ? (h.S(h.get(v0_l1, "hostname")) === h.S(h.get(v1_l2, "hostname"))) : (!h.has(v0_l1, "hostname") && !h.has(v1_l2, "hostname"))))))))) c.no(p, n2_node, 5); } catch (e) { c.err(e, p, n2_node, 5, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n3(v, p + "[" + i + "]", c); }
+  }
+  function n3(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["tls"];
+      if (w0 !== undefined && w0 !== null) n4(w0, p === '' ? "tls" : p + ".tls", c);
+    }
+  }
+  const n4_node = exports.kinds["gateway.networking.k8s.io/v1 ListenerSet"].p["spec"].p["listeners"].i.p["tls"];
+  function n4(w, p, c) {
+    try { const self = w; if (!(((h.S(h.getd(self, "mode", K[1])) === "Terminate") ? h.or(() => (h.size(h.get(self, "certificateRefs")) > 0), () => (h.size(h.get(self, "options")) > 0)) : true))) c.no(p, n4_node, 0); } catch (e) { c.err(e, p, n4_node, 0, w); }
+  }
+  const walkers = {
+    "gateway.networking.k8s.io/v1 ListenerSet": (w, c) => n0(w, '', c),
   };
   return { fns, walkers };
 };

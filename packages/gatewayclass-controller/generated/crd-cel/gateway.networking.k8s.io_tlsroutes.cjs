@@ -26,159 +26,133 @@ exports.compile = function (h) {
     // self.all(l1, !has(l1.name) || self.exists_one(l2, has(l2.name) && l1.name == l2.name))
     function (self) { return h.list(self).every((v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))); },
   ];
+  function n0(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n1(w0, p === '' ? "spec" : p + ".spec", c);
+    }
+  }
+  function n1(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["hostnames"];
+      if (w0 !== undefined && w0 !== null) n2(w0, p === '' ? "hostnames" : p + ".hostnames", c);
+      const w1 = w["parentRefs"];
+      if (w1 !== undefined && w1 !== null) n3(w1, p === '' ? "parentRefs" : p + ".parentRefs", c);
+      const w2 = w["rules"];
+      if (w2 !== undefined && w2 !== null) n4(w2, p === '' ? "rules" : p + ".rules", c);
+    }
+  }
+  const n2_node = exports.kinds["gateway.networking.k8s.io/v1 TLSRoute"].p["spec"].p["hostnames"];
+  function n2(w, p, c) {
+    try { const self = w; if (!(h.list(self).every((v0_h) => !h.isIP(h.S(v0_h))))) c.no(p, n2_node, 0); } catch (e) { c.err(e, p, n2_node, 0, w); }
+    try { const self = w; if (!(h.list(self).every((v0_h) => (!h.S(v0_h).includes("*") ? K[0].test(h.S(v0_h)) : true)))) c.no(p, n2_node, 1); } catch (e) { c.err(e, p, n2_node, 1, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_h) => (h.S(v0_h).includes("*") ? (h.S(v0_h).startsWith("*.") && K[0].test(h.substring(h.S(v0_h), 2))) : true)))) c.no(p, n2_node, 2); } catch (e) { c.err(e, p, n2_node, 2, w); }
+  }
+  const n3_node = exports.kinds["gateway.networking.k8s.io/v1 TLSRoute"].p["spec"].p["parentRefs"];
+  function n3(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no(p, n3_node, 0); } catch (e) { c.err(e, p, n3_node, 0, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no(p, n3_node, 1); } catch (e) { c.err(e, p, n3_node, 1, w); }
+  }
+  function n4(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n5(v, p + "[" + i + "]", c); }
+  }
+  function n5(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["backendRefs"];
+      if (w0 !== undefined && w0 !== null) n6(w0, p === '' ? "backendRefs" : p + ".backendRefs", c);
+    }
+  }
+  function n6(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n7(v, p + "[" + i + "]", c); }
+  }
+  const n7_node = exports.kinds["gateway.networking.k8s.io/v1 TLSRoute"].p["spec"].p["rules"].i.p["backendRefs"].i;
+  function n7(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[3]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[4])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n7_node, 0); } catch (e) { c.err(e, p, n7_node, 0, w); }
+  }
+  function n8(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n9(w0, p === '' ? "spec" : p + ".spec", c);
+    }
+  }
+  function n9(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["parentRefs"];
+      if (w0 !== undefined && w0 !== null) n10(w0, p === '' ? "parentRefs" : p + ".parentRefs", c);
+      const w1 = w["rules"];
+      if (w1 !== undefined && w1 !== null) n11(w1, p === '' ? "rules" : p + ".rules", c);
+    }
+  }
+  const n10_node = exports.kinds["gateway.networking.k8s.io/v1alpha2 TLSRoute"].p["spec"].p["parentRefs"];
+  function n10(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no(p, n10_node, 0); } catch (e) { c.err(e, p, n10_node, 0, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no(p, n10_node, 1); } catch (e) { c.err(e, p, n10_node, 1, w); }
+  }
+  const n11_node = exports.kinds["gateway.networking.k8s.io/v1alpha2 TLSRoute"].p["spec"].p["rules"];
+  function n11(w, p, c) {
+    try { const self = w; if (!(h.list(self).every((v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))))) c.no(p, n11_node, 0); } catch (e) { c.err(e, p, n11_node, 0, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n12(v, p + "[" + i + "]", c); }
+  }
+  function n12(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["backendRefs"];
+      if (w0 !== undefined && w0 !== null) n13(w0, p === '' ? "backendRefs" : p + ".backendRefs", c);
+    }
+  }
+  function n13(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n14(v, p + "[" + i + "]", c); }
+  }
+  const n14_node = exports.kinds["gateway.networking.k8s.io/v1alpha2 TLSRoute"].p["spec"].p["rules"].i.p["backendRefs"].i;
+  function n14(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[3]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[4])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n14_node, 0); } catch (e) { c.err(e, p, n14_node, 0, w); }
+  }
+  function n15(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n16(w0, p === '' ? "spec" : p + ".spec", c);
+    }
+  }
+  function n16(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["hostnames"];
+      if (w0 !== undefined && w0 !== null) n17(w0, p === '' ? "hostnames" : p + ".hostnames", c);
+      const w1 = w["parentRefs"];
+      if (w1 !== undefined && w1 !== null) n18(w1, p === '' ? "parentRefs" : p + ".parentRefs", c);
+      const w2 = w["rules"];
+      if (w2 !== undefined && w2 !== null) n19(w2, p === '' ? "rules" : p + ".rules", c);
+    }
+  }
+  const n17_node = exports.kinds["gateway.networking.k8s.io/v1alpha3 TLSRoute"].p["spec"].p["hostnames"];
+  function n17(w, p, c) {
+    try { const self = w; if (!(h.list(self).every((v0_h) => !h.isIP(h.S(v0_h))))) c.no(p, n17_node, 0); } catch (e) { c.err(e, p, n17_node, 0, w); }
+    try { const self = w; if (!(h.list(self).every((v0_h) => (!h.S(v0_h).includes("*") ? K[0].test(h.S(v0_h)) : true)))) c.no(p, n17_node, 1); } catch (e) { c.err(e, p, n17_node, 1, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_h) => (h.S(v0_h).includes("*") ? (h.S(v0_h).startsWith("*.") && K[0].test(h.substring(h.S(v0_h), 2))) : true)))) c.no(p, n17_node, 2); } catch (e) { c.err(e, p, n17_node, 2, w); }
+  }
+  const n18_node = exports.kinds["gateway.networking.k8s.io/v1alpha3 TLSRoute"].p["spec"].p["parentRefs"];
+  function n18(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no(p, n18_node, 0); } catch (e) { c.err(e, p, n18_node, 0, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no(p, n18_node, 1); } catch (e) { c.err(e, p, n18_node, 1, w); }
+  }
+  function n19(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n20(v, p + "[" + i + "]", c); }
+  }
+  function n20(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["backendRefs"];
+      if (w0 !== undefined && w0 !== null) n21(w0, p === '' ? "backendRefs" : p + ".backendRefs", c);
+    }
+  }
+  function n21(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n22(v, p + "[" + i + "]", c); }
+  }
+  const n22_node = exports.kinds["gateway.networking.k8s.io/v1alpha3 TLSRoute"].p["spec"].p["rules"].i.p["backendRefs"].i;
+  function n22(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[3]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[4])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n22_node, 0); } catch (e) { c.err(e, p, n22_node, 0, w); }
+  }
   const walkers = {
-    "gateway.networking.k8s.io/v1 TLSRoute": function (w, c, N) {
-    if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["hostnames"];
-              if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(h.list(self).every((v0_h) => !h.isIP(h.S(v0_h))))) c.no("spec" + ".hostnames", N.p["spec"].p["hostnames"], 0); } catch (e) { c.err(e, "spec" + ".hostnames", N.p["spec"].p["hostnames"], 0, w1); }
-                try { const self = w1; if (!(h.list(self).every((v0_h) => (!h.S(v0_h).includes("*") ? K[0].test(h.S(v0_h)) : true)))) c.no("spec" + ".hostnames", N.p["spec"].p["hostnames"], 1); } catch (e) { c.err(e, "spec" + ".hostnames", N.p["spec"].p["hostnames"], 1, w1); }
-                try { const self = w1; if (!(h.all(h.list(self), (v0_h) => (h.S(v0_h).includes("*") ? (h.S(v0_h).startsWith("*.") && K[0].test(h.substring(h.S(v0_h), 2))) : true)))) c.no("spec" + ".hostnames", N.p["spec"].p["hostnames"], 2); } catch (e) { c.err(e, "spec" + ".hostnames", N.p["spec"].p["hostnames"], 2, w1); }
-              }
-            }
-            {
-              const w2 = w0["parentRefs"];
-              if (w2 !== undefined && w2 !== null) {
-                try { const self = w2; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0, w2); }
-                try { const self = w2; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1, w2); }
-              }
-            }
-            {
-              const w3 = w0["rules"];
-              if (w3 !== undefined && w3 !== null) {
-                if (Array.isArray(w3)) {
-                  for (let i4 = 0; i4 < w3.length; i4++) {
-                    const w5 = w3[i4];
-                    if (w5 !== undefined && w5 !== null) {
-                      if (h.isObject(w5)) {
-                        {
-                          const w6 = w5["backendRefs"];
-                          if (w6 !== undefined && w6 !== null) {
-                            if (Array.isArray(w6)) {
-                              for (let i7 = 0; i7 < w6.length; i7++) {
-                                const w8 = w6[i7];
-                                if (w8 !== undefined && w8 !== null) {
-                                  try { const self = w8; const m0 = h.size(h.S(h.getd(self, "group", K[3]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[4])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i4 + "]" + ".backendRefs" + "[" + i7 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i4 + "]" + ".backendRefs" + "[" + i7 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0, w8); }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    },
-    "gateway.networking.k8s.io/v1alpha2 TLSRoute": function (w, c, N) {
-    if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["parentRefs"];
-              if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0, w1); }
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1, w1); }
-              }
-            }
-            {
-              const w2 = w0["rules"];
-              if (w2 !== undefined && w2 !== null) {
-                try { const self = w2; if (!(h.list(self).every((v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))))) c.no("spec" + ".rules", N.p["spec"].p["rules"], 0); } catch (e) { c.err(e, "spec" + ".rules", N.p["spec"].p["rules"], 0, w2); }
-                if (Array.isArray(w2)) {
-                  for (let i3 = 0; i3 < w2.length; i3++) {
-                    const w4 = w2[i3];
-                    if (w4 !== undefined && w4 !== null) {
-                      if (h.isObject(w4)) {
-                        {
-                          const w5 = w4["backendRefs"];
-                          if (w5 !== undefined && w5 !== null) {
-                            if (Array.isArray(w5)) {
-                              for (let i6 = 0; i6 < w5.length; i6++) {
-                                const w7 = w5[i6];
-                                if (w7 !== undefined && w7 !== null) {
-                                  try { const self = w7; const m0 = h.size(h.S(h.getd(self, "group", K[3]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[4])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0, w7); }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    },
-    "gateway.networking.k8s.io/v1alpha3 TLSRoute": function (w, c, N) {
-    if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["hostnames"];
-              if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(h.list(self).every((v0_h) => !h.isIP(h.S(v0_h))))) c.no("spec" + ".hostnames", N.p["spec"].p["hostnames"], 0); } catch (e) { c.err(e, "spec" + ".hostnames", N.p["spec"].p["hostnames"], 0, w1); }
-                try { const self = w1; if (!(h.list(self).every((v0_h) => (!h.S(v0_h).includes("*") ? K[0].test(h.S(v0_h)) : true)))) c.no("spec" + ".hostnames", N.p["spec"].p["hostnames"], 1); } catch (e) { c.err(e, "spec" + ".hostnames", N.p["spec"].p["hostnames"], 1, w1); }
-                try { const self = w1; if (!(h.all(h.list(self), (v0_h) => (h.S(v0_h).includes("*") ? (h.S(v0_h).startsWith("*.") && K[0].test(h.substring(h.S(v0_h), 2))) : true)))) c.no("spec" + ".hostnames", N.p["spec"].p["hostnames"], 2); } catch (e) { c.err(e, "spec" + ".hostnames", N.p["spec"].p["hostnames"], 2, w1); }
-              }
-            }
-            {
-              const w2 = w0["parentRefs"];
-              if (w2 !== undefined && w2 !== null) {
-                try { const self = w2; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0, w2); }
-                try { const self = w2; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[1])) === h.S(h.getd(v1_p2, "group", K[1]))) && (h.S(h.getd(v0_p1, "kind", K[2])) === h.S(h.getd(v1_p2, "kind", K[2])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1, w2); }
-              }
-            }
-            {
-              const w3 = w0["rules"];
-              if (w3 !== undefined && w3 !== null) {
-                if (Array.isArray(w3)) {
-                  for (let i4 = 0; i4 < w3.length; i4++) {
-                    const w5 = w3[i4];
-                    if (w5 !== undefined && w5 !== null) {
-                      if (h.isObject(w5)) {
-                        {
-                          const w6 = w5["backendRefs"];
-                          if (w6 !== undefined && w6 !== null) {
-                            if (Array.isArray(w6)) {
-                              for (let i7 = 0; i7 < w6.length; i7++) {
-                                const w8 = w6[i7];
-                                if (w8 !== undefined && w8 !== null) {
-                                  try { const self = w8; const m0 = h.size(h.S(h.getd(self, "group", K[3]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[4])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i4 + "]" + ".backendRefs" + "[" + i7 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i4 + "]" + ".backendRefs" + "[" + i7 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0, w8); }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    },
+    "gateway.networking.k8s.io/v1 TLSRoute": (w, c) => n0(w, '', c),
+    "gateway.networking.k8s.io/v1alpha2 TLSRoute": (w, c) => n8(w, '', c),
+    "gateway.networking.k8s.io/v1alpha3 TLSRoute": (w, c) => n15(w, '', c),
   };
   return { fns, walkers };
 };

@@ -19,98 +19,81 @@ exports.compile = function (h) {
     // self.all(l1, !has(l1.name) || self.exists_one(l2, has(l2.name) && l1.name == l2.name))
     function (self) { return h.list(self).every((v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))); },
   ];
+  function n0(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n1(w0, p === '' ? "spec" : p + ".spec", c);
+    }
+  }
+  function n1(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["parentRefs"];
+      if (w0 !== undefined && w0 !== null) n2(w0, p === '' ? "parentRefs" : p + ".parentRefs", c);
+      const w1 = w["rules"];
+      if (w1 !== undefined && w1 !== null) n3(w1, p === '' ? "rules" : p + ".rules", c);
+    }
+  }
+  const n2_node = exports.kinds["gateway.networking.k8s.io/v1 UDPRoute"].p["spec"].p["parentRefs"];
+  function n2(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no(p, n2_node, 0); } catch (e) { c.err(e, p, n2_node, 0, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no(p, n2_node, 1); } catch (e) { c.err(e, p, n2_node, 1, w); }
+  }
+  function n3(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n4(v, p + "[" + i + "]", c); }
+  }
+  function n4(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["backendRefs"];
+      if (w0 !== undefined && w0 !== null) n5(w0, p === '' ? "backendRefs" : p + ".backendRefs", c);
+    }
+  }
+  function n5(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n6(v, p + "[" + i + "]", c); }
+  }
+  const n6_node = exports.kinds["gateway.networking.k8s.io/v1 UDPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i;
+  function n6(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[2]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[3])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n6_node, 0); } catch (e) { c.err(e, p, n6_node, 0, w); }
+  }
+  function n7(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n8(w0, p === '' ? "spec" : p + ".spec", c);
+    }
+  }
+  function n8(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["parentRefs"];
+      if (w0 !== undefined && w0 !== null) n9(w0, p === '' ? "parentRefs" : p + ".parentRefs", c);
+      const w1 = w["rules"];
+      if (w1 !== undefined && w1 !== null) n10(w1, p === '' ? "rules" : p + ".rules", c);
+    }
+  }
+  const n9_node = exports.kinds["gateway.networking.k8s.io/v1alpha2 UDPRoute"].p["spec"].p["parentRefs"];
+  function n9(w, p, c) {
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no(p, n9_node, 0); } catch (e) { c.err(e, p, n9_node, 0, w); }
+    try { const self = w; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no(p, n9_node, 1); } catch (e) { c.err(e, p, n9_node, 1, w); }
+  }
+  const n10_node = exports.kinds["gateway.networking.k8s.io/v1alpha2 UDPRoute"].p["spec"].p["rules"];
+  function n10(w, p, c) {
+    try { const self = w; if (!(h.list(self).every((v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))))) c.no(p, n10_node, 0); } catch (e) { c.err(e, p, n10_node, 0, w); }
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n11(v, p + "[" + i + "]", c); }
+  }
+  function n11(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["backendRefs"];
+      if (w0 !== undefined && w0 !== null) n12(w0, p === '' ? "backendRefs" : p + ".backendRefs", c);
+    }
+  }
+  function n12(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n13(v, p + "[" + i + "]", c); }
+  }
+  const n13_node = exports.kinds["gateway.networking.k8s.io/v1alpha2 UDPRoute"].p["spec"].p["rules"].i.p["backendRefs"].i;
+  function n13(w, p, c) {
+    try { const self = w; const m0 = h.size(h.S(h.getd(self, "group", K[2]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[3])) === "Service")) ? h.has(self, "port") : true))) c.no(p, n13_node, 0); } catch (e) { c.err(e, p, n13_node, 0, w); }
+  }
   const walkers = {
-    "gateway.networking.k8s.io/v1 UDPRoute": function (w, c, N) {
-    if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["parentRefs"];
-              if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0, w1); }
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1, w1); }
-              }
-            }
-            {
-              const w2 = w0["rules"];
-              if (w2 !== undefined && w2 !== null) {
-                if (Array.isArray(w2)) {
-                  for (let i3 = 0; i3 < w2.length; i3++) {
-                    const w4 = w2[i3];
-                    if (w4 !== undefined && w4 !== null) {
-                      if (h.isObject(w4)) {
-                        {
-                          const w5 = w4["backendRefs"];
-                          if (w5 !== undefined && w5 !== null) {
-                            if (Array.isArray(w5)) {
-                              for (let i6 = 0; i6 < w5.length; i6++) {
-                                const w7 = w5[i6];
-                                if (w7 !== undefined && w7 !== null) {
-                                  try { const self = w7; const m0 = h.size(h.S(h.getd(self, "group", K[2]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[3])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0, w7); }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    },
-    "gateway.networking.k8s.io/v1alpha2 UDPRoute": function (w, c, N) {
-    if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["parentRefs"];
-              if (w1 !== undefined && w1 !== null) {
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.all(h.list(self), (v1_p2) => (h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 0, w1); }
-                try { const self = w1; if (!(h.all(h.list(self), (v0_p1) => h.one(h.list(self), (v1_p2) => h.and(() => h.and(() => h.and(() => (((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.get(v0_p1, "name")) === h.S(h.get(v1_p2, "name")))), () => (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))), () => (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))), () => (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))))) c.no("spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1); } catch (e) { c.err(e, "spec" + ".parentRefs", N.p["spec"].p["parentRefs"], 1, w1); }
-              }
-            }
-            {
-              const w2 = w0["rules"];
-              if (w2 !== undefined && w2 !== null) {
-                try { const self = w2; if (!(h.list(self).every((v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))))) c.no("spec" + ".rules", N.p["spec"].p["rules"], 0); } catch (e) { c.err(e, "spec" + ".rules", N.p["spec"].p["rules"], 0, w2); }
-                if (Array.isArray(w2)) {
-                  for (let i3 = 0; i3 < w2.length; i3++) {
-                    const w4 = w2[i3];
-                    if (w4 !== undefined && w4 !== null) {
-                      if (h.isObject(w4)) {
-                        {
-                          const w5 = w4["backendRefs"];
-                          if (w5 !== undefined && w5 !== null) {
-                            if (Array.isArray(w5)) {
-                              for (let i6 = 0; i6 < w5.length; i6++) {
-                                const w7 = w5[i6];
-                                if (w7 !== undefined && w7 !== null) {
-                                  try { const self = w7; const m0 = h.size(h.S(h.getd(self, "group", K[2]))); if (!((((m0 === 0) && (h.S(h.getd(self, "kind", K[3])) === "Service")) ? h.has(self, "port") : true))) c.no("spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0); } catch (e) { c.err(e, "spec" + ".rules" + "[" + i3 + "]" + ".backendRefs" + "[" + i6 + "]", N.p["spec"].p["rules"].i.p["backendRefs"].i, 0, w7); }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    },
+    "gateway.networking.k8s.io/v1 UDPRoute": (w, c) => n0(w, '', c),
+    "gateway.networking.k8s.io/v1alpha2 UDPRoute": (w, c) => n7(w, '', c),
   };
   return { fns, walkers };
 };

@@ -25,78 +25,73 @@ exports.compile = function (h) {
     // !(self.type != "URI" && has(self.uri) && self.uri != "")
     function (self) { return !h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "URI"), () => h.has(self, "uri")), () => (h.S(h.get(self, "uri")) !== "")); },
   ];
-  const walkers = {
-    "gateway.networking.x-k8s.io/v1alpha1 XBackend": function (w, c, N) {
+  function n0(w, p, c) {
     if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          try { const self = w0; if (!(((h.S(h.get(self, "type")) === "ExternalHostname") ? h.has(self, "externalHostname") : !h.has(self, "externalHostname")))) c.no("spec", N.p["spec"], 0); } catch (e) { c.err(e, "spec", N.p["spec"], 0, w0); }
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["externalHostname"];
-              if (w1 !== undefined && w1 !== null) {
-                if (h.isObject(w1)) {
-                  {
-                    const w2 = w1["hostname"];
-                    if (w2 !== undefined && w2 !== null) {
-                      try { const self = w2; if (!(!h.S(self).endsWith(".cluster.local"))) c.no("spec" + ".externalHostname" + ".hostname", N.p["spec"].p["externalHostname"].p["hostname"], 0); } catch (e) { c.err(e, "spec" + ".externalHostname" + ".hostname", N.p["spec"].p["externalHostname"].p["hostname"], 0, w2); }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w3 = w0["port"];
-              if (w3 !== undefined && w3 !== null) {
-                if (h.isObject(w3)) {
-                  {
-                    const w4 = w3["name"];
-                    if (w4 !== undefined && w4 !== null) {
-                      c.ev("spec" + ".port" + ".name", N.p["spec"].p["port"].p["name"], 0, w4);
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w5 = w0["tls"];
-              if (w5 !== undefined && w5 !== null) {
-                try { const self = w5; if (!(((h.S(h.get(self, "mode")) === "ClientAndServer") ? h.has(self, "clientCertificateRef") : !h.has(self, "clientCertificateRef")))) c.no("spec" + ".tls", N.p["spec"].p["tls"], 0); } catch (e) { c.err(e, "spec" + ".tls", N.p["spec"].p["tls"], 0, w5); }
-                if (h.isObject(w5)) {
-                  {
-                    const w6 = w5["validation"];
-                    if (w6 !== undefined && w6 !== null) {
-                      try { const self = w6; if (!(!(((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) && h.has(self, "wellKnownCACertificates")) && (h.S(h.get(self, "wellKnownCACertificates")) !== "")))) c.no("spec" + ".tls" + ".validation", N.p["spec"].p["tls"].p["validation"], 0); } catch (e) { c.err(e, "spec" + ".tls" + ".validation", N.p["spec"].p["tls"].p["validation"], 0, w6); }
-                      try { const self = w6; if (!(((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) || (h.has(self, "wellKnownCACertificates") && (h.S(h.get(self, "wellKnownCACertificates")) !== ""))))) c.no("spec" + ".tls" + ".validation", N.p["spec"].p["tls"].p["validation"], 1); } catch (e) { c.err(e, "spec" + ".tls" + ".validation", N.p["spec"].p["tls"].p["validation"], 1, w6); }
-                      if (h.isObject(w6)) {
-                        {
-                          const w7 = w6["subjectAltNames"];
-                          if (w7 !== undefined && w7 !== null) {
-                            if (Array.isArray(w7)) {
-                              for (let i8 = 0; i8 < w7.length; i8++) {
-                                const w9 = w7[i8];
-                                if (w9 !== undefined && w9 !== null) {
-                                  try { const self = w9; if (!(!h.and(() => (h.S(h.get(self, "type")) === "Hostname"), () => (!h.has(self, "hostname") || (h.S(h.get(self, "hostname")) === ""))))) c.no("spec" + ".tls" + ".validation" + ".subjectAltNames" + "[" + i8 + "]", N.p["spec"].p["tls"].p["validation"].p["subjectAltNames"].i, 0); } catch (e) { c.err(e, "spec" + ".tls" + ".validation" + ".subjectAltNames" + "[" + i8 + "]", N.p["spec"].p["tls"].p["validation"].p["subjectAltNames"].i, 0, w9); }
-                                  try { const self = w9; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "Hostname"), () => h.has(self, "hostname")), () => (h.S(h.get(self, "hostname")) !== "")))) c.no("spec" + ".tls" + ".validation" + ".subjectAltNames" + "[" + i8 + "]", N.p["spec"].p["tls"].p["validation"].p["subjectAltNames"].i, 1); } catch (e) { c.err(e, "spec" + ".tls" + ".validation" + ".subjectAltNames" + "[" + i8 + "]", N.p["spec"].p["tls"].p["validation"].p["subjectAltNames"].i, 1, w9); }
-                                  try { const self = w9; if (!(!h.and(() => (h.S(h.get(self, "type")) === "URI"), () => (!h.has(self, "uri") || (h.S(h.get(self, "uri")) === ""))))) c.no("spec" + ".tls" + ".validation" + ".subjectAltNames" + "[" + i8 + "]", N.p["spec"].p["tls"].p["validation"].p["subjectAltNames"].i, 2); } catch (e) { c.err(e, "spec" + ".tls" + ".validation" + ".subjectAltNames" + "[" + i8 + "]", N.p["spec"].p["tls"].p["validation"].p["subjectAltNames"].i, 2, w9); }
-                                  try { const self = w9; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "URI"), () => h.has(self, "uri")), () => (h.S(h.get(self, "uri")) !== "")))) c.no("spec" + ".tls" + ".validation" + ".subjectAltNames" + "[" + i8 + "]", N.p["spec"].p["tls"].p["validation"].p["subjectAltNames"].i, 3); } catch (e) { c.err(e, "spec" + ".tls" + ".validation" + ".subjectAltNames" + "[" + i8 + "]", N.p["spec"].p["tls"].p["validation"].p["subjectAltNames"].i, 3, w9); }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n1(w0, p === '' ? "spec" : p + ".spec", c);
     }
-    },
+  }
+  const n1_node = exports.kinds["gateway.networking.x-k8s.io/v1alpha1 XBackend"].p["spec"];
+  function n1(w, p, c) {
+    try { const self = w; if (!(((h.S(h.get(self, "type")) === "ExternalHostname") ? h.has(self, "externalHostname") : !h.has(self, "externalHostname")))) c.no(p, n1_node, 0); } catch (e) { c.err(e, p, n1_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["externalHostname"];
+      if (w0 !== undefined && w0 !== null) n2(w0, p === '' ? "externalHostname" : p + ".externalHostname", c);
+      const w1 = w["port"];
+      if (w1 !== undefined && w1 !== null) n4(w1, p === '' ? "port" : p + ".port", c);
+      const w2 = w["tls"];
+      if (w2 !== undefined && w2 !== null) n6(w2, p === '' ? "tls" : p + ".tls", c);
+    }
+  }
+  function n2(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["hostname"];
+      if (w0 !== undefined && w0 !== null) n3(w0, p === '' ? "hostname" : p + ".hostname", c);
+    }
+  }
+  const n3_node = exports.kinds["gateway.networking.x-k8s.io/v1alpha1 XBackend"].p["spec"].p["externalHostname"].p["hostname"];
+  function n3(w, p, c) {
+    try { const self = w; if (!(!h.S(self).endsWith(".cluster.local"))) c.no(p, n3_node, 0); } catch (e) { c.err(e, p, n3_node, 0, w); }
+  }
+  function n4(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["name"];
+      if (w0 !== undefined && w0 !== null) n5(w0, p === '' ? "name" : p + ".name", c);
+    }
+  }
+  const n5_node = exports.kinds["gateway.networking.x-k8s.io/v1alpha1 XBackend"].p["spec"].p["port"].p["name"];
+  function n5(w, p, c) {
+    c.ev(p, n5_node, 0, w);
+  }
+  const n6_node = exports.kinds["gateway.networking.x-k8s.io/v1alpha1 XBackend"].p["spec"].p["tls"];
+  function n6(w, p, c) {
+    try { const self = w; if (!(((h.S(h.get(self, "mode")) === "ClientAndServer") ? h.has(self, "clientCertificateRef") : !h.has(self, "clientCertificateRef")))) c.no(p, n6_node, 0); } catch (e) { c.err(e, p, n6_node, 0, w); }
+    if (h.isObject(w)) {
+      const w0 = w["validation"];
+      if (w0 !== undefined && w0 !== null) n7(w0, p === '' ? "validation" : p + ".validation", c);
+    }
+  }
+  const n7_node = exports.kinds["gateway.networking.x-k8s.io/v1alpha1 XBackend"].p["spec"].p["tls"].p["validation"];
+  function n7(w, p, c) {
+    try { const self = w; if (!(!(((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) && h.has(self, "wellKnownCACertificates")) && (h.S(h.get(self, "wellKnownCACertificates")) !== "")))) c.no(p, n7_node, 0); } catch (e) { c.err(e, p, n7_node, 0, w); }
+    try { const self = w; if (!(((h.has(self, "caCertificateRefs") && (h.size(h.get(self, "caCertificateRefs")) > 0)) || (h.has(self, "wellKnownCACertificates") && (h.S(h.get(self, "wellKnownCACertificates")) !== ""))))) c.no(p, n7_node, 1); } catch (e) { c.err(e, p, n7_node, 1, w); }
+    if (h.isObject(w)) {
+      const w0 = w["subjectAltNames"];
+      if (w0 !== undefined && w0 !== null) n8(w0, p === '' ? "subjectAltNames" : p + ".subjectAltNames", c);
+    }
+  }
+  function n8(w, p, c) {
+    if (Array.isArray(w)) for (let i = 0; i < w.length; i++) { const v = w[i]; if (v !== undefined && v !== null) n9(v, p + "[" + i + "]", c); }
+  }
+  const n9_node = exports.kinds["gateway.networking.x-k8s.io/v1alpha1 XBackend"].p["spec"].p["tls"].p["validation"].p["subjectAltNames"].i;
+  function n9(w, p, c) {
+    try { const self = w; if (!(!h.and(() => (h.S(h.get(self, "type")) === "Hostname"), () => (!h.has(self, "hostname") || (h.S(h.get(self, "hostname")) === ""))))) c.no(p, n9_node, 0); } catch (e) { c.err(e, p, n9_node, 0, w); }
+    try { const self = w; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "Hostname"), () => h.has(self, "hostname")), () => (h.S(h.get(self, "hostname")) !== "")))) c.no(p, n9_node, 1); } catch (e) { c.err(e, p, n9_node, 1, w); }
+    try { const self = w; if (!(!h.and(() => (h.S(h.get(self, "type")) === "URI"), () => (!h.has(self, "uri") || (h.S(h.get(self, "uri")) === ""))))) c.no(p, n9_node, 2); } catch (e) { c.err(e, p, n9_node, 2, w); }
+    try { const self = w; if (!(!h.and(() => h.and(() => (h.S(h.get(self, "type")) !== "URI"), () => h.has(self, "uri")), () => (h.S(h.get(self, "uri")) !== "")))) c.no(p, n9_node, 3); } catch (e) { c.err(e, p, n9_node, 3, w); }
+  }
+  const walkers = {
+    "gateway.networking.x-k8s.io/v1alpha1 XBackend": (w, c) => n0(w, '', c),
   };
   return { fns, walkers };
 };

@@ -9,8 +9,8 @@ exports.compile = function (h) {
     h.duration("0s"),
     "Session",
     "Cookie",
-    {"interval":"10s","percent":20},
     "10s",
+    {"interval":"10s","percent":20},
     {"count":10,"interval":"1s"},
   ];
   const fns = [
@@ -23,58 +23,55 @@ exports.compile = function (h) {
     // !has(self.cookieConfig) || self.type == 'Cookie'
     function (self) { return (!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[4])) === "Cookie")); },
   ];
-  const walkers = {
-    "gateway.networking.x-k8s.io/v1alpha1 XBackendTrafficPolicy": function (w, c, N) {
+  function n0(w, p, c) {
     if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["retryConstraint"];
-              if (w1 !== undefined && w1 !== null) {
-                if (h.isObject(w1)) {
-                  {
-                    let w2 = w1["budget"]; if (w2 === undefined) w2 = K[5];
-                    if (w2 !== undefined && w2 !== null) {
-                      if (h.isObject(w2)) {
-                        {
-                          let w3 = w2["interval"]; if (w3 === undefined) w3 = K[6];
-                          if (w3 !== undefined && w3 !== null) {
-                            try { const self = w3; if (!(!((h.duration(h.S(self)) < K[0]) || (h.duration(h.S(self)) > K[1])))) c.no("spec" + ".retryConstraint" + ".budget" + ".interval", N.p["spec"].p["retryConstraint"].p["budget"].p["interval"], 0); } catch (e) { c.err(e, "spec" + ".retryConstraint" + ".budget" + ".interval", N.p["spec"].p["retryConstraint"].p["budget"].p["interval"], 0, w3); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                  {
-                    let w4 = w1["minRetryRate"]; if (w4 === undefined) w4 = K[7];
-                    if (w4 !== undefined && w4 !== null) {
-                      if (h.isObject(w4)) {
-                        {
-                          const w5 = w4["interval"];
-                          if (w5 !== undefined && w5 !== null) {
-                            try { const self = w5; if (!(!((h.duration(h.S(self)) === K[2]) || (h.duration(h.S(self)) > K[1])))) c.no("spec" + ".retryConstraint" + ".minRetryRate" + ".interval", N.p["spec"].p["retryConstraint"].p["minRetryRate"].p["interval"], 0); } catch (e) { c.err(e, "spec" + ".retryConstraint" + ".minRetryRate" + ".interval", N.p["spec"].p["retryConstraint"].p["minRetryRate"].p["interval"], 0, w5); }
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-            {
-              const w6 = w0["sessionPersistence"];
-              if (w6 !== undefined && w6 !== null) {
-                try { const self = w6; if (!((((!h.has(self, "cookieConfig") || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[3])) !== "Permanent")) || h.has(self, "absoluteTimeout")))) c.no("spec" + ".sessionPersistence", N.p["spec"].p["sessionPersistence"], 0); } catch (e) { c.err(e, "spec" + ".sessionPersistence", N.p["spec"].p["sessionPersistence"], 0, w6); }
-                try { const self = w6; if (!((!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[4])) === "Cookie")))) c.no("spec" + ".sessionPersistence", N.p["spec"].p["sessionPersistence"], 1); } catch (e) { c.err(e, "spec" + ".sessionPersistence", N.p["spec"].p["sessionPersistence"], 1, w6); }
-              }
-            }
-          }
-        }
-      }
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n1(w0, p === '' ? "spec" : p + ".spec", c);
     }
-    },
+  }
+  function n1(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["retryConstraint"];
+      if (w0 !== undefined && w0 !== null) n2(w0, p === '' ? "retryConstraint" : p + ".retryConstraint", c);
+      const w1 = w["sessionPersistence"];
+      if (w1 !== undefined && w1 !== null) n7(w1, p === '' ? "sessionPersistence" : p + ".sessionPersistence", c);
+    }
+  }
+  function n2(w, p, c) {
+    if (h.isObject(w)) {
+      let w0 = w["budget"]; if (w0 === undefined) w0 = K[6];
+      if (w0 !== undefined && w0 !== null) n3(w0, p === '' ? "budget" : p + ".budget", c);
+      let w1 = w["minRetryRate"]; if (w1 === undefined) w1 = K[7];
+      if (w1 !== undefined && w1 !== null) n5(w1, p === '' ? "minRetryRate" : p + ".minRetryRate", c);
+    }
+  }
+  function n3(w, p, c) {
+    if (h.isObject(w)) {
+      let w0 = w["interval"]; if (w0 === undefined) w0 = K[5];
+      if (w0 !== undefined && w0 !== null) n4(w0, p === '' ? "interval" : p + ".interval", c);
+    }
+  }
+  const n4_node = exports.kinds["gateway.networking.x-k8s.io/v1alpha1 XBackendTrafficPolicy"].p["spec"].p["retryConstraint"].p["budget"].p["interval"];
+  function n4(w, p, c) {
+    try { const self = w; if (!(!((h.duration(h.S(self)) < K[0]) || (h.duration(h.S(self)) > K[1])))) c.no(p, n4_node, 0); } catch (e) { c.err(e, p, n4_node, 0, w); }
+  }
+  function n5(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["interval"];
+      if (w0 !== undefined && w0 !== null) n6(w0, p === '' ? "interval" : p + ".interval", c);
+    }
+  }
+  const n6_node = exports.kinds["gateway.networking.x-k8s.io/v1alpha1 XBackendTrafficPolicy"].p["spec"].p["retryConstraint"].p["minRetryRate"].p["interval"];
+  function n6(w, p, c) {
+    try { const self = w; if (!(!((h.duration(h.S(self)) === K[2]) || (h.duration(h.S(self)) > K[1])))) c.no(p, n6_node, 0); } catch (e) { c.err(e, p, n6_node, 0, w); }
+  }
+  const n7_node = exports.kinds["gateway.networking.x-k8s.io/v1alpha1 XBackendTrafficPolicy"].p["spec"].p["sessionPersistence"];
+  function n7(w, p, c) {
+    try { const self = w; if (!((((!h.has(self, "cookieConfig") || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[3])) !== "Permanent")) || h.has(self, "absoluteTimeout")))) c.no(p, n7_node, 0); } catch (e) { c.err(e, p, n7_node, 0, w); }
+    try { const self = w; if (!((!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[4])) === "Cookie")))) c.no(p, n7_node, 1); } catch (e) { c.err(e, p, n7_node, 1, w); }
+  }
+  const walkers = {
+    "gateway.networking.x-k8s.io/v1alpha1 XBackendTrafficPolicy": (w, c) => n0(w, '', c),
   };
   return { fns, walkers };
 };

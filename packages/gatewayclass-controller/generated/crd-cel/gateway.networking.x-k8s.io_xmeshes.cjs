@@ -7,23 +7,22 @@ exports.compile = function (h) {
   ];
   const fns = [
   ];
-  const walkers = {
-    "gateway.networking.x-k8s.io/v1alpha1 XMesh": function (w, c, N) {
+  function n0(w, p, c) {
     if (h.isObject(w)) {
-      {
-        const w0 = w["spec"];
-        if (w0 !== undefined && w0 !== null) {
-          if (h.isObject(w0)) {
-            {
-              const w1 = w0["controllerName"];
-              if (w1 !== undefined && w1 !== null) {
-              }
-            }
-          }
-        }
-      }
+      const w0 = w["spec"];
+      if (w0 !== undefined && w0 !== null) n1(w0, p === '' ? "spec" : p + ".spec", c);
     }
-    },
+  }
+  function n1(w, p, c) {
+    if (h.isObject(w)) {
+      const w0 = w["controllerName"];
+      if (w0 !== undefined && w0 !== null) n2(w0, p === '' ? "controllerName" : p + ".controllerName", c);
+    }
+  }
+  function n2(w, p, c) {
+  }
+  const walkers = {
+    "gateway.networking.x-k8s.io/v1alpha1 XMesh": (w, c) => n0(w, '', c),
   };
   return { fns, walkers };
 };

@@ -57,8 +57,8 @@ interface Compiled {
   readonly walkers: Readonly<Record<string, Walker>>;
 }
 
-/** A kind's generated walker: every rule of its tree on the object, reported to `c` (`N` is the kind's tree). */
-type Walker = (object: unknown, c: WalkReport, tree: CelNode) => void;
+/** A kind's generated walker: every rule of its tree on the object, reported to `c`. */
+type Walker = (object: unknown, c: WalkReport) => void;
 
 /** What a walker reports (the field path is made only for these). */
 interface WalkReport {
@@ -612,7 +612,7 @@ export function crdCelProblems(object: Record<string, unknown>, mode: CelMode = 
   const out: Problem[] = [];
   if (mode === 'walker' && rules.walker !== undefined) {
     try {
-      rules.walker(object, new Report(out), rules.node);
+      rules.walker(object, new Report(out));
     } catch (e) {
       if (e !== STOP) throw e;
     }
