@@ -227,7 +227,7 @@ export function parse(src) {
 // Static types: from the generated schema node (CelNode: t type, d default, p properties, i items,
 // a additionalProperties, n int-or-string) or from the operation.
 
-/** A value's static type: k is bool | int | string | dur | list | obj | dyn; node for schema values; el for lists. */
+/** A value's static type: k is bool | int | string | dur | list | obj | dyn; node for schema values; el for lists. (A node's `q`: its required properties.) */
 function typeOfNode(node) {
   if (node === undefined) return { k: 'dyn' };
   if (node.n === 1) return { k: 'dyn', node };
@@ -272,7 +272,7 @@ const RESERVED_FIELD = (f) => f in Object.prototype || f === '__proto__';
  * (`decls`), using the helpers `h.*` and the constants it pushes on `consts` (`K[i]`, the
  * module's constant table), or throws CelUnsupported.
  */
-export function compileRule(rule, node, consts) {
+export function compileRule(rule, node, consts, shared) {
   const ast = parse(rule);
   const constIndex = (src) => {
     let i = consts.indexOf(src);
@@ -285,9 +285,23 @@ export function compileRule(rule, node, consts) {
   const present = [];
   // Inside a macro's body (its variable in scope): nothing there is hoisted.
   let macroDepth = 0;
-  // Hoisted reads (`const mN = ...` before the expression): a size() of the same value read once.
-  const decls = [];
-  const hoisted = new Map();
+  // Hoisted reads (`const mN = ...` before the expression; with `shared`, one table for all the
+  // rules of a node, `sN`): a read that cannot raise a CEL error wherever it is made (outside a
+  // macro's body, no fact needed), made once, first. It can only FALLBACK, which gives the same
+  // verdict made earlier.
+  const decls = shared?.decls ?? [];
+  const hoisted = shared?.map ?? new Map();
+  const prefix = shared === undefined ? 'm' : 's';
+  const hoist = (code) => {
+    if (macroDepth > 0 || present.length > 0) return code;
+    let name = hoisted.get(code);
+    if (name === undefined) {
+      name = `${prefix}${hoisted.size}`;
+      hoisted.set(code, name);
+      decls.push(`${name} = ${code}`);
+    }
+    return name;
+  };
 
   /** Reads a value of static type ty: checked to be of that type at runtime (else FALLBACK). */
   const checked = (code, ty) => {
@@ -364,9 +378,15 @@ export function compileRule(rule, node, consts) {
       const ty = x.ty.k === 'obj' ? typeOfNode(child) : { k: 'dyn' };
       if (child?.d !== undefined && x.ty.node?.p?.[f] !== undefined) {
         const d = constIndex(JSON.stringify(defaultedValue(child, child.d)));
-        return { code: checked(`h.getd(${x.code}, ${JSON.stringify(f)}, ${d})`, ty), ty, thr: x.thr };
+        const code = checked(`h.getd(${x.code}, ${JSON.stringify(f)}, ${d})`, ty);
+        return { code: x.thr ? code : hoist(code), ty, thr: x.thr };
       }
       const known = !x.thr && present.includes(`${x.code}\0${f}`);
+      // A required property is there in any object the schema admits (file modes check the schema
+      // first): read without an error path, its absence is left to the evaluator (FALLBACK).
+      if (!known && x.ty.k === 'obj' && x.ty.node?.q?.includes(f) && x.ty.node?.p?.[f] !== undefined) {
+        return { code: checked(`h.req(${x.code}, ${JSON.stringify(f)})`, ty), ty, thr: x.thr };
+      }
       return { code: checked(`h.get(${x.code}, ${JSON.stringify(f)})`, ty), ty, thr: !known };
     }
     throw new CelUnsupported(`field of ${x.ty.k}`);
@@ -400,7 +420,8 @@ export function compileRule(rule, node, consts) {
     if (x.ty.k !== 'obj' && x.ty.k !== 'dyn') throw new CelUnsupported('has() of a non-map');
     const child = x.ty.node?.p?.[arg.f];
     if (x.ty.k === 'obj' && child?.d !== undefined) return { code: `h.obj(${x.code})`, ty: { k: 'bool' }, thr: x.thr };
-    return { code: `h.has(${x.code}, ${JSON.stringify(arg.f)})`, ty: { k: 'bool' }, thr: x.thr };
+    const code = `h.has(${x.code}, ${JSON.stringify(arg.f)})`;
+    return { code: x.thr ? code : hoist(code), ty: { k: 'bool' }, thr: x.thr };
   }
 
   function binary(n) {
@@ -534,16 +555,8 @@ export function compileRule(rule, node, consts) {
         if (!['string', 'list', 'obj', 'dyn'].includes(x.ty.k)) throw new CelUnsupported(`size of ${x.ty.k}`);
         const code = `h.size(${x.code})`;
         const ty = { k: 'int', bound: 2 ** 32 };
-        if (thr || macroDepth > 0 || present.length > 0) return { code, ty, thr };
-        // Read once, first: a size() that cannot raise a CEL error wherever it is read (no fact
-        // needed); FALLBACK, earlier, gives the same verdict.
-        let name = hoisted.get(code);
-        if (name === undefined) {
-          name = `m${hoisted.size}`;
-          hoisted.set(code, name);
-          decls.push(`const ${name} = ${code};`);
-        }
-        return { code: name, ty, thr: false };
+        if (thr) return { code, ty, thr };
+        return { code: hoist(code), ty, thr: false };
       }
       case 'x.startsWith/1':
       case 'x.endsWith/1':
@@ -580,7 +593,7 @@ export function compileRule(rule, node, consts) {
   }
 
   const expr = asBool(gen(ast));
-  return { decls: decls.join(' '), expr };
+  return { decls: shared === undefined && decls.length > 0 ? `const ${decls.join(', ')};` : '', expr };
 }
 
 function unsupported(what) {
@@ -615,16 +628,30 @@ function walkerSource(root, rootRef, exprOf, consts, fns) {
     const body = [];
     const nodeConst = `${name}_node`;
     let usesNode = false;
+    // The node's rules share their hoisted reads (made once, before them): should one FALLBACK,
+    // every rule of the node is left to the evaluator.
+    const shared = { decls: [], map: new Map() };
+    const rules = [];
+    const slow = [];
     for (let i = 0; i < (node.r?.length ?? 0); i++) {
       const [rule] = node.r[i];
       if (rule.includes('oldSelf')) continue;
       usesNode = true;
-      const expr = exprOf(node, i);
+      const expr = exprOf(node, i, shared);
       if (expr === undefined) {
-        body.push(`c.ev(p, ${nodeConst}, ${i}, w);`);
+        rules.push(`c.ev(p, ${nodeConst}, ${i}, w);`);
+        slow.push(`c.ev(p, ${nodeConst}, ${i}, w);`);
         continue;
       }
-      body.push(`try { const self = w; ${expr.decls}${expr.decls === '' ? '' : ' '}if (!(${expr.expr})) c.no(p, ${nodeConst}, ${i}); } catch (e) { c.err(e, p, ${nodeConst}, ${i}, w); }`);
+      rules.push(`try { if (!(${expr.expr})) c.no(p, ${nodeConst}, ${i}); } catch (e) { c.err(e, p, ${nodeConst}, ${i}, w); }`);
+      slow.push(`c.err(undefined, p, ${nodeConst}, ${i}, w);`);
+    }
+    if (shared.decls.length === 0) body.push(...rules.map((r) => r.replace('try { ', 'try { const self = w; ')));
+    else {
+      const names = [...shared.map.values()];
+      body.push(`const self = w; let ${names.join(', ')}, read = true;`);
+      body.push(`try { ${shared.decls.join('; ')}; } catch { read = false; }`);
+      body.push(`if (read) {`, ...rules.map((r) => `  ${r}`), `} else {`, ...slow.map((r) => `  ${r}`), `}`);
     }
     const props = Object.entries(node.p ?? {}).filter(([, child]) => leadsToRule(child));
     const others = leadsToRule(node.a);
@@ -669,11 +696,9 @@ export function celModule(header, celByKey, unsupported) {
   const fns = [];
   const sources = [];
   const byCode = new Map();
-  const exprs = new Map();
   const walk = (node) => {
     if (node.r !== undefined) {
-      const nodeExprs = [];
-      node.c = node.r.map(([rule], index) => {
+      node.c = node.r.map(([rule]) => {
         if (rule.includes('oldSelf')) return -1;
         const source = celRuleForEvaluator(rule);
         let code;
@@ -692,10 +717,8 @@ export function celModule(header, celByKey, unsupported) {
           sources.push(source);
           byCode.set(key, i);
         }
-        nodeExprs[index] = code;
         return i;
       });
-      exprs.set(node, nodeExprs);
     }
     for (const c of Object.values(node.p ?? {})) walk(c);
     if (node.i !== undefined) walk(node.i);
@@ -705,7 +728,8 @@ export function celModule(header, celByKey, unsupported) {
   for (const node of Object.values(celByKey)) walk(node);
   const walkerFns = [];
   const walkers = Object.entries(celByKey).map(([key, node]) => {
-    const root = walkerSource(node, `exports.kinds[${JSON.stringify(key)}]`, (n, i) => (n.c[i] >= 0 ? exprs.get(n)[i] : undefined), consts, walkerFns);
+    const exprOf = (n, i, shared) => (n.c[i] >= 0 ? compileRule(celRuleForEvaluator(n.r[i][0]), n, consts, shared) : undefined);
+    const root = walkerSource(node, `exports.kinds[${JSON.stringify(key)}]`, exprOf, consts, walkerFns);
     return `    ${JSON.stringify(key)}: (w, c) => ${root}(w, '', c),\n`;
   });
   return (

@@ -32,7 +32,7 @@ const CEL_OUT = celIdx > 0 ? process.argv[celIdx + 1] : join(ROOT, 'packages', '
 
 /**
  * The CEL view of a schema node: `t` type, `d` default, `r` rules ([rule, message]), `p`
- * properties, `i` items, `a` additionalProperties, `n` int-or-string. Nodes without a rule below
+ * properties, `i` items, `a` additionalProperties, `n` int-or-string, `q` required properties. Nodes without a rule below
  * them are dropped, except inside a node with rules (its rules read the whole subtree).
  */
 function celNode(schema, keepAll) {
@@ -43,6 +43,8 @@ function celNode(schema, keepAll) {
   if (schema.type !== undefined) node.t = schema.type;
   if (schema['x-kubernetes-int-or-string']) node.n = 1;
   if (schema.default !== undefined) node.d = schema.default;
+  // The required properties: the compiled rules read them without an error path (hack/cel-to-js.mjs).
+  if (keep && Array.isArray(schema.required) && schema.required.length > 0) node.q = schema.required;
   if (rules.length > 0) node.r = rules;
   let below = false;
   if (schema.properties) {

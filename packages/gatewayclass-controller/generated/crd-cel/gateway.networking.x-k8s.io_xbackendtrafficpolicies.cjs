@@ -19,9 +19,9 @@ exports.compile = function (h) {
     // !(duration(self) == duration('0s') || duration(self) > duration('1h'))
     function (self) { return !((h.duration(h.S(self)) === K[2]) || (h.duration(h.S(self)) > K[1])); },
     // !has(self.cookieConfig) || !has(self.cookieConfig.lifetimeType) || self.cookieConfig.lifetimeType != 'Permanent' || has(self.absoluteTimeout)
-    function (self) { return (((!h.has(self, "cookieConfig") || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[3])) !== "Permanent")) || h.has(self, "absoluteTimeout")); },
+    function (self) { const m0 = h.has(self, "cookieConfig"); return (((!m0 || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[3])) !== "Permanent")) || h.has(self, "absoluteTimeout")); },
     // !has(self.cookieConfig) || self.type == 'Cookie'
-    function (self) { return (!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[4])) === "Cookie")); },
+    function (self) { const m0 = h.has(self, "cookieConfig"); return (!m0 || (h.S(h.getd(self, "type", K[4])) === "Cookie")); },
   ];
   function n0(w, p, c) {
     if (h.isObject(w)) {
@@ -67,8 +67,15 @@ exports.compile = function (h) {
   }
   const n7_node = exports.kinds["gateway.networking.x-k8s.io/v1alpha1 XBackendTrafficPolicy"].p["spec"].p["sessionPersistence"];
   function n7(w, p, c) {
-    try { const self = w; if (!((((!h.has(self, "cookieConfig") || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[3])) !== "Permanent")) || h.has(self, "absoluteTimeout")))) c.no(p, n7_node, 0); } catch (e) { c.err(e, p, n7_node, 0, w); }
-    try { const self = w; if (!((!h.has(self, "cookieConfig") || (h.S(h.getd(self, "type", K[4])) === "Cookie")))) c.no(p, n7_node, 1); } catch (e) { c.err(e, p, n7_node, 1, w); }
+    const self = w; let s0, read = true;
+    try { s0 = h.has(self, "cookieConfig"); } catch { read = false; }
+    if (read) {
+      try { if (!((((!s0 || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[3])) !== "Permanent")) || h.has(self, "absoluteTimeout")))) c.no(p, n7_node, 0); } catch (e) { c.err(e, p, n7_node, 0, w); }
+      try { if (!((!s0 || (h.S(h.getd(self, "type", K[4])) === "Cookie")))) c.no(p, n7_node, 1); } catch (e) { c.err(e, p, n7_node, 1, w); }
+    } else {
+      c.err(undefined, p, n7_node, 0, w);
+      c.err(undefined, p, n7_node, 1, w);
+    }
   }
   const walkers = {
     "gateway.networking.x-k8s.io/v1alpha1 XBackendTrafficPolicy": (w, c) => n0(w, '', c),

@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import type { Environment } from '@marcbachmann/cel-js';
 import { kindSpec } from '@gantry/api';
 
-/** A schema node as generated: type, default, rules, properties, items, additionalProperties, int-or-string. */
+/** A schema node as generated: type, default, rules, properties, items, additionalProperties, int-or-string, required, compiled rules. */
 export interface CelNode {
   readonly t?: string;
   readonly d?: unknown;
@@ -34,6 +34,7 @@ export interface CelNode {
   readonly i?: CelNode;
   readonly a?: CelNode;
   readonly n?: 1;
+  readonly q?: readonly string[];
   readonly c?: readonly number[];
 }
 
@@ -176,6 +177,12 @@ export const celHelpers = {
     const v = o[k];
     if (v === undefined) throw new CelError(`No such key: ${k}`);
     return v;
+  },
+  /** A required property: the schema says it is there; if not, the evaluator decides. */
+  req(o: unknown, k: string): unknown {
+    if (!isMap(o)) return fallback();
+    const v = o[k];
+    return v === undefined ? fallback() : v;
   },
   getd(o: unknown, k: string, d: unknown): unknown {
     if (!isMap(o)) return fallback();
