@@ -128,7 +128,8 @@ function randomValue(node: CelNode | undefined, rnd: () => number, words: readon
     case 'object': {
       const out: Record<string, unknown> = {};
       if (depth > 6) return out;
-      for (const [k, child] of Object.entries(node.p ?? {})) if (rnd() < 0.55) out[k] = randomValue(child, rnd, words, depth + 1);
+      // Required properties are nearly always there (the schema check comes first in file modes).
+      for (const [k, child] of Object.entries(node.p ?? {})) if (rnd() < (node.q?.includes(k) ? 0.95 : 0.55)) out[k] = randomValue(child, rnd, words, depth + 1);
       if (node.a !== undefined) for (let i = pick(rnd, [0, 1, 2]); i > 0; i--) out[str()] = randomValue(node.a, rnd, words, depth + 1);
       return out;
     }
