@@ -686,10 +686,11 @@ function walkerSource(root, rootRef, exprOf, consts, fns) {
 }
 
 /**
- * The module text of one CRD file's rules: `kinds` (the CelNode tree per `<group>/<version> Kind`,
- * each node's `c` the index of each rule's compiled function, -1 where the evaluator runs it),
- * `sources` (the evaluator's form each function was compiled from) and `compile(h)` returning the
- * functions (`fns`) and one walker per kind (`walkers`, the rules' expressions inlined). `unsupported` collects [rule, reason] for the rules left to the evaluator.
+ * The module texts of one CRD file's rules. `module` (what file modes load): `kinds` (the CelNode
+ * tree per `<group>/<version> Kind`, each node's `c` the index of each rule's compiled function,
+ * -1 where the evaluator runs it) and `compile(h)` returning one walker per kind (`walkers`, the
+ * rules' expressions inlined). `rules` (`<name>.rules.cjs`, for the differential test): `sources`
+ * (the evaluator's form each function was compiled from) and `compile(h)` returning the functions. `unsupported` collects [rule, reason] for the rules left to the evaluator.
  */
 export function celModule(header, celByKey, unsupported) {
   const consts = [];
@@ -732,16 +733,23 @@ export function celModule(header, celByKey, unsupported) {
     const root = walkerSource(node, `exports.kinds[${JSON.stringify(key)}]`, exprOf, consts, walkerFns);
     return `    ${JSON.stringify(key)}: (w, c) => ${root}(w, '', c),\n`;
   });
-  return (
-    `${header}'use strict';\n` +
-    `exports.kinds = ${JSON.stringify(celByKey)};\n` +
-    `exports.sources = ${JSON.stringify(sources)};\n` +
-    `exports.compile = function (h) {\n` +
-    `  const K = [\n${consts.map((c) => `    ${c},\n`).join('')}  ];\n` +
-    `  const fns = [\n${fns.map((f, i) => `    // ${sources[i].replace(/\n/g, ' ')}\n    ${f},\n`).join('')}  ];\n` +
-    walkerFns.join('') +
-    `  const walkers = {\n${walkers.join('')}  };\n` +
-    `  return { fns, walkers };\n` +
-    `};\n`
-  );
+  const constants = `  const K = [\n${consts.map((c) => `    ${c},\n`).join('')}  ];\n`;
+  return {
+    module:
+      `${header}'use strict';\n` +
+      `exports.kinds = ${JSON.stringify(celByKey)};\n` +
+      `exports.compile = function (h) {\n` +
+      constants +
+      walkerFns.join('') +
+      `  const walkers = {\n${walkers.join('')}  };\n` +
+      `  return { walkers };\n` +
+      `};\n`,
+    rules:
+      `${header}'use strict';\n` +
+      `exports.sources = ${JSON.stringify(sources)};\n` +
+      `exports.compile = function (h) {\n` +
+      constants +
+      `  return [\n${fns.map((f, i) => `    // ${sources[i].replace(/\n/g, ' ')}\n    ${f},\n`).join('')}  ];\n` +
+      `};\n`,
+  };
 }

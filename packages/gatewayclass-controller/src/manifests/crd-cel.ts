@@ -47,15 +47,19 @@ type CompiledRule = (self: unknown) => boolean;
 interface CelModule {
   /** The schema node per `<group>/<version> Kind`; `c` gives each rule's compiled function (-1: none). */
   readonly kinds: Readonly<Record<string, CelNode>>;
-  /** The evaluator's form of the rule each function was compiled from (crd-cel-differential.test.ts). */
-  readonly sources: readonly string[];
   readonly compile: (h: CelHelpers) => Compiled;
 }
 
-/** What a generated module's `compile` returns: the rules' functions (`c` indexes them) and one walker per kind. */
+/** What a generated module's `compile` returns: one walker per kind. */
 interface Compiled {
-  readonly fns: readonly CompiledRule[];
   readonly walkers: Readonly<Record<string, Walker>>;
+}
+
+/** The rules' functions one by one (generated/crd-cel/<group>_<plural>.rules.cjs): for the differential test and functions mode. */
+interface CelRulesModule {
+  /** The evaluator's form of the rule each function was compiled from. */
+  readonly sources: readonly string[];
+  readonly compile: (h: CelHelpers) => readonly CompiledRule[];
 }
 
 /** A kind's generated walker: every rule of its tree on the object, reported to `c`. */
@@ -295,16 +299,18 @@ export const celHelpers = {
 };
 export type CelHelpers = typeof celHelpers;
 
-/** A kind's rules: its schema node, the compiled functions of its module, its walker. */
+/** A kind's rules: its schema node, its module, its walker. */
 interface KindRules {
   readonly node: CelNode;
-  readonly fns: readonly CompiledRule[];
+  readonly loaded: LoadedModule;
   readonly walker: Walker | undefined;
 }
 
 interface LoadedModule {
+  readonly file: string;
   readonly module: CelModule;
   compiled?: Compiled;
+  rules?: { readonly sources: readonly string[]; readonly fns: readonly CompiledRule[] };
 }
 
 const modules = new Map<string, LoadedModule | undefined>();
@@ -313,9 +319,20 @@ function loadModule(file: string): LoadedModule | undefined {
   if (!modules.has(file)) {
     const path = fileURLToPath(new URL(`../../generated/crd-cel/${file}.cjs`, import.meta.url));
     requireHere ??= createRequire(import.meta.url);
-    modules.set(file, existsSync(path) ? { module: requireHere(path) as CelModule } : undefined);
+    modules.set(file, existsSync(path) ? { file, module: requireHere(path) as CelModule } : undefined);
   }
   return modules.get(file);
+}
+
+/** A module's rule functions, loaded only when asked for (functions mode, the differential test). */
+function ruleFunctions(loaded: LoadedModule): { readonly sources: readonly string[]; readonly fns: readonly CompiledRule[] } {
+  if (loaded.rules === undefined) {
+    const path = fileURLToPath(new URL(`../../generated/crd-cel/${loaded.file}.rules.cjs`, import.meta.url));
+    requireHere ??= createRequire(import.meta.url);
+    const m = requireHere(path) as CelRulesModule;
+    loaded.rules = { sources: m.sources, fns: m.compile(celHelpers) };
+  }
+  return loaded.rules;
 }
 
 const kindRules = new Map<string, Map<string, KindRules | null>>();
@@ -335,15 +352,15 @@ function loadRules(apiVersion: string, kind: string): KindRules | undefined {
   const node = loaded?.module.kinds[`${apiVersion} ${kind}`];
   if (loaded === undefined || node === undefined) return undefined;
   loaded.compiled ??= loaded.module.compile(celHelpers);
-  return { node, fns: loaded.compiled.fns, walker: loaded.compiled.walkers[`${apiVersion} ${kind}`] };
+  return { node, loaded, walker: loaded.compiled.walkers[`${apiVersion} ${kind}`] };
 }
 
 /** The generated modules' compiled rules, for crd-cel-differential.test.ts: each kind's node tree, the sources and functions. */
 export function celModuleFor(group: string, plural: string): { kinds: Readonly<Record<string, CelNode>>; sources: readonly string[]; fns: readonly CompiledRule[] } | undefined {
   const loaded = loadModule(`${group}_${plural}`);
   if (loaded === undefined) return undefined;
-  loaded.compiled ??= loaded.module.compile(celHelpers);
-  return { kinds: loaded.module.kinds, sources: loaded.module.sources, fns: loaded.compiled.fns };
+  const rules = ruleFunctions(loaded);
+  return { kinds: loaded.module.kinds, sources: rules.sources, fns: rules.fns };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -625,6 +642,7 @@ export function crdCelProblems(object: Record<string, unknown>, mode: CelMode = 
     }
     return out;
   }
-  evaluate(rules.node, mode === 'evaluator' ? celValue(rules.node, object) : object, undefined, { fns: rules.fns, mode: mode === 'evaluator' ? 'evaluator' : 'functions', out });
+  const fns = mode === 'evaluator' ? [] : ruleFunctions(rules.loaded).fns;
+  evaluate(rules.node, mode === 'evaluator' ? celValue(rules.node, object) : object, undefined, { fns, mode: mode === 'evaluator' ? 'evaluator' : 'functions', out });
   return out;
 }
