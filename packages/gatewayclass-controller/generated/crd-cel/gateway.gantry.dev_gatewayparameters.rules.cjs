@@ -7,20 +7,20 @@ exports.compile = function (h) {
   ];
   return [
     // !has(self.operator) || self.operator != 'Exists' || !has(self.value) || self.value == ''
-    function (self) { const m0 = h.has(self, "operator"); return (((!m0 || (h.S(h.get(self, "operator")) !== "Exists")) || !h.has(self, "value")) || (h.S(h.get(self, "value")) === "")); },
+    function (self) { const m0 = h.has(self, "operator"); return (((!m0 || (h.getS(self, "operator") !== "Exists")) || !h.has(self, "value")) || (h.getS(self, "value") === "")); },
     // has(self.key) && self.key != '' || has(self.operator) && self.operator == 'Exists'
-    function (self) { const m0 = h.has(self, "key"), m1 = h.has(self, "operator"); return ((m0 && (h.S(h.get(self, "key")) !== "")) || (m1 && (h.S(h.get(self, "operator")) === "Exists"))); },
+    function (self) { const m0 = h.has(self, "key"), m1 = h.has(self, "operator"); return ((m0 && (h.getS(self, "key") !== "")) || (m1 && (h.getS(self, "operator") === "Exists"))); },
     // !has(self.tolerationSeconds) || has(self.effect) && self.effect == 'NoExecute'
-    function (self) { const m0 = h.has(self, "tolerationSeconds"); return (!m0 || (h.has(self, "effect") && (h.S(h.get(self, "effect")) === "NoExecute"))); },
+    function (self) { const m0 = h.has(self, "tolerationSeconds"); return (!m0 || (h.has(self, "effect") && (h.getS(self, "effect") === "NoExecute"))); },
     // has(self.minAvailable) != has(self.maxUnavailable)
     function (self) { const m0 = h.has(self, "minAvailable"), m1 = h.has(self, "maxUnavailable"); return (m0 !== m1); },
     // type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')
     function (self) { return (h.isInt(self) ? (h.I(self) >= 0) : K[0].test(h.S(self))); },
     // !has(self.json) || !has(self.format) || self.format == 'json'
-    function (self) { const m0 = h.has(self, "json"); return ((!m0 || !h.has(self, "format")) || (h.S(h.get(self, "format")) === "json")); },
+    function (self) { const m0 = h.has(self, "json"); return ((!m0 || !h.has(self, "format")) || (h.getS(self, "format") === "json")); },
     // !has(self.text) || has(self.format) && self.format == 'text'
-    function (self) { const m0 = h.has(self, "text"); return (!m0 || (h.has(self, "format") && (h.S(h.get(self, "format")) === "text"))); },
+    function (self) { const m0 = h.has(self, "text"); return (!m0 || (h.has(self, "format") && (h.getS(self, "format") === "text"))); },
     // !has(self.minReplicas) || self.minReplicas <= self.maxReplicas
-    function (self) { const m0 = h.has(self, "minReplicas"); return (!m0 || (h.I(h.get(self, "minReplicas")) <= h.I(h.req(self, "maxReplicas")))); },
+    function (self) { const m0 = h.has(self, "minReplicas"); return (!m0 || (h.getI(self, "minReplicas") <= h.reqI(self, "maxReplicas"))); },
   ];
 };

@@ -10,11 +10,11 @@ exports.compile = function (h) {
   ];
   return [
     // self.group == 'gateway.networking.k8s.io' && self.kind == 'HTTPRoute'
-    function (self) { return ((h.S(h.req(self, "group")) === "gateway.networking.k8s.io") && (h.S(h.req(self, "kind")) === "HTTPRoute")); },
+    function (self) { return ((h.reqS(self, "group") === "gateway.networking.k8s.io") && (h.reqS(self, "kind") === "HTTPRoute")); },
     // !(has(self.prefixRewrite) && has(self.regexRewrite))
     function (self) { const m0 = h.has(self, "prefixRewrite"); return !(m0 && h.has(self, "regexRewrite")); },
     // !(has(self.hostRewrite) && has(self.autoHostRewrite) && self.autoHostRewrite)
-    function (self) { const m0 = h.has(self, "hostRewrite"); return !((m0 && h.has(self, "autoHostRewrite")) && h.B(h.get(self, "autoHostRewrite"))); },
+    function (self) { const m0 = h.has(self, "hostRewrite"); return !((m0 && h.has(self, "autoHostRewrite")) && h.getB(self, "autoHostRewrite")); },
     // !self.matches(r'^([0-9]{1,5}(h|m|s|ms)){1,4}$') || duration(self) > duration('0s')
     function (self) { return (!K[0].test(h.S(self)) || (h.duration(h.S(self)) > K[1])); },
     // self.split(',').all(c, c.trim() in ['5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'envoy-ratelimited', 'retriable-4xx', 'refused-stream', 'retriable-status-codes', 'retriable-headers', 'http3-post-connect-failure', 'cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable'])

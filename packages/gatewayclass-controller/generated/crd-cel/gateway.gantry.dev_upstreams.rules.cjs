@@ -11,22 +11,22 @@ exports.compile = function (h) {
     // has(self.kube) != has(self.static)
     function (self) { const m0 = h.has(self, "kube"), m1 = h.has(self, "static"); return (m0 !== m1); },
     // !has(self.useTls) || self.useTls || (!has(self.sni) && self.hosts.all(h, !has(h.sniAddr)))
-    function (self) { const m0 = h.has(self, "useTls"); return ((!m0 || h.B(h.get(self, "useTls"))) || (!h.has(self, "sni") && h.list(h.req(self, "hosts")).every((v0_h) => !h.has(v0_h, "sniAddr")))); },
+    function (self) { const m0 = h.has(self, "useTls"); return ((!m0 || h.getB(self, "useTls")) || (!h.has(self, "sni") && h.list(h.req(self, "hosts")).every((v0_h) => !h.has(v0_h, "sniAddr")))); },
     // size(self) >= 1
     function (self) { const m0 = h.size(self); return (m0 >= 1); },
     // isIP(self.addr) || self.addr.matches(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
-    function (self) { return (h.isIP(h.S(h.req(self, "addr"))) || K[0].test(h.S(h.req(self, "addr")))); },
+    function (self) { return (h.isIP(h.reqS(self, "addr")) || K[0].test(h.reqS(self, "addr"))); },
     // !self.matches(r'^([0-9]{1,5}(h|m|s|ms)){1,4}$') || duration(self) > duration('0s')
     function (self) { return (!K[1].test(h.S(self)) || (h.duration(h.S(self)) > K[2])); },
     // [has(self.roundRobin), has(self.leastRequest), has(self.random), has(self.ringHash), has(self.maglev)].filter(x, x).size() <= 1
     function (self) { const m0 = h.has(self, "roundRobin"), m1 = h.has(self, "leastRequest"), m2 = h.has(self, "random"), m3 = h.has(self, "ringHash"), m4 = h.has(self, "maglev"), m5 = h.size(h.list([m0, m1, m2, m3, m4]).filter((v0_x) => h.B(v0_x))); return (m5 <= 1); },
     // !has(self.minimumRingSize) || !has(self.maximumRingSize) || self.minimumRingSize <= self.maximumRingSize
-    function (self) { const m0 = h.has(self, "minimumRingSize"); return ((!m0 || !h.has(self, "maximumRingSize")) || (h.I(h.get(self, "minimumRingSize")) <= h.I(h.get(self, "maximumRingSize")))); },
+    function (self) { const m0 = h.has(self, "minimumRingSize"); return ((!m0 || !h.has(self, "maximumRingSize")) || (h.getI(self, "minimumRingSize") <= h.getI(self, "maximumRingSize"))); },
     // [has(self.header), has(self.cookie), has(self.sourceIP), has(self.queryParameter)].filter(x, x).size() == 1
     function (self) { const m0 = h.has(self, "header"), m1 = h.has(self, "cookie"), m2 = h.has(self, "sourceIP"), m3 = h.has(self, "queryParameter"), m4 = h.size(h.list([m0, m1, m2, m3]).filter((v0_x) => h.B(v0_x))); return (m4 === 1); },
     // [has(self.http), has(self.tcp), has(self.grpc)].filter(x, x).size() == 1
     function (self) { const m0 = h.has(self, "http"), m1 = h.has(self, "tcp"), m2 = h.has(self, "grpc"), m3 = h.size(h.list([m0, m1, m2]).filter((v0_x) => h.B(v0_x))); return (m3 === 1); },
     // self.start <= self.end
-    function (self) { return (h.I(h.req(self, "start")) <= h.I(h.req(self, "end"))); },
+    function (self) { return (h.reqI(self, "start") <= h.reqI(self, "end")); },
   ];
 };

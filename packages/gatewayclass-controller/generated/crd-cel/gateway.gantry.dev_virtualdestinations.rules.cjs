@@ -12,13 +12,13 @@ exports.compile = function (h) {
     // (has(self.services) && size(self.services) > 0) || self.ports.all(p, !has(p.targetPort))
     function (self) { const m0 = h.has(self, "services"); return ((m0 && (h.size(h.get(self, "services")) > 0)) || h.list(h.req(self, "ports")).every((v0_p) => !h.has(v0_p, "targetPort"))); },
     // !has(self.rewriteHost) || !self.rewriteHost || (has(self.hosts) && size(self.hosts) > 0)
-    function (self) { const m0 = h.has(self, "rewriteHost"); return ((!m0 || !h.B(h.get(self, "rewriteHost"))) || (h.has(self, "hosts") && (h.size(h.get(self, "hosts")) > 0))); },
+    function (self) { const m0 = h.has(self, "rewriteHost"); return ((!m0 || !h.getB(self, "rewriteHost")) || (h.has(self, "hosts") && (h.size(h.get(self, "hosts")) > 0))); },
     // self.all(h, !h.contains("*"))
     function (self) { return h.list(self).every((v0_h) => !h.S(v0_h).includes("*")); },
     // self.all(h, self.exists_one(x, x == h))
     function (self) { return h.list(self).every((v0_h) => h.one(h.list(self), (v1_x) => (h.S(v1_x) === h.S(v0_h)))); },
     // self.all(p, self.exists_one(x, x.number == p.number))
-    function (self) { return h.list(self).every((v0_p) => h.one(h.list(self), (v1_x) => (h.I(h.req(v1_x, "number")) === h.I(h.req(v0_p, "number"))))); },
+    function (self) { return h.list(self).every((v0_p) => h.one(h.list(self), (v1_x) => (h.reqI(v1_x, "number") === h.reqI(v0_p, "number")))); },
     // has(self.number) != has(self.name)
     function (self) { const m0 = h.has(self, "number"), m1 = h.has(self, "name"); return (m0 !== m1); },
     // has(self.labels) || has(self.name)

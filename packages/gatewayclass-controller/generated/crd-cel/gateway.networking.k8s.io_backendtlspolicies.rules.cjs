@@ -6,20 +6,20 @@ exports.compile = function (h) {
   ];
   return [
     // self.all(p1, self.all(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name ? ((!has(p1.sectionName) || p1.sectionName == '') == (!has(p2.sectionName) || p2.sectionName == '')) : true))
-    function (self) { return h.list(self).every((v0_p1) => h.list(self).every((v1_p2) => ((((h.S(h.req(v0_p1, "group")) === h.S(h.req(v1_p2, "group"))) && (h.S(h.req(v0_p1, "kind")) === h.S(h.req(v1_p2, "kind")))) && (h.S(h.req(v0_p1, "name")) === h.S(h.req(v1_p2, "name")))) ? ((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) : true))); },
+    function (self) { return h.list(self).every((v0_p1) => h.list(self).every((v1_p2) => ((((h.reqS(v0_p1, "group") === h.reqS(v1_p2, "group")) && (h.reqS(v0_p1, "kind") === h.reqS(v1_p2, "kind"))) && (h.reqS(v0_p1, "name") === h.reqS(v1_p2, "name"))) ? ((!h.has(v0_p1, "sectionName") || (h.getS(v0_p1, "sectionName") === "")) === (!h.has(v1_p2, "sectionName") || (h.getS(v1_p2, "sectionName") === ""))) : true))); },
     // self.all(p1, self.exists_one(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.sectionName) || p1.sectionName == '') && (!has(p2.sectionName) || p2.sectionName == '')) || (has(p1.sectionName) && has(p2.sectionName) && p1.sectionName == p2.sectionName))))
-    function (self) { return h.list(self).every((v0_p1) => h.one(h.list(self), (v1_p2) => ((((h.S(h.req(v0_p1, "group")) === h.S(h.req(v1_p2, "group"))) && (h.S(h.req(v0_p1, "kind")) === h.S(h.req(v1_p2, "kind")))) && (h.S(h.req(v0_p1, "name")) === h.S(h.req(v1_p2, "name")))) && (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))))); },
+    function (self) { return h.list(self).every((v0_p1) => h.one(h.list(self), (v1_p2) => ((((h.reqS(v0_p1, "group") === h.reqS(v1_p2, "group")) && (h.reqS(v0_p1, "kind") === h.reqS(v1_p2, "kind"))) && (h.reqS(v0_p1, "name") === h.reqS(v1_p2, "name"))) && (((!h.has(v0_p1, "sectionName") || (h.getS(v0_p1, "sectionName") === "")) && (!h.has(v1_p2, "sectionName") || (h.getS(v1_p2, "sectionName") === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.getS(v0_p1, "sectionName") === h.getS(v1_p2, "sectionName"))))))); },
     // !(has(self.caCertificateRefs) && size(self.caCertificateRefs) > 0 && has(self.wellKnownCACertificates) && self.wellKnownCACertificates != "")
-    function (self) { const m0 = h.has(self, "caCertificateRefs"); return !(((m0 && (h.size(h.get(self, "caCertificateRefs")) > 0)) && h.has(self, "wellKnownCACertificates")) && (h.S(h.get(self, "wellKnownCACertificates")) !== "")); },
+    function (self) { const m0 = h.has(self, "caCertificateRefs"); return !(((m0 && (h.size(h.get(self, "caCertificateRefs")) > 0)) && h.has(self, "wellKnownCACertificates")) && (h.getS(self, "wellKnownCACertificates") !== "")); },
     // (has(self.caCertificateRefs) && size(self.caCertificateRefs) > 0 || has(self.wellKnownCACertificates) && self.wellKnownCACertificates != "")
-    function (self) { const m0 = h.has(self, "caCertificateRefs"), m1 = h.has(self, "wellKnownCACertificates"); return ((m0 && (h.size(h.get(self, "caCertificateRefs")) > 0)) || (m1 && (h.S(h.get(self, "wellKnownCACertificates")) !== ""))); },
+    function (self) { const m0 = h.has(self, "caCertificateRefs"), m1 = h.has(self, "wellKnownCACertificates"); return ((m0 && (h.size(h.get(self, "caCertificateRefs")) > 0)) || (m1 && (h.getS(self, "wellKnownCACertificates") !== ""))); },
     // !(self.type == "Hostname" && (!has(self.hostname) || self.hostname == ""))
-    function (self) { const m0 = h.has(self, "hostname"); return !((h.S(h.req(self, "type")) === "Hostname") && (!m0 || (h.S(h.get(self, "hostname")) === ""))); },
+    function (self) { const m0 = h.has(self, "hostname"); return !((h.reqS(self, "type") === "Hostname") && (!m0 || (h.getS(self, "hostname") === ""))); },
     // !(self.type != "Hostname" && has(self.hostname) && self.hostname != "")
-    function (self) { const m0 = h.has(self, "hostname"); return !(((h.S(h.req(self, "type")) !== "Hostname") && m0) && (h.S(h.get(self, "hostname")) !== "")); },
+    function (self) { const m0 = h.has(self, "hostname"); return !(((h.reqS(self, "type") !== "Hostname") && m0) && (h.getS(self, "hostname") !== "")); },
     // !(self.type == "URI" && (!has(self.uri) || self.uri == ""))
-    function (self) { const m0 = h.has(self, "uri"); return !((h.S(h.req(self, "type")) === "URI") && (!m0 || (h.S(h.get(self, "uri")) === ""))); },
+    function (self) { const m0 = h.has(self, "uri"); return !((h.reqS(self, "type") === "URI") && (!m0 || (h.getS(self, "uri") === ""))); },
     // !(self.type != "URI" && has(self.uri) && self.uri != "")
-    function (self) { const m0 = h.has(self, "uri"); return !(((h.S(h.req(self, "type")) !== "URI") && m0) && (h.S(h.get(self, "uri")) !== "")); },
+    function (self) { const m0 = h.has(self, "uri"); return !(((h.reqS(self, "type") !== "URI") && m0) && (h.getS(self, "uri") !== "")); },
   ];
 };

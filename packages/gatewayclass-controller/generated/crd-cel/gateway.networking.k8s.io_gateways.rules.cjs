@@ -13,32 +13,32 @@ exports.compile = function (h) {
   ];
   return [
     // self.all(a1, a1.type == 'IPAddress' && has(a1.value) ? self.exists_one(a2, a2.type == a1.type && has(a2.value) && a2.value == a1.value) : true )
-    function (self) { return h.list(self).every((v0_a1) => (((h.S(h.getd(v0_a1, "type", K[0])) === "IPAddress") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.S(h.getd(v1_a2, "type", K[0])) === h.S(h.getd(v0_a1, "type", K[0]))) && h.has(v1_a2, "value")) && (h.S(h.get(v1_a2, "value")) === h.S(h.get(v0_a1, "value"))))) : true)); },
+    function (self) { return h.list(self).every((v0_a1) => (((h.getdS(v0_a1, "type", K[0]) === "IPAddress") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.getdS(v1_a2, "type", K[0]) === h.getdS(v0_a1, "type", K[0])) && h.has(v1_a2, "value")) && (h.getS(v1_a2, "value") === h.getS(v0_a1, "value")))) : true)); },
     // self.all(a1, a1.type == 'Hostname'  && has(a1.value) ? self.exists_one(a2, a2.type == a1.type && has(a2.value) && a2.value == a1.value) : true )
-    function (self) { return h.list(self).every((v0_a1) => (((h.S(h.getd(v0_a1, "type", K[0])) === "Hostname") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.S(h.getd(v1_a2, "type", K[0])) === h.S(h.getd(v0_a1, "type", K[0]))) && h.has(v1_a2, "value")) && (h.S(h.get(v1_a2, "value")) === h.S(h.get(v0_a1, "value"))))) : true)); },
+    function (self) { return h.list(self).every((v0_a1) => (((h.getdS(v0_a1, "type", K[0]) === "Hostname") && h.has(v0_a1, "value")) ? h.one(h.list(self), (v1_a2) => (((h.getdS(v1_a2, "type", K[0]) === h.getdS(v0_a1, "type", K[0])) && h.has(v1_a2, "value")) && (h.getS(v1_a2, "value") === h.getS(v0_a1, "value")))) : true)); },
     // self.type == 'Hostname' ? (!has(self.value) || self.value.matches(r"""^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$""")): true
-    function (self) { const m0 = h.S(h.getd(self, "type", K[0])), m1 = h.has(self, "value"); return ((m0 === "Hostname") ? (!m1 || K[1].test(h.S(h.get(self, "value")))) : true); },
+    function (self) { const m0 = h.getdS(self, "type", K[0]), m1 = h.has(self, "value"); return ((m0 === "Hostname") ? (!m1 || K[1].test(h.getS(self, "value"))) : true); },
     // self.all(key, key.matches(r"""^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$"""))
     function (self) { return h.keys(self).every((v0_key) => K[2].test(h.S(v0_key))); },
     // self.all(key, key.split("/")[0].size() < 253)
     function (self) { return h.all(h.keys(self), (v0_key) => (h.size(h.S(h.index(h.S(v0_key).split("/"), 0))) < 253)); },
     // self.all(l, l.protocol in ['HTTP', 'TCP', 'UDP'] ? !has(l.tls) : true)
-    function (self) { return h.list(self).every((v0_l) => (K[3].has(h.S(h.req(v0_l, "protocol"))) ? !h.has(v0_l, "tls") : true)); },
+    function (self) { return h.list(self).every((v0_l) => (K[3].has(h.reqS(v0_l, "protocol")) ? !h.has(v0_l, "tls") : true)); },
     // self.all(l, (l.protocol == 'HTTPS' && has(l.tls)) ? (l.tls.mode == '' || l.tls.mode == 'Terminate') : true)
-    function (self) { return h.list(self).every((v0_l) => (((h.S(h.req(v0_l, "protocol")) === "HTTPS") && h.has(v0_l, "tls")) ? ((h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) === "") || (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) === "Terminate")) : true)); },
+    function (self) { return h.list(self).every((v0_l) => (((h.reqS(v0_l, "protocol") === "HTTPS") && h.has(v0_l, "tls")) ? ((h.getdS(h.get(v0_l, "tls"), "mode", K[4]) === "") || (h.getdS(h.get(v0_l, "tls"), "mode", K[4]) === "Terminate")) : true)); },
     // self.all(l, (l.protocol == 'TLS' ? has(l.tls) && has(l.tls.mode) && l.tls.mode != '' : true))
-    function (self) { return h.list(self).every((v0_l) => ((h.S(h.req(v0_l, "protocol")) === "TLS") ? ((h.has(v0_l, "tls") && h.obj(h.get(v0_l, "tls"))) && (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[4])) !== "")) : true)); },
+    function (self) { return h.list(self).every((v0_l) => ((h.reqS(v0_l, "protocol") === "TLS") ? ((h.has(v0_l, "tls") && h.obj(h.get(v0_l, "tls"))) && (h.getdS(h.get(v0_l, "tls"), "mode", K[4]) !== "")) : true)); },
     // self.all(l, l.protocol in ['TCP', 'UDP']  ? (!has(l.hostname) || l.hostname == '') : true)
-    function (self) { return h.list(self).every((v0_l) => (K[5].has(h.S(h.req(v0_l, "protocol"))) ? (!h.has(v0_l, "hostname") || (h.S(h.get(v0_l, "hostname")) === "")) : true)); },
+    function (self) { return h.list(self).every((v0_l) => (K[5].has(h.reqS(v0_l, "protocol")) ? (!h.has(v0_l, "hostname") || (h.getS(v0_l, "hostname") === "")) : true)); },
     // self.all(l1, self.exists_one(l2, l1.name == l2.name))
-    function (self) { return h.list(self).every((v0_l1) => h.one(h.list(self), (v1_l2) => (h.S(h.req(v0_l1, "name")) === h.S(h.req(v1_l2, "name"))))); },
+    function (self) { return h.list(self).every((v0_l1) => h.one(h.list(self), (v1_l2) => (h.reqS(v0_l1, "name") === h.reqS(v1_l2, "name")))); },
     // self.all(l1, self.exists_one(l2, l1.port == l2.port && l1.protocol == l2.protocol && (has(l1.hostname) && has(l2.hostname) ? l1.hostname == l2.hostname : !has(l1.hostname) && !has(l2.hostname))))
-    function (self) { return h.list(self).every((v0_l1) => h.one(h.list(self), (v1_l2) => (((h.I(h.req(v0_l1, "port")) === h.I(h.req(v1_l2, "port"))) && (h.S(h.req(v0_l1, "protocol")) === h.S(h.req(v1_l2, "protocol")))) && ((h.has(v0_l1, "hostname") && h.has(v1_l2, "hostname")) ? (h.S(h.get(v0_l1, "hostname")) === h.S(h.get(v1_l2, "hostname"))) : (!h.has(v0_l1, "hostname") && !h.has(v1_l2, "hostname")))))); },
+    function (self) { return h.list(self).every((v0_l1) => h.one(h.list(self), (v1_l2) => (((h.reqI(v0_l1, "port") === h.reqI(v1_l2, "port")) && (h.reqS(v0_l1, "protocol") === h.reqS(v1_l2, "protocol"))) && ((h.has(v0_l1, "hostname") && h.has(v1_l2, "hostname")) ? (h.getS(v0_l1, "hostname") === h.getS(v1_l2, "hostname")) : (!h.has(v0_l1, "hostname") && !h.has(v1_l2, "hostname")))))); },
     // self.mode == 'Terminate' ? size(self.certificateRefs) > 0 || size(self.options) > 0 : true
-    function (self) { const m0 = h.S(h.getd(self, "mode", K[4])); return ((m0 === "Terminate") ? h.or(() => (h.size(h.get(self, "certificateRefs")) > 0), () => (h.size(h.get(self, "options")) > 0)) : true); },
+    function (self) { const m0 = h.getdS(self, "mode", K[4]); return ((m0 === "Terminate") ? h.or(() => (h.size(h.get(self, "certificateRefs")) > 0), () => (h.size(h.get(self, "options")) > 0)) : true); },
     // self.all(t1, self.exists_one(t2, t1.port == t2.port))
-    function (self) { return h.list(self).every((v0_t1) => h.one(h.list(self), (v1_t2) => (h.I(h.req(v0_t1, "port")) === h.I(h.req(v1_t2, "port"))))); },
+    function (self) { return h.list(self).every((v0_t1) => h.one(h.list(self), (v1_t2) => (h.reqI(v0_t1, "port") === h.reqI(v1_t2, "port")))); },
     // self.type == 'Hostname' ? self.value.matches(r"""^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"""): true
-    function (self) { const m0 = h.S(h.getd(self, "type", K[0])); return ((m0 === "Hostname") ? K[1].test(h.S(h.req(self, "value"))) : true); },
+    function (self) { const m0 = h.getdS(self, "type", K[0]); return ((m0 === "Hostname") ? K[1].test(h.reqS(self, "value")) : true); },
   ];
 };

@@ -21,118 +21,118 @@ exports.compile = function (h) {
   ];
   return [
     // self.all(p1, self.all(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__)) ? ((!has(p1.sectionName) || p1.sectionName == '') == (!has(p2.sectionName) || p2.sectionName == '') && (!has(p1.port) || p1.port == 0) == (!has(p2.port) || p2.port == 0)): true))
-    function (self) { return h.list(self).every((v0_p1) => h.list(self).every((v1_p2) => (((((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.req(v0_p1, "name")) === h.S(h.req(v1_p2, "name")))) && (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) === (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) && ((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) === (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0)))) : true))); },
+    function (self) { return h.list(self).every((v0_p1) => h.list(self).every((v1_p2) => (((((h.getdS(v0_p1, "group", K[0]) === h.getdS(v1_p2, "group", K[0])) && (h.getdS(v0_p1, "kind", K[1]) === h.getdS(v1_p2, "kind", K[1]))) && (h.reqS(v0_p1, "name") === h.reqS(v1_p2, "name"))) && (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) ? (((!h.has(v0_p1, "sectionName") || (h.getS(v0_p1, "sectionName") === "")) === (!h.has(v1_p2, "sectionName") || (h.getS(v1_p2, "sectionName") === ""))) && ((!h.has(v0_p1, "port") || (h.getI(v0_p1, "port") === 0)) === (!h.has(v1_p2, "port") || (h.getI(v1_p2, "port") === 0)))) : true))); },
     // self.all(p1, self.exists_one(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__ )) && (((!has(p1.sectionName) || p1.sectionName == '') && (!has(p2.sectionName) || p2.sectionName == '')) || ( has(p1.sectionName) && has(p2.sectionName) && p1.sectionName == p2.sectionName)) && (((!has(p1.port) || p1.port == 0) && (!has(p2.port) || p2.port == 0)) || (has(p1.port) && has(p2.port) && p1.port == p2.port))))
-    function (self) { return h.list(self).every((v0_p1) => h.one(h.list(self), (v1_p2) => ((((((h.S(h.getd(v0_p1, "group", K[0])) === h.S(h.getd(v1_p2, "group", K[0]))) && (h.S(h.getd(v0_p1, "kind", K[1])) === h.S(h.getd(v1_p2, "kind", K[1])))) && (h.S(h.req(v0_p1, "name")) === h.S(h.req(v1_p2, "name")))) && (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) && (((!h.has(v0_p1, "sectionName") || (h.S(h.get(v0_p1, "sectionName")) === "")) && (!h.has(v1_p2, "sectionName") || (h.S(h.get(v1_p2, "sectionName")) === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.S(h.get(v0_p1, "sectionName")) === h.S(h.get(v1_p2, "sectionName")))))) && (((!h.has(v0_p1, "port") || (h.I(h.get(v0_p1, "port")) === 0)) && (!h.has(v1_p2, "port") || (h.I(h.get(v1_p2, "port")) === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.I(h.get(v0_p1, "port")) === h.I(h.get(v1_p2, "port")))))))); },
+    function (self) { return h.list(self).every((v0_p1) => h.one(h.list(self), (v1_p2) => ((((((h.getdS(v0_p1, "group", K[0]) === h.getdS(v1_p2, "group", K[0])) && (h.getdS(v0_p1, "kind", K[1]) === h.getdS(v1_p2, "kind", K[1]))) && (h.reqS(v0_p1, "name") === h.reqS(v1_p2, "name"))) && (((!h.has(v0_p1, "__namespace__") || h.eq(h.get(v0_p1, "__namespace__"), "")) && (!h.has(v1_p2, "__namespace__") || h.eq(h.get(v1_p2, "__namespace__"), ""))) || ((h.has(v0_p1, "__namespace__") && h.has(v1_p2, "__namespace__")) && h.eq(h.get(v0_p1, "__namespace__"), h.get(v1_p2, "__namespace__"))))) && (((!h.has(v0_p1, "sectionName") || (h.getS(v0_p1, "sectionName") === "")) && (!h.has(v1_p2, "sectionName") || (h.getS(v1_p2, "sectionName") === ""))) || ((h.has(v0_p1, "sectionName") && h.has(v1_p2, "sectionName")) && (h.getS(v0_p1, "sectionName") === h.getS(v1_p2, "sectionName"))))) && (((!h.has(v0_p1, "port") || (h.getI(v0_p1, "port") === 0)) && (!h.has(v1_p2, "port") || (h.getI(v1_p2, "port") === 0))) || ((h.has(v0_p1, "port") && h.has(v1_p2, "port")) && (h.getI(v0_p1, "port") === h.getI(v1_p2, "port"))))))); },
     // (self.size() > 0 ? self[0].matches.size() : 0) + (self.size() > 1 ? self[1].matches.size() : 0) + (self.size() > 2 ? self[2].matches.size() : 0) + (self.size() > 3 ? self[3].matches.size() : 0) + (self.size() > 4 ? self[4].matches.size() : 0) + (self.size() > 5 ? self[5].matches.size() : 0) + (self.size() > 6 ? self[6].matches.size() : 0) + (self.size() > 7 ? self[7].matches.size() : 0) + (self.size() > 8 ? self[8].matches.size() : 0) + (self.size() > 9 ? self[9].matches.size() : 0) + (self.size() > 10 ? self[10].matches.size() : 0) + (self.size() > 11 ? self[11].matches.size() : 0) + (self.size() > 12 ? self[12].matches.size() : 0) + (self.size() > 13 ? self[13].matches.size() : 0) + (self.size() > 14 ? self[14].matches.size() : 0) + (self.size() > 15 ? self[15].matches.size() : 0) <= 128
     function (self) { const m0 = h.size(self); return ((((((((((((((((((m0 > 0) ? h.size(h.getd(h.index(self, 0), "matches", K[2])) : 0) + ((m0 > 1) ? h.size(h.getd(h.index(self, 1), "matches", K[2])) : 0)) + ((m0 > 2) ? h.size(h.getd(h.index(self, 2), "matches", K[2])) : 0)) + ((m0 > 3) ? h.size(h.getd(h.index(self, 3), "matches", K[2])) : 0)) + ((m0 > 4) ? h.size(h.getd(h.index(self, 4), "matches", K[2])) : 0)) + ((m0 > 5) ? h.size(h.getd(h.index(self, 5), "matches", K[2])) : 0)) + ((m0 > 6) ? h.size(h.getd(h.index(self, 6), "matches", K[2])) : 0)) + ((m0 > 7) ? h.size(h.getd(h.index(self, 7), "matches", K[2])) : 0)) + ((m0 > 8) ? h.size(h.getd(h.index(self, 8), "matches", K[2])) : 0)) + ((m0 > 9) ? h.size(h.getd(h.index(self, 9), "matches", K[2])) : 0)) + ((m0 > 10) ? h.size(h.getd(h.index(self, 10), "matches", K[2])) : 0)) + ((m0 > 11) ? h.size(h.getd(h.index(self, 11), "matches", K[2])) : 0)) + ((m0 > 12) ? h.size(h.getd(h.index(self, 12), "matches", K[2])) : 0)) + ((m0 > 13) ? h.size(h.getd(h.index(self, 13), "matches", K[2])) : 0)) + ((m0 > 14) ? h.size(h.getd(h.index(self, 14), "matches", K[2])) : 0)) + ((m0 > 15) ? h.size(h.getd(h.index(self, 15), "matches", K[2])) : 0)) <= 128); },
     // self.all(l1, !has(l1.name) || self.exists_one(l2, has(l2.name) && l1.name == l2.name))
-    function (self) { return h.list(self).every((v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.S(h.get(v0_l1, "name")) === h.S(h.get(v1_l2, "name"))))))); },
+    function (self) { return h.list(self).every((v0_l1) => (!h.has(v0_l1, "name") || h.one(h.list(self), (v1_l2) => (h.has(v1_l2, "name") && (h.getS(v0_l1, "name") === h.getS(v1_l2, "name")))))); },
     // (has(self.backendRefs) && size(self.backendRefs) > 0) ? (!has(self.filters) || self.filters.all(f, !has(f.requestRedirect))): true
     function (self) { const m0 = h.has(self, "backendRefs"); return ((m0 && (h.size(h.get(self, "backendRefs")) > 0)) ? (!h.has(self, "filters") || h.list(h.get(self, "filters")).every((v0_f) => !h.has(v0_f, "requestRedirect"))) : true); },
     // (has(self.filters) && self.filters.exists_one(f, has(f.requestRedirect) && has(f.requestRedirect.path) && f.requestRedirect.path.type == 'ReplacePrefixMatch' && has(f.requestRedirect.path.replacePrefixMatch))) ? ((size(self.matches) != 1 || !('path' in self.matches[0]) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true
-    function (self) { const m0 = h.has(self, "filters"); return ((m0 && h.one(h.list(h.get(self, "filters")), (v0_f) => h.and(() => ((h.has(v0_f, "requestRedirect") && h.has(h.get(v0_f, "requestRedirect"), "path")) && (h.S(h.req(h.get(h.get(v0_f, "requestRedirect"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v0_f, "requestRedirect"), "path"), "replacePrefixMatch")))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true); },
+    function (self) { const m0 = h.has(self, "filters"); return ((m0 && h.one(h.list(h.get(self, "filters")), (v0_f) => h.and(() => ((h.has(v0_f, "requestRedirect") && h.has(h.get(v0_f, "requestRedirect"), "path")) && (h.reqS(h.get(h.get(v0_f, "requestRedirect"), "path"), "type") === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v0_f, "requestRedirect"), "path"), "replacePrefixMatch")))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.getdS(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4]) !== "PathPrefix")) ? false : true) : true); },
     // (has(self.filters) && self.filters.exists_one(f, has(f.urlRewrite) && has(f.urlRewrite.path) && f.urlRewrite.path.type == 'ReplacePrefixMatch' && has(f.urlRewrite.path.replacePrefixMatch))) ? ((size(self.matches) != 1 || !('path' in self.matches[0]) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true
-    function (self) { const m0 = h.has(self, "filters"); return ((m0 && h.one(h.list(h.get(self, "filters")), (v0_f) => h.and(() => ((h.has(v0_f, "urlRewrite") && h.has(h.get(v0_f, "urlRewrite"), "path")) && (h.S(h.req(h.get(h.get(v0_f, "urlRewrite"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v0_f, "urlRewrite"), "path"), "replacePrefixMatch")))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true); },
+    function (self) { const m0 = h.has(self, "filters"); return ((m0 && h.one(h.list(h.get(self, "filters")), (v0_f) => h.and(() => ((h.has(v0_f, "urlRewrite") && h.has(h.get(v0_f, "urlRewrite"), "path")) && (h.reqS(h.get(h.get(v0_f, "urlRewrite"), "path"), "type") === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v0_f, "urlRewrite"), "path"), "replacePrefixMatch")))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.getdS(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4]) !== "PathPrefix")) ? false : true) : true); },
     // (has(self.backendRefs) && self.backendRefs.exists_one(b, (has(b.filters) && b.filters.exists_one(f, has(f.requestRedirect) && has(f.requestRedirect.path) && f.requestRedirect.path.type == 'ReplacePrefixMatch' && has(f.requestRedirect.path.replacePrefixMatch))) )) ? ((size(self.matches) != 1 || !('path' in self.matches[0]) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true
-    function (self) { const m0 = h.has(self, "backendRefs"); return ((m0 && h.one(h.list(h.get(self, "backendRefs")), (v0_b) => (h.has(v0_b, "filters") && h.one(h.list(h.get(v0_b, "filters")), (v1_f) => h.and(() => ((h.has(v1_f, "requestRedirect") && h.has(h.get(v1_f, "requestRedirect"), "path")) && (h.S(h.req(h.get(h.get(v1_f, "requestRedirect"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v1_f, "requestRedirect"), "path"), "replacePrefixMatch")))))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true); },
+    function (self) { const m0 = h.has(self, "backendRefs"); return ((m0 && h.one(h.list(h.get(self, "backendRefs")), (v0_b) => (h.has(v0_b, "filters") && h.one(h.list(h.get(v0_b, "filters")), (v1_f) => h.and(() => ((h.has(v1_f, "requestRedirect") && h.has(h.get(v1_f, "requestRedirect"), "path")) && (h.reqS(h.get(h.get(v1_f, "requestRedirect"), "path"), "type") === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v1_f, "requestRedirect"), "path"), "replacePrefixMatch")))))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.getdS(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4]) !== "PathPrefix")) ? false : true) : true); },
     // (has(self.backendRefs) && self.backendRefs.exists_one(b, (has(b.filters) && b.filters.exists_one(f, has(f.urlRewrite) && has(f.urlRewrite.path) && f.urlRewrite.path.type == 'ReplacePrefixMatch' && has(f.urlRewrite.path.replacePrefixMatch))) )) ? ((size(self.matches) != 1 || !('path' in self.matches[0]) || self.matches[0].path.type != 'PathPrefix') ? false : true) : true
-    function (self) { const m0 = h.has(self, "backendRefs"); return ((m0 && h.one(h.list(h.get(self, "backendRefs")), (v0_b) => (h.has(v0_b, "filters") && h.one(h.list(h.get(v0_b, "filters")), (v1_f) => h.and(() => ((h.has(v1_f, "urlRewrite") && h.has(h.get(v1_f, "urlRewrite"), "path")) && (h.S(h.req(h.get(h.get(v1_f, "urlRewrite"), "path"), "type")) === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v1_f, "urlRewrite"), "path"), "replacePrefixMatch")))))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.S(h.getd(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4])) !== "PathPrefix")) ? false : true) : true); },
+    function (self) { const m0 = h.has(self, "backendRefs"); return ((m0 && h.one(h.list(h.get(self, "backendRefs")), (v0_b) => (h.has(v0_b, "filters") && h.one(h.list(h.get(v0_b, "filters")), (v1_f) => h.and(() => ((h.has(v1_f, "urlRewrite") && h.has(h.get(v1_f, "urlRewrite"), "path")) && (h.reqS(h.get(h.get(v1_f, "urlRewrite"), "path"), "type") === "ReplacePrefixMatch")), () => h.has(h.get(h.get(v1_f, "urlRewrite"), "path"), "replacePrefixMatch")))))) ? (h.or(() => ((h.size(h.getd(self, "matches", K[2])) !== 1) || !h.obj(h.index(h.getd(self, "matches", K[2]), 0))), () => (h.getdS(h.getd(h.index(h.getd(self, "matches", K[2]), 0), "path", K[3]), "type", K[4]) !== "PathPrefix")) ? false : true) : true); },
     // (size(self.group) == 0 && self.kind == 'Service') ? has(self.port) : true
-    function (self) { const m0 = h.S(h.getd(self, "group", K[5])), m1 = h.size(m0), m2 = h.S(h.getd(self, "kind", K[6])), m3 = h.has(self, "port"); return (((m1 === 0) && (m2 === "Service")) ? m3 : true); },
+    function (self) { const m0 = h.getdS(self, "group", K[5]), m1 = h.size(m0), m2 = h.getdS(self, "kind", K[6]), m3 = h.has(self, "port"); return (((m1 === 0) && (m2 === "Service")) ? m3 : true); },
     // !(self.exists(f, f.type == 'RequestRedirect') && self.exists(f, f.type == 'URLRewrite'))
-    function (self) { return !(h.list(self).some((v0_f) => (h.S(h.req(v0_f, "type")) === "RequestRedirect")) && h.list(self).some((v1_f) => (h.S(h.req(v1_f, "type")) === "URLRewrite"))); },
+    function (self) { return !(h.list(self).some((v0_f) => (h.reqS(v0_f, "type") === "RequestRedirect")) && h.list(self).some((v1_f) => (h.reqS(v1_f, "type") === "URLRewrite"))); },
     // self.filter(f, f.type == 'CORS').size() <= 1
-    function (self) { const m0 = h.size(h.list(self).filter((v0_f) => (h.S(h.req(v0_f, "type")) === "CORS"))); return (m0 <= 1); },
+    function (self) { const m0 = h.size(h.list(self).filter((v0_f) => (h.reqS(v0_f, "type") === "CORS"))); return (m0 <= 1); },
     // self.filter(f, f.type == 'RequestHeaderModifier').size() <= 1
-    function (self) { const m0 = h.size(h.list(self).filter((v0_f) => (h.S(h.req(v0_f, "type")) === "RequestHeaderModifier"))); return (m0 <= 1); },
+    function (self) { const m0 = h.size(h.list(self).filter((v0_f) => (h.reqS(v0_f, "type") === "RequestHeaderModifier"))); return (m0 <= 1); },
     // self.filter(f, f.type == 'ResponseHeaderModifier').size() <= 1
-    function (self) { const m0 = h.size(h.list(self).filter((v0_f) => (h.S(h.req(v0_f, "type")) === "ResponseHeaderModifier"))); return (m0 <= 1); },
+    function (self) { const m0 = h.size(h.list(self).filter((v0_f) => (h.reqS(v0_f, "type") === "ResponseHeaderModifier"))); return (m0 <= 1); },
     // self.filter(f, f.type == 'RequestRedirect').size() <= 1
-    function (self) { const m0 = h.size(h.list(self).filter((v0_f) => (h.S(h.req(v0_f, "type")) === "RequestRedirect"))); return (m0 <= 1); },
+    function (self) { const m0 = h.size(h.list(self).filter((v0_f) => (h.reqS(v0_f, "type") === "RequestRedirect"))); return (m0 <= 1); },
     // self.filter(f, f.type == 'URLRewrite').size() <= 1
-    function (self) { const m0 = h.size(h.list(self).filter((v0_f) => (h.S(h.req(v0_f, "type")) === "URLRewrite"))); return (m0 <= 1); },
+    function (self) { const m0 = h.size(h.list(self).filter((v0_f) => (h.reqS(v0_f, "type") === "URLRewrite"))); return (m0 <= 1); },
     // !(has(self.cors) && self.type != 'CORS')
-    function (self) { const m0 = h.has(self, "cors"); return !(m0 && (h.S(h.req(self, "type")) !== "CORS")); },
+    function (self) { const m0 = h.has(self, "cors"); return !(m0 && (h.reqS(self, "type") !== "CORS")); },
     // !(!has(self.cors) && self.type == 'CORS')
-    function (self) { const m0 = h.has(self, "cors"); return !(!m0 && (h.S(h.req(self, "type")) === "CORS")); },
+    function (self) { const m0 = h.has(self, "cors"); return !(!m0 && (h.reqS(self, "type") === "CORS")); },
     // !(has(self.requestHeaderModifier) && self.type != 'RequestHeaderModifier')
-    function (self) { const m0 = h.has(self, "requestHeaderModifier"); return !(m0 && (h.S(h.req(self, "type")) !== "RequestHeaderModifier")); },
+    function (self) { const m0 = h.has(self, "requestHeaderModifier"); return !(m0 && (h.reqS(self, "type") !== "RequestHeaderModifier")); },
     // !(!has(self.requestHeaderModifier) && self.type == 'RequestHeaderModifier')
-    function (self) { const m0 = h.has(self, "requestHeaderModifier"); return !(!m0 && (h.S(h.req(self, "type")) === "RequestHeaderModifier")); },
+    function (self) { const m0 = h.has(self, "requestHeaderModifier"); return !(!m0 && (h.reqS(self, "type") === "RequestHeaderModifier")); },
     // !(has(self.responseHeaderModifier) && self.type != 'ResponseHeaderModifier')
-    function (self) { const m0 = h.has(self, "responseHeaderModifier"); return !(m0 && (h.S(h.req(self, "type")) !== "ResponseHeaderModifier")); },
+    function (self) { const m0 = h.has(self, "responseHeaderModifier"); return !(m0 && (h.reqS(self, "type") !== "ResponseHeaderModifier")); },
     // !(!has(self.responseHeaderModifier) && self.type == 'ResponseHeaderModifier')
-    function (self) { const m0 = h.has(self, "responseHeaderModifier"); return !(!m0 && (h.S(h.req(self, "type")) === "ResponseHeaderModifier")); },
+    function (self) { const m0 = h.has(self, "responseHeaderModifier"); return !(!m0 && (h.reqS(self, "type") === "ResponseHeaderModifier")); },
     // !(has(self.requestMirror) && self.type != 'RequestMirror')
-    function (self) { const m0 = h.has(self, "requestMirror"); return !(m0 && (h.S(h.req(self, "type")) !== "RequestMirror")); },
+    function (self) { const m0 = h.has(self, "requestMirror"); return !(m0 && (h.reqS(self, "type") !== "RequestMirror")); },
     // !(!has(self.requestMirror) && self.type == 'RequestMirror')
-    function (self) { const m0 = h.has(self, "requestMirror"); return !(!m0 && (h.S(h.req(self, "type")) === "RequestMirror")); },
+    function (self) { const m0 = h.has(self, "requestMirror"); return !(!m0 && (h.reqS(self, "type") === "RequestMirror")); },
     // !(has(self.requestRedirect) && self.type != 'RequestRedirect')
-    function (self) { const m0 = h.has(self, "requestRedirect"); return !(m0 && (h.S(h.req(self, "type")) !== "RequestRedirect")); },
+    function (self) { const m0 = h.has(self, "requestRedirect"); return !(m0 && (h.reqS(self, "type") !== "RequestRedirect")); },
     // !(!has(self.requestRedirect) && self.type == 'RequestRedirect')
-    function (self) { const m0 = h.has(self, "requestRedirect"); return !(!m0 && (h.S(h.req(self, "type")) === "RequestRedirect")); },
+    function (self) { const m0 = h.has(self, "requestRedirect"); return !(!m0 && (h.reqS(self, "type") === "RequestRedirect")); },
     // !(has(self.urlRewrite) && self.type != 'URLRewrite')
-    function (self) { const m0 = h.has(self, "urlRewrite"); return !(m0 && (h.S(h.req(self, "type")) !== "URLRewrite")); },
+    function (self) { const m0 = h.has(self, "urlRewrite"); return !(m0 && (h.reqS(self, "type") !== "URLRewrite")); },
     // !(!has(self.urlRewrite) && self.type == 'URLRewrite')
-    function (self) { const m0 = h.has(self, "urlRewrite"); return !(!m0 && (h.S(h.req(self, "type")) === "URLRewrite")); },
+    function (self) { const m0 = h.has(self, "urlRewrite"); return !(!m0 && (h.reqS(self, "type") === "URLRewrite")); },
     // !(has(self.extensionRef) && self.type != 'ExtensionRef')
-    function (self) { const m0 = h.has(self, "extensionRef"); return !(m0 && (h.S(h.req(self, "type")) !== "ExtensionRef")); },
+    function (self) { const m0 = h.has(self, "extensionRef"); return !(m0 && (h.reqS(self, "type") !== "ExtensionRef")); },
     // !(!has(self.extensionRef) && self.type == 'ExtensionRef')
-    function (self) { const m0 = h.has(self, "extensionRef"); return !(!m0 && (h.S(h.req(self, "type")) === "ExtensionRef")); },
+    function (self) { const m0 = h.has(self, "extensionRef"); return !(!m0 && (h.reqS(self, "type") === "ExtensionRef")); },
     // !(has(self.externalAuth) && self.type != 'ExternalAuth')
-    function (self) { const m0 = h.has(self, "externalAuth"); return !(m0 && (h.S(h.req(self, "type")) !== "ExternalAuth")); },
+    function (self) { const m0 = h.has(self, "externalAuth"); return !(m0 && (h.reqS(self, "type") !== "ExternalAuth")); },
     // !(!has(self.externalAuth) && self.type == 'ExternalAuth')
-    function (self) { const m0 = h.has(self, "externalAuth"); return !(!m0 && (h.S(h.req(self, "type")) === "ExternalAuth")); },
+    function (self) { const m0 = h.has(self, "externalAuth"); return !(!m0 && (h.reqS(self, "type") === "ExternalAuth")); },
     // !('*' in self && self.size() > 1)
     function (self) { const m0 = h.size(self); return !(h.inList("*", self) && (m0 > 1)); },
     // self.protocol == 'GRPC' ? has(self.grpc) : true
-    function (self) { const m0 = h.has(self, "grpc"); return ((h.S(h.req(self, "protocol")) === "GRPC") ? m0 : true); },
+    function (self) { const m0 = h.has(self, "grpc"); return ((h.reqS(self, "protocol") === "GRPC") ? m0 : true); },
     // has(self.grpc) ? self.protocol == 'GRPC' : true
-    function (self) { const m0 = h.has(self, "grpc"); return (m0 ? (h.S(h.req(self, "protocol")) === "GRPC") : true); },
+    function (self) { const m0 = h.has(self, "grpc"); return (m0 ? (h.reqS(self, "protocol") === "GRPC") : true); },
     // self.protocol == 'HTTP' ? has(self.http) : true
-    function (self) { const m0 = h.has(self, "http"); return ((h.S(h.req(self, "protocol")) === "HTTP") ? m0 : true); },
+    function (self) { const m0 = h.has(self, "http"); return ((h.reqS(self, "protocol") === "HTTP") ? m0 : true); },
     // has(self.http) ? self.protocol == 'HTTP' : true
-    function (self) { const m0 = h.has(self, "http"); return (m0 ? (h.S(h.req(self, "protocol")) === "HTTP") : true); },
+    function (self) { const m0 = h.has(self, "http"); return (m0 ? (h.reqS(self, "protocol") === "HTTP") : true); },
     // !(has(self.percent) && has(self.fraction))
     function (self) { const m0 = h.has(self, "percent"); return !(m0 && h.has(self, "fraction")); },
     // self.numerator <= self.denominator
-    function (self) { const m0 = h.I(h.getd(self, "denominator", K[7])); return (h.I(h.req(self, "numerator")) <= m0); },
+    function (self) { const m0 = h.getdI(self, "denominator", K[7]); return (h.reqI(self, "numerator") <= m0); },
     // self.type == 'ReplaceFullPath' ? has(self.replaceFullPath) : true
-    function (self) { const m0 = h.has(self, "replaceFullPath"); return ((h.S(h.req(self, "type")) === "ReplaceFullPath") ? m0 : true); },
+    function (self) { const m0 = h.has(self, "replaceFullPath"); return ((h.reqS(self, "type") === "ReplaceFullPath") ? m0 : true); },
     // has(self.replaceFullPath) ? self.type == 'ReplaceFullPath' : true
-    function (self) { const m0 = h.has(self, "replaceFullPath"); return (m0 ? (h.S(h.req(self, "type")) === "ReplaceFullPath") : true); },
+    function (self) { const m0 = h.has(self, "replaceFullPath"); return (m0 ? (h.reqS(self, "type") === "ReplaceFullPath") : true); },
     // self.type == 'ReplacePrefixMatch' ? has(self.replacePrefixMatch) : true
-    function (self) { const m0 = h.has(self, "replacePrefixMatch"); return ((h.S(h.req(self, "type")) === "ReplacePrefixMatch") ? m0 : true); },
+    function (self) { const m0 = h.has(self, "replacePrefixMatch"); return ((h.reqS(self, "type") === "ReplacePrefixMatch") ? m0 : true); },
     // has(self.replacePrefixMatch) ? self.type == 'ReplacePrefixMatch' : true
-    function (self) { const m0 = h.has(self, "replacePrefixMatch"); return (m0 ? (h.S(h.req(self, "type")) === "ReplacePrefixMatch") : true); },
+    function (self) { const m0 = h.has(self, "replacePrefixMatch"); return (m0 ? (h.reqS(self, "type") === "ReplacePrefixMatch") : true); },
     // (self.type in ['Exact','PathPrefix']) ? self.value.startsWith('/') : true
-    function (self) { const m0 = h.S(h.getd(self, "type", K[4])), m1 = h.S(h.getd(self, "value", K[9])); return (K[8].has(m0) ? m1.startsWith("/") : true); },
+    function (self) { const m0 = h.getdS(self, "type", K[4]), m1 = h.getdS(self, "value", K[9]); return (K[8].has(m0) ? m1.startsWith("/") : true); },
     // (self.type in ['Exact','PathPrefix']) ? !self.value.contains('//') : true
-    function (self) { const m0 = h.S(h.getd(self, "type", K[4])), m1 = h.S(h.getd(self, "value", K[9])); return (K[8].has(m0) ? !m1.includes("//") : true); },
+    function (self) { const m0 = h.getdS(self, "type", K[4]), m1 = h.getdS(self, "value", K[9]); return (K[8].has(m0) ? !m1.includes("//") : true); },
     // (self.type in ['Exact','PathPrefix']) ? !self.value.contains('/./') : true
-    function (self) { const m0 = h.S(h.getd(self, "type", K[4])), m1 = h.S(h.getd(self, "value", K[9])); return (K[8].has(m0) ? !m1.includes("/./") : true); },
+    function (self) { const m0 = h.getdS(self, "type", K[4]), m1 = h.getdS(self, "value", K[9]); return (K[8].has(m0) ? !m1.includes("/./") : true); },
     // (self.type in ['Exact','PathPrefix']) ? !self.value.contains('/../') : true
-    function (self) { const m0 = h.S(h.getd(self, "type", K[4])), m1 = h.S(h.getd(self, "value", K[9])); return (K[8].has(m0) ? !m1.includes("/../") : true); },
+    function (self) { const m0 = h.getdS(self, "type", K[4]), m1 = h.getdS(self, "value", K[9]); return (K[8].has(m0) ? !m1.includes("/../") : true); },
     // (self.type in ['Exact','PathPrefix']) ? !self.value.contains('%2f') : true
-    function (self) { const m0 = h.S(h.getd(self, "type", K[4])), m1 = h.S(h.getd(self, "value", K[9])); return (K[8].has(m0) ? !m1.includes("%2f") : true); },
+    function (self) { const m0 = h.getdS(self, "type", K[4]), m1 = h.getdS(self, "value", K[9]); return (K[8].has(m0) ? !m1.includes("%2f") : true); },
     // (self.type in ['Exact','PathPrefix']) ? !self.value.contains('%2F') : true
-    function (self) { const m0 = h.S(h.getd(self, "type", K[4])), m1 = h.S(h.getd(self, "value", K[9])); return (K[8].has(m0) ? !m1.includes("%2F") : true); },
+    function (self) { const m0 = h.getdS(self, "type", K[4]), m1 = h.getdS(self, "value", K[9]); return (K[8].has(m0) ? !m1.includes("%2F") : true); },
     // (self.type in ['Exact','PathPrefix']) ? !self.value.contains('#') : true
-    function (self) { const m0 = h.S(h.getd(self, "type", K[4])), m1 = h.S(h.getd(self, "value", K[9])); return (K[8].has(m0) ? !m1.includes("#") : true); },
+    function (self) { const m0 = h.getdS(self, "type", K[4]), m1 = h.getdS(self, "value", K[9]); return (K[8].has(m0) ? !m1.includes("#") : true); },
     // (self.type in ['Exact','PathPrefix']) ? !self.value.endsWith('/..') : true
-    function (self) { const m0 = h.S(h.getd(self, "type", K[4])), m1 = h.S(h.getd(self, "value", K[9])); return (K[8].has(m0) ? !m1.endsWith("/..") : true); },
+    function (self) { const m0 = h.getdS(self, "type", K[4]), m1 = h.getdS(self, "value", K[9]); return (K[8].has(m0) ? !m1.endsWith("/..") : true); },
     // (self.type in ['Exact','PathPrefix']) ? !self.value.endsWith('/.') : true
-    function (self) { const m0 = h.S(h.getd(self, "type", K[4])), m1 = h.S(h.getd(self, "value", K[9])); return (K[8].has(m0) ? !m1.endsWith("/.") : true); },
+    function (self) { const m0 = h.getdS(self, "type", K[4]), m1 = h.getdS(self, "value", K[9]); return (K[8].has(m0) ? !m1.endsWith("/.") : true); },
     // self.type in ['Exact','PathPrefix'] || self.type == 'RegularExpression'
-    function (self) { const m0 = h.S(h.getd(self, "type", K[4])); return (K[8].has(m0) || (m0 === "RegularExpression")); },
+    function (self) { const m0 = h.getdS(self, "type", K[4]); return (K[8].has(m0) || (m0 === "RegularExpression")); },
     // (self.type in ['Exact','PathPrefix']) ? self.value.matches(r"""^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$""") : true
-    function (self) { const m0 = h.S(h.getd(self, "type", K[4])), m1 = h.S(h.getd(self, "value", K[9])); return (K[8].has(m0) ? K[10].test(m1) : true); },
+    function (self) { const m0 = h.getdS(self, "type", K[4]), m1 = h.getdS(self, "value", K[9]); return (K[8].has(m0) ? K[10].test(m1) : true); },
     // !has(self.cookieConfig) || !has(self.cookieConfig.lifetimeType) || self.cookieConfig.lifetimeType != 'Permanent' || has(self.absoluteTimeout)
-    function (self) { const m0 = h.has(self, "cookieConfig"); return (((!m0 || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[11])) !== "Permanent")) || h.has(self, "absoluteTimeout")); },
+    function (self) { const m0 = h.has(self, "cookieConfig"); return (((!m0 || !h.obj(h.get(self, "cookieConfig"))) || (h.getdS(h.get(self, "cookieConfig"), "lifetimeType", K[11]) !== "Permanent")) || h.has(self, "absoluteTimeout")); },
     // !has(self.cookieConfig) || self.type == 'Cookie'
-    function (self) { const m0 = h.has(self, "cookieConfig"); return (!m0 || (h.S(h.getd(self, "type", K[12])) === "Cookie")); },
+    function (self) { const m0 = h.has(self, "cookieConfig"); return (!m0 || (h.getdS(self, "type", K[12]) === "Cookie")); },
     // !(has(self.request) && has(self.backendRequest) && duration(self.request) != duration('0s') && duration(self.backendRequest) > duration(self.request))
-    function (self) { const m0 = h.has(self, "request"); return !(((m0 && h.has(self, "backendRequest")) && (h.duration(h.S(h.get(self, "request"))) !== K[13])) && (h.duration(h.S(h.get(self, "backendRequest"))) > h.duration(h.S(h.get(self, "request"))))); },
+    function (self) { const m0 = h.has(self, "request"); return !(((m0 && h.has(self, "backendRequest")) && (h.duration(h.getS(self, "request")) !== K[13])) && (h.duration(h.getS(self, "backendRequest")) > h.duration(h.getS(self, "request")))); },
   ];
 };

@@ -9,18 +9,18 @@ exports.compile = function (h) {
   ];
   return [
     // self.all(l, l.protocol in ['HTTP', 'TCP', 'UDP'] ? !has(l.tls) : true)
-    function (self) { return h.list(self).every((v0_l) => (K[0].has(h.S(h.req(v0_l, "protocol"))) ? !h.has(v0_l, "tls") : true)); },
+    function (self) { return h.list(self).every((v0_l) => (K[0].has(h.reqS(v0_l, "protocol")) ? !h.has(v0_l, "tls") : true)); },
     // self.all(l, (l.protocol == 'HTTPS' && has(l.tls)) ? (l.tls.mode == '' || l.tls.mode == 'Terminate') : true)
-    function (self) { return h.list(self).every((v0_l) => (((h.S(h.req(v0_l, "protocol")) === "HTTPS") && h.has(v0_l, "tls")) ? ((h.S(h.getd(h.get(v0_l, "tls"), "mode", K[1])) === "") || (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[1])) === "Terminate")) : true)); },
+    function (self) { return h.list(self).every((v0_l) => (((h.reqS(v0_l, "protocol") === "HTTPS") && h.has(v0_l, "tls")) ? ((h.getdS(h.get(v0_l, "tls"), "mode", K[1]) === "") || (h.getdS(h.get(v0_l, "tls"), "mode", K[1]) === "Terminate")) : true)); },
     // self.all(l, (l.protocol == 'TLS' ? has(l.tls) && has(l.tls.mode) && l.tls.mode != '' : true))
-    function (self) { return h.list(self).every((v0_l) => ((h.S(h.req(v0_l, "protocol")) === "TLS") ? ((h.has(v0_l, "tls") && h.obj(h.get(v0_l, "tls"))) && (h.S(h.getd(h.get(v0_l, "tls"), "mode", K[1])) !== "")) : true)); },
+    function (self) { return h.list(self).every((v0_l) => ((h.reqS(v0_l, "protocol") === "TLS") ? ((h.has(v0_l, "tls") && h.obj(h.get(v0_l, "tls"))) && (h.getdS(h.get(v0_l, "tls"), "mode", K[1]) !== "")) : true)); },
     // self.all(l, l.protocol in ['TCP', 'UDP']  ? (!has(l.hostname) || l.hostname == '') : true)
-    function (self) { return h.list(self).every((v0_l) => (K[2].has(h.S(h.req(v0_l, "protocol"))) ? (!h.has(v0_l, "hostname") || (h.S(h.get(v0_l, "hostname")) === "")) : true)); },
+    function (self) { return h.list(self).every((v0_l) => (K[2].has(h.reqS(v0_l, "protocol")) ? (!h.has(v0_l, "hostname") || (h.getS(v0_l, "hostname") === "")) : true)); },
     // self.all(l1, self.exists_one(l2, l1.name == l2.name))
-    function (self) { return h.list(self).every((v0_l1) => h.one(h.list(self), (v1_l2) => (h.S(h.req(v0_l1, "name")) === h.S(h.req(v1_l2, "name"))))); },
+    function (self) { return h.list(self).every((v0_l1) => h.one(h.list(self), (v1_l2) => (h.reqS(v0_l1, "name") === h.reqS(v1_l2, "name")))); },
     // self.all(l1, !has(l1.port) || self.exists_one(l2, has(l2.port) && l1.port == l2.port && l1.protocol == l2.protocol && (has(l1.hostname) && has(l2.hostname) ? l1.hostname == l2.hostname : !has(l1.hostname) && !has(l2.hostname))))
-    function (self) { return h.list(self).every((v0_l1) => (!h.has(v0_l1, "port") || h.one(h.list(self), (v1_l2) => (((h.has(v1_l2, "port") && (h.I(h.get(v0_l1, "port")) === h.I(h.get(v1_l2, "port")))) && (h.S(h.req(v0_l1, "protocol")) === h.S(h.req(v1_l2, "protocol")))) && ((h.has(v0_l1, "hostname") && h.has(v1_l2, "hostname")) ? (h.S(h.get(v0_l1, "hostname")) === h.S(h.get(v1_l2, "hostname"))) : (!h.has(v0_l1, "hostname") && !h.has(v1_l2, "hostname"))))))); },
+    function (self) { return h.list(self).every((v0_l1) => (!h.has(v0_l1, "port") || h.one(h.list(self), (v1_l2) => (((h.has(v1_l2, "port") && (h.getI(v0_l1, "port") === h.getI(v1_l2, "port"))) && (h.reqS(v0_l1, "protocol") === h.reqS(v1_l2, "protocol"))) && ((h.has(v0_l1, "hostname") && h.has(v1_l2, "hostname")) ? (h.getS(v0_l1, "hostname") === h.getS(v1_l2, "hostname")) : (!h.has(v0_l1, "hostname") && !h.has(v1_l2, "hostname"))))))); },
     // self.mode == 'Terminate' ? size(self.certificateRefs) > 0 || size(self.options) > 0 : true
-    function (self) { const m0 = h.S(h.getd(self, "mode", K[1])); return ((m0 === "Terminate") ? h.or(() => (h.size(h.get(self, "certificateRefs")) > 0), () => (h.size(h.get(self, "options")) > 0)) : true); },
+    function (self) { const m0 = h.getdS(self, "mode", K[1]); return ((m0 === "Terminate") ? h.or(() => (h.size(h.get(self, "certificateRefs")) > 0), () => (h.size(h.get(self, "options")) > 0)) : true); },
   ];
 };

@@ -6,22 +6,22 @@ exports.compile = function (h) {
   ];
   return [
     // self.type == 'ExternalHostname' ? has(self.externalHostname) : !has(self.externalHostname)
-    function (self) { const m0 = h.has(self, "externalHostname"); return ((h.S(h.req(self, "type")) === "ExternalHostname") ? m0 : !m0); },
+    function (self) { const m0 = h.has(self, "externalHostname"); return ((h.reqS(self, "type") === "ExternalHostname") ? m0 : !m0); },
     // !self.endsWith('.cluster.local')
     function (self) { return !h.S(self).endsWith(".cluster.local"); },
     // self.mode == 'ClientAndServer' ? has(self.clientCertificateRef) : !has(self.clientCertificateRef)
-    function (self) { const m0 = h.has(self, "clientCertificateRef"); return ((h.S(h.req(self, "mode")) === "ClientAndServer") ? m0 : !m0); },
+    function (self) { const m0 = h.has(self, "clientCertificateRef"); return ((h.reqS(self, "mode") === "ClientAndServer") ? m0 : !m0); },
     // !(has(self.caCertificateRefs) && size(self.caCertificateRefs) > 0 && has(self.wellKnownCACertificates) && self.wellKnownCACertificates != "")
-    function (self) { const m0 = h.has(self, "caCertificateRefs"); return !(((m0 && (h.size(h.get(self, "caCertificateRefs")) > 0)) && h.has(self, "wellKnownCACertificates")) && (h.S(h.get(self, "wellKnownCACertificates")) !== "")); },
+    function (self) { const m0 = h.has(self, "caCertificateRefs"); return !(((m0 && (h.size(h.get(self, "caCertificateRefs")) > 0)) && h.has(self, "wellKnownCACertificates")) && (h.getS(self, "wellKnownCACertificates") !== "")); },
     // (has(self.caCertificateRefs) && size(self.caCertificateRefs) > 0 || has(self.wellKnownCACertificates) && self.wellKnownCACertificates != "")
-    function (self) { const m0 = h.has(self, "caCertificateRefs"), m1 = h.has(self, "wellKnownCACertificates"); return ((m0 && (h.size(h.get(self, "caCertificateRefs")) > 0)) || (m1 && (h.S(h.get(self, "wellKnownCACertificates")) !== ""))); },
+    function (self) { const m0 = h.has(self, "caCertificateRefs"), m1 = h.has(self, "wellKnownCACertificates"); return ((m0 && (h.size(h.get(self, "caCertificateRefs")) > 0)) || (m1 && (h.getS(self, "wellKnownCACertificates") !== ""))); },
     // !(self.type == "Hostname" && (!has(self.hostname) || self.hostname == ""))
-    function (self) { const m0 = h.has(self, "hostname"); return !((h.S(h.req(self, "type")) === "Hostname") && (!m0 || (h.S(h.get(self, "hostname")) === ""))); },
+    function (self) { const m0 = h.has(self, "hostname"); return !((h.reqS(self, "type") === "Hostname") && (!m0 || (h.getS(self, "hostname") === ""))); },
     // !(self.type != "Hostname" && has(self.hostname) && self.hostname != "")
-    function (self) { const m0 = h.has(self, "hostname"); return !(((h.S(h.req(self, "type")) !== "Hostname") && m0) && (h.S(h.get(self, "hostname")) !== "")); },
+    function (self) { const m0 = h.has(self, "hostname"); return !(((h.reqS(self, "type") !== "Hostname") && m0) && (h.getS(self, "hostname") !== "")); },
     // !(self.type == "URI" && (!has(self.uri) || self.uri == ""))
-    function (self) { const m0 = h.has(self, "uri"); return !((h.S(h.req(self, "type")) === "URI") && (!m0 || (h.S(h.get(self, "uri")) === ""))); },
+    function (self) { const m0 = h.has(self, "uri"); return !((h.reqS(self, "type") === "URI") && (!m0 || (h.getS(self, "uri") === ""))); },
     // !(self.type != "URI" && has(self.uri) && self.uri != "")
-    function (self) { const m0 = h.has(self, "uri"); return !(((h.S(h.req(self, "type")) !== "URI") && m0) && (h.S(h.get(self, "uri")) !== "")); },
+    function (self) { const m0 = h.has(self, "uri"); return !(((h.reqS(self, "type") !== "URI") && m0) && (h.getS(self, "uri") !== "")); },
   ];
 };

@@ -18,8 +18,8 @@ exports.compile = function (h) {
     // !(duration(self) == duration('0s') || duration(self) > duration('1h'))
     function (self) { return !((h.duration(h.S(self)) === K[2]) || (h.duration(h.S(self)) > K[1])); },
     // !has(self.cookieConfig) || !has(self.cookieConfig.lifetimeType) || self.cookieConfig.lifetimeType != 'Permanent' || has(self.absoluteTimeout)
-    function (self) { const m0 = h.has(self, "cookieConfig"); return (((!m0 || !h.obj(h.get(self, "cookieConfig"))) || (h.S(h.getd(h.get(self, "cookieConfig"), "lifetimeType", K[3])) !== "Permanent")) || h.has(self, "absoluteTimeout")); },
+    function (self) { const m0 = h.has(self, "cookieConfig"); return (((!m0 || !h.obj(h.get(self, "cookieConfig"))) || (h.getdS(h.get(self, "cookieConfig"), "lifetimeType", K[3]) !== "Permanent")) || h.has(self, "absoluteTimeout")); },
     // !has(self.cookieConfig) || self.type == 'Cookie'
-    function (self) { const m0 = h.has(self, "cookieConfig"); return (!m0 || (h.S(h.getd(self, "type", K[4])) === "Cookie")); },
+    function (self) { const m0 = h.has(self, "cookieConfig"); return (!m0 || (h.getdS(self, "type", K[4]) === "Cookie")); },
   ];
 };

@@ -193,6 +193,56 @@ export const celHelpers = {
     const v = o[k];
     return v === undefined ? d : v;
   },
+  // The same reads, checked to be a string, an int or a bool (S, I, B): one call where the
+  // generated code reads a scalar (each written out: no call inside, for the interpreter).
+  getS(o: unknown, k: string): string {
+    if (!isMap(o)) return fallback();
+    const v = o[k];
+    if (v === undefined) throw new CelError(`No such key: ${k}`);
+    return typeof v === 'string' ? v : fallback();
+  },
+  reqS(o: unknown, k: string): string {
+    if (!isMap(o)) return fallback();
+    const v = o[k];
+    return typeof v === 'string' ? v : fallback();
+  },
+  getdS(o: unknown, k: string, d: unknown): string {
+    if (!isMap(o)) return fallback();
+    const v = o[k] === undefined ? d : o[k];
+    return typeof v === 'string' ? v : fallback();
+  },
+  getI(o: unknown, k: string): number {
+    if (!isMap(o)) return fallback();
+    const v = o[k];
+    if (v === undefined) throw new CelError(`No such key: ${k}`);
+    return typeof v === 'number' && Number.isSafeInteger(v) ? v : fallback();
+  },
+  reqI(o: unknown, k: string): number {
+    if (!isMap(o)) return fallback();
+    const v = o[k];
+    return typeof v === 'number' && Number.isSafeInteger(v) ? v : fallback();
+  },
+  getdI(o: unknown, k: string, d: unknown): number {
+    if (!isMap(o)) return fallback();
+    const v = o[k] === undefined ? d : o[k];
+    return typeof v === 'number' && Number.isSafeInteger(v) ? v : fallback();
+  },
+  getB(o: unknown, k: string): boolean {
+    if (!isMap(o)) return fallback();
+    const v = o[k];
+    if (v === undefined) throw new CelError(`No such key: ${k}`);
+    return typeof v === 'boolean' ? v : fallback();
+  },
+  reqB(o: unknown, k: string): boolean {
+    if (!isMap(o)) return fallback();
+    const v = o[k];
+    return typeof v === 'boolean' ? v : fallback();
+  },
+  getdB(o: unknown, k: string, d: unknown): boolean {
+    if (!isMap(o)) return fallback();
+    const v = o[k] === undefined ? d : o[k];
+    return typeof v === 'boolean' ? v : fallback();
+  },
   has(o: unknown, k: string): boolean {
     if (!isMap(o)) return fallback();
     return o[k] !== undefined;
