@@ -10,14 +10,15 @@
 // path of its node. Transition rules (oldSelf) do not apply to files; rules the evaluator cannot
 // run (a function it does not have) are skipped (listed by `celRulesNotEvaluated`).
 //
-// Each rule is also compiled to a plain JavaScript function at generate time (hack/cel-to-js.mjs,
-// emitted into the same generated module): evaluating it is what file modes do, on the object as
-// parsed, the defaults applied as the function reads them (no copy of the object, no bigints).
-// The function gives the evaluator's verdict: it throws a CelError where the evaluator raises one
-// (no such key, ...), and FALLBACK for whatever it does not model exactly, where the evaluator
-// then evaluates that rule on that value; a rule the compiler does not support (none of the
-// current ones but the `format.*` one the evaluator cannot run either) is evaluated by the
-// evaluator. crd-cel-differential.test.ts compares both on every rule.
+// Each rule is also compiled to plain JavaScript at generate time (hack/cel-to-js.mjs): the
+// module holds one walker per kind, a function per schema node with its rules inlined, and that is
+// what file modes run, on the object as parsed, the defaults applied as the code reads them (no
+// copy of the object, no bigints). The compiled code gives the evaluator's verdict: it throws a
+// CelError where the evaluator raises one (no such key, ...), and FALLBACK for whatever it does
+// not model exactly, where the evaluator (loaded only then) evaluates that rule on that value; a
+// rule the compiler does not support (none of the current ones but the `format.*` one the
+// evaluator cannot run either) is evaluated by the evaluator. The rules one by one are in
+// <group>_<plural>.rules.cjs, for crd-cel-differential.test.ts, which compares all three.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
