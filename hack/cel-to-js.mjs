@@ -21,6 +21,19 @@
 
 export class CelUnsupported extends Error {}
 
+// Kubernetes escapes property names for CEL: a CEL keyword `kw` is written `__kw__`, and `__`, `.`,
+// `-`, `/` inside a name are `__underscores__`, `__dot__`, `__dash__`, `__slash__`
+// (`parentRefs[].namespace` is `p.__namespace__` in the Gateway API's rules). crd-cel.ts escapes
+// the evaluator's keys the same way.
+const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if',
+  'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
+const CEL_ESCAPES = { underscores: '__', dot: '.', dash: '-', slash: '/' };
+export function unescapeCelProperty(name) {
+  const whole = /^__([a-z]+)__$/.exec(name);
+  if (whole && CEL_RESERVED.has(whole[1])) return whole[1];
+  return name.replace(/__(underscores|dot|dash|slash)__/g, (_, e) => CEL_ESCAPES[e]);
+}
+
 const HAS_OF_INDEXED = /has\(([A-Za-z_][\w.]*\[[^()\]]*\])\.([A-Za-z_]\w*)\)/g;
 const CASELESS_RAW = /\.matches\(r"""\^\(\?i\)((?:(?!""")[^A-Z'])*)"""\)/g;
 /** crd-cel.ts's celRuleForEvaluator, kept identical (a test checks the sources agree). */
@@ -174,7 +187,7 @@ export function parse(src) {
         if (isP('(')) {
           pos++;
           x = { t: 'call', fn: t.v, target: x, args: args() };
-        } else x = { t: 'sel', x, f: t.v };
+        } else x = { t: 'sel', x, f: unescapeCelProperty(t.v) };
       } else if (isP('[')) {
         pos++;
         const i = expr();

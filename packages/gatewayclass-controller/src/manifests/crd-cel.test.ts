@@ -62,7 +62,10 @@ kind: RouteOption
 metadata: {name: remove-host, namespace: default}
 spec: {options: {headerManipulation: {requestHeadersToRemove: [Host]}}}
 `, 'the host header cannot be modified here; use hostRewrite', 'spec.options.headerManipulation.requestHeadersToRemove[0]'],
+  ['one parent twice without sectionName or port', route('same-parent', `[{${be}}]`).replace('parentRefs: [{name: gw}]', 'parentRefs: [{name: gw, namespace: a}, {name: gw, namespace: a}]'), 'sectionName or port must be unique when parentRefs includes 2 or more references to the same parent', 'spec.parentRefs'],
   // Accepted by both.
+  // The rules spell parentRefs[].namespace `__namespace__` (the API server's escape for a CEL keyword).
+  ['two parents that differ by namespace only', route('parents-by-namespace', `[{${be}}]`).replace('parentRefs: [{name: gw}]', 'parentRefs: [{name: gw, namespace: a}, {name: gw, namespace: b}]'), undefined],
   ['ReplacePrefixMatch on one PathPrefix match', route('prefix-ok', `[{matches: [{path: {type: PathPrefix, value: /a}}], filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /b}}}], ${be}}]`), undefined],
   ['ReplacePrefixMatch with the default match', route('prefix-default', `[{filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /b}}}], ${be}}]`), undefined],
   ['equal timeouts', route('timeouts-ok', `[{timeouts: {request: 2s, backendRequest: 2s}, ${be}}]`), undefined],

@@ -439,16 +439,31 @@ function inRealm(r: { readonly objectProto: object; readonly array: ArrayConstru
   return value;
 }
 
+// The API server's escaping of declared property names in CEL (hack/cel-to-js.mjs unescapes the
+// rules' names the same way): a CEL keyword `kw` is `__kw__`; `__`, `.`, `-`, `/` are spelled out.
+const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if',
+  'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
+const CEL_NAME_ESCAPES: Readonly<Record<string, string>> = { '__': '__underscores__', '.': '__dot__', '-': '__dash__', '/': '__slash__' };
+export function escapeCelProperty(name: string): string {
+  if (CEL_RESERVED.has(name)) return `__${name}__`;
+  return /__|[./-]/.test(name) ? name.replace(/__|[./-]/g, (c) => CEL_NAME_ESCAPES[c] ?? c) : name;
+}
+
 function celValueHere(node: CelNode | undefined, value: unknown): unknown {
   if (node === undefined) return value;
   if (typeof value === 'number' && (node.t === 'integer' || node.n === 1) && Number.isSafeInteger(value)) return BigInt(value);
   if (Array.isArray(value)) return value.map((v) => celValueHere(node.i, v));
   if (isObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = celValueHere(node.p?.[k] ?? node.a, v);
+    for (const [k, v] of Object.entries(value)) {
+      // Only declared properties are escaped: a map's keys (additionalProperties) are data.
+      const property = node.p?.[k];
+      out[property !== undefined ? escapeCelProperty(k) : k] = celValueHere(property ?? node.a, v);
+    }
     for (const [k, child] of Object.entries(node.p ?? {})) {
       // celValue copies the default (fresh arrays and objects of this realm: not structuredClone's).
-      if (out[k] === undefined && child.d !== undefined) out[k] = celValueHere(child, child.d);
+      const key = escapeCelProperty(k);
+      if (out[key] === undefined && child.d !== undefined) out[key] = celValueHere(child, child.d);
     }
     return out;
   }
