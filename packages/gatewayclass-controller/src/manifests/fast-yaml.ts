@@ -5,6 +5,8 @@
 // underscores in numbers, `yes`/`no` are strings); load.test.ts compares the two on every
 // manifest in the repository.
 import jsyaml from 'js-yaml';
+import { readBlockYaml } from './block-yaml.js';
+import { BOOL, FLOAT, INT, NULL, toBool, toFloat, toInt } from './yaml-core.js';
 
 const scalar = (tag: string, test: RegExp, construct: (s: string) => unknown): jsyaml.Type =>
   new jsyaml.Type(`tag:yaml.org,2002:${tag}`, {
@@ -13,25 +15,10 @@ const scalar = (tag: string, test: RegExp, construct: (s: string) => unknown): j
     construct: (data: string) => construct(data),
   });
 
-const INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
-const FLOAT = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*))$/;
-
-function toInt(s: string): number {
-  if (s.startsWith('0o')) return parseInt(s.slice(2), 8);
-  if (s.startsWith('0x')) return parseInt(s.slice(2), 16);
-  return parseInt(s, 10);
-}
-
-function toFloat(s: string): number {
-  if (/nan$/i.test(s)) return NaN;
-  if (/inf$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
-  return parseFloat(s);
-}
-
 const CORE_1_2 = jsyaml.FAILSAFE_SCHEMA.extend({
   implicit: [
-    scalar('null', /^(?:~|[Nn]ull|NULL)?$/, () => null),
-    scalar('bool', /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (s) => s[0] === 't' || s[0] === 'T'),
+    scalar('null', NULL, () => null),
+    scalar('bool', BOOL, toBool),
     scalar('int', INT, toInt),
     scalar('float', FLOAT, toFloat),
   ],
@@ -46,6 +33,11 @@ const ANCHOR_OR_ALIAS = /(?:^|[\s,[{])[&*][^\s,[\]{}]/m;
  * duplicate keys, anchors, tags other than the core ones): the caller parses it exactly instead.
  */
 export function loadAllFast(text: string): unknown[] | undefined {
+  return readBlockYaml(text) ?? loadAllJsYaml(text);
+}
+
+/** `loadAllFast` by js-yaml alone (for a text the block reader gave up on). */
+export function loadAllJsYaml(text: string): unknown[] | undefined {
   if (ANCHOR_OR_ALIAS.test(text)) return undefined;
   try {
     return jsyaml.loadAll(text, null, { schema: CORE_1_2 });
