@@ -287,7 +287,10 @@ function blockSequence(start: number, col: number): unknown[] {
     if (c === 10 || c === 35) {
       const n = nextContent(c === 10 ? q + 1 : lineEnd(q) + 1);
       if (n < end && indent > col) out.push(blockNode(n, indent, col));
-      else {
+      else if (n < end && indent < col && src.charCodeAt(n) === 45 && wsOrEol(n + 1)) {
+        // After an empty entry, js-yaml takes a less indented `- ` line as this sequence's next entry.
+        throw OUTSIDE;
+      } else {
         out.push(null);
         pos = n < end ? n - indent : end;
       }
