@@ -51,6 +51,8 @@ export function readBlockYaml(text: string): unknown[] | undefined {
     return undefined;
   } finally {
     src = '';
+    cachedRaw.fill(undefined);
+    cachedValue.fill(undefined);
   }
 }
 
@@ -234,11 +236,33 @@ function readKey(p: number, colon: number): string {
   if (c === 34) return doubleQuoted(p);
   if (c === 39) return singleQuoted(p);
   if (!plainStart(c) || colon - p > MAX_KEY) throw OUTSIDE;
-  const raw = src.slice(p, colon);
-  const last = raw.charCodeAt(raw.length - 1);
-  if (last === 32 || raw.includes('\t')) throw OUTSIDE;
-  const v = resolvePlainScalar(raw);
-  return typeof v === 'string' ? v : String(v);
+  const v = plainScalar(p, colon);
+  if (typeof v === 'string') {
+    if (v.charCodeAt(v.length - 1) === 32 || v.includes('\t')) throw OUTSIDE;
+    return v;
+  }
+  return String(v);
+}
+
+// The scalars read last, by a hash of their length and end characters: manifests repeat most keys
+// and many values (`name`, `port: 80`, `kind: Service`), and a repeat is then compared in place
+// and shared, neither cut out of the text again nor resolved again.
+const CACHE_SIZE = 4096;
+const cachedRaw: (string | undefined)[] = new Array<string | undefined>(CACHE_SIZE).fill(undefined);
+const cachedValue: unknown[] = new Array<unknown>(CACHE_SIZE).fill(undefined);
+
+/** The value of the plain scalar src[p, stop). */
+function plainScalar(p: number, stop: number): unknown {
+  const n = stop - p;
+  if (n > 64) return resolvePlainScalar(src.slice(p, stop));
+  const slot = (n * 31 + src.charCodeAt(p) * 7 + src.charCodeAt(stop - 1) * 3 + src.charCodeAt(p + (n >> 1))) & (CACHE_SIZE - 1);
+  const raw = cachedRaw[slot];
+  if (raw !== undefined && raw.length === n && src.startsWith(raw, p)) return cachedValue[slot];
+  const text = src.slice(p, stop);
+  const value = resolvePlainScalar(text);
+  cachedRaw[slot] = text;
+  cachedValue[slot] = value;
+  return value;
 }
 
 function blockMapping(start: number, col: number): Record<string, unknown> {
@@ -358,7 +382,7 @@ function inlineValue(p: number, parent: number): unknown {
       let stop = q;
       while (src.charCodeAt(stop - 1) === 32) stop--;
       pos = le + 1;
-      return resolvePlainScalar(src.slice(p, stop));
+      return plainScalar(p, stop);
     }
   }
   // After a quoted scalar or `[]`: spaces, then the end of the line or a comment.
@@ -412,7 +436,7 @@ function flowCollection(p: number): unknown {
         }
         let stop = r;
         while (src.charCodeAt(stop - 1) === 32) stop--;
-        const v = resolvePlainScalar(src.slice(q, stop));
+        const v = plainScalar(q, stop);
         key = typeof v === 'string' ? v : String(v);
         q = r;
       }
@@ -459,7 +483,7 @@ function flowNode(p: number): unknown {
   let stop = r;
   while (src.charCodeAt(stop - 1) === 32) stop--;
   fpos = r;
-  return resolvePlainScalar(src.slice(p, stop));
+  return plainScalar(p, stop);
 }
 
 function flowIndicator(c: number): boolean {
