@@ -4,25 +4,39 @@
 // the YAML 1.2 core schema exactly as `yaml` resolves them (no timestamps, no merge keys, no
 // underscores in numbers, `yes`/`no` are strings); load.test.ts compares the two on every
 // manifest in the repository.
-import jsyaml from 'js-yaml';
+import { createRequire } from 'node:module';
+import type { Schema, Type } from 'js-yaml';
 import { readBlockYaml } from './block-yaml.js';
 import { BOOL, FLOAT, INT, NULL, toBool, toFloat, toInt } from './yaml-core.js';
 
-const scalar = (tag: string, test: RegExp, construct: (s: string) => unknown): jsyaml.Type =>
-  new jsyaml.Type(`tag:yaml.org,2002:${tag}`, {
-    kind: 'scalar',
-    resolve: (data: unknown) => typeof data === 'string' && test.test(data),
-    construct: (data: string) => construct(data),
-  });
+type JsYaml = typeof import('js-yaml');
 
-const CORE_1_2 = jsyaml.FAILSAFE_SCHEMA.extend({
-  implicit: [
-    scalar('null', NULL, () => null),
-    scalar('bool', BOOL, toBool),
-    scalar('int', INT, toInt),
-    scalar('float', FLOAT, toFloat),
-  ],
-});
+// js-yaml, loaded on first use: the block reader (block-yaml.ts) reads most files without it.
+let jsyamlLoaded: JsYaml | undefined;
+export function jsYamlModule(): JsYaml {
+  return (jsyamlLoaded ??= createRequire(import.meta.url)('js-yaml') as JsYaml);
+}
+
+let core: Schema | undefined;
+function core12(): Schema {
+  if (core !== undefined) return core;
+  const jsyaml = jsYamlModule();
+  const scalar = (tag: string, test: RegExp, construct: (s: string) => unknown): Type =>
+    new jsyaml.Type(`tag:yaml.org,2002:${tag}`, {
+      kind: 'scalar',
+      resolve: (data: unknown) => typeof data === 'string' && test.test(data),
+      construct: (data: string) => construct(data),
+    });
+  core = jsyaml.FAILSAFE_SCHEMA.extend({
+    implicit: [
+      scalar('null', NULL, () => null),
+      scalar('bool', BOOL, toBool),
+      scalar('int', INT, toInt),
+      scalar('float', FLOAT, toFloat),
+    ],
+  });
+  return core;
+}
 
 // An anchor or alias outside quotes. js-yaml shares aliased values without limit, where `yaml`
 // counts them (a "billion laughs" file is an error there): such files take the exact path.
@@ -40,7 +54,7 @@ export function loadAllFast(text: string): unknown[] | undefined {
 export function loadAllJsYaml(text: string): unknown[] | undefined {
   if (ANCHOR_OR_ALIAS.test(text)) return undefined;
   try {
-    return jsyaml.loadAll(text, null, { schema: CORE_1_2 });
+    return jsYamlModule().loadAll(text, null, { schema: core12() });
   } catch {
     return undefined;
   }
@@ -61,9 +75,9 @@ export function loadAllFastOrError(text: string, maxAliases: number): FastOutcom
     return { line: lineAt(text, at + 1), message: `more than ${maxAliases} aliases` };
   }
   try {
-    return { values: jsyaml.loadAll(text, null, { schema: CORE_1_2 }) };
+    return { values: jsYamlModule().loadAll(text, null, { schema: core12() }) };
   } catch (err) {
-    if (err instanceof jsyaml.YAMLException) {
+    if (err instanceof jsYamlModule().YAMLException) {
       const mark = (err as { mark?: { line?: number } }).mark;
       return { line: mark?.line !== undefined ? mark.line + 1 : undefined, message: err.reason ?? 'malformed YAML' };
     }
