@@ -33,19 +33,26 @@ const MAX_DEPTH = 90;
  * more than 512 columns.
  */
 export function readBlockYaml(text: string): unknown[] | undefined {
-  if (!plainText(text)) return undefined;
-  const starts = documentStarts(text);
-  if (starts === undefined) return undefined;
+  if (text.length === 0 || !plainText(text)) return undefined;
   src = text;
   depth = 0;
   try {
     const values: unknown[] = [];
-    for (let i = 0; i < starts.length; i++) {
-      const s = starts[i]!;
-      end = i + 1 < starts.length ? starts[i + 1]! : text.length;
-      values.push(readDocument(s < 0 ? 0 : lineEnd(s) + 1, s < 0));
+    // Each document ends where nextContent meets a `---` line (which sets `end` there) or at the end.
+    let from = 0;
+    let implicit = true;
+    if (isMarker(0)) {
+      from = afterMarker(0);
+      implicit = false;
     }
-    return values;
+    for (;;) {
+      end = text.length;
+      const value = readDocument(from, implicit);
+      if (value !== NO_DOCUMENT) values.push(value);
+      if (end === text.length) return values;
+      from = afterMarker(end);
+      implicit = false;
+    }
   } catch {
     // OUTSIDE, or anything unforeseen: js-yaml reads it.
     return undefined;
@@ -54,6 +61,26 @@ export function readBlockYaml(text: string): unknown[] | undefined {
     cachedRaw.fill(undefined);
     cachedValue.fill(undefined);
   }
+}
+
+/** Comments and blank lines before the first `---`: no document of their own. */
+const NO_DOCUMENT = Symbol('no document');
+
+/** Whether a `---` document marker starts at p (a line start). */
+function isMarker(p: number): boolean {
+  if (src.charCodeAt(p) !== 45 || src.charCodeAt(p + 1) !== 45 || src.charCodeAt(p + 2) !== 45) return false;
+  const c = src.charCodeAt(p + 3);
+  if (c === 9 || c === 13) throw OUTSIDE; // js-yaml's
+  return Number.isNaN(c) || c === 32 || c === 10;
+}
+
+/** The start of the line after a `---` line; anything but spaces after the marker is left to js-yaml. */
+function afterMarker(p: number): number {
+  let q = p + 3;
+  while (src.charCodeAt(q) === 32) q++;
+  if (q >= src.length) return src.length;
+  if (src.charCodeAt(q) !== 10) throw OUTSIDE;
+  return q + 1;
 }
 
 /**
@@ -79,59 +106,14 @@ function plainText(text: string): boolean {
   return true;
 }
 
-/**
- * Where each document starts: the position of its `---` line, or -1 for a first document without
- * one. Undefined when the text has directives, `...` markers or content after `---` on its line
- * (js-yaml's rules for those are left to it).
- */
-function documentStarts(text: string): number[] | undefined {
-  if (text.length === 0 || text.startsWith('%') || text.includes('\n%') || text.startsWith('...') || hasMarker(text, '...')) return undefined;
-  const markers: number[] = [];
-  for (let at = text.startsWith('---') ? 0 : nextMarker(text, 0); at !== -1; at = nextMarker(text, at + 3)) {
-    const le = text.indexOf('\n', at);
-    const stop = le === -1 ? text.length : le;
-    for (let i = at + 3; i < stop; i++) if (text.charCodeAt(i) !== 32) return undefined; // `--- x`, `----`, `---x`
-    markers.push(at);
-  }
-  // Text before the first `---` is a document only if it has content (not only comments).
-  if (markers.length === 0 || hasContent(text, 0, markers[0]!)) markers.unshift(-1);
-  return markers;
-}
-
-function nextMarker(text: string, from: number): number {
-  const i = text.indexOf('\n---', from);
-  return i === -1 ? -1 : i + 1;
-}
-
-function hasMarker(text: string, marker: string): boolean {
-  for (let i = text.indexOf(`\n${marker}`); i !== -1; i = text.indexOf(`\n${marker}`, i + 1)) {
-    const c = text.charCodeAt(i + 4);
-    if (Number.isNaN(c) || c === 10 || c === 32 || c === 9 || c === 13) return true;
-  }
-  return false;
-}
-
-/** Whether [from, to) has a line other than a blank or comment line. */
-function hasContent(text: string, from: number, to: number): boolean {
-  for (let p = from; p < to; ) {
-    let q = p;
-    while (q < to && text.charCodeAt(q) === 32) q++;
-    if (q - p > MAX_INDENT) return true; // read (and refused) as content
-    if (q >= to) return false;
-    const c = text.charCodeAt(q);
-    if (c !== 10 && c !== 35) return true;
-    const le = text.indexOf('\n', q);
-    if (le === -1) return false;
-    p = le + 1;
-  }
-  return false;
-}
-
 function readDocument(from: number, implicit: boolean): unknown {
   const p = nextContent(from);
   if (p >= end) {
-    if (implicit) throw OUTSIDE;
-    return null;
+    if (!implicit) return null;
+    // Only comments before the first `---` make no document; a text of nothing but comments and
+    // blank lines is js-yaml's to read ([] or [null]).
+    if (end < src.length) return NO_DOCUMENT;
+    throw OUTSIDE;
   }
   if (indent !== 0) throw OUTSIDE;
   const c = src.charCodeAt(p);
@@ -175,6 +157,14 @@ function nextContent(from: number): number {
       continue;
     }
     if (c === 9) throw OUTSIDE;
+    if (q === p) {
+      if (c === 45 && isMarker(q)) {
+        // The document ends here.
+        end = q;
+        break;
+      }
+      if (c === 46 && src.startsWith('...', q) && wsOrEol(q + 3)) throw OUTSIDE; // a document end marker
+    }
     indent = q - p;
     return q;
   }

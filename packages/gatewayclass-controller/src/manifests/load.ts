@@ -71,7 +71,8 @@ function parseLarge(text: string, file: string, block: unknown[] | undefined): P
   if (!('values' in outcome)) {
     return { objects: [], errors: [{ file, document: 0, ...(outcome.line !== undefined ? { line: outcome.line } : {}), message: `malformed YAML: ${safeMessage(outcome.message)}` }] };
   }
-  const starts = documentStartLines(text);
+  // Only a file with a problem needs its documents' lines.
+  let starts: number[] | undefined;
   const objects: KubeObject[] = [];
   const errors: ManifestError[] = [];
   outcome.values.forEach((value, i) => {
@@ -83,7 +84,7 @@ function parseLarge(text: string, file: string, block: unknown[] | undefined): P
         continue;
       }
       const about = refusedObject(item);
-      const line = starts[i];
+      const line = (starts ??= documentStartLines(text))[i];
       for (const p of problems.slice(0, MAX_ERRORS_PER_FILE)) {
         errors.push({ file, document: i + 1, ...(line !== undefined ? { line } : {}), message: `${prefix}${p.message}`, ...about });
       }
