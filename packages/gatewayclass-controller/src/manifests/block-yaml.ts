@@ -57,9 +57,13 @@ export function readBlockYaml(text: string): unknown[] | undefined {
     // OUTSIDE, or anything unforeseen: js-yaml reads it.
     return undefined;
   } finally {
+    // The cached scalars may be slices of the text: let it go.
     src = '';
-    cachedRaw.fill(undefined);
-    cachedValue.fill(undefined);
+    for (const slot of usedSlots) {
+      cachedRaw[slot] = undefined;
+      cachedValue[slot] = undefined;
+    }
+    usedSlots.length = 0;
   }
 }
 
@@ -240,6 +244,7 @@ function readKey(p: number, colon: number): string {
 const CACHE_SIZE = 4096;
 const cachedRaw: (string | undefined)[] = new Array<string | undefined>(CACHE_SIZE).fill(undefined);
 const cachedValue: unknown[] = new Array<unknown>(CACHE_SIZE).fill(undefined);
+const usedSlots: number[] = [];
 
 /** The value of the plain scalar src[p, stop). */
 function plainScalar(p: number, stop: number): unknown {
@@ -250,6 +255,7 @@ function plainScalar(p: number, stop: number): unknown {
   if (raw !== undefined && raw.length === n && src.startsWith(raw, p)) return cachedValue[slot];
   const text = src.slice(p, stop);
   const value = resolvePlainScalar(text);
+  if (raw === undefined) usedSlots.push(slot);
   cachedRaw[slot] = text;
   cachedValue[slot] = value;
   return value;
