@@ -162,6 +162,17 @@ describe('the fast path', () => {
     expect(parseManifests('a: 1\na: 2\n', 'd.yaml').errors[0]!.message).toMatch(/^malformed YAML/);
   });
 
+  it('refuses deep indentation and deep flow nesting before parsing, wherever they sit', () => {
+    // The block reader gives up on such texts, so the bounds pass runs as before.
+    const svc = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: 80\n';
+    const refused = (text: string): string[] => parseManifests(text, 'f.yaml').errors.map(formatManifestError);
+    expect(refused(`${svc}${' '.repeat(600)}# a comment\n`)).toEqual(['f.yaml:8 (document 1): nesting too deep: indented more than 512 columns']);
+    expect(refused(`${svc}x: |\n  a\n${' '.repeat(600)}b\n`)).toEqual(['f.yaml:10 (document 1): nesting too deep: indented more than 512 columns']);
+    expect(refused(`${svc}${' '.repeat(513)}\n`)).toEqual(['f.yaml:8 (document 1): nesting too deep: indented more than 512 columns']);
+    expect(refused(svc.replace('name: s', `name: s${'['.repeat(130)}`))).toEqual(['f.yaml:4 (document 1): nesting too deep: more than 128 nested [ or {']);
+    expect(refused(svc.replace('name: s', `name: "${'{'.repeat(200)}"`))).toEqual(['f.yaml:4 (document 1): nesting too deep: more than 128 nested [ or {']);
+  });
+
   it('gives the same objects and errors as the document model for a file with problems and one without', () => {
     const good = `${gateway}---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: x}\nspec: {ports: [{port: 80}]}\n`;
     expect(parseManifests(good, 'g.yaml')).toEqual(parseExact(good, 'g.yaml'));
