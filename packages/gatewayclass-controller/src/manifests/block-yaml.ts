@@ -36,6 +36,8 @@ export function readBlockYaml(text: string): unknown[] | undefined {
   if (text.length === 0 || !plainText(text)) return undefined;
   src = text;
   depth = 0;
+  colonAt = commentAt = tabAt = -1;
+  colonFrom = commentFrom = tabFrom = 0;
   try {
     const values: unknown[] = [];
     // Each document ends where nextContent meets a `---` line (which sets `end` there) or at the end.
@@ -185,13 +187,48 @@ function keyEnd(p: number): number {
     const q = c === 34 ? doubleQuotedEnd(p) : singleQuotedEnd(p);
     return q !== -1 && src.charCodeAt(q) === 58 && wsOrEol(q + 1) ? q : -1;
   }
-  for (let q = p; q < end; q++) {
-    const d = src.charCodeAt(q);
-    if (d === 58) {
-      if (wsOrEol(q + 1)) return q;
-    } else if (d === 10 || (d === 35 && src.charCodeAt(q - 1) === 32)) return -1;
+  const le = lineEnd(p);
+  let colon = nextColon(p);
+  while (colon < le && !wsOrEol(colon + 1)) colon = nextColon(colon + 1);
+  return colon < le && nextComment(p) > colon ? colon : -1;
+}
+
+// Scans by the string's own search (fast before the code is optimized, as a one-shot parse is),
+// each remembering its last answer: the reader moves forward, so every character is searched
+// about once per finder.
+let colonFrom = 0;
+let colonAt = -1;
+/** The next `:` at or after p, or the text's length. */
+function nextColon(p: number): number {
+  if (p < colonFrom || p > colonAt) {
+    const i = src.indexOf(':', p);
+    colonFrom = p;
+    colonAt = i === -1 ? src.length : i;
   }
-  return -1;
+  return colonAt;
+}
+
+let commentFrom = 0;
+let commentAt = -1;
+/** The next `#` after a space at or after p (a comment, outside quotes), or the text's length. */
+function nextComment(p: number): number {
+  if (p < commentFrom || p > commentAt) {
+    const i = src.indexOf(' #', p - 1);
+    commentFrom = p;
+    commentAt = i === -1 ? src.length : i + 1;
+  }
+  return commentAt;
+}
+
+let tabFrom = 0;
+let tabAt = -1;
+function nextTab(p: number): number {
+  if (p < tabFrom || p > tabAt) {
+    const i = src.indexOf('\t', p);
+    tabFrom = p;
+    tabAt = i === -1 ? src.length : i;
+  }
+  return tabAt;
 }
 
 /** Characters that may not start a plain scalar (or that this reader leaves to js-yaml). */
@@ -367,15 +404,11 @@ function inlineValue(p: number, parent: number): unknown {
       if (!plainStart(c) && !((c === 45 || c === 58 || c === 63) && !wsOrEol(p + 1))) throw OUTSIDE;
       // To the end of the line or a comment; `a: b: c` is an error, `a: b:` too; a tab may be
       // part of a scalar but is left to js-yaml.
-      let q = p + 1;
-      for (; q < end; q++) {
-        const d = src.charCodeAt(q);
-        if (d === 10) break;
-        if (d === 35 && src.charCodeAt(q - 1) === 32) break;
-        if ((d === 58 && wsOrEol(q + 1)) || d === 9) throw OUTSIDE;
-      }
-      const le = src.charCodeAt(q) === 35 ? lineEnd(q) : q;
-      let stop = q;
+      const le = lineEnd(p);
+      const comment = nextComment(p + 1);
+      let stop = comment < le ? comment : le;
+      if (nextTab(p + 1) < stop) throw OUTSIDE;
+      for (let colon = nextColon(p + 1); colon < stop; colon = nextColon(colon + 1)) if (wsOrEol(colon + 1)) throw OUTSIDE;
       while (src.charCodeAt(stop - 1) === 32) stop--;
       pos = le + 1;
       return plainScalar(p, stop);
