@@ -33,6 +33,18 @@ const MAX_DEPTH = 90;
  * more than 512 columns.
  */
 export function readBlockYaml(text: string): unknown[] | undefined {
+  return readBlockDocuments(text)?.values;
+}
+
+/** One document's value read by other means, or undefined to give the whole text up. */
+export type OtherReader = (document: string) => { readonly value: unknown } | undefined;
+
+/**
+ * As readBlockYaml, but a document outside the subset is handed to `other` as its own text (from
+ * its `---` line to the next one): `others` counts them. Bounds (indentation) are vouched for only
+ * when `others` is 0.
+ */
+export function readBlockDocuments(text: string, other?: OtherReader): { values: unknown[]; others: number } | undefined {
   if (text.length === 0 || !plainText(text)) return undefined;
   src = text;
   depth = 0;
@@ -40,8 +52,10 @@ export function readBlockYaml(text: string): unknown[] | undefined {
   colonFrom = commentFrom = tabFrom = 0;
   try {
     const values: unknown[] = [];
+    let others = 0;
     // Each document ends where nextContent meets a `---` line (which sets `end` there) or at the end.
     let from = 0;
+    let start = 0;
     let implicit = true;
     if (isMarker(0)) {
       from = afterMarker(0);
@@ -49,9 +63,21 @@ export function readBlockYaml(text: string): unknown[] | undefined {
     }
     for (;;) {
       end = text.length;
-      const value = readDocument(from, implicit);
+      let value: unknown;
+      try {
+        value = readDocument(from, implicit);
+      } catch (err) {
+        if (err !== OUTSIDE || other === undefined) throw err;
+        end = markerAfter(from);
+        const read = other(text.slice(start, end));
+        if (read === undefined) throw OUTSIDE;
+        value = read.value;
+        others++;
+        depth = 0;
+      }
       if (value !== NO_DOCUMENT) values.push(value);
-      if (end === text.length) return values;
+      if (end === text.length) return { values, others };
+      start = end;
       from = afterMarker(end);
       implicit = false;
     }
@@ -67,6 +93,14 @@ export function readBlockYaml(text: string): unknown[] | undefined {
     }
     usedSlots.length = 0;
   }
+}
+
+/** The start of the next `---` line at or after the line start p, or the text's end. */
+function markerAfter(p: number): number {
+  for (let i = src.indexOf('\n---', p - 1); i !== -1; i = src.indexOf('\n---', i + 1)) {
+    if (isMarker(i + 1)) return i + 1;
+  }
+  return src.length;
 }
 
 /** Comments and blank lines before the first `---`: no document of their own. */

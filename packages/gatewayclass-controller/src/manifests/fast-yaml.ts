@@ -6,7 +6,7 @@
 // manifest in the repository.
 import { createRequire } from 'node:module';
 import type { Schema, Type } from 'js-yaml';
-import { readBlockYaml } from './block-yaml.js';
+import { readBlockDocuments } from './block-yaml.js';
 import { BOOL, FLOAT, INT, NULL, toBool, toFloat, toInt } from './yaml-core.js';
 
 type JsYaml = typeof import('js-yaml');
@@ -47,7 +47,22 @@ const ANCHOR_OR_ALIAS = /(?:^|[\s,[{])[&*][^\s,[\]{}]/m;
  * duplicate keys, anchors, tags other than the core ones): the caller parses it exactly instead.
  */
 export function loadAllFast(text: string): unknown[] | undefined {
-  return readBlockYaml(text) ?? loadAllJsYaml(text);
+  return readBlockDocuments(text, oneDocument)?.values ?? loadAllJsYaml(text);
+}
+
+/**
+ * One document the block reader leaves to js-yaml (its own text, from its `---` line): its value,
+ * or undefined (anchors, directives, an error, not exactly one document) to leave the whole text
+ * to the caller's js-yaml or document-model path, which then reports errors at their lines.
+ */
+export function oneDocument(document: string): { value: unknown } | undefined {
+  if (ANCHOR_OR_ALIAS.test(document) || document.startsWith('%') || document.includes('\n%')) return undefined;
+  try {
+    const values = jsYamlModule().loadAll(document, null, { schema: core12() });
+    return values.length === 1 ? { value: values[0] } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `loadAllFast` by js-yaml alone (for a text the block reader gave up on). */

@@ -3,8 +3,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Document, LineCounter } from 'yaml';
 import { yamlModule } from './yaml-lazy.js';
-import { documentStartLines, loadAllFastOrError, loadAllJsYaml } from './fast-yaml.js';
-import { readBlockYaml } from './block-yaml.js';
+import { documentStartLines, loadAllFastOrError, loadAllJsYaml, oneDocument } from './fast-yaml.js';
+import { readBlockDocuments } from './block-yaml.js';
 import { crdSchemaProblems } from './crd-schemas.js';
 import { crdCelProblems } from './crd-cel.js';
 import { GANTRY_API_GROUP, GATEWAY_API_GROUP, OBJECT_META, checkSchema, isRecord, quoteValue, kindSpec, manifestSchemaOfKind as manifestSchema, snapshotOf, type KubeObject, type Snapshot } from '@gantry/api';
@@ -44,9 +44,13 @@ export function parseManifests(text: string, file: string): ParsedManifests {
   // The block reader first (block-yaml.ts): a text it reads is already known to be within the
   // indentation bound, and within the flow bound when it has few brackets at all; the bounds pass
   // runs for the others, before js-yaml or the document model sees them.
-  const block = text.length <= MAX_MANIFEST_BYTES ? readBlockYaml(text) : undefined;
-  if (block === undefined || !fewFlowBrackets(text)) {
-    const refused = checkBounds(text, file);
+  // A document outside the reader's subset is read by js-yaml alone, once the bounds pass has run.
+  let bounded: ManifestError | undefined | null = null;
+  const bounds = (): ManifestError | undefined => (bounded === null ? (bounded = checkBounds(text, file)) : bounded);
+  const read = text.length <= MAX_MANIFEST_BYTES ? readBlockDocuments(text, (doc) => (bounds() === undefined ? oneDocument(doc) : undefined)) : undefined;
+  const block = read?.values;
+  if (read === undefined || read.others > 0 || !fewFlowBrackets(text)) {
+    const refused = bounds();
     if (refused !== undefined) return { objects: [], errors: [refused] };
   }
   let parsed: ParsedManifests;
