@@ -162,6 +162,19 @@ describe('the fast path', () => {
     expect(parseManifests('a: 1\na: 2\n', 'd.yaml').errors[0]!.message).toMatch(/^malformed YAML/);
   });
 
+  it('reads a file with one document outside the block reader\'s subset as the document model does', () => {
+    const svc = (name: string): string => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  namespace: x\nspec:\n  ports:\n  - port: 80\n`;
+    // A plain scalar on two lines and a flow sequence on two: js-yaml reads that document alone.
+    const outside = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: m\n  namespace: x\n  annotations:\n    a: a long\n      plain scalar\nspec:\n  ports: [{port: 81,\n    name: x}]\n';
+    const good = `${svc('a')}---\n${outside}---\n${svc('c')}`;
+    expect(parseManifests(good, 'm.yaml')).toEqual(parseExact(good, 'm.yaml'));
+    expect(parseManifests(good, 'm.yaml').objects.map((o) => o.metadata.name)).toEqual(['a', 'm', 'c']);
+    const bad = good.replace('port: 81', 'port: eighty-one');
+    expect(parseManifests(bad, 'b.yaml')).toEqual(parseExact(bad, 'b.yaml'));
+    const broken = good.replace('name: x}]', 'name: x}');
+    expect(parseManifests(broken, 'e.yaml')).toEqual(parseExact(broken, 'e.yaml'));
+  });
+
   it('refuses deep indentation and deep flow nesting before parsing, wherever they sit', () => {
     // The block reader gives up on such texts, so the bounds pass runs as before.
     const svc = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: 80\n';
