@@ -1,9 +1,9 @@
 // The fast path of manifest parsing: block-yaml.ts's reader, then js-yaml for what it leaves, build
 // plain values directly, about ten times faster than the `yaml` package's document model, which
-// the loader keeps for files with a problem (it knows each node's line). Both must read a valid file the same way, so plain scalars resolve by
-// the YAML 1.2 core schema exactly as `yaml` resolves them (no timestamps, no merge keys, no
-// underscores in numbers, `yes`/`no` are strings); load.test.ts compares the two on every
-// manifest in the repository.
+// the loader keeps for files with a problem (it knows each node's line). Both must read a valid
+// file the same way, so plain scalars resolve by the YAML 1.2 core schema exactly as `yaml`
+// resolves them (no timestamps, no merge keys, no underscores in numbers, `yes`/`no` are
+// strings); load.test.ts compares the two on every manifest in the repository.
 import { createRequire } from 'node:module';
 import type { Schema, Type } from 'js-yaml';
 import { readBlockDocuments } from './block-yaml.js';
