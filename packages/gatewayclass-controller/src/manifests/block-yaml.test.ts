@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHARTS, helm } from '../charts/testing/helm.js';
 import { readBlockDocuments, readBlockYaml } from './block-yaml.js';
 import { loadAllFastOrError, oneDocument } from './fast-yaml.js';
 
@@ -236,6 +237,21 @@ describe('the block YAML reader', () => {
     // What it leaves to js-yaml: anchors and aliases, multi-line plain and quoted scalars (CRDs), Helm leftovers.
     expect(read).toBeGreaterThan(texts.length * 0.8);
   });
+
+  it('reads the charts as helm renders them, as js-yaml does', async () => {
+    // The Gateway API CRDs fold long descriptions over lines, and their CEL rules' `&&` look like
+    // anchors: js-yaml reads them.
+    const renders: [string[], boolean][] = [
+      [['template', 'g', CHARTS.gantry], true],
+      [['template', 'g', CHARTS.gantry, '--set', 'replicas=2', '--set', 'podDisruptionBudget.enabled=true', '--set', 'metrics.serviceMonitor.enabled=true'], true],
+      [['template', 'c', CHARTS.crds, '--set', 'gatewayAPI.install=true'], false],
+    ];
+    for (const [args, alone] of renders) {
+      const out = await helm(args);
+      expect({ args, code: out.code, stderr: out.stderr }).toEqual({ args, code: 0, stderr: '' });
+      expect({ args, alone: agrees(out.stdout, `helm ${args.join(' ')}`) }).toEqual({ args, alone });
+    }
+  }, 120_000);
 
   it('reads generated block YAML as js-yaml does', () => {
     // BLOCK_YAML_SEED and BLOCK_YAML_CASES run other and more cases.
