@@ -1,18 +1,20 @@
 // A reader for the block-style YAML that Kubernetes manifests nearly always are: block mappings
-// and sequences, plain and single-line quoted scalars, literal and folded block scalars, empty
-// flow collections (`[]`, `{}`), comments and `---` documents. It builds the same values as
-// js-yaml with fast-yaml.ts's schema (YAML 1.2 core), in one pass and without js-yaml's per-node
-// bookkeeping. It never reports an error: on anything outside that subset (anchors, aliases, tags,
-// non-empty flow collections, multi-line plain or quoted scalars, directives, `...`, tabs or CRs
-// where they would matter, duplicate keys, bad indentation) it gives up on the whole text and the
-// caller reads it with js-yaml, which then says what is wrong where. block-yaml.test.ts compares
-// the two on every YAML file in the repository and on generated and mutated inputs.
+// and sequences, plain and one-line quoted scalars, literal and folded block scalars, one-line flow
+// collections, comments and `---` documents. It builds the same values as js-yaml with
+// fast-yaml.ts's schema (YAML 1.2 core), in one pass and without js-yaml's per-node bookkeeping.
+// It never reports an error: a document with anything outside that subset (anchors, aliases,
+// tags, multi-line plain, quoted or flow scalars, directives, `...`, tabs where they would matter,
+// duplicate keys, bad indentation) is given up, either to a reader the caller passes (js-yaml,
+// for that document alone) or, with the whole text, to the caller's js-yaml or document-model path,
+// which then says what is wrong where. block-yaml.test.ts compares the reader with js-yaml on every
+// YAML file in the repository, the charts as helm renders them, and generated and mutated texts.
+// MAX_INDENT must stay load.ts's bound: a text read whole skips load.ts's bounds pass.
 import { resolvePlainScalar } from './yaml-core.js';
 
 /** Thrown (one instance) to give up: the text is read by js-yaml instead. */
 const OUTSIDE = new Error('outside the block subset');
 
-/** Deepest indentation read; a wider one is left to the caller's bounds check (load.ts). */
+/** Deepest indentation read (load.ts's MAX_INDENT); a wider one is left to load.ts's bounds pass. */
 const MAX_INDENT = 512;
 /** YAML limits implicit keys to 1024 characters. */
 const MAX_KEY = 1024;
