@@ -15,7 +15,7 @@ import { resolvePlainScalar } from './yaml-core.js';
 const OUTSIDE = new Error('outside the block subset');
 
 /** Deepest indentation read (load.ts's MAX_INDENT); a wider one is left to load.ts's bounds pass. */
-const MAX_INDENT = 512;
+export const MAX_INDENT = 512;
 /** YAML limits implicit keys to 1024 characters. */
 const MAX_KEY = 1024;
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { loadAllFast } from './fast-yaml.js';
-import { buildSnapshot, formatManifestError, parseExact, parseManifests } from './load.js';
+import { MAX_INDENT as READER_MAX_INDENT } from './block-yaml.js';
+import { MAX_INDENT, buildSnapshot, formatManifestError, parseExact, parseManifests } from './load.js';
 
 const gateway = `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -173,6 +174,10 @@ describe('the fast path', () => {
     expect(parseManifests(bad, 'b.yaml')).toEqual(parseExact(bad, 'b.yaml'));
     const broken = good.replace('name: x}]', 'name: x}');
     expect(parseManifests(broken, 'e.yaml')).toEqual(parseExact(broken, 'e.yaml'));
+  });
+
+  it('has the block reader stop at the indentation bound the bounds pass enforces', () => {
+    expect(READER_MAX_INDENT).toBe(MAX_INDENT);
   });
 
   it('refuses deep indentation and deep flow nesting before parsing, wherever they sit', () => {
