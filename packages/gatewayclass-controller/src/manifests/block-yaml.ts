@@ -50,8 +50,9 @@ export function readBlockDocuments(text: string, other?: OtherReader): { values:
   if (text.length === 0 || !plainText(text)) return undefined;
   src = text;
   depth = 0;
-  colonAt = commentAt = tabAt = -1;
-  colonFrom = commentFrom = tabFrom = 0;
+  colons.reset();
+  comments.reset();
+  tabs.reset();
   try {
     const values: unknown[] = [];
     let others = 0;
@@ -230,42 +231,38 @@ function keyEnd(p: number): number {
 }
 
 // Scans by the string's own search (fast before the code is optimized, as a one-shot parse is),
-// each remembering its last answer: the reader moves forward, so every character is searched
-// about once per finder.
-let colonFrom = 0;
-let colonAt = -1;
-/** The next `:` at or after p, or the text's length. */
-function nextColon(p: number): number {
-  if (p < colonFrom || p > colonAt) {
-    const i = src.indexOf(':', p);
-    colonFrom = p;
-    colonAt = i === -1 ? src.length : i;
-  }
-  return colonAt;
-}
+// each finder remembering its last answer: the reader moves forward, so every character is
+// searched about once per finder.
+/** A finder of `needle`: its next position at or after p (plus `shift`), or the text's length. */
+class Finder {
+  private from = 0;
+  private at = -1;
+  constructor(
+    private readonly needle: string,
+    private readonly shift: number,
+  ) {}
 
-let commentFrom = 0;
-let commentAt = -1;
-/** The next `#` after a space at or after p (a comment, outside quotes), or the text's length. */
-function nextComment(p: number): number {
-  if (p < commentFrom || p > commentAt) {
-    const i = src.indexOf(' #', p - 1);
-    commentFrom = p;
-    commentAt = i === -1 ? src.length : i + 1;
+  reset(): void {
+    this.from = 0;
+    this.at = -1;
   }
-  return commentAt;
-}
 
-let tabFrom = 0;
-let tabAt = -1;
-function nextTab(p: number): number {
-  if (p < tabFrom || p > tabAt) {
-    const i = src.indexOf('\t', p);
-    tabFrom = p;
-    tabAt = i === -1 ? src.length : i;
+  next(p: number): number {
+    if (p < this.from || p > this.at) {
+      const i = src.indexOf(this.needle, p - this.shift);
+      this.from = p;
+      this.at = i === -1 ? src.length : i + this.shift;
+    }
+    return this.at;
   }
-  return tabAt;
 }
+const colons = new Finder(':', 0);
+/** A `#` after a space: a comment (outside quotes). */
+const comments = new Finder(' #', 1);
+const tabs = new Finder('\t', 0);
+const nextColon = (p: number): number => colons.next(p);
+const nextComment = (p: number): number => comments.next(p);
+const nextTab = (p: number): number => tabs.next(p);
 
 /** Characters that may not start a plain scalar (or that this reader leaves to js-yaml). */
 function plainStart(c: number): boolean {
