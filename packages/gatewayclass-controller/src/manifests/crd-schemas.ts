@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import jsyaml from 'js-yaml';
+import { jsYamlModule } from './fast-yaml.js';
 import { kindSpec } from '@gantry/api';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 
@@ -36,6 +36,8 @@ const schemas = new Map<string, object>();
 const filesRead = new Set<string>();
 const compiled = new Map<string, ValidateFunction>();
 let ajv: AjvInstance | undefined;
+/** validatorFor's answers (null: none), by apiVersion and kind. */
+const validators = new Map<string, Map<string, ValidateFunction | null>>();
 let requireHere: NodeJS.Require | undefined;
 
 /** The validators generated for one CRD file (`<group>_<plural>`), by `apiVersion kind`. */
@@ -71,7 +73,7 @@ function loadSchemas(group: string, plural: string): void {
   const text = readFileSync(file, 'utf8').split('\n').filter((l) => !l.trimStart().startsWith('{{')).join('\n');
   let docs: unknown[];
   try {
-    docs = jsyaml.loadAll(text);
+    docs = jsYamlModule().loadAll(text);
   } catch {
     return;
   }
@@ -150,8 +152,12 @@ function describe(e: ErrorObject): { field: string; message: string } {
 export function crdSchemaProblems(object: Record<string, unknown>): { field: string; message: string }[] {
   const { apiVersion, kind } = object;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return [];
-  const validate = validatorFor(apiVersion, kind);
-  if (validate === undefined || validate(object)) return [];
+  // One lookup per object (by apiVersion, then kind), without building a key.
+  let byKind = validators.get(apiVersion);
+  if (byKind === undefined) validators.set(apiVersion, (byKind = new Map()));
+  let validate = byKind.get(kind);
+  if (validate === undefined) byKind.set(kind, (validate = validatorFor(apiVersion, kind) ?? null));
+  if (validate === null || validate(object)) return [];
   const seen = new Set<string>();
   const out: { field: string; message: string }[] = [];
   for (const e of validate.errors ?? []) {

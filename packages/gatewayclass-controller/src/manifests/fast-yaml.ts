@@ -1,41 +1,42 @@
-// The fast path of manifest parsing: js-yaml builds plain values directly, about ten times faster
-// than the `yaml` package's document model, which the loader keeps for files with a problem (it
-// knows each node's line). Both must read a valid file the same way, so plain scalars resolve by
-// the YAML 1.2 core schema exactly as `yaml` resolves them (no timestamps, no merge keys, no
-// underscores in numbers, `yes`/`no` are strings); load.test.ts compares the two on every
-// manifest in the repository.
-import jsyaml from 'js-yaml';
+// The fast path of manifest parsing: block-yaml.ts's reader, then js-yaml for what it leaves, build
+// plain values directly, about ten times faster than the `yaml` package's document model, which
+// the loader keeps for files with a problem (it knows each node's line). Both must read a valid
+// file the same way, so plain scalars resolve by the YAML 1.2 core schema exactly as `yaml`
+// resolves them (no timestamps, no merge keys, no underscores in numbers, `yes`/`no` are
+// strings); load.test.ts compares the two on every manifest in the repository.
+import { createRequire } from 'node:module';
+import type { Schema, Type } from 'js-yaml';
+import { readBlockDocuments } from './block-yaml.js';
+import { BOOL, FLOAT, INT, NULL, toBool, toFloat, toInt } from './yaml-core.js';
 
-const scalar = (tag: string, test: RegExp, construct: (s: string) => unknown): jsyaml.Type =>
-  new jsyaml.Type(`tag:yaml.org,2002:${tag}`, {
-    kind: 'scalar',
-    resolve: (data: unknown) => typeof data === 'string' && test.test(data),
-    construct: (data: string) => construct(data),
+type JsYaml = typeof import('js-yaml');
+
+// js-yaml, loaded on first use: the block reader (block-yaml.ts) reads most files without it.
+let jsyamlLoaded: JsYaml | undefined;
+export function jsYamlModule(): JsYaml {
+  return (jsyamlLoaded ??= createRequire(import.meta.url)('js-yaml') as JsYaml);
+}
+
+let core: Schema | undefined;
+function core12(): Schema {
+  if (core !== undefined) return core;
+  const jsyaml = jsYamlModule();
+  const scalar = (tag: string, test: RegExp, construct: (s: string) => unknown): Type =>
+    new jsyaml.Type(`tag:yaml.org,2002:${tag}`, {
+      kind: 'scalar',
+      resolve: (data: unknown) => typeof data === 'string' && test.test(data),
+      construct: (data: string) => construct(data),
+    });
+  core = jsyaml.FAILSAFE_SCHEMA.extend({
+    implicit: [
+      scalar('null', NULL, () => null),
+      scalar('bool', BOOL, toBool),
+      scalar('int', INT, toInt),
+      scalar('float', FLOAT, toFloat),
+    ],
   });
-
-const INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
-const FLOAT = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*))$/;
-
-function toInt(s: string): number {
-  if (s.startsWith('0o')) return parseInt(s.slice(2), 8);
-  if (s.startsWith('0x')) return parseInt(s.slice(2), 16);
-  return parseInt(s, 10);
+  return core;
 }
-
-function toFloat(s: string): number {
-  if (/nan$/i.test(s)) return NaN;
-  if (/inf$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
-  return parseFloat(s);
-}
-
-const CORE_1_2 = jsyaml.FAILSAFE_SCHEMA.extend({
-  implicit: [
-    scalar('null', /^(?:~|[Nn]ull|NULL)?$/, () => null),
-    scalar('bool', /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (s) => s[0] === 't' || s[0] === 'T'),
-    scalar('int', INT, toInt),
-    scalar('float', FLOAT, toFloat),
-  ],
-});
 
 // An anchor or alias outside quotes. js-yaml shares aliased values without limit, where `yaml`
 // counts them (a "billion laughs" file is an error there): such files take the exact path.
@@ -46,9 +47,29 @@ const ANCHOR_OR_ALIAS = /(?:^|[\s,[{])[&*][^\s,[\]{}]/m;
  * duplicate keys, anchors, tags other than the core ones): the caller parses it exactly instead.
  */
 export function loadAllFast(text: string): unknown[] | undefined {
+  return readBlockDocuments(text, oneDocument)?.values ?? loadAllJsYaml(text);
+}
+
+/**
+ * One document the block reader leaves to js-yaml (its own text, from its `---` line): its value,
+ * or undefined (anchors, directives, an error, not exactly one document) to leave the whole text
+ * to the caller's js-yaml or document-model path, which then reports errors at their lines.
+ */
+export function oneDocument(document: string): { value: unknown } | undefined {
+  if (ANCHOR_OR_ALIAS.test(document) || document.startsWith('%') || document.includes('\n%')) return undefined;
+  try {
+    const values = jsYamlModule().loadAll(document, null, { schema: core12() });
+    return values.length === 1 ? { value: values[0] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `loadAllFast` by js-yaml alone (for a text the block reader gave up on). */
+export function loadAllJsYaml(text: string): unknown[] | undefined {
   if (ANCHOR_OR_ALIAS.test(text)) return undefined;
   try {
-    return jsyaml.loadAll(text, null, { schema: CORE_1_2 });
+    return jsYamlModule().loadAll(text, null, { schema: core12() });
   } catch {
     return undefined;
   }
@@ -69,9 +90,9 @@ export function loadAllFastOrError(text: string, maxAliases: number): FastOutcom
     return { line: lineAt(text, at + 1), message: `more than ${maxAliases} aliases` };
   }
   try {
-    return { values: jsyaml.loadAll(text, null, { schema: CORE_1_2 }) };
+    return { values: jsYamlModule().loadAll(text, null, { schema: core12() }) };
   } catch (err) {
-    if (err instanceof jsyaml.YAMLException) {
+    if (err instanceof jsYamlModule().YAMLException) {
       const mark = (err as { mark?: { line?: number } }).mark;
       return { line: mark?.line !== undefined ? mark.line + 1 : undefined, message: err.reason ?? 'malformed YAML' };
     }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { loadAllFast } from './fast-yaml.js';
-import { buildSnapshot, formatManifestError, parseExact, parseManifests } from './load.js';
+import { MAX_INDENT as READER_MAX_INDENT } from './block-yaml.js';
+import { MAX_INDENT, buildSnapshot, formatManifestError, parseExact, parseManifests } from './load.js';
 
 const gateway = `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -160,6 +161,34 @@ describe('the fast path', () => {
     expect(loadAllFast('a: 1\na: 2\n')).toBeUndefined();
     expect(loadAllFast('kind: [unclosed\n')).toBeUndefined();
     expect(parseManifests('a: 1\na: 2\n', 'd.yaml').errors[0]!.message).toMatch(/^malformed YAML/);
+  });
+
+  it('reads a file with one document outside the block reader\'s subset as the document model does', () => {
+    const svc = (name: string): string => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  namespace: x\nspec:\n  ports:\n  - port: 80\n`;
+    // A plain scalar on two lines and a flow sequence on two: js-yaml reads that document alone.
+    const outside = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: m\n  namespace: x\n  annotations:\n    a: a long\n      plain scalar\nspec:\n  ports: [{port: 81,\n    name: x}]\n';
+    const good = `${svc('a')}---\n${outside}---\n${svc('c')}`;
+    expect(parseManifests(good, 'm.yaml')).toEqual(parseExact(good, 'm.yaml'));
+    expect(parseManifests(good, 'm.yaml').objects.map((o) => o.metadata.name)).toEqual(['a', 'm', 'c']);
+    const bad = good.replace('port: 81', 'port: eighty-one');
+    expect(parseManifests(bad, 'b.yaml')).toEqual(parseExact(bad, 'b.yaml'));
+    const broken = good.replace('name: x}]', 'name: x}');
+    expect(parseManifests(broken, 'e.yaml')).toEqual(parseExact(broken, 'e.yaml'));
+  });
+
+  it('has the block reader stop at the indentation bound the bounds pass enforces', () => {
+    expect(READER_MAX_INDENT).toBe(MAX_INDENT);
+  });
+
+  it('refuses deep indentation and deep flow nesting before parsing, wherever they sit', () => {
+    // The block reader gives up on such texts, so the bounds pass runs as before.
+    const svc = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: 80\n';
+    const refused = (text: string): string[] => parseManifests(text, 'f.yaml').errors.map(formatManifestError);
+    expect(refused(`${svc}${' '.repeat(600)}# a comment\n`)).toEqual(['f.yaml:8 (document 1): nesting too deep: indented more than 512 columns']);
+    expect(refused(`${svc}x: |\n  a\n${' '.repeat(600)}b\n`)).toEqual(['f.yaml:10 (document 1): nesting too deep: indented more than 512 columns']);
+    expect(refused(`${svc}${' '.repeat(513)}\n`)).toEqual(['f.yaml:8 (document 1): nesting too deep: indented more than 512 columns']);
+    expect(refused(svc.replace('name: s', `name: s${'['.repeat(130)}`))).toEqual(['f.yaml:4 (document 1): nesting too deep: more than 128 nested [ or {']);
+    expect(refused(svc.replace('name: s', `name: "${'{'.repeat(200)}"`))).toEqual(['f.yaml:4 (document 1): nesting too deep: more than 128 nested [ or {']);
   });
 
   it('gives the same objects and errors as the document model for a file with problems and one without', () => {

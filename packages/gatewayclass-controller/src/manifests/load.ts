@@ -3,7 +3,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Document, LineCounter } from 'yaml';
 import { yamlModule } from './yaml-lazy.js';
-import { documentStartLines, loadAllFast, loadAllFastOrError } from './fast-yaml.js';
+import { documentStartLines, loadAllFastOrError, loadAllJsYaml, oneDocument } from './fast-yaml.js';
+import { readBlockDocuments } from './block-yaml.js';
 import { crdSchemaProblems } from './crd-schemas.js';
 import { crdCelProblems } from './crd-cel.js';
 import { GANTRY_API_GROUP, GATEWAY_API_GROUP, OBJECT_META, checkSchema, isRecord, quoteValue, kindSpec, manifestSchemaOfKind as manifestSchema, snapshotOf, type KubeObject, type Snapshot } from '@gantry/api';
@@ -36,15 +37,25 @@ const TOP_LEVEL = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
 
 /**
  * Parses one file's text. Objects without a namespace land in `default` (namespaced kinds). A file
- * without problems takes the fast path (fast-yaml.ts); one with any problem is parsed again with
- * the document model, which reports each problem with its line.
+ * without problems takes the fast path (block-yaml.ts, else js-yaml by fast-yaml.ts); one with any
+ * problem is parsed again with the document model, which reports each problem with its line.
  */
 export function parseManifests(text: string, file: string): ParsedManifests {
-  const refused = checkBounds(text, file);
-  if (refused !== undefined) return { objects: [], errors: [refused] };
+  // The block reader first (block-yaml.ts): a text it reads is already known to be within the
+  // indentation bound, and within the flow bound when it has few brackets at all; the bounds pass
+  // runs for the others, before js-yaml or the document model sees them.
+  // A document outside the reader's subset is read by js-yaml alone, once the bounds pass has run.
+  let bounded: ManifestError | undefined | null = null;
+  const bounds = (): ManifestError | undefined => (bounded === null ? (bounded = checkBounds(text, file)) : bounded);
+  const read = text.length <= MAX_MANIFEST_BYTES ? readBlockDocuments(text, (doc) => (bounds() === undefined ? oneDocument(doc) : undefined)) : undefined;
+  const block = read?.values;
+  if (read === undefined || read.others > 0 || !fewFlowBrackets(text)) {
+    const refused = bounds();
+    if (refused !== undefined) return { objects: [], errors: [refused] };
+  }
   let parsed: ParsedManifests;
   try {
-    parsed = text.length > MAX_EXACT_BYTES ? parseLarge(text, file) : (parseFast(text) ?? parseExact(text, file));
+    parsed = text.length > MAX_EXACT_BYTES ? parseLarge(text, file, block) : (parseFast(block ?? loadAllJsYaml(text)) ?? parseExact(text, file));
   } catch (err) {
     // Nothing a file holds may crash the loader: whatever slipped past the bounds is an error of the file.
     parsed = { objects: [], errors: [{ file, document: 0, message: `cannot be parsed: ${err instanceof RangeError ? 'nesting too deep' : safeMessage(err)}` }] };
@@ -59,12 +70,13 @@ export function parseManifests(text: string, file: string): ParsedManifests {
  */
 const MAX_EXACT_BYTES = 64 * 1024;
 
-function parseLarge(text: string, file: string): ParsedManifests {
-  const outcome = loadAllFastOrError(text, MAX_ALIASES);
+function parseLarge(text: string, file: string, block: unknown[] | undefined): ParsedManifests {
+  const outcome = block !== undefined ? { values: block } : loadAllFastOrError(text, MAX_ALIASES);
   if (!('values' in outcome)) {
     return { objects: [], errors: [{ file, document: 0, ...(outcome.line !== undefined ? { line: outcome.line } : {}), message: `malformed YAML: ${safeMessage(outcome.message)}` }] };
   }
-  const starts = documentStartLines(text);
+  // Only a file with a problem needs its documents' lines.
+  let starts: number[] | undefined;
   const objects: KubeObject[] = [];
   const errors: ManifestError[] = [];
   outcome.values.forEach((value, i) => {
@@ -76,7 +88,7 @@ function parseLarge(text: string, file: string): ParsedManifests {
         continue;
       }
       const about = refusedObject(item);
-      const line = starts[i];
+      const line = (starts ??= documentStartLines(text))[i];
       for (const p of problems.slice(0, MAX_ERRORS_PER_FILE)) {
         errors.push({ file, document: i + 1, ...(line !== undefined ? { line } : {}), message: `${prefix}${p.message}`, ...about });
       }
@@ -142,6 +154,14 @@ function checkBounds(text: string, file: string): ManifestError | undefined {
   return undefined;
 }
 
+/** Whether the text has at most MAX_FLOW_DEPTH `[` and `{` in all: then no nesting of them can exceed it. */
+function fewFlowBrackets(text: string): boolean {
+  let n = 0;
+  for (let i = text.indexOf('['); i !== -1 && n <= MAX_FLOW_DEPTH; i = text.indexOf('[', i + 1)) n++;
+  for (let i = text.indexOf('{'); i !== -1 && n <= MAX_FLOW_DEPTH; i = text.indexOf('{', i + 1)) n++;
+  return n <= MAX_FLOW_DEPTH;
+}
+
 function safeMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   const first = firstLine(text);
@@ -153,8 +173,7 @@ function hideSecretValues(e: ManifestError): ManifestError {
   return e.message.includes('"') && e.secret === true ? { ...e, message: e.message.replace(/"(?:[^"\\]|\\.)*"?/g, '(value hidden)') } : e;
 }
 
-function parseFast(text: string): ParsedManifests | undefined {
-  const values = loadAllFast(text);
+function parseFast(values: unknown[] | undefined): ParsedManifests | undefined {
   if (values === undefined) return undefined;
   const objects: KubeObject[] = [];
   for (const value of values) {

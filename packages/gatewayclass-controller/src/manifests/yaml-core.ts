@@ -1,0 +1,48 @@
+// The YAML 1.2 core schema's implicit scalars (null, bool, int, float) as fast-yaml.ts's js-yaml
+// schema and block-yaml.ts's reader both resolve them.
+
+export const INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
+export const FLOAT = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*))$/;
+
+export function toInt(s: string): number {
+  if (s.startsWith('0o')) return parseInt(s.slice(2), 8);
+  if (s.startsWith('0x')) return parseInt(s.slice(2), 16);
+  return parseInt(s, 10);
+}
+
+export function toFloat(s: string): number {
+  if (/nan$/i.test(s)) return NaN;
+  if (/inf$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
+  return parseFloat(s);
+}
+
+export const NULL = /^(?:~|[Nn]ull|NULL)?$/;
+export const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+export const toBool = (s: string): boolean => s[0] === 't' || s[0] === 'T';
+
+/**
+ * A plain scalar's value under fast-yaml.ts's schema, resolved as js-yaml resolves it (null, bool,
+ * int, float, in that order, else the string itself): block-yaml.ts's reader uses it.
+ */
+export function resolvePlainScalar(s: string): unknown {
+  const c = s.charCodeAt(0);
+  // Only these first characters can start a null, bool, int or float.
+  if (c >= 48 && c <= 57) {
+    if (INT.test(s)) return toInt(s);
+    return FLOAT.test(s) ? toFloat(s) : s;
+  }
+  switch (c) {
+    case 110: case 78: case 126: // n N ~
+      return NULL.test(s) ? null : s;
+    case 116: case 84: case 102: case 70: // t T f F
+      return BOOL.test(s) ? toBool(s) : s;
+    case 43: case 45: // + -
+      if (INT.test(s)) return toInt(s);
+      return FLOAT.test(s) ? toFloat(s) : s;
+    case 46: // .
+      return FLOAT.test(s) ? toFloat(s) : s;
+    default:
+      return Number.isNaN(c) ? null : s;
+  }
+}
+
