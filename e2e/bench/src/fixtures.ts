@@ -83,10 +83,12 @@ export function benchObjects(routes: number, listenerPort = 80, shape: BenchShap
       spec: { gatewayClassName: 'gantry', listeners: [{ name: 'http', port: listenerPort, protocol: 'HTTP' }] },
     },
   ];
-  for (let i = 0; i < routes; i++) {
-    objects.push(routeObject(i, '', shape), ...benchService(i));
-    if (shape.halfUpstreams && i % 2 === 1) objects.push(upstreamObject(i));
-  }
+  for (let i = 0; i < routes; i++) objects.push(routeObject(i, '', shape), ...benchService(i));
+  // The Upstreams after the rest, as a controller lists a kind at once: allocated in the loop
+  // above, between the routes, Services and EndpointSlices both shapes share, they spread those
+  // over more memory and slowed every walk over them in the Upstream shape only (the snapshot is
+  // the same either way: objects are grouped by kind).
+  if (shape.halfUpstreams) for (let i = 1; i < routes; i += 2) objects.push(upstreamObject(i));
   return objects;
 }
 

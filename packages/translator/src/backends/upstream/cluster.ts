@@ -31,8 +31,13 @@ export interface ClusterPolicies {
   readonly hashPolicies?: readonly HashPolicyIR[];
 }
 
+const HTTP1_ONLY: ClusterPolicies = Object.freeze({ protocol: 'http1' });
+const H2C_ONLY: ClusterPolicies = Object.freeze({ protocol: 'h2c' });
+
 /** `healthCheckHost`: the Host header an HTTP check sends when the Upstream names none. */
 export function clusterPolicies(spec: UpstreamSpec, healthCheckHost: string): ClusterPolicies | Invalid {
+  // No policy but the protocol (most Upstreams): one shared answer per protocol, not an object each.
+  if (spec.connectTimeout === undefined && !spec.loadBalancer && !spec.healthCheck && !spec.outlierDetection && !spec.circuitBreakers) return spec.useHttp2 ? H2C_ONLY : HTTP1_ONLY;
   const out: Mutable<ClusterPolicies> = { protocol: spec.useHttp2 ? 'h2c' : 'http1' };
   if (spec.connectTimeout !== undefined) {
     const ms = positiveDuration(spec.connectTimeout, 'spec.connectTimeout');

@@ -84,32 +84,43 @@ function judgeUpstream(upstream: Upstream, ctx: Pick<BackendContext, 'lookups' |
   const spec = upstream.spec;
   const ns = upstream.metadata.namespace ?? 'default';
   if (!spec || (spec.kube === undefined) === (spec.static === undefined)) return specProblem('exactly one of spec.kube or spec.static must be set');
-  let target: { source: EndpointSource; tls: boolean; discovery?: ClusterIR['discovery']; healthCheckHost: string; hostCount?: number } | Failed;
+  // Where the endpoints come from. No intermediate object for a kube Upstream: every Upstream is
+  // judged on every full translation.
+  let source: EndpointSource | Failed;
+  let discovery: ClusterIR['discovery'] | undefined;
+  let tls = false;
+  let hostCount: number | undefined;
   // The Host an HTTP health check sends by default: built only when the Upstream has a check.
-  const wantsHost = spec.healthCheck !== undefined;
-  if (spec.kube) target = kubeTarget(spec.kube, ns, ctx, wantsHost);
-  else {
+  let healthCheckHost = '';
+  if (spec.kube) {
+    source = kubeTarget(spec.kube, ns, ctx);
+    if (spec.healthCheck !== undefined && !('ok' in source)) healthCheckHost = `${spec.kube.serviceName}.${(source as ServiceEndpointSource).namespace}.svc`;
+  } else {
     const hosts = staticHosts(spec.static as NonNullable<typeof spec.static>);
     if (hosts instanceof Invalid) return specProblem(hosts.message);
     const first = hosts.discovery.hosts[0];
-    target = { source: OWN_HOSTS, tls: hosts.tls, discovery: hosts.discovery, healthCheckHost: first ? first.address : '', hostCount: hosts.discovery.hosts.length };
+    source = OWN_HOSTS;
+    discovery = hosts.discovery;
+    tls = hosts.tls;
+    hostCount = hosts.discovery.hosts.length;
+    healthCheckHost = first ? first.address : '';
   }
   // The spec's own problems come first: a policy error is reported even when the Service is missing.
-  const policies = clusterPolicies(spec, 'ok' in target ? '' : target.healthCheckHost);
+  const policies = clusterPolicies(spec, healthCheckHost);
   if (policies instanceof Invalid) return specProblem(policies.message);
-  if ('ok' in target) return target;
+  if ('ok' in source) return source;
   // Fields in the IR's order: where the endpoints come from first, then how they are used.
   const cluster: Mutable<ClusterIR> = { name: flat(upstreamClusterName(ns, upstream.metadata.name)), protocol: policies.protocol };
   if (policies.connectTimeoutMs !== undefined) cluster.connectTimeoutMs = policies.connectTimeoutMs;
-  if (target.discovery) cluster.discovery = target.discovery;
+  if (discovery) cluster.discovery = discovery;
   if (policies.loadBalancer !== undefined) cluster.loadBalancer = policies.loadBalancer;
   if (policies.healthCheck !== undefined) cluster.healthCheck = policies.healthCheck;
   if (policies.outlierDetection !== undefined) cluster.outlierDetection = policies.outlierDetection;
   if (policies.circuitBreakers !== undefined) cluster.circuitBreakers = policies.circuitBreakers;
-  if (target.tls) cluster.tls = spec.static?.sni ? { sni: spec.static.sni } : {};
-  const verdict: Mutable<Extract<UpstreamVerdict, { ok: true }>> = { ok: true, cluster, source: target.source };
+  if (tls) cluster.tls = spec.static?.sni ? { sni: spec.static.sni } : {};
+  const verdict: Mutable<Extract<UpstreamVerdict, { ok: true }>> = { ok: true, cluster, source };
   if (policies.hashPolicies) verdict.hashPolicies = policies.hashPolicies;
-  if (target.hostCount !== undefined) verdict.hostCount = target.hostCount;
+  if (hostCount !== undefined) verdict.hostCount = hostCount;
   return verdict;
 }
 
@@ -124,13 +135,12 @@ function servicePort(ports: readonly ServicePort[] | undefined, port: number): S
   return undefined;
 }
 
-/** The Service port an Upstream names, and the rule that lets it cross namespaces. */
+/** The Service port an Upstream names (as an endpoint source), and the rule that lets it cross namespaces. */
 function kubeTarget(
   kube: NonNullable<NonNullable<Upstream['spec']>['kube']>,
   upstreamNs: string,
   ctx: Pick<BackendContext, 'lookups' | 'installNamespace'>,
-  wantsHost: boolean,
-): { source: EndpointSource; tls: false; healthCheckHost: string } | Failed {
+): ServiceEndpointSource | Failed {
   const svcNs = kube.serviceNamespace || upstreamNs;
   if (svcNs !== upstreamNs && upstreamNs !== ctx.installNamespace) {
     const allowed = referenceAllowed(
@@ -156,5 +166,5 @@ function kubeTarget(
   };
   const selector = podSelector(kube.selector);
   if (selector) source.podSelector = selector;
-  return { source, tls: false, healthCheckHost: wantsHost ? `${kube.serviceName}.${svcNs}.svc` : '' };
+  return source;
 }
