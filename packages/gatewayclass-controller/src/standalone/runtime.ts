@@ -11,6 +11,7 @@ import { logger, type Logger } from '../log.js';
 import { Pipeline, type PipelineRun } from '../pipeline.js';
 import { ManifestSet, type ObjectChange } from './manifest-set.js';
 import { SnapshotStore } from './snapshot-store.js';
+import { WarmSink } from './warm-sink.js';
 import { CONTROLLER_NAME, type StatusReport } from '@gantry/translator';
 import { safeErrorMessage } from '@gantry/ir';
 
@@ -42,6 +43,10 @@ export class StandaloneRuntime {
   /** Between the pipeline and the cache: withholds the resources Envoy refused (NACKs). */
   readonly guard: NackGuard;
   readonly server: AdsServer;
+  /** Between the pipeline and the guard: holds back listeners and routes while the first load is partial. */
+  private readonly warm: WarmSink;
+  /** True between preload() and the next update(): the objects so far are not the whole input. */
+  private loading = false;
   private readonly pipeline: Pipeline;
   private readonly envoys = new Map<string, RunningEnvoy>();
   private readonly log: Logger = logger('standalone');
@@ -65,9 +70,10 @@ export class StandaloneRuntime {
       logger: logger('ads'),
       plaintextReason: 'standalone mode on loopback, where only processes on this host (the Envoy it starts) can connect',
     });
-    this.guard = new NackGuard(this.cache, () => { void this.update([]).catch(() => undefined); });
+    this.guard = new NackGuard(this.cache, () => { void this.enqueue([]).catch(() => undefined); });
+    this.warm = new WarmSink(this.guard);
     this.pipeline = new Pipeline({
-      sink: this.guard,
+      sink: this.warm,
       withheldResources: () => this.guard.failures(),
       listenAddress: opts.listenAddress,
       ...(opts.installNamespace !== undefined ? { installNamespace: opts.installNamespace } : {}),
@@ -98,7 +104,7 @@ export class StandaloneRuntime {
         return;
       }
       this.log.warn('Envoy rejected a route: withheld (answered 500) until it changes', { gateway, route });
-      void this.update([]).catch(() => undefined);
+      void this.enqueue([]).catch(() => undefined);
     });
   }
 
@@ -123,6 +129,22 @@ export class StandaloneRuntime {
    * Publishes each Gateway's snapshot and starts/stops Envoys to match.
    */
   update(changes: readonly ObjectChange[]): Promise<PipelineRun> {
+    this.loading = false;
+    return this.enqueue(changes);
+  }
+
+  /**
+   * During the first load of a large directory: takes the objects read so far, translates them,
+   * and publishes only what Envoy needs before any listener (clusters, endpoints, secrets), so that
+   * the Envoy creates its clusters while the rest is read. Nothing is served and no status is
+   * logged until update() hands over the rest: from then on, runs publish everything again.
+   */
+  preload(changes: readonly ObjectChange[]): Promise<PipelineRun> {
+    this.loading = true;
+    return this.enqueue(changes);
+  }
+
+  private enqueue(changes: readonly ObjectChange[]): Promise<PipelineRun> {
     this.store.apply(changes);
     if (!this.queued) {
       const run = this.chain.then(() => {
@@ -141,7 +163,14 @@ export class StandaloneRuntime {
     // own process) overlaps with it; one whose Gateway turns out not accepted is stopped below.
     for (const key of likelyGateways(snapshot)) if (!this.envoys.has(key)) await this.startEnvoy(key);
     const started = performance.now();
+    const warming = this.loading;
+    this.warm.warming = warming;
     const run = this.pipeline.run(snapshot);
+    if (warming) {
+      this.log.debug('preloaded', { objects: this.store.size, ms: Math.round((performance.now() - started) * 100) / 100 });
+      return run;
+    }
+    this.warm.release();
     this.log.info('translated', {
       objects: this.store.size,
       gateways: run.result.gateways.size,
