@@ -3,7 +3,11 @@
 // standalone` command feeds it the objects that changed (update()); tests may hand it every object
 // each time (apply()), which it diffs first. Either way the pipeline gets a snapshot in which only
 // changed objects are new, and translates incrementally, as in controller mode.
-import { AdsServer, SnapshotCache, adsBootstrap } from '@gantry/xds';
+// Subpaths rather than the package entries: the entries also load what standalone never uses (the
+// xDS certificate authority, every Envoy message), and module loading is part of the cold start.
+import { AdsServer } from '@gantry/xds/server/ads-server';
+import { SnapshotCache } from '@gantry/xds/cache/snapshot-cache';
+import { adsBootstrap } from '@gantry/xds/bootstrap/ads';
 import { NackGuard, handleNack } from '../nack-withhold.js';
 import type { KubeObject, Snapshot } from '@gantry/api';
 import { EnvoyProcess } from '../envoy/process.js';

@@ -3,7 +3,8 @@
 // route tables: its Envoy creates the clusters (the longest part of its start with thousands of
 // them) while the rest of the directory is read and translated, and serves nothing yet. The first
 // snapshot after the load is published whole.
-import { TypeUrl, type ChangeHint, type ResourceSet, type XdsSnapshot } from '@gantry/xds';
+import { TypeUrl, type ResourceSet, type XdsSnapshot } from '@gantry/xds/resources';
+import type { ChangeHint } from '@gantry/xds/cache/changes';
 import type { SnapshotSink } from '../pipeline.js';
 
 const NOTHING: ResourceSet = new Map();
