@@ -90,6 +90,11 @@ describe('gantry standalone preloads a large directory', () => {
     await runtime!.update(changesOf('b.yaml'));
     await eventually('route a served', async () => ((await backendOf(gatewayPort, 'a.example')) === 'one' ? true : undefined), 20000);
     expect(await backendOf(gatewayPort, 'b.example')).toBe('two');
+    // The local Envoy's clusters have their stats, but not the ones no Gantry cluster can move.
+    const stats = (await admin('/stats')).split('\n').filter((l) => l.startsWith('cluster.') && l.includes('/one/'));
+    expect(stats.some((l) => l.includes('.membership_total: 1'))).toBe(true);
+    expect(stats.some((l) => l.includes('.circuit_breakers.default.rq_open'))).toBe(true);
+    expect(stats.filter((l) => l.includes('.lb_zone_') || l.includes('.lb_subsets_') || l.includes('.circuit_breakers.high.'))).toEqual([]);
   }, 60000);
 
   it('hands a directory on in parts, and serves all of it once the load is complete (even when the last part is empty)', async () => {

@@ -234,6 +234,7 @@ export class StandaloneRuntime {
         sotw: this.opts.sotw,
         // A local Envoy serving a directory is started often and with every cluster at once.
         deferredClusterStats: true,
+        trimClusterStats: true,
       }),
     });
     this.envoys.set(gatewayKey, { process: proc, adminPort });
