@@ -51,6 +51,8 @@ export class StandaloneRuntime {
   private readonly warm: WarmSink;
   /** True between preload() and the next update(): the objects so far are not the whole input. */
   private loading = false;
+  /** Objects preloaded while the Envoys were still applying the previous preload: translated once they are done. */
+  private preloadDeferred = false;
   private readonly pipeline: Pipeline;
   private readonly envoys = new Map<string, RunningEnvoy>();
   private readonly log: Logger = logger('standalone');
@@ -98,6 +100,11 @@ export class StandaloneRuntime {
       pushed.delete(key);
       this.log.debug('envoy applied a push', { gateway, type: typeUrl.slice(typeUrl.lastIndexOf('.') + 1), ms: Math.round((performance.now() - at) * 100) / 100 });
     });
+    this.server.on('synced', () => {
+      if (!this.preloadDeferred || !this.loading || !this.envoysSynced()) return;
+      this.preloadDeferred = false;
+      void this.enqueue([]).catch(() => undefined);
+    });
     this.server.on('nack', (gateway, typeUrl, version, nodeId, message) => {
       this.log.error('envoy rejected configuration; it keeps serving the last good one', { gateway, typeUrl, version, nodeId, message });
       // The route it names is withheld (answered 500) and the rest goes on being applied.
@@ -134,6 +141,7 @@ export class StandaloneRuntime {
    */
   update(changes: readonly ObjectChange[]): Promise<PipelineRun> {
     this.loading = false;
+    this.preloadDeferred = false;
     return this.enqueue(changes);
   }
 
@@ -142,10 +150,25 @@ export class StandaloneRuntime {
    * and publishes only what Envoy needs before any listener (clusters, endpoints, secrets), so that
    * the Envoy creates its clusters while the rest is read. Nothing is served and no status is
    * logged until update() hands over the rest: from then on, runs publish everything again.
+   * While the Envoys are still applying the previous preload, the objects are only stored (and
+   * undefined is returned): they are translated together once the Envoys are done, so that the
+   * translations are as few as the Envoys can take in.
    */
-  preload(changes: readonly ObjectChange[]): Promise<PipelineRun> {
+  preload(changes: readonly ObjectChange[]): Promise<PipelineRun | undefined> {
     this.loading = true;
-    return this.enqueue(changes);
+    if (this.queued !== undefined || this.envoysSynced()) return this.enqueue(changes);
+    this.store.apply(changes);
+    this.preloadDeferred = true;
+    return Promise.resolve(undefined);
+  }
+
+  /** Whether every Gateway's Envoys have applied its current snapshot. */
+  private envoysSynced(): boolean {
+    for (const key of this.cache.keys()) {
+      const current = this.cache.get(key);
+      if (current !== undefined && !this.server.isSynced(key, current.version)) return false;
+    }
+    return true;
   }
 
   private enqueue(changes: readonly ObjectChange[]): Promise<PipelineRun> {
