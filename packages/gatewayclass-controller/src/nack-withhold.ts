@@ -11,7 +11,10 @@
 //   content Envoy has not ACKed yet (the only ones that can be at fault), those the error detail
 //   names; when it names none, the only one, or else a bisection: half of them are held back (on
 //   probation, not reported) and the other half served again, until the NACK narrows to one.
-import { TypeUrl, nackedRouteName, type ChangeHint, type EncodedResource, type ResourceSet, type SnapshotCache, type XdsSnapshot } from '@gantry/xds';
+import { TypeUrl, type EncodedResource, type ResourceSet, type XdsSnapshot } from '@gantry/xds/resources';
+import { nackedRouteName } from '@gantry/xds/translator/nacked-route';
+import type { ChangeHint } from '@gantry/xds/cache/changes';
+import type { SnapshotCache } from '@gantry/xds/cache/snapshot-cache';
 import type { Pipeline, PipelineFailure, SnapshotSink } from './pipeline.js';
 
 /** The route withheld for this NACK, or undefined (another type, no route named, already withheld). */

@@ -2,7 +2,12 @@
 // translator → cache. Work follows what changed: an unchanged GatewayIR (same object) is not
 // translated again, and each Gateway's xds translator reuses encodings of unchanged IR parts.
 import type { GatewayIR, ListenerIR, RouteIR } from '@gantry/ir';
-import { XdsTranslator, accessLogKey, type AccessLogOptions, type ChangeHint, type RouteLayout, type XdsFailure, type XdsSnapshot } from '@gantry/xds';
+import { XdsTranslator } from '@gantry/xds/translator/translator';
+import { accessLogKey, type AccessLogOptions } from '@gantry/xds/translator/options';
+import type { ChangeHint } from '@gantry/xds/cache/changes';
+import type { RouteLayout } from '@gantry/xds/translator/route-config';
+import type { XdsFailure } from '@gantry/xds/translator/failures';
+import type { XdsSnapshot } from '@gantry/xds/resources';
 import { safeErrorMessage } from '@gantry/ir';
 import { accessLogsOf } from './deployer/access-log.js';
 import { partlyRejectedMessage } from './nack-withhold.js';

@@ -68,6 +68,12 @@ export async function standaloneCommand(args: string[]): Promise<number> {
         log.error('apply failed', { error: err instanceof Error ? err.message : String(err) });
       });
     },
+    // A large directory: its Envoy creates the clusters read so far while the rest is read.
+    onPartial: (changes) => {
+      last = runtime.preload(changes).catch((err: unknown) => {
+        log.error('apply failed', { error: err instanceof Error ? err.message : String(err) });
+      });
+    },
   });
   await source.start();
 

@@ -36,6 +36,14 @@ export interface DirectorySourceOptions {
   readonly log: SourceLog;
   /** Called with the objects that changed: once after the first load (maybe with none), then per reload that changed any. */
   readonly onChanges: (changes: ObjectChange[]) => void;
+  /**
+   * During the first load of a large tree: called with the objects read so far, every
+   * `partialBytes` of manifests read, before onChanges gets the rest. Without it, the first load
+   * is handed on in one piece.
+   */
+  readonly onPartial?: (changes: ObjectChange[]) => void;
+  /** Default 1 MiB (about 1,200 routes, each with its Service and EndpointSlice). */
+  readonly partialBytes?: number;
   /** How often a stat pass looks for changes the watcher did not report; 0: never. Default 5000 ms. */
   readonly rescanMs?: number;
   /** Watch for events (default true); false leaves only the stat pass, as on a filesystem whose watcher reports nothing. */
@@ -71,6 +79,8 @@ export class DirectorySource {
   private stopped = false;
   private reloads = 0;
   private reads = 0;
+  /** During start(): bytes read since the objects were last handed on, and how many objects were. */
+  private firstLoad: { bytes: number; objects: number } | undefined;
 
   /** The directory, absolute and without a trailing separator (paths under it are compared by prefix). */
   private readonly root: string;
@@ -82,9 +92,12 @@ export class DirectorySource {
   /** Loads the tree once, hands on its objects, and starts watching. */
   async start(): Promise<ManifestError[]> {
     const errors: ManifestError[] = [];
+    this.firstLoad = { bytes: 0, objects: 0 };
     await this.scan(this.root, errors, new Set());
     const changes = this.set.flush();
-    this.opts.log.info('manifests loaded', { dir: this.root, files: this.states.size, objects: changes.length, errors: errors.length });
+    const objects = this.firstLoad.objects + changes.length;
+    this.firstLoad = undefined;
+    this.opts.log.info('manifests loaded', { dir: this.root, files: this.states.size, objects, errors: errors.length });
     this.opts.onChanges(changes);
     const every = this.opts.rescanMs ?? 5000;
     if (every > 0) {
@@ -266,6 +279,19 @@ export class DirectorySource {
     }
     if (named) this.opts.log.info('manifest changed', { file: path, objects: parsed.objects.length });
     this.set.setFile(path, parsed.objects);
+    this.handOnPartial(text.length);
+  }
+
+  /** During the first load: hands on what was read so far once enough was (see onPartial). */
+  private handOnPartial(bytes: number): void {
+    const first = this.firstLoad;
+    if (first === undefined || this.opts.onPartial === undefined) return;
+    first.bytes += bytes;
+    if (first.bytes < (this.opts.partialBytes ?? 1 << 20)) return;
+    first.bytes = 0;
+    const changes = this.set.flush();
+    first.objects += changes.length;
+    if (changes.length > 0) this.opts.onPartial(changes);
   }
 
   /** A path that is gone: a file, or a directory with everything under it. */

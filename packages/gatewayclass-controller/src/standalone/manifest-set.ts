@@ -3,7 +3,7 @@
 // keeps the held object's identity, so the incremental translator sees no change. Changes are
 // netted per key over a batch of files: a file renamed or moved, or a route moved from one file
 // to another, changes nothing.
-import { deepEqual } from '@gantry/kube';
+import { deepEqual } from '@gantry/kube/object-store';
 import type { KubeObject } from '@gantry/api';
 import { objectKey } from '../manifests/load.js';
 

@@ -3,7 +3,11 @@
 // standalone` command feeds it the objects that changed (update()); tests may hand it every object
 // each time (apply()), which it diffs first. Either way the pipeline gets a snapshot in which only
 // changed objects are new, and translates incrementally, as in controller mode.
-import { AdsServer, SnapshotCache, adsBootstrap } from '@gantry/xds';
+// Subpaths rather than the package entries: the entries also load what standalone never uses (the
+// xDS certificate authority, every Envoy message), and module loading is part of the cold start.
+import { AdsServer } from '@gantry/xds/server/ads-server';
+import { SnapshotCache } from '@gantry/xds/cache/snapshot-cache';
+import { adsBootstrap } from '@gantry/xds/bootstrap/ads';
 import { NackGuard, handleNack } from '../nack-withhold.js';
 import type { KubeObject, Snapshot } from '@gantry/api';
 import { EnvoyProcess } from '../envoy/process.js';
@@ -11,6 +15,7 @@ import { logger, type Logger } from '../log.js';
 import { Pipeline, type PipelineRun } from '../pipeline.js';
 import { ManifestSet, type ObjectChange } from './manifest-set.js';
 import { SnapshotStore } from './snapshot-store.js';
+import { WarmSink } from './warm-sink.js';
 import { CONTROLLER_NAME, type StatusReport } from '@gantry/translator';
 import { safeErrorMessage } from '@gantry/ir';
 
@@ -42,6 +47,12 @@ export class StandaloneRuntime {
   /** Between the pipeline and the cache: withholds the resources Envoy refused (NACKs). */
   readonly guard: NackGuard;
   readonly server: AdsServer;
+  /** Between the pipeline and the guard: holds back listeners and routes while the first load is partial. */
+  private readonly warm: WarmSink;
+  /** True between preload() and the next update(): the objects so far are not the whole input. */
+  private loading = false;
+  /** Objects preloaded while the Envoys were still applying the previous preload: translated once they are done. */
+  private preloadDeferred = false;
   private readonly pipeline: Pipeline;
   private readonly envoys = new Map<string, RunningEnvoy>();
   private readonly log: Logger = logger('standalone');
@@ -65,9 +76,10 @@ export class StandaloneRuntime {
       logger: logger('ads'),
       plaintextReason: 'standalone mode on loopback, where only processes on this host (the Envoy it starts) can connect',
     });
-    this.guard = new NackGuard(this.cache, () => { void this.update([]).catch(() => undefined); });
+    this.guard = new NackGuard(this.cache, () => { void this.enqueue([]).catch(() => undefined); });
+    this.warm = new WarmSink(this.guard);
     this.pipeline = new Pipeline({
-      sink: this.guard,
+      sink: this.warm,
       withheldResources: () => this.guard.failures(),
       listenAddress: opts.listenAddress,
       ...(opts.installNamespace !== undefined ? { installNamespace: opts.installNamespace } : {}),
@@ -88,6 +100,11 @@ export class StandaloneRuntime {
       pushed.delete(key);
       this.log.debug('envoy applied a push', { gateway, type: typeUrl.slice(typeUrl.lastIndexOf('.') + 1), ms: Math.round((performance.now() - at) * 100) / 100 });
     });
+    this.server.on('synced', () => {
+      if (!this.preloadDeferred || !this.loading || !this.envoysSynced()) return;
+      this.preloadDeferred = false;
+      void this.enqueue([]).catch(() => undefined);
+    });
     this.server.on('nack', (gateway, typeUrl, version, nodeId, message) => {
       this.log.error('envoy rejected configuration; it keeps serving the last good one', { gateway, typeUrl, version, nodeId, message });
       // The route it names is withheld (answered 500) and the rest goes on being applied.
@@ -98,7 +115,7 @@ export class StandaloneRuntime {
         return;
       }
       this.log.warn('Envoy rejected a route: withheld (answered 500) until it changes', { gateway, route });
-      void this.update([]).catch(() => undefined);
+      void this.enqueue([]).catch(() => undefined);
     });
   }
 
@@ -123,6 +140,38 @@ export class StandaloneRuntime {
    * Publishes each Gateway's snapshot and starts/stops Envoys to match.
    */
   update(changes: readonly ObjectChange[]): Promise<PipelineRun> {
+    this.loading = false;
+    this.preloadDeferred = false;
+    return this.enqueue(changes);
+  }
+
+  /**
+   * During the first load of a large directory: takes the objects read so far, translates them,
+   * and publishes only what Envoy needs before any listener (clusters, endpoints, secrets), so that
+   * the Envoy creates its clusters while the rest is read. Nothing is served and no status is
+   * logged until update() hands over the rest: from then on, runs publish everything again.
+   * While the Envoys are still applying the previous preload, the objects are only stored (and
+   * undefined is returned): they are translated together once the Envoys are done, so that the
+   * translations are as few as the Envoys can take in.
+   */
+  preload(changes: readonly ObjectChange[]): Promise<PipelineRun | undefined> {
+    this.loading = true;
+    if (this.queued !== undefined || this.envoysSynced()) return this.enqueue(changes);
+    this.store.apply(changes);
+    this.preloadDeferred = true;
+    return Promise.resolve(undefined);
+  }
+
+  /** Whether every Gateway's Envoys have applied its current snapshot. */
+  private envoysSynced(): boolean {
+    for (const key of this.cache.keys()) {
+      const current = this.cache.get(key);
+      if (current !== undefined && !this.server.isSynced(key, current.version)) return false;
+    }
+    return true;
+  }
+
+  private enqueue(changes: readonly ObjectChange[]): Promise<PipelineRun> {
     this.store.apply(changes);
     if (!this.queued) {
       const run = this.chain.then(() => {
@@ -141,7 +190,14 @@ export class StandaloneRuntime {
     // own process) overlaps with it; one whose Gateway turns out not accepted is stopped below.
     for (const key of likelyGateways(snapshot)) if (!this.envoys.has(key)) await this.startEnvoy(key);
     const started = performance.now();
+    const warming = this.loading;
+    this.warm.warming = warming;
     const run = this.pipeline.run(snapshot);
+    if (warming) {
+      this.log.debug('preloaded', { objects: this.store.size, ms: Math.round((performance.now() - started) * 100) / 100 });
+      return run;
+    }
+    this.warm.release();
     this.log.info('translated', {
       objects: this.store.size,
       gateways: run.result.gateways.size,
@@ -201,6 +257,7 @@ export class StandaloneRuntime {
         sotw: this.opts.sotw,
         // A local Envoy serving a directory is started often and with every cluster at once.
         deferredClusterStats: true,
+        trimClusterStats: true,
       }),
     });
     this.envoys.set(gatewayKey, { process: proc, adminPort });

@@ -2,17 +2,14 @@
 // server over HTTP/2, everything else (listeners, clusters, and through them routes, endpoints,
 // secrets) fetched over one aggregated stream, delta xDS by default.
 import { isIP } from 'node:net';
-import {
-  ApiConfigSource_ApiType,
-  ApiVersion,
-  Bootstrap,
-  Cluster_DiscoveryType,
-  HttpProtocolOptions,
-  SubjectAltNameMatcher_SanType,
-  UpstreamTlsContext,
-  packAny,
-  toEnvoyJson,
-} from '@gantry/envoy-xds-proto';
+// Each message from its generated file (as the translators do): the package entry loads every one.
+import { ApiConfigSource_ApiType, ApiVersion } from '@gantry/envoy-xds-proto/generated/envoy/config/core/v3/config_source';
+import { Bootstrap } from '@gantry/envoy-xds-proto/generated/envoy/config/bootstrap/v3/bootstrap';
+import { Cluster_DiscoveryType } from '@gantry/envoy-xds-proto/generated/envoy/config/cluster/v3/cluster';
+import { HttpProtocolOptions } from '@gantry/envoy-xds-proto/generated/envoy/extensions/upstreams/http/v3/http_protocol_options';
+import { SubjectAltNameMatcher_SanType } from '@gantry/envoy-xds-proto/generated/envoy/extensions/transport_sockets/tls/v3/common';
+import { UpstreamTlsContext } from '@gantry/envoy-xds-proto/generated/envoy/extensions/transport_sockets/tls/v3/tls';
+import { packAny, toEnvoyJson } from '@gantry/envoy-xds-proto/any';
 import type { Cluster, JsonObject } from '@gantry/envoy-xds-proto';
 import { HTTP_PROTOCOL_OPTIONS_KEY } from '../translator/cluster.js';
 import { ADS_CONFIG_SOURCE, durationMs, type DeepPartial } from '../translator/proto.js';
@@ -44,6 +41,13 @@ export interface AdsBootstrapOptions extends AdminOptions {
    * Stats of clusters that never carried traffic are then absent rather than zero.
    */
   readonly deferredClusterStats?: boolean;
+  /**
+   * Leave out the per-cluster stats that stay zero for every cluster Gantry configures (see
+   * ALWAYS_ZERO_CLUSTER_STATS): with thousands of clusters, creating stats is a large part of
+   * what Envoy spends on a CDS update, deferred or not. They are then absent from /stats and
+   * Prometheus rather than zero.
+   */
+  readonly trimClusterStats?: boolean;
   /** mTLS to the ADS server (files inside the Envoy's filesystem); plaintext without it. */
   readonly xdsTls?: XdsClientTls;
 }
@@ -140,6 +144,14 @@ export function xdsCluster(host: string, port: number, connectTimeoutMs: number,
   };
 }
 
+/**
+ * Per-cluster stats (`cluster.<name>.<stat>`) that no cluster of Gantry's can move: Gantry
+ * configures no subset load balancer (lb_subsets_*), no local cluster, without which Envoy does no
+ * zone-aware routing (lb_zone_*), and no route of high priority (circuit_breakers.high.*). Each
+ * pattern has an underscore, which no Kubernetes name (and so no cluster name) can contain.
+ */
+export const ALWAYS_ZERO_CLUSTER_STATS: readonly string[] = ['.lb_subsets_', '.lb_zone_', '.circuit_breakers.high.'];
+
 /** Envoy bootstrap JSON (write it to a file and run `envoy -c`). */
 export function adsBootstrap(o: AdsBootstrapOptions): JsonObject {
   const bootstrap = Bootstrap.fromPartial({
@@ -159,6 +171,18 @@ export function adsBootstrap(o: AdsBootstrapOptions): JsonObject {
     layeredRuntime: gantryRuntime(),
     overloadManager: gantryOverloadManager(),
     ...(o.deferredClusterStats === true ? { deferredStatOptions: { enableDeferredCreationStats: true } } : {}),
+    ...(o.trimClusterStats === true
+      ? {
+          statsConfig: {
+            statsMatcher: {
+              statsMatcher: {
+                $case: 'exclusionList' as const,
+                exclusionList: { patterns: ALWAYS_ZERO_CLUSTER_STATS.map((s) => ({ matchPattern: { $case: 'contains' as const, contains: s } })) },
+              },
+            },
+          },
+        }
+      : {}),
   });
   return jsonObject(toEnvoyJson(bootstrap));
 }

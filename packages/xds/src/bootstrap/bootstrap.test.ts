@@ -33,6 +33,14 @@ describe('adsBootstrap', () => {
     expect(deferred['deferredStatOptions']).toEqual({ enableDeferredCreationStats: true });
   });
 
+  it('leaves out the cluster stats that stay zero only when asked to', () => {
+    expect(b['statsConfig']).toBeUndefined();
+    const trimmed = adsBootstrap({ gatewayKey: 'ns/gw', nodeId: 'n', xdsHost: '127.0.0.1', xdsPort: 1, trimClusterStats: true });
+    expect(trimmed['statsConfig']).toEqual({
+      statsMatcher: { exclusionList: { patterns: [{ contains: '.lb_subsets_' }, { contains: '.lb_zone_' }, { contains: '.circuit_breakers.high.' }] } },
+    });
+  });
+
   it('caps active downstream connections (Envoy warns at startup without a cap)', () => {
     expect(b['overloadManager']).toEqual({
       resourceMonitors: [

@@ -41,15 +41,16 @@ describe('envoy --mode validate', () => {
     });
   }
 
-  it('accepts the ADS bootstraps (delta and SotW, IP and DNS server address, deferred cluster stats)', () => {
+  it('accepts the ADS bootstraps (delta and SotW, IP and DNS server address, deferred and trimmed cluster stats)', () => {
     const variants = [
       { name: 'ads-delta-ip', sotw: false, xdsHost: '127.0.0.1' },
       { name: 'ads-sotw-dns', sotw: true, xdsHost: 'gantry.gantry-system.svc.cluster.local' },
       { name: 'ads-delta-ipv6', sotw: false, xdsHost: '::1' },
       { name: 'ads-deferred-stats', sotw: false, xdsHost: '127.0.0.1', deferredClusterStats: true },
+      { name: 'ads-trimmed-stats', sotw: false, xdsHost: '127.0.0.1', deferredClusterStats: true, trimClusterStats: true },
     ];
     for (const v of variants) {
-      const result = envoyValidate(v.name, adsBootstrap({ gatewayKey: 'default/gw', nodeId: 'gw-abc', xdsHost: v.xdsHost, xdsPort: 18000, sotw: v.sotw, deferredClusterStats: v.deferredClusterStats === true }));
+      const result = envoyValidate(v.name, adsBootstrap({ gatewayKey: 'default/gw', nodeId: 'gw-abc', xdsHost: v.xdsHost, xdsPort: 18000, sotw: v.sotw, deferredClusterStats: v.deferredClusterStats === true, trimClusterStats: v.trimClusterStats === true }));
       expect(`${v.name}: ${result.output}`).toContain('OK');
     }
   });

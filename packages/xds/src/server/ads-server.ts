@@ -13,11 +13,9 @@ import {
   type ServerDuplexStream,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import {
-  AggregatedDiscoveryServiceService,
-  type DeltaDiscoveryRequest,
-  type DiscoveryRequest,
-} from '@gantry/envoy-xds-proto';
+// From its generated file: the package entry loads every Envoy message.
+import { AggregatedDiscoveryServiceService } from '@gantry/envoy-xds-proto/generated/envoy/service/discovery/v3/ads';
+import type { DeltaDiscoveryRequest, DiscoveryRequest } from '@gantry/envoy-xds-proto';
 import type { TypeUrl } from '../resources.js';
 import type { SnapshotCache } from '../cache/snapshot-cache.js';
 import { noopLogger, type AdsLogger } from './logger.js';
