@@ -203,7 +203,7 @@ export class Controller {
       // The object's status is judged again at the next publish (a status someone else changed,
       // an object recreated under the same name, our own write coming back).
       if (this.leading) {
-        if (object === undefined) this.publisher.markAll();
+        if (object === undefined) this.publisher.markKind(bucket);
         else this.publisher.markObject(bucket, object.metadata.namespace, object.metadata.name);
       }
       if (translate) {

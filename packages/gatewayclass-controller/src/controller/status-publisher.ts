@@ -44,6 +44,11 @@ export class StatusPublisher {
     this.dirty.clear();
   }
 
+  /** A relist of a kind: any of its objects may have changed (a complete pass if we report on it). */
+  markKind(kind: string): void {
+    if (REPORTED.has(kind)) this.markAll();
+  }
+
   /** Reports a translation replaced, added or removed (old and new values). */
   markReports(reports: Iterable<StatusReport>): void {
     if (this.complete) return;

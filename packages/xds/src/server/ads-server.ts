@@ -13,11 +13,9 @@ import {
   type ServerDuplexStream,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import {
-  AggregatedDiscoveryServiceService,
-  type DeltaDiscoveryRequest,
-  type DiscoveryRequest,
-} from '@gantry/envoy-xds-proto';
+// Deep imports: the package entry loads every generated message (~3 MB of code) into the process.
+import type { DeltaDiscoveryRequest, DiscoveryRequest } from '@gantry/envoy-xds-proto';
+import { AggregatedDiscoveryServiceService } from '@gantry/envoy-xds-proto/generated/envoy/service/discovery/v3/ads';
 import type { TypeUrl } from '../resources.js';
 import type { SnapshotCache } from '../cache/snapshot-cache.js';
 import { noopLogger, type AdsLogger } from './logger.js';
