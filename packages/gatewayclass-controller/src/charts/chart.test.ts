@@ -38,7 +38,7 @@ const XDS_CA_GRANTS = (secret: string): string[] => ['core/secrets create', `cor
 
 /** The xDS Service (the other Service of the chart is the metrics one). */
 /** The chart's NODE_OPTIONS with default values (a 512Mi limit). */
-const DEFAULT_NODE_OPTIONS = '--max-old-space-size=256';
+const DEFAULT_NODE_OPTIONS = '--max-old-space-size=256 --max-semi-space-size=1';
 
 function xdsService(objects: readonly Manifest[]): Manifest {
   const found = ofKind(objects, 'Service').filter((o) => !o.metadata.name.endsWith('-metrics'));
@@ -193,7 +193,7 @@ describe('charts/gantry with default values', () => {
     expect(c.env).toEqual([
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-      // V8's heap stated (values: heap): half of the 512Mi limit, as Node.js would pick in the Pod.
+      // V8's heap stated (values: heap): what Node.js would pick in the Pod under the 512Mi limit.
       { name: 'NODE_OPTIONS', value: DEFAULT_NODE_OPTIONS },
     ]);
     expect(c.ports).toEqual([
@@ -535,10 +535,13 @@ describe('charts/gantry heap settings (NODE_OPTIONS)', () => {
     return deploymentView(only(objects, 'Deployment')).container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
   };
 
-  it('follows the memory limit (half of it, in MiB) unless stated, and is left out without a limit', async () => {
-    expect(await nodeOptions({ resources: { limits: { memory: '1Gi' } } })).toBe(`--max-old-space-size=512${DEFAULT_NODE_OPTIONS.replace(/^--max-old-space-size=\d+/, '')}`);
-    expect(await nodeOptions({ resources: { limits: { memory: '600M' } } })).toMatch(/^--max-old-space-size=286\b/);
+  it('follows the memory limit as Node.js would (old space half of it, semi-space by V8\'s rule) unless stated, and is left out without a limit', async () => {
+    expect(await nodeOptions({ resources: { limits: { memory: '1Gi' } } })).toBe('--max-old-space-size=512 --max-semi-space-size=4');
+    expect(await nodeOptions({ resources: { limits: { memory: '8Gi' } } })).toBe('--max-old-space-size=4096 --max-semi-space-size=16');
+    expect(await nodeOptions({ resources: { limits: { memory: '600M' } } })).toBe('--max-old-space-size=286 --max-semi-space-size=2');
     expect(await nodeOptions({ heap: { maxOldSpaceMiB: 300, maxSemiSpaceMiB: 4 } })).toBe('--max-old-space-size=300 --max-semi-space-size=4');
-    expect(await nodeOptions({ resources: { limits: null }, heap: { maxSemiSpaceMiB: '' } })).toBeUndefined();
+    expect(await nodeOptions({ heap: { maxSemiSpaceMiB: 8 } })).toBe('--max-old-space-size=256 --max-semi-space-size=8');
+    expect(await nodeOptions({ resources: { limits: null } })).toBeUndefined();
+    expect(await nodeOptions({ resources: { limits: null }, heap: { maxSemiSpaceMiB: 2 } })).toBe('--max-semi-space-size=2');
   });
 });
