@@ -59,8 +59,9 @@ export class StatusWriter {
   /**
    * Per object, the report and the watch's status last found equal: while both keep their
    * identity (the translator reuses unchanged reports, the store unchanged objects), the object
-   * is up to date without comparing them again. Every translation submits every report; with tens
-   * of thousands of objects the comparisons, not the writes, would be the cost.
+   * is up to date without comparing them again. A complete submit (a new leader, a relist) hands
+   * over every report; with tens of thousands of objects the comparisons, not the writes, would be
+   * the cost.
    */
   private readonly judged = new Map<string, { readonly report: StatusReport; readonly status: ObjectStatus | undefined }>();
   /** Reports in the last complete submit (every object's). */
