@@ -74,8 +74,9 @@ gantry_deployment_field() {
     const spec = d.spec.template.spec;
     const c = spec.containers.find((x) => x.name === "controller") ?? spec.containers[0];
     if (process.argv[2] === "sa") console.log(spec.serviceAccountName);
+    else if (process.argv[2] === "env") console.log((c.env ?? []).find((e) => e.name === process.argv[3])?.value ?? "");
     else for (const a of c.args ?? []) console.log(a);
-  ' "$1" "$2")
+  ' "$1" "$2" "${3:-}")
 }
 
 # gantry_write_token_kubeconfig SA : a kubeconfig that authenticates as the ServiceAccount with a
@@ -132,19 +133,21 @@ cluster_start_gantry() {
     -f "$work/objects.yaml" -o name >"$work/applied.txt" || die "applying the chart's objects failed"
   log "applied: $(sed 's|^.*\.[a-z]*/||; s|^[a-z]*/||' "$work/applied.txt" | tr '\n' ' ')"
 
-  local sa
+  local sa node_options
   local -a args
   sa="$(gantry_deployment_field "$work/deployment.json" sa)"
   mapfile -t args < <(gantry_deployment_field "$work/deployment.json" args)
+  # The chart's heap settings (NODE_OPTIONS): the local controller runs the Pod's heap policy.
+  node_options="$(gantry_deployment_field "$work/deployment.json" env NODE_OPTIONS)"
   rm -rf "$work"
   gantry_write_token_kubeconfig "$sa"
 
   local -a extra=()
   # shellcheck disable=SC2206 # word splitting intended: a list of arguments
   [[ -n "${GANTRY_LOCAL_ARGS:-}" ]] && extra=(${GANTRY_LOCAL_ARGS})
-  log "starting the gantry controller as $GANTRY_NAMESPACE/$sa (xDS $node_ip:$GANTRY_XDS_PORT over mTLS, admin 127.0.0.1:$GANTRY_ADMIN_PORT, debug 127.0.0.1:$GANTRY_DEBUG_PORT)"
+  log "starting the gantry controller as $GANTRY_NAMESPACE/$sa (xDS $node_ip:$GANTRY_XDS_PORT over mTLS, admin 127.0.0.1:$GANTRY_ADMIN_PORT, debug 127.0.0.1:$GANTRY_DEBUG_PORT${node_options:+, NODE_OPTIONS=$node_options})"
   # The Pod's downward-API env of the chart: the leader election identity and namespace.
-  POD_NAME="gantry-local" POD_NAMESPACE="$GANTRY_NAMESPACE" \
+  NODE_OPTIONS="$node_options" POD_NAME="gantry-local" POD_NAMESPACE="$GANTRY_NAMESPACE" \
     cluster_spawn gantry-controller node "$GANTRY_CONTROLLER_MAIN" controller "${args[@]}" \
     --kubeconfig "$CLUSTER_DIR/gantry-controller.kubeconfig" \
     --xds-address "$node_ip:$GANTRY_XDS_PORT" \

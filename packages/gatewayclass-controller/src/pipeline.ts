@@ -49,6 +49,13 @@ export interface PipelineRun {
   readonly removed: readonly string[];
   readonly statuses: readonly StatusReport[];
   /**
+   * Reports of `statuses` that may differ from the previous run's, and the previous values of
+   * replaced or removed ones (see TranslationResult.statusChanges): a publisher looks at the
+   * objects these name, not at every report. With failures reported on statuses, the reports
+   * they rewrote in this run or the previous one are listed too.
+   */
+  readonly statusChanges: readonly StatusReport[];
+  /**
    * What the xds translator could not encode, per Gateway (each left out or answered 500; the rest
    * of the Gateway is served). A Gateway whose translation threw keeps its last snapshot and is
    * listed with kind 'gateway'. Route failures are also in the route's status.
@@ -84,6 +91,8 @@ export class Pipeline {
   private readonly withheld = new Map<string, Map<string, { readonly route: RouteIR; readonly message: string }>>();
   /** Gateways whose withheld set changed since their last translation. */
   private readonly rewithhold = new Set<string>();
+  /** The reports the last run rewrote with its failures (listed as changed in the next run too). */
+  private rewritten: readonly StatusReport[] = [];
 
   constructor(private readonly opts: PipelineOptions) {
     this.gateways = new GatewayTranslator({
@@ -227,7 +236,15 @@ export class Pipeline {
     this.opts.onStage?.('xds', performance.now() - translated);
     for (const key of [...this.failedGateways.keys()]) if (!result.gateways.has(key)) this.failedGateways.delete(key);
     const statuses = failures.length === 0 ? result.statuses : withRouteFailures(withOwnerFailures(result.statuses, failures, (k) => this.xds.get(k)?.source, snapshot), failures);
-    return { result, changed, removed, statuses, failures };
+    let statusChanges = result.statusChanges;
+    if (failures.length > 0 || this.rewritten.length > 0) {
+      // Rare (something Envoy refused or that could not be encoded), and then O(reports) anyway.
+      const rewritten: StatusReport[] = [];
+      if (statuses !== result.statuses) statuses.forEach((r, i) => { if (r !== result.statuses[i]) rewritten.push(r); });
+      statusChanges = [...statusChanges, ...this.rewritten, ...rewritten];
+      this.rewritten = rewritten;
+    }
+    return { result, changed, removed, statuses, statusChanges, failures };
   }
 }
 

@@ -16,7 +16,7 @@ import { GatewayTranslator, type GatewayTranslatorOptions, type TranslationResul
 export { CONTROLLER_NAME, DEFAULT_INSTALL_NAMESPACE, GatewayTranslator } from './core/translator.js';
 export type { GatewayTranslatorOptions, TranslationResult } from './core/translator.js';
 export { compareReports, markProgrammed } from './status/reports.js';
-export type { ReportedKind, StatusReport } from './status/reports.js';
+export type { ReportedKind, ReportRef, StatusReport } from './status/reports.js';
 export type { GatewayClassStatus, GatewayStatus, HTTPRouteStatus } from '@gantry/api';
 export { SUPPORTED_FEATURES } from './gateway/features.js';
 export { ConditionType, Reason } from './status/conditions.js';

@@ -37,6 +37,9 @@ const DEPLOYER_GRANTS_PLAIN = DEPLOYER_GRANTS.filter((g) => !g.startsWith('core/
 const XDS_CA_GRANTS = (secret: string): string[] => ['core/secrets create', `core/secrets[${secret}] get`];
 
 /** The xDS Service (the other Service of the chart is the metrics one). */
+/** The chart's NODE_OPTIONS with default values (a 512Mi limit). */
+const DEFAULT_NODE_OPTIONS = '--max-old-space-size=256 --max-semi-space-size=1';
+
 function xdsService(objects: readonly Manifest[]): Manifest {
   const found = ofKind(objects, 'Service').filter((o) => !o.metadata.name.endsWith('-metrics'));
   if (found.length !== 1) throw new Error(`expected one xDS Service, found ${found.length}`);
@@ -190,6 +193,8 @@ describe('charts/gantry with default values', () => {
     expect(c.env).toEqual([
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      // V8's heap stated (values: heap): what Node.js would pick in the Pod under the 512Mi limit.
+      { name: 'NODE_OPTIONS', value: DEFAULT_NODE_OPTIONS },
     ]);
     expect(c.ports).toEqual([
       { name: 'xds', containerPort: 18000, protocol: 'TCP' },
@@ -289,6 +294,8 @@ describe('charts/gantry with non-default values', () => {
     ]));
     // Extra args come last, so they override (parseArgs keeps a repeated flag's last value).
     expect(args.at(-1)).toBe('--log-level=warn');
+    // The user's NODE_OPTIONS replaces the chart's heap settings.
+    expect(c.env?.filter((e) => e.name === 'NODE_OPTIONS')).toEqual([{ name: 'NODE_OPTIONS', value: '--max-old-space-size=768' }]);
     expect(c.env?.map((e) => e.name)).toEqual(['POD_NAME', 'POD_NAMESPACE', 'NODE_OPTIONS']);
     expect(c.ports).toEqual([
       { name: 'xds', containerPort: 18001, protocol: 'TCP' },
@@ -519,5 +526,22 @@ describe('charts/gantry-crds', () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) expect(readFileSync(join(dir, f), 'utf8')).not.toContain('{{');
+  });
+});
+
+describe('charts/gantry heap settings (NODE_OPTIONS)', () => {
+  const nodeOptions = async (values: Record<string, unknown>): Promise<string | undefined> => {
+    const objects = await render(CHARTS.gantry, { release: 'gantry', namespace: NS, values });
+    return deploymentView(only(objects, 'Deployment')).container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
+  };
+
+  it('follows the memory limit as Node.js would (old space half of it, semi-space by V8\'s rule) unless stated, and is left out without a limit', async () => {
+    expect(await nodeOptions({ resources: { limits: { memory: '1Gi' } } })).toBe('--max-old-space-size=512 --max-semi-space-size=4');
+    expect(await nodeOptions({ resources: { limits: { memory: '8Gi' } } })).toBe('--max-old-space-size=4096 --max-semi-space-size=16');
+    expect(await nodeOptions({ resources: { limits: { memory: '600M' } } })).toBe('--max-old-space-size=286 --max-semi-space-size=2');
+    expect(await nodeOptions({ heap: { maxOldSpaceMiB: 300, maxSemiSpaceMiB: 4 } })).toBe('--max-old-space-size=300 --max-semi-space-size=4');
+    expect(await nodeOptions({ heap: { maxSemiSpaceMiB: 8 } })).toBe('--max-old-space-size=256 --max-semi-space-size=8');
+    expect(await nodeOptions({ resources: { limits: null } })).toBeUndefined();
+    expect(await nodeOptions({ resources: { limits: null }, heap: { maxSemiSpaceMiB: 2 } })).toBe('--max-semi-space-size=2');
   });
 });

@@ -20,6 +20,7 @@ import { DATA_PLANE_REPORTS, KubeSources, OWNED_PREFIX } from './sources.js';
 import { DataPlaneReporter } from './data-plane-reporter.js';
 import { combineDataPlane, localDataPlane, otherReports, snapshotDigest, type DataPlaneReport, type GatewayDataPlane } from './data-plane.js';
 import { NOT_CACHED, StatusWriter } from './status-writer.js';
+import { StatusPublisher, type PublishHooks } from './status-publisher.js';
 import { gatewayParametersReports } from '../deployer/parameters-status.js';
 import { DiscoveryLoop } from './discovery-loop.js';
 import { REMOTE_STATE_VALUE, RemoteClusters, type RemoteClusterConfig } from './remote-clusters.js';
@@ -119,6 +120,8 @@ export class Controller {
   private readonly sources: KubeSources;
   private readonly pipeline: Pipeline;
   private readonly statusWriter: StatusWriter;
+  /** Which reports the next publish looks at (the changed ones; all after a new leadership). */
+  private readonly publisher = new StatusPublisher();
   private readonly deployments: Deployments | undefined;
   private readonly discovery: DiscoveryLoop | undefined;
   private readonly remotes: RemoteClusters | undefined;
@@ -196,7 +199,13 @@ export class Controller {
       onWatchRestart: (kind) => this.metrics.watchRestarts.inc({ kind }),
       ...(opts.leaderElection ? { dataPlaneReports: { namespace: opts.leaderElection.namespace, electionLease: opts.leaderElection.name } } : {}),
     });
-    this.sources.onChange(({ translate }) => {
+    this.sources.onChange(({ translate, bucket, object }) => {
+      // The object's status is judged again at the next publish (a status someone else changed,
+      // an object recreated under the same name, our own write coming back).
+      if (this.leading) {
+        if (object === undefined) this.publisher.markKind(bucket);
+        else this.publisher.markObject(bucket, object.metadata.namespace, object.metadata.name);
+      }
       if (translate) {
         this.firstChangeAt ??= Date.now();
         this.schedule();
@@ -419,6 +428,7 @@ export class Controller {
     this.log.info(leading ? 'became the leader: writing status and deploying' : 'lost the leadership');
     if (leading) {
       this.statusWriter.reset();
+      this.publisher.markAll();
       this.deployments?.reset();
       this.discovery?.reset();
       this.schedule();
@@ -521,10 +531,10 @@ export class Controller {
       forgetGateway(this.metrics, key);
     }
     this.lastRun = run;
+    if (this.leading) this.publisher.markReports(run.statusChanges);
     if (run.changed.length > 0 || run.removed.length > 0) this.reporter?.changed();
     if (!this.leading) return;
-    // Not now: publishing walks every status report (milliseconds with thousands of routes), and
-    // the new snapshot's push to Envoy goes out first.
+    // Not now: the new snapshot's push to Envoy goes out first.
     this.schedulePublish();
     this.syncDeployments(run);
     // After the first translation, so every watch has synced: discovery never judges a partial view.
@@ -544,17 +554,29 @@ export class Controller {
     this.failuresLogged = now;
   }
 
-  /** Hands every report, with the data plane's verdict folded in, to the status writer. */
+  /**
+   * Hands the reports of what changed since the last publish (every report after a new
+   * leadership), with the data plane's verdict folded into the Gateways', to the status writer.
+   */
   private publish(): void {
     const run = this.lastRun;
     if (!run || !this.leading || this.stopped) return;
     const store = this.sources.store;
-    const reports: StatusReport[] = [];
-    const reportedRoutes = new Set<string>();
     const others = this.reporter ? otherReports(store.list(DATA_PLANE_REPORTS), this.reporter.identity, Date.now(), this.reportStaleMs) : [];
-    for (const report of run.statuses) {
-      let r = withDeployment(report, this.deploymentOf(report));
-      if (r.kind === 'Gateway') {
+    const controllerName = this.opts.controllerName ?? CONTROLLER_NAME;
+    const ours = (route: KubeObjectLike & { status?: HTTPRouteStatus }): boolean =>
+      (route.status?.parents ?? []).some((p) => p.controllerName === controllerName);
+    // Routes that still carry an entry of ours but no longer reach one of our Gateways: an empty
+    // parents list removes our stale entries (the translator reports nothing for such routes).
+    const emptyReport = (kind: RouteParentKind, route: KubeObjectLike): StatusReport => ({
+      apiVersion: route.apiVersion ?? apiVersionOf(KIND_TABLE[kind]), kind, namespace: route.metadata.namespace, name: route.metadata.name,
+      generation: route.metadata.generation, status: { parents: [] },
+    });
+    const routeReportKey = (kind: RouteParentKind, route: KubeObjectLike): string => this.routeReportKey(kind, route);
+    const hooks: PublishHooks = {
+      routeKinds: ROUTE_PARENT_KINDS,
+      gateway: (report) => {
+        const r = withDeployment(report, this.deploymentOf(report));
         const key = `${r.namespace}/${r.name}`;
         const current = store.get<Gateway & KubeObjectLike>('Gateway', r.namespace, r.name)?.status as GatewayStatus | undefined;
         const outcome = this.dataPlaneOutcome(key, others);
@@ -563,37 +585,34 @@ export class Controller {
           this.unprogrammedSince.delete(key);
           this.metrics.configPropagation.observe(undefined, (Date.now() - since) / 1000);
         }
-        r = resolveProgrammed(r, outcome, current);
-      }
-      if (ROUTE_PARENT_KINDS.has(r.kind as RouteParentKind)) reportedRoutes.add(reportKey(r));
-      reports.push(r);
-    }
-    const controllerName = this.opts.controllerName ?? CONTROLLER_NAME;
+        return resolveProgrammed(r, outcome, current);
+      },
+      staleRoute: (ref) => {
+        const kind = ref.kind as RouteParentKind;
+        const route = store.get<KubeObjectLike & { status?: HTTPRouteStatus }>(kind, ref.namespace, ref.name);
+        return route !== undefined && ours(route) ? emptyReport(kind, route) : undefined;
+      },
+      staleRoutes: function* (this: void, reported: ReadonlySet<string>) {
+        for (const kind of ROUTE_PARENT_KINDS) {
+          // Unsorted: the order does not matter here.
+          for (const route of store.values<KubeObjectLike & { status?: HTTPRouteStatus }>(kind)) {
+            if (ours(route) && !reported.has(routeReportKey(kind, route))) yield emptyReport(kind, route);
+          }
+        }
+      },
+    };
+    const publication = this.publisher.collect(run.statuses, hooks);
     // GatewayParameters: Accepted and usedBy, from the store (the translator does not report them).
-    reports.push(...gatewayParametersReports(
+    const reports = [...publication.reports, ...gatewayParametersReports(
       store.list<GatewayParameters & KubeObjectLike>(KIND_TABLE.GatewayParameters.kind),
       store.list<GatewayClass & KubeObjectLike>('GatewayClass'),
       store.list<Gateway & KubeObjectLike>('Gateway'),
       controllerName,
-    ));
-    // Routes that still carry an entry of ours but no longer reach one of our Gateways: an empty
-    // parents list removes our stale entries (the translator reports nothing for such routes).
-    for (const kind of ROUTE_PARENT_KINDS) {
-      // Unsorted: a publish follows each status event, and route statuses change all the time.
-      for (const route of store.values<KubeObjectLike & { status?: HTTPRouteStatus }>(kind)) {
-        const parents = route.status?.parents ?? [];
-        if (!parents.some((p) => p.controllerName === controllerName)) continue;
-        if (reportedRoutes.has(this.routeReportKey(kind, route))) continue;
-        reports.push({
-          apiVersion: route.apiVersion ?? apiVersionOf(KIND_TABLE[kind]), kind, namespace: route.metadata.namespace, name: route.metadata.name,
-          generation: route.metadata.generation, status: { parents: [] },
-        });
-      }
-    }
+    )];
     this.statusWriter.submit(reports, (r) => {
       const o = store.get<KubeObjectLike & { status?: ObjectStatus }>(r.kind, r.namespace, r.name);
       return o === undefined ? NOT_CACHED : o.status;
-    });
+    }, publication.complete);
   }
 
   /** A stored route's reportKey, remembered while the store keeps the object (identity). */

@@ -146,7 +146,10 @@ describe('discovery', () => {
     // `a-b/c/80` sorts before `a/b-c/80`.
     const first = await eventuallyUpstream('a-b-c-80', (u) => u !== undefined, 'created');
     expect(first?.spec?.kube?.serviceNamespace).toBe('a-b');
-    const other = controller.discoveryLoop?.discovery.nameFor('a', 'b-c', 80) ?? '';
+    // The second Service may reach discovery in a later pass than the first.
+    const nameOfOther = (): string => controller.discoveryLoop?.discovery.nameFor('a', 'b-c', 80) ?? '';
+    await waitFor('a/b-c/80 named', async () => nameOfOther() !== '', 10_000, 50);
+    const other = nameOfOther();
     expect(other).toMatch(/^a-b-c-80-[0-9a-f]{8}$/);
     expect((await eventuallyUpstream(other, (u) => u !== undefined, 'created'))?.spec?.kube?.serviceNamespace).toBe('a');
   });

@@ -75,7 +75,13 @@ export function translationUnchanged(prev: KubeObjectLike, next: KubeObjectLike)
  * false when only a status (or resourceVersion) changed, e.g. our own status writes coming back:
  * then only the status writer needs to look again (a status someone else changed is rewritten).
  */
-export type SourcesChangeListener = (change: { readonly translate: boolean }) => void;
+export type SourcesChangeListener = (change: {
+  readonly translate: boolean;
+  /** The store bucket (the kind, for the translator's kinds). */
+  readonly bucket: string;
+  /** The object added, modified or deleted; undefined for a relist (any object may have changed). */
+  readonly object?: KubeObjectLike;
+}) => void;
 
 /** The store's snapshot: the translator's kinds, where the kind table places them. */
 export const TRANSLATOR_STORE = { snapshotFields: SNAPSHOT_FIELDS, otherKinds: OTHER_KINDS } as const;
@@ -123,7 +129,8 @@ export class KubeSources {
         const translate = !this.statusOnly(bucket, event);
         if (this.store.apply(bucket, event)) {
           if (!translate) this.statusOnlyChanges++;
-          for (const l of this.listeners) l({ translate });
+          const change = { translate, bucket, ...(event.object !== undefined ? { object: event.object } : {}) };
+          for (const l of this.listeners) l(change);
         }
         if (watch.restarts !== restarts) {
           restarts = watch.restarts;

@@ -59,10 +59,13 @@ export class StatusWriter {
   /**
    * Per object, the report and the watch's status last found equal: while both keep their
    * identity (the translator reuses unchanged reports, the store unchanged objects), the object
-   * is up to date without comparing them again. Every translation submits every report; with tens
-   * of thousands of objects the comparisons, not the writes, would be the cost.
+   * is up to date without comparing them again. A complete submit (a new leader, a relist) hands
+   * over every report; with tens of thousands of objects the comparisons, not the writes, would be
+   * the cost.
    */
   private readonly judged = new Map<string, { readonly report: StatusReport; readonly status: ObjectStatus | undefined }>();
+  /** Reports in the last complete submit (every object's). */
+  private liveReports = 0;
   private readonly now: () => Date;
   /** False after drop() until reset(): a replica that lost the leadership writes nothing more. */
   private active = true;
@@ -95,9 +98,10 @@ export class StatusWriter {
    * watch's copy (`cached`), not from what this writer sent last: a status someone else changed
    * (a former leader's late write, a manual edit) differs from the report again and is rewritten,
    * while an object already showing the report costs no request at all (a new leader starts
-   * here). A report equal to the one queued is not queued twice.
+   * here). A report equal to the one queued is not queued twice. `complete`: these are the
+   * reports of every object (false: only of objects that changed).
    */
-  submit(reports: Iterable<StatusReport>, cached: CachedStatus): void {
+  submit(reports: Iterable<StatusReport>, cached: CachedStatus, complete = true): void {
     if (!this.active) return;
     const now = this.now().toISOString();
     let submitted = 0;
@@ -119,8 +123,10 @@ export class StatusWriter {
       this.queued.set(key, report);
       this.batcher.submit(key, report);
     }
-    // Objects that went away leave entries behind: start over when they outnumber the live ones.
-    if (this.judged.size > 2 * submitted + 1024) this.judged.clear();
+    // Objects that went away leave entries behind: start over when they outnumber the live ones
+    // (known from the last `complete` submit: one of every report; the others name only changes).
+    if (complete) this.liveReports = submitted;
+    if (this.judged.size > 2 * this.liveReports + 1024) this.judged.clear();
   }
 
   /** Forgets what was queued (a new leader starts here). */

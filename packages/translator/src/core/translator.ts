@@ -71,6 +71,12 @@ export interface TranslationResult {
   readonly gateways: ReadonlyMap<string, GatewayIR>;
   /** Sorted by kind (GatewayClass, Gateway, HTTPRoute), namespace, name. */
   readonly statuses: readonly StatusReport[];
+  /**
+   * The reports this translation replaced, added or removed: both the old and the new value of
+   * each (an unchanged report keeps its identity and is not listed). What a status publisher needs
+   * to look at again, without walking every report.
+   */
+  readonly statusChanges: readonly StatusReport[];
 }
 
 const nsKey = (o: KubeObject) => flat(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`);
@@ -216,8 +222,8 @@ export class GatewayTranslator {
     this.backendReports.judge(changed, reportServices, podNamespaces, this.backendReads, reportChanges);
     this.recorder.invalidate(); // its memo holds this snapshot's objects: not kept past their use
     for (const key of new Set([...contextsChanged, ...countsChanged])) this.reportGateway(key, reportChanges);
-    this.applyReports(reportChanges);
-    return { gateways: this.gatewayIRs, statuses: this.statuses };
+    const statusChanges = this.applyReports(reportChanges);
+    return { gateways: this.gatewayIRs, statuses: this.statuses, statusChanges };
   }
 
   // ---- inputs -------------------------------------------------------------------------------
@@ -753,7 +759,8 @@ export class GatewayTranslator {
     else this.listenerSetReports.delete(key);
   }
 
-  private applyReports(changes: readonly [StatusReport | undefined, StatusReport | undefined][]): void {
+  /** Applies the changed reports to the sorted list; returns them (old and new values). */
+  private applyReports(changes: readonly [StatusReport | undefined, StatusReport | undefined][]): StatusReport[] {
     const removed: StatusReport[] = [];
     const added: StatusReport[] = [];
     for (const [prev, next] of changes) {
@@ -762,6 +769,7 @@ export class GatewayTranslator {
       if (next) added.push(next);
     }
     this.statuses = applySorted(this.statuses, compareReports, removed, added);
+    return removed.length === 0 ? added : [...removed, ...added];
   }
 }
 

@@ -18,11 +18,14 @@ interface ReportOf<K extends ReportedKind> {
 /** What the translator wants one object's status to say; its status type follows its kind. */
 export type StatusReport = { [K in ReportedKind]: ReportOf<K> }[ReportedKind];
 
+/** The object a report is about: what the reports' order reads (a probe for a sorted search). */
+export type ReportRef = Pick<StatusReport, 'kind' | 'namespace' | 'name'>;
+
 /** A plain object, not a Map: sorting thousands of reports reads it on every comparison. */
 const KIND_ORDER = Object.fromEntries(REPORTED_KINDS.map((k, i) => [k, i])) as Readonly<Record<ReportedKind, number>>;
 
 /** Deterministic order: kind (the kind table's status order), then namespace, then name. */
-export function compareReports(a: StatusReport, b: StatusReport): number {
+export function compareReports(a: ReportRef, b: ReportRef): number {
   const k = KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
   if (k !== 0) return k;
   const an = a.namespace ?? '';

@@ -9,21 +9,16 @@
 //     endpoint is a name) instead of EDS;
 //   - certificates are static secrets referenced by name instead of SDS over ADS.
 import { isIP } from 'node:net';
-import {
-  Bootstrap,
-  Cluster,
-  Cluster_DiscoveryType,
-  ClusterLoadAssignment,
-  DownstreamTlsContext,
-  HttpConnectionManager,
-  Listener,
-  RouteConfiguration,
-  Secret,
-  UpstreamTlsContext,
-  packAny,
-  toEnvoyJson,
-  unpackAnyAs,
-} from '@gantry/envoy-xds-proto';
+// Deep imports: the package entry loads every generated message (~3 MB of code) into the process.
+import { packAny, toEnvoyJson, unpackAnyAs } from '@gantry/envoy-xds-proto/any';
+import { Bootstrap } from '@gantry/envoy-xds-proto/generated/envoy/config/bootstrap/v3/bootstrap';
+import { Cluster, Cluster_DiscoveryType } from '@gantry/envoy-xds-proto/generated/envoy/config/cluster/v3/cluster';
+import { ClusterLoadAssignment } from '@gantry/envoy-xds-proto/generated/envoy/config/endpoint/v3/endpoint';
+import { Listener } from '@gantry/envoy-xds-proto/generated/envoy/config/listener/v3/listener';
+import { RouteConfiguration } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/route';
+import { HttpConnectionManager } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager';
+import { Secret } from '@gantry/envoy-xds-proto/generated/envoy/extensions/transport_sockets/tls/v3/secret';
+import { DownstreamTlsContext, UpstreamTlsContext } from '@gantry/envoy-xds-proto/generated/envoy/extensions/transport_sockets/tls/v3/tls';
 import type { Any, JsonObject } from '@gantry/envoy-xds-proto';
 import { ScopedRouteConfiguration } from '@gantry/envoy-xds-proto/generated/envoy/config/route/v3/scoped_route';
 import { ScopedRouteConfigurationsList } from '@gantry/envoy-xds-proto/generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager';
