@@ -2,16 +2,6 @@
 // server over HTTP/2, everything else (listeners, clusters, and through them routes, endpoints,
 // secrets) fetched over one aggregated stream, delta xDS by default.
 import { isIP } from 'node:net';
-<<<<<<< HEAD
-// Each message from its generated file (as the translators do): the package entry loads every one.
-import { ApiConfigSource_ApiType, ApiVersion } from '@gantry/envoy-xds-proto/generated/envoy/config/core/v3/config_source';
-import { Bootstrap } from '@gantry/envoy-xds-proto/generated/envoy/config/bootstrap/v3/bootstrap';
-import { Cluster_DiscoveryType } from '@gantry/envoy-xds-proto/generated/envoy/config/cluster/v3/cluster';
-import { HttpProtocolOptions } from '@gantry/envoy-xds-proto/generated/envoy/extensions/upstreams/http/v3/http_protocol_options';
-import { SubjectAltNameMatcher_SanType } from '@gantry/envoy-xds-proto/generated/envoy/extensions/transport_sockets/tls/v3/common';
-import { UpstreamTlsContext } from '@gantry/envoy-xds-proto/generated/envoy/extensions/transport_sockets/tls/v3/tls';
-import { packAny, toEnvoyJson } from '@gantry/envoy-xds-proto/any';
-=======
 // Deep imports: the package entry loads every generated message (~3 MB of code) into the process.
 import { packAny, toEnvoyJson } from '@gantry/envoy-xds-proto/any';
 import { Bootstrap } from '@gantry/envoy-xds-proto/generated/envoy/config/bootstrap/v3/bootstrap';
@@ -20,7 +10,6 @@ import { ApiConfigSource_ApiType, ApiVersion } from '@gantry/envoy-xds-proto/gen
 import { SubjectAltNameMatcher_SanType } from '@gantry/envoy-xds-proto/generated/envoy/extensions/transport_sockets/tls/v3/common';
 import { UpstreamTlsContext } from '@gantry/envoy-xds-proto/generated/envoy/extensions/transport_sockets/tls/v3/tls';
 import { HttpProtocolOptions } from '@gantry/envoy-xds-proto/generated/envoy/extensions/upstreams/http/v3/http_protocol_options';
->>>>>>> s7-controller-rss
 import type { Cluster, JsonObject } from '@gantry/envoy-xds-proto';
 import { HTTP_PROTOCOL_OPTIONS_KEY } from '../translator/cluster.js';
 import { ADS_CONFIG_SOURCE, durationMs, type DeepPartial } from '../translator/proto.js';

@@ -1,15 +1,9 @@
 // The overload manager every Gantry Envoy starts with. Without a limit on active downstream
 // connections, a flood of idle connections can exhaust file descriptors and memory before any
 // request is refused; Envoy warns at startup when none is configured.
-<<<<<<< HEAD
-import { DownstreamConnectionsConfig } from '@gantry/envoy-xds-proto/generated/envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections';
-import { packAny } from '@gantry/envoy-xds-proto/any';
-import type { Bootstrap } from '@gantry/envoy-xds-proto';
-=======
 import type { Bootstrap } from '@gantry/envoy-xds-proto';
 import { packAny } from '@gantry/envoy-xds-proto/any';
 import { DownstreamConnectionsConfig } from '@gantry/envoy-xds-proto/generated/envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections';
->>>>>>> s7-controller-rss
 import type { DeepPartial } from '../translator/proto.js';
 
 /** Envoy's own name for the monitor that caps connections across all listeners. */
