@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { CHARTS, helm } from '../charts/testing/helm.js';
 import { readBlockDocuments, readBlockYaml } from './block-yaml.js';
 import { loadAllFastOrError, oneDocument } from './fast-yaml.js';
+import { seededRandom } from '@gantry/translator/testing/seeded-random';
 
 // The block reader against js-yaml (with the same schema): whenever the reader gives values, js-yaml
 // must read the text without error and give the same values (types, key order, -0 and NaN included).
@@ -81,18 +82,6 @@ function repositoryTexts(): { name: string; text: string }[] {
     }
   }
   return out;
-}
-
-/** A small seeded generator (mulberry32): the same cases on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SCALARS = [
@@ -255,7 +244,7 @@ describe('the block YAML reader', () => {
 
   it('reads generated block YAML as js-yaml does', () => {
     // BLOCK_YAML_SEED and BLOCK_YAML_CASES run other and more cases.
-    const r = random(Number(process.env.BLOCK_YAML_SEED ?? 18));
+    const r = seededRandom(Number(process.env.BLOCK_YAML_SEED ?? 18));
     let read = 0;
     const cases = Number(process.env.BLOCK_YAML_CASES ?? 20000);
     for (let i = 0; i < cases; i++) if (agrees(generated(r), `generated #${i}`)) read++;
@@ -264,7 +253,7 @@ describe('the block YAML reader', () => {
   });
 
   it('reads mutated repository files only when js-yaml reads them the same', () => {
-    const r = random(Number(process.env.BLOCK_YAML_SEED ?? 7));
+    const r = seededRandom(Number(process.env.BLOCK_YAML_SEED ?? 7));
     const manifests = texts.filter((t) => t.text.length < 20000);
     let read = 0;
     mixedTexts = 0;

@@ -21,6 +21,7 @@ import {
   type CelNode,
   type CelOutcome,
 } from './crd-cel.js';
+import { seededRandom } from '@gantry/translator/testing/seeded-random';
 
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 const generatedDir = join(repo, 'packages/gatewayclass-controller/generated/crd-cel');
@@ -65,18 +66,6 @@ function rulesIn(): RuleAt[] {
   return out;
 }
 const RULES = rulesIn();
-
-/** A small deterministic PRNG (mulberry32): the same values on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const GENERIC_STRINGS = [
   '', 'a', 'b', 'Foo', 'x-a', 'host', 'Host', '/', '/a', '/a/b', '//', '/a//b', '/a/./b', '/a/../b', '/..', '/.', '%2f', '%2F', '#x', 'a b',
@@ -159,7 +148,7 @@ describe('the CRD CEL rules compiled to JavaScript', () => {
     RULES.forEach((r, n) => {
       if (r.fn < 0 || r.rule.includes('oldSelf')) return;
       const fn = r.module.fns[r.fn]!;
-      const rnd = prng(1000 + n);
+      const rnd = seededRandom(1000 + n);
       // The rule's own words, durations where it compares them.
       const words = [...literalsOf(r.rule), ...(r.rule.includes('duration(') ? ['1s', '2s', '10s', '500ms', '1m', '1h', '2h'] : [])];
       const count = seen.get(r.rule) ?? { t: 0, f: 0, e: 0 };
@@ -266,7 +255,7 @@ describe("the generated walkers refuse what the evaluator refuses, with the same
     let withCrd = 0;
     let refused = 0;
     let tried = 0;
-    const rnd = prng(7);
+    const rnd = seededRandom(7);
     for (const object of objects) {
       const kinds = modules.map(([, m]) => m.kinds[`${String(object.apiVersion)} ${String(object.kind)}`]).find((n) => n !== undefined);
       if (kinds === undefined) continue;

@@ -7,6 +7,7 @@ import { emptySnapshot } from '@gantry/api';
 import { TypeUrl, XdsTranslator, diffResourceSets, translateXds, type XdsSnapshot } from '@gantry/xds';
 import { GatewayTranslator, translate } from '../index.js';
 import { printable, routesOf, toYaml } from '../testing/index.js';
+import { seededRandom } from '../testing/seeded-random.js';
 
 const gatewayClass: GatewayClass = {
   apiVersion: 'gateway.networking.k8s.io/v1',
@@ -221,17 +222,6 @@ function certSecret(): Secret {
 
 // ---- randomised equivalence -----------------------------------------------------------------
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('Upstreams with a pod selector, and Upstream status', () => {
   const base = snapshot({
     gateways: [gateway([{ name: 'http', port: 80, protocol: 'HTTP' }])],
@@ -338,7 +328,7 @@ describe('BackendTLSPolicy', () => {
 
 describe('incremental equals fresh', () => {
   it('over a long random sequence of changes', () => {
-    const rand = rng(42);
+    const rand = seededRandom(42);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
     const hosts = ['a.example.com', 'b.example.com', '*.example.com', 'x.other.org', '*.other.org'];
     const listenerSets: Gateway['spec'] extends infer S ? (S extends { listeners?: infer L } ? L : never)[] : never = [
