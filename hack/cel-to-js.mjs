@@ -19,20 +19,11 @@
 // The rule compiled is the evaluator's form of it (`celRuleForEvaluator` in crd-cel.ts: the same
 // two rewrites, kept identical here; a test compares the recorded sources).
 
-export class CelUnsupported extends Error {}
+// The API server's escaping of property names (built before this runs: `npm run generate` and
+// verify:generated compile packages/api first).
+import { unescapeCelProperty } from '../packages/api/dist/cel-names.js';
 
-// Kubernetes escapes property names for CEL: a CEL keyword `kw` is written `__kw__`, and `__`, `.`,
-// `-`, `/` inside a name are `__underscores__`, `__dot__`, `__dash__`, `__slash__`
-// (`parentRefs[].namespace` is `p.__namespace__` in the Gateway API's rules). crd-cel.ts escapes
-// the evaluator's keys the same way.
-const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if',
-  'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
-const CEL_ESCAPES = { underscores: '__', dot: '.', dash: '-', slash: '/' };
-export function unescapeCelProperty(name) {
-  const whole = /^__([a-z]+)__$/.exec(name);
-  if (whole && CEL_RESERVED.has(whole[1])) return whole[1];
-  return name.replace(/__(underscores|dot|dash|slash)__/g, (_, e) => CEL_ESCAPES[e]);
-}
+export class CelUnsupported extends Error {}
 
 const HAS_OF_INDEXED = /has\(([A-Za-z_][\w.]*\[[^()\]]*\])\.([A-Za-z_]\w*)\)/g;
 const CASELESS_RAW = /\.matches\(r"""\^\(\?i\)((?:(?!""")[^A-Z'])*)"""\)/g;

@@ -15,3 +15,4 @@ export * from './snapshot.js';
 export * from './crd.js';
 export { checkSchema, isRecord, quoteValue, OBJECT_META, type ManifestSchema, type Schema } from './schema.js';
 export * from './labels.js';
+export { escapeCelProperty, unescapeCelProperty } from './cel-names.js';

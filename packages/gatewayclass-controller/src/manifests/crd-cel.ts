@@ -24,7 +24,7 @@ import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Environment } from '@marcbachmann/cel-js';
-import { kindSpec } from '@gantry/api';
+import { escapeCelProperty, kindSpec } from '@gantry/api';
 
 /** A schema node as generated: type, default, rules, properties, items, additionalProperties, int-or-string, required, compiled rules. */
 export interface CelNode {
@@ -437,16 +437,6 @@ function inRealm(r: { readonly objectProto: object; readonly array: ArrayConstru
     return out;
   }
   return value;
-}
-
-// The API server's escaping of declared property names in CEL (hack/cel-to-js.mjs unescapes the
-// rules' names the same way): a CEL keyword `kw` is `__kw__`; `__`, `.`, `-`, `/` are spelled out.
-const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if',
-  'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
-const CEL_NAME_ESCAPES: Readonly<Record<string, string>> = { '__': '__underscores__', '.': '__dot__', '-': '__dash__', '/': '__slash__' };
-export function escapeCelProperty(name: string): string {
-  if (CEL_RESERVED.has(name)) return `__${name}__`;
-  return /__|[./-]/.test(name) ? name.replace(/__|[./-]/g, (c) => CEL_NAME_ESCAPES[c] ?? c) : name;
 }
 
 function celValueHere(node: CelNode | undefined, value: unknown): unknown {
