@@ -52,14 +52,16 @@ function workspaceDirs(root) {
 
 // ---- assemble
 
-/** dist/a/b.js, .d.ts and their maps come from src/a/b.ts; stale outputs are not shipped. */
+/** dist/a/b.js, .d.ts and their maps come from src/a/b.ts (.cjs, .d.cts from .cts); stale outputs are not shipped. */
 function hasSource(pkgDir, distPath) {
   const rel = relative(join(pkgDir, 'dist'), distPath);
   if (rel === '') return true;
   const src = join(pkgDir, 'src', rel);
   if (existsSync(src) && statSync(src).isDirectory()) return true;
   const base = src.replace(/(\.d\.ts|\.js)(\.map)?$/, '');
-  return base !== src && (existsSync(`${base}.ts`) || existsSync(`${base}.mts`));
+  if (base !== src) return existsSync(`${base}.ts`) || existsSync(`${base}.mts`);
+  const cjsBase = src.replace(/(\.d\.cts|\.cjs)(\.map)?$/, '');
+  return cjsBase !== src && existsSync(`${cjsBase}.cts`);
 }
 
 /** A directory that held only tests (src/charts/) is not shipped either. */

@@ -4,10 +4,10 @@
 // lookup of a name not registered yet loads every generated file (synchronously, once). So a
 // process that only encodes the messages it imports (`gantry translate`) never loads the other
 // ~3 MB of generated code, and decoding any Any still works.
-import { createRequire } from 'node:module';
 import { Any } from './generated/google/protobuf/any.js';
 import { messageTypeRegistry, type MessageType, type UnknownMessage } from './generated/typeRegistry.js';
 import { messageNameOfTypeUrl, typeUrlForName } from './type-urls.js';
+import loadAllGenerated from './load-all.cjs';
 
 /** JSON as Envoy reads it (what `JSON.parse` returns). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
@@ -52,7 +52,7 @@ export function loadAllMessageTypes(): void {
   if (everyTypeLoaded) return;
   everyTypeLoaded = true;
   try {
-    createRequire(import.meta.url)('./generated/all.js');
+    loadAllGenerated();
   } catch (err) {
     if ((err as { code?: unknown }).code !== 'ERR_REQUIRE_ESM') throw err;
   }

@@ -31,7 +31,7 @@ const EVALUATOR_ONLY = ['size(self) == 0 || format.dns1123Label().validate(self)
 
 type Module = NonNullable<ReturnType<typeof celModuleFor>>;
 const modules: [string, Module][] = readdirSync(generatedDir)
-  .filter((f) => f.endsWith('.cjs') && !f.endsWith('.rules.cjs'))
+  .filter((f) => f.endsWith('.cjs') && !f.endsWith('.rules.cjs') && f !== 'index.cjs')
   .sort()
   .map((f) => {
     const name = f.slice(0, -'.cjs'.length);

@@ -19,12 +19,10 @@
 // rule the compiler does not support (none of the current ones but the `format.*` one the
 // evaluator cannot run either) is evaluated by the evaluator. The rules one by one are in
 // <group>_<plural>.rules.cjs, for crd-cel-differential.test.ts, which compares all three.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { Environment } from '@marcbachmann/cel-js';
 import { escapeCelProperty, kindSpec } from '@gantry/api';
+import generatedCelModules from '../../generated/crd-cel/index.cjs';
 
 /** A schema node as generated: type, default, rules, properties, items, additionalProperties, int-or-string, required, compiled rules. */
 export interface CelNode {
@@ -79,7 +77,6 @@ interface WalkReport {
 /** At most this many CEL problems are reported per object. */
 const MAX_PROBLEMS = 10;
 
-let requireHere: NodeJS.Require | undefined;
 let env: Environment | undefined;
 function environment(): Environment {
   if (env === undefined) {
@@ -366,11 +363,15 @@ interface LoadedModule {
 
 const modules = new Map<string, LoadedModule | undefined>();
 
+/** A CRD file's generated modules, from their table (generated/crd-cel/index.cjs). */
+function generatedModules(file: string): { readonly module: () => unknown; readonly rules: () => unknown } | undefined {
+  return Object.hasOwn(generatedCelModules, file) ? generatedCelModules[file] : undefined;
+}
+
 function loadModule(file: string): LoadedModule | undefined {
   if (!modules.has(file)) {
-    const path = fileURLToPath(new URL(`../../generated/crd-cel/${file}.cjs`, import.meta.url));
-    requireHere ??= createRequire(import.meta.url);
-    modules.set(file, existsSync(path) ? { file, module: requireHere(path) as CelModule } : undefined);
+    const generated = generatedModules(file);
+    modules.set(file, generated !== undefined ? { file, module: generated.module() as CelModule } : undefined);
   }
   return modules.get(file);
 }
@@ -378,9 +379,7 @@ function loadModule(file: string): LoadedModule | undefined {
 /** A module's rule functions, loaded only when asked for (functions mode, the differential test). */
 function ruleFunctions(loaded: LoadedModule): { readonly sources: readonly string[]; readonly fns: readonly CompiledRule[] } {
   if (loaded.rules === undefined) {
-    const path = fileURLToPath(new URL(`../../generated/crd-cel/${loaded.file}.rules.cjs`, import.meta.url));
-    requireHere ??= createRequire(import.meta.url);
-    const m = requireHere(path) as CelRulesModule;
+    const m = generatedModules(loaded.file)!.rules() as CelRulesModule;
     loaded.rules = { sources: m.sources, fns: m.compile(celHelpers) };
   }
   return loaded.rules;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import jsyaml from 'js-yaml';
@@ -47,5 +47,15 @@ describe('CRD validators compiled at build time (hack/generate-crd-validators.mj
     expect(problems.length).toBeGreaterThan(0);
     expect(problems.every((p) => p.message.endsWith('(CRD schema)'))).toBe(true);
     expect(crdSchemaProblems(cases[0] as Record<string, unknown>)).toEqual([]);
+  });
+});
+
+describe('the table of generated validator modules (generated/crd-validators/index.cjs)', () => {
+  it('lists every module, each by its CRD file, loading that module', () => {
+    const dir = repo('packages/gatewayclass-controller/generated/crd-validators');
+    const table = require(`${dir}/index.cjs`) as Record<string, () => unknown>;
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cjs') && f !== 'index.cjs').sort();
+    expect(Object.keys(table).sort()).toEqual(files.map((f) => f.slice(0, -'.cjs'.length)));
+    for (const f of files) expect(table[f.slice(0, -'.cjs'.length)]!()).toBe(require(`${dir}/${f}`));
   });
 });

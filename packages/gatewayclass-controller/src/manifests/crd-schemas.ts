@@ -5,13 +5,15 @@
 // validations) are evaluated by crd-cel.ts. The validators are compiled at build time
 // (hack/generate-crd-validators.mjs, committed under packages/gatewayclass-controller/generated/
 // crd-validators, checked by `npm run verify:generated`, shipped in the image, which has no
-// charts/) and loaded per CRD file when an object of its kind is first checked; only a kind
-// without a compiled module falls back to compiling its schema from charts/ (when there is one).
+// charts/) and loaded per CRD file, through the generated table of them (index.cjs), when an
+// object of its kind is first checked; only a kind without a compiled module falls back to
+// compiling its schema from charts/ (when there is one).
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsYamlModule } from './fast-yaml.js';
+import generatedValidatorModules from '../../generated/crd-validators/index.cjs';
 import { kindSpec } from '@gantry/api';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 
@@ -38,14 +40,11 @@ const compiled = new Map<string, ValidateFunction>();
 let ajv: AjvInstance | undefined;
 /** validatorFor's answers (null: none), by apiVersion and kind. */
 const validators = new Map<string, Map<string, ValidateFunction | null>>();
-let requireHere: NodeJS.Require | undefined;
 
 /** The validators generated for one CRD file (`<group>_<plural>`), by `apiVersion kind`. */
-function generatedValidators(file: string): Record<string, ValidateFunction> | undefined {
-  const path = fileURLToPath(new URL(`../../generated/crd-validators/${file}.cjs`, import.meta.url));
-  if (!existsSync(path)) return undefined;
-  requireHere ??= createRequire(import.meta.url);
-  return requireHere(path) as Record<string, ValidateFunction>;
+function generatedValidators(file: string): Readonly<Record<string, ValidateFunction>> | undefined {
+  const load = Object.hasOwn(generatedValidatorModules, file) ? generatedValidatorModules[file] : undefined;
+  return load?.() as Readonly<Record<string, ValidateFunction>> | undefined;
 }
 
 function chartTemplates(): string | undefined {
