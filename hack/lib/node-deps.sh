@@ -7,4 +7,6 @@ ensure_node_deps() {
   fi
   echo "==> tsc -b" >&2
   npx tsc -b >&2
+  # The one-file `gantry translate` (a no-op when fresh; bin/gantry.js runs dist/ while it is stale).
+  node hack/bundle-cli.mjs >&2
 }

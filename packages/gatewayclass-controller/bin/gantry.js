@@ -7,4 +7,8 @@ import module from 'node:module';
 // source's hash): a second start skips compiling ~3 MB of generated Envoy protos. Node.js 20 has
 // no such cache; NODE_DISABLE_COMPILE_CACHE=1 turns it off; an unwritable directory only skips it.
 module.enableCompileCache?.();
-await import('../dist/cli/main.js');
+
+// `gantry translate` runs from one bundled file while it is fresh, with V8's code cache of its
+// own (dist/cli/translate-bundle.js); everything else, and a stale bundle, runs dist/.
+const bundled = process.argv[2] === 'translate' && (await import('../dist/cli/translate-bundle.js')).runTranslateBundle();
+if (!bundled) await import('../dist/cli/main.js');

@@ -1,0 +1,167 @@
+// `gantry translate` from the one-file bundle (hack/bundle-cli.mjs, run by bin/gantry.js through
+// translate-bundle.ts and code-cache.ts) prints exactly what dist/ prints, with V8's code cache cold,
+// warm, rejected and turned off; the cache lives where the docs say and only there; a stale bundle
+// never runs.
+import { describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { freshBundleKey, freshTranslateBundle } from './translate-bundle.js';
+import { codeCacheDir } from './code-cache.js';
+
+const run = promisify(execFile);
+const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
+const BIN = join(REPO, 'packages/gatewayclass-controller/bin/gantry.js');
+const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+const EXAMPLE = fileURLToPath(new URL('../../examples/quickstart', import.meta.url));
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function node(args: readonly string[], env: Record<string, string> = {}): Promise<Outcome> {
+  // The environment of a user's shell: nothing of jest's.
+  const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir() };
+  try {
+    const { stdout, stderr } = await run(process.execPath, [...args], { env: { ...base, ...env }, maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const cacheFiles = (dir: string): string[] => {
+  try {
+    return readdirSync(join(dir, 'gantry', 'compile-cache')).filter((f) => f.endsWith('.v8'));
+  } catch {
+    return [];
+  }
+};
+
+describe('gantry translate from the bundle', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gantry-bundle-'));
+  const mixed = join(dir, 'mixed.yaml');
+  writeFileSync(
+    mixed,
+    [
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: gantry}\nspec: {controllerName: gantry.dev/gatewayclass-controller}',
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: default}\nspec:\n  gatewayClassName: gantry\n  listeners: [{name: http, protocol: HTTP, port: 80}]',
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: bad, namespace: default}\nspec:\n  parentRefs: [{name: gw}]\n  rules: [{filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: "bad:header", value: x}]}}]}]',
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: good, namespace: default}\nspec:\n  parentRefs: [{name: gw}]\n  rules: [{backendRefs: [{name: svc, port: 80}]}]',
+      'apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: default}\ntype: kubernetes.io/tls\ndata: {tls.crt: 3}',
+    ].join('\n---\n'),
+  );
+  const cases: readonly (readonly string[])[] = [
+    ['translate', '-f', EXAMPLE, '--output', 'xds'],
+    ['translate', '-f', EXAMPLE, '--output', 'bootstrap', '-o', 'yaml'],
+    ['translate', '-f', mixed, '--output', 'status', '-o', 'json'],
+    ['translate', '-f', mixed], // refused objects: exit 1, file:line:field on stderr
+    ['translate', '-f', join(dir, 'missing.yaml')], // exit 2
+  ];
+
+  it('is built and fresh (hack/bundle-cli.mjs, a no-op when it already is)', async () => {
+    await run(process.execPath, [join(REPO, 'hack/bundle-cli.mjs')], { cwd: REPO });
+    expect(freshTranslateBundle()).toBeDefined();
+  }, 120_000);
+
+  it('prints what dist/ prints, refusals and exit codes included: cache cold, warm, rejected and off', async () => {
+    const cache = join(dir, 'cache');
+    for (const args of cases) {
+      const dist = await node([MAIN, ...args]);
+      expect(await node([BIN, ...args], { XDG_CACHE_HOME: cache })).toEqual(dist);
+      expect(cacheFiles(cache)).toHaveLength(1); // the bundle ran (dist/ writes none) and kept its code
+      const [file] = cacheFiles(cache);
+      const written = statSync(join(cache, 'gantry', 'compile-cache', file!)).mtimeMs;
+      expect(await node([BIN, ...args], { XDG_CACHE_HOME: cache })).toEqual(dist);
+      // Accepted: not written again.
+      expect(statSync(join(cache, 'gantry', 'compile-cache', file!)).mtimeMs).toBe(written);
+      expect(await node([BIN, ...args], { XDG_CACHE_HOME: cache, NODE_DISABLE_COMPILE_CACHE: '1' })).toEqual(dist);
+    }
+    expect((await node([BIN, ...cases[3]!], { XDG_CACHE_HOME: cache })).stderr).toContain(
+      `${mixed}:18 (document 3): spec.rules[0].filters[0].requestHeaderModifier.set[0].name: does not match the pattern`,
+    );
+    // Garbage in the cache: V8 refuses it, the output is the same, and the file is made again.
+    const file = join(cache, 'gantry', 'compile-cache', cacheFiles(cache)[0]!);
+    writeFileSync(file, 'not V8 code');
+    expect(await node([BIN, ...cases[0]!], { XDG_CACHE_HOME: cache })).toEqual(await node([MAIN, ...cases[0]!]));
+    expect(statSync(file).size).toBeGreaterThan(100_000);
+  }, 300_000);
+
+  it('keeps its cache in $XDG_CACHE_HOME/gantry/compile-cache (default ~/.cache), private; none when off, unusable or shared', async () => {
+    expect(codeCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/gantry/compile-cache');
+    expect(codeCacheDir({ XDG_CACHE_HOME: 'relative', HOME: process.env.HOME })).toMatch(/\/\.cache\/gantry\/compile-cache$/);
+    expect(codeCacheDir({ NODE_DISABLE_COMPILE_CACHE: '1' })).toBeUndefined();
+    const dist = await node([MAIN, ...cases[0]!]);
+
+    const home = join(dir, 'home');
+    mkdirSync(home);
+    expect(await node([BIN, ...cases[0]!], { HOME: home })).toEqual(dist);
+    const made = join(home, '.cache', 'gantry', 'compile-cache');
+    expect(cacheFiles(join(home, '.cache'))).toHaveLength(1);
+    expect(statSync(made).mode & 0o777).toBe(0o700);
+    expect(statSync(join(made, cacheFiles(join(home, '.cache'))[0]!)).mode & 0o777).toBe(0o600);
+
+    const off = join(dir, 'off');
+    expect(await node([BIN, ...cases[0]!], { XDG_CACHE_HOME: off, NODE_DISABLE_COMPILE_CACHE: '1' })).toEqual(dist);
+    expect(await node([BIN, ...cases[0]!], { XDG_CACHE_HOME: off, GANTRY_NO_BUNDLE: '1' })).toEqual(dist);
+    expect(cacheFiles(off)).toEqual([]);
+    // A file where the directory should be: no cache, the same output.
+    const blocked = join(dir, 'blocked');
+    writeFileSync(blocked, '');
+    expect(await node([BIN, ...cases[0]!], { XDG_CACHE_HOME: blocked })).toEqual(dist);
+    // A directory others may write to is not used.
+    const shared = join(dir, 'shared');
+    mkdirSync(join(shared, 'gantry', 'compile-cache'), { recursive: true });
+    chmodSync(join(shared, 'gantry', 'compile-cache'), 0o777);
+    expect(await node([BIN, ...cases[0]!], { XDG_CACHE_HOME: shared })).toEqual(dist);
+    expect(cacheFiles(shared)).toEqual([]);
+  }, 300_000);
+
+  it('never runs stale: a bundled file changed after the build makes dist/ run', async () => {
+    const input = fileURLToPath(new URL('./translate.js', import.meta.url));
+    const before = statSync(input);
+    const cache = join(dir, 'stale');
+    try {
+      utimesSync(input, before.atime, new Date());
+      expect(freshTranslateBundle()).toBeUndefined();
+      expect(await node([BIN, ...cases[0]!], { XDG_CACHE_HOME: cache })).toEqual(await node([MAIN, ...cases[0]!]));
+      expect(cacheFiles(cache)).toEqual([]); // dist/ ran
+    } finally {
+      utimesSync(input, before.atime, before.mtime);
+    }
+    expect(freshTranslateBundle()).toBeDefined();
+  }, 120_000);
+});
+
+describe('freshBundleKey', () => {
+  it('names a bundle whose inputs are all older than its build, and nothing once one changes or goes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gantry-fresh-'));
+    const past = new Date(Date.now() - 60_000);
+    for (const f of ['a.js', 'b.js']) {
+      writeFileSync(join(dir, f), f);
+      utimesSync(join(dir, f), past, past);
+    }
+    const started = Date.now() - 1000;
+    writeFileSync(join(dir, 'bundle.cjs'), 'bundle');
+    const manifest = (m: object) => writeFileSync(join(dir, 'bundle.json'), JSON.stringify({ started, sha256: 'h', size: 6, inputs: ['a.js', 'b.js'], ...m }));
+    const key = () => freshBundleKey(join(dir, 'bundle.cjs'), join(dir, 'bundle.json'), dir);
+
+    manifest({});
+    expect(key()).toMatch(/^h 6 /);
+    manifest({ size: 7 }); // another file than the build wrote
+    expect(key()).toBeUndefined();
+    manifest({ inputs: ['a.js', 'b.js', 'gone.js'] });
+    expect(key()).toBeUndefined();
+    manifest({});
+    utimesSync(join(dir, 'b.js'), new Date(), new Date());
+    expect(key()).toBeUndefined();
+    writeFileSync(join(dir, 'bundle.json'), '{');
+    expect(key()).toBeUndefined();
+  });
+});
