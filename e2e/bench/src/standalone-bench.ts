@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 import { freePort } from '@gantry/xds/testing/net';
 import { summarize } from './measure.js';
@@ -35,6 +36,8 @@ const SETTLE_MS = Number(args.get('settle-ms') ?? 300);
 /** `--log=FILE`: gantry's log (level debug) goes to FILE, to see where a change's time goes. */
 const LOG_FILE = args.get('log');
 const MAIN = createRequire(import.meta.url).resolve('@gantry/gatewayclass-controller/cli/main');
+/** The `gantry` binary, as a user runs it: `translate` runs from its bundle (npm run build). */
+const BIN = fileURLToPath(new URL('../../../packages/gatewayclass-controller/bin/gantry.js', import.meta.url));
 
 const host = (i: number, n: number): string => `app-${i % Math.max(1, Math.floor(n / 10))}.example.com`;
 
@@ -243,7 +246,7 @@ async function benchSize(n: number, backendPort: number): Promise<SizeResult> {
   }
 }
 
-/** `gantry translate --output xds` of a 2,000-route file, whole-process (spawn to exit). */
+/** `gantry translate --output xds` of a 2,000-route file through the `gantry` binary, whole-process (spawn to exit). */
 async function benchTranslate(backendPort: number): Promise<number[]> {
   const dir = await mkdtemp(join(tmpdir(), 'gantry-bench-translate-'));
   const file = join(dir, 'routes.yaml');
@@ -253,7 +256,7 @@ async function benchTranslate(backendPort: number): Promise<number[]> {
     for (let r = 0; r < TRANSLATE_RUNS; r++) {
       const t = performance.now();
       await new Promise<void>((resolve, reject) => {
-        execFile(process.execPath, [MAIN, 'translate', '-f', file, '--output', 'xds'], { maxBuffer: 1 << 30 }, (err, stdout) => {
+        execFile(process.execPath, [BIN, 'translate', '-f', file, '--output', 'xds'], { maxBuffer: 1 << 30 }, (err, stdout) => {
           if (err) reject(err);
           else if (!stdout.includes('route-1999')) reject(new Error('translate printed no route-1999'));
           else resolve();
