@@ -4,7 +4,7 @@
 // never runs.
 import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,12 +86,35 @@ describe('gantry translate from the bundle', () => {
     expect((await node([BIN, ...cases[3]!], { XDG_CACHE_HOME: cache })).stderr).toContain(
       `${mixed}:18 (document 3): spec.rules[0].filters[0].requestHeaderModifier.set[0].name: does not match the pattern`,
     );
-    // Garbage in the cache: V8 refuses it, the output is the same, and the file is made again.
+    // Garbage in the cache, with and without our header: V8 refuses it (or it is not read), the
+    // output is the same, and the file is made again.
     const file = join(cache, 'gantry', 'compile-cache', cacheFiles(cache)[0]!);
-    writeFileSync(file, 'not V8 code');
-    expect(await node([BIN, ...cases[0]!], { XDG_CACHE_HOME: cache })).toEqual(await node([MAIN, ...cases[0]!]));
-    expect(statSync(file).size).toBeGreaterThan(100_000);
+    const header = Buffer.alloc(16);
+    header.write('gantryv8');
+    for (const garbage of [Buffer.from('not V8 code'), Buffer.concat([header, Buffer.alloc(4096, 7)])]) {
+      writeFileSync(file, garbage);
+      expect(await node([BIN, ...cases[0]!], { XDG_CACHE_HOME: cache })).toEqual(await node([MAIN, ...cases[0]!]));
+      expect(statSync(file).size).toBeGreaterThan(100_000);
+    }
   }, 300_000);
+
+  it('writes its cache again after a run that took twice the CPU of the one that wrote it (`--help` first)', async () => {
+    const cache = join(dir, 'help-first');
+    const routes = join(dir, 'routes.yaml');
+    const route = (i: number) =>
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r${i}, namespace: default}\nspec:\n  parentRefs: [{name: gw}]\n  hostnames: [h${i}.example.com]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: /p${i}}}]\n    backendRefs: [{name: svc, port: 80}]`;
+    writeFileSync(routes, [readFileSync(mixed, 'utf8').split('\n---\n').slice(0, 2).join('\n---\n'), ...Array.from({ length: 1500 }, (_, i) => route(i))].join('\n---\n'));
+    expect((await node([BIN, 'translate', '--help'], { XDG_CACHE_HOME: cache })).code).toBe(0);
+    const file = join(cache, 'gantry', 'compile-cache', cacheFiles(cache)[0]!);
+    const small = statSync(file).size;
+    const args = ['translate', '-f', routes, '--output', 'xds'];
+    expect(await node([BIN, ...args], { XDG_CACHE_HOME: cache })).toEqual(await node([MAIN, ...args]));
+    expect(statSync(file).size).toBeGreaterThan(small * 2);
+    // Then kept.
+    const written = statSync(file).mtimeMs;
+    expect((await node([BIN, ...args], { XDG_CACHE_HOME: cache })).code).toBe(0);
+    expect(statSync(file).mtimeMs).toBe(written);
+  }, 120_000);
 
   it('keeps its cache in $XDG_CACHE_HOME/gantry/compile-cache (default ~/.cache), private; none when off, unusable or shared', async () => {
     expect(codeCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/gantry/compile-cache');

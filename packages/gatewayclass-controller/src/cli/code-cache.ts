@@ -14,12 +14,17 @@
 // files of the same name with another key are removed. `NODE_DISABLE_COMPILE_CACHE=1` (as for
 // Node.js's own cache) runs without it, and a directory that cannot be made or written only costs
 // the compile.
+//
+// The cache holds what the run that wrote it compiled: after `gantry translate --help` that is a
+// third of what a translation needs, and V8 compiles the rest in every later run, which it accepts
+// the cache for. So the file also records the CPU time of the run that wrote it, and a run that
+// took at least twice as long writes it again (a few rewrites at most, each after a larger run).
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import vm from 'node:vm';
 
 export interface CodeCacheOptions {
@@ -56,11 +61,22 @@ function cacheFileName(name: string, key: string): string {
   return `${name}-${hash}.v8`;
 }
 
-function readCache(file: string): Buffer | undefined {
+/** A cache file: MAGIC, the CPU seconds of the run that wrote it (float64), then V8's data. */
+const MAGIC = Buffer.from('gantryv8');
+const HEADER = MAGIC.length + 8;
+
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+function readCache(file: string): { readonly data: Buffer; readonly writerCpu: number } | undefined {
   try {
     const st = lstatSync(file);
     if (!st.isFile() || (process.getuid !== undefined && st.uid !== process.getuid())) return undefined;
-    return readFileSync(file);
+    const bytes = readFileSync(file);
+    if (bytes.length <= HEADER || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+    return { data: bytes.subarray(HEADER), writerCpu: bytes.readDoubleLE(MAGIC.length) };
   } catch {
     return undefined;
   }
@@ -68,8 +84,12 @@ function readCache(file: string): Buffer | undefined {
 
 function writeCache(dir: string, name: string, file: string, script: vm.Script): void {
   try {
+    const data = script.createCachedData();
+    const header = Buffer.alloc(HEADER);
+    MAGIC.copy(header);
+    header.writeDoubleLE(cpuSeconds(), MAGIC.length);
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+    writeFileSync(tmp, Buffer.concat([header, data]), { mode: 0o600 });
     renameSync(tmp, file);
     // One file per name: the caches of earlier builds go.
     for (const f of readdirSync(dir)) {
@@ -84,7 +104,8 @@ function writeCache(dir: string, name: string, file: string, script: vm.Script):
  * Runs `file`, a CommonJS script (its `require` resolves from its own place), as Node would, with
  * the code cache when there is one. Returns once its top level has run.
  */
-export function runWithCodeCache(file: string, options: CodeCacheOptions): void {
+export function runWithCodeCache(path: string, options: CodeCacheOptions): void {
+  const file = resolve(path);
   const bytes = readFileSync(file);
   // One-byte text when it is ASCII (a bundle is: esbuild escapes the rest): half the time of UTF-8.
   let source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
@@ -92,19 +113,21 @@ export function runWithCodeCache(file: string, options: CodeCacheOptions): void 
   const dir = options.dir ?? codeCacheDir();
   const cacheDir = dir !== undefined && privateDir(dir) ? dir : undefined;
   const cacheFile = cacheDir !== undefined ? join(cacheDir, cacheFileName(options.name, options.key)) : undefined;
-  const cachedData = cacheFile !== undefined ? readCache(cacheFile) : undefined;
+  const cached = cacheFile !== undefined ? readCache(cacheFile) : undefined;
   // The CommonJS wrapper on the first line: the file's own line numbers in stack traces.
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
-    ...(cachedData !== undefined ? { cachedData } : {}),
+    ...(cached !== undefined ? { cachedData: cached.data } : {}),
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  if (cacheDir !== undefined && cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
-    // At exit, so that the functions the run compiled are in it too.
-    process.once('exit', () => writeCache(cacheDir, options.name, cacheFile, script));
-  }
   const mod = { exports: {}, filename: file, id: file, loaded: false };
   const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
   wrapper(mod.exports, createRequire(file), mod, file, dirname(file));
   mod.loaded = true;
+  if (cacheDir !== undefined && cacheFile !== undefined) {
+    // At exit, so that the functions the run compiled are in it too.
+    process.once('exit', () => {
+      if (cached === undefined || script.cachedDataRejected === true || cpuSeconds() >= 2 * cached.writerCpu) writeCache(cacheDir, options.name, cacheFile, script);
+    });
+  }
 }
