@@ -7,11 +7,12 @@
 //
 // The cache is private to the user: `$XDG_CACHE_HOME/gantry/compile-cache` (default
 // `~/.cache/gantry/compile-cache`), a directory of mode 0700 that must belong to the user and be
-// writable by no one else, or it is not used. A file's name is a hash of the caller's key (which
-// names the script's content) and the Node.js version and architecture, so no other script's or
-// other Node.js's code is ever tried; V8 itself refuses data made with other flags (and checks
-// only the source's length, hence the key). The write goes to a temporary file renamed into place;
-// files of the same name with another key are removed. `NODE_DISABLE_COMPILE_CACHE=1` (as for
+// writable by no one else, or it is not used. A file's name is the caller's name, the Node.js
+// version and a hash of the caller's key (which names the script's content), the version and the
+// architecture, so no other script's or other Node.js's code is ever tried; V8 itself refuses data
+// made with other flags (and checks only the source's length, hence the key). The write goes to a
+// temporary file renamed into place; the files of the same name and Node.js with another key (an
+// earlier build) are removed. `NODE_DISABLE_COMPILE_CACHE=1` (as for
 // Node.js's own cache) runs without it, and a directory that cannot be made or written only costs
 // the compile.
 //
@@ -56,9 +57,14 @@ function privateDir(dir: string): boolean {
   }
 }
 
+/** `<name>-<Node.js version>-…`: a build replaces the file of its own Node.js only (another Node.js keeps its own). */
+function cachePrefix(name: string): string {
+  return `${name}-${process.version}-`;
+}
+
 function cacheFileName(name: string, key: string): string {
   const hash = createHash('sha256').update(`${key}\0${process.version}\0${process.arch}`).digest('hex').slice(0, 32);
-  return `${name}-${hash}.v8`;
+  return `${cachePrefix(name)}${hash}.v8`;
 }
 
 /** A cache file: MAGIC, the CPU seconds of the run that wrote it (float64), then V8's data. */
@@ -91,9 +97,9 @@ function writeCache(dir: string, name: string, file: string, script: vm.Script):
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, Buffer.concat([header, data]), { mode: 0o600 });
     renameSync(tmp, file);
-    // One file per name: the caches of earlier builds go.
+    // One file per name and Node.js: the caches of earlier builds go.
     for (const f of readdirSync(dir)) {
-      if (f.startsWith(`${name}-`) && f.endsWith('.v8') && join(dir, f) !== file) unlinkSync(join(dir, f));
+      if (f.startsWith(cachePrefix(name)) && f.endsWith('.v8') && join(dir, f) !== file) unlinkSync(join(dir, f));
     }
   } catch {
     // No cache this time; the next run compiles again.
