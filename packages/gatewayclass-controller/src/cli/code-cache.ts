@@ -29,7 +29,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import vm from 'node:vm';
 
 export interface CodeCacheOptions {
-  /** Names the cache file (`<name>-<hash>.v8`): one file per name. */
+  /** Names the cache file (`<name>-<Node.js version>-<hash>.v8`): one file per name and Node.js. */
   readonly name: string;
   /** Identifies the script's content (e.g. its build's hash and the file's identity). */
   readonly key: string;
@@ -97,9 +97,10 @@ function writeCache(dir: string, name: string, file: string, script: vm.Script):
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, Buffer.concat([header, data]), { mode: 0o600 });
     renameSync(tmp, file);
-    // One file per name and Node.js: the caches of earlier builds go.
+    // One file per name and Node.js: the caches of earlier builds go, and any temporary file left
+    // by a run that died while writing (one being written now only loses its rename).
     for (const f of readdirSync(dir)) {
-      if (f.startsWith(cachePrefix(name)) && f.endsWith('.v8') && join(dir, f) !== file) unlinkSync(join(dir, f));
+      if (f.startsWith(cachePrefix(name)) && (f.endsWith('.v8') || f.endsWith('.tmp')) && join(dir, f) !== file) unlinkSync(join(dir, f));
     }
   } catch {
     // No cache this time; the next run compiles again.
