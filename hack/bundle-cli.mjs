@@ -43,7 +43,7 @@ const result = await build({
   // packages/gatewayclass-controller/dist/<dir>/.
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  minifyWhitespace: true, // 3% less CPU than unminified, measured; names are kept (no identifier minification)
+  minifyWhitespace: true, // a third smaller to read; names are kept (no identifier minification)
   legalComments: 'none',
   charset: 'ascii', // read back as one-byte text (code-cache.ts)
   metafile: true,
