@@ -180,7 +180,7 @@ export class GatewayTranslator {
     this.routes = new RouteSet(opts.routeKinds ?? ROUTE_KINDS);
     const reporters = new Map([...this.tables.backends].flatMap(([k, r]) => (r.report ? [[k, { report: r.report }] as const] : [])));
     this.backendReports = new BackendReports(reporters, this.serviceIndex, this.clusters);
-    this.backendReads = { object: (key: string) => this.others.get(key), lookups: this.recorder, installNamespace: this.installNamespace };
+    this.backendReads = { lookups: this.recorder, installNamespace: this.installNamespace };
     this.policyReports = new PolicyReports(this.controllerName);
     this.targetRefKinds = new Set(this.tables.targetRefs.map((p) => `${p.group}/${p.kind}`));
   }
@@ -244,6 +244,8 @@ export class GatewayTranslator {
     let groupKind = '';
     let group = '';
     let kind = '';
+    let reporting = false;
+    const readerRoutes = this.translated ? new Set<string>() : undefined;
     this.others.updateEach(s.others ?? [], (k, before, after) => {
       // k is `group/kind/namespace/name`.
       this.othersKinds = undefined;
@@ -252,8 +254,14 @@ export class GatewayTranslator {
         group = groupKind.slice(0, groupKind.indexOf('/'));
         kind = groupKind.slice(group.length + 1);
         if (this.translated) changed.add(Dep.kind(group, kind)); // once per run of a kind: a Set needs no more
+        reporting = this.backendReports.tracks(groupKind);
       }
-      if (this.translated) changed.add(Dep.objectKey(k));
+      if (this.translated) {
+        changed.add(Dep.objectKey(k));
+        // A read of an object with a record is recorded under its plain key (routes' reads are in
+        // the record: readerRoutes).
+        if (reporting) changed.add(k);
+      }
       if (groupKind === BACKEND_TLS_GROUP_KIND) {
         this.routesReadingTargets(before, after, policyTargets);
         if (after) this.backendTlsPolicies.add(k);
@@ -263,7 +271,7 @@ export class GatewayTranslator {
       else if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
       if (this.targetRefKinds.has(groupKind)) this.routesNamedBy(before, after, policyTargets);
       this.queries.changed(group, kind, k, before, after, changed);
-      this.backendReports.objectChanged(groupKind, k, after);
+      if (reporting) this.backendReports.objectChanged(groupKind, k, after, readerRoutes);
     });
     this.services.updateEach(s.services, (k, before, after) => {
       this.queries.changed('', 'Service', k, before, after, changed);
@@ -285,6 +293,7 @@ export class GatewayTranslator {
     if (podNamespaces.size > 0) this.clusters.podsChanged(podNamespaces, dirtyServices);
     const changedRoutes = this.routes.update(s);
     for (const k of policyTargets) changedRoutes.add(k);
+    if (readerRoutes) for (const k of readerRoutes) changedRoutes.add(k);
     return changedRoutes;
   }
 
@@ -363,6 +372,8 @@ export class GatewayTranslator {
     labels: (name) => this.labelsOf(name),
     grants: (ns) => this.grantLists.get(ns) ?? NO_GRANTS,
     other: (key) => this.others.get(key),
+    tracks: (groupKind) => this.backendReports.tracks(groupKind),
+    tracked: (key) => this.backendReports.record(key),
     queries: this.queries,
     remoteClusters: () => this.remotes.list(),
     objectsOf: (groupKind) => [...this.othersOf(groupKind)].map((e) => e[1]),
@@ -515,7 +526,7 @@ export class GatewayTranslator {
         next = new RouteTranslation(key, route, this.routes.kindOf(key) as RouteKind, recorder, opts, prev, recorder);
         if (prev?.report && next.report && deepEqual(prev.report, next.report)) (next as { report: StatusReport }).report = prev.report;
       }
-      this.setDeps(this.dependents, key, prev?.deps ?? NO_DEPS, next?.deps ?? NO_DEPS);
+      this.setRouteDeps(key, prev?.deps ?? NO_DEPS, next?.deps ?? NO_DEPS);
       this.serviceIndex.setRouteServices(key, prev?.serviceDeps ?? NO_DEPS, next?.serviceDeps ?? NO_DEPS);
       rawChanges.push([key, prev, next]);
     }
@@ -558,9 +569,23 @@ export class GatewayTranslator {
     return next;
   }
 
-  private setDeps(index: StringMultiMap, route: string, before: readonly string[], after: readonly string[]): void {
-    for (const d of before) if (!after.includes(d)) index.delete(d, route);
-    for (const d of after) index.add(d, route);
+  /**
+   * Links a route to what it read: reads of objects with a status record go to the record's
+   * readers, every other dependency key to `dependents`.
+   */
+  private setRouteDeps(route: string, before: readonly string[], after: readonly string[]): void {
+    const reports = this.backendReports;
+    if (before !== after) {
+      for (const d of before) {
+        if (after.includes(d)) continue;
+        if (reports.isRecordKey(d)) reports.deleteReader(d, route);
+        else this.dependents.delete(d, route);
+      }
+    }
+    for (const d of after) {
+      if (reports.isRecordKey(d)) reports.addReader(d, route);
+      else this.dependents.add(d, route);
+    }
   }
 
   /**
