@@ -167,6 +167,9 @@ export class BackendReports {
         rec.deps = read.lookups.deps;
         rec.services = read.lookups.serviceDeps;
         rec.podNamespace = podNamespace;
+        // The verdict was this translation's (routes took what they needed): not kept past it.
+        rec.memoValue = undefined;
+        rec.memoEpoch = 0;
       } else {
         rec.report = undefined;
         rec.deps = NO_DEPS;
