@@ -60,7 +60,8 @@ export class BackendReports {
 
   /** Whether a dependency key is the key of a record (a read of such an object). */
   isRecordKey(dep: string): boolean {
-    for (const p of this.prefixes) if (dep.startsWith(p)) return true;
+    const prefixes = this.prefixes;
+    for (let i = 0; i < prefixes.length; i++) if (dep.startsWith(prefixes[i] as string)) return true;
     return false;
   }
 

@@ -244,35 +244,60 @@ export class GatewayTranslator {
     let groupKind = '';
     let group = '';
     let kind = '';
+    // What a kind's objects need, decided once per run of the kind (objects of a kind come together).
     let reporting = false;
+    let backendTls = false;
+    let tlsInput = false;
+    let policyStatus = false;
+    let targetRefKind = false;
     const readerRoutes = this.translated ? new Set<string>() : undefined;
-    this.others.updateEach(s.others ?? [], (k, before, after) => {
+    // A first update lists every key in the index's order: the lists of keys by kind (otherKeysOf)
+    // are built here rather than by a walk over every key on the first kind query.
+    const items = s.others ?? [];
+    const firstUpdate = this.others.size === 0;
+    let kinds: Map<string, string[]> | undefined = firstUpdate ? new Map() : undefined;
+    let kindKeys: string[] | undefined;
+    this.others.updateEach(items, (k, before, after) => {
       // k is `group/kind/namespace/name`.
-      this.othersKinds = undefined;
       if (groupKind === '' || k.charCodeAt(groupKind.length) !== SLASH || !k.startsWith(groupKind)) {
         groupKind = k.slice(0, k.indexOf('/', k.indexOf('/') + 1));
         group = groupKind.slice(0, groupKind.indexOf('/'));
         kind = groupKind.slice(group.length + 1);
         if (this.translated) changed.add(Dep.kind(group, kind)); // once per run of a kind: a Set needs no more
         reporting = this.backendReports.tracks(groupKind);
+        backendTls = groupKind === BACKEND_TLS_GROUP_KIND;
+        tlsInput = backendTls || groupKind === '/ConfigMap';
+        policyStatus = !tlsInput && reportsPolicyStatus(group, kind);
+        targetRefKind = this.targetRefKinds.has(groupKind);
+        if (kinds !== undefined) {
+          kindKeys = kinds.get(groupKind);
+          if (kindKeys === undefined) kinds.set(groupKind, (kindKeys = []));
+        }
       }
+      if (kindKeys !== undefined) kindKeys.push(k);
       if (this.translated) {
         changed.add(Dep.objectKey(k));
         // A read of an object with a record is recorded under its plain key (routes' reads are in
         // the record: readerRoutes).
         if (reporting) changed.add(k);
       }
-      if (groupKind === BACKEND_TLS_GROUP_KIND) {
+      if (backendTls) {
         this.routesReadingTargets(before, after, policyTargets);
         if (after) this.backendTlsPolicies.add(k);
         else this.backendTlsPolicies.delete(k);
       }
-      if (groupKind === BACKEND_TLS_GROUP_KIND || groupKind === '/ConfigMap') this.backendTlsDirty = true;
-      else if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
-      if (this.targetRefKinds.has(groupKind)) this.routesNamedBy(before, after, policyTargets);
+      if (tlsInput) this.backendTlsDirty = true;
+      else if (policyStatus) this.dirtyPolicies.add(k);
+      if (targetRefKind) this.routesNamedBy(before, after, policyTargets);
       this.queries.changed(group, kind, k, before, after, changed);
       if (reporting) this.backendReports.objectChanged(groupKind, k, after, readerRoutes);
     });
+    if (items !== this.othersItems) {
+      this.othersItems = items;
+      // Keys unique (no repeat: each was reported once, in the array's order): the lists are exact.
+      if (kinds !== undefined && this.others.size !== items.length) kinds = undefined;
+      this.othersKinds = kinds;
+    }
     this.services.updateEach(s.services, (k, before, after) => {
       this.queries.changed('', 'Service', k, before, after, changed);
       this.serviceIndex.serviceChanged(k, changedServices, dirtyServices, reportServices);
@@ -392,6 +417,8 @@ export class GatewayTranslator {
    * not every object of every kind (thousands of Upstreams) once per kind asked.
    */
   private othersKinds: Map<string, string[]> | undefined;
+  /** The `others` array the index was last brought up to (an unchanged array changes nothing). */
+  private othersItems: readonly KubeObject[] | undefined;
 
   private otherKeysOf(groupKind: string): readonly string[] {
     let kinds = this.othersKinds;
