@@ -2,21 +2,33 @@
 // whether a route uses it or not, and judged again only when something it read changed: itself,
 // a dependency key (ReferenceGrants, ...), its Service (the object or its EndpointSlices), or Pod
 // labels in its Service's namespace when it selects Pods.
+//
+// Each such object has one long-lived record (made when the object appears, or when a route asks
+// for it while it is absent; dropped when both are gone). The record holds the object, its report
+// and what the report read, the routes that read the object (instead of a dependency key per
+// route in the translator's index), and the per-translation memo of its verdict (see
+// RecordingLookups.memo). So a full translation keeps one Map entry per object here, and builds no
+// per-translation Map (memo, dirty set) sized by the number of objects.
 import type { KubeObject } from '@gantry/api';
 import type { BackendResolver, BackendStatusContext, ServiceEndpointSource } from '../backends/backend.js';
 import type { StatusReport } from '../status/reports.js';
 import type { ClusterTable } from './cluster-table.js';
 import { reuse } from './equality.js';
-import { StringMultiMap } from './multimap.js';
-import type { RecordingLookups } from './recording-lookups.js';
+import { bagAdd, bagDelete, bagValues, StringMultiMap, type StringBag } from './multimap.js';
+import type { RecordingLookups, TrackedObject } from './recording-lookups.js';
 import type { ServiceIndex } from './service-index.js';
 
-interface ReportRecord {
-  readonly report: StatusReport;
-  readonly deps: readonly string[];
-  readonly services: readonly string[];
+interface ObjectRecord extends TrackedObject {
+  obj: KubeObject | undefined;
+  report: StatusReport | undefined;
+  deps: readonly string[];
+  services: readonly string[];
   /** The namespace whose Pod labels the count depends on (a pod selector). */
-  readonly podNamespace: string | undefined;
+  podNamespace: string | undefined;
+  /** Routes that read the object (route keys). */
+  readers: StringBag;
+  /** In the list of records to judge in the next pass. */
+  dirty: boolean;
 }
 
 type Reporter = Required<Pick<BackendResolver, 'report'>>;
@@ -24,26 +36,87 @@ type Reporter = Required<Pick<BackendResolver, 'report'>>;
 const NO_DEPS: readonly string[] = [];
 
 export class BackendReports {
-  private readonly records = new Map<string, ReportRecord>();
+  private readonly records = new Map<string, ObjectRecord>();
   private readonly byDep = new StringMultiMap();
   private readonly byPodNamespace = new StringMultiMap();
-  /**
-   * Object keys (`group/kind/namespace/name`) to judge in the next pass, with the object when the
-   * input diff handed it over (undefined: look it up), which spares a keyed lookup per object.
-   */
-  private readonly dirty = new Map<string, KubeObject | undefined>();
+  /** Records to judge in the next pass, in the order they were marked. */
+  private dirty: ObjectRecord[] = [];
+  /** `group/kind/` of the kinds that report (keys of their records start with one of these). */
+  private readonly prefixes: readonly string[];
 
   /** `reporters`: keyed `group/kind`, the backend kinds that report a status. */
   constructor(
     private readonly reporters: ReadonlyMap<string, Reporter>,
     private readonly services: ServiceIndex,
     private readonly clusters: ClusterTable,
-  ) {}
-
-  /** An object of another kind changed (`groupKind`: `group/kind`; `key`: its full key). */
-  objectChanged(groupKind: string, key: string, after: KubeObject | undefined): void {
-    if (this.reporters.has(groupKind)) this.dirty.set(key, after);
+  ) {
+    this.prefixes = [...reporters.keys()].map((k) => `${k}/`);
   }
+
+  /** Whether objects of `group/kind` have records. */
+  tracks(groupKind: string): boolean {
+    return this.reporters.has(groupKind);
+  }
+
+  /** Whether a dependency key is the key of a record (a read of such an object). */
+  isRecordKey(dep: string): boolean {
+    const prefixes = this.prefixes;
+    for (let i = 0; i < prefixes.length; i++) if (dep.startsWith(prefixes[i] as string)) return true;
+    return false;
+  }
+
+  /** The record of an object of a reporting kind (`key`: `group/kind/namespace/name`). */
+  record(key: string): ObjectRecord {
+    let rec = this.records.get(key);
+    if (rec === undefined) {
+      this.records.set(key, (rec = newRecord(key, undefined)));
+      // Judged (to nothing) in the next pass, which drops it if no route took it.
+      this.mark(rec);
+    }
+    return rec;
+  }
+
+  /**
+   * An object of another kind changed (`groupKind`: `group/kind`; `key`: its full key). The
+   * routes that read it go to `readers` (undefined: nothing has read anything yet).
+   */
+  objectChanged(groupKind: string, key: string, after: KubeObject | undefined, readers: Set<string> | undefined): void {
+    if (!this.reporters.has(groupKind)) return;
+    let rec = this.records.get(key);
+    if (rec === undefined) {
+      if (after === undefined) return;
+      this.records.set(key, (rec = newRecord(key, after)));
+    } else {
+      rec.obj = after;
+      if (readers !== undefined) for (const r of bagValues(rec.readers)) readers.add(r);
+    }
+    this.mark(rec);
+  }
+
+  /** A route read the object of this record key. */
+  addReader(key: string, route: string): void {
+    const rec = this.record(key);
+    rec.readers = bagAdd(rec.readers, route);
+  }
+
+  /** A route no longer reads it. */
+  deleteReader(key: string, route: string): void {
+    const rec = this.records.get(key);
+    if (rec === undefined) return;
+    rec.readers = bagDelete(rec.readers, route);
+    this.dropIfUnused(rec);
+  }
+
+  private mark(rec: ObjectRecord): void {
+    if (rec.dirty) return;
+    rec.dirty = true;
+    this.dirty.push(rec);
+  }
+
+  private markKey = (key: string): void => {
+    const rec = this.records.get(key);
+    if (rec !== undefined) this.mark(rec);
+  };
 
   /**
    * Judges the objects that need it; `changed`: dependency keys that changed; `services`:
@@ -53,16 +126,15 @@ export class BackendReports {
     changed: ReadonlySet<string>,
     services: ReadonlySet<string>,
     podNamespaces: ReadonlySet<string>,
-    read: { readonly object: (key: string) => KubeObject | undefined; readonly lookups: RecordingLookups; readonly installNamespace: string },
+    read: { readonly lookups: RecordingLookups; readonly installNamespace: string },
     reportChanges: [StatusReport | undefined, StatusReport | undefined][],
   ): void {
-    const mark = (k: string): void => {
-      if (!this.dirty.has(k)) this.dirty.set(k, undefined);
-    };
-    for (const dep of changed) this.byDep.forEach(dep, mark);
-    for (const svc of services) for (const k of this.services.reportsReading(svc)) mark(k);
-    for (const ns of podNamespaces) this.byPodNamespace.forEach(ns, mark);
-    if (this.dirty.size === 0) return;
+    for (const dep of changed) this.byDep.forEach(dep, this.markKey);
+    for (const svc of services) for (const k of this.services.reportsReading(svc)) this.markKey(k);
+    for (const ns of podNamespaces) this.byPodNamespace.forEach(ns, this.markKey);
+    const dirty = this.dirty;
+    if (dirty.length === 0) return;
+    this.dirty = [];
     let podNamespace: string | undefined;
     const ctx: BackendStatusContext = {
       lookups: read.lookups,
@@ -75,38 +147,74 @@ export class BackendReports {
     // Keys of a kind come together: its reporter is looked up once per run of them.
     let prefix = '';
     let kindReporter: Reporter | undefined;
-    for (const [key, known] of this.dirty) {
-      const prev = this.records.get(key);
-      const obj = known ?? read.object(key);
+    for (const rec of dirty) {
+      rec.dirty = false;
+      const key = rec.key;
+      const obj = rec.obj;
       if (prefix === '' || !key.startsWith(prefix)) {
         const groupKind = key.slice(0, key.indexOf('/', key.indexOf('/') + 1));
         prefix = `${groupKind}/`;
         kindReporter = this.reporters.get(groupKind);
       }
-      const reporter = obj && kindReporter;
-      let next: ReportRecord | undefined;
-      if (obj && reporter) {
+      const prevReport = rec.report;
+      const prevDeps = rec.deps;
+      const prevServices = rec.services;
+      const prevPodNamespace = rec.podNamespace;
+      if (obj && kindReporter) {
         podNamespace = undefined;
         read.lookups.start();
-        const report = reuse(prev?.report, reporter.report(obj, ctx));
-        next = { report, deps: read.lookups.deps, services: read.lookups.serviceDeps, podNamespace };
-        this.records.set(key, next);
-      } else this.records.delete(key);
-      this.relink(key, prev, next);
-      if (prev?.report !== next?.report) reportChanges.push([prev?.report, next?.report]);
+        read.lookups.slot = rec;
+        rec.report = reuse(prevReport, kindReporter.report(obj, ctx));
+        rec.deps = read.lookups.deps;
+        rec.services = read.lookups.serviceDeps;
+        rec.podNamespace = podNamespace;
+        // The verdict was this translation's (routes took what they needed): not kept past it.
+        rec.memoValue = undefined;
+        rec.memoEpoch = 0;
+      } else {
+        rec.report = undefined;
+        rec.deps = NO_DEPS;
+        rec.services = NO_DEPS;
+        rec.podNamespace = undefined;
+      }
+      this.relink(key, prevDeps, prevServices, prevPodNamespace, rec);
+      this.dropIfUnused(rec);
+      if (prevReport !== rec.report) reportChanges.push([prevReport, rec.report]);
     }
-    this.dirty.clear();
   }
 
-  private relink(key: string, prev: ReportRecord | undefined, next: ReportRecord | undefined): void {
-    const before = prev?.deps ?? NO_DEPS;
-    const after = next?.deps ?? NO_DEPS;
-    for (const d of before) if (!after.includes(d)) this.byDep.delete(d, key);
-    for (const d of after) this.byDep.add(d, key);
-    this.services.setReportServices(key, prev?.services ?? NO_DEPS, next?.services ?? NO_DEPS);
-    if (prev?.podNamespace !== next?.podNamespace) {
-      if (prev?.podNamespace !== undefined) this.byPodNamespace.delete(prev.podNamespace, key);
-      if (next?.podNamespace !== undefined) this.byPodNamespace.add(next.podNamespace, key);
+  /** Forgets a record whose object is gone, that no route reads and that has nothing to report. */
+  private dropIfUnused(rec: ObjectRecord): void {
+    if (rec.obj === undefined && rec.readers === undefined && rec.report === undefined && !rec.dirty && this.records.get(rec.key) === rec) this.records.delete(rec.key);
+  }
+
+  private relink(key: string, beforeDeps: readonly string[], beforeServices: readonly string[], beforePodNamespace: string | undefined, next: ObjectRecord): void {
+    const after = next.deps;
+    if (beforeDeps !== after) {
+      for (const d of beforeDeps) if (!after.includes(d)) this.byDep.delete(d, key);
+      for (const d of after) this.byDep.add(d, key);
+    }
+    if (beforeServices !== NO_DEPS || next.services !== NO_DEPS) this.services.setReportServices(key, beforeServices, next.services);
+    if (beforePodNamespace !== next.podNamespace) {
+      if (beforePodNamespace !== undefined) this.byPodNamespace.delete(beforePodNamespace, key);
+      if (next.podNamespace !== undefined) this.byPodNamespace.add(next.podNamespace, key);
     }
   }
+}
+
+function newRecord(key: string, obj: KubeObject | undefined): ObjectRecord {
+  return {
+    key,
+    obj,
+    memoEpoch: 0,
+    memoValue: undefined,
+    memoDeps: NO_DEPS,
+    memoServices: NO_DEPS,
+    report: undefined,
+    deps: NO_DEPS,
+    services: NO_DEPS,
+    podNamespace: undefined,
+    readers: undefined,
+    dirty: false,
+  };
 }

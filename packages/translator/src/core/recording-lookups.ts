@@ -12,6 +12,25 @@ const NO_DEPS: readonly string[] = [];
 /** `Dep.objectKey(key)` is the key behind this prefix. */
 const OBJ_DEP_PREFIX_LENGTH = Dep.objectKey('').length;
 
+/**
+ * The long-lived record of an object of a kind that reports its own status (an Upstream; see
+ * backend-reports.ts), kept from when the object (or a route asking for it) appears until both are
+ * gone. A read of such an object records the record's own key (`group/kind/namespace/name`, a
+ * string kept once) as its dependency, and the per-translation memo of its verdict lives here:
+ * no per-translation Map keyed by these objects.
+ */
+export interface TrackedObject {
+  /** `group/kind/namespace/name`; also the dependency key of a read of it. */
+  readonly key: string;
+  /** The object now (undefined: absent; the record lives on while routes ask for it). */
+  readonly obj: KubeObject | undefined;
+  /** The translation (RecordingLookups' epoch) of the memo below; it is stale in any other. */
+  memoEpoch: number;
+  memoValue: unknown;
+  memoDeps: readonly string[];
+  memoServices: readonly string[];
+}
+
 /** Where the recorder reads from: the translator's indexes. */
 export interface Reads {
   gateway(key: string): GatewayAttachment | undefined;
@@ -20,6 +39,10 @@ export interface Reads {
   labels(name: string): Readonly<Record<string, string>>;
   grants(namespace: string): readonly ReferenceGrant[];
   other(key: string): KubeObject | undefined;
+  /** Whether the objects of `group/kind` have records (kinds that report a status). */
+  tracks(groupKind: string): boolean;
+  /** The record of such an object (made when absent, for an object that does not exist). */
+  tracked(key: string): TrackedObject;
   queries: ObjectQueries;
   remoteClusters(): readonly RemoteClusterState[];
   objectsOf(groupKind: string): readonly KubeObject[];
@@ -89,8 +112,18 @@ export class RecordingLookups implements Lookups, RecordedDeps {
   /** Forget memoised reads (Gateway contexts change between translation steps). */
   invalidate(): void {
     this.lastGateway = { namespace: '', name: '', value: undefined };
-    this.computed = new Map();
+    if (this.computed.size > 0) this.computed = new Map();
+    this.epoch++;
+    this.slot = undefined;
   }
+
+  /** Counts invalidations: a record's memo is valid in the epoch it was computed in. */
+  private epoch = 1;
+  /**
+   * The record of the tracked object read last (object() sets it; the status judge sets it to the
+   * object it judges): memo() of that object keeps its result in the record instead of a Map.
+   */
+  slot: TrackedObject | undefined;
 
   /**
    * Results computed during this translation, with what they read (see memo). A Map, not a
@@ -105,6 +138,8 @@ export class RecordingLookups implements Lookups, RecordedDeps {
   memo<T>(key: object, compute: () => T): T;
   memo<K extends object, A, T>(key: K, compute: (key: K, arg: A) => T, arg: A): T;
   memo<K extends object, A, T>(key: K, compute: (key: K, arg: A) => T, arg?: A): T {
+    const slot = this.slot;
+    if (slot !== undefined && slot.obj === key) return this.slotMemo(slot, key, compute, arg as A);
     let hit = this.computed.get(key);
     if (!hit) {
       const outerDeps = this.depList;
@@ -130,6 +165,35 @@ export class RecordingLookups implements Lookups, RecordedDeps {
     else for (const svc of hit.services) this.recordService(svc);
     return hit.value as T;
   }
+  /** memo() of a tracked object, its result kept in the object's record. */
+  private slotMemo<K extends object, A, T>(slot: TrackedObject, key: K, compute: (key: K, arg: A) => T, arg: A): T {
+    if (slot.memoEpoch !== this.epoch) {
+      const outerDeps = this.depList;
+      const outerServices = this.serviceList;
+      const outerKeep = this.keep;
+      this.depList = NO_DEPS as string[];
+      this.serviceList = NO_DEPS as string[];
+      this.keep = undefined;
+      try {
+        slot.memoValue = compute(key, arg);
+        slot.memoDeps = this.depList;
+        slot.memoServices = this.serviceList;
+        slot.memoEpoch = this.epoch;
+      } finally {
+        this.depList = outerDeps;
+        this.serviceList = outerServices;
+        this.keep = outerKeep;
+        this.slot = slot;
+      }
+    }
+    const deps = slot.memoDeps;
+    const services = slot.memoServices;
+    if (deps.length === 1 && this.depList === NO_DEPS && this.keep === undefined) this.depList = deps as string[];
+    else for (const d of deps) this.record(d);
+    if (services.length === 1 && this.serviceList === NO_DEPS) this.serviceList = services as string[];
+    else for (const svc of services) this.recordService(svc);
+    return slot.memoValue as T;
+  }
   service(namespace: string, name: string, key = `${namespace}/${name}`): Service | undefined {
     this.recordService(key);
     return this.read.service(key);
@@ -152,7 +216,15 @@ export class RecordingLookups implements Lookups, RecordedDeps {
     let prefix = this.kindPrefix;
     if (prefix.group !== group || prefix.kind !== kind) {
       const key = `${group}/${kind}/`;
-      prefix = this.kindPrefix = { group, kind, key, dep: flat(Dep.objectKey(key)) };
+      prefix = this.kindPrefix = { group, kind, key, dep: flat(Dep.objectKey(key)), tracked: this.read.tracks(`${group}/${kind}`) };
+    }
+    if (prefix.tracked) {
+      // A kind with records: the record's key is the dependency (no string kept per read), and the
+      // record is where memo() of the object keeps its result.
+      const rec = this.read.tracked(flat(`${prefix.key}${namespace}/${name}`));
+      this.record(rec.key);
+      this.slot = rec;
+      return rec.obj;
     }
     // One string per lookup: the dependency key, flat; the object key is its tail (a slice of a
     // flat string shares its characters and is hashed as is). Building the key separately cost a
@@ -161,7 +233,7 @@ export class RecordingLookups implements Lookups, RecordedDeps {
     this.record(dep);
     return this.read.other(dep.slice(OBJ_DEP_PREFIX_LENGTH));
   }
-  private kindPrefix = { group: '', kind: '', key: '', dep: '' };
+  private kindPrefix = { group: '', kind: '', key: '', dep: '', tracked: false };
   select(group: string, kind: string, namespace: string, selector: LabelSelector): readonly KubeObject[] {
     this.record(Dep.selection(group, kind, namespace));
     return this.read.queries.select(group, kind, namespace, selector);

@@ -180,7 +180,7 @@ export class GatewayTranslator {
     this.routes = new RouteSet(opts.routeKinds ?? ROUTE_KINDS);
     const reporters = new Map([...this.tables.backends].flatMap(([k, r]) => (r.report ? [[k, { report: r.report }] as const] : [])));
     this.backendReports = new BackendReports(reporters, this.serviceIndex, this.clusters);
-    this.backendReads = { object: (key: string) => this.others.get(key), lookups: this.recorder, installNamespace: this.installNamespace };
+    this.backendReads = { lookups: this.recorder, installNamespace: this.installNamespace };
     this.policyReports = new PolicyReports(this.controllerName);
     this.targetRefKinds = new Set(this.tables.targetRefs.map((p) => `${p.group}/${p.kind}`));
   }
@@ -244,27 +244,60 @@ export class GatewayTranslator {
     let groupKind = '';
     let group = '';
     let kind = '';
-    this.others.updateEach(s.others ?? [], (k, before, after) => {
+    // What a kind's objects need, decided once per run of the kind (objects of a kind come together).
+    let reporting = false;
+    let backendTls = false;
+    let tlsInput = false;
+    let policyStatus = false;
+    let targetRefKind = false;
+    const readerRoutes = this.translated ? new Set<string>() : undefined;
+    // A first update lists every key in the index's order: the lists of keys by kind (otherKeysOf)
+    // are built here rather than by a walk over every key on the first kind query.
+    const items = s.others ?? [];
+    const firstUpdate = this.others.size === 0;
+    let kinds: Map<string, string[]> | undefined = firstUpdate ? new Map() : undefined;
+    let kindKeys: string[] | undefined;
+    this.others.updateEach(items, (k, before, after) => {
       // k is `group/kind/namespace/name`.
-      this.othersKinds = undefined;
       if (groupKind === '' || k.charCodeAt(groupKind.length) !== SLASH || !k.startsWith(groupKind)) {
         groupKind = k.slice(0, k.indexOf('/', k.indexOf('/') + 1));
         group = groupKind.slice(0, groupKind.indexOf('/'));
         kind = groupKind.slice(group.length + 1);
         if (this.translated) changed.add(Dep.kind(group, kind)); // once per run of a kind: a Set needs no more
+        reporting = this.backendReports.tracks(groupKind);
+        backendTls = groupKind === BACKEND_TLS_GROUP_KIND;
+        tlsInput = backendTls || groupKind === '/ConfigMap';
+        policyStatus = !tlsInput && reportsPolicyStatus(group, kind);
+        targetRefKind = this.targetRefKinds.has(groupKind);
+        if (kinds !== undefined) {
+          kindKeys = kinds.get(groupKind);
+          if (kindKeys === undefined) kinds.set(groupKind, (kindKeys = []));
+        }
       }
-      if (this.translated) changed.add(Dep.objectKey(k));
-      if (groupKind === BACKEND_TLS_GROUP_KIND) {
+      if (kindKeys !== undefined) kindKeys.push(k);
+      if (this.translated) {
+        changed.add(Dep.objectKey(k));
+        // A read of an object with a record is recorded under its plain key (routes' reads are in
+        // the record: readerRoutes).
+        if (reporting) changed.add(k);
+      }
+      if (backendTls) {
         this.routesReadingTargets(before, after, policyTargets);
         if (after) this.backendTlsPolicies.add(k);
         else this.backendTlsPolicies.delete(k);
       }
-      if (groupKind === BACKEND_TLS_GROUP_KIND || groupKind === '/ConfigMap') this.backendTlsDirty = true;
-      else if (reportsPolicyStatus(group, kind)) this.dirtyPolicies.add(k);
-      if (this.targetRefKinds.has(groupKind)) this.routesNamedBy(before, after, policyTargets);
+      if (tlsInput) this.backendTlsDirty = true;
+      else if (policyStatus) this.dirtyPolicies.add(k);
+      if (targetRefKind) this.routesNamedBy(before, after, policyTargets);
       this.queries.changed(group, kind, k, before, after, changed);
-      this.backendReports.objectChanged(groupKind, k, after);
+      if (reporting) this.backendReports.objectChanged(groupKind, k, after, readerRoutes);
     });
+    if (items !== this.othersItems) {
+      this.othersItems = items;
+      // Keys unique (no repeat: each was reported once, in the array's order): the lists are exact.
+      if (kinds !== undefined && this.others.size !== items.length) kinds = undefined;
+      this.othersKinds = kinds;
+    }
     this.services.updateEach(s.services, (k, before, after) => {
       this.queries.changed('', 'Service', k, before, after, changed);
       this.serviceIndex.serviceChanged(k, changedServices, dirtyServices, reportServices);
@@ -285,6 +318,7 @@ export class GatewayTranslator {
     if (podNamespaces.size > 0) this.clusters.podsChanged(podNamespaces, dirtyServices);
     const changedRoutes = this.routes.update(s);
     for (const k of policyTargets) changedRoutes.add(k);
+    if (readerRoutes) for (const k of readerRoutes) changedRoutes.add(k);
     return changedRoutes;
   }
 
@@ -363,6 +397,8 @@ export class GatewayTranslator {
     labels: (name) => this.labelsOf(name),
     grants: (ns) => this.grantLists.get(ns) ?? NO_GRANTS,
     other: (key) => this.others.get(key),
+    tracks: (groupKind) => this.backendReports.tracks(groupKind),
+    tracked: (key) => this.backendReports.record(key),
     queries: this.queries,
     remoteClusters: () => this.remotes.list(),
     objectsOf: (groupKind) => [...this.othersOf(groupKind)].map((e) => e[1]),
@@ -381,6 +417,8 @@ export class GatewayTranslator {
    * not every object of every kind (thousands of Upstreams) once per kind asked.
    */
   private othersKinds: Map<string, string[]> | undefined;
+  /** The `others` array the index was last brought up to (an unchanged array changes nothing). */
+  private othersItems: readonly KubeObject[] | undefined;
 
   private otherKeysOf(groupKind: string): readonly string[] {
     let kinds = this.othersKinds;
@@ -515,7 +553,7 @@ export class GatewayTranslator {
         next = new RouteTranslation(key, route, this.routes.kindOf(key) as RouteKind, recorder, opts, prev, recorder);
         if (prev?.report && next.report && deepEqual(prev.report, next.report)) (next as { report: StatusReport }).report = prev.report;
       }
-      this.setDeps(this.dependents, key, prev?.deps ?? NO_DEPS, next?.deps ?? NO_DEPS);
+      this.setRouteDeps(key, prev?.deps ?? NO_DEPS, next?.deps ?? NO_DEPS);
       this.serviceIndex.setRouteServices(key, prev?.serviceDeps ?? NO_DEPS, next?.serviceDeps ?? NO_DEPS);
       rawChanges.push([key, prev, next]);
     }
@@ -558,9 +596,23 @@ export class GatewayTranslator {
     return next;
   }
 
-  private setDeps(index: StringMultiMap, route: string, before: readonly string[], after: readonly string[]): void {
-    for (const d of before) if (!after.includes(d)) index.delete(d, route);
-    for (const d of after) index.add(d, route);
+  /**
+   * Links a route to what it read: reads of objects with a status record go to the record's
+   * readers, every other dependency key to `dependents`.
+   */
+  private setRouteDeps(route: string, before: readonly string[], after: readonly string[]): void {
+    const reports = this.backendReports;
+    if (before !== after) {
+      for (const d of before) {
+        if (after.includes(d)) continue;
+        if (reports.isRecordKey(d)) reports.deleteReader(d, route);
+        else this.dependents.delete(d, route);
+      }
+    }
+    for (const d of after) {
+      if (reports.isRecordKey(d)) reports.addReader(d, route);
+      else this.dependents.add(d, route);
+    }
   }
 
   /**

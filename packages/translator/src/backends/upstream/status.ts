@@ -10,11 +10,19 @@ import { judgedUpstream, type UpstreamVerdict } from './resolver.js';
 export function reportUpstream(upstream: Upstream, ctx: BackendStatusContext): StatusReport {
   const gen = upstream.metadata.generation;
   const verdict = judgedUpstream(upstream, ctx);
-  const status: UpstreamStatus = {};
-  if (upstream.spec?.kube) status.type = 'Kube';
-  else if (upstream.spec?.static) status.type = 'Static';
-  status.conditions = verdict.ok ? usableConditions(gen) : unusableConditions(verdict, gen);
-  status.endpoints = !verdict.ok ? 0 : verdict.source.kind === 'service' ? ctx.endpointCount(verdict.source, verdict.cluster.name) : (verdict.hostCount ?? 0);
+  let status: UpstreamStatus;
+  if (verdict.ok) {
+    // A usable Upstream's status depends on its generation, type and endpoint count only: shared.
+    const type = upstream.spec?.kube ? 'Kube' : 'Static';
+    const endpoints = verdict.source.kind === 'service' ? ctx.endpointCount(verdict.source, verdict.cluster.name) : (verdict.hostCount ?? 0);
+    status = usableStatus(gen, type, endpoints);
+  } else {
+    status = {};
+    if (upstream.spec?.kube) status.type = 'Kube';
+    else if (upstream.spec?.static) status.type = 'Static';
+    status.conditions = unusableConditions(verdict, gen);
+    status.endpoints = 0;
+  }
   const { apiVersion, metadata } = upstream;
   const namespace = metadata.namespace ?? 'default';
   return gen === undefined
@@ -31,20 +39,32 @@ function unusableConditions(verdict: Extract<UpstreamVerdict, { ok: false }>, ge
     : [condition(ConditionType.Accepted, 'True', Reason.Accepted, 'Upstream is valid', gen), condition(ConditionType.ResolvedRefs, 'False', verdict.reason, verdict.message, gen)];
 }
 
-// The conditions of a usable Upstream depend on its generation only, and thousands of Upstreams
-// share a few generations: one frozen list per generation (reports are data, never mutated) spares
-// the allocations. Bounded: a cache of a pure function, dropped whole when it grows.
-const usableByGeneration = new Map<number | undefined, readonly Condition[]>();
+// The status of a usable Upstream depends on its generation, type and endpoint count only, and
+// thousands of Upstreams share a few of each: one frozen status per combination (reports are
+// data, never mutated) spares the allocations, and what the translator keeps per Upstream is its
+// report alone. Bounded: a cache of a pure function, dropped whole when it grows.
+interface UsableStatuses {
+  readonly conditions: readonly Condition[];
+  /** By endpoint count (small counts only), per type. */
+  readonly Kube: UpstreamStatus[];
+  readonly Static: UpstreamStatus[];
+}
+const usableByGeneration = new Map<number | undefined, UsableStatuses>();
+/** Endpoint counts at and above this get a status of their own. */
+const SHARED_COUNTS = 64;
 
-function usableConditions(gen: number | undefined): Condition[] {
-  let conditions = usableByGeneration.get(gen);
-  if (!conditions) {
+function usableStatus(gen: number | undefined, type: 'Kube' | 'Static', endpoints: number): UpstreamStatus {
+  let shared = usableByGeneration.get(gen);
+  if (!shared) {
     if (usableByGeneration.size >= 64) usableByGeneration.clear();
-    conditions = Object.freeze([
+    const conditions = Object.freeze([
       Object.freeze(condition(ConditionType.Accepted, 'True', Reason.Accepted, 'Upstream is valid', gen)),
       Object.freeze(condition(ConditionType.ResolvedRefs, 'True', Reason.ResolvedRefs, 'All references resolved', gen)),
     ]);
-    usableByGeneration.set(gen, conditions);
+    usableByGeneration.set(gen, (shared = { conditions, Kube: [], Static: [] }));
   }
-  return conditions as Condition[];
+  const conditions = shared.conditions as Condition[];
+  if (endpoints >= SHARED_COUNTS || !Number.isInteger(endpoints) || endpoints < 0) return { type, conditions, endpoints };
+  const byCount = shared[type];
+  return (byCount[endpoints] ??= Object.freeze({ type, conditions, endpoints }) as UpstreamStatus);
 }
