@@ -623,10 +623,16 @@ export class GatewayAssembler {
       // Bulk (after reset): list every referenced cluster, sorted once; every endpoint is redone.
       this.clustersRebuild = false;
       this.endpointsRebuild = true;
-      const next = new Array<ClusterIR>(this.clusterRefs.size);
-      let n = 0;
-      for (const r of this.clusterRefs.values()) next[n++] = (r instanceof SharedCluster ? r.use : r).cluster;
-      next.sort(compareClusters);
+      // The names (the Map's keys, each its cluster's name) sorted by the engine's own string
+      // order, which is compareClusters' (UTF-16 code units), without a JS comparator per
+      // comparison: cluster names of several kinds (kube/…, upstream/…) interleave, and that
+      // interleaving multiplies the comparisons.
+      const names = [...this.clusterRefs.keys()].sort();
+      const next = new Array<ClusterIR>(names.length);
+      for (let i = 0; i < names.length; i++) {
+        const r = this.clusterRefs.get(names[i] as string) as ClusterUse | SharedCluster;
+        next[i] = (r instanceof SharedCluster ? r.use : r).cluster;
+      }
       if (!sameElements(next, this.clusterList)) this.clusterList = next;
       this.ownHostClusters = 0;
       for (const c of this.clusterList) if (c.discovery !== undefined) this.ownHostClusters++;

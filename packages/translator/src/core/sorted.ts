@@ -31,6 +31,8 @@ export function applySorted<T>(
   compare: Compare<T>,
   removed: readonly T[],
   added: readonly T[],
+  /** Sorts a whole list in place in `compare`'s order (a faster way for large batches). */
+  sortAll: (items: T[]) => void = (items) => items.sort(compare),
 ): readonly T[] {
   if (removed.length === 0 && added.length === 0) return items;
   const batch = removed.length + added.length;
@@ -38,7 +40,7 @@ export function applySorted<T>(
     const gone = new Set(removed);
     const out = gone.size > 0 ? items.filter((x) => !gone.has(x)) : items.slice();
     for (const a of added) out.push(a);
-    out.sort(compare);
+    sortAll(out);
     return out;
   }
   const out = items.slice();

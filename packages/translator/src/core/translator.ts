@@ -28,7 +28,7 @@ import { ROUTE_KINDS } from '../routes/registry.js';
 import type { CompileTables, RouteKind } from '../routes/route-kind.js';
 import { CommonConditions, RouteTranslation, type GatewayPlacement } from '../routes/route-translation.js';
 import { KindConflicts } from '../routes/kind-conflicts.js';
-import { compareReports, type StatusReport } from '../status/reports.js';
+import { compareReports, sortReports, type StatusReport } from '../status/reports.js';
 import { BackendReports } from './backend-reports.js';
 import { ClusterTable } from './cluster-table.js';
 import { deepEqual, reuse } from './equality.js';
@@ -820,7 +820,7 @@ export class GatewayTranslator {
       if (prev) removed.push(prev);
       if (next) added.push(next);
     }
-    this.statuses = applySorted(this.statuses, compareReports, removed, added);
+    this.statuses = applySorted(this.statuses, compareReports, removed, added, sortReports);
     return removed.length === 0 ? added : [...removed, ...added];
   }
 }

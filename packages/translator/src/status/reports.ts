@@ -34,6 +34,41 @@ export function compareReports(a: ReportRef, b: ReportRef): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+const KIND_INDEX = new Map<string, number>(REPORTED_KINDS.map((k, i) => [k, i]));
+
+/** namespace, then name: compareReports within one kind. */
+function compareNamespaced(a: ReportRef, b: ReportRef): number {
+  const an = a.namespace ?? '';
+  const bn = b.namespace ?? '';
+  if (an !== bn) return an < bn ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/**
+ * Sorts reports in place in compareReports' order: grouped by kind first (one lookup per report,
+ * not two per comparison), then each kind's reports sorted by namespace and name. A full
+ * translation sorts every report at once, by the ten thousand.
+ */
+export function sortReports<T extends ReportRef>(list: T[]): void {
+  const byKind: T[][] = [];
+  let kind = '';
+  let bucket: T[] | undefined;
+  for (const r of list) {
+    if (r.kind !== kind || bucket === undefined) {
+      kind = r.kind;
+      const i = KIND_INDEX.get(kind) ?? REPORTED_KINDS.length;
+      bucket = byKind[i] ??= [];
+    }
+    bucket.push(r);
+  }
+  let n = 0;
+  for (const b of byKind) {
+    if (b === undefined) continue;
+    if (b.length > 1) b.sort(compareNamespaced);
+    for (const r of b) list[n++] = r;
+  }
+}
+
 /**
  * Turns the Pending Programmed conditions of a Gateway report (the Gateway's and its
  * listeners') into what the data plane said: True/Programmed once Envoy ACKed the configuration
