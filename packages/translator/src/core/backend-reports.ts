@@ -29,6 +29,8 @@ interface ObjectRecord extends TrackedObject {
   readers: StringBag;
   /** In the list of records to judge in the next pass. */
   dirty: boolean;
+  /** Its kind's reporter (from the key's `group/kind`, looked up once when the record is made). */
+  readonly reporter: Reporter | undefined;
 }
 
 type Reporter = Required<Pick<BackendResolver, 'report'>>;
@@ -41,35 +43,23 @@ export class BackendReports {
   private readonly byPodNamespace = new StringMultiMap();
   /** Records to judge in the next pass, in the order they were marked. */
   private dirty: ObjectRecord[] = [];
-  /** `group/kind/` of the kinds that report (keys of their records start with one of these). */
-  private readonly prefixes: readonly string[];
-
   /** `reporters`: keyed `group/kind`, the backend kinds that report a status. */
   constructor(
     private readonly reporters: ReadonlyMap<string, Reporter>,
     private readonly services: ServiceIndex,
     private readonly clusters: ClusterTable,
-  ) {
-    this.prefixes = [...reporters.keys()].map((k) => `${k}/`);
-  }
+  ) {}
 
   /** Whether objects of `group/kind` have records. */
   tracks(groupKind: string): boolean {
     return this.reporters.has(groupKind);
   }
 
-  /** Whether a dependency key is the key of a record (a read of such an object). */
-  isRecordKey(dep: string): boolean {
-    const prefixes = this.prefixes;
-    for (let i = 0; i < prefixes.length; i++) if (dep.startsWith(prefixes[i] as string)) return true;
-    return false;
-  }
-
   /** The record of an object of a reporting kind (`key`: `group/kind/namespace/name`). */
   record(key: string): ObjectRecord {
     let rec = this.records.get(key);
     if (rec === undefined) {
-      this.records.set(key, (rec = newRecord(key, undefined)));
+      this.records.set(key, (rec = newRecord(key, undefined, this.reporters.get(key.slice(0, key.indexOf('/', key.indexOf('/') + 1))))));
       // Judged (to nothing) in the next pass, which drops it if no route took it.
       this.mark(rec);
     }
@@ -81,11 +71,12 @@ export class BackendReports {
    * routes that read it go to `readers` (undefined: nothing has read anything yet).
    */
   objectChanged(groupKind: string, key: string, after: KubeObject | undefined, readers: Set<string> | undefined): void {
-    if (!this.reporters.has(groupKind)) return;
+    const reporter = this.reporters.get(groupKind);
+    if (reporter === undefined) return;
     let rec = this.records.get(key);
     if (rec === undefined) {
       if (after === undefined) return;
-      this.records.set(key, (rec = newRecord(key, after)));
+      this.records.set(key, (rec = newRecord(key, after, reporter)));
     } else {
       rec.obj = after;
       if (readers !== undefined) for (const r of bagValues(rec.readers)) readers.add(r);
@@ -93,18 +84,28 @@ export class BackendReports {
     this.mark(rec);
   }
 
-  /** A route read the object of this record key. */
-  addReader(key: string, route: string): void {
-    const rec = this.record(key);
+  /**
+   * A route read the dependency key `key`: if it is a record's key (a read of an object with a
+   * record, which the read made if it was absent), the route becomes one of its readers and this
+   * returns true; false for any other key. One Map lookup, no prefix test of every key.
+   */
+  addReader(key: string, route: string): boolean {
+    const rec = this.records.get(key);
+    if (rec === undefined) return false;
     rec.readers = bagAdd(rec.readers, route);
+    return true;
   }
 
-  /** A route no longer reads it. */
-  deleteReader(key: string, route: string): void {
+  /**
+   * A route no longer reads `key`: true if it is a record's key (a route that read a record's key
+   * is among its readers, so the record is still there).
+   */
+  deleteReader(key: string, route: string): boolean {
     const rec = this.records.get(key);
-    if (rec === undefined) return;
+    if (rec === undefined) return false;
     rec.readers = bagDelete(rec.readers, route);
     this.dropIfUnused(rec);
+    return true;
   }
 
   private mark(rec: ObjectRecord): void {
@@ -144,18 +145,11 @@ export class BackendReports {
         return this.clusters.countServiceEndpoints(source.serviceKey, source.portName, source.podSelector, cluster);
       },
     };
-    // Keys of a kind come together: its reporter is looked up once per run of them.
-    let prefix = '';
-    let kindReporter: Reporter | undefined;
     for (const rec of dirty) {
       rec.dirty = false;
       const key = rec.key;
       const obj = rec.obj;
-      if (prefix === '' || !key.startsWith(prefix)) {
-        const groupKind = key.slice(0, key.indexOf('/', key.indexOf('/') + 1));
-        prefix = `${groupKind}/`;
-        kindReporter = this.reporters.get(groupKind);
-      }
+      const kindReporter = rec.reporter;
       const prevReport = rec.report;
       const prevDeps = rec.deps;
       const prevServices = rec.services;
@@ -202,7 +196,7 @@ export class BackendReports {
   }
 }
 
-function newRecord(key: string, obj: KubeObject | undefined): ObjectRecord {
+function newRecord(key: string, obj: KubeObject | undefined, reporter: Reporter | undefined): ObjectRecord {
   return {
     key,
     obj,
@@ -216,5 +210,6 @@ function newRecord(key: string, obj: KubeObject | undefined): ObjectRecord {
     podNamespace: undefined,
     readers: undefined,
     dirty: false,
+    reporter,
   };
 }

@@ -89,7 +89,6 @@ const otherKey = (o: KubeObject) => {
   }
   return flat(`${otherPrefix.prefix}${o.metadata.namespace ?? ''}/${o.metadata.name}`);
 };
-const SLASH = 0x2f;
 
 interface ContextRecord {
   readonly ctx: GatewayContext;
@@ -244,6 +243,10 @@ export class GatewayTranslator {
     let groupKind = '';
     let group = '';
     let kind = '';
+    // The apiVersion and kind of the last object seen: a key's `group/kind` is a function of them
+    // (otherKey), so the same pair is the same run, without a prefix test of every key.
+    let runApiVersion = '';
+    let runKind = '';
     // What a kind's objects need, decided once per run of the kind (objects of a kind come together).
     let reporting = false;
     let backendTls = false;
@@ -259,7 +262,10 @@ export class GatewayTranslator {
     let kindKeys: string[] | undefined;
     this.others.updateEach(items, (k, before, after) => {
       // k is `group/kind/namespace/name`.
-      if (groupKind === '' || k.charCodeAt(groupKind.length) !== SLASH || !k.startsWith(groupKind)) {
+      const o = after ?? before;
+      if (groupKind === '' || o === undefined || o.apiVersion !== runApiVersion || o.kind !== runKind) {
+        runApiVersion = o?.apiVersion ?? '';
+        runKind = o?.kind ?? '';
         groupKind = k.slice(0, k.indexOf('/', k.indexOf('/') + 1));
         group = groupKind.slice(0, groupKind.indexOf('/'));
         kind = groupKind.slice(group.length + 1);
@@ -605,13 +611,11 @@ export class GatewayTranslator {
     if (before !== after) {
       for (const d of before) {
         if (after.includes(d)) continue;
-        if (reports.isRecordKey(d)) reports.deleteReader(d, route);
-        else this.dependents.delete(d, route);
+        if (!reports.deleteReader(d, route)) this.dependents.delete(d, route);
       }
     }
     for (const d of after) {
-      if (reports.isRecordKey(d)) reports.addReader(d, route);
-      else this.dependents.add(d, route);
+      if (!reports.addReader(d, route)) this.dependents.add(d, route);
     }
   }
 
