@@ -163,8 +163,7 @@ export class BackendReports {
         rec.services = read.lookups.serviceDeps;
         rec.podNamespace = podNamespace;
         // The verdict was this translation's (routes took what they needed): not kept past it.
-        rec.memoValue = undefined;
-        rec.memoEpoch = 0;
+        rec.memo = undefined;
       } else {
         rec.report = undefined;
         rec.deps = NO_DEPS;
@@ -200,10 +199,7 @@ function newRecord(key: string, obj: KubeObject | undefined, reporter: Reporter 
   return {
     key,
     obj,
-    memoEpoch: 0,
-    memoValue: undefined,
-    memoDeps: NO_DEPS,
-    memoServices: NO_DEPS,
+    memo: undefined,
     report: undefined,
     deps: NO_DEPS,
     services: NO_DEPS,
