@@ -163,7 +163,8 @@ export class BackendReports {
         rec.services = read.lookups.serviceDeps;
         rec.podNamespace = podNamespace;
         // The verdict was this translation's (routes took what they needed): not kept past it.
-        rec.memo = undefined;
+        rec.memoValue = undefined;
+        rec.memoEpoch = 0;
       } else {
         rec.report = undefined;
         rec.deps = NO_DEPS;
@@ -199,7 +200,10 @@ function newRecord(key: string, obj: KubeObject | undefined, reporter: Reporter 
   return {
     key,
     obj,
-    memo: undefined,
+    memoEpoch: 0,
+    memoValue: undefined,
+    memoDeps: NO_DEPS,
+    memoServices: NO_DEPS,
     report: undefined,
     deps: NO_DEPS,
     services: NO_DEPS,

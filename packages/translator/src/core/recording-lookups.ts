@@ -24,20 +24,11 @@ export interface TrackedObject {
   readonly key: string;
   /** The object now (undefined: absent; the record lives on while routes ask for it). */
   readonly obj: KubeObject | undefined;
-  /**
-   * This translation's memo of its verdict. One object per translation, stored once: the record
-   * is long-lived (old generation), and each young value stored into it costs a write barrier.
-   */
-  memo: SlotMemo | undefined;
-}
-
-/** A memo() result kept in a record, with what computing it read. */
-export interface SlotMemo {
-  /** The translation (RecordingLookups' epoch) it was computed in; it is stale in any other. */
-  readonly epoch: number;
-  readonly value: unknown;
-  readonly deps: readonly string[];
-  readonly services: readonly string[];
+  /** The translation (RecordingLookups' epoch) of the memo below; it is stale in any other. */
+  memoEpoch: number;
+  memoValue: unknown;
+  memoDeps: readonly string[];
+  memoServices: readonly string[];
 }
 
 /** Where the recorder reads from: the translator's indexes. */
@@ -176,8 +167,7 @@ export class RecordingLookups implements Lookups, RecordedDeps {
   }
   /** memo() of a tracked object, its result kept in the object's record. */
   private slotMemo<K extends object, A, T>(slot: TrackedObject, key: K, compute: (key: K, arg: A) => T, arg: A): T {
-    let m = slot.memo;
-    if (m === undefined || m.epoch !== this.epoch) {
+    if (slot.memoEpoch !== this.epoch) {
       const outerDeps = this.depList;
       const outerServices = this.serviceList;
       const outerKeep = this.keep;
@@ -185,8 +175,10 @@ export class RecordingLookups implements Lookups, RecordedDeps {
       this.serviceList = NO_DEPS as string[];
       this.keep = undefined;
       try {
-        const value = compute(key, arg);
-        slot.memo = m = { epoch: this.epoch, value, deps: this.depList, services: this.serviceList };
+        slot.memoValue = compute(key, arg);
+        slot.memoDeps = this.depList;
+        slot.memoServices = this.serviceList;
+        slot.memoEpoch = this.epoch;
       } finally {
         this.depList = outerDeps;
         this.serviceList = outerServices;
@@ -194,13 +186,13 @@ export class RecordingLookups implements Lookups, RecordedDeps {
         this.slot = slot;
       }
     }
-    const deps = m.deps;
-    const services = m.services;
+    const deps = slot.memoDeps;
+    const services = slot.memoServices;
     if (deps.length === 1 && this.depList === NO_DEPS && this.keep === undefined) this.depList = deps as string[];
     else for (const d of deps) this.record(d);
     if (services.length === 1 && this.serviceList === NO_DEPS) this.serviceList = services as string[];
     else for (const svc of services) this.recordService(svc);
-    return m.value as T;
+    return slot.memoValue as T;
   }
   service(namespace: string, name: string, key = `${namespace}/${name}`): Service | undefined {
     this.recordService(key);
