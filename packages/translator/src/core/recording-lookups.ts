@@ -58,6 +58,13 @@ export function serviceQueryGroup(cluster: string): string {
  * Service keys apart (nearly every route reads one), everything else as dependency keys. Reads of
  * Gateways are not recorded (see routesReferencing).
  */
+/** A memoised result and what computing it read. */
+interface Computed<T> {
+  readonly value: T;
+  readonly deps: readonly string[];
+  readonly services: readonly string[];
+}
+
 export class RecordingLookups implements Lookups, RecordedDeps {
   private depList: string[] = NO_DEPS as string[];
   private serviceList: string[] = NO_DEPS as string[];
@@ -129,7 +136,7 @@ export class RecordingLookups implements Lookups, RecordedDeps {
    * Results computed during this translation, with what they read (see memo). A Map, not a
    * WeakMap: it is dropped whole by invalidate, and a Map's lookups are cheaper.
    */
-  private computed = new Map<object, { readonly value: unknown; readonly deps: readonly string[]; readonly services: readonly string[] }>();
+  private computed = new Map<object, Computed<unknown>>();
 
   /**
    * `compute()` once per translation for `key` (an input object: inputs do not change within a
@@ -142,57 +149,55 @@ export class RecordingLookups implements Lookups, RecordedDeps {
     if (slot !== undefined && slot.obj === key) return this.slotMemo(slot, key, compute, arg as A);
     let hit = this.computed.get(key);
     if (!hit) {
-      const outerDeps = this.depList;
-      const outerServices = this.serviceList;
-      const outerKeep = this.keep;
-      this.depList = NO_DEPS as string[];
-      this.serviceList = NO_DEPS as string[];
-      this.keep = undefined;
-      try {
-        hit = { value: compute(key, arg as A), deps: this.depList, services: this.serviceList };
-      } finally {
-        this.depList = outerDeps;
-        this.serviceList = outerServices;
-        this.keep = outerKeep;
-      }
+      hit = this.computeApart(key, compute, arg as A);
       this.computed.set(key, hit);
     }
-    // Into empty lists (the usual case: an Upstream's status, a route's only backend) a hit's
-    // one-element lists are shared rather than copied.
-    if (hit.deps.length === 1 && this.depList === NO_DEPS && this.keep === undefined) this.depList = hit.deps as string[];
-    else for (const d of hit.deps) this.record(d);
-    if (hit.services.length === 1 && this.serviceList === NO_DEPS) this.serviceList = hit.services as string[];
-    else for (const svc of hit.services) this.recordService(svc);
+    this.replay(hit.deps, hit.services);
     return hit.value as T;
   }
   /** memo() of a tracked object, its result kept in the object's record. */
   private slotMemo<K extends object, A, T>(slot: TrackedObject, key: K, compute: (key: K, arg: A) => T, arg: A): T {
     if (slot.memoEpoch !== this.epoch) {
-      const outerDeps = this.depList;
-      const outerServices = this.serviceList;
-      const outerKeep = this.keep;
-      this.depList = NO_DEPS as string[];
-      this.serviceList = NO_DEPS as string[];
-      this.keep = undefined;
+      let computed: Computed<T>;
       try {
-        slot.memoValue = compute(key, arg);
-        slot.memoDeps = this.depList;
-        slot.memoServices = this.serviceList;
-        slot.memoEpoch = this.epoch;
+        computed = this.computeApart(key, compute, arg);
       } finally {
-        this.depList = outerDeps;
-        this.serviceList = outerServices;
-        this.keep = outerKeep;
+        // compute() may have read other tracked objects: the slot is this one's again.
         this.slot = slot;
       }
+      slot.memoValue = computed.value;
+      slot.memoDeps = computed.deps;
+      slot.memoServices = computed.services;
+      slot.memoEpoch = this.epoch;
     }
-    const deps = slot.memoDeps;
-    const services = slot.memoServices;
+    this.replay(slot.memoDeps, slot.memoServices);
+    return slot.memoValue as T;
+  }
+  /** `compute()` with its reads collected in lists of its own (the caller's lists are left as they were). */
+  private computeApart<K extends object, A, T>(key: K, compute: (key: K, arg: A) => T, arg: A): Computed<T> {
+    const outerDeps = this.depList;
+    const outerServices = this.serviceList;
+    const outerKeep = this.keep;
+    this.depList = NO_DEPS as string[];
+    this.serviceList = NO_DEPS as string[];
+    this.keep = undefined;
+    try {
+      const value = compute(key, arg);
+      return { value, deps: this.depList, services: this.serviceList };
+    } finally {
+      this.depList = outerDeps;
+      this.serviceList = outerServices;
+      this.keep = outerKeep;
+    }
+  }
+  /** Records a memoised result's reads for the current caller, as if it had computed it. */
+  private replay(deps: readonly string[], services: readonly string[]): void {
+    // Into empty lists (the usual case: an Upstream's status, a route's only backend) one-element
+    // lists are shared rather than copied.
     if (deps.length === 1 && this.depList === NO_DEPS && this.keep === undefined) this.depList = deps as string[];
     else for (const d of deps) this.record(d);
     if (services.length === 1 && this.serviceList === NO_DEPS) this.serviceList = services as string[];
     else for (const svc of services) this.recordService(svc);
-    return slot.memoValue as T;
   }
   service(namespace: string, name: string, key = `${namespace}/${name}`): Service | undefined {
     this.recordService(key);
