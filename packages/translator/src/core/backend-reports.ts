@@ -16,6 +16,7 @@ import type { ClusterTable } from './cluster-table.js';
 import { reuse } from './equality.js';
 import { bagAdd, bagDelete, bagValues, StringMultiMap, type StringBag } from './multimap.js';
 import type { RecordingLookups, TrackedObject } from './recording-lookups.js';
+import { groupKindOfKey } from './lookups.js';
 import type { ServiceIndex } from './service-index.js';
 
 interface ObjectRecord extends TrackedObject {
@@ -59,7 +60,7 @@ export class BackendReports {
   record(key: string): ObjectRecord {
     let rec = this.records.get(key);
     if (rec === undefined) {
-      this.records.set(key, (rec = newRecord(key, undefined, this.reporters.get(key.slice(0, key.indexOf('/', key.indexOf('/') + 1))))));
+      this.records.set(key, (rec = newRecord(key, undefined, this.reporters.get(groupKindOfKey(key)))));
       // Judged (to nothing) in the next pass, which drops it if no route took it.
       this.mark(rec);
     }
@@ -147,7 +148,6 @@ export class BackendReports {
     };
     for (const rec of dirty) {
       rec.dirty = false;
-      const key = rec.key;
       const obj = rec.obj;
       const kindReporter = rec.reporter;
       const prevReport = rec.report;
@@ -171,7 +171,7 @@ export class BackendReports {
         rec.services = NO_DEPS;
         rec.podNamespace = undefined;
       }
-      this.relink(key, prevDeps, prevServices, prevPodNamespace, rec);
+      this.relink(rec, prevDeps, prevServices, prevPodNamespace);
       this.dropIfUnused(rec);
       if (prevReport !== rec.report) reportChanges.push([prevReport, rec.report]);
     }
@@ -182,7 +182,8 @@ export class BackendReports {
     if (rec.obj === undefined && rec.readers === undefined && rec.report === undefined && !rec.dirty && this.records.get(rec.key) === rec) this.records.delete(rec.key);
   }
 
-  private relink(key: string, beforeDeps: readonly string[], beforeServices: readonly string[], beforePodNamespace: string | undefined, next: ObjectRecord): void {
+  private relink(next: ObjectRecord, beforeDeps: readonly string[], beforeServices: readonly string[], beforePodNamespace: string | undefined): void {
+    const key = next.key;
     const after = next.deps;
     if (beforeDeps !== after) {
       for (const d of beforeDeps) if (!after.includes(d)) this.byDep.delete(d, key);

@@ -51,6 +51,11 @@ export interface Lookups {
   memo<K extends object, A, T>(key: K, compute: (key: K, arg: A) => T, arg: A): T;
 }
 
+/** The `group/kind` of an object key `group/kind/namespace/name`. */
+export function groupKindOfKey(key: string): string {
+  return key.slice(0, key.indexOf('/', key.indexOf('/') + 1));
+}
+
 /** Dependency keys, shared by the recorder and the invalidation index. */
 export const Dep = {
   gatewayClass: (name: string) => `gc:${name}`,

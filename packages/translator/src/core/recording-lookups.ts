@@ -53,11 +53,6 @@ export function serviceQueryGroup(cluster: string): string {
   return cluster === 'local' ? '' : `@${cluster}`;
 }
 
-/**
- * One reusable Lookups object, restarted for each translation. It records what was read: plain
- * Service keys apart (nearly every route reads one), everything else as dependency keys. Reads of
- * Gateways are not recorded (see routesReferencing).
- */
 /** A memoised result and what computing it read. */
 interface Computed<T> {
   readonly value: T;
@@ -65,6 +60,11 @@ interface Computed<T> {
   readonly services: readonly string[];
 }
 
+/**
+ * One reusable Lookups object, restarted for each translation. It records what was read: plain
+ * Service keys apart (nearly every route reads one), everything else as dependency keys. Reads of
+ * Gateways are not recorded (see routesReferencing).
+ */
 export class RecordingLookups implements Lookups, RecordedDeps {
   private depList: string[] = NO_DEPS as string[];
   private serviceList: string[] = NO_DEPS as string[];

@@ -34,7 +34,7 @@ import { ClusterTable } from './cluster-table.js';
 import { deepEqual, reuse } from './equality.js';
 import { IdentityIndex } from './identity-index.js';
 import { groupOf } from './keys.js';
-import { Dep, type Lookups } from './lookups.js';
+import { Dep, groupKindOfKey, type Lookups } from './lookups.js';
 import { flat } from './memory.js';
 import { StringMultiMap } from './multimap.js';
 import { ObjectQueries, targetRefsOf } from './object-queries.js';
@@ -266,7 +266,7 @@ export class GatewayTranslator {
       if (groupKind === '' || o === undefined || o.apiVersion !== runApiVersion || o.kind !== runKind) {
         runApiVersion = o?.apiVersion ?? '';
         runKind = o?.kind ?? '';
-        groupKind = k.slice(0, k.indexOf('/', k.indexOf('/') + 1));
+        groupKind = groupKindOfKey(k);
         group = groupKind.slice(0, groupKind.indexOf('/'));
         kind = groupKind.slice(group.length + 1);
         if (this.translated) changed.add(Dep.kind(group, kind)); // once per run of a kind: a Set needs no more
@@ -435,7 +435,7 @@ export class GatewayTranslator {
       for (const k of this.others.keys()) {
         // Objects of a kind mostly come together: the kind is cut from the first key of a run only.
         if (list === undefined || !k.startsWith(prefix)) {
-          const gk = k.slice(0, k.indexOf('/', k.indexOf('/') + 1));
+          const gk = groupKindOfKey(k);
           prefix = `${gk}/`;
           list = kinds.get(gk);
           if (list === undefined) kinds.set(gk, (list = []));

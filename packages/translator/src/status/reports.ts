@@ -27,14 +27,8 @@ const KIND_ORDER = Object.fromEntries(REPORTED_KINDS.map((k, i) => [k, i])) as R
 /** Deterministic order: kind (the kind table's status order), then namespace, then name. */
 export function compareReports(a: ReportRef, b: ReportRef): number {
   const k = KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
-  if (k !== 0) return k;
-  const an = a.namespace ?? '';
-  const bn = b.namespace ?? '';
-  if (an !== bn) return an < bn ? -1 : 1;
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return k !== 0 ? k : compareNamespaced(a, b);
 }
-
-const KIND_INDEX = new Map<string, number>(REPORTED_KINDS.map((k, i) => [k, i]));
 
 /** namespace, then name: compareReports within one kind. */
 function compareNamespaced(a: ReportRef, b: ReportRef): number {
@@ -56,8 +50,7 @@ export function sortReports<T extends ReportRef>(list: T[]): void {
   for (const r of list) {
     if (r.kind !== kind || bucket === undefined) {
       kind = r.kind;
-      const i = KIND_INDEX.get(kind) ?? REPORTED_KINDS.length;
-      bucket = byKind[i] ??= [];
+      bucket = byKind[KIND_ORDER[r.kind]] ??= [];
     }
     bucket.push(r);
   }
