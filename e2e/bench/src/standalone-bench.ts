@@ -2,7 +2,8 @@
 // directory (one Gateway, N HTTPRoutes over N/10 hostnames, each route to its own Service and
 // EndpointSlice, 100 routes per file) to its local Envoy; one local backend answers every route.
 // For each N it times, through the real Envoy:
-//   - cold start: process spawned → the last route answers 200;
+//   - cold start: process spawned → the last route answers 200, and the CPU time the controller
+//     and its Envoy spent by then (on a 2-core machine their sum over 2 is the least the cold start can take);
 //   - 20 changes, one after another: a new route (its own file, written beside and renamed in),
 //     a changed route (a 100-route file rewritten in place, one route's path changed), a deleted
 //     route (the new file removed); each from the file operation to the first correct answer
@@ -169,6 +170,20 @@ function benchLog(message: string): void {
   appendFileSync(LOG_FILE!, `${JSON.stringify({ component: 'bench', message, timestamp: new Date().toISOString() })}\n`);
 }
 
+/** CPU time (user + system, all threads) a process has spent so far, in ms; Linux clock ticks are 10 ms. */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) in parentheses: utime is the 12th, stime the 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The controller's children (its Envoy). */
+async function childPids(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return text.trim().split(/\s+/).filter((p) => p !== '').map(Number);
+}
+
 function rssMiB(pid: number): Promise<number> {
   return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0) / 1024);
 }
@@ -176,6 +191,8 @@ function rssMiB(pid: number): Promise<number> {
 interface SizeResult {
   readonly n: number;
   readonly coldStartMs: number;
+  /** CPU spent by the controller and by its Envoy from spawn to the cold start's first 200. */
+  readonly coldStartCpuMs: { readonly controller: number; readonly envoy: number };
   readonly changes: { readonly kind: 'new' | 'changed' | 'deleted'; readonly ms: number }[];
   readonly rssMiB: number;
 }
@@ -197,6 +214,8 @@ async function benchSize(n: number, backendPort: number): Promise<SizeResult> {
   try {
     const last = n - 1;
     const coldStartMs = await until(agent, gatewayPort, host(last, n), `/svc-${last}`, 200, t0, 120_000);
+    const envoyCpu = await Promise.all((await childPids(proc.pid!)).map(cpuMs));
+    const coldStartCpuMs = { controller: await cpuMs(proc.pid!), envoy: envoyCpu.reduce((a, b) => a + b, 0) };
     await new Promise((r) => setTimeout(r, 1000));
     const changes: SizeResult['changes'] = [];
     let created: { file: string; name: string; path: string } | undefined;
@@ -234,7 +253,7 @@ async function benchSize(n: number, backendPort: number): Promise<SizeResult> {
       await new Promise((r) => setTimeout(r, SETTLE_MS));
     }
     const rss = await rssMiB(proc.pid!);
-    return { n, coldStartMs, changes, rssMiB: rss };
+    return { n, coldStartMs, coldStartCpuMs, changes, rssMiB: rss };
   } catch (err) {
     throw new Error(`${String(err)}\ngantry's last output:\n${stderr}`);
   } finally {
@@ -290,7 +309,7 @@ async function main(): Promise<void> {
         const s = r.changes.filter((c) => c.kind === kind).map((c) => c.ms);
         return `${kind} ${s.length > 0 ? summarize(s).median.toFixed(1) : '-'}`;
       }).join(', ');
-      console.log(`${String(n).padStart(6)} routes: change -> first correct answer median ${ms(all.median)}  p99 ${ms(all.p99)}  (n=${r.changes.length}; medians ${per} ms)   cold start ${ms(r.coldStartMs)}   controller RSS ${r.rssMiB.toFixed(0)} MiB`);
+      console.log(`${String(n).padStart(6)} routes: change -> first correct answer median ${ms(all.median)}  p99 ${ms(all.p99)}  (n=${r.changes.length}; medians ${per} ms)   cold start ${ms(r.coldStartMs)} (CPU: controller ${r.coldStartCpuMs.controller} ms, Envoy ${r.coldStartCpuMs.envoy} ms)   controller RSS ${r.rssMiB.toFixed(0)} MiB`);
     }
     console.log('targets:');
     for (const r of results) {
