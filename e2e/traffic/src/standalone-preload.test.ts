@@ -100,6 +100,11 @@ describe('gantry standalone preloads a large directory', () => {
     expect(stats.some((l) => l.includes('.membership_total: 1'))).toBe(true);
     expect(stats.some((l) => l.includes('.circuit_breakers.default.rq_open'))).toBe(true);
     expect(stats.filter((l) => l.includes('.lb_zone_') || l.includes('.lb_subsets_') || l.includes('.circuit_breakers.high.'))).toEqual([]);
+    // Nor each cluster's EDS bookkeeping; the CDS and LDS subscriptions keep theirs.
+    expect(stats.filter((l) => /\.(update_\w+|version|version_text|init_fetch_timeout|warming_state|assignment_\w+):/.test(l))).toEqual([]);
+    const all = await admin('/stats');
+    expect(all).toMatch(/^cluster_manager\.cds\.update_success: [1-9]/m);
+    expect(all).toMatch(/^listener_manager\.lds\.version_text: /m);
   }, 60000);
 
   it('hands a directory on in parts, and serves all of it once the load is complete (even when the last part is empty)', async () => {

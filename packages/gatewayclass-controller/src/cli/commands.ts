@@ -133,6 +133,7 @@ export const STANDALONE = command({
     'envoy-log-level': { type: 'string', value: 'LEVEL', default: 'warn', choices: ['trace', 'debug', 'info', 'warning', 'warn', 'error', 'critical', 'off'], help: 'Envoy\'s own log level' },
     'log-level': logLevel('info'),
     sotw: { type: 'boolean', default: false, help: 'state-of-the-world xDS instead of incremental (delta)' },
+    'all-cluster-stats': { type: 'boolean', default: false, help: 'keep every per-cluster stat of the Envoys (by default the ones that stay zero and each cluster\'s EDS bookkeeping are left out: most of an Envoy\'s start with thousands of clusters)' },
     namespace: namespaceOption('gantry-system', 'the install namespace: Upstreams there may name Services in any namespace'),
     'disable-kubernetes-destinations': disableKubernetesDestinations,
   },

@@ -53,6 +53,7 @@ export async function standaloneCommand(args: string[]): Promise<number> {
     adminPortBase: parsePort(values['admin-port'], '--admin-port'),
     envoyLogLevel: values['envoy-log-level'],
     sotw: values.sotw,
+    allClusterStats: values['all-cluster-stats'],
     installNamespace: values.namespace,
     disableKubernetesDestinations: values['disable-kubernetes-destinations'],
   });

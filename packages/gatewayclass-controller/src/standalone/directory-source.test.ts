@@ -94,3 +94,35 @@ describe('DirectorySource without events', () => {
     expect(batches).toEqual([['-Service/default/a']]);
   });
 });
+
+describe('DirectorySource first load in parts', () => {
+  let dir = '';
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const gateway = 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\nspec: {gatewayClassName: gantry, listeners: [{name: http, port: 8080, protocol: HTTP}]}\n';
+
+  async function firstLoad(files: Record<string, string>): Promise<{ partial: string[][]; final: string[][] }> {
+    dir = await mkdtemp(join(tmpdir(), 'gantry-dirsource-'));
+    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+    const partial: string[][] = [];
+    const final: string[][] = [];
+    const source = new DirectorySource({ dir, log: quiet, watch: false, rescanMs: 0, onPartial: (c) => partial.push(c.map(short)), onChanges: (c) => final.push(c.map(short)) });
+    await source.start();
+    source.stop();
+    return { partial, final };
+  }
+
+  it('hands on the first file that holds a Gateway at once (its Envoy boots while the rest is read), then the rest in one piece', async () => {
+    const { partial, final } = await firstLoad({ 'a-gateway.yaml': gateway, 'b.yaml': svc('b'), 'c.yaml': svc('c') });
+    expect(partial).toEqual([['+Gateway/default/gw']]);
+    expect(final).toEqual([['+Service/default/b', '+Service/default/c']]);
+  });
+
+  it('a small directory whose first files hold no Gateway is handed on in one piece', async () => {
+    const { partial, final } = await firstLoad({ 'a.yaml': svc('a'), 'b.yaml': svc('b') });
+    expect(partial).toEqual([]);
+    expect(final).toEqual([['+Service/default/a', '+Service/default/b']]);
+  });
+});

@@ -35,6 +35,8 @@ export interface StandaloneOptions {
   readonly disableKubernetesDestinations?: boolean;
   /** Use state-of-the-world xDS instead of delta. */
   readonly sotw?: boolean;
+  /** Keep every per-cluster stat of the Envoys (see adsBootstrap's trimClusterStats). */
+  readonly allClusterStats?: boolean;
 }
 
 interface RunningEnvoy {
@@ -257,7 +259,7 @@ export class StandaloneRuntime {
         sotw: this.opts.sotw,
         // A local Envoy serving a directory is started often and with every cluster at once.
         deferredClusterStats: true,
-        trimClusterStats: true,
+        trimClusterStats: this.opts.allClusterStats !== true,
       }),
     });
     this.envoys.set(gatewayKey, { process: proc, adminPort });

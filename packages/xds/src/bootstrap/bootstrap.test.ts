@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { goldenCases } from '../translator/testing/index.js';
 import { translateXds } from '../translator/translator.js';
-import { adsBootstrap, XDS_CLUSTER_NAME } from './ads.js';
+import { adsBootstrap, CLUSTER_EDS_BOOKKEEPING_STATS, XDS_CLUSTER_NAME } from './ads.js';
 import { NODE_GATEWAY_METADATA_KEY } from './node.js';
 import { DEFAULT_MAX_DOWNSTREAM_CONNECTIONS, DOWNSTREAM_CONNECTIONS_MONITOR } from './overload.js';
 import { staticBootstrap } from './static.js';
@@ -33,12 +33,35 @@ describe('adsBootstrap', () => {
     expect(deferred['deferredStatOptions']).toEqual({ enableDeferredCreationStats: true });
   });
 
-  it('leaves out the cluster stats that stay zero only when asked to', () => {
+  it('leaves out the cluster stats that stay zero and each cluster\'s EDS bookkeeping only when asked to', () => {
     expect(b['statsConfig']).toBeUndefined();
     const trimmed = adsBootstrap({ gatewayKey: 'ns/gw', nodeId: 'n', xdsHost: '127.0.0.1', xdsPort: 1, trimClusterStats: true });
     expect(trimmed['statsConfig']).toEqual({
-      statsMatcher: { exclusionList: { patterns: [{ contains: '.lb_subsets_' }, { contains: '.lb_zone_' }, { contains: '.circuit_breakers.high.' }] } },
+      statsMatcher: {
+        exclusionList: {
+          patterns: [
+            { contains: '.lb_subsets_' },
+            { contains: '.lb_zone_' },
+            { contains: '.lb_recalculate_zone_structures' },
+            { contains: '.circuit_breakers.high.' },
+            { safeRegex: { regex: CLUSTER_EDS_BOOKKEEPING_STATS } },
+          ],
+        },
+      },
     });
+  });
+
+  it('the EDS bookkeeping pattern takes a cluster\'s subscription stats and leaves those of CDS, LDS, RDS and traffic', () => {
+    const bookkeeping = new RegExp(CLUSTER_EDS_BOOKKEEPING_STATS);
+    for (const name of ['update_attempt', 'update_success', 'update_rejected', 'update_duration', 'update_time', 'version', 'version_text', 'init_fetch_timeout', 'warming_state', 'assignment_stale', 'assignment_use_cached']) {
+      expect(bookkeeping.test(`cluster.kube/default/echo-v1/80.${name}`)).toBe(true);
+      expect(bookkeeping.test(`cluster.upstream/gantry-system/api.example.com.${name}`)).toBe(true);
+    }
+    for (const kept of [
+      'cluster_manager.cds.update_success', 'cluster_manager.cds.version', 'listener_manager.lds.update_rejected',
+      'http.http-8080.rds.http-8080.version_text', 'server.version', 'cluster.kube/default/echo-v1/80.membership_healthy',
+      'cluster.kube/default/echo-v1/80.upstream_rq_completed', 'cluster.kube/default/echo-v1/80.circuit_breakers.default.rq_open',
+    ]) expect(bookkeeping.test(kept)).toBe(false);
   });
 
   it('caps active downstream connections (Envoy warns at startup without a cap)', () => {
