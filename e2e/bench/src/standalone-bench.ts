@@ -16,7 +16,6 @@ import { once } from 'node:events';
 import { appendFileSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +35,6 @@ const DEADLINE_MS = 20_000;
 const SETTLE_MS = Number(args.get('settle-ms') ?? 300);
 /** `--log=FILE`: gantry's log (level debug) goes to FILE, to see where a change's time goes. */
 const LOG_FILE = args.get('log');
-const MAIN = createRequire(import.meta.url).resolve('@gantry/gatewayclass-controller/cli/main');
 /** The `gantry` binary, as a user runs it: `translate` runs from its bundle (npm run build). */
 const BIN = fileURLToPath(new URL('../../../packages/gatewayclass-controller/bin/gantry.js', import.meta.url));
 
@@ -204,7 +202,7 @@ async function benchSize(n: number, backendPort: number): Promise<SizeResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   let stderr = '';
   const t0 = performance.now();
-  const proc: ChildProcess = spawn(process.execPath, [MAIN, 'standalone', '--dir', dir, '--envoy', envoyBinary(),
+  const proc: ChildProcess = spawn(process.execPath, [BIN, 'standalone', '--dir', dir, '--envoy', envoyBinary(),
     '--xds-port', '0', '--admin-port', '0', '--listen-address', '127.0.0.1', '--log-level', LOG_FILE !== undefined ? 'debug' : 'warn', '--envoy-log-level', 'error'],
   { stdio: ['ignore', 'ignore', 'pipe'] });
   proc.stderr!.on('data', (d: Buffer) => {

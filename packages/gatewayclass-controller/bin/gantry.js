@@ -8,7 +8,9 @@ import module from 'node:module';
 // no such cache; NODE_DISABLE_COMPILE_CACHE=1 turns it off; an unwritable directory only skips it.
 module.enableCompileCache?.();
 
-// `gantry translate` runs from one bundled file while it is fresh, with V8's code cache of its
-// own (dist/cli/translate-bundle.js); everything else, and a stale bundle, runs dist/.
-const bundled = process.argv[2] === 'translate' && (await import('../dist/cli/translate-bundle.js')).runTranslateBundle();
+// `gantry translate` and `gantry standalone` run from one bundled file while it is fresh, with
+// V8's code cache of their own (dist/cli/translate-bundle.js); everything else, and a stale
+// bundle, runs dist/.
+const command = process.argv[2];
+const bundled = (command === 'translate' || command === 'standalone') && (await import('../dist/cli/translate-bundle.js')).runTranslateBundle(command);
 if (!bundled) await import('../dist/cli/main.js');

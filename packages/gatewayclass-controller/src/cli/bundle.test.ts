@@ -3,7 +3,8 @@
 // warm, rejected and turned off; the cache lives where the docs say and only there; a stale bundle
 // never runs.
 import { describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freshBundleKey, freshTranslateBundle } from './translate-bundle.js';
 import { codeCacheDir } from './code-cache.js';
+import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
+import { freePort, pollUntil } from '@gantry/xds/testing/net';
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -160,6 +163,49 @@ describe('gantry translate from the bundle', () => {
     }
     expect(freshTranslateBundle()).toBeDefined();
   }, 120_000);
+});
+
+describe('gantry standalone from the bundle', () => {
+  it('serves a directory through a real Envoy, with a code cache of its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gantry-bundle-standalone-'));
+    const port = await freePort();
+    writeFileSync(
+      join(dir, 'gateway.yaml'),
+      [
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: gantry}\nspec: {controllerName: gantry.dev/gatewayclass-controller}',
+        `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: default}\nspec:\n  gatewayClassName: gantry\n  listeners: [{name: http, protocol: HTTP, port: ${port}}]`,
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: moved, namespace: default}\nspec:\n  parentRefs: [{name: gw}]\n  rules: [{filters: [{type: RequestRedirect, requestRedirect: {hostname: moved.example.org, statusCode: 302}}]}]',
+      ].join('\n---\n'),
+    );
+    const cache = join(dir, 'cache');
+    const proc = spawn(process.execPath, [BIN, 'standalone', '--dir', dir, '--envoy', envoyBinary(), '--xds-port', '0', '--admin-port', '0', '--listen-address', '127.0.0.1'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), XDG_CACHE_HOME: cache },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    try {
+      const location = await pollUntil(
+        'the redirect through Envoy',
+        () =>
+          new Promise<string | undefined>((resolve, reject) => {
+            const req = request({ host: '127.0.0.1', port, path: '/a' }, (res) => {
+              res.resume();
+              resolve(res.statusCode === 302 ? res.headers.location : undefined);
+            });
+            req.once('error', reject);
+            req.end();
+          }),
+        (v) => v !== undefined,
+        30_000,
+      );
+      expect(location).toBe(`http://moved.example.org:${port}/a`);
+    } finally {
+      proc.kill('SIGTERM');
+      await exited;
+    }
+    // The bundle ran (dist/ writes no cache), under its own name: translate's cache is another file.
+    expect(cacheFiles(cache).filter((f) => f.startsWith('standalone-'))).toHaveLength(1);
+  }, 60_000);
 });
 
 describe('freshBundleKey', () => {

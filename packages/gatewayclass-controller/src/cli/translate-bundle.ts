@@ -1,7 +1,7 @@
-// `gantry translate` from one file: the CLI bundled after `tsc -b` by hack/bundle-cli.mjs (esbuild)
+// `gantry translate` (and `gantry standalone`) from one file: the CLI bundled after `tsc -b` by hack/bundle-cli.mjs (esbuild)
 // into dist/cli/translate.bundle.cjs. Node.js then reads and links one file instead of ~230
 // modules, and the bundle, being one script, runs with V8's code from its previous run
-// (code-cache.ts). bin/gantry.js runs it for `translate` only, and only while it is fresh: the
+// (code-cache.ts). bin/gantry.js runs it for `translate` and `standalone` only, and only while it is fresh: the
 // build records every file it bundled (translate.bundle.json) and the time it started, and a file
 // changed since (a later `tsc -b`, `npm run generate`, an `npm ci` that changed node_modules) or
 // gone (`tsc -b --clean`) makes the bundle stale: dist/ runs instead, never an older build.
@@ -60,13 +60,14 @@ export function freshTranslateBundle(): string | undefined {
 }
 
 /**
- * Runs `gantry translate` (process.argv as given) from the bundle when it is fresh, and says
- * whether it did; GANTRY_NO_BUNDLE=1 never does (dist/ runs).
+ * Runs `gantry translate` or `gantry standalone` (process.argv as given) from the bundle when it
+ * is fresh, and says whether it did; GANTRY_NO_BUNDLE=1 never does (dist/ runs). Each command has
+ * its own code cache: each holds what its runs compiled.
  */
-export function runTranslateBundle(): boolean {
+export function runTranslateBundle(command: 'translate' | 'standalone' = 'translate'): boolean {
   if (process.env.GANTRY_NO_BUNDLE === '1') return false;
   const key = freshTranslateBundle();
   if (key === undefined) return false;
-  runWithCodeCache(TRANSLATE_BUNDLE, { name: 'translate', key });
+  runWithCodeCache(TRANSLATE_BUNDLE, { name: command, key });
   return true;
 }
