@@ -132,9 +132,12 @@ export function runWithCodeCache(path: string, options: CodeCacheOptions): void 
   wrapper(mod.exports, createRequire(file), mod, file, dirname(file));
   mod.loaded = true;
   if (cacheDir !== undefined && cacheFile !== undefined) {
+    // Only the writer's CPU time outlives this call, not the cache's bytes (megabytes held for as
+    // long as a long-running command runs).
+    const writerCpu = cached !== undefined && script.cachedDataRejected !== true ? cached.writerCpu : undefined;
     // At exit, so that the functions the run compiled are in it too.
     process.once('exit', () => {
-      if (cached === undefined || script.cachedDataRejected === true || cpuSeconds() >= 2 * cached.writerCpu) writeCache(cacheDir, options.name, cacheFile, script);
+      if (writerCpu === undefined || cpuSeconds() >= 2 * writerCpu) writeCache(cacheDir, options.name, cacheFile, script);
     });
   }
 }
