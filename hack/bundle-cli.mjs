@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Bundles the gantry CLI for `gantry translate` and `gantry standalone` into one CommonJS file after
 // `tsc -b` (`npm run build`, `prepare`, hack/lib/node-deps.sh): packages/gatewayclass-controller/dist/cli/
-// translate.bundle.cjs, with translate.bundle.json beside it (when the build started, the bundle's
+// cli.bundle.cjs, with cli.bundle.json beside it (when the build started, the bundle's
 // hash and size, every file it was made from). bin/gantry.js runs it for those two while no
-// input has changed since (src/cli/translate-bundle.ts), with V8's code cache (src/cli/code-cache.ts).
+// input has changed since (src/cli/cli-bundle.ts), with V8's code cache (src/cli/code-cache.ts).
 // A plain esbuild run over dist/cli/main.js: the sources load everything they need through static
 // imports or plain `require`s of constant paths (the generated tables), so nothing is rewritten.
 // The other commands (controller, discovery-cleanup) stay outside it: bin/gantry.js never runs them
@@ -16,13 +16,13 @@ import { build } from 'esbuild';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'packages/gatewayclass-controller/dist/cli');
-const { TRANSLATE_BUNDLE, TRANSLATE_BUNDLE_MANIFEST, freshTranslateBundle } = await import(join(CLI, 'translate-bundle.js'));
+const { CLI_BUNDLE, CLI_BUNDLE_MANIFEST, freshCliBundle } = await import(join(CLI, 'cli-bundle.js'));
 
-if (!process.argv.includes('--force') && freshTranslateBundle() !== undefined) process.exit(0);
+if (!process.argv.includes('--force') && freshCliBundle() !== undefined) process.exit(0);
 
 const started = Date.now();
-rmSync(TRANSLATE_BUNDLE_MANIFEST, { force: true });
-const tmp = `${TRANSLATE_BUNDLE}.${process.pid}.tmp`;
+rmSync(CLI_BUNDLE_MANIFEST, { force: true });
+const tmp = `${CLI_BUNDLE}.${process.pid}.tmp`;
 const result = await build({
   entryPoints: [join(CLI, 'main.js')],
   outfile: tmp,
@@ -58,8 +58,8 @@ const inputs = [
   // npm gives the files it installs a fixed mtime: an install shows in its lock instead.
   'node_modules/.package-lock.json',
 ].sort();
-renameSync(tmp, TRANSLATE_BUNDLE);
+renameSync(tmp, CLI_BUNDLE);
 const manifest = { started, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, inputs };
-writeFileSync(`${TRANSLATE_BUNDLE_MANIFEST}.tmp`, `${JSON.stringify(manifest, null, 1)}\n`);
-renameSync(`${TRANSLATE_BUNDLE_MANIFEST}.tmp`, TRANSLATE_BUNDLE_MANIFEST);
-console.error(`bundled gantry translate: ${relative(ROOT, TRANSLATE_BUNDLE)} (${(bytes.length / 1e6).toFixed(1)} MB, ${inputs.length} files)`);
+writeFileSync(`${CLI_BUNDLE_MANIFEST}.tmp`, `${JSON.stringify(manifest, null, 1)}\n`);
+renameSync(`${CLI_BUNDLE_MANIFEST}.tmp`, CLI_BUNDLE_MANIFEST);
+console.error(`bundled gantry translate and standalone: ${relative(ROOT, CLI_BUNDLE)} (${(bytes.length / 1e6).toFixed(1)} MB, ${inputs.length} files)`);

@@ -9,8 +9,8 @@ import module from 'node:module';
 module.enableCompileCache?.();
 
 // `gantry translate` and `gantry standalone` run from one bundled file while it is fresh, with
-// V8's code cache of their own (dist/cli/translate-bundle.js); everything else, and a stale
+// V8's code cache of their own (dist/cli/cli-bundle.js); everything else, and a stale
 // bundle, runs dist/.
 const command = process.argv[2];
-const bundled = (command === 'translate' || command === 'standalone') && (await import('../dist/cli/translate-bundle.js')).runTranslateBundle(command);
+const bundled = (command === 'translate' || command === 'standalone') && (await import('../dist/cli/cli-bundle.js')).runCliBundle(command);
 if (!bundled) await import('../dist/cli/main.js');

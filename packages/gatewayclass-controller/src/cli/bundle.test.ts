@@ -1,5 +1,5 @@
 // `gantry translate` from the one-file bundle (hack/bundle-cli.mjs, run by bin/gantry.js through
-// translate-bundle.ts and code-cache.ts) prints exactly what dist/ prints, with V8's code cache cold,
+// cli-bundle.ts and code-cache.ts) prints exactly what dist/ prints, with V8's code cache cold,
 // warm, rejected and turned off; the cache lives where the docs say and only there; a stale bundle
 // never runs.
 import { describe, expect, it } from '@jest/globals';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freshBundleKey, freshTranslateBundle } from './translate-bundle.js';
+import { freshBundleKey, freshCliBundle } from './cli-bundle.js';
 import { codeCacheDir } from './code-cache.js';
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 import { freePort, pollUntil } from '@gantry/xds/testing/net';
@@ -70,7 +70,7 @@ describe('gantry translate from the bundle', () => {
 
   it('is built and fresh (hack/bundle-cli.mjs, a no-op when it already is)', async () => {
     await run(process.execPath, [join(REPO, 'hack/bundle-cli.mjs')], { cwd: REPO });
-    expect(freshTranslateBundle()).toBeDefined();
+    expect(freshCliBundle()).toBeDefined();
   }, 120_000);
 
   it('prints what dist/ prints, refusals and exit codes included: cache cold, warm, rejected and off', async () => {
@@ -155,13 +155,13 @@ describe('gantry translate from the bundle', () => {
     const cache = join(dir, 'stale');
     try {
       utimesSync(input, before.atime, new Date());
-      expect(freshTranslateBundle()).toBeUndefined();
+      expect(freshCliBundle()).toBeUndefined();
       expect(await node([BIN, ...cases[0]!], { XDG_CACHE_HOME: cache })).toEqual(await node([MAIN, ...cases[0]!]));
       expect(cacheFiles(cache)).toEqual([]); // dist/ ran
     } finally {
       utimesSync(input, before.atime, before.mtime);
     }
-    expect(freshTranslateBundle()).toBeDefined();
+    expect(freshCliBundle()).toBeDefined();
   }, 120_000);
 });
 

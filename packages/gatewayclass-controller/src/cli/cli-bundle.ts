@@ -1,8 +1,8 @@
-// `gantry translate` (and `gantry standalone`) from one file: the CLI bundled after `tsc -b` by hack/bundle-cli.mjs (esbuild)
-// into dist/cli/translate.bundle.cjs. Node.js then reads and links one file instead of ~230
-// modules, and the bundle, being one script, runs with V8's code from its previous run
-// (code-cache.ts). bin/gantry.js runs it for `translate` and `standalone` only, and only while it is fresh: the
-// build records every file it bundled (translate.bundle.json) and the time it started, and a file
+// `gantry translate` and `gantry standalone` from one file: the CLI bundled after `tsc -b` by
+// hack/bundle-cli.mjs (esbuild) into dist/cli/cli.bundle.cjs. Node.js then reads and links one
+// file instead of ~230 modules, and the bundle, being one script, runs with V8's code from its
+// previous run (code-cache.ts). bin/gantry.js runs it for those two commands only, and only while
+// it is fresh: the build records every file it bundled (cli.bundle.json) and the time it started, and a file
 // changed since (a later `tsc -b`, `npm run generate`, an `npm ci` that changed node_modules) or
 // gone (`tsc -b --clean`) makes the bundle stale: dist/ runs instead, never an older build.
 import { readFileSync, statSync } from 'node:fs';
@@ -12,8 +12,8 @@ import { runWithCodeCache } from './code-cache.js';
 
 /** The repository (or installed tree) root: the manifest's paths are relative to it. */
 export const BUNDLE_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-export const TRANSLATE_BUNDLE = fileURLToPath(new URL('./translate.bundle.cjs', import.meta.url));
-export const TRANSLATE_BUNDLE_MANIFEST = fileURLToPath(new URL('./translate.bundle.json', import.meta.url));
+export const CLI_BUNDLE = fileURLToPath(new URL('./cli.bundle.cjs', import.meta.url));
+export const CLI_BUNDLE_MANIFEST = fileURLToPath(new URL('./cli.bundle.json', import.meta.url));
 
 /** What hack/bundle-cli.mjs writes beside the bundle. */
 export interface BundleManifest {
@@ -54,9 +54,9 @@ export function freshBundleKey(bundlePath: string, manifestPath: string, root: s
   return `${manifest.sha256} ${bundle.size} ${bundle.mtimeMs} ${bundle.dev} ${bundle.ino}`;
 }
 
-/** The translate bundle's code-cache key when it is fresh (freshBundleKey). */
-export function freshTranslateBundle(): string | undefined {
-  return freshBundleKey(TRANSLATE_BUNDLE, TRANSLATE_BUNDLE_MANIFEST, BUNDLE_ROOT);
+/** The CLI bundle's code-cache key when it is fresh (freshBundleKey). */
+export function freshCliBundle(): string | undefined {
+  return freshBundleKey(CLI_BUNDLE, CLI_BUNDLE_MANIFEST, BUNDLE_ROOT);
 }
 
 /**
@@ -64,10 +64,10 @@ export function freshTranslateBundle(): string | undefined {
  * is fresh, and says whether it did; GANTRY_NO_BUNDLE=1 never does (dist/ runs). Each command has
  * its own code cache: each holds what its runs compiled.
  */
-export function runTranslateBundle(command: 'translate' | 'standalone' = 'translate'): boolean {
+export function runCliBundle(command: 'translate' | 'standalone'): boolean {
   if (process.env.GANTRY_NO_BUNDLE === '1') return false;
-  const key = freshTranslateBundle();
+  const key = freshCliBundle();
   if (key === undefined) return false;
-  runWithCodeCache(TRANSLATE_BUNDLE, { name: command, key });
+  runWithCodeCache(CLI_BUNDLE, { name: command, key });
   return true;
 }
