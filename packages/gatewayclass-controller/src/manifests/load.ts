@@ -326,7 +326,10 @@ export function buildSnapshot(objects: readonly KubeObject[]): Snapshot {
 
 /** `kind/namespace/name`: the key a snapshot is unique by. */
 export function objectKey(o: KubeObject): string {
-  return `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  // join, not a template: a template of 13 characters or more is a tree of concatenations (four
+  // string objects) that V8 flattens into a fifth on first use; standalone keeps 30,000 of these
+  // keys at 10,000 routes, and a joined string is one object.
+  return [o.kind, o.metadata.namespace ?? '', o.metadata.name].join('/');
 }
 
 /** Each repeated object, reported in the file of the repeat, naming the file of the first. */

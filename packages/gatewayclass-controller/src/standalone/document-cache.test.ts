@@ -16,6 +16,18 @@ describe('DocumentCache', () => {
     expect(second).toEqual(parseManifests([svc('a'), svc('b', 81), svc('c'), svc('d')].join('---\n'), 'f.yaml'));
   });
 
+  it('keeps the objects of a document holding a List, or none, as it keeps one object', () => {
+    const cache = new DocumentCache();
+    const list = `apiVersion: v1\nkind: List\nitems:\n- ${svc('x').trimEnd().replace(/\n/g, '\n  ')}\n- ${svc('y').trimEnd().replace(/\n/g, '\n  ')}\n`;
+    const text = (extra: string): string => ['# nothing here\n', list, svc('a'), extra].join('---\n');
+    const first = cache.parse('l.yaml', text(svc('b')));
+    expect(first.objects.map((o) => o.metadata.name)).toEqual(['x', 'y', 'a', 'b']);
+    const second = cache.parse('l.yaml', text(svc('b', 81)));
+    expect(second.objects.slice(0, 3)).toEqual(first.objects.slice(0, 3));
+    second.objects.slice(0, 3).forEach((o, i) => expect(o).toBe(first.objects[i]));
+    expect(second).toEqual(parseManifests(text(svc('b', 81)), 'l.yaml'));
+  });
+
   it('reports a broken document as a whole-file parse does: file, line, document', () => {
     const cache = new DocumentCache();
     cache.parse('f.yaml', [svc('a'), svc('b')].join('---\n'));

@@ -49,6 +49,29 @@ describe('ManifestSet', () => {
     expect(set.duplicatesOf('HTTPRoute/default/a')).toEqual(['b.yaml']);
     set.setFile('a.yaml', undefined);
     expect(set.flush().map((c) => (c.after?.['spec'] as { hostnames: string[] }).hostnames)).toEqual([['from-b']]);
+    expect(set.duplicatesOf('HTTPRoute/default/a')).toEqual([]);
+  });
+
+  it('follows an object defined in three files as they come and go, in path order', () => {
+    const set = new ManifestSet();
+    const hosts = (): string[][] => set.flush().map((c) => (c.after?.['spec'] as { hostnames: string[] }).hostnames);
+    set.setFile('c.yaml', [route('a', 'from-c')]);
+    set.setFile('a.yaml', [route('a', 'from-a')]);
+    set.setFile('b.yaml', [route('a', 'from-b')]);
+    expect(hosts()).toEqual([['from-a']]);
+    expect(set.duplicatesOf('HTTPRoute/default/a')).toEqual(['b.yaml', 'c.yaml']);
+    set.setFile('b.yaml', undefined);
+    expect(hosts()).toEqual([]);
+    expect(set.duplicatesOf('HTTPRoute/default/a')).toEqual(['c.yaml']);
+    set.setFile('a.yaml', undefined);
+    expect(hosts()).toEqual([['from-c']]);
+    expect(set.duplicatesOf('HTTPRoute/default/a')).toEqual([]);
+    set.setFile('b.yaml', [route('a', 'from-b')]);
+    expect(hosts()).toEqual([['from-b']]);
+    expect(set.duplicatesOf('HTTPRoute/default/a')).toEqual(['c.yaml']);
+    set.setFile('b.yaml', undefined);
+    set.setFile('c.yaml', undefined);
+    expect(set.flush().map((c) => c.after)).toEqual([undefined]);
   });
 });
 
