@@ -14,6 +14,12 @@ describe('DocumentCache', () => {
     expect(second.objects[1]).not.toBe(first.objects[1]);
     expect(second.objects[2]).toBe(first.objects[2]);
     expect(second).toEqual(parseManifests([svc('a'), svc('b', 81), svc('c'), svc('d')].join('---\n'), 'f.yaml'));
+    // Documents that moved (one inserted before them) keep their objects too.
+    const third = cache.parse('f.yaml', [svc('z'), svc('a'), svc('c'), svc('b', 81)].join('---\n'));
+    expect(third.objects.map((o) => o.metadata.name)).toEqual(['z', 'a', 'c', 'b']);
+    expect(third.objects[1]).toBe(first.objects[0]);
+    expect(third.objects[2]).toBe(first.objects[2]);
+    expect(third.objects[3]).toBe(second.objects[1]);
   });
 
   it('keeps the objects of a document holding a List, or none, as it keeps one object', () => {
