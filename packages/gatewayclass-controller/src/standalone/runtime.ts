@@ -66,7 +66,7 @@ export class StandaloneRuntime {
   private readonly store = new SnapshotStore();
   /** The objects apply() was last given. */
   private readonly applied = new ManifestSet();
-  private chain: Promise<unknown> = Promise.resolve();
+  private chain: Promise<void> = Promise.resolve();
   private queued: Promise<PipelineRun> | undefined;
   private readonly stageMs = { gateway: 0, xds: 0 };
   /** Status lines of earlier runs still being written (in order, after each run's push). */
@@ -181,7 +181,9 @@ export class StandaloneRuntime {
         return this.translate();
       });
       this.queued = run;
-      this.chain = run.catch(() => undefined);
+      // Only the order: the chain does not keep the run's result (its statuses, the IR of the run)
+      // until the next run.
+      this.chain = run.then(() => undefined, () => undefined);
     }
     return this.queued;
   }
