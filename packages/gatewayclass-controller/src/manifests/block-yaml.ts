@@ -9,7 +9,7 @@
 // which then says what is wrong where. block-yaml.test.ts compares the reader with js-yaml on every
 // YAML file in the repository, the charts as helm renders them, and generated and mutated texts.
 // MAX_INDENT must stay load.ts's bound: a text read whole skips load.ts's bounds pass.
-import { resolvePlainScalar } from './yaml-core.js';
+import { own, resolvePlainScalar } from './yaml-core.js';
 
 /** Thrown (one instance) to give up: the text is read by js-yaml instead. */
 const OUTSIDE = new Error('outside the block subset');
@@ -300,17 +300,6 @@ function readKey(p: number, colon: number): string {
     return v;
   }
   return String(v);
-}
-
-/**
- * `s` as a string of its own. V8 cuts a string of 13 characters or more out of a text as a view
- * of that text (a sliced string), and a view keeps the whole text alive: the objects of a
- * directory of manifests kept every file's text (7.5 MiB at 10,000 routes). Every string the
- * reader returns is its own: a join writes its parts into one new flat string (a slice of a
- * concatenation would be a view of a copy, 32 bytes more per string).
- */
-function own(s: string): string {
-  return s.length < 13 ? s : [s[0], s.slice(1)].join('');
 }
 
 // The scalars read last, by a hash of their length and end characters: manifests repeat most keys

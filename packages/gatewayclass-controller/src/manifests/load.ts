@@ -5,6 +5,7 @@ import type { Document, LineCounter } from 'yaml';
 import { yamlModule } from './yaml-lazy.js';
 import { documentStartLines, loadAllFastOrError, loadAllJsYaml, oneDocument } from './fast-yaml.js';
 import { readBlockDocuments } from './block-yaml.js';
+import { ownValues } from './yaml-core.js';
 import { crdSchemaProblems } from './crd-schemas.js';
 import { crdCelProblems } from './crd-cel.js';
 import { GANTRY_API_GROUP, GATEWAY_API_GROUP, OBJECT_META, checkSchema, isRecord, quoteValue, kindSpec, manifestSchemaOfKind as manifestSchema, snapshotOf, type KubeObject, type Snapshot } from '@gantry/api';
@@ -60,6 +61,9 @@ export function parseManifests(text: string, file: string): ParsedManifests {
     // Nothing a file holds may crash the loader: whatever slipped past the bounds is an error of the file.
     parsed = { objects: [], errors: [{ file, document: 0, message: `cannot be parsed: ${err instanceof RangeError ? 'nesting too deep' : safeMessage(err)}` }] };
   }
+  // What js-yaml or the document model read holds views of the text (see ownValues); the block
+  // reader's values are already their own.
+  if (read === undefined || read.others > 0) for (const o of parsed.objects) ownValues(o);
   return { objects: parsed.objects, errors: parsed.errors.map(hideSecretValues) };
 }
 
