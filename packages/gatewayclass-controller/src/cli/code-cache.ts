@@ -1,11 +1,12 @@
 // Runs a CommonJS bundle with V8's compiled code from its previous run: the technique of
-// v8-compile-cache. The bundle is written as its own wrapper, a function expression of
-// (exports, require, module, __filename, __dirname), so that its text is compiled as read: a text
-// wrapped here would be a second copy of it, in V8's heap, for as long as the process runs. The file is compiled as one vm.Script, with the cached data written by the last
-// run when there is one; after the run (at exit) the script's cached data, which then holds every
-// function the run compiled and not only the top level, is written for the next run. Node.js 20
-// has no compile cache of its own (Node.js 22's `module.enableCompileCache` covers the modules its
-// loaders read, never a vm.Script).
+// v8-compile-cache. The bundle is written as its own wrapper, a function expression of (exports,
+// require, module, __filename, __dirname), so that its text is compiled as read: a text wrapped
+// here would be a second copy of it, in V8's heap, for as long as the process runs. The file is
+// compiled as one vm.Script, with the cached data written by the last run when there is one; after
+// the run (at exit) the script's cached data, which then holds every function the run compiled and
+// not only the top level, is written for the next run. Node.js 20 has no compile cache of its own
+// (Node.js 22's `module.enableCompileCache` covers the modules its loaders read, never a
+// vm.Script).
 //
 // The cache is private to the user: `$XDG_CACHE_HOME/gantry/compile-cache` (default
 // `~/.cache/gantry/compile-cache`), a directory of mode 0700 that must belong to the user and be
