@@ -21,7 +21,7 @@ trap 'exit 130' INT TERM
 
 node "$ECHO" --name echo-v1 --port 9001 & pids+=($!)
 node "$ECHO" --name echo-v2 --port 9002 & pids+=($!)
-node packages/gatewayclass-controller/dist/cli/main.js standalone --dir "$EXAMPLE" --envoy "$ENVOY" \
+node packages/gatewayclass-controller/bin/gantry.js standalone --dir "$EXAMPLE" --envoy "$ENVOY" \
   --listen-address 127.0.0.1 & pids+=($!)
 
 echo "==> waiting for the Gateway on 127.0.0.1:8080" >&2

@@ -1,10 +1,10 @@
 // `gantry translate` and `gantry standalone` from one file: the CLI bundled after `tsc -b` by
-// hack/bundle-cli.mjs (esbuild) into dist/cli/cli.bundle.cjs. Node.js then reads and links one
-// file instead of ~230 modules, and the bundle, being one script, runs with V8's code from its
-// previous run (code-cache.ts). bin/gantry.js runs it for those two commands only, and only while
-// it is fresh: the build records every file it bundled (cli.bundle.json) and the time it started, and a file
-// changed since (a later `tsc -b`, `npm run generate`, an `npm ci` that changed node_modules) or
-// gone (`tsc -b --clean`) makes the bundle stale: dist/ runs instead, never an older build.
+// hack/bundle-cli.mjs (esbuild) into dist/cli/cli.bundle.cjs. Node.js then reads and links one file
+// instead of ~230 modules, and the bundle, being one script, runs with V8's code from its previous
+// run (code-cache.ts). bin/gantry.js runs it for those two commands only, and only while it is
+// fresh: the build records every file it bundled (cli.bundle.json) and the time it started, and a
+// file changed since (a later `tsc -b`, `npm run generate`, an `npm ci` that changed node_modules)
+// or gone (`tsc -b --clean`) makes the bundle stale: dist/ runs instead, never an older build.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

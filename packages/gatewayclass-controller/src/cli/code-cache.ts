@@ -1,9 +1,12 @@
-// Runs a CommonJS file with V8's compiled code from its previous run: the technique of
-// v8-compile-cache. The file is compiled as one vm.Script, with the cached data written by the last
-// run when there is one; after the run (at exit) the script's cached data, which then holds every
-// function the run compiled and not only the top level, is written for the next run. Node.js 20
-// has no compile cache of its own (Node.js 22's `module.enableCompileCache` covers the modules its
-// loaders read, never a vm.Script).
+// Runs a CommonJS bundle with V8's compiled code from its previous run: the technique of
+// v8-compile-cache. The bundle is written as its own wrapper, a function expression of (exports,
+// require, module, __filename, __dirname), so that its text is compiled as read: a text wrapped
+// here would be a second copy of it, in V8's heap, for as long as the process runs. The file is
+// compiled as one vm.Script, with the cached data written by the last run when there is one; after
+// the run (at exit) the script's cached data, which then holds every function the run compiled and
+// not only the top level, is written for the next run. Node.js 20 has no compile cache of its own
+// (Node.js 22's `module.enableCompileCache` covers the modules its loaders read, never a
+// vm.Script).
 //
 // The cache is private to the user: `$XDG_CACHE_HOME/gantry/compile-cache` (default
 // `~/.cache/gantry/compile-cache`), a directory of mode 0700 that must belong to the user and be
@@ -108,27 +111,28 @@ function writeCache(dir: string, name: string, file: string, script: vm.Script):
 }
 
 /**
- * Runs `file`, a CommonJS script (its `require` resolves from its own place), as Node would, with
- * the code cache when there is one. Returns once its top level has run.
+ * Runs `file`, a CommonJS module written as its own wrapper function (see above; its `require`
+ * resolves from its own place), as Node would, with the code cache when there is one. Returns once
+ * its top level has run.
  */
 export function runWithCodeCache(path: string, options: CodeCacheOptions): void {
   const file = resolve(path);
   const bytes = readFileSync(file);
   // One-byte text when it is ASCII (a bundle is: esbuild escapes the rest): half the time of UTF-8.
-  let source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-  if (source.startsWith('#!')) source = `//${source.slice(2)}`; // same length, same lines
+  // V8 skips a `#!` line itself.
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const dir = options.dir ?? codeCacheDir();
   const cacheDir = dir !== undefined && privateDir(dir) ? dir : undefined;
   const cacheFile = cacheDir !== undefined ? join(cacheDir, cacheFileName(options.name, options.key)) : undefined;
   const cached = cacheFile !== undefined ? readCache(cacheFile) : undefined;
-  // The CommonJS wrapper on the first line: the file's own line numbers in stack traces.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  const script = new vm.Script(source, {
     filename: file,
     ...(cached !== undefined ? { cachedData: cached.data } : {}),
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const mod = { exports: {}, filename: file, id: file, loaded: false };
-  const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
+  const wrapper: unknown = script.runInThisContext();
+  if (typeof wrapper !== 'function') throw new Error(`${file}: not a bundle written as a function expression (run npm run build)`);
   wrapper(mod.exports, createRequire(file), mod, file, dirname(file));
   mod.loaded = true;
   if (cacheDir !== undefined && cacheFile !== undefined) {

@@ -147,8 +147,9 @@ export function xdsCluster(host: string, port: number, connectTimeoutMs: number,
 /**
  * Per-cluster stats (`cluster.<name>.<stat>`) that no cluster of Gantry's can move: Gantry
  * configures no subset load balancer (lb_subsets_*), no local cluster, without which Envoy does no
- * zone-aware routing (lb_zone_*, lb_recalculate_zone_structures), and no route of high priority (circuit_breakers.high.*). Each
- * pattern has an underscore, which no Kubernetes name (and so no cluster name) can contain.
+ * zone-aware routing (lb_zone_*, lb_recalculate_zone_structures), and no route of high priority
+ * (circuit_breakers.high.*). Each pattern has an underscore, which no Kubernetes name (and so no
+ * cluster name) can contain.
  */
 export const ALWAYS_ZERO_CLUSTER_STATS: readonly string[] = ['.lb_subsets_', '.lb_zone_', '.lb_recalculate_zone_structures', '.circuit_breakers.high.'];
 
