@@ -627,7 +627,7 @@ export class GatewayAssembler {
       // order, which is compareClusters' (UTF-16 code units), without a JS comparator per
       // comparison: cluster names of several kinds (kube/…, upstream/…) interleave, and that
       // interleaving multiplies the comparisons.
-      const names = [...this.clusterRefs.keys()].sort();
+      const names = sortByCodeUnits([...this.clusterRefs.keys()]);
       const next = new Array<ClusterIR>(names.length);
       for (let i = 0; i < names.length; i++) {
         const r = this.clusterRefs.get(names[i] as string) as ClusterUse | SharedCluster;
@@ -818,4 +818,36 @@ function collectSecrets(listeners: readonly ListenerState[], backendClient: TLSS
 
 function reuseSecrets(prev: readonly TLSSecretIR[], next: readonly TLSSecretIR[]): readonly TLSSecretIR[] {
   return sameElements(prev, next) ? prev : next;
+}
+
+/**
+ * Sorts strings in place in the engine's default order (UTF-16 code units), bucketed by first
+ * code unit when there are several: cluster names of several kinds (kube/…, upstream/…) come
+ * interleaved, which breaks the ascending runs the engine's merge sort finds in each kind's names
+ * (half of them to Upstreams: twice the sort's time). The buckets, in code-unit order, each sorted,
+ * are the same order as one sort of all.
+ */
+function sortByCodeUnits(names: string[]): string[] {
+  const n = names.length;
+  if (n < 2) return names;
+  const first = (names[0] as string).charCodeAt(0);
+  let i = 1;
+  while (i < n && (names[i] as string).charCodeAt(0) === first) i++;
+  if (i === n) return names.sort();
+  const buckets = new Map<number, string[]>();
+  let code = -1;
+  let bucket: string[] = [];
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c !== code) {
+      code = c;
+      let b = buckets.get(c);
+      if (b === undefined) buckets.set(c, (b = []));
+      bucket = b;
+    }
+    bucket.push(name);
+  }
+  let j = 0;
+  for (const c of [...buckets.keys()].sort((a, b) => a - b)) for (const name of (buckets.get(c) as string[]).sort()) names[j++] = name;
+  return names;
 }
