@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Bundles the gantry CLI for `gantry translate` and `gantry standalone` into one CommonJS file after
-// `tsc -b` (`npm run build`, `prepare`, hack/lib/node-deps.sh): packages/gatewayclass-controller/dist/cli/
-// cli.bundle.cjs, with cli.bundle.json beside it (when the build started, the bundle's
-// hash and size, every file it was made from). bin/gantry.js runs it for those two while no
-// input has changed since (src/cli/cli-bundle.ts), with V8's code cache (src/cli/code-cache.ts).
-// A plain esbuild run over dist/cli/main.js: the sources load everything they need through static
-// imports or plain `require`s of constant paths (the generated tables), so nothing is rewritten.
-// The other commands (controller, discovery-cleanup) stay outside it: bin/gantry.js never runs them
-// from the bundle. Standalone's code is only run when that command is (a lazy import). Nothing to do when the bundle is fresh (--force rebuilds).
+// `tsc -b` (`npm run build`, `prepare`, hack/lib/node-deps.sh):
+// packages/gatewayclass-controller/dist/cli/cli.bundle.cjs, with cli.bundle.json beside it (when the
+// build started, the bundle's hash and size, every file it was made from). bin/gantry.js runs it for
+// those two while no input has changed since (src/cli/cli-bundle.ts), with V8's code cache
+// (src/cli/code-cache.ts). A plain esbuild run over dist/cli/main.js: the sources load everything
+// they need through static imports or plain `require`s of constant paths (the generated tables), so
+// nothing is rewritten. The other commands (controller, discovery-cleanup) stay outside it:
+// bin/gantry.js never runs them from the bundle. Standalone's code runs only when that command does
+// (a lazy import). Nothing to do when the bundle is fresh (--force rebuilds).
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envoyBinary } from '@gantry/xds/testing/envoy-binary';
 import { freePort } from '@gantry/xds/testing/net';
+import { procSample } from './cluster/probe.js';
 import { summarize } from './measure.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
@@ -168,23 +169,14 @@ function benchLog(message: string): void {
   appendFileSync(LOG_FILE!, `${JSON.stringify({ component: 'bench', message, timestamp: new Date().toISOString() })}\n`);
 }
 
-/** CPU time (user + system, all threads) a process has spent so far, in ms; Linux clock ticks are 10 ms. */
-async function cpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) in parentheses: utime is the 12th, stime the 13th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 /** The controller's children (its Envoy). */
 async function childPids(pid: number): Promise<number[]> {
   const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
   return text.trim().split(/\s+/).filter((p) => p !== '').map(Number);
 }
 
-function rssMiB(pid: number): Promise<number> {
-  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0) / 1024);
-}
+/** CPU time (user + system, all threads) a process has spent so far, in ms. */
+const cpuMs = (pid: number): number => Math.round((procSample(pid)?.cpuSeconds ?? 0) * 1000);
 
 interface SizeResult {
   readonly n: number;
@@ -212,8 +204,8 @@ async function benchSize(n: number, backendPort: number): Promise<SizeResult> {
   try {
     const last = n - 1;
     const coldStartMs = await until(agent, gatewayPort, host(last, n), `/svc-${last}`, 200, t0, 120_000);
-    const envoyCpu = await Promise.all((await childPids(proc.pid!)).map(cpuMs));
-    const coldStartCpuMs = { controller: await cpuMs(proc.pid!), envoy: envoyCpu.reduce((a, b) => a + b, 0) };
+    const envoyCpu = (await childPids(proc.pid!)).map(cpuMs);
+    const coldStartCpuMs = { controller: cpuMs(proc.pid!), envoy: envoyCpu.reduce((a, b) => a + b, 0) };
     await new Promise((r) => setTimeout(r, 1000));
     const changes: SizeResult['changes'] = [];
     let created: { file: string; name: string; path: string } | undefined;
@@ -250,7 +242,7 @@ async function benchSize(n: number, backendPort: number): Promise<SizeResult> {
       }
       await new Promise((r) => setTimeout(r, SETTLE_MS));
     }
-    const rss = await rssMiB(proc.pid!);
+    const rss = (procSample(proc.pid!)?.rssBytes ?? 0) / 1048576;
     return { n, coldStartMs, coldStartCpuMs, changes, rssMiB: rss };
   } catch (err) {
     throw new Error(`${String(err)}\ngantry's last output:\n${stderr}`);
