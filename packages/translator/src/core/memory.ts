@@ -37,3 +37,24 @@ export function flat(s: string): string {
 
 /** Strips `readonly` (for building IR objects field by field before handing them out). */
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Keys `${prefix}${namespace}/${name}`, flat, built with one join instead of three: the
+ * `${prefix}${namespace}/` head is kept for the last namespace (objects and reads come by
+ * namespace). Every Upstream builds several such keys on every full translation.
+ */
+export class NamespacedKeys {
+  private namespace = '';
+  private head: string;
+  constructor(private readonly prefix: string) {
+    this.head = flat(`${prefix}/`);
+  }
+
+  key(namespace: string, name: string): string {
+    if (namespace !== this.namespace) {
+      this.namespace = namespace;
+      this.head = flat(`${this.prefix}${namespace}/`);
+    }
+    return flat(this.head + name);
+  }
+}

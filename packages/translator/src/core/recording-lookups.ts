@@ -5,7 +5,7 @@ import type { KubeObject, LabelSelector, ReferenceGrant, Secret, Service } from 
 import type { GatewayAttachment } from '../gateway/model.js';
 import type { RecordedDeps } from '../routes/route-translation.js';
 import { Dep, type Lookups, type RemoteClusterState } from './lookups.js';
-import { exact, flat } from './memory.js';
+import { exact, NamespacedKeys } from './memory.js';
 import { targetKey, type ObjectQueries, type Target } from './object-queries.js';
 
 const NO_DEPS: readonly string[] = [];
@@ -149,7 +149,8 @@ export class RecordingLookups implements Lookups, RecordedDeps {
     if (slot !== undefined && slot.obj === key) return this.slotMemo(slot, key, compute, arg as A);
     let hit = this.computed.get(key);
     if (!hit) {
-      hit = this.computeApart(key, compute, arg as A);
+      const value = this.computeApart(key, compute, arg as A);
+      hit = { value, deps: this.apartDeps, services: this.apartServices };
       this.computed.set(key, hit);
     }
     this.replay(hit.deps, hit.services);
@@ -158,23 +159,27 @@ export class RecordingLookups implements Lookups, RecordedDeps {
   /** memo() of a tracked object, its result kept in the object's record. */
   private slotMemo<K extends object, A, T>(slot: TrackedObject, key: K, compute: (key: K, arg: A) => T, arg: A): T {
     if (slot.memoEpoch !== this.epoch) {
-      let computed: Computed<T>;
       try {
-        computed = this.computeApart(key, compute, arg);
+        slot.memoValue = this.computeApart(key, compute, arg);
       } finally {
         // compute() may have read other tracked objects: the slot is this one's again.
         this.slot = slot;
       }
-      slot.memoValue = computed.value;
-      slot.memoDeps = computed.deps;
-      slot.memoServices = computed.services;
+      slot.memoDeps = this.apartDeps;
+      slot.memoServices = this.apartServices;
       slot.memoEpoch = this.epoch;
     }
     this.replay(slot.memoDeps, slot.memoServices);
     return slot.memoValue as T;
   }
-  /** `compute()` with its reads collected in lists of its own (the caller's lists are left as they were). */
-  private computeApart<K extends object, A, T>(key: K, compute: (key: K, arg: A) => T, arg: A): Computed<T> {
+  /** What the last computeApart read (no object per computation: every Upstream is judged on every full translation). */
+  private apartDeps: readonly string[] = NO_DEPS;
+  private apartServices: readonly string[] = NO_DEPS;
+  /**
+   * `compute()` with its reads collected in lists of its own (apartDeps, apartServices), the
+   * caller's lists left as they were.
+   */
+  private computeApart<K extends object, A, T>(key: K, compute: (key: K, arg: A) => T, arg: A): T {
     const outerDeps = this.depList;
     const outerServices = this.serviceList;
     const outerKeep = this.keep;
@@ -183,7 +188,9 @@ export class RecordingLookups implements Lookups, RecordedDeps {
     this.keep = undefined;
     try {
       const value = compute(key, arg);
-      return { value, deps: this.depList, services: this.serviceList };
+      this.apartDeps = this.depList;
+      this.apartServices = this.serviceList;
+      return value;
     } finally {
       this.depList = outerDeps;
       this.serviceList = outerServices;
@@ -221,12 +228,13 @@ export class RecordingLookups implements Lookups, RecordedDeps {
     let prefix = this.kindPrefix;
     if (prefix.group !== group || prefix.kind !== kind) {
       const key = `${group}/${kind}/`;
-      prefix = this.kindPrefix = { group, kind, key, dep: flat(Dep.objectKey(key)), tracked: this.read.tracks(`${group}/${kind}`) };
+      const tracked = this.read.tracks(`${group}/${kind}`);
+      prefix = this.kindPrefix = { group, kind, keys: new NamespacedKeys(tracked ? key : Dep.objectKey(key)), tracked };
     }
     if (prefix.tracked) {
       // A kind with records: the record's key is the dependency (no string kept per read), and the
       // record is where memo() of the object keeps its result.
-      const rec = this.read.tracked(flat(`${prefix.key}${namespace}/${name}`));
+      const rec = this.read.tracked(prefix.keys.key(namespace, name));
       this.record(rec.key);
       this.slot = rec;
       return rec.obj;
@@ -234,11 +242,11 @@ export class RecordingLookups implements Lookups, RecordedDeps {
     // One string per lookup: the dependency key, flat; the object key is its tail (a slice of a
     // flat string shares its characters and is hashed as is). Building the key separately cost a
     // second join and, on the lookup, a flattening copy, for every route to an Upstream.
-    const dep = flat(`${prefix.dep}${namespace}/${name}`);
+    const dep = prefix.keys.key(namespace, name);
     this.record(dep);
     return this.read.other(dep.slice(OBJ_DEP_PREFIX_LENGTH));
   }
-  private kindPrefix = { group: '', kind: '', key: '', dep: '', tracked: false };
+  private kindPrefix = { group: '', kind: '', keys: new NamespacedKeys(''), tracked: false };
   select(group: string, kind: string, namespace: string, selector: LabelSelector): readonly KubeObject[] {
     this.record(Dep.selection(group, kind, namespace));
     return this.read.queries.select(group, kind, namespace, selector);

@@ -35,7 +35,7 @@ import { deepEqual, reuse } from './equality.js';
 import { IdentityIndex } from './identity-index.js';
 import { groupOf } from './keys.js';
 import { Dep, groupKindOfKey, type Lookups } from './lookups.js';
-import { flat } from './memory.js';
+import { flat, NamespacedKeys } from './memory.js';
 import { StringMultiMap } from './multimap.js';
 import { ObjectQueries, targetRefsOf } from './object-queries.js';
 import { PodIndex } from './pod-index.js';
@@ -81,13 +81,13 @@ export interface TranslationResult {
 
 const nsKey = (o: KubeObject) => flat(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`);
 const nameKey = (o: KubeObject) => o.metadata.name;
-/** `group/kind/` of the last object keyed: objects of a kind come together, by the thousand. */
-let otherPrefix = { apiVersion: '', kind: '', prefix: '' };
+/** The keys of the last kind keyed: objects of a kind come together, by the thousand. */
+let otherPrefix = { apiVersion: '', kind: '', keys: new NamespacedKeys('') };
 const otherKey = (o: KubeObject) => {
   if (o.apiVersion !== otherPrefix.apiVersion || o.kind !== otherPrefix.kind) {
-    otherPrefix = { apiVersion: o.apiVersion, kind: o.kind, prefix: flat(`${groupOf(o.apiVersion)}/${o.kind}/`) };
+    otherPrefix = { apiVersion: o.apiVersion, kind: o.kind, keys: new NamespacedKeys(`${groupOf(o.apiVersion)}/${o.kind}/`) };
   }
-  return flat(`${otherPrefix.prefix}${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+  return otherPrefix.keys.key(o.metadata.namespace ?? '', o.metadata.name);
 };
 
 interface ContextRecord {
