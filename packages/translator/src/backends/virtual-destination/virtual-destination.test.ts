@@ -4,7 +4,7 @@
 // priorities that make Envoy fail over.
 import { describe, expect, it } from '@jest/globals';
 import { validate, type ClusterEndpointsIR, type GatewayIR } from '@gantry/ir';
-import type { EndpointSlice, Gateway, GatewayClass, HTTPRoute, RemoteClusterSnapshot, Service, Snapshot, VirtualDestination } from '@gantry/api';
+import type { EndpointSlice, Gateway, GatewayClass, HTTPRoute, KubeObject, RemoteClusterSnapshot, Service, Snapshot, VirtualDestination } from '@gantry/api';
 import { emptySnapshot } from '@gantry/api';
 import { TypeUrl, XdsTranslator, diffResourceSets } from '@gantry/xds';
 import { GatewayTranslator, translate } from '../../index.js';
@@ -256,6 +256,66 @@ describe('VirtualDestination incrementally, over a random sequence of changes', 
         endpointSlices: [...state.slices.values()],
         others: [state.vd],
         remoteClusters: [...state.remotes.values()],
+      });
+      const got = t.translate(s);
+      for (const ir of got.gateways.values()) expect(validate(ir)).toEqual([]);
+      const want = toYaml(printable(translate(s)));
+      if (toYaml(printable(got)) !== want) throw new Error(`step ${step}: the incremental result differs from a fresh translation`);
+    }
+  });
+});
+
+describe('VirtualDestinations and the Upstreams they select, incrementally, over a random sequence of changes', () => {
+  // Upstreams and VirtualDestinations have status records as well as their place among the other
+  // objects: selectors over Upstreams, the list of VirtualDestinations (host conflicts) and routes
+  // naming an Upstream must follow them as they come, go, change labels and move in the array.
+  it('always equals a fresh translation', () => {
+    let seed = 4242;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+    const tiers = ['legacy', 'other'];
+    const upstream = (name: string): KubeObject => ({
+      apiVersion: 'gateway.gantry.dev/v1alpha1',
+      kind: 'Upstream',
+      metadata: { name, namespace: NS, generation: 1, labels: { tier: pick(tiers) } },
+      spec: rand() < 0.5 ? { kube: { serviceName: 'a', servicePort: 9080 } } : { static: { hosts: [{ addr: `192.0.2.${Math.floor(rand() * 9) + 1}`, port: 8080 }] } },
+    });
+    const vds = (name: string, created: string): VirtualDestination => ({
+      ...vd({ upstreams: [{ labels: { tier: pick(tiers) } }], selection: pick(['Oldest', 'All'] as const) }),
+      metadata: { name, namespace: NS, generation: 1, creationTimestamp: created },
+    });
+    const toUpstream: HTTPRoute = {
+      ...route,
+      metadata: { name: 'to-upstream', namespace: NS, generation: 1 },
+      spec: { parentRefs: [{ name: 'gw' }], hostnames: ['up.app.com'], rules: [{ backendRefs: [{ group: 'gateway.gantry.dev', kind: 'Upstream', name: 'u1', port: 8080 }] }] },
+    };
+    const upstreams = new Map(['u1', 'u2', 'u3'].map((n) => [n, upstream(n)]));
+    const vdList = new Map<string, VirtualDestination>([['global-app-vd', vds('global-app-vd', '2026-01-02T00:00:00Z')]]);
+    let order: KubeObject[] = [];
+    const t = new GatewayTranslator();
+    for (let step = 0; step < 200; step++) {
+      const r = rand();
+      if (r < 0.35) {
+        const n = pick(['u1', 'u2', 'u3', 'u4']);
+        if (rand() < 0.25) upstreams.delete(n);
+        else upstreams.set(n, upstream(n));
+      } else if (r < 0.6) {
+        const n = pick(['global-app-vd', 'second']);
+        if (rand() < 0.3) vdList.delete(n);
+        else vdList.set(n, vds(n, pick(['2026-01-01T00:00:00Z', '2026-01-03T00:00:00Z'])));
+      } else if (r < 0.7) {
+        // The same objects in another order.
+        order = [...order].sort(() => rand() - 0.5);
+      }
+      if (r < 0.6 || order.length === 0) {
+        const objects: KubeObject[] = [...upstreams.values(), ...vdList.values()];
+        order = rand() < 0.5 ? objects : objects.reverse();
+      }
+      const s = snapshot({
+        services: [service('a', { app: 'x' })],
+        endpointSlices: [slice('a', ['10.50.0.1'])],
+        httpRoutes: [route, toUpstream],
+        others: step % 7 === 6 ? [...order] : order,
       });
       const got = t.translate(s);
       for (const ir of got.gateways.values()) expect(validate(ir)).toEqual([]);
