@@ -23,11 +23,8 @@ export function serviceClusterName(namespace: string, service: string, port: num
   return `kube/${namespace}/${service}/${port}`;
 }
 
-/** What every Upstream's cluster name starts with. */
-export const UPSTREAM_CLUSTER_PREFIX = 'upstream/';
-
 export function upstreamClusterName(namespace: string, upstream: string): string {
-  return `${UPSTREAM_CLUSTER_PREFIX}${namespace}/${upstream}`;
+  return `upstream/${namespace}/${upstream}`;
 }
 
 export function virtualDestinationClusterName(namespace: string, name: string, port: number): string {

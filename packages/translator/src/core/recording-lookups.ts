@@ -224,7 +224,7 @@ export class RecordingLookups implements Lookups, RecordedDeps {
     return this.read.grants(namespace);
   }
   object(group: string, kind: string, namespace: string, name: string): KubeObject | undefined {
-    // The `group/kind/` prefix and its dependency form are built once per kind, not per lookup.
+    // A kind's keys (record keys, or dependency keys for kinds without records) are set up once per kind.
     let prefix = this.kindPrefix;
     if (prefix.group !== group || prefix.kind !== kind) {
       const key = `${group}/${kind}/`;

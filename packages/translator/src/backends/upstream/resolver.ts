@@ -6,10 +6,10 @@
 // namespaces need ReferenceGrants, as for Services: route → Upstream always; Upstream → Service
 // unless the Upstream lives in the install namespace. Every Upstream also gets a status of its
 // own (status.ts), from the same judgement.
-import { UPSTREAM_CLUSTER_PREFIX, type ClusterIR } from '@gantry/ir';
+import { upstreamClusterName, type ClusterIR } from '@gantry/ir';
 import { GANTRY_API_GROUP, GATEWAY_API_GROUP, UPSTREAM_KIND, type ServicePort, type Upstream } from '@gantry/api';
 import { Invalid } from '../../core/invalid.js';
-import { NamespacedKeys, type Mutable } from '../../core/memory.js';
+import { flat, NamespacedKeys, type Mutable } from '../../core/memory.js';
 import { podSelector } from '../../core/pod-index.js';
 import { referenceAllowed } from '../../core/refgrants.js';
 import { Reason } from '../../status/conditions.js';
@@ -110,7 +110,7 @@ function judgeUpstream(upstream: Upstream, ctx: Pick<BackendContext, 'lookups' |
   if (policies instanceof Invalid) return specProblem(policies.message);
   if ('ok' in source) return source;
   // Fields in the IR's order: where the endpoints come from first, then how they are used.
-  const cluster: Mutable<ClusterIR> = { name: CLUSTER_NAMES.key(ns, upstream.metadata.name), protocol: policies.protocol };
+  const cluster: Mutable<ClusterIR> = { name: flat(upstreamClusterName(ns, upstream.metadata.name)), protocol: policies.protocol };
   if (policies.connectTimeoutMs !== undefined) cluster.connectTimeoutMs = policies.connectTimeoutMs;
   if (discovery) cluster.discovery = discovery;
   if (policies.loadBalancer !== undefined) cluster.loadBalancer = policies.loadBalancer;
@@ -125,8 +125,7 @@ function judgeUpstream(upstream: Upstream, ctx: Pick<BackendContext, 'lookups' |
 }
 
 const OWN_HOSTS: EndpointSource = { kind: 'ownHosts' };
-/** Cluster names (upstreamClusterName) and Service keys (`namespace/name`). */
-const CLUSTER_NAMES = new NamespacedKeys(UPSTREAM_CLUSTER_PREFIX);
+/** Service keys (`namespace/name`). */
 const SERVICE_KEYS = new NamespacedKeys('');
 
 // Built only for a message: every Upstream is judged on every full translation.
