@@ -86,7 +86,7 @@ let cp: ControlPlane;
 
 function kubectlApply(text: string): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(cp.kubectl, ['--kubeconfig', cp.kubeconfigPath, 'create', '--request-timeout=20s', '-f', '-'], { timeout: 25_000 }, (error, _stdout, stderr) => {
+    const child = execFile(cp.kubectl, [...cp.kubectlArgs, 'create', '--request-timeout=20s', '-f', '-'], { timeout: 25_000 }, (error, _stdout, stderr) => {
       resolve({ code: error ? 1 : 0, stderr: error && stderr === '' ? String(error.message) : stderr });
     });
     child.stdin?.end(text);

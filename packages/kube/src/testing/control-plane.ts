@@ -33,6 +33,13 @@ export interface ControlPlane {
   server: string;
   /** The kubectl of the same release, for tests that check what a user sees. */
   kubectl: string;
+  /**
+   * kubectl's flags for this control plane: its kubeconfig, and a discovery cache of its own.
+   * kubectl keys the shared cache by host and port, and a later control plane on a reused loopback
+   * port would otherwise be read with an earlier one's kinds (`kubectl get <category>` then names
+   * a kind this API server has never had).
+   */
+  kubectlArgs: readonly string[];
   /** State dir: pki/, etcd/, logs/<component>.log, <component>.pid. Removed by stop(). */
   stateDir: string;
   /** Stops kube-apiserver only (etcd keeps the data). */
@@ -103,6 +110,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     kubeConfig,
     server,
     kubectl: join(installed.kubeBinDir, 'kubectl'),
+    kubectlArgs: ['--kubeconfig', kubeconfigPath, '--cache-dir', join(stateDir, 'kubectl-cache')],
     stateDir,
     stopApiServer: async () => {
       await down('--only', 'kube-apiserver');

@@ -27,7 +27,7 @@ export async function startCrdCluster(file: string, plural: string, namespace = 
   const cp = await startControlPlane();
   const kubectl = (args: readonly string[], stdin?: string): Promise<KubectlResult> =>
     new Promise((resolve) => {
-      const child = execFile(cp.kubectl, ['--kubeconfig', cp.kubeconfigPath, ...args], { maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const child = execFile(cp.kubectl, [...cp.kubectlArgs, ...args], { maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
       });
